@@ -1,0 +1,89 @@
+"""The training portal: ``create_app`` reads like a table of contents."""
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+
+from lms.config import INSTANCE_DIR, Config
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config or Config)
+    check_config(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    register_errors(app)
+    register_security_headers(app)
+    return app
+
+
+class UnsafeConfiguration(RuntimeError):
+    """The app refuses to start as configured."""
+
+
+def check_config(app: Flask) -> None:
+    key = app.config.get("SECRET_KEY") or ""
+    if app.config["APP_ENV"] == "production":
+        if len(key) < 32 or key in ("dev", "change-me", "secret"):
+            raise UnsafeConfiguration(
+                "APP_ENV=production needs SECRET_KEY set to a random value of 32 characters or more, "
+                "for example: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+    elif not key:
+        # Development without a key: sessions last as long as this process.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+
+
+def register_extensions(app: Flask) -> None:
+    from lms.extensions import babel, csrf, db, login_manager, migrate
+    from lms.i18n import remember_language_switch, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message_category = "info"
+    from lms.auth.services import load_user
+
+    login_manager.user_loader(load_user)
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please sign in to see this page.")
+    app.before_request(remember_language_switch)
+    from lms.templating import register_template_helpers
+
+    register_template_helpers(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.auth.views import bp as auth
+    from lms.core.views import bp as core
+    from lms.learn.views import bp as learn
+
+    app.register_blueprint(core)
+    app.register_blueprint(auth)
+    app.register_blueprint(learn)
+
+
+def register_cli(app: Flask) -> None:
+    from lms.cli import content, demo, translate, users
+
+    for command in (content, translate, demo, users):
+        app.cli.add_command(command)
+
+
+def register_errors(app: Flask) -> None:
+    from lms.core.errors import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from lms.core.security import add_security_headers
+
+    app.after_request(add_security_headers)

@@ -1,0 +1,138 @@
+"""Sign-up, sign-in and profile forms; every label and message is translated."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from lms.auth import services
+from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
+from lms.labels import GENDER_LABELS
+from lms.models import User
+
+OLDEST_BIRTH_YEAR = 1920
+YOUNGEST_AGE = 12
+
+
+def grouped_country_choices(language: str) -> dict[str, list[tuple[str, str]]]:
+    """Partner countries first, then every other country, named in ``language``."""
+    countries = country_choices(language)
+    return {
+        str(_l("Partner countries")): [(c, n) for c, n in countries if c in PARTNER_COUNTRIES],
+        str(_l("Other countries")): [(c, n) for c, n in countries if c not in PARTNER_COUNTRIES],
+    }
+
+
+def _phone_check(form, field) -> None:
+    if field.data and services.normalise_phone(field.data) is None:
+        raise ValidationError(_l("Write the number with its country code, for example +229 97 12 34 56."))
+
+
+class AboutYouMixin:
+    """Fields shared by sign-up and profile."""
+
+    display_name = StringField(_l("Your name, as others will see it"),
+                               validators=[DataRequired(_l("Please write your name.")), Length(max=80)])
+    phone = StringField(_l("Phone number (optional)"), validators=[Optional(), _phone_check],
+                        description=_l("With the country code, for example +51 912 345 678."),
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    email = StringField(_l("E-mail address (optional)"),
+                        validators=[Optional(), Email(_l("This does not look like an e-mail address.")),
+                                    Length(max=254)],
+                        render_kw={"autocomplete": "email", "inputmode": "email"})
+    country = SelectField(_l("Country where you work"),
+                          validators=[InputRequired(_l("Please choose your country."))])
+    gender = RadioField(_l("Gender"), choices=list(GENDER_LABELS.items()),
+                        validators=[InputRequired(_l("Please choose one answer."))])
+    birth_year = IntegerField(
+        _l("Year of birth (optional)"),
+        validators=[Optional(), NumberRange(OLDEST_BIRTH_YEAR, date.today().year - YOUNGEST_AGE,
+                                            _l("Please give a year between %(min)s and %(max)s."))],
+        description=_l("We ask so that we can show how training reaches young and older workers. "
+                       "Reports only ever show totals, never your name."),
+        render_kw={"inputmode": "numeric", "autocomplete": "bday-year"},
+    )
+
+    def set_country_choices(self, language: str) -> None:
+        self.country.choices = grouped_country_choices(language)
+
+    def validate_email(self, field) -> None:
+        email = services.normalise_email(field.data)
+        if email and services.identifier_taken(email=email, except_user=getattr(self, "user", None)):
+            raise ValidationError(_l("Another account already uses this e-mail address."))
+
+    def validate_phone(self, field) -> None:
+        phone = services.normalise_phone(field.data) if field.data else None
+        if phone and services.identifier_taken(phone=phone, except_user=getattr(self, "user", None)):
+            raise ValidationError(_l("Another account already uses this phone number."))
+
+
+class SignUpForm(AboutYouMixin, FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[DataRequired(_l("Please choose a username.")),
+                    Length(3, 40, _l("A username has 3 to 40 characters."))],
+        description=_l("You sign in with it. Letters, digits, \".\", \"-\" and \"_\"; no spaces."),
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(_l("Please choose a password.")),
+        Length(min=8, max=200, message=_l("A password has at least 8 characters."))],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Password again"), validators=[
+        EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})
+
+    field_order = ("username", "display_name", "phone", "email", "country", "gender", "birth_year",
+                   "password", "confirm")
+
+    def validate_username(self, field) -> None:
+        username = services.normalise_username(field.data)
+        if not services.USERNAME.match(username):
+            raise ValidationError(_l("Use only letters, digits, \".\", \"-\" and \"_\", without spaces."))
+        if services.identifier_taken(username=username):
+            raise ValidationError(_l("This username is taken; please choose another."))
+
+
+class SignInForm(FlaskForm):
+    identifier = StringField(_l("Username, phone number or e-mail address"),
+                             validators=[DataRequired(_l("Please write your username, phone or e-mail."))],
+                             render_kw={"autocomplete": "username", "autocapitalize": "none"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Please write your password."))],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class ProfileForm(AboutYouMixin, FlaskForm):
+    locale = SelectField(_l("Language of the portal"), choices=[
+        (code, language_name(code)) for code in UI_LANGUAGES])
+
+    field_order = ("display_name", "phone", "email", "country", "gender", "birth_year", "locale")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, obj=user, **kwargs)
+        self.user = user
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please write your password."))],
+                            render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[
+        DataRequired(_l("Please choose a password.")),
+        Length(min=8, max=200, message=_l("A password has at least 8 characters."))],
+        render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"), validators=[
+        EqualTo("password", _l("The two passwords are not the same."))],
+        render_kw={"autocomplete": "new-password"})

@@ -1,0 +1,111 @@
+"""Sign up, sign in, sign out and the profile. All the URLs of accounts are here."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lms.auth import services
+from lms.auth.forms import PasswordForm, ProfileForm, SignInForm, SignUpForm
+from lms.extensions import db
+from lms.i18n import UI_LANGUAGES, current_language
+from lms.permissions import public, signed_in
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(default: str) -> str:
+    """The ?next= page if it is on this site, else ``default``."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return default
+
+
+@bp.route("/sign-up", methods=["GET", "POST"])
+@public
+def sign_up():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.home"))
+    form = SignUpForm()
+    form.set_country_choices(current_language())
+    if form.validate_on_submit():
+        user = services.create_user(
+            username=form.username.data, password=form.password.data,
+            display_name=form.display_name.data, country=form.country.data, gender=form.gender.data,
+            birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
+            locale=current_language(),
+        )
+        db.session.commit()
+        login_user(user)
+        session.pop("lang", None)
+        flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+        return redirect(safe_next(url_for("learn.home")))
+    return render_template("auth/sign_up.html", form=form)
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("learn.home"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.identifier.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The username, phone, e-mail or password is wrong."))
+        else:
+            chosen = session.get("lang")
+            if chosen in UI_LANGUAGES and not user.locale:
+                user.locale = chosen
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(url_for("learn.home")))
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+@public
+def sign_out():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("learn.home"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@signed_in
+def profile():
+    form = ProfileForm(user=current_user)
+    form.set_country_choices(current_language())
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user, display_name=form.display_name.data, email=form.email.data,
+            phone=form.phone.data, country=form.country.data, gender=form.gender.data,
+            birth_year=form.birth_year.data, locale=form.locale.data,
+        )
+        db.session.commit()
+        session["lang"] = current_user.locale
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("auth.profile"))
+    if not form.is_submitted():
+        form.locale.data = current_language()
+    return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"))
+
+
+@bp.route("/profile/password", methods=["POST"])
+@signed_in
+def change_password():
+    form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        if services.change_password(current_user, form.current.data, form.password.data):
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
+            return redirect(url_for("auth.profile"))
+        form.current.errors.append(_("The current password is wrong."))
+    profile_form = ProfileForm(user=current_user, formdata=None)
+    profile_form.set_country_choices(current_language())
+    profile_form.locale.data = current_language()
+    return render_template("auth/profile.html", form=profile_form, password_form=form), 400

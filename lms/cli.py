@@ -1,0 +1,189 @@
+"""Flask command groups: content, translate, demo and users."""
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import ROLES, Course
+
+content = AppGroup("content", help="Check, import and export the course library (courses/).")
+translate = AppGroup("translate", help="Interface translations: extract, update, compile, init.")
+users = AppGroup("users", help="Manage accounts.")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@content.command("check")
+@click.argument("folder", default="courses", type=click.Path(path_type=Path))
+def content_check(folder: Path) -> None:
+    """Report every problem in FOLDER as file:line: reason."""
+    from lms.content.reader import CourseProblems, read_library
+
+    try:
+        bundles = read_library(folder)
+    except CourseProblems as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{len(error.problems)} problem(s) found.", err=True)
+        sys.exit(1)
+    click.echo(f"{len(bundles)} course(s), no problems.")
+
+
+@content.command("import")
+@click.argument("folder", default="courses", type=click.Path(path_type=Path))
+def content_import(folder: Path) -> None:
+    """Load every course in FOLDER, all or nothing; running it twice changes nothing."""
+    from lms.content.reader import CourseProblems, read_library
+    from lms.content.store import import_bundles
+
+    try:
+        bundles = read_library(folder)
+    except CourseProblems as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo("Nothing was imported.", err=True)
+        sys.exit(1)
+    try:
+        report = import_bundles(bundles)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    click.echo(f"Imported {len(bundles)} course(s): {len(report.created)} new, {len(report.updated)} updated, "
+               f"{len(report.unchanged)} unchanged.")
+
+
+@content.command("export")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--course", "slugs", multiple=True, help="Only this course (repeatable).")
+def content_export(folder: Path, slugs: tuple[str, ...]) -> None:
+    """Write courses to FOLDER in the courses/ format."""
+    from lms.content.store import export_bundle
+    from lms.content.writer import write_course
+
+    query = select(Course).order_by(Course.slug)
+    if slugs:
+        query = query.where(Course.slug.in_(slugs))
+    courses = list(db.session.scalars(query))
+    missing = set(slugs) - {c.slug for c in courses}
+    if missing:
+        click.echo(f"No such course: {', '.join(sorted(missing))}", err=True)
+        sys.exit(1)
+    folder.mkdir(parents=True, exist_ok=True)
+    for course in courses:
+        click.echo(str(write_course(export_bundle(course), folder)))
+
+
+@content.command("checksums")
+@click.argument("course_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--stamp", default=None, metavar="LANG",
+              help="Write the current source checksums into LANG's files.")
+def content_checksums(course_folder: Path, stamp: str | None) -> None:
+    """Print the source checksum of each text of a course (for a translation's "source:" line)."""
+    from lms.content.reader import CourseProblems, read_course
+    from lms.content.store import page_checksum
+    from lms.content.writer import write_course
+
+    problems: list = []
+    bundle = read_course(course_folder, problems)
+    if bundle is None:
+        raise CourseProblems(problems)
+    source = bundle.languages[bundle.source_language]
+    click.echo(f"index.md\t{page_checksum(source.index, with_summary=True)}")
+    for lesson_id in bundle.lesson_ids:
+        click.echo(f"{lesson_id}\t{page_checksum(source.lessons[lesson_id])}")
+    if stamp:
+        texts = bundle.languages.get(stamp)
+        if texts is None or stamp == bundle.source_language:
+            click.echo(f"No translation folder {stamp!r}.", err=True)
+            sys.exit(1)
+        texts.index.source = page_checksum(source.index, with_summary=True)
+        for lesson_id, page in texts.lessons.items():
+            page.source = page_checksum(source.lessons[lesson_id])
+        write_course(bundle, course_folder.parent)
+        click.echo(f"Stamped {stamp}: its texts now count as translations of the current source.")
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+POT = str(ROOT / "translations" / "messages.pot")
+TRANSLATIONS = str(ROOT / "translations")
+
+
+@translate.command("extract")
+def translate_extract() -> None:
+    """Collect the interface's strings into translations/messages.pot."""
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
+             "--project", "lms", "-o", POT, str(ROOT / "lms"))
+
+
+@translate.command("update")
+def translate_update() -> None:
+    """Extract, then merge new strings into every language's messages.po."""
+    translate_extract.callback()
+    _pybabel("update", "-i", POT, "-d", TRANSLATIONS, "--no-fuzzy-matching", "--ignore-obsolete")
+
+
+@translate.command("compile")
+def translate_compile() -> None:
+    """Compile every messages.po into the messages.mo the portal reads."""
+    _pybabel("compile", "-d", TRANSLATIONS, "--statistics")
+
+
+@translate.command("init")
+@click.argument("language")
+def translate_init(language: str) -> None:
+    """Start a catalogue for a new LANGUAGE."""
+    _pybabel("init", "-i", POT, "-d", TRANSLATIONS, "-l", language)
+
+
+@click.command("demo")
+@click.option("--password", envvar="DEMO_PASSWORD", default=None,
+              help="Password of the demo accounts (default: $DEMO_PASSWORD, else a generated one).")
+@with_appcontext
+def demo(password: str | None) -> None:
+    """Create or refresh the demo accounts, enrolled so that every page has something to show."""
+    from lms.demo import DemoRefused, create_demo_accounts
+
+    generated = not password
+    password = password or secrets.token_urlsafe(9)
+    try:
+        names = create_demo_accounts(password, app_env=current_app.config["APP_ENV"])
+    except DemoRefused as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Demo accounts: {', '.join(names)}")
+    click.echo(f"Password: {password}" + ("  (generated; set DEMO_PASSWORD to choose one)" if generated else ""))
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="participant")
+@click.option("--country", required=True, help="ISO code of the country where the person works.")
+@click.option("--name", "display_name", required=True)
+@click.option("--coordinates", multiple=True, help="A country a coordinator looks after (repeatable).")
+@click.password_option()
+def users_create(username: str, role: str, country: str, display_name: str,
+                 coordinates: tuple[str, ...], password: str) -> None:
+    """Create an account (for staff; members sign up themselves)."""
+    from lms.auth.services import create_user, identifier_taken, normalise_username
+
+    if identifier_taken(username=normalise_username(username)):
+        click.echo(f"The username {username!r} is taken.", err=True)
+        sys.exit(1)
+    create_user(username=username, password=password, display_name=display_name, country=country.upper(),
+                gender="undisclosed", role=role, coordinated_countries=[c.upper() for c in coordinates])
+    db.session.commit()
+    click.echo(f"Created {username} ({role}).")

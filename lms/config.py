@@ -1,0 +1,40 @@
+"""Configuration from environment variables; no logic beyond reading them."""
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", Path(__file__).resolve().parent.parent / "instance"))
+
+
+class Config:
+    #: "production" turns on the checks that refuse an unsafe start (secret key, demo data).
+    APP_ENV = os.environ.get("APP_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite'}")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
+    #: A quiz may take a long time on a slow phone: CSRF tokens live for a day.
+    WTF_CSRF_TIME_LIMIT = 24 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = APP_ENV == "production"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = APP_ENV == "production"
+    #: argon2id cost; the defaults of argon2-cffi (RFC 9106 low-memory profile).
+    ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
+    ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
+    COURSES_DIR = os.environ.get("COURSES_DIR", str(Path(__file__).resolve().parent.parent / "courses"))
+
+
+class TestConfig(Config):
+    APP_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    #: Cheap hashes keep the suite fast; production uses Config's cost.
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 1024

@@ -1,0 +1,86 @@
+"""A course as read from (or written to) a folder, before it touches the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Problem:
+    """Something wrong in a course folder, reported as ``file:line: reason``."""
+
+    path: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.reason}"
+
+
+@dataclass
+class QuestionSpec:
+    id: str
+    kind: str
+    choices: list[str]
+    correct: list[str]
+
+
+@dataclass
+class ModuleSpec:
+    id: str
+    lessons: list[str]
+    pass_mark: int | None = None
+    questions: list[QuestionSpec] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """A Markdown file: ``index.md`` (title, summary, introduction) or a lesson (title, body)."""
+
+    title: str
+    body: str
+    summary: str = ""
+    #: On a translation: checksum of the source text it was made from, and "draft"/"reviewed".
+    source: str | None = None
+    status: str | None = None
+
+
+@dataclass
+class ChoiceText:
+    text: str | None = None
+    feedback: str | None = None
+
+
+@dataclass
+class QuestionText:
+    prompt: str | None = None
+    choices: dict[str, ChoiceText] = field(default_factory=dict)
+
+
+@dataclass
+class ModuleText:
+    title: str | None = None
+    questions: dict[str, QuestionText] = field(default_factory=dict)
+
+
+@dataclass
+class LanguageTexts:
+    """Everything in one language folder."""
+
+    language: str
+    index: Page
+    lessons: dict[str, Page] = field(default_factory=dict)
+    modules: dict[str, ModuleText] = field(default_factory=dict)
+
+
+@dataclass
+class CourseBundle:
+    slug: str
+    source_language: str
+    topics: list[str]
+    published: bool
+    modules: list[ModuleSpec]
+    languages: dict[str, LanguageTexts] = field(default_factory=dict)
+
+    @property
+    def lesson_ids(self) -> list[str]:
+        return [lesson for module in self.modules for lesson in module.lessons]

@@ -1,0 +1,21 @@
+"""Markdown from trainers, rendered once and sanitised, and the checksum of a text."""
+import hashlib
+
+import markdown
+import nh3
+
+ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def render_markdown(text: str) -> str:
+    """Markdown to safe HTML: raw HTML is escaped, then nh3 keeps only harmless tags and links."""
+    md = markdown.Markdown(extensions=["sane_lists", "tables", "fenced_code", "def_list", "abbr"])
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return nh3.clean(md.convert(text), url_schemes=ALLOWED_URL_SCHEMES)
+
+
+def checksum(*parts: str) -> str:
+    """A short, stable fingerprint of a text, used to tell when a translation is outdated."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:16]

@@ -1,0 +1,53 @@
+"""Demo accounts, enrolled so that every page has something to show. Never in production."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.auth.services import create_user, hash_password
+from lms.extensions import db
+from lms.learn import services as learning
+from lms.models import CoordinatorCountry, Course, User
+
+
+class DemoRefused(RuntimeError):
+    """Demo data must not reach a production database."""
+
+
+#: username -> (display name, role, country, gender, birth year, countries coordinated)
+DEMO_ACCOUNTS = {
+    "demo-member": ("Rosa Quispe", "participant", "PE", "woman", 1994, []),
+    "demo-trainer": ("Aminata Diallo", "trainer", "SN", "woman", 1985, []),
+    "demo-coordinator": ("Carlos Huamán", "coordinator", "PE", "man", 1979, ["PE"]),
+    "demo-admin": ("Portal Admin", "admin", "NL", "undisclosed", None, []),
+}
+
+
+def create_demo_accounts(password: str, *, app_env: str) -> list[str]:
+    """Create or refresh the demo accounts with ``password``; flushes, the caller commits."""
+    if app_env == "production":
+        raise DemoRefused("Refusing to create demo accounts: APP_ENV is production.")
+    accounts = {}
+    for username, (name, role, country, gender, birth_year, scope) in DEMO_ACCOUNTS.items():
+        user = db.session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = create_user(username=username, password=password, display_name=name, country=country,
+                               gender=gender, birth_year=birth_year, role=role, coordinated_countries=scope)
+        else:
+            user.password_hash = hash_password(password)
+            user.role = role
+            if sorted(user.country_scope) != sorted(scope):
+                user.coordinated_countries = [CoordinatorCountry(country=c) for c in scope]
+        accounts[username] = user
+    db.session.flush()
+    _give_member_progress(accounts["demo-member"])
+    return list(accounts)
+
+
+def _give_member_progress(member: User) -> None:
+    """Enrol the member in every published course and mark the first lesson of each done."""
+    courses = db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.slug))
+    for course in courses:
+        course = learning.find_course(course.slug)
+        state = learning.progress(member.id, course)
+        if state.enrolment is None and course.lessons:
+            learning.mark_lesson_done(member.id, course, course.lessons[0])

@@ -1,0 +1,140 @@
+"""Languages: which ones the interface speaks, how one is chosen, and the content fallback."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from babel import Locale, UnknownLocaleError
+from flask import abort, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+#: Interface languages with a complete catalogue in translations/.
+UI_LANGUAGES = ("en", "fr", "es")
+DEFAULT_LANGUAGE = "en"
+#: Where the organisation works; listed first in the country picker.
+PARTNER_COUNTRIES = (
+    "BJ", "ML", "NE", "SN", "CI", "GN", "TN",
+    "KH", "ID", "VN", "BD", "MM",
+    "BO", "CO", "GT", "NI", "PE",
+)
+
+
+def language_name(code: str, in_language: str | None = None) -> str:
+    """A language's name in ``in_language`` as CLDR writes it mid-sentence ("français"), or by
+    default in the language itself, capitalised for a menu ("Français")."""
+    try:
+        locale = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return code
+    if in_language:
+        return locale.get_display_name(in_language) or code
+    name = locale.get_display_name(locale) or code
+    return name[:1].upper() + name[1:]
+
+
+def is_known_language(code: str) -> bool:
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
+
+
+def text_direction(code: str) -> str:
+    try:
+        return "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"
+    except (ValueError, UnknownLocaleError):
+        return "ltr"
+
+
+def select_locale() -> str:
+    """The interface language: ?lang=, the member's choice, the session's, the browser's, the default."""
+    asked = request.args.get("lang")
+    if asked in UI_LANGUAGES:
+        return asked
+    if current_user.is_authenticated and current_user.locale in UI_LANGUAGES:
+        return current_user.locale
+    if session.get("lang") in UI_LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(UI_LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def remember_language_switch() -> None:
+    """Keep an explicit ?lang= choice in the session and, once signed in, in the profile."""
+    asked = request.args.get("lang")
+    if asked is None:
+        return
+    if asked not in UI_LANGUAGES:
+        abort(404)
+    session["lang"] = asked
+    if current_user.is_authenticated and current_user.locale != asked:
+        from lms.extensions import db
+
+        current_user.locale = asked
+        db.session.commit()
+
+
+def current_language() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """(ISO code, name in ``language``) for every country CLDR knows, sorted by name."""
+    territories = Locale.parse(language).territories
+    countries = [
+        (code, name)
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    ]
+    return sorted(countries, key=lambda item: item[1].casefold())
+
+
+def country_name(code: str, language: str) -> str:
+    return Locale.parse(language).territories.get(code, code)
+
+
+#: CLDR two-letter territories that are not countries a member lives in.
+NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+
+
+class HasLanguage(Protocol):
+    language: str
+
+
+T = TypeVar("T", bound=HasLanguage)
+
+
+@dataclass(frozen=True)
+class Localised(Generic[T]):
+    """The text row to show, and why it is not in the language asked for (if it is not)."""
+
+    row: T
+    #: None, "missing" (no translation) or "outdated" (the source changed since).
+    fallback: str | None = None
+
+    @property
+    def language(self) -> str:
+        return self.row.language
+
+
+def pick_text(rows: Iterable[T], language: str, source_language: str) -> Localised[T] | None:
+    """The one fallback rule for content: the asked language if current, else the source."""
+    by_language = {row.language: row for row in rows}
+    source = by_language.get(source_language)
+    wanted = by_language.get(language)
+    if wanted is not None:
+        source_checksum = getattr(wanted, "source_checksum", None)
+        if source is None or wanted is source or source_checksum in (None, source.checksum):
+            return Localised(wanted)
+        return Localised(source, "outdated")
+    if source is None:
+        return None
+    return Localised(source, "missing")
+
+
+def pick_string(rows: Sequence[T], language: str, source_language: str, field: str) -> str:
+    """A short text (a title, a prompt) in the asked language, else in the source language."""
+    picked = pick_text(rows, language, source_language)
+    return getattr(picked.row, field) if picked else ""

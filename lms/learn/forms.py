@@ -1,0 +1,48 @@
+"""The catalogue filter and the quiz form, built per module."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import Form, RadioField, SelectField, SelectMultipleField, widgets
+from wtforms.validators import InputRequired
+
+from lms.i18n import language_name, pick_string
+from lms.labels import TOPIC_LABELS
+from lms.models import Module
+
+
+class CatalogueFilter(Form):
+    """GET filter of the catalogue; no CSRF token needed, it changes nothing."""
+
+    topic = SelectField(_l("Topic"), validate_choice=True)
+    language = SelectField(_l("Language"), validate_choice=True)
+
+    def __init__(self, formdata, languages: list[str], reader_language: str):
+        super().__init__(formdata)
+        self.topic.choices = [("", _l("All topics"))] + [(code, label) for code, label in TOPIC_LABELS.items()]
+        self.language.choices = [("", _l("All languages"))] + [
+            (code, language_name(code)) for code in languages]
+        self.reader_language = reader_language
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def quiz_form(module: Module, language: str, source_language: str, formdata=None) -> FlaskForm:
+    """A form with one field per question: radio buttons or check boxes, in ``language``."""
+
+    class QuizForm(FlaskForm):
+        pass
+
+    for question in module.questions:
+        label = pick_string(question.translations, language, source_language, "prompt")
+        choices = [(c.slug, pick_string(c.translations, language, source_language, "text"))
+                   for c in question.choices]
+        required = InputRequired(_l("Please answer this question."))
+        field = (RadioField(label, choices=choices, validators=[required]) if question.kind == "single"
+                 else CheckboxesField(label, choices=choices, validators=[required],
+                                      description=_l("Tick every answer that is right.")))
+        setattr(QuizForm, f"q_{question.slug}", field)
+    return QuizForm(formdata=formdata) if formdata is not None else QuizForm()

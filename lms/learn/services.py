@@ -1,0 +1,209 @@
+"""Taking courses: the catalogue, progress, lessons done, quizzes graded, courses completed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lms.extensions import db
+from lms.models import (
+    Course,
+    CourseTopic,
+    CourseTranslation,
+    Enrolment,
+    Lesson,
+    LessonCompletion,
+    Module,
+    Question,
+    QuizAttempt,
+    utcnow,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One thing to do in a course, in order: a lesson, or the quiz that closes a module."""
+
+    module: Module
+    lesson: Lesson | None = None
+
+    @property
+    def is_quiz(self) -> bool:
+        return self.lesson is None
+
+
+@dataclass
+class CourseProgress:
+    steps: list[Step]
+    done_lessons: set[int] = field(default_factory=set)
+    passed_modules: set[int] = field(default_factory=set)
+    enrolment: Enrolment | None = None
+
+    def is_done(self, step: Step) -> bool:
+        if step.lesson is not None:
+            return step.lesson.id in self.done_lessons
+        return step.module.id in self.passed_modules
+
+    @property
+    def done(self) -> int:
+        return sum(1 for step in self.steps if self.is_done(step))
+
+    @property
+    def total(self) -> int:
+        return len(self.steps)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def next_step(self) -> Step | None:
+        return next((step for step in self.steps if not self.is_done(step)), None)
+
+    @property
+    def completed_at(self) -> datetime | None:
+        return self.enrolment.completed_at if self.enrolment else None
+
+
+def catalogue(topic: str | None = None, language: str | None = None) -> list[Course]:
+    """Published courses, optionally about ``topic`` and available in ``language``."""
+    query = (select(Course).where(Course.published.is_(True))
+             .options(selectinload(Course.translations), selectinload(Course.topics))
+             .order_by(Course.slug))
+    if topic:
+        query = query.where(Course.topics.any(CourseTopic.topic == topic))
+    if language:
+        query = query.where(Course.translations.any(CourseTranslation.language == language))
+    return list(db.session.scalars(query))
+
+
+def catalogue_languages() -> list[str]:
+    """The languages some published course is available in."""
+    query = (select(CourseTranslation.language).join(Course)
+             .where(Course.published.is_(True)).distinct())
+    return sorted(db.session.scalars(query))
+
+
+def find_course(slug: str, *, include_unpublished: bool = False) -> Course | None:
+    query = select(Course).where(Course.slug == slug).options(
+        selectinload(Course.translations),
+        selectinload(Course.modules).selectinload(Module.lessons).selectinload(Lesson.translations),
+        selectinload(Course.modules).selectinload(Module.translations),
+        selectinload(Course.modules).selectinload(Module.questions),
+    )
+    if not include_unpublished:
+        query = query.where(Course.published.is_(True))
+    return db.session.scalar(query)
+
+
+def course_steps(course: Course) -> list[Step]:
+    steps = []
+    for module in course.modules:
+        steps.extend(Step(module, lesson) for lesson in module.lessons)
+        if module.has_quiz:
+            steps.append(Step(module))
+    return steps
+
+
+def progress(user_id: int | None, course: Course) -> CourseProgress:
+    result = CourseProgress(course_steps(course))
+    if user_id is None:
+        return result
+    lesson_ids = [lesson.id for lesson in course.lessons]
+    module_ids = [module.id for module in course.modules]
+    result.done_lessons = set(db.session.scalars(
+        select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user_id,
+                                                 LessonCompletion.lesson_id.in_(lesson_ids))))
+    result.passed_modules = set(db.session.scalars(
+        select(QuizAttempt.module_id).where(QuizAttempt.user_id == user_id, QuizAttempt.passed.is_(True),
+                                            QuizAttempt.module_id.in_(module_ids))))
+    result.enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id))
+    return result
+
+
+def enrol(user_id: int, course: Course) -> Enrolment:
+    """The member's enrolment in ``course``, created if needed (flushed)."""
+    enrolment = db.session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id))
+    if enrolment is None:
+        enrolment = Enrolment(user_id=user_id, course_id=course.id)
+        db.session.add(enrolment)
+        db.session.flush()
+    return enrolment
+
+
+def mark_lesson_done(user_id: int, course: Course, lesson: Lesson) -> CourseProgress:
+    """Record the lesson as done (once) and complete the course if this was the last step."""
+    enrolment = enrol(user_id, course)
+    if db.session.get(LessonCompletion, (user_id, lesson.id)) is None:
+        db.session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id))
+    enrolment.last_activity_at = utcnow()
+    db.session.flush()
+    return _update_completion(user_id, course)
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    chosen: list[str]
+    right: bool
+
+
+@dataclass
+class QuizResult:
+    score: int
+    passed: bool
+    questions: list[QuestionResult]
+
+
+def grade_quiz(module: Module, answers: dict[str, list[str]]) -> QuizResult:
+    """Percent of questions answered exactly right, and whether that reaches the pass mark."""
+    results = []
+    for question in module.questions:
+        chosen = [c.slug for c in question.choices if c.slug in answers.get(question.slug, [])]
+        correct = [c.slug for c in question.choices if c.correct]
+        results.append(QuestionResult(question, chosen, chosen == correct))
+    right = sum(1 for r in results if r.right)
+    score = round(100 * right / len(results)) if results else 0
+    return QuizResult(score, score >= (module.pass_mark or 0), results)
+
+
+def submit_quiz(user_id: int, course: Course, module: Module, answers: dict[str, list[str]]) -> QuizAttempt:
+    """Grade and keep an attempt; a pass may complete the course."""
+    result = grade_quiz(module, answers)
+    enrolment = enrol(user_id, course)
+    attempt = QuizAttempt(
+        user_id=user_id, module_id=module.id, score=result.score, passed=result.passed,
+        answers={r.question.slug: r.chosen for r in result.questions},
+    )
+    db.session.add(attempt)
+    enrolment.last_activity_at = utcnow()
+    db.session.flush()
+    _update_completion(user_id, course)
+    return attempt
+
+
+def latest_attempt(user_id: int, module: Module) -> QuizAttempt | None:
+    return db.session.scalar(
+        select(QuizAttempt).where(QuizAttempt.user_id == user_id, QuizAttempt.module_id == module.id)
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1))
+
+
+def _update_completion(user_id: int, course: Course) -> CourseProgress:
+    state = progress(user_id, course)
+    if state.enrolment is not None and state.next_step is None and state.enrolment.completed_at is None:
+        state.enrolment.completed_at = utcnow()
+        db.session.flush()
+    return state
+
+
+def learning(user_id: int) -> list[tuple[Course, CourseProgress]]:
+    """The member's courses, most recently active first."""
+    enrolments = db.session.scalars(
+        select(Enrolment).where(Enrolment.user_id == user_id)
+        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc()))
+    courses = [find_course(e.course.slug, include_unpublished=True) for e in enrolments]
+    return [(course, progress(user_id, course)) for course in courses if course is not None]

@@ -1,0 +1,164 @@
+"""The catalogue, courses, lessons, quizzes and "my learning". All the URLs of learning are here."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.extensions import db
+from lms.i18n import current_language, pick_string, pick_text
+from lms.learn import services
+from lms.learn.forms import CatalogueFilter, quiz_form
+from lms.learn.services import Step
+from lms.models import Course, Module
+from lms.permissions import public, signed_in
+
+bp = Blueprint("learn", __name__)
+
+
+def step_url(course: Course, step: Step | None) -> str:
+    if step is None:
+        return url_for("learn.show_course", slug=course.slug)
+    if step.lesson is not None:
+        return url_for("learn.show_lesson", slug=course.slug, lesson=step.lesson.slug)
+    return url_for("learn.take_quiz", slug=course.slug, module=step.module.slug)
+
+
+@bp.app_context_processor
+def learning_helpers():
+    return {"step_url": step_url, "pick_text": pick_text, "pick_string": pick_string}
+
+
+def _user_id() -> int | None:
+    return current_user.id if current_user.is_authenticated else None
+
+
+def _course_or_404(slug: str) -> Course:
+    viewer_may_preview = current_user.is_authenticated and current_user.role in ("trainer", "admin")
+    course = services.find_course(slug, include_unpublished=viewer_may_preview)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _module_or_404(course: Course, slug: str) -> Module:
+    module = next((m for m in course.modules if m.slug == slug), None)
+    if module is None or not module.has_quiz:
+        abort(404)
+    return module
+
+
+@bp.route("/")
+@public
+def home():
+    resume = None
+    if current_user.is_authenticated:
+        resume = next(((course, state) for course, state in services.learning(current_user.id)
+                       if state.next_step is not None), None)
+    return render_template("learn/home.html", resume=resume, courses=services.catalogue()[:6])
+
+
+@bp.route("/courses")
+@public
+def catalogue():
+    form = CatalogueFilter(request.args, services.catalogue_languages(), current_language())
+    form.validate()
+    topic = form.topic.data if not form.topic.errors else None
+    language = form.language.data if not form.language.errors else None
+    courses = services.catalogue(topic=topic or None, language=language or None)
+    return render_template("learn/catalogue.html", form=form, courses=courses)
+
+
+@bp.route("/courses/<slug>")
+@public
+def show_course(slug: str):
+    course = _course_or_404(slug)
+    state = services.progress(_user_id(), course)
+    return render_template("learn/course.html", course=course, state=state)
+
+
+@bp.route("/courses/<slug>/start", methods=["POST"])
+@signed_in
+def start_course(slug: str):
+    course = _course_or_404(slug)
+    services.enrol(current_user.id, course)
+    db.session.commit()
+    state = services.progress(current_user.id, course)
+    return redirect(step_url(course, state.next_step))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>")
+@public
+def show_lesson(slug: str, lesson: str):
+    course = _course_or_404(slug)
+    state = services.progress(_user_id(), course)
+    index = next((i for i, step in enumerate(state.steps) if step.lesson and step.lesson.slug == lesson), None)
+    if index is None:
+        abort(404)
+    step = state.steps[index]
+    text = pick_text(step.lesson.translations, current_language(), course.source_language)
+    if text is None:
+        abort(404)
+    return render_template(
+        "learn/lesson.html", course=course, state=state, step=step, text=text,
+        previous=state.steps[index - 1] if index > 0 else None,
+        following=state.steps[index + 1] if index + 1 < len(state.steps) else None,
+    )
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>/done", methods=["POST"])
+@signed_in
+def complete_lesson(slug: str, lesson: str):
+    course = _course_or_404(slug)
+    steps = services.course_steps(course)
+    index = next((i for i, step in enumerate(steps) if step.lesson and step.lesson.slug == lesson), None)
+    if index is None:
+        abort(404)
+    state = services.mark_lesson_done(current_user.id, course, steps[index].lesson)
+    db.session.commit()
+    if state.completed_at is not None and state.next_step is None:
+        flash(_("Well done: you have completed this course!"), "success")
+        return redirect(url_for("learn.show_course", slug=course.slug))
+    following = steps[index + 1] if index + 1 < len(steps) else state.next_step
+    return redirect(step_url(course, following))
+
+
+@bp.route("/courses/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
+@signed_in
+def take_quiz(slug: str, module: str):
+    course = _course_or_404(slug)
+    quiz_module = _module_or_404(course, module)
+    form = quiz_form(quiz_module, current_language(), course.source_language)
+    if form.validate_on_submit():
+        answers = {q.slug: _as_list(form[f"q_{q.slug}"].data) for q in quiz_module.questions}
+        services.submit_quiz(current_user.id, course, quiz_module, answers)
+        db.session.commit()
+        return redirect(url_for("learn.quiz_result", slug=course.slug, module=quiz_module.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("learn/quiz.html", course=course, module=quiz_module, form=form), status
+
+
+@bp.route("/courses/<slug>/modules/<module>/quiz/result")
+@signed_in
+def quiz_result(slug: str, module: str):
+    course = _course_or_404(slug)
+    quiz_module = _module_or_404(course, module)
+    attempt = services.latest_attempt(current_user.id, quiz_module)
+    if attempt is None:
+        return redirect(url_for("learn.take_quiz", slug=course.slug, module=quiz_module.slug))
+    result = services.grade_quiz(quiz_module, attempt.answers)
+    state = services.progress(current_user.id, course)
+    return render_template("learn/quiz_result.html", course=course, module=quiz_module, attempt=attempt,
+                           result=result, state=state)
+
+
+@bp.route("/my-learning")
+@signed_in
+def my_learning():
+    return render_template("learn/my_learning.html", items=services.learning(current_user.id))
+
+
+def _as_list(value) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)

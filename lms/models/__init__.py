@@ -1,0 +1,23 @@
+"""Typed SQLAlchemy models, one module per area."""
+from lms.models.courses import (
+    REVIEW_STATUSES,
+    TOPICS,
+    Course,
+    CourseTopic,
+    CourseTranslation,
+    Lesson,
+    LessonTranslation,
+    Module,
+    ModuleTranslation,
+)
+from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt
+from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
+from lms.models.users import GENDERS, ROLES, CoordinatorCountry, User, utcnow
+
+__all__ = [
+    "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",
+    "Choice", "ChoiceTranslation", "CoordinatorCountry", "Course", "CourseTopic",
+    "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
+    "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "User",
+    "utcnow",
+]

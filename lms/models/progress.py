@@ -1,0 +1,54 @@
+"""A member's learning: enrolments, lessons done and quiz attempts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.models.courses import Course, Lesson, Module
+from lms.models.users import utcnow
+
+
+class Enrolment(db.Model):
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    enrolled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: Set once every lesson is done and every quiz passed.
+    completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Last time the member marked a lesson done or sent a quiz here; orders "continue".
+    last_activity_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    course: Mapped[Course] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+
+
+class LessonCompletion(db.Model):
+    __tablename__ = "lesson_completions"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
+    completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    lesson: Mapped[Lesson] = relationship()
+
+
+class QuizAttempt(db.Model):
+    __tablename__ = "quiz_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
+    #: Percent of questions answered right, 0-100.
+    score: Mapped[int]
+    passed: Mapped[bool]
+    #: Question slug -> list of choice slugs ticked.
+    answers: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON)
+    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    module: Mapped[Module] = relationship()

@@ -1,0 +1,66 @@
+"""People: accounts, roles and the countries a coordinator looks after."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+
+ROLES = ("participant", "trainer", "coordinator", "admin")
+GENDERS = ("woman", "man", "another", "undisclosed")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Case-folded; the name a member signs in with.
+    username: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    #: Optional: many members have no e-mail address. Stored lower-case.
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    #: Optional, normalised to "+" and digits (E.164).
+    phone: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    #: ISO 3166-1 alpha-2 code; names come from CLDR in the reader's language.
+    country: Mapped[str] = mapped_column(sa.String(2))
+    gender: Mapped[str] = mapped_column(sa.String(12))
+    birth_year: Mapped[int | None]
+    #: The interface language the member chose; None until they choose one.
+    locale: Mapped[str | None] = mapped_column(sa.String(12))
+    role: Mapped[str] = mapped_column(sa.String(12), default="participant")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    coordinated_countries: Mapped[list[CoordinatorCountry]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("role").in_(ROLES), name="role"),
+        sa.CheckConstraint(sa.column("gender").in_(GENDERS), name="gender"),
+    )
+
+    @property
+    def country_scope(self) -> list[str]:
+        return [c.country for c in self.coordinated_countries]
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+class CoordinatorCountry(db.Model):
+    """A country whose data a coordinator may see."""
+
+    __tablename__ = "coordinator_countries"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    country: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="coordinated_countries")

@@ -1,0 +1,37 @@
+"""What every template can use: the language switcher, text direction, labels."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, request
+from flask_babel import format_date
+
+from lms.i18n import UI_LANGUAGES, current_language, language_name, text_direction
+from lms.labels import gender_label, topic_label
+
+
+def switch_language_url(code: str) -> str:
+    """This page in another interface language (works without JavaScript)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def language_helpers():
+        language = current_language()
+        return {
+            "ui_languages": [(code, language_name(code)) for code in UI_LANGUAGES],
+            "current_language": language,
+            "text_direction": text_direction(language),
+            "switch_language_url": switch_language_url,
+            "language_name": language_name,
+            "topic_label": topic_label,
+            "gender_label": gender_label,
+            "direction_of": text_direction,
+            "format_date": format_date,
+        }
+
+    app.add_template_filter(language_name, "language_name")
+    app.add_template_filter(topic_label, "topic_label")

@@ -1,0 +1,4 @@
+"""Entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...``."""
+from lms import create_app
+
+app = create_app()
