@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
-from flask import abort, request, session
+from flask import abort, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -51,6 +51,8 @@ def text_direction(code: str) -> str:
 
 def select_locale() -> str:
     """The interface language: ?lang=, the member's choice, the session's, the browser's, the default."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
     if asked in UI_LANGUAGES:
         return asked
@@ -125,8 +127,9 @@ def pick_text(rows: Iterable[T], language: str, source_language: str) -> Localis
     source = by_language.get(source_language)
     wanted = by_language.get(language)
     if wanted is not None:
-        source_checksum = getattr(wanted, "source_checksum", None)
-        if source is None or wanted is source or source_checksum in (None, source.checksum):
+        # Short texts (titles, prompts) have no checksum: only lessons and courses go out of date.
+        made_from = getattr(wanted, "source_checksum", None)
+        if source is None or wanted is source or made_from in (None, getattr(source, "checksum", None)):
             return Localised(wanted)
         return Localised(source, "outdated")
     if source is None:

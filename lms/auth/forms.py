@@ -4,8 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms.widgets import Select
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -26,13 +29,23 @@ OLDEST_BIRTH_YEAR = 1920
 YOUNGEST_AGE = 12
 
 
-def grouped_country_choices(language: str) -> dict[str, list[tuple[str, str]]]:
+def grouped_country_choices(language: str) -> list[SelectChoice]:
     """Partner countries first, then every other country, named in ``language``."""
     countries = country_choices(language)
-    return {
-        str(_l("Partner countries")): [(c, n) for c, n in countries if c in PARTNER_COUNTRIES],
-        str(_l("Other countries")): [(c, n) for c, n in countries if c not in PARTNER_COUNTRIES],
-    }
+    partners, others = str(_l("Partner countries")), str(_l("Other countries"))
+    return ([SelectChoice(c, n, optgroup=partners) for c, n in countries if c in PARTNER_COUNTRIES]
+            + [SelectChoice(c, n, optgroup=others) for c, n in countries if c not in PARTNER_COUNTRIES])
+
+
+class SelectWithPrompt(Select):
+    """A select whose first option is an empty "Choose..." prompt, so nothing is pre-chosen."""
+
+    def __call__(self, field, **kwargs):
+        html = str(super().__call__(field, **kwargs))
+        opening, rest = html.split(">", 1)
+        selected = "" if field.data else " selected"
+        prompt = f'<option value=""{selected}>{escape(_l("Choose..."))}</option>'
+        return Markup(f"{opening}>{prompt}{rest}")
 
 
 def _phone_check(form, field) -> None:
@@ -52,9 +65,9 @@ class AboutYouMixin:
                         validators=[Optional(), Email(_l("This does not look like an e-mail address.")),
                                     Length(max=254)],
                         render_kw={"autocomplete": "email", "inputmode": "email"})
-    country = SelectField(_l("Country where you work"),
+    country = SelectField(_l("Country where you work"), widget=SelectWithPrompt(),
                           validators=[InputRequired(_l("Please choose your country."))])
-    gender = RadioField(_l("Gender"), choices=list(GENDER_LABELS.items()),
+    gender = RadioField(_l("Gender"), choices=[SelectChoice(code, label) for code, label in GENDER_LABELS.items()],
                         validators=[InputRequired(_l("Please choose one answer."))])
     birth_year = IntegerField(
         _l("Year of birth (optional)"),
@@ -117,7 +130,7 @@ class SignInForm(FlaskForm):
 
 class ProfileForm(AboutYouMixin, FlaskForm):
     locale = SelectField(_l("Language of the portal"), choices=[
-        (code, language_name(code)) for code in UI_LANGUAGES])
+        SelectChoice(code, language_name(code)) for code in UI_LANGUAGES])
 
     field_order = ("display_name", "phone", "email", "country", "gender", "birth_year", "locale")
 

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from lms.auth import services
@@ -88,6 +89,7 @@ def profile():
         )
         db.session.commit()
         session["lang"] = current_user.locale
+        refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     if not form.is_submitted():

@@ -210,7 +210,6 @@ def _question_spec(raw: Any, module_id: str, path: Path, text: str, problems: li
 
 
 def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) -> LanguageTexts | None:
-    before = len(problems)
     is_source = folder.name == bundle.source_language
     index_path = folder / "index.md"
     if not index_path.is_file():
@@ -242,8 +241,9 @@ def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) 
         if page is not None:
             lessons[lesson_id] = page
     modules = _read_module_texts(folder / "modules.toml", bundle, problems)
-    if len(problems) > before or index is None:
+    if index is None:
         return None
+    # Returned even with problems, so the source language can still be checked for gaps.
     return LanguageTexts(folder.name, index, lessons, modules)
 
 

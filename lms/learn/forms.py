@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, widgets
 from wtforms.validators import InputRequired
 
@@ -19,9 +20,10 @@ class CatalogueFilter(Form):
 
     def __init__(self, formdata, languages: list[str], reader_language: str):
         super().__init__(formdata)
-        self.topic.choices = [("", _l("All topics"))] + [(code, label) for code, label in TOPIC_LABELS.items()]
-        self.language.choices = [("", _l("All languages"))] + [
-            (code, language_name(code)) for code in languages]
+        self.topic.choices = [SelectChoice("", _l("All topics"))] + [
+            SelectChoice(code, label) for code, label in TOPIC_LABELS.items()]
+        self.language.choices = [SelectChoice("", _l("All languages"))] + [
+            SelectChoice(code, language_name(code)) for code in languages]
         self.reader_language = reader_language
 
 
@@ -38,7 +40,7 @@ def quiz_form(module: Module, language: str, source_language: str, formdata=None
 
     for question in module.questions:
         label = pick_string(question.translations, language, source_language, "prompt")
-        choices = [(c.slug, pick_string(c.translations, language, source_language, "text"))
+        choices = [SelectChoice(c.slug, pick_string(c.translations, language, source_language, "text"))
                    for c in question.choices]
         required = InputRequired(_l("Please answer this question."))
         field = (RadioField(label, choices=choices, validators=[required]) if question.kind == "single"

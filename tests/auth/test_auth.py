@@ -1,0 +1,173 @@
+"""Signing up without e-mail, signing in by username, phone or e-mail, and the profile."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import User
+from tests.conftest import PASSWORD, csrf_token, sign_in
+
+SIGN_UP = {
+    "username": "Rosa.Q", "display_name": "Rosa Quispe", "phone": "", "email": "", "country": "PE",
+    "gender": "woman", "birth_year": "1994", "password": PASSWORD, "confirm": PASSWORD,
+}
+
+
+def sign_up(client, **changes):
+    data = {**SIGN_UP, **changes, "csrf_token": csrf_token(client, "/sign-up")}
+    return client.post("/sign-up", data=data)
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id)))
+
+
+def test_member_signs_up_with_only_a_username(client, app_ctx):
+    response = sign_up(client)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User))
+    assert (user.username, user.email, user.phone, user.country, user.gender, user.birth_year, user.role) == (
+        "rosa.q", None, None, "PE", "woman", 1994, "participant")
+    assert user.password_hash.startswith("$argon2id$")
+    assert "Rosa Quispe" in client.get("/", follow_redirects=True).get_data(as_text=True)
+
+
+def test_birth_year_is_optional_and_explained(client, app_ctx):
+    page = client.get("/sign-up").get_data(as_text=True)
+    assert "We ask so that we can show how training reaches young and older workers" in page
+    assert sign_up(client, birth_year="").status_code == 302
+    assert db.session.scalar(select(User.birth_year)) is None
+
+
+def test_phone_and_email_are_normalised_and_sign_in_works_with_each(client, app_ctx):
+    sign_up(client, phone="+229 97 12-34-56", email="Rosa@Example.org")
+    user = db.session.scalar(select(User))
+    assert (user.phone, user.email) == ("+22997123456", "rosa@example.org")
+    for identifier in ("rosa.q", "ROSA.Q", "+229 97 12 34 56", "0022997123456", "rosa@example.org"):
+        client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+        response = sign_in(client, identifier)
+        assert response.status_code == 302, identifier
+        assert "Sign out" in client.get("/").get_data(as_text=True)
+
+
+def test_country_names_come_from_cldr_in_the_readers_language(client):
+    english = client.get("/sign-up").get_data(as_text=True)
+    french = client.get("/sign-up?lang=fr").get_data(as_text=True)
+    assert '<option value="CI">Côte d’Ivoire</option>' in english or "Côte d’Ivoire" in english
+    assert '<option value="PE">Peru</option>' in english
+    assert '<option value="PE">Pérou</option>' in french
+    assert english.index('value="BJ"') < english.index('value="AF"')  # partner countries first
+
+
+def test_bad_sign_up_answers_with_messages_and_writes_nothing(client, app_ctx, create_user):
+    create_user("taken")
+    cases = {
+        "username": ("taken", "This username is taken"),
+        "phone": ("12345", "Write the number with its country code"),
+        "email": ("not-an-address", "This does not look like an e-mail address."),
+        "confirm": ("different", "The two passwords are not the same."),
+        "gender": ("", "Please choose one answer."),
+        "country": ("", "Please choose your country."),
+        "birth_year": ("1850", "Please give a year between"),
+        "password": ("short", "A password has at least 8 characters."),
+    }
+    for field, (value, message) in cases.items():
+        changes = {field: value}
+        if field == "password":
+            changes["confirm"] = value
+        response = sign_up(client, **changes)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200, field
+        assert message in page, field
+        assert "Nothing was saved" in page
+        assert count_users() == 1, field
+
+
+def test_sign_up_messages_are_translated(client):
+    client.get("/?lang=fr")
+    response = client.post("/sign-up", data={**SIGN_UP, "username": "", "csrf_token": csrf_token(client, "/sign-up")})
+    assert "Veuillez choisir un nom d’utilisateur." in response.get_data(as_text=True) or \
+        "nom d'utilisateur" in response.get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_account_get_the_same_answer(client, create_user):
+    create_user("amina")
+    wrong = sign_in(client, "amina", "not the password").get_data(as_text=True)
+    unknown = sign_in(client, "nobody", "not the password").get_data(as_text=True)
+    message = "The username, phone, e-mail or password is wrong."
+    assert message in wrong and message in unknown
+    assert "Sign out" not in client.get("/").get_data(as_text=True)
+
+
+def test_sign_in_without_csrf_token_is_refused(client, create_user):
+    create_user("amina")
+    response = client.post("/sign-in", data={"identifier": "amina", "password": PASSWORD})
+    assert response.status_code == 400
+    assert "This form has expired" in response.get_data(as_text=True)
+
+
+def test_sign_out_needs_a_post_with_token(client, create_user):
+    create_user("amina")
+    sign_in(client, "amina")
+    assert client.get("/sign-out").status_code == 405
+    assert client.post("/sign-out").status_code == 400
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    assert "Sign in" in client.get("/").get_data(as_text=True)
+
+
+def test_next_only_goes_to_this_site(client, create_user):
+    create_user("amina")
+    token = csrf_token(client, "/sign-in")
+    data = {"identifier": "amina", "password": PASSWORD, "csrf_token": token}
+    response = client.post("/sign-in?next=https://evil.example/", data=data)
+    assert response.headers["Location"] == "/"
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    response = client.post("/sign-in?next=/my-learning", data={**data, "csrf_token": csrf_token(client, "/sign-in")})
+    assert response.headers["Location"] == "/my-learning"
+
+
+def test_profile_changes_are_saved(client, app_ctx, create_user):
+    user = create_user("amina", country="SN")
+    sign_in(client, "amina")
+    data = {"display_name": "Aminata D.", "phone": "+221 77 123 45 67", "email": "", "country": "ML",
+            "gender": "undisclosed", "birth_year": "", "locale": "fr",
+            "csrf_token": csrf_token(client, "/profile")}
+    response = client.post("/profile", data=data, follow_redirects=True)
+    assert "Votre profil est enregistré." in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert (user.display_name, user.phone, user.country, user.gender, user.locale) == (
+        "Aminata D.", "+221771234567", "ML", "undisclosed", "fr")
+
+
+def test_profile_refuses_a_phone_number_someone_else_has(client, app_ctx, create_user):
+    create_user("other", phone="+51912345678")
+    user = create_user("amina")
+    sign_in(client, "amina")
+    data = {"display_name": "A", "phone": "+51 912 345 678", "email": "", "country": "PE", "gender": "woman",
+            "birth_year": "", "locale": "en", "csrf_token": csrf_token(client, "/profile")}
+    page = client.post("/profile", data=data).get_data(as_text=True)
+    assert "Another account already uses this phone number." in page
+    db.session.refresh(user)
+    assert user.phone is None
+
+
+def test_password_change_needs_the_current_password(client, app_ctx, create_user):
+    create_user("amina")
+    sign_in(client, "amina")
+    token = csrf_token(client, "/profile")
+    bad = client.post("/profile/password", data={"pw-current": "wrong", "pw-password": "new password 1",
+                                                 "pw-confirm": "new password 1", "pw-csrf_token": token})
+    assert bad.status_code == 400
+    assert "The current password is wrong." in bad.get_data(as_text=True)
+    good = client.post("/profile/password", data={"pw-current": PASSWORD, "pw-password": "new password 1",
+                                                  "pw-confirm": "new password 1", "pw-csrf_token": token})
+    assert good.status_code == 302
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    assert sign_in(client, "amina", PASSWORD).status_code == 200
+    assert sign_in(client, "amina", "new password 1").status_code == 302
+
+
+def test_production_password_cost_is_argon2id_with_64_mib(app):
+    from lms.config import Config
+
+    assert Config.ARGON2_MEMORY_COST == 65536 and Config.ARGON2_TIME_COST >= 2

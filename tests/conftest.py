@@ -1,0 +1,164 @@
+"""Fixtures: one throwaway database per test run (SQLite file, or a fresh PostgreSQL database when
+TEST_DATABASE_URL points at a server), built by the real migrations and emptied after each test."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from lms import create_app
+from lms.config import TestConfig
+from lms.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSES = ROOT / "courses"
+BUNDLED_COURSE = "social-dialogue-basics"
+PASSWORD = "correct horse battery"
+
+
+def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, callable]:
+    """A new, empty database and a function that drops it."""
+    if not base_url or base_url.startswith("sqlite"):
+        path = tmp_dir / f"lms-{uuid.uuid4().hex[:8]}.sqlite"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    url = make_url(base_url)
+    name = f"lms_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"))
+    yield url
+    drop()
+
+
+def compile_translations() -> None:
+    """Tests read the interface in French and Spanish: compile the catalogues they need."""
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
+
+
+@pytest.fixture(scope="session")
+def config(database_url):
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    return Config
+
+
+@pytest.fixture(scope="session")
+def app(config):
+    """The app under test, serving requests."""
+    compile_translations()
+    app = create_app(config)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def data_app(app, config):
+    """A second app on the same database, for a test's own reads and writes.
+
+    Requests must not run inside a context the test pushed: Flask would share ``g`` between them,
+    and with it the signed-in user and the chosen locale.
+    """
+    data_app = create_app(config)
+    yield data_app
+    with data_app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_database_after_test(request):
+    yield
+    if "app" not in request.fixturenames and "app_ctx" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(data_app):
+    with data_app.app_context():
+        yield data_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def create_user(app_ctx):
+    """Factory: ``create_user(role="coordinator", coordinated_countries=["PE"])``."""
+    from lms.auth.services import create_user as create
+
+    counter = iter(range(1, 10_000))
+
+    def make(username: str | None = None, password: str = PASSWORD, **fields):
+        defaults = {"display_name": "Test Member", "country": "PE", "gender": "woman"}
+        user = create(username=username or f"member{next(counter)}", password=password, **{**defaults, **fields})
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def library(app_ctx):
+    """Imports the bundled courses/ and returns the bundles that were read."""
+    from lms.content.reader import read_library
+    from lms.content.store import import_bundles
+
+    bundles = read_library(COURSES)
+    import_bundles(bundles)
+    db.session.commit()
+    return {b.slug: b for b in bundles}
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    """A writable copy of the bundled course library, to break or change in a test."""
+    target = tmp_path / "courses"
+    shutil.copytree(COURSES, target)
+    return target
+
+
+def sign_in(client, identifier: str, password: str = PASSWORD):
+    return client.post("/sign-in", data={"identifier": identifier, "password": password,
+                                         "csrf_token": csrf_token(client, "/sign-in")})
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token a page's form carries, as a browser would send it back."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
