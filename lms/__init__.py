@@ -32,6 +32,7 @@ def check_config(app: Flask) -> None:
                 "APP_ENV=production needs SECRET_KEY set to a random value of 32 characters or more, "
                 "for example: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
     elif not key:
         # Development without a key: sessions last as long as this process.
         app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -18,10 +18,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 24 * 3600
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = APP_ENV == "production"
+    #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.
+    SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    REMEMBER_COOKIE_SECURE = APP_ENV == "production"
+    REMEMBER_COOKIE_SECURE = False
     #: argon2id cost; the defaults of argon2-cffi (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
@@ -33,8 +34,6 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
-    SESSION_COOKIE_SECURE = False
-    REMEMBER_COOKIE_SECURE = False
     #: Cheap hashes keep the suite fast; production uses Config's cost.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from flask_wtf import FlaskForm
@@ -44,7 +45,8 @@ class SelectWithPrompt(Select):
         html = str(super().__call__(field, **kwargs))
         opening, rest = html.split(">", 1)
         selected = "" if field.data else " selected"
-        prompt = f'<option value=""{selected}>{escape(_l("Choose..."))}</option>'
+        label = escape(_("Choose..."))
+        prompt = f'<option value=""{selected}>{label}</option>'
         return Markup(f"{opening}>{prompt}{rest}")
 
 

@@ -1,0 +1,51 @@
+# Quick start:  make run   (portal on http://127.0.0.1:5000 with the bundled courses and demo accounts)
+#               make test  (the whole suite; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   ?= .venv
+PORT   ?= 5000
+FLASK  := $(VENV)/bin/flask --app wsgi
+export INSTANCE_PATH ?= $(CURDIR)/instance
+
+.PHONY: run test install install-dev browser-tools prepare translations clean
+
+run: install prepare
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: install-dev browser-tools translations
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The database under instance/ (or DATABASE_URL): migrated, with the bundled courses imported.
+prepare: translations
+	mkdir -p "$(INSTANCE_PATH)"
+	$(FLASK) db upgrade
+	$(FLASK) content import courses
+
+translations: install
+	$(FLASK) translate compile
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Browser tests use the system's Chromium (Playwright cannot download one here) and axe-core from npm.
+browser-tools: node_modules/axe-core/axe.min.js
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules instance

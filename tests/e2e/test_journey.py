@@ -1,0 +1,92 @@
+"""The member's journey in a real browser: sign up, switch to French, take a lesson, pass a quiz,
+sign out, sign in, continue. Every page on the way is scanned with axe-core."""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import BUNDLED_COURSE, PASSWORD
+
+
+def test_member_journey_in_french(page, live_server, library, axe):
+    bundle = library[BUNDLED_COURSE]
+    first_module = bundle.modules[0]
+
+    page.goto(live_server + "/")
+    axe.scan(page)
+
+    # Sign up: first with a mistake, then right.
+    page.click('header a[href="/sign-up"]')
+    page.click("main form button[type=submit]")
+    assert page.locator(".error").count() >= 3
+    axe.scan(page)
+    page.fill("#username", "awa.k")
+    page.fill("#display_name", "Awa Koné")
+    page.select_option("#country", "CI")
+    page.check('input[name="gender"][value="woman"]')
+    page.fill("#birth_year", "1999")
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server + "/")
+    assert "Awa Koné" in page.inner_text("main")
+    axe.scan(page)
+
+    # Switch to French with the language switcher.
+    page.click('a[hreflang="fr"]')
+    assert page.get_attribute("html", "lang") == "fr"
+    axe.scan(page)
+
+    # Find the course in the catalogue, start it, read the first lessons.
+    page.click('header a[href="/courses"]')
+    axe.scan(page)
+    page.click(f'a[href="/courses/{BUNDLED_COURSE}"]')
+    axe.scan(page)
+    page.click('form[action$="/start"] button')
+    assert page.url.endswith(f"/lessons/{first_module.lessons[0]}")
+    axe.scan(page)
+    french_title = page.inner_text("article h1")
+    assert french_title != bundle.languages["en"].lessons[first_module.lessons[0]].title
+    assert french_title == bundle.languages["fr"].lessons[first_module.lessons[0]].title
+    for _ in first_module.lessons:
+        page.click('form[action$="/done"] button')
+    assert page.url.endswith(f"/modules/{first_module.id}/quiz")
+    axe.scan(page)
+
+    # Pass the quiz.
+    for question in first_module.questions:
+        for choice in question.correct:
+            page.check(f'input[name="q_{question.id}"][value="{choice}"]')
+    page.click("main form button[type=submit]")
+    assert page.url.endswith("/quiz/result")
+    assert "100" in page.inner_text("main .flash")
+    axe.scan(page)
+
+    # Sign out, sign in again, continue where we left off.
+    page.click("header form button")
+    page.click('header a[href="/sign-in"]')
+    axe.scan(page)
+    page.fill("#identifier", "awa.k")
+    page.fill("#password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(live_server + "/")
+    assert page.get_attribute("html", "lang") == "fr"  # kept in the profile
+    axe.scan(page)
+    page.click(".resume a.button")
+    assert page.url.endswith(f"/lessons/{bundle.modules[1].lessons[0]}")
+    axe.scan(page)
+    page.click('header a[href="/my-learning"]')
+    assert re.search(r"\d+", page.inner_text("main .progress"))
+    axe.scan(page)
+
+    assert len(axe.scanned) >= 12
+    assert axe.violations == []
+
+
+def test_pages_work_without_javascript(browser, live_server, library):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server}/courses/{BUNDLED_COURSE}/lessons/{library[BUNDLED_COURSE].lesson_ids[0]}?lang=es")
+    assert page.get_attribute("html", "lang") == "es"
+    page.click('a[href^="/sign-in"]')
+    assert page.locator("#identifier").count() == 1
+    context.close()

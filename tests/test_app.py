@@ -1,0 +1,98 @@
+"""Configuration, health check, security headers and the demo accounts."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from lms import UnsafeConfiguration, create_app
+from lms.config import Config, TestConfig
+from lms.extensions import db
+from lms.models import Enrolment, User
+from tests.conftest import sign_in
+
+
+@pytest.mark.parametrize("key", ["", "short", "change-me"])
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    class Production(Config):
+        APP_ENV = "production"
+        SECRET_KEY = key
+
+    with pytest.raises(UnsafeConfiguration):
+        create_app(Production)
+
+
+def test_production_starts_with_a_real_secret_key_and_secure_cookies():
+    class Production(Config):
+        APP_ENV = "production"
+        SECRET_KEY = "x" * 64
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    app = create_app(Production)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_healthz_answers_with_the_database_reachable(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path):
+    class Broken(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/missing/dir/db.sqlite"
+
+    response = create_app(Broken).test_client().get("/healthz")
+    assert response.status_code == 503
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_templates_have_no_inline_script_or_style():
+    from tests.conftest import ROOT
+
+    for template in (ROOT / "lms" / "templates").rglob("*.html"):
+        text = template.read_text()
+        assert "<script>" not in text and "<style" not in text and " style=" not in text, template
+
+
+def test_demo_creates_the_accounts_with_progress(app, app_ctx, library):
+    result = app.test_cli_runner().invoke(args=["demo", "--password", "demo pass 1"])
+    assert result.exit_code == 0, result.output
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    assert set(users) == {"demo-member", "demo-trainer", "demo-coordinator", "demo-admin"}
+    assert users["demo-coordinator"].role == "coordinator"
+    assert users["demo-coordinator"].country_scope == ["PE"]
+    assert db.session.scalar(select(Enrolment.user_id)) == users["demo-member"].id
+    client = app.test_client()
+    assert sign_in(client, "demo-member", "demo pass 1").status_code == 302
+    assert "Continue where you left off" in client.get("/").get_data(as_text=True)
+
+
+def test_demo_runs_twice_and_takes_the_new_password(app, app_ctx, library):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "--password", "first pass 1"])
+    result = runner.invoke(args=["demo", "--password", "second pass 2"])
+    assert result.exit_code == 0
+    assert db.session.scalar(select(db.func.count(User.id))) == 4
+    client = app.test_client()
+    assert sign_in(client, "demo-admin", "first pass 1").status_code == 200
+    assert sign_in(client, "demo-admin", "second pass 2").status_code == 302
+
+
+def test_demo_generates_and_prints_a_password(app, app_ctx):
+    result = app.test_cli_runner().invoke(args=["demo"], env={"DEMO_PASSWORD": ""})
+    assert result.exit_code == 0
+    assert "Password: " in result.output and "generated" in result.output
+
+
+def test_demo_refuses_production(app_ctx):
+    from lms.demo import DemoRefused, create_demo_accounts
+
+    with pytest.raises(DemoRefused):
+        create_demo_accounts("pw", app_env="production")
+    assert db.session.scalar(select(db.func.count(User.id))) == 0

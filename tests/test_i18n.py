@@ -1,0 +1,96 @@
+"""Choosing the interface language, and catalogues that are complete."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.i18n import UI_LANGUAGES, language_name, text_direction
+from lms.models import User
+from tests.conftest import ROOT, sign_in
+
+
+def html_lang(response) -> str:
+    page = response.get_data(as_text=True)
+    return page.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def test_default_is_english(client):
+    assert html_lang(client.get("/")) == "en"
+
+
+def test_browser_language_is_used_when_supported(client):
+    assert html_lang(client.get("/", headers={"Accept-Language": "es-PE,es;q=0.9"})) == "es"
+    assert html_lang(client.get("/", headers={"Accept-Language": "km-KH"})) == "en"
+
+
+def test_switch_is_remembered_in_the_session(client):
+    assert html_lang(client.get("/courses?lang=fr", headers={"Accept-Language": "es"})) == "fr"
+    assert html_lang(client.get("/", headers={"Accept-Language": "es"})) == "fr"
+
+
+def test_switch_is_stored_in_the_profile_and_follows_the_member(client, app, create_user, app_ctx):
+    user = create_user("amina")
+    sign_in(client, "amina")
+    client.get("/?lang=es")
+    db.session.refresh(user)
+    assert user.locale == "es"
+    other_device = app.test_client()
+    sign_in(other_device, "amina")
+    assert html_lang(other_device.get("/", headers={"Accept-Language": "fr"})) == "es"
+
+
+def test_every_page_offers_every_language_in_its_own_name(client):
+    page = client.get("/sign-in?next=/courses").get_data(as_text=True)
+    for code, name in (("en", "English"), ("fr", "Français"), ("es", "Español")):
+        assert f'lang="{code}" hreflang="{code}"' in page
+        assert f">{name}</a>" in page
+    assert "/sign-in?next=%2Fcourses&amp;lang=fr" in page
+
+
+def test_unsupported_language_switch_is_a_translated_404(client):
+    client.get("/?lang=fr")
+    response = client.get("/?lang=tlh")
+    assert response.status_code == 404
+    assert html_lang(response) == "fr"
+
+
+@pytest.mark.parametrize("language", [lang for lang in UI_LANGUAGES if lang != "en"])
+def test_catalogue_is_complete(language):
+    with open(ROOT / "translations" / language / "LC_MESSAGES" / "messages.po", "rb") as po:
+        catalog = read_po(po)
+    with open(ROOT / "translations" / "messages.pot", "rb") as pot:
+        template = read_po(pot)
+    missing = [m.id for m in template if m.id and (m.id not in catalog or not catalog[m.id].string
+                                                  or catalog[m.id].fuzzy)]
+    assert missing == []
+
+
+def test_template_has_every_string_of_the_code(tmp_path):
+    """translations/messages.pot is up to date: `flask translate update` was run after the last change."""
+    from babel.messages.frontend import CommandLineInterface
+
+    fresh = tmp_path / "fresh.pot"
+    CommandLineInterface().run(["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l",
+                                "--no-location", "-o", str(fresh), str(ROOT / "lms")])
+    with open(fresh, "rb") as f:
+        wanted = {m.id for m in read_po(f) if m.id}
+    with open(ROOT / "translations" / "messages.pot", "rb") as f:
+        have = {m.id for m in read_po(f) if m.id}
+    assert wanted - have == set()
+
+
+def test_language_names_and_direction():
+    assert language_name("km") == "ខ្មែរ"
+    assert language_name("fr", "en") == "French"
+    assert text_direction("ar") == "rtl" and text_direction("fr") == "ltr"
+
+
+def test_pages_are_translated(client):
+    page = client.get("/sign-up?lang=es").get_data(as_text=True)
+    assert "Crear mi cuenta" in page or "Registrarse" in page
+    page = client.get("/sign-up?lang=fr").get_data(as_text=True)
+    assert "S’inscrire" in page or "S'inscrire" in page

@@ -1,0 +1,101 @@
+"""Every view states who may use it, and everyone else is refused."""
+from __future__ import annotations
+
+import pytest
+from flask import Blueprint
+
+from lms import create_app
+from lms.models import ROLES
+from lms.permissions import public, roles, signed_in
+from tests.conftest import csrf_token, sign_in
+
+#: Endpoints that only signed-in accounts may use, with an example URL and method.
+SIGNED_IN_ONLY = [
+    ("GET", "/my-learning"),
+    ("GET", "/profile"),
+    ("POST", "/profile"),
+    ("POST", "/profile/password"),
+    ("POST", "/courses/social-dialogue-basics/start"),
+    ("POST", "/courses/social-dialogue-basics/lessons/who-takes-part/done"),
+    ("GET", "/courses/social-dialogue-basics/modules/what-and-who/quiz"),
+    ("POST", "/courses/social-dialogue-basics/modules/what-and-who/quiz"),
+    ("GET", "/courses/social-dialogue-basics/modules/what-and-who/quiz/result"),
+]
+
+
+def test_every_endpoint_states_its_access(app):
+    undeclared = [
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and not hasattr(app.view_functions[rule.endpoint], "access")
+    ]
+    assert undeclared == []
+
+
+def test_signed_in_endpoints_are_listed_here(app):
+    """A new signed-in view must be added to SIGNED_IN_ONLY, so that its refusal is tested."""
+    declared = {rule.rule for rule in app.url_map.iter_rules()
+                if getattr(app.view_functions[rule.endpoint], "access", "public") != "public"}
+    listed = {path.replace("social-dialogue-basics", "<slug>").replace("who-takes-part", "<lesson>")
+              .replace("what-and-who", "<module>") for _, path in SIGNED_IN_ONLY}
+    assert declared == listed
+
+
+@pytest.mark.parametrize("method, path", SIGNED_IN_ONLY)
+def test_anonymous_visitors_are_sent_to_sign_in(client, library, method, path):
+    data = {"csrf_token": csrf_token(client, "/sign-in")} if method == "POST" else None
+    response = client.open(path, method=method, data=data)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+@pytest.fixture(scope="module")
+def guarded_app(tmp_path_factory):
+    """An app with one view for each kind of guard, to test the guards themselves."""
+    from lms.config import TestConfig
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path_factory.mktemp('guards') / 'g.sqlite'}"
+
+    app = create_app(Config)
+    bp = Blueprint("guarded", __name__)
+    bp.add_url_rule("/g/public", "public", public(lambda: "ok"))
+    bp.add_url_rule("/g/signed-in", "signed_in", signed_in(lambda: "ok"))
+    bp.add_url_rule("/g/trainers", "trainers", roles("trainer")(lambda: "ok"))
+    bp.add_url_rule("/g/coordinators", "coordinators", roles("coordinator")(lambda: "ok"))
+    app.register_blueprint(bp)
+    from flask_migrate import upgrade
+
+    from tests.conftest import ROOT
+
+    from lms.auth.services import create_user
+    from lms.extensions import db
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        for role in ROLES:
+            create_user(username=f"g-{role}", password="password 123", display_name=role, country="PE",
+                        gender="woman", role=role)
+        db.session.commit()
+    return app
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("/g/public", set(ROLES)),
+    ("/g/signed-in", set(ROLES)),
+    ("/g/trainers", {"trainer", "admin"}),
+    ("/g/coordinators", {"coordinator", "admin"}),
+])
+def test_role_guards_admit_only_their_roles(guarded_app, path, allowed):
+    for role in ROLES:
+        client = guarded_app.test_client()
+        sign_in(client, f"g-{role}", "password 123")
+        status = client.get(path).status_code
+        assert (status == 200) == (role in allowed), (role, status)
+        if role not in allowed:
+            assert status == 403
+    assert guarded_app.test_client().get(path).status_code == (200 if path == "/g/public" else 302)
+
+
+def test_unknown_role_is_a_programming_error():
+    with pytest.raises(ValueError):
+        roles("janitor")
