@@ -13,6 +13,7 @@ run: install prepare
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: install-dev browser-tools translations
+	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The database under instance/ (or DATABASE_URL): migrated, with the bundled courses imported.

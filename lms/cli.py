@@ -20,19 +20,24 @@ users = AppGroup("users", help="Manage accounts.")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _read_library_or_exit(folder: Path, closing: str) -> list:
+    """The courses in FOLDER, or every problem as file:line: reason and exit status 1."""
+    from lms.content.reader import CourseProblems, read_library
+
+    try:
+        return read_library(folder)
+    except CourseProblems as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo(closing.format(n=len(error.problems)), err=True)
+        sys.exit(1)
+
+
 @content.command("check")
 @click.argument("folder", default="courses", type=click.Path(path_type=Path))
 def content_check(folder: Path) -> None:
     """Report every problem in FOLDER as file:line: reason."""
-    from lms.content.reader import CourseProblems, read_library
-
-    try:
-        bundles = read_library(folder)
-    except CourseProblems as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo(f"{len(error.problems)} problem(s) found.", err=True)
-        sys.exit(1)
+    bundles = _read_library_or_exit(folder, "{n} problem(s) found.")
     click.echo(f"{len(bundles)} course(s), no problems.")
 
 
@@ -40,16 +45,9 @@ def content_check(folder: Path) -> None:
 @click.argument("folder", default="courses", type=click.Path(path_type=Path))
 def content_import(folder: Path) -> None:
     """Load every course in FOLDER, all or nothing; running it twice changes nothing."""
-    from lms.content.reader import CourseProblems, read_library
     from lms.content.store import import_bundles
 
-    try:
-        bundles = read_library(folder)
-    except CourseProblems as error:
-        for problem in error.problems:
-            click.echo(str(problem), err=True)
-        click.echo("Nothing was imported.", err=True)
-        sys.exit(1)
+    bundles = _read_library_or_exit(folder, "{n} problem(s) found. Nothing was imported.")
     try:
         report = import_bundles(bundles)
         db.session.commit()

@@ -1,15 +1,11 @@
 """Choosing the interface language, and catalogues that are complete."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from babel.messages.pofile import read_po
-from sqlalchemy import select
 
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, language_name, text_direction
-from lms.models import User
 from tests.conftest import ROOT, sign_in
 
 

@@ -65,10 +65,9 @@ def guarded_app(tmp_path_factory):
     app.register_blueprint(bp)
     from flask_migrate import upgrade
 
-    from tests.conftest import ROOT
-
     from lms.auth.services import create_user
     from lms.extensions import db
+    from tests.conftest import ROOT
 
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))

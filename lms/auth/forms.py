@@ -5,11 +5,10 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from flask_wtf import FlaskForm
-from wtforms.fields.choices import SelectChoice
+from markupsafe import Markup, escape
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
-from wtforms.widgets import Select
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Email,
@@ -20,6 +19,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import Select
 
 from lms.auth import services
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
@@ -53,6 +53,18 @@ class SelectWithPrompt(Select):
 def _phone_check(form, field) -> None:
     if field.data and services.normalise_phone(field.data) is None:
         raise ValidationError(_l("Write the number with its country code, for example +229 97 12 34 56."))
+
+
+def new_password_field(label) -> PasswordField:
+    return PasswordField(label, validators=[
+        DataRequired(_l("Please choose a password.")),
+        Length(min=8, max=200, message=_l("A password has at least 8 characters."))],
+        render_kw={"autocomplete": "new-password"})
+
+
+def confirm_password_field(label) -> PasswordField:
+    return PasswordField(label, validators=[EqualTo("password", _l("The two passwords are not the same."))],
+                         render_kw={"autocomplete": "new-password"})
 
 
 class AboutYouMixin:
@@ -102,13 +114,8 @@ class SignUpForm(AboutYouMixin, FlaskForm):
         description=_l("You sign in with it. Letters, digits, \".\", \"-\" and \"_\"; no spaces."),
         render_kw={"autocomplete": "username", "autocapitalize": "none"},
     )
-    password = PasswordField(_l("Password"), validators=[
-        DataRequired(_l("Please choose a password.")),
-        Length(min=8, max=200, message=_l("A password has at least 8 characters."))],
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("Password again"), validators=[
-        EqualTo("password", _l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("Password"))
+    confirm = confirm_password_field(_l("Password again"))
 
     field_order = ("username", "display_name", "phone", "email", "country", "gender", "birth_year",
                    "password", "confirm")
@@ -144,10 +151,5 @@ class ProfileForm(AboutYouMixin, FlaskForm):
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please write your password."))],
                             render_kw={"autocomplete": "current-password"})
-    password = PasswordField(_l("New password"), validators=[
-        DataRequired(_l("Please choose a password.")),
-        Length(min=8, max=200, message=_l("A password has at least 8 characters."))],
-        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"), validators=[
-        EqualTo("password", _l("The two passwords are not the same."))],
-        render_kw={"autocomplete": "new-password"})
+    password = new_password_field(_l("New password"))
+    confirm = confirm_password_field(_l("New password again"))

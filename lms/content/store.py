@@ -129,7 +129,8 @@ def _sync_module_texts(module: Module, spec: ModuleSpec, bundle: CourseBundle) -
             texts = {lang: q.choices[choice_id] for lang, q in _question_texts(bundle, spec.id, question_spec.id)
                      if choice_id in q.choices and q.choices[choice_id].text}
             changed |= _sync_choice_texts(choice, texts)
-        changed |= _remove_missing(question.choices, lambda c: c.slug not in question_spec.choices)
+        wanted_choices = set(question_spec.choices)
+        changed |= _remove_missing(question.choices, lambda c, wanted=wanted_choices: c.slug not in wanted)
     wanted = {q.id for q in spec.questions}
     changed |= _remove_missing(module.questions, lambda q: q.slug not in wanted)
     return changed

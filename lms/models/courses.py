@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.models.users import utcnow
+
+if TYPE_CHECKING:
+    from lms.models.quizzes import Question
 
 TOPICS = (
     "social-dialogue",
@@ -103,7 +107,7 @@ class Module(db.Model):
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="module", cascade="all, delete-orphan", order_by="Lesson.position"
     )
-    questions: Mapped[list["Question"]] = relationship(  # noqa: UP037
+    questions: Mapped[list[Question]] = relationship(
         back_populates="module", cascade="all, delete-orphan", order_by="Question.position"
     )
 

@@ -1,7 +1,7 @@
 """People: accounts, roles and the countries a coordinator looks after."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -14,7 +14,7 @@ GENDERS = ("woman", "man", "another", "undisclosed")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class User(UserMixin, db.Model):

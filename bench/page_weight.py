@@ -1,0 +1,115 @@
+"""Page weight per page type against bench/budgets.toml.
+
+    .venv/bin/python bench/page_weight.py        # prints a table; exit 1 if a page is over budget
+
+It serves the pages through the Flask test client on a throwaway SQLite database with the bundled
+courses and a member part-way through a course, and counts what a browser would download.
+"""
+from __future__ import annotations
+
+import gzip
+import re
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: page type -> path, with {course}, {lesson} and {module} filled in from the bundled library.
+PAGES = {
+    "home": "/",
+    "catalogue": "/courses",
+    "course": "/courses/{course}",
+    "lesson": "/courses/{course}/lessons/{lesson}",
+    "quiz": "/courses/{course}/modules/{module}/quiz",
+    "my-learning": "/my-learning",
+    "sign-in": "/sign-in",
+    "sign-up": "/sign-up",
+}
+ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"')
+
+
+@dataclass
+class Weight:
+    page: str
+    html_gzip: int
+    assets_gzip: int
+    requests: int
+    budget: dict
+
+    @property
+    def over(self) -> list[str]:
+        return [key for key in ("html_gzip", "assets_gzip", "requests") if getattr(self, key) > self.budget[key]]
+
+
+def budgets() -> dict[str, dict]:
+    data = tomllib.loads((ROOT / "bench" / "budgets.toml").read_text())
+    return {page: {**data["defaults"], **data.get("pages", {}).get(page, {})} for page in PAGES}
+
+
+def measure(client, paths: dict[str, str]) -> list[Weight]:
+    limits = budgets()
+    results = []
+    for page, path in paths.items():
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        html = response.get_data()
+        assets = sorted(set(ASSET.findall(html.decode("utf-8"))) - {"/static/favicon.svg"})
+        asset_bytes = sum(len(gzip.compress(client.get(a).get_data())) for a in assets)
+        results.append(Weight(page, len(gzip.compress(html)), asset_bytes, 1 + len(assets), limits[page]))
+    return results
+
+
+def member_client(app, password: str = "bench password 1"):
+    """A signed-in member with one lesson done, and the URLs of each page type."""
+    from lms.auth.services import create_user
+    from lms.content.reader import read_library
+    from lms.content.store import import_bundles
+    from lms.extensions import db
+    from lms.learn import services
+
+    with app.app_context():
+        bundles = read_library(ROOT / "courses")
+        import_bundles(bundles)
+        user = create_user(username="bench-member", password=password, display_name="Bench", country="PE",
+                           gender="woman")
+        course = services.find_course(bundles[0].slug)
+        services.mark_lesson_done(user.id, course, course.lessons[0])
+        db.session.commit()
+        slugs = {"course": course.slug, "lesson": course.lessons[1].slug, "module": course.modules[0].slug}
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get("/sign-in").get_data(as_text=True)).group(1)
+    client.post("/sign-in", data={"identifier": "bench-member", "password": password, "csrf_token": token})
+    return client, {page: path.format(**slugs) for page, path in PAGES.items()}
+
+
+def main() -> int:
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.config import TestConfig
+
+    with tempfile.TemporaryDirectory() as tmp:
+        class Config(TestConfig):
+            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.sqlite"
+
+        app = create_app(Config)
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+        client, paths = member_client(app)
+        signed_in = {k: v for k, v in paths.items() if k not in ("sign-in", "sign-up")}
+        results = measure(client, signed_in) + measure(app.test_client(), {k: paths[k] for k in ("sign-in", "sign-up")})
+    print(f"{'page':<12} {'html gz':>8} {'assets gz':>10} {'requests':>9}  budget (html/assets/requests)")
+    for w in results:
+        flag = "  OVER: " + ", ".join(w.over) if w.over else ""
+        print(f"{w.page:<12} {w.html_gzip:>8} {w.assets_gzip:>10} {w.requests:>9}  "
+              f"{w.budget['html_gzip']}/{w.budget['assets_gzip']}/{w.budget['requests']}{flag}")
+    return 1 if any(w.over for w in results) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
