@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, request
-from flask_babel import format_date
+from flask_babel import format_date, format_number, format_percent
 
 from lms.i18n import UI_LANGUAGES, current_language, language_name, text_direction
 from lms.labels import gender_label, topic_label
@@ -31,6 +31,8 @@ def register_template_helpers(app: Flask) -> None:
             "gender_label": gender_label,
             "direction_of": text_direction,
             "format_date": format_date,
+            "format_number": format_number,
+            "percent": lambda value: format_percent(value / 100),
         }
 
     app.add_template_filter(language_name, "language_name")
