@@ -85,14 +85,16 @@ def content_export(folder: Path, slugs: tuple[str, ...]) -> None:
               help="Write the current source checksums into LANG's files.")
 def content_checksums(course_folder: Path, stamp: str | None) -> None:
     """Print the source checksum of each text of a course (for a translation's "source:" line)."""
-    from lms.content.reader import CourseProblems, read_course
+    from lms.content.reader import read_course
     from lms.content.store import page_checksum
     from lms.content.writer import write_course
 
     problems: list = []
     bundle = read_course(course_folder, problems)
     if bundle is None:
-        raise CourseProblems(problems)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
     source = bundle.languages[bundle.source_language]
     click.echo(f"index.md\t{page_checksum(source.index, with_summary=True)}")
     for lesson_id in bundle.lesson_ids:

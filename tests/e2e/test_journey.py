@@ -90,3 +90,28 @@ def test_pages_work_without_javascript(browser, live_server, library):
     page.click('a[href^="/sign-in"]')
     assert page.locator("#identifier").count() == 1
     context.close()
+
+
+def test_other_pages_are_accessible(page, live_server, library, create_user, axe):
+    """Pages the journey does not pass: a failed quiz, the profile, errors, Spanish, a fallback."""
+    create_user("scan", password=PASSWORD)
+    module = library[BUNDLED_COURSE].modules[1]
+    page.goto(f"{live_server}/sign-in?lang=es")
+    page.fill("#identifier", "scan")
+    page.fill("#password", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.goto(f"{live_server}/courses/{BUNDLED_COURSE}/modules/{module.id}/quiz")
+    page.click("main form button[type=submit]")  # nothing answered: errors on every question
+    assert page.locator(".error").count() == len(module.questions)
+    axe.scan(page)
+    for question in module.questions:
+        wrong = next(c for c in question.choices if c not in question.correct)
+        page.check(f'input[name="q_{question.id}"][value="{wrong}"]')
+    page.click("main form button[type=submit]")
+    assert page.locator(".is-wrong").count() == len(module.questions)
+    axe.scan(page)
+    for path in ("/profile", "/my-learning", f"/courses/{BUNDLED_COURSE}", "/courses/nope", "/courses?topic=zz"):
+        page.goto(live_server + path)
+        assert page.get_attribute("html", "lang") == "es"
+        axe.scan(page)
+    assert axe.violations == []
