@@ -10,6 +10,8 @@ from flask import abort, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from lms.extensions import db
+
 #: Interface languages with a complete catalogue in translations/.
 UI_LANGUAGES = ("en", "fr", "es")
 DEFAULT_LANGUAGE = "en"
@@ -72,8 +74,6 @@ def remember_language_switch() -> None:
         abort(404)
     session["lang"] = asked
     if current_user.is_authenticated and current_user.locale != asked:
-        from lms.extensions import db
-
         current_user.locale = asked
         db.session.commit()
 

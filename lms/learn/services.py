@@ -202,8 +202,26 @@ def _update_completion(user_id: int, course: Course) -> CourseProgress:
 
 def learning(user_id: int) -> list[tuple[Course, CourseProgress]]:
     """The member's courses, most recently active first."""
-    enrolments = db.session.scalars(
-        select(Enrolment).where(Enrolment.user_id == user_id)
-        .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc()))
-    courses = [find_course(e.course.slug, include_unpublished=True) for e in enrolments]
-    return [(course, progress(user_id, course)) for course in courses if course is not None]
+    return [(course, progress(user_id, course)) for course in _enrolled_courses(user_id)]
+
+
+def resume_point(user_id: int) -> tuple[Course, CourseProgress] | None:
+    """The course to continue: the most recently active one with a step still to do."""
+    for course in _enrolled_courses(user_id, unfinished_only=True):
+        state = progress(user_id, course)
+        if state.next_step is not None:
+            return course, state
+    return None
+
+
+def _enrolled_courses(user_id: int, unfinished_only: bool = False):
+    """Courses the member is enrolled in, most recently active first, loaded one at a time."""
+    query = (select(Course.slug).join(Enrolment, Enrolment.course_id == Course.id)
+             .where(Enrolment.user_id == user_id)
+             .order_by(Enrolment.last_activity_at.desc(), Enrolment.id.desc()))
+    if unfinished_only:
+        query = query.where(Enrolment.completed_at.is_(None))
+    for slug in db.session.scalars(query).all():
+        course = find_course(slug, include_unpublished=True)
+        if course is not None:
+            yield course

@@ -51,10 +51,7 @@ def _module_or_404(course: Course, slug: str) -> Module:
 @bp.route("/")
 @public
 def home():
-    resume = None
-    if current_user.is_authenticated:
-        resume = next(((course, state) for course, state in services.learning(current_user.id)
-                       if state.next_step is not None), None)
+    resume = services.resume_point(current_user.id) if current_user.is_authenticated else None
     return render_template("learn/home.html", resume=resume, courses=services.catalogue()[:6])
 
 
