@@ -37,8 +37,17 @@ def _read_library_or_exit(folder: Path, closing: str) -> list:
 @click.argument("folder", default="courses", type=click.Path(path_type=Path))
 def content_check(folder: Path) -> None:
     """Report every problem in FOLDER as file:line: reason."""
+    from lms.content.coverage import coverage
+
     bundles = _read_library_or_exit(folder, "{n} problem(s) found.")
-    click.echo(f"{len(bundles)} course(s), no problems.")
+    click.echo(f"{len(bundles)} course(s), no problems in the files.")
+    lines = [line for bundle in bundles for line in coverage(bundle)]
+    for line in lines:
+        click.echo(("" if line.complete else "INCOMPLETE ") + str(line))
+    incomplete = [line for line in lines if not line.complete]
+    if incomplete:
+        click.echo(f"{len(incomplete)} translation(s) below 100%.", err=True)
+        sys.exit(1)
 
 
 @content.command("import")
@@ -86,7 +95,6 @@ def content_export(folder: Path, slugs: tuple[str, ...]) -> None:
 def content_checksums(course_folder: Path, stamp: str | None) -> None:
     """Print the source checksum of each text of a course (for a translation's "source:" line)."""
     from lms.content.reader import read_course
-    from lms.content.store import page_checksum
     from lms.content.writer import write_course
 
     problems: list = []
@@ -96,17 +104,17 @@ def content_checksums(course_folder: Path, stamp: str | None) -> None:
             click.echo(str(problem), err=True)
         sys.exit(1)
     source = bundle.languages[bundle.source_language]
-    click.echo(f"index.md\t{page_checksum(source.index, with_summary=True)}")
+    click.echo(f"index.md\t{source.index.checksum}")
     for lesson_id in bundle.lesson_ids:
-        click.echo(f"{lesson_id}\t{page_checksum(source.lessons[lesson_id])}")
+        click.echo(f"{lesson_id}\t{source.lessons[lesson_id].checksum}")
     if stamp:
         texts = bundle.languages.get(stamp)
         if texts is None or stamp == bundle.source_language:
             click.echo(f"No translation folder {stamp!r}.", err=True)
             sys.exit(1)
-        texts.index.source = page_checksum(source.index, with_summary=True)
+        texts.index.source = source.index.checksum
         for lesson_id, page in texts.lessons.items():
-            page.source = page_checksum(source.lessons[lesson_id])
+            page.source = source.lessons[lesson_id].checksum
         write_course(bundle, course_folder.parent)
         click.echo(f"Stamped {stamp}: its texts now count as translations of the current source.")
 
@@ -139,6 +147,22 @@ def translate_update() -> None:
 def translate_compile() -> None:
     """Compile every messages.po into the messages.mo the portal reads."""
     _pybabel("compile", "-d", TRANSLATIONS, "--statistics")
+
+
+@translate.command("stats")
+def translate_stats() -> None:
+    """Share of translated messages per interface language; exit 1 if one is below 100%."""
+    from lms.i18n import UI_LANGUAGES
+    from lms.translations import catalogue_stats
+
+    below = []
+    for stats in catalogue_stats(Path(TRANSLATIONS), [lang for lang in UI_LANGUAGES if lang != "en"]):
+        click.echo(str(stats))
+        if stats.translated < stats.total:
+            below.append(stats.language)
+    if below:
+        click.echo(f"Below 100%: {', '.join(below)}", err=True)
+        sys.exit(1)
 
 
 @translate.command("init")

@@ -19,7 +19,7 @@ from lms.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"
-BUNDLED_COURSE = "social-dialogue-basics"
+BUNDLED_COURSE = "social-dialogue-at-work"
 PASSWORD = "correct horse battery"
 
 

@@ -15,11 +15,11 @@ SIGNED_IN_ONLY = [
     ("GET", "/profile"),
     ("POST", "/profile"),
     ("POST", "/profile/password"),
-    ("POST", "/courses/social-dialogue-basics/start"),
-    ("POST", "/courses/social-dialogue-basics/lessons/who-takes-part/done"),
-    ("GET", "/courses/social-dialogue-basics/modules/what-and-who/quiz"),
-    ("POST", "/courses/social-dialogue-basics/modules/what-and-who/quiz"),
-    ("GET", "/courses/social-dialogue-basics/modules/what-and-who/quiz/result"),
+    ("POST", "/courses/social-dialogue-at-work/start"),
+    ("POST", "/courses/social-dialogue-at-work/lessons/who-takes-part/done"),
+    ("GET", "/courses/social-dialogue-at-work/modules/what-and-who/quiz"),
+    ("POST", "/courses/social-dialogue-at-work/modules/what-and-who/quiz"),
+    ("GET", "/courses/social-dialogue-at-work/modules/what-and-who/quiz/result"),
 ]
 
 
@@ -35,7 +35,7 @@ def test_signed_in_endpoints_are_listed_here(app):
     """A new signed-in view must be added to SIGNED_IN_ONLY, so that its refusal is tested."""
     declared = {rule.rule for rule in app.url_map.iter_rules()
                 if getattr(app.view_functions[rule.endpoint], "access", "public") != "public"}
-    listed = {path.replace("social-dialogue-basics", "<slug>").replace("who-takes-part", "<lesson>")
+    listed = {path.replace("social-dialogue-at-work", "<slug>").replace("who-takes-part", "<lesson>")
               .replace("what-and-who", "<module>") for _, path in SIGNED_IN_ONLY}
     assert declared == listed
 

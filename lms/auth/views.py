@@ -60,7 +60,7 @@ def sign_in():
             form.password.errors.append(_("The username, phone, e-mail or password is wrong."))
         else:
             chosen = session.get("lang")
-            if chosen in UI_LANGUAGES and not user.locale:
+            if chosen in UI_LANGUAGES and (session.pop("lang_chosen", False) or not user.locale):
                 user.locale = chosen
             db.session.commit()
             login_user(user, remember=form.remember.data)
@@ -72,6 +72,7 @@ def sign_in():
 @public
 def sign_out():
     logout_user()
+    session.pop("lang_chosen", None)
     flash(_("You are signed out."), "info")
     return redirect(url_for("learn.home"))
 

@@ -3,6 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lms.content.markdown import checksum
+
+
+def lesson_file_name(number: int, lesson_id: str) -> str:
+    """Lessons are numbered in course order: ``01-what-is-social-dialogue.md``."""
+    return f"{number:02d}-{lesson_id}.md"
+
 
 @dataclass
 class Problem:
@@ -42,6 +49,13 @@ class Page:
     #: On a translation: checksum of the source text it was made from, and "draft"/"reviewed".
     source: str | None = None
     status: str | None = None
+    #: Line of the file where the body starts, to point at problems in it (not part of the text).
+    body_line: int = field(default=1, compare=False)
+
+    @property
+    def checksum(self) -> str:
+        """Fingerprint of the text; a translation names its source's in ``source``."""
+        return checksum(self.title, self.summary, self.body) if self.summary else checksum(self.title, self.body)
 
 
 @dataclass

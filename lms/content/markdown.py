@@ -1,5 +1,6 @@
 """Markdown from trainers, rendered once and sanitised, and the checksum of a text."""
 import hashlib
+from functools import lru_cache
 
 import markdown
 import nh3
@@ -7,6 +8,7 @@ import nh3
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+@lru_cache(maxsize=4096)
 def render_markdown(text: str) -> str:
     """Markdown to safe HTML: raw HTML is escaped, then nh3 keeps only harmless tags and links."""
     md = markdown.Markdown(extensions=["sane_lists", "tables", "fenced_code", "def_list", "abbr"])

@@ -14,7 +14,9 @@ from lms.content.bundle import (
     Page,
     Problem,
     QuestionText,
+    lesson_file_name,
 )
+from lms.content.consistency import check_translations
 from lms.content.structure import SLUG, course_spec, line_of, load_toml
 from lms.i18n import is_known_language
 from lms.models import REVIEW_STATUSES
@@ -77,6 +79,8 @@ def read_course(folder: Path, problems: list[Problem]) -> CourseBundle | None:
     source = bundle.languages.get(bundle.source_language)
     if source is not None:
         _check_source_complete(folder / bundle.source_language, bundle, source, problems)
+        if len(problems) == before:
+            problems += check_translations(folder, bundle)
     return bundle if len(problems) == before else None
 
 
@@ -116,10 +120,6 @@ def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) 
         return None
     # Returned even with problems, so the source language can still be checked for gaps.
     return LanguageTexts(folder.name, index, lessons, modules)
-
-
-def lesson_file_name(number: int, lesson_id: str) -> str:
-    return f"{number:02d}-{lesson_id}.md"
 
 
 def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list[Problem]) -> Page | None:
@@ -166,7 +166,8 @@ def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list
         problems.append(Problem(str(path), end, _("The text after the front matter is empty.")))
     if len(problems) > before:
         return None
-    return Page(values["title"], body, values.get("summary", ""), values.get("source"), values.get("status"))
+    return Page(values["title"], body, values.get("summary", ""), values.get("source"), values.get("status"),
+                body_line=end + 1)
 
 
 def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem]) -> dict[str, ModuleText]:

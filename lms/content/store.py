@@ -17,7 +17,7 @@ from lms.content.bundle import (
     QuestionSpec,
     QuestionText,
 )
-from lms.content.markdown import checksum, render_markdown
+from lms.content.markdown import render_markdown
 from lms.extensions import db
 from lms.models import (
     Choice,
@@ -39,10 +39,6 @@ class ImportReport:
     created: list[str]
     updated: list[str]
     unchanged: list[str]
-
-
-def page_checksum(page: Page, with_summary: bool = False) -> str:
-    return checksum(page.title, page.summary, page.body) if with_summary else checksum(page.title, page.body)
 
 
 def import_bundles(bundles: Iterable[CourseBundle]) -> ImportReport:
@@ -72,7 +68,7 @@ def _sync_course(course: Course, bundle: CourseBundle) -> bool:
         if row.intro_md != page.body:
             row.intro_html = render_markdown(page.body)
         changed |= _assign(row, title=page.title, summary=page.summary, intro_md=page.body,
-                           checksum=page_checksum(page, with_summary=True), **_review(page, language, bundle))
+                           checksum=page.checksum, **_review(page, language, bundle))
     changed |= _remove_missing(course.translations, lambda t: t.language not in bundle.languages)
 
     modules = {m.slug: m for m in course.modules}
@@ -105,7 +101,7 @@ def _sync_lesson_texts(lesson: Lesson, lesson_id: str, bundle: CourseBundle) -> 
         row = rows.get(language) or _new(lesson.translations, LessonTranslation, language=language)
         if row.body_md != page.body:
             row.body_html = render_markdown(page.body)
-        changed |= _assign(row, title=page.title, body_md=page.body, checksum=page_checksum(page),
+        changed |= _assign(row, title=page.title, body_md=page.body, checksum=page.checksum,
                            **_review(page, language, bundle))
     changed |= _remove_missing(lesson.translations, lambda t: t.language not in languages)
     return changed

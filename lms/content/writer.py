@@ -4,8 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lms.content.bundle import CourseBundle, LanguageTexts, Page
-from lms.content.reader import lesson_file_name
+from lms.content.bundle import CourseBundle, LanguageTexts, Page, lesson_file_name
 
 
 def write_course(bundle: CourseBundle, root: Path) -> Path:

@@ -110,12 +110,12 @@ def test_failed_reimport_leaves_existing_course_as_it_was(app, course_copy):
 def test_import_twice_changes_nothing(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["content", "import", str(COURSES)])
-    assert "1 new" in first.output, first.output
+    assert "0 updated, 0 unchanged" in first.output, first.output
     with app.app_context():
         ids = sorted(db.session.scalars(select(LessonTranslation.id)))
     second = runner.invoke(args=["content", "import", str(COURSES)])
     assert second.exit_code == 0
-    assert "0 new, 0 updated, 1 unchanged" in second.output
+    assert "0 new, 0 updated," in second.output
     with app.app_context():
         assert sorted(db.session.scalars(select(LessonTranslation.id))) == ids
 
@@ -141,20 +141,23 @@ def assert_same_tree(comparison: filecmp.dircmp) -> None:
 def test_changes_in_files_update_the_database(app_ctx, course_copy, tmp_path):
     import_bundles(read_library(course_copy))
     db.session.commit()
+    before = len(db.session.scalars(select(Lesson.slug)).all())
     toml = course_copy / BUNDLED_COURSE / "course.toml"
     edit(toml, '"who-takes-part", ', "")  # drop a lesson from module 1
-    for lang in ("en", "fr"):
-        folder = course_copy / BUNDLED_COURSE / lang
-        (folder / "02-who-takes-part.md").unlink()
-        for old in sorted(folder.glob("0[3-6]-*.md")):
+    for folder in (course_copy / BUNDLED_COURSE).iterdir():
+        if not folder.is_dir():
+            continue
+        next(folder.glob("02-who-takes-part.md")).unlink()
+        for old in sorted(folder.glob("[0-9][0-9]-*.md")):
             number = int(old.name[:2])
-            old.rename(folder / f"{number - 1:02d}{old.name[2:]}")
+            if number > 2:
+                old.rename(folder / f"{number - 1:02d}{old.name[2:]}")
     report = import_bundles(read_library(course_copy))
     db.session.commit()
     assert report.updated == [BUNDLED_COURSE]
     slugs = db.session.scalars(select(Lesson.slug).order_by(Lesson.id)).all()
-    assert "who-takes-part" not in slugs and len(slugs) == 5
-    course = db.session.scalar(select(Course))
+    assert "who-takes-part" not in slugs and len(slugs) == before - 1
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     write_course(export_bundle(course), tmp_path)
     assert_same_tree(filecmp.dircmp(course_copy / BUNDLED_COURSE, tmp_path / BUNDLED_COURSE))
 

@@ -45,10 +45,10 @@ def member(client, create_user, library):
 
 def test_catalogue_lists_published_courses_and_filters(client, library):
     page = client.get("/courses").get_data(as_text=True)
-    assert "Social dialogue: the basics" in page
+    assert "Social dialogue at work" in page
     filtered = client.get("/courses?topic=social-dialogue&language=fr").get_data(as_text=True)
-    assert "Social dialogue: the basics" in filtered
-    assert "No course matches this choice." in client.get("/courses?topic=female-leadership").get_data(as_text=True)
+    assert "Social dialogue at work" in filtered
+    assert "No course matches this choice." in client.get("/courses?topic=living-wage").get_data(as_text=True)
 
 
 def test_catalogue_refuses_unknown_filter_values_with_a_message(client, library):
@@ -57,7 +57,7 @@ def test_catalogue_refuses_unknown_filter_values_with_a_message(client, library)
     assert response.status_code == 200
     assert page.count("This choice is not available; showing all.") == 2
     assert "<script>" not in page
-    assert "Social dialogue: the basics" in page
+    assert "Social dialogue at work" in page
 
 
 def test_unpublished_course_is_hidden(client, app_ctx, course_copy):
@@ -65,7 +65,7 @@ def test_unpublished_course_is_hidden(client, app_ctx, course_copy):
     toml.write_text(toml.read_text().replace("published = true", "published = false"))
     import_bundles(read_library(course_copy))
     db.session.commit()
-    assert "Social dialogue: the basics" not in client.get("/courses").get_data(as_text=True)
+    assert "Social dialogue at work" not in client.get("/courses").get_data(as_text=True)
     assert client.get(COURSE_URL).status_code == 404
 
 
@@ -202,7 +202,7 @@ def test_start_course_enrols_and_opens_the_first_lesson(client, app_ctx, member,
     response = client.post(f"{COURSE_URL}/start", data={"csrf_token": csrf_token(client, COURSE_URL)})
     assert response.headers["Location"] == f"{COURSE_URL}/lessons/{library[BUNDLED_COURSE].lesson_ids[0]}"
     assert db.session.scalar(select(func.count()).select_from(Enrolment)) == 1
-    assert "Social dialogue: the basics" in client.get("/my-learning").get_data(as_text=True)
+    assert "Social dialogue at work" in client.get("/my-learning").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", [

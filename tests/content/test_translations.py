@@ -1,0 +1,99 @@
+"""Translations of course content: consistent with their source, and how complete they are."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lms.content.coverage import coverage
+from lms.content.reader import CourseProblems, read_library
+from tests.conftest import BUNDLED_COURSE, COURSES
+
+CONTENT_LANGUAGES = {"en", "fr", "es", "id", "vi", "km"}
+
+
+def problems_of(folder: Path) -> list[str]:
+    with pytest.raises(CourseProblems) as caught:
+        read_library(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def first_lesson_with_link(course: Path, language: str) -> Path:
+    return next(p for p in sorted((course / language).glob("[0-9]*.md")) if "](" in p.read_text())
+
+
+def test_shipped_courses_are_complete_in_six_languages(app_ctx):
+    bundles = read_library(COURSES)
+    assert len(bundles) >= 2
+    for bundle in bundles:
+        assert set(bundle.languages) >= CONTENT_LANGUAGES, bundle.slug
+        assert len(bundle.modules) >= 4 and len(bundle.lesson_ids) >= 12, bundle.slug
+        assert all(module.questions for module in bundle.modules), bundle.slug
+        incomplete = [str(line) for line in coverage(bundle) if not line.complete]
+        assert incomplete == []
+
+
+def test_content_check_prints_coverage_per_course_and_language(app):
+    result = app.test_cli_runner().invoke(args=["content", "check", str(COURSES)])
+    assert result.exit_code == 0, result.output
+    assert f"{BUNDLED_COURSE}\tkm\tlessons: " in result.output
+    assert "0 outdated, 0 missing" in result.output
+
+
+def test_missing_and_outdated_lessons_make_the_check_fail(app, course_copy):
+    course = course_copy / BUNDLED_COURSE
+    next((course / "vi").glob("02-*.md")).unlink()
+    source = next((course / "en").glob("03-*.md"))
+    source.write_text(source.read_text() + "\nA sentence added to the source.\n")
+    result = app.test_cli_runner().invoke(args=["content", "check", str(course_copy)])
+    assert result.exit_code == 1
+    assert "INCOMPLETE" in result.output
+    vi_line = next(line for line in result.output.splitlines() if f"{BUNDLED_COURSE}\tvi\t" in line)
+    assert "1 outdated, 1 missing" in vi_line
+
+
+def test_a_link_lost_in_translation_is_reported(app_ctx, course_copy):
+    course = course_copy / BUNDLED_COURSE
+    english = first_lesson_with_link(course, "en")
+    french = course / "fr" / english.name
+    text = french.read_text()
+    start = text.index("](")
+    end = text.index(")", start)
+    french.write_text(text[:start] + "]" + text[end + 1:])  # [label](url) -> [label]
+    problems = problems_of(course_copy)
+    assert any(p.startswith(f"{french}:") and "of the source text is missing" in p for p in problems), problems
+
+
+def test_a_link_added_in_translation_names_its_line(app_ctx, course_copy):
+    french = course_copy / BUNDLED_COURSE / "fr" / "02-who-takes-part.md"
+    lines = french.read_text().split("\n")
+    lines.insert(6, "[piège](javascript-free-but-unknown.html)")
+    french.write_text("\n".join(lines))
+    problems = problems_of(course_copy)
+    assert f'{french}:7: The link "javascript-free-but-unknown.html" is not in the source text.' in problems
+
+
+def test_a_placeholder_must_survive_translation(app_ctx, course_copy):
+    course = course_copy / BUNDLED_COURSE
+    english, spanish = course / "en" / "01-what-is-social-dialogue.md", course / "es" / "01-what-is-social-dialogue.md"
+    english.write_text(english.read_text() + "\nHello %(name)s.\n")
+    spanish.write_text(spanish.read_text() + "\nHola.\n")
+    problems = problems_of(course_copy)
+    assert any(p.startswith(f"{spanish}:") and '"%(name)s"' in p for p in problems), problems
+
+
+def test_a_question_with_some_choices_translated_is_reported(app_ctx, course_copy):
+    modules = course_copy / BUNDLED_COURSE / "id" / "modules.toml"
+    text = modules.read_text()
+    start = text.index("[[modules.questions.choices]]")
+    end = text.index("\n\n", start) + 2
+    modules.write_text(text[:start] + text[end:])
+    problems = problems_of(course_copy)
+    assert any(p.startswith(f"{modules}:") and "choices but" in p for p in problems), problems
+
+
+def test_a_lesson_with_no_source_counterpart_is_reported(app_ctx, course_copy):
+    stray = course_copy / BUNDLED_COURSE / "km" / "13-not-in-the-course.md"
+    stray.write_text("---\ntitle: x\nsource: 0\nstatus: draft\n---\nx\n")
+    problems = problems_of(course_copy)
+    assert any(p.startswith(f"{stray}:") and "not listed in any module" in p for p in problems), problems
