@@ -3,8 +3,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from babel.lists import format_list
 from flask import Flask, request
 from flask_babel import format_date, format_number, format_percent
+from markupsafe import Markup
 
 from lms.i18n import UI_LANGUAGES, current_language, language_name, text_direction
 from lms.labels import gender_label, topic_label
@@ -15,6 +17,13 @@ def switch_language_url(code: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def content_language_attrs(localised) -> Markup:
+    """` lang=".." dir=".."` on content shown in another language than the page (a fallback)."""
+    if localised is None or not localised.fallback:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(localised.language, text_direction(localised.language))
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -36,4 +45,6 @@ def register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(language_name, "language_name")
+    app.add_template_filter(content_language_attrs, "content_lang")
+    app.add_template_filter(lambda items: format_list(list(items), locale=current_language()), "format_list")
     app.add_template_filter(topic_label, "topic_label")

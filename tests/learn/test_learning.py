@@ -221,3 +221,16 @@ def test_unknown_things_get_a_translated_404(client, member, path):
 
 def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&#39;", "'").replace("&quot;", '"')
+
+
+def test_fallback_content_in_an_rtl_page_keeps_its_own_direction(client, library):
+    page = client.get("/courses?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert 'lang="en" dir="ltr">' in page  # course titles and summaries shown in English
+    assert "، " in page  # lists joined the Arabic way, by Babel
+
+
+def test_draft_translation_carries_a_quiet_note(client, library):
+    page = client.get(f"{COURSE_URL}/lessons/what-is-social-dialogue?lang=es").get_data(as_text=True)
+    assert '<p class="note-quiet">' in page
+    assert '<p class="note">' not in page
