@@ -96,3 +96,11 @@ def test_demo_refuses_production(app_ctx):
     with pytest.raises(DemoRefused):
         create_demo_accounts("pw", app_env="production")
     assert db.session.scalar(select(db.func.count(User.id))) == 0
+
+
+def test_no_web_fonts_system_fonts_render_every_script():
+    from tests.conftest import ROOT
+
+    css = (ROOT / "lms" / "static" / "site.css").read_text()
+    assert "@font-face" not in css and "@import" not in css
+    assert "system-ui" in css
