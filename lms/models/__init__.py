@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per area."""
+from lms.models.authoring import EDITOR_ROLES, CourseEditor, Image, LessonVersion
 from lms.models.courses import (
     REVIEW_STATUSES,
     TOPICS,
@@ -10,11 +11,23 @@ from lms.models.courses import (
     Module,
     ModuleTranslation,
 )
+from lms.models.groups import (
+    GROUP_MODES,
+    Attendance,
+    Certificate,
+    GroupMember,
+    GroupSession,
+    TrainerPromotion,
+    TrainingGroup,
+)
+from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
 from lms.models.users import GENDERS, ROLES, CoordinatorCountry, User, utcnow
 
 __all__ = [
+    "EDITOR_ROLES", "GROUP_MODES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
+    "GroupMember", "GroupSession", "Image", "LessonVersion", "Organisation", "TrainerPromotion", "TrainingGroup",
     "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",
     "Choice", "ChoiceTranslation", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",

@@ -45,6 +45,8 @@ class Course(db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     source_language: Mapped[str] = mapped_column(sa.String(12))
     published: Mapped[bool] = mapped_column(default=False)
+    #: When set, a translation must be marked reviewed by someone other than its last translator.
+    require_independent_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     topics: Mapped[list[CourseTopic]] = relationship(
@@ -160,6 +162,11 @@ class LessonTranslation(TranslatedText, db.Model):
     body_md: Mapped[str] = mapped_column(sa.Text)
     #: ``body_md`` rendered and sanitised once, on save.
     body_html: Mapped[str] = mapped_column(sa.Text)
+    #: Number of the newest LessonVersion; a save based on an older one is refused (lost update).
+    version: Mapped[int] = mapped_column(default=0)
+    #: Who last wrote this text in the browser, and who marked it reviewed.
+    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     lesson: Mapped[Lesson] = relationship(back_populates="translations")
 

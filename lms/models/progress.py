@@ -50,5 +50,7 @@ class QuizAttempt(db.Model):
     #: Question slug -> list of choice slugs ticked.
     answers: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON)
     submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: The trainer who entered a score from a quiz taken on paper; None when taken online.
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     module: Mapped[Module] = relationship()

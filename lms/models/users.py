@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+
+if TYPE_CHECKING:
+    from lms.models.organisations import CoordinatorOrganisation
 
 ROLES = ("participant", "trainer", "coordinator", "admin")
 GENDERS = ("woman", "man", "another", "undisclosed")
@@ -36,11 +40,18 @@ class User(UserMixin, db.Model):
     locale: Mapped[str | None] = mapped_column(sa.String(12))
     role: Mapped[str] = mapped_column(sa.String(12), default="participant")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    #: Set for accounts a trainer created with a one-time password: change it at first sign-in.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: The partner union the person belongs to, if known.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     coordinated_countries: Mapped[list[CoordinatorCountry]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"
     )
+
+    coordinated_organisations: Mapped[list[CoordinatorOrganisation]] = relationship(
+        cascade="all, delete-orphan")
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("role").in_(ROLES), name="role"),

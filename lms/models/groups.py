@@ -1,0 +1,105 @@
+"""Training groups: who takes a course together, their sessions, attendance and certificates."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.models.courses import Course
+from lms.models.users import User, utcnow
+
+GROUP_MODES = ("online", "in-person", "blended")
+
+
+class TrainingGroup(db.Model):
+    __tablename__ = "training_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"))
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    #: Town or venue; None for a group that meets online.
+    place: Mapped[str | None] = mapped_column(sa.String(120))
+    mode: Mapped[str] = mapped_column(sa.String(10))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    #: Short code members type (or scan as a QR code) to join; unique while the group exists.
+    join_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    #: A training of trainers: a coordinator may make those who complete it trainers.
+    trains_trainers: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    course: Mapped[Course] = relationship()
+    trainer: Mapped[User] = relationship()
+    members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan")
+    sessions: Mapped[list[GroupSession]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupSession.held_on")
+
+    __table_args__ = (sa.CheckConstraint(sa.column("mode").in_(GROUP_MODES), name="mode"),)
+
+
+class GroupMember(db.Model):
+    __tablename__ = "group_members"
+
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    joined_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    group: Mapped[TrainingGroup] = relationship(back_populates="members")
+    user: Mapped[User] = relationship()
+
+
+class GroupSession(db.Model):
+    """A meeting of the group, online or in a room, with its attendance."""
+
+    __tablename__ = "group_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"))
+    held_on: Mapped[date]
+    topic: Mapped[str] = mapped_column(sa.String(200))
+
+    group: Mapped[TrainingGroup] = relationship(back_populates="sessions")
+    attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class TrainerPromotion(db.Model):
+    """Who made whom a trainer after which training of trainers: the trainer family tree."""
+
+    __tablename__ = "trainer_promotions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="RESTRICT"))
+    promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class Certificate(db.Model):
+    """Proof that a member completed a course; anyone with the code can verify it."""
+
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    #: Random verification code printed on the certificate.
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    #: The name as it was when the certificate was issued.
+    name: Mapped[str] = mapped_column(sa.String(80))
+    completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+
+    course: Mapped[Course] = relationship()
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
