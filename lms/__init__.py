@@ -63,18 +63,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth
+    from lms.author.views import bp as author
     from lms.core.views import bp as core
+    from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
 
     app.register_blueprint(core)
     app.register_blueprint(auth)
     app.register_blueprint(learn)
+    app.register_blueprint(author)
+    app.register_blueprint(groups)
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import content, demo, translate, users
+    from lms.cli import content, demo, orgs, translate, users
 
-    for command in (content, translate, demo, users):
+    for command in (content, translate, demo, users, orgs):
         app.cli.add_command(command)
 
 

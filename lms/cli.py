@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.models import ROLES, Course
 
+orgs = AppGroup("orgs", help="Partner organisations (unions).")
 content = AppGroup("content", help="Check, import and export the course library (courses/).")
 translate = AppGroup("translate", help="Interface translations: extract, update, compile, init.")
 users = AppGroup("users", help="Manage accounts.")
@@ -192,22 +193,50 @@ def demo(password: str | None) -> None:
     click.echo(f"Password: {password}" + ("  (generated; set DEMO_PASSWORD to choose one)" if generated else ""))
 
 
+@orgs.command("add")
+@click.argument("name")
+@click.option("--acronym", required=True)
+@click.option("--country", required=True, help="ISO code, e.g. PE.")
+@click.option("--sector", required=True, help='e.g. "garment", "agriculture".')
+def orgs_add(name: str, acronym: str, country: str, sector: str) -> None:
+    """Add a partner organisation."""
+    from lms.orgs import add_organisation
+
+    organisation = add_organisation(name=name, acronym=acronym, country=country, sector=sector)
+    db.session.commit()
+    click.echo(f"Added {organisation.acronym} (id {organisation.id}).")
+
+
+@orgs.command("list")
+def orgs_list() -> None:
+    """List partner organisations with their ids."""
+    from lms.models import Organisation
+
+    for o in db.session.scalars(select(Organisation).order_by(Organisation.country, Organisation.acronym)):
+        click.echo(f"{o.id}\t{o.country}\t{o.acronym}\t{o.name}\t{o.sector}")
+
+
 @users.command("create")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="participant")
 @click.option("--country", required=True, help="ISO code of the country where the person works.")
 @click.option("--name", "display_name", required=True)
 @click.option("--coordinates", multiple=True, help="A country a coordinator looks after (repeatable).")
+@click.option("--coordinates-org", "organisations", multiple=True, type=int,
+              help="Id of an organisation a coordinator looks after (repeatable; see `orgs list`).")
 @click.password_option()
 def users_create(username: str, role: str, country: str, display_name: str,
-                 coordinates: tuple[str, ...], password: str) -> None:
+                 coordinates: tuple[str, ...], organisations: tuple[int, ...], password: str) -> None:
     """Create an account (for staff; members sign up themselves)."""
     from lms.auth.services import create_user, identifier_taken, normalise_username
 
     if identifier_taken(username=normalise_username(username)):
         click.echo(f"The username {username!r} is taken.", err=True)
         sys.exit(1)
-    create_user(username=username, password=password, display_name=display_name, country=country.upper(),
-                gender="undisclosed", role=role, coordinated_countries=[c.upper() for c in coordinates])
+    from lms.models import CoordinatorOrganisation
+
+    user = create_user(username=username, password=password, display_name=display_name, country=country.upper(),
+                       gender="undisclosed", role=role, coordinated_countries=[c.upper() for c in coordinates])
+    user.coordinated_organisations = [CoordinatorOrganisation(organisation_id=o) for o in organisations]
     db.session.commit()
     click.echo(f"Created {username} ({role}).")

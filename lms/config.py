@@ -16,6 +16,8 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(Path(__file__).resolve().parent.parent / "translations")
     #: A quiz may take a long time on a slow phone: CSRF tokens live for a day.
     WTF_CSRF_TIME_LIMIT = 24 * 3600
+    #: Uploads larger than this are refused before they reach a view (images are capped lower).
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.

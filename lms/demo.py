@@ -6,7 +6,7 @@ from sqlalchemy import select
 from lms.auth.services import create_user, hash_password
 from lms.extensions import db
 from lms.learn import services as learning
-from lms.models import CoordinatorCountry, Course, User
+from lms.models import CoordinatorCountry, Course, CourseEditor, Organisation, TrainingGroup, User
 
 
 class DemoRefused(RuntimeError):
@@ -38,9 +38,41 @@ def create_demo_accounts(password: str, *, app_env: str) -> list[str]:
             if sorted(user.country_scope) != sorted(scope):
                 user.coordinated_countries = [CoordinatorCountry(country=c) for c in scope]
         accounts[username] = user
+    union = _demo_union()
+    for username in ("demo-member", "demo-trainer"):
+        accounts[username].organisation_id = union.id
     db.session.flush()
     _give_member_progress(accounts["demo-member"])
+    _give_trainer_work(accounts["demo-trainer"], accounts["demo-member"], union)
     return list(accounts)
+
+
+def _give_trainer_work(trainer: User, member: User, union: Organisation) -> None:
+    """The trainer edits the bundled courses and runs a group the member belongs to."""
+    from datetime import date, timedelta
+
+    from lms.groups.services import add_member, create_group
+
+    courses = list(db.session.scalars(select(Course).order_by(Course.slug)))
+    for course in courses:
+        if db.session.get(CourseEditor, (course.id, trainer.id)) is None:
+            db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="editor"))
+    if courses and not db.session.scalar(select(TrainingGroup.id).where(TrainingGroup.trainer_id == trainer.id)):
+        group = create_group(trainer=trainer, course=courses[0], name="Lima hotel workers (demo)", country="PE",
+                             place="Lima", mode="blended", starts_on=date.today() - timedelta(days=7),
+                             ends_on=date.today() + timedelta(days=60), organisation_id=union.id)
+        add_member(group, member)
+    db.session.flush()
+
+
+def _demo_union() -> Organisation:
+    """A made-up partner union, so that forms and groups have one to show."""
+    union = db.session.scalar(select(Organisation).where(Organisation.acronym == "DEMO-HOTEL"))
+    if union is None:
+        union = Organisation(name="Demo union of hotel workers", acronym="DEMO-HOTEL", country="PE", sector="hotels")
+        db.session.add(union)
+        db.session.flush()
+    return union
 
 
 def _give_member_progress(member: User) -> None:

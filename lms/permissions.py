@@ -50,6 +50,30 @@ def roles(*allowed: str) -> Callable[[F], F]:
     return decorate
 
 
+def can_edit_course(user: User, course) -> bool:
+    """Admins edit every course; trainers those they own or are assigned to."""
+    if not user.is_authenticated:
+        return False
+    if user.role == "admin":
+        return True
+    from lms.extensions import db
+    from lms.models import CourseEditor
+
+    return user.role == "trainer" and db.session.get(CourseEditor, (course.id, user.id)) is not None
+
+
+def can_manage_group(user: User, group) -> bool:
+    """The group's trainer, coordinators of its country or organisation, and admins."""
+    if not user.is_authenticated:
+        return False
+    if user.role == "admin" or group.trainer_id == user.id:
+        return True
+    if user.role == "coordinator":
+        organisations = {c.organisation_id for c in user.coordinated_organisations}
+        return group.country in user.country_scope or (group.organisation_id in organisations)
+    return False
+
+
 def visible_countries(user: User) -> list[str] | None:
     """Countries whose data ``user`` may see: None means all (admins), [] means none."""
     if user.role == "admin":

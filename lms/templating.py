@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_number, format_percent
 from markupsafe import Markup
 
-from lms.i18n import UI_LANGUAGES, current_language, language_name, text_direction
+from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
 from lms.labels import gender_label, topic_label
 
 
@@ -39,6 +39,7 @@ def register_template_helpers(app: Flask) -> None:
             "topic_label": topic_label,
             "gender_label": gender_label,
             "direction_of": text_direction,
+            "country_name": lambda code: country_name(code, language),
             "format_date": format_date,
             "format_number": format_number,
             "percent": lambda value: format_percent(value / 100),

@@ -59,3 +59,19 @@ def test_checksums_of_a_broken_course_lists_the_problems(app, course_copy):
     result = app.test_cli_runner().invoke(args=["content", "checksums", str(course_copy / BUNDLED_COURSE)])
     assert result.exit_code == 1
     assert "course.toml:1:" in result.output
+
+
+def test_partner_organisations_are_added_and_scope_a_coordinator(app, app_ctx):
+    from lms.models import Organisation
+
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["orgs", "add", "Garment workers' union", "--acronym", "GWU", "--country", "kh",
+                                 "--sector", "garment"])
+    assert result.exit_code == 0, result.output
+    organisation = db.session.scalar(select(Organisation))
+    assert (organisation.acronym, organisation.country) == ("GWU", "KH")
+    assert "GWU" in runner.invoke(args=["orgs", "list"]).output
+    runner.invoke(args=["users", "create", "cora", "--role", "coordinator", "--country", "KH", "--name", "Cora",
+                        "--coordinates-org", str(organisation.id), "--password", "staff password 1"])
+    user = db.session.scalar(select(User).where(User.username == "cora"))
+    assert [c.organisation_id for c in user.coordinated_organisations] == [organisation.id]

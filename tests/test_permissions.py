@@ -20,7 +20,73 @@ SIGNED_IN_ONLY = [
     ("GET", "/courses/social-dialogue-at-work/modules/what-and-who/quiz"),
     ("POST", "/courses/social-dialogue-at-work/modules/what-and-who/quiz"),
     ("GET", "/courses/social-dialogue-at-work/modules/what-and-who/quiz/result"),
+    ("GET", "/first-password"),
+    ("POST", "/first-password"),
+    ("GET", "/groups"),
+    ("GET", "/groups/new"),
+    ("POST", "/groups/new"),
+    ("GET", "/groups/1"),
+    ("GET", "/groups/1/code"),
+    ("GET", "/join"),
+    ("POST", "/join"),
+    ("GET", "/join/ABCDEF"),
+    ("POST", "/join/ABCDEF"),
+    ("GET", "/groups/1/members/bulk"),
+    ("POST", "/groups/1/members/bulk"),
+    ("POST", "/groups/1/sessions"),
+    ("GET", "/groups/1/paper-scores/what-and-who"),
+    ("POST", "/groups/1/paper-scores/what-and-who"),
+    ("POST", "/groups/1/members/2/promote"),
+    ("GET", "/certificates/1"),
 ]
+
+
+C = "/author/courses/social-dialogue-at-work"
+#: Endpoints for trainers (and admins) only; ownership of the course is tested in tests/author.
+TRAINER_ONLY = [
+    ("GET", "/author/"),
+    ("GET", "/author/import"),
+    ("POST", "/author/import"),
+    ("GET", f"{C}/export.zip"),
+    ("GET", "/author/courses/new"),
+    ("POST", "/author/courses/new"),
+    ("GET", C),
+    ("GET", f"{C}/texts/en"),
+    ("POST", f"{C}/texts/en"),
+    ("POST", f"{C}/publish"),
+    ("POST", f"{C}/editors"),
+    ("POST", f"{C}/modules"),
+    ("POST", f"{C}/modules/what-and-who/lessons"),
+    ("POST", f"{C}/modules/what-and-who/title"),
+    ("POST", f"{C}/modules/what-and-who/move"),
+    ("POST", f"{C}/lessons/who-takes-part/move"),
+    ("GET", f"{C}/lessons/who-takes-part"),
+    ("POST", f"{C}/lessons/who-takes-part"),
+    ("GET", f"{C}/lessons/who-takes-part/history"),
+    ("POST", f"{C}/lessons/who-takes-part/history/1/restore"),
+    ("POST", f"{C}/images"),
+    ("GET", f"{C}/modules/what-and-who/quiz"),
+    ("POST", f"{C}/modules/what-and-who/quiz"),
+    ("GET", f"{C}/modules/what-and-who/questions/new"),
+    ("POST", f"{C}/modules/what-and-who/questions/new"),
+    ("GET", f"{C}/modules/what-and-who/questions/definition"),
+    ("POST", f"{C}/modules/what-and-who/questions/definition"),
+    ("POST", f"{C}/modules/what-and-who/questions/definition/delete"),
+    ("GET", f"{C}/translate/fr"),
+    ("GET", f"{C}/translate/fr/lessons/who-takes-part"),
+    ("POST", f"{C}/translate/fr/lessons/who-takes-part"),
+    ("POST", f"{C}/translate/fr/lessons/who-takes-part/review"),
+]
+
+
+def as_rule(path: str) -> str:
+    for value, name in (("social-dialogue-at-work", "<slug>"), ("who-takes-part", "<lesson>"),
+                        ("what-and-who", "<module>"), ("/definition", "/<question>"),
+                        ("/history/1/", "/history/<int:number>/")):
+        path = path.replace(value, name)
+    path = path.replace("/groups/1", "/groups/<int:group_id>").replace("/members/2/", "/members/<int:user_id>/")
+    path = path.replace("/certificates/1", "/certificates/<int:course_id>").replace("/join/ABCDEF", "/join/<code>")
+    return path.replace("/texts/en", "/texts/<language>").replace("/translate/fr", "/translate/<language>")
 
 
 def test_every_endpoint_states_its_access(app):
@@ -35,8 +101,7 @@ def test_signed_in_endpoints_are_listed_here(app):
     """A new signed-in view must be added to SIGNED_IN_ONLY, so that its refusal is tested."""
     declared = {rule.rule for rule in app.url_map.iter_rules()
                 if getattr(app.view_functions[rule.endpoint], "access", "public") != "public"}
-    listed = {path.replace("social-dialogue-at-work", "<slug>").replace("who-takes-part", "<lesson>")
-              .replace("what-and-who", "<module>") for _, path in SIGNED_IN_ONLY}
+    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY}
     assert declared == listed
 
 
@@ -46,6 +111,21 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, library, method, path):
     response = client.open(path, method=method, data=data)
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/sign-in?next=")
+
+
+@pytest.mark.parametrize("method, path", TRAINER_ONLY)
+def test_authoring_refuses_anonymous_visitors_participants_and_coordinators(app, client, create_user, library,
+                                                                          method, path):
+    def call(who, token_page):
+        data = {"csrf_token": csrf_token(who, token_page)} if method == "POST" else None
+        return who.open(path, method=method, data=data)
+
+    assert call(client, "/sign-in").status_code == 302
+    for role in ("participant", "coordinator"):
+        create_user(f"x-{role}", role=role)
+        signed = app.test_client()
+        sign_in(signed, f"x-{role}")
+        assert call(signed, "/").status_code == 403, role
 
 
 @pytest.fixture(scope="module")

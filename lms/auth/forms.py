@@ -92,8 +92,14 @@ class AboutYouMixin:
         render_kw={"inputmode": "numeric", "autocomplete": "bday-year"},
     )
 
+    organisation = SelectField(_l("Your union (optional)"), default="", validators=[Optional()],
+                               description=_l("Only your trainer and the programme's coordinators see it."))
+
     def set_country_choices(self, language: str) -> None:
+        from lms.orgs import organisation_choices
+
         self.country.choices = grouped_country_choices(language)
+        self.organisation.choices = organisation_choices(str(_l("Not listed, or I prefer not to say")))
 
     def validate_email(self, field) -> None:
         email = services.normalise_email(field.data)
@@ -117,8 +123,8 @@ class SignUpForm(AboutYouMixin, FlaskForm):
     password = new_password_field(_l("Password"))
     confirm = confirm_password_field(_l("Password again"))
 
-    field_order = ("username", "display_name", "phone", "email", "country", "gender", "birth_year",
-                   "password", "confirm")
+    field_order = ("username", "display_name", "phone", "email", "country", "organisation", "gender",
+                   "birth_year", "password", "confirm")
 
     def validate_username(self, field) -> None:
         username = services.normalise_username(field.data)
@@ -141,15 +147,22 @@ class ProfileForm(AboutYouMixin, FlaskForm):
     locale = SelectField(_l("Language of the portal"), choices=[
         SelectChoice(code, language_name(code)) for code in UI_LANGUAGES])
 
-    field_order = ("display_name", "phone", "email", "country", "gender", "birth_year", "locale")
+    field_order = ("display_name", "phone", "email", "country", "organisation", "gender", "birth_year", "locale")
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, obj=user, **kwargs)
         self.user = user
+        if not self.is_submitted():
+            self.organisation.data = str(user.organisation_id or "")
 
 
 class PasswordForm(FlaskForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please write your password."))],
                             render_kw={"autocomplete": "current-password"})
     password = new_password_field(_l("New password"))
+    confirm = confirm_password_field(_l("New password again"))
+
+
+class FirstPasswordForm(FlaskForm):
+    password = new_password_field(_l("Your own new password"))
     confirm = confirm_password_field(_l("New password again"))

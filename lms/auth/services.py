@@ -101,7 +101,7 @@ def identifier_taken(*, username: str | None = None, email: str | None = None,
 def create_user(*, username: str, password: str, display_name: str, country: str, gender: str,
                 birth_year: int | None = None, email: str | None = None, phone: str | None = None,
                 locale: str | None = None, role: str = "participant",
-                coordinated_countries: list[str] | None = None) -> User:
+                coordinated_countries: list[str] | None = None, organisation_id: int | None = None) -> User:
     """A new account (flushed, not committed)."""
     user = User(
         username=normalise_username(username),
@@ -115,6 +115,7 @@ def create_user(*, username: str, password: str, display_name: str, country: str
         role=role,
         password_hash=hash_password(password),
         coordinated_countries=[CoordinatorCountry(country=c) for c in coordinated_countries or []],
+        organisation_id=organisation_id,
     )
     db.session.add(user)
     db.session.flush()
@@ -122,7 +123,8 @@ def create_user(*, username: str, password: str, display_name: str, country: str
 
 
 def update_profile(user: User, *, display_name: str, email: str | None, phone: str | None, country: str,
-                   gender: str, birth_year: int | None, locale: str | None) -> User:
+                   gender: str, birth_year: int | None, locale: str | None,
+                   organisation_id: int | None = None) -> User:
     user.display_name = display_name.strip()
     user.email = normalise_email(email)
     user.phone = normalise_phone(phone) if phone else None
@@ -130,6 +132,7 @@ def update_profile(user: User, *, display_name: str, email: str | None, phone: s
     user.gender = gender
     user.birth_year = birth_year
     user.locale = locale
+    user.organisation_id = organisation_id
     db.session.flush()
     return user
 

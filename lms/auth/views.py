@@ -9,7 +9,7 @@ from flask_babel import refresh
 from flask_login import current_user, login_user, logout_user
 
 from lms.auth import services
-from lms.auth.forms import PasswordForm, ProfileForm, SignInForm, SignUpForm
+from lms.auth.forms import FirstPasswordForm, PasswordForm, ProfileForm, SignInForm, SignUpForm
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language
 from lms.permissions import public, signed_in
@@ -38,7 +38,7 @@ def sign_up():
             username=form.username.data, password=form.password.data,
             display_name=form.display_name.data, country=form.country.data, gender=form.gender.data,
             birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
-            locale=current_language(),
+            locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
         )
         db.session.commit()
         login_user(user)
@@ -87,6 +87,7 @@ def profile():
             current_user, display_name=form.display_name.data, email=form.email.data,
             phone=form.phone.data, country=form.country.data, gender=form.gender.data,
             birth_year=form.birth_year.data, locale=form.locale.data,
+            organisation_id=int(form.organisation.data or 0) or None,
         )
         db.session.commit()
         session["lang"] = current_user.locale
@@ -112,3 +113,29 @@ def change_password():
     profile_form.set_country_choices(current_language())
     profile_form.locale.data = current_language()
     return render_template("auth/profile.html", form=profile_form, password_form=form), 400
+
+
+@bp.route("/first-password", methods=["GET", "POST"])
+@signed_in
+def first_password():
+    """Accounts made by a trainer start with a one-time password: the member chooses their own."""
+    form = FirstPasswordForm()
+    if form.validate_on_submit():
+        current_user.password_hash = services.hash_password(form.password.data)
+        current_user.must_change_password = False
+        db.session.commit()
+        flash(_("Your password is changed."), "success")
+        return redirect(url_for("learn.home"))
+    return render_template("auth/first_password.html", form=form), 400 if form.is_submitted() else 200
+
+
+#: What a member with a one-time password may still reach before choosing their own.
+FIRST_PASSWORD_ALLOWED = {"auth.first_password", "auth.sign_out", "static", "core.healthz", "core.favicon"}
+
+
+@bp.before_app_request
+def require_own_password():
+    if (current_user.is_authenticated and current_user.must_change_password
+            and request.endpoint not in FIRST_PASSWORD_ALLOWED):
+        return redirect(url_for("auth.first_password"))
+    return None

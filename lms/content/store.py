@@ -27,6 +27,7 @@ from lms.models import (
     CourseTranslation,
     Lesson,
     LessonTranslation,
+    LessonVersion,
     Module,
     ModuleTranslation,
     Question,
@@ -98,9 +99,14 @@ def _sync_lesson_texts(lesson: Lesson, lesson_id: str, bundle: CourseBundle) -> 
     languages = {lang for lang, texts in bundle.languages.items() if lesson_id in texts.lessons}
     for language in sorted(languages):
         page = bundle.languages[language].lessons[lesson_id]
-        row = rows.get(language) or _new(lesson.translations, LessonTranslation, language=language)
+        row = rows.get(language) or _new(lesson.translations, LessonTranslation, language=language, version=0)
         if row.body_md != page.body:
             row.body_html = render_markdown(page.body)
+        if (row.title, row.body_md) != (page.title, page.body):
+            # Imported texts join the lesson's history like any save, without an author.
+            row.version = (row.version or 0) + 1
+            db.session.add(LessonVersion(lesson=lesson, language=language, number=row.version, title=page.title,
+                                         body_md=page.body, author_id=None))
         changed |= _assign(row, title=page.title, body_md=page.body, checksum=page.checksum,
                            **_review(page, language, bundle))
     changed |= _remove_missing(lesson.translations, lambda t: t.language not in languages)

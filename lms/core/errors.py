@@ -19,6 +19,8 @@ def http_error(error: HTTPException):
         403: _("You do not have permission to see this page."),
         404: _("We could not find this page. The address may be wrong, or the page was removed."),
         405: _("This page cannot be used this way."),
+        409: _("Someone else changed this at the same time. Nothing was saved."),
+        413: _("The file is too large. Nothing was saved."),
     }
     message = messages.get(error.code or 500, _("Something went wrong."))
     return render_template("core/error.html", code=error.code, message=message), error.code

@@ -1,9 +1,10 @@
 """Operational endpoints: health check and favicon."""
-from flask import Blueprint, current_app, send_from_directory
-from sqlalchemy import text
+from flask import Blueprint, Response, abort, current_app, send_from_directory
+from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from lms.extensions import db
+from lms.models import Image
 from lms.permissions import public
 
 bp = Blueprint("core", __name__)
@@ -18,6 +19,18 @@ def healthz():
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"}
+
+
+@bp.route("/media/<name>")
+@public
+def show_image(name: str):
+    """An image uploaded for a course; its name is random, so it cannot be guessed."""
+    image = db.session.scalar(select(Image).where(Image.name == name))
+    if image is None:
+        abort(404)
+    response = Response(image.data, mimetype=image.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @bp.route("/favicon.ico")

@@ -1,6 +1,7 @@
 """Taking courses: the catalogue, progress, lessons done, quizzes graded, courses completed."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.extensions import db
 from lms.models import (
+    Certificate,
     Course,
     CourseTopic,
     CourseTranslation,
@@ -18,6 +20,7 @@ from lms.models import (
     Module,
     Question,
     QuizAttempt,
+    User,
     utcnow,
 )
 
@@ -142,7 +145,7 @@ def mark_lesson_done(user_id: int, course: Course, lesson: Lesson) -> CourseProg
         db.session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id))
     enrolment.last_activity_at = utcnow()
     db.session.flush()
-    return _update_completion(user_id, course)
+    return record_completion_if_done(user_id, course)
 
 
 @dataclass
@@ -182,7 +185,7 @@ def submit_quiz(user_id: int, course: Course, module: Module, answers: dict[str,
     db.session.add(attempt)
     enrolment.last_activity_at = utcnow()
     db.session.flush()
-    _update_completion(user_id, course)
+    record_completion_if_done(user_id, course)
     return attempt
 
 
@@ -192,12 +195,26 @@ def latest_attempt(user_id: int, module: Module) -> QuizAttempt | None:
         .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1))
 
 
-def _update_completion(user_id: int, course: Course) -> CourseProgress:
+def record_completion_if_done(user_id: int, course: Course) -> CourseProgress:
+    """Once every step is done: the completion date, and a certificate anyone can verify."""
     state = progress(user_id, course)
     if state.enrolment is not None and state.next_step is None and state.enrolment.completed_at is None:
         state.enrolment.completed_at = utcnow()
+        user = db.session.get(User, user_id)
+        db.session.add(Certificate(user_id=user_id, course_id=course.id, code=new_certificate_code(),
+                                   name=user.display_name, completed_at=state.enrolment.completed_at))
         db.session.flush()
     return state
+
+
+def new_certificate_code() -> str:
+    """Ten characters, grouped for reading aloud: "K7M2-QX9P-4T"."""
+    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    while True:
+        raw = "".join(secrets.choice(alphabet) for _ in range(10))
+        code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+        if db.session.scalar(select(Certificate.id).where(Certificate.code == code)) is None:
+            return code
 
 
 def learning(user_id: int) -> list[tuple[Course, CourseProgress]]:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.models.courses import Lesson
 from lms.models.users import User, utcnow
 
 EDITOR_ROLES = ("owner", "editor")
@@ -43,6 +44,7 @@ class LessonVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     author: Mapped[User | None] = relationship()
+    lesson: Mapped[Lesson] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("lesson_id", "language", "number"),)
 

@@ -1,0 +1,331 @@
+"""Authoring courses in the browser: structure, versioned lesson texts, quizzes and images."""
+from __future__ import annotations
+
+import difflib
+import io
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+
+from PIL import Image as PILImage
+from PIL import UnidentifiedImageError
+from sqlalchemy import select
+
+from lms.content.markdown import checksum, render_markdown
+from lms.extensions import db
+from lms.models import (
+    Choice,
+    ChoiceTranslation,
+    Course,
+    CourseEditor,
+    CourseTopic,
+    CourseTranslation,
+    Image,
+    Lesson,
+    LessonTranslation,
+    LessonVersion,
+    Module,
+    ModuleTranslation,
+    Question,
+    QuestionTranslation,
+    User,
+)
+
+#: Longest side of an uploaded image after resizing, and the most an upload may weigh.
+IMAGE_MAX_SIDE = 1280
+IMAGE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+class StaleEdit(Exception):
+    """Someone saved a newer version since this edit began; nothing was written."""
+
+    def __init__(self, current: LessonTranslation):
+        super().__init__("stale edit")
+        self.current = current
+
+
+class NotAnImage(Exception):
+    """The upload is not an image we can read, or is too large."""
+
+
+def slugify(text: str, taken: set[str], fallback: str) -> str:
+    """A stable id from a title ("Who takes part?" -> "who-takes-part"), unique among ``taken``."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-") or fallback
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def editable_courses(user: User) -> list[Course]:
+    query = select(Course).order_by(Course.slug)
+    if user.role != "admin":
+        query = query.join(CourseEditor).where(CourseEditor.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def create_course(*, owner: User, language: str, title: str, summary: str, intro: str,
+                  topics: list[str]) -> Course:
+    """A new, unpublished course owned by ``owner``, written in ``language``."""
+    taken = set(db.session.scalars(select(Course.slug)))
+    course = Course(slug=slugify(title, taken, "course"), source_language=language, published=False,
+                    topics=[CourseTopic(topic=t, position=n) for n, t in enumerate(topics)])
+    db.session.add(course)
+    course.translations.append(_course_text(CourseTranslation(language=language), title, summary, intro))
+    db.session.flush()
+    db.session.add(CourseEditor(course_id=course.id, user_id=owner.id, role="owner"))
+    db.session.flush()
+    return course
+
+
+def update_course_text(course: Course, language: str, *, title: str, summary: str, intro: str) -> None:
+    row = next((t for t in course.translations if t.language == language), None)
+    if row is None:
+        row = CourseTranslation(language=language)
+        course.translations.append(row)
+    _course_text(row, title, summary, intro)
+    if language != course.source_language:
+        source = next(t for t in course.translations if t.language == course.source_language)
+        row.source_checksum, row.review_status = source.checksum, "draft"
+    db.session.flush()
+
+
+def _course_text(row: CourseTranslation, title: str, summary: str, intro: str) -> CourseTranslation:
+    row.title, row.summary, row.intro_md = title.strip(), summary.strip(), _normalise(intro)
+    row.intro_html = render_markdown(row.intro_md)
+    row.checksum = checksum(row.title, row.summary, row.intro_md)
+    return row
+
+
+def add_editor(course: Course, user: User) -> None:
+    if db.session.get(CourseEditor, (course.id, user.id)) is None:
+        db.session.add(CourseEditor(course_id=course.id, user_id=user.id, role="editor"))
+        db.session.flush()
+
+
+def add_module(course: Course, title: str) -> Module:
+    module = Module(slug=slugify(title, {m.slug for m in course.modules}, "module"),
+                    position=len(course.modules), pass_mark=None)
+    course.modules.append(module)
+    module.translations.append(ModuleTranslation(language=course.source_language, title=title.strip()))
+    db.session.flush()
+    return module
+
+
+def rename_module(module: Module, language: str, title: str) -> None:
+    _set_text(module.translations, ModuleTranslation, language, title=title.strip())
+    db.session.flush()
+
+
+def add_lesson(course: Course, module: Module, title: str, body: str, author: User) -> Lesson:
+    slug = slugify(title, {lesson.slug for lesson in course.lessons}, "lesson")
+    lesson = Lesson(slug=slug, course=course, module=module, position=len(module.lessons))
+    db.session.add(lesson)
+    db.session.flush()
+    save_lesson_text(lesson, course.source_language, title, body, base_version=0, author=author)
+    return lesson
+
+
+def move(siblings: list, item, offset: int) -> None:
+    """Move a module or lesson up (-1) or down (+1) among its siblings, renumbering them."""
+    ordered = sorted(siblings, key=lambda s: s.position)
+    index = ordered.index(item)
+    target = min(max(index + offset, 0), len(ordered) - 1)
+    ordered.insert(target, ordered.pop(index))
+    for position, sibling in enumerate(ordered):
+        sibling.position = position
+    db.session.flush()
+
+
+def save_lesson_text(lesson: Lesson, language: str, title: str, body: str, *, base_version: int,
+                     author: User | None, source_checksum: str | None = None) -> LessonTranslation:
+    """Save a new version of a lesson's text; refuses (StaleEdit) if ``base_version`` is not the newest."""
+    row = next((t for t in lesson.translations if t.language == language), None)
+    if row is None:
+        row = LessonTranslation(language=language, version=0)
+        lesson.translations.append(row)
+    if (row.version or 0) != base_version:
+        raise StaleEdit(row)
+    body = _normalise(body)
+    row.title, row.body_md, row.body_html = title.strip(), body, render_markdown(body)
+    row.checksum = checksum(row.title, row.body_md)
+    row.version = (row.version or 0) + 1
+    row.edited_by_id = author.id if author else None
+    if language != lesson.course.source_language:
+        row.source_checksum, row.review_status, row.reviewed_by_id = source_checksum, "draft", None
+    db.session.add(LessonVersion(lesson_id=lesson.id, language=language, number=row.version, title=row.title,
+                                 body_md=body, author_id=row.edited_by_id))
+    db.session.flush()
+    return row
+
+
+def versions(lesson: Lesson, language: str) -> list[LessonVersion]:
+    return list(db.session.scalars(
+        select(LessonVersion).where(LessonVersion.lesson_id == lesson.id, LessonVersion.language == language)
+        .order_by(LessonVersion.number.desc())))
+
+
+def restore_version(lesson: Lesson, version: LessonVersion, author: User) -> LessonTranslation:
+    """Make an old version the newest again (as a new version: history is never rewritten)."""
+    row = next(t for t in lesson.translations if t.language == version.language)
+    return save_lesson_text(lesson, version.language, version.title, version.body_md, base_version=row.version,
+                            author=author, source_checksum=row.source_checksum)
+
+
+@dataclass
+class DiffLine:
+    #: "same", "added" or "removed"
+    kind: str
+    text: str
+
+
+def diff_versions(old: LessonVersion, new: LessonVersion) -> list[DiffLine]:
+    """Line by line, as a reader sees it: what ``new`` removed from and added to ``old``."""
+    old_lines = [f"# {old.title}", *old.body_md.splitlines()]
+    new_lines = [f"# {new.title}", *new.body_md.splitlines()]
+    kinds = {" ": "same", "+": "added", "-": "removed"}
+    return [DiffLine(kinds[line[0]], line[2:]) for line in difflib.ndiff(old_lines, new_lines) if line[0] in kinds]
+
+
+def mark_reviewed(course: Course, row: LessonTranslation, reviewer: User) -> bool:
+    """Mark a translation reviewed; False if the course wants a reviewer other than its translator."""
+    if course.require_independent_review and row.edited_by_id == reviewer.id:
+        return False
+    row.review_status, row.reviewed_by_id = "reviewed", reviewer.id
+    db.session.flush()
+    return True
+
+
+@dataclass
+class ChoiceInput:
+    text: str
+    feedback: str
+    correct: bool
+
+
+def save_question(module: Module, question: Question | None, *, language: str, prompt: str, kind: str,
+                  choices: list[ChoiceInput]) -> Question:
+    """Create or replace a question of ``module`` in its source language (validated by the form)."""
+    if question is None:
+        taken = {q.slug for q in module.questions}
+        question = Question(slug=f"q{len(taken) + 1}", position=len(module.questions), kind=kind)
+        while question.slug in taken:
+            question.slug += "x"
+        module.questions.append(question)
+    question.kind = kind
+    _set_text(question.translations, QuestionTranslation, language, prompt=prompt.strip())
+    existing = {c.slug: c for c in question.choices}
+    slugs = "abcdefgh"
+    for position, item in enumerate(choices):
+        choice = existing.pop(slugs[position], None)
+        if choice is None:
+            choice = Choice(slug=slugs[position], position=position)
+            question.choices.append(choice)
+        choice.correct = item.correct
+        _set_text(choice.translations, ChoiceTranslation, language, text=item.text.strip(),
+                  feedback=item.feedback.strip())
+    for leftover in existing.values():
+        question.choices.remove(leftover)
+    if module.pass_mark is None:
+        module.pass_mark = 70
+    db.session.flush()
+    return question
+
+
+def delete_question(module: Module, question: Question) -> None:
+    module.questions.remove(question)
+    for position, q in enumerate(module.questions):
+        q.position = position
+    if not module.questions:
+        module.pass_mark = None
+    db.session.flush()
+
+
+def _set_text(collection: list, model: type, language: str, **values) -> None:
+    row = next((t for t in collection if t.language == language), None)
+    if row is None:
+        row = model(language=language)
+        collection.append(row)
+    for name, value in values.items():
+        setattr(row, name, value)
+
+
+def store_image(course: Course, data: bytes, uploaded_by: User) -> Image:
+    """Check, shrink and re-encode an uploaded image; raises NotAnImage."""
+    if len(data) > IMAGE_MAX_UPLOAD_BYTES:
+        raise NotAnImage("too large")
+    try:
+        with PILImage.open(io.BytesIO(data)) as source:
+            source.verify()
+        with PILImage.open(io.BytesIO(data)) as source:
+            picture = source.convert("RGBA" if source.mode in ("RGBA", "LA", "P") else "RGB")
+    except (UnidentifiedImageError, OSError, ValueError, PILImage.DecompressionBombError) as error:
+        raise NotAnImage(str(error)) from error
+    picture.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+    out = io.BytesIO()
+    picture.save(out, format="WEBP", quality=75, method=4)
+    image = Image(course_id=course.id, name=f"{secrets.token_urlsafe(12)}.webp", content_type="image/webp",
+                  data=out.getvalue(), width=picture.width, height=picture.height, uploaded_by_id=uploaded_by.id)
+    db.session.add(image)
+    db.session.flush()
+    return image
+
+
+def _normalise(text: str) -> str:
+    """Unix line ends and one final newline, as in the course files."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return text + "\n"
+
+
+@dataclass
+class TranslationStatus:
+    lesson: Lesson
+    title: str
+    #: "missing", "outdated", "draft" or "reviewed"
+    status: str
+
+
+def translation_statuses(course: Course, language: str) -> list[TranslationStatus]:
+    """Each lesson's state in ``language``, for the translator's overview."""
+    result = []
+    for lesson in course.lessons:
+        rows = {t.language: t for t in lesson.translations}
+        source, row = rows.get(course.source_language), rows.get(language)
+        if row is None:
+            status = "missing"
+        elif source is not None and row.source_checksum != source.checksum:
+            status = "outdated"
+        else:
+            status = row.review_status or "draft"
+        result.append(TranslationStatus(lesson, source.title if source else lesson.slug, status))
+    return result
+
+
+def import_archive(data: bytes, user: User):
+    """Import the courses of a zip, all or nothing; the importer owns the new ones.
+
+    Raises CourseProblems when the files are wrong or a course belongs to someone else.
+    """
+    from flask_babel import gettext as _
+
+    from lms.content.archive import read_zip
+    from lms.content.bundle import Problem
+    from lms.content.reader import CourseProblems
+    from lms.content.store import import_bundles
+    from lms.permissions import can_edit_course
+
+    bundles = read_zip(data)
+    existing = {c.slug: c for c in db.session.scalars(select(Course).where(
+        Course.slug.in_([b.slug for b in bundles])))}
+    refused = [Problem(f"{slug}/course.toml", 0, _("You may not change the course \"%(slug)s\".", slug=slug))
+               for slug, course in existing.items() if not can_edit_course(user, course)]
+    if refused:
+        raise CourseProblems(refused)
+    report = import_bundles(bundles)
+    for slug in report.created:
+        course = db.session.scalar(select(Course).where(Course.slug == slug))
+        db.session.add(CourseEditor(course_id=course.id, user_id=user.id, role="owner"))
+    db.session.flush()
+    return report

@@ -1,0 +1,424 @@
+"""Writing and translating courses in the browser. All the URLs of authoring are here."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.author import services
+from lms.author.forms import (
+    ArchiveForm,
+    CourseTextForm,
+    EditorForm,
+    ImageForm,
+    LessonForm,
+    NewCourseForm,
+    PassMarkForm,
+    QuestionForm,
+    TitleForm,
+    TranslationForm,
+)
+from lms.content.archive import course_zip
+from lms.content.markdown import render_markdown
+from lms.content.reader import CourseProblems
+from lms.extensions import db
+from lms.i18n import UI_LANGUAGES, is_known_language
+from lms.learn.services import find_course
+from lms.models import Course, Lesson, LessonVersion, Module, Question, User
+from lms.permissions import can_edit_course, roles
+
+bp = Blueprint("author", __name__, url_prefix="/author")
+
+
+def _course(slug: str) -> Course:
+    course = find_course(slug, include_unpublished=True)
+    if course is None:
+        abort(404)
+    if not can_edit_course(current_user, course):
+        abort(403)
+    return course
+
+
+def _module(course: Course, slug: str) -> Module:
+    return next((m for m in course.modules if m.slug == slug), None) or abort(404)
+
+
+def _lesson(course: Course, slug: str) -> Lesson:
+    return next((lesson for lesson in course.lessons if lesson.slug == slug), None) or abort(404)
+
+
+def _text(rows, language: str):
+    return next((row for row in rows if row.language == language), None)
+
+
+def _language(code: str) -> str:
+    if not is_known_language(code):
+        abort(404)
+    return code
+
+
+@bp.route("/")
+@roles("trainer")
+def index():
+    return render_template("author/index.html", courses=services.editable_courses(current_user))
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@roles("trainer")
+def new_course():
+    form = NewCourseForm()
+    if form.validate_on_submit():
+        course = services.create_course(owner=current_user, language=form.language.data, title=form.title.data,
+                                        summary=form.summary.data, intro=form.intro.data, topics=form.topics.data)
+        db.session.commit()
+        flash(_("The course is created. It stays a draft until you publish it."), "success")
+        return redirect(url_for("author.show_course", slug=course.slug))
+    return render_template("author/new_course.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles("trainer")
+def import_course():
+    form = ArchiveForm()
+    problems = []
+    if form.validate_on_submit():
+        try:
+            report = services.import_archive(form.archive.data.read(), current_user)
+        except CourseProblems as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            flash(_("Imported: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.",
+                    created=len(report.created), updated=len(report.updated), unchanged=len(report.unchanged)),
+                  "success")
+            return redirect(url_for("author.index"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("author/import.html", form=form, problems=problems), status
+
+
+@bp.route("/courses/<slug>/export.zip")
+@roles("trainer")
+def export_course(slug: str):
+    course = _course(slug)
+    return Response(course_zip(course), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'})
+
+
+@bp.route("/courses/<slug>")
+@roles("trainer")
+def show_course(slug: str):
+    course = _course(slug)
+    return render_template("author/course.html", course=course, module_form=TitleForm(prefix="module"),
+                           lesson_form=TitleForm(prefix="lesson"), editor_form=EditorForm(),
+                           languages=[code for code in UI_LANGUAGES if code != course.source_language])
+
+
+@bp.route("/courses/<slug>/texts/<language>", methods=["GET", "POST"])
+@roles("trainer")
+def edit_course_text(slug: str, language: str):
+    course = _course(slug)
+    row = _text(course.translations, _language(language))
+    form = CourseTextForm(data={"title": row.title, "summary": row.summary, "intro": row.intro_md} if row else None)
+    if form.validate_on_submit():
+        services.update_course_text(course, language, title=form.title.data, summary=form.summary.data,
+                                    intro=form.intro.data)
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("author.show_course", slug=course.slug))
+    source = _text(course.translations, course.source_language)
+    return render_template("author/course_text.html", course=course, form=form, language=language, source=source)
+
+
+@bp.route("/courses/<slug>/publish", methods=["POST"])
+@roles("trainer")
+def set_published(slug: str):
+    course = _course(slug)
+    course.published = request.form.get("published") == "1"
+    db.session.commit()
+    flash(_("The course is published.") if course.published else _("The course is a draft again."), "success")
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/editors", methods=["POST"])
+@roles("trainer")
+def add_editor(slug: str):
+    course = _course(slug)
+    form = EditorForm()
+    if form.validate_on_submit():
+        user = db.session.scalar(select(User).where(User.username == form.username.data.strip().casefold()))
+        if user is None or user.role not in ("trainer", "admin"):
+            flash(_("There is no trainer with this username."), "error")
+        else:
+            services.add_editor(course, user)
+            db.session.commit()
+            flash(_("%(name)s may now edit this course.", name=user.display_name), "success")
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/modules", methods=["POST"])
+@roles("trainer")
+def add_module(slug: str):
+    course = _course(slug)
+    form = TitleForm(prefix="module")
+    if form.validate_on_submit():
+        services.add_module(course, form.title.data)
+        db.session.commit()
+    else:
+        flash(_("Please write a title."), "error")
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/modules/<module>/title", methods=["POST"])
+@roles("trainer")
+def rename_module(slug: str, module: str):
+    course = _course(slug)
+    target = _module(course, module)
+    form = TitleForm(prefix=f"rename-{target.slug}")
+    if form.validate_on_submit():
+        services.rename_module(target, course.source_language, form.title.data)
+        db.session.commit()
+        flash(_("Saved."), "success")
+    else:
+        flash(_("Please write a title."), "error")
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/modules/<module>/lessons", methods=["POST"])
+@roles("trainer")
+def add_lesson(slug: str, module: str):
+    course = _course(slug)
+    target = _module(course, module)
+    form = TitleForm(prefix="lesson")
+    if not form.validate_on_submit():
+        flash(_("Please write a title."), "error")
+        return redirect(url_for("author.show_course", slug=course.slug))
+    lesson = services.add_lesson(course, target, form.title.data, _("Write the lesson here."), current_user)
+    db.session.commit()
+    return redirect(url_for("author.edit_lesson", slug=course.slug, lesson=lesson.slug))
+
+
+@bp.route("/courses/<slug>/modules/<module>/move", methods=["POST"])
+@roles("trainer")
+def move_module(slug: str, module: str):
+    course = _course(slug)
+    services.move(course.modules, _module(course, module), -1 if request.form.get("direction") == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>/move", methods=["POST"])
+@roles("trainer")
+def move_lesson(slug: str, lesson: str):
+    course = _course(slug)
+    item = _lesson(course, lesson)
+    services.move(item.module.lessons, item, -1 if request.form.get("direction") == "up" else 1)
+    db.session.commit()
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>", methods=["GET", "POST"])
+@roles("trainer")
+def edit_lesson(slug: str, lesson: str):
+    course = _course(slug)
+    item = _lesson(course, lesson)
+    row = _text(item.translations, course.source_language)
+    form = LessonForm(data={"title": row.title, "body": row.body_md, "version": row.version} if row else None)
+    preview, status = None, 200
+    if form.validate_on_submit():
+        if form.preview.data:
+            preview = render_markdown(form.body.data)
+        else:
+            try:
+                services.save_lesson_text(item, course.source_language, form.title.data, form.body.data,
+                                          base_version=int(form.version.data or 0), author=current_user)
+            except services.StaleEdit as stale:
+                db.session.rollback()
+                flash(_("Someone else saved this lesson while you were editing (version %(n)d). Your text is "
+                        "kept below: compare it with the history, then save again.", n=stale.current.version),
+                      "error")
+                form.version.data = stale.current.version
+                status = 409
+            else:
+                db.session.commit()
+                flash(_("Saved as version %(n)d.", n=row.version if row else 1), "success")
+                return redirect(url_for("author.edit_lesson", slug=course.slug, lesson=item.slug))
+    elif form.is_submitted():
+        status = 400
+    return render_template("author/lesson.html", course=course, lesson=item, form=form, preview=preview,
+                           image_form=ImageForm()), status
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>/history")
+@roles("trainer")
+def lesson_history(slug: str, lesson: str):
+    course = _course(slug)
+    item = _lesson(course, lesson)
+    language = _language(request.args.get("lang", course.source_language))
+    history = services.versions(item, language)
+    by_number = {v.number: v for v in history}
+    diff = None
+    old, new = by_number.get(request.args.get("a", type=int)), by_number.get(request.args.get("b", type=int))
+    if old and new:
+        diff = services.diff_versions(old, new)
+    return render_template("author/history.html", course=course, lesson=item, language=language, history=history,
+                           diff=diff, old=old, new=new)
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>/history/<int:number>/restore", methods=["POST"])
+@roles("trainer")
+def restore_version(slug: str, lesson: str, number: int):
+    course = _course(slug)
+    item = _lesson(course, lesson)
+    language = _language(request.args.get("lang", course.source_language))
+    version = db.session.scalar(select(LessonVersion).where(
+        LessonVersion.lesson_id == item.id, LessonVersion.language == language, LessonVersion.number == number))
+    if version is None:
+        abort(404)
+    services.restore_version(item, version, current_user)
+    db.session.commit()
+    flash(_("Version %(n)d is the current text again.", n=number), "success")
+    return redirect(url_for("author.lesson_history", slug=course.slug, lesson=item.slug, lang=language))
+
+
+@bp.route("/courses/<slug>/images", methods=["POST"])
+@roles("trainer")
+def upload_image(slug: str):
+    course = _course(slug)
+    form = ImageForm()
+    back = request.form.get("back") or url_for("author.show_course", slug=course.slug)
+    if not back.startswith("/author/"):
+        back = url_for("author.show_course", slug=course.slug)
+    if not form.validate_on_submit():
+        flash(_("Please choose an image file."), "error")
+        return redirect(back)
+    try:
+        image = services.store_image(course, form.image.data.read(), current_user)
+    except services.NotAnImage:
+        flash(_("This file is not an image we can use (JPEG, PNG, GIF or WebP, up to 5 MB). Nothing was saved."),
+              "error")
+        return redirect(back)
+    db.session.commit()
+    markdown = "![](" + url_for("core.show_image", name=image.name) + ")"
+    flash(_("Image uploaded. Put this line in the lesson where it should appear: %(markdown)s",
+            markdown=markdown), "success")
+    return redirect(back)
+
+
+@bp.route("/courses/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
+@roles("trainer")
+def edit_quiz(slug: str, module: str):
+    course = _course(slug)
+    target = _module(course, module)
+    form = PassMarkForm(data={"pass_mark": target.pass_mark or 70})
+    if form.validate_on_submit():
+        target.pass_mark = form.pass_mark.data if target.questions else None
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("author.edit_quiz", slug=course.slug, module=target.slug))
+    return render_template("author/quiz.html", course=course, module=target, form=form)
+
+
+@bp.route("/courses/<slug>/modules/<module>/questions/new", methods=["GET", "POST"])
+@bp.route("/courses/<slug>/modules/<module>/questions/<question>", methods=["GET", "POST"])
+@roles("trainer")
+def edit_question(slug: str, module: str, question: str | None = None):
+    course = _course(slug)
+    target = _module(course, module)
+    item: Question | None = None
+    data = None
+    if question is not None:
+        item = next((q for q in target.questions if q.slug == question), None) or abort(404)
+        language = course.source_language
+        data = {"prompt": _text(item.translations, language).prompt, "kind": item.kind, "choices": [
+            {"text": _text(c.translations, language).text, "feedback": _text(c.translations, language).feedback,
+             "correct": c.correct} for c in item.choices]}
+    form = QuestionForm(data=data)
+    while len(form.choices) < 5:
+        form.choices.append_entry()
+    if form.validate_on_submit():
+        services.save_question(target, item, language=course.source_language, prompt=form.prompt.data,
+                               kind=form.kind.data, choices=[
+                                   services.ChoiceInput(c["text"], c["feedback"], c["correct"])
+                                   for c in form.filled_choices()])
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("author.edit_quiz", slug=course.slug, module=target.slug))
+    status = 400 if form.is_submitted() else 200
+    return render_template("author/question.html", course=course, module=target, form=form, question=item), status
+
+
+@bp.route("/courses/<slug>/modules/<module>/questions/<question>/delete", methods=["POST"])
+@roles("trainer")
+def delete_question(slug: str, module: str, question: str):
+    course = _course(slug)
+    target = _module(course, module)
+    item = next((q for q in target.questions if q.slug == question), None) or abort(404)
+    services.delete_question(target, item)
+    db.session.commit()
+    flash(_("The question is deleted."), "success")
+    return redirect(url_for("author.edit_quiz", slug=course.slug, module=target.slug))
+
+
+@bp.route("/courses/<slug>/translate/<language>")
+@roles("trainer")
+def translation_status(slug: str, language: str):
+    course = _course(slug)
+    _language(language)
+    if language == course.source_language:
+        abort(404)
+    return render_template("author/translation_status.html", course=course, language=language,
+                           statuses=services.translation_statuses(course, language))
+
+
+@bp.route("/courses/<slug>/translate/<language>/lessons/<lesson>", methods=["GET", "POST"])
+@roles("trainer")
+def translate_lesson(slug: str, language: str, lesson: str):
+    course = _course(slug)
+    _language(language)
+    if language == course.source_language:
+        abort(404)
+    item = _lesson(course, lesson)
+    source = _text(item.translations, course.source_language)
+    row = _text(item.translations, language)
+    form = TranslationForm(data={"title": row.title, "body": row.body_md, "version": row.version} if row
+                           else {"version": 0})
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.save_lesson_text(item, language, form.title.data, form.body.data,
+                                      base_version=int(form.version.data or 0), author=current_user,
+                                      source_checksum=source.checksum)
+        except services.StaleEdit as stale:
+            db.session.rollback()
+            flash(_("Someone else saved this lesson while you were editing (version %(n)d). Your text is "
+                    "kept below: compare it with the history, then save again.", n=stale.current.version), "error")
+            form.version.data = stale.current.version
+            status = 409
+        else:
+            db.session.commit()
+            flash(_("Saved. The translation is a draft until someone marks it reviewed."), "success")
+            return redirect(url_for("author.translate_lesson", slug=course.slug, language=language,
+                                    lesson=item.slug))
+    elif form.is_submitted():
+        status = 400
+    return render_template("author/translate_lesson.html", course=course, language=language, lesson=item,
+                           source=source, row=row, form=form), status
+
+
+@bp.route("/courses/<slug>/translate/<language>/lessons/<lesson>/review", methods=["POST"])
+@roles("trainer")
+def review_translation(slug: str, language: str, lesson: str):
+    course = _course(slug)
+    item = _lesson(course, lesson)
+    row = _text(item.translations, _language(language))
+    source = _text(item.translations, course.source_language)
+    if row is None or language == course.source_language or row.source_checksum != source.checksum:
+        flash(_("Only a current translation can be marked reviewed."), "error")
+    elif services.mark_reviewed(course, row, current_user):
+        db.session.commit()
+        flash(_("The translation is marked reviewed."), "success")
+    else:
+        flash(_("This course asks for a review by someone other than the translator."), "error")
+    return redirect(url_for("author.translate_lesson", slug=course.slug, language=language, lesson=item.slug))

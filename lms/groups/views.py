@@ -1,0 +1,213 @@
+"""Training groups, joining them, and certificates. All the URLs of groups are here."""
+from __future__ import annotations
+
+from datetime import date
+
+import segno
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import or_, select
+
+from lms.auth.forms import grouped_country_choices
+from lms.extensions import db
+from lms.groups import services
+from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
+from lms.i18n import current_language
+from lms.learn import services as learning
+from lms.models import Certificate, Course, GroupMember, TrainingGroup
+from lms.orgs import organisation_choices
+from lms.permissions import can_manage_group, public, roles, signed_in
+
+bp = Blueprint("groups", __name__)
+
+
+def _group(group_id: int, *, manage: bool) -> TrainingGroup:
+    group = db.session.get(TrainingGroup, group_id) or abort(404)
+    allowed = can_manage_group(current_user, group) or (
+        not manage and db.session.get(GroupMember, (group.id, current_user.id)) is not None)
+    if not allowed:
+        abort(403)
+    return group
+
+
+def qr_svg(url: str) -> Markup:
+    """A QR code as inline SVG (no image request, no script)."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))
+
+
+@bp.route("/groups")
+@signed_in
+def list_groups():
+    query = select(TrainingGroup).order_by(TrainingGroup.starts_on.desc())
+    if current_user.role != "admin":
+        member_of = select(GroupMember.group_id).where(GroupMember.user_id == current_user.id)
+        conditions = [TrainingGroup.id.in_(member_of), TrainingGroup.trainer_id == current_user.id]
+        if current_user.role == "coordinator":
+            conditions.append(TrainingGroup.country.in_(current_user.country_scope))
+            organisations = [c.organisation_id for c in current_user.coordinated_organisations]
+            if organisations:
+                conditions.append(TrainingGroup.organisation_id.in_(organisations))
+        query = query.where(or_(*conditions))
+    return render_template("groups/list.html", groups=list(db.session.scalars(query)))
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@roles("trainer")
+def new_group():
+    form = GroupForm()
+    courses = list(db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.slug)))
+    form.course.choices = [(c.slug, learning_title(c)) for c in courses]
+    form.country.choices = grouped_country_choices(current_language())
+    form.organisation.choices = organisation_choices(_("None"))
+    if not form.is_submitted():
+        form.organisation.data = str(current_user.organisation_id or "")
+    if form.validate_on_submit():
+        course = next(c for c in courses if c.slug == form.course.data)
+        group = services.create_group(trainer=current_user, course=course, name=form.name.data,
+                                      country=form.country.data, place=form.place.data, mode=form.mode.data,
+                                      starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                                      trains_trainers=form.trains_trainers.data,
+                                      organisation_id=int(form.organisation.data or 0) or None)
+        db.session.commit()
+        flash(_("The group is created. Give the members its join code."), "success")
+        return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/new.html", form=form), 400 if form.is_submitted() else 200
+
+
+def learning_title(course: Course) -> str:
+    from lms.i18n import pick_string
+
+    return pick_string(course.translations, current_language(), course.source_language, "title")
+
+
+@bp.route("/groups/<int:group_id>")
+@signed_in
+def show_group(group_id: int):
+    group = _group(group_id, manage=False)
+    manager = can_manage_group(current_user, group)
+    table = services.group_table(group) if manager else None
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    return render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
+                           session_form=SessionForm(), today=date.today())
+
+
+@bp.route("/groups/<int:group_id>/code")
+@signed_in
+def show_code(group_id: int):
+    group = _group(group_id, manage=True)
+    url = url_for("groups.join", code=group.join_code, _external=True)
+    return render_template("groups/code.html", group=group, url=url, qr=qr_svg(url))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@signed_in
+def join(code: str | None = None):
+    form = JoinForm(data={"code": code} if code else None)
+    group = None
+    if form.validate_on_submit():
+        group, expired = services.group_by_code(form.code.data, date.today())
+        if group is None:
+            form.code.errors.append(_("There is no group with this code. Check it with your trainer."))
+        elif expired:
+            form.code.errors.append(_("This group has ended; its code no longer works."))
+        else:
+            if services.add_member(group, current_user):
+                db.session.commit()
+                flash(_("Welcome to the group %(name)s!", name=group.name), "success")
+            return redirect(url_for("groups.show_group", group_id=group.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("groups/join.html", form=form), status
+
+
+@bp.route("/groups/<int:group_id>/members/bulk", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def add_members(group_id: int):
+    group = _group(group_id, manage=True)
+    form = BulkForm()
+    problems = []
+    if form.validate_on_submit():
+        lines, problems = services.parse_bulk_list(form.members.data)
+        if not problems:
+            accounts = services.bulk_add(group, lines)
+            db.session.commit()
+            return render_template("groups/sheet.html", group=group, accounts=accounts,
+                                   sign_in_url=url_for("auth.sign_in", _external=True))
+    status = 400 if form.is_submitted() else 200
+    return render_template("groups/bulk.html", group=group, form=form, problems=problems), status
+
+
+@bp.route("/groups/<int:group_id>/sessions", methods=["POST"])
+@roles("trainer", "coordinator")
+def add_session(group_id: int):
+    group = _group(group_id, manage=True)
+    form = SessionForm()
+    if form.validate_on_submit():
+        present = [int(v) for v in request.form.getlist("present") if v.isdigit()]
+        services.record_session(group, held_on=form.held_on.data, topic=form.topic.data, present=present)
+        db.session.commit()
+        flash(_("The session and its attendance are saved."), "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("groups.show_group", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/paper-scores/<module>", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def paper_scores(group_id: int, module: str):
+    group = _group(group_id, manage=True)
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    target = next((m for m in course.modules if m.slug == module and m.has_quiz), None) or abort(404)
+    errors = []
+    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
+        scores = {}
+        for member in group.members:
+            raw = request.form.get(f"score-{member.user_id}", "").strip()
+            if not raw:
+                continue
+            if not raw.isdigit() or not 0 <= int(raw) <= 100:
+                errors.append(_("%(name)s: a score is a whole number from 0 to 100.", name=member.user.display_name))
+            else:
+                scores[member.user_id] = int(raw)
+        if not errors:
+            count = services.record_paper_scores(group, target, scores, current_user)
+            db.session.commit()
+            flash(_("%(n)d scores saved.", n=count), "success")
+            return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/paper_scores.html", group=group, course=course, module=target,
+                           errors=errors), 400 if errors else 200
+
+
+@bp.route("/groups/<int:group_id>/members/<int:user_id>/promote", methods=["POST"])
+@roles("coordinator")
+def promote(group_id: int, user_id: int):
+    group = _group(group_id, manage=True)
+    member = db.session.get(GroupMember, (group.id, user_id)) or abort(404)
+    if services.promote_to_trainer(group, member.user, current_user):
+        db.session.commit()
+        flash(_("%(name)s is now a trainer.", name=member.user.display_name), "success")
+    else:
+        flash(_("Only a participant who completed a training of trainers can be made a trainer."), "error")
+    return redirect(url_for("groups.show_group", group_id=group.id))
+
+
+@bp.route("/certificates/<int:course_id>")
+@signed_in
+def my_certificate(course_id: int):
+    certificate = db.session.scalar(select(Certificate).where(
+        Certificate.user_id == current_user.id, Certificate.course_id == course_id)) or abort(404)
+    url = url_for("groups.verify_certificate", code=certificate.code, _external=True)
+    return render_template("groups/certificate.html", certificate=certificate, url=url, qr=qr_svg(url))
+
+
+@bp.route("/verify/<code>")
+@public
+def verify_certificate(code: str):
+    """Public: confirms name, course and date for a code; shows nothing else about the member."""
+    certificate = db.session.scalar(select(Certificate).where(Certificate.code == code.upper())) or abort(404)
+    return render_template("groups/verify.html", certificate=certificate)
+
+
+

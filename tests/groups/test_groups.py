@@ -1,0 +1,218 @@
+"""Training groups: create, join by code or QR, bulk accounts, attendance, paper scores, certificates."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
+from tests.conftest import BUNDLED_COURSE, PASSWORD, csrf_token, sign_in
+
+TODAY = date.today()
+
+
+def post(client, url, data=None, page=None, **kwargs):
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or url))
+    return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def trainer(client, create_user, library):
+    user = create_user("tina", role="trainer", country="BJ")
+    sign_in(client, "tina")
+    return user
+
+
+def make_group(client, **changes):
+    data = {"name": "Cotonou hotels", "course": BUNDLED_COURSE, "country": "BJ", "mode": "in-person",
+            "place": "Cotonou", "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=30)).isoformat()}
+    data.update(changes)
+    return post(client, "/groups/new", data)
+
+
+def test_trainer_creates_a_group_with_a_join_code_and_qr(client, app_ctx, trainer):
+    response = make_group(client)
+    assert response.status_code == 302
+    group = db.session.scalar(select(TrainingGroup))
+    assert len(group.join_code) == 6 and group.trainer_id == trainer.id
+    page = client.get(f"/groups/{group.id}/code").get_data(as_text=True)
+    assert group.join_code in page and "<svg" in page
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"ends_on": (TODAY - timedelta(days=1)).isoformat()}, "The last day comes before the first day."),
+    ({"place": ""}, "Please write where the group meets."),
+    ({"course": "nope"}, "Not a valid choice"),
+])
+def test_bad_group_forms_write_nothing(client, app_ctx, trainer, changes, message):
+    response = make_group(client, **changes)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True) or "Please correct" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(TrainingGroup.id))) == 0
+
+
+def test_member_joins_with_the_code_and_sees_the_course(client, app, app_ctx, trainer, create_user):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    create_user("rosa")
+    member = app.test_client()
+    sign_in(member, "rosa")
+    response = post(member, "/join", {"code": group.join_code.lower()})
+    assert response.headers["Location"] == f"/groups/{group.id}"
+    page = member.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "Cotonou hotels" in page and "Join code" not in page  # members do not see the trainer's tools
+    assert "Social dialogue at work" in member.get("/my-learning").get_data(as_text=True)
+    qr_target = member.get(f"/join/{group.join_code}")
+    assert group.join_code in qr_target.get_data(as_text=True)
+
+
+def test_unknown_and_expired_codes_are_refused(client, app, app_ctx, trainer, create_user):
+    make_group(client, starts_on=(TODAY - timedelta(days=60)).isoformat(),
+               ends_on=(TODAY - timedelta(days=1)).isoformat())
+    group = db.session.scalar(select(TrainingGroup))
+    create_user("rosa")
+    member = app.test_client()
+    sign_in(member, "rosa")
+    unknown = post(member, "/join", {"code": "ZZZZZZ"})
+    assert unknown.status_code == 400 and "There is no group with this code" in unknown.get_data(as_text=True)
+    expired = post(member, "/join", {"code": group.join_code})
+    assert expired.status_code == 400 and "This group has ended" in expired.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(GroupMember)) == 0
+
+
+def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, app, app_ctx, trainer):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    response = post(client, f"/groups/{group.id}/members/bulk", {"members": "Aïcha Dossou\nKofi Mensah, kofi.m\n"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "kofi.m" in page and "aicha.dossou" in page
+    password = page.split("<code>kofi.m</code></td><td><code>")[1].split("</code>")[0]
+    kofi = db.session.scalar(select(User).where(User.username == "kofi.m"))
+    assert kofi.must_change_password and kofi.country == "BJ" and kofi.email is None
+    member = app.test_client()
+    assert sign_in(member, "kofi.m", password).status_code == 302
+    assert member.get("/my-learning").headers["Location"] == "/first-password"
+    post(member, "/first-password", {"password": "my own secret", "confirm": "my own secret"})
+    assert member.get("/my-learning").status_code == 200
+    assert sign_in(app.test_client(), "kofi.m", "my own secret").status_code == 302
+
+
+def test_bulk_list_with_duplicate_or_taken_usernames_writes_nothing(client, app_ctx, trainer, create_user):
+    create_user("taken.name")
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    before = db.session.scalar(select(func.count(User.id)))
+    response = post(client, f"/groups/{group.id}/members/bulk",
+                    {"members": "A One, same.name\nB Two, same.name\nC Three, taken.name"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Line 2:" in page and "also on line 1" in page
+    assert "Line 3:" in page and "is taken" in page
+    assert db.session.scalar(select(func.count(User.id))) == before
+
+
+def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_ctx, trainer, library):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    post(client, f"/groups/{group.id}/members/bulk", {"members": "Ana, ana.q\nBeto, beto.q"})
+    ana = db.session.scalar(select(User).where(User.username == "ana.q"))
+    post(client, f"/groups/{group.id}/sessions", {"held_on": TODAY.isoformat(), "topic": "Module 1",
+                                                  "present": [str(ana.id)]}, page=f"/groups/{group.id}")
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
+    url = f"/groups/{group.id}/paper-scores/what-and-who"
+    bad = post(client, url, {f"score-{ana.id}": "140"})
+    assert bad.status_code == 400 and "a score is a whole number from 0 to 100" in bad.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
+    post(client, url, {f"score-{ana.id}": "80"})
+    attempt = db.session.scalar(select(QuizAttempt))
+    assert (attempt.score, attempt.passed, attempt.entered_by_id) == (80, True, trainer.id)
+    table = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "1 / 1" in table and "80%" in table
+
+
+def test_completing_a_course_gives_a_certificate_anyone_can_verify(client, app, app_ctx, create_user, library):
+    from lms.learn import services as learning
+
+    member = create_user("rosa", display_name="Rosa Quispe")
+    course = learning.find_course(BUNDLED_COURSE)
+    for lesson in course.lessons:
+        learning.mark_lesson_done(member.id, course, lesson)
+    for module in course.modules:
+        learning.submit_quiz(member.id, course, module,
+                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
+    db.session.commit()
+    certificate = db.session.scalar(select(Certificate))
+    assert certificate.name == "Rosa Quispe"
+    sign_in(client, "rosa")
+    page = client.get(f"/certificates/{course.id}").get_data(as_text=True)
+    assert certificate.code in page and "<svg" in page
+    public = app.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "Rosa Quispe" in public and "Social dialogue at work" in public
+    assert "rosa" not in public.replace("Rosa", "")  # no username, no other data
+    assert app.test_client().get("/verify/NOPE-NOPE-NO").status_code == 404
+
+
+def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, app_ctx, create_user, trainer):
+    from lms.learn import services as learning
+
+    make_group(client, trains_trainers="y")
+    group = db.session.scalar(select(TrainingGroup))
+    graduate = create_user("gra")
+    db.session.add(GroupMember(group_id=group.id, user_id=graduate.id))
+    course = learning.find_course(BUNDLED_COURSE)
+    for lesson in course.lessons:
+        learning.mark_lesson_done(graduate.id, course, lesson)
+    for module in course.modules:
+        learning.submit_quiz(graduate.id, course, module,
+                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
+    db.session.commit()
+    create_user("coco", role="coordinator", coordinated_countries=["BJ"])
+    coordinator = app.test_client()
+    sign_in(coordinator, "coco")
+    post(coordinator, f"/groups/{group.id}/members/{graduate.id}/promote", page=f"/groups/{group.id}")
+    db.session.refresh(graduate)
+    assert graduate.role == "trainer"
+    promotion = db.session.scalar(select(TrainerPromotion))
+    assert (promotion.group_id, promotion.user_id) == (group.id, graduate.id)
+
+
+def test_who_sees_which_group(client, app, app_ctx, create_user, trainer):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    create_user("coco-pe", role="coordinator", coordinated_countries=["PE"])
+    create_user("coco-bj", role="coordinator", coordinated_countries=["BJ"])
+    create_user("other-trainer", role="trainer")
+    create_user("stranger")
+    for username, status in (("coco-pe", 403), ("coco-bj", 200), ("other-trainer", 403), ("stranger", 403)):
+        other = app.test_client()
+        sign_in(other, username, PASSWORD)
+        assert other.get(f"/groups/{group.id}").status_code == status, username
+        assert other.get(f"/groups/{group.id}/code").status_code == status, username
+        listed = "Cotonou hotels" in other.get("/groups").get_data(as_text=True)
+        assert listed == (status == 200), username
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/groups/{id}/members/bulk"), ("POST", "/groups/{id}/members/bulk"),
+    ("POST", "/groups/{id}/sessions"), ("GET", "/groups/{id}/paper-scores/what-and-who"),
+    ("POST", "/groups/{id}/paper-scores/what-and-who"), ("POST", "/groups/{id}/members/{member}/promote"),
+    ("GET", "/groups/{id}/code"), ("GET", "/groups/new"),
+])
+def test_members_and_other_trainers_cannot_manage_a_group(client, app, app_ctx, trainer, create_user, method, path):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    member = create_user("memb")
+    db.session.add(GroupMember(group_id=group.id, user_id=member.id))
+    db.session.commit()
+    create_user("other-trainer", role="trainer")
+    url = path.format(id=group.id, member=member.id)
+    for username in ("memb", "other-trainer"):
+        if username == "other-trainer" and url == "/groups/new":
+            continue
+        other = app.test_client()
+        sign_in(other, username)
+        data = {"csrf_token": csrf_token(other, "/")} if method == "POST" else None
+        assert other.open(url, method=method, data=data).status_code == 403, username
