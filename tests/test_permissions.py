@@ -55,6 +55,7 @@ TRAINER_ONLY = [
     ("POST", f"{C}/texts/en"),
     ("POST", f"{C}/publish"),
     ("POST", f"{C}/editors"),
+    ("POST", f"{C}/review-rule"),
     ("POST", f"{C}/modules"),
     ("POST", f"{C}/modules/what-and-who/lessons"),
     ("POST", f"{C}/modules/what-and-who/title"),
@@ -76,6 +77,8 @@ TRAINER_ONLY = [
     ("GET", f"{C}/translate/fr/lessons/who-takes-part"),
     ("POST", f"{C}/translate/fr/lessons/who-takes-part"),
     ("POST", f"{C}/translate/fr/lessons/who-takes-part/review"),
+    ("GET", f"{C}/translate/fr/modules/what-and-who"),
+    ("POST", f"{C}/translate/fr/modules/what-and-who"),
 ]
 
 

@@ -329,3 +329,46 @@ def import_archive(data: bytes, user: User):
         db.session.add(CourseEditor(course_id=course.id, user_id=user.id, role="owner"))
     db.session.flush()
     return report
+
+
+@dataclass
+class QuestionTexts:
+    prompt: str
+    #: choice slug -> (text, feedback)
+    choices: dict[str, tuple[str, str]]
+
+
+def save_module_texts(module: Module, language: str, title: str,
+                      questions: dict[str, QuestionTexts]) -> list[str]:
+    """Translate a module's title and quiz; returns problems (and writes nothing) if a question has
+    only some of its choices translated."""
+    from flask_babel import gettext as _
+
+    problems = []
+    for question in module.questions:
+        texts = questions.get(question.slug)
+        given = [c for c in question.choices if texts and texts.choices.get(c.slug, ("", ""))[0].strip()]
+        if given and len(given) != len(question.choices):
+            problems.append(_("Question \"%(id)s\" has %(n)d choices but %(given)d are translated.",
+                              id=question.slug, n=len(question.choices), given=len(given)))
+    if problems:
+        return problems
+    _set_or_drop(module.translations, ModuleTranslation, language, title=title.strip())
+    for question in module.questions:
+        texts = questions.get(question.slug) or QuestionTexts("", {})
+        _set_or_drop(question.translations, QuestionTranslation, language, prompt=texts.prompt.strip())
+        for choice in question.choices:
+            text, feedback = texts.choices.get(choice.slug, ("", ""))
+            _set_or_drop(choice.translations, ChoiceTranslation, language, text=text.strip(),
+                         feedback=feedback.strip())
+    db.session.flush()
+    return []
+
+
+def _set_or_drop(collection: list, model: type, language: str, **values) -> None:
+    """A text row with these values, or none at all when the main value is empty (the source shows)."""
+    if next(iter(values.values())):
+        _set_text(collection, model, language, **values)
+    else:
+        for row in [r for r in collection if r.language == language]:
+            collection.remove(row)

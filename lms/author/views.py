@@ -141,6 +141,16 @@ def set_published(slug: str):
     return redirect(url_for("author.show_course", slug=course.slug))
 
 
+@bp.route("/courses/<slug>/review-rule", methods=["POST"])
+@roles("trainer")
+def set_review_rule(slug: str):
+    course = _course(slug)
+    course.require_independent_review = request.form.get("require_independent_review") == "1"
+    db.session.commit()
+    flash(_("Saved."), "success")
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
 @bp.route("/courses/<slug>/editors", methods=["POST"])
 @roles("trainer")
 def add_editor(slug: str):
@@ -405,6 +415,32 @@ def translate_lesson(slug: str, language: str, lesson: str):
         status = 400
     return render_template("author/translate_lesson.html", course=course, language=language, lesson=item,
                            source=source, row=row, form=form), status
+
+
+@bp.route("/courses/<slug>/translate/<language>/modules/<module>", methods=["GET", "POST"])
+@roles("trainer")
+def translate_module(slug: str, language: str, module: str):
+    """The module's title and quiz texts, next to the source."""
+    course = _course(slug)
+    _language(language)
+    if language == course.source_language:
+        abort(404)
+    target = _module(course, module)
+    problems = []
+    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
+        form = request.form
+        questions = {q.slug: services.QuestionTexts(form.get(f"q-{q.slug}", ""), {
+            c.slug: (form.get(f"c-{q.slug}-{c.slug}-text", ""), form.get(f"c-{q.slug}-{c.slug}-feedback", ""))
+            for c in q.choices}) for q in target.questions}
+        problems = services.save_module_texts(target, language, form.get("title", ""), questions)
+        if not problems:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("author.translate_module", slug=course.slug, language=language,
+                                    module=target.slug))
+        db.session.rollback()
+    return render_template("author/translate_module.html", course=course, language=language, module=target,
+                           problems=problems, text_in=_text), 400 if problems else 200
 
 
 @bp.route("/courses/<slug>/translate/<language>/lessons/<lesson>/review", methods=["POST"])

@@ -146,9 +146,12 @@ def test_images_are_resized_and_non_images_refused(client, app_ctx, trainer):
 
 def test_translate_side_by_side_and_review_by_someone_else(client, app, app_ctx, trainer, create_user, library):
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
-    course.require_independent_review = True
     db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
     db.session.commit()
+    course_page = f"/author/courses/{BUNDLED_COURSE}"
+    post(client, f"{course_page}/review-rule", {"require_independent_review": "1"}, page=course_page)
+    db.session.refresh(course)
+    assert course.require_independent_review
     base = f"/author/courses/{BUNDLED_COURSE}/translate/pt"
     status = client.get(base).get_data(as_text=True)
     assert status.count('status-missing') == 12
@@ -206,3 +209,30 @@ def test_a_module_can_be_renamed_and_lessons_reordered(client, app_ctx, trainer)
     module = db.session.scalar(select(Module))
     db.session.refresh(module)
     assert [lesson.slug for lesson in sorted(module.lessons, key=lambda x: x.position)] == ["second", "first"]
+
+
+def test_module_title_and_quiz_are_translated_next_to_the_source(client, app, app_ctx, trainer, library):
+    from lms.models import ChoiceTranslation, ModuleTranslation, QuestionTranslation
+
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
+    db.session.commit()
+    url = f"/author/courses/{BUNDLED_COURSE}/translate/pt/modules/what-and-who"
+    page = client.get(url).get_data(as_text=True)
+    assert "Which of these is social dialogue?" in page or "social dialogue" in page
+    partial = post(client, url, {"title": "O que é", "q-definition": "Qual?", "c-definition-a-text": "Só uma"})
+    assert partial.status_code == 400 and "are translated" in partial.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ModuleTranslation).where(
+        ModuleTranslation.language == "pt")) == 0
+    question = db.session.scalar(select(Question).where(Question.slug == "definition"))
+    data = {"title": "O que é o diálogo social", "q-definition": "Qual destes é diálogo social?"}
+    for choice in question.choices:
+        data[f"c-definition-{choice.slug}-text"] = f"Resposta {choice.slug}"
+        data[f"c-definition-{choice.slug}-feedback"] = f"Porque {choice.slug}"
+    assert post(client, url, data).status_code == 302
+    assert db.session.scalar(select(QuestionTranslation.prompt).where(QuestionTranslation.language == "pt")) == \
+        "Qual destes é diálogo social?"
+    assert db.session.scalar(select(func.count()).select_from(ChoiceTranslation).where(
+        ChoiceTranslation.language == "pt")) == len(question.choices)
+    quiz = client.get(f"/courses/{BUNDLED_COURSE}/modules/what-and-who/quiz?lang=pt").get_data(as_text=True)
+    assert "Qual destes é diálogo social?" in quiz

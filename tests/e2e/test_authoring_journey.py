@@ -54,6 +54,8 @@ def test_trainer_writes_publishes_and_translates_a_lesson(browser, page, live_se
     axe.scan(page)
     page.click('a[href*="/history"]')
     axe.scan(page)
+    page.goto(f"{live_server}{base}/translate/fr/modules/dangers-underground")
+    axe.scan(page)
 
     # A training group for the course, with its join code.
     page.click('header a[href="/groups"]')
@@ -89,5 +91,10 @@ def test_trainer_writes_publishes_and_translates_a_lesson(browser, page, live_se
     assert member.inner_text("article h1") == "Gaz et poussière"
     axe.scan(member)
     member.context.close()
+
+    # The trainer's group table now has the member.
+    page.goto(page.url.removesuffix("/code"))
+    assert "rosa" in page.inner_text("table")
+    axe.scan(page)
 
     assert axe.violations == []
