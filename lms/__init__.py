@@ -67,11 +67,13 @@ def register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
+    from lms.translate.views import bp as translate
 
     app.register_blueprint(core)
     app.register_blueprint(auth)
     app.register_blueprint(learn)
     app.register_blueprint(author)
+    app.register_blueprint(translate)
     app.register_blueprint(groups)
 
 

@@ -1,4 +1,4 @@
-"""Writing and translating courses in the browser. All the URLs of authoring are here."""
+"""Writing courses in the browser. All the URLs of authoring are here (translating: lms/translate)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -17,45 +17,17 @@ from lms.author.forms import (
     PassMarkForm,
     QuestionForm,
     TitleForm,
-    TranslationForm,
 )
+from lms.author.lookup import editable_course, known_language, lesson_of, module_of, save_or_conflict, text_in
 from lms.content.archive import course_zip
 from lms.content.markdown import render_markdown
 from lms.content.reader import CourseProblems
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES, is_known_language
-from lms.learn.services import find_course
-from lms.models import Course, Lesson, LessonVersion, Module, Question, User
-from lms.permissions import can_edit_course, roles
+from lms.i18n import UI_LANGUAGES
+from lms.models import LessonVersion, Question, User
+from lms.permissions import roles
 
 bp = Blueprint("author", __name__, url_prefix="/author")
-
-
-def _course(slug: str) -> Course:
-    course = find_course(slug, include_unpublished=True)
-    if course is None:
-        abort(404)
-    if not can_edit_course(current_user, course):
-        abort(403)
-    return course
-
-
-def _module(course: Course, slug: str) -> Module:
-    return next((m for m in course.modules if m.slug == slug), None) or abort(404)
-
-
-def _lesson(course: Course, slug: str) -> Lesson:
-    return next((lesson for lesson in course.lessons if lesson.slug == slug), None) or abort(404)
-
-
-def _text(rows, language: str):
-    return next((row for row in rows if row.language == language), None)
-
-
-def _language(code: str) -> str:
-    if not is_known_language(code):
-        abort(404)
-    return code
 
 
 @bp.route("/")
@@ -101,7 +73,7 @@ def import_course():
 @bp.route("/courses/<slug>/export.zip")
 @roles("trainer")
 def export_course(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     return Response(course_zip(course), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{course.slug}.zip"'})
 
@@ -109,7 +81,7 @@ def export_course(slug: str):
 @bp.route("/courses/<slug>")
 @roles("trainer")
 def show_course(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     return render_template("author/course.html", course=course, module_form=TitleForm(prefix="module"),
                            lesson_form=TitleForm(prefix="lesson"), editor_form=EditorForm(),
                            languages=[code for code in UI_LANGUAGES if code != course.source_language])
@@ -118,8 +90,8 @@ def show_course(slug: str):
 @bp.route("/courses/<slug>/texts/<language>", methods=["GET", "POST"])
 @roles("trainer")
 def edit_course_text(slug: str, language: str):
-    course = _course(slug)
-    row = _text(course.translations, _language(language))
+    course = editable_course(slug)
+    row = text_in(course.translations, known_language(language))
     form = CourseTextForm(data={"title": row.title, "summary": row.summary, "intro": row.intro_md} if row else None)
     if form.validate_on_submit():
         services.update_course_text(course, language, title=form.title.data, summary=form.summary.data,
@@ -127,14 +99,14 @@ def edit_course_text(slug: str, language: str):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("author.show_course", slug=course.slug))
-    source = _text(course.translations, course.source_language)
+    source = text_in(course.translations, course.source_language)
     return render_template("author/course_text.html", course=course, form=form, language=language, source=source)
 
 
 @bp.route("/courses/<slug>/publish", methods=["POST"])
 @roles("trainer")
 def set_published(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     course.published = request.form.get("published") == "1"
     db.session.commit()
     flash(_("The course is published.") if course.published else _("The course is a draft again."), "success")
@@ -144,7 +116,7 @@ def set_published(slug: str):
 @bp.route("/courses/<slug>/review-rule", methods=["POST"])
 @roles("trainer")
 def set_review_rule(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     course.require_independent_review = request.form.get("require_independent_review") == "1"
     db.session.commit()
     flash(_("Saved."), "success")
@@ -154,7 +126,7 @@ def set_review_rule(slug: str):
 @bp.route("/courses/<slug>/editors", methods=["POST"])
 @roles("trainer")
 def add_editor(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     form = EditorForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().casefold()))
@@ -170,7 +142,7 @@ def add_editor(slug: str):
 @bp.route("/courses/<slug>/modules", methods=["POST"])
 @roles("trainer")
 def add_module(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     form = TitleForm(prefix="module")
     if form.validate_on_submit():
         services.add_module(course, form.title.data)
@@ -183,8 +155,8 @@ def add_module(slug: str):
 @bp.route("/courses/<slug>/modules/<module>/title", methods=["POST"])
 @roles("trainer")
 def rename_module(slug: str, module: str):
-    course = _course(slug)
-    target = _module(course, module)
+    course = editable_course(slug)
+    target = module_of(course, module)
     form = TitleForm(prefix=f"rename-{target.slug}")
     if form.validate_on_submit():
         services.rename_module(target, course.source_language, form.title.data)
@@ -198,8 +170,8 @@ def rename_module(slug: str, module: str):
 @bp.route("/courses/<slug>/modules/<module>/lessons", methods=["POST"])
 @roles("trainer")
 def add_lesson(slug: str, module: str):
-    course = _course(slug)
-    target = _module(course, module)
+    course = editable_course(slug)
+    target = module_of(course, module)
     form = TitleForm(prefix="lesson")
     if not form.validate_on_submit():
         flash(_("Please write a title."), "error")
@@ -212,8 +184,8 @@ def add_lesson(slug: str, module: str):
 @bp.route("/courses/<slug>/modules/<module>/move", methods=["POST"])
 @roles("trainer")
 def move_module(slug: str, module: str):
-    course = _course(slug)
-    services.move(course.modules, _module(course, module), -1 if request.form.get("direction") == "up" else 1)
+    course = editable_course(slug)
+    services.move(course.modules, module_of(course, module), -1 if request.form.get("direction") == "up" else 1)
     db.session.commit()
     return redirect(url_for("author.show_course", slug=course.slug))
 
@@ -221,8 +193,8 @@ def move_module(slug: str, module: str):
 @bp.route("/courses/<slug>/lessons/<lesson>/move", methods=["POST"])
 @roles("trainer")
 def move_lesson(slug: str, lesson: str):
-    course = _course(slug)
-    item = _lesson(course, lesson)
+    course = editable_course(slug)
+    item = lesson_of(course, lesson)
     services.move(item.module.lessons, item, -1 if request.form.get("direction") == "up" else 1)
     db.session.commit()
     return redirect(url_for("author.show_course", slug=course.slug))
@@ -231,29 +203,21 @@ def move_lesson(slug: str, lesson: str):
 @bp.route("/courses/<slug>/lessons/<lesson>", methods=["GET", "POST"])
 @roles("trainer")
 def edit_lesson(slug: str, lesson: str):
-    course = _course(slug)
-    item = _lesson(course, lesson)
-    row = _text(item.translations, course.source_language)
+    course = editable_course(slug)
+    item = lesson_of(course, lesson)
+    row = text_in(item.translations, course.source_language)
     form = LessonForm(data={"title": row.title, "body": row.body_md, "version": row.version} if row else None)
     preview, status = None, 200
     if form.validate_on_submit():
         if form.preview.data:
             preview = render_markdown(form.body.data)
+        elif save_or_conflict(form, item, course.source_language):
+            db.session.commit()
+            flash(_("Saved as version %(n)d.", n=text_in(item.translations, course.source_language).version),
+                  "success")
+            return redirect(url_for("author.edit_lesson", slug=course.slug, lesson=item.slug))
         else:
-            try:
-                services.save_lesson_text(item, course.source_language, form.title.data, form.body.data,
-                                          base_version=int(form.version.data or 0), author=current_user)
-            except services.StaleEdit as stale:
-                db.session.rollback()
-                flash(_("Someone else saved this lesson while you were editing (version %(n)d). Your text is "
-                        "kept below: compare it with the history, then save again.", n=stale.current.version),
-                      "error")
-                form.version.data = stale.current.version
-                status = 409
-            else:
-                db.session.commit()
-                flash(_("Saved as version %(n)d.", n=row.version if row else 1), "success")
-                return redirect(url_for("author.edit_lesson", slug=course.slug, lesson=item.slug))
+            status = 409
     elif form.is_submitted():
         status = 400
     return render_template("author/lesson.html", course=course, lesson=item, form=form, preview=preview,
@@ -263,9 +227,9 @@ def edit_lesson(slug: str, lesson: str):
 @bp.route("/courses/<slug>/lessons/<lesson>/history")
 @roles("trainer")
 def lesson_history(slug: str, lesson: str):
-    course = _course(slug)
-    item = _lesson(course, lesson)
-    language = _language(request.args.get("lang", course.source_language))
+    course = editable_course(slug)
+    item = lesson_of(course, lesson)
+    language = known_language(request.args.get("lang", course.source_language))
     history = services.versions(item, language)
     by_number = {v.number: v for v in history}
     diff = None
@@ -279,9 +243,9 @@ def lesson_history(slug: str, lesson: str):
 @bp.route("/courses/<slug>/lessons/<lesson>/history/<int:number>/restore", methods=["POST"])
 @roles("trainer")
 def restore_version(slug: str, lesson: str, number: int):
-    course = _course(slug)
-    item = _lesson(course, lesson)
-    language = _language(request.args.get("lang", course.source_language))
+    course = editable_course(slug)
+    item = lesson_of(course, lesson)
+    language = known_language(request.args.get("lang", course.source_language))
     version = db.session.scalar(select(LessonVersion).where(
         LessonVersion.lesson_id == item.id, LessonVersion.language == language, LessonVersion.number == number))
     if version is None:
@@ -295,7 +259,7 @@ def restore_version(slug: str, lesson: str, number: int):
 @bp.route("/courses/<slug>/images", methods=["POST"])
 @roles("trainer")
 def upload_image(slug: str):
-    course = _course(slug)
+    course = editable_course(slug)
     form = ImageForm()
     back = request.form.get("back") or url_for("author.show_course", slug=course.slug)
     if not back.startswith("/author/"):
@@ -319,8 +283,8 @@ def upload_image(slug: str):
 @bp.route("/courses/<slug>/modules/<module>/quiz", methods=["GET", "POST"])
 @roles("trainer")
 def edit_quiz(slug: str, module: str):
-    course = _course(slug)
-    target = _module(course, module)
+    course = editable_course(slug)
+    target = module_of(course, module)
     form = PassMarkForm(data={"pass_mark": target.pass_mark or 70})
     if form.validate_on_submit():
         target.pass_mark = form.pass_mark.data if target.questions else None
@@ -334,15 +298,15 @@ def edit_quiz(slug: str, module: str):
 @bp.route("/courses/<slug>/modules/<module>/questions/<question>", methods=["GET", "POST"])
 @roles("trainer")
 def edit_question(slug: str, module: str, question: str | None = None):
-    course = _course(slug)
-    target = _module(course, module)
+    course = editable_course(slug)
+    target = module_of(course, module)
     item: Question | None = None
     data = None
     if question is not None:
         item = next((q for q in target.questions if q.slug == question), None) or abort(404)
         language = course.source_language
-        data = {"prompt": _text(item.translations, language).prompt, "kind": item.kind, "choices": [
-            {"text": _text(c.translations, language).text, "feedback": _text(c.translations, language).feedback,
+        data = {"prompt": text_in(item.translations, language).prompt, "kind": item.kind, "choices": [
+            {"text": text_in(c.translations, language).text, "feedback": text_in(c.translations, language).feedback,
              "correct": c.correct} for c in item.choices]}
     form = QuestionForm(data=data)
     while len(form.choices) < 5:
@@ -362,99 +326,10 @@ def edit_question(slug: str, module: str, question: str | None = None):
 @bp.route("/courses/<slug>/modules/<module>/questions/<question>/delete", methods=["POST"])
 @roles("trainer")
 def delete_question(slug: str, module: str, question: str):
-    course = _course(slug)
-    target = _module(course, module)
+    course = editable_course(slug)
+    target = module_of(course, module)
     item = next((q for q in target.questions if q.slug == question), None) or abort(404)
     services.delete_question(target, item)
     db.session.commit()
     flash(_("The question is deleted."), "success")
     return redirect(url_for("author.edit_quiz", slug=course.slug, module=target.slug))
-
-
-@bp.route("/courses/<slug>/translate/<language>")
-@roles("trainer")
-def translation_status(slug: str, language: str):
-    course = _course(slug)
-    _language(language)
-    if language == course.source_language:
-        abort(404)
-    return render_template("author/translation_status.html", course=course, language=language,
-                           statuses=services.translation_statuses(course, language))
-
-
-@bp.route("/courses/<slug>/translate/<language>/lessons/<lesson>", methods=["GET", "POST"])
-@roles("trainer")
-def translate_lesson(slug: str, language: str, lesson: str):
-    course = _course(slug)
-    _language(language)
-    if language == course.source_language:
-        abort(404)
-    item = _lesson(course, lesson)
-    source = _text(item.translations, course.source_language)
-    row = _text(item.translations, language)
-    form = TranslationForm(data={"title": row.title, "body": row.body_md, "version": row.version} if row
-                           else {"version": 0})
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.save_lesson_text(item, language, form.title.data, form.body.data,
-                                      base_version=int(form.version.data or 0), author=current_user,
-                                      source_checksum=source.checksum)
-        except services.StaleEdit as stale:
-            db.session.rollback()
-            flash(_("Someone else saved this lesson while you were editing (version %(n)d). Your text is "
-                    "kept below: compare it with the history, then save again.", n=stale.current.version), "error")
-            form.version.data = stale.current.version
-            status = 409
-        else:
-            db.session.commit()
-            flash(_("Saved. The translation is a draft until someone marks it reviewed."), "success")
-            return redirect(url_for("author.translate_lesson", slug=course.slug, language=language,
-                                    lesson=item.slug))
-    elif form.is_submitted():
-        status = 400
-    return render_template("author/translate_lesson.html", course=course, language=language, lesson=item,
-                           source=source, row=row, form=form), status
-
-
-@bp.route("/courses/<slug>/translate/<language>/modules/<module>", methods=["GET", "POST"])
-@roles("trainer")
-def translate_module(slug: str, language: str, module: str):
-    """The module's title and quiz texts, next to the source."""
-    course = _course(slug)
-    _language(language)
-    if language == course.source_language:
-        abort(404)
-    target = _module(course, module)
-    problems = []
-    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
-        form = request.form
-        questions = {q.slug: services.QuestionTexts(form.get(f"q-{q.slug}", ""), {
-            c.slug: (form.get(f"c-{q.slug}-{c.slug}-text", ""), form.get(f"c-{q.slug}-{c.slug}-feedback", ""))
-            for c in q.choices}) for q in target.questions}
-        problems = services.save_module_texts(target, language, form.get("title", ""), questions)
-        if not problems:
-            db.session.commit()
-            flash(_("Saved."), "success")
-            return redirect(url_for("author.translate_module", slug=course.slug, language=language,
-                                    module=target.slug))
-        db.session.rollback()
-    return render_template("author/translate_module.html", course=course, language=language, module=target,
-                           problems=problems, text_in=_text), 400 if problems else 200
-
-
-@bp.route("/courses/<slug>/translate/<language>/lessons/<lesson>/review", methods=["POST"])
-@roles("trainer")
-def review_translation(slug: str, language: str, lesson: str):
-    course = _course(slug)
-    item = _lesson(course, lesson)
-    row = _text(item.translations, _language(language))
-    source = _text(item.translations, course.source_language)
-    if row is None or language == course.source_language or row.source_checksum != source.checksum:
-        flash(_("Only a current translation can be marked reviewed."), "error")
-    elif services.mark_reviewed(course, row, current_user):
-        db.session.commit()
-        flash(_("The translation is marked reviewed."), "success")
-    else:
-        flash(_("This course asks for a review by someone other than the translator."), "error")
-    return redirect(url_for("author.translate_lesson", slug=course.slug, language=language, lesson=item.slug))

@@ -1,0 +1,55 @@
+"""Finding what an authoring URL names, refusing what the trainer may not edit."""
+from __future__ import annotations
+
+from flask import abort, flash
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.author import services
+from lms.extensions import db
+from lms.i18n import is_known_language
+from lms.learn.services import find_course
+from lms.models import Course, Lesson, LessonTranslation, Module
+from lms.permissions import can_edit_course
+
+
+def editable_course(slug: str) -> Course:
+    """The course, if the signed-in trainer may edit it (404 if unknown, 403 if not theirs)."""
+    course = find_course(slug, include_unpublished=True)
+    if course is None:
+        abort(404)
+    if not can_edit_course(current_user, course):
+        abort(403)
+    return course
+
+
+def module_of(course: Course, slug: str) -> Module:
+    return next((m for m in course.modules if m.slug == slug), None) or abort(404)
+
+
+def lesson_of(course: Course, slug: str) -> Lesson:
+    return next((lesson for lesson in course.lessons if lesson.slug == slug), None) or abort(404)
+
+
+def text_in(rows, language: str):
+    """The row of ``rows`` in ``language``, or None."""
+    return next((row for row in rows if row.language == language), None)
+
+
+def known_language(code: str) -> str:
+    if not is_known_language(code):
+        abort(404)
+    return code
+
+
+def save_or_conflict(form, lesson: Lesson, language: str, **extra) -> LessonTranslation | None:
+    """Save the form's text as a new version; on a lost update, say so, keep the text and return None."""
+    try:
+        return services.save_lesson_text(lesson, language, form.title.data, form.body.data,
+                                         base_version=int(form.version.data or 0), author=current_user, **extra)
+    except services.StaleEdit as stale:
+        db.session.rollback()
+        flash(_("Someone else saved this lesson while you were editing (version %(n)d). Your text is "
+                "kept below: compare it with the history, then save again.", n=stale.current.version), "error")
+        form.version.data = stale.current.version
+        return None

@@ -1,0 +1,94 @@
+"""Translating a course in the browser, next to its source. All the URLs of translating are here."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lms.author import services
+from lms.author.forms import TranslationForm
+from lms.author.lookup import editable_course, known_language, lesson_of, module_of, save_or_conflict, text_in
+from lms.extensions import db
+from lms.permissions import roles
+
+bp = Blueprint("translate", __name__, url_prefix="/author/courses/<slug>/translate/<language>")
+
+
+@bp.route("")
+@roles("trainer")
+def show_status(slug: str, language: str):
+    course = editable_course(slug)
+    known_language(language)
+    if language == course.source_language:
+        abort(404)
+    return render_template("translate/status.html", course=course, language=language,
+                           statuses=services.translation_statuses(course, language))
+
+
+@bp.route("/lessons/<lesson>", methods=["GET", "POST"])
+@roles("trainer")
+def edit_lesson(slug: str, language: str, lesson: str):
+    course = editable_course(slug)
+    known_language(language)
+    if language == course.source_language:
+        abort(404)
+    item = lesson_of(course, lesson)
+    source = text_in(item.translations, course.source_language)
+    row = text_in(item.translations, language)
+    form = TranslationForm(data={"title": row.title, "body": row.body_md, "version": row.version} if row
+                           else {"version": 0})
+    status = 200
+    if form.validate_on_submit():
+        if save_or_conflict(form, item, language, source_checksum=source.checksum):
+            db.session.commit()
+            flash(_("Saved. The translation is a draft until someone marks it reviewed."), "success")
+            return redirect(url_for("translate.edit_lesson", slug=course.slug, language=language,
+                                    lesson=item.slug))
+        status = 409
+    elif form.is_submitted():
+        status = 400
+    return render_template("translate/lesson.html", course=course, language=language, lesson=item,
+                           source=source, row=row, form=form), status
+
+
+@bp.route("/modules/<module>", methods=["GET", "POST"])
+@roles("trainer")
+def edit_module(slug: str, language: str, module: str):
+    """The module's title and quiz texts, next to the source."""
+    course = editable_course(slug)
+    known_language(language)
+    if language == course.source_language:
+        abort(404)
+    target = module_of(course, module)
+    problems = []
+    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
+        form = request.form
+        questions = {q.slug: services.QuestionTexts(form.get(f"q-{q.slug}", ""), {
+            c.slug: (form.get(f"c-{q.slug}-{c.slug}-text", ""), form.get(f"c-{q.slug}-{c.slug}-feedback", ""))
+            for c in q.choices}) for q in target.questions}
+        problems = services.save_module_texts(target, language, form.get("title", ""), questions)
+        if not problems:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for("translate.edit_module", slug=course.slug, language=language,
+                                    module=target.slug))
+        db.session.rollback()
+    return render_template("translate/module.html", course=course, language=language, module=target,
+                           problems=problems, text_in=text_in), 400 if problems else 200
+
+
+@bp.route("/lessons/<lesson>/review", methods=["POST"])
+@roles("trainer")
+def review_lesson(slug: str, language: str, lesson: str):
+    course = editable_course(slug)
+    item = lesson_of(course, lesson)
+    row = text_in(item.translations, known_language(language))
+    source = text_in(item.translations, course.source_language)
+    if row is None or language == course.source_language or row.source_checksum != source.checksum:
+        flash(_("Only a current translation can be marked reviewed."), "error")
+    elif services.mark_reviewed(course, row, current_user):
+        db.session.commit()
+        flash(_("The translation is marked reviewed."), "success")
+    else:
+        flash(_("This course asks for a review by someone other than the translator."), "error")
+    return redirect(url_for("translate.edit_lesson", slug=course.slug, language=language, lesson=item.slug))
