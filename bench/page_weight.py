@@ -3,7 +3,8 @@
     .venv/bin/python bench/page_weight.py        # prints a table; exit 1 if a page is over budget
 
 It serves the pages through the Flask test client on a throwaway SQLite database with the bundled
-courses and a member part-way through a course, and counts what a browser would download.
+courses, a member part-way through a course and a trainer with a group, and counts what a browser
+would download.
 """
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ PAGES = {
     "my-learning": "/my-learning",
     "sign-in": "/sign-in",
     "sign-up": "/sign-up",
+    "author-course": "/author/courses/{course}",
+    "author-lesson": "/author/courses/{course}/lessons/{lesson}",
+    "group": "/groups/{group}",
 }
+#: Page types a trainer sees; the rest are measured as a signed-in member (sign-in/up signed out).
+TRAINER_PAGES = ("author-course", "author-lesson", "group")
+SIGNED_OUT_PAGES = ("sign-in", "sign-up")
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"')
 
 
@@ -63,28 +70,50 @@ def measure(client, paths: dict[str, str]) -> list[Weight]:
     return results
 
 
-def member_client(app, password: str = "bench password 1"):
-    """A signed-in member with one lesson done, and the URLs of each page type."""
+def clients(app, password: str = "bench password 1"):
+    """Signed-in member and trainer clients (the member in a group, one lesson done), and each page's URL."""
+    from datetime import date, timedelta
+
     from lms.auth.services import create_user
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
     from lms.extensions import db
+    from lms.groups.services import add_member, create_group
     from lms.learn import services
+    from lms.models import CourseEditor
 
     with app.app_context():
         bundles = read_library(ROOT / "courses")
         import_bundles(bundles)
-        user = create_user(username="bench-member", password=password, display_name="Bench", country="PE",
-                           gender="woman")
+        member = create_user(username="bench-member", password=password, display_name="Bench", country="PE",
+                             gender="woman")
+        trainer = create_user(username="bench-trainer", password=password, display_name="Trainer", country="PE",
+                              gender="man", role="trainer")
         course = services.find_course(bundles[0].slug)
-        services.mark_lesson_done(user.id, course, course.lessons[0])
+        services.mark_lesson_done(member.id, course, course.lessons[0])
+        db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
+        group = create_group(trainer=trainer, course=course, name="Bench group", country="PE", place="Lima",
+                             mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=9))
+        add_member(group, member)
         db.session.commit()
-        slugs = {"course": course.slug, "lesson": course.lessons[1].slug, "module": course.modules[0].slug}
-    client = app.test_client()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
-                      client.get("/sign-in").get_data(as_text=True)).group(1)
-    client.post("/sign-in", data={"identifier": "bench-member", "password": password, "csrf_token": token})
-    return client, {page: path.format(**slugs) for page, path in PAGES.items()}
+        slugs = {"course": course.slug, "lesson": course.lessons[1].slug, "module": course.modules[0].slug,
+                 "group": group.id}
+    signed_in = {}
+    for username in ("bench-member", "bench-trainer"):
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                          client.get("/sign-in").get_data(as_text=True)).group(1)
+        client.post("/sign-in", data={"identifier": username, "password": password, "csrf_token": token})
+        signed_in[username] = client
+    return signed_in["bench-member"], signed_in["bench-trainer"], {
+        page: path.format(**slugs) for page, path in PAGES.items()}
+
+
+def measure_all(app) -> list[Weight]:
+    member, trainer, paths = clients(app)
+    return (measure(member, {k: v for k, v in paths.items() if k not in TRAINER_PAGES + SIGNED_OUT_PAGES})
+            + measure(trainer, {k: paths[k] for k in TRAINER_PAGES})
+            + measure(app.test_client(), {k: paths[k] for k in SIGNED_OUT_PAGES}))
 
 
 def main() -> int:
@@ -100,9 +129,7 @@ def main() -> int:
         app = create_app(Config)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
-        client, paths = member_client(app)
-        signed_in = {k: v for k, v in paths.items() if k not in ("sign-in", "sign-up")}
-        results = measure(client, signed_in) + measure(app.test_client(), {k: paths[k] for k in ("sign-in", "sign-up")})
+        results = measure_all(app)
     print(f"{'page':<12} {'html gz':>8} {'assets gz':>10} {'requests':>9}  budget (html/assets/requests)")
     for w in results:
         flag = "  OVER: " + ", ".join(w.over) if w.over else ""

@@ -66,6 +66,7 @@ TRAINER_ONLY = [
     ("GET", f"{C}/lessons/who-takes-part/history"),
     ("POST", f"{C}/lessons/who-takes-part/history/1/restore"),
     ("POST", f"{C}/images"),
+    ("POST", f"{C}/preview"),
     ("GET", f"{C}/modules/what-and-who/quiz"),
     ("POST", f"{C}/modules/what-and-who/quiz"),
     ("GET", f"{C}/modules/what-and-who/questions/new"),

@@ -56,7 +56,7 @@ class TitleForm(FlaskForm):
 class LessonForm(FlaskForm):
     title = StringField(_l("Title"), validators=TITLE)
     body = TextAreaField(_l("Lesson text (Markdown)"), validators=[DataRequired(_l("Please write the lesson."))],
-                         render_kw={"rows": 18})
+                         render_kw={"rows": 18, "data-live-preview": "live-preview"})
     #: The version this edit started from: a save on top of a newer one is refused.
     version = HiddenField()
     preview = SubmitField(_l("Preview"))

@@ -224,6 +224,14 @@ def edit_lesson(slug: str, lesson: str):
                            image_form=ImageForm()), status
 
 
+@bp.route("/courses/<slug>/preview", methods=["POST"])
+@roles("trainer")
+def preview_markdown(slug: str):
+    """The rendered, sanitised Markdown, for the script that refreshes the preview as one types."""
+    editable_course(slug)
+    return render_markdown(request.form.get("body", "")[:200_000])
+
+
 @bp.route("/courses/<slug>/lessons/<lesson>/history")
 @roles("trainer")
 def lesson_history(slug: str, lesson: str):

@@ -236,3 +236,12 @@ def test_module_title_and_quiz_are_translated_next_to_the_source(client, app, ap
         ChoiceTranslation.language == "pt")) == len(question.choices)
     quiz = client.get(f"/courses/{BUNDLED_COURSE}/modules/what-and-who/quiz?lang=pt").get_data(as_text=True)
     assert "Qual destes é diálogo social?" in quiz
+
+
+def test_live_preview_endpoint_renders_sanitised_markdown(client, app_ctx, trainer):
+    new_course(client)
+    base = "/author/courses/safe-work-in-mines"
+    response = post(client, f"{base}/preview", {"body": "**bold** <script>x</script>"}, page=base)
+    assert response.status_code == 200
+    assert "<strong>bold</strong>" in response.get_data(as_text=True)
+    assert "<script>" not in response.get_data(as_text=True)

@@ -36,6 +36,10 @@ def test_trainer_writes_publishes_and_translates_a_lesson(browser, page, live_se
     axe.scan(page)
 
     page.fill("#body", "## Gas\n\nTest the air **before** every shift.")
+    # The script refreshes the preview as the trainer types...
+    page.locator("#live-preview .prose strong").wait_for()
+    assert page.inner_text("#live-preview .prose strong") == "before"
+    # ...and the Preview button works without it.
     page.click("#preview")
     assert page.inner_html(".preview .prose").count("<strong>before</strong>") == 1
     axe.scan(page)
