@@ -1,0 +1,64 @@
+"""Pages of groups the journeys do not pass, in a real browser with the axe scan: bulk accounts and
+their printable sheet, first sign-in with a one-time password, paper scores, a certificate and its
+public check."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.groups.services import create_group
+from lms.learn import services as learning
+from lms.models import Certificate, Course
+from tests.conftest import BUNDLED_COURSE, PASSWORD
+
+
+def sign_in(page, live_server, username, password=PASSWORD):
+    page.goto(f"{live_server}/sign-in")
+    page.fill("#identifier", username)
+    page.fill("#password", password)
+    page.click("main form button[type=submit]")
+
+
+def test_group_pages_are_accessible(browser, page, live_server, library, create_user, axe):
+    trainer = create_user("tina", role="trainer")
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    group = create_group(trainer=trainer, course=course, name="Dakar market women", country="SN", place="Dakar",
+                         mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=5))
+    db.session.commit()
+    sign_in(page, live_server, "tina")
+    page.goto(f"{live_server}/groups/{group.id}/members/bulk")
+    axe.scan(page)
+    page.fill("#members", "Awa Ndiaye\nFatou Sow, fatou.s")
+    page.click("main form button[type=submit]")
+    axe.scan(page)
+    password = page.inner_text("table.sheet tbody tr:nth-child(2) td:nth-child(3)")
+    page.goto(f"{live_server}/groups/{group.id}/paper-scores/what-and-who")
+    axe.scan(page)
+    page.goto(f"{live_server}/groups/{group.id}")
+    axe.scan(page)
+
+    member = browser.new_context().new_page()
+    sign_in(member, live_server, "fatou.s", password.strip())
+    assert member.url.endswith("/first-password")
+    axe.scan(member)
+    member.context.close()
+
+    graduate = create_user("rosa", display_name="Rosa Quispe")
+    full = learning.find_course(BUNDLED_COURSE)
+    for lesson in full.lessons:
+        learning.mark_lesson_done(graduate.id, full, lesson)
+    for module in full.modules:
+        learning.submit_quiz(graduate.id, full, module,
+                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
+    db.session.commit()
+    code = db.session.scalar(select(Certificate.code))
+    reader = browser.new_context().new_page()
+    sign_in(reader, live_server, "rosa")
+    reader.goto(f"{live_server}/certificates/{full.id}")
+    axe.scan(reader)
+    reader.goto(f"{live_server}/verify/{code}")
+    axe.scan(reader)
+    reader.context.close()
+    assert axe.violations == []
