@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from lms.admin.views import bp as admin
     from lms.auth.views import bp as auth
     from lms.author.views import bp as author
     from lms.core.views import bp as core
@@ -75,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(author)
     app.register_blueprint(translate)
     app.register_blueprint(groups)
+    app.register_blueprint(admin)
 
 
 def register_cli(app: Flask) -> None:

@@ -83,6 +83,10 @@ TRAINER_ONLY = [
 ]
 
 
+#: Administrators only.
+ADMIN_ONLY = [("GET", "/admin/organisations"), ("POST", "/admin/organisations")]
+
+
 def as_rule(path: str) -> str:
     for value, name in (("social-dialogue-at-work", "<slug>"), ("who-takes-part", "<lesson>"),
                         ("what-and-who", "<module>"), ("/definition", "/<question>"),
@@ -105,7 +109,7 @@ def test_signed_in_endpoints_are_listed_here(app):
     """A new signed-in view must be added to SIGNED_IN_ONLY, so that its refusal is tested."""
     declared = {rule.rule for rule in app.url_map.iter_rules()
                 if getattr(app.view_functions[rule.endpoint], "access", "public") != "public"}
-    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY}
+    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY + ADMIN_ONLY}
     assert declared == listed
 
 
@@ -130,6 +134,18 @@ def test_authoring_refuses_anonymous_visitors_participants_and_coordinators(app,
         signed = app.test_client()
         sign_in(signed, f"x-{role}")
         assert call(signed, "/").status_code == 403, role
+
+
+@pytest.mark.parametrize("method, path", ADMIN_ONLY)
+def test_administration_refuses_everyone_but_admins(app, client, create_user, method, path):
+    data = {"csrf_token": csrf_token(client, "/sign-in")} if method == "POST" else None
+    assert client.open(path, method=method, data=data).status_code == 302
+    for role in ("participant", "trainer", "coordinator"):
+        create_user(f"y-{role}", role=role)
+        signed = app.test_client()
+        sign_in(signed, f"y-{role}")
+        data = {"csrf_token": csrf_token(signed, "/")} if method == "POST" else None
+        assert signed.open(path, method=method, data=data).status_code == 403, role
 
 
 @pytest.fixture(scope="module")

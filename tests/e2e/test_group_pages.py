@@ -62,3 +62,17 @@ def test_group_pages_are_accessible(browser, page, live_server, library, create_
     axe.scan(reader)
     reader.context.close()
     assert axe.violations == []
+
+
+def test_organisations_page_is_accessible(page, live_server, create_user, axe):
+    create_user("ada", role="admin")
+    sign_in(page, live_server, "ada")
+    page.click('header a[href="/admin/organisations"]')
+    page.fill("#name", "Hotel workers' union")
+    page.fill("#acronym", "HWU")
+    page.select_option("#country", "PE")
+    page.fill("#sector", "hotels")
+    page.click("main form button[type=submit]")
+    assert "HWU" in page.inner_text("table")
+    axe.scan(page)
+    assert axe.violations == []

@@ -1,0 +1,37 @@
+"""Administrators' pages. All the URLs of administration are here."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms.admin.forms import OrganisationForm
+from lms.auth.forms import grouped_country_choices
+from lms.extensions import db
+from lms.i18n import current_language
+from lms.models import Organisation
+from lms.orgs import add_organisation
+from lms.permissions import roles
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.route("/organisations", methods=["GET", "POST"])
+@roles()  # administrators only
+def organisations():
+    form = OrganisationForm()
+    form.country.choices = grouped_country_choices(current_language())
+    if form.validate_on_submit():
+        exists = db.session.scalar(select(func.count(Organisation.id)).where(
+            Organisation.country == form.country.data, Organisation.acronym == form.acronym.data.strip()))
+        if exists:
+            form.acronym.errors.append(_("An organisation with this acronym already exists in this country."))
+        else:
+            add_organisation(name=form.name.data, acronym=form.acronym.data, country=form.country.data,
+                             sector=form.sector.data)
+            db.session.commit()
+            flash(_("The organisation is added."), "success")
+            return redirect(url_for("admin.organisations"))
+    listed = db.session.scalars(select(Organisation).order_by(Organisation.country, Organisation.acronym))
+    return render_template("admin/organisations.html", form=form, organisations=list(listed)), (
+        400 if form.is_submitted() else 200)
