@@ -133,8 +133,10 @@ def add_members(group_id: int):
         if not problems:
             accounts = services.bulk_add(group, lines)
             db.session.commit()
-            return render_template("groups/sheet.html", group=group, accounts=accounts,
-                                   sign_in_url=url_for("auth.sign_in", _external=True))
+            sheet = render_template("groups/sheet.html", group=group, accounts=accounts,
+                                    sign_in_url=url_for("auth.sign_in", _external=True))
+            # One-time passwords: never kept by a browser cache or a proxy.
+            return sheet, 200, {"Cache-Control": "no-store"}
     status = 400 if form.is_submitted() else 200
     return render_template("groups/bulk.html", group=group, form=form, problems=problems), status
 

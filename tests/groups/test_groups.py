@@ -89,6 +89,7 @@ def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, 
     response = post(client, f"/groups/{group.id}/members/bulk", {"members": "Aïcha Dossou\nKofi Mensah, kofi.m\n"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "kofi.m" in page and "aicha.dossou" in page
+    assert response.headers["Cache-Control"] == "no-store"
     password = page.split("<code>kofi.m</code></td><td><code>")[1].split("</code>")[0]
     kofi = db.session.scalar(select(User).where(User.username == "kofi.m"))
     assert kofi.must_change_password and kofi.country == "BJ" and kofi.email is None
