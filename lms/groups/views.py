@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import or_, select
+from wtforms.fields.choices import SelectChoice
 
 from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.groups import services
 from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
-from lms.i18n import current_language
+from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
 from lms.models import Certificate, Course, GroupMember, TrainingGroup
 from lms.orgs import organisation_choices
@@ -58,7 +59,7 @@ def list_groups():
 def new_group():
     form = GroupForm()
     courses = list(db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.slug)))
-    form.course.choices = [(c.slug, learning_title(c)) for c in courses]
+    form.course.choices = [SelectChoice(c.slug, learning_title(c)) for c in courses]
     form.country.choices = grouped_country_choices(current_language())
     form.organisation.choices = organisation_choices(_("None"))
     if not form.is_submitted():
@@ -77,8 +78,6 @@ def new_group():
 
 
 def learning_title(course: Course) -> str:
-    from lms.i18n import pick_string
-
     return pick_string(course.translations, current_language(), course.source_language, "title")
 
 
