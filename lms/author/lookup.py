@@ -42,6 +42,14 @@ def known_language(code: str) -> str:
     return code
 
 
+def translation_target(slug: str, language: str) -> Course:
+    """The course to translate into ``language``: editable, and not its own source language."""
+    course = editable_course(slug)
+    if known_language(language) == course.source_language:
+        abort(404)
+    return course
+
+
 def save_or_conflict(form, lesson: Lesson, language: str, **extra) -> LessonTranslation | None:
     """Save the form's text as a new version; on a lost update, say so, keep the text and return None."""
     try:

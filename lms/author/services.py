@@ -8,11 +8,16 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image as PILImage
 from PIL import UnidentifiedImageError
 from sqlalchemy import select
 
+from lms.content.archive import read_zip
+from lms.content.bundle import Problem
 from lms.content.markdown import checksum, render_markdown
+from lms.content.reader import CourseProblems
+from lms.content.store import ImportReport, import_bundles
 from lms.extensions import db
 from lms.models import (
     Choice,
@@ -31,6 +36,7 @@ from lms.models import (
     QuestionTranslation,
     User,
 )
+from lms.permissions import can_edit_course
 
 #: Longest side of an uploaded image after resizing, and the most an upload may weigh.
 IMAGE_MAX_SIDE = 1280
@@ -303,19 +309,11 @@ def translation_statuses(course: Course, language: str) -> list[TranslationStatu
     return result
 
 
-def import_archive(data: bytes, user: User):
+def import_archive(data: bytes, user: User) -> ImportReport:
     """Import the courses of a zip, all or nothing; the importer owns the new ones.
 
     Raises CourseProblems when the files are wrong or a course belongs to someone else.
     """
-    from flask_babel import gettext as _
-
-    from lms.content.archive import read_zip
-    from lms.content.bundle import Problem
-    from lms.content.reader import CourseProblems
-    from lms.content.store import import_bundles
-    from lms.permissions import can_edit_course
-
     bundles = read_zip(data)
     existing = {c.slug: c for c in db.session.scalars(select(Course).where(
         Course.slug.in_([b.slug for b in bundles])))}
@@ -342,8 +340,6 @@ def save_module_texts(module: Module, language: str, title: str,
                       questions: dict[str, QuestionTexts]) -> list[str]:
     """Translate a module's title and quiz; returns problems (and writes nothing) if a question has
     only some of its choices translated."""
-    from flask_babel import gettext as _
-
     problems = []
     for question in module.questions:
         texts = questions.get(question.slug)

@@ -6,10 +6,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.auth.services import USERNAME, create_user, normalise_username
 from lms.author.services import slugify
+from lms.codes import READABLE, readable_code
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import (
@@ -25,14 +27,13 @@ from lms.models import (
     User,
 )
 
-#: No 0/O, 1/I/L: codes are read aloud and typed on small keyboards.
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+#: One-time passwords: lower case is easier to type on a phone.
+PASSWORD_ALPHABET = READABLE.lower()
 
 
 def new_join_code() -> str:
     while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+        code = readable_code(6)
         if not db.session.scalar(select(func.count(TrainingGroup.id)).where(TrainingGroup.join_code == code)):
             return code
 
@@ -90,8 +91,6 @@ class NewAccount:
 
 def parse_bulk_list(text: str) -> tuple[list[BulkLine], list[BulkProblem]]:
     """One member a line: "Name" or "Name, username". Usernames are made up where missing."""
-    from flask_babel import gettext as _
-
     lines, problems = [], []
     wanted: dict[str, int] = {}
     for number, raw in enumerate((text or "").splitlines(), start=1):
@@ -129,7 +128,7 @@ def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
         while username in taken or len(username) < 3:
             username = f"{username}{secrets.randbelow(90) + 10}"
         taken.add(username)
-        password = "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(8))
+        password = readable_code(8, PASSWORD_ALPHABET)
         user = create_user(username=username, password=password, display_name=line.name, country=group.country,
                            gender="undisclosed")
         user.must_change_password = True
@@ -178,18 +177,20 @@ class MemberRow:
 def group_table(group: TrainingGroup) -> list[MemberRow]:
     """Per member: where they are in the course, sessions attended, best quiz score per module."""
     course = learning.find_course(group.course.slug, include_unpublished=True)
-    session_ids = [s.id for s in group.sessions]
-    module_ids = [m.id for m in course.modules]
-    rows = []
-    for member in sorted(group.members, key=lambda m: m.user.display_name.casefold()):
-        attended = db.session.scalar(select(func.count()).select_from(Attendance).where(
-            Attendance.user_id == member.user_id, Attendance.session_id.in_(session_ids))) if session_ids else 0
-        best = dict(db.session.execute(
-            select(QuizAttempt.module_id, func.max(QuizAttempt.score))
-            .where(QuizAttempt.user_id == member.user_id, QuizAttempt.module_id.in_(module_ids))
-            .group_by(QuizAttempt.module_id)).all())
-        rows.append(MemberRow(member.user, learning.progress(member.user_id, course), attended, best))
-    return rows
+    members = sorted(group.members, key=lambda m: m.user.display_name.casefold())
+    user_ids = [m.user_id for m in members]
+    states = learning.progress_of_many(user_ids, course)
+    attended = dict(db.session.execute(
+        select(Attendance.user_id, func.count()).join(GroupSession)
+        .where(GroupSession.group_id == group.id, Attendance.user_id.in_(user_ids))
+        .group_by(Attendance.user_id)).all())
+    best: dict[int, dict[int, int]] = {user_id: {} for user_id in user_ids}
+    for user_id, module_id, score in db.session.execute(
+            select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score))
+            .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_([m.id for m in course.modules]))
+            .group_by(QuizAttempt.user_id, QuizAttempt.module_id)):
+        best[user_id][module_id] = score
+    return [MemberRow(m.user, states[m.user_id], attended.get(m.user_id, 0), best[m.user_id]) for m in members]
 
 
 def promote_to_trainer(group: TrainingGroup, user: User, coordinator: User) -> bool:

@@ -1,13 +1,13 @@
 """Taking courses: the catalogue, progress, lessons done, quizzes graded, courses completed."""
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms.codes import readable_code
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -111,19 +111,29 @@ def course_steps(course: Course) -> list[Step]:
 
 
 def progress(user_id: int | None, course: Course) -> CourseProgress:
-    result = CourseProgress(course_steps(course))
     if user_id is None:
-        return result
+        return CourseProgress(course_steps(course))
+    return progress_of_many([user_id], course)[user_id]
+
+
+def progress_of_many(user_ids: list[int], course: Course) -> dict[int, CourseProgress]:
+    """Each member's progress in ``course``, in three queries however many members there are."""
+    steps = course_steps(course)
+    result = {user_id: CourseProgress(steps) for user_id in user_ids}
     lesson_ids = [lesson.id for lesson in course.lessons]
     module_ids = [module.id for module in course.modules]
-    result.done_lessons = set(db.session.scalars(
-        select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user_id,
-                                                 LessonCompletion.lesson_id.in_(lesson_ids))))
-    result.passed_modules = set(db.session.scalars(
-        select(QuizAttempt.module_id).where(QuizAttempt.user_id == user_id, QuizAttempt.passed.is_(True),
-                                            QuizAttempt.module_id.in_(module_ids))))
-    result.enrolment = db.session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id))
+    for user_id, lesson_id in db.session.execute(
+            select(LessonCompletion.user_id, LessonCompletion.lesson_id).where(
+                LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))):
+        result[user_id].done_lessons.add(lesson_id)
+    for user_id, module_id in db.session.execute(
+            select(QuizAttempt.user_id, QuizAttempt.module_id).where(
+                QuizAttempt.user_id.in_(user_ids), QuizAttempt.passed.is_(True),
+                QuizAttempt.module_id.in_(module_ids)).distinct()):
+        result[user_id].passed_modules.add(module_id)
+    for enrolment in db.session.scalars(select(Enrolment).where(
+            Enrolment.user_id.in_(user_ids), Enrolment.course_id == course.id)):
+        result[enrolment.user_id].enrolment = enrolment
     return result
 
 
@@ -209,9 +219,8 @@ def record_completion_if_done(user_id: int, course: Course) -> CourseProgress:
 
 def new_certificate_code() -> str:
     """Ten characters, grouped for reading aloud: "K7M2-QX9P-4T"."""
-    alphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
     while True:
-        raw = "".join(secrets.choice(alphabet) for _ in range(10))
+        raw = readable_code(10)
         code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
         if db.session.scalar(select(Certificate.id).where(Certificate.code == code)) is None:
             return code

@@ -1,13 +1,13 @@
 """Translating a course in the browser, next to its source. All the URLs of translating are here."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.author import services
 from lms.author.forms import TranslationForm
-from lms.author.lookup import editable_course, known_language, lesson_of, module_of, save_or_conflict, text_in
+from lms.author.lookup import lesson_of, module_of, save_or_conflict, text_in, translation_target
 from lms.extensions import db
 from lms.permissions import roles
 
@@ -17,10 +17,7 @@ bp = Blueprint("translate", __name__, url_prefix="/author/courses/<slug>/transla
 @bp.route("")
 @roles("trainer")
 def show_status(slug: str, language: str):
-    course = editable_course(slug)
-    known_language(language)
-    if language == course.source_language:
-        abort(404)
+    course = translation_target(slug, language)
     return render_template("translate/status.html", course=course, language=language,
                            statuses=services.translation_statuses(course, language))
 
@@ -28,10 +25,7 @@ def show_status(slug: str, language: str):
 @bp.route("/lessons/<lesson>", methods=["GET", "POST"])
 @roles("trainer")
 def edit_lesson(slug: str, language: str, lesson: str):
-    course = editable_course(slug)
-    known_language(language)
-    if language == course.source_language:
-        abort(404)
+    course = translation_target(slug, language)
     item = lesson_of(course, lesson)
     source = text_in(item.translations, course.source_language)
     row = text_in(item.translations, language)
@@ -55,10 +49,7 @@ def edit_lesson(slug: str, language: str, lesson: str):
 @roles("trainer")
 def edit_module(slug: str, language: str, module: str):
     """The module's title and quiz texts, next to the source."""
-    course = editable_course(slug)
-    known_language(language)
-    if language == course.source_language:
-        abort(404)
+    course = translation_target(slug, language)
     target = module_of(course, module)
     problems = []
     if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
@@ -80,11 +71,11 @@ def edit_module(slug: str, language: str, module: str):
 @bp.route("/lessons/<lesson>/review", methods=["POST"])
 @roles("trainer")
 def review_lesson(slug: str, language: str, lesson: str):
-    course = editable_course(slug)
+    course = translation_target(slug, language)
     item = lesson_of(course, lesson)
-    row = text_in(item.translations, known_language(language))
+    row = text_in(item.translations, language)
     source = text_in(item.translations, course.source_language)
-    if row is None or language == course.source_language or row.source_checksum != source.checksum:
+    if row is None or row.source_checksum != source.checksum:
         flash(_("Only a current translation can be marked reviewed."), "error")
     elif services.mark_reviewed(course, row, current_user):
         db.session.commit()

@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.groups.services import create_group
-from lms.learn import services as learning
 from lms.models import Certificate, Course
-from tests.conftest import BUNDLED_COURSE, PASSWORD
+from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course
 
 
 def sign_in(page, live_server, username, password=PASSWORD):
@@ -46,13 +45,7 @@ def test_group_pages_are_accessible(browser, page, live_server, library, create_
     member.context.close()
 
     graduate = create_user("rosa", display_name="Rosa Quispe")
-    full = learning.find_course(BUNDLED_COURSE)
-    for lesson in full.lessons:
-        learning.mark_lesson_done(graduate.id, full, lesson)
-    for module in full.modules:
-        learning.submit_quiz(graduate.id, full, module,
-                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
-    db.session.commit()
+    full = complete_course(graduate.id)
     code = db.session.scalar(select(Certificate.code))
     reader = browser.new_context().new_page()
     sign_in(reader, live_server, "rosa")

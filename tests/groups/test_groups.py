@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
-from tests.conftest import BUNDLED_COURSE, PASSWORD, csrf_token, sign_in
+from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
 
 TODAY = date.today()
 
@@ -135,16 +135,8 @@ def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_c
 
 
 def test_completing_a_course_gives_a_certificate_anyone_can_verify(client, app, app_ctx, create_user, library):
-    from lms.learn import services as learning
-
     member = create_user("rosa", display_name="Rosa Quispe")
-    course = learning.find_course(BUNDLED_COURSE)
-    for lesson in course.lessons:
-        learning.mark_lesson_done(member.id, course, lesson)
-    for module in course.modules:
-        learning.submit_quiz(member.id, course, module,
-                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
-    db.session.commit()
+    course = complete_course(member.id)
     certificate = db.session.scalar(select(Certificate))
     assert certificate.name == "Rosa Quispe"
     sign_in(client, "rosa")
@@ -157,19 +149,12 @@ def test_completing_a_course_gives_a_certificate_anyone_can_verify(client, app, 
 
 
 def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, app_ctx, create_user, trainer):
-    from lms.learn import services as learning
-
     make_group(client, trains_trainers="y")
     group = db.session.scalar(select(TrainingGroup))
     graduate = create_user("gra")
     db.session.add(GroupMember(group_id=group.id, user_id=graduate.id))
-    course = learning.find_course(BUNDLED_COURSE)
-    for lesson in course.lessons:
-        learning.mark_lesson_done(graduate.id, course, lesson)
-    for module in course.modules:
-        learning.submit_quiz(graduate.id, course, module,
-                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
     db.session.commit()
+    complete_course(graduate.id)
     create_user("coco", role="coordinator", coordinated_countries=["BJ"])
     coordinator = app.test_client()
     sign_in(coordinator, "coco")
