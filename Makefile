@@ -6,13 +6,15 @@ PORT   ?= 5000
 FLASK  := $(VENV)/bin/flask --app wsgi
 export INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-dev browser-tools prepare translations clean
+.PHONY: run test install install-dev browser-tools java prepare translations clean
 
+# The scheduler (survey waves, reminders) runs in its own process beside the web server and stops with it.
 run: install prepare
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+	$(FLASK) jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev browser-tools translations
+test: install-dev browser-tools java translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -43,6 +45,12 @@ browser-tools: node_modules/axe-core/axe.min.js
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+# XLSForm tests run ODK Validate (shipped with pyxform), a Java program.
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else echo "The XLSForm tests need Java: sudo apt-get install default-jre-headless"; exit 1; fi; }
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --silent --no-audit --no-fund

@@ -32,9 +32,12 @@ PAGES = {
     "author-course": "/author/courses/{course}",
     "author-lesson": "/author/courses/{course}/lessons/{lesson}",
     "group": "/groups/{group}",
+    "survey": "/surveys/invitations/{invitation}/answer",
+    "survey-edit": "/surveys/manage/{survey}",
+    "survey-results": "/surveys/manage/{survey}/results",
 }
 #: Page types a trainer sees; the rest are measured as a signed-in member (sign-in/up signed out).
-TRAINER_PAGES = ("author-course", "author-lesson", "group")
+TRAINER_PAGES = ("author-course", "author-lesson", "group", "survey-edit", "survey-results")
 SIGNED_OUT_PAGES = ("sign-in", "sign-up")
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"')
 
@@ -74,13 +77,16 @@ def clients(app, password: str = "bench password 1"):
     """Signed-in member and trainer clients (the member in a group, one lesson done), and each page's URL."""
     from datetime import date, timedelta
 
+    from sqlalchemy import select
+
     from lms.auth.services import create_user
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
+    from lms.demo_surveys import create_demo_survey
     from lms.extensions import db
     from lms.groups.services import add_member, create_group
     from lms.learn import services
-    from lms.models import CourseEditor
+    from lms.models import CourseEditor, SurveyInvitation
 
     with app.app_context():
         bundles = read_library(ROOT / "courses")
@@ -89,15 +95,18 @@ def clients(app, password: str = "bench password 1"):
                              gender="woman")
         trainer = create_user(username="bench-trainer", password=password, display_name="Trainer", country="PE",
                               gender="man", role="trainer")
+        survey = create_demo_survey(trainer)  # waves on the first course, with made-up answers
         course = services.find_course(bundles[0].slug)
         services.mark_lesson_done(member.id, course, course.lessons[0])
+        invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == member.id))
+        invitation.consent = "given"
         db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
         group = create_group(trainer=trainer, course=course, name="Bench group", country="PE", place="Lima",
                              mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=9))
         add_member(group, member)
         db.session.commit()
         slugs = {"course": course.slug, "lesson": course.lessons[1].slug, "module": course.modules[0].slug,
-                 "group": group.id}
+                 "group": group.id, "survey": survey.code, "invitation": invitation.id}
     signed_in = {}
     for username in ("bench-member", "bench-trainer"):
         client = app.test_client()

@@ -32,10 +32,16 @@ def check_config(app: Flask) -> None:
                 "APP_ENV=production needs SECRET_KEY set to a random value of 32 characters or more, "
                 "for example: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
+        if len(app.config.get("PSEUDONYM_KEY") or "") < 32:
+            raise UnsafeConfiguration("APP_ENV=production needs PSEUDONYM_KEY set to a random value of 32 characters "
+                                      "or more; keep it: survey pseudonyms are made with it")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
-    elif not key:
-        # Development without a key: sessions last as long as this process.
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    else:
+        if not key:
+            # Development without a key: sessions last as long as this process.
+            app.config["SECRET_KEY"] = secrets.token_hex(32)
+        # Development pseudonyms must survive a restart, so that the demo can pair waves.
+        app.config["PSEUDONYM_KEY"] = app.config.get("PSEUDONYM_KEY") or "development-only-pseudonym-key"
 
 
 def register_extensions(app: Flask) -> None:
@@ -68,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
+    from lms.surveys.views import bp as surveys
     from lms.translate.views import bp as translate
 
     app.register_blueprint(core)
@@ -77,12 +84,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(translate)
     app.register_blueprint(groups)
     app.register_blueprint(admin)
+    app.register_blueprint(surveys)
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import content, demo, orgs, translate, users
+    from lms.cli import content, demo, jobs, orgs, surveys, translate, users
 
-    for command in (content, translate, demo, users, orgs):
+    for command in (content, translate, demo, users, orgs, jobs, surveys):
         app.cli.add_command(command)
 
 

@@ -9,6 +9,9 @@ class Config:
     #: "production" turns on the checks that refuse an unsafe start (secret key, demo data).
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    #: Key of the per-survey pseudonyms that pair a member's answers; changing it breaks the pairing.
+    #: Required in production; development uses a fixed key.
+    PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite'}")
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     BABEL_DEFAULT_LOCALE = "en"
@@ -28,6 +31,21 @@ class Config:
     #: argon2id cost; the defaults of argon2-cffi (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
+    #: Where members reach the portal; links in e-mails start with it.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    #: SMTP for reminders; with no MAIL_SERVER, reminders are shown in the portal only.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", 587))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "true").lower() == "true"
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "false").lower() == "true"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Training portal <no-reply@localhost>")
+    #: Survey reminders: at most this many messages per wave, this many days apart.
+    REMINDER_MAX = int(os.environ.get("REMINDER_MAX", 3))
+    REMINDER_MIN_DAYS = int(os.environ.get("REMINDER_MIN_DAYS", 7))
+    #: How often the scheduler process runs each job, in minutes.
+    JOBS_INTERVAL_MINUTES = int(os.environ.get("JOBS_INTERVAL_MINUTES", 15))
     COURSES_DIR = os.environ.get("COURSES_DIR", str(Path(__file__).resolve().parent.parent / "courses"))
 
 
@@ -35,7 +53,9 @@ class TestConfig(Config):
     APP_ENV = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
+    PSEUDONYM_KEY = "test-pseudonym-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     #: Cheap hashes keep the suite fast; production uses Config's cost.
+    MAIL_SERVER = ""
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

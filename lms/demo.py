@@ -42,6 +42,9 @@ def create_demo_accounts(password: str, *, app_env: str) -> list[str]:
     for username in ("demo-member", "demo-trainer"):
         accounts[username].organisation_id = union.id
     db.session.flush()
+    from lms.demo_surveys import create_demo_survey
+
+    create_demo_survey(accounts["demo-trainer"])
     _give_member_progress(accounts["demo-member"])
     _give_trainer_work(accounts["demo-trainer"], accounts["demo-member"], union)
     return list(accounts)

@@ -81,3 +81,31 @@ def visible_countries(user: User) -> list[str] | None:
     if user.role == "coordinator":
         return user.country_scope
     return []
+
+
+def can_edit_survey(user: User, survey) -> bool:
+    """Admins edit every survey; trainers and coordinators the surveys they made."""
+    return user.is_authenticated and (user.role == "admin" or survey.created_by_id == user.id)
+
+
+def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
+    """The waves of ``survey`` whose results ``user`` may see, and the countries they are limited to.
+
+    The survey's author and admins see everything; a coordinator the trainings and workplaces of
+    their countries (and course-wide waves only for respondents of those countries); a trainer the
+    groups they run.
+    """
+    if can_edit_survey(user, survey):
+        return list(survey.waves), None
+    from lms.extensions import db
+    from lms.models import TrainingGroup
+
+    waves = []
+    for wave in survey.waves:
+        if wave.group_id is not None:
+            if can_manage_group(user, db.session.get(TrainingGroup, wave.group_id)):
+                waves.append(wave)
+        elif user.role == "coordinator" and (
+                wave.course_id is not None or wave.workplace.country in user.country_scope):
+            waves.append(wave)
+    return waves, (user.country_scope if user.role == "coordinator" else None)

@@ -25,10 +25,21 @@ def test_production_starts_with_a_real_secret_key_and_secure_cookies():
     class Production(Config):
         APP_ENV = "production"
         SECRET_KEY = "x" * 64
+        PSEUDONYM_KEY = "y" * 64
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
     app = create_app(Production)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_production_refuses_to_start_without_a_pseudonym_key():
+    class Production(Config):
+        APP_ENV = "production"
+        SECRET_KEY = "x" * 64
+        PSEUDONYM_KEY = ""
+
+    with pytest.raises(UnsafeConfiguration, match="PSEUDONYM_KEY"):
+        create_app(Production)
 
 
 def test_healthz_answers_with_the_database_reachable(client):

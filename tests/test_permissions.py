@@ -38,6 +38,40 @@ SIGNED_IN_ONLY = [
     ("POST", "/groups/1/paper-scores/what-and-who"),
     ("POST", "/groups/1/members/2/promote"),
     ("GET", "/certificates/1"),
+    ("GET", "/surveys"),
+    ("GET", "/surveys/invitations/1"),
+    ("POST", "/surveys/invitations/1"),
+    ("GET", "/surveys/invitations/1/answer"),
+    ("POST", "/surveys/invitations/1/answer"),
+    ("POST", "/surveys/workers-voice/withdraw"),
+]
+
+S = "/surveys/manage/workers-voice"
+#: Trainers and coordinators (and admins): building surveys, their results, workplaces. Which survey,
+#: group or country each may reach is tested in tests/surveys.
+STAFF_ONLY = [
+    ("GET", "/surveys/manage"),
+    ("GET", "/surveys/manage/new"),
+    ("POST", "/surveys/manage/new"),
+    ("POST", "/surveys/manage/import"),
+    ("GET", S),
+    ("POST", f"{S}/questions"),
+    ("GET", f"{S}/questions/safe"),
+    ("POST", f"{S}/questions/safe"),
+    ("POST", f"{S}/questions/safe/delete"),
+    ("POST", f"{S}/questions/safe/move"),
+    ("POST", f"{S}/publish"),
+    ("POST", f"{S}/waves"),
+    ("POST", f"{S}/indicators"),
+    ("GET", f"{S}/texts/en"),
+    ("POST", f"{S}/texts/en"),
+    ("GET", f"{S}/results"),
+    ("GET", f"{S}/xlsform.xlsx"),
+    ("GET", "/workplaces"),
+    ("POST", "/workplaces"),
+    ("GET", "/workplaces/1"),
+    ("GET", "/workplaces/1/waves/1/collect"),
+    ("POST", "/workplaces/1/waves/1/collect"),
 ]
 
 
@@ -94,6 +128,10 @@ def as_rule(path: str) -> str:
         path = path.replace(value, name)
     path = path.replace("/groups/1", "/groups/<int:group_id>").replace("/members/2/", "/members/<int:user_id>/")
     path = path.replace("/certificates/1", "/certificates/<int:course_id>").replace("/join/ABCDEF", "/join/<code>")
+    path = path.replace("/surveys/invitations/1", "/surveys/invitations/<int:invitation_id>")
+    path = path.replace("/surveys/workers-voice/", "/surveys/<code>/").replace(S, "/surveys/manage/<code>")
+    path = path.replace("/questions/safe", "/questions/<question>").replace("/waves/1/", "/waves/<int:wave_id>/")
+    path = path.replace("/workplaces/1", "/workplaces/<int:workplace_id>")
     return path.replace("/texts/en", "/texts/<language>").replace("/translate/fr", "/translate/<language>")
 
 
@@ -109,7 +147,7 @@ def test_signed_in_endpoints_are_listed_here(app):
     """A new signed-in view must be added to SIGNED_IN_ONLY, so that its refusal is tested."""
     declared = {rule.rule for rule in app.url_map.iter_rules()
                 if getattr(app.view_functions[rule.endpoint], "access", "public") != "public"}
-    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY + ADMIN_ONLY}
+    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY + STAFF_ONLY + ADMIN_ONLY}
     assert declared == listed
 
 
@@ -134,6 +172,18 @@ def test_authoring_refuses_anonymous_visitors_participants_and_coordinators(app,
         signed = app.test_client()
         sign_in(signed, f"x-{role}")
         assert call(signed, "/").status_code == 403, role
+
+
+@pytest.mark.parametrize("method, path", STAFF_ONLY)
+def test_survey_building_refuses_anonymous_visitors_and_participants(app, client, create_user, method, path):
+    data = {"csrf_token": csrf_token(client, "/sign-in")} if method == "POST" else None
+    response = client.open(path, method=method, data=data)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in?next=")
+    create_user("z-participant", role="participant")
+    signed = app.test_client()
+    sign_in(signed, "z-participant")
+    data = {"csrf_token": csrf_token(signed, "/")} if method == "POST" else None
+    assert signed.open(path, method=method, data=data).status_code == 403
 
 
 @pytest.mark.parametrize("method, path", ADMIN_ONLY)

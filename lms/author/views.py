@@ -26,6 +26,7 @@ from lms.extensions import db
 from lms.i18n import UI_LANGUAGES
 from lms.models import LessonVersion, Question, User
 from lms.permissions import roles
+from lms.surveys import results as outcomes
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 
@@ -82,9 +83,11 @@ def export_course(slug: str):
 @roles("trainer")
 def show_course(slug: str):
     course = editable_course(slug)
+    gain, _per_module = outcomes.knowledge_gain(course)
     return render_template("author/course.html", course=course, module_form=TitleForm(prefix="module"),
                            lesson_form=TitleForm(prefix="lesson"), editor_form=EditorForm(),
-                           languages=[code for code in UI_LANGUAGES if code != course.source_language])
+                           languages=[code for code in UI_LANGUAGES if code != course.source_language],
+                           gain=gain, min_cell=outcomes.MIN_CELL)
 
 
 @bp.route("/courses/<slug>/texts/<language>", methods=["GET", "POST"])

@@ -26,6 +26,7 @@ from lms.models import (
     TrainingGroup,
     User,
 )
+from lms.surveys.answering import sync_invitations
 
 #: One-time passwords: lower case is easier to type on a phone.
 PASSWORD_ALPHABET = READABLE.lower()
@@ -67,6 +68,7 @@ def add_member(group: TrainingGroup, user: User) -> bool:
     db.session.add(GroupMember(group_id=group.id, user_id=user.id))
     learning.enrol(user.id, group.course)
     db.session.flush()
+    sync_invitations(date.today(), user.id)
     return True
 
 

@@ -17,9 +17,10 @@ from lms.groups import services
 from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
 from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
-from lms.models import Certificate, Course, GroupMember, TrainingGroup
+from lms.models import Certificate, Course, GroupMember, SurveyWave, TrainingGroup
 from lms.orgs import organisation_choices
 from lms.permissions import can_manage_group, public, roles, signed_in
+from lms.surveys import results as outcomes
 
 bp = Blueprint("groups", __name__)
 
@@ -88,8 +89,14 @@ def show_group(group_id: int):
     manager = can_manage_group(current_user, group)
     table = services.group_table(group) if manager else None
     course = learning.find_course(group.course.slug, include_unpublished=True)
+    gain = group_surveys = None
+    if manager:
+        gain, _per_module = outcomes.knowledge_gain(course, [row.user.id for row in table])
+        group_surveys = sorted({w.survey for w in db.session.scalars(
+            select(SurveyWave).where(SurveyWave.group_id == group.id))}, key=lambda s: s.code)
     return render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
-                           session_form=SessionForm(), today=date.today())
+                           session_form=SessionForm(), today=date.today(), gain=gain, group_surveys=group_surveys,
+                           min_cell=outcomes.MIN_CELL)
 
 
 @bp.route("/groups/<int:group_id>/code")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -23,6 +23,7 @@ from lms.models import (
     User,
     utcnow,
 )
+from lms.surveys.answering import sync_invitations
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,7 @@ def enrol(user_id: int, course: Course) -> Enrolment:
         enrolment = Enrolment(user_id=user_id, course_id=course.id)
         db.session.add(enrolment)
         db.session.flush()
+        sync_invitations(date.today(), user_id)  # a baseline survey is due before the first lesson
     return enrolment
 
 
@@ -191,12 +193,21 @@ def submit_quiz(user_id: int, course: Course, module: Module, answers: dict[str,
     attempt = QuizAttempt(
         user_id=user_id, module_id=module.id, score=result.score, passed=result.passed,
         answers={r.question.slug: r.chosen for r in result.questions},
+        before_lessons=not lessons_done_in(user_id, module),
     )
     db.session.add(attempt)
     enrolment.last_activity_at = utcnow()
     db.session.flush()
     record_completion_if_done(user_id, course)
     return attempt
+
+
+def lessons_done_in(user_id: int, module: Module) -> bool:
+    """Whether the member has done any lesson of the module (a quiz before that measures prior knowledge)."""
+    lesson_ids = [lesson.id for lesson in module.lessons]
+    return bool(lesson_ids) and db.session.scalar(
+        select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user_id,
+                                                 LessonCompletion.lesson_id.in_(lesson_ids)).limit(1)) is not None
 
 
 def latest_attempt(user_id: int, module: Module) -> QuizAttempt | None:
@@ -214,6 +225,7 @@ def record_completion_if_done(user_id: int, course: Course) -> CourseProgress:
         db.session.add(Certificate(user_id=user_id, course_id=course.id, code=new_certificate_code(),
                                    name=user.display_name, completed_at=state.enrolment.completed_at))
         db.session.flush()
+        sync_invitations(date.today(), user_id)  # endline surveys are due at completion
     return state
 
 

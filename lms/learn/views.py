@@ -1,6 +1,8 @@
 """The catalogue, courses, lessons, quizzes and "my learning". All the URLs of learning are here."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,6 +14,7 @@ from lms.learn.forms import CatalogueFilter, quiz_form
 from lms.learn.services import Step
 from lms.models import Course, Module
 from lms.permissions import public, signed_in
+from lms.surveys.answering import baseline_waiting, waiting_for
 
 bp = Blueprint("learn", __name__)
 
@@ -51,8 +54,11 @@ def _module_or_404(course: Course, slug: str) -> Module:
 @bp.route("/")
 @public
 def home():
-    resume = services.resume_point(current_user.id) if current_user.is_authenticated else None
-    return render_template("learn/home.html", resume=resume, courses=services.catalogue()[:6])
+    signed = current_user.is_authenticated
+    resume = services.resume_point(current_user.id) if signed else None
+    waiting = waiting_for(current_user.id, date.today()) if signed else []
+    return render_template("learn/home.html", resume=resume, courses=services.catalogue()[:6],
+                           waiting_surveys=waiting)
 
 
 @bp.route("/courses")
@@ -80,6 +86,10 @@ def start_course(slug: str):
     course = _course_or_404(slug)
     services.enrol(current_user.id, course)
     db.session.commit()
+    baseline = baseline_waiting(current_user.id, course)
+    if baseline is not None:
+        flash(_("Before you begin: a short survey, so that we can see what the course changes."), "info")
+        return redirect(url_for("surveys.consent", invitation_id=baseline.id))
     state = services.progress(current_user.id, course)
     return redirect(step_url(course, state.next_step))
 

@@ -23,6 +23,30 @@ from lms.models.groups import (
 from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
+from lms.models.surveys import (
+    CONSENT_STATES,
+    DIRECTIONS,
+    FIXED_CHOICES,
+    INDICATOR_KINDS,
+    PRIVACY_MODES,
+    SURVEY_QUESTION_KINDS,
+    SURVEY_SUBJECTS,
+    WAVE_KINDS,
+    IndicatorTitle,
+    Survey,
+    SurveyAnswer,
+    SurveyChoice,
+    SurveyChoiceText,
+    SurveyIndicator,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyQuestionText,
+    SurveyResponse,
+    SurveyTranslation,
+    SurveyVersion,
+    SurveyWave,
+    Workplace,
+)
 from lms.models.users import GENDERS, ROLES, CoordinatorCountry, User, utcnow
 
 __all__ = [
@@ -33,4 +57,8 @@ __all__ = [
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
     "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "User",
     "utcnow",
+    "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
+    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "Survey", "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",
+    "SurveyIndicator", "SurveyInvitation", "SurveyQuestion", "SurveyQuestionText", "SurveyResponse",
+    "SurveyTranslation", "SurveyVersion", "SurveyWave", "Workplace",
 ]

@@ -52,5 +52,7 @@ class QuizAttempt(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     #: The trainer who entered a score from a quiz taken on paper; None when taken online.
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Taken before any lesson of the module was done: the "before" score of the knowledge gain.
+    before_lessons: Mapped[bool] = mapped_column(default=False)
 
     module: Mapped[Module] = relationship()

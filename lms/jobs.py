@@ -1,0 +1,117 @@
+"""Scheduled jobs: open survey waves when due and remind members. Started only by ``flask jobs run``.
+
+Every job is idempotent through the database: a reminder is claimed with a conditional UPDATE and
+sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
+retry never send it twice.
+"""
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.i18n import DEFAULT_LANGUAGE, pick_string
+from lms.mail import mail_configured, send_mail
+from lms.models import Survey, SurveyInvitation, SurveyVersion, SurveyWave, User
+from lms.surveys.answering import sync_invitations
+
+log = logging.getLogger(__name__)
+
+
+def open_waves(today: date | None = None) -> int:
+    """Invite members to every wave that has come due (baseline, endline, follow-up)."""
+    created = sync_invitations(today or date.today())
+    db.session.commit()
+    return created
+
+
+def send_reminders(today: date | None = None) -> int:
+    """Remind members of surveys waiting for them: first when due, then every REMINDER_MIN_DAYS, up to REMINDER_MAX."""
+    today = today or date.today()
+    config = current_app.config
+    latest = today - timedelta(days=config["REMINDER_MIN_DAYS"])
+    candidates = db.session.execute(
+        select(SurveyInvitation.id, SurveyInvitation.reminders_sent, SurveyInvitation.last_reminded_on)
+        .join(SurveyWave).join(Survey)
+        .where(SurveyInvitation.answered.is_(False),
+               sa.or_(SurveyInvitation.consent.is_(None), SurveyInvitation.consent == "given"),
+               SurveyInvitation.due_on <= today, SurveyInvitation.reminders_sent < config["REMINDER_MAX"],
+               sa.or_(SurveyInvitation.last_reminded_on.is_(None), SurveyInvitation.last_reminded_on <= latest),
+               sa.or_(SurveyWave.closes_on.is_(None), SurveyWave.closes_on >= today),
+               Survey.versions.any(SurveyVersion.published_at.is_not(None)))
+        .order_by(SurveyInvitation.id)).all()
+    sent = 0
+    for invitation_id, count, last in candidates:
+        if claim_reminder(invitation_id, count, last, today):
+            remind(db.session.get(SurveyInvitation, invitation_id))
+            sent += 1
+    return sent
+
+
+def claim_reminder(invitation_id: int, count: int, last: date | None, today: date) -> bool:
+    """Count the reminder as sent; True only for the one runner whose update changed the row."""
+    last_matches = (SurveyInvitation.last_reminded_on.is_(None) if last is None
+                    else SurveyInvitation.last_reminded_on == last)
+    result = db.session.execute(
+        sa.update(SurveyInvitation)
+        .where(SurveyInvitation.id == invitation_id, SurveyInvitation.reminders_sent == count, last_matches)
+        .values(reminders_sent=count + 1, last_reminded_on=today).execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def remind(invitation: SurveyInvitation) -> None:
+    """The in-app notice is the reminder count on the invitation; e-mail too where there is an address."""
+    user = db.session.get(User, invitation.user_id)
+    if not user.email or not mail_configured():
+        return
+    survey = invitation.wave.survey
+    language = user.locale or DEFAULT_LANGUAGE
+    with force_locale(language), current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        title = pick_string(survey.translations, language, survey.source_language, "title")
+        link = url_for("surveys.consent", invitation_id=invitation.id, _external=True)
+        subject = _("A short survey is waiting for you: %(title)s", title=title)
+        body = "\n\n".join([
+            _("Hello %(name)s,", name=user.display_name),
+            _("The survey “%(title)s” is waiting for you. It takes a few minutes, and your answers show "
+              "whether the training changes things at work.", title=title),
+            link,
+            _("You can decline it on the same page; then you will not be reminded again."),
+        ])
+    try:
+        send_mail(user.email, subject, body)
+    except (smtplib.SMTPException, OSError) as error:
+        # Already counted: a member is never sent the same reminder twice, even if this one is lost.
+        log.warning("reminder e-mail for invitation %s not sent: %s", invitation.id, error)
+
+
+#: Job name -> function; ``flask jobs run-once NAME`` runs one of them now.
+JOBS = {"open-waves": open_waves, "send-reminders": send_reminders}
+
+
+def run_job(app: Flask, name: str) -> int:
+    """Run one job in its own app context (as the scheduler does)."""
+    with app.app_context():
+        try:
+            return JOBS[name]()
+        finally:
+            db.session.remove()
+
+
+def run_scheduler(app: Flask) -> None:
+    """The single scheduler process: every job now, then every JOBS_INTERVAL_MINUTES. Blocks."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(timezone="UTC")
+    minutes = app.config["JOBS_INTERVAL_MINUTES"]
+    for name in JOBS:
+        scheduler.add_job(run_job, "interval", args=(app, name), id=name, minutes=minutes, coalesce=True,
+                          max_instances=1, next_run_time=datetime.now().astimezone())
+    scheduler.start()

@@ -1,0 +1,314 @@
+"""Surveys: coded questions with texts per language, versions, waves tied to trainings or
+workplaces, and responses that keep no more of a person than the survey's privacy mode allows."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.extensions import db
+from lms.models.users import utcnow
+
+#: identified: answers carry the account; pseudonymous: a per-survey pseudonym that pairs a
+#: person's waves; anonymous: nothing that leads back to a person, and the day only.
+PRIVACY_MODES = ("identified", "pseudonymous", "anonymous")
+#: Whom the survey asks about: the participant themself, or their workplace (worker surveys).
+SURVEY_SUBJECTS = ("participant", "workplace")
+SURVEY_QUESTION_KINDS = ("single", "multiple", "likert", "yes_no", "number", "text")
+#: Question kinds whose choices are fixed: codes 1-5 and yes/no, labels from the interface catalogue.
+FIXED_CHOICES = {"likert": ("1", "2", "3", "4", "5"), "yes_no": ("yes", "no")}
+WAVE_KINDS = ("baseline", "endline", "follow_up")
+CONSENT_STATES = ("given", "refused", "withdrawn")
+INDICATOR_KINDS = ("share", "mean")
+DIRECTIONS = ("up", "down")
+
+
+class Survey(db.Model):
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable code, never translated; the XLSForm form_id.
+    code: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    source_language: Mapped[str] = mapped_column(sa.String(12))
+    privacy: Mapped[str] = mapped_column(sa.String(12))
+    subject: Mapped[str] = mapped_column(sa.String(12), default="participant")
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    translations: Mapped[list[SurveyTranslation]] = relationship(cascade="all, delete-orphan")
+    versions: Mapped[list[SurveyVersion]] = relationship(
+        back_populates="survey", cascade="all, delete-orphan", order_by="SurveyVersion.number")
+    waves: Mapped[list[SurveyWave]] = relationship(
+        back_populates="survey", cascade="all, delete-orphan", order_by="SurveyWave.id")
+    indicators: Mapped[list[SurveyIndicator]] = relationship(
+        back_populates="survey", cascade="all, delete-orphan", order_by="SurveyIndicator.code")
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("privacy").in_(PRIVACY_MODES), name="privacy"),
+        sa.CheckConstraint(sa.column("subject").in_(SURVEY_SUBJECTS), name="subject"),
+    )
+
+    @property
+    def published_version(self) -> SurveyVersion | None:
+        return next((v for v in reversed(self.versions) if v.published_at is not None), None)
+
+    @property
+    def draft_version(self) -> SurveyVersion | None:
+        return next((v for v in self.versions if v.published_at is None), None)
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({t.language for t in self.translations}, key=lambda lang: (lang != self.source_language, lang))
+
+
+class SurveyTranslation(db.Model):
+    __tablename__ = "survey_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: Shown before the questions: why the survey is asked and what happens with the answers.
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+
+    __table_args__ = (sa.UniqueConstraint("survey_id", "language"),)
+
+
+class SurveyVersion(db.Model):
+    """The questions as published at one time; answers keep the version they answered."""
+
+    __tablename__ = "survey_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    #: None while the version is a draft being edited; at most one draft per survey.
+    published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+    questions: Mapped[list[SurveyQuestion]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", order_by="SurveyQuestion.position")
+
+    __table_args__ = (sa.UniqueConstraint("survey_id", "number"),)
+
+
+class SurveyQuestion(db.Model):
+    __tablename__ = "survey_questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    #: Stable code across versions and languages; the XLSForm ``name``.
+    code: Mapped[str] = mapped_column(sa.String(60))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    required: Mapped[bool] = mapped_column(default=True)
+    #: Allowed range of a number question (either end may be open).
+    min_value: Mapped[float | None]
+    max_value: Mapped[float | None]
+
+    version: Mapped[SurveyVersion] = relationship(back_populates="questions")
+    texts: Mapped[list[SurveyQuestionText]] = relationship(cascade="all, delete-orphan")
+    choices: Mapped[list[SurveyChoice]] = relationship(
+        back_populates="question", cascade="all, delete-orphan", order_by="SurveyChoice.position")
+
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "code"),
+        sa.CheckConstraint(sa.column("kind").in_(SURVEY_QUESTION_KINDS), name="kind"),
+    )
+
+    @property
+    def choice_codes(self) -> tuple[str, ...]:
+        return FIXED_CHOICES.get(self.kind) or tuple(c.code for c in self.choices)
+
+
+class SurveyQuestionText(db.Model):
+    __tablename__ = "survey_question_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_questions.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    label: Mapped[str] = mapped_column(sa.Text)
+    hint: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Checksum of label and hint (see ``lms.content.markdown.checksum``).
+    checksum: Mapped[str] = mapped_column(sa.String(16))
+    #: For a translation: the checksum of the source text it was made from. None on the source.
+    source_checksum: Mapped[str | None] = mapped_column(sa.String(16))
+
+    __table_args__ = (sa.UniqueConstraint("question_id", "language"),)
+
+
+class SurveyChoice(db.Model):
+    __tablename__ = "survey_choices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_questions.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(60))
+    position: Mapped[int]
+
+    question: Mapped[SurveyQuestion] = relationship(back_populates="choices")
+    texts: Mapped[list[SurveyChoiceText]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("question_id", "code"),)
+
+
+class SurveyChoiceText(db.Model):
+    __tablename__ = "survey_choice_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    choice_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_choices.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    label: Mapped[str] = mapped_column(sa.String(300))
+
+    __table_args__ = (sa.UniqueConstraint("choice_id", "language"),)
+
+
+class Workplace(db.Model):
+    """A workplace or supply-chain site whose workers a union surveys."""
+
+    __tablename__ = "workplaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    sector: Mapped[str] = mapped_column(sa.String(80))
+    country: Mapped[str] = mapped_column(sa.String(2))
+    #: The union organising there; its training groups are shown beside the workplace's results.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+
+class SurveyWave(db.Model):
+    """One moment a survey is asked, tied to exactly one course, training group or workplace."""
+
+    __tablename__ = "survey_waves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(sa.String(10))
+    #: Follow-up waves: days after the member completed the course (or after the group's last day).
+    days_after: Mapped[int | None]
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"))
+    workplace_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workplaces.id", ondelete="CASCADE"))
+    #: Workplace rounds: the days answers are collected. Optional closing day for the others.
+    opens_on: Mapped[date | None]
+    closes_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    survey: Mapped[Survey] = relationship(back_populates="waves")
+    workplace: Mapped[Workplace | None] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("kind").in_(WAVE_KINDS), name="kind"),
+        sa.CheckConstraint(
+            "(CASE WHEN course_id IS NULL THEN 0 ELSE 1 END + CASE WHEN group_id IS NULL THEN 0 ELSE 1 END"
+            " + CASE WHEN workplace_id IS NULL THEN 0 ELSE 1 END) = 1", name="one_target"),
+        sa.CheckConstraint("kind != 'follow_up' OR days_after > 0", name="follow_up_days"),
+    )
+
+
+class SurveyInvitation(db.Model):
+    """A wave due for one member: their consent and whether they answered, never what they answered."""
+
+    __tablename__ = "survey_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    due_on: Mapped[date]
+    #: None until the member decides; "given", "refused" or "withdrawn".
+    consent: Mapped[str | None] = mapped_column(sa.String(10))
+    #: Set when the answers are in. Deliberately no time: it must not be matched with a response.
+    answered: Mapped[bool] = mapped_column(default=False)
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    last_reminded_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    wave: Mapped[SurveyWave] = relationship()
+
+    __table_args__ = (
+        sa.UniqueConstraint("wave_id", "user_id"),
+        sa.CheckConstraint(sa.or_(sa.column("consent").is_(None), sa.column("consent").in_(CONSENT_STATES)),
+                           name="consent"),
+    )
+
+
+class SurveyResponse(db.Model):
+    """One filled-in survey. Only the privacy mode decides what, if anything, points to a person."""
+
+    __tablename__ = "survey_responses"
+
+    #: Random, so that the order of responses says nothing about who answered when.
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id", ondelete="RESTRICT"))
+    #: Identified surveys only.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: Pseudonymous surveys only: a keyed hash of survey and account that pairs a person's waves.
+    pseudonym: Mapped[str | None] = mapped_column(sa.String(32))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    #: The member's (or the workplace's) country, for reports; counts under 5 are never shown.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: The day only: a time could be matched with sign-in records.
+    submitted_on: Mapped[date]
+    #: "web", or "import" for answers collected offline with ODK Collect or KoboToolbox.
+    source: Mapped[str] = mapped_column(sa.String(8), default="web")
+
+    wave: Mapped[SurveyWave] = relationship()
+    answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.UniqueConstraint("wave_id", "user_id"),
+        sa.UniqueConstraint("wave_id", "pseudonym"),
+    )
+
+
+class SurveyAnswer(db.Model):
+    __tablename__ = "survey_answers"
+
+    response_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("survey_responses.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("survey_questions.id", ondelete="RESTRICT"), primary_key=True, index=True)
+    #: Choice codes (space-separated for several, as XLSForm writes them) or the text written.
+    value: Mapped[str] = mapped_column(sa.Text)
+    #: The value of a number question, or of a Likert scale (1-5).
+    number: Mapped[float | None]
+
+
+class SurveyIndicator(db.Model):
+    """An outcome measured by one question: the share giving some answers, or the mean answer."""
+
+    __tablename__ = "survey_indicators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(sa.String(60))
+    question_code: Mapped[str] = mapped_column(sa.String(60))
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    #: For a share: the choice codes that count.
+    choice_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Which way is better: "up" or "down".
+    direction: Mapped[str] = mapped_column(sa.String(4), default="up")
+
+    survey: Mapped[Survey] = relationship(back_populates="indicators")
+    titles: Mapped[list[IndicatorTitle]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.UniqueConstraint("survey_id", "code"),
+        sa.CheckConstraint(sa.column("kind").in_(INDICATOR_KINDS), name="kind"),
+        sa.CheckConstraint(sa.column("direction").in_(DIRECTIONS), name="direction"),
+    )
+
+
+class IndicatorTitle(db.Model):
+    __tablename__ = "indicator_titles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_indicators.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    title: Mapped[str] = mapped_column(sa.String(200))
+
+    __table_args__ = (sa.UniqueConstraint("indicator_id", "language"),)

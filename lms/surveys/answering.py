@@ -1,0 +1,247 @@
+"""Answering surveys: which waves are due for whom, consent, responses, and withdrawal."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_number
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import (
+    Enrolment,
+    GroupMember,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyVersion,
+    SurveyWave,
+    TrainingGroup,
+    User,
+)
+
+
+class AlreadyAnswered(Exception):
+    """This wave has been answered already; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as stored: the text form (choice codes or words) and the number, if any."""
+
+    value: str
+    number: float | None = None
+
+
+def pseudonym_for(survey: Survey, user_id: int) -> str:
+    """A keyed hash of survey and account: the same for a person's waves, useless without the key."""
+    key = current_app.config["PSEUDONYM_KEY"].encode()
+    return hmac.new(key, f"survey:{survey.id}:user:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def due_dates(wave: SurveyWave, today: date, user_id: int | None = None) -> list[tuple[int, date]]:
+    """(member, day the wave is due) for every member for whom it is due by ``today``."""
+    if wave.course_id is not None:
+        enrolments = select(Enrolment.user_id, Enrolment.enrolled_at, Enrolment.completed_at).where(
+            Enrolment.course_id == wave.course_id)
+        if user_id is not None:
+            enrolments = enrolments.where(Enrolment.user_id == user_id)
+        rows = db.session.execute(enrolments).all()
+        if wave.kind == "baseline":
+            due = [(uid, enrolled.date()) for uid, enrolled, _done in rows]
+        else:
+            extra = timedelta(days=wave.days_after or 0)
+            due = [(uid, done.date() + extra) for uid, _enrolled, done in rows if done is not None]
+    elif wave.group_id is not None:
+        group = db.session.get(TrainingGroup, wave.group_id)
+        members = select(GroupMember.user_id, GroupMember.joined_at).where(GroupMember.group_id == group.id)
+        if user_id is not None:
+            members = members.where(GroupMember.user_id == user_id)
+        rows = db.session.execute(members).all()
+        if wave.kind == "baseline":
+            due = [(uid, joined.date()) for uid, joined in rows]
+        elif wave.kind == "endline":
+            completed = dict(db.session.execute(select(Enrolment.user_id, Enrolment.completed_at).where(
+                Enrolment.course_id == group.course_id, Enrolment.completed_at.is_not(None))).all())
+            due = [(uid, min(group.ends_on, completed[uid].date()) if uid in completed else group.ends_on)
+                   for uid, _joined in rows]
+        else:
+            due = [(uid, group.ends_on + timedelta(days=wave.days_after)) for uid, _joined in rows]
+    else:
+        return []  # workplace rounds are collected by union teams, not asked of members
+    return [(uid, day) for uid, day in due if day <= today]
+
+
+def sync_invitations(today: date, user_id: int | None = None) -> int:
+    """Invite members to every wave that has come due; safe to run again or twice at once."""
+    waves = db.session.scalars(
+        select(SurveyWave).join(Survey).where(SurveyWave.workplace_id.is_(None))
+        .where(Survey.versions.any(SurveyVersion.published_at.is_not(None)))
+        .where(sa.or_(SurveyWave.closes_on.is_(None), SurveyWave.closes_on >= today)))
+    created = 0
+    for wave in waves:
+        withdrawn = set(db.session.scalars(
+            select(SurveyInvitation.user_id).join(SurveyWave)
+            .where(SurveyWave.survey_id == wave.survey_id, SurveyInvitation.consent == "withdrawn")))
+        rows = [{"wave_id": wave.id, "user_id": uid, "due_on": day, "answered": False, "reminders_sent": 0}
+                for uid, day in due_dates(wave, today, user_id) if uid not in withdrawn]
+        if rows:
+            created += insert_missing_invitations(rows)
+    return created
+
+
+def insert_missing_invitations(rows: list[dict]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    from lms.models import utcnow
+
+    statement = insert(SurveyInvitation).values([{**row, "created_at": utcnow()} for row in rows])
+    result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["wave_id", "user_id"]))
+    return max(result.rowcount or 0, 0)
+
+
+def waiting_for(user_id: int, today: date) -> list[SurveyInvitation]:
+    """Waves the member has not answered nor declined, oldest first."""
+    return list(db.session.scalars(
+        select(SurveyInvitation).join(SurveyWave)
+        .where(SurveyInvitation.user_id == user_id, SurveyInvitation.answered.is_(False),
+               sa.or_(SurveyInvitation.consent.is_(None), SurveyInvitation.consent == "given"),
+               SurveyInvitation.due_on <= today,
+               sa.or_(SurveyWave.closes_on.is_(None), SurveyWave.closes_on >= today))
+        .order_by(SurveyInvitation.due_on, SurveyInvitation.id)))
+
+
+def baseline_waiting(user_id: int, course) -> SurveyInvitation | None:
+    """A baseline of this course (or of a group taking it) that the member has not answered nor declined."""
+    for invitation in waiting_for(user_id, date.today()):
+        wave = invitation.wave
+        if invitation.consent is None and wave.kind == "baseline" and (
+                wave.course_id == course.id
+                or (wave.group_id is not None and db.session.get(TrainingGroup, wave.group_id).course_id == course.id)):
+            return invitation
+    return None
+
+
+def invitations_of(user_id: int) -> list[SurveyInvitation]:
+    return list(db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user_id)
+                                   .order_by(SurveyInvitation.due_on.desc(), SurveyInvitation.id.desc())))
+
+
+def record_consent(invitation: SurveyInvitation, given: bool) -> None:
+    if invitation.answered:
+        raise AlreadyAnswered()
+    invitation.consent = "given" if given else "refused"
+    db.session.flush()
+
+
+def submit_response(*, wave: SurveyWave, version: SurveyVersion, answers: dict[str, Answer], language: str,
+                    today: date, user: User | None = None, invitation: SurveyInvitation | None = None,
+                    country: str | None = None, source: str = "web") -> SurveyResponse:
+    """Store one response with only what the survey's privacy mode allows to point to a person."""
+    survey = wave.survey
+    if invitation is not None:
+        # Claim the invitation first: of two submissions racing, exactly one changes the row.
+        claimed = db.session.execute(
+            sa.update(SurveyInvitation).where(SurveyInvitation.id == invitation.id,
+                                              SurveyInvitation.answered.is_(False))
+            .values(answered=True, consent="given").execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:
+            raise AlreadyAnswered()
+    response = SurveyResponse(wave_id=wave.id, version_id=version.id, language=language, submitted_on=today,
+                              country=country or response_country(wave, user), source=source)
+    if user is not None and survey.privacy == "identified":
+        response.user_id = user.id
+    elif user is not None and survey.privacy == "pseudonymous":
+        response.pseudonym = pseudonym_for(survey, user.id)
+    questions = {q.code: q for q in version.questions}
+    response.answers = [SurveyAnswer(question_id=questions[code].id, value=answer.value, number=answer.number)
+                        for code, answer in answers.items() if answer.value != ""]
+    db.session.add(response)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError as error:
+        raise AlreadyAnswered() from error
+    if invitation is not None:
+        db.session.refresh(invitation)
+    return response
+
+
+def response_country(wave: SurveyWave, user: User | None) -> str | None:
+    """The country a response counts for: the group's or workplace's, else the member's."""
+    if wave.group_id is not None:
+        return db.session.get(TrainingGroup, wave.group_id).country
+    if wave.workplace is not None:
+        return wave.workplace.country
+    return user.country if user is not None else None
+
+
+def withdraw(survey: Survey, user: User) -> int:
+    """Stop every wave of the survey for this member and delete the answers that can be found."""
+    waves = select(SurveyWave.id).where(SurveyWave.survey_id == survey.id)
+    deleted = 0
+    if survey.privacy != "anonymous":
+        mine = (SurveyResponse.user_id == user.id if survey.privacy == "identified"
+                else SurveyResponse.pseudonym == pseudonym_for(survey, user.id))
+        ids = list(db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.wave_id.in_(waves), mine)))
+        if ids:
+            db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids)))
+            deleted = db.session.execute(sa.delete(SurveyResponse).where(SurveyResponse.id.in_(ids))).rowcount
+    db.session.execute(sa.update(SurveyInvitation).where(SurveyInvitation.wave_id.in_(waves),
+                                                         SurveyInvitation.user_id == user.id)
+                       .values(consent="withdrawn").execution_options(synchronize_session=False))
+    db.session.flush()
+    db.session.expire_all()
+    return deleted
+
+
+def check_answer(question: SurveyQuestion, raw: str) -> Answer:
+    """One answer from its text form (a form field, a spreadsheet cell); ValueError with a reason."""
+    text = (raw or "").strip()
+    if text == "":
+        if question.required:
+            raise ValueError(_("An answer is required."))
+        return Answer("")
+    if question.kind == "text":
+        return Answer(text)
+    if question.kind == "number":
+        try:
+            number = float(text.replace(",", "."))
+        except ValueError:
+            raise ValueError(_("“%(value)s” is not a number.", value=text)) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(_("“%(value)s” is not a number.", value=text))
+        low, high = question.min_value, question.max_value
+        if (low is not None and number < low) or (high is not None and number > high):
+            raise ValueError(out_of_range_message(question))
+        return Answer(text if not number.is_integer() else str(int(number)), number)
+    codes = text.split()
+    allowed = question.choice_codes
+    unknown = [code for code in codes if code not in allowed]
+    if unknown:
+        raise ValueError(_("“%(value)s” is not one of the choices (%(choices)s).", value=" ".join(unknown),
+                           choices=", ".join(allowed)))
+    if question.kind != "multiple" and len(codes) > 1:
+        raise ValueError(_("Only one choice is allowed."))
+    ordered = " ".join(code for code in allowed if code in codes)
+    return Answer(ordered, float(ordered) if question.kind == "likert" else None)
+
+
+def out_of_range_message(question: SurveyQuestion) -> str:
+    low, high = question.min_value, question.max_value
+    if low is not None and high is not None:
+        return _("Please give a number from %(low)s to %(high)s.", low=format_number(low), high=format_number(high))
+    if low is not None:
+        return _("Please give a number of at least %(low)s.", low=format_number(low))
+    return _("Please give a number of at most %(high)s.", high=format_number(high))

@@ -1,0 +1,178 @@
+"""Forms for building, translating and answering surveys."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from lms.i18n import pick_string, pick_text
+from lms.learn.forms import CheckboxesField
+from lms.models import SurveyQuestion, SurveyVersion
+from lms.surveys.answering import check_answer
+from lms.surveys.building import FIXED_CHOICE_LABELS
+
+PRIVACY_LABELS = {
+    "anonymous": _l("Anonymous: nothing in the answers leads back to a person"),
+    "pseudonymous": _l("Pseudonymous: a person's answers in different waves can be compared, never named"),
+    "identified": _l("Identified: the trainer sees who answered what"),
+}
+SUBJECT_LABELS = {
+    "participant": _l("Participants, about themselves, in their trainings"),
+    "workplace": _l("Workers at a workplace, collected by the union"),
+}
+KIND_LABELS = {
+    "single": _l("Single choice"), "multiple": _l("Multiple choice"), "likert": _l("Agreement scale (5 points)"),
+    "yes_no": _l("Yes or no"), "number": _l("Number"), "text": _l("Free text"),
+}
+WAVE_LABELS = {"baseline": _l("Baseline"), "endline": _l("Endline"), "follow_up": _l("Follow-up")}
+INDICATOR_LABELS = {"share": _l("Share of people giving some answers"), "mean": _l("Mean of the answers")}
+DIRECTION_LABELS = {"up": _l("Higher is better"), "down": _l("Lower is better")}
+CODE_HINT = _l("Letters, digits and “_”; it never changes and is the column name in spreadsheets.")
+
+
+def choices_of(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in labels.items()]
+
+
+class NewSurveyForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Please write a title.")), Length(max=200)])
+    code = StringField(_l("Code"), description=CODE_HINT,
+                       validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
+    description = TextAreaField(_l("What the survey is for, shown before the questions"), render_kw={"rows": 3})
+    language = SelectField(_l("Language you write it in"))
+    privacy = RadioField(_l("Privacy"), choices=choices_of(PRIVACY_LABELS),
+                         validators=[InputRequired(_l("Please choose one answer."))])
+    subject = RadioField(_l("Who answers"), choices=choices_of(SUBJECT_LABELS), default="participant",
+                         validators=[InputRequired(_l("Please choose one answer."))])
+
+
+class QuestionForm(FlaskForm):
+    label = TextAreaField(_l("Question"), validators=[DataRequired(_l("Please write the question."))],
+                          render_kw={"rows": 2})
+    hint = StringField(_l("Hint (optional)"), validators=[Length(max=300)])
+    code = StringField(_l("Code"), description=CODE_HINT,
+                       validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
+    kind = SelectField(_l("Type of answer"), choices=choices_of(KIND_LABELS))
+    choices = TextAreaField(
+        _l("Choices, one a line: a code, a space and the wording"),
+        description=_l("For single and multiple choice only, for example: “often Often”."), render_kw={"rows": 5})
+    min_value = FloatField(_l("Smallest number allowed"), validators=[Optional()])
+    max_value = FloatField(_l("Largest number allowed"), validators=[Optional()])
+    required = BooleanField(_l("An answer is required"), default=True)
+
+    def parsed_choices(self) -> list[tuple[str, str]]:
+        pairs = []
+        for line in (self.choices.data or "").splitlines():
+            if line.strip():
+                code, _space, label = line.strip().partition(" ")
+                pairs.append((code, label.strip()))
+        return pairs
+
+    def validate_choices(self, field) -> None:
+        if self.kind.data in ("single", "multiple") and any(not label for _c, label in self.parsed_choices()):
+            raise ValidationError(_l("Write each choice as a code, a space and the wording."))
+
+
+class WaveForm(FlaskForm):
+    kind = SelectField(_l("When"), choices=choices_of(WAVE_LABELS))
+    days_after = IntegerField(_l("Days after the training (follow-up only)"),
+                              validators=[Optional(), NumberRange(min=1, max=3650)])
+    target = SelectField(_l("Asked in"), validators=[InputRequired(_l("Please choose one answer."))])
+    opens_on = DateField(_l("First day (workplace rounds)"), validators=[Optional()])
+    closes_on = DateField(_l("Last day (optional)"), validators=[Optional()])
+
+
+class IndicatorForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(_l("Please write a title.")), Length(max=200)])
+    code = StringField(_l("Code"), description=CODE_HINT,
+                       validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
+    question = SelectField(_l("Question"))
+    kind = RadioField(_l("Measure"), choices=choices_of(INDICATOR_LABELS), default="share")
+    choice_codes = StringField(_l("Answers that count (codes, separated by spaces), for a share"))
+    direction = RadioField(_l("Direction"), choices=choices_of(DIRECTION_LABELS), default="up")
+
+
+class WorkplaceForm(FlaskForm):
+    name = StringField(_l("Name of the workplace"), validators=[DataRequired(_l("Please write a name.")),
+                                                                Length(max=200)])
+    sector = StringField(_l("Sector"), validators=[DataRequired(_l("Please write the sector.")), Length(max=80)])
+    country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose your country."))])
+    organisation = SelectField(_l("Union"), default="")
+
+
+class UploadForm(FlaskForm):
+    file = FileField(_l("XLSForm file (.xlsx)"))
+
+
+class ConsentForm(FlaskForm):
+    """Two buttons: agree and start, or decline."""
+
+
+def label_of(question: SurveyQuestion, language: str, source_language: str) -> str:
+    return pick_string(question.texts, language, source_language, "label")
+
+
+def choice_label(question: SurveyQuestion, code: str, language: str, source_language: str) -> str:
+    if (question.kind, code) in FIXED_CHOICE_LABELS:
+        return str(FIXED_CHOICE_LABELS[(question.kind, code)])
+    choice = next(c for c in question.choices if c.code == code)
+    return pick_string(choice.texts, language, source_language, "label")
+
+
+def answer_form(version: SurveyVersion, language: str, source_language: str) -> FlaskForm:
+    """One field per question, worded in ``language`` (else the source), checked as imports are."""
+
+    class AnswerForm(FlaskForm):
+        pass
+
+    for question in version.questions:
+        picked = pick_text(question.texts, language, source_language)
+        label, hint = (picked.row.label, picked.row.hint) if picked else (question.code, "")
+        validators = [answer_check(question)]
+        if question.required:
+            validators.insert(0, InputRequired(_l("Please answer this question.")))
+        else:
+            validators.insert(0, Optional())
+        choices = [SelectChoice(code, choice_label(question, code, language, source_language))
+                   for code in question.choice_codes]
+        if question.kind in ("single", "likert", "yes_no"):
+            field = RadioField(label, choices=choices, validators=validators, description=hint)
+        elif question.kind == "multiple":
+            field = CheckboxesField(label, choices=choices, validators=validators,
+                                    description=hint or _l("Tick every answer that applies."))
+        elif question.kind == "number":
+            field = StringField(label, validators=validators, description=hint,
+                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
+        else:
+            field = TextAreaField(label, validators=validators, description=hint, render_kw={"rows": 3})
+        setattr(AnswerForm, f"q_{question.code}", field)
+    return AnswerForm()
+
+
+def answer_check(question: SurveyQuestion):
+    def check(form, field) -> None:
+        try:
+            check_answer(question, raw_answer(field.data))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    return check
+
+
+def raw_answer(data) -> str:
+    """A field's data as the text a spreadsheet would hold: choice codes separated by spaces."""
+    if isinstance(data, list):
+        return " ".join(data)
+    return "" if data is None else str(data)

@@ -1,0 +1,129 @@
+"""Responses collected offline (ODK Collect, KoboToolbox) imported from XLSX or CSV, all or nothing."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from flask_babel import gettext as _
+from openpyxl import load_workbook
+
+from lms.models import SurveyWave
+from lms.surveys import answering
+from lms.surveys.xlsform import XLSFormError
+
+#: Columns that ODK and KoboToolbox add to every export; they hold no answer.
+META_COLUMNS = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
+                "audit", "instanceid", "instancename", "key", "submissiondate", "submitterid", "submittername",
+                "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "edits",
+                "formversion"}
+SUBMISSION_DAY_COLUMNS = ("_submission_time", "SubmissionDate", "end", "today")
+MAX_REPORTED = 20
+
+
+class ResponseImportError(XLSFormError):
+    """The file does not match the survey; ``problems`` lists file, row, column and reason."""
+
+    def __init__(self, problems: list[str]):
+        shown = problems[:MAX_REPORTED]
+        more = len(problems) - len(shown)
+        text = "\n".join(shown) + (("\n" + _("… and %(n)d more problems.", n=more)) if more > 0 else "")
+        super().__init__(text)
+        self.problems = problems
+
+
+def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (row number, values) of the first sheet of an XLSX file, or of a CSV file."""
+    if filename.lower().endswith(".csv"):
+        text = data.decode("utf-8-sig")
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
+        reader = csv.reader(io.StringIO(text), dialect)
+        header = [h.strip() for h in next(reader, [])]
+        rows = [(n, dict(zip(header, (v.strip() for v in values), strict=False)))
+                for n, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+        return header, rows
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception:  # noqa: BLE001 - whatever openpyxl cannot open is not a spreadsheet we read
+        raise ResponseImportError([_("%(file)s is neither an XLSX nor a CSV file.", file=filename)]) from None
+    values = sheet.iter_rows(values_only=True)
+    header = ["" if h is None else str(h).strip() for h in next(values, [])]
+    rows = []
+    for number, row in enumerate(values, start=2):
+        cells = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
+        if any(cells.values()):
+            rows.append((number, cells))
+    return header, rows
+
+
+def cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def submission_day(cells: dict[str, str], default: date) -> date:
+    for column in SUBMISSION_DAY_COLUMNS:
+        text = cells.get(column, "")
+        if len(text) >= 10:
+            try:
+                return date.fromisoformat(text[:10])
+            except ValueError:
+                continue
+    return default
+
+
+def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, today: date) -> int:
+    """Every row of the file as one response to ``wave``; nothing is written if any row is wrong."""
+    filename = Path(filename).name
+    survey = wave.survey
+    version = survey.published_version
+    if version is None:
+        raise ResponseImportError([_("%(file)s: the survey %(code)s has no published version.", file=filename,
+                                     code=survey.code)])
+    header, rows = read_rows(stream.read(), filename)
+    questions = {q.code: q for q in version.questions}
+    columns: dict[str, str] = {}
+    problems = []
+    for column in header:
+        if not column:
+            continue
+        *path, name = column.split("/")
+        if column.startswith("_") or name.lower() in META_COLUMNS or (path and path[0] in ("meta", "formhub")):
+            continue
+        if path and path[-1] in questions and questions[path[-1]].kind == "multiple":
+            continue  # KoboToolbox's one-column-per-choice copy of a multiple choice answer
+        if name not in questions:
+            problems.append(_("%(file)s, row 1, column %(column)s: no question of the survey has this name.",
+                              file=filename, column=column))
+            continue
+        columns[name] = column
+    for code, question in questions.items():
+        if code not in columns and question.required:
+            problems.append(_("%(file)s, row 1: the column %(column)s is missing.", file=filename, column=code))
+    if problems:
+        raise ResponseImportError(problems)
+    if not rows:
+        raise ResponseImportError([_("%(file)s holds no responses.", file=filename)])
+    parsed = []
+    for number, cells in rows:
+        answers = {}
+        for code, column in columns.items():
+            try:
+                answers[code] = answering.check_answer(questions[code], cells.get(column, ""))
+            except ValueError as error:
+                problems.append(_("%(file)s, row %(row)d, column %(column)s: %(reason)s", file=filename, row=number,
+                                  column=column, reason=str(error)))
+        parsed.append((submission_day(cells, today), answers))
+    if problems:
+        raise ResponseImportError(problems)
+    for day, answers in parsed:
+        answering.submit_response(wave=wave, version=version, answers=answers, language=survey.source_language,
+                                  today=day, source="import")
+    return len(parsed)

@@ -1,0 +1,127 @@
+"""The survey journey in a real browser with the axe scan: a trainer builds a survey and ties it to a
+group, a member answers the baseline, takes the course and answers the endline, and the trainer sees
+the change."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.groups.services import add_member, create_group
+from lms.models import Course, SurveyInvitation
+from lms.surveys import answering
+from tests.conftest import BUNDLED_COURSE, complete_course
+from tests.e2e.test_group_pages import sign_in
+
+
+def answer_as(user, survey, kind: str, safe: int) -> None:
+    """Another group member answers, as they would on their own phone."""
+    invitation = next(i for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user.id))
+                      if i.wave.kind == kind)
+    answering.submit_response(wave=invitation.wave, version=survey.published_version, language="en",
+                              today=date.today(), user=user, invitation=invitation,
+                              answers={"safe": answering.Answer(str(safe), float(safe)),
+                                       "meeting": answering.Answer("yes")})
+
+
+def test_baseline_course_endline_and_the_trainer_sees_the_change(browser, page, live_server, library, create_user,
+                                                                 axe):
+    trainer = create_user("tina", role="trainer")
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    group = create_group(trainer=trainer, course=course, name="Lima hotel workers", country="PE", place="Lima",
+                         mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=30))
+    db.session.commit()
+
+    # The trainer builds the survey in the browser and ties it to the group.
+    sign_in(page, live_server, "tina")
+    page.goto(f"{live_server}/surveys/manage/new")
+    axe.scan(page)
+    page.fill("#title", "Safety at work")
+    page.fill("#code", "safety")
+    page.check("input[name=privacy][value=pseudonymous]")
+    page.click("main form button[type=submit]")
+    page.click("text=Add a question")
+    page.fill("#question-label", "I feel safe at work.")
+    page.fill("#question-code", "safe")
+    page.select_option("#question-kind", "likert")
+    page.click("text=Add the question")
+    page.click("text=Add a question")
+    page.fill("#question-label", "Did you take part in a safety meeting?")
+    page.fill("#question-code", "meeting")
+    page.select_option("#question-kind", "yes_no")
+    page.click("text=Add the question")
+    page.click("text=Publish version 1")
+    assert "Version 1 is published." in page.inner_text("main")
+    page.click("text=Add a wave")
+    page.select_option("#wave-kind", "baseline")
+    page.select_option("#wave-target", f"group:{group.id}")
+    page.click("text=Add the wave")
+    page.click("text=Add a wave")
+    page.select_option("#wave-kind", "endline")
+    page.select_option("#wave-target", f"group:{group.id}")
+    page.click("text=Add the wave")
+    page.click("text=Add an indicator")
+    page.fill("#indicator-title", "Members who feel safe")
+    page.fill("#indicator-code", "feel_safe")
+    page.select_option("#indicator-question", "safe")
+    page.fill("#indicator-choice_codes", "4 5")
+    page.click("text=Add the indicator")
+    assert "Members who feel safe" in page.inner_text("main")
+    axe.scan(page)
+
+    # Four other members answer before and after on their own phones.
+    others = [create_user(f"member{i}") for i in range(4)]
+    for other in others:
+        add_member(group, other)
+    db.session.commit()
+    from lms.models import Survey
+
+    survey = db.session.scalar(select(Survey).where(Survey.code == "safety"))
+    for other, before in zip(others, (1, 2, 2, 3), strict=True):
+        answer_as(other, survey, "baseline", before)
+
+    # The member joins, finds the baseline on the home page, agrees and answers.
+    rosa = create_user("rosa", display_name="Rosa Quispe")
+    add_member(group, rosa)
+    db.session.commit()
+    member = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    sign_in(member, live_server, "rosa")
+    member.goto(f"{live_server}/")
+    assert "A survey is waiting for you" in member.inner_text("main")
+    member.click("text=Safety at work")
+    assert "Pseudonymous." in member.inner_text("main")
+    axe.scan(member)
+    member.click("text=Yes, I agree: start")
+    axe.scan(member)
+    member.click("main button[type=submit]")  # nothing ticked: a message, nothing saved
+    assert "Please answer this question." in member.inner_text("main")
+    member.check("input[name=q_safe][value='2']")
+    member.check("input[name=q_meeting][value=no]")
+    member.click("main button[type=submit]")
+    assert "Your answers are saved." in member.inner_text("main")
+
+    # The course, then the endline.
+    complete_course(rosa.id)
+    for other, after in zip(others, (4, 4, 3, 5), strict=True):
+        complete_course(other.id)
+        answer_as(other, survey, "endline", after)
+    db.session.commit()
+    member.goto(f"{live_server}/surveys")
+    axe.scan(member)
+    member.click("main .cards >> text=Safety at work")
+    member.click("text=Yes, I agree: start")
+    member.check("input[name=q_safe][value='5']")
+    member.check("input[name=q_meeting][value=yes]")
+    member.click("main button[type=submit]")
+    assert "Your answers are saved." in member.inner_text("main")
+    member.context.close()
+
+    # The trainer sees the change, paired on each member's own answers.
+    page.goto(f"{live_server}/groups/{group.id}")
+    page.click("text=Results of Safety at work")
+    text = page.inner_text("main")
+    assert "Members who feel safe" in text and "(5 pairs)" in text
+    assert "+80.0" in text  # 0 of 5 felt safe before, 4 of 5 after: +80 points
+    axe.scan(page)
+    assert axe.violations == []

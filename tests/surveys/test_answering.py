@@ -1,0 +1,281 @@
+"""Members answer surveys: waves come due with their training, consent first, one answer per wave."""
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.learn import services as learning
+from lms.models import SurveyAnswer, SurveyInvitation, SurveyResponse, User
+from lms.surveys import answering, building
+from lms.surveys.building import QuestionSpec
+from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, sign_in
+from tests.surveys.conftest import GOOD_ANSWERS
+
+
+def enrol(user, slug=BUNDLED_COURSE):
+    course = learning.find_course(slug)
+    learning.enrol(user.id, course)
+    db.session.commit()
+    return course
+
+
+def invitation_of(user_id, kind="baseline"):
+    db.session.expire_all()
+    return next(i for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user_id))
+                if i.wave.kind == kind)
+
+
+def answer_in_browser(client, invitation_id, answers=GOOD_ANSWERS):
+    consent_url = f"/surveys/invitations/{invitation_id}"
+    client.post(consent_url, data={"decision": "agree", "csrf_token": csrf_token(client, consent_url)})
+    answer_url = f"{consent_url}/answer"
+    return client.post(answer_url, data={**answers, "csrf_token": csrf_token(client, answer_url)})
+
+
+def test_a_baseline_is_due_at_enrolment_and_shown_on_the_home_page(client, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["baseline", "endline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    home = client.get("/").get_data(as_text=True)
+    assert "A survey is waiting for you" in home and "Workers&#39; voice" in home
+    invitation = invitation_of(member.id)
+    page = client.get(f"/surveys/invitations/{invitation.id}").get_data(as_text=True)
+    assert "Anonymous." in page and "cannot be deleted once sent" in page
+
+
+def test_answering_stores_the_answers_and_a_second_submission_is_refused(client, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["baseline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    invitation = invitation_of(member.id)
+    response = answer_in_browser(client, invitation.id)
+    assert response.status_code == 302
+    answers = {a.question_id: a for a in db.session.scalars(select(SurveyAnswer))}
+    assert sorted(a.value for a in answers.values()) == sorted(["4", "yes", "often", "wages safety", "48",
+                                                                "More breaks"])
+    assert {a.number for a in answers.values()} >= {4.0, 48.0}
+    again = client.post(f"/surveys/invitations/{invitation.id}/answer",
+                         data={**GOOD_ANSWERS, "csrf_token": csrf_token(client, "/surveys")}, follow_redirects=True)
+    assert "already answered" in again.get_data(as_text=True)
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_the_service_refuses_a_second_response_to_the_same_wave(app_ctx, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline"], privacy="identified")
+    member = create_user("amina")
+    enrol(member)
+    invitation = invitation_of(member.id)
+    version = survey.published_version
+    answers = {"safe": answering.Answer("4", 4.0), "union": answering.Answer("yes"),
+               "voice": answering.Answer("often"), "hours": answering.Answer("40", 40.0)}
+    answering.submit_response(wave=invitation.wave, version=version, answers=answers, language="en",
+                              today=date.today(), user=member, invitation=invitation)
+    db.session.commit()
+    try:
+        answering.submit_response(wave=invitation.wave, version=version, answers=answers, language="en",
+                                  today=date.today(), user=member, invitation=invitation)
+        raise AssertionError("a second response was accepted")
+    except answering.AlreadyAnswered:
+        db.session.rollback()
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_a_number_out_of_range_gets_a_message_and_nothing_is_written(client, library, create_user, make_survey):
+    make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    response = answer_in_browser(client, invitation_of(member.id).id, {**GOOD_ANSWERS, "q_hours": "170"})
+    assert response.status_code == 400
+    assert "Please give a number from 0 to 100." in response.get_data(as_text=True)
+    response = answer_in_browser(client, invitation_of(member.id).id, {**GOOD_ANSWERS, "q_voice": "always"})
+    assert response.status_code == 400
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
+    assert not invitation_of(member.id).answered
+
+
+def test_declining_stops_the_survey_and_its_reminders(client, library, create_user, make_survey):
+    make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    invitation = invitation_of(member.id)
+    url = f"/surveys/invitations/{invitation.id}"
+    client.post(url, data={"decision": "decline", "csrf_token": csrf_token(client, url)})
+    assert invitation_of(member.id).consent == "refused"
+    assert answering.waiting_for(member.id, date.today()) == []
+    assert "A survey is waiting" not in client.get("/").get_data(as_text=True)
+
+
+def test_an_anonymous_response_cannot_be_joined_to_any_user(client, library, create_user, make_survey):
+    make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    answer_in_browser(client, invitation_of(member.id).id)
+    response = db.session.scalar(select(SurveyResponse))
+    assert response.user_id is None and response.pseudonym is None
+    assert type(response.submitted_on) is date  # the day only, never a time
+    # No column of the response table can hold a person, an address or a time of day.
+    columns = {c.name: c for c in SurveyResponse.__table__.columns}
+    assert set(columns) == {"id", "wave_id", "version_id", "user_id", "pseudonym", "language", "country",
+                            "submitted_on", "source"}
+    assert isinstance(columns["submitted_on"].type, sa.Date)
+    # Nothing anywhere in the database holds the response's id except its own answers.
+    response_id = response.id
+    for table in db.metadata.sorted_tables:
+        if table.name in ("survey_responses", "survey_answers"):
+            continue
+        for row in db.session.execute(select(table)).mappings():
+            assert str(response_id) not in {str(v) for v in row.values()}, table.name
+    # And the invitation says only that the member answered, with no time to match against.
+    invitation = invitation_of(member.id)
+    assert invitation.answered and not hasattr(invitation, "answered_at")
+    # The response id is random (not a sequence that orders who answered when).
+    assert response_id.version == 4
+
+
+def test_pseudonyms_pair_a_members_waves_without_naming_the_account(app_ctx, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous")
+    other = make_survey(code="other", course=course, waves=["baseline"], privacy="pseudonymous", indicators=False)
+    member = create_user("amina")
+    first = answering.pseudonym_for(survey, member.id)
+    assert first == answering.pseudonym_for(survey, member.id)
+    assert first != answering.pseudonym_for(other, member.id)
+    # Keyed: without the key, nobody can recompute it from the account id.
+    unkeyed = hashlib.sha256(f"survey:{survey.id}:user:{member.id}".encode()).hexdigest()[:32]
+    assert first != unkeyed
+    key = app_ctx.config["PSEUDONYM_KEY"]
+    app_ctx.config["PSEUDONYM_KEY"] = "another-key"
+    try:
+        assert answering.pseudonym_for(survey, member.id) != first
+    finally:
+        app_ctx.config["PSEUDONYM_KEY"] = key
+    enrol(member)
+    invitation = invitation_of(member.id)
+    answers = {"safe": answering.Answer("2", 2.0), "union": answering.Answer("no"),
+               "voice": answering.Answer("never"), "hours": answering.Answer("60", 60.0)}
+    answering.submit_response(wave=invitation.wave, version=survey.published_version, answers=answers,
+                              language="en", today=date.today(), user=member, invitation=invitation)
+    db.session.commit()
+    stored = db.session.scalar(select(SurveyResponse))
+    assert stored.pseudonym == first and stored.user_id is None
+
+
+def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous")
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    answer_in_browser(client, invitation_of(member.id).id)
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
+    page = client.get("/surveys").get_data(as_text=True)
+    assert "Withdraw from this survey" in page
+    client.post(f"/surveys/{survey.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")})
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyAnswer)) == 0
+    complete_course(member.id)  # the endline comes due, but the member has withdrawn
+    assert answering.waiting_for(member.id, date.today()) == []
+
+
+def test_withdrawing_from_an_anonymous_survey_keeps_answers_nobody_can_find(client, library, create_user, make_survey):
+    survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    answer_in_browser(client, invitation_of(member.id).id)
+    response = client.post(f"/surveys/{survey.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")},
+                           follow_redirects=True)
+    assert "Anonymous answers cannot be found" in response.get_data(as_text=True)
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
+
+
+def test_endline_at_completion_and_follow_up_days_later(app_ctx, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["baseline", "endline", "follow_up"])
+    member = create_user("amina")
+    enrol(member)
+    assert [i.wave.kind for i in answering.waiting_for(member.id, date.today())] == ["baseline"]
+    complete_course(member.id)
+    assert sorted(i.wave.kind for i in answering.waiting_for(member.id, date.today())) == ["baseline", "endline"]
+    assert answering.sync_invitations(date.today() + timedelta(days=89)) == 0
+    assert answering.sync_invitations(date.today() + timedelta(days=90)) == 1
+    assert answering.sync_invitations(date.today() + timedelta(days=90)) == 0  # idempotent
+    kinds = sorted(i.wave.kind for i in answering.waiting_for(member.id, date.today() + timedelta(days=90)))
+    assert kinds == ["baseline", "endline", "follow_up"]
+
+
+def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make_survey):
+    from lms.groups import services as groups
+
+    trainer = create_user("trainer", role="trainer")
+    course = learning.find_course(BUNDLED_COURSE)
+    start = date.today()
+    group = groups.create_group(trainer=trainer, course=course, name="Cotonou", country="BJ", place="Cotonou",
+                                mode="in-person", starts_on=start, ends_on=start + timedelta(days=10),
+                                trains_trainers=False)
+    make_survey(group=group, waves=["baseline", "endline", "follow_up"], privacy="pseudonymous")
+    member = create_user("amina")
+    groups.add_member(group, member)
+    db.session.commit()
+    assert [i.wave.kind for i in answering.waiting_for(member.id, start)] == ["baseline"]
+    answering.sync_invitations(start + timedelta(days=10))
+    assert sorted(i.wave.kind for i in answering.waiting_for(member.id, start + timedelta(days=10))) == [
+        "baseline", "endline"]
+    answering.sync_invitations(start + timedelta(days=100))
+    assert len(answering.waiting_for(member.id, start + timedelta(days=100))) == 3
+
+
+def test_questions_fall_back_to_the_source_language_with_a_note(client, library, create_user, make_survey):
+    survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    building.save_translation(survey, "fr", title="La voix des travailleurs", description="",
+                              questions={"safe": ("Je me sens en sécurité au travail.", "")}, choices={})
+    db.session.commit()
+    member = create_user("amina", locale="fr")
+    enrol(member)
+    sign_in(client, "amina")
+    invitation = invitation_of(member.id)
+    url = f"/surveys/invitations/{invitation.id}"
+    client.post(url, data={"decision": "agree", "csrf_token": csrf_token(client, url)})
+    page = client.get(f"{url}/answer").get_data(as_text=True)
+    assert "Je me sens en sécurité au travail." in page
+    assert "How often are workers heard?" in page  # not translated: the source, with a note
+    assert re.search(r"pas encore traduit|not yet translated", page)
+    assert "Tout à fait d’accord" in page or "Tout à fait d'accord" in page or "Strongly agree" in page
+
+
+def test_a_published_version_is_kept_by_its_answers_when_the_survey_changes(app_ctx, library, create_user,
+                                                                             make_survey):
+    survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"], privacy="identified")
+    member = create_user("amina")
+    enrol(member)
+    invitation = invitation_of(member.id)
+    first = survey.published_version
+    answering.submit_response(wave=invitation.wave, version=first, language="en", today=date.today(), user=member,
+                              invitation=invitation, answers={"safe": answering.Answer("5", 5.0),
+                                                              "union": answering.Answer("yes"),
+                                                              "voice": answering.Answer("often"),
+                                                              "hours": answering.Answer("40", 40.0)})
+    building.update_question(survey, "voice", QuestionSpec(
+        code="voice", kind="single", label="How often are workers listened to?",
+        choices=[("never", "Never"), ("sometimes", "Sometimes"), ("often", "Often"), ("always", "Always")]))
+    building.publish(survey)
+    db.session.commit()
+    assert [v.number for v in survey.versions] == [1, 2]
+    assert survey.published_version.number == 2
+    response = db.session.scalar(select(SurveyResponse))
+    assert response.version_id == first.id
+    assert [t.label for q in first.questions if q.code == "voice" for t in q.texts] == ["How often are workers heard?"]
+    assert db.session.get(User, member.id) is not None

@@ -1,0 +1,169 @@
+"""Trainers and coordinators build surveys in the browser: questions, versions, translations, waves, workplaces."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import Organisation, Survey, SurveyQuestion, SurveyResponse, SurveyWave, Workplace
+from lms.surveys import building
+from lms.surveys.building import QuestionSpec
+from tests.conftest import csrf_token, sign_in
+from tests.surveys.conftest import GOOD_ANSWERS
+
+
+def post(client, path, data, page=None):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)})
+
+
+def new_survey(client, code="voice", privacy="pseudonymous", subject="participant"):
+    return post(client, "/surveys/manage/new", {"title": "Voice at work", "code": code, "description": "Why",
+                                                "language": "en", "privacy": privacy, "subject": subject})
+
+
+def add_question(client, survey="voice", **fields):
+    data = {"label": "How often are you heard?", "code": "heard", "kind": "single",
+            "choices": "never Never\nsometimes Sometimes\noften Often", "required": "y", **fields}
+    return post(client, f"/surveys/manage/{survey}/questions", prefixed("question", data),
+                page=f"/surveys/manage/{survey}")
+
+
+def prefixed(prefix, data):
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def test_a_trainer_builds_and_publishes_a_survey(client, create_user):
+    create_user("trainer", role="trainer")
+    sign_in(client, "trainer")
+    assert new_survey(client).status_code == 302
+    assert add_question(client).status_code == 302
+    assert add_question(client, label="I can raise a problem safely.", code="raise", kind="likert",
+                        choices="").status_code == 302
+    assert add_question(client, label="Hours last week", code="hours", kind="number", choices="",
+                        min_value="0", max_value="100").status_code == 302
+    page = client.get("/surveys/manage/voice").get_data(as_text=True)
+    assert "How often are you heard?" in page and "Strongly agree" in page and "Publish version 1" in page
+    post(client, "/surveys/manage/voice/publish", {}, page="/surveys/manage/voice")
+    survey = db.session.scalar(select(Survey).where(Survey.code == "voice"))
+    assert survey.published_version.number == 1
+    assert [q.code for q in survey.published_version.questions] == ["heard", "raise", "hours"]
+    # Editing the published survey starts version 2; version 1 stays as it was.
+    post(client, "/surveys/manage/voice/questions/heard", prefixed("question", {
+        "label": "How often are you listened to?", "code": "heard", "kind": "single",
+        "choices": "never Never\noften Often", "required": "y"}))
+    db.session.expire_all()
+    assert [v.number for v in survey.versions] == [1, 2] and survey.draft_version.number == 2
+    first = {t.label for q in survey.versions[0].questions if q.code == "heard" for t in q.texts}
+    assert first == {"How often are you heard?"}
+    post(client, "/surveys/manage/voice/questions/hours/move", {"direction": "up"}, page="/surveys/manage/voice")
+    db.session.expire_all()
+    assert [q.code for q in survey.draft_version.questions] == ["heard", "hours", "raise"]
+
+
+def test_bad_survey_input_gets_a_message_and_changes_nothing(client, create_user):
+    create_user("trainer", role="trainer")
+    sign_in(client, "trainer")
+    response = new_survey(client, code="has spaces")
+    assert response.status_code == 400 and "A code starts with a letter" in response.get_data(as_text=True)
+    response = new_survey(client, code="workplace", privacy="identified", subject="workplace")
+    assert response.status_code == 400 and "Workplace surveys are anonymous" in response.get_data(as_text=True)
+    assert db.session.scalar(select(sa.func.count()).select_from(Survey)) == 0
+    new_survey(client)
+    response = add_question(client, choices="only One")
+    assert response.status_code == 400 and "at least two choices" in response.get_data(as_text=True)
+    response = add_question(client, choices="a\nb B")
+    assert response.status_code == 400 and "a code, a space and the wording" in response.get_data(as_text=True)
+    response = add_question(client, kind="number", choices="", min_value="10", max_value="1")
+    assert response.status_code == 400 and "larger than the largest" in response.get_data(as_text=True)
+    add_question(client)
+    response = add_question(client)
+    assert response.status_code == 400 and "Another question already has the code heard" in response.get_data(
+        as_text=True)
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyQuestion)) == 1
+    response = post(client, "/surveys/manage/voice/indicators", prefixed("indicator", {
+        "title": "Heard", "code": "heard_often", "question": "heard", "kind": "share", "choice_codes": "always",
+        "direction": "up"}), page="/surveys/manage/voice")
+    assert response.status_code == 400 and "among the question" in response.get_data(as_text=True)
+
+
+def test_only_the_author_and_admins_edit_a_survey(app, client, create_user, make_survey):
+    author = create_user("author", role="trainer")
+    make_survey(code="voice", creator=author)
+    create_user("other", role="trainer")
+    create_user("coordinator", role="coordinator", coordinated_countries=["PE"])
+    create_user("admin", role="admin")
+    for name, status in (("other", 403), ("coordinator", 403), ("admin", 200), ("author", 200)):
+        signed = app.test_client()
+        sign_in(signed, name)
+        assert signed.get("/surveys/manage/voice").status_code == status, name
+        assert signed.get("/surveys/manage/voice/xlsform.xlsx").status_code == status, name
+
+
+def test_translations_go_out_of_date_when_the_source_changes(client, create_user, make_survey):
+    author = create_user("author", role="trainer")
+    survey = make_survey(code="voice", creator=author, publish=False, indicators=False)
+    sign_in(client, "author")
+    url = "/surveys/manage/voice/texts/fr"
+    post(client, url, {"title": "La voix", "description": "", "label-safe": "Je me sens en sécurité.",
+                       "choice-voice-often": "Souvent"})
+    page = client.get(url).get_data(as_text=True)
+    assert "Je me sens en sécurité." in page and "Souvent" in page and "out of date" not in page
+    building.update_question(survey, "safe", QuestionSpec(code="safe", kind="likert", label="I feel safe."))
+    db.session.commit()
+    assert "out of date" in client.get(url).get_data(as_text=True)
+    assert client.get("/surveys/manage/voice/texts/en").status_code == 404  # the source language
+
+
+def test_waves_and_indicators_are_added_in_the_browser(client, library, create_user, make_survey):
+    author = create_user("author", role="trainer")
+    survey = make_survey(code="voice", creator=author, indicators=False)
+    course_id = db.session.scalar(sa.text("SELECT id FROM courses WHERE slug = 'social-dialogue-at-work'"))
+    sign_in(client, "author")
+    page = "/surveys/manage/voice"
+    wave = {"kind": "baseline", "target": f"course:{course_id}"}
+    assert post(client, f"{page}/waves", prefixed("wave", wave), page).status_code == 302
+    response = post(client, f"{page}/waves", prefixed("wave", {**wave, "kind": "follow_up"}), page)
+    assert response.status_code == 400 and "number of days" in response.get_data(as_text=True)
+    assert post(client, f"{page}/waves", prefixed("wave", {**wave, "kind": "follow_up", "days_after": "90"}),
+                page).status_code == 302
+    indicator = {"title": "Feel safe", "code": "safe_share", "question": "safe", "kind": "share",
+                 "choice_codes": "4 5", "direction": "up"}
+    assert post(client, f"{page}/indicators", prefixed("indicator", indicator), page).status_code == 302
+    db.session.expire_all()
+    assert [(w.kind, w.days_after) for w in survey.waves] == [("baseline", None), ("follow_up", 90)]
+    assert survey.indicators[0].choice_codes == ["4", "5"]
+
+
+def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, client, create_user, make_survey):
+    coordinator = create_user("coord", role="coordinator", coordinated_countries=["KH"])
+    union = Organisation(name="Cambodian garment union", acronym="CGU", country="KH", sector="Garments")
+    db.session.add(union)
+    db.session.commit()
+    sign_in(client, "coord")
+    post(client, "/workplaces", {"name": "Factory 7", "sector": "Garments", "country": "KH",
+                                 "organisation": str(union.id)})
+    workplace = db.session.scalar(select(Workplace))
+    survey = make_survey(code="factory", subject="workplace", creator=coordinator)
+    today = date.today()
+    building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=today - timedelta(days=200),
+                      closes_on=today - timedelta(days=170))
+    wave = building.add_wave(survey, kind="endline", workplace=workplace, opens_on=today)
+    db.session.commit()
+    url = f"/workplaces/{workplace.id}/waves/{wave.id}/collect"
+    for _ in range(5):
+        assert post(client, url, GOOD_ANSWERS).status_code == 302
+    responses = list(db.session.scalars(select(SurveyResponse)))
+    assert len(responses) == 5 and all(r.user_id is None and r.pseudonym is None for r in responses)
+    assert {r.country for r in responses} == {"KH"}
+    closed = db.session.scalar(select(SurveyWave).where(SurveyWave.kind == "baseline"))
+    assert post(client, f"/workplaces/{workplace.id}/waves/{closed.id}/collect", GOOD_ANSWERS,
+                page=url).status_code == 400
+    page = client.get(f"/workplaces/{workplace.id}").get_data(as_text=True)
+    assert "Workers who feel safe" in page and "100.0" in page and "5 responses" in page
+    create_user("coord-pe", role="coordinator", coordinated_countries=["PE"])
+    other = app.test_client()
+    sign_in(other, "coord-pe")
+    assert other.get(f"/workplaces/{workplace.id}").status_code == 403
+    assert other.get(url).status_code == 403

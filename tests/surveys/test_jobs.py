@@ -1,0 +1,140 @@
+"""Scheduled jobs: waves open when due, reminders go out in the member's language, never twice."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from datetime import date, timedelta
+from email import message_from_bytes
+from email.header import decode_header, make_header
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.jobs import open_waves, send_reminders
+from lms.learn import services as learning
+from lms.models import SurveyInvitation
+from tests.conftest import BUNDLED_COURSE, ROOT, complete_course
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = message_from_bytes(envelope.content)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
+                              "body": message.get_payload(decode=True).decode()})
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app_ctx):
+    """A real SMTP server on 127.0.0.1 that keeps what arrives; the app is configured to send to it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {k: app_ctx.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    app_ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    inbox.port = port
+    yield inbox
+    app_ctx.config.update(saved)
+    controller.stop()
+
+
+def due_member(create_user, make_survey, username="amina", **fields):
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline"]) if not fields.pop("existing", False) else None
+    member = create_user(username, **fields)
+    learning.enrol(member.id, course)
+    db.session.commit()
+    return member, survey
+
+
+def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create_user, make_survey, smtp):
+    app_ctx.config.update(REMINDER_MAX=3, REMINDER_MIN_DAYS=7)
+    due_member(create_user, make_survey, email="amina@example.org")
+    today = date.today()
+    assert send_reminders(today) == 1
+    assert send_reminders(today) == 0
+    assert send_reminders(today + timedelta(days=6)) == 0
+    assert send_reminders(today + timedelta(days=7)) == 1
+    assert send_reminders(today + timedelta(days=14)) == 1
+    assert send_reminders(today + timedelta(days=30)) == 0  # three is the most
+    assert len(smtp.messages) == 3 and smtp.messages[0]["to"] == ["amina@example.org"]
+    invitation = db.session.scalar(select(SurveyInvitation))
+    db.session.refresh(invitation)
+    assert invitation.reminders_sent == 3 and invitation.last_reminded_on == today + timedelta(days=14)
+    assert f"/surveys/invitations/{invitation.id}" in smtp.messages[0]["body"]
+
+
+def test_reminders_are_in_the_members_language_and_only_where_there_is_an_address(
+        app_ctx, library, create_user, make_survey, smtp):
+    due_member(create_user, make_survey, "amina", email="amina@example.org", locale="fr")
+    due_member(create_user, make_survey, "bo", existing=True)  # no e-mail: reminded in the portal only
+    assert send_reminders(date.today()) == 2
+    assert len(smtp.messages) == 1
+    with force_locale("fr"):
+        french = _("A short survey is waiting for you: %(title)s", title="Workers' voice")
+    with force_locale("en"):
+        english = _("A short survey is waiting for you: %(title)s", title="Workers' voice")
+    assert french != english
+    assert smtp.messages[0]["subject"] == french
+
+
+def test_answered_and_declined_surveys_are_not_reminded(app_ctx, library, create_user, make_survey, smtp):
+    member, _survey = due_member(create_user, make_survey, email="amina@example.org")
+    invitation = db.session.scalar(select(SurveyInvitation))
+    invitation.consent = "refused"
+    db.session.commit()
+    assert send_reminders(date.today()) == 0 and smtp.messages == []
+
+
+def test_open_waves_invites_members_once_their_follow_up_is_due(app_ctx, library, create_user, make_survey):
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["follow_up"])
+    member = create_user("amina")
+    learning.enrol(member.id, course)
+    complete_course(member.id)
+    assert open_waves(date.today()) == 0
+    assert open_waves(date.today() + timedelta(days=90)) == 1
+    assert open_waves(date.today() + timedelta(days=91)) == 0
+
+
+def test_two_scheduler_processes_at_once_send_each_reminder_exactly_once(
+        app_ctx, library, create_user, make_survey, smtp, database_url, tmp_path):
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["baseline"])
+    for i in range(12):
+        member = create_user(f"member{i}", email=f"member{i}@example.org")
+        learning.enrol(member.id, course)
+    db.session.commit()
+    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(smtp.port), "MAIL_USE_TLS": "false", "SECRET_KEY": "x" * 40}
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run-once", "send-reminders"]
+    runners = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    outputs = [runner.communicate(timeout=120) for runner in runners]
+    assert all(runner.returncode == 0 for runner in runners), outputs
+    sent = sorted(int(out.split(": ")[1].split()[0]) for out, _err in outputs)
+    assert sum(sent) == 12
+    assert sorted(m["to"][0] for m in smtp.messages) == sorted(f"member{i}@example.org" for i in range(12))
+    db.session.expire_all()
+    assert {i.reminders_sent for i in db.session.scalars(select(SurveyInvitation))} == {1}
+
+
+def test_jobs_run_once_refuses_an_unknown_job(app):
+    result = app.test_cli_runner().invoke(args=["jobs", "run-once", "nothing"])
+    assert result.exit_code == 1 and "open-waves" in result.output
