@@ -249,8 +249,11 @@ surveys = AppGroup("surveys", help="Surveys: XLSForm in and out, responses from 
 @jobs.command("run")
 def jobs_run() -> None:
     """Run the scheduler in this process (exactly one such process per installation)."""
+    import logging
+
     from lms.jobs import JOBS, run_scheduler
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Scheduler started: {', '.join(JOBS)} every {current_app.config['JOBS_INTERVAL_MINUTES']} min.")
     run_scheduler(current_app._get_current_object())
 

@@ -100,7 +100,9 @@ def run_job(app: Flask, name: str) -> int:
     """Run one job in its own app context (as the scheduler does)."""
     with app.app_context():
         try:
-            return JOBS[name]()
+            done = JOBS[name]()
+            log.info("%s: %d done", name, done)
+            return done
         finally:
             db.session.remove()
 

@@ -61,6 +61,8 @@ STAFF_ONLY = [
     ("POST", f"{S}/questions/safe/delete"),
     ("POST", f"{S}/questions/safe/move"),
     ("POST", f"{S}/publish"),
+    ("POST", f"{S}/discard"),
+    ("POST", f"{S}/responses"),
     ("POST", f"{S}/waves"),
     ("POST", f"{S}/indicators"),
     ("GET", f"{S}/texts/en"),

@@ -47,7 +47,22 @@ def pseudonym_for(survey: Survey, user_id: int) -> str:
 
 
 def due_dates(wave: SurveyWave, today: date, user_id: int | None = None) -> list[tuple[int, date]]:
-    """(member, day the wave is due) for every member for whom it is due by ``today``."""
+    """(member, day the wave is due) for every member for whom it is due by ``today``.
+
+    A baseline is asked only of members who have not completed the course yet; an endline or a
+    follow-up only when its day is not before the wave was set up (no questions about the past).
+    """
+    course_id = wave.course_id or (wave.group_id and db.session.get(TrainingGroup, wave.group_id).course_id)
+    finished = select(Enrolment.user_id).where(Enrolment.course_id == course_id, Enrolment.completed_at.is_not(None))
+    due = [(uid, day) for uid, day in _due_days(wave, user_id) if day <= today]
+    if wave.kind == "baseline":
+        done = set(db.session.scalars(finished))
+        return [(uid, day) for uid, day in due if uid not in done]
+    created = wave.created_at.date()
+    return [(uid, day) for uid, day in due if day >= created]
+
+
+def _due_days(wave: SurveyWave, user_id: int | None) -> list[tuple[int, date]]:
     if wave.course_id is not None:
         enrolments = select(Enrolment.user_id, Enrolment.enrolled_at, Enrolment.completed_at).where(
             Enrolment.course_id == wave.course_id)
@@ -76,15 +91,19 @@ def due_dates(wave: SurveyWave, today: date, user_id: int | None = None) -> list
             due = [(uid, group.ends_on + timedelta(days=wave.days_after)) for uid, _joined in rows]
     else:
         return []  # workplace rounds are collected by union teams, not asked of members
-    return [(uid, day) for uid, day in due if day <= today]
+    return due
 
 
 def sync_invitations(today: date, user_id: int | None = None) -> int:
     """Invite members to every wave that has come due; safe to run again or twice at once."""
-    waves = db.session.scalars(
-        select(SurveyWave).join(Survey).where(SurveyWave.workplace_id.is_(None))
-        .where(Survey.versions.any(SurveyVersion.published_at.is_not(None)))
-        .where(sa.or_(SurveyWave.closes_on.is_(None), SurveyWave.closes_on >= today)))
+    query = (select(SurveyWave).join(Survey).where(SurveyWave.workplace_id.is_(None))
+             .where(Survey.versions.any(SurveyVersion.published_at.is_not(None)))
+             .where(sa.or_(SurveyWave.closes_on.is_(None), SurveyWave.closes_on >= today)))
+    if user_id is not None:  # only the waves of this member's courses and groups
+        query = query.where(sa.or_(
+            SurveyWave.course_id.in_(select(Enrolment.course_id).where(Enrolment.user_id == user_id)),
+            SurveyWave.group_id.in_(select(GroupMember.group_id).where(GroupMember.user_id == user_id))))
+    waves = db.session.scalars(query)
     created = 0
     for wave in waves:
         withdrawn = set(db.session.scalars(
@@ -106,9 +125,9 @@ def insert_missing_invitations(rows: list[dict]) -> int:
         from sqlalchemy.dialects.sqlite import insert
     from lms.models import utcnow
 
-    statement = insert(SurveyInvitation).values([{**row, "created_at": utcnow()} for row in rows])
-    result = db.session.execute(statement.on_conflict_do_nothing(index_elements=["wave_id", "user_id"]))
-    return max(result.rowcount or 0, 0)
+    statement = (insert(SurveyInvitation).values([{**row, "created_at": utcnow()} for row in rows])
+                 .on_conflict_do_nothing(index_elements=["wave_id", "user_id"]).returning(SurveyInvitation.id))
+    return len(db.session.execute(statement).all())
 
 
 def waiting_for(user_id: int, today: date) -> list[SurveyInvitation]:

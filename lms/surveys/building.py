@@ -238,13 +238,23 @@ def publish(survey: Survey) -> SurveyVersion:
     return version
 
 
+def discard_draft(survey: Survey) -> None:
+    """Drop the changes made since the last publication (a never-published survey keeps its draft)."""
+    draft = survey.draft_version
+    if draft is None or survey.published_version is None:
+        raise SurveyError(_("There are no changes to discard."))
+    survey.versions.remove(draft)
+    db.session.flush()
+
+
 def current_version(survey: Survey) -> SurveyVersion:
     """Translators work on the draft if there is one, else on the published version."""
     return survey.draft_version or survey.published_version
 
 
 def save_translation(survey: Survey, language: str, *, title: str, description: str,
-                     questions: dict[str, tuple[str, str]], choices: dict[tuple[str, str], str]) -> None:
+                     questions: dict[str, tuple[str, str]], choices: dict[tuple[str, str], str],
+                     indicators: dict[str, str] | None = None) -> None:
     """Store the wording of the survey in ``language``; empty fields are left untranslated."""
     if language == survey.source_language:
         raise SurveyError(_("This is the source language: edit the questions themselves."))
@@ -264,6 +274,13 @@ def save_translation(survey: Survey, language: str, *, title: str, description: 
             text = choices.get((question.code, choice.code), "").strip()
             if text:
                 set_choice_text(choice, language, text)
+    for indicator in survey.indicators:
+        text = (indicators or {}).get(indicator.code, "").strip()
+        row = next((t for t in indicator.titles if t.language == language), None)
+        if text and row is None:
+            indicator.titles.append(IndicatorTitle(language=language, title=text))
+        elif text:
+            row.title = text
     db.session.flush()
 
 

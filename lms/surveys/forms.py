@@ -116,8 +116,13 @@ class UploadForm(FlaskForm):
     file = FileField(_l("XLSForm file (.xlsx)"))
 
 
-class ConsentForm(FlaskForm):
-    """Two buttons: agree and start, or decline."""
+class ResponsesForm(FlaskForm):
+    wave = SelectField(_l("Wave the answers belong to"))
+    file = FileField(_l("Export from KoboToolbox or ODK (.xlsx or .csv, with XLSForm names as columns)"))
+
+
+class ActionForm(FlaskForm):
+    """A form of buttons only (agree, decline, publish, withdraw...): its CSRF token is all it checks."""
 
 
 def label_of(question: SurveyQuestion, language: str, source_language: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,14 +16,15 @@ from lms.i18n import UI_LANGUAGES, current_language, language_name, pick_string
 from lms.models import Course, Survey, SurveyInvitation, SurveyWave, TrainingGroup, Workplace
 from lms.orgs import organisation_choices
 from lms.permissions import can_edit_survey, can_manage_group, roles, signed_in, visible_waves
-from lms.surveys import answering, building, results, xlsform
+from lms.surveys import answering, building, response_import, results, xlsform
 from lms.surveys.answering import AlreadyAnswered
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.forms import (
-    ConsentForm,
+    ActionForm,
     IndicatorForm,
     NewSurveyForm,
     QuestionForm,
+    ResponsesForm,
     UploadForm,
     WaveForm,
     WorkplaceForm,
@@ -54,21 +56,34 @@ def _invitation(invitation_id: int) -> SurveyInvitation:
     return invitation
 
 
+def _closed(invitation: SurveyInvitation):
+    """A redirect with a message when the wave has closed; None while it is open."""
+    closes_on = invitation.wave.closes_on
+    if closes_on is not None and closes_on < date.today() and not invitation.answered:
+        flash(_("This survey closed on %(date)s.", date=format_date(closes_on, "medium")), "info")
+        return redirect(url_for("surveys.my_surveys"))
+    return None
+
+
 @bp.route("/surveys")
 @signed_in
 def my_surveys():
     today = date.today()
     return render_template("surveys/mine.html", waiting=answering.waiting_for(current_user.id, today),
-                           invitations=answering.invitations_of(current_user.id), form=ConsentForm())
+                           invitations=answering.invitations_of(current_user.id), form=ActionForm())
 
 
 @bp.route("/surveys/invitations/<int:invitation_id>", methods=["GET", "POST"])
 @signed_in
 def consent(invitation_id: int):
     invitation = _invitation(invitation_id)
-    form = ConsentForm()
+    if closed := _closed(invitation):
+        return closed
+    form = ActionForm()
     if form.validate_on_submit() and not invitation.answered:
-        given = request.form.get("decision") == "agree"
+        if request.form.get("decision") not in ("agree", "decline"):
+            abort(400)
+        given = request.form["decision"] == "agree"
         answering.record_consent(invitation, given)
         db.session.commit()
         if given:
@@ -83,6 +98,8 @@ def consent(invitation_id: int):
 def answer(invitation_id: int):
     invitation = _invitation(invitation_id)
     survey = invitation.wave.survey
+    if closed := _closed(invitation):
+        return closed
     if invitation.answered:
         flash(_("You have already answered this survey. Thank you!"), "info")
         return redirect(url_for("surveys.my_surveys"))
@@ -117,7 +134,7 @@ def withdraw(code: str):
         SurveyWave.survey_id == survey.id, SurveyInvitation.user_id == current_user.id).limit(1))
     if invited is None:
         abort(404)
-    if not ConsentForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     deleted = answering.withdraw(survey, current_user)
     db.session.commit()
@@ -196,9 +213,13 @@ def _indicator_form(survey: Survey) -> IndicatorForm:
     return form
 
 
-def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indicator_form=None, status=200):
+def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indicator_form=None,
+                   import_problems=None, status=200):
+    responses_form = ResponsesForm(formdata=None)
+    responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in survey.waves]
     return render_template(
         "surveys/edit.html", survey=survey, version=building.current_version(survey),
+        responses_form=responses_form, import_problems=import_problems,
         question_form=question_form or QuestionForm(formdata=None, prefix="question"),
         wave_form=wave_form or _wave_form(survey), indicator_form=indicator_form or _indicator_form(survey)), status
 
@@ -274,7 +295,7 @@ def source_label(choice) -> str:
 @roles("trainer", "coordinator")
 def delete_question(code: str, question: str):
     survey = _survey(code)
-    if ConsentForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         try:
             building.delete_question(survey, question)
             db.session.commit()
@@ -289,7 +310,7 @@ def delete_question(code: str, question: str):
 @roles("trainer", "coordinator")
 def move_question(code: str, question: str):
     survey = _survey(code)
-    if ConsentForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         try:
             building.move_question(survey, question, -1 if request.form.get("direction") == "up" else 1)
             db.session.commit()
@@ -303,7 +324,7 @@ def move_question(code: str, question: str):
 @roles("trainer", "coordinator")
 def publish(code: str):
     survey = _survey(code)
-    if ConsentForm().validate_on_submit():
+    if ActionForm().validate_on_submit():
         try:
             version = building.publish(survey)
             answering.sync_invitations(date.today())
@@ -313,6 +334,48 @@ def publish(code: str):
             db.session.rollback()
             flash(str(error), "error")
     return redirect(url_for("surveys.edit_survey", code=survey.code))
+
+
+@bp.route("/surveys/manage/<code>/discard", methods=["POST"])
+@roles("trainer", "coordinator")
+def discard_draft(code: str):
+    survey = _survey(code)
+    if ActionForm().validate_on_submit():
+        try:
+            building.discard_draft(survey)
+            db.session.commit()
+            flash(_("The changes are discarded: the published version stays as it is."), "success")
+        except SurveyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("surveys.edit_survey", code=survey.code))
+
+
+@bp.route("/surveys/manage/<code>/responses", methods=["POST"])
+@roles("trainer", "coordinator")
+def import_responses(code: str):
+    """Answers collected offline (ODK Collect, KoboToolbox) into one wave, all or nothing."""
+    survey = _survey(code)
+    form = ResponsesForm()
+    form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in survey.waves]
+    if not (form.validate_on_submit() and form.file.data):
+        flash(_("Please choose a wave and a file."), "error")
+        return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
+    wave = next(w for w in survey.waves if str(w.id) == form.wave.data)
+    try:
+        count = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload",
+                                                 date.today())
+        db.session.commit()
+    except response_import.ResponseImportError as error:
+        db.session.rollback()
+        return _render_survey(survey, import_problems=error.problems, status=400)
+    flash(_("%(n)d responses are imported.", n=count), "success")
+    return redirect(url_for("surveys.survey_results", code=survey.code))
+
+
+def wave_label(wave: SurveyWave) -> str:
+    labels = {"baseline": _("Baseline"), "endline": _("Endline"), "follow_up": _("Follow-up")}
+    return f"{labels[wave.kind]} · {wave_target(wave)}"
 
 
 @bp.route("/surveys/manage/<code>/waves", methods=["POST"])
@@ -368,20 +431,21 @@ def translate_survey(code: str, language: str):
         abort(404)
     version = building.current_version(survey)
     if request.method == "POST":
-        if not ConsentForm().validate_on_submit():
+        if not ActionForm().validate_on_submit():
             abort(400)
         questions = {q.code: (request.form.get(f"label-{q.code}", ""), request.form.get(f"hint-{q.code}", ""))
                      for q in version.questions}
         choices = {(q.code, c.code): request.form.get(f"choice-{q.code}-{c.code}", "")
                    for q in version.questions for c in q.choices}
+        indicators = {i.code: request.form.get(f"indicator-{i.code}", "") for i in survey.indicators}
         building.save_translation(survey, language, title=request.form.get("title", ""),
                                   description=request.form.get("description", ""), questions=questions,
-                                  choices=choices)
+                                  choices=choices, indicators=indicators)
         db.session.commit()
         flash(_("The translation is saved."), "success")
         return redirect(url_for("surveys.translate_survey", code=survey.code, language=language))
     return render_template("surveys/translate.html", survey=survey, version=version, language=language,
-                           form=ConsentForm())
+                           form=ActionForm())
 
 
 @bp.route("/surveys/manage/<code>/results")

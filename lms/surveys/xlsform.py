@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -19,7 +20,7 @@ from openpyxl import Workbook, load_workbook
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
-from lms.i18n import pick_string, pick_text
+from lms.i18n import UI_LANGUAGES, pick_string, pick_text
 from lms.models import Survey, User, utcnow
 from lms.surveys import building
 from lms.surveys.building import FIXED_CHOICE_LABELS, QuestionSpec, SurveyError
@@ -66,13 +67,26 @@ def read_sheet(workbook, name: str, filename: str, required: bool = True) -> lis
 
 
 def language_of(column_language: str | None, default: str, filename: str, sheet: str, column: str) -> str:
+    """``French (fr)`` -> ``fr``; a bare name (``French``, ``Français``) is looked up in CLDR."""
     if column_language is None:
         return default
     match = LANGUAGE_CODE.search(column_language)
-    if not match:
+    if match:
+        return match.group(1).replace("_", "-")
+    code = language_names().get(column_language.strip().casefold())
+    if code is None:
         raise fail(filename, where(sheet, 1, column),
                    _("give the language with its code, for example label::French (fr)."))
-    return match.group(1).replace("_", "-")
+    return code
+
+
+@cache
+def language_names() -> dict[str, str]:
+    """Language names in English and in the interface languages themselves -> language code."""
+    names = {name.casefold(): code for code, name in Locale("en").languages.items() if "_" not in code}
+    for code in UI_LANGUAGES:
+        names[Locale.parse(code).get_display_name(code).casefold()] = code
+    return names
 
 
 def texts_by_language(row: dict, field: str, default: str, filename: str, sheet: str) -> dict[str, str]:

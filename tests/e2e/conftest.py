@@ -47,6 +47,12 @@ def page(browser):
     context.close()
 
 
+#: True once every stylesheet of the page has loaded its rules.
+STYLED = """() => document.styleSheets.length > 0 && [...document.styleSheets].every(sheet => {
+  try { return sheet.cssRules.length > 0; } catch (error) { return true; }
+})"""
+
+
 class AxeScanner:
     """Scans each page it is shown with axe-core; the test asserts no page had a violation."""
 
@@ -56,6 +62,10 @@ class AxeScanner:
         self.violations: list[str] = []
 
     def scan(self, page) -> None:
+        # Scan the page as a reader sees it: loaded, with its stylesheet applied (on a busy machine a
+        # scan could otherwise see the bare HTML and report its links as too small to tap).
+        page.wait_for_load_state("load")
+        page.wait_for_function(STYLED)
         page.evaluate(self.script)
         result = page.evaluate(
             "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)

@@ -1,6 +1,8 @@
 """Trainers and coordinators build surveys in the browser: questions, versions, translations, waves, workplaces."""
 from __future__ import annotations
 
+import html
+import io
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -60,6 +62,10 @@ def test_a_trainer_builds_and_publishes_a_survey(client, create_user):
     post(client, "/surveys/manage/voice/questions/hours/move", {"direction": "up"}, page="/surveys/manage/voice")
     db.session.expire_all()
     assert [q.code for q in survey.draft_version.questions] == ["heard", "hours", "raise"]
+    # Second thoughts: the draft goes, the published version stays.
+    post(client, "/surveys/manage/voice/discard", {}, page="/surveys/manage/voice")
+    db.session.expire_all()
+    assert [v.number for v in survey.versions] == [1] and survey.draft_version is None
 
 
 def test_bad_survey_input_gets_a_message_and_changes_nothing(client, create_user):
@@ -103,13 +109,14 @@ def test_only_the_author_and_admins_edit_a_survey(app, client, create_user, make
 
 def test_translations_go_out_of_date_when_the_source_changes(client, create_user, make_survey):
     author = create_user("author", role="trainer")
-    survey = make_survey(code="voice", creator=author, publish=False, indicators=False)
+    survey = make_survey(code="voice", creator=author, publish=False)
     sign_in(client, "author")
     url = "/surveys/manage/voice/texts/fr"
     post(client, url, {"title": "La voix", "description": "", "label-safe": "Je me sens en sécurité.",
-                       "choice-voice-often": "Souvent"})
+                       "choice-voice-often": "Souvent", "indicator-feels_safe": "Qui se sentent en sécurité"})
     page = client.get(url).get_data(as_text=True)
     assert "Je me sens en sécurité." in page and "Souvent" in page and "out of date" not in page
+    assert {t.language: t.title for t in survey.indicators[0].titles}["fr"] == "Qui se sentent en sécurité"
     building.update_question(survey, "safe", QuestionSpec(code="safe", kind="likert", label="I feel safe."))
     db.session.commit()
     assert "out of date" in client.get(url).get_data(as_text=True)
@@ -167,3 +174,28 @@ def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, cl
     sign_in(other, "coord-pe")
     assert other.get(f"/workplaces/{workplace.id}").status_code == 403
     assert other.get(url).status_code == 403
+
+
+def test_answers_collected_offline_upload_in_the_browser_all_or_nothing(client, library, create_user, make_survey):
+    author = create_user("author", role="trainer")
+    course_id = db.session.scalar(sa.text("SELECT id FROM courses WHERE slug = 'social-dialogue-at-work'"))
+    from lms.models import Course
+
+    survey = make_survey(code="voice", creator=author, course=db.session.get(Course, course_id), waves=["baseline"])
+    sign_in(client, "author")
+    wave = str(survey.waves[0].id)
+    bad = b"safe,union,voice,hours\n4,yes,often,48\n9,yes,often,48\n"
+    response = upload(client, wave, bad)
+    assert response.status_code == 400
+    assert "kobo.csv, row 3, column safe" in html.unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
+    good = b"safe,union,voice,hours\n4,yes,often,48\n5,no,never,40\n"
+    response = upload(client, wave, good, follow_redirects=True)
+    assert "2 responses are imported." in response.get_data(as_text=True)
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 2
+
+
+def upload(client, wave: str, data: bytes, **options):
+    token = csrf_token(client, "/surveys/manage/voice")
+    return client.post("/surveys/manage/voice/responses", content_type="multipart/form-data", **options,
+                       data={"csrf_token": token, "wave": wave, "file": (io.BytesIO(data), "kobo.csv")})

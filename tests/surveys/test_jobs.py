@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
@@ -138,3 +139,22 @@ def test_two_scheduler_processes_at_once_send_each_reminder_exactly_once(
 def test_jobs_run_once_refuses_an_unknown_job(app):
     result = app.test_cli_runner().invoke(args=["jobs", "run-once", "nothing"])
     assert result.exit_code == 1 and "open-waves" in result.output
+
+
+def test_the_scheduler_process_runs_the_jobs_at_once_and_stops_cleanly(app_ctx, library, create_user, make_survey,
+                                                                       database_url, tmp_path):
+    due_member(create_user, make_survey)
+    env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40}
+    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run"], cwd=ROOT, env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(240):  # up to a minute on a busy machine
+            db.session.expire_all()
+            if db.session.scalar(select(SurveyInvitation.reminders_sent)) == 1:
+                break
+            time.sleep(0.25)
+        assert db.session.scalar(select(SurveyInvitation.reminders_sent)) == 1
+    finally:
+        scheduler.terminate()
+        output = scheduler.communicate(timeout=30)[0]
+    assert "Scheduler started: open-waves, send-reminders" in output and "send-reminders: 1 done" in output
