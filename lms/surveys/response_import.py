@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -58,6 +59,24 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, di
     return header, rows
 
 
+def is_metadata(column: str) -> bool:
+    """Columns ODK Central, ODK Collect and KoboToolbox add: ``_id``, ``meta/instanceID``, ``SubmissionDate``..."""
+    first = re.split(r"[/-]", column, maxsplit=1)[0].lower()
+    return column.startswith("_") or column.lower() in META_COLUMNS or first in ("meta", "formhub", "__version__")
+
+
+def question_of(column: str, questions: dict) -> str | None:
+    """The question a column holds: its name, or the end of a group path (``about/age``; ODK Central: ``about-age``)."""
+    if column in questions:
+        return column
+    for separator in "/-":
+        parts = column.split(separator)
+        for start in range(1, len(parts)):
+            if separator.join(parts[start:]) in questions:
+                return separator.join(parts[start:])
+    return None
+
+
 def cell_text(value) -> str:
     if value is None:
         return ""
@@ -92,14 +111,13 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, today: d
     columns: dict[str, str] = {}
     problems = []
     for column in header:
-        if not column:
+        if not column or is_metadata(column):
             continue
-        *path, name = column.split("/")
-        if column.startswith("_") or name.lower() in META_COLUMNS or (path and path[0] in ("meta", "formhub")):
-            continue
+        *path, last = column.split("/")
         if path and path[-1] in questions and questions[path[-1]].kind == "multiple":
             continue  # KoboToolbox's one-column-per-choice copy of a multiple choice answer
-        if name not in questions:
+        name = question_of(column, questions)
+        if name is None:
             problems.append(_("%(file)s, row 1, column %(column)s: no question of the survey has this name.",
                               file=filename, column=column))
             continue

@@ -174,3 +174,12 @@ def date_today():
     from datetime import date
 
     return date.today()
+
+
+def test_odk_central_exports_with_group_paths_import(app_ctx, library, make_survey):
+    survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    csv = ("SubmissionDate,about-safe,about-union,voice,hours,meta-instanceID,KEY,SubmitterID,ReviewState\n"
+           "2026-05-02T08:00:00.000Z,3,no,sometimes,45,uuid:1,uuid:1,7,\n")
+    assert import_responses(survey.waves[0], io.BytesIO(csv.encode()), "central.csv", date_today()) == 1
+    response = db.session.scalar(select(SurveyResponse))
+    assert str(response.submitted_on) == "2026-05-02" and len(response.answers) == 4
