@@ -37,6 +37,7 @@ SIGNED_IN_ONLY = [
     ("GET", "/groups/1/paper-scores/what-and-who"),
     ("POST", "/groups/1/paper-scores/what-and-who"),
     ("POST", "/groups/1/members/2/promote"),
+    ("POST", "/groups/1/waves"),
     ("GET", "/certificates/1"),
     ("GET", "/surveys"),
     ("GET", "/surveys/invitations/1"),

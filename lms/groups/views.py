@@ -21,6 +21,7 @@ from lms.models import Certificate, Course, GroupMember, SurveyWave, TrainingGro
 from lms.orgs import organisation_choices
 from lms.permissions import can_manage_group, public, roles, signed_in
 from lms.surveys import results as outcomes
+from lms.surveys.forms import group_wave_form
 
 bp = Blueprint("groups", __name__)
 
@@ -96,7 +97,7 @@ def show_group(group_id: int):
             select(SurveyWave).where(SurveyWave.group_id == group.id))}, key=lambda s: s.code)
     return render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
                            session_form=SessionForm(), today=date.today(), gain=gain, group_surveys=group_surveys,
-                           min_cell=outcomes.MIN_CELL)
+                           min_cell=outcomes.MIN_CELL, attach_form=group_wave_form(formdata=None) if manager else None)
 
 
 @bp.route("/groups/<int:group_id>/code")
@@ -158,7 +159,7 @@ def add_session(group_id: int):
         db.session.commit()
         flash(_("The session and its attendance are saved."), "success")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("groups.show_group", group_id=group.id))
 
 

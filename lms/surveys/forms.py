@@ -94,6 +94,33 @@ class WaveForm(FlaskForm):
     closes_on = DateField(_l("Last day (optional)"), validators=[Optional()])
 
 
+class GroupWaveForm(FlaskForm):
+    """A group's trainer asks a published survey of their group, at one moment."""
+
+    survey = SelectField(_l("Survey"), validators=[InputRequired(_l("Please choose one answer."))])
+    kind = SelectField(_l("When"), choices=choices_of(WAVE_LABELS))
+    days_after = IntegerField(_l("Days after the training (follow-up only)"),
+                              validators=[Optional(), NumberRange(min=1, max=3650)])
+
+
+def group_wave_form(**options) -> GroupWaveForm:
+    """The form with every published survey of participants to choose from (``formdata=None``: not bound)."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.i18n import current_language
+    from lms.models import Survey, SurveyVersion
+
+    form = GroupWaveForm(prefix="attach", **options)
+    surveys = db.session.scalars(select(Survey).where(
+        Survey.subject == "participant", Survey.versions.any(SurveyVersion.published_at.is_not(None)))
+        .order_by(Survey.code))
+    language = current_language()
+    form.survey.choices = [SelectChoice(s.code, pick_string(s.translations, language, s.source_language, "title"))
+                           for s in surveys]
+    return form
+
+
 class IndicatorForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please write a title.")), Length(max=200)])
     code = StringField(_l("Code"), description=CODE_HINT,

@@ -30,6 +30,7 @@ from lms.surveys.forms import (
     WorkplaceForm,
     answer_form,
     choice_label,
+    group_wave_form,
     label_of,
     raw_answer,
 )
@@ -401,6 +402,29 @@ def add_wave(code: str):
             db.session.rollback()
             form.kind.errors.append(str(error))
     return _render_survey(survey, wave_form=form, status=400)
+
+
+@bp.route("/groups/<int:group_id>/waves", methods=["POST"])
+@roles("trainer", "coordinator")
+def attach_to_group(group_id: int):
+    """The group's trainer (or coordinator) asks a published survey of the group."""
+    group = db.session.get(TrainingGroup, group_id) or abort(404)
+    if not can_manage_group(current_user, group):
+        abort(403)
+    form = group_wave_form()
+    if form.validate_on_submit():
+        survey = db.session.scalar(select(Survey).where(Survey.code == form.survey.data))
+        try:
+            building.add_wave(survey, kind=form.kind.data, days_after=form.days_after.data, group=group)
+            answering.sync_invitations(date.today())
+            db.session.commit()
+            flash(_("The survey is attached to the group."), "success")
+        except SurveyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    else:
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+    return redirect(url_for("groups.show_group", group_id=group.id) + "#surveys")
 
 
 @bp.route("/surveys/manage/<code>/indicators", methods=["POST"])

@@ -123,6 +123,11 @@ def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_c
     post(client, f"/groups/{group.id}/sessions", {"held_on": TODAY.isoformat(), "topic": "Module 1",
                                                   "present": [str(ana.id)]}, page=f"/groups/{group.id}")
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
+    incomplete = post(client, f"/groups/{group.id}/sessions", {"held_on": "", "topic": ""},
+                      page=f"/groups/{group.id}")
+    assert incomplete.status_code == 302  # back to the group, with the form's messages
+    assert "Please give a date." in client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
     url = f"/groups/{group.id}/paper-scores/what-and-who"
     bad = post(client, url, {f"score-{ana.id}": "140"})
     assert bad.status_code == 400 and "a score is a whole number from 0 to 100" in bad.get_data(as_text=True)

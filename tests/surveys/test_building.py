@@ -199,3 +199,40 @@ def upload(client, wave: str, data: bytes, **options):
     token = csrf_token(client, "/surveys/manage/voice")
     return client.post("/surveys/manage/voice/responses", content_type="multipart/form-data", **options,
                        data={"csrf_token": token, "wave": wave, "file": (io.BytesIO(data), "kobo.csv")})
+
+
+def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, library, create_user, make_survey):
+    from lms.groups import services as groups
+    from lms.learn import services as learning
+
+    staff = create_user("staff", role="coordinator", coordinated_countries=["NL"])
+    make_survey(code="standard", creator=staff)  # the programme's standard survey, made by staff
+    trainer = create_user("tina", role="trainer")
+    group = groups.create_group(trainer=trainer, course=learning.find_course("social-dialogue-at-work"),
+                                name="Lima", country="PE", place="Lima", mode="in-person", starts_on=date.today(),
+                                ends_on=date.today() + timedelta(days=20))
+    member = create_user("rosa")
+    groups.add_member(group, member)
+    db.session.commit()
+    url = f"/groups/{group.id}/waves"
+    for name, role in (("other", "trainer"), ("someone", "participant")):
+        create_user(name, role=role)
+        outsider = app.test_client()
+        sign_in(outsider, name)
+        assert post(outsider, url, prefixed("attach", {"survey": "standard", "kind": "baseline"}),
+                    page="/").status_code == 403
+    sign_in(client, "tina")
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "Attach a survey" in page
+    response = post(client, url, prefixed("attach", {"survey": "standard", "kind": "baseline"}),
+                    page=f"/groups/{group.id}")
+    assert response.status_code == 302
+    response = post(client, url, prefixed("attach", {"survey": "standard", "kind": "follow_up"}),
+                    page=f"/groups/{group.id}")
+    assert "number of days" in client.get(f"/groups/{group.id}").get_data(as_text=True)
+    waves = list(db.session.scalars(select(SurveyWave)))
+    assert [(w.kind, w.group_id) for w in waves] == [("baseline", group.id)]
+    from lms.surveys import answering
+
+    assert [i.wave.group_id for i in answering.waiting_for(member.id, date.today())] == [group.id]
+    assert "Results of Workers&#39; voice" in client.get(f"/groups/{group.id}").get_data(as_text=True)
