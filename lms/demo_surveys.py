@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Course, Survey, User
+from lms.models import Course, Organisation, Survey, User
 from lms.surveys import answering, building
 from lms.surveys.building import QuestionSpec
 
@@ -87,3 +87,49 @@ def add_demo_responses(survey: Survey, people: int = 12) -> None:
                                                  today=date.today() - timedelta(days=days_ago), country="PE")
             response.pseudonym = f"demo-{person:02d}"
     db.session.flush()
+
+
+WORKPLACE_CODE = "hotel-workers-voice"
+
+
+def create_demo_workplace(creator: User, union: Organisation) -> Survey | None:
+    """A demo hotel surveyed anonymously twice, six months apart; None if it exists."""
+    if db.session.scalar(select(Survey.id).where(Survey.code == WORKPLACE_CODE)) is not None:
+        return None
+    survey = building.create_survey(
+        code=WORKPLACE_CODE, title="Hotel workers' voice", language="en", privacy="anonymous",
+        subject="workplace", creator=creator, description="Asked of every worker who agrees, by the union team.")
+    for spec in (
+        QuestionSpec(code="contract", kind="yes_no", label="Do you have a written contract?"),
+        QuestionSpec(code="safe", kind="likert", label="I can do my work without risk to my health."),
+        QuestionSpec(code="overtime_paid", kind="single", label="Is your overtime paid?",
+                     choices=[("always", "Always"), ("sometimes", "Sometimes"), ("never", "Never")]),
+    ):
+        building.add_question(survey, spec)
+    building.publish(survey)
+    building.add_indicator(survey, code="written_contract", question_code="contract", kind="share",
+                           choice_codes=["yes"], direction="up", title="Workers with a written contract",
+                           language="en")
+    building.add_indicator(survey, code="overtime_always_paid", question_code="overtime_paid", kind="share",
+                           choice_codes=["always"], direction="up", title="Workers whose overtime is always paid",
+                           language="en")
+    hotel = building.create_workplace(name="Demo Hotel Miraflores", sector="hotels", country="PE",
+                                      organisation_id=union.id)
+    rng = random.Random(7)
+    today = date.today()
+    for days_ago, contract_rate, paid_rate in ((200, 0.4, 0.2), (20, 0.65, 0.45)):
+        wave = building.add_wave(survey, kind="baseline" if days_ago > 100 else "endline", workplace=hotel,
+                                 opens_on=today - timedelta(days=days_ago),
+                                 closes_on=today - timedelta(days=days_ago - 14))
+        for _worker in range(15):
+            safe = rng.randint(2, 5)
+            answers = {
+                "contract": answering.Answer("yes" if rng.random() < contract_rate else "no"),
+                "safe": answering.Answer(str(safe), float(safe)),
+                "overtime_paid": answering.Answer("always" if rng.random() < paid_rate
+                                                  else rng.choice(["sometimes", "never"])),
+            }
+            answering.submit_response(wave=wave, version=survey.published_version, answers=answers, language="en",
+                                      today=wave.opens_on + timedelta(days=rng.randint(0, 13)), country="PE")
+    db.session.flush()
+    return survey

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lms import UnsafeConfiguration, create_app
 from lms.config import Config, TestConfig
 from lms.extensions import db
-from lms.models import Enrolment, TrainingGroup, User
+from lms.models import Enrolment, Survey, TrainingGroup, User
 from tests.conftest import sign_in
 
 
@@ -81,14 +81,18 @@ def test_demo_creates_the_accounts_with_progress(app, app_ctx, library):
     assert db.session.scalar(select(Enrolment.user_id)) == users["demo-member"].id
     client = app.test_client()
     assert sign_in(client, "demo-member", "demo pass 1").status_code == 302
-    assert "Continue where you left off" in client.get("/").get_data(as_text=True)
+    home = client.get("/").get_data(as_text=True)
+    assert "Continue where you left off" in home and "A survey is waiting for you" in home
     assert "(demo)" in client.get("/groups").get_data(as_text=True)
     trainer = app.test_client()
     sign_in(trainer, "demo-trainer", "demo pass 1")
     assert "Social dialogue at work" in trainer.get("/author/").get_data(as_text=True)
+    results = trainer.get("/surveys/manage/dialogue-at-work/results").get_data(as_text=True)
+    assert "Workers who say management listens" in results and "(12 pairs)" in results
     coordinator = app.test_client()
     sign_in(coordinator, "demo-coordinator", "demo pass 1")
     assert "(demo)" in coordinator.get("/groups").get_data(as_text=True)
+    assert "Demo Hotel Miraflores" in coordinator.get("/workplaces").get_data(as_text=True)
 
 
 def test_demo_runs_twice_and_takes_the_new_password(app, app_ctx, library):
@@ -98,6 +102,7 @@ def test_demo_runs_twice_and_takes_the_new_password(app, app_ctx, library):
     assert result.exit_code == 0
     assert db.session.scalar(select(db.func.count(User.id))) == 4
     assert db.session.scalar(select(db.func.count(TrainingGroup.id))) == 1
+    assert db.session.scalar(select(db.func.count(Survey.id))) == 2
     client = app.test_client()
     assert sign_in(client, "demo-admin", "first pass 1").status_code == 200
     assert sign_in(client, "demo-admin", "second pass 2").status_code == 302
