@@ -35,10 +35,12 @@ PAGES = {
     "survey": "/surveys/invitations/{invitation}/answer",
     "survey-edit": "/surveys/manage/{survey}",
     "survey-results": "/surveys/manage/{survey}/results",
+    "dashboard": "/reports",
 }
 #: Page types a trainer sees; the rest are measured as a signed-in member (sign-in/up signed out).
 TRAINER_PAGES = ("author-course", "author-lesson", "group", "survey-edit", "survey-results")
 SIGNED_OUT_PAGES = ("sign-in", "sign-up")
+COORDINATOR_PAGES = ("dashboard",)
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"')
 
 
@@ -74,7 +76,7 @@ def measure(client, paths: dict[str, str]) -> list[Weight]:
 
 
 def clients(app, password: str = "bench password 1"):
-    """Signed-in member and trainer clients (the member in a group, one lesson done), and each page's URL."""
+    """Signed-in clients by username (the member in a group, one lesson done), and each page's URL."""
     from datetime import date, timedelta
 
     from sqlalchemy import select
@@ -95,6 +97,8 @@ def clients(app, password: str = "bench password 1"):
                              gender="woman")
         trainer = create_user(username="bench-trainer", password=password, display_name="Trainer", country="PE",
                               gender="man", role="trainer")
+        create_user(username="bench-coordinator", password=password, display_name="Coordinator", country="PE",
+                    gender="woman", role="coordinator", coordinated_countries=["PE"])
         survey = create_demo_survey(trainer)  # waves on the first course, with made-up answers
         course = services.find_course(bundles[0].slug)
         services.mark_lesson_done(member.id, course, course.lessons[0])
@@ -108,20 +112,21 @@ def clients(app, password: str = "bench password 1"):
         slugs = {"course": course.slug, "lesson": course.lessons[1].slug, "module": course.modules[0].slug,
                  "group": group.id, "survey": survey.code, "invitation": invitation.id}
     signed_in = {}
-    for username in ("bench-member", "bench-trainer"):
+    for username in ("bench-member", "bench-trainer", "bench-coordinator"):
         client = app.test_client()
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
                           client.get("/sign-in").get_data(as_text=True)).group(1)
         client.post("/sign-in", data={"identifier": username, "password": password, "csrf_token": token})
         signed_in[username] = client
-    return signed_in["bench-member"], signed_in["bench-trainer"], {
-        page: path.format(**slugs) for page, path in PAGES.items()}
+    return signed_in, {page: path.format(**slugs) for page, path in PAGES.items()}
 
 
 def measure_all(app) -> list[Weight]:
-    member, trainer, paths = clients(app)
-    return (measure(member, {k: v for k, v in paths.items() if k not in TRAINER_PAGES + SIGNED_OUT_PAGES})
-            + measure(trainer, {k: paths[k] for k in TRAINER_PAGES})
+    signed_in, paths = clients(app)
+    others = TRAINER_PAGES + SIGNED_OUT_PAGES + COORDINATOR_PAGES
+    return (measure(signed_in["bench-member"], {k: v for k, v in paths.items() if k not in others})
+            + measure(signed_in["bench-trainer"], {k: paths[k] for k in TRAINER_PAGES})
+            + measure(signed_in["bench-coordinator"], {k: paths[k] for k in COORDINATOR_PAGES})
             + measure(app.test_client(), {k: paths[k] for k in SIGNED_OUT_PAGES}))
 
 

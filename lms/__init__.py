@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
+    from lms.reports.views import bp as reports
     from lms.surveys.views import bp as surveys
     from lms.translate.views import bp as translate
 
@@ -85,12 +86,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(groups)
     app.register_blueprint(admin)
     app.register_blueprint(surveys)
+    app.register_blueprint(reports)
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import content, demo, jobs, orgs, surveys, translate, users
+    from lms.cli import content, demo, jobs, orgs, reports, surveys, translate, users
 
-    for command in (content, translate, demo, users, orgs, jobs, surveys):
+    for command in (content, translate, demo, users, orgs, jobs, surveys, reports):
         app.cli.add_command(command)
 
 

@@ -46,6 +46,19 @@ class Config:
     REMINDER_MIN_DAYS = int(os.environ.get("REMINDER_MIN_DAYS", 7))
     #: How often the scheduler process runs each job, in minutes.
     JOBS_INTERVAL_MINUTES = int(os.environ.get("JOBS_INTERVAL_MINUTES", 15))
+    #: Age bands of the reports, in whole years at the end of the period ("36+": no upper end).
+    REPORT_AGE_BANDS = os.environ.get("REPORT_AGE_BANDS", "15-24,25-35,36+")
+    #: IATI: who reports, for whom, and which activity; set them to the organisation's real identifiers.
+    IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "XI-EXAMPLE-ORG")
+    IATI_REPORTING_ORG_NAME = os.environ.get("IATI_REPORTING_ORG_NAME", "Example trade-union development organisation")
+    IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "21")
+    IATI_ACTIVITY_ID = os.environ.get("IATI_ACTIVITY_ID", "XI-EXAMPLE-ORG-FAIRWORK")
+    IATI_ACTIVITY_TITLE = os.environ.get("IATI_ACTIVITY_TITLE", "Fair work: training and outcome surveys")
+    IATI_ACTIVITY_START = os.environ.get("IATI_ACTIVITY_START", "2025-01-01")
+    IATI_FUNDER_REF = os.environ.get("IATI_FUNDER_REF", "XM-DAC-7")
+    IATI_FUNDER_NAME = os.environ.get("IATI_FUNDER_NAME", "Ministry of Foreign Affairs of the Netherlands")
+    #: Targets per quarter, e.g. "participants=500,completions=300".
+    IATI_TARGETS = os.environ.get("IATI_TARGETS", "")
     COURSES_DIR = os.environ.get("COURSES_DIR", str(Path(__file__).resolve().parent.parent / "courses"))
 
 

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from babel.lists import format_list
 from flask import Flask, request
-from flask_babel import format_date, format_decimal, format_number, format_percent, gettext
+from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent, gettext
 from markupsafe import Markup
 
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
@@ -52,6 +52,7 @@ def register_template_helpers(app: Flask) -> None:
             "direction_of": text_direction,
             "country_name": lambda code: country_name(code, language),
             "format_date": format_date,
+            "format_datetime": format_datetime,
             "format_number": format_number,
             "percent": lambda value: format_percent(value / 100),
             "format_percent_value": lambda share: format_percent(share, "#,##0.0%"),

@@ -120,8 +120,12 @@ TRAINER_ONLY = [
 ]
 
 
+#: Coordinators (their countries) and administrators: reports.
+COORDINATOR_ONLY = [("GET", "/reports"), ("GET", "/reports/by_country.csv")]
+
 #: Administrators only.
-ADMIN_ONLY = [("GET", "/admin/organisations"), ("POST", "/admin/organisations")]
+ADMIN_ONLY = [("GET", "/admin/organisations"), ("POST", "/admin/organisations"), ("GET", "/reports/iati.xml"),
+              ("GET", "/reports/xapi.json"), ("GET", "/admin/audit")]
 
 
 def as_rule(path: str) -> str:
@@ -135,6 +139,7 @@ def as_rule(path: str) -> str:
     path = path.replace("/surveys/workers-voice/", "/surveys/<code>/").replace(S, "/surveys/manage/<code>")
     path = path.replace("/questions/safe", "/questions/<question>").replace("/waves/1/", "/waves/<int:wave_id>/")
     path = path.replace("/workplaces/1", "/workplaces/<int:workplace_id>")
+    path = path.replace("/reports/by_country.csv", "/reports/<table>.<extension>")
     return path.replace("/texts/en", "/texts/<language>").replace("/translate/fr", "/translate/<language>")
 
 
@@ -150,7 +155,7 @@ def test_signed_in_endpoints_are_listed_here(app):
     """A new signed-in view must be added to SIGNED_IN_ONLY, so that its refusal is tested."""
     declared = {rule.rule for rule in app.url_map.iter_rules()
                 if getattr(app.view_functions[rule.endpoint], "access", "public") != "public"}
-    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY + STAFF_ONLY + ADMIN_ONLY}
+    listed = {as_rule(path) for _, path in SIGNED_IN_ONLY + TRAINER_ONLY + STAFF_ONLY + COORDINATOR_ONLY + ADMIN_ONLY}
     assert declared == listed
 
 
@@ -187,6 +192,16 @@ def test_survey_building_refuses_anonymous_visitors_and_participants(app, client
     sign_in(signed, "z-participant")
     data = {"csrf_token": csrf_token(signed, "/")} if method == "POST" else None
     assert signed.open(path, method=method, data=data).status_code == 403
+
+
+@pytest.mark.parametrize("method, path", COORDINATOR_ONLY)
+def test_reports_refuse_everyone_but_coordinators_and_admins(app, client, create_user, method, path):
+    assert client.open(path, method=method).status_code == 302
+    for role in ("participant", "trainer"):
+        create_user(f"r-{role}", role=role)
+        signed = app.test_client()
+        sign_in(signed, f"r-{role}")
+        assert signed.open(path, method=method).status_code == 403, role
 
 
 @pytest.mark.parametrize("method, path", ADMIN_ONLY)

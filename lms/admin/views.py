@@ -9,7 +9,7 @@ from lms.admin.forms import OrganisationForm
 from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import current_language
-from lms.models import Organisation
+from lms.models import AuditEntry, Organisation
 from lms.orgs import add_organisation
 from lms.permissions import roles
 
@@ -35,3 +35,11 @@ def organisations():
     listed = db.session.scalars(select(Organisation).order_by(Organisation.country, Organisation.acronym))
     return render_template("admin/organisations.html", form=form, organisations=list(listed)), (
         400 if form.is_submitted() else 200)
+
+
+@bp.route("/audit")
+@roles()  # administrators only
+def audit_log():
+    """The latest views and exports of other people's data."""
+    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(500))
+    return render_template("admin/audit.html", entries=list(entries))

@@ -1,4 +1,5 @@
 """Typed SQLAlchemy models, one module per area."""
+from lms.models.audit import AuditEntry
 from lms.models.authoring import EDITOR_ROLES, CourseEditor, Image, LessonVersion
 from lms.models.courses import (
     REVIEW_STATUSES,
@@ -50,6 +51,7 @@ from lms.models.surveys import (
 from lms.models.users import GENDERS, ROLES, CoordinatorCountry, User, utcnow
 
 __all__ = [
+    "AuditEntry",
     "EDITOR_ROLES", "GROUP_MODES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "Image", "LessonVersion", "Organisation", "TrainerPromotion", "TrainingGroup",
     "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",

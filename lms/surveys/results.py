@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
@@ -106,8 +107,8 @@ def response_countries(wave_ids: list[int], countries: list[str] | None) -> list
     return [c for c in found if countries is None or c in countries]
 
 
-def load_answers(survey: Survey, wave_ids: list[int], codes: set[str], countries: list[str] | None
-                 ) -> dict[tuple[int, str], list[tuple[str | None, str, float | None]]]:
+def load_answers(survey: Survey, wave_ids: list[int], codes: set[str], countries: list[str] | None,
+                 submitted_by: date | None = None) -> dict[tuple[int, str], list[tuple[str | None, str, float | None]]]:
     """(wave, question code) -> [(person key or None, value, number)], in one query."""
     query = (select(SurveyResponse.wave_id, SurveyResponse.user_id, SurveyResponse.pseudonym, SurveyQuestion.code,
                     SurveyAnswer.value, SurveyAnswer.number)
@@ -116,6 +117,8 @@ def load_answers(survey: Survey, wave_ids: list[int], codes: set[str], countries
              .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.code.in_(codes)))
     if countries is not None:
         query = query.where(SurveyResponse.country.in_(countries))
+    if submitted_by is not None:
+        query = query.where(SurveyResponse.submitted_on <= submitted_by)
     found: dict[tuple[int, str], list] = defaultdict(list)
     for wave_id, user_id, pseudonym, code, value, number in db.session.execute(query):
         person = f"u{user_id}" if user_id is not None else pseudonym
@@ -158,26 +161,49 @@ def knowledge_gain(course: Course, user_ids: list[int] | None = None) -> tuple[G
     "Before" is a member's first attempt made before any lesson of the module was done; "after" is
     their latest attempt made after the lessons.
     """
+    before, after = module_scores(course, user_ids)
+    per_module = {m.id: statistics.knowledge_gain([(before[k], after[k]) for k in after if k[1] == m.id])
+                  for m in course.modules if m.has_quiz}
+    return statistics.knowledge_gain(person_pairs(before, after)), per_module
+
+
+def knowledge_pairs(course: Course, user_ids: list[int] | None = None,
+                    after_between: tuple[datetime, datetime] | None = None) -> list[tuple[float, float]]:
+    """Each member's (mean score before, mean score after) over the modules they took both ways."""
+    before, after = module_scores(course, user_ids, after_between)
+    return person_pairs(before, after)
+
+
+def module_scores(course: Course, user_ids: list[int] | None = None,
+                  after_between: tuple[datetime, datetime] | None = None
+                  ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
+    """(member, module) -> first score before the lessons, and -> latest score after them."""
     modules = [m for m in course.modules if m.has_quiz]
     query = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                    QuizAttempt.submitted_at, QuizAttempt.id)
+                    QuizAttempt.submitted_at)
              .where(QuizAttempt.module_id.in_([m.id for m in modules]))
              .order_by(QuizAttempt.submitted_at, QuizAttempt.id))
     if user_ids is not None:
         query = query.where(QuizAttempt.user_id.in_(user_ids))
     before: dict[tuple[int, int], float] = {}
     after: dict[tuple[int, int], float] = {}
-    for user_id, module_id, score, is_before, _at, _id in db.session.execute(query):
+    for user_id, module_id, score, is_before, submitted_at in db.session.execute(query):
         key = (user_id, module_id)
         if is_before:
             before.setdefault(key, score)
-        elif key in before:
+        elif key in before and (after_between is None or in_window(submitted_at, after_between)):
             after[key] = score
-    per_module = {m.id: statistics.knowledge_gain([(before[k], after[k]) for k in after if k[1] == m.id])
-                  for m in modules}
+    return before, after
+
+
+def in_window(moment: datetime, window: tuple[datetime, datetime]) -> bool:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return window[0] <= aware <= window[1]
+
+
+def person_pairs(before: dict, after: dict) -> list[tuple[float, float]]:
     per_person: dict[int, list[tuple[float, float]]] = defaultdict(list)
     for key, score in after.items():
         per_person[key[0]].append((before[key], score))
-    pairs = [(sum(b for b, _a in scores) / len(scores), sum(a for _b, a in scores) / len(scores))
-             for scores in per_person.values()]
-    return statistics.knowledge_gain(pairs), per_module
+    return [(sum(b for b, _a in scores) / len(scores), sum(a for _b, a in scores) / len(scores))
+            for scores in per_person.values()]

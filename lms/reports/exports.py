@@ -1,0 +1,113 @@
+"""Tables as CSV and XLSX, with the filters written at the top and suppressed cells as "<5"."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from lms.i18n import country_name, current_language
+from lms.labels import gender_label
+from lms.reports.figures import UNKNOWN_AGE
+from lms.reports.suppression import TOTAL, Table
+from lms.templating import suppressed
+
+TITLES = {
+    "by_country": _l("Participants by country and gender"),
+    "by_age": _l("Participants by age and gender"),
+    "progress": _l("Enrolments and completions by country"),
+    "trend": _l("Enrolments and completions by month"),
+    "attendance": _l("Attendance at sessions by country"),
+    "trainers": _l("Trainers and their reach by country"),
+}
+MEASURES = {
+    "enrolments": _l("Enrolments begun"), "completed_since": _l("Of these, completed"),
+    "completions": _l("Completions in the period"), "present": _l("Presences"), "places": _l("Places"),
+    "active": _l("Active trainers"), "reach": _l("People reached"), "trained": _l("New trainers"),
+}
+FIRST_COLUMN = {"by_country": _l("Country"), "by_age": _l("Age"), "progress": _l("Country"), "trend": _l("Month"),
+                "attendance": _l("Country"), "trainers": _l("Country")}
+
+
+@dataclass
+class Sheet:
+    title: str
+    filters: list[tuple[str, str]]
+    header: list[str]
+    rows: list[list[str | int]]
+
+
+def label(key: str, kind: str) -> str:
+    if key == TOTAL:
+        return _("Total")
+    if key == UNKNOWN_AGE:
+        return _("Unknown")
+    if key in MEASURES:
+        return str(MEASURES[key])
+    if kind in ("by_country", "progress", "attendance", "trainers"):
+        return country_name(key, current_language())
+    return gender_label(key) if kind == "gender" else key
+
+
+def sheet_of(name: str, table: Table, filters: list[tuple[str, str]]) -> Sheet:
+    header = [str(FIRST_COLUMN[name])] + [label(c, "gender") for c in table.columns]
+    with_totals = name in ("by_country", "by_age")
+    if with_totals:
+        header.append(_("Total"))
+    columns = [*table.columns, TOTAL] if with_totals else table.columns
+    rows = []
+    for row in [*table.rows, TOTAL]:
+        values = [table.value(row, column) for column in columns]
+        rows.append([label(row, name)] + [suppressed() if v is None else v for v in values])
+    return Sheet(str(TITLES[name]), filters, header, rows)
+
+
+def filter_lines(form) -> list[tuple[str, str]]:
+    """(filter, chosen value) for the period and every filter set, in the reader's language."""
+    start, end = form.period()
+    lines = [(_("Period"), f"{format_date(start, 'medium')} – {format_date(end, 'medium')}")]
+    for field in (form.country, form.organisation, form.course, form.topic, form.group, form.gender, form.age_band):
+        if field.data:
+            chosen = next((c.label for c in field.choices if c.value == field.data), field.data)
+            lines.append((str(field.label.text), str(chosen)))
+    lines.append((_("Privacy"), _("Counts under 5, and counts that would reveal them, are shown as %(mark)s.",
+                                   mark=suppressed())))
+    return lines
+
+
+def as_csv(sheet: Sheet) -> bytes:
+    """UTF-8 with a byte-order mark, so that Excel reads the accents right; LibreOffice ignores it."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([sheet.title])
+    for name, value in sheet.filters:
+        writer.writerow([name, value])
+    writer.writerow([])
+    writer.writerow(sheet.header)
+    writer.writerows(sheet.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def as_xlsx(sheet: Sheet) -> io.BytesIO:
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.title[:31]
+    ws.append([sheet.title])
+    ws["A1"].font = Font(bold=True)
+    for name, value in sheet.filters:
+        ws.append([name, value])
+    ws.append([])
+    ws.append(sheet.header)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+    for row in sheet.rows:
+        ws.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    data.seek(0)
+    return data

@@ -1,0 +1,224 @@
+"""The programme's results as an IATI 2.03 activity file, for the donor.
+
+Results carry numbers only, never a count under 5 (a suppressed figure is left out). Identifiers
+and names come from the configuration (IATI_*), never from the code.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from lxml import etree
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.i18n import pick_string
+from lms.models import Course, Survey, SurveyWave
+from lms.reports import figures
+from lms.reports.filters import ReportFilter, parse_age_bands
+from lms.reports.suppression import MIN_CELL, TOTAL, table_of
+from lms.surveys import results, statistics
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+#: Languages the titles are written in, besides English.
+TITLE_LANGUAGES = ("en", "fr", "es")
+SEX = {"woman": "female", "man": "male"}
+
+
+class IATIError(ValueError):
+    """The file cannot be made as asked (an identifier that does not fit the configuration)."""
+
+
+@dataclass(frozen=True)
+class Quarter:
+    start: date
+    end: date
+
+
+def quarters(year: int) -> list[Quarter]:
+    ends = [date(year, 3, 31), date(year, 6, 30), date(year, 9, 30), date(year, 12, 31)]
+    starts = [date(year, 1, 1), date(year, 4, 1), date(year, 7, 1), date(year, 10, 1)]
+    return [Quarter(s, e) for s, e in zip(starts, ends, strict=True)]
+
+
+def narratives(parent, texts: dict[str, str]) -> None:
+    """<narrative> per language; the first (English) carries no xml:lang, as the activity's default."""
+    for language, text in texts.items():
+        element = etree.SubElement(parent, "narrative")
+        if language != "en":
+            element.set(XML_LANG, language)
+        element.text = text
+
+
+DESCRIPTION = _l("Training of union members in social dialogue and women's leadership, with surveys before, "
+                 "at the end and months after.")
+PARTICIPANTS = _l("Union members reached by the training")
+COMPLETIONS = _l("Courses completed")
+KNOWLEDGE = _l("Knowledge gained in the courses")
+QUIZ_SCORE = _l("Mean quiz score in percent, before and after the lessons")
+
+
+def translated(message) -> dict[str, str]:
+    """A message of the interface (a lazy string) in every title language."""
+    texts = {}
+    for language in TITLE_LANGUAGES:
+        with force_locale(language):
+            texts[language] = str(message)
+    return texts
+
+
+def titled(parent, tag: str, texts: dict[str, str]):
+    element = etree.SubElement(parent, tag)
+    narratives(element, texts)
+    return element
+
+
+def number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def activity_file(activity_id: str, year: int) -> bytes:
+    """The ``iati-activities`` document for one activity and one year, as UTF-8 XML."""
+    config = current_app.config
+    org_ref = config["IATI_REPORTING_ORG_REF"]
+    if not activity_id.startswith(f"{org_ref}-"):
+        raise IATIError(f"An IATI activity identifier starts with the reporting organisation's reference "
+                        f"({org_ref}-...): {activity_id!r}")
+    now = datetime.now(UTC).replace(microsecond=0).isoformat()
+    root = etree.Element("iati-activities", version="2.03", **{"generated-datetime": now})
+    activity = etree.SubElement(root, "iati-activity", **{"last-updated-datetime": now, "default-currency": "EUR",
+                                                          XML_LANG: "en"})
+    etree.SubElement(activity, "iati-identifier").text = activity_id
+    reporting = etree.SubElement(activity, "reporting-org", ref=org_ref, type=config["IATI_REPORTING_ORG_TYPE"])
+    narratives(reporting, {"en": config["IATI_REPORTING_ORG_NAME"]})
+    titled(activity, "title", {"en": config["IATI_ACTIVITY_TITLE"]})
+    description = etree.SubElement(activity, "description", type="1")
+    narratives(description, translated(DESCRIPTION))
+    funder = etree.SubElement(activity, "participating-org", ref=config["IATI_FUNDER_REF"], role="1", type="10")
+    narratives(funder, {"en": config["IATI_FUNDER_NAME"]})
+    implementer = etree.SubElement(activity, "participating-org", ref=org_ref, role="4",
+                                   type=config["IATI_REPORTING_ORG_TYPE"])
+    narratives(implementer, {"en": config["IATI_REPORTING_ORG_NAME"]})
+    etree.SubElement(activity, "activity-status", code="2")
+    etree.SubElement(activity, "activity-date", type="2", **{"iso-date": config["IATI_ACTIVITY_START"]})
+    targets = parse_targets(config["IATI_TARGETS"])
+    participation_results(activity, year, targets)
+    knowledge_result(activity, year)
+    outcome_results(activity, year)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def parse_targets(text: str) -> dict[str, str]:
+    """``"participants=5000,completions=3000"`` -> targets per indicator code."""
+    pairs = (part.split("=", 1) for part in text.split(",") if "=" in part)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def report_for(period: Quarter) -> ReportFilter:
+    return ReportFilter(start=period.start, end=period.end,
+                        age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"])))
+
+
+def participation_results(activity, year: int, targets: dict[str, str]) -> None:
+    """Participants reached (by sex and age) and course completions, quarter by quarter."""
+    for code, title, measure in (("participants", PARTICIPANTS, "participants"),
+                                 ("completions", COMPLETIONS, "completions")):
+        result = etree.SubElement(activity, "result", type="1", **{"aggregation-status": "1"})
+        titled(result, "title", translated(title))
+        indicator = etree.SubElement(result, "indicator", measure="1", ascending="1")
+        titled(indicator, "title", translated(title))
+        etree.SubElement(indicator, "baseline", year=str(year), value="0", **{"iso-date": f"{year}-01-01"})
+        for period in quarters(year):
+            cube = figures.participation_cube(report_for(period))
+            element = etree.SubElement(indicator, "period")
+            etree.SubElement(element, "period-start", **{"iso-date": period.start.isoformat()})
+            etree.SubElement(element, "period-end", **{"iso-date": period.end.isoformat()})
+            if code in targets:
+                etree.SubElement(element, "target", value=targets[code])
+            add_actuals(element, cube, measure)
+
+
+def add_actuals(period_element, cube, measure: str) -> None:
+    """The total, then by sex and by age band; a suppressed figure is left out, never written as <5."""
+    by_sex: dict[tuple[str, str], int] = {}
+    by_age: dict[tuple[str, str], int] = {}
+    for (_country, gender, age), cell in cube.items():
+        value = getattr(cell, measure)
+        sex = SEX.get(gender, "other")
+        by_sex[("all", sex)] = by_sex.get(("all", sex), 0) + value
+        by_age[("all", age)] = by_age.get(("all", age), 0) + value
+    sex_table = table_of(by_sex, ["all"], ["female", "male", "other"])
+    ages = sorted({key[1] for key in by_age})
+    age_table = table_of(by_age, ["all"], ages)
+    total = sex_table.value("all", TOTAL)
+    if total is None:
+        return
+    etree.SubElement(period_element, "actual", value=str(total))
+    for name, table, columns in (("sex", sex_table, ["female", "male", "other"]), ("age", age_table, ages)):
+        for column in columns:
+            value = table.value("all", column)
+            if value is not None:
+                actual = etree.SubElement(period_element, "actual", value=str(value))
+                etree.SubElement(actual, "dimension", name=name, value=column)
+
+
+def knowledge_result(activity, year: int) -> None:
+    """Mean quiz score before and after the lessons, over every course, for the year (outcome)."""
+    pairs = []
+    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
+    for course in db.session.scalars(select(Course).order_by(Course.slug)):
+        pairs += results.knowledge_pairs(course, after_between=(start, end))
+    gain = statistics.knowledge_gain(pairs)
+    if gain.n < MIN_CELL:
+        return
+    result = etree.SubElement(activity, "result", type="2", **{"aggregation-status": "0"})
+    titled(result, "title", translated(KNOWLEDGE))
+    indicator = etree.SubElement(result, "indicator", measure="2", ascending="1")
+    titled(indicator, "title", translated(QUIZ_SCORE))
+    etree.SubElement(indicator, "baseline", year=str(year), value=number(gain.mean_before),
+                     **{"iso-date": f"{year}-01-01"})
+    period = etree.SubElement(indicator, "period")
+    etree.SubElement(period, "period-start", **{"iso-date": f"{year}-01-01"})
+    etree.SubElement(period, "period-end", **{"iso-date": f"{year}-12-31"})
+    etree.SubElement(period, "actual", value=number(gain.mean_after))
+
+
+def outcome_results(activity, year: int) -> None:
+    """Each outcome indicator of the participants' surveys: baseline waves against later ones, in the year."""
+    for survey in db.session.scalars(select(Survey).where(Survey.subject == "participant").order_by(Survey.code)):
+        waves = list(db.session.scalars(select(SurveyWave).where(SurveyWave.survey_id == survey.id,
+                                                                 SurveyWave.workplace_id.is_(None))))
+        if not waves or not survey.indicators:
+            continue
+        answers = results.load_answers(survey, [w.id for w in waves], {i.question_code for i in survey.indicators},
+                                       None, submitted_by=date(year, 12, 31))
+        for indicator in survey.indicators:
+            before = [v for w in waves if w.kind == "baseline"
+                      for v in results.person_values(indicator, answers.get((w.id, indicator.question_code), []))]
+            after = [v for w in waves if w.kind != "baseline"
+                     for v in results.person_values(indicator, answers.get((w.id, indicator.question_code), []))]
+            first, last = results.estimate(indicator, before), results.estimate(indicator, after)
+            if first.n < MIN_CELL or last.n < MIN_CELL:
+                continue
+            scale = 100 if indicator.kind == "share" else 1
+            titles = {language: pick_string(indicator.titles, language, survey.source_language, "title")
+                      for language in TITLE_LANGUAGES}
+            result = etree.SubElement(activity, "result", type="2", **{"aggregation-status": "0"})
+            titled(result, "title", titles)
+            element = indicator_element(result, indicator, titles)
+            etree.SubElement(element, "baseline", year=str(year), value=number(first.value * scale),
+                             **{"iso-date": f"{year}-01-01"})
+            period = etree.SubElement(element, "period")
+            etree.SubElement(period, "period-start", **{"iso-date": f"{year}-01-01"})
+            etree.SubElement(period, "period-end", **{"iso-date": f"{year}-12-31"})
+            etree.SubElement(period, "actual", value=number(last.value * scale))
+
+
+def indicator_element(result, indicator, titles: dict[str, str]):
+    element = etree.SubElement(result, "indicator", measure="2" if indicator.kind == "share" else "1",
+                               ascending="1" if indicator.direction == "up" else "0")
+    titled(element, "title", titles)
+    return element

@@ -1,0 +1,148 @@
+"""Reports for coordinators (their countries) and admins (all): the dashboard and its exports."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
+
+from lms import audit
+from lms.auth.forms import grouped_country_choices
+from lms.extensions import db
+from lms.i18n import country_name, current_language, pick_string
+from lms.models import Course, Organisation, TrainingGroup
+from lms.permissions import roles, visible_countries
+from lms.reports import charts, exports, figures, iati, xapi
+from lms.reports.filters import ReportFilter, parse_age_bands
+from lms.reports.forms import ReportForm
+from lms.reports.suppression import TOTAL
+from lms.reports.tables import Dashboard, dashboard
+from lms.templating import suppressed
+
+bp = Blueprint("reports", __name__)
+
+
+@bp.app_context_processor
+def report_helpers():
+    return {"TOTAL": TOTAL, "row_label": row_label, "column_label": lambda key: exports.label(key, "gender"),
+            "export_url": export_url, "chart": chart}
+
+
+def row_label(table: str, key: str) -> str:
+    return exports.label(key, table)
+
+
+def export_url(table: str, extension: str) -> str:
+    return url_for("reports.export_table", table=table, extension=extension, **request.args.to_dict())
+
+
+def chart(name: str, table, title: str, column: str):
+    bars = [(row_label(name, row), table.value(row, column)) for row in table.rows]
+    return charts.bar_chart(title, bars, suppressed())
+
+#: Tables that download, and the titles written into the files.
+TABLES = ("by_country", "by_age", "progress", "trend", "attendance", "trainers")
+
+
+def report_form() -> ReportForm:
+    """The filter form, its choices limited to what the reader may see."""
+    form = ReportForm(request.args)
+    language = current_language()
+    this_year = date.today().year
+    form.year.choices = [SelectChoice(str(y), str(y)) for y in range(this_year, this_year - 8, -1)]
+    if not form.year.data:
+        form.year.data = str(this_year)
+    scope = visible_countries(current_user)
+    countries = grouped_country_choices(language) if scope is None else [
+        SelectChoice(c, country_name(c, language)) for c in scope]
+    form.country.choices = [SelectChoice("", _("All your countries") if scope else _("All countries"))] + countries
+    organisations = select(Organisation).order_by(Organisation.country, Organisation.acronym)
+    groups = select(TrainingGroup).order_by(TrainingGroup.starts_on.desc())
+    if scope is not None:
+        organisations = organisations.where(Organisation.country.in_(scope))
+        groups = groups.where(TrainingGroup.country.in_(scope))
+    form.organisation.choices = [SelectChoice("", _("All"))] + [
+        SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)]
+    form.course.choices = [SelectChoice("", _("All courses"))] + [
+        SelectChoice(str(c.id), pick_string(c.translations, language, c.source_language, "title"))
+        for c in db.session.scalars(select(Course).order_by(Course.slug))]
+    form.group.choices = [SelectChoice("", _("All"))] + [
+        SelectChoice(str(g.id), f"{g.name} ({g.country})") for g in db.session.scalars(groups)]
+    bands = parse_age_bands(current_app.config["REPORT_AGE_BANDS"])
+    form.age_band.choices = [SelectChoice("", _("All"))] + [SelectChoice(b.label, b.label) for b in bands]
+    return form
+
+
+def report_filter(form: ReportForm) -> ReportFilter:
+    start, end = form.period()
+    scope = visible_countries(current_user)
+    countries = (form.country.data,) if form.country.data else (tuple(scope) if scope is not None else None)
+    return ReportFilter(
+        start=start, end=end, countries=countries, organisation_id=int(form.organisation.data or 0) or None,
+        course_id=int(form.course.data or 0) or None, topic=form.topic.data or None,
+        group_id=int(form.group.data or 0) or None, gender=form.gender.data or None,
+        age_band=form.age_band.data or None,
+        age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"])))
+
+
+def build(report: ReportFilter) -> Dashboard:
+    return dashboard(report, figures.participation_cube(report), figures.monthly_trend(report),
+                     figures.attendance(report), figures.trainers(report))
+
+
+@bp.route("/reports")
+@roles("coordinator")
+def show_dashboard():
+    form = report_form()
+    if not form.validate():
+        return render_template("reports/dashboard.html", form=form, data=None, report=None), 400
+    report = report_filter(form)
+    return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
+                           filters=exports.filter_lines(form))
+
+
+@bp.route("/reports/<table>.<extension>")
+@roles("coordinator")
+def export_table(table: str, extension: str):
+    if table not in TABLES or extension not in ("csv", "xlsx"):
+        abort(404)
+    form = report_form()
+    if not form.validate():
+        abort(400)
+    report = report_filter(form)
+    sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form))
+    name = f"{table}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
+    if extension == "csv":
+        return Response(exports.as_csv(sheet), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return send_file(exports.as_xlsx(sheet), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/reports/iati.xml")
+@roles("admin")
+def export_iati():
+    """The programme's results for the donor (all countries: administrators only)."""
+    year = request.args.get("year", type=int) or date.today().year - 1
+    if not 2000 <= year <= date.today().year:
+        abort(404)
+    data = iati.activity_file(current_app.config["IATI_ACTIVITY_ID"], year)
+    return Response(data, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="iati-{year}.xml"'})
+
+
+@bp.route("/reports/xapi.json")
+@roles("admin")
+def export_xapi():
+    """Every learning record as xAPI statements, for a learning record store; written to the audit log."""
+    since = request.args.get("since", type=date.fromisoformat) if request.args.get("since") else None
+    found = xapi.statements(since)
+    audit.record("export xapi", {"since": since.isoformat() if since else None, "statements": len(found)},
+                 current_user)
+    db.session.commit()
+    return Response(json.dumps(found, ensure_ascii=False, indent=1), mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="xapi-statements.json"'})

@@ -1,0 +1,120 @@
+"""The dashboard's counts against an independent count of generated data; scopes; exports."""
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import Course, Enrolment
+from lms.reports import figures
+from lms.reports.filters import ReportFilter, parse_age_bands
+from lms.reports.suppression import TOTAL
+from lms.reports.tables import dashboard
+from tests.conftest import BUNDLED_COURSE, sign_in
+
+YEAR = 2025
+BANDS = tuple(parse_age_bands("15-24,25-35,36+"))
+
+
+def band_of(birth_year):
+    if birth_year is None:
+        return "unknown"
+    age = YEAR - birth_year
+    return next(b.label for b in BANDS if age >= b.low and (b.high is None or age <= b.high))
+
+
+@pytest.fixture
+def population(app_ctx, library, create_user):
+    """80 people in 3 countries; enrolments spread over 2024-2026, some completed."""
+    rng = random.Random(42)
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    people = []
+    for i in range(80):
+        birth = rng.choice([None, 1960, 1980, 1992, 1999, 2004])
+        user = create_user(f"p{i}", country=rng.choice(["PE", "BJ", "KH"]),
+                           gender=rng.choice(["woman", "woman", "man", "another"]), birth_year=birth)
+        enrolled = datetime(2024, 11, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 700))
+        completed = enrolled + timedelta(days=rng.randint(5, 200)) if rng.random() < 0.6 else None
+        db.session.add(Enrolment(user_id=user.id, course_id=course.id, enrolled_at=enrolled, completed_at=completed,
+                                 last_activity_at=enrolled))
+        people.append((user, enrolled, completed))
+    db.session.commit()
+    return people
+
+
+def test_counts_match_an_independent_count(population):
+    report = ReportFilter(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), age_bands=BANDS)
+    cube = figures.participation_cube(report)
+    in_year = [(u, e, c) for u, e, c in population if e.year == YEAR]
+    expected = Counter((u.country, u.gender, band_of(u.birth_year)) for u, _e, _c in in_year)
+    assert {k: v.participants for k, v in cube.items() if v.participants} == dict(expected)
+    assert sum(v.completed_since for v in cube.values()) == sum(1 for _u, _e, c in in_year if c)
+    assert sum(v.completions for v in cube.values()) == sum(1 for _u, _e, c in population if c and c.year == YEAR)
+    data = dashboard(report, cube, figures.monthly_trend(report), {}, {})
+    assert data.by_country.counts[(TOTAL, TOTAL)] == len(in_year)
+    women_in_peru = sum(1 for u, _e, _c in in_year if u.country == "PE" and u.gender == "woman")
+    assert data.by_country.counts[("PE", "woman")] == women_in_peru
+    months = Counter(f"{e:%Y-%m}" for _u, e, _c in in_year)
+    assert {m: data.trend.counts[(m, "enrolments")] for m in data.trend.rows} == dict(months)
+
+
+def test_filters_narrow_the_counts(population):
+    report = ReportFilter(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), age_bands=BANDS, countries=("PE",),
+                          gender="woman", age_band="25-35")
+    cube = figures.participation_cube(report)
+    expected = sum(1 for u, e, _c in population if e.year == YEAR and u.country == "PE" and u.gender == "woman"
+                   and band_of(u.birth_year) == "25-35")
+    assert sum(v.participants for v in cube.values()) == expected
+    assert {k[0] for k in cube} <= {"PE"}
+
+
+def rows_of_csv(response):
+    text = response.get_data().decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+def test_a_coordinator_sees_only_their_countries_whatever_the_url(app, population, create_user):
+    create_user("coord", role="coordinator", coordinated_countries=["PE"])
+    client = app.test_client()
+    sign_in(client, "coord")
+    page = client.get(f"/reports?year={YEAR}").get_data(as_text=True)
+    assert "Peru" in page and "Benin" not in page and "Cambodia" not in page
+    assert client.get(f"/reports?year={YEAR}&country=BJ").status_code == 400
+    assert client.get(f"/reports/by_country.csv?year={YEAR}&country=BJ").status_code == 400
+    rows = rows_of_csv(client.get(f"/reports/by_country.csv?year={YEAR}"))
+    assert not any(row and row[0] in ("Benin", "Cambodia") for row in rows)
+    for role in ("participant", "trainer"):
+        create_user(f"x-{role}", role=role)
+        other = app.test_client()
+        sign_in(other, f"x-{role}")
+        assert other.get("/reports").status_code == 403
+
+
+def test_exports_carry_the_filters_and_the_same_suppressed_cells(app, population, create_user):
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    query = f"year={YEAR}&quarter=2&gender=woman"
+    rows = rows_of_csv(client.get(f"/reports/by_country.csv?{query}"))
+    assert rows[0] == ["Participants by country and gender"]
+    assert rows[1][0] == "Period" and "Apr 1, 2025" in rows[1][1] and "Jun 30, 2025" in rows[1][1]
+    assert ["Gender", "Woman"] in rows
+    report = ReportFilter(start=date(YEAR, 4, 1), end=date(YEAR, 6, 30), age_bands=BANDS, gender="woman")
+    table = dashboard(report, figures.participation_cube(report), {}, {}, {}).by_country
+    header_at = next(i for i, row in enumerate(rows) if row and row[0] == "Country")
+    for row, key in zip(rows[header_at + 1:], [*table.rows, TOTAL], strict=True):
+        shown = table.value(key, TOTAL)
+        assert row[-1] == ("<5" if shown is None else str(shown))
+    book = load_workbook(io.BytesIO(client.get(f"/reports/by_country.xlsx?{query}").get_data()))
+    sheet = book.active
+    assert sheet["A1"].value == "Participants by country and gender" and sheet["A2"].value == "Period"
+    assert client.get(f"/reports/nothing.csv?{query}").status_code == 404
+    assert client.get("/reports?year=1900").status_code == 400
+    assert client.get(f"/reports?year={YEAR}&start=2025-05-01").status_code == 400  # one date only

@@ -1,0 +1,98 @@
+"""The IATI file validates against the official 2.03 schema and carries numbers only, none under 5."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lxml import etree
+
+from tests.conftest import sign_in
+from tests.reports.test_dashboard import YEAR, population  # noqa: F401 - the generated data
+
+SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "iati-2.03" / "iati-activities-schema.xsd")))
+ACTIVITY = "XI-EXAMPLE-ORG-FAIRWORK"
+
+
+def generate(app, tmp_path, activity=ACTIVITY):
+    out = tmp_path / "iati.xml"
+    result = app.test_cli_runner().invoke(args=["reports", "iati", "--activity", activity, "--year", str(YEAR),
+                                                "--out", str(out)])
+    return result, out
+
+
+def test_the_file_is_valid_iati_with_participants_by_quarter_sex_and_age(app, population, tmp_path):  # noqa: F811
+    result, out = generate(app, tmp_path)
+    assert result.exit_code == 0, result.output
+    document = etree.parse(str(out))
+    SCHEMA.assertValid(document)
+    participants = document.find(".//result/indicator")
+    quarters = participants.findall("period")
+    assert [q.find("period-start").get("iso-date") for q in quarters] == [
+        f"{YEAR}-01-01", f"{YEAR}-04-01", f"{YEAR}-07-01", f"{YEAR}-10-01"]
+    expected = {}
+    for user, enrolled, _completed in population:
+        if enrolled.year == YEAR:
+            quarter = (enrolled.month - 1) // 3
+            expected[quarter] = expected.get(quarter, set()) | {user.id}
+    for index, quarter in enumerate(quarters):
+        totals = [a for a in quarter.findall("actual") if a.find("dimension") is None]
+        people = len(expected.get(index, ()))
+        if people >= 5:
+            assert [a.get("value") for a in totals] == [str(people)]
+        else:
+            assert totals == []
+    values = [float(a.get("value")) for a in document.iter("actual")]
+    counts = [a for a in document.iter("actual") if a.getparent().getparent().get("measure") == "1"]
+    assert values and all(float(a.get("value")) >= 5 for a in counts)  # never a count under 5
+    dimensions = {d.get("name") for d in document.iter("dimension")}
+    assert dimensions <= {"sex", "age"} and "sex" in dimensions
+    languages = {n.get("{http://www.w3.org/XML/1998/namespace}lang") for n in participants.find("title")}
+    assert languages == {None, "fr", "es"}
+
+
+def test_an_activity_outside_the_reporting_organisation_is_refused(app, app_ctx, tmp_path):
+    result, out = generate(app, tmp_path, activity="NL-KVK-0000-OTHER")
+    assert result.exit_code == 1 and "XI-EXAMPLE-ORG-" in result.output and not out.exists()
+
+
+def test_only_admins_download_the_iati_file(app, app_ctx, create_user):
+    create_user("coord", role="coordinator", coordinated_countries=["PE"])
+    create_user("admin", role="admin")
+    coordinator, admin = app.test_client(), app.test_client()
+    sign_in(coordinator, "coord")
+    sign_in(admin, "admin")
+    assert coordinator.get(f"/reports/iati.xml?year={YEAR}").status_code == 403
+    response = admin.get(f"/reports/iati.xml?year={YEAR}")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    SCHEMA.assertValid(etree.fromstring(response.get_data()).getroottree())
+    assert admin.get("/reports/iati.xml?year=1800").status_code == 404
+
+
+def test_outcome_indicators_carry_their_baseline_and_later_values(app, app_ctx, library, create_user, tmp_path):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from lms.demo_surveys import create_demo_survey
+    from lms.extensions import db
+    from lms.models import SurveyAnswer, SurveyQuestion, SurveyResponse
+
+    survey = create_demo_survey(create_user("trainer", role="trainer"))
+    db.session.commit()
+    year = date.today().year
+    out = tmp_path / "iati.xml"
+    result = app.test_cli_runner().invoke(args=["reports", "iati", "--activity", ACTIVITY, "--year", str(year),
+                                                "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    document = etree.parse(str(out))
+    SCHEMA.assertValid(document)
+    rows = db.session.execute(select(SurveyResponse.wave_id, SurveyAnswer.value).join(SurveyAnswer).join(
+        SurveyQuestion).where(SurveyQuestion.code == "heard")).all()
+    baseline_wave = next(w.id for w in survey.waves if w.kind == "baseline")
+    before = [v in ("4", "5") for wave, v in rows if wave == baseline_wave]
+    after = [v in ("4", "5") for wave, v in rows if wave != baseline_wave]
+    listens = next(r for r in document.iter("result")
+                   if r.find("title/narrative").text == "Workers who say management listens")
+    indicator = listens.find("indicator")
+    assert indicator.get("measure") == "2"
+    assert float(indicator.find("baseline").get("value")) == round(100 * sum(before) / len(before), 1)
+    assert float(indicator.find("period/actual").get("value")) == round(100 * sum(after) / len(after), 1)
