@@ -25,6 +25,8 @@ from lms.models import (
     Enrolment,
     GroupMember,
     GroupSession,
+    Module,
+    QuizAttempt,
     TrainerPromotion,
     TrainingGroup,
     User,
@@ -183,3 +185,36 @@ def trainers(report: ReportFilter) -> dict[str, tuple[int, int, int]]:
     promoted = dict(db.session.execute(trained.group_by(TrainingGroup.country)).all())
     countries = set(active) | set(reach) | set(promoted)
     return {c: (active.get(c, 0), reach.get(c, 0), promoted.get(c, 0)) for c in sorted(countries)}
+
+
+def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
+    """Each person's (mean score before the lessons, mean score after) over the modules they took both
+    ways, the "after" attempt falling in the period; in one query with window functions."""
+    start, end = period_bounds(report)
+    order = (QuizAttempt.submitted_at, QuizAttempt.id)
+    partition = (QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.before_lessons)
+    modules = select(Module.id)
+    if report.course_id is not None:
+        modules = modules.where(Module.course_id == report.course_id)
+    if report.topic is not None:
+        modules = modules.where(Module.course_id.in_(
+            select(CourseTopic.course_id).where(CourseTopic.topic == report.topic)))
+    ranked = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
+                     QuizAttempt.submitted_at,
+                     func.row_number().over(partition_by=partition, order_by=order).label("first"),
+                     func.row_number().over(partition_by=partition,
+                                            order_by=[o.desc() for o in order]).label("last"))
+              .join(User, User.id == QuizAttempt.user_id)
+              .where(QuizAttempt.module_id.in_(modules), *person_filters(report)))
+    if report.group_id is not None:
+        ranked = ranked.where(QuizAttempt.user_id.in_(
+            select(GroupMember.user_id).where(GroupMember.group_id == report.group_id)))
+    ranked = ranked.subquery()
+    before, after = ranked.alias("before"), ranked.alias("after")
+    query = (select(before.c.user_id, func.avg(before.c.score), func.avg(after.c.score))
+             .join(after, sa.and_(after.c.user_id == before.c.user_id, after.c.module_id == before.c.module_id))
+             .where(before.c.before_lessons.is_(True), before.c.first == 1,
+                    after.c.before_lessons.is_(False), after.c.last == 1,
+                    after.c.submitted_at > before.c.submitted_at, after.c.submitted_at.between(start, end))
+             .group_by(before.c.user_id))
+    return [(float(b), float(a)) for _user, b, a in db.session.execute(query)]

@@ -14,13 +14,14 @@ from lms import audit
 from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
-from lms.models import Course, Organisation, TrainingGroup
+from lms.models import Course, Organisation, Survey, TrainingGroup
 from lms.permissions import roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import ReportForm
-from lms.reports.suppression import TOTAL
+from lms.reports.suppression import MIN_CELL, TOTAL
 from lms.reports.tables import Dashboard, dashboard
+from lms.surveys import results, statistics
 from lms.templating import suppressed
 
 bp = Blueprint("reports", __name__)
@@ -94,6 +95,26 @@ def build(report: ReportFilter) -> Dashboard:
                      figures.attendance(report), figures.trainers(report))
 
 
+def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
+    """Each participants' survey with indicators, per wave, for the trainings the report covers.
+
+    Survey answers are filtered by country only: anonymous answers carry no gender or age.
+    """
+    found = []
+    surveys = db.session.scalars(select(Survey).where(Survey.subject == "participant", Survey.indicators.any())
+                                 .order_by(Survey.code))
+    course_groups = (set(db.session.scalars(select(TrainingGroup.id).where(
+        TrainingGroup.course_id == report.course_id))) if report.course_id else set())
+    for survey in surveys:
+        waves = [w for w in survey.waves if w.workplace_id is None
+                 and (report.group_id is None or w.group_id == report.group_id)
+                 and (report.course_id is None or w.course_id == report.course_id or w.group_id in course_groups)]
+        if waves:
+            countries = list(report.countries) if report.countries is not None else None
+            found.append((survey, results.indicator_results(survey, waves, countries)))
+    return found
+
+
 @bp.route("/reports")
 @roles("coordinator")
 def show_dashboard():
@@ -101,8 +122,10 @@ def show_dashboard():
     if not form.validate():
         return render_template("reports/dashboard.html", form=form, data=None, report=None), 400
     report = report_filter(form)
+    gain = statistics.knowledge_gain(figures.knowledge_pairs(report))
     return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
-                           filters=exports.filter_lines(form))
+                           filters=exports.filter_lines(form), gain=gain, outcomes=outcomes(report),
+                           min_cell=MIN_CELL)
 
 
 @bp.route("/reports/<table>.<extension>")

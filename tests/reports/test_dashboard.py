@@ -118,3 +118,92 @@ def test_exports_carry_the_filters_and_the_same_suppressed_cells(app, population
     assert client.get(f"/reports/nothing.csv?{query}").status_code == 404
     assert client.get("/reports?year=1900").status_code == 400
     assert client.get(f"/reports?year={YEAR}&start=2025-05-01").status_code == 400  # one date only
+
+
+def test_knowledge_gain_in_sql_matches_the_course_computation(app_ctx, library, create_user):
+    import numpy as np
+
+    from lms.learn import services as learning
+    from lms.surveys import results
+
+    course = learning.find_course(BUNDLED_COURSE)
+    modules = [m for m in course.modules if m.has_quiz]
+    rng = np.random.default_rng(3)
+    for i in range(9):
+        user = create_user(f"learner{i}", country="PE" if i < 6 else "BJ")
+        for module in modules[: 1 + i % 2]:
+            right = sorted(rng.integers(0, len(module.questions) + 1, 2))
+            for phase, count in (("before", right[0]), ("after", right[1])):
+                if phase == "after":
+                    for lesson in module.lessons:
+                        learning.mark_lesson_done(user.id, course, lesson)
+                answers = {q.slug: [c.slug for c in q.choices if c.correct == (n < count)][:1] or [q.choices[0].slug]
+                           for n, q in enumerate(module.questions)}
+                learning.submit_quiz(user.id, course, module, answers)
+    db.session.commit()
+    today = date.today()
+    report = ReportFilter(start=date(today.year, 1, 1), end=date(today.year, 12, 31), age_bands=BANDS)
+    expected = sorted(results.knowledge_pairs(course))
+    found = sorted(figures.knowledge_pairs(report))
+    assert [b for b, _a in found] == pytest.approx([b for b, _a in expected])
+    assert [a for _b, a in found] == pytest.approx([a for _b, a in expected])
+    peru = ReportFilter(start=report.start, end=report.end, age_bands=BANDS, countries=("PE",))
+    assert len(figures.knowledge_pairs(peru)) == 6
+
+
+def test_the_dashboard_shows_outcome_indicators_of_the_coordinators_countries(app, app_ctx, library, create_user):
+    from lms.demo_surveys import create_demo_survey
+
+    create_demo_survey(create_user("trainer", role="trainer"))  # 12 made-up pairs in Peru
+    db.session.commit()
+    create_user("coord-pe", role="coordinator", coordinated_countries=["PE"])
+    create_user("coord-bj", role="coordinator", coordinated_countries=["BJ"])
+    peru, benin = app.test_client(), app.test_client()
+    sign_in(peru, "coord-pe")
+    sign_in(benin, "coord-bj")
+    page = peru.get("/reports").get_data(as_text=True)
+    assert "Workers who say management listens" in page and "(12 pairs)" in page
+    page = benin.get("/reports").get_data(as_text=True)
+    assert "(12 pairs)" not in page
+
+
+def count_queries(app, client, path):
+    import sqlalchemy as sa
+
+    from lms.extensions import db as database
+
+    seen = []
+
+    def count(*_args):
+        seen.append(1)
+
+    with app.app_context():
+        engine = database.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_the_dashboard_takes_the_same_number_of_queries_whatever_the_data_size(app, app_ctx, library, create_user):
+    from lms.learn import services as learning
+
+    course = learning.find_course(BUNDLED_COURSE)
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+
+    def add_people(first, count, countries):
+        for i in range(first, first + count):
+            user = create_user(f"q{i}", country=countries[i % len(countries)], birth_year=1970 + i % 40)
+            learning.mark_lesson_done(user.id, course, course.lessons[0])
+        db.session.commit()
+
+    add_people(0, 8, ["PE"])
+    client.get("/reports")  # warm up: the session and the user are loaded the same way each time
+    small = count_queries(app, client, "/reports")
+    add_people(8, 40, ["PE", "BJ", "KH", "SN", "ML", "NE"])  # more people, countries and rows
+    large = count_queries(app, client, "/reports")
+    assert small == large
