@@ -75,7 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
     from lms.reports.views import bp as reports
-    from lms.surveys.views import bp as surveys
+    from lms.surveys.blueprint import bp as surveys
     from lms.translate.views import bp as translate
 
     app.register_blueprint(core)

@@ -1,24 +1,24 @@
-"""Surveys: answering them, and building, translating, attaching and reading them. All the URLs are here."""
+"""Building surveys: questions, versions, translations, waves, indicators, results and XLSForm.
+
+For trainers and coordinators; the URLs are in blueprint.py.
+"""
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES, current_language, language_name, pick_string
-from lms.models import Course, Survey, SurveyInvitation, SurveyWave, TrainingGroup, Workplace
-from lms.orgs import organisation_choices
-from lms.permissions import can_edit_survey, can_manage_group, roles, signed_in, visible_waves
+from lms.i18n import UI_LANGUAGES, current_language, language_name
+from lms.models import Course, Survey, TrainingGroup, Workplace
+from lms.permissions import can_edit_survey, can_manage_group, roles, visible_waves
 from lms.surveys import answering, building, response_import, results, xlsform
-from lms.surveys.answering import AlreadyAnswered
 from lms.surveys.building import QuestionSpec, SurveyError
+from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
     ActionForm,
     IndicatorForm,
@@ -27,126 +27,10 @@ from lms.surveys.forms import (
     ResponsesForm,
     UploadForm,
     WaveForm,
-    WorkplaceForm,
-    answer_form,
-    choice_label,
     group_wave_form,
     label_of,
-    raw_answer,
 )
 
-bp = Blueprint("surveys", __name__)
-
-
-def survey_title(survey: Survey) -> str:
-    return pick_string(survey.translations, current_language(), survey.source_language, "title")
-
-
-@bp.app_context_processor
-def survey_helpers():
-    return {"survey_title": survey_title, "question_label": label_of, "choice_label": choice_label,
-            "wave_target": wave_target}
-
-
-# --- Members: answering ---------------------------------------------------------------------------------
-
-def _invitation(invitation_id: int) -> SurveyInvitation:
-    invitation = db.session.get(SurveyInvitation, invitation_id)
-    if invitation is None or invitation.user_id != current_user.id:
-        abort(404)
-    return invitation
-
-
-def _closed(invitation: SurveyInvitation):
-    """A redirect with a message when the wave has closed; None while it is open."""
-    closes_on = invitation.wave.closes_on
-    if closes_on is not None and closes_on < date.today() and not invitation.answered:
-        flash(_("This survey closed on %(date)s.", date=format_date(closes_on, "medium")), "info")
-        return redirect(url_for("surveys.my_surveys"))
-    return None
-
-
-@bp.route("/surveys")
-@signed_in
-def my_surveys():
-    today = date.today()
-    return render_template("surveys/mine.html", waiting=answering.waiting_for(current_user.id, today),
-                           invitations=answering.invitations_of(current_user.id), form=ActionForm())
-
-
-@bp.route("/surveys/invitations/<int:invitation_id>", methods=["GET", "POST"])
-@signed_in
-def consent(invitation_id: int):
-    invitation = _invitation(invitation_id)
-    if closed := _closed(invitation):
-        return closed
-    form = ActionForm()
-    if form.validate_on_submit() and not invitation.answered:
-        if request.form.get("decision") not in ("agree", "decline"):
-            abort(400)
-        given = request.form["decision"] == "agree"
-        answering.record_consent(invitation, given)
-        db.session.commit()
-        if given:
-            return redirect(url_for("surveys.answer", invitation_id=invitation.id))
-        flash(_("You declined this survey. You will not be reminded of it."), "info")
-        return redirect(url_for("surveys.my_surveys"))
-    return render_template("surveys/consent.html", invitation=invitation, survey=invitation.wave.survey, form=form)
-
-
-@bp.route("/surveys/invitations/<int:invitation_id>/answer", methods=["GET", "POST"])
-@signed_in
-def answer(invitation_id: int):
-    invitation = _invitation(invitation_id)
-    survey = invitation.wave.survey
-    if closed := _closed(invitation):
-        return closed
-    if invitation.answered:
-        flash(_("You have already answered this survey. Thank you!"), "info")
-        return redirect(url_for("surveys.my_surveys"))
-    if invitation.consent != "given":
-        return redirect(url_for("surveys.consent", invitation_id=invitation.id))
-    version = survey.published_version or abort(404)
-    language = current_language()
-    form = answer_form(version, language, survey.source_language)
-    if form.validate_on_submit():
-        answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
-                   for q in version.questions}
-        try:
-            answering.submit_response(wave=invitation.wave, version=version, answers=answers, language=language,
-                                      today=date.today(), user=current_user, invitation=invitation)
-            db.session.commit()
-        except AlreadyAnswered:
-            db.session.rollback()
-            flash(_("You have already answered this survey. Your new answers were not saved."), "error")
-            return redirect(url_for("surveys.my_surveys"))
-        flash(_("Thank you! Your answers are saved."), "success")
-        return redirect(url_for("learn.home"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("surveys/answer.html", invitation=invitation, survey=survey, version=version,
-                           form=form, collecting=False), status
-
-
-@bp.route("/surveys/<code>/withdraw", methods=["POST"])
-@signed_in
-def withdraw(code: str):
-    survey = db.first_or_404(select(Survey).where(Survey.code == code))
-    invited = db.session.scalar(select(SurveyInvitation.id).join(SurveyWave).where(
-        SurveyWave.survey_id == survey.id, SurveyInvitation.user_id == current_user.id).limit(1))
-    if invited is None:
-        abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    deleted = answering.withdraw(survey, current_user)
-    db.session.commit()
-    if survey.privacy == "anonymous":
-        flash(_("You will not be asked this survey again. Anonymous answers cannot be found, so they stay."), "info")
-    else:
-        flash(_("You have withdrawn. %(n)d of your responses were deleted.", n=deleted), "success")
-    return redirect(url_for("surveys.my_surveys"))
-
-
-# --- Trainers and coordinators: building ----------------------------------------------------------------
 
 def _survey(code: str, *, edit: bool = True) -> Survey:
     survey = db.first_or_404(select(Survey).where(Survey.code == code))
@@ -155,7 +39,6 @@ def _survey(code: str, *, edit: bool = True) -> Survey:
     return survey
 
 
-@bp.route("/surveys/manage")
 @roles("trainer", "coordinator")
 def list_surveys():
     surveys = list(db.session.scalars(select(Survey).order_by(Survey.code)))
@@ -164,7 +47,6 @@ def list_surveys():
     return render_template("surveys/list.html", mine=mine, others=others, upload=UploadForm())
 
 
-@bp.route("/surveys/manage/new", methods=["GET", "POST"])
 @roles("trainer", "coordinator")
 def new_survey():
     form = NewSurveyForm()
@@ -201,10 +83,6 @@ def _wave_form(survey: Survey) -> WaveForm:
     return form
 
 
-def course_title(course: Course) -> str:
-    return pick_string(course.translations, current_language(), course.source_language, "title")
-
-
 def _indicator_form(survey: Survey) -> IndicatorForm:
     form = IndicatorForm(prefix="indicator")
     version = building.current_version(survey)
@@ -225,15 +103,6 @@ def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indica
         wave_form=wave_form or _wave_form(survey), indicator_form=indicator_form or _indicator_form(survey)), status
 
 
-def wave_target(wave: SurveyWave) -> str:
-    if wave.course_id is not None:
-        return _("Everyone taking %(course)s", course=course_title(db.session.get(Course, wave.course_id)))
-    if wave.group_id is not None:
-        return _("Group %(name)s", name=db.session.get(TrainingGroup, wave.group_id).name)
-    return _("Workplace %(name)s", name=wave.workplace.name)
-
-
-@bp.route("/surveys/manage/<code>")
 @roles("trainer", "coordinator")
 def edit_survey(code: str):
     return _render_survey(_survey(code))
@@ -245,7 +114,6 @@ def _spec(form: QuestionForm) -> QuestionSpec:
                         max_value=form.max_value.data, choices=form.parsed_choices())
 
 
-@bp.route("/surveys/manage/<code>/questions", methods=["POST"])
 @roles("trainer", "coordinator")
 def add_question(code: str):
     survey = _survey(code)
@@ -262,7 +130,6 @@ def add_question(code: str):
     return _render_survey(survey, question_form=form, status=400)
 
 
-@bp.route("/surveys/manage/<code>/questions/<question>", methods=["GET", "POST"])
 @roles("trainer", "coordinator")
 def edit_question(code: str, question: str):
     survey = _survey(code)
@@ -292,7 +159,6 @@ def source_label(choice) -> str:
     return next((t.label for t in choice.texts if t.language == choice.question.version.survey.source_language), "")
 
 
-@bp.route("/surveys/manage/<code>/questions/<question>/delete", methods=["POST"])
 @roles("trainer", "coordinator")
 def delete_question(code: str, question: str):
     survey = _survey(code)
@@ -307,7 +173,6 @@ def delete_question(code: str, question: str):
     return redirect(url_for("surveys.edit_survey", code=survey.code) + "#questions")
 
 
-@bp.route("/surveys/manage/<code>/questions/<question>/move", methods=["POST"])
 @roles("trainer", "coordinator")
 def move_question(code: str, question: str):
     survey = _survey(code)
@@ -321,7 +186,6 @@ def move_question(code: str, question: str):
     return redirect(url_for("surveys.edit_survey", code=survey.code) + "#questions")
 
 
-@bp.route("/surveys/manage/<code>/publish", methods=["POST"])
 @roles("trainer", "coordinator")
 def publish(code: str):
     survey = _survey(code)
@@ -337,7 +201,6 @@ def publish(code: str):
     return redirect(url_for("surveys.edit_survey", code=survey.code))
 
 
-@bp.route("/surveys/manage/<code>/discard", methods=["POST"])
 @roles("trainer", "coordinator")
 def discard_draft(code: str):
     survey = _survey(code)
@@ -352,7 +215,6 @@ def discard_draft(code: str):
     return redirect(url_for("surveys.edit_survey", code=survey.code))
 
 
-@bp.route("/surveys/manage/<code>/responses", methods=["POST"])
 @roles("trainer", "coordinator")
 def import_responses(code: str):
     """Answers collected offline (ODK Collect, KoboToolbox) into one wave, all or nothing."""
@@ -374,12 +236,6 @@ def import_responses(code: str):
     return redirect(url_for("surveys.survey_results", code=survey.code))
 
 
-def wave_label(wave: SurveyWave) -> str:
-    labels = {"baseline": _("Baseline"), "endline": _("Endline"), "follow_up": _("Follow-up")}
-    return f"{labels[wave.kind]} · {wave_target(wave)}"
-
-
-@bp.route("/surveys/manage/<code>/waves", methods=["POST"])
 @roles("trainer", "coordinator")
 def add_wave(code: str):
     survey = _survey(code)
@@ -404,7 +260,6 @@ def add_wave(code: str):
     return _render_survey(survey, wave_form=form, status=400)
 
 
-@bp.route("/groups/<int:group_id>/waves", methods=["POST"])
 @roles("trainer", "coordinator")
 def attach_to_group(group_id: int):
     """The group's trainer (or coordinator) asks a published survey of the group."""
@@ -427,7 +282,6 @@ def attach_to_group(group_id: int):
     return redirect(url_for("groups.show_group", group_id=group.id) + "#surveys")
 
 
-@bp.route("/surveys/manage/<code>/indicators", methods=["POST"])
 @roles("trainer", "coordinator")
 def add_indicator(code: str):
     survey = _survey(code)
@@ -447,7 +301,6 @@ def add_indicator(code: str):
     return _render_survey(survey, indicator_form=form, status=400)
 
 
-@bp.route("/surveys/manage/<code>/texts/<language>", methods=["GET", "POST"])
 @roles("trainer", "coordinator")
 def translate_survey(code: str, language: str):
     survey = _survey(code)
@@ -472,7 +325,6 @@ def translate_survey(code: str, language: str):
                            form=ActionForm())
 
 
-@bp.route("/surveys/manage/<code>/results")
 @roles("trainer", "coordinator")
 def survey_results(code: str):
     survey = _survey(code, edit=False)
@@ -495,7 +347,6 @@ def survey_results(code: str):
                            min_cell=results.MIN_CELL)
 
 
-@bp.route("/surveys/manage/<code>/xlsform.xlsx")
 @roles("trainer", "coordinator")
 def export_xlsform(code: str):
     survey = _survey(code)
@@ -504,7 +355,6 @@ def export_xlsform(code: str):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@bp.route("/surveys/manage/import", methods=["POST"])
 @roles("trainer", "coordinator")
 def import_xlsform():
     form = UploadForm()
@@ -521,72 +371,3 @@ def import_xlsform():
     else:
         flash(_("Please choose a file."), "error")
     return redirect(url_for("surveys.list_surveys"))
-
-
-# --- Workplaces -----------------------------------------------------------------------------------------
-
-@bp.route("/workplaces", methods=["GET", "POST"])
-@roles("trainer", "coordinator")
-def workplaces():
-    form = WorkplaceForm()
-    form.country.choices = grouped_country_choices(current_language())
-    form.organisation.choices = organisation_choices(_("None"))
-    if form.validate_on_submit():
-        building.create_workplace(name=form.name.data, sector=form.sector.data, country=form.country.data,
-                                  organisation_id=int(form.organisation.data or 0) or None)
-        db.session.commit()
-        flash(_("The workplace is added."), "success")
-        return redirect(url_for("surveys.workplaces"))
-    query = select(Workplace).order_by(Workplace.country, Workplace.name)
-    if current_user.role == "coordinator":
-        query = query.where(Workplace.country.in_(current_user.country_scope))
-    return render_template("surveys/workplaces.html", workplaces=list(db.session.scalars(query)), form=form), (
-        400 if form.is_submitted() else 200)
-
-
-def _workplace(workplace_id: int) -> Workplace:
-    workplace = db.session.get(Workplace, workplace_id) or abort(404)
-    if current_user.role == "coordinator" and workplace.country not in current_user.country_scope:
-        abort(403)
-    return workplace
-
-
-@bp.route("/workplaces/<int:workplace_id>")
-@roles("trainer", "coordinator")
-def show_workplace(workplace_id: int):
-    workplace = _workplace(workplace_id)
-    waves = list(db.session.scalars(select(SurveyWave).where(SurveyWave.workplace_id == workplace.id)))
-    surveys = sorted({w.survey for w in waves}, key=lambda s: s.code)
-    tables = [(s, results.indicator_results(s, [w for w in waves if w.survey_id == s.id])) for s in surveys]
-    groups = list(db.session.scalars(select(TrainingGroup).where(
-        TrainingGroup.organisation_id == workplace.organisation_id).order_by(TrainingGroup.starts_on))) \
-        if workplace.organisation_id else []
-    counts = results.response_counts([w.id for w in waves], None)
-    return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
-                           waves=waves, counts=counts, min_cell=results.MIN_CELL, today=date.today())
-
-
-@bp.route("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", methods=["GET", "POST"])
-@roles("trainer", "coordinator")
-def collect(workplace_id: int, wave_id: int):
-    """A union team enters a worker's answers on a tablet: one anonymous response per submission."""
-    workplace = _workplace(workplace_id)
-    wave = db.session.get(SurveyWave, wave_id)
-    if wave is None or wave.workplace_id != workplace.id:
-        abort(404)
-    survey = wave.survey
-    version = survey.published_version or abort(404)
-    language = current_language()
-    today = date.today()
-    is_open = (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
-    form = answer_form(version, language, survey.source_language)
-    if is_open and form.validate_on_submit():
-        answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
-                   for q in version.questions}
-        answering.submit_response(wave=wave, version=version, answers=answers, language=language, today=today,
-                                  country=workplace.country)
-        db.session.commit()
-        flash(_("The answers are saved. The form is empty again for the next worker."), "success")
-        return redirect(url_for("surveys.collect", workplace_id=workplace.id, wave_id=wave.id))
-    return render_template("surveys/answer.html", survey=survey, version=version, form=form, collecting=True,
-                           workplace=workplace, wave=wave, is_open=is_open), 400 if form.is_submitted() else 200

@@ -1,0 +1,114 @@
+"""Members answering surveys: what is waiting, consent, answers, withdrawal. URLs: blueprint.py."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.i18n import current_language
+from lms.models import Survey, SurveyInvitation, SurveyWave
+from lms.permissions import signed_in
+from lms.surveys import answering
+from lms.surveys.answering import AlreadyAnswered
+from lms.surveys.forms import (
+    ActionForm,
+    answer_form,
+    raw_answer,
+)
+
+
+def _invitation(invitation_id: int) -> SurveyInvitation:
+    invitation = db.session.get(SurveyInvitation, invitation_id)
+    if invitation is None or invitation.user_id != current_user.id:
+        abort(404)
+    return invitation
+
+
+def _closed(invitation: SurveyInvitation):
+    """A redirect with a message when the wave has closed; None while it is open."""
+    closes_on = invitation.wave.closes_on
+    if closes_on is not None and closes_on < date.today() and not invitation.answered:
+        flash(_("This survey closed on %(date)s.", date=format_date(closes_on, "medium")), "info")
+        return redirect(url_for("surveys.my_surveys"))
+    return None
+
+
+@signed_in
+def my_surveys():
+    today = date.today()
+    return render_template("surveys/mine.html", waiting=answering.waiting_for(current_user.id, today),
+                           invitations=answering.invitations_of(current_user.id), form=ActionForm())
+
+
+@signed_in
+def consent(invitation_id: int):
+    invitation = _invitation(invitation_id)
+    if closed := _closed(invitation):
+        return closed
+    form = ActionForm()
+    if form.validate_on_submit() and not invitation.answered:
+        if request.form.get("decision") not in ("agree", "decline"):
+            abort(400)
+        given = request.form["decision"] == "agree"
+        answering.record_consent(invitation, given)
+        db.session.commit()
+        if given:
+            return redirect(url_for("surveys.answer", invitation_id=invitation.id))
+        flash(_("You declined this survey. You will not be reminded of it."), "info")
+        return redirect(url_for("surveys.my_surveys"))
+    return render_template("surveys/consent.html", invitation=invitation, survey=invitation.wave.survey, form=form)
+
+
+@signed_in
+def answer(invitation_id: int):
+    invitation = _invitation(invitation_id)
+    survey = invitation.wave.survey
+    if closed := _closed(invitation):
+        return closed
+    if invitation.answered:
+        flash(_("You have already answered this survey. Thank you!"), "info")
+        return redirect(url_for("surveys.my_surveys"))
+    if invitation.consent != "given":
+        return redirect(url_for("surveys.consent", invitation_id=invitation.id))
+    version = survey.published_version or abort(404)
+    language = current_language()
+    form = answer_form(version, language, survey.source_language)
+    if form.validate_on_submit():
+        answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
+                   for q in version.questions}
+        try:
+            answering.submit_response(wave=invitation.wave, version=version, answers=answers, language=language,
+                                      today=date.today(), user=current_user, invitation=invitation)
+            db.session.commit()
+        except AlreadyAnswered:
+            db.session.rollback()
+            flash(_("You have already answered this survey. Your new answers were not saved."), "error")
+            return redirect(url_for("surveys.my_surveys"))
+        flash(_("Thank you! Your answers are saved."), "success")
+        return redirect(url_for("learn.home"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("surveys/answer.html", invitation=invitation, survey=survey, version=version,
+                           form=form, collecting=False), status
+
+
+@signed_in
+def withdraw(code: str):
+    survey = db.first_or_404(select(Survey).where(Survey.code == code))
+    invited = db.session.scalar(select(SurveyInvitation.id).join(SurveyWave).where(
+        SurveyWave.survey_id == survey.id, SurveyInvitation.user_id == current_user.id).limit(1))
+    if invited is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    deleted = answering.withdraw(survey, current_user)
+    db.session.commit()
+    if survey.privacy == "anonymous":
+        flash(_("You will not be asked this survey again. Anonymous answers cannot be found, so they stay."), "info")
+    else:
+        flash(_("You have withdrawn. %(n)d of your responses were deleted.", n=deleted), "success")
+    return redirect(url_for("surveys.my_surveys"))

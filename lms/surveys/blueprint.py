@@ -1,0 +1,49 @@
+"""Surveys: all their URLs, in one place. The views are in answering_views, building_views and workplace_views."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from lms.surveys import answering_views as answering
+from lms.surveys import building_views as building
+from lms.surveys import workplace_views as workplace
+from lms.surveys.display import survey_title, wave_target
+from lms.surveys.forms import choice_label, label_of
+
+bp = Blueprint("surveys", __name__)
+
+
+@bp.app_context_processor
+def survey_helpers():
+    return {"survey_title": survey_title, "question_label": label_of, "choice_label": choice_label,
+            "wave_target": wave_target}
+
+
+bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)
+bp.add_url_rule("/surveys/invitations/<int:invitation_id>", "consent", answering.consent, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/invitations/<int:invitation_id>/answer", "answer", answering.answer, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/<code>/withdraw", "withdraw", answering.withdraw, methods=["POST"])
+bp.add_url_rule("/surveys/manage", "list_surveys", building.list_surveys)
+bp.add_url_rule("/surveys/manage/new", "new_survey", building.new_survey, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/manage/<code>", "edit_survey", building.edit_survey)
+bp.add_url_rule("/surveys/manage/<code>/questions", "add_question", building.add_question, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/questions/<question>", "edit_question",
+                building.edit_question, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/manage/<code>/questions/<question>/delete", "delete_question",
+                building.delete_question, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/questions/<question>/move", "move_question",
+                building.move_question, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/publish", "publish", building.publish, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/discard", "discard_draft", building.discard_draft, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/responses", "import_responses", building.import_responses, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/waves", "add_wave", building.add_wave, methods=["POST"])
+bp.add_url_rule("/groups/<int:group_id>/waves", "attach_to_group", building.attach_to_group, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/indicators", "add_indicator", building.add_indicator, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/texts/<language>", "translate_survey",
+                building.translate_survey, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/manage/<code>/results", "survey_results", building.survey_results)
+bp.add_url_rule("/surveys/manage/<code>/xlsform.xlsx", "export_xlsform", building.export_xlsform)
+bp.add_url_rule("/surveys/manage/import", "import_xlsform", building.import_xlsform, methods=["POST"])
+bp.add_url_rule("/workplaces", "workplaces", workplace.workplaces, methods=["GET", "POST"])
+bp.add_url_rule("/workplaces/<int:workplace_id>", "show_workplace", workplace.show_workplace)
+bp.add_url_rule("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", "collect",
+                workplace.collect, methods=["GET", "POST"])

@@ -1,0 +1,86 @@
+"""Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: blueprint.py."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.auth.forms import grouped_country_choices
+from lms.extensions import db
+from lms.i18n import current_language
+from lms.models import SurveyWave, TrainingGroup, Workplace
+from lms.orgs import organisation_choices
+from lms.permissions import roles
+from lms.surveys import answering, building, results
+from lms.surveys.forms import (
+    WorkplaceForm,
+    answer_form,
+    raw_answer,
+)
+
+
+@roles("trainer", "coordinator")
+def workplaces():
+    form = WorkplaceForm()
+    form.country.choices = grouped_country_choices(current_language())
+    form.organisation.choices = organisation_choices(_("None"))
+    if form.validate_on_submit():
+        building.create_workplace(name=form.name.data, sector=form.sector.data, country=form.country.data,
+                                  organisation_id=int(form.organisation.data or 0) or None)
+        db.session.commit()
+        flash(_("The workplace is added."), "success")
+        return redirect(url_for("surveys.workplaces"))
+    query = select(Workplace).order_by(Workplace.country, Workplace.name)
+    if current_user.role == "coordinator":
+        query = query.where(Workplace.country.in_(current_user.country_scope))
+    return render_template("surveys/workplaces.html", workplaces=list(db.session.scalars(query)), form=form), (
+        400 if form.is_submitted() else 200)
+
+
+def _workplace(workplace_id: int) -> Workplace:
+    workplace = db.session.get(Workplace, workplace_id) or abort(404)
+    if current_user.role == "coordinator" and workplace.country not in current_user.country_scope:
+        abort(403)
+    return workplace
+
+
+@roles("trainer", "coordinator")
+def show_workplace(workplace_id: int):
+    workplace = _workplace(workplace_id)
+    waves = list(db.session.scalars(select(SurveyWave).where(SurveyWave.workplace_id == workplace.id)))
+    surveys = sorted({w.survey for w in waves}, key=lambda s: s.code)
+    tables = [(s, results.indicator_results(s, [w for w in waves if w.survey_id == s.id])) for s in surveys]
+    groups = list(db.session.scalars(select(TrainingGroup).where(
+        TrainingGroup.organisation_id == workplace.organisation_id).order_by(TrainingGroup.starts_on))) \
+        if workplace.organisation_id else []
+    counts = results.response_counts([w.id for w in waves], None)
+    return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
+                           waves=waves, counts=counts, min_cell=results.MIN_CELL, today=date.today())
+
+
+@roles("trainer", "coordinator")
+def collect(workplace_id: int, wave_id: int):
+    """A union team enters a worker's answers on a tablet: one anonymous response per submission."""
+    workplace = _workplace(workplace_id)
+    wave = db.session.get(SurveyWave, wave_id)
+    if wave is None or wave.workplace_id != workplace.id:
+        abort(404)
+    survey = wave.survey
+    version = survey.published_version or abort(404)
+    language = current_language()
+    today = date.today()
+    is_open = (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
+    form = answer_form(version, language, survey.source_language)
+    if is_open and form.validate_on_submit():
+        answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
+                   for q in version.questions}
+        answering.submit_response(wave=wave, version=version, answers=answers, language=language, today=today,
+                                  country=workplace.country)
+        db.session.commit()
+        flash(_("The answers are saved. The form is empty again for the next worker."), "success")
+        return redirect(url_for("surveys.collect", workplace_id=workplace.id, wave_id=wave.id))
+    return render_template("surveys/answer.html", survey=survey, version=version, form=form, collecting=True,
+                           workplace=workplace, wave=wave, is_open=is_open), 400 if form.is_submitted() else 200
