@@ -189,7 +189,7 @@ def trainers(report: ReportFilter) -> dict[str, tuple[int, int, int]]:
 
 def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
     """Each person's (mean score before the lessons, mean score after) over the modules they took both
-    ways, the "after" attempt falling in the period; in one query with window functions."""
+    ways, the "after" attempt falling in the period: one pass with window functions, then two groupings."""
     start, end = period_bounds(report)
     order = (QuizAttempt.submitted_at, QuizAttempt.id)
     partition = (QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.before_lessons)
@@ -209,12 +209,18 @@ def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
     if report.group_id is not None:
         ranked = ranked.where(QuizAttempt.user_id.in_(
             select(GroupMember.user_id).where(GroupMember.group_id == report.group_id)))
-    ranked = ranked.subquery()
-    before, after = ranked.alias("before"), ranked.alias("after")
-    query = (select(before.c.user_id, func.avg(before.c.score), func.avg(after.c.score))
-             .join(after, sa.and_(after.c.user_id == before.c.user_id, after.c.module_id == before.c.module_id))
-             .where(before.c.before_lessons.is_(True), before.c.first == 1,
-                    after.c.before_lessons.is_(False), after.c.last == 1,
-                    after.c.submitted_at > before.c.submitted_at, after.c.submitted_at.between(start, end))
-             .group_by(before.c.user_id))
+    r = ranked.subquery()
+    first_before = sa.and_(r.c.before_lessons.is_(True), r.c.first == 1)
+    last_after = sa.and_(r.c.before_lessons.is_(False), r.c.last == 1)
+    per_module = (select(r.c.user_id,
+                         func.max(sa.case((first_before, r.c.score))).label("before"),
+                         func.max(sa.case((last_after, r.c.score))).label("after"),
+                         func.max(sa.case((first_before, r.c.submitted_at))).label("before_at"),
+                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
+                  .where(sa.or_(first_before, last_after))
+                  .group_by(r.c.user_id, r.c.module_id)).subquery()
+    query = (select(per_module.c.user_id, func.avg(per_module.c.before), func.avg(per_module.c.after))
+             .where(per_module.c.before.is_not(None), per_module.c.after.is_not(None),
+                    per_module.c.after_at > per_module.c.before_at, per_module.c.after_at.between(start, end))
+             .group_by(per_module.c.user_id))
     return [(float(b), float(a)) for _user, b, a in db.session.execute(query)]
