@@ -129,17 +129,27 @@ def month_of(column):
     return func.strftime("%Y-%m", column)
 
 
+def group_filters(report: ReportFilter) -> list:
+    """Conditions on training groups: country, organisation, course or topic, the group itself."""
+    conditions = []
+    if report.countries is not None:
+        conditions.append(TrainingGroup.country.in_(report.countries))
+    if report.organisation_id is not None:
+        conditions.append(TrainingGroup.organisation_id == report.organisation_id)
+    if report.course_id is not None:
+        conditions.append(TrainingGroup.course_id == report.course_id)
+    if report.topic is not None:
+        conditions.append(TrainingGroup.course_id.in_(
+            select(CourseTopic.course_id).where(CourseTopic.topic == report.topic)))
+    if report.group_id is not None:
+        conditions.append(TrainingGroup.id == report.group_id)
+    return conditions
+
+
 def attendance(report: ReportFilter) -> dict[str, tuple[int, int]]:
     """Country -> (presences, places) at sessions held in the period."""
-    groups = select(TrainingGroup.id).where(TrainingGroup.mode.in_(("in-person", "blended")))
-    if report.countries is not None:
-        groups = groups.where(TrainingGroup.country.in_(report.countries))
-    if report.group_id is not None:
-        groups = groups.where(TrainingGroup.id == report.group_id)
-    if report.course_id is not None:
-        groups = groups.where(TrainingGroup.course_id == report.course_id)
-    if report.organisation_id is not None:
-        groups = groups.where(TrainingGroup.organisation_id == report.organisation_id)
+    groups = select(TrainingGroup.id).where(TrainingGroup.mode.in_(("in-person", "blended")),
+                                            *group_filters(report))
     members = (select(GroupMember.group_id, func.count().label("n")).group_by(GroupMember.group_id)).subquery()
     places = dict(db.session.execute(
         select(TrainingGroup.country, func.coalesce(func.sum(members.c.n), 0))
@@ -161,16 +171,8 @@ def trainers(report: ReportFilter) -> dict[str, tuple[int, int, int]]:
 
     Active: ran a group whose dates meet the period. Reach: distinct members of those groups.
     """
-    groups = select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start)
-    if report.countries is not None:
-        groups = groups.where(TrainingGroup.country.in_(report.countries))
-    if report.organisation_id is not None:
-        groups = groups.where(TrainingGroup.organisation_id == report.organisation_id)
-    if report.course_id is not None:
-        groups = groups.where(TrainingGroup.course_id == report.course_id)
-    if report.group_id is not None:
-        groups = groups.where(TrainingGroup.id == report.group_id)
-    groups = groups.subquery()
+    groups = select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
+                                         *group_filters(report)).subquery()
     active = dict(db.session.execute(
         select(groups.c.country, func.count(func.distinct(groups.c.trainer_id))).group_by(groups.c.country)).all())
     reach = dict(db.session.execute(
