@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.models.users import utcnow
+
+if TYPE_CHECKING:
+    from lms.models.courses import Course
+    from lms.models.groups import TrainingGroup
 
 #: identified: answers carry the account; pseudonymous: a per-survey pseudonym that pairs a
 #: person's waves; anonymous: nothing that leads back to a person, and the day only.
@@ -198,6 +203,8 @@ class SurveyWave(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="waves")
+    course: Mapped[Course | None] = relationship()
+    group: Mapped[TrainingGroup | None] = relationship()
     workplace: Mapped[Workplace | None] = relationship()
 
     __table_args__ = (
@@ -250,7 +257,7 @@ class SurveyResponse(db.Model):
     pseudonym: Mapped[str | None] = mapped_column(sa.String(32))
     language: Mapped[str] = mapped_column(sa.String(12))
     #: The member's (or the workplace's) country, for reports; counts under 5 are never shown.
-    country: Mapped[str | None] = mapped_column(sa.String(2))
+    country: Mapped[str | None] = mapped_column(sa.String(2), index=True)
     #: The day only: a time could be matched with sign-in records.
     submitted_on: Mapped[date]
     #: "web", or "import" for answers collected offline with ODK Collect or KoboToolbox.

@@ -33,7 +33,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     display_name: Mapped[str] = mapped_column(sa.String(80))
     #: ISO 3166-1 alpha-2 code; names come from CLDR in the reader's language.
-    country: Mapped[str] = mapped_column(sa.String(2))
+    country: Mapped[str] = mapped_column(sa.String(2), index=True)
     gender: Mapped[str] = mapped_column(sa.String(12))
     birth_year: Mapped[int | None]
     #: The interface language the member chose; None until they choose one.

@@ -15,6 +15,7 @@ from lms.i18n import country_name, current_language
 from lms.labels import gender_label
 from lms.reports.figures import UNKNOWN_AGE
 from lms.reports.suppression import TOTAL, Table
+from lms.reports.tables import RATES, rate
 from lms.templating import suppressed
 
 TITLES = {
@@ -22,6 +23,7 @@ TITLES = {
     "by_age": _l("Participants by age and gender"),
     "progress": _l("Enrolments and completions by country"),
     "trend": _l("Enrolments and completions by month"),
+    "quarters": _l("Enrolments and completions by quarter"),
     "attendance": _l("Attendance at sessions by country"),
     "trainers": _l("Trainers and their reach by country"),
 }
@@ -29,9 +31,10 @@ MEASURES = {
     "enrolments": _l("Enrolments begun"), "completed_since": _l("Of these, completed"),
     "completions": _l("Completions in the period"), "present": _l("Presences"), "places": _l("Places"),
     "active": _l("Active trainers"), "reach": _l("People reached"), "trained": _l("New trainers"),
+    "completion_rate": _l("Completion rate"), "attendance_rate": _l("Attendance rate"),
 }
 FIRST_COLUMN = {"by_country": _l("Country"), "by_age": _l("Age"), "progress": _l("Country"), "trend": _l("Month"),
-                "attendance": _l("Country"), "trainers": _l("Country")}
+                "quarters": _l("Quarter"), "attendance": _l("Country"), "trainers": _l("Country")}
 
 
 @dataclass
@@ -60,10 +63,16 @@ def sheet_of(name: str, table: Table, filters: list[tuple[str, str]]) -> Sheet:
     if with_totals:
         header.append(_("Total"))
     columns = [*table.columns, TOTAL] if with_totals else table.columns
+    if name in RATES:
+        header.append(_("%(rate)s (%%)", rate=label(RATES[name][0], "gender")))
     rows = []
     for row in [*table.rows, TOTAL]:
         values = [table.value(row, column) for column in columns]
-        rows.append([label(row, name)] + [suppressed() if v is None else v for v in values])
+        line = [label(row, name)] + [suppressed() if v is None else v for v in values]
+        if name in RATES:
+            share = rate(name, table, row)
+            line.append(suppressed() if share is None else round(100 * share, 1))
+        rows.append(line)
     return Sheet(str(TITLES[name]), filters, header, rows)
 
 

@@ -32,6 +32,8 @@ from lms.models import (
     User,
 )
 from lms.reports.filters import ReportFilter
+from lms.surveys import statistics
+from lms.surveys.statistics import Gain, Moments
 
 UNKNOWN_AGE = "unknown"
 
@@ -89,36 +91,45 @@ class Cell:
 
 
 def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
-    """(country, gender, age band) -> counts, in two grouped queries."""
+    """(country, gender, age band) -> counts, in one grouped query.
+
+    Enrolments are first added up per person, so that counting participants needs no DISTINCT (a sort that
+    spills to disk on a large table), then per cell.
+    """
     start, end = period_bounds(report)
+    begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     band = age_band_column(report).label("band")
-    begun = (select(User.country, User.gender, band, func.count(func.distinct(Enrolment.user_id)),
-                    func.count(Enrolment.id), func.count(Enrolment.completed_at))
-             .join(User, User.id == Enrolment.user_id)
-             .where(Enrolment.enrolled_at.between(start, end), *enrolment_filters(report))
-             .group_by(User.country, User.gender, band))
-    cube: dict[tuple[str, str, str], Cell] = defaultdict(Cell)
-    for country, gender, age, people, enrolments, completed in db.session.execute(begun):
-        cube[(country, gender, age)] = Cell(people, enrolments, completed)
-    done = (select(User.country, User.gender, band, func.count(Enrolment.id))
-            .join(User, User.id == Enrolment.user_id)
-            .where(Enrolment.completed_at.between(start, end), *enrolment_filters(report))
-            .group_by(User.country, User.gender, band))
-    for country, gender, age, completions in db.session.execute(done):
-        cube[(country, gender, age)].completions = completions
-    return dict(cube)
+    per_person = (select(User.country, User.gender, band,
+                         func.sum(sa.case((begun, 1), else_=0)).label("enrolments"),
+                         func.sum(sa.case((sa.and_(begun, Enrolment.completed_at.is_not(None)), 1), else_=0))
+                         .label("completed_since"),
+                         func.sum(sa.case((done, 1), else_=0)).label("completions"))
+                  .join(User, User.id == Enrolment.user_id)
+                  .where(sa.or_(begun, done), *enrolment_filters(report))
+                  .group_by(Enrolment.user_id, User.country, User.gender, band)).subquery()
+    cells = (select(per_person.c.country, per_person.c.gender, per_person.c.band,
+                    func.sum(sa.case((per_person.c.enrolments > 0, 1), else_=0)), func.sum(per_person.c.enrolments),
+                    func.sum(per_person.c.completed_since), func.sum(per_person.c.completions))
+             .group_by(per_person.c.country, per_person.c.gender, per_person.c.band))
+    return {(country, gender, age): Cell(int(people), int(enrolments), int(completed), int(completions))
+            for country, gender, age, people, enrolments, completed, completions in db.session.execute(cells)}
 
 
 def monthly_trend(report: ReportFilter) -> dict[str, tuple[int, int]]:
-    """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month."""
+    """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month, in one query."""
     start, end = period_bounds(report)
+    begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
+    began_in = sa.case((begun, month_of(Enrolment.enrolled_at))).label("began_in")
+    done_in = sa.case((done, month_of(Enrolment.completed_at))).label("done_in")
+    query = select(began_in, done_in, func.count()).where(sa.or_(begun, done), *enrolment_filters(report))
+    if person_filters(report):
+        query = query.join(User, User.id == Enrolment.user_id)
     trend: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for column, index in ((Enrolment.enrolled_at, 0), (Enrolment.completed_at, 1)):
-        month = month_of(column)
-        query = (select(month, func.count(Enrolment.id)).join(User, User.id == Enrolment.user_id)
-                 .where(column.between(start, end), *enrolment_filters(report)).group_by(month))
-        for key, count in db.session.execute(query):
-            trend[str(key)][index] = count
+    for began, completed, count in db.session.execute(query.group_by(began_in, done_in)):
+        if began is not None:
+            trend[str(began)][0] += count
+        if completed is not None:
+            trend[str(completed)][1] += count
     return {key: (values[0], values[1]) for key, values in sorted(trend.items())}
 
 
@@ -189,11 +200,31 @@ def trainers(report: ReportFilter) -> dict[str, tuple[int, int, int]]:
     return {c: (active.get(c, 0), reach.get(c, 0), promoted.get(c, 0)) for c in sorted(countries)}
 
 
+def knowledge_gain(report: ReportFilter) -> Gain:
+    """The knowledge gain of the people in the report, added up by the database (see ``knowledge_pairs``)."""
+    per_person = knowledge_pairs_query(report).subquery()
+    difference = per_person.c.after - per_person.c.before
+    query = select(func.count(), func.avg(per_person.c.before), func.avg(per_person.c.after), func.sum(difference),
+                   func.sum(difference * difference))
+    n, before, after, total, squares = db.session.execute(query).one()
+    if not n:
+        return statistics.knowledge_gain([])
+    return statistics.gain_of(float(before), float(after), Moments(n, float(total), float(squares)))
+
+
 def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
-    """Each person's (mean score before the lessons, mean score after) over the modules they took both
-    ways, the "after" attempt falling in the period: one pass with window functions, then two groupings."""
+    """Each person's (mean score before the lessons, mean score after) over the modules they took both ways."""
+    return [(float(b), float(a)) for _user, b, a in db.session.execute(knowledge_pairs_query(report))]
+
+
+def knowledge_pairs_query(report: ReportFilter):
+    """Per person: (user id, mean score before the lessons, mean score after) over the modules they took both ways.
+
+    Before: their first attempt made before any lesson of the module; after: their latest attempt after the
+    lessons within the period. One pass of window functions, whose order the index on quiz_attempts
+    (user_id, module_id, before_lessons, submitted_at, id) already gives, then two groupings.
+    """
     start, end = period_bounds(report)
-    order = (QuizAttempt.submitted_at, QuizAttempt.id)
     partition = (QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.before_lessons)
     modules = select(Module.id)
     if report.course_id is not None:
@@ -203,17 +234,19 @@ def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
             select(CourseTopic.course_id).where(CourseTopic.topic == report.topic)))
     ranked = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
                      QuizAttempt.submitted_at,
-                     func.row_number().over(partition_by=partition, order_by=order).label("first"),
                      func.row_number().over(partition_by=partition,
-                                            order_by=[o.desc() for o in order]).label("last"))
-              .join(User, User.id == QuizAttempt.user_id)
-              .where(QuizAttempt.module_id.in_(modules), *person_filters(report)))
+                                            order_by=(QuizAttempt.submitted_at, QuizAttempt.id)).label("rank"),
+                     func.count().over(partition_by=partition).label("attempts"))
+              .where(QuizAttempt.module_id.in_(modules),
+                     sa.or_(QuizAttempt.before_lessons.is_(True), QuizAttempt.submitted_at.between(start, end))))
+    if person_filters(report):
+        ranked = ranked.join(User, User.id == QuizAttempt.user_id).where(*person_filters(report))
     if report.group_id is not None:
         ranked = ranked.where(QuizAttempt.user_id.in_(
             select(GroupMember.user_id).where(GroupMember.group_id == report.group_id)))
     r = ranked.subquery()
-    first_before = sa.and_(r.c.before_lessons.is_(True), r.c.first == 1)
-    last_after = sa.and_(r.c.before_lessons.is_(False), r.c.last == 1)
+    first_before = sa.and_(r.c.before_lessons.is_(True), r.c.rank == 1)
+    last_after = sa.and_(r.c.before_lessons.is_(False), r.c.rank == r.c.attempts)
     per_module = (select(r.c.user_id,
                          func.max(sa.case((first_before, r.c.score))).label("before"),
                          func.max(sa.case((last_after, r.c.score))).label("after"),
@@ -221,8 +254,8 @@ def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
                          func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
                   .where(sa.or_(first_before, last_after))
                   .group_by(r.c.user_id, r.c.module_id)).subquery()
-    query = (select(per_module.c.user_id, func.avg(per_module.c.before), func.avg(per_module.c.after))
-             .where(per_module.c.before.is_not(None), per_module.c.after.is_not(None),
-                    per_module.c.after_at > per_module.c.before_at, per_module.c.after_at.between(start, end))
-             .group_by(per_module.c.user_id))
-    return [(float(b), float(a)) for _user, b, a in db.session.execute(query)]
+    return (select(per_module.c.user_id, func.avg(per_module.c.before).label("before"),
+                   func.avg(per_module.c.after).label("after"))
+            .where(per_module.c.before.is_not(None), per_module.c.after.is_not(None),
+                   per_module.c.after_at > per_module.c.before_at)
+            .group_by(per_module.c.user_id))

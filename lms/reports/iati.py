@@ -16,11 +16,12 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.i18n import pick_string
-from lms.models import Course, Survey, SurveyWave
+from lms.models import Survey, SurveyWave
 from lms.reports import figures
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.suppression import MIN_CELL, TOTAL, table_of
-from lms.surveys import results, statistics
+from lms.surveys import results
+from lms.surveys.statistics import Moments
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: Languages the titles are written in, besides English.
@@ -104,11 +105,43 @@ def activity_file(activity_id: str, year: int) -> bytes:
     narratives(implementer, {"en": config["IATI_REPORTING_ORG_NAME"]})
     etree.SubElement(activity, "activity-status", code="2")
     etree.SubElement(activity, "activity-date", type="2", **{"iso-date": config["IATI_ACTIVITY_START"]})
+    recipient_countries(activity, year)
     targets = parse_targets(config["IATI_TARGETS"])
     participation_results(activity, year, targets)
     knowledge_result(activity, year)
     outcome_results(activity, year)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def recipient_countries(activity, year: int) -> None:
+    """Where the members reached in the year live: one ``recipient-country`` each, percentages adding up to 100.
+
+    A country whose count of participants is suppressed (under 5, or its complement) is left out: its share
+    and the published totals would give the count back.
+    """
+    cube = figures.participation_cube(ReportFilter(start=date(year, 1, 1), end=date(year, 12, 31),
+                                                   age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"]))))
+    counts: dict[tuple[str, str], int] = {}
+    for (country, _gender, _age), cell in cube.items():
+        counts[(country, "n")] = counts.get((country, "n"), 0) + cell.participants
+    countries = sorted({country for country, _n in counts})
+    table = table_of(counts, countries, ["n"])
+    shown = {c: table.value(c, "n") for c in countries if table.value(c, "n")}
+    for country, percentage in whole_percentages(shown).items():
+        etree.SubElement(activity, "recipient-country", code=country, percentage=str(percentage))
+
+
+def whole_percentages(counts: dict[str, int]) -> dict[str, int]:
+    """Whole percentages that add up to exactly 100 (largest remainder method)."""
+    total = sum(counts.values())
+    if not total:
+        return {}
+    exact = {key: 100 * value / total for key, value in counts.items()}
+    result = {key: int(share) for key, share in exact.items()}
+    by_remainder = sorted(exact, key=lambda key: (exact[key] - result[key], counts[key]), reverse=True)
+    for key in by_remainder[:100 - sum(result.values())]:
+        result[key] += 1
+    return result
 
 
 def parse_targets(text: str) -> dict[str, str]:
@@ -124,6 +157,7 @@ def report_for(period: Quarter) -> ReportFilter:
 
 def participation_results(activity, year: int, targets: dict[str, str]) -> None:
     """Participants reached (by sex and age) and course completions, quarter by quarter."""
+    cubes = {period: figures.participation_cube(report_for(period)) for period in quarters(year)}
     for code, title, measure in (("participants", PARTICIPANTS, "participants"),
                                  ("completions", COMPLETIONS, "completions")):
         result = etree.SubElement(activity, "result", type="1", **{"aggregation-status": "1"})
@@ -131,8 +165,7 @@ def participation_results(activity, year: int, targets: dict[str, str]) -> None:
         indicator = etree.SubElement(result, "indicator", measure="1", ascending="1")
         titled(indicator, "title", translated(title))
         etree.SubElement(indicator, "baseline", year=str(year), value="0", **{"iso-date": f"{year}-01-01"})
-        for period in quarters(year):
-            cube = figures.participation_cube(report_for(period))
+        for period, cube in cubes.items():
             element = etree.SubElement(indicator, "period")
             etree.SubElement(element, "period-start", **{"iso-date": period.start.isoformat()})
             etree.SubElement(element, "period-end", **{"iso-date": period.end.isoformat()})
@@ -167,11 +200,8 @@ def add_actuals(period_element, cube, measure: str) -> None:
 
 def knowledge_result(activity, year: int) -> None:
     """Mean quiz score before and after the lessons, over every course, for the year (outcome)."""
-    pairs = []
-    start, end = datetime(year, 1, 1, tzinfo=UTC), datetime(year, 12, 31, 23, 59, 59, tzinfo=UTC)
-    for course in db.session.scalars(select(Course).order_by(Course.slug)):
-        pairs += results.knowledge_pairs(course, after_between=(start, end))
-    gain = statistics.knowledge_gain(pairs)
+    gain = figures.knowledge_gain(ReportFilter(start=date(year, 1, 1), end=date(year, 12, 31),
+                                               age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"]))))
     if gain.n < MIN_CELL:
         return
     result = etree.SubElement(activity, "result", type="2", **{"aggregation-status": "0"})
@@ -193,13 +223,11 @@ def outcome_results(activity, year: int) -> None:
                                                                  SurveyWave.workplace_id.is_(None))))
         if not waves or not survey.indicators:
             continue
-        answers = results.load_answers(survey, [w.id for w in waves], {i.question_code for i in survey.indicators},
-                                       None, submitted_by=date(year, 12, 31))
+        sums, _pairs = results.indicator_moments(survey, [w.id for w in waves], None,
+                                                  submitted_by=date(year, 12, 31))
         for indicator in survey.indicators:
-            before = [v for w in waves if w.kind == "baseline"
-                      for v in results.person_values(indicator, answers.get((w.id, indicator.question_code), []))]
-            after = [v for w in waves if w.kind != "baseline"
-                     for v in results.person_values(indicator, answers.get((w.id, indicator.question_code), []))]
+            before = sum((sums.get((w.id, indicator.id), Moments()) for w in waves if w.kind == "baseline"), Moments())
+            after = sum((sums.get((w.id, indicator.id), Moments()) for w in waves if w.kind != "baseline"), Moments())
             first, last = results.estimate(indicator, before), results.estimate(indicator, after)
             if first.n < MIN_CELL or last.n < MIN_CELL:
                 continue

@@ -8,20 +8,21 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from lms import audit
 from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
-from lms.models import Course, Organisation, Survey, TrainingGroup
+from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
 from lms.permissions import roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import ReportForm
 from lms.reports.suppression import MIN_CELL, TOTAL
-from lms.reports.tables import Dashboard, dashboard
-from lms.surveys import results, statistics
+from lms.reports.tables import RATES, Dashboard, dashboard, rate
+from lms.surveys import results
 from lms.templating import suppressed
 
 bp = Blueprint("reports", __name__)
@@ -30,7 +31,7 @@ bp = Blueprint("reports", __name__)
 @bp.app_context_processor
 def report_helpers():
     return {"TOTAL": TOTAL, "row_label": row_label, "column_label": lambda key: exports.label(key, "gender"),
-            "export_url": export_url, "chart": chart}
+            "export_url": export_url, "chart": chart, "RATES": RATES, "rate": rate}
 
 
 def row_label(table: str, key: str) -> str:
@@ -42,11 +43,13 @@ def export_url(table: str, extension: str) -> str:
 
 
 def chart(name: str, table, title: str, column: str):
+    """The bar chart of one column of a table; its title names the column."""
     bars = [(row_label(name, row), table.value(row, column)) for row in table.rows]
-    return charts.bar_chart(title, bars, suppressed())
+    measure = _("Total") if column == TOTAL else exports.label(column, "gender")
+    return charts.bar_chart(_("%(table)s: %(measure)s", table=title, measure=measure), bars, suppressed())
 
 #: Tables that download, and the titles written into the files.
-TABLES = ("by_country", "by_age", "progress", "trend", "attendance", "trainers")
+TABLES = ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers")
 
 
 def report_form() -> ReportForm:
@@ -101,8 +104,13 @@ def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
     Survey answers are filtered by country only: anonymous answers carry no gender or age.
     """
     found = []
-    surveys = db.session.scalars(select(Survey).where(Survey.subject == "participant", Survey.indicators.any())
-                                 .order_by(Survey.code))
+    waves = selectinload(Survey.waves)
+    surveys = db.session.scalars(
+        select(Survey).where(Survey.subject == "participant", Survey.indicators.any()).order_by(Survey.code)
+        .options(selectinload(Survey.translations),
+                 selectinload(Survey.indicators).selectinload(SurveyIndicator.titles),
+                 waves.selectinload(SurveyWave.course).selectinload(Course.translations),
+                 waves.selectinload(SurveyWave.group)))
     course_groups = (set(db.session.scalars(select(TrainingGroup.id).where(
         TrainingGroup.course_id == report.course_id))) if report.course_id else set())
     for survey in surveys:
@@ -122,7 +130,7 @@ def show_dashboard():
     if not form.validate():
         return render_template("reports/dashboard.html", form=form, data=None, report=None), 400
     report = report_filter(form)
-    gain = statistics.knowledge_gain(figures.knowledge_pairs(report))
+    gain = figures.knowledge_gain(report)
     return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
                            filters=exports.filter_lines(form), gain=gain, outcomes=outcomes(report),
                            min_cell=MIN_CELL)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from lms.extensions import db
 from lms.i18n import current_language, pick_string
-from lms.models import Course, Survey, SurveyWave, TrainingGroup
+from lms.models import Course, Survey, SurveyWave
 
 
 def survey_title(survey: Survey) -> str:
@@ -17,10 +16,10 @@ def course_title(course: Course) -> str:
 
 
 def wave_target(wave: SurveyWave) -> str:
-    if wave.course_id is not None:
-        return _("Everyone taking %(course)s", course=course_title(db.session.get(Course, wave.course_id)))
-    if wave.group_id is not None:
-        return _("Group %(name)s", name=db.session.get(TrainingGroup, wave.group_id).name)
+    if wave.course is not None:
+        return _("Everyone taking %(course)s", course=course_title(wave.course))
+    if wave.group is not None:
+        return _("Group %(name)s", name=wave.group.name)
     return _("Workplace %(name)s", name=wave.workplace.name)
 
 

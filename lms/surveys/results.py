@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -19,10 +20,11 @@ from lms.models import (
     SurveyIndicator,
     SurveyQuestion,
     SurveyResponse,
+    SurveyVersion,
     SurveyWave,
 )
 from lms.surveys import statistics
-from lms.surveys.statistics import Estimate, Gain
+from lms.surveys.statistics import Estimate, Gain, Moments
 
 MIN_CELL = 5
 WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
@@ -68,26 +70,107 @@ def series_of(waves: list[SurveyWave]) -> list[list[SurveyWave]]:
 
 def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None
                       ) -> list[IndicatorResult]:
-    """Every indicator of the survey, per wave, with n, a 95% interval and the change from baseline."""
+    """Every indicator of the survey, per wave, with n, a 95% interval and the change from baseline.
+
+    The database adds up the answers (counts, sums and sums of squares, per wave and per pair of waves), so the
+    number of queries does not grow with the number of answers.
+    """
     if not waves or not survey.indicators:
         return [IndicatorResult(indicator) for indicator in survey.indicators]
-    answers = load_answers(survey, [w.id for w in waves], {i.question_code for i in survey.indicators}, countries)
+    all_series = series_of(waves)
+    baseline_of = {}
+    for series in all_series:
+        baseline = next((w for w in series if w.kind == "baseline" and w.workplace_id is None), series[0])
+        baseline_of.update({w.id: baseline.id for w in series if w is not baseline})
+    paired = survey.privacy != "anonymous"
+    sums, differences = indicator_moments(survey, [w.id for w in waves], countries, baseline_of if paired else None)
     results = []
     for indicator in survey.indicators:
         result = IndicatorResult(indicator)
-        for series in series_of(waves):
-            values = {w.id: person_values(indicator, answers.get((w.id, indicator.question_code), [])) for w in series}
-            baseline = next((w for w in series if w.kind == "baseline" and w.workplace_id is None), series[0])
+        for series in all_series:
             figures = []
             for wave in series:
-                figure = WaveFigure(wave, estimate(indicator, values[wave.id]))
-                if wave is not baseline:
-                    figure.change, figure.paired = change(indicator, values[baseline.id], values[wave.id],
-                                                          paired=survey.privacy != "anonymous")
+                figure = WaveFigure(wave, estimate(indicator, sums.get((wave.id, indicator.id), Moments())))
+                if wave.id in baseline_of:
+                    figure.change, figure.paired = change(
+                        indicator, sums.get((baseline_of[wave.id], indicator.id), Moments()),
+                        sums.get((wave.id, indicator.id), Moments()), differences.get((wave.id, indicator.id)))
                 figures.append(figure)
             result.series.append(figures)
         results.append(result)
     return results
+
+
+def question_ids(survey: Survey) -> dict[str, list[int]]:
+    """Question code -> the ids of that question in every version of the survey."""
+    query = (select(SurveyQuestion.code, SurveyQuestion.id).join(SurveyVersion)
+             .where(SurveyVersion.survey_id == survey.id,
+                    SurveyQuestion.code.in_({i.question_code for i in survey.indicators})))
+    found: dict[str, list[int]] = defaultdict(list)
+    for code, question_id in db.session.execute(query):
+        found[code].append(question_id)
+    return found
+
+
+def indicator_value(indicator: SurveyIndicator, questions: dict[str, list[int]]):
+    """SQL: for an answer to the indicator's question, 1 or 0 for a share, the number for a mean; else NULL."""
+    if indicator.kind == "share":
+        padded = sa.literal(" ") + SurveyAnswer.value + sa.literal(" ")
+        counted = [padded.contains(f" {code} ", autoescape=True) for code in indicator.choice_codes]
+        value = sa.case((sa.or_(*counted), 1.0), else_=0.0) if counted else sa.literal(0.0)
+    else:
+        value = SurveyAnswer.number
+    return sa.case((SurveyAnswer.question_id.in_(questions.get(indicator.question_code, [])), value))
+
+
+def moments_columns(values: list) -> list:
+    return [column for value in values for column in (func.count(value), func.sum(value), func.sum(value * value))]
+
+
+def moments_of(row, indicators: list[SurveyIndicator]) -> dict[int, Moments]:
+    """Indicator id -> Moments, from a row of (count, sum, sum of squares) per indicator."""
+    return {indicator.id: Moments(row[3 * i], float(row[3 * i + 1] or 0), float(row[3 * i + 2] or 0))
+            for i, indicator in enumerate(indicators)}
+
+
+def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] | None,
+                      baseline_of: dict[int, int] | None = None, submitted_by: date | None = None
+                      ) -> tuple[dict[tuple[int, int], Moments], dict[tuple[int, int], Moments]]:
+    """Per (wave id, indicator id): the Moments of the respondents' values and, for the waves in
+    ``baseline_of`` (wave -> its baseline wave), those of each person's change from their own baseline answer.
+
+    One query: the answers are read once, one row per response, and both sums are taken from there. A person
+    is their account (identified surveys) or their pseudonym; each answers a wave at most once.
+    """
+    indicators = list(survey.indicators)
+    questions = question_ids(survey)
+    person = func.coalesce(sa.literal("u") + sa.cast(SurveyResponse.user_id, sa.String), SurveyResponse.pseudonym)
+    values = [func.max(indicator_value(indicator, questions)).label(f"v{i}") for i, indicator in enumerate(indicators)]
+    query = (select(SurveyResponse.wave_id, person.label("person"), *values)
+             .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+             .where(SurveyResponse.wave_id.in_(wave_ids),
+                    SurveyAnswer.question_id.in_([i for ids in questions.values() for i in ids])))
+    if countries is not None:
+        query = query.where(SurveyResponse.country.in_(countries))
+    if submitted_by is not None:
+        query = query.where(SurveyResponse.submitted_on <= submitted_by)
+    per_response = query.group_by(SurveyResponse.id, SurveyResponse.wave_id, person).cte("per_response")
+    columns = [per_response.c[f"v{i}"] for i in range(len(indicators))]
+    sums = select(sa.literal("wave").label("kind"), per_response.c.wave_id,
+                  *moments_columns(columns)).group_by(per_response.c.wave_id)
+    if baseline_of:
+        later, base = per_response.alias("later"), per_response.alias("base")
+        differences = [later.c[f"v{i}"] - base.c[f"v{i}"] for i in range(len(indicators))]
+        pairs = (select(sa.literal("pair").label("kind"), later.c.wave_id, *moments_columns(differences))
+                 .join(base, sa.and_(base.c.person == later.c.person,
+                                     base.c.wave_id == sa.case(baseline_of, value=later.c.wave_id)))
+                 .where(later.c.wave_id.in_(list(baseline_of))).group_by(later.c.wave_id))
+        sums = sa.union_all(sums, pairs)
+    found: dict[str, dict[tuple[int, int], Moments]] = {"wave": {}, "pair": {}}
+    for kind, wave_id, *row in db.session.execute(sums):
+        for indicator_id, moments in moments_of(row, indicators).items():
+            found[kind][(wave_id, indicator_id)] = moments
+    return found["wave"], found["pair"]
 
 
 def response_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
@@ -107,52 +190,20 @@ def response_countries(wave_ids: list[int], countries: list[str] | None) -> list
     return [c for c in found if countries is None or c in countries]
 
 
-def load_answers(survey: Survey, wave_ids: list[int], codes: set[str], countries: list[str] | None,
-                 submitted_by: date | None = None) -> dict[tuple[int, str], list[tuple[str | None, str, float | None]]]:
-    """(wave, question code) -> [(person key or None, value, number)], in one query."""
-    query = (select(SurveyResponse.wave_id, SurveyResponse.user_id, SurveyResponse.pseudonym, SurveyQuestion.code,
-                    SurveyAnswer.value, SurveyAnswer.number)
-             .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-             .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-             .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.code.in_(codes)))
-    if countries is not None:
-        query = query.where(SurveyResponse.country.in_(countries))
-    if submitted_by is not None:
-        query = query.where(SurveyResponse.submitted_on <= submitted_by)
-    found: dict[tuple[int, str], list] = defaultdict(list)
-    for wave_id, user_id, pseudonym, code, value, number in db.session.execute(query):
-        person = f"u{user_id}" if user_id is not None else pseudonym
-        found[(wave_id, code)].append((person, value, number))
-    return found
-
-
-def person_values(indicator: SurveyIndicator, rows: list) -> list[tuple[str | None, float]]:
-    """(person key, value) per respondent: 1 or 0 for a share, the number for a mean."""
-    wanted = set(indicator.choice_codes)
+def estimate(indicator: SurveyIndicator, moments: Moments) -> Estimate:
     if indicator.kind == "share":
-        return [(person, 1.0 if wanted & set(value.split()) else 0.0) for person, value, _n in rows]
-    return [(person, number) for person, _value, number in rows if number is not None]
+        return statistics.wilson(round(moments.total), moments.n)
+    return statistics.mean(moments)
 
 
-def estimate(indicator: SurveyIndicator, values: list[tuple[str | None, float]]) -> Estimate:
-    numbers = [v for _p, v in values]
+def change(indicator: SurveyIndicator, before: Moments, after: Moments, differences: Moments | None
+           ) -> tuple[Estimate, bool]:
+    """After minus before: paired on each person's own answers where there are such pairs (two at least)."""
+    if differences is not None and differences.n >= 2:
+        return statistics.paired_change(differences), True
     if indicator.kind == "share":
-        return statistics.wilson(int(sum(numbers)), len(numbers))
-    return statistics.mean(numbers)
-
-
-def change(indicator: SurveyIndicator, before: list[tuple[str | None, float]], after: list[tuple[str | None, float]],
-           *, paired: bool) -> tuple[Estimate, bool]:
-    """After minus before: paired on each person's own answers where the survey allows it."""
-    if paired:
-        first = {p: v for p, v in before if p is not None}
-        pairs = [(first[p], v) for p, v in after if p in first]
-        if len(pairs) >= 2:
-            return statistics.paired_change(pairs), True
-    if indicator.kind == "share":
-        return statistics.share_change(int(sum(v for _p, v in before)), len(before),
-                                       int(sum(v for _p, v in after)), len(after)), False
-    return statistics.welch_change([v for _p, v in before], [v for _p, v in after]), False
+        return statistics.share_change(round(before.total), before.n, round(after.total), after.n), False
+    return statistics.welch_change(before, after), False
 
 
 def knowledge_gain(course: Course, user_ids: list[int] | None = None) -> tuple[Gain, dict[int, Gain]]:

@@ -6,6 +6,7 @@ class-average normalised gain.
 """
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 from collections.abc import Callable, Sequence
@@ -18,6 +19,8 @@ _SOLVER_TOLERANCE = 1e-14
 _SOLVER_MAX_ITERATIONS = 500
 #: From this many degrees of freedom on, the Cornish-Fisher expansion is exact to double precision.
 _ASYMPTOTIC_DF = 1e5
+#: Relative to a sum of squares, what is left of it after subtracting n * mean² that is rounding, not spread.
+_ROUNDING = 1e-12
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,7 @@ def _solve_increasing(residual: Callable[[float], float], slope: Callable[[float
     return t
 
 
+@functools.lru_cache(maxsize=4096)
 def t_quantile(p: float, df: float) -> float:
     """The inverse cumulative distribution function of Student's t with df (possibly fractional) degrees of freedom."""
     if not 0 <= p <= 1:
@@ -212,38 +216,76 @@ def wilson(successes: int, n: int, confidence: float = 0.95) -> Estimate:
     return Estimate(n, share, low, high)
 
 
-def mean(values: Sequence[float], confidence: float = 0.95) -> Estimate:
+@dataclass(frozen=True)
+class Moments:
+    """How many values, their sum and their sum of squares: enough for a mean, its interval and Welch's test.
+
+    SQL computes them with count, sum and sum of squares, so a figure over a million answers needs no rows in
+    Python; moments of separate groups add up.
+    """
+
+    n: int = 0
+    total: float = 0.0
+    squares: float = 0.0
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Moments:
+        return cls(len(values), math.fsum(values), math.fsum(v * v for v in values))
+
+    def __add__(self, other: Moments) -> Moments:
+        return Moments(self.n + other.n, self.total + other.total, self.squares + other.squares)
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.n
+
+    @property
+    def variance(self) -> float:
+        """The sample variance (n - 1 in the denominator); 0 where what is left is rounding error."""
+        spread = self.squares - self.total * self.total / self.n
+        return 0.0 if spread <= _ROUNDING * self.squares else spread / (self.n - 1)
+
+
+def mean(values: Sequence[float] | Moments, confidence: float = 0.95) -> Estimate:
     """The mean with its Student's t interval (sample standard deviation, n - 1 degrees of freedom)."""
     _check_confidence(confidence)
-    n = len(values)
+    moments = values if isinstance(values, Moments) else Moments.of(values)
+    n = moments.n
     if n == 0:
         return Estimate(0, None, None, None)
-    value = statistics.fmean(values)
     if n == 1:
-        return Estimate(1, value, None, None)
-    return _t_interval(n, value, statistics.stdev(values) / math.sqrt(n), n - 1, confidence)
+        return Estimate(1, moments.mean, None, None)
+    return _t_interval(n, moments.mean, math.sqrt(moments.variance / n), n - 1, confidence)
 
 
-def paired_change(pairs: Sequence[tuple[float, float]], confidence: float = 0.95) -> Estimate:
-    """The mean of after - before over pairs (before, after), with the t interval of the differences."""
+def paired_change(pairs: Sequence[tuple[float, float]] | Moments, confidence: float = 0.95) -> Estimate:
+    """The mean of after - before over pairs (before, after), with the t interval of the differences.
+
+    Given Moments, they are those of the differences.
+    """
+    if isinstance(pairs, Moments):
+        return mean(pairs, confidence)
     return mean([after - before for before, after in pairs], confidence)
 
 
-def welch_change(before: Sequence[float], after: Sequence[float], confidence: float = 0.95) -> Estimate:
+def welch_change(before: Sequence[float] | Moments, after: Sequence[float] | Moments,
+                 confidence: float = 0.95) -> Estimate:
     """mean(after) - mean(before) of independent groups, with the Welch-Satterthwaite t interval."""
     _check_confidence(confidence)
-    n = len(before) + len(after)
-    if not before or not after:
+    first = before if isinstance(before, Moments) else Moments.of(before)
+    second = after if isinstance(after, Moments) else Moments.of(after)
+    n = first.n + second.n
+    if not first.n or not second.n:
         return Estimate(n, None, None, None)
-    value = statistics.fmean(after) - statistics.fmean(before)
-    if len(before) < 2 or len(after) < 2:
+    value = second.mean - first.mean
+    if first.n < 2 or second.n < 2:
         return Estimate(n, value, None, None)
-    var_before = statistics.variance(before) / len(before)
-    var_after = statistics.variance(after) / len(after)
+    var_before = first.variance / first.n
+    var_after = second.variance / second.n
     total = var_before + var_after
     if total == 0:
         return Estimate(n, value, value, value)
-    df = total**2 / (var_before**2 / (len(before) - 1) + var_after**2 / (len(after) - 1))
+    df = total**2 / (var_before**2 / (first.n - 1) + var_after**2 / (second.n - 1))
     return _t_interval(n, value, math.sqrt(total), df, confidence)
 
 
@@ -264,7 +306,11 @@ def knowledge_gain(pairs: Sequence[tuple[float, float]]) -> Gain:
     n = len(pairs)
     if n == 0:
         return Gain(0, None, None, Estimate(0, None, None, None), None)
-    mean_before = statistics.fmean(before for before, _ in pairs)
-    mean_after = statistics.fmean(after for _, after in pairs)
+    return gain_of(statistics.fmean(before for before, _ in pairs), statistics.fmean(after for _, after in pairs),
+                   Moments.of([after - before for before, after in pairs]))
+
+
+def gain_of(mean_before: float, mean_after: float, differences: Moments) -> Gain:
+    """The gain from the mean scores before and after and the Moments of each person's difference."""
     normalised = None if mean_before == 100 else (mean_after - mean_before) / (100 - mean_before)
-    return Gain(n, mean_before, mean_after, paired_change(pairs), normalised)
+    return Gain(differences.n, mean_before, mean_after, paired_change(differences), normalised)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Course, Enrolment
-from lms.reports import figures
+from lms.reports import figures, tables
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.suppression import TOTAL
 from lms.reports.tables import dashboard
@@ -124,7 +124,7 @@ def test_knowledge_gain_in_sql_matches_the_course_computation(app_ctx, library, 
     import numpy as np
 
     from lms.learn import services as learning
-    from lms.surveys import results
+    from lms.surveys import results, statistics
 
     course = learning.find_course(BUNDLED_COURSE)
     modules = [m for m in course.modules if m.has_quiz]
@@ -149,6 +149,14 @@ def test_knowledge_gain_in_sql_matches_the_course_computation(app_ctx, library, 
     assert [a for _b, a in found] == pytest.approx([a for _b, a in expected])
     peru = ReportFilter(start=report.start, end=report.end, age_bands=BANDS, countries=("PE",))
     assert len(figures.knowledge_pairs(peru)) == 6
+    # The gain the database adds up is the one computed in Python from the pairs.
+    for which in (report, peru):
+        expected_gain, gain = statistics.knowledge_gain(figures.knowledge_pairs(which)), figures.knowledge_gain(which)
+        assert gain.n == expected_gain.n
+        assert (gain.mean_before, gain.mean_after, gain.normalised) == pytest.approx(
+            (expected_gain.mean_before, expected_gain.mean_after, expected_gain.normalised))
+        assert (gain.change.value, gain.change.low, gain.change.high) == pytest.approx(
+            (expected_gain.change.value, expected_gain.change.low, expected_gain.change.high))
 
 
 def test_the_dashboard_shows_outcome_indicators_of_the_coordinators_countries(app, app_ctx, library, create_user):
@@ -207,3 +215,67 @@ def test_the_dashboard_takes_the_same_number_of_queries_whatever_the_data_size(a
     add_people(8, 40, ["PE", "BJ", "KH", "SN", "ML", "NE"])  # more people, countries and rows
     large = count_queries(app, client, "/reports")
     assert small == large
+
+
+def test_quarters_and_rates_follow_the_months_and_never_reveal_a_hidden_month(population):
+    report = ReportFilter(start=date(YEAR, 1, 1), end=date(YEAR, 12, 31), age_bands=BANDS)
+    cube = figures.participation_cube(report)
+    data = dashboard(report, cube, figures.monthly_trend(report), {"PE": (3, 40), "BJ": (30, 40), "KH": (20, 25)}, {})
+    in_year = [(u, e, c) for u, e, c in population if e.year == YEAR]
+    expected = Counter(f"{e.year}-Q{(e.month - 1) // 3 + 1}" for _u, e, _c in in_year)
+    assert {q: data.quarters.counts[(q, "enrolments")] for q in data.quarters.rows} == dict(expected)
+    for column in data.trend.columns:
+        for quarter in data.quarters.rows:
+            months = [m for m in data.trend.rows if f"{m[:4]}-Q{(int(m[5:]) - 1) // 3 + 1}" == quarter]
+            if any(data.trend.value(m, column) is None for m in months):
+                assert data.quarters.value(quarter, column) is None
+            else:
+                assert data.quarters.value(quarter, column) == sum(data.trend.value(m, column) for m in months)
+    # The completion rate is completed / begun, shown only when both counts are.
+    for country in data.progress.rows:
+        begun, done = data.progress.value(country, "enrolments"), data.progress.value(country, "completed_since")
+        share = tables.rate("progress", data.progress, country)
+        assert share == (None if begun is None or done is None else pytest.approx(done / begun))
+    assert tables.rate("attendance", data.attendance, "BJ") == pytest.approx(0.75)
+    # 3 presences in Peru are hidden, and so is the smallest other count of the column (Cambodia).
+    assert tables.rate("attendance", data.attendance, "PE") is None
+    assert tables.rate("attendance", data.attendance, "KH") is None
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_random_months_cannot_be_worked_out_from_the_quarters(seed):
+    rng = random.Random(seed)
+    months = [f"{YEAR}-{m:02d}" for m in range(1, 13)]
+    counts = {(m, "n"): rng.choice([0, 1, 2, 3, 4, 5, 6, 9, 15, 40]) for m in months}
+    monthly = tables.measures_table(counts, months, ["n"])
+    quarterly = tables.quarters_table(monthly)
+    # What a reader knows: every shown month, shown quarter and the total if shown. A hidden month is revealed
+    # when it is the only unknown in one of these sums.
+    sums = [[m for m in months if f"{YEAR}-Q{(int(m[5:]) - 1) // 3 + 1}" == q] for q in quarterly.rows
+            if quarterly.value(q, "n") is not None]
+    if monthly.value(TOTAL, "n") is not None:
+        sums.append(months)
+    for members in sums:
+        assert sum(monthly.value(m, "n") is None for m in members) != 1, members
+    for quarter in quarterly.rows:
+        value = quarterly.value(quarter, "n")
+        assert value is None or value >= 5
+
+
+def test_every_table_has_a_chart_and_rates_reach_the_downloads(app, population, create_user):
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    page = client.get(f"/reports?year={YEAR}").get_data(as_text=True)
+    for title in ("Participants by country and gender: Total", "Enrolments and completions by country: Completions",
+                  "Enrolments and completions by quarter: Completions", "Enrolments and completions by month"):
+        assert f'aria-label="{title}' in page
+    assert "Completion rate" in page and f"{YEAR}-Q1" in page
+    rows = rows_of_csv(client.get(f"/reports/progress.csv?year={YEAR}"))
+    header = next(row for row in rows if row and row[0] == "Country")
+    assert header[-1] == "Completion rate (%)"
+    for row in rows[rows.index(header) + 1:]:
+        begun, done, rate = row[1], row[2], row[-1]
+        assert rate == "<5" if "<5" in (begun, done) else float(rate) == pytest.approx(100 * int(done) / int(begun),
+                                                                                   abs=0.05)
+    assert client.get(f"/reports/quarters.xlsx?year={YEAR}").status_code == 200

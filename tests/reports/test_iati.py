@@ -1,10 +1,13 @@
 """The IATI file validates against the official 2.03 schema and carries numbers only, none under 5."""
 from __future__ import annotations
 
+import random
+from collections import Counter
 from pathlib import Path
 
 from lxml import etree
 
+from lms.reports import iati
 from tests.conftest import sign_in
 from tests.reports.test_dashboard import YEAR, population  # noqa: F401 - the generated data
 
@@ -47,6 +50,24 @@ def test_the_file_is_valid_iati_with_participants_by_quarter_sex_and_age(app, po
     assert dimensions <= {"sex", "age"} and "sex" in dimensions
     languages = {n.get("{http://www.w3.org/XML/1998/namespace}lang") for n in participants.find("title")}
     assert languages == {None, "fr", "es"}
+    # Where the people reached live: shares of the year's participants, adding up to 100.
+    recipients = {c.get("code"): int(c.get("percentage")) for c in document.iter("recipient-country")}
+    people = Counter(u.country for u, e, _c in population if e.year == YEAR)
+    assert set(recipients) == set(people) and sum(recipients.values()) == 100
+    for country, count in people.items():
+        assert abs(recipients[country] - 100 * count / sum(people.values())) < 1
+
+
+def test_whole_percentages_add_up_to_100():
+    assert iati.whole_percentages({"BJ": 1, "ML": 1, "NE": 1}) == {"BJ": 34, "ML": 33, "NE": 33}
+    assert iati.whole_percentages({"PE": 7}) == {"PE": 100}
+    assert iati.whole_percentages({}) == {}
+    rng = random.Random(1)
+    for _ in range(200):
+        counts = {f"C{i}": rng.randint(5, 900) for i in range(rng.randint(1, 15))}
+        shares = iati.whole_percentages(counts)
+        assert sum(shares.values()) == 100
+        assert all(abs(shares[k] - 100 * v / sum(counts.values())) < 1 for k, v in counts.items())
 
 
 def test_an_activity_outside_the_reporting_organisation_is_refused(app, app_ctx, tmp_path):
