@@ -17,6 +17,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_cli(app)
     register_errors(app)
     register_security_headers(app)
+    register_delivery(app)
     return app
 
 
@@ -49,6 +50,10 @@ def register_extensions(app: Flask) -> None:
     from lms.i18n import remember_language_switch, select_locale
 
     db.init_app(app)
+    from lms import sqlite
+
+    with app.app_context():
+        sqlite.configure(db.engine)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -100,6 +105,12 @@ def register_errors(app: Flask) -> None:
     from lms.core.errors import register
 
     register(app)
+
+
+def register_delivery(app: Flask) -> None:
+    from lms.core import delivery
+
+    delivery.register(app)
 
 
 def register_security_headers(app: Flask) -> None:

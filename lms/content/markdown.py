@@ -14,7 +14,9 @@ def render_markdown(text: str) -> str:
     md = markdown.Markdown(extensions=["sane_lists", "tables", "fenced_code", "def_list", "abbr"])
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    return nh3.clean(md.convert(text), url_schemes=ALLOWED_URL_SCHEMES)
+    # Images wait until they are scrolled near, and never overflow a phone's screen (site.css).
+    return nh3.clean(md.convert(text), url_schemes=ALLOWED_URL_SCHEMES,
+                     set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}})
 
 
 def checksum(*parts: str) -> str:

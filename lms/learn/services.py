@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -150,14 +150,18 @@ def enrol(user_id: int, course: Course) -> Enrolment:
     return enrolment
 
 
-def mark_lesson_done(user_id: int, course: Course, lesson: Lesson) -> CourseProgress:
-    """Record the lesson as done (once) and complete the course if this was the last step."""
+def mark_lesson_done(user_id: int, course: Course, lesson: Lesson, at: datetime | None = None) -> CourseProgress:
+    """Record the lesson as done (once) and complete the course if this was the last step.
+
+    ``at``: when it was done, for a lesson marked done offline and synchronised later.
+    """
+    at = at or utcnow()
     enrolment = enrol(user_id, course)
     if db.session.get(LessonCompletion, (user_id, lesson.id)) is None:
-        db.session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id))
-    enrolment.last_activity_at = utcnow()
+        db.session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id, completed_at=at))
+    enrolment.last_activity_at = max(enrolment.last_activity_at, at, key=aware)
     db.session.flush()
-    return record_completion_if_done(user_id, course)
+    return record_completion_if_done(user_id, course, at)
 
 
 @dataclass
@@ -186,28 +190,38 @@ def grade_quiz(module: Module, answers: dict[str, list[str]]) -> QuizResult:
     return QuizResult(score, score >= (module.pass_mark or 0), results)
 
 
-def submit_quiz(user_id: int, course: Course, module: Module, answers: dict[str, list[str]]) -> QuizAttempt:
-    """Grade and keep an attempt; a pass may complete the course."""
+def submit_quiz(user_id: int, course: Course, module: Module, answers: dict[str, list[str]],
+                at: datetime | None = None) -> QuizAttempt:
+    """Grade and keep an attempt; a pass may complete the course. ``at``: when it was taken, if offline."""
+    at = at or utcnow()
     result = grade_quiz(module, answers)
     enrolment = enrol(user_id, course)
     attempt = QuizAttempt(
         user_id=user_id, module_id=module.id, score=result.score, passed=result.passed,
         answers={r.question.slug: r.chosen for r in result.questions},
-        before_lessons=not lessons_done_in(user_id, module),
+        before_lessons=not lessons_done_in(user_id, module, before=at), submitted_at=at,
     )
     db.session.add(attempt)
-    enrolment.last_activity_at = utcnow()
+    enrolment.last_activity_at = max(enrolment.last_activity_at, at, key=aware)
     db.session.flush()
-    record_completion_if_done(user_id, course)
+    record_completion_if_done(user_id, course, at)
     return attempt
 
 
-def lessons_done_in(user_id: int, module: Module) -> bool:
-    """Whether the member has done any lesson of the module (a quiz before that measures prior knowledge)."""
+def aware(moment: datetime) -> datetime:
+    """SQLite gives back naive UTC datetimes; compare them as UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def lessons_done_in(user_id: int, module: Module, before: datetime | None = None) -> bool:
+    """Whether the member had done any lesson of the module (before ``before``, if given): a quiz taken before
+    that measures prior knowledge."""
     lesson_ids = [lesson.id for lesson in module.lessons]
-    return bool(lesson_ids) and db.session.scalar(
-        select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user_id,
-                                                 LessonCompletion.lesson_id.in_(lesson_ids)).limit(1)) is not None
+    query = select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user_id,
+                                                     LessonCompletion.lesson_id.in_(lesson_ids))
+    if before is not None:
+        query = query.where(LessonCompletion.completed_at <= before)
+    return bool(lesson_ids) and db.session.scalar(query.limit(1)) is not None
 
 
 def latest_attempt(user_id: int, module: Module) -> QuizAttempt | None:
@@ -216,11 +230,11 @@ def latest_attempt(user_id: int, module: Module) -> QuizAttempt | None:
         .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc()).limit(1))
 
 
-def record_completion_if_done(user_id: int, course: Course) -> CourseProgress:
+def record_completion_if_done(user_id: int, course: Course, at: datetime | None = None) -> CourseProgress:
     """Once every step is done: the completion date, and a certificate anyone can verify."""
     state = progress(user_id, course)
     if state.enrolment is not None and state.next_step is None and state.enrolment.completed_at is None:
-        state.enrolment.completed_at = utcnow()
+        state.enrolment.completed_at = at or utcnow()
         user = db.session.get(User, user_id)
         db.session.add(Certificate(user_id=user_id, course_id=course.id, code=new_certificate_code(),
                                    name=user.display_name, completed_at=state.enrolment.completed_at))

@@ -3,16 +3,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
-from lms.learn import services
+from lms.learn import offline, services
 from lms.learn.forms import CatalogueFilter, quiz_form
 from lms.learn.services import Step
-from lms.models import Course, Module
+from lms.models import Course, Module, utcnow
 from lms.permissions import public, signed_in
 from lms.surveys.answering import baseline_waiting, waiting_for
 
@@ -78,6 +79,17 @@ def show_course(slug: str):
     course = _course_or_404(slug)
     state = services.progress(_user_id(), course)
     return render_template("learn/course.html", course=course, state=state)
+
+
+@bp.route("/courses/<slug>/print")
+@public
+def print_course(slug: str):
+    """The whole course on one page, laid out to print as a handout for a workshop without devices."""
+    course = _course_or_404(slug)
+    language = current_language()
+    lessons = {lesson.id: pick_text(lesson.translations, language, course.source_language)
+               for lesson in course.lessons}
+    return render_template("learn/print.html", course=course, lessons=lessons)
 
 
 @bp.route("/courses/<slug>/start", methods=["POST"])
@@ -169,3 +181,49 @@ def _as_list(value) -> list[str]:
     if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
+
+
+@bp.route("/courses/<slug>/offline.json")
+@signed_in
+def course_manifest(slug: str):
+    """The pages and files a phone saves to read this course without a connection."""
+    return jsonify(offline.course_manifest(_course_or_404(slug)))
+
+
+@bp.route("/offline")
+@public
+def offline_page():
+    """Shown by the phone for a page it has not saved, when there is no connection."""
+    return render_template("learn/offline.html")
+
+
+@bp.route("/sw.js")
+@public
+def service_worker():
+    """The service worker, from the site's root so that it may serve every page of the site."""
+    response = current_app.send_static_file("sw.js")
+    response.cache_control.no_cache = True
+    response.cache_control.max_age = 0
+    return response
+
+
+@bp.route("/sync/token")
+@signed_in
+def sync_token():
+    """A fresh CSRF token for the sync: the one in a page saved days ago may have expired."""
+    response = jsonify({"token": generate_csrf()})
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.route("/sync", methods=["POST"])
+@signed_in
+def sync():
+    """Lessons done and quizzes answered offline: each applied once, whatever the retries."""
+    try:
+        operations = offline.parse_operations(request.get_json(silent=True))
+    except offline.SyncRefused as refused:
+        return jsonify({"error": str(refused)}), 400
+    results = offline.apply_operations(current_user.id, operations, utcnow())
+    db.session.commit()
+    return jsonify({"results": results})

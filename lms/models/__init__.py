@@ -22,7 +22,7 @@ from lms.models.groups import (
     TrainingGroup,
 )
 from lms.models.organisations import CoordinatorOrganisation, Organisation
-from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt
+from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
 from lms.models.surveys import (
     CONSENT_STATES,
@@ -57,7 +57,7 @@ __all__ = [
     "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",
     "Choice", "ChoiceTranslation", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
-    "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "User",
+    "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "SyncedOperation", "User",
     "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
     "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "Survey", "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",

@@ -1,6 +1,7 @@
 """A member's learning: enrolments, lessons done and quiz attempts."""
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -61,3 +62,20 @@ class QuizAttempt(db.Model):
         # A member's attempts in the order the knowledge gain reads them (first before, last after the lessons).
         sa.Index("ix_quiz_attempts_member_order", "user_id", "module_id", "before_lessons", "submitted_at", "id"),
     )
+
+
+class SyncedOperation(db.Model):
+    """Something a member did without a connection (a lesson done, a quiz answered), applied once.
+
+    The id is the one the member's phone gave it: a sync sent again, or twice at once, finds it here
+    and changes nothing.
+    """
+
+    __tablename__ = "synced_operations"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    #: When the member did it, by their phone's clock (kept between their enrolment and the sync).
+    done_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

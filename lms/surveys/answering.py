@@ -26,6 +26,7 @@ from lms.models import (
     TrainingGroup,
     User,
 )
+from lms.sql import insert_new
 
 
 class AlreadyAnswered(Exception):
@@ -117,17 +118,10 @@ def sync_invitations(today: date, user_id: int | None = None) -> int:
 
 
 def insert_missing_invitations(rows: list[dict]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING, on SQLite and PostgreSQL alike."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    """INSERT ... ON CONFLICT DO NOTHING: how many invitations were new."""
     from lms.models import utcnow
 
-    statement = (insert(SurveyInvitation).values([{**row, "created_at": utcnow()} for row in rows])
-                 .on_conflict_do_nothing(index_elements=["wave_id", "user_id"]).returning(SurveyInvitation.id))
-    return len(db.session.execute(statement).all())
+    return len(insert_new(SurveyInvitation, [{**row, "created_at": utcnow()} for row in rows], ["wave_id", "user_id"]))
 
 
 def waiting_for(user_id: int, today: date) -> list[SurveyInvitation]:

@@ -234,3 +234,20 @@ def test_draft_translation_carries_a_quiet_note(client, library):
     page = client.get(f"{COURSE_URL}/lessons/what-is-social-dialogue?lang=es").get_data(as_text=True)
     assert '<p class="note-quiet">' in page
     assert '<p class="note">' not in page
+
+
+def test_a_course_prints_as_one_handout_with_every_lesson_and_question(client, library):
+    course = services.find_course(BUNDLED_COURSE)
+    assert f'href="/courses/{BUNDLED_COURSE}/print"' in client.get(f"/courses/{BUNDLED_COURSE}").get_data(as_text=True)
+    page = client.get(f"/courses/{BUNDLED_COURSE}/print").get_data(as_text=True)
+    assert page.count('class="handout-module"') == len(course.modules)
+    assert page.count('class="handout-lesson"') == len(course.lessons)
+    questions = [q for m in course.modules for q in m.questions]
+    assert page.count('<ul class="tick-list">') == len(questions)
+    # No answer key on the participants' handout: every choice looks the same.
+    for choices in re.findall(r'<ul class="tick-list">(.*?)</ul>', page, re.S):
+        assert set(re.findall(r"<li[^>]*>", choices)) == {"<li>"}
+    # In French, with the source's wording where a text is not translated, and a note saying so.
+    french = client.get(f"/courses/{BUNDLED_COURSE}/print?lang=fr").get_data(as_text=True)
+    assert 'lang="fr"' in french
+    assert client.get("/courses/no-such-course/print").status_code == 404

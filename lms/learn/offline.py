@@ -1,0 +1,127 @@
+"""Courses saved on a phone, and what members do there without a connection, applied once when it returns.
+
+The phone keeps a queue of operations, each with an id it made itself (a UUID): a lesson marked done, a
+quiz answered. When the connection returns it sends the whole queue; ``apply_operations`` records each id
+in ``synced_operations`` in the same transaction as its effect, so an operation sent again, or by two
+syncs at once, is applied once. Operations are applied in the order they were done (by the phone's
+clock), so a quiz answered before the lessons counts as "before" whatever order the queue arrives in.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.learn import services
+from lms.models import Course, Enrolment, SyncedOperation
+from lms.sql import insert_new
+
+KINDS = ("lesson-done", "quiz")
+#: More than this in one sync is refused (a phone's queue is a few dozen at most).
+MAX_OPERATIONS = 500
+
+
+class SyncRefused(ValueError):
+    """The sync as a whole cannot be read; nothing is applied."""
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: uuid.UUID
+    kind: str
+    course: str
+    at: datetime
+    lesson: str | None = None
+    module: str | None = None
+    answers: dict[str, list[str]] | None = None
+
+
+def parse_operations(payload) -> list[Operation]:
+    """The operations of a sync request, checked for shape; raises SyncRefused with a translated reason."""
+    items = payload.get("operations") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or len(items) > MAX_OPERATIONS:
+        raise SyncRefused(_("The saved progress could not be read."))
+    operations = []
+    for item in items:
+        try:
+            kind, course = str(item["kind"]), str(item["course"])
+            at = datetime.fromisoformat(str(item["at"]).replace("Z", "+00:00"))
+            operation = Operation(id=uuid.UUID(str(item["id"])), kind=kind, course=course,
+                                  at=at if at.tzinfo else at.replace(tzinfo=UTC),
+                                  lesson=item.get("lesson"), module=item.get("module"),
+                                  answers=answers_of(item.get("answers")) if kind == "quiz" else None)
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise SyncRefused(_("The saved progress could not be read.")) from error
+        if kind not in KINDS:
+            raise SyncRefused(_("The saved progress could not be read."))
+        operations.append(operation)
+    return operations
+
+
+def answers_of(value) -> dict[str, list[str]]:
+    if not isinstance(value, dict):
+        raise ValueError("answers")
+    return {str(question): [str(choice) for choice in (chosen if isinstance(chosen, list) else [chosen])]
+            for question, chosen in value.items()}
+
+
+def apply_operations(user_id: int, operations: list[Operation], now: datetime) -> list[dict]:
+    """Apply each operation not applied before; per operation: "applied", "already" or "refused" (with why).
+
+    Each runs in a savepoint: a refused one leaves nothing behind, not even its id, and the others go on.
+    """
+    results = []
+    for operation in sorted(operations, key=lambda o: o.at):
+        with db.session.begin_nested() as savepoint:
+            status, reason = apply_one(user_id, operation, now)
+            if status == "refused":
+                savepoint.rollback()
+        results.append({"id": str(operation.id), "status": status, **({"reason": reason} if reason else {})})
+    return results
+
+
+def apply_one(user_id: int, operation: Operation, now: datetime) -> tuple[str, str | None]:
+    course = services.find_course(operation.course)
+    if course is None:
+        return "refused", _("This course is no longer available.")
+    at = moment_of(user_id, course, operation.at, now)
+    if not insert_new(SyncedOperation, [{"id": operation.id, "user_id": user_id, "kind": operation.kind,
+                                         "done_at": at, "received_at": now}], ["id"]):
+        return "already", None
+    if operation.kind == "lesson-done":
+        lesson = next((lesson for lesson in course.lessons if lesson.slug == operation.lesson), None)
+        if lesson is None:
+            return "refused", _("This lesson is no longer in the course.")
+        services.mark_lesson_done(user_id, course, lesson, at=at)
+        return "applied", None
+    module = next((module for module in course.modules if module.slug == operation.module and module.has_quiz), None)
+    if module is None:
+        return "refused", _("This quiz is no longer in the course.")
+    if {q.slug for q in module.questions} - {q for q, chosen in (operation.answers or {}).items() if chosen}:
+        return "refused", _("Please answer every question.")
+    services.submit_quiz(user_id, course, module, operation.answers or {}, at=at)
+    return "applied", None
+
+
+def moment_of(user_id: int, course: Course, at: datetime, now: datetime) -> datetime:
+    """The phone's time, kept between the enrolment (if any) and now: a phone's clock can be wrong."""
+    enrolled = db.session.scalar(select(Enrolment.enrolled_at).where(Enrolment.user_id == user_id,
+                                                                    Enrolment.course_id == course.id))
+    if enrolled is not None:
+        at = max(at, services.aware(enrolled))
+    return min(at, now)
+
+
+def course_manifest(course: Course) -> dict:
+    """What a phone saves to read the course offline: its pages, the quizzes and the files they use."""
+    urls = [url_for("learn.show_course", slug=course.slug), url_for("learn.offline_page")]
+    urls += [url_for("learn.show_lesson", slug=course.slug, lesson=lesson.slug) for lesson in course.lessons]
+    urls += [url_for("learn.take_quiz", slug=course.slug, module=module.slug)
+             for module in course.modules if module.has_quiz]
+    urls += [url_for("static", filename=name) for name in ("site.css", "offline.js", "favicon.svg")]
+    return {"course": course.slug, "lessons": len(course.lessons), "urls": urls}

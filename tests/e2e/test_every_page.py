@@ -1,0 +1,92 @@
+"""Every page type, as its reader sees it, in English, Arabic (right to left) and Khmer: no axe violation,
+every control reachable by keyboard with a visible focus, and every journey without JavaScript."""
+from __future__ import annotations
+
+import pytest
+
+from bench import page_weight
+
+#: The outline drawn by :focus-visible (site.css); an element without it has no visible focus.
+FOCUS_STYLE = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const style = getComputedStyle(element);
+  return {tag: element.tagName, text: (element.textContent || element.value || '').trim().slice(0, 40),
+          outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+}"""
+
+
+@pytest.fixture
+def readers(app, browser, live_server):
+    """Each page type's path and the session cookies of the member, trainer and coordinator."""
+    paths = page_weight.prepare(app)
+    names = {name for name in page_weight.READER.values() if name} | {"bench-member"}
+    return paths, {name: page_weight.session_cookies(browser, live_server, name) for name in names}
+
+
+@pytest.mark.parametrize("language", ["en", "ar", "km"])
+def test_every_page_type_passes_axe(browser, live_server, readers, axe, language):
+    paths, cookies = readers
+    for page_type, path in paths.items():
+        reader = page_weight.READER.get(page_type, "bench-member")
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        if reader:
+            context.add_cookies(cookies[reader])
+        page = context.new_page()
+        page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={language}")
+        assert page.get_attribute("html", "lang") == language
+        axe.scan(page)
+        context.close()
+    assert len(axe.scanned) == len(paths)
+
+
+def test_every_control_of_the_lesson_and_quiz_is_reached_by_keyboard_with_a_visible_focus(
+        browser, live_server, readers):
+    paths, cookies = readers
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies(cookies["bench-member"])
+    page = context.new_page()
+    for page_type in ("lesson", "quiz", "course"):
+        page.goto(live_server + paths[page_type])
+        controls = page.locator("a[href], button, input:not([type=hidden]), select, textarea, summary").count()
+        seen = []
+        for _ in range(controls + 2):
+            page.keyboard.press("Tab")
+            focused = page.evaluate(FOCUS_STYLE)
+            if focused:
+                seen.append(focused)
+        assert len(seen) >= controls, (page_type, len(seen), controls)
+        assert [f for f in seen if not f["outline"]] == [], page_type
+    # The quiz is answered and sent with the keyboard alone.
+    page.goto(live_server + paths["quiz"])
+    page.focus("main form input[type=radio], main form input[type=checkbox]")
+    page.keyboard.press("Space")
+    context.close()
+
+
+def test_the_member_journey_works_without_javascript(browser, live_server, readers):
+    paths, _cookies = readers
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server + "/sign-in")
+    page.fill("#identifier", "bench-member")
+    page.fill("#password", page_weight.PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
+    assert page.url.rstrip("/") == live_server, (page.url, page.inner_text("main")[:300])
+    page.goto(live_server + paths["lesson"])
+    assert page.locator(".offline-save").count() == 0 or not page.locator(".offline-save").is_visible()
+    page.click('form[action$="/done"] button')  # marks the lesson done and goes on
+    assert page.url != live_server + paths["lesson"]
+    page.goto(live_server + paths["quiz"])
+    page.click("main form button[type=submit]")  # nothing answered: the form says so
+    assert page.locator(".error").count() >= 1
+    for question in page.locator("main fieldset").all():
+        question.locator("input").first.check()
+    page.click("main form button[type=submit]")
+    assert page.url.endswith("/quiz/result")
+    page.goto(live_server + paths["survey"])
+    assert page.locator("main form").count() >= 1
+    page.goto(live_server + paths["course"] + "/print")
+    assert page.locator(".handout-module").count() >= 1
+    context.close()

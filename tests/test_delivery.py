@@ -1,0 +1,55 @@
+"""Static files are fingerprinted and kept a year, text is compressed, unchanged pages answer 304."""
+from __future__ import annotations
+
+import gzip
+import re
+import time
+
+from tests.conftest import BUNDLED_COURSE, sign_in
+
+
+def stylesheet_url(page: str) -> str:
+    return re.search(r'href="(/static/site\.css\?v=[0-9a-f]{12})"', page).group(1)
+
+
+def test_static_files_carry_their_fingerprint_and_are_kept_a_year(client):
+    url = stylesheet_url(client.get("/sign-in").get_data(as_text=True))
+    kept = client.get(url)
+    assert kept.status_code == 200
+    assert "immutable" in kept.headers["Cache-Control"] and "max-age=31536000" in kept.headers["Cache-Control"]
+    assert "no-cache" not in kept.headers["Cache-Control"]
+    # Without the fingerprint, or with an old one, the browser must ask again.
+    for stale in ("/static/site.css", "/static/site.css?v=000000000000"):
+        assert "no-cache" in client.get(stale).headers["Cache-Control"]
+
+
+def test_text_is_gzipped_for_clients_that_accept_it(client):
+    plain = client.get("/sign-in")
+    zipped = client.get("/sign-in", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers and zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert len(zipped.data) < len(plain.data) / 2
+    assert gzip.decompress(zipped.data).decode().count("<form") == plain.get_data(as_text=True).count("<form")
+    css = client.get(stylesheet_url(plain.get_data(as_text=True)), headers={"Accept-Encoding": "gzip"})
+    assert css.headers["Content-Encoding"] == "gzip" and b"body" in gzip.decompress(css.data)
+
+
+def test_a_lesson_read_again_costs_a_304_and_its_form_still_works(client, library, create_user):
+    create_user("reader")
+    sign_in(client, "reader")
+    path = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "private" in first.headers["Cache-Control"] and "no-cache" in first.headers["Cache-Control"]
+    time.sleep(1.1)  # the CSRF tokens in the page are signed with the time: they change, the ETag does not
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    # The page the browser kept still marks the lesson done: its token is still good.
+    kept = first.get_data(as_text=True)
+    token = (re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', kept)
+             or re.search(r'name="csrf_token" value="([^"]+)"', kept)).group(1)
+    done = client.post(f"{path}/done", data={"csrf_token": token})
+    assert done.status_code == 302
+    # Marking it done changed the page: a new ETag, a full answer.
+    after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
