@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
-from lms.learn import offline, services
+from lms.learn import offline, reading, services
 from lms.learn.forms import CatalogueFilter, quiz_form
 from lms.learn.services import Step
 from lms.models import Course, Module, utcnow
@@ -39,7 +39,7 @@ def _user_id() -> int | None:
 
 def _course_or_404(slug: str) -> Course:
     viewer_may_preview = current_user.is_authenticated and current_user.role in ("trainer", "admin")
-    course = services.find_course(slug, include_unpublished=viewer_may_preview)
+    course = reading.course_for_reading(slug, include_unpublished=viewer_may_preview)
     if course is None:
         abort(404)
     return course

@@ -4,6 +4,7 @@ from lms.models.authoring import EDITOR_ROLES, CourseEditor, Image, LessonVersio
 from lms.models.courses import (
     REVIEW_STATUSES,
     TOPICS,
+    ContentVersion,
     Course,
     CourseTopic,
     CourseTranslation,
@@ -55,7 +56,7 @@ __all__ = [
     "EDITOR_ROLES", "GROUP_MODES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "Image", "LessonVersion", "Organisation", "TrainerPromotion", "TrainingGroup",
     "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",
-    "Choice", "ChoiceTranslation", "CoordinatorCountry", "Course", "CourseTopic",
+    "Choice", "ChoiceTranslation", "ContentVersion", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
     "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "SyncedOperation", "User",
     "utcnow",

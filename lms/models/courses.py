@@ -171,3 +171,13 @@ class LessonTranslation(TranslatedText, db.Model):
     lesson: Mapped[Lesson] = relationship(back_populates="translations")
 
     __table_args__ = (sa.UniqueConstraint("lesson_id", "language"),)
+
+
+class ContentVersion(db.Model):
+    """One row whose stamp is drawn anew at every change to course content (``lms/learn/reading.py``), so that
+    each app process knows when the courses it keeps for reading are stale. Random, so never seen twice."""
+
+    __tablename__ = "content_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stamp: Mapped[str] = mapped_column(sa.String(32))
