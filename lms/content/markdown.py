@@ -5,6 +5,8 @@ from functools import lru_cache
 import markdown
 import nh3
 
+from lms.content.media import with_srcset
+
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -14,9 +16,10 @@ def render_markdown(text: str) -> str:
     md = markdown.Markdown(extensions=["sane_lists", "tables", "fenced_code", "def_list", "abbr"])
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
-    # Images wait until they are scrolled near, and never overflow a phone's screen (site.css).
-    return nh3.clean(md.convert(text), url_schemes=ALLOWED_URL_SCHEMES,
-                     set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}})
+    # Images wait until they are scrolled near, come at the width the screen needs, and never overflow a
+    # phone's screen (site.css).
+    return with_srcset(nh3.clean(md.convert(text), url_schemes=ALLOWED_URL_SCHEMES,
+                                 set_tag_attribute_values={"img": {"loading": "lazy", "decoding": "async"}}))
 
 
 def checksum(*parts: str) -> str:

@@ -1,8 +1,9 @@
 """Operational endpoints: health check and favicon."""
-from flask import Blueprint, Response, abort, current_app, send_from_directory
+from flask import Blueprint, Response, abort, current_app, request, send_from_directory
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from lms.content import media
 from lms.extensions import db
 from lms.models import Image
 from lms.permissions import public
@@ -24,11 +25,18 @@ def healthz():
 @bp.route("/media/<name>")
 @public
 def show_image(name: str):
-    """An image uploaded for a course; its name is random, so it cannot be guessed."""
+    """An image uploaded for a course; its name is random, so it cannot be guessed.
+
+    ``?w=480`` or ``?w=960``: the same image narrower, for the phones that need no more (``srcset``).
+    """
+    width = request.args.get("w", type=int)
+    if width is not None and width not in media.WIDTHS:
+        abort(404)
     image = db.session.scalar(select(Image).where(Image.name == name))
     if image is None:
         abort(404)
-    response = Response(image.data, mimetype=image.content_type)
+    data = media.narrower(image.name, image.data, width) if width and width < image.width else image.data
+    response = Response(data, mimetype=image.content_type)
     response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     return response
 

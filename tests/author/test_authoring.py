@@ -245,3 +245,25 @@ def test_live_preview_endpoint_renders_sanitised_markdown(client, app_ctx, train
     assert response.status_code == 200
     assert "<strong>bold</strong>" in response.get_data(as_text=True)
     assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_lesson_images_come_at_the_width_the_screen_needs(client, app_ctx, trainer):
+    from lms.content.markdown import render_markdown
+
+    new_course(client)
+    base = "/author/courses/safe-work-in-mines"
+    picture = io.BytesIO()
+    PILImage.new("RGB", (3000, 1500), "green").save(picture, format="PNG")
+    post(client, f"{base}/images", {"image": (io.BytesIO(picture.getvalue()), "big.png"), "back": base},
+         page=base, content_type="multipart/form-data")
+    image = db.session.scalar(select(Image))
+    html = render_markdown(f"![A mine shaft](/media/{image.name})")
+    assert f'srcset="/media/{image.name}?w=480 480w, /media/{image.name}?w=960 960w' in html
+    assert 'loading="lazy"' in html and 'sizes="' in html
+    for width in (480, 960):
+        served = client.get(f"/media/{image.name}?w={width}")
+        assert served.status_code == 200 and served.mimetype == "image/webp"
+        with PILImage.open(io.BytesIO(served.data)) as copy:
+            assert copy.width == width and copy.height == width // 2
+        assert len(served.data) < len(image.data)
+    assert client.get(f"/media/{image.name}?w=123").status_code == 404  # no arbitrary sizes to compute
