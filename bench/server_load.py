@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/server_load.py                  # PostgreSQL on 127.0.0.1:5432 (a throwaway database)
     .venv/bin/python bench/server_load.py --database sqlite
+    .venv/bin/python bench/server_load.py --page healthz   # the lightest page: this machine's ceiling
 
 It builds a throwaway database with the migrations and the bundled courses and a member part-way
 through a course, starts ``gunicorn -w 2 wsgi:app`` on a free local port (access log off), signs the
@@ -119,6 +120,8 @@ def main() -> int:
     parser.add_argument("--database", default=POSTGRESQL, help='a PostgreSQL URL, or "sqlite"')
     parser.add_argument("--duration", type=int, default=15)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--page", choices=("lesson", "healthz"), default="lesson",
+                        help="healthz: the lightest page there is (one SELECT 1), for the ceiling of this machine")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         print("needs wrk: apt-get install wrk")
@@ -129,7 +132,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = throwaway_database(None if args.database == "sqlite" else args.database, Path(tmp))
         try:
-            path = prepare(url)
+            lesson = prepare(url)
+            path = lesson if args.page == "lesson" else "/healthz"
             port = free_port()
             base = f"http://127.0.0.1:{port}"
             env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret-key-not-for-production-0123",
@@ -152,7 +156,7 @@ def main() -> int:
         finally:
             drop()
     database = "SQLite" if args.database == "sqlite" else "PostgreSQL"
-    print(f"lesson page, member signed in, {database}, gunicorn -w 2, wrk -c{args.connections} "
+    print(f"{args.page} page, member signed in, {database}, gunicorn -w 2, wrk -c{args.connections} "
           f"-d{args.duration}s (gzip):")
     print("  " + ", ".join(f"{k} {v:,.1f}" for k, v in figures.items()))
     print(f"  memory per worker after the run and 1,000 more views: {', '.join(f'{m:.0f} MB' for m in memory)}")
