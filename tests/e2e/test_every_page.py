@@ -2,6 +2,8 @@
 every control reachable by keyboard with a visible focus, and every journey without JavaScript."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from bench import page_weight
@@ -86,8 +88,48 @@ def test_the_member_journey_works_without_javascript(browser, live_server, reade
         question.locator("input").first.check()
     page.click("main form button[type=submit]")
     assert page.url.endswith("/quiz/result")
-    page.goto(live_server + paths["survey"])
-    assert page.locator("main form").count() >= 1
+    page.goto(live_server + paths["survey"])  # the baseline survey, consent already given
+    for question in page.locator("main fieldset").all():
+        question.locator("input").first.check()
+    for number in page.locator("main form input[inputmode=decimal]").all():
+        number.fill("40")
+    page.click("main form button[type=submit]")
+    assert "Your answers are saved." in page.inner_text("main")
     page.goto(live_server + paths["course"] + "/print")
     assert page.locator(".handout-module").count() >= 1
+    context.close()
+
+
+def no_script_sign_in(browser, live_server, username: str):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(live_server + "/sign-in")
+    page.fill("#identifier", username)
+    page.fill("#password", page_weight.PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def test_authoring_and_reports_work_without_javascript(browser, live_server, readers):
+    paths, _cookies = readers
+    context, page = no_script_sign_in(browser, live_server, "bench-trainer")
+    page.goto(live_server + paths["author-lesson"])
+    page.fill("#body", "## Without a script\n\nThe **preview** button works too.")
+    page.click("#preview")
+    assert page.inner_html(".preview .prose").count("<strong>preview</strong>") == 1
+    page.click("#save")
+    assert page.locator(".flash").count() == 1
+    context.close()
+
+    context, page = no_script_sign_in(browser, live_server, "bench-coordinator")
+    page.goto(live_server + paths["dashboard"])
+    page.click(".filters summary")
+    quarter = (date.today().month - 1) // 3 + 1  # the bench member enrolled today
+    page.select_option("#quarter", str(quarter))
+    page.click(".filters button[type=submit]")
+    assert f"quarter={quarter}" in page.url and page.locator("#by_country-title").count() == 1
+    with page.expect_download() as download:
+        page.click('a[href*="/reports/by_country.csv"]')
+    assert download.value.suggested_filename.endswith(".csv")
     context.close()
