@@ -37,6 +37,9 @@ def check_config(app: Flask) -> None:
             raise UnsafeConfiguration("APP_ENV=production needs PSEUDONYM_KEY set to a random value of 32 characters "
                                       "or more; keep it: survey pseudonyms are made with it")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
+        # "__Host-": the browser takes the cookie only over HTTPS, for this host and the whole site.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
     else:
         if not key:
             # Development without a key: sessions last as long as this process.

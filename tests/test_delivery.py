@@ -53,3 +53,37 @@ def test_a_lesson_read_again_costs_a_304_and_its_form_still_works(client, librar
     # Marking it done changed the page: a new ETag, a full answer.
     after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+
+
+def test_pages_for_signed_in_people_are_never_kept_by_the_browser(client, library, create_user):
+    create_user("reader")
+    sign_in(client, "reader")
+    for path in ("/my-learning", "/profile", "/surveys", "/sync/token"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "no-store" in response.headers["Cache-Control"], path
+        assert "ETag" not in response.headers, path
+    lesson = client.get(f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue")
+    assert "no-store" not in lesson.headers["Cache-Control"] and lesson.headers["ETag"]
+
+
+def test_production_sends_hsts_and_host_only_secure_cookies(tmp_path):
+    from lms import create_app
+    from lms.config import Config
+
+    class Production(Config):
+        APP_ENV = "production"
+        SECRET_KEY = "x" * 64
+        PSEUDONYM_KEY = "y" * 64
+        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/production.sqlite"
+
+    app = create_app(Production)
+    response = app.test_client().get("/sign-in", base_url="https://portal.example.org")
+    assert response.headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("__Host-session=") and "Secure" in cookie and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie and "Path=/" in cookie and "Domain" not in cookie
+
+
+def test_development_sends_no_hsts(client):
+    assert "Strict-Transport-Security" not in client.get("/sign-in").headers

@@ -21,7 +21,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select
 
-from lms.auth import services
+from lms.auth import passwords, services
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
 from lms.labels import GENDER_LABELS
 from lms.models import User
@@ -55,10 +55,17 @@ def _phone_check(form, field) -> None:
         raise ValidationError(_l("Write the number with its country code, for example +229 97 12 34 56."))
 
 
+def _not_common(form, field) -> None:
+    if field.data and passwords.is_common(field.data):
+        raise ValidationError(_l("This password is one of the most common, and easy to guess: please choose "
+                                 "another. A short sentence is easy to remember and hard to guess."))
+
+
 def new_password_field(label) -> PasswordField:
+    """At least 8 characters and not a common password; no rule about digits or capitals."""
     return PasswordField(label, validators=[
         DataRequired(_l("Please choose a password.")),
-        Length(min=8, max=200, message=_l("A password has at least 8 characters."))],
+        Length(min=8, max=200, message=_l("A password has at least 8 characters.")), _not_common],
         render_kw={"autocomplete": "new-password"})
 
 

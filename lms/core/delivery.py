@@ -5,11 +5,12 @@ browser may keep it for a year: a changed file has a new URL. Text responses (HT
 SVG, XML, CSV) are gzip-compressed for clients that accept it; nginx may do the same in front, and
 then sees them already compressed.
 
-Pages carry an ETag and ``Cache-Control: private, no-cache``: the browser keeps its copy and asks each
-time whether it is still good; an unchanged page (a lesson read again) costs a 304 of a few hundred
-bytes instead of the page. The ETag is the hash of the page with its CSRF tokens left out (they are
-signed with the time, so they change every second), plus the session's own token and the half-day:
-a kept page's form still works when it is shown again.
+Public pages (lessons, courses, the catalogue) carry an ETag and ``Cache-Control: private,
+no-cache``: the browser keeps its copy and asks each time whether it is still good; an unchanged page
+(a lesson read again) costs a 304 of a few hundred bytes instead of the page. The ETag is the hash of
+the page with its CSRF tokens left out (they are signed with the time, so they change every second),
+plus the session's own token and the half-day: a kept page's form still works when it is shown again.
+Pages for signed-in people only are never kept (``no-store``).
 """
 from __future__ import annotations
 
@@ -101,10 +102,24 @@ def page_etag(body: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
+def for_signed_in_only(endpoint: str | None) -> bool:
+    """Pages only signed-in people may see show their own or other people's data."""
+    view = current_app.view_functions.get(endpoint or "")
+    return view is not None and getattr(view, "access", "public") != "public"
+
+
 def conditional_page(response: Response) -> Response:
-    """An ETag on every page, and 304 Not Modified when the browser's copy is still the page."""
-    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.mimetype != "text/html" \
-            or response.direct_passthrough or response.is_streamed:
+    """An ETag on every public page, and 304 Not Modified when the browser's copy is still the page.
+
+    A page for signed-in people only (progress, answers, reports, other people's data) is not kept at all
+    (``no-store``): a shared phone's next user must not find it in the browser's cache.
+    """
+    if request.method not in ("GET", "HEAD") or response.direct_passthrough or response.is_streamed:
+        return response
+    if for_signed_in_only(request.endpoint):
+        response.cache_control.no_store = True
+        return response
+    if response.status_code != 200 or response.mimetype != "text/html":
         return response
     response.cache_control.private = True
     response.cache_control.no_cache = True
