@@ -13,13 +13,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.page_weight import CHROMIUM, CHROMIUM_ARGS, prepare, serve, session_cookies  # noqa: E402
+from bench.page_weight import CHROMIUM, CHROMIUM_ARGS, prepare, served_portal, session_cookies  # noqa: E402
 
 LIGHTHOUSE = Path(os.environ.get("LIGHTHOUSE", ROOT / "node_modules" / ".bin" / "lighthouse"))
 GOALS = {"accessibility": 1.0, "best-practices": 0.95, "performance": 0.95}
@@ -46,27 +45,8 @@ def measure(app, browser, base: str, tmp: Path) -> dict[str, float]:
 
 
 def main() -> int:
-    from flask_migrate import upgrade
-    from playwright.sync_api import sync_playwright
-
-    from lms import create_app
-    from lms.config import TestConfig
-
-    with tempfile.TemporaryDirectory() as tmp:
-        class Config(TestConfig):
-            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/lighthouse.sqlite"
-
-        app = create_app(Config)
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-        base, stop = serve(app)
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                found = measure(app, browser, base, Path(tmp))
-                browser.close()
-        finally:
-            stop()
+    with served_portal() as (app, browser, base, tmp):
+        found = measure(app, browser, base, tmp)
     print("lesson page, Lighthouse mobile: " + ", ".join(f"{k} {round(v * 100)}" for k, v in found.items()))
     return 0 if all(found[k] >= goal for k, goal in GOALS.items()) else 1
 

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import tomllib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -154,7 +155,7 @@ def visit(page, cdp, url: str) -> Visit:
     cdp.on("Network.loadingFinished", finished)
     response = page.goto(url, wait_until="load")
     assert response is not None and response.status in (200, 304), (url, response and response.status)
-    page.wait_for_timeout(300)  # late events (the favicon) arrive after "load"
+    page.wait_for_load_state("networkidle")  # late requests (the icon) come after "load"
     cdp.remove_listener("Network.responseReceived", received)
     cdp.remove_listener("Network.loadingFinished", finished)
     return done
@@ -205,7 +206,10 @@ def table(results: list[Weight]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+@contextmanager
+def served_portal():
+    """A portal on a throwaway SQLite database, served on a free local port, and headless Chromium:
+    yields (app, browser, base URL, a temporary folder)."""
     from flask_migrate import upgrade
     from playwright.sync_api import sync_playwright
 
@@ -223,10 +227,15 @@ def main() -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                results = measure_all(app, browser, base)
+                yield app, browser, base, Path(tmp)
                 browser.close()
         finally:
             stop()
+
+
+def main() -> int:
+    with served_portal() as (app, browser, base, _tmp):
+        results = measure_all(app, browser, base)
     print(table(results))
     return 1 if any(w.over for w in results) else 0
 

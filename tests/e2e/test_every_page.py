@@ -28,15 +28,20 @@ def readers(app, browser, live_server):
     return paths, {name: page_weight.session_cookies(browser, live_server, name) for name in names}
 
 
+def open_as_reader(browser, cookies, page_type: str):
+    """A new browser context signed in as the page type's reader (or signed out), and its page."""
+    reader = page_weight.READER.get(page_type, "bench-member")
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    if reader:
+        context.add_cookies(cookies[reader])
+    return context, context.new_page()
+
+
 @pytest.mark.parametrize("language", ["en", "ar", "km"])
 def test_every_page_type_passes_axe(browser, live_server, readers, axe, language):
     paths, cookies = readers
     for page_type, path in paths.items():
-        reader = page_weight.READER.get(page_type, "bench-member")
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        if reader:
-            context.add_cookies(cookies[reader])
-        page = context.new_page()
+        context, page = open_as_reader(browser, cookies, page_type)
         page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={language}")
         assert page.get_attribute("html", "lang") == language
         axe.scan(page)
@@ -48,11 +53,7 @@ def test_every_control_of_every_page_type_is_reached_by_keyboard_with_a_visible_
         browser, live_server, readers):
     paths, cookies = readers
     for page_type, path in paths.items():
-        reader = page_weight.READER.get(page_type, "bench-member")
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        if reader:
-            context.add_cookies(cookies[reader])
-        page = context.new_page()
+        context, page = open_as_reader(browser, cookies, page_type)
         page.goto(live_server + path)
         controls = page.locator("a[href]:visible, button:visible, input:not([type=hidden]):visible, "
                                 "select:visible, textarea:visible, summary:visible").count()
@@ -69,13 +70,7 @@ def test_every_control_of_every_page_type_is_reached_by_keyboard_with_a_visible_
 
 def test_the_member_journey_works_without_javascript(browser, live_server, readers):
     paths, _cookies = readers
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    page.goto(live_server + "/sign-in")
-    page.fill("#identifier", "bench-member")
-    page.fill("#password", page_weight.PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_load_state("load")
+    context, page = no_script_sign_in(browser, live_server, "bench-member")
     assert page.url.rstrip("/") == live_server, (page.url, page.inner_text("main")[:300])
     page.goto(live_server + paths["lesson"])
     assert page.locator(".offline-save").count() == 0 or not page.locator(".offline-save").is_visible()
