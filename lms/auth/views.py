@@ -6,10 +6,11 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 
 from lms.auth import services
 from lms.auth.forms import FirstPasswordForm, PasswordForm, ProfileForm, SignInForm, SignUpForm
+from lms.auth.sessions import end_stale_session, start_session
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language
 from lms.permissions import public, signed_in
@@ -41,7 +42,7 @@ def sign_up():
             locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
         )
         db.session.commit()
-        login_user(user)
+        start_session(user)
         session.pop("lang", None)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
         return redirect(safe_next(url_for("learn.home")))
@@ -63,7 +64,7 @@ def sign_in():
             if chosen in UI_LANGUAGES and (session.pop("lang_chosen", False) or not user.locale):
                 user.locale = chosen
             db.session.commit()
-            login_user(user, remember=form.remember.data)
+            start_session(user, remember=form.remember.data)
             return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_in.html", form=form)
 
@@ -131,6 +132,9 @@ def first_password():
 
 #: What a member with a one-time password may still reach before choosing their own.
 FIRST_PASSWORD_ALLOWED = {"auth.first_password", "auth.sign_out", "static", "core.healthz", "core.favicon"}
+
+
+bp.before_app_request(end_stale_session)
 
 
 @bp.before_app_request
