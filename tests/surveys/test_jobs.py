@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from email import message_from_bytes
@@ -147,14 +148,20 @@ def test_the_scheduler_process_runs_the_jobs_at_once_and_stops_cleanly(app_ctx, 
     env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "x" * 40}
     scheduler = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run"], cwd=ROOT, env=env,
                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(scheduler.stdout), daemon=True)
+    reader.start()
     try:
+        # The job logs its result just after its commit: wait for the log line, not only for the row.
         for _ in range(240):  # up to a minute on a busy machine
-            db.session.expire_all()
-            if db.session.scalar(select(SurveyInvitation.reminders_sent)) == 1:
+            if any("send-reminders: 1 done" in line for line in lines):
                 break
             time.sleep(0.25)
+        db.session.expire_all()
         assert db.session.scalar(select(SurveyInvitation.reminders_sent)) == 1
     finally:
         scheduler.terminate()
-        output = scheduler.communicate(timeout=30)[0]
+        scheduler.wait(timeout=30)
+        reader.join(timeout=10)
+    output = "".join(lines)
     assert "Scheduler started: open-waves, send-reminders" in output and "send-reminders: 1 done" in output
