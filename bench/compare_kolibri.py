@@ -17,7 +17,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.page_weight import CHROMIUM, CHROMIUM_ARGS, serve  # noqa: E402
+from bench.page_weight import served_portal  # noqa: E402
 from bench.server_load import free_port  # noqa: E402
 
 #: 400 kbit/s both ways, 400 ms round trip: a cheap phone on a poor mobile connection.
@@ -93,39 +92,24 @@ def main() -> int:
     parser.add_argument("--kolibri", required=True, help="the kolibri command of a throwaway environment")
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-    from playwright.sync_api import sync_playwright
-
-    from lms import create_app
-    from lms.config import TestConfig
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
     from lms.extensions import db
 
-    with tempfile.TemporaryDirectory() as tmp:
-        class Config(TestConfig):
-            SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/compare.sqlite"
-
-        app = create_app(Config)
+    with served_portal() as (app, browser, base, tmp):
         with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
             bundles = read_library(ROOT / "courses")
             import_bundles(bundles)
             db.session.commit()
-            lesson = f"/courses/{bundles[0].slug}/lessons/{bundles[0].lesson_ids[1]}"
-        base, stop = serve(app)
+        lesson = f"/courses/{bundles[0].slug}/lessons/{bundles[0].lesson_ids[1]}"
         kolibri_port = free_port()
-        kolibri = start_kolibri(args.kolibri, Path(tmp) / "kolibri-home", kolibri_port)
+        kolibri = start_kolibri(args.kolibri, tmp / "kolibri-home", kolibri_port)
         try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-                ours = measure(browser, "this portal: lesson page", base + lesson)
-                theirs = measure(browser, "Kolibri 0.19: Learn page", f"http://127.0.0.1:{kolibri_port}/en/learn/")
-                browser.close()
+            ours = measure(browser, "this portal: lesson page", base + lesson)
+            theirs = measure(browser, "Kolibri 0.19: Learn page", f"http://127.0.0.1:{kolibri_port}/en/learn/")
         finally:
             kolibri.terminate()
             kolibri.wait(timeout=60)
-            stop()
     print("| page | bytes | requests | text readable (LCP) | load event |")
     print("|---|---:|---:|---:|---:|")
     for load in (ours, theirs):
