@@ -6,7 +6,7 @@ PORT   ?= 5000
 FLASK  := $(VENV)/bin/flask --app wsgi
 export INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-dev browser-tools java prepare translations clean
+.PHONY: run test install install-dev browser-tools java pg-client prepare translations clean
 
 # The scheduler (survey waves, reminders) runs in its own process beside the web server and stops with it.
 run: install prepare
@@ -14,8 +14,9 @@ run: install prepare
 	$(FLASK) jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev browser-tools java translations
+test: install-dev browser-tools java pg-client translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
+	$(VENV)/bin/bandit -c pyproject.toml -r lms -q
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The database under instance/ (or DATABASE_URL): migrated, with the bundled courses imported.
@@ -47,6 +48,12 @@ browser-tools: node_modules/axe-core/axe.min.js
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
 
 # XLSForm tests run ODK Validate (shipped with pyxform), a Java program.
+# On PostgreSQL, the backup tests run pg_dump and pg_restore (flask backup / restore).
+pg-client:
+	@case "$(TEST_DATABASE_URL)" in postgresql*) command -v pg_restore >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; \
+	  else echo "The backup tests on PostgreSQL need pg_dump: sudo apt-get install postgresql-client"; exit 1; fi; };; esac
+
 java:
 	@command -v java >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \

@@ -40,6 +40,9 @@ PAGES = {
     "survey-edit": "/surveys/manage/{survey}",
     "survey-results": "/surveys/manage/{survey}/results",
     "dashboard": "/reports",
+    "my-data": "/my-data",
+    "erase-account": "/my-data/erase",
+    "consent": "/privacy/consent",
 }
 #: Who opens each page type: the member, unless listed here; sign-in and sign-up signed out.
 READER = {"author-course": "bench-trainer", "author-lesson": "bench-trainer", "group": "bench-trainer",
@@ -92,6 +95,7 @@ def prepare(app) -> dict[str, str]:
     from lms.groups.services import add_member, create_group
     from lms.learn import services
     from lms.models import CourseEditor, SurveyInvitation
+    from lms.privacy.services import give_consent
 
     with app.app_context():
         bundles = read_library(ROOT / "courses")
@@ -100,8 +104,10 @@ def prepare(app) -> dict[str, str]:
                              gender="woman")
         trainer = create_user(username="bench-trainer", password=PASSWORD, display_name="Trainer", country="PE",
                               gender="man", role="trainer")
-        create_user(username="bench-coordinator", password=PASSWORD, display_name="Coordinator", country="PE",
-                    gender="woman", role="coordinator", coordinated_countries=["PE"])
+        coordinator = create_user(username="bench-coordinator", password=PASSWORD, display_name="Coordinator",
+                                  country="PE", gender="woman", role="coordinator", coordinated_countries=["PE"])
+        for person in (member, trainer, coordinator):
+            give_consent(person, "membership")
         survey = create_demo_survey(trainer)  # waves on the first course, with made-up answers
         course = services.find_course(bundles[0].slug)
         services.mark_lesson_done(member.id, course, course.lessons[0])

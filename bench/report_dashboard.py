@@ -56,10 +56,13 @@ def generate(participants: int, answers_wanted: int, seed: int = 2026) -> dict[s
 
     rng = random.Random(seed)
     import_bundles(read_library(ROOT / "courses"))
-    create_user(username="bench-admin", password=PASSWORD, display_name="Admin", country="NL",
-                gender="undisclosed", role="admin")
-    create_user(username="bench-coordinator", password=PASSWORD, display_name="Coordinator", country="PE",
-                gender="woman", role="coordinator", coordinated_countries=["PE"])
+    from lms.privacy.services import give_consent
+
+    give_consent(create_user(username="bench-admin", password=PASSWORD, display_name="Admin", country="NL",
+                             gender="undisclosed", role="admin"), "membership")
+    give_consent(create_user(username="bench-coordinator", password=PASSWORD, display_name="Coordinator",
+                             country="PE", gender="woman", role="coordinator", coordinated_countries=["PE"]),
+                 "membership")
     survey = create_demo_survey(db.session.scalar(sa.select(User).where(User.username == "bench-admin")))
     db.session.commit()
     courses = [learning.find_course(slug) for slug in ("social-dialogue-at-work", "womens-leadership")]

@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.parse import urlencode
@@ -31,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench password 1"
+BUNDLED_COURSE = "social-dialogue-at-work"
 POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -40,8 +43,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(url: str) -> str:
-    """The database with the courses and a member one lesson into a course; returns the lesson's path."""
+def build_database(url: str, usernames: Iterable[str]):
+    """Migrates the database, imports the bundled courses and makes these members (password
+    ``PASSWORD``); returns an app on it, for the caller's own reads and writes."""
     from flask_migrate import upgrade
 
     from lms import create_app
@@ -50,7 +54,7 @@ def prepare(url: str) -> str:
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
     from lms.extensions import db
-    from lms.learn import services
+    from lms.privacy.services import give_consent
 
     class Config(TestConfig):
         SQLALCHEMY_DATABASE_URI = url
@@ -58,11 +62,26 @@ def prepare(url: str) -> str:
     app = create_app(Config)
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
-        bundles = read_library(ROOT / "courses")
-        import_bundles(bundles)
-        member = create_user(username="load-member", password=PASSWORD, display_name="Member", country="PE",
-                             gender="woman")
-        course = services.find_course(bundles[0].slug)
+        import_bundles(read_library(ROOT / "courses"))
+        for username in usernames:
+            give_consent(create_user(username=username, password=PASSWORD, display_name="Member", country="PE",
+                                     gender="woman"), "membership")
+        db.session.commit()
+    return app
+
+
+def prepare(url: str) -> str:
+    """The database with the courses and a member one lesson into a course; returns the lesson's path."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.learn import services
+    from lms.models import User
+
+    app = build_database(url, ["load-member"])
+    with app.app_context():
+        member = db.session.scalars(select(User).where(User.username == "load-member")).one()
+        course = services.find_course(BUNDLED_COURSE)
         services.mark_lesson_done(member.id, course, course.lessons[0])
         db.session.commit()
         path = f"/courses/{course.slug}/lessons/{course.lessons[1].slug}"
@@ -90,6 +109,25 @@ def wait_until_up(base: str, seconds: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start")
+
+
+@contextmanager
+def gunicorn(url: str, instance: str, workers: int = 2, log=None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``gunicorn -w 2 wsgi:app`` on the database at ``url``, on a free local port (access log off,
+    warnings to ``log`` if given); yields the base URL and the master process."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret-key-not-for-production-0123",
+           "INSTANCE_PATH": instance}
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
+               "--log-level", "warning", "wsgi:app"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)
+    try:
+        wait_until_up(base)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def worker_memory_mb(master: int) -> list[float]:
@@ -134,14 +172,7 @@ def main() -> int:
         try:
             lesson = prepare(url)
             path = lesson if args.page == "lesson" else "/healthz"
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret-key-not-for-production-0123",
-                   "INSTANCE_PATH": tmp}
-            server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                                       "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
-            try:
-                wait_until_up(base)
+            with gunicorn(url, tmp) as (base, server):
                 cookie = session_cookie(base)
                 run_wrk(base + path, cookie, args.connections, 3)  # warm up
                 figures = run_wrk(base + path, cookie, args.connections, args.duration)
@@ -150,9 +181,6 @@ def main() -> int:
                 for _ in range(1000):
                     opener.open(base + path).read()
                 memory = worker_memory_mb(server.pid)
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
         finally:
             drop()
     database = "SQLite" if args.database == "sqlite" else "PostgreSQL"

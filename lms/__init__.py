@@ -12,8 +12,12 @@ def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.from_object(config or Config)
     check_config(app)
+    register_logging(app)
+    register_proxies(app)
     register_extensions(app)
+    register_input_checks(app)
     register_blueprints(app)
+    register_throttles(app)
     register_cli(app)
     register_errors(app)
     register_security_headers(app)
@@ -36,6 +40,10 @@ def check_config(app: Flask) -> None:
         if len(app.config.get("PSEUDONYM_KEY") or "") < 32:
             raise UnsafeConfiguration("APP_ENV=production needs PSEUDONYM_KEY set to a random value of 32 characters "
                                       "or more; keep it: survey pseudonyms are made with it")
+        if app.config["RATELIMIT_STORAGE_URI"].startswith("memory"):
+            raise UnsafeConfiguration("APP_ENV=production needs RATELIMIT_STORAGE_URI set to a shared store, for "
+                                      "example redis://127.0.0.1:6379/0, so that every worker counts failed "
+                                      "sign-ins together")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
         # "__Host-": the browser takes the cookie only over HTTPS, for this host and the whole site.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
@@ -48,15 +56,31 @@ def check_config(app: Flask) -> None:
         app.config["PSEUDONYM_KEY"] = app.config.get("PSEUDONYM_KEY") or "development-only-pseudonym-key"
 
 
+def register_logging(app: Flask) -> None:
+    from lms.core import logs
+
+    logs.register(app)
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind nginx, trust its X-Forwarded-* headers (``TRUSTED_PROXIES`` of them), and only then."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     from lms.extensions import babel, csrf, db, login_manager, migrate
     from lms.i18n import remember_language_switch, select_locale
 
     db.init_app(app)
-    from lms import sqlite
+    from lms import postgresql, sqlite
 
     with app.app_context():
         sqlite.configure(db.engine)
+        postgresql.configure(db.engine)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
@@ -82,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.core.views import bp as core
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
+    from lms.privacy.views import bp as privacy
     from lms.reports.views import bp as reports
     from lms.surveys.blueprint import bp as surveys
     from lms.translate.views import bp as translate
@@ -95,12 +120,20 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin)
     app.register_blueprint(surveys)
     app.register_blueprint(reports)
+    app.register_blueprint(privacy)
+
+
+def register_throttles(app: Flask) -> None:
+    """Limits on guessing passwords and codes, wrapped around the views that ask for them."""
+    from lms.auth import throttle
+
+    throttle.register(app)
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import content, demo, jobs, orgs, reports, surveys, translate, users
+    from lms.cli import backup, content, demo, jobs, orgs, reports, restore, surveys, translate, users
 
-    for command in (content, translate, demo, users, orgs, jobs, surveys, reports):
+    for command in (content, translate, demo, users, orgs, jobs, surveys, reports, backup, restore):
         app.cli.add_command(command)
 
 
@@ -108,6 +141,13 @@ def register_errors(app: Flask) -> None:
     from lms.core.errors import register
 
     register(app)
+
+
+def register_input_checks(app: Flask) -> None:
+    """Before the blueprints: their ``<int:...>`` URLs take the bounded converter."""
+    from lms.core import inputs
+
+    inputs.register(app)
 
 
 def register_delivery(app: Flask) -> None:

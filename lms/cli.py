@@ -242,6 +242,46 @@ def users_create(username: str, role: str, country: str, display_name: str,
     click.echo(f"Created {username} ({role}).")
 
 
+@users.command("erase")
+@click.argument("username")
+@click.option("--yes", is_flag=True, help="Erase without asking.")
+def users_erase(username: str, yes: bool) -> None:
+    """Erase USERNAME's personal data (members' right to erasure); written to the audit log."""
+    from lms import audit
+    from lms.auth.services import normalise_username
+    from lms.models import User
+    from lms.privacy.services import erase_account
+
+    user = db.session.scalar(select(User).where(User.username == normalise_username(username),
+                                                User.erased_at.is_(None)))
+    if user is None:
+        click.echo(f"No account called {username!r}.", err=True)
+        sys.exit(1)
+    if not yes:
+        click.confirm(f"Erase {user.username} ({user.role})? This cannot be undone.", abort=True)
+    tombstone = erase_account(user)
+    audit.record("erase account", {"by": "an administrator", "account": tombstone})
+    db.session.commit()
+    click.echo(f"Erased; the account is now {tombstone}.")
+
+
+@users.command("purge-inactive")
+@click.option("--dry-run", is_flag=True, help="Only count the accounts that would be erased.")
+def users_purge_inactive(dry_run: bool) -> None:
+    """Erase accounts unused for RETENTION_INACTIVE_DAYS days (administrators never)."""
+    from lms.models import utcnow
+    from lms.privacy.services import purge_inactive
+
+    days = current_app.config["RETENTION_INACTIVE_DAYS"]
+    if days <= 0:
+        click.echo("RETENTION_INACTIVE_DAYS is 0: accounts are kept.")
+        return
+    ids = purge_inactive(utcnow(), days, dry_run=dry_run)
+    db.session.commit()
+    verb = "would be erased" if dry_run else "erased"
+    click.echo(f"{len(ids)} account(s) unused for more than {days} days {verb}.")
+
+
 jobs = AppGroup("jobs", help="Scheduled jobs: survey waves and reminders.")
 surveys = AppGroup("surveys", help="Surveys: XLSForm in and out, responses from ODK or KoboToolbox.")
 
@@ -261,7 +301,7 @@ def jobs_run() -> None:
 @jobs.command("run-once")
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
-    """Run the job NAME now (open-waves, send-reminders)."""
+    """Run the job NAME now (open-waves, send-reminders, purge-inactive)."""
     from lms.jobs import JOBS, run_job
 
     if name not in JOBS:
@@ -398,3 +438,57 @@ def reports_xapi(out: Path, since) -> None:
                                  "file": str(out)})
     db.session.commit()
     click.echo(f"Wrote {len(found)} statements to {out}")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup(file: Path) -> None:
+    """Write a backup of the portal's data (the database, uploaded images included) to FILE."""
+    from lms import backup as backups
+
+    try:
+        kind = backups.backup(db.engine.url, file)
+    except backups.BackupError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    click.echo(f"Wrote {file} ({kind}, {file.stat().st_size:,} bytes).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the data without asking.")
+@with_appcontext
+def restore(file: Path, yes: bool) -> None:
+    """Replace ALL the portal's data with the backup FILE, all or nothing (stop lms-web and lms-jobs first)."""
+    from alembic.script import ScriptDirectory
+
+    from lms import backup as backups
+
+    url = db.engine.url
+    try:
+        revision = backups.check_backup(url, file)
+    except backups.BackupError as error:
+        click.echo(str(error), err=True)
+        click.echo("Nothing was restored.", err=True)
+        sys.exit(1)
+    migrations = ScriptDirectory(str(ROOT / "migrations"))
+    if revision not in {script.revision for script in migrations.walk_revisions()}:
+        click.echo(f"{file} was made by a newer version of the portal (migration {revision} is unknown here): "
+                   "update the portal first. Nothing was restored.", err=True)
+        sys.exit(1)
+    if not yes and not click.confirm(f"Replace all the data in {url.render_as_string(hide_password=True)} "
+                                     f"with {file}?"):
+        click.echo("Nothing was restored.", err=True)
+        sys.exit(1)
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        backups.restore(url, file)
+    except backups.BackupError as error:
+        click.echo(str(error), err=True)
+        click.echo("Nothing was restored.", err=True)
+        sys.exit(1)
+    click.echo(f"Restored {file} (migration {revision}).")
+    if revision != migrations.get_current_head():
+        click.echo("The backup was made by an older version of the portal: run `flask --app wsgi db upgrade` now.")

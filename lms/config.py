@@ -34,9 +34,29 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
+    #: Failed sign-ins allowed in a moving window, per account named and per address (lms/auth/throttle.py);
+    #: a training room signs in from one address, hence the higher second figure.
+    SIGN_IN_LIMIT_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_ACCOUNT", "10 per 15 minutes")
+    SIGN_IN_LIMIT_ADDRESS = os.environ.get("SIGN_IN_LIMIT_ADDRESS", "100 per 15 minutes")
+    #: Wrong group codes per account, and unknown certificate codes per address.
+    CODE_LIMIT = os.environ.get("CODE_LIMIT", "30 per 15 minutes")
+    #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "lms")
+    #: If Redis stops answering, each worker counts in its own memory instead of refusing to sign anyone in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: How many proxies (nginx) stand in front of the app: their X-Forwarded-For and -Proto headers are then
+    #: trusted, so that the limits above see each visitor's own address. 0 when the app is reached directly.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    #: Changing someone's role needs the password typed within this many minutes (lms/auth/reauth.py).
+    REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", 15))
     #: argon2id cost; the defaults of argon2-cffi (RFC 9106 low-memory profile).
     ARGON2_TIME_COST = int(os.environ.get("ARGON2_TIME_COST", 3))
     ARGON2_MEMORY_COST = int(os.environ.get("ARGON2_MEMORY_COST", 65536))
+    #: "text" (Flask's default, for development) or "json": one JSON object a line on stderr, with an access line
+    #: per request and no personal data (lms/core/logs.py).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
     #: Where members reach the portal; links in e-mails start with it.
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     #: SMTP for reminders; with no MAIL_SERVER, reminders are shown in the portal only.
@@ -50,6 +70,8 @@ class Config:
     #: Survey reminders: at most this many messages per wave, this many days apart.
     REMINDER_MAX = int(os.environ.get("REMINDER_MAX", 3))
     REMINDER_MIN_DAYS = int(os.environ.get("REMINDER_MIN_DAYS", 7))
+    #: Accounts with no sign-in or activity for this many days are erased (lms/privacy); 0 keeps them.
+    RETENTION_INACTIVE_DAYS = int(os.environ.get("RETENTION_INACTIVE_DAYS", 1095))
     #: How often the scheduler process runs each job, in minutes.
     JOBS_INTERVAL_MINUTES = int(os.environ.get("JOBS_INTERVAL_MINUTES", 15))
     #: Age bands of the reports, in whole years at the end of the period ("36+": no upper end).
@@ -71,7 +93,7 @@ class Config:
 class TestConfig(Config):
     APP_ENV = "testing"
     TESTING = True
-    SECRET_KEY = "test-secret-key-not-for-production"
+    SECRET_KEY = "test-secret-key-not-for-production"  # the tests' own, never used elsewhere  # nosec B105
     PSEUDONYM_KEY = "test-pseudonym-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     #: Cheap hashes keep the suite fast; production uses Config's cost.

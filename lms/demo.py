@@ -7,6 +7,7 @@ from lms.auth.services import create_user, hash_password
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import CoordinatorCountry, Course, CourseEditor, Organisation, TrainingGroup, User
+from lms.privacy.services import give_consent
 
 
 class DemoRefused(RuntimeError):
@@ -37,6 +38,7 @@ def create_demo_accounts(password: str, *, app_env: str) -> list[str]:
             user.role = role
             if sorted(user.country_scope) != sorted(scope):
                 user.coordinated_countries = [CoordinatorCountry(country=c) for c in scope]
+        give_consent(user, "membership")  # fictional people: the demo shows the pages behind the question
         accounts[username] = user
     union = _demo_union()
     for username in ("demo-member", "demo-trainer"):

@@ -68,7 +68,7 @@ def create_demo_survey(creator: User) -> Survey | None:
 
 def add_demo_responses(survey: Survey, people: int = 12) -> None:
     """Made-up paired answers (no accounts behind them), so that the results page has figures to show."""
-    rng = random.Random(2026)
+    rng = random.Random(2026)  # made-up demo answers, seeded: no secret  # nosec B311
     version = survey.published_version
     baseline, endline = survey.waves[0], survey.waves[1]
     for person in range(people):
@@ -115,7 +115,7 @@ def create_demo_workplace(creator: User, union: Organisation) -> Survey | None:
                            language="en")
     hotel = building.create_workplace(name="Demo Hotel Miraflores", sector="hotels", country="PE",
                                       organisation_id=union.id)
-    rng = random.Random(7)
+    rng = random.Random(7)  # made-up demo answers, seeded: no secret  # nosec B311
     today = date.today()
     for days_ago, contract_rate, paid_rate in ((200, 0.4, 0.2), (20, 0.65, 0.45)):
         wave = building.add_wave(survey, kind="baseline" if days_ago > 100 else "endline", workplace=hotel,

@@ -1,4 +1,5 @@
-"""Scheduled jobs: open survey waves when due and remind members. Started only by ``flask jobs run``.
+"""Scheduled jobs: open survey waves when due, remind members, erase idle accounts. Started only by
+``flask jobs run``.
 
 Every job is idempotent through the database: a reminder is claimed with a conditional UPDATE and
 sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
@@ -92,8 +93,18 @@ def remind(invitation: SurveyInvitation) -> None:
         log.warning("reminder e-mail for invitation %s not sent: %s", invitation.id, error)
 
 
+def purge_inactive_accounts(now: datetime | None = None) -> int:
+    """Erase accounts unused for RETENTION_INACTIVE_DAYS (0: never); erased accounts are not found again."""
+    from lms.models import utcnow
+    from lms.privacy.services import purge_inactive
+
+    erased = purge_inactive(now or utcnow(), current_app.config["RETENTION_INACTIVE_DAYS"])
+    db.session.commit()
+    return len(erased)
+
+
 #: Job name -> function; ``flask jobs run-once NAME`` runs one of them now.
-JOBS = {"open-waves": open_waves, "send-reminders": send_reminders}
+JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "purge-inactive": purge_inactive_accounts}
 
 
 def run_job(app: Flask, name: str) -> int:

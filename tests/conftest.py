@@ -90,6 +90,14 @@ def data_app(app, config):
 
 
 @pytest.fixture(autouse=True)
+def _forget_failed_attempts(request):
+    """Each test starts with no failed sign-ins counted by the shared app."""
+    yield
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").extensions["throttle"].reset()
+
+
+@pytest.fixture(autouse=True)
 def _empty_database_after_test(request):
     yield
     if "app" not in request.fixturenames and "app_ctx" not in request.fixturenames:
@@ -120,9 +128,13 @@ def create_user(app_ctx):
 
     counter = iter(range(1, 10_000))
 
-    def make(username: str | None = None, password: str = PASSWORD, **fields):
+    def make(username: str | None = None, password: str = PASSWORD, consent: bool = True, **fields):
+        from lms.privacy.services import give_consent
+
         defaults = {"display_name": "Test Member", "country": "PE", "gender": "woman"}
         user = create(username=username or f"member{next(counter)}", password=password, **{**defaults, **fields})
+        if consent:  # as at sign-up; ``consent=False`` for an account made before consent was asked
+            give_consent(user, "membership")
         db.session.commit()
         return user
 

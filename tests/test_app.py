@@ -26,6 +26,7 @@ def test_production_starts_with_a_real_secret_key_and_secure_cookies():
         APP_ENV = "production"
         SECRET_KEY = "x" * 64
         PSEUDONYM_KEY = "y" * 64
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
     app = create_app(Production)

@@ -1,7 +1,7 @@
 """Administrators' pages. All the URLs of administration are here."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -40,6 +40,13 @@ def organisations():
 @bp.route("/audit")
 @roles()  # administrators only
 def audit_log():
-    """The latest views and exports of other people's data."""
-    entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(500))
-    return render_template("admin/audit.html", entries=list(entries))
+    """The latest views and exports of other people's data, optionally of one action or one actor."""
+    action, actor = request.args.get("action", "").strip(), request.args.get("actor", "").strip()
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(500)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
+    return render_template("admin/audit.html", entries=list(db.session.scalars(query)), actions=list(actions),
+                           action=action, actor=actor)

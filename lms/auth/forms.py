@@ -15,7 +15,6 @@ from wtforms.validators import (
     EqualTo,
     InputRequired,
     Length,
-    NumberRange,
     Optional,
     ValidationError,
 )
@@ -25,6 +24,8 @@ from lms.auth import passwords, services
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
 from lms.labels import GENDER_LABELS
 from lms.models import User
+from lms.privacy.forms import membership_consent_field
+from lms.validators import NumberRange
 
 OLDEST_BIRTH_YEAR = 1920
 YOUNGEST_AGE = 12
@@ -47,7 +48,7 @@ class SelectWithPrompt(Select):
         selected = "" if field.data else " selected"
         label = escape(_("Choose..."))
         prompt = f'<option value=""{selected}>{label}</option>'
-        return Markup(f"{opening}>{prompt}{rest}")
+        return Markup(f"{opening}>{prompt}{rest}")  # WTForms escaped the rest, the label is escaped  # nosec B704
 
 
 def _phone_check(form, field) -> None:
@@ -129,9 +130,10 @@ class SignUpForm(AboutYouMixin, FlaskForm):
     )
     password = new_password_field(_l("Password"))
     confirm = confirm_password_field(_l("Password again"))
+    consent = membership_consent_field()
 
     field_order = ("username", "display_name", "phone", "email", "country", "organisation", "gender",
-                   "birth_year", "password", "confirm")
+                   "birth_year", "password", "confirm", "consent")
 
     def validate_username(self, field) -> None:
         username = services.normalise_username(field.data)
@@ -154,7 +156,12 @@ class ProfileForm(AboutYouMixin, FlaskForm):
     locale = SelectField(_l("Language of the portal"), choices=[
         SelectChoice(code, language_name(code)) for code in UI_LANGUAGES])
 
-    field_order = ("display_name", "phone", "email", "country", "organisation", "gender", "birth_year", "locale")
+    current_password = PasswordField(
+        _l("Your password"), description=_l("Needed only to change your phone number or e-mail address."),
+        render_kw={"autocomplete": "current-password"})
+
+    field_order = ("display_name", "phone", "email", "country", "organisation", "gender", "birth_year", "locale",
+                   "current_password")
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, obj=user, **kwargs)
@@ -168,6 +175,11 @@ class PasswordForm(FlaskForm):
                             render_kw={"autocomplete": "current-password"})
     password = new_password_field(_l("New password"))
     confirm = confirm_password_field(_l("New password again"))
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Please write your password."))],
+                             render_kw={"autocomplete": "current-password"})
 
 
 class FirstPasswordForm(FlaskForm):

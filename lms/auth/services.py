@@ -137,12 +137,14 @@ def update_profile(user: User, *, display_name: str, email: str | None, phone: s
     return user
 
 
-def change_password(user: User, current: str, new: str) -> bool:
-    """Sets ``new`` if ``current`` is right; False otherwise."""
+def verify_password(user: User, password: str) -> bool:
     try:
-        password_hasher().verify(user.password_hash, current)
+        return password_hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def set_password(user: User, new: str) -> None:
     user.password_hash = hash_password(new)
     db.session.flush()
-    return True
+

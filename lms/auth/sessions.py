@@ -26,7 +26,7 @@ def start_session(user, remember: bool = False) -> None:
         session["lang"] = language
     login_user(user, remember=remember)
     now = int(time.time())
-    session.update(signed_in_at=now, seen_at=now, remembered=remember)
+    session.update(signed_in_at=now, seen_at=now, remembered=remember, password_at=now)
 
 
 @user_loaded_from_cookie.connect

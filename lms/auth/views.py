@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, logout_user
 
-from lms.auth import services
-from lms.auth.forms import FirstPasswordForm, PasswordForm, ProfileForm, SignInForm, SignUpForm
+from lms.auth import reauth, services, throttle
+from lms.auth.forms import ConfirmPasswordForm, FirstPasswordForm, PasswordForm, ProfileForm, SignInForm, SignUpForm
 from lms.auth.sessions import end_stale_session, start_session
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language
 from lms.permissions import public, signed_in
+from lms.privacy import services as privacy
 
 bp = Blueprint("auth", __name__)
 
@@ -22,7 +23,9 @@ def safe_next(default: str) -> str:
     """The ?next= page if it is on this site, else ``default``."""
     target = request.args.get("next", "")
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+    # Browsers read "/\\evil.example" as "//evil.example", and drop tabs and newlines inside addresses.
+    odd = "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme and not odd:
         return target
     return default
 
@@ -41,6 +44,7 @@ def sign_up():
             birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
             locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
         )
+        privacy.give_consent(user, "membership")
         db.session.commit()
         start_session(user)
         session.pop("lang", None)
@@ -51,6 +55,7 @@ def sign_up():
 
 @bp.route("/sign-in", methods=["GET", "POST"])
 @public
+@throttle.guard_sign_in
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("learn.home"))
@@ -78,12 +83,24 @@ def sign_out():
     return redirect(url_for("learn.home"))
 
 
+def changes_sign_in(form: ProfileForm) -> bool:
+    """Whether the form changes a way to sign in or recover the account (e-mail or phone)."""
+    email = services.normalise_email(form.email.data)
+    phone = services.normalise_phone(form.phone.data) if form.phone.data else None
+    return (email, phone) != (current_user.email, current_user.phone)
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @signed_in
+@throttle.guard_password_confirmation
 def profile():
     form = ProfileForm(user=current_user)
     form.set_country_choices(current_language())
     if form.validate_on_submit():
+        if changes_sign_in(form) and not reauth.password_is_right(current_user, form.current_password.data):
+            form.current_password.errors.append(
+                _("To change your phone number or e-mail address, type your current password."))
+            return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw")), 400
         services.update_profile(
             current_user, display_name=form.display_name.data, email=form.email.data,
             phone=form.phone.data, country=form.country.data, gender=form.gender.data,
@@ -102,10 +119,12 @@ def profile():
 
 @bp.route("/profile/password", methods=["POST"])
 @signed_in
+@throttle.guard_password_confirmation
 def change_password():
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
-        if services.change_password(current_user, form.current.data, form.password.data):
+        if reauth.password_is_right(current_user, form.current.data):
+            services.set_password(current_user, form.password.data)
             db.session.commit()
             flash(_("Your password is changed."), "success")
             return redirect(url_for("auth.profile"))
@@ -114,6 +133,20 @@ def change_password():
     profile_form.set_country_choices(current_language())
     profile_form.locale.data = current_language()
     return render_template("auth/profile.html", form=profile_form, password_form=form), 400
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@signed_in
+@throttle.guard_password_confirmation
+def confirm_password():
+    """Typing the password again before a change that needs it; then back to where the change is made."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if reauth.password_is_right(current_user, form.password.data):
+            reauth.mark_confirmed()
+            return redirect(safe_next(url_for("learn.home")))
+        form.password.errors.append(_("This password is wrong."))
+    return render_template("auth/confirm_password.html", form=form), 400 if form.is_submitted() else 200
 
 
 @bp.route("/first-password", methods=["GET", "POST"])

@@ -20,10 +20,11 @@ from wtforms import (
     widgets,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.labels import TOPIC_LABELS
+from lms.validators import NumberRange
 
 TITLE = [DataRequired(_l("Please write a title.")), Length(max=200)]
 

@@ -341,6 +341,8 @@ def save_module_texts(module: Module, language: str, title: str,
     """Translate a module's title and quiz; returns problems (and writes nothing) if a question has
     only some of its choices translated."""
     problems = []
+    if len(title.strip()) > 200:
+        problems.append(_("A title has at most %(n)d characters.", n=200))
     for question in module.questions:
         texts = questions.get(question.slug)
         given = [c for c in question.choices if texts and texts.choices.get(c.slug, ("", ""))[0].strip()]

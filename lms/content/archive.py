@@ -5,6 +5,7 @@ import io
 import os
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from flask_babel import gettext as _
@@ -36,7 +37,7 @@ def read_zip(data: bytes) -> list[CourseBundle]:
     """The courses in a zip; raises CourseProblems with paths as they are inside the zip."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
         raise CourseProblems([Problem("", 0, _("This file is not a zip archive."))]) from None
     with archive, tempfile.TemporaryDirectory() as tmp:
         problems = _unpack(archive, Path(tmp))
@@ -64,5 +65,11 @@ def _unpack(archive: zipfile.ZipFile, target: Path) -> list[Problem]:
             continue
         destination = target.joinpath(*name.parts)
         destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(archive.read(member))
+        try:
+            content = archive.read(member)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
+            # A broken or encrypted entry, or one whose real size is not the size it declares (a zip bomb).
+            problems.append(Problem(member.filename, 0, _("This file of the archive could not be read.")))
+            continue
+        destination.write_bytes(content)
     return problems

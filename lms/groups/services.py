@@ -126,9 +126,11 @@ def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
     taken = set(db.session.scalars(select(User.username)))
     accounts = []
     for line in lines:
-        username = line.username or slugify(line.name, taken, "member").replace("-", ".")
+        # A username holds at most 40 characters: a long name gives a shortened one, with room for two digits.
+        base = line.username or slugify(line.name, taken, "member").replace("-", ".")[:38]
+        username = base
         while username in taken or len(username) < 3:
-            username = f"{username}{secrets.randbelow(90) + 10}"
+            username = f"{base}{secrets.randbelow(90) + 10}"
         taken.add(username)
         password = readable_code(8, PASSWORD_ALPHABET)
         user = create_user(username=username, password=password, display_name=line.name, country=group.country,
@@ -179,7 +181,9 @@ class MemberRow:
 def group_table(group: TrainingGroup) -> list[MemberRow]:
     """Per member: where they are in the course, sessions attended, best quiz score per module."""
     course = learning.find_course(group.course.slug, include_unpublished=True)
-    members = sorted(group.members, key=lambda m: m.user.display_name.casefold())
+    # Erased accounts still count in the reports' totals, but are no longer anyone a trainer can see.
+    members = sorted((m for m in group.members if m.user.erased_at is None),
+                     key=lambda m: m.user.display_name.casefold())
     user_ids = [m.user_id for m in members]
     states = learning.progress_of_many(user_ids, course)
     attended = dict(db.session.execute(

@@ -11,6 +11,8 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
+from lms import audit
+from lms.auth import reauth, throttle
 from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.groups import services
@@ -37,7 +39,8 @@ def _group(group_id: int, *, manage: bool) -> TrainingGroup:
 
 def qr_svg(url: str) -> Markup:
     """A QR code as inline SVG (no image request, no script)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=6, title=url))
+    svg = segno.make(url, error="m").svg_inline(scale=6, title=url)
+    return Markup(svg)  # segno escapes the title  # nosec B704
 
 
 @bp.route("/groups")
@@ -95,9 +98,14 @@ def show_group(group_id: int):
         gain, _per_module = outcomes.knowledge_gain(course, [row.user.id for row in table])
         group_surveys = sorted({w.survey for w in db.session.scalars(
             select(SurveyWave).where(SurveyWave.group_id == group.id))}, key=lambda s: s.code)
-    return render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
+    page = render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
                            session_form=SessionForm(), today=date.today(), gain=gain, group_surveys=group_surveys,
                            min_cell=outcomes.MIN_CELL, attach_form=group_wave_form(formdata=None) if manager else None)
+    if manager:  # after rendering: committing first would make the page load every member again
+        audit.record("view group members", {"group_id": group.id, "members": len(table)},
+                     user=current_user._get_current_object())
+        db.session.commit()
+    return page
 
 
 @bp.route("/groups/<int:group_id>/code")
@@ -111,6 +119,7 @@ def show_code(group_id: int):
 @bp.route("/join", methods=["GET", "POST"])
 @bp.route("/join/<code>", methods=["GET", "POST"])
 @signed_in
+@throttle.guard_join_code
 def join(code: str | None = None):
     form = JoinForm(data={"code": code} if code else None)
     group = None
@@ -139,6 +148,8 @@ def add_members(group_id: int):
         lines, problems = services.parse_bulk_list(form.members.data)
         if not problems:
             accounts = services.bulk_add(group, lines)
+            audit.record("create group accounts", {"group_id": group.id, "accounts": len(accounts)},
+                         user=current_user._get_current_object())
             db.session.commit()
             sheet = render_template("groups/sheet.html", group=group, accounts=accounts,
                                     sign_in_url=url_for("auth.sign_in", _external=True))
@@ -185,8 +196,11 @@ def paper_scores(group_id: int, module: str):
             db.session.commit()
             flash(_("%(n)d scores saved.", n=count), "success")
             return redirect(url_for("groups.show_group", group_id=group.id))
-    return render_template("groups/paper_scores.html", group=group, course=course, module=target,
-                           errors=errors), 400 if errors else 200
+    page = render_template("groups/paper_scores.html", group=group, course=course, module=target, errors=errors)
+    audit.record("view paper scores", {"group_id": group.id, "module": target.slug, "members": len(group.members)},
+                 user=current_user._get_current_object())
+    db.session.commit()
+    return page, 400 if errors else 200
 
 
 @bp.route("/groups/<int:group_id>/members/<int:user_id>/promote", methods=["POST"])
@@ -194,6 +208,8 @@ def paper_scores(group_id: int, module: str):
 def promote(group_id: int, user_id: int):
     group = _group(group_id, manage=True)
     member = db.session.get(GroupMember, (group.id, user_id)) or abort(404)
+    if not reauth.recently_confirmed():
+        return reauth.confirm_first(url_for("groups.show_group", group_id=group.id))
     if services.promote_to_trainer(group, member.user, current_user):
         db.session.commit()
         flash(_("%(name)s is now a trainer.", name=member.user.display_name), "success")
@@ -213,6 +229,7 @@ def my_certificate(course_id: int):
 
 @bp.route("/verify/<code>")
 @public
+@throttle.guard_certificate_code
 def verify_certificate(code: str):
     """Public: confirms name, course and date for a code; shows nothing else about the member."""
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code.upper())) or abort(404)

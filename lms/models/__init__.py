@@ -23,6 +23,7 @@ from lms.models.groups import (
     TrainingGroup,
 )
 from lms.models.organisations import CoordinatorOrganisation, Organisation
+from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
 from lms.models.surveys import (
@@ -53,6 +54,7 @@ from lms.models.users import GENDERS, ROLES, CoordinatorCountry, User, utcnow
 
 __all__ = [
     "AuditEntry",
+    "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",
     "EDITOR_ROLES", "GROUP_MODES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "Image", "LessonVersion", "Organisation", "TrainerPromotion", "TrainingGroup",
     "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",

@@ -45,6 +45,11 @@ class User(UserMixin, db.Model):
     #: The partner union the person belongs to, if known.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: Last sign-in or request, to the day (written at most once a day); accounts idle beyond
+    #: RETENTION_INACTIVE_DAYS are erased (lms/privacy/services.py).
+    last_active_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    #: Set when the account is erased: what remains is a tombstone that cannot sign in.
+    erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     coordinated_countries: Mapped[list[CoordinatorCountry]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"
@@ -57,6 +62,11 @@ class User(UserMixin, db.Model):
         sa.CheckConstraint(sa.column("role").in_(ROLES), name="role"),
         sa.CheckConstraint(sa.column("gender").in_(GENDERS), name="gender"),
     )
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login: an erased account cannot sign in."""
+        return self.erased_at is None
 
     @property
     def country_scope(self) -> list[str]:

@@ -89,8 +89,25 @@ def filter_lines(form) -> list[tuple[str, str]]:
     return lines
 
 
+#: A cell starting with one of these is read as a formula by spreadsheets (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value):
+    """Text that a spreadsheet shows as text: names typed by users (groups, unions) may start like a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and value != suppressed():
+        return "'" + value
+    return value
+
+
+def inert_sheet(sheet: Sheet) -> Sheet:
+    return Sheet(inert(sheet.title), [(inert(n), inert(v)) for n, v in sheet.filters],
+                 [inert(h) for h in sheet.header], [[inert(v) for v in row] for row in sheet.rows])
+
+
 def as_csv(sheet: Sheet) -> bytes:
     """UTF-8 with a byte-order mark, so that Excel reads the accents right; LibreOffice ignores it."""
+    sheet = inert_sheet(sheet)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([sheet.title])
@@ -103,6 +120,7 @@ def as_csv(sheet: Sheet) -> bytes:
 
 
 def as_xlsx(sheet: Sheet) -> io.BytesIO:
+    sheet = inert_sheet(sheet)
     book = Workbook()
     ws = book.active
     ws.title = sheet.title[:31]

@@ -106,12 +106,13 @@ def sync_invitations(today: date, user_id: int | None = None) -> int:
             SurveyWave.group_id.in_(select(GroupMember.group_id).where(GroupMember.user_id == user_id))))
     waves = db.session.scalars(query)
     created = 0
+    erased = set(db.session.scalars(select(User.id).where(User.erased_at.is_not(None))))  # never asked again
     for wave in waves:
         withdrawn = set(db.session.scalars(
             select(SurveyInvitation.user_id).join(SurveyWave)
             .where(SurveyWave.survey_id == wave.survey_id, SurveyInvitation.consent == "withdrawn")))
         rows = [{"wave_id": wave.id, "user_id": uid, "due_on": day, "answered": False, "reminders_sent": 0}
-                for uid, day in due_dates(wave, today, user_id) if uid not in withdrawn]
+                for uid, day in due_dates(wave, today, user_id) if uid not in withdrawn and uid not in erased]
         if rows:
             created += insert_missing_invitations(rows)
     return created

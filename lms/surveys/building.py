@@ -258,6 +258,9 @@ def save_translation(survey: Survey, language: str, *, title: str, description: 
     """Store the wording of the survey in ``language``; empty fields are left untranslated."""
     if language == survey.source_language:
         raise SurveyError(_("This is the source language: edit the questions themselves."))
+    if (len(title.strip()) > 200 or any(len(text.strip()) > 300 for text in choices.values())
+            or any(len(text.strip()) > 200 for text in (indicators or {}).values())):
+        raise SurveyError(_("A title has at most 200 characters, and a choice at most 300. Nothing was saved."))
     version = current_version(survey)
     row = next((t for t in survey.translations if t.language == language), None)
     if title.strip():

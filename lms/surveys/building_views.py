@@ -315,9 +315,15 @@ def translate_survey(code: str, language: str):
         choices = {(q.code, c.code): request.form.get(f"choice-{q.code}-{c.code}", "")
                    for q in version.questions for c in q.choices}
         indicators = {i.code: request.form.get(f"indicator-{i.code}", "") for i in survey.indicators}
-        building.save_translation(survey, language, title=request.form.get("title", ""),
-                                  description=request.form.get("description", ""), questions=questions,
-                                  choices=choices, indicators=indicators)
+        try:
+            building.save_translation(survey, language, title=request.form.get("title", ""),
+                                      description=request.form.get("description", ""), questions=questions,
+                                      choices=choices, indicators=indicators)
+        except SurveyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("surveys/translate.html", survey=survey, version=version, language=language,
+                                   form=ActionForm()), 400
         db.session.commit()
         flash(_("The translation is saved."), "success")
         return redirect(url_for("surveys.translate_survey", code=survey.code, language=language))

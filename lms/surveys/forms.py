@@ -15,13 +15,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lms.i18n import pick_string, pick_text
 from lms.learn.forms import CheckboxesField
 from lms.models import SurveyQuestion, SurveyVersion
 from lms.surveys.answering import check_answer
 from lms.surveys.building import FIXED_CHOICE_LABELS
+from lms.validators import NumberRange
 
 PRIVACY_LABELS = {
     "anonymous": _l("Anonymous: nothing in the answers leads back to a person"),
@@ -83,6 +84,8 @@ class QuestionForm(FlaskForm):
     def validate_choices(self, field) -> None:
         if self.kind.data in ("single", "multiple") and any(not label for _c, label in self.parsed_choices()):
             raise ValidationError(_l("Write each choice as a code, a space and the wording."))
+        if any(len(code) > 60 or len(label) > 300 for code, label in self.parsed_choices()):
+            raise ValidationError(_l("A choice's code has at most 60 characters, and its wording at most 300."))
 
 
 class WaveForm(FlaskForm):

@@ -38,12 +38,25 @@ class ResponseImportError(XLSFormError):
 def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (row number, values) of the first sheet of an XLSX file, or of a CSV file."""
     if filename.lower().endswith(".csv"):
-        text = data.decode("utf-8-sig")
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t") if text.strip() else csv.excel
-        reader = csv.reader(io.StringIO(text), dialect)
-        header = [h.strip() for h in next(reader, [])]
-        rows = [(n, dict(zip(header, (v.strip() for v in values), strict=False)))
-                for n, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ResponseImportError([_("%(file)s is not a CSV file in UTF-8: save it again as \"CSV UTF-8\".",
+                                         file=filename)]) from None
+        if "\0" in text:
+            raise ResponseImportError([_("%(file)s is neither an XLSX nor a CSV file.", file=filename)])
+        try:
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        except csv.Error:  # one column, or no delimiter the sniffer can tell: plain commas
+            dialect = csv.excel
+        try:
+            reader = csv.reader(io.StringIO(text), dialect)
+            header = [h.strip() for h in next(reader, [])]
+            rows = [(n, dict(zip(header, (v.strip() for v in values), strict=False)))
+                    for n, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+        except csv.Error:
+            raise ResponseImportError([_("%(file)s, row %(row)d: this row cannot be read as CSV.", file=filename,
+                                         row=reader.line_num)]) from None
         return header, rows
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]

@@ -1,6 +1,7 @@
 """Signing up without e-mail, signing in by username, phone or e-mail, and the profile."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -9,7 +10,7 @@ from tests.conftest import PASSWORD, csrf_token, sign_in
 
 SIGN_UP = {
     "username": "Rosa.Q", "display_name": "Rosa Quispe", "phone": "", "email": "", "country": "PE",
-    "gender": "woman", "birth_year": "1994", "password": PASSWORD, "confirm": PASSWORD,
+    "gender": "woman", "birth_year": "1994", "password": PASSWORD, "confirm": PASSWORD, "consent": "y",
 }
 
 
@@ -121,11 +122,13 @@ def test_sign_out_needs_a_post_with_token(client, create_user):
     assert "Sign in" in client.get("/").get_data(as_text=True)
 
 
-def test_next_only_goes_to_this_site(client, create_user):
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/",
+                                    "/\tevil.example", "javascript:alert(1)", "http:/evil.example"])
+def test_next_only_goes_to_this_site(client, create_user, target):
     create_user("amina")
     token = csrf_token(client, "/sign-in")
     data = {"identifier": "amina", "password": PASSWORD, "csrf_token": token}
-    response = client.post("/sign-in?next=https://evil.example/", data=data)
+    response = client.post("/sign-in", query_string={"next": target}, data=data)
     assert response.headers["Location"] == "/"
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
     response = client.post("/sign-in?next=/my-learning", data={**data, "csrf_token": csrf_token(client, "/sign-in")})
@@ -136,7 +139,7 @@ def test_profile_changes_are_saved(client, app_ctx, create_user):
     user = create_user("amina", country="SN")
     sign_in(client, "amina")
     data = {"display_name": "Aminata D.", "phone": "+221 77 123 45 67", "email": "", "country": "ML",
-            "gender": "undisclosed", "birth_year": "", "locale": "fr",
+            "gender": "undisclosed", "birth_year": "", "locale": "fr", "current_password": PASSWORD,
             "csrf_token": csrf_token(client, "/profile")}
     response = client.post("/profile", data=data, follow_redirects=True)
     assert "Votre profil est enregistré." in response.get_data(as_text=True)
@@ -150,7 +153,8 @@ def test_profile_refuses_a_phone_number_someone_else_has(client, app_ctx, create
     user = create_user("amina")
     sign_in(client, "amina")
     data = {"display_name": "A", "phone": "+51 912 345 678", "email": "", "country": "PE", "gender": "woman",
-            "birth_year": "", "locale": "en", "csrf_token": csrf_token(client, "/profile")}
+            "birth_year": "", "locale": "en", "current_password": PASSWORD,
+            "csrf_token": csrf_token(client, "/profile")}
     page = client.post("/profile", data=data).get_data(as_text=True)
     assert "Another account already uses this phone number." in page
     db.session.refresh(user)

@@ -29,6 +29,7 @@ def test_member_journey(page, live_server, library, axe, language, direction):
     page.fill("#birth_year", "1999")
     page.fill("#password", PASSWORD)
     page.fill("#confirm", PASSWORD)
+    page.check("#consent")
     page.click("main form button[type=submit]")
     page.wait_for_url(live_server + "/")
     assert "Awa Koné" in page.inner_text("main")

@@ -97,6 +97,8 @@ def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, 
     assert sign_in(member, "kofi.m", password).status_code == 302
     assert member.get("/my-learning").headers["Location"] == "/first-password"
     post(member, "/first-password", {"password": "my own secret", "confirm": "my own secret"})
+    assert member.get("/my-learning").headers["Location"] == "/privacy/consent"  # then their agreement
+    post(member, "/privacy/consent", {"agree": "y"})
     assert member.get("/my-learning").status_code == 200
     assert sign_in(app.test_client(), "kofi.m", "my own secret").status_code == 302
 

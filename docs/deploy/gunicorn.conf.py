@@ -1,0 +1,52 @@
+"""gunicorn's settings for the portal, read from the checkout by lms-web.service:
+
+    gunicorn --config /srv/lms/docs/deploy/gunicorn.conf.py wsgi:app
+
+Environment (from /etc/lms/lms.env): WEB_CONCURRENCY (workers), GUNICORN_BIND, LOG_FORMAT.
+"""
+import multiprocessing
+import os
+
+#: nginx is the only client; nothing else can reach this address.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+#: Synchronous workers: nginx buffers each request and response, so a slow phone holds nginx, not a worker.
+#: Each worker needs ~100 MB, plus 64 MiB for each password it is hashing (ARGON2_MEMORY_COST).
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+worker_class = "sync"
+timeout = 30
+graceful_timeout = 30
+#: A worker is replaced after this many requests (a slow leak never grows for long).
+max_requests = 2000
+max_requests_jitter = 200
+#: Each worker loads the app itself, so `systemctl reload lms-web` (SIGHUP) starts workers on the new code.
+preload_app = False
+#: gunicornc's control socket goes in the service's runtime directory (/run/lms-web, RuntimeDirectory= in
+#: lms-web.service), not in the home folder, which the service may not write; without one, no socket.
+if os.environ.get("RUNTIME_DIRECTORY"):
+    control_socket = os.path.join(os.environ["RUNTIME_DIRECTORY"], "gunicorn.ctl")
+else:
+    control_socket_disable = True
+#: X-Forwarded-Proto is trusted from nginx on this machine only (the app's ProxyFix does the same with
+#: TRUSTED_PROXIES=1, and takes the visitor's address from X-Forwarded-For for the sign-in limits).
+forwarded_allow_ips = "127.0.0.1,::1"
+
+#: gunicorn's own lines (start, stop, worker timeouts) go to stderr, hence to the journal. No gunicorn access
+#: log: the app writes one line per request (lms/core/logs.py) with its request id and without the visitor's
+#: address or query string, which gunicorn's access log would write.
+errorlog = "-"
+loglevel = "info"
+accesslog = None
+
+if os.environ.get("LOG_FORMAT", "text").lower() == "json":
+    # gunicorn's lines as JSON too, through the app's formatter; the app sees this handler and adds none.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": os.environ.get("LOG_LEVEL", "INFO").upper(), "handlers": ["json"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+        "handlers": {"json": {"class": "lms.core.logs.StderrHandler", "formatter": "json"}},
+        "formatters": {"json": {"()": "lms.core.logs.JsonFormatter"}},
+    }

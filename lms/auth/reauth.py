@@ -1,0 +1,40 @@
+"""Re-authentication before changes that could hand an account or a role to someone else (OWASP ASVS 3.7.1).
+
+- A new password, e-mail address or phone number (the ways to sign in and to recover an account) is
+  saved only with the account's current password typed in the same form.
+- Changing someone's role needs a password confirmed in the last ``REAUTH_MINUTES``: signing in counts,
+  being kept signed in by the remember cookie does not.
+
+Wrong passwords count towards the same limit as failed sign-ins (lms/auth/throttle.py).
+"""
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, g, redirect, session, url_for
+from flask_babel import gettext as _
+
+from lms.auth import services
+
+
+def password_is_right(user, password: str | None) -> bool:
+    """Checks ``password`` against ``user``'s; a wrong one is counted as a failed attempt."""
+    if password and services.verify_password(user, password):
+        return True
+    g.wrong_password = True
+    return False
+
+
+def mark_confirmed() -> None:
+    session["password_at"] = int(time.time())
+
+
+def recently_confirmed() -> bool:
+    confirmed_at = session.get("password_at")
+    return confirmed_at is not None and time.time() - confirmed_at <= current_app.config["REAUTH_MINUTES"] * 60
+
+
+def confirm_first(next_url: str):
+    """Sends the browser to confirm the password, then back to ``next_url``."""
+    flash(_("For your safety, please type your password again before this change."), "info")
+    return redirect(url_for("auth.confirm_password", next=next_url))

@@ -1,0 +1,167 @@
+"""Failed sign-ins are slowed down per account and per address, never locking the owner out for good."""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
+import pytest
+
+from tests.conftest import PASSWORD, ROOT, csrf_token, sign_in
+
+
+def fail(client, identifier: str):
+    return sign_in(client, identifier, "not the password")
+
+
+def test_an_account_is_refused_after_its_failed_sign_ins_then_opens_again(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per 2 seconds")
+    create_user("amina")
+    create_user("rosa")
+    for _ in range(3):
+        assert fail(client, "amina").status_code == 200
+    refused = sign_in(client, "AMINA ")  # the right password, the same account however it is spelled
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) <= 2
+    assert "Too many attempts." in refused.get_data(as_text=True)
+    assert sign_in(app.test_client(), "rosa").status_code == 302  # other accounts are not affected
+    time.sleep(2.1)
+    assert sign_in(client, "amina").status_code == 302  # no lasting lock-out
+
+
+def test_the_refusal_is_translated(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "1 per 15 minutes")
+    create_user("amina")
+    client.get("/?lang=fr")
+    fail(client, "amina")
+    page = sign_in(client, "amina").get_data(as_text=True)
+    assert "Trop de tentatives" in page and "15 minutes" in page
+
+
+def test_an_address_is_refused_after_failures_on_many_accounts(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ADDRESS", "4 per minute")
+    for name in ("a1", "a2", "a3", "a4"):
+        create_user(name)
+        assert fail(client, name).status_code == 200
+    create_user("a5")
+    assert sign_in(client, "a5").status_code == 429
+    other_address = app.test_client()
+    response = other_address.post("/sign-in", data={"identifier": "a5", "password": PASSWORD,
+                                                    "csrf_token": csrf_token(other_address, "/sign-in")},
+                                  environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 302
+
+
+def test_successful_sign_ins_do_not_count(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
+    create_user("amina")
+    for _ in range(4):
+        assert sign_in(client, "amina").status_code == 302
+        client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+
+
+def test_unknown_accounts_get_the_same_answer_and_the_same_limit(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
+    create_user("amina")
+    known, unknown = fail(client, "amina"), fail(client, "nobody-here")
+    message = "The username, phone, e-mail or password is wrong."
+    assert known.status_code == unknown.status_code == 200
+    assert message in known.get_data(as_text=True) and message in unknown.get_data(as_text=True)
+    fail(client, "amina"), fail(client, "nobody-here")
+    assert fail(client, "amina").status_code == fail(client, "nobody-here").status_code == 429
+
+
+def test_guessing_group_codes_is_slowed_down(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "CODE_LIMIT", "3 per minute")
+    create_user("amina")
+    sign_in(client, "amina")
+    token = csrf_token(client, "/join")
+    for code in ("AAAAAA", "BBBBBB", "CCCCCC"):
+        assert client.post("/join", data={"code": code, "csrf_token": token}).status_code == 400
+    assert client.post("/join", data={"code": "DDDDDD", "csrf_token": token}).status_code == 429
+
+
+def test_guessing_certificate_codes_is_slowed_down(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "CODE_LIMIT", "2 per minute")
+    assert client.get("/verify/NOPE-NOPE-01").status_code == 404
+    assert client.get("/verify/NOPE-NOPE-02").status_code == 404
+    assert client.get("/verify/NOPE-NOPE-03").status_code == 429
+
+
+def test_production_refuses_to_count_in_one_process_only():
+    from lms import UnsafeConfiguration, create_app
+    from lms.config import TestConfig
+
+    class Production(TestConfig):
+        APP_ENV = "production"
+        SECRET_KEY = "x" * 40
+        PSEUDONYM_KEY = "y" * 40
+        RATELIMIT_STORAGE_URI = "memory://"
+
+    with pytest.raises(UnsafeConfiguration, match="RATELIMIT_STORAGE_URI"):
+        create_app(Production)
+    Production.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+    assert create_app(Production).extensions["throttle"].storage.__class__.__name__ == "RedisStorage"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_workers_share_the_count_in_redis(database_url, create_user, tmp_path):
+    """gunicorn with two worker processes and Redis storage, as in production: the limit holds across them."""
+    redis = pytest.importorskip("redis").Redis(host="127.0.0.1", port=6379, db=15)
+    try:
+        redis.ping()
+    except Exception:  # noqa: BLE001 - any failure means there is no server to test against
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    create_user("amina")
+    prefix, port = f"lms-test-{uuid.uuid4().hex[:8]}", free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path),
+           "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "RATELIMIT_KEY_PREFIX": prefix,
+           "SIGN_IN_LIMIT_ACCOUNT": "4 per minute"}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    server = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        browser = build_opener(HTTPCookieProcessor(CookieJar()))
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                browser.open(f"{base}/healthz", timeout=5)
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.2)
+
+        def attempt(password: str) -> int:
+            page = browser.open(f"{base}/sign-in", timeout=10).read().decode()
+            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+            form = urlencode({"identifier": "amina", "password": password, "csrf_token": token}).encode()
+            try:
+                return browser.open(f"{base}/sign-in", data=form, timeout=10).status
+            except HTTPError as error:
+                return error.code
+
+        assert [attempt("wrong") for _ in range(4)] == [200] * 4
+        assert attempt(PASSWORD) == 429
+        keys = [key.decode() for key in redis.keys(f"*{prefix}*")]
+        assert keys, "the counts are kept in Redis"
+        assert not any("amina" in key for key in keys), "account names are not written in clear"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        for key in redis.keys(f"*{prefix}*"):
+            redis.delete(key)

@@ -1,0 +1,83 @@
+"""LOG_FORMAT=json: one JSON object a line on stderr, an access line per request, a request id, and no
+personal data in any line."""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from lms import create_app
+from lms.core.logs import JsonFormatter
+from tests.conftest import sign_in
+
+
+@pytest.fixture
+def json_app(config):
+    class JsonLogs(config):
+        LOG_FORMAT = "json"
+
+    yield create_app(JsonLogs)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in ("werkzeug", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+def json_lines(capsys) -> list[dict]:
+    """Every line written to stderr, each of which must be JSON."""
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def test_a_request_writes_one_json_access_line_without_personal_data(json_app, create_user, capsys):
+    member = create_user(username="ana.quispe", display_name="Ana Quispe", email="ana@example.org")
+    client = json_app.test_client()
+    sign_in(client, "ana.quispe")
+    capsys.readouterr()
+    response = client.get("/surveys/invitations/4321?token=s3cret-token",
+                          headers={"X-Request-ID": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                                   "X-Forwarded-For": "203.0.113.9", "User-Agent": "Nokia 105"})
+    assert response.headers["X-Request-ID"] == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    lines = json_lines(capsys)
+    access = [line for line in lines if line["logger"] == "lms.access"]
+    assert len(access) == 1, lines
+    line = access[0]
+    assert set(line) == {"time", "level", "logger", "message", "request_id", "method", "path", "status",
+                         "duration_ms"}
+    assert line["time"].endswith("+00:00") and "T" in line["time"]
+    assert (line["level"], line["method"], line["status"]) == ("INFO", "GET", response.status_code)
+    assert line["request_id"] == "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    # The invitation's id would tell when this member answered: the path names the variable instead.
+    assert line["path"] == "/surveys/invitations/<invitation_id>"
+    written = json.dumps(lines)
+    for personal in ("ana.quispe", "Ana Quispe", "ana@example.org", "203.0.113.9", "127.0.0.1", "s3cret",
+                     "4321", "Nokia"):
+        assert personal not in written
+    assert not any({"user", "user_id", "username", "ip", "remote_addr"} & line.keys() for line in lines)
+    assert member.id  # signed in: the line was written for a known member, and still does not name them
+
+
+def test_a_request_without_a_good_id_gets_a_new_one(json_app, capsys):
+    client = json_app.test_client()
+    plain = client.get("/healthz")
+    forged = client.get("/healthz", headers={"X-Request-ID": 'x" injected "level": "ERROR'})
+    for response in (plain, forged):
+        assert len(response.headers["X-Request-ID"]) == 32
+    ids = [line["request_id"] for line in json_lines(capsys) if line["logger"] == "lms.access"]
+    assert ids == [plain.headers["X-Request-ID"], forged.headers["X-Request-ID"]]
+
+
+def test_a_line_written_during_a_request_carries_its_id(json_app, capsys):
+    with json_app.test_request_context("/", headers={"X-Request-ID": "abcdef0123456789"}):
+        json_app.preprocess_request()
+        logging.getLogger("lms.test").warning("something to look at")
+    (line,) = [line for line in json_lines(capsys) if line["logger"] == "lms.test"]
+    assert (line["level"], line["message"], line["request_id"]) == ("WARNING", "something to look at",
+                                                                    "abcdef0123456789")
+
+
+def test_text_logs_by_default_still_send_a_request_id(client):
+    assert len(client.get("/healthz").headers["X-Request-ID"]) == 32

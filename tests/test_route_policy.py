@@ -1,0 +1,258 @@
+"""Every route of the app, called by every kind of caller: the answer is the one its policy declares.
+
+The routes come from the app's URL map, so a new route without a line in ``POLICY`` fails the suite.
+The callers (``WHO``) are a visitor, a member, the trainer who owns the course, group, survey and
+workplace used in the URLs, a trainer of another country, the coordinator of their country (Benin),
+a coordinator of another country (Peru) and an administrator. Each gets one of three answers:
+
+- ``allowed``: anything but the two below (a page, a redirect to the next step, a form error);
+- ``refused``: 403 or 404 (some pages do not admit that someone else's object exists);
+- ``sign-in``: the visitor is sent to the sign-in page.
+
+Calls are made as a browser would (a valid CSRF token, no other form data, so that forms that do
+act still do nothing harmful), least trusted caller first. Once a caller was allowed to act, the
+object may be gone: a later 404 then counts as allowed.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from lms.extensions import db
+from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, sign_in
+
+WHO = ("visitor", "member", "other_trainer", "other_coordinator", "trainer", "coordinator", "admin")
+
+EVERYONE = frozenset(WHO)
+SIGNED_IN = EVERYONE - {"visitor"}
+STAFF = frozenset({"trainer", "other_trainer", "coordinator", "other_coordinator", "admin"})
+TRAINERS = frozenset({"trainer", "other_trainer", "admin"})
+OWNER = frozenset({"trainer", "admin"})  # the course's editor, the survey's author
+MANAGERS = frozenset({"trainer", "coordinator", "admin"})  # of the group or workplace in Benin
+REPORTERS = frozenset({"coordinator", "other_coordinator", "admin"})
+ADMIN = frozenset({"admin"})
+MEMBER = frozenset({"member"})
+GROUP = MANAGERS | MEMBER
+
+C = f"/author/courses/{BUNDLED_COURSE}"
+S = "/surveys/manage/workers-voice"
+L = f"/courses/{BUNDLED_COURSE}"
+
+GET, POST, BOTH = ("GET",), ("POST",), ("GET", "POST")
+
+#: (rule, methods, who may use it). Example URLs are made by ``example_url``.
+POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
+    # Public pages: reading courses, signing in, checking a certificate.
+    ("/", GET, EVERYONE), ("/courses", GET, EVERYONE), ("/courses/<slug>", GET, EVERYONE),
+    ("/courses/<slug>/lessons/<lesson>", GET, EVERYONE), ("/courses/<slug>/print", GET, EVERYONE),
+    ("/favicon.ico", GET, EVERYONE), ("/healthz", GET, EVERYONE), ("/media/<name>", GET, EVERYONE),
+    ("/offline", GET, EVERYONE), ("/sw.js", GET, EVERYONE), ("/verify/<code>", GET, EVERYONE),
+    ("/sign-in", BOTH, EVERYONE), ("/sign-up", BOTH, EVERYONE), ("/sign-out", POST, EVERYONE),
+    # One's own account, learning and data.
+    ("/profile", BOTH, SIGNED_IN), ("/profile/password", POST, SIGNED_IN), ("/confirm-password", BOTH, SIGNED_IN),
+    ("/first-password", BOTH, SIGNED_IN), ("/privacy/consent", BOTH, SIGNED_IN), ("/my-data", GET, SIGNED_IN),
+    ("/my-data/export.json", GET, SIGNED_IN), ("/my-data/erase", BOTH, SIGNED_IN),
+    ("/my-data/consents/withdraw", POST, SIGNED_IN), ("/my-learning", GET, SIGNED_IN),
+    ("/courses/<slug>/start", POST, SIGNED_IN), ("/courses/<slug>/lessons/<lesson>/done", POST, SIGNED_IN),
+    ("/courses/<slug>/modules/<module>/quiz", BOTH, SIGNED_IN),
+    ("/courses/<slug>/modules/<module>/quiz/result", GET, SIGNED_IN),
+    ("/courses/<slug>/offline.json", GET, SIGNED_IN), ("/sync/token", GET, SIGNED_IN), ("/sync", POST, SIGNED_IN),
+    ("/groups", GET, SIGNED_IN), ("/join", BOTH, SIGNED_IN), ("/join/<code>", BOTH, SIGNED_IN),
+    ("/surveys", GET, SIGNED_IN),
+    # Only the member it belongs to: not their trainer, coordinator or an administrator.
+    ("/certificates/<int:course_id>", GET, MEMBER),
+    ("/surveys/invitations/<int:invitation_id>", BOTH, MEMBER),
+    ("/surveys/invitations/<int:invitation_id>/answer", BOTH, MEMBER),
+    ("/surveys/<code>/withdraw", POST, MEMBER),
+    # A training group: its trainer, the coordinator of its country, administrators (its members see it).
+    ("/groups/<int:group_id>", GET, GROUP), ("/groups/<int:group_id>/code", GET, MANAGERS),
+    ("/groups/<int:group_id>/members/bulk", BOTH, MANAGERS), ("/groups/<int:group_id>/sessions", POST, MANAGERS),
+    ("/groups/<int:group_id>/paper-scores/<module>", BOTH, MANAGERS),
+    ("/groups/<int:group_id>/waves", POST, MANAGERS),
+    ("/groups/<int:group_id>/members/<int:user_id>/promote", POST, frozenset({"coordinator", "admin"})),
+    ("/groups/new", BOTH, TRAINERS),
+    # Authoring: any trainer starts or imports a course; only its editors (and administrators) change it.
+    ("/author/", GET, TRAINERS), ("/author/courses/new", BOTH, TRAINERS), ("/author/import", BOTH, TRAINERS),
+    *[(f"/author/courses/<slug>{path}", methods, OWNER) for path, methods in [
+        ("", GET), ("/editors", POST), ("/export.zip", GET), ("/images", POST), ("/lessons/<lesson>", BOTH),
+        ("/lessons/<lesson>/history", GET), ("/lessons/<lesson>/history/<int:number>/restore", POST),
+        ("/lessons/<lesson>/move", POST), ("/modules", POST), ("/modules/<module>/lessons", POST),
+        ("/modules/<module>/move", POST), ("/modules/<module>/questions/<question>", BOTH),
+        ("/modules/<module>/questions/<question>/delete", POST), ("/modules/<module>/questions/new", BOTH),
+        ("/modules/<module>/quiz", BOTH), ("/modules/<module>/title", POST), ("/preview", POST),
+        ("/publish", POST), ("/review-rule", POST), ("/texts/<language>", BOTH), ("/translate/<language>", GET),
+        ("/translate/<language>/lessons/<lesson>", BOTH), ("/translate/<language>/lessons/<lesson>/review", POST),
+        ("/translate/<language>/modules/<module>", BOTH)]],
+    # Surveys: any trainer or coordinator makes one; only its author (and administrators) change it; the
+    # coordinator of the country of its trainings also reads its results.
+    ("/surveys/manage", GET, STAFF), ("/surveys/manage/new", BOTH, STAFF), ("/surveys/manage/import", POST, STAFF),
+    *[(f"/surveys/manage/<code>{path}", methods, OWNER) for path, methods in [
+        ("", GET), ("/discard", POST), ("/indicators", POST), ("/publish", POST), ("/questions", POST),
+        ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
+        ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
+        ("/waves", POST), ("/xlsform.xlsx", GET)]],
+    ("/surveys/manage/<code>/results", GET, OWNER | {"coordinator"}),
+    # Workplaces: every trainer (their results are anonymous and suppressed under 5), and coordinators of
+    # the workplace's country.
+    ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, STAFF - {"other_coordinator"}),
+    ("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", BOTH, STAFF - {"other_coordinator"}),
+    # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
+    # exports and the audit log only for administrators.
+    ("/reports", GET, REPORTERS), ("/reports/<table>.<extension>", GET, REPORTERS),
+    ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),
+    ("/admin/audit", GET, ADMIN), ("/admin/organisations", BOTH, ADMIN),
+]
+
+#: Calls that change what later calls find (publishing, deleting, joining, withdrawing): made last.
+LAST = ("/join/<code>", "/groups/<int:group_id>/members/<int:user_id>/promote", "/surveys/<code>/withdraw",
+        "/surveys/manage/<code>/questions/<question>/delete", "/surveys/manage/<code>/discard",
+        "/author/courses/<slug>/modules/<module>/questions/<question>/delete", "/my-data/consents/withdraw",
+        "/author/courses/<slug>/publish")
+
+
+def build_world(create_user) -> dict:
+    """The callers, and one of everything the URLs name, in Benin, owned by ``trainer``."""
+    import io
+
+    from PIL import Image as Picture
+
+    from lms.author import services as authoring
+    from lms.groups import services as groups
+    from lms.learn.services import find_course
+    from lms.models import CourseEditor, GroupMember
+    from lms.surveys import answering, building
+    from lms.surveys.building import QuestionSpec
+
+    graduate = create_user("w-graduate", country="BJ")
+    people = {
+        "member": create_user("w-member", country="BJ"),
+        "trainer": create_user("w-trainer", role="trainer", country="BJ"),
+        "other_trainer": create_user("w-other-trainer", role="trainer", country="PE"),
+        "coordinator": create_user("w-coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"]),
+        "other_coordinator": create_user("w-other-coordinator", role="coordinator", country="PE",
+                                         coordinated_countries=["PE"]),
+        "admin": create_user("w-admin", role="admin", country="PE"),
+    }
+    trainer, member = people["trainer"], people["member"]
+    course = find_course(BUNDLED_COURSE)
+    db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
+    lesson = next(lesson for lesson in course.lessons if lesson.slug == "who-takes-part")
+    authoring.save_lesson_text(lesson, "en", "Who takes part", "Workers, employers and governments.",
+                               base_version=len(authoring.versions(lesson, "en")), author=trainer)
+    picture = io.BytesIO()
+    Picture.new("RGB", (40, 20), "green").save(picture, format="PNG")
+    image = authoring.store_image(course, picture.getvalue(), trainer)
+    today = date.today()
+    group = groups.create_group(trainer=trainer, course=course, name="Cotonou hotels", country="BJ",
+                                place="Cotonou", mode="in-person", starts_on=today - timedelta(days=7),
+                                ends_on=today + timedelta(days=30), trains_trainers=True)
+    db.session.add_all([GroupMember(group_id=group.id, user_id=member.id),
+                        GroupMember(group_id=group.id, user_id=graduate.id)])
+    db.session.commit()
+    complete_course(member.id)
+    certificate = groups.certificate_for(member.id, course)
+    survey = building.create_survey(code="workers-voice", title="Workers' voice", description="Why we ask.",
+                                    language="en", privacy="pseudonymous", subject="participant", creator=trainer)
+    building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe at work."))
+    building.add_question(survey, QuestionSpec(code="hours", kind="number", label="Hours", min_value=0,
+                                               max_value=100))
+    building.publish(survey)
+    building.add_wave(survey, kind="endline", group=group)
+    hotel = building.create_survey(code="hotel-voice", title="Hotel workers", description="Anonymous.",
+                                   language="en", privacy="anonymous", subject="workplace", creator=trainer)
+    building.add_question(hotel, QuestionSpec(code="safe", kind="likert", label="I feel safe at work."))
+    building.publish(hotel)
+    workplace = building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=None)
+    wave = building.add_wave(hotel, kind="baseline", workplace=workplace, opens_on=today)
+    db.session.commit()
+    answering.sync_invitations(today, member.id)
+    db.session.commit()
+    invitation = answering.invitations_of(member.id)[0]
+    return {"people": people, "group": group.id, "graduate": graduate.id, "course": course.id,
+            "code": group.join_code, "certificate": certificate.code, "image": image.name,
+            "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id}
+
+
+def example_url(rule: str, world: dict) -> str:
+    """``rule`` with its parameters filled in from the world."""
+    values = {"slug": BUNDLED_COURSE, "lesson": "who-takes-part", "module": "what-and-who", "number": "1",
+              "language": "fr", "group_id": world["group"], "user_id": world["graduate"],
+              "course_id": world["course"], "code": world["code"], "name": world["image"],
+              "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
+              "table": "by_country", "extension": "csv"}
+    if rule.startswith("/author/") or rule.startswith("/courses/"):
+        values["question"] = "definition"
+    if rule.startswith("/surveys/manage/"):
+        values.update(code="workers-voice", question="safe")
+    if rule.startswith("/surveys/<code>"):
+        values["code"] = "workers-voice"
+    if rule.startswith("/verify/"):
+        values["code"] = world["certificate"]
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
+
+
+def outcome(response) -> str:
+    if response.status_code >= 500:
+        return f"error {response.status_code}"
+    location = response.headers.get("Location", "") if response.status_code == 302 else ""
+    if location.startswith("/sign-in"):
+        return "sign-in"
+    if location.startswith(("/privacy/consent", "/first-password", "/confirm-password")):
+        return f"detour to {location}"  # the caller never reached the route: the test must not count it
+    if response.status_code in (403, 404):
+        return "refused"
+    return "allowed"
+
+
+def routes(app) -> list[tuple[str, str]]:
+    return sorted({(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint != "static"
+                   for method in rule.methods - {"HEAD", "OPTIONS"}})
+
+
+def expected(who: str, allowed: frozenset[str]) -> str:
+    if who in allowed:
+        return "allowed"
+    return "sign-in" if who == "visitor" else "refused"
+
+
+def calls() -> list[tuple[str, str, frozenset[str]]]:
+    """Every (rule, method, allowed) of POLICY: reading first, then acting, then ``LAST`` in its order."""
+    flat = [(rule, method, allowed) for rule, methods, allowed in POLICY for method in methods]
+    return sorted(flat, key=lambda call: (call[0] in LAST and LAST.index(call[0]), call[1] == "POST", call[0]))
+
+
+def test_every_route_has_a_policy(app):
+    declared = {(rule, method) for rule, method, _allowed in calls()}
+    served = set(routes(app))
+    assert sorted(served - declared) == [], "routes without a line in POLICY"
+    assert sorted(declared - served) == [], "POLICY lines for routes that no longer exist"
+    assert len(declared) == len(calls()), "a route is listed twice"
+
+
+def test_every_caller_gets_the_answer_its_policy_declares(app, create_user, library):
+    world = build_world(create_user)
+
+    def signed_in_client(who: str):
+        client = app.test_client()
+        if who != "visitor":
+            assert sign_in(client, "w-" + who.replace("_", "-")).status_code == 302, who
+        return client
+
+    clients = {who: signed_in_client(who) for who in WHO}
+    tokens = {who: csrf_token(client, "/sign-in" if who == "visitor" else "/profile")
+              for who, client in clients.items()}
+    wrong = []
+    for rule, method, allowed in calls():
+        url, used = example_url(rule, world), False
+        for who in WHO:
+            client = signed_in_client(who) if rule == "/sign-out" else clients[who]
+            token = csrf_token(client, "/sign-in" if who == "visitor" else "/profile") if rule == "/sign-out" \
+                else tokens[who]
+            response = client.open(url, method=method, data={"csrf_token": token} if method == "POST" else None)
+            got, want = outcome(response), expected(who, allowed)
+            if got == "refused" and want == "allowed" and used and response.status_code == 404:
+                got = "allowed"  # an earlier caller deleted or consumed what the URL names
+            used = used or got == "allowed"
+            if got != want:
+                wrong.append(f"{method} {url} as {who}: {got} ({response.status_code}), policy says {want}")
+    assert wrong == []
