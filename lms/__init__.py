@@ -131,7 +131,9 @@ def register_throttles(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import backup, content, demo, jobs, orgs, reports, restore, surveys, translate, users
+    from lms.cli import backup, content, demo, jobs, orgs, restore, translate, users
+    from lms.reports.commands import reports
+    from lms.surveys.commands import surveys
 
     for command in (content, translate, demo, users, orgs, jobs, surveys, reports, backup, restore):
         app.cli.add_command(command)

@@ -1,4 +1,7 @@
-"""Flask command groups: content, translate, demo and users."""
+"""Flask command groups: content, translate, demo, orgs, users, jobs, backup and restore.
+
+The surveys and reports commands live with their packages (lms/surveys/commands.py, lms/reports/commands.py).
+"""
 from __future__ import annotations
 
 import secrets
@@ -233,6 +236,11 @@ def users_create(username: str, role: str, country: str, display_name: str,
     if identifier_taken(username=normalise_username(username)):
         click.echo(f"The username {username!r} is taken.", err=True)
         sys.exit(1)
+    from lms.auth.passwords import is_common
+
+    if len(password) < 8 or is_common(password):
+        click.echo("Choose another password: at least 8 characters, and not one of the most common.", err=True)
+        sys.exit(1)
     from lms.models import CoordinatorOrganisation
 
     user = create_user(username=username, password=password, display_name=display_name, country=country.upper(),
@@ -283,7 +291,6 @@ def users_purge_inactive(dry_run: bool) -> None:
 
 
 jobs = AppGroup("jobs", help="Scheduled jobs: survey waves and reminders.")
-surveys = AppGroup("surveys", help="Surveys: XLSForm in and out, responses from ODK or KoboToolbox.")
 
 
 @jobs.command("run")
@@ -309,135 +316,6 @@ def jobs_run_once(name: str) -> None:
         sys.exit(1)
     done = run_job(current_app._get_current_object(), name)
     click.echo(f"{name}: {done} done.")
-
-
-def _import_or_exit(run):
-    """Run an import and commit it; on a problem, print it, write nothing and exit with status 1."""
-    from lms.surveys.xlsform import XLSFormError
-
-    try:
-        result = run()
-        db.session.commit()
-        return result
-    except XLSFormError as error:
-        db.session.rollback()
-        click.echo(str(error), err=True)
-        click.echo("Nothing was imported.", err=True)
-        sys.exit(1)
-
-
-@surveys.command("list")
-@with_appcontext
-def surveys_list() -> None:
-    """Every survey with its code, privacy mode, published version and waves."""
-    from lms.models import Survey
-
-    for survey in db.session.scalars(select(Survey).order_by(Survey.code)):
-        published = survey.published_version
-        version = f"v{published.number}" if published else "draft"
-        waves = ", ".join(f"{w.id}:{w.kind}" for w in survey.waves) or "no waves"
-        click.echo(f"{survey.code}\t{survey.privacy}\t{version}\t{waves}")
-
-
-@surveys.command("import-xlsform")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--privacy", type=click.Choice(["anonymous", "pseudonymous", "identified"]), default="anonymous",
-              show_default=True)
-@click.option("--workplace", is_flag=True, help="A survey of workers at workplaces (always anonymous).")
-@with_appcontext
-def surveys_import_xlsform(file: Path, privacy: str, workplace: bool) -> None:
-    """Turn the XLSForm FILE into a survey, its first version published."""
-    from lms.surveys.xlsform import import_xlsform
-
-    with file.open("rb") as stream:
-        survey = _import_or_exit(lambda: import_xlsform(stream, file.name, creator=None, privacy=privacy,
-                                                        subject="workplace" if workplace else "participant"))
-    click.echo(f"Imported survey {survey.code}: {len(survey.published_version.questions)} questions.")
-
-
-@surveys.command("export-xlsform")
-@click.argument("code")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
-def surveys_export_xlsform(code: str, out: Path) -> None:
-    """Write the survey CODE as an XLSForm for ODK Collect or KoboToolbox."""
-    from lms.models import Survey
-    from lms.surveys.xlsform import export_xlsform
-
-    survey = db.session.scalar(select(Survey).where(Survey.code == code))
-    if survey is None:
-        click.echo(f"No survey with the code {code!r}.", err=True)
-        sys.exit(1)
-    out.write_bytes(export_xlsform(survey).getvalue())
-    click.echo(f"Wrote {out}")
-
-
-@surveys.command("import-responses")
-@click.argument("code")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--wave", "wave_id", type=int, help="The wave the answers belong to (needed if the survey has several).")
-@with_appcontext
-def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None:
-    """Import responses exported from KoboToolbox or ODK (XLSX or CSV with XLSForm names), all or nothing."""
-    from datetime import date
-
-    from lms.models import Survey
-    from lms.surveys.response_import import import_responses
-
-    survey = db.session.scalar(select(Survey).where(Survey.code == code))
-    if survey is None:
-        click.echo(f"No survey with the code {code!r}.", err=True)
-        sys.exit(1)
-    waves = [w for w in survey.waves if wave_id is None or w.id == wave_id]
-    if len(waves) != 1:
-        choices = ", ".join(f"{w.id} ({w.kind})" for w in survey.waves) or "none: add one first"
-        click.echo(f"Choose the wave with --wave; the waves of {code} are: {choices}", err=True)
-        sys.exit(1)
-    with file.open("rb") as stream:
-        count = _import_or_exit(lambda: import_responses(waves[0], stream, file.name, date.today()))
-    click.echo(f"Imported {count} responses into wave {waves[0].id} of {code}.")
-
-
-reports = AppGroup("reports", help="Reports for the donor.")
-
-
-@reports.command("iati")
-@click.option("--activity", "activity_id", required=True, help="The IATI identifier of the activity.")
-@click.option("--year", type=int, help="The year reported, quarter by quarter (default: last year).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@with_appcontext
-def reports_iati(activity_id: str, year: int | None, out: Path) -> None:
-    """Write the activity's results as an IATI 2.03 iati-activities file."""
-    from datetime import date
-
-    from lms.reports.iati import IATIError, activity_file
-
-    try:
-        data = activity_file(activity_id, year or date.today().year - 1)
-    except IATIError as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
-    out.write_bytes(data)
-    click.echo(f"Wrote {out}")
-
-
-@reports.command("xapi")
-@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only records from this day on.")
-@with_appcontext
-def reports_xapi(out: Path, since) -> None:
-    """Write the learning records as xAPI 1.0.3 statements (JSON), and note it in the audit log."""
-    import json
-
-    from lms import audit
-    from lms.reports.xapi import statements
-
-    found = statements(since.date() if since else None)
-    out.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
-    audit.record("export xapi", {"since": since.date().isoformat() if since else None, "statements": len(found),
-                                 "file": str(out)})
-    db.session.commit()
-    click.echo(f"Wrote {len(found)} statements to {out}")
 
 
 @click.command("backup")

@@ -23,6 +23,14 @@ def test_users_create_makes_a_scoped_coordinator(app, app_ctx):
     assert again.exit_code == 1 and "taken" in again.output
 
 
+def test_users_create_refuses_short_and_common_passwords(app, app_ctx):
+    for password in ("short1", "password123", "Sunshine1"):
+        result = app.test_cli_runner().invoke(args=[
+            "users", "create", "dora", "--country", "PE", "--name", "Dora", "--password", password])
+        assert result.exit_code == 1 and "Choose another password" in result.output, password
+    assert db.session.scalar(select(User).where(User.username == "dora")) is None
+
+
 def test_stamping_a_translation_makes_it_current_again(app, app_ctx, course_copy, client):
     lesson = course_copy / BUNDLED_COURSE / "en" / "01-what-is-social-dialogue.md"
     lesson.write_text(lesson.read_text() + "\nOne more sentence.\n")

@@ -19,11 +19,21 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 SEEN_RESOLUTION = 60
 
 
-def start_session(user, remember: bool = False) -> None:
+def clear_session() -> None:
+    """Forget everything in the session but the chosen interface language."""
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
+
+
+def end_session() -> None:
+    logout_user()
+    clear_session()
+
+
+def start_session(user, remember: bool = False) -> None:
+    clear_session()
     login_user(user, remember=remember)
     now = int(time.time())
     session.update(signed_in_at=now, seen_at=now, remembered=remember, password_at=now)
@@ -46,11 +56,7 @@ def end_stale_session():
     idle = not session.get("remembered") and now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
     old = not session.get("remembered") and now - signed_in_at > config["SESSION_MAX_HOURS"] * 3600
     if idle or old:
-        logout_user()
-        language = session.get("lang")
-        session.clear()
-        if language:
-            session["lang"] = language
+        end_session()
         flash(_("You were signed out after a while without activity, to protect your account on a shared "
                 "phone. Please sign in again."), "info")
         return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))

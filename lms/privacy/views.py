@@ -5,13 +5,14 @@ import json
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
 from lms import audit
 from lms.auth import reauth, throttle
+from lms.auth.sessions import end_session
 from lms.extensions import db
-from lms.models import utcnow
+from lms.models import CONSENT_VERSIONS, utcnow
 from lms.permissions import signed_in
 from lms.privacy import services
 from lms.privacy.forms import ConsentForm, EraseForm, WithdrawForm
@@ -60,6 +61,7 @@ def withdraw_consent():
     if form.validate_on_submit():
         services.withdraw_consent(current_user, form.purpose.data)
         db.session.commit()
+        session.pop(CONSENTED, None)
         flash(_("Your agreement is withdrawn. Your training records cannot be kept without it: you can erase "
                 "your account below, or agree again to go on learning with it."), "info")
         return redirect(url_for("privacy.erase_account"))
@@ -78,16 +80,20 @@ def erase_account():
             audit.record("erase account", {"by": "the member", "account": tombstone},
                          user=current_user._get_current_object())
             db.session.commit()
-            logout_user()
-            language = session.get("lang")
-            session.clear()
-            if language:
-                session["lang"] = language
+            end_session()
             flash(_("Your account is erased. Your name and contact details are deleted; what you learned "
                     "counts only in anonymous totals. Thank you for learning with us."), "success")
             return redirect(url_for("learn.home"))
         form.password.errors.append(_("The password is wrong."))
     return render_template("privacy/erase.html", form=form), 400 if form.is_submitted() else 200
+
+
+#: Session key: the wording of the consents this session's account was found to have given.
+CONSENTED = "consented"
+
+
+def consent_wording() -> str:
+    return ",".join(f"{purpose}:{version}" for purpose, version in sorted(CONSENT_VERSIONS.items()))
 
 
 #: What a signed-in member may still reach before agreeing: the question itself, their data, leaving.
@@ -108,6 +114,9 @@ def note_activity_and_ask_consent():
             db.session.commit()
         except OperationalError:  # SQLite busy with another writer: the next request notes it
             db.session.rollback()
-    if request.endpoint not in CONSENT_ALLOWED and services.missing_consents(current_user.id):
+    if request.endpoint in CONSENT_ALLOWED or session.get(CONSENTED) == consent_wording():
+        return None
+    if services.missing_consents(current_user.id):
         return redirect(url_for("privacy.ask_consent"))
+    session[CONSENTED] = consent_wording()  # asked of the database once per session, not on every page
     return None

@@ -1,0 +1,51 @@
+"""The `flask reports` commands: the donor's IATI file and the xAPI learning records."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from lms.extensions import db
+
+reports = AppGroup("reports", help="Reports for the donor.")
+
+
+@reports.command("iati")
+@click.option("--activity", "activity_id", required=True, help="The IATI identifier of the activity.")
+@click.option("--year", type=int, help="The year reported, quarter by quarter (default: last year).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def reports_iati(activity_id: str, year: int | None, out: Path) -> None:
+    """Write the activity's results as an IATI 2.03 iati-activities file."""
+    from datetime import date
+
+    from lms.reports.iati import IATIError, activity_file
+
+    try:
+        data = activity_file(activity_id, year or date.today().year - 1)
+    except IATIError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    out.write_bytes(data)
+    click.echo(f"Wrote {out}")
+
+
+@reports.command("xapi")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only records from this day on.")
+@with_appcontext
+def reports_xapi(out: Path, since) -> None:
+    """Write the learning records as xAPI 1.0.3 statements (JSON), and note it in the audit log."""
+    import json
+
+    from lms import audit
+    from lms.reports.xapi import statements
+
+    found = statements(since.date() if since else None)
+    out.write_text(json.dumps(found, ensure_ascii=False, indent=1), encoding="utf-8")
+    audit.record("export xapi", {"since": since.date().isoformat() if since else None, "statements": len(found),
+                                 "file": str(out)})
+    db.session.commit()
+    click.echo(f"Wrote {len(found)} statements to {out}")
