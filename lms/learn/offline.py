@@ -51,9 +51,9 @@ def parse_operations(payload) -> list[Operation]:
         try:
             kind, course = str(item["kind"]), str(item["course"])
             at = datetime.fromisoformat(str(item["at"]).replace("Z", "+00:00"))
-            operation = Operation(id=uuid.UUID(str(item["id"])), kind=kind, course=course,
+            operation = Operation(id=uuid.UUID(str(item["id"])), kind=kind, course=text(course),
                                   at=at if at.tzinfo else at.replace(tzinfo=UTC),
-                                  lesson=item.get("lesson"), module=item.get("module"),
+                                  lesson=text(item.get("lesson")), module=text(item.get("module")),
                                   answers=answers_of(item.get("answers")) if kind == "quiz" else None)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise SyncRefused(_("The saved progress could not be read.")) from error
@@ -63,10 +63,17 @@ def parse_operations(payload) -> list[Operation]:
     return operations
 
 
+def text(value: str | None) -> str | None:
+    """A name from the phone: text that a database can hold (no NUL), or nothing."""
+    if value is not None and (not isinstance(value, str) or "\0" in value):
+        raise ValueError("text")
+    return value
+
+
 def answers_of(value) -> dict[str, list[str]]:
     if not isinstance(value, dict):
         raise ValueError("answers")
-    return {str(question): [str(choice) for choice in (chosen if isinstance(chosen, list) else [chosen])]
+    return {text(str(question)): [text(str(choice)) for choice in (chosen if isinstance(chosen, list) else [chosen])]
             for question, chosen in value.items()}
 
 

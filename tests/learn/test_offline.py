@@ -136,9 +136,12 @@ def test_bad_syncs_are_refused_with_a_reason_and_change_nothing(client, library,
     sign_in(client, "reader")
     course = services.find_course(BUNDLED_COURSE)
     good = lesson_done(course.lessons[0].slug)
+    a_quiz = quiz(next(m for m in course.modules if m.has_quiz))
     for payload in ({"operations": "x"}, {"operations": [{"kind": "lesson-done"}]}, [1, 2],
                     {"operations": [{**good, "id": "not-a-uuid"}]}, {"operations": [{**good, "kind": "delete"}]},
-                    {"operations": [{**good, "at": "yesterday"}]}):
+                    {"operations": [{**good, "at": "yesterday"}]}, {"operations": [{**good, "course": "x\u0000"}]},
+                    {"operations": [{**good, "lesson": {"$ne": 1}}]},
+                    {"operations": [{**a_quiz, "answers": {"q\u0000": "a"}}]}):
         response = client.post("/sync", json=payload, headers={"X-CSRFToken": token(client)})
         assert response.status_code == 400 and response.get_json()["error"]
     assert client.post("/sync", data="{not json", content_type="application/json",
