@@ -7,7 +7,7 @@ Likewise an id in a URL larger than an integer column holds is simply not found.
 """
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
@@ -23,22 +23,37 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+def strings_in(value) -> list[str]:
+    """Every key and text in a JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [*value.keys(), *(text for item in value.values() for text in strings_in(item))]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
 def holds_nul() -> bool:
-    if "\0" in request.path:
-        return True
-    values = [*request.args.values(), *request.args.keys()]
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        values += [*request.form.values(), *request.form.keys()]
-        values += [upload.filename or "" for upload in request.files.values()]
+    """A NUL anywhere the views read: the path, the query, form fields, file names or a JSON body."""
+    values = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
+    if request.method in ("POST", "PUT", "PATCH"):
+        if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            values += [text for pair in request.form.items(multi=True) for text in pair]
+            values += [upload.filename or "" for upload in request.files.values()]
+        elif request.is_json:
+            values += strings_in(request.get_json(silent=True))
     return any("\0" in value for value in values)
 
 
-def refuse_nul() -> tuple[str, int] | None:
+def refuse_nul():
+    """400 before any view runs: an error page, or ``{"error": ...}`` to a program that sent JSON."""
     if not holds_nul():
         return None
     message = _("What you sent contains a character that cannot be saved (a NUL character). Nothing was saved: "
                 "please remove it and send the form again.")
+    if request.is_json:
+        return jsonify({"error": message}), 400
     return render_template("core/error.html", code=400, message=message), 400
 
 
