@@ -137,6 +137,14 @@ def lesson_token(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]* value="([^"]+)"', page).group(1)
 
 
+def rosa_on_the_first_lesson(app):
+    """Rosa signed in, the first lesson's address, and the token of its "done" form."""
+    client = app.test_client()
+    sign_in(client, "rosa")
+    lesson = f"{COURSE_URL}/lessons/{FIRST}"
+    return client, lesson, lesson_token(client.get(lesson).get_data(as_text=True))
+
+
 def translated(app, language: str, text: str) -> str:
     with app.test_request_context(), force_locale(language):
         return gettext(text)
@@ -172,10 +180,7 @@ def outage(tmp_path):
 @postgresql_only
 def test_database_gone_gives_a_translated_503_writes_nothing_and_recovers(outage):
     app, proxy = outage
-    client = app.test_client()
-    sign_in(client, "rosa")
-    lesson = f"{COURSE_URL}/lessons/{FIRST}"
-    token = lesson_token(client.get(lesson).get_data(as_text=True))
+    client, lesson, token = rosa_on_the_first_lesson(app)
 
     proxy.stop()
     assert_unavailable(app, client.get(lesson))
@@ -198,10 +203,7 @@ def test_database_gone_gives_a_translated_503_writes_nothing_and_recovers(outage
 def test_connections_cut_while_idle_are_replaced_without_an_error(outage):
     """A server restart ends every connection in the pool; the next request gets a fresh one."""
     app, proxy = outage
-    client = app.test_client()
-    sign_in(client, "rosa")
-    lesson = f"{COURSE_URL}/lessons/{FIRST}"
-    token = lesson_token(client.get(lesson).get_data(as_text=True))
+    client, lesson, token = rosa_on_the_first_lesson(app)
     proxy.drop_connections()
     assert client.get(lesson).status_code == 200
     proxy.drop_connections()
@@ -222,10 +224,7 @@ def sqlite_app(tmp_path, monkeypatch):
 @sqlite_only
 def test_sqlite_file_locked_beyond_the_busy_timeout_gives_a_503_for_writes_only(sqlite_app):
     app, path = sqlite_app
-    client = app.test_client()
-    sign_in(client, "rosa")
-    lesson = f"{COURSE_URL}/lessons/{FIRST}"
-    token = lesson_token(client.get(lesson).get_data(as_text=True))
+    client, lesson, token = rosa_on_the_first_lesson(app)
 
     holder = sqlite3.connect(Path(path), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process writing for longer than the busy timeout

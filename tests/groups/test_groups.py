@@ -1,6 +1,7 @@
 """Training groups: create, join by code or QR, bulk accounts, attendance, paper scores, certificates."""
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 import pytest
@@ -155,7 +156,8 @@ def test_completing_a_course_gives_a_certificate_anyone_can_verify(client, app, 
     assert app.test_client().get("/verify/NOPE-NOPE-NO").status_code == 404
 
 
-def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, app_ctx, create_user, trainer):
+def graduate_of_a_training_of_trainers(client, create_user):
+    """A group that trains trainers, a member who completed it, and the coordinator of Benin ("coco")."""
     make_group(client, trains_trainers="y")
     group = db.session.scalar(select(TrainingGroup))
     graduate = create_user("gra")
@@ -163,6 +165,11 @@ def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, 
     db.session.commit()
     complete_course(graduate.id)
     create_user("coco", role="coordinator", coordinated_countries=["BJ"])
+    return group, graduate
+
+
+def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, app_ctx, create_user, trainer):
+    group, graduate = graduate_of_a_training_of_trainers(client, create_user)
     coordinator = app.test_client()
     sign_in(coordinator, "coco")
     post(coordinator, f"/groups/{group.id}/members/{graduate.id}/promote", page=f"/groups/{group.id}")
@@ -170,6 +177,30 @@ def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, 
     assert graduate.role == "trainer"
     promotion = db.session.scalar(select(TrainerPromotion))
     assert (promotion.group_id, promotion.user_id) == (group.id, graduate.id)
+
+
+def test_changing_a_role_needs_a_recent_password(client, app, app_ctx, create_user, trainer):
+    group, graduate = graduate_of_a_training_of_trainers(client, create_user)
+    coordinator = app.test_client()
+    sign_in(coordinator, "coco")
+    with coordinator.session_transaction() as session:
+        session["password_at"] = int(time.time()) - 16 * 60  # signed in 16 minutes ago
+    promote = f"/groups/{group.id}/members/{graduate.id}/promote"
+    token = csrf_token(coordinator, f"/groups/{group.id}")
+    asked = coordinator.post(promote, data={"csrf_token": token})
+    assert asked.status_code == 302
+    assert asked.headers["Location"] == f"/confirm-password?next=/groups/{group.id}"
+    db.session.refresh(graduate)
+    assert graduate.role == "participant"
+    page = coordinator.get("/confirm-password?next=/groups/1")
+    assert "please type your password again" in page.get_data(as_text=True)
+    wrong = coordinator.post(asked.headers["Location"], data={"password": "not it", "csrf_token": token})
+    assert wrong.status_code == 400 and "This password is wrong." in wrong.get_data(as_text=True)
+    right = coordinator.post(asked.headers["Location"], data={"password": PASSWORD, "csrf_token": token})
+    assert right.headers["Location"] == f"/groups/{group.id}"
+    assert coordinator.post(promote, data={"csrf_token": token}).headers["Location"] == f"/groups/{group.id}"
+    db.session.refresh(graduate)
+    assert graduate.role == "trainer"
 
 
 def test_who_sees_which_group(client, app, app_ctx, create_user, trainer):
