@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, or_, select
 
+from lms import signals
 from lms.extensions import db
 from lms.models import CoordinatorCountry, User
 
@@ -126,14 +127,18 @@ def update_profile(user: User, *, display_name: str, email: str | None, phone: s
                    gender: str, birth_year: int | None, locale: str | None,
                    organisation_id: int | None = None) -> User:
     user.display_name = display_name.strip()
+    before = {"email": user.email, "phone": user.phone}
     user.email = normalise_email(email)
     user.phone = normalise_phone(phone) if phone else None
+    changed = [name for name, value in before.items() if getattr(user, name) != value]
     user.country = country
     user.gender = gender
     user.birth_year = birth_year
     user.locale = locale
     user.organisation_id = organisation_id
     db.session.flush()
+    if changed:
+        signals.contact_changed.send(user, fields=changed, by=user)
     return user
 
 
@@ -144,7 +149,10 @@ def verify_password(user: User, password: str) -> bool:
         return False
 
 
-def set_password(user: User, new: str) -> None:
+def set_password(user: User, new: str, by: User | None = None) -> None:
+    """A new password; ``by`` is who set it (the member themself unless given)."""
     user.password_hash = hash_password(new)
+    user.must_change_password = False
     db.session.flush()
+    signals.password_changed.send(user, by=by or user)
 

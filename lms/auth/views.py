@@ -155,8 +155,7 @@ def first_password():
     """Accounts made by a trainer start with a one-time password: the member chooses their own."""
     form = FirstPasswordForm()
     if form.validate_on_submit():
-        current_user.password_hash = services.hash_password(form.password.data)
-        current_user.must_change_password = False
+        services.set_password(current_user, form.password.data)
         db.session.commit()
         flash(_("Your password is changed."), "success")
         return redirect(url_for("learn.home"))

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from lms import signals
 from lms.auth.services import USERNAME, create_user, normalise_username
 from lms.author.services import slugify
 from lms.codes import READABLE, readable_code
@@ -209,6 +210,7 @@ def promote_to_trainer(group: TrainingGroup, user: User, coordinator: User) -> b
     user.role = "trainer"
     db.session.add(TrainerPromotion(user_id=user.id, group_id=group.id, promoted_by_id=coordinator.id))
     db.session.flush()
+    signals.role_changed.send(user, old="participant", new="trainer", by=coordinator)
     return True
 
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms import signals
 from lms.extensions import db
 from lms.models import (
     CONSENT_VERSIONS,
@@ -212,7 +213,7 @@ class AlreadyErased(Exception):
     """Another request or scheduler erased the account first."""
 
 
-def erase_account(user: User, now: datetime | None = None) -> str:
+def erase_account(user: User, now: datetime | None = None, by: User | None = None) -> str:
     """Erase ``user``'s personal data and keep only pseudonymous learning records; returns the tombstone name.
 
     SQLite does not enforce foreign keys here, so nothing is left to ON DELETE: every row removed is
@@ -246,6 +247,7 @@ def erase_account(user: User, now: datetime | None = None) -> str:
     user.last_active_at = None
     user.erased_at = now
     db.session.flush()
+    signals.account_erased.send(user, by=by)
     db.session.expire_all()
     return tombstone
 

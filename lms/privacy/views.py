@@ -76,7 +76,7 @@ def erase_account():
     form = EraseForm()
     if form.validate_on_submit():
         if reauth.password_is_right(current_user, form.password.data):
-            tombstone = services.erase_account(current_user)
+            tombstone = services.erase_account(current_user, by=current_user)
             audit.record("erase account", {"by": "the member", "account": tombstone},
                          user=current_user._get_current_object())
             db.session.commit()
