@@ -160,6 +160,20 @@ def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
     return Restored("restored", Opened(record, session_id, f"{selector}.{new_validator}"))
 
 
+def renew(record: UserSession) -> Opened:
+    """The same session under a new id, and a new remember token (selector too) if it is kept (flushed):
+    copies of its cookies taken before (a change of password, say) no longer open it."""
+    session_id = secrets.token_urlsafe(32)
+    record.token_hash = digest(session_id)
+    token = None
+    if record.remembered:
+        selector, validator = secrets.token_urlsafe(18), secrets.token_urlsafe(32)
+        record.remember_selector, record.remember_hash = selector, digest(validator)
+        token = f"{selector}.{validator}"
+    db.session.flush()
+    return Opened(record, session_id, token)
+
+
 def end_session_record(record_id: int) -> None:
     db.session.execute(sa.delete(UserSession).where(UserSession.id == record_id)
                        .execution_options(synchronize_session=False))

@@ -28,6 +28,7 @@ from datetime import datetime
 from flask import Flask, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
+import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from lms import audit, signals
@@ -73,7 +74,8 @@ def current_session_id() -> int | None:
     if not has_request_context():
         return None
     record = current_record()
-    return record.id if record is not None else None
+    # The row's identity, read without loading it: it may have been deleted in this request (erasure).
+    return sa.inspect(record).identity[0] if record is not None else None
 
 
 def load_user(user_id: str) -> User | None:
@@ -101,9 +103,9 @@ def _attach(user: User, opened: session_store.Opened, *, fresh: bool) -> None:
 
 def start_session(user: User, remember: bool = False) -> None:
     """Sign ``user`` in on this browser: a new session row (flushed) and a new session; the view commits."""
-    old = current_record()
+    old = current_session_id()
     if old is not None:
-        session_store.end_session_record(old.id)
+        session_store.end_session_record(old)
     clear_session(user)
     browser, system = devices.describe(request.user_agent.string)
     opened = session_store.open_session(user, now=utcnow(), remembered=bool(remember), limits=limits(),
@@ -113,21 +115,26 @@ def start_session(user: User, remember: bool = False) -> None:
 
 def end_session() -> None:
     """Sign out on this browser: the session row is deleted (the session ends wherever its cookie went)."""
-    record = current_record()
-    if record is not None:
-        session_store.end_session_record(record.id)
+    record_id = current_session_id()
+    if record_id is not None:
+        session_store.end_session_record(record_id)
     g.user_session = None
     logout_user()
     clear_session()
     g.forget_remember = True
 
 
+#: Pages a visitor may see: a session found over there is ended and the page shown, with the message.
+SIGN_IN_PAGES = frozenset({"auth.sign_in", "auth.sign_up"})
+
+
 def _sent_to_sign_in(message: str):
     end_session()
     db.session.commit()
     flash(message, "info")
-    back = request.full_path if request.method == "GET" and request.endpoint not in (
-        "auth.sign_in", "auth.sign_up", "auth.sign_out") else None
+    if request.endpoint in SIGN_IN_PAGES and request.method == "GET":
+        return None
+    back = request.full_path if request.method == "GET" else None
     return redirect(url_for("auth.sign_in", next=back))
 
 
@@ -199,9 +206,17 @@ def register(app: Flask) -> None:
 # Changes that end the account's other sessions ---------------------------------------------------------
 
 def _end_after_change(user: User, by: User | None) -> None:
-    """The member changed it themself: their other sessions end; someone else did: all of them."""
-    keep = current_session_id() if by is not None and by.id == user.id else None
-    session_store.end_sessions(user.id, keep=keep)
+    """The member changed it themself: their other sessions end, and this one goes on under a new id (and a
+    new remember token), so that copies of its cookies end too; someone else did: all of them end."""
+    keep = current_record() if by is not None and by.id == user.id and has_request_context() else None
+    if keep is not None and keep.user_id != user.id:
+        keep = None
+    session_store.end_sessions(user.id, keep=keep.id if keep is not None else None)
+    if keep is not None:
+        opened = session_store.renew(keep)
+        session[SESSION_ID] = opened.session_id
+        if opened.remember_token:
+            g.remember_cookie = RememberCookie(opened.remember_token, opened.record.expires_at)
 
 
 @signals.password_changed.connect
@@ -222,3 +237,5 @@ def _role_changed(user, by=None, **_extra) -> None:
 @signals.account_erased.connect
 def _account_erased(user, by=None, **_extra) -> None:
     session_store.end_sessions(user.id)
+    if has_request_context() and session.get("_user_id") == str(user.id):
+        g.user_session = None  # this session was the account's: it is gone too
