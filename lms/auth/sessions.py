@@ -25,10 +25,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
-import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
 from lms import audit, signals

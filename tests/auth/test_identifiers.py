@@ -136,7 +136,8 @@ def test_twenty_concurrent_wrong_passwords_get_at_most_the_limits_worth_of_check
 def test_already_used_answers_at_sign_up_stop_at_the_limit(app, client, create_user, app_ctx, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "3 per hour")
     create_user("amina", phone=PERU, country="PE", email="amina@example.org")
-    probes = [{"username": "amina"}, {"username": "x1", "phone": PERU}, {"username": "x2", "email": "amina@example.org"}]
+    probes = [{"username": "amina"}, {"username": "x1", "phone": PERU},
+              {"username": "x2", "email": "amina@example.org"}]
     for probe in probes:
         assert sign_up(client, **probe).status_code == 200
     refused = sign_up(client, username="x3", phone="0051987654321")
