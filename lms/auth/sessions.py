@@ -39,8 +39,9 @@ from lms.models import User, utcnow
 
 #: The Flask session key holding the session's random id (the server keeps only its hash).
 SESSION_ID = "sid"
-#: Requests that need no account, and are not worth a database query.
-UNCHECKED = frozenset({"static", "core.healthz", "core.favicon"})
+#: Requests that need no account, and are not worth a database query. The service worker's script is
+#: fetched beside pages: were it to restore a kept session, it could race the page for the remember cookie.
+UNCHECKED = frozenset({"static", "core.healthz", "core.favicon", "learn.service_worker"})
 
 
 def limits() -> Limits:

@@ -357,3 +357,44 @@ def test_sessions_that_are_over_are_deleted_at_the_next_sign_in(app, create_user
     age_rows(user.id, created_at=timedelta(days=2), last_seen_at=timedelta(days=2), expires_at=timedelta(days=2))
     sign_in(device(app), "amina")
     assert rows_of(user.id) == 1
+
+
+def test_production_keeps_the_host_prefix_and_secure_httponly_lax_cookies(database_url, create_user):
+    import uuid
+
+    from lms import create_app
+    from lms.config import TestConfig
+
+    class Production(TestConfig):
+        APP_ENV = "production"
+        SECRET_KEY = "x" * 64
+        PSEUDONYM_KEY = "y" * 64
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+        RATELIMIT_KEY_PREFIX = f"lms-test-{uuid.uuid4().hex[:8]}"
+        SQLALCHEMY_DATABASE_URI = database_url
+
+    app = create_app(Production)
+    create_user("amina")
+    browser = app.test_client()
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/sign-in"}}
+    token = csrf_token_over_https(browser)
+    response = browser.post("/sign-in", data={"identifier": "amina", "password": PASSWORD, "remember": "y",
+                                              "csrf_token": token}, **https)
+    assert response.status_code == 302
+    cookies = {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+    for name in ("__Host-session", "__Host-remember"):
+        parts = [part.strip() for part in cookies[name].split(";")]
+        assert {"Secure", "HttpOnly", "Path=/", "SameSite=Lax"} <= set(parts), cookies[name]
+        assert not any(part.lower().startswith("domain") for part in parts)
+    assert "remember_token" not in cookies  # Flask-Login's own remember cookie is not used any more
+    with app.app_context():
+        from lms.extensions import db as production_db
+
+        production_db.engine.dispose()
+
+
+def csrf_token_over_https(client) -> str:
+    import re
+
+    page = client.get("/sign-in", base_url="https://localhost").get_data(as_text=True)
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
