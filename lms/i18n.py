@@ -1,12 +1,14 @@
 """Languages: which ones the interface speaks, how one is chosen, and the content fallback."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
-from flask import abort, has_request_context, request, session
+from flask import abort, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -68,13 +70,24 @@ def select_locale() -> str:
 
 
 def remember_language_switch() -> None:
-    """Keep an explicit ?lang= choice in the session (a GET changes the page, never the profile)."""
+    """Keep an explicit ?lang= choice in the session (a GET changes the page, never the profile), with a
+    mark of the account that made it, so that it outlives a sign-out and sign-in of that account only."""
     asked = request.args.get("lang")
     if asked is None:
         return
     if asked not in UI_LANGUAGES:
         abort(404)
     session["lang"] = asked
+    session["lang_by"] = language_chooser(current_user.id if current_user.is_authenticated else None)
+
+
+def language_chooser(user_id: int | None) -> str | None:
+    """Who chose the session's language: None for a visitor, else a keyed hash of the account (the session
+    cookie can be read on a shared phone; the account's id is not written in it)."""
+    if user_id is None:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"language chooser {user_id}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def current_language() -> str:

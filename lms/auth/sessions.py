@@ -35,6 +35,7 @@ from lms import audit, signals
 from lms.auth import devices, session_store
 from lms.auth.session_store import Limits
 from lms.extensions import db
+from lms.i18n import language_chooser
 from lms.models import User, utcnow
 
 #: The Flask session key holding the session's random id (the server keeps only its hash).
@@ -49,12 +50,13 @@ def limits() -> Limits:
 
 
 def clear_session(user: User | None = None) -> None:
-    """Forget everything in the session but the interface language chosen, which is kept only when the
-    account signing in (``user``) has none in its profile: the profile's wins over a previous visitor's."""
-    language = session.get("lang")
+    """Forget everything in the session but the interface language chosen (?lang=). For an account signing
+    in (``user``) it is kept if that account chose it, or has none in its profile: else the profile's wins
+    over a language a previous visitor or member of a shared phone chose."""
+    language, chooser = session.get("lang"), session.get("lang_by")
     session.clear()
-    if language and (user is None or not user.locale):
-        session["lang"] = language
+    if language and (user is None or not user.locale or chooser == language_chooser(user.id)):
+        session["lang"], session["lang_by"] = language, chooser
 
 
 @dataclass(frozen=True)
@@ -152,8 +154,7 @@ def end_stale_session():
         if session_store.why_over(record, now, limits()):
             return _sent_to_sign_in(_("You were signed out after a while without activity, to protect your "
                                       "account on a shared phone. Please sign in again."))
-        if session_store.touch(record, now):
-            _commit_quietly()
+        _note_seen(record, now)
         return None
     cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
     if cookie:
@@ -177,9 +178,11 @@ def _restore(cookie: str, now: datetime) -> None:
     db.session.commit()
 
 
-def _commit_quietly() -> None:
+def _note_seen(record, now: datetime) -> None:
+    """"Last seen", at most once in ``RESOLUTION``; a database busy with another writer skips it."""
     try:
-        db.session.commit()
+        if session_store.touch(record, now):
+            db.session.commit()
     except OperationalError:  # SQLite busy with another writer: the next request notes it
         db.session.rollback()
 

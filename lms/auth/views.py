@@ -20,7 +20,7 @@ from lms.auth.forms import (
 )
 from lms.auth.sessions import current_session_id, end_session, limits, start_session
 from lms.extensions import db
-from lms.i18n import current_language
+from lms.i18n import current_language, language_chooser
 from lms.models import utcnow
 from lms.permissions import public, signed_in
 from lms.privacy import services as privacy
@@ -114,7 +114,7 @@ def profile():
             organisation_id=int(form.organisation.data or 0) or None,
         )
         db.session.commit()
-        session["lang"] = current_user.locale
+        session["lang"], session["lang_by"] = current_user.locale, language_chooser(current_user.id)
         refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))

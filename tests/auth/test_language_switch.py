@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lms.extensions import db
 from tests.auth.test_reauth import save_profile
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 from tests.test_i18n import html_lang
 
 
@@ -41,3 +41,22 @@ def test_without_a_profile_language_the_choice_carries_into_the_session(client, 
     assert html_lang(client.get("/")) == "ar"
     db.session.refresh(user)
     assert user.locale is None
+
+
+def test_a_members_own_switch_outlives_signing_out_and_in_on_that_browser(app, client, create_user, app_ctx):
+    user = create_user("amina", locale="en")
+    create_user("bob", locale="sw")
+    sign_in(client, "amina")
+    client.get("/?lang=fr")
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    sign_in(client, "bob")  # another member of the shared phone: their profile's language, not hers
+    assert html_lang(client.get("/")) == "sw"
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    phone = app.test_client()
+    sign_in(phone, "amina")
+    phone.get("/?lang=fr")
+    phone.post("/sign-out", data={"csrf_token": csrf_token(phone, "/")})
+    sign_in(phone, "amina")
+    assert html_lang(phone.get("/")) == "fr"  # she chose it on this phone
+    db.session.refresh(user)
+    assert user.locale == "en"
