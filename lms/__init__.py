@@ -87,12 +87,13 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message_category = "info"
-    from lms.auth.services import load_user
+    from lms.auth import sessions
 
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(sessions.load_user)
     from flask_babel import lazy_gettext as _l
 
     login_manager.login_message = _l("Please sign in to see this page.")
+    sessions.register(app)  # first: the session is checked before anything reads current_user
     app.before_request(remember_language_switch)
     from lms.templating import register_template_helpers
 

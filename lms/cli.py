@@ -255,22 +255,36 @@ def users_create(username: str, role: str, country: str, display_name: str,
 @click.option("--yes", is_flag=True, help="Erase without asking.")
 def users_erase(username: str, yes: bool) -> None:
     """Erase USERNAME's personal data (members' right to erasure); written to the audit log."""
-    from lms import audit
-    from lms.auth.services import normalise_username
-    from lms.models import User
+    from lms.auth.services import find_by_username
     from lms.privacy.services import erase_account
 
-    user = db.session.scalar(select(User).where(User.username == normalise_username(username),
-                                                User.erased_at.is_(None)))
+    user = find_by_username(username)
     if user is None:
         click.echo(f"No account called {username!r}.", err=True)
         sys.exit(1)
     if not yes:
         click.confirm(f"Erase {user.username} ({user.role})? This cannot be undone.", abort=True)
-    tombstone = erase_account(user)
-    audit.record("erase account", {"by": "an administrator", "account": tombstone})
+    tombstone = erase_account(user)  # the audit log and the end of its sessions follow its signal
     db.session.commit()
     click.echo(f"Erased; the account is now {tombstone}.")
+
+
+@users.command("sign-out")
+@click.argument("username")
+def users_sign_out(username: str) -> None:
+    """End every session of USERNAME on every device (a lost phone, a shared password); written to the audit log."""
+    from lms import audit
+    from lms.auth.services import find_by_username
+    from lms.auth.session_store import end_sessions
+
+    user = find_by_username(username)
+    if user is None:
+        click.echo(f"No account called {username!r}.", err=True)
+        sys.exit(1)
+    ended = end_sessions(user.id)
+    audit.record("end sessions", {"account": user.id, "sessions": ended})
+    db.session.commit()
+    click.echo(f"Ended {ended} session(s) of {user.username}.")
 
 
 @users.command("purge-inactive")

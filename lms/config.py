@@ -27,17 +27,21 @@ class Config:
     #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.
     SESSION_COOKIE_SECURE = False
     #: A session ends after this long without a request, and this long after signing in (lms/auth/sessions.py);
-    #: with "Keep me signed in", when the remember cookie ends.
+    #: with "Keep me signed in", REMEMBER_DAYS after signing in (the remember cookie is ours, not Flask-Login's).
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", 120))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", 12))
     REMEMBER_COOKIE_DURATION = timedelta(days=int(os.environ.get("REMEMBER_DAYS", 30)))
+    #: "__Host-remember" in production (lms/__init__.py check_config).
+    REMEMBER_COOKIE_NAME = "remember_token"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
-    #: Failed sign-ins allowed in a moving window, per account named and per address (lms/auth/throttle.py);
+    #: Sign-in attempts allowed in a moving window, per account named and per address (lms/auth/throttle.py);
     #: a training room signs in from one address, hence the higher second figure.
     SIGN_IN_LIMIT_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_ACCOUNT", "10 per 15 minutes")
     SIGN_IN_LIMIT_ADDRESS = os.environ.get("SIGN_IN_LIMIT_ADDRESS", "100 per 15 minutes")
+    #: Sign-up and profile answers saying a username, phone number or e-mail address is already used, per address.
+    SIGN_UP_TAKEN_LIMIT = os.environ.get("SIGN_UP_TAKEN_LIMIT", "10 per hour")
     #: Wrong group codes per account, and unknown certificate codes per address.
     CODE_LIMIT = os.environ.get("CODE_LIMIT", "30 per 15 minutes")
     #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.

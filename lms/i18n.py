@@ -1,16 +1,16 @@
 """Languages: which ones the interface speaks, how one is chosen, and the content fallback."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
-from flask import abort, has_request_context, request, session
+from flask import abort, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
-
-from lms.extensions import db
 
 #: Interface languages with a complete catalogue in translations/ (the tests hold them to 100%).
 UI_LANGUAGES = ("en", "fr", "es", "pt", "nl", "id", "vi", "km", "my", "bn", "ar", "sw")
@@ -52,32 +52,42 @@ def text_direction(code: str) -> str:
 
 
 def select_locale() -> str:
-    """The interface language: ?lang=, the member's choice, the session's, the browser's, the default."""
+    """The interface language: ?lang=, the session's choice, the member's profile, the browser's, the default.
+
+    A choice made with ?lang= lasts for the session (visitor or member) and never changes the profile: only
+    the profile form does (lms/auth/views.py).
+    """
     if not has_request_context():
         return DEFAULT_LANGUAGE
     asked = request.args.get("lang")
     if asked in UI_LANGUAGES:
         return asked
-    if current_user.is_authenticated and current_user.locale in UI_LANGUAGES:
-        return current_user.locale
     if session.get("lang") in UI_LANGUAGES:
         return session["lang"]
+    if current_user.is_authenticated and current_user.locale in UI_LANGUAGES:
+        return current_user.locale
     return request.accept_languages.best_match(UI_LANGUAGES) or DEFAULT_LANGUAGE
 
 
 def remember_language_switch() -> None:
-    """Keep an explicit ?lang= choice in the session and, once signed in, in the profile."""
+    """Keep an explicit ?lang= choice in the session (a GET changes the page, never the profile), with a
+    mark of the account that made it, so that it outlives a sign-out and sign-in of that account only."""
     asked = request.args.get("lang")
     if asked is None:
         return
     if asked not in UI_LANGUAGES:
         abort(404)
     session["lang"] = asked
-    if not current_user.is_authenticated:
-        session["lang_chosen"] = True  # an explicit choice: the profile takes it at sign-in
-    elif current_user.locale != asked:
-        current_user.locale = asked
-        db.session.commit()
+    session["lang_by"] = language_chooser(current_user.id if current_user.is_authenticated else None)
+
+
+def language_chooser(user_id: int | None) -> str | None:
+    """Who chose the session's language: None for a visitor, else a keyed hash of the account (the session
+    cookie can be read on a shared phone; the account's id is not written in it)."""
+    if user_id is None:
+        return None
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"language chooser {user_id}".encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def current_language() -> str:

@@ -19,3 +19,6 @@ role_changed = _events.signal("role-changed")
 #: An account was erased; the sender is what remains of it (a tombstone). ``by``: who erased it (None: the
 #: command line or the retention job).
 account_erased = _events.signal("account-erased")
+#: A sign-in failed: a wrong password, or no such account. The sender is the account the identifier named,
+#: or None when it named none (the identifier itself is never sent).
+sign_in_failed = _events.signal("sign-in-failed")

@@ -27,10 +27,15 @@ def test_switch_is_remembered_in_the_session(client):
     assert html_lang(client.get("/", headers={"Accept-Language": "es"})) == "fr"
 
 
-def test_switch_is_stored_in_the_profile_and_follows_the_member(client, app, create_user, app_ctx):
-    user = create_user("amina")
+def test_the_profile_language_follows_the_member(client, app, create_user, app_ctx):
+    user = create_user("amina", display_name="Amina")
     sign_in(client, "amina")
     client.get("/?lang=es")
+    db.session.refresh(user)
+    assert user.locale is None  # a switch lasts for the session; the profile form stores a language
+    from tests.auth.test_reauth import save_profile
+
+    assert save_profile(client, display_name="Amina", locale="es").status_code == 302
     db.session.refresh(user)
     assert user.locale == "es"
     other_device = app.test_client()
@@ -80,12 +85,13 @@ def test_pages_are_translated(client):
     assert "S’inscrire" in page or "S'inscrire" in page
 
 
-def test_language_chosen_before_signing_in_goes_into_the_profile(client, create_user, app_ctx):
-    user = create_user("amina", locale="fr")
+def test_language_chosen_before_signing_in_lasts_the_session_without_changing_the_profile(client, create_user,
+                                                                                         app_ctx):
+    user = create_user("amina")
     client.get("/sign-in?lang=ar")
     sign_in(client, "amina")
     db.session.refresh(user)
-    assert user.locale == "ar"
+    assert user.locale is None  # a GET changes the page, not the profile (tests/auth/test_language_switch.py)
     assert html_lang(client.get("/")) == "ar"
 
 

@@ -50,6 +50,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/sign-in", BOTH, EVERYONE), ("/sign-up", BOTH, EVERYONE), ("/sign-out", POST, EVERYONE),
     # One's own account, learning and data.
     ("/profile", BOTH, SIGNED_IN), ("/profile/password", POST, SIGNED_IN), ("/confirm-password", BOTH, SIGNED_IN),
+    ("/profile/sessions/sign-out-others", POST, SIGNED_IN),
+    # (Only an account given a one-time password can set one there; anyone else is sent home, nothing changed.)
     ("/first-password", BOTH, SIGNED_IN), ("/privacy/consent", BOTH, SIGNED_IN), ("/my-data", GET, SIGNED_IN),
     ("/my-data/export.json", GET, SIGNED_IN), ("/my-data/erase", BOTH, SIGNED_IN),
     ("/my-data/consents/withdraw", POST, SIGNED_IN), ("/my-learning", GET, SIGNED_IN),
@@ -60,7 +62,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/groups", GET, SIGNED_IN), ("/join", BOTH, SIGNED_IN), ("/join/<code>", BOTH, SIGNED_IN),
     ("/surveys", GET, SIGNED_IN),
     # Only the member it belongs to: not their trainer, coordinator or an administrator.
-    ("/certificates/<int:course_id>", GET, MEMBER),
+    ("/certificates/<int:course_id>", GET, MEMBER), ("/profile/sessions/<int:session_id>/sign-out", POST, MEMBER),
     ("/surveys/invitations/<int:invitation_id>", BOTH, MEMBER),
     ("/surveys/invitations/<int:invitation_id>/answer", BOTH, MEMBER),
     ("/surveys/<code>/withdraw", POST, MEMBER),
@@ -168,9 +170,16 @@ def build_world(create_user) -> dict:
     answering.sync_invitations(today, member.id)
     db.session.commit()
     invitation = answering.invitations_of(member.id)[0]
+    from lms.auth.session_store import Limits, open_session
+    from lms.models import utcnow
+
+    phone = open_session(member, now=utcnow(), remembered=False, limits=Limits(
+        timedelta(hours=2), timedelta(hours=12), timedelta(days=30))).record  # the member's other device
+    db.session.commit()
     return {"people": people, "group": group.id, "graduate": graduate.id, "course": course.id,
             "code": group.join_code, "certificate": certificate.code, "image": image.name,
-            "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id}
+            "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id,
+            "session": phone.id}
 
 
 def example_url(rule: str, world: dict) -> str:
@@ -179,7 +188,8 @@ def example_url(rule: str, world: dict) -> str:
               "language": "fr", "group_id": world["group"], "user_id": world["graduate"],
               "course_id": world["course"], "code": world["code"], "name": world["image"],
               "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
-              "table": "by_country", "extension": "csv"}
+              "table": "by_country", "extension": "csv",
+              "session_id": world["session"]}
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):

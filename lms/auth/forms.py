@@ -20,7 +20,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select
 
-from lms.auth import passwords, services
+from lms.auth import passwords, services, throttle
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
 from lms.labels import GENDER_LABELS
 from lms.models import User
@@ -52,8 +52,10 @@ class SelectWithPrompt(Select):
 
 
 def _phone_check(form, field) -> None:
-    if field.data and services.normalise_phone(field.data) is None:
-        raise ValidationError(_l("Write the number with its country code, for example +229 97 12 34 56."))
+    """A number the phone library can read: international, or in the country chosen in the same form."""
+    if field.data and services.normalise_phone(field.data, form.country.data) is None:
+        raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
+                                 "example +51 912 345 678."))
 
 
 def _not_common(form, field) -> None:
@@ -111,12 +113,16 @@ class AboutYouMixin:
 
     def validate_email(self, field) -> None:
         email = services.normalise_email(field.data)
+        if email and len(email) > 254:
+            raise ValidationError(_l("This e-mail address is too long."))
         if email and services.identifier_taken(email=email, except_user=getattr(self, "user", None)):
+            throttle.count_taken_answer()
             raise ValidationError(_l("Another account already uses this e-mail address."))
 
     def validate_phone(self, field) -> None:
-        phone = services.normalise_phone(field.data) if field.data else None
+        phone = services.normalise_phone(field.data, self.country.data) if field.data else None
         if phone and services.identifier_taken(phone=phone, except_user=getattr(self, "user", None)):
+            throttle.count_taken_answer()
             raise ValidationError(_l("Another account already uses this phone number."))
 
 
@@ -139,7 +145,11 @@ class SignUpForm(AboutYouMixin, FlaskForm):
         username = services.normalise_username(field.data)
         if not services.USERNAME.match(username):
             raise ValidationError(_l("Use only letters, digits, \".\", \"-\" and \"_\", without spaces."))
+        if not any(character.isalpha() for character in username):
+            # A username of digits only could be read as a phone number when signing in.
+            raise ValidationError(_l("A username needs at least one letter."))
         if services.identifier_taken(username=username):
+            throttle.count_taken_answer()
             raise ValidationError(_l("This username is taken; please choose another."))
 
 

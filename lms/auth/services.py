@@ -1,20 +1,18 @@
 """Accounts: sign-up, sign-in and profile changes, as plain functions."""
 from __future__ import annotations
 
-import re
-
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from lms import signals
+from lms.auth.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
 from lms.extensions import db
 from lms.models import CoordinatorCountry, User
 
-PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
-PHONE = re.compile(r"^\+[1-9]\d{6,14}$")
-USERNAME = re.compile(r"^[\w.-]{3,40}$")
+__all__ = ["USERNAME", "normalise_email", "normalise_phone", "normalise_username"]  # used by groups and the CLI
 
 
 def password_hasher() -> PasswordHasher:
@@ -29,54 +27,43 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
-def normalise_phone(raw: str) -> str | None:
-    """"+229 97 12-34-56" -> "+22997123456"; None if it is not an international number."""
-    phone = PHONE_SEPARATORS.sub("", raw or "")
-    if phone.startswith("00"):
-        phone = "+" + phone[2:]
-    return phone if PHONE.match(phone) else None
-
-
-def normalise_username(raw: str) -> str:
-    return (raw or "").strip().casefold()
-
-
-def normalise_email(raw: str | None) -> str | None:
-    email = (raw or "").strip().lower()
-    return email or None
-
-
-def load_user(user_id: str) -> User | None:
-    try:
-        return db.session.get(User, int(user_id))
-    except ValueError:
-        return None
-
-
 def find_by_identifier(identifier: str) -> User | None:
-    """The account whose username, e-mail address or phone number is ``identifier``."""
-    identifier = (identifier or "").strip()
-    if not identifier:
+    """The account whose username, e-mail address or phone number is ``identifier``, however spelled.
+
+    A phone number is looked for among phone numbers first, then (for a username made of digits before
+    usernames needed a letter) among usernames.
+    """
+    named = sign_in_identifier(identifier)
+    if not named.value:
         return None
-    conditions = [User.username == normalise_username(identifier)]
-    if "@" in identifier:
-        conditions.append(User.email == normalise_email(identifier))
-    phone = normalise_phone(identifier)
-    if phone:
-        conditions.append(User.phone == phone)
-    return db.session.scalar(select(User).where(or_(*conditions)).limit(1))
+    column = {"email": User.email, "phone": User.phone, "username": User.username}[named.kind]
+    user = db.session.scalar(select(User).where(column == named.value).limit(1))
+    if user is None and named.kind == "phone":
+        user = db.session.scalar(select(User).where(User.username == normalise_username(identifier)).limit(1))
+    return user
+
+
+def find_by_username(username: str) -> User | None:
+    """The account (not erased) whose username is ``username``, however spelled: for the command line."""
+    return db.session.scalar(select(User).where(User.username == normalise_username(username),
+                                                User.erased_at.is_(None)))
 
 
 def authenticate(identifier: str, password: str) -> User | None:
-    """The account if the password is right; the same work is done when there is no account."""
+    """The account if the password is right; the same work is done when there is no account.
+
+    A failure sends ``signals.sign_in_failed`` with the account the identifier named (None if none).
+    """
     user = find_by_identifier(identifier)
     hasher = password_hasher()
-    if user is None:
+    if user is None or not user.is_active:
         hasher.hash(password)  # spend the same time, so timing does not tell who has an account
+        signals.sign_in_failed.send(user)
         return None
     try:
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
+        signals.sign_in_failed.send(user)
         return None
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
@@ -107,7 +94,7 @@ def create_user(*, username: str, password: str, display_name: str, country: str
     user = User(
         username=normalise_username(username),
         email=normalise_email(email),
-        phone=normalise_phone(phone) if phone else None,
+        phone=normalise_phone(phone, country) if phone else None,
         display_name=display_name.strip(),
         country=country,
         gender=gender,
@@ -129,7 +116,7 @@ def update_profile(user: User, *, display_name: str, email: str | None, phone: s
     user.display_name = display_name.strip()
     before = {"email": user.email, "phone": user.phone}
     user.email = normalise_email(email)
-    user.phone = normalise_phone(phone) if phone else None
+    user.phone = normalise_phone(phone, country) if phone else None
     changed = [name for name, value in before.items() if getattr(user, name) != value]
     user.country = country
     user.gender = gender
@@ -147,6 +134,23 @@ def verify_password(user: User, password: str) -> bool:
         return password_hasher().verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def choose_first_password(user: User, new: str) -> bool:
+    """The member's own password in place of a trainer's one-time password: once only.
+
+    The one-time password is claimed with a conditional UPDATE, so that two requests (a copied session,
+    a form sent twice) cannot both set one; False, and nothing changed, if it was already used or never given.
+    """
+    claimed = db.session.execute(
+        sa.update(User).where(User.id == user.id, User.must_change_password.is_(True), User.erased_at.is_(None))
+        .values(password_hash=hash_password(new), must_change_password=False)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    db.session.refresh(user)
+    signals.password_changed.send(user, by=user)
+    return True
 
 
 def set_password(user: User, new: str, by: User | None = None) -> None:

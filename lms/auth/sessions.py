@@ -1,65 +1,245 @@
-"""Signed-in sessions: a new one at each sign-in, and an end after idleness or age (OWASP ASVS 3.2, 3.3).
+"""Signed-in sessions in the browser: started at sign-in, checked on every request, ended for good.
 
-- Signing in starts from an empty session: nothing from before (a CSRF secret, a half-filled form)
-  carries over, only the chosen interface language.
-- A session ends after ``SESSION_IDLE_MINUTES`` without a request, and ``SESSION_MAX_HOURS`` after
-  signing in, whatever the activity. "Keep me signed in" is the exception its name promises: such a
-  session has no idle limit, and ends with its remember cookie, ``REMEMBER_COOKIE_DURATION`` after
-  signing in.
+Every signed-in session has a row on the server (``lms/auth/session_store.py``); the signed session cookie
+only carries its random id. On each request (OWASP ASVS 3.2, 3.3, 3.5):
+
+- The row must exist, belong to the account and not be over: a session ends after ``SESSION_IDLE_MINUTES``
+  without a request and ``SESSION_MAX_HOURS`` after signing in, whatever the activity. "Keep me signed in"
+  is the exception its name promises: no idle limit, and an end ``REMEMBER_DAYS`` after signing in (not
+  moved by activity). A session whose row is gone (signed out elsewhere, ended by a change of password,
+  contact, role or by erasure) or over is ended in the browser too, with a message, and the member is sent
+  to sign in.
+- Flask-Login loads the account only through the row (``load_user``), so that no cookie, copied, older
+  than the row, or Flask-Login's own remember cookie, can sign anyone in.
+- Signing in starts from an empty session: nothing from before carries over (a CSRF secret, a half-filled
+  form), only the interface language chosen, and that only if the account has none in its profile.
+- "Keep me signed in" is a remember cookie of our own (split token, rotated at each use: see the store).
+- A change that could hand the account to someone else ends the account's other sessions: a new
+  password, phone number, e-mail address or role, and erasure (the signals of ``lms/signals.py``). When
+  someone else makes the change (a coordinator promoting a member, an administrator), every session of
+  the account ends.
 """
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 
-from flask import current_app, flash, redirect, request, session, url_for
+import sqlalchemy as sa
+from flask import Flask, current_app, flash, g, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
+from flask_login import login_user, logout_user
+from sqlalchemy.exc import OperationalError
 
-#: Seconds between two refreshes of the "last seen" time: not every request needs to rewrite the cookie.
-SEEN_RESOLUTION = 60
+from lms import audit, signals
+from lms.auth import devices, session_store
+from lms.auth.session_store import Limits
+from lms.extensions import db
+from lms.i18n import language_chooser
+from lms.models import User, utcnow
+
+#: The Flask session key holding the session's random id (the server keeps only its hash).
+SESSION_ID = "sid"
+#: Requests that need no account, and are not worth a database query. The service worker's script is
+#: fetched beside pages: were it to restore a kept session, it could race the page for the remember cookie.
+UNCHECKED = frozenset({"static", "core.healthz", "core.favicon", "learn.service_worker"})
 
 
-def clear_session() -> None:
-    """Forget everything in the session but the chosen interface language."""
-    language = session.get("lang")
+def limits() -> Limits:
+    return Limits.from_config(current_app.config)
+
+
+def clear_session(user: User | None = None) -> None:
+    """Forget everything in the session but the interface language chosen (?lang=). For an account signing
+    in (``user``) it is kept if that account chose it, or has none in its profile: else the profile's wins
+    over a language a previous visitor or member of a shared phone chose."""
+    language, chooser = session.get("lang"), session.get("lang_by")
     session.clear()
-    if language:
-        session["lang"] = language
+    if language and (user is None or not user.locale or chooser == language_chooser(user.id)):
+        session["lang"], session["lang_by"] = language, chooser
+
+
+@dataclass(frozen=True)
+class RememberCookie:
+    value: str
+    expires: datetime
+
+
+def current_record():
+    """This request's session row, if the session cookie names one that exists (over or not)."""
+    if "user_session" not in g:
+        g.user_session = session_store.find(session.get(SESSION_ID))
+    return g.user_session
+
+
+def current_session_id() -> int | None:
+    """The id of this request's session row (to keep it when the member changes their own password)."""
+    if not has_request_context():
+        return None
+    record = current_record()
+    # The row's identity, read without loading it: it may have been deleted in this request (erasure).
+    return sa.inspect(record).identity[0] if record is not None else None
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the account of this session's row, if the row lasts and is the account's."""
+    record = current_record()
+    if record is None or str(record.user_id) != str(user_id) or session_store.why_over(record, utcnow(), limits()):
+        return None
+    user = db.session.get(User, record.user_id)
+    return user if user is not None and user.is_active else None
+
+
+def _attach(user: User, opened: session_store.Opened, *, fresh: bool) -> None:
+    session[SESSION_ID] = opened.session_id
+    g.user_session = opened.record
+    if fresh:
+        login_user(user)  # sends user_logged_in: the audit log writes the sign-in
+        session["password_at"] = int(time.time())  # a password typed now (lms/auth/reauth.py)
+    else:  # restored by the remember cookie: the account is loaded through the row
+        session["_user_id"], session["_fresh"] = str(user.id), False
+    if opened.remember_token:
+        g.remember_cookie = RememberCookie(opened.remember_token, opened.record.expires_at)
+    else:
+        g.forget_remember = True
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Sign ``user`` in on this browser: a new session row (flushed) and a new session; the view commits."""
+    old = current_session_id()
+    if old is not None:
+        session_store.end_session_record(old)
+    clear_session(user)
+    browser, system = devices.describe(request.user_agent.string)
+    opened = session_store.open_session(user, now=utcnow(), remembered=bool(remember), limits=limits(),
+                                        browser=browser, system=system)
+    _attach(user, opened, fresh=True)
 
 
 def end_session() -> None:
+    """Sign out on this browser: the session row is deleted (the session ends wherever its cookie went)."""
+    record_id = current_session_id()
+    if record_id is not None:
+        session_store.end_session_record(record_id)
+    g.user_session = None
     logout_user()
     clear_session()
+    g.forget_remember = True
 
 
-def start_session(user, remember: bool = False) -> None:
-    clear_session()
-    login_user(user, remember=remember)
-    now = int(time.time())
-    session.update(signed_in_at=now, seen_at=now, remembered=remember, password_at=now)
+#: Pages a visitor may see: a session found over there is ended and the page shown, with the message.
+SIGN_IN_PAGES = frozenset({"auth.sign_in", "auth.sign_up"})
 
 
-@user_loaded_from_cookie.connect
-def _restored_from_remember_cookie(_app, user) -> None:
-    """A browser that kept the remember cookie: a new session, still a remembered one."""
-    now = int(time.time())
-    session.update(signed_in_at=session.get("signed_in_at", now), seen_at=now, remembered=True)
+def _sent_to_sign_in(message: str):
+    end_session()
+    db.session.commit()
+    flash(message, "info")
+    if request.endpoint in SIGN_IN_PAGES and request.method == "GET":
+        return None
+    back = request.full_path if request.method == "GET" else None
+    return redirect(url_for("auth.sign_in", next=back))
 
 
 def end_stale_session():
-    """Before each request: sign out a session idle or old beyond the limits, and say why."""
-    if not current_user.is_authenticated or request.endpoint in ("static", "core.healthz"):
+    """Before each request: check this session's row; end a session that is gone or over, and say why;
+    restore a kept session from its remember cookie."""
+    if request.endpoint in UNCHECKED:
         return None
-    now = int(time.time())
-    config = current_app.config
-    signed_in_at, seen_at = session.get("signed_in_at", now), session.get("seen_at", now)
-    idle = not session.get("remembered") and now - seen_at > config["SESSION_IDLE_MINUTES"] * 60
-    old = not session.get("remembered") and now - signed_in_at > config["SESSION_MAX_HOURS"] * 3600
-    if idle or old:
-        end_session()
-        flash(_("You were signed out after a while without activity, to protect your account on a shared "
-                "phone. Please sign in again."), "info")
-        return redirect(url_for("auth.sign_in", next=request.full_path if request.method == "GET" else None))
-    if now - seen_at >= SEEN_RESOLUTION:
-        session["seen_at"] = now
+    now = utcnow()
+    if session.get("_user_id") is not None:
+        record = current_record()
+        if record is None or str(record.user_id) != str(session["_user_id"]):
+            return _sent_to_sign_in(_("You were signed out on this device. Please sign in again."))
+        if session_store.why_over(record, now, limits()):
+            return _sent_to_sign_in(_("You were signed out after a while without activity, to protect your "
+                                      "account on a shared phone. Please sign in again."))
+        _note_seen(record, now)
+        return None
+    cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
+    if cookie:
+        _restore(cookie, now)
     return None
+
+
+def _restore(cookie: str, now: datetime) -> None:
+    restored = session_store.restore(cookie, now, limits())
+    if restored.outcome == "restored":
+        opened = restored.opened
+        user = db.session.get(User, opened.record.user_id)
+        clear_session(user)
+        _attach(user, opened, fresh=False)
+    elif restored.outcome == "reused":
+        audit.record("end session: remember cookie reused", {"account": restored.user_id},
+                     actor=f"account {restored.user_id}")
+        g.forget_remember = True
+    elif restored.outcome != "raced":
+        g.forget_remember = True
+    db.session.commit()
+
+
+def _note_seen(record, now: datetime) -> None:
+    """"Last seen", at most once in ``RESOLUTION``; a database busy with another writer skips it."""
+    try:
+        if session_store.touch(record, now):
+            db.session.commit()
+    except OperationalError:  # SQLite busy with another writer: the next request notes it
+        db.session.rollback()
+
+
+def write_remember_cookie(response):
+    """After each request: set the remember cookie made for this request, or delete one that is over."""
+    config = current_app.config
+    name = config["REMEMBER_COOKIE_NAME"]
+    options = {"path": "/", "secure": config["REMEMBER_COOKIE_SECURE"],
+               "httponly": config["REMEMBER_COOKIE_HTTPONLY"], "samesite": config["REMEMBER_COOKIE_SAMESITE"]}
+    cookie = g.pop("remember_cookie", None)
+    if cookie is not None:
+        response.set_cookie(name, cookie.value, expires=session_store.as_utc(cookie.expires), **options)
+    elif g.pop("forget_remember", False) and name in request.cookies:
+        response.delete_cookie(name, **options)
+    return response
+
+
+def register(app: Flask) -> None:
+    """Before anything reads ``current_user``: the session is checked (and restored) first."""
+    app.before_request(end_stale_session)
+    app.after_request(write_remember_cookie)
+
+
+# Changes that end the account's other sessions ---------------------------------------------------------
+
+def _end_after_change(user: User, by: User | None) -> None:
+    """The member changed it themself: their other sessions end, and this one goes on under a new id (and a
+    new remember token), so that copies of its cookies end too; someone else did: all of them end."""
+    keep = current_record() if by is not None and by.id == user.id and has_request_context() else None
+    if keep is not None and keep.user_id != user.id:
+        keep = None
+    session_store.end_sessions(user.id, keep=keep.id if keep is not None else None)
+    if keep is not None:
+        opened = session_store.renew(keep)
+        session[SESSION_ID] = opened.session_id
+        if opened.remember_token:
+            g.remember_cookie = RememberCookie(opened.remember_token, opened.record.expires_at)
+
+
+@signals.password_changed.connect
+def _password_changed(user, by=None, **_extra) -> None:
+    _end_after_change(user, by)
+
+
+@signals.contact_changed.connect
+def _contact_changed(user, by=None, **_extra) -> None:
+    _end_after_change(user, by)
+
+
+@signals.role_changed.connect
+def _role_changed(user, by=None, **_extra) -> None:
+    _end_after_change(user, by)
+
+
+@signals.account_erased.connect
+def _account_erased(user, by=None, **_extra) -> None:
+    session_store.end_sessions(user.id)
+    if has_request_context() and session.get("_user_id") == str(user.id):
+        g.user_session = None  # this session was the account's: it is gone too

@@ -1,25 +1,39 @@
-"""Slowing down password guessing (OWASP ASVS 2.2.1) with Flask-Limiter.
+"""Slowing down password guessing (OWASP ASVS 2.2.1) and account discovery, with Flask-Limiter.
 
-Only *failed* attempts count, in a moving window, so the owner is never locked out for good: after
-``SIGN_IN_LIMIT_ACCOUNT`` failures on one account, or ``SIGN_IN_LIMIT_ADDRESS`` from one address
-(a training room shares one address, so that limit is higher), further attempts are refused with a
-translated 429 page until the oldest failure leaves the window. Counts live in Redis in production
-(``RATELIMIT_STORAGE_URI``), so every worker shares them; in memory otherwise.
+Sign-in attempts are counted in a moving window *before* the password is checked, so that attempts sent at
+the same moment cannot get past the limit (the store counts atomically): after ``SIGN_IN_LIMIT_ACCOUNT``
+attempts naming one account, or ``SIGN_IN_LIMIT_ADDRESS`` from one address (a training room shares one
+address, so that limit is higher), further attempts are refused with a translated 429 page until the oldest
+leaves the window; the owner is never locked out for good. A successful sign-in counts too, and does not
+clear the count: clearing it would hand whoever guesses a fresh allowance each time the owner signs in, and
+ten sign-ins to one account in 15 minutes is more than anyone needs. The account is counted under the normal
+form of what was typed (``lms/auth/identifiers.py``), so other spellings of it share its count.
+
+"Already used" answers at sign-up (and in the profile) tell whether a username, phone number or e-mail
+address has an account: ``SIGN_UP_TAKEN_LIMIT`` of them per address, counted before the answer is given.
+
+Counts live in Redis in production (``RATELIMIT_STORAGE_URI``), so every worker shares them; in memory
+otherwise.
 
 Views are marked with the guards below; ``register`` gives each app its own limiter and applies
 them, so that two apps in one process (the tests make many) never share their counts.
 """
 from __future__ import annotations
 
-import hashlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import limits
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+
+from lms.auth.identifiers import sign_in_identifier
+
+log = logging.getLogger(__name__)
 
 
 def failed(response) -> bool:
@@ -36,9 +50,9 @@ def unknown_code(response) -> bool:
 
 
 def submitted_account() -> str:
-    """The account a sign-in names, spelled as the sign-in finds it; hashed, so no name is kept in the store."""
-    identifier = (request.form.get("identifier") or "").strip().lower()[:254]
-    return "account:" + hashlib.sha256(identifier.encode()).hexdigest()[:32]
+    """The account a sign-in names, in its normal form however it is spelled; hashed, so no name is kept in
+    the store. It depends only on what was typed, so a known and an unknown account are counted alike."""
+    return "account:" + sign_in_identifier(request.form.get("identifier")).key
 
 
 def signed_in_account() -> str:
@@ -51,11 +65,15 @@ def setting(name: str) -> Callable[[], str]:
 
 @dataclass(frozen=True)
 class Rule:
-    """One limit on a view: how many failures (``setting``) per what (``key``), counted when ``counts``."""
+    """One limit on a view: how many attempts (``setting``) per what (``key``).
+
+    ``counts`` None: every attempt counts, before the view runs. Else only those whose answer ``counts``
+    says failed, after the view (a burst of requests at one moment can then go past the limit).
+    """
 
     setting: str
     key: Callable[[], str]
-    counts: Callable
+    counts: Callable | None
     scope: str
     #: Views with the same shared scope count together.
     shared: bool = False
@@ -70,9 +88,9 @@ def throttled(*rules: Rule):
     return mark
 
 
-#: Failed sign-ins, per account named and per address.
-guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", submitted_account, failed, "sign-in account"),
-                          Rule("SIGN_IN_LIMIT_ADDRESS", get_remote_address, failed, "sign-in address"))
+#: Sign-in attempts, per account named and per address, counted before the password is checked.
+guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", submitted_account, None, "sign-in account"),
+                          Rule("SIGN_IN_LIMIT_ADDRESS", get_remote_address, None, "sign-in address"))
 #: Wrong passwords typed by a signed-in account to confirm a change, in any form (same limit as signing in).
 guard_password_confirmation = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", signed_in_account, wrong_password_given,
                                              "password confirmations", shared=True))
@@ -92,8 +110,38 @@ def apply(limiter: Limiter, rule: Rule, view):
                          scope=rule.scope)(view)
 
 
-def too_many_attempts(error: RateLimitExceeded):
-    seconds = error.limit.limit.get_expiry()
+class TooManyAnswers(Exception):
+    """A limit counted in a view (not around it) was reached; ``seconds``: how long to wait."""
+
+    def __init__(self, seconds: int):
+        super().__init__(seconds)
+        self.seconds = seconds
+
+
+def spend(setting: str, scope: str, key: str) -> None:
+    """Count one attempt now under ``key`` (atomically in the store); TooManyAnswers beyond the limit."""
+    limiter: Limiter = current_app.extensions["throttle"]
+    item = limits.parse(current_app.config[setting])
+    try:
+        allowed = limiter.limiter.hit(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
+    except Exception:  # noqa: BLE001 - the store is away: answer as Flask-Limiter's own fallback would
+        log.warning("rate-limit store unreachable; %s not counted", scope)
+        return
+    if not allowed:
+        raise TooManyAnswers(item.get_expiry())
+
+
+def count_taken_answer() -> None:
+    """Before a form says a username, phone number or e-mail address is already used: once per request,
+    ``SIGN_UP_TAKEN_LIMIT`` per address."""
+    if g.get("taken_answer_counted"):
+        return
+    g.taken_answer_counted = True
+    spend("SIGN_UP_TAKEN_LIMIT", "already-used answers", get_remote_address())
+
+
+def too_many_attempts(error: RateLimitExceeded | TooManyAnswers):
+    seconds = error.seconds if isinstance(error, TooManyAnswers) else error.limit.limit.get_expiry()
     minutes = max(1, round(seconds / 60))
     message = ngettext("Too many attempts. For your safety, please wait %(num)d minute and try again.",
                        "Too many attempts. For your safety, please wait %(num)d minutes and try again.", minutes)
@@ -113,4 +161,5 @@ def register(app: Flask) -> Limiter:
             app.view_functions[endpoint] = view
     app.extensions["throttle"] = limiter
     app.register_error_handler(RateLimitExceeded, too_many_attempts)
+    app.register_error_handler(TooManyAnswers, too_many_attempts)
     return limiter

@@ -1,18 +1,27 @@
 """Sign up, sign in, sign out and the profile. All the URLs of accounts are here."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, format_timedelta, ngettext, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
-from lms.auth import reauth, services, throttle
-from lms.auth.forms import ConfirmPasswordForm, FirstPasswordForm, PasswordForm, ProfileForm, SignInForm, SignUpForm
-from lms.auth.sessions import end_stale_session, start_session
+from lms.auth import audit_trail, devices, reauth, services, session_store, throttle  # noqa: F401 - audit_trail subscribes
+from lms.auth.forms import (
+    ConfirmPasswordForm,
+    FirstPasswordForm,
+    PasswordForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+)
+from lms.auth.sessions import current_session_id, end_session, limits, start_session
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES, current_language
+from lms.i18n import current_language, language_chooser
+from lms.models import utcnow
 from lms.permissions import public, signed_in
 from lms.privacy import services as privacy
 
@@ -45,9 +54,8 @@ def sign_up():
             locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
         )
         privacy.give_consent(user, "membership")
-        db.session.commit()
         start_session(user)
-        session.pop("lang", None)
+        db.session.commit()
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
         return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_up.html", form=form)
@@ -63,13 +71,11 @@ def sign_in():
     if form.validate_on_submit():
         user = services.authenticate(form.identifier.data, form.password.data)
         if user is None:
+            db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("The username, phone, e-mail or password is wrong."))
         else:
-            chosen = session.get("lang")
-            if chosen in UI_LANGUAGES and (session.pop("lang_chosen", False) or not user.locale):
-                user.locale = chosen
-            db.session.commit()
             start_session(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_in.html", form=form)
 
@@ -77,8 +83,8 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 @public
 def sign_out():
-    logout_user()
-    session.pop("lang_chosen", None)
+    end_session()
+    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("learn.home"))
 
@@ -86,7 +92,7 @@ def sign_out():
 def changes_sign_in(form: ProfileForm) -> bool:
     """Whether the form changes a way to sign in or recover the account (e-mail or phone)."""
     email = services.normalise_email(form.email.data)
-    phone = services.normalise_phone(form.phone.data) if form.phone.data else None
+    phone = services.normalise_phone(form.phone.data, form.country.data) if form.phone.data else None
     return (email, phone) != (current_user.email, current_user.phone)
 
 
@@ -100,7 +106,7 @@ def profile():
         if changes_sign_in(form) and not reauth.password_is_right(current_user, form.current_password.data):
             form.current_password.errors.append(
                 _("To change your phone number or e-mail address, type your current password."))
-            return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw")), 400
+            return profile_page(form, PasswordForm(prefix="pw")), 400
         services.update_profile(
             current_user, display_name=form.display_name.data, email=form.email.data,
             phone=form.phone.data, country=form.country.data, gender=form.gender.data,
@@ -108,13 +114,67 @@ def profile():
             organisation_id=int(form.organisation.data or 0) or None,
         )
         db.session.commit()
-        session["lang"] = current_user.locale
+        session["lang"], session["lang_by"] = current_user.locale, language_chooser(current_user.id)
         refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     if not form.is_submitted():
-        form.locale.data = current_language()
-    return render_template("auth/profile.html", form=form, password_form=PasswordForm(prefix="pw"))
+        form.locale.data = current_user.locale or current_language()
+    return profile_page(form, PasswordForm(prefix="pw"))
+
+
+def profile_page(form: ProfileForm, password_form: PasswordForm) -> str:
+    """The profile, with the password form and the list of the member's sessions."""
+    return render_template("auth/profile.html", form=form, password_form=password_form, sessions=session_rows())
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One line of "Where you are signed in", its times written in the reader's language."""
+
+    id: int
+    device: str
+    began: str
+    last_used: str
+    current: bool
+
+
+def session_rows() -> list[SessionRow]:
+    now, current = utcnow(), current_session_id()
+    rows = []
+    for record in session_store.sessions_of(current_user.id, now, limits()):
+        idle = now - session_store.as_utc(record.last_seen_at)
+        last_used = (_("in the last few minutes") if idle < session_store.RESOLUTION
+                     else format_timedelta(-idle, granularity="minute", add_direction=True))
+        rows.append(SessionRow(record.id, devices.device_label(record.browser, record.system),
+                               format_datetime(session_store.as_utc(record.created_at), "short"), last_used,
+                               record.id == current))
+    return sorted(rows, key=lambda row: not row.current)
+
+
+@bp.route("/profile/sessions/<int:session_id>/sign-out", methods=["POST"])
+@signed_in
+def end_one_session(session_id: int):
+    """The "Sign out" button of one of the member's other sessions (the current one: the ordinary sign-out).
+    Someone else's session is a 404, and stays."""
+    if session_id == current_session_id():
+        return sign_out()
+    if not session_store.end_one(current_user.id, session_id):
+        abort(404)
+    db.session.commit()
+    flash(_("That device is signed out."), "success")
+    return redirect(url_for("auth.profile"))
+
+
+@bp.route("/profile/sessions/sign-out-others", methods=["POST"])
+@signed_in
+def end_other_sessions():
+    """"Sign out everywhere else": every session of the member but this one ends."""
+    ended = session_store.end_sessions(current_user.id, keep=current_session_id())
+    db.session.commit()
+    flash(ngettext("%(num)d other device is signed out.", "%(num)d other devices are signed out.", ended),
+          "success")
+    return redirect(url_for("auth.profile"))
 
 
 @bp.route("/profile/password", methods=["POST"])
@@ -131,8 +191,8 @@ def change_password():
         form.current.errors.append(_("The current password is wrong."))
     profile_form = ProfileForm(user=current_user, formdata=None)
     profile_form.set_country_choices(current_language())
-    profile_form.locale.data = current_language()
-    return render_template("auth/profile.html", form=profile_form, password_form=form), 400
+    profile_form.locale.data = current_user.locale or current_language()
+    return profile_page(profile_form, form), 400
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
@@ -152,21 +212,23 @@ def confirm_password():
 @bp.route("/first-password", methods=["GET", "POST"])
 @signed_in
 def first_password():
-    """Accounts made by a trainer start with a one-time password: the member chooses their own."""
+    """Accounts made by a trainer start with a one-time password: the member chooses their own, once.
+
+    Any other account (or the same one after choosing) is sent home, and nothing changes.
+    """
+    if not current_user.must_change_password:
+        return redirect(url_for("learn.home"))
     form = FirstPasswordForm()
     if form.validate_on_submit():
-        services.set_password(current_user, form.password.data)
-        db.session.commit()
-        flash(_("Your password is changed."), "success")
+        if services.choose_first_password(current_user, form.password.data):
+            db.session.commit()
+            flash(_("Your password is changed."), "success")
         return redirect(url_for("learn.home"))
     return render_template("auth/first_password.html", form=form), 400 if form.is_submitted() else 200
 
 
 #: What a member with a one-time password may still reach before choosing their own.
 FIRST_PASSWORD_ALLOWED = {"auth.first_password", "auth.sign_out", "static", "core.healthz", "core.favicon"}
-
-
-bp.before_app_request(end_stale_session)
 
 
 @bp.before_app_request

@@ -26,6 +26,7 @@ from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
+from lms.models.sessions import UserSession
 from lms.models.surveys import (
     CONSENT_STATES,
     DIRECTIONS,
@@ -61,6 +62,7 @@ __all__ = [
     "Choice", "ChoiceTranslation", "ContentVersion", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
     "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "SyncedOperation", "User",
+    "UserSession",
     "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
     "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "Survey", "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",

@@ -8,7 +8,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
-from lms import audit
 from lms.auth import reauth, throttle
 from lms.auth.sessions import end_session
 from lms.extensions import db
@@ -76,9 +75,7 @@ def erase_account():
     form = EraseForm()
     if form.validate_on_submit():
         if reauth.password_is_right(current_user, form.password.data):
-            tombstone = services.erase_account(current_user, by=current_user)
-            audit.record("erase account", {"by": "the member", "account": tombstone},
-                         user=current_user._get_current_object())
+            services.erase_account(current_user, by=current_user._get_current_object())  # audited by its signal
             db.session.commit()
             end_session()
             flash(_("Your account is erased. Your name and contact details are deleted; what you learned "

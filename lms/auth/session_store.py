@@ -1,0 +1,214 @@
+"""The server's record of each signed-in session, and of "Keep me signed in": plain functions that flush.
+
+- A session is a row of ``user_sessions``. The browser holds a random session id in Flask's signed
+  cookie; the row keeps only its SHA-256, so a copy of the database opens no session. Deleting the row
+  ends the session wherever its cookie was copied.
+- "Keep me signed in" is a split token (selector + validator) in a cookie of its own: the selector finds
+  the row, the validator is compared in constant time with the SHA-256 kept there. Each use replaces the
+  validator (and the session id); a cookie whose selector is known but whose validator is not the current
+  one is an old copy used after that replacement, so the session is ended for everyone holding it.
+- Times are kept to ``RESOLUTION`` (they are activity data), and ``last_seen_at`` is written at most once
+  in that time, so that reading pages does not write to the database.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import User, UserSession
+
+#: How precisely session times are kept and how often "last seen" is written.
+RESOLUTION = timedelta(minutes=5)
+
+
+def coarse(moment: datetime) -> datetime:
+    """``moment`` rounded down to ``RESOLUTION``."""
+    moment = as_utc(moment)
+    step = int(RESOLUTION.total_seconds())
+    return datetime.fromtimestamp(int(moment.timestamp()) // step * step, UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long sessions last (from the configuration)."""
+
+    idle: timedelta
+    max_age: timedelta
+    remember: timedelta
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(idle=timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+                   max_age=timedelta(hours=config["SESSION_MAX_HOURS"]),
+                   remember=config["REMEMBER_COOKIE_DURATION"])
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A session just opened or restored: its row, the id for the session cookie, the remember cookie."""
+
+    record: UserSession
+    session_id: str
+    #: "selector.validator" for the remember cookie; None for a session not kept.
+    remember_token: str | None = None
+
+
+def open_session(user: User, *, now: datetime, remembered: bool, limits: Limits,
+                 browser: str | None = None, system: str | None = None) -> Opened:
+    """A new session for ``user`` (flushed). Sessions that are over, anyone's, are deleted on the way."""
+    purge_over(now, limits)
+    session_id, start = secrets.token_urlsafe(32), coarse(now)
+    record = UserSession(token_hash=digest(session_id), user_id=user.id, created_at=start, last_seen_at=start,
+                         expires_at=start + (limits.remember if remembered else limits.max_age),
+                         browser=browser, system=system, remembered=remembered)
+    token = None
+    if remembered:
+        selector, validator = secrets.token_urlsafe(18), secrets.token_urlsafe(32)
+        record.remember_selector, record.remember_hash = selector, digest(validator)
+        token = f"{selector}.{validator}"
+    db.session.add(record)
+    db.session.flush()
+    return Opened(record, session_id, token)
+
+
+def find(session_id: str | None) -> UserSession | None:
+    """The session whose id the cookie holds, if it still exists (over or not)."""
+    if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
+        return None
+    return db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(session_id)))
+
+
+def why_over(record: UserSession, now: datetime, limits: Limits) -> str | None:
+    """None while the session lasts; else "expired" (too old) or "idle" (unused too long)."""
+    now, created = as_utc(now), as_utc(record.created_at)
+    if record.remembered:
+        return "expired" if now >= min(as_utc(record.expires_at), created + limits.remember) else None
+    if now >= min(as_utc(record.expires_at), created + limits.max_age):
+        return "expired"
+    if now - as_utc(record.last_seen_at) > limits.idle:
+        return "idle"
+    return None
+
+
+def touch(record: UserSession, now: datetime) -> bool:
+    """Note the session as seen now, if it was last noted ``RESOLUTION`` ago or more; True if it wrote."""
+    seen = coarse(now)
+    if as_utc(record.last_seen_at) >= seen:
+        return False
+    result = db.session.execute(
+        sa.update(UserSession).where(UserSession.id == record.id, UserSession.last_seen_at < seen)
+        .values(last_seen_at=seen).execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What a remember cookie gave: ``outcome`` is "restored", "unknown", "expired", "reused" or "raced"."""
+
+    outcome: str
+    opened: Opened | None = None
+    #: The account whose session an old copy of the cookie ended ("reused").
+    user_id: int | None = None
+
+
+def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
+    """The session a remember cookie keeps, with a new session id and a new validator (flushed).
+
+    - "unknown": no such selector (signed out, ended, or not ours); "expired": REMEMBER_DAYS are over;
+      both delete nothing else.
+    - "reused": the selector is known but the validator is an old one: the session is deleted.
+    - "raced": another request replaced the validator at the same moment (a browser opening two pages at
+      once); nothing is changed, and the browser gets the new cookie from that other answer.
+    """
+    selector, _dot, validator = (cookie or "").partition(".")
+    if not selector or not validator or len(selector) > 32 or len(validator) > 100:
+        return Restored("unknown")
+    record = db.session.scalar(select(UserSession).where(UserSession.remember_selector == selector))
+    if record is None:
+        return Restored("unknown")
+    if not hmac.compare_digest(record.remember_hash or "", digest(validator)):
+        end_session_record(record.id)
+        return Restored("reused", user_id=record.user_id)
+    user = db.session.get(User, record.user_id)
+    if why_over(record, now, limits) or user is None or not user.is_active:
+        end_session_record(record.id)
+        return Restored("expired")
+    session_id, new_validator = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    replaced = db.session.execute(
+        sa.update(UserSession).where(UserSession.id == record.id, UserSession.remember_hash == record.remember_hash)
+        .values(token_hash=digest(session_id), remember_hash=digest(new_validator), last_seen_at=coarse(now))
+        .execution_options(synchronize_session=False))
+    if replaced.rowcount != 1:
+        return Restored("raced")
+    db.session.refresh(record)
+    return Restored("restored", Opened(record, session_id, f"{selector}.{new_validator}"))
+
+
+def renew(record: UserSession) -> Opened:
+    """The same session under a new id, and a new remember token (selector too) if it is kept (flushed):
+    copies of its cookies taken before (a change of password, say) no longer open it."""
+    session_id = secrets.token_urlsafe(32)
+    record.token_hash = digest(session_id)
+    token = None
+    if record.remembered:
+        selector, validator = secrets.token_urlsafe(18), secrets.token_urlsafe(32)
+        record.remember_selector, record.remember_hash = selector, digest(validator)
+        token = f"{selector}.{validator}"
+    db.session.flush()
+    return Opened(record, session_id, token)
+
+
+def end_session_record(record_id: int) -> None:
+    db.session.execute(sa.delete(UserSession).where(UserSession.id == record_id)
+                       .execution_options(synchronize_session=False))
+
+
+def end_sessions(user_id: int, keep: int | None = None) -> int:
+    """End every session of the account, but the one with id ``keep``; how many ended (flushed)."""
+    query = sa.delete(UserSession).where(UserSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(UserSession.id != keep)
+    return db.session.execute(query.execution_options(synchronize_session=False)).rowcount
+
+
+def end_one(user_id: int, record_id: int) -> bool:
+    """End one session of the account (the profile's "Sign out" button); False if it is not theirs."""
+    result = db.session.execute(sa.delete(UserSession).where(UserSession.id == record_id,
+                                                             UserSession.user_id == user_id)
+                                .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def sessions_of(user_id: int, now: datetime, limits: Limits) -> list[UserSession]:
+    """The account's sessions that are not over, the most recently used first."""
+    rows = db.session.scalars(select(UserSession).where(UserSession.user_id == user_id)
+                              .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()))
+    return [row for row in rows if why_over(row, now, limits) is None]
+
+
+def purge_over(now: datetime, limits: Limits) -> int:
+    """Delete every session that is over (past its end, or idle too long when not kept)."""
+    result = db.session.execute(
+        sa.delete(UserSession).where(sa.or_(
+            UserSession.expires_at <= now,
+            sa.and_(UserSession.remembered.is_(False), UserSession.last_seen_at < now - limits.idle),
+            sa.and_(UserSession.remembered.is_(False), UserSession.created_at <= now - limits.max_age),
+            UserSession.created_at <= now - limits.remember))
+        .execution_options(synchronize_session=False))
+    return result.rowcount

@@ -1,0 +1,173 @@
+"""One account however its name is spelled: at sign-up (uniqueness) and in the sign-in limit (one count).
+
+The attacks: a second account with a look-alike of someone's username or phone number (fullwidth letters
+and digits, "00" for "+", a national number), and a guesser who gets a fresh allowance of attempts by
+spelling the same phone number or username another way, or by sending all attempts at the same moment.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from lms.extensions import db
+from lms.models import User
+from tests.auth.test_auth import SIGN_UP, sign_up
+from tests.conftest import sign_in
+
+PERU = "+51 987654321"
+#: The same number as a member of Peru might write it, and as a copy-paste from another script might give it.
+SAME_NUMBER = ("0051987654321", "0051 987 654 321", "987 654 321", "(+51) 987-654-321", "＋５１ ９８７ ６５４ ３２１")
+
+
+def count_users() -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(func.count(User.id)))
+
+
+def test_sign_up_sees_every_spelling_of_a_phone_number_as_the_one_taken(client, create_user, app_ctx):
+    create_user("rosa", phone=PERU, country="PE")
+    assert db.session.scalar(select(User.phone)) == "+51987654321"
+    for spelling in SAME_NUMBER:
+        response = sign_up(client, username=f"other{len(spelling)}", phone=spelling, country="PE")
+        assert response.status_code == 200, spelling
+        assert "Another account already uses this phone number." in response.get_data(as_text=True), spelling
+    assert count_users() == 1
+
+
+def test_a_national_number_is_read_in_the_country_chosen(client, app_ctx):
+    assert sign_up(client, phone="987 654 321", country="PE").status_code == 302
+    assert db.session.scalar(select(User.phone)) == "+51987654321"
+
+
+def test_sign_up_sees_look_alike_usernames_and_addresses_as_taken(client, create_user, app_ctx):
+    create_user("amina", email="amina@example.org")
+    for username in ("ＡＭＩＮＡ", "Amina", "ａｍｉｎａ"):
+        page = sign_up(client, username=username).get_data(as_text=True)
+        assert "This username is taken" in page, username
+    page = sign_up(client, username="another", email=" AMINA@Example.ORG ").get_data(as_text=True)
+    assert "Another account already uses this e-mail address." in page
+    assert count_users() == 1
+
+
+def test_a_username_needs_a_letter_and_fits_its_column_once_normalised(client, app_ctx):
+    page = sign_up(client, username="0051987654321").get_data(as_text=True)
+    assert "A username needs at least one letter." in page  # it would read as a phone number
+    page = sign_up(client, username="㍿" * 12).get_data(as_text=True)  # 12 characters, 48 once normalised
+    assert "Use only letters, digits" in page
+    assert count_users() == 0
+
+
+def test_every_spelling_of_a_phone_number_shares_one_sign_in_count(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
+    create_user("rosa", phone=PERU, country="PE")
+    for spelling in ("+51 987654321", "0051 987654321", "0051987654321"):
+        assert sign_in(client, spelling, "not the password").status_code == 200
+    for spelling in ("＋５１９８７６５４３２１", "+51 987 654 321", PERU):
+        assert sign_in(app.test_client(), spelling).status_code == 429, spelling  # even the right password
+
+
+def test_every_spelling_of_a_username_shares_one_sign_in_count(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
+    create_user("amina")
+    for spelling in ("amina", "AMINA ", "ａｍｉｎａ"):
+        assert sign_in(client, spelling, "not the password").status_code == 200
+    for spelling in ("ＡＭＩＮＡ", "Amina", "amina"):
+        assert sign_in(app.test_client(), spelling).status_code == 429, spelling
+
+
+def test_sign_in_finds_the_account_under_every_spelling(app, create_user):
+    create_user("amina", phone=PERU, country="PE", email="amina@example.org")
+    for spelling in ("ＡＭＩＮＡ", "0051 987 654 321", "＋５１９８７６５４３２１", "ＡＭＩＮＡ＠example.org"):
+        assert sign_in(app.test_client(), spelling).status_code == 302, spelling
+
+
+def test_twenty_concurrent_wrong_passwords_get_at_most_the_limits_worth_of_checks(app, create_user, monkeypatch):
+    """A live server (real HTTP, one thread per request), 20 attempts sent at the same moment."""
+    limit = 10
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
+    create_user("amina")
+    checks, lock, real_verify = [], threading.Lock(), PasswordHasher.verify
+
+    def counted_verify(self, hash, password):
+        with lock:
+            checks.append(password)
+        # On a production server each check takes a while (argon2id, 64 MiB): the window a burst aims at.
+        time.sleep(0.3)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        browser = build_opener(HTTPCookieProcessor(CookieJar()))
+        page = browser.open(f"{base}/sign-in", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        start = threading.Barrier(20)
+
+        def attempt(number: int) -> int:
+            form = urlencode({"identifier": "amina", "password": f"guess {number}", "csrf_token": token}).encode()
+            start.wait(timeout=30)
+            try:
+                return browser.open(f"{base}/sign-in", data=form, timeout=60).status
+            except HTTPError as error:
+                return error.code
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(attempt, range(20)))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert len(checks) <= limit, f"{len(checks)} passwords checked"
+    assert sorted(answers) == [200] * len(checks) + [429] * (20 - len(checks))
+
+
+def test_already_used_answers_at_sign_up_stop_at_the_limit(app, client, create_user, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "3 per hour")
+    create_user("amina", phone=PERU, country="PE", email="amina@example.org")
+    probes = [{"username": "amina"}, {"username": "x1", "phone": PERU},
+              {"username": "x2", "email": "amina@example.org"}]
+    for probe in probes:
+        assert sign_up(client, **probe).status_code == 200
+    refused = sign_up(client, username="x3", phone="0051987654321")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 3600
+    assert "Too many attempts." in refused.get_data(as_text=True)
+    assert "already uses" not in refused.get_data(as_text=True)
+    # From another address, or with nothing already used, signing up goes on.
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "10.9.8.7"
+    assert sign_up(other, username="amina").status_code == 200
+    assert sign_up(client, **{**SIGN_UP, "username": "newcomer"}).status_code == 302
+    assert count_users() == 2
+
+
+def test_the_refusal_of_more_already_used_answers_is_translated(app, client, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "1 per hour")
+    create_user("amina")
+    client.get("/?lang=fr")
+    sign_up(client, username="amina")
+    page = sign_up(client, username="amina").get_data(as_text=True)
+    assert "Trop de tentatives" in page
+
+
+def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "2 per hour")
+    create_user("rosa", phone=PERU, country="PE")
+    create_user("amina", display_name="Amina")
+    sign_in(client, "amina")
+    from tests.auth.test_reauth import save_profile
+
+    for phone in (PERU, "0051987654321"):
+        assert "Another account already uses" in save_profile(client, phone=phone).get_data(as_text=True)
+    assert save_profile(client, phone="987 654 321").status_code == 429
