@@ -74,28 +74,37 @@ function keepOfflinePage(owner) {
   }).catch(function () { /* no connection: kept next time */ });
 }
 
-/* A page fetched online tells who is signed in, and refreshes that member's saved copy of it. */
-function learnFrom(request, response) {
+/* A page fetched online tells who is signed in: remembered before the page is shown, so that the
+   connection dropping right after a sign-in cannot show the previous member's pages. Resolves to
+   {owner, changed}, or null for an answer that tells nothing (an error, a redirect, not a page). */
+function learnOwner(response) {
   var type = response.headers.get("Content-Type") || "";
-  if (!response.ok || type.indexOf("text/html") !== 0) { return Promise.resolve(); }
+  if (!response.ok || type.indexOf("text/html") !== 0) { return Promise.resolve(null); }
   var owner = ownerOf(response);
   return knownOwner().then(function (known) {
-    return Promise.all([
-      owner === known ? null : rememberOwner(owner),
-      caches.has(SAVED + owner + ":").then(function (kept) {
-        if (owner !== known || !kept) { return keepOfflinePage(owner); }
-      }),
-      owner ? cachesOf(owner).then(function (names) {
-        return Promise.all(names.map(function (name) {
-          return caches.open(name).then(function (cache) {
-            return cache.match(request).then(function (saved) {
-              if (saved) { return cache.put(request, response.clone()); }
-            });
-          });
-        }));
-      }) : null
-    ]);
+    if (owner === known) { return {owner: owner, changed: false}; }
+    return rememberOwner(owner).then(function () { return {owner: owner, changed: true}; });
   });
+}
+
+/* Then, in the background: that member's saved copy of the page is refreshed (never another's), and
+   their "No connection" page kept. */
+function keepCopies(learnt, request, response) {
+  var owner = learnt.owner;
+  return Promise.all([
+    caches.has(SAVED + owner + ":").then(function (kept) {
+      if (learnt.changed || !kept) { return keepOfflinePage(owner); }
+    }),
+    owner ? cachesOf(owner).then(function (names) {
+      return Promise.all(names.map(function (name) {
+        return caches.open(name).then(function (cache) {
+          return cache.match(request).then(function (saved) {
+            if (saved) { return cache.put(request, response.clone()); }
+          });
+        });
+      }));
+    }) : null
+  ]);
 }
 
 /* Without a connection: the signed-in member's saved copy, else their "No connection" page. */
@@ -118,9 +127,9 @@ self.addEventListener("activate", function (event) {
     return Promise.all(names.filter(function (name) { return name.indexOf("course-") === 0; })
       .map(function (name) { return caches.delete(name); }));
   }).then(function () {
-    return self.clients.claim();
-  }).then(function () {
     return keepOfflinePage("");
+  }).then(function () {
+    return self.clients.claim();
   }));
 });
 
@@ -142,8 +151,11 @@ self.addEventListener("fetch", function (event) {
   }
   if (request.mode !== "navigate") { return; }
   event.respondWith(fetch(request).then(function (response) {
-    event.waitUntil(learnFrom(request, response.clone()));
-    return response;
+    var copy = response.clone();
+    return learnOwner(response).then(function (learnt) {
+      if (learnt) { event.waitUntil(keepCopies(learnt, request, copy)); }
+      return response;
+    }, function () { return response; });
   }).catch(function () {
     return withoutConnection(request);
   }));
