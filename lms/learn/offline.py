@@ -5,14 +5,22 @@ quiz answered. When the connection returns it sends the whole queue; ``apply_ope
 in ``synced_operations`` in the same transaction as its effect, so an operation sent again, or by two
 syncs at once, is applied once. Operations are applied in the order they were done (by the phone's
 clock), so a quiz answered before the lessons counts as "before" whatever order the queue arrives in.
+
+Members share phones, so what is saved on a phone belongs to the member who saved it: signed-in pages
+carry an owner token (``owner_token``, a keyed hash of the account, never its id), the phone keeps saved
+pages and queued operations per token, and each operation carries its token. An operation whose token is
+not the signed-in member's is refused and its id not recorded: a queue left by someone else, or forged,
+is never credited to whoever happens to be signed in when it is sent.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -26,6 +34,14 @@ KINDS = ("lesson-done", "quiz")
 MAX_OPERATIONS = 500
 
 
+def owner_token(user_id: int) -> str:
+    """The member's owner token: stable, opaque (an HMAC of the account id under a key derived from SECRET_KEY)."""
+    secret = current_app.config["SECRET_KEY"]
+    secret = secret.encode() if isinstance(secret, str) else secret
+    key = hmac.new(secret, b"lms offline owner", hashlib.sha256).digest()
+    return hmac.new(key, f"user:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 class SyncRefused(ValueError):
     """The sync as a whole cannot be read; nothing is applied."""
 
@@ -36,6 +52,8 @@ class Operation:
     kind: str
     course: str
     at: datetime
+    #: The owner token of the member who did it on the phone (None: a queue from before owners, or forged).
+    owner: str | None = None
     lesson: str | None = None
     module: str | None = None
     answers: dict[str, list[str]] | None = None
@@ -52,7 +70,7 @@ def parse_operations(payload) -> list[Operation]:
             kind, course = str(item["kind"]), str(item["course"])
             at = datetime.fromisoformat(str(item["at"]).replace("Z", "+00:00"))
             operation = Operation(id=uuid.UUID(str(item["id"])), kind=kind, course=text(course),
-                                  at=at if at.tzinfo else at.replace(tzinfo=UTC),
+                                  at=at if at.tzinfo else at.replace(tzinfo=UTC), owner=text(item.get("owner")),
                                   lesson=text(item.get("lesson")), module=text(item.get("module")),
                                   answers=answers_of(item.get("answers")) if kind == "quiz" else None)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -81,9 +99,16 @@ def apply_operations(user_id: int, operations: list[Operation], now: datetime) -
     """Apply each operation not applied before; per operation: "applied", "already" or "refused" (with why).
 
     Each runs in a savepoint: a refused one leaves nothing behind, not even its id, and the others go on.
+    One done by another member (its owner token is not this member's) is refused with ``other_member``:
+    the phone keeps it for its owner.
     """
+    mine = owner_token(user_id)  # the member's own token, shown in their pages: nothing secret to compare
     results = []
     for operation in sorted(operations, key=lambda o: o.at):
+        if operation.owner != mine:
+            results.append({"id": str(operation.id), "status": "refused", "other_member": True, "reason": _(
+                "This was done on this phone by another member: it is not saved in your account.")})
+            continue
         with db.session.begin_nested() as savepoint:
             status, reason = apply_one(user_id, operation, now)
             if status == "refused":
@@ -125,10 +150,11 @@ def moment_of(user_id: int, course: Course, at: datetime, now: datetime) -> date
 
 
 def course_manifest(course: Course) -> dict:
-    """What a phone saves to read the course offline: its pages, the quizzes and the files they use."""
-    urls = [url_for("learn.show_course", slug=course.slug), url_for("learn.offline_page")]
-    urls += [url_for("learn.show_lesson", slug=course.slug, lesson=lesson.slug) for lesson in course.lessons]
-    urls += [url_for("learn.take_quiz", slug=course.slug, module=module.slug)
-             for module in course.modules if module.has_quiz]
-    urls += [url_for("static", filename=name) for name in ("site.css", "offline.js", "favicon.svg")]
-    return {"course": course.slug, "lessons": len(course.lessons), "urls": urls}
+    """What a phone saves to read the course offline: its pages and the quizzes (kept for the member who saves
+    them), and the static files they use (the same for everyone)."""
+    pages = [url_for("learn.show_course", slug=course.slug), url_for("learn.offline_page")]
+    pages += [url_for("learn.show_lesson", slug=course.slug, lesson=lesson.slug) for lesson in course.lessons]
+    pages += [url_for("learn.take_quiz", slug=course.slug, module=module.slug)
+              for module in course.modules if module.has_quiz]
+    files = [url_for("static", filename=name) for name in ("site.css", "offline.js", "favicon.svg")]
+    return {"course": course.slug, "lessons": len(course.lessons), "pages": pages, "files": files}

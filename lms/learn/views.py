@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -30,7 +30,31 @@ def step_url(course: Course, step: Step | None) -> str:
 
 @bp.app_context_processor
 def learning_helpers():
-    return {"step_url": step_url, "pick_text": pick_text, "pick_string": pick_string}
+    return {"step_url": step_url, "pick_text": pick_text, "pick_string": pick_string, "offline_owner": offline_owner}
+
+
+#: The header that tells the service worker whose page it is (sw.js): the same token as the page's meta element.
+OWNER_HEADER = "Offline-Owner"
+
+
+def offline_owner() -> str | None:
+    """The owner token of the signed-in member, for base.html's ``<meta name="offline-owner">``; None signed out.
+
+    The page's response then carries it in the ``Offline-Owner`` header too (``tell_owner``).
+    """
+    if not current_user.is_authenticated:
+        return None
+    g.offline_owner = offline.owner_token(current_user.id)
+    return g.offline_owner
+
+
+@bp.after_app_request
+def tell_owner(response):
+    """A page drawn for a signed-in member names its owner; a page without the header was drawn for nobody."""
+    owner = g.get("offline_owner")
+    if owner and response.mimetype == "text/html":
+        response.headers[OWNER_HEADER] = owner
+    return response
 
 
 def _user_id() -> int | None:
@@ -210,8 +234,9 @@ def service_worker():
 @bp.route("/sync/token")
 @signed_in
 def sync_token():
-    """A fresh CSRF token for the sync: the one in a page saved days ago may have expired."""
-    response = jsonify({"token": generate_csrf()})
+    """A fresh CSRF token for the sync (the one in a page saved days ago may have expired), and whose session it is:
+    the phone sends only the queue of the member signed in."""
+    response = jsonify({"token": generate_csrf(), "owner": offline.owner_token(current_user.id)})
     response.cache_control.no_store = True
     return response
 

@@ -4,21 +4,34 @@
    - Offline, "Mark as done" and quiz answers are kept in a queue on the phone (localStorage), each
      with its own id; when the connection returns the queue is sent to /sync, which applies each id
      once, and what the server acknowledged leaves the queue.
+   Members share phones: everything kept here belongs to the member whose page this is (the owner
+   token in <meta name="offline-owner">, none when signed out). Each member has their own queue, list
+   of saved courses and caches; only the queue of the member signed in is sent; signing out tells the
+   service worker, before the form is sent, that nobody is signed in any more.
    All text comes translated from data attributes of #offline-status and of the forms. */
 (function () {
   "use strict";
 
-  var QUEUE = "lms-offline-queue";
-  var SAVED = "lms-saved-courses";
   var status = document.getElementById("offline-status");
   if (!status || !window.localStorage) { return; }
+  var meta = document.querySelector('meta[name="offline-owner"]');
+  var owner = meta && /^[0-9a-f]{32}$/.test(meta.content) ? meta.content : "";
+  var QUEUE = "lms-offline-queue:" + owner;
+  var SAVED = "lms-saved-courses:" + owner;
+  var STATE_CACHE = "lms-state";   /* shared with sw.js: who is signed in on this phone */
+  var OWNER_KEY = "/sw-state/owner";
   var text = status.dataset;
   var syncing = false;
 
+  /* Kept before saved data had owners: whose it is cannot be known, so it is neither shown nor sent. */
+  localStorage.removeItem("lms-offline-queue");
+  localStorage.removeItem("lms-saved-courses");
+
   function load(key, empty) {
+    if (!owner) { return empty; }
     try { return JSON.parse(localStorage.getItem(key)) || empty; } catch (error) { return empty; }
   }
-  function store(key, value) { localStorage.setItem(key, JSON.stringify(value)); }
+  function store(key, value) { if (owner) { localStorage.setItem(key, JSON.stringify(value)); } }
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
   }
@@ -34,15 +47,33 @@
     var waiting = load(QUEUE, []).length;
     say(waiting ? fill(text.waiting, {n: waiting}) : "");
   }
+  function rememberOwner(value) {
+    return caches.open(STATE_CACHE).then(function (cache) {
+      return value ? cache.put(OWNER_KEY, new Response(value)) : cache.delete(OWNER_KEY);
+    });
+  }
 
   if ("serviceWorker" in navigator && text.worker) {
     navigator.serviceWorker.register(text.worker).catch(function () { /* pages still work online */ });
   }
 
-  /* Saving a course on the phone. */
+  /* Signing out: the service worker forgets who is signed in before the form goes, so that the next
+     person holding the phone finds none of this member's saved pages, even without a connection. */
+  var signOut = document.querySelector("form[data-sign-out]");
+  if (signOut && "caches" in window) {
+    signOut.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var send = function () { signOut.submit(); };
+      rememberOwner("").then(send, send);
+    });
+  }
+
+  /* Saving a course on the phone, in a cache of this member's own. Each page is checked to be drawn
+     for this member (another tab may have changed who is signed in). */
   var saver = document.querySelector("[data-offline-manifest]");
-  if (saver && "caches" in window && "serviceWorker" in navigator) {
+  if (saver && owner && "caches" in window && "serviceWorker" in navigator) {
     var course = saver.dataset.course;
+    var cacheName = "saved:" + owner + ":" + course;
     var state = saver.querySelector(".offline-state");
     var save = saver.querySelector("[data-offline-save]");
     var remove = saver.querySelector("[data-offline-remove]");
@@ -52,13 +83,26 @@
         date: new Date(saved.at).toLocaleDateString(document.documentElement.lang)}) : saver.dataset.notSavedText;
       remove.hidden = !saved;
     };
+    var fetchOwn = function (url) {
+      return fetch(url, {credentials: "same-origin"}).then(function (response) {
+        if (!response.ok || response.headers.get("Offline-Owner") !== owner) { throw new Error(url); }
+        return response;
+      });
+    };
     save.addEventListener("click", function () {
       state.textContent = saver.dataset.savingText;
       fetch(saver.dataset.offlineManifest, {credentials: "same-origin", headers: {Accept: "application/json"}})
         .then(function (response) { if (!response.ok) { throw new Error(response.status); } return response.json(); })
         .then(function (manifest) {
-          return caches.open("course-" + manifest.course).then(function (cache) {
-            return cache.addAll(manifest.urls);
+          return Promise.all(manifest.pages.map(fetchOwn)).then(function (responses) {
+            return caches.open(cacheName).then(function (cache) {
+              return Promise.all(responses.map(function (response, i) { return cache.put(manifest.pages[i], response); }));
+            });
+          }).then(function () {
+            return caches.open("static").then(function (cache) { return cache.addAll(manifest.files); });
+          }).then(function () {
+            // These pages came from the network drawn for this member: they are the one signed in.
+            return rememberOwner(owner);
           }).then(function () {
             var saved = load(SAVED, {});
             saved[course] = {at: new Date().toISOString(), lessons: manifest.lessons, title: saver.dataset.title,
@@ -70,7 +114,7 @@
         .catch(function () { state.textContent = saver.dataset.failedText; });
     });
     remove.addEventListener("click", function () {
-      caches.delete("course-" + course).then(function () {
+      caches.delete(cacheName).then(function () {
         var saved = load(SAVED, {});
         delete saved[course];
         store(SAVED, saved);
@@ -81,7 +125,7 @@
     render();
   }
 
-  /* The offline page lists the courses saved on this phone. */
+  /* The offline page lists the courses this member saved on this phone. */
   var list = document.getElementById("saved-courses");
   if (list) {
     var saved = load(SAVED, {});
@@ -96,7 +140,7 @@
     list.hidden = !list.children.length;
   }
 
-  /* A form done offline: its operation joins the queue and the form says so. */
+  /* A form done offline: its operation joins this member's queue and the form says so. */
   function queued(form) {
     var note = document.createElement("p");
     note.className = "note";
@@ -105,7 +149,7 @@
   }
   function operationOf(form) {
     var operation = {id: newId(), kind: form.dataset.offlineKind, course: form.dataset.course,
-                     at: new Date().toISOString()};
+                     at: new Date().toISOString(), owner: owner};
     if (operation.kind === "lesson-done") { operation.lesson = form.dataset.lesson; return operation; }
     operation.module = form.dataset.module;
     operation.answers = {};
@@ -121,7 +165,7 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-offline-kind]");
-    if (!form || navigator.onLine) { return; }
+    if (!form || !owner || navigator.onLine) { return; }
     event.preventDefault();
     var operation = operationOf(form);
     if (!operation) { say(text.unanswered); return; }
@@ -131,7 +175,7 @@
     queued(form);
     showWaiting();
   });
-  /* A lesson already marked done on this phone shows it, even from a saved page. */
+  /* A lesson already marked done on this phone by this member shows it, even from a saved page. */
   load(QUEUE, []).forEach(function (operation) {
     if (operation.kind !== "lesson-done") { return; }
     var form = document.querySelector('form[data-offline-kind="lesson-done"][data-course="' + operation.course +
@@ -139,10 +183,12 @@
     if (form) { queued(form); }
   });
 
-  /* Sending the queue: a fresh CSRF token first (a saved page's may have expired), then every operation. */
+  /* Sending this member's queue: a fresh CSRF token first (a saved page's may have expired), which also
+     says who is signed in now; the queue goes only if that is still this page's member. What the server
+     refuses as another member's stays on the phone for its owner. */
   function sync() {
     var queue = load(QUEUE, []);
-    if (!queue.length || !navigator.onLine || syncing) { showWaiting(); return; }
+    if (!queue.length || !navigator.onLine || syncing || !text.tokenUrl) { showWaiting(); return; }
     syncing = true;
     fetch(text.tokenUrl, {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (response) {
@@ -150,6 +196,7 @@
         return response.json();
       })
       .then(function (token) {
+        if (token.owner !== owner) { throw new Error("sign-in"); }
         return fetch(text.syncUrl, {method: "POST", credentials: "same-origin", body: JSON.stringify({operations: queue}),
           headers: {"Content-Type": "application/json", "X-CSRFToken": token.token, Accept: "application/json"}});
       })
@@ -159,7 +206,7 @@
       })
       .then(function (body) {
         var answered = {};
-        body.results.forEach(function (result) { answered[result.id] = result; });
+        body.results.forEach(function (result) { if (!result.other_member) { answered[result.id] = result; } });
         store(QUEUE, load(QUEUE, []).filter(function (operation) { return !answered[operation.id]; }));
         var refused = body.results.filter(function (result) { return result.status === "refused"; });
         say(refused.length ? fill(text.refused, {n: refused.length, reason: refused[0].reason}) : text.sent);

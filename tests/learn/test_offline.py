@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import random
+import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -18,7 +21,18 @@ def token(client) -> str:
     return client.get("/sync/token").get_json()["token"]
 
 
-def send(client, operations, csrf: str | None = None):
+def owner_of(client) -> str | None:
+    """The owner token of whoever is signed in on this client, as the phone learns it from a page."""
+    match = re.search(r'<meta name="offline-owner" content="([0-9a-f]{32})">', client.get("/").get_data(as_text=True))
+    return match and match.group(1)
+
+
+def send(client, operations, csrf: str | None = None, stamp: bool = True):
+    """Sends operations as the phone does; each carries the signed-in member's owner token unless it names
+    one itself (``stamp=False``: as they are)."""
+    if stamp:
+        mine = client.get("/sync/token").get_json()["owner"]
+        operations = [{"owner": mine, **operation} for operation in operations]
     return client.post("/sync", json={"operations": operations},
                        headers={"X-CSRFToken": csrf if csrf is not None else token(client)})
 
@@ -49,10 +63,14 @@ def test_the_manifest_lists_every_page_and_file_a_phone_needs(client, library, c
     manifest = client.get(f"/courses/{BUNDLED_COURSE}/offline.json").get_json()
     assert manifest["lessons"] == len(course.lessons)
     for lesson in course.lessons:
-        assert f"/courses/{BUNDLED_COURSE}/lessons/{lesson.slug}" in manifest["urls"]
-    assert "/offline" in manifest["urls"] and f"/courses/{BUNDLED_COURSE}" in manifest["urls"]
-    assert any(url.startswith("/static/offline.js?v=") for url in manifest["urls"])
-    for url in manifest["urls"]:  # every one of them can be fetched
+        assert f"/courses/{BUNDLED_COURSE}/lessons/{lesson.slug}" in manifest["pages"]
+    assert "/offline" in manifest["pages"] and f"/courses/{BUNDLED_COURSE}" in manifest["pages"]
+    assert any(url.startswith("/static/offline.js?v=") for url in manifest["files"])
+    mine = owner_of(client)
+    for url in manifest["pages"]:  # every one of them can be fetched, drawn for the member who saves it
+        response = client.get(url)
+        assert response.status_code == 200 and response.headers["Offline-Owner"] == mine, url
+    for url in manifest["files"]:
         assert client.get(url).status_code == 200, url
     assert client.get("/sw.js").headers["Content-Type"].startswith(("text/javascript", "application/javascript"))
 
@@ -141,7 +159,8 @@ def test_bad_syncs_are_refused_with_a_reason_and_change_nothing(client, library,
                     {"operations": [{**good, "id": "not-a-uuid"}]}, {"operations": [{**good, "kind": "delete"}]},
                     {"operations": [{**good, "at": "yesterday"}]}, {"operations": [{**good, "course": "x\u0000"}]},
                     {"operations": [{**good, "lesson": {"$ne": 1}}]},
-                    {"operations": [{**a_quiz, "answers": {"q\u0000": "a"}}]}):
+                    {"operations": [{**a_quiz, "answers": {"q\u0000": "a"}}]}, {"operations": [{**good, "owner": 5}]},
+                    {"operations": [{**good, "owner": ["x"]}]}):
         response = client.post("/sync", json=payload, headers={"X-CSRFToken": token(client)})
         assert response.status_code == 400 and response.get_json()["error"]
     assert client.post("/sync", data="{not json", content_type="application/json",
@@ -154,3 +173,76 @@ def test_bad_syncs_are_refused_with_a_reason_and_change_nothing(client, library,
     assert [r["status"] for r in results] == ["refused"] * 3 and all(r["reason"] for r in results)
     assert counts(user.id) == (0, 0)
     assert db.session.scalar(select(func.count()).select_from(SyncedOperation)) == 0
+
+
+def test_a_queue_left_on_a_shared_phone_by_another_member_is_not_credited_to_whoever_signs_in(
+        app, client, library, create_user):
+    amina, bruno = create_user("amina"), create_user("bruno")
+    course = services.find_course(BUNDLED_COURSE)
+    module = next(m for m in course.modules if m.has_quiz)
+    phone = app.test_client()
+    sign_in(phone, "amina")
+    aminas = owner_of(phone)  # what Amina's pages told the phone
+    aminas_queue = [{**lesson_done(course.lessons[0].slug), "owner": aminas}, {**quiz(module), "owner": aminas}]
+    sign_in(client, "bruno")  # Bruno signs in on the same phone: Amina's queue is still on it
+    brunos_own = lesson_done(course.lessons[5].slug)
+    sent = [*aminas_queue, {**brunos_own, "owner": owner_of(client)}]
+    results = send(client, sent, stamp=False).get_json()["results"]
+    by_id = {result["id"]: result for result in results}
+    for operation in aminas_queue:
+        refused = by_id[operation["id"]]
+        assert refused["status"] == "refused" and refused["other_member"] and "another member" in refused["reason"]
+    assert by_id[brunos_own["id"]]["status"] == "applied"  # his own, in the same sync, is applied
+    assert counts(bruno.id) == (1, 0) and counts(amina.id) == (0, 0)
+    assert db.session.scalar(select(func.count()).select_from(SyncedOperation)) == 1  # refused ids not recorded
+    # Amina signs in again and her phone sends her queue: applied to her, once.
+    assert [r["status"] for r in send(phone, aminas_queue, stamp=False).get_json()["results"]] == ["applied"] * 2
+    assert [r["status"] for r in send(phone, aminas_queue, stamp=False).get_json()["results"]] == ["already"] * 2
+    assert counts(amina.id) == (1, 1) and counts(bruno.id) == (1, 0)
+
+
+@pytest.mark.parametrize("owner", [pytest.param(None, id="no-owner"), pytest.param("", id="empty"),
+                                   pytest.param("0" * 32, id="forged"), pytest.param("é\ud800" * 20, id="not-hex"),
+                                   pytest.param("f" * 5000, id="long")])
+def test_an_operation_without_its_members_owner_token_credits_nothing_and_says_why(
+        client, library, create_user, owner):
+    user = create_user("reader")
+    sign_in(client, "reader")
+    course = services.find_course(BUNDLED_COURSE)
+    operation = lesson_done(course.lessons[0].slug)
+    if owner is not None:
+        operation["owner"] = owner
+    response = send(client, [operation], stamp=False)
+    assert response.status_code == 200
+    [result] = response.get_json()["results"]
+    assert result["status"] == "refused" and result["other_member"] and result["reason"]
+    assert counts(user.id) == (0, 0)
+    assert db.session.scalar(select(func.count()).select_from(SyncedOperation)) == 0
+    # The same operation with the member's own token is applied: its id was not taken by the refusal.
+    assert send(client, [{**operation, "owner": owner_of(client)}], stamp=False).get_json()["results"][0][
+        "status"] == "applied"
+    assert counts(user.id) == (1, 0)
+
+
+def test_the_owner_token_is_opaque_stable_per_member_and_absent_when_signed_out(
+        app, client, library, create_user, monkeypatch):
+    amina, bruno = create_user("amina"), create_user("bruno")
+    page = client.get("/")
+    assert "offline-owner" not in page.get_data(as_text=True) and "Offline-Owner" not in page.headers
+    sign_in(client, "amina")
+    aminas = owner_of(client)
+    assert aminas and re.fullmatch(r"[0-9a-f]{32}", aminas) and aminas != str(amina.id)
+    assert client.get("/my-learning").headers["Offline-Owner"] == aminas
+    assert client.get("/sync/token").get_json()["owner"] == aminas
+    client.post("/sign-out", data={"csrf_token": token(client)})
+    assert "Offline-Owner" not in client.get("/").headers
+    other = app.test_client()
+    sign_in(other, "bruno")
+    assert owner_of(other) != aminas
+    sign_in(client, "amina")  # a new session, the same member: the same token
+    assert owner_of(client) == aminas
+    from lms.learn.offline import owner_token
+
+    assert owner_token(amina.id) == aminas and owner_token(bruno.id) == owner_of(other)
+    monkeypatch.setitem(current_app.config, "SECRET_KEY", "another key")
+    assert owner_token(amina.id) != aminas  # a new SECRET_KEY: saved data of the old tokens is not shown any more
