@@ -42,7 +42,7 @@ class Config:
     SIGN_IN_LIMIT_ADDRESS = os.environ.get("SIGN_IN_LIMIT_ADDRESS", "100 per 15 minutes")
     #: Sign-up and profile answers saying a username, phone number or e-mail address is already used, per address.
     SIGN_UP_TAKEN_LIMIT = os.environ.get("SIGN_UP_TAKEN_LIMIT", "10 per hour")
-    #: Wrong group codes per account, and unknown certificate codes per address.
+    #: Group codes tried per account, and certificate codes looked up per address, counted before the look-up.
     CODE_LIMIT = os.environ.get("CODE_LIMIT", "30 per 15 minutes")
     #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")

@@ -5,24 +5,23 @@
 - Changing someone's role needs a password confirmed in the last ``REAUTH_MINUTES``: signing in counts,
   being kept signed in by the remember cookie does not.
 
-Wrong passwords count towards the same limit as failed sign-ins (lms/auth/throttle.py).
+Every password typed to confirm a change is counted first, atomically, under the same limit as sign-ins
+(lms/auth/throttle.py), so that a burst of guesses sent at one moment from an open session cannot pass it.
 """
 from __future__ import annotations
 
 import time
 
-from flask import current_app, flash, g, redirect, session, url_for
+from flask import current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 
-from lms.auth import services
+from lms.auth import services, throttle
 
 
 def password_is_right(user, password: str | None) -> bool:
-    """Checks ``password`` against ``user``'s; a wrong one is counted as a failed attempt."""
-    if password and services.verify_password(user, password):
-        return True
-    g.wrong_password = True
-    return False
+    """Checks ``password`` against ``user``'s, once the check is counted (``TooManyAnswers`` past the limit)."""
+    throttle.spend("SIGN_IN_LIMIT_ACCOUNT", "password confirmations", f"user:{user.id}")
+    return bool(password) and services.verify_password(user, password)
 
 
 def mark_confirmed() -> None:

@@ -36,19 +36,6 @@ from lms.auth.identifiers import sign_in_identifier
 log = logging.getLogger(__name__)
 
 
-def failed(response) -> bool:
-    """The form came back with its errors: a failed attempt (a redirect is a success; an outage is neither)."""
-    return response.status_code in (200, 400)
-
-
-def wrong_password_given(_response) -> bool:
-    return bool(g.get("wrong_password"))
-
-
-def unknown_code(response) -> bool:
-    return response.status_code == 404
-
-
 def submitted_account() -> str:
     """The account a sign-in names, in its normal form however it is spelled; hashed, so no name is kept in
     the store. It depends only on what was typed, so a known and an unknown account are counted alike."""
@@ -67,16 +54,13 @@ def setting(name: str) -> Callable[[], str]:
 class Rule:
     """One limit on a view: how many attempts (``setting``) per what (``key``).
 
-    ``counts`` None: every attempt counts, before the view runs. Else only those whose answer ``counts``
-    says failed, after the view (a burst of requests at one moment can then go past the limit).
+    Every attempt counts, before the view runs, so that a burst of requests sent at one moment cannot get
+    past the limit (counting only failures after the view would let them through).
     """
 
     setting: str
     key: Callable[[], str]
-    counts: Callable | None
     scope: str
-    #: Views with the same shared scope count together.
-    shared: bool = False
     methods: tuple[str, ...] | None = ("POST",)
 
 
@@ -89,25 +73,17 @@ def throttled(*rules: Rule):
 
 
 #: Sign-in attempts, per account named and per address, counted before the password is checked.
-guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", submitted_account, None, "sign-in account"),
-                          Rule("SIGN_IN_LIMIT_ADDRESS", get_remote_address, None, "sign-in address"))
-#: Wrong passwords typed by a signed-in account to confirm a change, in any form (same limit as signing in).
-guard_password_confirmation = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", signed_in_account, wrong_password_given,
-                                             "password confirmations", shared=True))
-#: Group codes that can be guessed: failed tries per account.
-guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, failed, "join code"))
-#: Certificate codes that can be guessed: unknown codes per address.
-guard_certificate_code = throttled(Rule("CODE_LIMIT", get_remote_address, unknown_code, "certificate code",
-                                        methods=None))
+guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", submitted_account, "sign-in account"),
+                          Rule("SIGN_IN_LIMIT_ADDRESS", get_remote_address, "sign-in address"))
+#: Group codes that can be guessed: tries per account.
+guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, "join code"))
+#: Certificate codes that can be guessed: look-ups per address.
+guard_certificate_code = throttled(Rule("CODE_LIMIT", get_remote_address, "certificate code", methods=None))
 
 
 def apply(limiter: Limiter, rule: Rule, view):
     methods = list(rule.methods) if rule.methods else None
-    if rule.shared:
-        return limiter.shared_limit(setting(rule.setting), rule.scope, key_func=rule.key, methods=methods,
-                                    deduct_when=rule.counts)(view)
-    return limiter.limit(setting(rule.setting), key_func=rule.key, methods=methods, deduct_when=rule.counts,
-                         scope=rule.scope)(view)
+    return limiter.limit(setting(rule.setting), key_func=rule.key, methods=methods, scope=rule.scope)(view)
 
 
 class TooManyAnswers(Exception):

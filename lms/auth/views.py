@@ -98,7 +98,6 @@ def changes_sign_in(form: ProfileForm) -> bool:
 
 @bp.route("/profile", methods=["GET", "POST"])
 @signed_in
-@throttle.guard_password_confirmation
 def profile():
     form = ProfileForm(user=current_user)
     form.set_country_choices(current_language())
@@ -179,7 +178,6 @@ def end_other_sessions():
 
 @bp.route("/profile/password", methods=["POST"])
 @signed_in
-@throttle.guard_password_confirmation
 def change_password():
     form = PasswordForm(prefix="pw")
     if form.validate_on_submit():
@@ -197,7 +195,6 @@ def change_password():
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
 @signed_in
-@throttle.guard_password_confirmation
 def confirm_password():
     """Typing the password again before a change that needs it; then back to where the change is made."""
     form = ConfirmPasswordForm()

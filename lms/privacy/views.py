@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
-from lms.auth import reauth, throttle
+from lms.auth import reauth
 from lms.auth.sessions import end_session
 from lms.extensions import db
 from lms.models import CONSENT_VERSIONS, utcnow
@@ -69,7 +69,6 @@ def withdraw_consent():
 
 @bp.route("/my-data/erase", methods=["GET", "POST"])
 @signed_in
-@throttle.guard_password_confirmation
 def erase_account():
     """Re-authentication first: the password typed again (wrong ones count like failed sign-ins)."""
     form = EraseForm()

@@ -4,6 +4,18 @@ Changing someone's role needs a recent password too: tests/groups/test_groups.py
 """
 from __future__ import annotations
 
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from http.cookiejar import CookieJar
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
+from argon2 import PasswordHasher
+from werkzeug.serving import make_server
+
 from lms.extensions import db
 from tests.conftest import PASSWORD, csrf_token, sign_in
 
@@ -50,3 +62,49 @@ def test_wrong_passwords_in_every_form_share_one_limit(app, client, create_user,
     client.post("/confirm-password", data={"password": "guess 3",
                                            "csrf_token": csrf_token(client, "/confirm-password")})
     assert save_profile(client, phone="+51 912 345 678", current_password=PASSWORD).status_code == 429
+
+
+def test_twenty_concurrent_wrong_confirmations_get_at_most_the_limits_worth_of_checks(app, create_user, monkeypatch):
+    """From one open session, a burst of password guesses to /confirm-password at the same moment (live server)."""
+    limit = 10
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
+    create_user("amina")
+    checks, lock, real_verify = [], threading.Lock(), PasswordHasher.verify
+
+    def counted_verify(self, hash, password):
+        with lock:
+            checks.append(password)
+        time.sleep(0.3)  # a production argon2id check takes a while: the window a burst aims at
+        return real_verify(self, hash, password)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.port}"
+        browser = build_opener(HTTPCookieProcessor(CookieJar()))
+        page = browser.open(f"{base}/sign-in", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        browser.open(f"{base}/sign-in", data=urlencode(
+            {"identifier": "amina", "password": PASSWORD, "csrf_token": token}).encode(), timeout=30)
+        monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+        page = browser.open(f"{base}/confirm-password", timeout=10).read().decode()
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        start = threading.Barrier(20)
+
+        def attempt(number: int) -> int:
+            form = urlencode({"password": f"guess {number}", "csrf_token": token}).encode()
+            start.wait(timeout=30)
+            try:
+                return browser.open(f"{base}/confirm-password", data=form, timeout=60).status
+            except HTTPError as error:
+                return error.code
+
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            answers = list(pool.map(attempt, range(20)))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    # The sign-in itself counted once under another scope: the confirmations have their own ten.
+    assert len(checks) <= limit, f"{len(checks)} passwords checked"
+    assert answers.count(429) >= 20 - limit
