@@ -108,6 +108,12 @@ def edit_survey(code: str):
     return _render_survey(_survey(code))
 
 
+def _show_error(form, error: SurveyError, default: str = "code") -> None:
+    """The service's message beside the field it names (else beside ``default``)."""
+    field = getattr(form, error.field, None) if error.field else None
+    (field if field is not None else getattr(form, default)).errors.append(str(error))
+
+
 def _spec(form: QuestionForm) -> QuestionSpec:
     return QuestionSpec(code=form.code.data.strip(), kind=form.kind.data, label=form.label.data,
                         hint=form.hint.data or "", required=form.required.data, min_value=form.min_value.data,
@@ -126,7 +132,7 @@ def add_question(code: str):
             return redirect(url_for("surveys.edit_survey", code=survey.code) + "#questions")
         except SurveyError as error:
             db.session.rollback()
-            form.code.errors.append(str(error))
+            _show_error(form, error)
     return _render_survey(survey, question_form=form, status=400)
 
 
@@ -150,7 +156,7 @@ def edit_question(code: str, question: str):
             return redirect(url_for("surveys.edit_survey", code=survey.code) + "#questions")
         except SurveyError as error:
             db.session.rollback()
-            form.code.errors.append(str(error))
+            _show_error(form, error)
     return render_template("surveys/question.html", survey=survey, question=current, form=form), (
         400 if form.is_submitted() else 200)
 
@@ -369,11 +375,17 @@ def import_xlsform():
             survey = xlsform.import_xlsform(form.file.data.stream, form.file.data.filename or "upload.xlsx",
                                             creator=current_user)
             db.session.commit()
-            flash(_("The survey %(code)s is imported.", code=survey.code), "success")
+            number = survey.published_version.number
+            flash(_("The survey %(code)s is imported.", code=survey.code) if number == 1 else
+                  _("The form is imported as version %(n)d of %(code)s.", n=number, code=survey.code), "success")
             return redirect(url_for("surveys.edit_survey", code=survey.code))
         except xlsform.XLSFormError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            for problem in error.problems[:response_import.MAX_REPORTED]:
+                flash(problem, "error")
+            if len(error.problems) > response_import.MAX_REPORTED:
+                flash(_("… and %(n)d more problems.", n=len(error.problems) - response_import.MAX_REPORTED), "error")
+            flash(_("Nothing was imported."), "error")
     else:
         flash(_("Please choose a file."), "error")
     return redirect(url_for("surveys.list_surveys"))

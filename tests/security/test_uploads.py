@@ -145,7 +145,8 @@ def test_xlsform_import_refuses_bad_files_and_writes_nothing(app_ctx, browser_as
                           content_type="multipart/form-data", follow_redirects=True)
     page = refused(response)
     if response.status_code == 200:
-        assert any(text in page for text in ("is not an XLSForm spreadsheet", "pyxform refuses", "Please choose")), \
+        assert any(text in page for text in ("is not an XLSForm spreadsheet", "pyxform refuses", "Please choose",
+                                             "too large")), \
             page[-2000:]
     assert row_counts() == before
 
