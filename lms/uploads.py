@@ -159,8 +159,10 @@ def decode_image(data: bytes, fit: int) -> PILImage.Image:
                 picture = source.convert("RGBA" if source.mode in ("RGBA", "LA", "P", "PA") else "RGB")
         except UploadRefused:
             raise
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error, EOFError,
-                PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+        except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning):
+            raise UploadRefused(_("The image has too many pixels: at most %(n)s million are accepted.",
+                                  n=format_number(IMAGE_MAX_PIXELS // 1_000_000))) from None
+        except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct.error, EOFError):
             raise UploadRefused(_("This file is not an image we can use (JPEG, PNG, GIF or WebP).")) from None
     picture.thumbnail((fit, fit))
     return picture
