@@ -8,7 +8,7 @@ by her account id, a key the server holds, a time of day, a role history, an aud
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -198,3 +198,44 @@ def test_the_audit_log_keeps_her_actions_under_the_tombstone_name(rosa_erased):
     assert [e.action for e in entries] == ["view group members"]
     assert {e.actor for e in entries} == {rosa_erased["tombstone"]}
     assert "rosaq7" not in {e.actor for e in db.session.scalars(select(AuditEntry))}
+
+
+def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
+    import os
+
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.models import Course, TrainingGroup
+    from tests.conftest import ROOT, throwaway_database
+
+    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    joined = datetime(2026, 3, 5, 17, 42, 13, 123456, tzinfo=UTC)
+    try:
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
+            db.session.execute(sa.insert(User.__table__).values(
+                id=1, username="ana", display_name="Ana", country="PE", gender="woman", role="trainer",
+                password_hash="x", must_change_password=False, created_at=joined))
+            db.session.execute(sa.insert(Course.__table__).values(
+                id=1, slug="c", source_language="en", published=True, require_independent_review=False,
+                created_at=joined))
+            db.session.execute(sa.insert(TrainingGroup.__table__).values(
+                id=1, course_id=1, trainer_id=1, name="G", country="PE", mode="online", starts_on=joined.date(),
+                ends_on=joined.date(), join_code="ABC123", trains_trainers=False, created_at=joined))
+            db.session.execute(sa.insert(GroupMember.__table__).values(group_id=1, user_id=1, joined_at=joined))
+            db.session.commit()
+            upgrade(directory=str(ROOT / "migrations"))
+            kept = privacy.as_utc(db.session.scalar(select(GroupMember.joined_at)))
+            assert kept == datetime(2026, 3, 5, tzinfo=UTC)
+            assert privacy.as_utc(db.session.scalar(select(User.created_at))) == joined  # nothing else changes
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()
