@@ -15,7 +15,14 @@ from wtforms.fields.choices import SelectChoice
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
-from lms.permissions import can_edit_survey, can_manage_group, roles, visible_waves
+from lms.permissions import (
+    can_edit_survey,
+    can_manage_group,
+    can_read_course,
+    roles,
+    visible_waves,
+    visible_workplaces,
+)
 from lms.surveys import answering, building, response_import, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
@@ -71,10 +78,12 @@ def new_survey():
 def _wave_form(survey: Survey) -> WaveForm:
     form = WaveForm(prefix="wave")
     if survey.subject == "workplace":
-        workplaces = db.session.scalars(select(Workplace).order_by(Workplace.country, Workplace.name))
+        workplaces = db.session.scalars(select(Workplace).where(visible_workplaces(current_user))
+                                        .order_by(Workplace.country, Workplace.name))
         form.target.choices = [SelectChoice(f"workplace:{w.id}", f"{w.name} ({w.country})") for w in workplaces]
     else:
-        courses = db.session.scalars(select(Course).order_by(Course.slug))
+        courses = [c for c in db.session.scalars(select(Course).order_by(Course.slug))
+                   if can_read_course(current_user, c)]
         groups = [g for g in db.session.scalars(select(TrainingGroup).order_by(TrainingGroup.starts_on.desc()))
                   if can_manage_group(current_user, g)]
         form.target.choices = (
