@@ -27,34 +27,47 @@ TODAY = date.today()
 
 
 def group_sessions(data):
-    return [s for g in data["groups"] for s in g["sessions_attended"]]
+    return [s for g in data.get("groups", []) for s in g.get("sessions_attended", [])]
+
+
+def section(*path):
+    """The entries at ``path`` in the download (none if it is not there)."""
+    def entries(data):
+        for key in path:
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        return data or []
+    return entries
+
+
+def identified_answers(data):
+    return [r for r in data.get("survey_responses", []) if r["privacy"] == "identified"]
 
 
 #: (table, column referring to the account) -> the entries of the download that show those rows.
 SECTIONS = {
     ("attendance", "user_id"): group_sessions,
-    ("audit_entries", "user_id"): lambda d: d["audit_log_entries"],
-    ("certificates", "user_id"): lambda d: d["certificates"],
-    ("consents", "user_id"): lambda d: d["consents"],
-    ("coordinator_countries", "user_id"): lambda d: d["account"]["coordinated_countries"],
-    ("coordinator_organisations", "user_id"): lambda d: d["account"]["coordinated_organisations"],
-    ("course_editors", "user_id"): lambda d: d["courses_edited"],
-    ("enrolments", "user_id"): lambda d: d["enrolments"],
-    ("group_members", "user_id"): lambda d: d["groups"],
-    ("images", "uploaded_by_id"): lambda d: d["images_uploaded"],
-    ("lesson_completions", "user_id"): lambda d: d["lessons_done"],
-    ("lesson_translations", "edited_by_id"): lambda d: d["translations_written"],
-    ("lesson_translations", "reviewed_by_id"): lambda d: d["translations_reviewed"],
-    ("lesson_versions", "author_id"): lambda d: d["lesson_versions_written"],
-    ("quiz_attempts", "user_id"): lambda d: d["quiz_attempts"],
-    ("quiz_attempts", "entered_by_id"): lambda d: d["paper_scores_entered"],
-    ("survey_invitations", "user_id"): lambda d: d["survey_invitations"],
-    ("survey_responses", "user_id"): lambda d: [r for r in d["survey_responses"] if r["privacy"] == "identified"],
-    ("surveys", "created_by_id"): lambda d: d["surveys_created"],
-    ("synced_operations", "user_id"): lambda d: d["offline_sync"],
-    ("trainer_promotions", "user_id"): lambda d: d["promotions_received"],
-    ("trainer_promotions", "promoted_by_id"): lambda d: d["promotions_given"],
-    ("training_groups", "trainer_id"): lambda d: d["groups_trained"],
+    ("audit_entries", "user_id"): section("audit_log_entries"),
+    ("certificates", "user_id"): section("certificates"),
+    ("consents", "user_id"): section("consents"),
+    ("coordinator_countries", "user_id"): section("account", "coordinated_countries"),
+    ("coordinator_organisations", "user_id"): section("account", "coordinated_organisations"),
+    ("course_editors", "user_id"): section("courses_edited"),
+    ("enrolments", "user_id"): section("enrolments"),
+    ("group_members", "user_id"): section("groups"),
+    ("images", "uploaded_by_id"): section("images_uploaded"),
+    ("lesson_completions", "user_id"): section("lessons_done"),
+    ("lesson_translations", "edited_by_id"): section("translations_written"),
+    ("lesson_translations", "reviewed_by_id"): section("translations_reviewed"),
+    ("lesson_versions", "author_id"): section("lesson_versions_written"),
+    ("quiz_attempts", "user_id"): section("quiz_attempts"),
+    ("quiz_attempts", "entered_by_id"): section("paper_scores_entered"),
+    ("survey_invitations", "user_id"): section("survey_invitations"),
+    ("survey_responses", "user_id"): identified_answers,
+    ("surveys", "created_by_id"): section("surveys_created"),
+    ("synced_operations", "user_id"): section("offline_sync"),
+    ("trainer_promotions", "user_id"): section("promotions_received"),
+    ("trainer_promotions", "promoted_by_id"): section("promotions_given"),
+    ("training_groups", "trainer_id"): section("groups_trained"),
 }
 
 

@@ -237,7 +237,7 @@ def test_an_xlsform_export_writes_formula_like_text_as_text(app_ctx, make_survey
             code=code, kind=question.kind, label=label, min_value=question.min_value,
             max_value=question.max_value, required=question.required))
     building.update_question(survey, "voice", QuestionSpec(code="voice", kind="single", label="Heard?", choices=[
-        ("never", "=1+1"), ("often", "@often")]))
+        ("rarely", "=1+1"), ("always", "@often")]))
     building.publish(survey)
     db.session.commit()
     data = xlsform.export_xlsform(survey).getvalue()
