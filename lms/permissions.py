@@ -74,6 +74,46 @@ def can_manage_group(user: User, group) -> bool:
     return False
 
 
+def can_see_workplace(user: User, workplace) -> bool:
+    """Admins see every workplace; coordinators those of their countries and organisations; trainers those of
+    their own country and of their own organisation. Its results and its rounds' collection follow."""
+    if not user.is_authenticated:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "coordinator":
+        organisations = {c.organisation_id for c in user.coordinated_organisations}
+        return workplace.country in user.country_scope or workplace.organisation_id in organisations
+    if user.role == "trainer":
+        return workplace.country == user.country or (
+            user.organisation_id is not None and workplace.organisation_id == user.organisation_id)
+    return False
+
+
+def visible_workplaces(user: User):
+    """SQL condition on Workplace: the workplaces ``can_see_workplace`` lets ``user`` see."""
+    import sqlalchemy as sa
+
+    from lms.models import Workplace
+
+    if user.role == "admin":
+        return sa.true()
+    if user.role == "coordinator":
+        organisations = [c.organisation_id for c in user.coordinated_organisations]
+        return sa.or_(Workplace.country.in_(user.country_scope), Workplace.organisation_id.in_(organisations))
+    if user.role == "trainer":
+        mine = [Workplace.country == user.country]
+        if user.organisation_id is not None:
+            mine.append(Workplace.organisation_id == user.organisation_id)
+        return sa.or_(*mine)
+    return sa.false()
+
+
+def can_read_course(user: User, course) -> bool:
+    """Published courses are for everyone; a draft only for its editors and admins."""
+    return course.published or can_edit_course(user, course)
+
+
 def visible_countries(user: User) -> list[str] | None:
     """Countries whose data ``user`` may see: None means all (admins), [] means none."""
     if user.role == "admin":

@@ -94,10 +94,10 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
         ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
         ("/waves", POST), ("/xlsform.xlsx", GET)]],
     ("/surveys/manage/<code>/results", GET, OWNER | {"coordinator"}),
-    # Workplaces: every trainer (their results are anonymous and suppressed under 5), and coordinators of
-    # the workplace's country.
-    ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, STAFF - {"other_coordinator"}),
-    ("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", BOTH, STAFF - {"other_coordinator"}),
+    # Workplaces: any staff member lists those they may see; a workplace's results and rounds are for the
+    # trainers of its country (or union), the coordinators of its country (or union) and administrators.
+    ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, MANAGERS),
+    ("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", BOTH, MANAGERS),
     # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
     # exports and the audit log only for administrators.
     ("/reports", GET, REPORTERS), ("/reports/<table>.<extension>", GET, REPORTERS),

@@ -9,8 +9,6 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
 from sqlalchemy import select
 
 from lms.content.archive import read_zip
@@ -37,6 +35,7 @@ from lms.models import (
     User,
 )
 from lms.permissions import can_edit_course
+from lms.uploads import UploadRefused, decode_image
 
 #: Longest side of an uploaded image after resizing, and the most an upload may weigh.
 IMAGE_MAX_SIDE = 1280
@@ -259,17 +258,16 @@ def _set_text(collection: list, model: type, language: str, **values) -> None:
 
 
 def store_image(course: Course, data: bytes, uploaded_by: User) -> Image:
-    """Check, shrink and re-encode an uploaded image; raises NotAnImage."""
+    """Check, shrink and re-encode an uploaded image; raises NotAnImage (its message is translated).
+
+    The pixel count is checked from the header before anything is decoded (``lms.uploads.decode_image``).
+    """
     if len(data) > IMAGE_MAX_UPLOAD_BYTES:
-        raise NotAnImage("too large")
+        raise NotAnImage(_("This file is not an image we can use (JPEG, PNG, GIF or WebP, up to 5 MB)."))
     try:
-        with PILImage.open(io.BytesIO(data)) as source:
-            source.verify()
-        with PILImage.open(io.BytesIO(data)) as source:
-            picture = source.convert("RGBA" if source.mode in ("RGBA", "LA", "P") else "RGB")
-    except (UnidentifiedImageError, OSError, ValueError, PILImage.DecompressionBombError) as error:
-        raise NotAnImage(str(error)) from error
-    picture.thumbnail((IMAGE_MAX_SIDE, IMAGE_MAX_SIDE))
+        picture = decode_image(data, IMAGE_MAX_SIDE)
+    except UploadRefused as refused:
+        raise NotAnImage(str(refused)) from None
     out = io.BytesIO()
     picture.save(out, format="WEBP", quality=75, method=4)
     image = Image(course_id=course.id, name=f"{secrets.token_urlsafe(12)}.webp", content_type="image/webp",

@@ -280,9 +280,8 @@ def upload_image(slug: str):
         return redirect(back)
     try:
         image = services.store_image(course, form.image.data.read(), current_user)
-    except services.NotAnImage:
-        flash(_("This file is not an image we can use (JPEG, PNG, GIF or WebP, up to 5 MB). Nothing was saved."),
-              "error")
+    except services.NotAnImage as refused:
+        flash(_("%(reason)s Nothing was saved.", reason=str(refused)), "error")
         return redirect(back)
     db.session.commit()
     markdown = "![](" + url_for("core.show_image", name=image.name) + ")"

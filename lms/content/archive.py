@@ -5,7 +5,6 @@ import io
 import os
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path, PurePosixPath
 
 from flask_babel import gettext as _
@@ -15,10 +14,7 @@ from lms.content.reader import CourseProblems, read_library
 from lms.content.store import export_bundle
 from lms.content.writer import write_course
 from lms.models import Course
-
-#: Limits that keep a hostile or mistaken archive from filling the disk.
-MAX_FILES = 2000
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+from lms.uploads import COURSE_ZIP, Unpacking, UnreadableEntry, UploadRefused, open_zip
 
 
 def course_zip(course: Course) -> bytes:
@@ -34,11 +30,15 @@ def course_zip(course: Course) -> bytes:
 
 
 def read_zip(data: bytes) -> list[CourseBundle]:
-    """The courses in a zip; raises CourseProblems with paths as they are inside the zip."""
+    """The courses in a zip; raises CourseProblems with paths as they are inside the zip.
+
+    The archive is read within ``lms.uploads.COURSE_ZIP``: at most 2,000 files, 5 MB a file and 20 MB in
+    all, counted as they are decompressed (never from the sizes the zip declares).
+    """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise CourseProblems([Problem("", 0, _("This file is not a zip archive."))]) from None
+        archive = open_zip(data, COURSE_ZIP)
+    except UploadRefused as refused:
+        raise CourseProblems([Problem("", 0, str(refused))]) from None
     with archive, tempfile.TemporaryDirectory() as tmp:
         problems = _unpack(archive, Path(tmp))
         if problems:
@@ -52,24 +52,26 @@ def read_zip(data: bytes) -> list[CourseBundle]:
 
 
 def _unpack(archive: zipfile.ZipFile, target: Path) -> list[Problem]:
-    members = archive.infolist()
-    if len(members) > MAX_FILES or sum(m.file_size for m in members) > MAX_UNPACKED_BYTES:
-        return [Problem("", 0, _("The archive is too large."))]
     problems = []
-    for member in members:
+    unpacking = Unpacking(archive, COURSE_ZIP)
+    for member in archive.infolist():
         name = PurePosixPath(member.filename)
         if member.filename.startswith("/") or "\\" in member.filename or ".." in name.parts:
             problems.append(Problem(member.filename, 0, _("This path is not allowed in a course archive.")))
             continue
         if member.is_dir() or name.name.startswith(".") or "__MACOSX" in name.parts:
             continue
-        destination = target.joinpath(*name.parts)
-        destination.parent.mkdir(parents=True, exist_ok=True)
         try:
-            content = archive.read(member)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
-            # A broken or encrypted entry, or one whose real size is not the size it declares (a zip bomb).
-            problems.append(Problem(member.filename, 0, _("This file of the archive could not be read.")))
+            content = unpacking.read(member)
+        except UnreadableEntry as broken:
+            problems.append(Problem(member.filename, 0, str(broken)))
             continue
-        destination.write_bytes(content)
+        except UploadRefused as refused:
+            return [Problem("", 0, str(refused))]
+        destination = target.joinpath(*name.parts)
+        try:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(content)
+        except (OSError, ValueError):  # a file and a folder of the same name, a name no file system takes
+            problems.append(Problem(member.filename, 0, _("This path is not allowed in a course archive.")))
     return problems

@@ -1,7 +1,7 @@
 """Training groups: who takes a course together, their sessions, attendance and certificates."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -11,6 +11,11 @@ from lms.models.courses import Course
 from lms.models.users import User, utcnow
 
 GROUP_MODES = ("online", "in-person", "blended")
+
+
+def start_of_today() -> datetime:
+    """Midnight (UTC) of today."""
+    return datetime.combine(utcnow().date(), time.min, tzinfo=UTC)
 
 
 class TrainingGroup(db.Model):
@@ -47,7 +52,8 @@ class GroupMember(db.Model):
 
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    joined_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: The day only (midnight UTC): a time could be matched with a log line, and nothing needs it.
+    joined_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=start_of_today)
 
     group: Mapped[TrainingGroup] = relationship(back_populates="members")
     user: Mapped[User] = relationship()

@@ -4,9 +4,11 @@ Erasure keeps the account's row as a tombstone (a random name, nothing else that
 unable to sign in), so that every reference to it stays valid on SQLite and PostgreSQL alike: courses,
 lessons, images and surveys a trainer wrote, and groups they ran, keep pointing at it. What is kept is
 what the programme's statistics need, in pseudonymous form: enrolments, lessons done, quiz scores,
-group membership and attendance, pseudonymous survey answers, and the country and gender of the
-account (reports never show fewer than 5 people). Everything that names or contacts the person, or
-that could single them out, is deleted or cleared; see ``erase_account``.
+group membership and attendance, survey answers other than free text, the trainer promotion that counts
+a new trainer, and the country and gender of the account (reports never show fewer than 5 people).
+Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
+pseudonym, actor name, time of day, role history, audit name or free text left connects what is kept
+to the person; see ``erase_account``.
 """
 from __future__ import annotations
 
@@ -21,21 +23,30 @@ from lms.extensions import db
 from lms.models import (
     CONSENT_VERSIONS,
     Attendance,
+    AuditEntry,
     Certificate,
     Consent,
     CoordinatorCountry,
     CoordinatorOrganisation,
+    Course,
     CourseEditor,
     Enrolment,
     GroupMember,
     GroupSession,
+    Image,
     LessonCompletion,
+    LessonTranslation,
+    LessonVersion,
     Organisation,
     QuizAttempt,
     Survey,
+    SurveyAnswer,
     SurveyInvitation,
+    SurveyQuestion,
     SurveyResponse,
+    SurveyWave,
     SyncedOperation,
+    TrainerPromotion,
     TrainingGroup,
     User,
     utcnow,
@@ -128,61 +139,118 @@ def _when(moment) -> str | None:
 def export_data(user: User, anonymous_note: str) -> dict:
     """Everything the portal holds about ``user``, and nothing about anyone else.
 
-    ``anonymous_note`` (translated by the caller) says why answers to anonymous surveys are not in it.
+    Every table that refers to an account has its section here (``tests/privacy`` checks it against the
+    schema). Where a row names someone else as well (who entered a paper score, who made the member a
+    trainer), that person is given by their role only. ``anonymous_note`` (translated by the caller) says why
+    answers to anonymous surveys are not in it.
     """
-    from lms.surveys.answering import pseudonym_for
+    return {
+        "exported_at": _when(utcnow()),
+        "account": _account(user),
+        "consents": [{"purpose": c.purpose, "version": c.version, "given_at": _when(c.given_at),
+                      "withdrawn_at": _when(c.withdrawn_at)} for c in consents_of(user.id)],
+        **_learning(user),
+        **_groups(user),
+        **_surveys(user),
+        **_staff_work(user),
+        "anonymous_survey_answers": anonymous_note,
+    }
 
+
+def _rows(model, *where, order=()):
+    return list(db.session.scalars(select(model).where(*where).order_by(*order)))
+
+
+def _role_of(user_id: int | None) -> str | None:
+    """Someone else named in the member's data, by their role only ("trainer", "coordinator", "admin")."""
+    other = db.session.get(User, user_id) if user_id is not None else None
+    return other.role if other is not None else None
+
+
+def _account(user: User) -> dict:
     organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
-    account = {
+    coordinated = [db.session.get(Organisation, c.organisation_id) for c in user.coordinated_organisations]
+    return {
         "username": user.username, "display_name": user.display_name, "email": user.email, "phone": user.phone,
         "country": user.country, "gender": user.gender, "birth_year": user.birth_year, "locale": user.locale,
         "role": user.role,
         "organisation": {"name": organisation.name, "acronym": organisation.acronym} if organisation else None,
         "coordinated_countries": user.country_scope,
+        "coordinated_organisations": [{"name": o.name, "acronym": o.acronym} for o in coordinated],
         "created_at": _when(user.created_at), "last_active_at": _when(user.last_active_at),
     }
-    consents = [{"purpose": c.purpose, "version": c.version, "given_at": _when(c.given_at),
-                 "withdrawn_at": _when(c.withdrawn_at)} for c in consents_of(user.id)]
-    enrolments = [{"course": e.course.slug, "enrolled_at": _when(e.enrolled_at), "completed_at": _when(e.completed_at),
-                   "last_activity_at": _when(e.last_activity_at)}
-                  for e in db.session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)
-                                              .order_by(Enrolment.enrolled_at, Enrolment.id))]
-    lessons = [{"course": c.lesson.course.slug, "lesson": c.lesson.slug, "completed_at": _when(c.completed_at)}
-               for c in db.session.scalars(select(LessonCompletion).where(LessonCompletion.user_id == user.id)
-                                           .order_by(LessonCompletion.completed_at))]
-    attempts = [{"course": a.module.course.slug, "module": a.module.slug, "score": a.score, "passed": a.passed,
-                 "before_lessons": a.before_lessons, "entered_from_paper": a.entered_by_id is not None,
-                 "answers": a.answers, "submitted_at": _when(a.submitted_at)}
-                for a in db.session.scalars(select(QuizAttempt).where(QuizAttempt.user_id == user.id)
-                                            .order_by(QuizAttempt.submitted_at, QuizAttempt.id))]
+
+
+def _learning(user: User) -> dict:
+    """Courses, lessons, quizzes, certificates, and what the member's phone sent after working offline."""
+    uid = user.id
+    return {
+        "enrolments": [{"course": e.course.slug, "enrolled_at": _when(e.enrolled_at),
+                        "completed_at": _when(e.completed_at), "last_activity_at": _when(e.last_activity_at)}
+                       for e in _rows(Enrolment, Enrolment.user_id == uid,
+                                      order=(Enrolment.enrolled_at, Enrolment.id))],
+        "lessons_done": [{"course": c.lesson.course.slug, "lesson": c.lesson.slug,
+                          "completed_at": _when(c.completed_at)}
+                         for c in _rows(LessonCompletion, LessonCompletion.user_id == uid,
+                                        order=(LessonCompletion.completed_at,))],
+        "quiz_attempts": [{"course": a.module.course.slug, "module": a.module.slug, "score": a.score,
+                           "passed": a.passed, "before_lessons": a.before_lessons,
+                           "entered_from_paper": a.entered_by_id is not None, "entered_by": _role_of(a.entered_by_id),
+                           "answers": a.answers, "submitted_at": _when(a.submitted_at)}
+                          for a in _rows(QuizAttempt, QuizAttempt.user_id == uid,
+                                         order=(QuizAttempt.submitted_at, QuizAttempt.id))],
+        "certificates": [{"course": c.course.slug, "name": c.name, "code": c.code,
+                          "completed_at": _when(c.completed_at)}
+                         for c in _rows(Certificate, Certificate.user_id == uid)],
+        "offline_sync": [{"kind": o.kind, "done_at": _when(o.done_at), "received_at": _when(o.received_at)}
+                         for o in _rows(SyncedOperation, SyncedOperation.user_id == uid,
+                                        order=(SyncedOperation.done_at,))],
+    }
+
+
+def _groups(user: User) -> dict:
+    """The groups the member joined (and the sessions attended), ran, and became a trainer in."""
+    uid = user.id
     groups = []
-    for member in db.session.scalars(select(GroupMember).where(GroupMember.user_id == user.id)
-                                     .order_by(GroupMember.joined_at)):
+    for member in _rows(GroupMember, GroupMember.user_id == uid, order=(GroupMember.joined_at, GroupMember.group_id)):
         group = member.group
         attended = db.session.execute(
             select(GroupSession.held_on, GroupSession.topic).join(Attendance, Attendance.session_id == GroupSession.id)
-            .where(GroupSession.group_id == group.id, Attendance.user_id == user.id)
+            .where(GroupSession.group_id == group.id, Attendance.user_id == uid)
             .order_by(GroupSession.held_on)).all()
         groups.append({"name": group.name, "course": group.course.slug, "country": group.country,
                        "place": group.place, "starts_on": _when(group.starts_on), "ends_on": _when(group.ends_on),
                        "joined_at": _when(member.joined_at),
                        "sessions_attended": [{"held_on": _when(day), "topic": topic} for day, topic in attended]})
-    trained = [{"name": g.name, "course": g.course.slug, "starts_on": _when(g.starts_on)}
-               for g in db.session.scalars(select(TrainingGroup).where(TrainingGroup.trainer_id == user.id)
-                                           .order_by(TrainingGroup.starts_on))]
-    certificates = [{"course": c.course.slug, "name": c.name, "code": c.code, "completed_at": _when(c.completed_at)}
-                    for c in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))]
-    invitations = [{"survey": i.wave.survey.code, "wave": i.wave.kind, "due_on": _when(i.due_on),
-                    "consent": i.consent, "answered": i.answered}
-                   for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user.id)
-                                               .order_by(SurveyInvitation.due_on, SurveyInvitation.id))]
-    mine = [SurveyResponse.user_id == user.id]
+
+    def promotion(p: TrainerPromotion) -> dict:
+        group = db.session.get(TrainingGroup, p.group_id)
+        return {"group": group.name, "course": group.course.slug, "promoted_at": _when(p.promoted_at)}
+
+    return {
+        "groups": groups,
+        "groups_trained": [{"name": g.name, "course": g.course.slug, "starts_on": _when(g.starts_on)}
+                           for g in _rows(TrainingGroup, TrainingGroup.trainer_id == uid,
+                                          order=(TrainingGroup.starts_on,))],
+        "promotions_received": [{**promotion(p), "promoted_by": _role_of(p.promoted_by_id)}
+                                for p in _rows(TrainerPromotion, TrainerPromotion.user_id == uid)],
+        # Whom they made trainers is those people's data: the group and the day only.
+        "promotions_given": [promotion(p) for p in _rows(TrainerPromotion, TrainerPromotion.promoted_by_id == uid,
+                                                         order=(TrainerPromotion.promoted_at,))],
+    }
+
+
+def _surveys(user: User) -> dict:
+    """Invitations, and the identified and pseudonymous answers (anonymous ones cannot be found)."""
+    from lms.surveys.answering import pseudonym_for
+
+    uid = user.id
+    mine = [SurveyResponse.user_id == uid]
     for survey in db.session.scalars(select(Survey).where(Survey.privacy == "pseudonymous")):
-        mine.append(sa.and_(SurveyResponse.pseudonym == pseudonym_for(survey, user.id),
+        mine.append(sa.and_(SurveyResponse.pseudonym == pseudonym_for(survey, uid),
                             SurveyResponse.wave_id.in_([w.id for w in survey.waves])))
     responses = []
-    for response in db.session.scalars(select(SurveyResponse).where(sa.or_(*mine))
-                                       .order_by(SurveyResponse.submitted_on)):
+    for response in _rows(SurveyResponse, sa.or_(*mine), order=(SurveyResponse.submitted_on,)):
         survey = response.wave.survey
         version = next(v for v in survey.versions if v.id == response.version_id)
         codes = {q.id: q.code for q in version.questions}
@@ -192,18 +260,44 @@ def export_data(user: User, anonymous_note: str) -> dict:
                           "answers": {codes.get(a.question_id, str(a.question_id)): a.value
                                       for a in response.answers}})
     return {
-        "exported_at": _when(utcnow()),
-        "account": account,
-        "consents": consents,
-        "enrolments": enrolments,
-        "lessons_done": lessons,
-        "quiz_attempts": attempts,
-        "groups": groups,
-        "groups_trained": trained,
-        "certificates": certificates,
-        "survey_invitations": invitations,
+        "survey_invitations": [{"survey": i.wave.survey.code, "wave": i.wave.kind, "due_on": _when(i.due_on),
+                                "consent": i.consent, "answered": i.answered}
+                               for i in _rows(SurveyInvitation, SurveyInvitation.user_id == uid,
+                                              order=(SurveyInvitation.due_on, SurveyInvitation.id))],
         "survey_responses": responses,
-        "anonymous_survey_answers": anonymous_note,
+    }
+
+
+def _staff_work(user: User) -> dict:
+    """What the member did as a trainer, coordinator or administrator, where their account is recorded."""
+    uid = user.id
+    translations = _rows(LessonTranslation, sa.or_(LessonTranslation.edited_by_id == uid,
+                                                   LessonTranslation.reviewed_by_id == uid))
+
+    def translation(t: LessonTranslation) -> dict:
+        return {"course": t.lesson.course.slug, "lesson": t.lesson.slug, "language": t.language}
+
+    return {
+        "courses_edited": [{"course": db.session.get(Course, e.course_id).slug, "role": e.role}
+                           for e in _rows(CourseEditor, CourseEditor.user_id == uid)],
+        "lesson_versions_written": [{"course": v.lesson.course.slug, "lesson": v.lesson.slug, "language": v.language,
+                                     "version": v.number, "saved_at": _when(v.created_at)}
+                                    for v in _rows(LessonVersion, LessonVersion.author_id == uid,
+                                                   order=(LessonVersion.created_at, LessonVersion.id))],
+        "translations_written": [translation(t) for t in translations if t.edited_by_id == uid],
+        "translations_reviewed": [translation(t) for t in translations if t.reviewed_by_id == uid],
+        "images_uploaded": [{"course": db.session.get(Course, i.course_id).slug, "name": i.name,
+                             "uploaded_at": _when(i.created_at)}
+                            for i in _rows(Image, Image.uploaded_by_id == uid, order=(Image.created_at,))],
+        # The scores are other members' data: which quiz, and the day, only.
+        "paper_scores_entered": [{"course": a.module.course.slug, "module": a.module.slug,
+                                  "entered_on": _when(as_utc(a.submitted_at).date())}
+                                 for a in _rows(QuizAttempt, QuizAttempt.entered_by_id == uid,
+                                                order=(QuizAttempt.submitted_at, QuizAttempt.id))],
+        "surveys_created": [{"survey": s.code, "created_at": _when(s.created_at)}
+                            for s in _rows(Survey, Survey.created_by_id == uid, order=(Survey.code,))],
+        "audit_log_entries": [{"action": e.action, "at": _when(e.at), "details": e.details}
+                              for e in _rows(AuditEntry, AuditEntry.user_id == uid, order=(AuditEntry.at,))],
     }
 
 
@@ -231,25 +325,85 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     for model in (Certificate, SyncedOperation, SurveyInvitation, CourseEditor, CoordinatorCountry,
                   CoordinatorOrganisation):
         db.session.execute(sa.delete(model).where(model.user_id == uid).execution_options(synchronize_session=False))
-    # Identified survey answers lose their author: they still count, but as nobody's.
-    db.session.execute(sa.update(SurveyResponse).where(SurveyResponse.user_id == uid).values(user_id=None)
-                       .execution_options(synchronize_session=False))
+    forget_survey_answers(uid)
     # Scores stay for the statistics; which choices were ticked is not needed for them.
     db.session.execute(sa.update(QuizAttempt).where(QuizAttempt.user_id == uid).values(answers={})
                        .execution_options(synchronize_session=False))
     # Consents stay as proof of what was agreed, to what wording and until when: dates, no person.
     db.session.execute(sa.update(Consent).where(Consent.user_id == uid, Consent.withdrawn_at.is_(None))
                        .values(withdrawn_at=now).execution_options(synchronize_session=False))
+    # Role history: a promotion still counts a new trainer (reports), but not by whom nor at what time.
+    db.session.execute(sa.update(TrainerPromotion).where(TrainerPromotion.promoted_by_id == uid)
+                       .values(promoted_by_id=None).execution_options(synchronize_session=False))
+    db.session.execute(sa.update(TrainerPromotion).where(TrainerPromotion.user_id == uid)
+                       .values(promoted_by_id=None).execution_options(synchronize_session=False))
+    # Times of day could be matched with a log line or another record: what is kept keeps its day only.
+    for model, columns, whose in (
+            (GroupMember, ["joined_at"], GroupMember.user_id == uid),
+            (Enrolment, ["enrolled_at", "completed_at", "last_activity_at"], Enrolment.user_id == uid),
+            (LessonCompletion, ["completed_at"], LessonCompletion.user_id == uid),
+            (QuizAttempt, ["submitted_at"], QuizAttempt.user_id == uid),
+            (TrainerPromotion, ["promoted_at"], TrainerPromotion.user_id == uid),
+            (Consent, ["given_at", "withdrawn_at"], Consent.user_id == uid)):
+        cut_to_the_day(model, columns, whose)
+    # The audit log keeps what was done and when, under the tombstone's name instead of the person's.
+    db.session.execute(sa.update(AuditEntry).where(AuditEntry.user_id == uid).values(actor=tombstone)
+                       .execution_options(synchronize_session=False))
     user.username = user.display_name = tombstone
     user.email = user.phone = user.locale = user.birth_year = user.organisation_id = None
     user.password_hash = UNUSABLE_PASSWORD
     user.must_change_password = False
     user.last_active_at = None
-    user.erased_at = now
+    user.created_at = start_of_day(as_utc(user.created_at))
+    user.erased_at = start_of_day(now)
     db.session.flush()
     signals.account_erased.send(user, by=by)
     db.session.expire_all()
     return tombstone
+
+
+def forget_survey_answers(uid: int) -> int:
+    """The person's identified and pseudonymous survey answers, made nobody's: free text deleted, the rest
+    kept under a new random pseudonym, one per survey, so that their waves still pair and nothing (not
+    ``PSEUDONYM_KEY``, not the account id) leads back to them. Returns the number of responses kept."""
+    from lms.surveys.answering import pseudonym_for
+
+    pseudonyms = {pseudonym_for(survey, uid): survey.id
+                  for survey in db.session.scalars(select(Survey).where(Survey.privacy == "pseudonymous"))}
+    rows = db.session.execute(
+        select(SurveyResponse.id, SurveyResponse.pseudonym, SurveyWave.survey_id)
+        .join(SurveyWave, SurveyWave.id == SurveyResponse.wave_id)
+        .where(sa.or_(SurveyResponse.user_id == uid, SurveyResponse.pseudonym.in_(list(pseudonyms))))).all()
+    by_survey: dict[int, list] = {}
+    for response_id, pseudonym, survey_id in rows:
+        if pseudonym is None or pseudonyms.get(pseudonym) == survey_id:
+            by_survey.setdefault(survey_id, []).append(response_id)
+    ids = [response_id for found in by_survey.values() for response_id in found]
+    if ids:
+        written = select(SurveyQuestion.id).where(SurveyQuestion.kind == "text")
+        db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids),
+                                                         SurveyAnswer.question_id.in_(written))
+                           .execution_options(synchronize_session=False))
+    for found in by_survey.values():
+        db.session.execute(sa.update(SurveyResponse).where(SurveyResponse.id.in_(found))
+                           .values(user_id=None, pseudonym=secrets.token_hex(16))
+                           .execution_options(synchronize_session=False))
+    return len(ids)
+
+
+def cut_to_the_day(model, columns: list[str], where) -> None:
+    """Set each of ``columns`` of the rows ``where`` selects to midnight (UTC) of its day."""
+    keys = [column.key for column in sa.inspect(model).primary_key]
+    found = db.session.execute(select(*[getattr(model, k) for k in keys], *[getattr(model, c) for c in columns])
+                               .where(where)).all()
+    changes = []
+    for row in found:
+        change = dict(zip(keys, row[:len(keys)], strict=True))
+        for column, moment in zip(columns, row[len(keys):], strict=True):
+            change[column] = None if moment is None else start_of_day(as_utc(moment))
+        changes.append(change)
+    if changes:
+        db.session.execute(sa.update(model), changes)
 
 
 def inactive_accounts(now: datetime, days: int) -> list[User]:
@@ -277,6 +431,6 @@ def purge_inactive(now: datetime, days: int, dry_run: bool = False) -> list[int]
         except AlreadyErased:  # another scheduler was first
             continue
         ids.append(user.id)
-    if ids:
-            audit.record("erase inactive accounts", {"accounts": len(ids), "user_ids": ids, "inactive_days": days})
+    if ids:  # how many, never which: the ids would point at the tombstones
+        audit.record("erase inactive accounts", {"accounts": len(ids), "inactive_days": days})
     return ids

@@ -16,6 +16,7 @@ from lms.labels import gender_label
 from lms.reports.figures import UNKNOWN_AGE
 from lms.reports.suppression import TOTAL, Table
 from lms.reports.tables import RATES, rate
+from lms.spreadsheets import inert
 from lms.templating import suppressed
 
 TITLES = {
@@ -87,17 +88,6 @@ def filter_lines(form) -> list[tuple[str, str]]:
     lines.append((_("Privacy"), _("Counts under 5, and counts that would reveal them, are shown as %(mark)s.",
                                    mark=suppressed())))
     return lines
-
-
-#: A cell starting with one of these is read as a formula by spreadsheets (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def inert(value):
-    """Text that a spreadsheet shows as text: names typed by users (groups, unions) may start like a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and value != suppressed():
-        return "'" + value
-    return value
 
 
 def inert_sheet(sheet: Sheet) -> Sheet:

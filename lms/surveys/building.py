@@ -1,6 +1,7 @@
 """Building surveys: questions with codes, texts per language, versions, waves and indicators."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +14,7 @@ from lms.content.markdown import checksum
 from lms.extensions import db
 from lms.models import (
     FIXED_CHOICES,
+    SURVEY_QUESTION_KINDS,
     Course,
     IndicatorTitle,
     Survey,
@@ -49,8 +51,28 @@ FIXED_CHOICE_LABELS = {
 }
 
 
+KIND_LABELS = {
+    "single": _l("Single choice"), "multiple": _l("Multiple choice"), "likert": _l("Agreement scale (5 points)"),
+    "yes_no": _l("Yes or no"), "number": _l("Number"), "text": _l("Free text"),
+}
+#: The question kinds each kind of indicator may read: a share needs choices, a mean a number or a scale.
+#: Free text is never read by any indicator (results.py reads only answers to questions of these kinds).
+INDICATOR_QUESTION_KINDS = {"share": ("single", "multiple", "likert", "yes_no"), "mean": ("number", "likert")}
+#: Longest wording of a choice and of a title (the columns' sizes).
+CHOICE_LABEL_MAX = 300
+TITLE_MAX = 200
+
+
 class SurveyError(ValueError):
-    """A change to a survey that cannot be made; the message is translated and nothing was written."""
+    """A change to a survey that cannot be made; the message is translated and nothing was written.
+
+    ``field`` names the part of the question at fault ("code", "kind", "label", "choices", "min_value"), when
+    there is one, so that a form can show the message beside it and an XLSForm import name the column.
+    """
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -71,7 +93,7 @@ class QuestionSpec:
 def check_code(code: str) -> None:
     if not CODE_PATTERN.match(code or ""):
         raise SurveyError(_("A code starts with a letter and holds only letters, digits, “_”, “-” and “.” "
-                            "(at most 60): %(code)s", code=code))
+                            "(at most 60): %(code)s", code=code), "code")
 
 
 def create_survey(*, code: str, title: str, description: str, language: str, privacy: str, subject: str,
@@ -84,6 +106,8 @@ def create_survey(*, code: str, title: str, description: str, language: str, pri
         raise SurveyError(_("Workplace surveys are anonymous: workers must never be named."))
     if db.session.scalar(select(Survey.id).where(Survey.code == code)) is not None:
         raise SurveyError(_("Another survey already has the code %(code)s.", code=code))
+    if not title.strip() or len(title.strip()) > TITLE_MAX:
+        raise SurveyError(_("Please write a title of at most %(n)d characters.", n=TITLE_MAX), "title")
     survey = Survey(code=code, source_language=language, privacy=privacy, subject=subject,
                     created_by_id=creator.id if creator else None)
     survey.translations.append(SurveyTranslation(language=language, title=title, description=description))
@@ -106,6 +130,20 @@ def editable_version(survey: Survey) -> SurveyVersion:
     return version
 
 
+def blank_version(survey: Survey) -> SurveyVersion:
+    """An empty draft to fill with another set of questions (an XLSForm import): the new survey's first
+    version, or the one after the last. Refused if the survey has a draft with changes in it."""
+    draft = survey.draft_version
+    if draft is not None and draft.questions:
+        raise SurveyError(_("The survey has changes that are not published: publish or discard them first."))
+    if draft is not None:
+        return draft
+    version = SurveyVersion(number=survey.versions[-1].number + 1)
+    survey.versions.append(version)
+    db.session.flush()
+    return version
+
+
 def copy_question(question: SurveyQuestion) -> SurveyQuestion:
     copy = SurveyQuestion(code=question.code, position=question.position, kind=question.kind,
                           required=question.required, min_value=question.min_value, max_value=question.max_value)
@@ -120,31 +158,73 @@ def copy_question(question: SurveyQuestion) -> SurveyQuestion:
 def check_question(spec: QuestionSpec, taken: set[str]) -> None:
     check_code(spec.code)
     if spec.code in taken:
-        raise SurveyError(_("Another question already has the code %(code)s.", code=spec.code))
+        raise SurveyError(_("Another question already has the code %(code)s.", code=spec.code), "code")
+    if spec.kind not in SURVEY_QUESTION_KINDS:
+        raise SurveyError(_("Please choose the type of answer."), "kind")
     if not spec.label.strip():
-        raise SurveyError(_("Please write the question."))
-    if spec.kind == "number" and None not in (spec.min_value, spec.max_value) and spec.min_value > spec.max_value:
-        raise SurveyError(_("The smallest number allowed is larger than the largest."))
+        raise SurveyError(_("Please write the question."), "label")
+    if spec.kind == "number":
+        for bound in (spec.min_value, spec.max_value):
+            if bound is not None and not math.isfinite(bound):
+                raise SurveyError(_("The smallest and largest numbers allowed must be numbers."), "min_value")
+        if None not in (spec.min_value, spec.max_value) and spec.min_value > spec.max_value:
+            raise SurveyError(_("The smallest number allowed is larger than the largest."), "min_value")
     if spec.kind in ("single", "multiple"):
         choices = spec.choices or []
         if len(choices) < 2:
-            raise SurveyError(_("A choice question needs at least two choices."))
+            raise SurveyError(_("A choice question needs at least two choices."), "choices")
         seen: set[str] = set()
         for code, label in choices:
             if not CHOICE_CODE_PATTERN.match(code):
                 raise SurveyError(_("A choice code holds only letters, digits, “_”, “-” and “.”: %(code)s",
-                                    code=code))
+                                    code=code), "choices")
             if code in seen:
-                raise SurveyError(_("Two choices have the code %(code)s.", code=code))
+                raise SurveyError(_("Two choices have the code %(code)s.", code=code), "choices")
             if not label.strip():
-                raise SurveyError(_("Please write every choice."))
+                raise SurveyError(_("Please write every choice."), "choices")
+            if len(label.strip()) > CHOICE_LABEL_MAX:
+                raise SurveyError(_("A choice's wording has at most %(n)d characters.", n=CHOICE_LABEL_MAX),
+                                  "choices")
             seen.add(code)
+
+
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
+
+
+def earlier_kinds(survey: Survey, version: SurveyVersion) -> dict[str, set[str]]:
+    """Question code -> the kinds it has in the survey's other versions (one kind, unless older data differ)."""
+    kinds: dict[str, set[str]] = {}
+    for other in survey.versions:
+        if other is not version:
+            for question in other.questions:
+                kinds.setdefault(question.code, set()).add(question.kind)
+    return kinds
+
+
+def check_kind(survey: Survey, version: SurveyVersion, code: str, kind: str) -> None:
+    """A code keeps one kind for the life of a survey, and every indicator on it must be able to read it.
+
+    Indicators and results find a question's answers by its code, in every version: a code that changed
+    kind would let a share search the words of free-text answers.
+    """
+    other = sorted(earlier_kinds(survey, version).get(code, set()) - {kind})
+    if other:
+        raise SurveyError(_("The code %(code)s belongs to a question of type “%(old)s” in another version of this "
+                            "survey, and a code keeps its type: choose another code for a question of type "
+                            "“%(new)s”.", code=code, old=kind_label(other[0]), new=kind_label(kind)), "kind")
+    for indicator in survey.indicators:
+        if indicator.question_code == code and kind not in INDICATOR_QUESTION_KINDS[indicator.kind]:
+            raise SurveyError(_("The indicator %(indicator)s measures the question %(code)s, and cannot measure a "
+                                "question of type “%(new)s”.", indicator=indicator.code, code=code,
+                                new=kind_label(kind)), "kind")
 
 
 def add_question(survey: Survey, spec: QuestionSpec) -> SurveyQuestion:
     """Add a question at the end of the editable version, in the survey's source language."""
     version = editable_version(survey)
     check_question(spec, {q.code for q in version.questions})
+    check_kind(survey, version, spec.code, spec.kind)
     question = SurveyQuestion(code=spec.code, position=len(version.questions) + 1, kind=spec.kind)
     version.questions.append(question)
     apply_spec(question, spec, survey.source_language)
@@ -157,6 +237,7 @@ def update_question(survey: Survey, code: str, spec: QuestionSpec) -> SurveyQues
     version = editable_version(survey)
     question = find_question(version, code)
     check_question(spec, {q.code for q in version.questions} - {code})
+    check_kind(survey, version, spec.code, spec.kind)
     question.code, question.kind = spec.code, spec.kind
     apply_spec(question, spec, survey.source_language)
     db.session.flush()
@@ -172,13 +253,15 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
     if spec.kind not in ("single", "multiple"):
         question.choices = []
         return
+    # The new list replaces the old one at once: a choice kept must never be orphaned (and deleted) on the way.
     existing = {c.code: c for c in question.choices}
-    question.choices = []
+    choices = []
     for position, (code, label) in enumerate(spec.choices or [], start=1):
         choice = existing.get(code) or SurveyChoice(code=code)
         choice.position = position
         set_choice_text(choice, language, label.strip())
-        question.choices.append(choice)
+        choices.append(choice)
+    question.choices = choices
 
 
 def set_question_text(question: SurveyQuestion, language: str, label: str, hint: str,
@@ -233,6 +316,8 @@ def publish(survey: Survey) -> SurveyVersion:
         raise SurveyError(_("There are no changes to publish."))
     if not version.questions:
         raise SurveyError(_("Add at least one question before publishing."))
+    for question in version.questions:
+        check_kind(survey, version, question.code, question.kind)
     version.published_at = utcnow()
     db.session.flush()
     return version
@@ -326,16 +411,22 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     question = next((q for q in version.questions if q.code == question_code), None) if version else None
     if question is None:
         raise SurveyError(_("There is no question with the code %(code)s.", code=question_code))
-    if kind == "mean" and question.kind not in ("number", "likert"):
+    if kind not in INDICATOR_QUESTION_KINDS:
+        raise SurveyError(_("Please choose what to measure."))
+    # Every version's question with this code must fit (a code keeps its kind, but older data may not).
+    kinds = {question.kind} | earlier_kinds(survey, version).get(question_code, set())
+    if kind == "mean" and not kinds <= set(INDICATOR_QUESTION_KINDS["mean"]):
         raise SurveyError(_("A mean needs a number or a Likert scale question."))
     if kind == "share":
-        if question.kind not in ("single", "multiple", "likert", "yes_no"):
+        if not kinds <= set(INDICATOR_QUESTION_KINDS["share"]):
             raise SurveyError(_("A share needs a question with choices."))
         unknown = set(choice_codes) - set(question.choice_codes)
         if not choice_codes or unknown:
             raise SurveyError(_("Choose the answers that count, among the question's choices."))
-    if not title.strip():
-        raise SurveyError(_("Please write a title."))
+    if not title.strip() or len(title.strip()) > TITLE_MAX:
+        raise SurveyError(_("Please write a title of at most %(n)d characters.", n=TITLE_MAX))
+    if direction not in ("up", "down"):
+        raise SurveyError(_("Please choose a direction."))
     indicator = SurveyIndicator(code=code, question_code=question_code, kind=kind, direction=direction,
                                 choice_codes=list(choice_codes) if kind == "share" else [])
     indicator.titles.append(IndicatorTitle(language=language, title=title.strip()))

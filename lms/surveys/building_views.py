@@ -15,7 +15,14 @@ from wtforms.fields.choices import SelectChoice
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
-from lms.permissions import can_edit_survey, can_manage_group, roles, visible_waves
+from lms.permissions import (
+    can_edit_survey,
+    can_manage_group,
+    can_read_course,
+    roles,
+    visible_waves,
+    visible_workplaces,
+)
 from lms.surveys import answering, building, response_import, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
@@ -71,10 +78,12 @@ def new_survey():
 def _wave_form(survey: Survey) -> WaveForm:
     form = WaveForm(prefix="wave")
     if survey.subject == "workplace":
-        workplaces = db.session.scalars(select(Workplace).order_by(Workplace.country, Workplace.name))
+        workplaces = db.session.scalars(select(Workplace).where(visible_workplaces(current_user))
+                                        .order_by(Workplace.country, Workplace.name))
         form.target.choices = [SelectChoice(f"workplace:{w.id}", f"{w.name} ({w.country})") for w in workplaces]
     else:
-        courses = db.session.scalars(select(Course).order_by(Course.slug))
+        courses = [c for c in db.session.scalars(select(Course).order_by(Course.slug))
+                   if can_read_course(current_user, c)]
         groups = [g for g in db.session.scalars(select(TrainingGroup).order_by(TrainingGroup.starts_on.desc()))
                   if can_manage_group(current_user, g)]
         form.target.choices = (
@@ -108,6 +117,12 @@ def edit_survey(code: str):
     return _render_survey(_survey(code))
 
 
+def _show_error(form, error: SurveyError, default: str = "code") -> None:
+    """The service's message beside the field it names (else beside ``default``)."""
+    field = getattr(form, error.field, None) if error.field else None
+    (field if field is not None else getattr(form, default)).errors.append(str(error))
+
+
 def _spec(form: QuestionForm) -> QuestionSpec:
     return QuestionSpec(code=form.code.data.strip(), kind=form.kind.data, label=form.label.data,
                         hint=form.hint.data or "", required=form.required.data, min_value=form.min_value.data,
@@ -126,7 +141,7 @@ def add_question(code: str):
             return redirect(url_for("surveys.edit_survey", code=survey.code) + "#questions")
         except SurveyError as error:
             db.session.rollback()
-            form.code.errors.append(str(error))
+            _show_error(form, error)
     return _render_survey(survey, question_form=form, status=400)
 
 
@@ -150,7 +165,7 @@ def edit_question(code: str, question: str):
             return redirect(url_for("surveys.edit_survey", code=survey.code) + "#questions")
         except SurveyError as error:
             db.session.rollback()
-            form.code.errors.append(str(error))
+            _show_error(form, error)
     return render_template("surveys/question.html", survey=survey, question=current, form=form), (
         400 if form.is_submitted() else 200)
 
@@ -369,11 +384,17 @@ def import_xlsform():
             survey = xlsform.import_xlsform(form.file.data.stream, form.file.data.filename or "upload.xlsx",
                                             creator=current_user)
             db.session.commit()
-            flash(_("The survey %(code)s is imported.", code=survey.code), "success")
+            number = survey.published_version.number
+            flash(_("The survey %(code)s is imported.", code=survey.code) if number == 1 else
+                  _("The form is imported as version %(n)d of %(code)s.", n=number, code=survey.code), "success")
             return redirect(url_for("surveys.edit_survey", code=survey.code))
         except xlsform.XLSFormError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            for problem in error.problems[:response_import.MAX_REPORTED]:
+                flash(problem, "error")
+            if len(error.problems) > response_import.MAX_REPORTED:
+                flash(_("… and %(n)d more problems.", n=len(error.problems) - response_import.MAX_REPORTED), "error")
+            flash(_("Nothing was imported."), "error")
     else:
         flash(_("Please choose a file."), "error")
     return redirect(url_for("surveys.list_surveys"))

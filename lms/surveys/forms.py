@@ -21,7 +21,7 @@ from lms.i18n import pick_string, pick_text
 from lms.learn.forms import CheckboxesField
 from lms.models import SurveyQuestion, SurveyVersion
 from lms.surveys.answering import check_answer
-from lms.surveys.building import FIXED_CHOICE_LABELS
+from lms.surveys.building import FIXED_CHOICE_LABELS, KIND_LABELS
 from lms.validators import NumberRange
 
 PRIVACY_LABELS = {
@@ -32,10 +32,6 @@ PRIVACY_LABELS = {
 SUBJECT_LABELS = {
     "participant": _l("Participants, about themselves, in their trainings"),
     "workplace": _l("Workers at a workplace, collected by the union"),
-}
-KIND_LABELS = {
-    "single": _l("Single choice"), "multiple": _l("Multiple choice"), "likert": _l("Agreement scale (5 points)"),
-    "yes_no": _l("Yes or no"), "number": _l("Number"), "text": _l("Free text"),
 }
 WAVE_LABELS = {"baseline": _l("Baseline"), "endline": _l("Endline"), "follow_up": _l("Follow-up")}
 INDICATOR_LABELS = {"share": _l("Share of people giving some answers"), "mean": _l("Mean of the answers")}

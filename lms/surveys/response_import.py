@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from lms.models import SurveyWave
 from lms.surveys import answering
 from lms.surveys.xlsform import XLSFormError
+from lms.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
 
 #: Columns that ODK and KoboToolbox add to every export; they hold no answer.
 META_COLUMNS = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",
@@ -59,16 +60,23 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, di
                                          row=reader.line_num)]) from None
         return header, rows
     try:
-        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    except Exception:  # noqa: BLE001 - whatever openpyxl cannot open is not a spreadsheet we read
+        check_zip(data, XLSX)
+    except (NotAZip, UnreadableEntry):
         raise ResponseImportError([_("%(file)s is neither an XLSX nor a CSV file.", file=filename)]) from None
-    values = sheet.iter_rows(values_only=True)
-    header = ["" if h is None else str(h).strip() for h in next(values, [])]
-    rows = []
-    for number, row in enumerate(values, start=2):
-        cells = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
-        if any(cells.values()):
-            rows.append((number, cells))
+    except UploadRefused as refused:
+        raise ResponseImportError([_("%(file)s: %(reason)s", file=filename, reason=str(refused))]) from None
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        # Read-only sheets are parsed as they are read: a broken sheet fails here, not at loading.
+        values = sheet.iter_rows(values_only=True)
+        header = ["" if h is None else str(h).strip() for h in next(values, [])]
+        rows = []
+        for number, row in enumerate(values, start=2):
+            cells = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
+            if any(cells.values()):
+                rows.append((number, cells))
+    except Exception:  # noqa: BLE001 - whatever openpyxl cannot read is not a spreadsheet we read
+        raise ResponseImportError([_("%(file)s is neither an XLSX nor a CSV file.", file=filename)]) from None
     return header, rows
 
 

@@ -24,6 +24,7 @@ from lms.models import (
     SurveyWave,
 )
 from lms.surveys import statistics
+from lms.surveys.building import INDICATOR_QUESTION_KINDS
 from lms.surveys.statistics import Estimate, Gain, Moments
 
 MIN_CELL = 5
@@ -101,18 +102,21 @@ def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[s
     return results
 
 
-def question_ids(survey: Survey) -> dict[str, list[int]]:
-    """Question code -> the ids of that question in every version of the survey."""
-    query = (select(SurveyQuestion.code, SurveyQuestion.id).join(SurveyVersion)
+def question_ids(survey: Survey) -> dict[tuple[str, str], list[int]]:
+    """(question code, indicator kind) -> the ids of the questions with that code, in every version of the
+    survey, whose kind that indicator may read (``INDICATOR_QUESTION_KINDS``): never a free-text question."""
+    query = (select(SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.id).join(SurveyVersion)
              .where(SurveyVersion.survey_id == survey.id,
                     SurveyQuestion.code.in_({i.question_code for i in survey.indicators})))
-    found: dict[str, list[int]] = defaultdict(list)
-    for code, question_id in db.session.execute(query):
-        found[code].append(question_id)
+    found: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for code, kind, question_id in db.session.execute(query):
+        for indicator_kind, readable in INDICATOR_QUESTION_KINDS.items():
+            if kind in readable:
+                found[(code, indicator_kind)].append(question_id)
     return found
 
 
-def indicator_value(indicator: SurveyIndicator, questions: dict[str, list[int]]):
+def indicator_value(indicator: SurveyIndicator, questions: dict[tuple[str, str], list[int]]):
     """SQL: for an answer to the indicator's question, 1 or 0 for a share, the number for a mean; else NULL."""
     if indicator.kind == "share":
         padded = sa.literal(" ") + SurveyAnswer.value + sa.literal(" ")
@@ -120,7 +124,8 @@ def indicator_value(indicator: SurveyIndicator, questions: dict[str, list[int]])
         value = sa.case((sa.or_(*counted), 1.0), else_=0.0) if counted else sa.literal(0.0)
     else:
         value = SurveyAnswer.number
-    return sa.case((SurveyAnswer.question_id.in_(questions.get(indicator.question_code, [])), value))
+    return sa.case((SurveyAnswer.question_id.in_(questions.get((indicator.question_code, indicator.kind), [])),
+                    value))
 
 
 def moments_columns(values: list) -> list:

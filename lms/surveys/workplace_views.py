@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import SurveyWave, TrainingGroup, Workplace
 from lms.orgs import organisation_choices
-from lms.permissions import roles
+from lms.permissions import can_see_workplace, roles, visible_workplaces
 from lms.surveys import answering, building, results
 from lms.surveys.forms import (
     WorkplaceForm,
@@ -28,21 +28,22 @@ def workplaces():
     form.country.choices = grouped_country_choices(current_language())
     form.organisation.choices = organisation_choices(_("None"))
     if form.validate_on_submit():
-        building.create_workplace(name=form.name.data, sector=form.sector.data, country=form.country.data,
-                                  organisation_id=int(form.organisation.data or 0) or None)
-        db.session.commit()
-        flash(_("The workplace is added."), "success")
-        return redirect(url_for("surveys.workplaces"))
-    query = select(Workplace).order_by(Workplace.country, Workplace.name)
-    if current_user.role == "coordinator":
-        query = query.where(Workplace.country.in_(current_user.country_scope))
+        organisation_id = int(form.organisation.data or 0) or None
+        if can_see_workplace(current_user, Workplace(country=form.country.data, organisation_id=organisation_id)):
+            building.create_workplace(name=form.name.data, sector=form.sector.data, country=form.country.data,
+                                      organisation_id=organisation_id)
+            db.session.commit()
+            flash(_("The workplace is added."), "success")
+            return redirect(url_for("surveys.workplaces"))
+        form.country.errors.append(_("You may add workplaces of your own country or union only."))
+    query = select(Workplace).where(visible_workplaces(current_user)).order_by(Workplace.country, Workplace.name)
     return render_template("surveys/workplaces.html", workplaces=list(db.session.scalars(query)), form=form), (
         400 if form.is_submitted() else 200)
 
 
 def _workplace(workplace_id: int) -> Workplace:
     workplace = db.session.get(Workplace, workplace_id) or abort(404)
-    if current_user.role == "coordinator" and workplace.country not in current_user.country_scope:
+    if not can_see_workplace(current_user, workplace):
         abort(403)
     return workplace
 

@@ -287,3 +287,79 @@ def test_created_users_keep_payloads_verbatim(app_ctx, anonymous):
     payload = XSS_PAYLOADS[1]
     assert anonymous.post("/sign-up", sign_up_form(display_name=payload)).status_code == 302
     assert db.session.scalar(select(User.display_name).where(User.username == "newmember")) == payload
+
+
+def test_awkward_text_in_the_survey_builder_is_kept_verbatim_or_refused_cleanly(app_ctx, browser_as):
+    """SQL metacharacters, right-to-left marks, emoji and 5,000 characters in every field of the builder: each
+    is stored exactly as typed, or refused with a message and nothing written (never a 500, on either
+    database: the columns have sizes that PostgreSQL enforces)."""
+    from tests.security.conftest import AWKWARD_TEXT, row_counts
+
+    staff = browser_as("trainer")
+    base = new_survey(staff, "awkward", "Awkward")
+    for number, payload in enumerate(AWKWARD_TEXT):
+        before = row_counts()
+        response = staff.post("/surveys/manage/new", {"title": payload, "code": f"a{number}", "language": "en",
+                                                      "privacy": "anonymous", "subject": "participant"})
+        assert response.status_code in (302, 400), response.status_code
+        if response.status_code == 400:
+            assert row_counts() == before
+        question = {"question-label": payload, "question-hint": payload[:300], "question-code": f"q{number}",
+                    "question-kind": "single", "question-choices": f"a {payload}\nb {payload[:300]}"}
+        before = row_counts()
+        response = staff.post(f"{base}/questions", question)
+        assert response.status_code in (302, 400), response.status_code
+        stored = db.session.scalar(select(Survey).where(Survey.code == "awkward"))
+        labels = [t.label for v in stored.versions for q in v.questions if q.code == f"q{number}" for t in q.texts]
+        db.session.remove()
+        if response.status_code == 400:
+            assert row_counts() == before and len(payload) > 300
+            assert "at most 300" in response.get_data(as_text=True)
+        else:
+            assert labels == [payload.strip()]
+        translation = {"title": payload, "description": payload, f"label-q{number}": payload,
+                       f"choice-q{number}-a": payload}
+        before = row_counts()
+        response = staff.post(f"{base}/texts/ar", translation)
+        assert response.status_code in (302, 400), response.status_code
+        if response.status_code == 400:
+            assert row_counts() == before
+
+
+def test_an_xlsform_with_oversized_texts_is_refused_with_its_place(app_ctx, browser_as):
+    """The XLSForm import writes what the form says: texts longer than their columns, or a language code
+    longer than a language, are refused with sheet, row and column (PostgreSQL would refuse them with a 500)."""
+    import io
+
+    from openpyxl import Workbook
+
+    from tests.security.conftest import row_counts
+
+    def form(title="Voice", label="Often", language="English (en)") -> bytes:
+        book = Workbook()
+        sheet = book.active
+        sheet.title = "survey"
+        sheet.append(["type", "name", f"label::{language}"])
+        sheet.append(["select_one often", "heard", "Are you heard?"])
+        choices = book.create_sheet("choices")
+        choices.append(["list_name", "name", f"label::{language}"])
+        choices.append(["often", "often", label])
+        choices.append(["often", "never", "Never"])
+        settings = book.create_sheet("settings")
+        settings.append(["form_id", "form_title"])
+        settings.append(["voice", title])
+        data = io.BytesIO()
+        book.save(data)
+        return data.getvalue()
+
+    staff = browser_as("trainer")
+    for name, data, place in (
+            ("long-title.xlsx", form(title="T" * 5000), "sheet settings, row 2, column form_title"),
+            ("long-choice.xlsx", form(label="C" * 400), "sheet choices, row 2, column name"),
+            ("long-language.xlsx", form(language="Klingon (en-aaaaaaaaaaaaaaaaaaaa)"), "row 1, column label::")):
+        before = row_counts()
+        response = staff.post("/surveys/manage/import", {"file": (io.BytesIO(data), name)},
+                              content_type="multipart/form-data", follow_redirects=True)
+        assert response.status_code == 200, (name, response.status_code)
+        assert place in response.get_data(as_text=True), (name, response.get_data(as_text=True)[-3000:])
+        assert row_counts() == before, name

@@ -106,3 +106,117 @@ def collecting(app_ctx, browser_as, make_survey):
     db.session.remove()
     return browser_as("trainer"), f"/workplaces/{workplace_id}/waves/{wave_id}/collect"
 
+
+
+# The survey builder: every form a survey's author fills, with any text in any field -------------------------
+
+#: Number fields: what a float parser accepts besides plain numbers (not-a-number, infinities, overflows).
+numbers = st.one_of(field, st.sampled_from(["nan", "inf", "-inf", "1e400", "-1e400", "1e308", "-0", "0x10",
+                                            "1_000", "٣"]))
+kinds = st.one_of(st.sampled_from(["single", "multiple", "likert", "yes_no", "number", "text"]), field)
+choice_lists = st.one_of(field, st.lists(st.tuples(st.sampled_from(["a", "b", "often", "4", "x y"]), any_text),
+                                         max_size=4).map(lambda pairs: "\n".join(f"{c} {w}" for c, w in pairs)))
+
+
+@pytest.fixture
+def builder(app_ctx, browser_as, make_survey):
+    """A trainer with a published survey of theirs (one question of every kind) and a draft of another."""
+    from lms.models import User
+
+    staff = browser_as("trainer")
+    author = db.session.scalar(select(User).where(User.role == "trainer"))
+    make_survey(code="voice", creator=author)
+    make_survey(code="draft", creator=author, publish=False, indicators=False)
+    db.session.remove()
+    return staff
+
+
+def question_form(label, hint, code, kind, choices, low, high, required) -> dict:
+    data = {"label": label, "hint": hint, "code": code, "kind": kind, "choices": choices, "min_value": low,
+            "max_value": high}
+    if required:
+        data["required"] = "y"
+    return {f"question-{key}": value for key, value in data.items()}
+
+
+@settings(PROFILE)
+@given(label=field, hint=field, code=st.one_of(field, st.sampled_from(["safe", "voice", "comment", "new_one"])),
+       kind=kinds, choices=choice_lists, low=numbers, high=numbers, required=st.booleans())
+def test_survey_questions_never_fail_and_a_refusal_writes_nothing(builder, label, hint, code, kind, choices, low,
+                                                                   high, required):
+    data = question_form(label, hint, code, kind, choices, low, high, required)
+    for url in ("/surveys/manage/voice/questions", "/surveys/manage/draft/questions",
+                "/surveys/manage/voice/questions/voice", "/surveys/manage/draft/questions/voice",
+                "/surveys/manage/draft/questions/comment"):
+        before = row_counts()
+        refused_or_redirected(builder.post(url, data), before)
+        assert builder.get(url.replace("/questions", "/questions/voice") if url.endswith("questions")
+                           else url).status_code < 500
+
+
+@settings(PROFILE)
+@given(title=field, code=field, question=st.one_of(field, st.sampled_from(["safe", "voice", "comment", "hours"])),
+       kind=st.one_of(st.sampled_from(["share", "mean"]), field),
+       choice_codes=st.one_of(field, st.sampled_from(["4 5", "often", "yes", "a b c"])),
+       direction=st.one_of(st.sampled_from(["up", "down"]), field))
+def test_survey_indicators_never_fail_and_a_refusal_writes_nothing(builder, title, code, question, kind,
+                                                                    choice_codes, direction):
+    data = {"indicator-title": title, "indicator-code": code, "indicator-question": question,
+            "indicator-kind": kind, "indicator-choice_codes": choice_codes, "indicator-direction": direction}
+    for survey in ("voice", "draft"):
+        before = row_counts()
+        refused_or_redirected(builder.post(f"/surveys/manage/{survey}/indicators", data), before)
+
+
+@settings(PROFILE)
+@given(kind=st.one_of(st.sampled_from(["baseline", "endline", "follow_up"]), field), days=numbers,
+       target=st.one_of(field, st.sampled_from(["course:1", "group:1", "workplace:1", "course:x", "course:"])),
+       opens=st.one_of(field, st.dates().map(str)), closes=st.one_of(field, st.dates().map(str)))
+def test_survey_waves_never_fail_and_a_refusal_writes_nothing(builder, kind, days, target, opens, closes):
+    data = {"wave-kind": kind, "wave-days_after": days, "wave-target": target, "wave-opens_on": opens,
+            "wave-closes_on": closes}
+    for survey in ("voice", "draft"):
+        before = row_counts()
+        refused_or_redirected(builder.post(f"/surveys/manage/{survey}/waves", data), before)
+    before = row_counts()
+    response = builder.post("/groups/1/waves", {"attach-survey": target, "attach-kind": kind,
+                                                "attach-days_after": days})
+    assert response.status_code < 500
+
+
+@settings(PROFILE)
+@given(title=field, code=field, description=field, language=st.one_of(st.sampled_from(["en", "fr"]), field),
+       privacy=st.one_of(st.sampled_from(["anonymous", "pseudonymous", "identified"]), field),
+       subject=st.one_of(st.sampled_from(["participant", "workplace"]), field))
+def test_new_surveys_never_fail_and_a_refusal_writes_nothing(builder, title, code, description, language, privacy,
+                                                             subject):
+    before = row_counts()
+    response = builder.post("/surveys/manage/new", {"title": title, "code": code, "description": description,
+                                                    "language": language, "privacy": privacy, "subject": subject})
+    refused_or_redirected(response, before)
+
+
+@settings(PROFILE)
+@given(title=field, description=field, label=field, hint=field, choice=field, indicator=field,
+       language=st.one_of(st.sampled_from(["fr", "en", "km"]), field))
+def test_survey_translations_never_fail_and_a_refusal_writes_nothing(builder, title, description, label, hint,
+                                                                     choice, indicator, language):
+    data = {"title": title, "description": description, "label-safe": label, "hint-safe": hint,
+            "label-comment": label, "choice-voice-often": choice, "indicator-feels_safe": indicator}
+    for survey in ("voice", "draft"):
+        url = f"/surveys/manage/{survey}/texts/{language.replace('/', '')[:40]}"
+        before = row_counts()
+        refused_or_redirected(builder.post(url, data), before)
+        assert builder.get(url).status_code < 500
+
+
+@settings(PROFILE)
+@given(question=field, direction=field)
+def test_survey_question_buttons_never_fail(builder, question, direction):
+    safe = question.replace("/", "")[:200] or "x"
+    for action in ("move", "delete"):
+        assert builder.post(f"/surveys/manage/draft/questions/{safe}/{action}",
+                            {"direction": direction}).status_code < 500
+    for action in ("publish", "discard"):
+        assert builder.post(f"/surveys/manage/draft/{action}", {}).status_code < 500
+    assert builder.get(f"/surveys/manage/voice/results?country={safe}&group={safe}").status_code < 500

@@ -42,6 +42,23 @@ def truncated_zip() -> bytes:
     return zip_of({"course/course.toml": b"x" * 5000})[:-30]
 
 
+def broken_sheet_xlsx() -> bytes:
+    """A real workbook whose sheet is cut in the middle: openpyxl opens it, and fails only while reading rows."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["safe", "comment"])
+    book.active.append([4, "ok"])
+    data = io.BytesIO()
+    book.save(data)
+    parts = {}
+    with zipfile.ZipFile(data) as archive:
+        for name in archive.namelist():
+            parts[name] = archive.read(name)
+    parts["xl/worksheets/sheet1.xml"] = parts["xl/worksheets/sheet1.xml"][:300]
+    return zip_of(parts)
+
+
 TOO_LARGE = b"0" * (6 * 1024 * 1024 + 10)
 
 HOSTILE_FILES = {
@@ -53,6 +70,8 @@ HOSTILE_FILES = {
     "corrupt.zip": corrupt_zip(),
     "truncated.zip": truncated_zip(),
     "traversal.zip": zip_of({"../../etc/evil.toml": b"x", "/abs.toml": b"y"}),
+    "clash.zip": zip_of({"course/course.toml": b"x", "course/course.toml/en/index.md": b"y"}),
+    "bzip2.zip": zip_of({"course/course.toml": b"slug = 'x'\n" * 100}, zipfile.ZIP_BZIP2),
     "stored-bomb.zip": zip_of({f"c/{n}.md": b"" for n in range(2500)}, zipfile.ZIP_STORED),
     "png-named.zip": b"\x89PNG\r\n\x1a\n" + b"\0" * 100,
 }
@@ -113,7 +132,7 @@ def test_image_upload_refuses_non_images_and_writes_nothing(app_ctx, trainer, na
                             content_type="multipart/form-data", follow_redirects=True)
     page = refused(response)
     if response.status_code == 200:
-        assert "not an image we can use" in page, page[-2000:]
+        assert "not an image we can use" in page or "too many pixels" in page, page[-2000:]
     assert row_counts() == before
 
 
@@ -123,6 +142,7 @@ SPREADSHEETS = {
     "corrupt.xlsx": corrupt_zip(),
     "zip.xlsx": zip_of({"hello.txt": b"not a workbook"}),
     "bomb.xlsx": zip_of({"xl/worksheets/sheet1.xml": b" " * 25_000_000, "[Content_Types].xml": b"<x/>"}),
+    "broken-sheet.xlsx": broken_sheet_xlsx(),
     "too-large.xlsx": TOO_LARGE,
 }
 
@@ -145,7 +165,8 @@ def test_xlsform_import_refuses_bad_files_and_writes_nothing(app_ctx, browser_as
                           content_type="multipart/form-data", follow_redirects=True)
     page = refused(response)
     if response.status_code == 200:
-        assert any(text in page for text in ("is not an XLSForm spreadsheet", "pyxform refuses", "Please choose")), \
+        assert any(text in page for text in ("is not an XLSForm spreadsheet", "pyxform refuses", "Please choose",
+                                             "too large")), \
             page[-2000:]
     assert row_counts() == before
 

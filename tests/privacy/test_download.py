@@ -1,0 +1,166 @@
+""""Download my data" lists everything held about the member: checked against every table that refers to an account.
+
+The tables and columns come from the schema itself (every foreign key to ``users.id``), so a new table that
+holds something about a member fails this test until the download lists it. A staff member who has a row in
+every one of them downloads their data; each row must be there, as many entries as rows.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from lms import audit
+from lms.author import services as authoring
+from lms.extensions import db
+from lms.groups import services as groups
+from lms.learn import offline
+from lms.learn import services as learning
+from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User, utcnow
+from lms.surveys import answering, building
+from lms.surveys.answering import Answer
+from lms.surveys.building import QuestionSpec
+from tests.conftest import BUNDLED_COURSE, complete_course, sign_in
+
+TODAY = date.today()
+
+
+def group_sessions(data):
+    return [s for g in data.get("groups", []) for s in g.get("sessions_attended", [])]
+
+
+def section(*path):
+    """The entries at ``path`` in the download (none if it is not there)."""
+    def entries(data):
+        for key in path:
+            data = data.get(key, {}) if isinstance(data, dict) else {}
+        return data or []
+    return entries
+
+
+def identified_answers(data):
+    return [r for r in data.get("survey_responses", []) if r["privacy"] == "identified"]
+
+
+#: (table, column referring to the account) -> the entries of the download that show those rows.
+SECTIONS = {
+    ("attendance", "user_id"): group_sessions,
+    ("audit_entries", "user_id"): section("audit_log_entries"),
+    ("certificates", "user_id"): section("certificates"),
+    ("consents", "user_id"): section("consents"),
+    ("coordinator_countries", "user_id"): section("account", "coordinated_countries"),
+    ("coordinator_organisations", "user_id"): section("account", "coordinated_organisations"),
+    ("course_editors", "user_id"): section("courses_edited"),
+    ("enrolments", "user_id"): section("enrolments"),
+    ("group_members", "user_id"): section("groups"),
+    ("images", "uploaded_by_id"): section("images_uploaded"),
+    ("lesson_completions", "user_id"): section("lessons_done"),
+    ("lesson_translations", "edited_by_id"): section("translations_written"),
+    ("lesson_translations", "reviewed_by_id"): section("translations_reviewed"),
+    ("lesson_versions", "author_id"): section("lesson_versions_written"),
+    ("quiz_attempts", "user_id"): section("quiz_attempts"),
+    ("quiz_attempts", "entered_by_id"): section("paper_scores_entered"),
+    ("survey_invitations", "user_id"): section("survey_invitations"),
+    ("survey_responses", "user_id"): identified_answers,
+    ("surveys", "created_by_id"): section("surveys_created"),
+    ("synced_operations", "user_id"): section("offline_sync"),
+    ("trainer_promotions", "user_id"): section("promotions_received"),
+    ("trainer_promotions", "promoted_by_id"): section("promotions_given"),
+    ("training_groups", "trainer_id"): section("groups_trained"),
+}
+
+
+def references_to_users() -> set[tuple[str, str]]:
+    return {(table.name, fk.parent.name) for table in db.metadata.sorted_tables for fk in table.foreign_keys
+            if fk.column.table.name == "users"}
+
+
+def a_row_everywhere(create_user) -> User:
+    """Maria: a coordinator who trained, learned, translated, surveyed and promoted; a row in every table."""
+    maria = create_user("maria", role="coordinator", coordinated_countries=["PE"], display_name="Maria Flores")
+    other = create_user("juan", display_name="Juan Mamani")
+    union = Organisation(name="Union of hotel workers", acronym="UHW", country="PE", sector="hotels")
+    db.session.add(union)
+    db.session.flush()
+    db.session.add(CoordinatorOrganisation(user_id=maria.id, organisation_id=union.id))
+    course = learning.find_course(BUNDLED_COURSE)
+    db.session.add(CourseEditor(course_id=course.id, user_id=maria.id, role="editor"))
+    lesson = course.lessons[0]
+    authoring.save_lesson_text(lesson, "en", "Title", "Her text.", base_version=len(authoring.versions(lesson, "en")),
+                               author=maria)
+    row = authoring.save_lesson_text(lesson, "pt", "Título", "O texto dela.", base_version=0, author=maria,
+                                     source_checksum="x")
+    authoring.mark_reviewed(course, row, maria)
+    import io
+
+    from PIL import Image as Picture
+    picture = io.BytesIO()
+    Picture.new("RGB", (20, 10), "red").save(picture, format="PNG")
+    authoring.store_image(course, picture.getvalue(), maria)
+    survey = building.create_survey(code="voice", title="Voice", description="", language="en",
+                                    privacy="identified", subject="participant", creator=maria)
+    building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe."))
+    building.publish(survey)
+    building.add_wave(survey, kind="baseline", course=course)
+    learning.enrol(maria.id, course)
+    answering.sync_invitations(TODAY, maria.id)
+    invitation = answering.invitations_of(maria.id)[0]
+    answering.submit_response(wave=invitation.wave, version=survey.published_version, answers={
+        "safe": Answer("4", 4.0)}, language="en", today=TODAY, user=maria, invitation=invitation)
+    offline.apply_operations(maria.id, offline.parse_operations({"operations": [{
+        "id": "8d1f8f5e-5d2a-4a53-9d49-2f4a7f1b9c01", "kind": "lesson-done", "course": BUNDLED_COURSE,
+        "lesson": course.lessons[1].slug, "at": utcnow().isoformat()}]}), utcnow())
+    complete_course(maria.id)
+    complete_course(other.id)
+    trained = groups.create_group(trainer=maria, course=course, name="Her own group", country="PE", place="Cusco",
+                                  mode="in-person", starts_on=TODAY, ends_on=TODAY + timedelta(days=3),
+                                  trains_trainers=True)
+    groups.add_member(trained, other)
+    module = next(m for m in course.modules if m.has_quiz)
+    groups.record_paper_scores(trained, module, {other.id: 80}, maria)
+    groups.promote_to_trainer(trained, other, maria)
+    tina = create_user("tina", role="trainer")
+    taught = groups.create_group(trainer=tina, course=course, name="Training of trainers", country="PE",
+                                 place="Lima", mode="in-person", starts_on=TODAY, ends_on=TODAY + timedelta(days=3),
+                                 trains_trainers=True)
+    groups.add_member(taught, maria)
+    groups.record_session(taught, held_on=TODAY, topic="Bargaining", present=[maria.id])
+    groups.record_paper_scores(taught, module, {maria.id: 90}, tina)
+    maria.role = "participant"  # only a participant can be promoted: she was one before
+    groups.promote_to_trainer(taught, maria, create_user("boss", role="admin"))
+    maria.role = "coordinator"
+    audit.record("view group members", {"group_id": trained.id, "members": 1}, user=maria)
+    db.session.commit()
+    return maria
+
+
+def test_the_download_lists_every_table_that_refers_to_the_member(client, library, create_user):
+    maria = a_row_everywhere(create_user)
+    references = references_to_users()
+    assert references == set(SECTIONS), (
+        "tables that refer to an account but are not in the download (add them to export_data and SECTIONS): "
+        f"{sorted(references - set(SECTIONS))}; no longer in the schema: {sorted(set(SECTIONS) - references)}")
+    sign_in(client, "maria")
+    response = client.get("/my-data/export.json")
+    assert response.status_code == 200
+    data = json.loads(response.get_data(as_text=True))
+    missing = []
+    with db.engine.connect() as conn:
+        for (table, column), entries in sorted(SECTIONS.items()):
+            held = conn.execute(sa.text(f"SELECT count(*) FROM {table} WHERE {column} = :id"),  # nosec B608
+                                {"id": maria.id}).scalar()
+            assert held >= 1, f"the test's member has no row in {table}.{column}: give her one"
+            if len(entries(data)) != held:
+                missing.append(f"{table}.{column}: {held} rows, {len(entries(data))} in the download")
+    assert missing == []
+    # Others named in her data are named by their role only.
+    text = json.dumps(data)
+    for other in ("juan", "Juan Mamani", "tina", "boss"):
+        assert other not in text, other
+    assert [p["promoted_by"] for p in data["promotions_received"]] == ["admin"]
+    assert {a["entered_by"] for a in data["quiz_attempts"] if a["entered_from_paper"]} == {"trainer"}
+    assert data["promotions_given"] == [{"group": "Her own group", "course": BUNDLED_COURSE,
+                                         "promoted_at": data["promotions_given"][0]["promoted_at"]}]
+    assert data["offline_sync"][0]["kind"] == "lesson-done"
+    assert data["account"]["coordinated_organisations"] == [{"name": "Union of hotel workers", "acronym": "UHW"}]

@@ -1,0 +1,241 @@
+"""After erasure nothing kept leads back to the person: each test plays one way of finding them again.
+
+Rosa took a training of trainers, was made a trainer, answered identified, pseudonymous and anonymous
+surveys (with words of her own), looked at a group's members as a trainer, and appears in xAPI exports.
+Then she erased her account. What stays counts in the statistics; none of it may be joined to her again
+by her account id, a key the server holds, a time of day, a role history, an audit line or her own words.
+"""
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from lms import audit
+from lms.extensions import db
+from lms.groups import services as groups
+from lms.learn import services as learning
+from lms.models import (
+    AuditEntry,
+    Enrolment,
+    GroupMember,
+    LessonCompletion,
+    QuizAttempt,
+    SurveyResponse,
+    TrainerPromotion,
+    User,
+)
+from lms.privacy import services as privacy
+from lms.reports import xapi
+from lms.surveys import answering, building, results
+from lms.surveys.answering import Answer
+from lms.surveys.building import QuestionSpec
+from tests.conftest import BUNDLED_COURSE, complete_course
+
+TODAY = date.today()
+#: What only Rosa typed or is called: none of it may remain anywhere in the database.
+MARKERS = ("rosaq7", "Rosa Quispe Mamani", "rosa.q7@example.org", "+51912345670", "zebra-7731")
+
+
+def survey_of(mode: str, course):
+    survey = building.create_survey(code=f"s-{mode}", title=mode, description="", language="en", privacy=mode,
+                                    subject="participant", creator=None)
+    building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe."))
+    building.add_question(survey, QuestionSpec(code="comment", kind="text", label="Anything else?", required=False))
+    building.publish(survey)
+    building.add_indicator(survey, code="safe_share", question_code="safe", kind="share", choice_codes=["4", "5"],
+                           direction="up", title="Feel safe", language="en")
+    for kind in ("baseline", "endline"):
+        building.add_wave(survey, kind=kind, course=course)
+    return survey
+
+
+def answer(survey, user, kind: str, safe: int, comment: str = ""):
+    wave = next(w for w in survey.waves if w.kind == kind)
+    answers = {"safe": Answer(str(safe), float(safe))}
+    if comment:
+        answers["comment"] = Answer(comment)
+    answering.submit_response(wave=wave, version=survey.published_version, answers=answers, language="en",
+                              today=TODAY, user=user)
+
+
+@pytest.fixture
+def rosa_erased(app_ctx, library, create_user):
+    """Rosa's whole story, the xAPI export before her erasure, and what remains after it."""
+    trainer = create_user("tina", role="trainer")
+    coordinator = create_user("cora", role="coordinator", coordinated_countries=["PE"])
+    rosa = create_user("rosaq7", display_name="Rosa Quispe Mamani", email="rosa.q7@example.org",
+                       phone="+51912345670", birth_year=1990)
+    others = [create_user(f"worker{i}") for i in range(5)]
+    course = learning.find_course(BUNDLED_COURSE)
+    surveys = {mode: survey_of(mode, course) for mode in ("identified", "pseudonymous", "anonymous")}
+    group = groups.create_group(trainer=trainer, course=course, name="Training of trainers", country="PE",
+                                place="Lima", mode="in-person", starts_on=TODAY, ends_on=TODAY + timedelta(days=9),
+                                trains_trainers=True)
+    for number, person in enumerate([rosa, *others]):
+        groups.add_member(group, person)
+        for survey in surveys.values():
+            answer(survey, person, "baseline", 2 + number % 3, f"zebra-7731 {person.username}" if person is rosa
+                   else "fine")
+    groups.record_session(group, held_on=TODAY, topic="Bargaining", present=[rosa.id, others[0].id])
+    for number, person in enumerate([rosa, *others]):
+        complete_course(person.id)
+        for survey in surveys.values():
+            answer(survey, person, "endline", 3 + number % 3, "zebra-7731 again" if person is rosa else "")
+    assert groups.promote_to_trainer(group, rosa, coordinator)
+    db.session.commit()
+    audit.record("view group members", {"group_id": group.id, "members": 6}, user=rosa)
+    db.session.commit()
+    before = {
+        "statements": xapi.statements(),
+        "actor": xapi.account_name(rosa.id),
+        "paired": {mode: paired_n(survey) for mode, survey in surveys.items()},
+    }
+    rosa_id = rosa.id
+    tombstone = privacy.erase_account(rosa)
+    db.session.commit()
+    return {"id": rosa_id, "tombstone": tombstone, "surveys": surveys, "before": before, "group": group.id,
+            "coordinator": coordinator.id}
+
+
+def paired_n(survey) -> int:
+    endline = results.indicator_results(survey, survey.waves)[0].series[0][1]
+    return endline.change.n if endline.paired else 0
+
+
+def test_no_pseudonym_or_account_id_leads_to_her_survey_answers(rosa_erased):
+    rosa_id = rosa_erased["id"]
+    for mode, survey in rosa_erased["surveys"].items():
+        rows = db.session.execute(select(SurveyResponse.user_id, SurveyResponse.pseudonym)).all()
+        assert rosa_id not in {user_id for user_id, _p in rows}, mode
+        assert answering.pseudonym_for(survey, rosa_id) not in {p for _u, p in rows}, \
+            f"{mode}: her pseudonym can be computed again from her account id"
+    # Her waves still pair, under one new random pseudonym per survey; the statistics are those of before.
+    for mode, survey in rosa_erased["surveys"].items():
+        assert paired_n(survey) == rosa_erased["before"]["paired"][mode], mode
+    assert rosa_erased["before"]["paired"]["identified"] == 6 and rosa_erased["before"]["paired"]["anonymous"] == 0
+
+
+def test_no_xapi_actor_or_statement_id_leads_to_her(rosa_erased):
+    rosa_id = rosa_erased["id"]
+    after = xapi.statements()
+    actors = {s["actor"]["account"]["name"] for s in after}
+    assert xapi.account_name(rosa_id) not in actors, "her actor can be computed again from her account id"
+    assert rosa_erased["before"]["actor"] not in actors
+    before_ids = {s["id"] for s in rosa_erased["before"]["statements"]
+                  if s["actor"]["account"]["name"] == rosa_erased["before"]["actor"]}
+    assert before_ids and not before_ids & {s["id"] for s in after}, "an earlier export's statement ids match"
+    assert len(after) == len(rosa_erased["before"]["statements"])  # every record still counts
+    assert xapi.statements() == after  # and exporting twice gives the same statements
+
+
+def midnight(moment) -> bool:
+    return moment is None or privacy.as_utc(moment).timetz().replace(tzinfo=None) == time.min
+
+
+def test_no_time_of_day_of_hers_is_kept(rosa_erased):
+    rosa_id = rosa_erased["id"]
+    joined = db.session.scalars(select(GroupMember.joined_at).where(GroupMember.user_id == rosa_id)).all()
+    assert joined and all(midnight(t) for t in joined), joined
+    for column, whose in ((Enrolment.enrolled_at, Enrolment.user_id), (Enrolment.completed_at, Enrolment.user_id),
+                          (LessonCompletion.completed_at, LessonCompletion.user_id),
+                          (QuizAttempt.submitted_at, QuizAttempt.user_id),
+                          (TrainerPromotion.promoted_at, TrainerPromotion.user_id)):
+        found = db.session.scalars(select(column).where(whose == rosa_id)).all()
+        assert found and all(midnight(t) for t in found), column
+    tombstone = db.session.get(User, rosa_id)
+    assert midnight(tombstone.created_at) and midnight(tombstone.erased_at)
+
+
+def test_nobody_joins_a_group_at_a_time_of_day(app_ctx, library, create_user):
+    """Nothing needs more than the day someone joined a group: nobody's join keeps a time."""
+    trainer = create_user("tina", role="trainer")
+    group = groups.create_group(trainer=trainer, course=learning.find_course(BUNDLED_COURSE), name="Lima",
+                                country="PE", place="Lima", mode="in-person", starts_on=TODAY, ends_on=TODAY)
+    groups.add_member(group, create_user("ana"))
+    db.session.commit()
+    db.session.expire_all()
+    joined = db.session.scalar(select(GroupMember.joined_at))
+    assert midnight(joined) and privacy.as_utc(joined).date() == datetime.now(joined.tzinfo).date()
+
+
+def test_no_promotion_names_her_or_who_made_her_a_trainer(rosa_erased, create_user):
+    rosa_id = rosa_erased["id"]
+    promotion = db.session.scalar(select(TrainerPromotion).where(TrainerPromotion.user_id == rosa_id))
+    assert promotion is not None, "the promotion still counts a new trainer in the reports"
+    assert promotion.promoted_by_id is None and midnight(promotion.promoted_at)
+    # A coordinator who erases their account leaves no name in the promotions they made either.
+    coordinator = db.session.get(User, rosa_erased["coordinator"])
+    privacy.erase_account(coordinator)
+    db.session.commit()
+    assert db.session.scalar(select(sa.func.count()).select_from(TrainerPromotion)
+                             .where(TrainerPromotion.promoted_by_id == rosa_erased["coordinator"])) == 0
+
+
+def test_nothing_she_typed_or_was_called_remains_anywhere(rosa_erased):
+    """Every column of every table, read raw: no name, contact or words of hers (anonymous answers excepted:
+    nothing leads to them, so they cannot be found; they are not in this survey's data)."""
+    anonymous = rosa_erased["surveys"]["anonymous"].waves
+    anonymous_responses = {str(r) for r in db.session.scalars(select(SurveyResponse.id).where(
+        SurveyResponse.wave_id.in_([w.id for w in anonymous])))}
+    found = []
+    with db.engine.connect() as conn:
+        for table in db.metadata.sorted_tables:
+            for row in conn.execute(select(table)).mappings():
+                if table.name == "survey_answers" and str(row["response_id"]).replace("-", "") in {
+                        r.replace("-", "") for r in anonymous_responses}:
+                    continue
+                text = json.dumps({k: v for k, v in row.items() if not isinstance(v, bytes)}, default=str)
+                found += [(table.name, marker) for marker in MARKERS if marker.casefold() in text.casefold()]
+    assert found == []
+
+
+def test_the_audit_log_keeps_her_actions_under_the_tombstone_name(rosa_erased):
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.user_id == rosa_erased["id"])).all()
+    assert [e.action for e in entries] == ["view group members"]
+    assert {e.actor for e in entries} == {rosa_erased["tombstone"]}
+    assert "rosaq7" not in {e.actor for e in db.session.scalars(select(AuditEntry))}
+
+
+def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
+    import os
+
+    from flask_migrate import upgrade
+
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.models import Course, TrainingGroup
+    from tests.conftest import ROOT, throwaway_database
+
+    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    joined = datetime(2026, 3, 5, 17, 42, 13, 123456, tzinfo=UTC)
+    try:
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
+            db.session.execute(sa.insert(User.__table__).values(
+                id=1, username="ana", display_name="Ana", country="PE", gender="woman", role="trainer",
+                password_hash="x", must_change_password=False, created_at=joined))
+            db.session.execute(sa.insert(Course.__table__).values(
+                id=1, slug="c", source_language="en", published=True, require_independent_review=False,
+                created_at=joined))
+            db.session.execute(sa.insert(TrainingGroup.__table__).values(
+                id=1, course_id=1, trainer_id=1, name="G", country="PE", mode="online", starts_on=joined.date(),
+                ends_on=joined.date(), join_code="ABC123", trains_trainers=False, created_at=joined))
+            db.session.execute(sa.insert(GroupMember.__table__).values(group_id=1, user_id=1, joined_at=joined))
+            db.session.commit()
+            upgrade(directory=str(ROOT / "migrations"))
+            kept = privacy.as_utc(db.session.scalar(select(GroupMember.joined_at)))
+            assert kept == datetime(2026, 3, 5, tzinfo=UTC)
+            assert privacy.as_utc(db.session.scalar(select(User.created_at))) == joined  # nothing else changes
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()

@@ -1,0 +1,103 @@
+"""Workplaces are seen, and their rounds collected, only by the staff of their country or union.
+
+A workplace survey names no worker, but its results still say how a workplace's workers answered; a union
+team collects the answers. A trainer of another country has no business with either.
+"""
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import Organisation, SurveyResponse, Workplace
+from lms.surveys import building
+from tests.conftest import csrf_token, sign_in
+from tests.surveys.conftest import GOOD_ANSWERS
+
+TODAY = date.today()
+
+
+def post(client, path, data, page):
+    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
+
+
+def world(create_user, make_survey):
+    union = Organisation(name="Hotel workers", acronym="HW", country="BJ", sector="hotels")
+    db.session.add(union)
+    db.session.commit()
+    admin = create_user("admin", role="admin", country="BJ")
+    places = {
+        "benin": building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=None),
+        "benin-union": building.create_workplace(name="Hotel du Port", sector="hotels", country="BJ",
+                                                 organisation_id=union.id),
+        "peru": building.create_workplace(name="Hotel Lima", sector="hotels", country="PE", organisation_id=None),
+    }
+    survey = make_survey(code="hotel-voice", subject="workplace", creator=admin)
+    rounds = {name: building.add_wave(survey, kind="baseline", workplace=place, opens_on=TODAY)
+              for name, place in places.items()}
+    db.session.commit()
+    return union, {name: (place.id, rounds[name].id) for name, place in places.items()}
+
+
+def test_a_trainer_of_peru_is_refused_a_benin_workplaces_results_and_collection(app, client, create_user,
+                                                                               make_survey):
+    union, places = world(create_user, make_survey)
+    create_user("peru", role="trainer", country="PE")
+    sign_in(client, "peru")
+    workplace, wave = places["benin"]
+    collect = f"/workplaces/{workplace}/waves/{wave}/collect"
+    assert client.get(f"/workplaces/{workplace}").status_code == 403, "another country's workplace results"
+    assert client.get(collect).status_code == 403
+    assert post(client, collect, GOOD_ANSWERS, page="/workplaces").status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
+    listed = client.get("/workplaces").get_data(as_text=True)
+    assert "Hotel Lima" in listed and "Hotel du Lac" not in listed and "Hotel du Port" not in listed
+    workplace, wave = places["peru"]  # their own country's
+    assert client.get(f"/workplaces/{workplace}").status_code == 200
+    assert post(client, f"/workplaces/{workplace}/waves/{wave}/collect", GOOD_ANSWERS,
+                page="/workplaces").status_code == 302
+    # A workplace of another country cannot be added either (it would be out of their sight at once).
+    response = post(client, "/workplaces", {"name": "Hotel Cotonou", "sector": "hotels", "country": "BJ"},
+                    page="/workplaces")
+    assert response.status_code == 400
+    assert "your own country or union" in html.unescape(response.get_data(as_text=True))
+    assert db.session.scalar(select(func.count()).select_from(Workplace)) == 3
+
+
+def test_trainers_and_coordinators_see_the_workplaces_of_their_country_or_union(app, create_user, make_survey):
+    union, places = world(create_user, make_survey)
+    create_user("benin", role="trainer", country="BJ")
+    create_user("member-of-union", role="trainer", country="PE", organisation_id=union.id)
+    create_user("coordinator", role="coordinator", country="PE", coordinated_countries=["PE"])
+    coordinator_of_union = create_user("union-coordinator", role="coordinator", country="PE",
+                                       coordinated_countries=["PE"])
+    from lms.models import CoordinatorOrganisation
+
+    db.session.add(CoordinatorOrganisation(user_id=coordinator_of_union.id, organisation_id=union.id))
+    db.session.commit()
+    sees = {"benin": {"benin", "benin-union"}, "member-of-union": {"benin-union", "peru"},
+            "coordinator": {"peru"}, "union-coordinator": {"benin-union", "peru"},
+            "admin": {"benin", "benin-union", "peru"}}
+    for who, visible in sees.items():
+        client = app.test_client()
+        sign_in(client, who)
+        for name, (workplace, wave) in places.items():
+            expected = 200 if name in visible else 403
+            assert client.get(f"/workplaces/{workplace}").status_code == expected, (who, name)
+            assert client.get(f"/workplaces/{workplace}/waves/{wave}/collect").status_code == expected, (who, name)
+
+
+def test_a_survey_author_is_offered_only_the_workplaces_they_may_see(client, create_user, make_survey):
+    world(create_user, make_survey)
+    author = create_user("peru", role="trainer", country="PE")
+    make_survey(code="my-hotels", subject="workplace", creator=author)
+    sign_in(client, "peru")
+    page = client.get("/surveys/manage/my-hotels").get_data(as_text=True)
+    assert "Hotel Lima" in page and "Hotel du Lac" not in page and "Hotel du Port" not in page
+    benin = db.session.scalar(select(Workplace.id).where(Workplace.name == "Hotel du Lac"))
+    response = post(client, "/surveys/manage/my-hotels/waves", {
+        "wave-kind": "baseline", "wave-target": f"workplace:{benin}", "wave-opens_on": TODAY.isoformat()},
+        page="/surveys/manage/my-hotels")
+    assert response.status_code == 400
