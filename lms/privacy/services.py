@@ -49,6 +49,7 @@ from lms.models import (
     TrainerPromotion,
     TrainingGroup,
     User,
+    UserSession,
     utcnow,
 )
 
@@ -178,6 +179,10 @@ def _account(user: User) -> dict:
         "coordinated_countries": user.country_scope,
         "coordinated_organisations": [{"name": o.name, "acronym": o.acronym} for o in coordinated],
         "created_at": _when(user.created_at), "last_active_at": _when(user.last_active_at),
+        "sessions": [{"browser": s.browser, "system": s.system, "signed_in_at": _when(s.created_at),
+                      "last_seen_at": _when(s.last_seen_at), "kept_signed_in": s.remembered,
+                      "ends_at": _when(s.expires_at)}
+                     for s in _rows(UserSession, UserSession.user_id == user.id, order=(UserSession.created_at,))],
     }
 
 
@@ -346,7 +351,10 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
             (TrainerPromotion, ["promoted_at"], TrainerPromotion.user_id == uid),
             (Consent, ["given_at", "withdrawn_at"], Consent.user_id == uid)):
         cut_to_the_day(model, columns, whose)
-    # The audit log keeps what was done and when, under the tombstone's name instead of the person's.
+    # The audit log keeps what was done and when, under the tombstone's name instead of the person's; the
+    # account's own events (when it signed in, failed to, changed its password or contacts) served only
+    # while there was an account to protect, and go.
+    forget_account_events(uid)
     db.session.execute(sa.update(AuditEntry).where(AuditEntry.user_id == uid).values(actor=tombstone)
                        .execution_options(synchronize_session=False))
     user.username = user.display_name = tombstone
@@ -360,6 +368,22 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     signals.account_erased.send(user, by=by)
     db.session.expire_all()
     return tombstone
+
+
+#: Audit entries about an account's own use of it (lms/auth/audit_trail.py), deleted when it is erased.
+OWN_ACCOUNT_EVENTS = ("sign in", "sign in failed", "change password", "change contact")
+
+
+def forget_account_events(uid: int) -> int:
+    """Delete the audit entries of the account's own events: those it wrote itself, and failed sign-ins naming it
+    (written by a visitor, the account only in their details). What staff did to the account stays."""
+    events = _rows(AuditEntry, AuditEntry.action.in_(OWN_ACCOUNT_EVENTS))
+    ids = [e.id for e in events if e.user_id == uid
+           or (e.action == "sign in failed" and (e.details or {}).get("account") == uid)]
+    if ids:
+        db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id.in_(ids)).execution_options(
+            synchronize_session=False))
+    return len(ids)
 
 
 def forget_survey_answers(uid: int) -> int:

@@ -6,7 +6,7 @@ this cuts the rows already there. There is no schema change, and nothing to undo
 leaves the days as they are.
 
 Revision ID: fc8176a3897f
-Revises: 373e4a370b93
+Revises: c00c36b6ae08
 Create Date: 2026-12-04 10:00:00.000000
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'fc8176a3897f'
-down_revision = '373e4a370b93'
+down_revision = 'c00c36b6ae08'
 branch_labels = None
 depends_on = None
 

@@ -68,6 +68,7 @@ SECTIONS = {
     ("trainer_promotions", "user_id"): section("promotions_received"),
     ("trainer_promotions", "promoted_by_id"): section("promotions_given"),
     ("training_groups", "trainer_id"): section("groups_trained"),
+    ("user_sessions", "user_id"): section("account", "sessions"),
 }
 
 
@@ -110,7 +111,8 @@ def a_row_everywhere(create_user) -> User:
         "safe": Answer("4", 4.0)}, language="en", today=TODAY, user=maria, invitation=invitation)
     offline.apply_operations(maria.id, offline.parse_operations({"operations": [{
         "id": "8d1f8f5e-5d2a-4a53-9d49-2f4a7f1b9c01", "kind": "lesson-done", "course": BUNDLED_COURSE,
-        "lesson": course.lessons[1].slug, "at": utcnow().isoformat()}]}), utcnow())
+        "lesson": course.lessons[1].slug, "at": utcnow().isoformat(), "owner": offline.owner_token(maria.id)}]}),
+        utcnow())
     complete_course(maria.id)
     complete_course(other.id)
     trained = groups.create_group(trainer=maria, course=course, name="Her own group", country="PE", place="Cusco",

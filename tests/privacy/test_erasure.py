@@ -33,7 +33,7 @@ from lms.reports import xapi
 from lms.surveys import answering, building, results
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, complete_course
+from tests.conftest import BUNDLED_COURSE, complete_course, sign_in
 
 TODAY = date.today()
 #: What only Rosa typed or is called: none of it may remain anywhere in the database.
@@ -239,3 +239,17 @@ def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_after_erasure_no_audit_entry_tells_when_the_account_was_used(client, app_ctx, create_user):
+    """Sign-in times are activity data: they protected the account while it existed, and go with it."""
+    create_user("amina")
+    sign_in(client, "amina", "a wrong password")
+    sign_in(client, "amina")
+    user = db.session.scalar(sa.select(User).where(User.username == "amina"))
+    uid = user.id
+    privacy.erase_account(user)
+    db.session.commit()
+    left = [(e.action, e.details) for e in db.session.scalars(sa.select(AuditEntry))]
+    assert [action for action, _details in left] == ["erase account"]
+    assert not any(action in privacy.OWN_ACCOUNT_EVENTS and (d or {}).get("account") == uid for action, d in left)
