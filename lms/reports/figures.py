@@ -305,8 +305,9 @@ def knowledge_pairs_query(report: ReportFilter):
                   .where(sa.or_(first_before, last_after))
                   .group_by(r.c.user_id, r.c.module_id)).subquery()
     m = per_module.c
+    attempts_key = sa.cast(m.before_key, sa.BigInteger) + m.after_key  # past 2^31 on PostgreSQL
     return (select(m.user_id, func.avg(m.before).label("before"), func.avg(m.after).label("after"),
-                   User.record_key.label("person_key"), func.sum(m.before_key + m.after_key).label("attempts_key"))
+                   User.record_key.label("person_key"), func.sum(attempts_key).label("attempts_key"))
             .join(User, User.id == m.user_id)
             .where(m.before.is_not(None), m.after.is_not(None), m.after_at > m.before_at)
             .group_by(m.user_id, User.record_key))

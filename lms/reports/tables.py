@@ -37,6 +37,11 @@ class Table:
         """The published count of a cell."""
         return self.cells.get((row, column), Count()).published
 
+    @property
+    def empty(self) -> bool:
+        """No row to show and every total published as 0: the page says there is nothing."""
+        return not self.rows and not any(self.value(row, column) for row, column in self.cells if row == TOTAL)
+
 
 def table_of(cells: dict[tuple[Hashable, Hashable], Count], rows: Sequence[Hashable], columns: Sequence[Hashable],
              row_totals: bool = True, drop_empty: bool = False) -> Table:

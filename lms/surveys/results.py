@@ -304,7 +304,7 @@ def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] 
     if baseline_of:
         later, base = per_response.alias("later"), per_response.alias("base")
         differences = [later.c[f"v{i}"] - base.c[f"v{i}"] for i in range(len(indicators))]
-        pair_key = later.c.record_key + base.c.record_key
+        pair_key = sa.cast(later.c.record_key, sa.BigInteger) + base.c.record_key  # past 2^31 on PostgreSQL
         pairs = (select(sa.literal("pair").label("kind"), later.c.wave_id,
                         *sums_columns(differences, [pair_key] * len(differences)))
                  .join(base, sa.and_(base.c.person == later.c.person,
