@@ -51,7 +51,6 @@ def register_template_helpers(app: Flask) -> None:
             "format_datetime": format_datetime,
             "format_number": format_number,
             "percent": lambda value: format_percent(value / 100),
-            "format_percent_value": lambda share: format_percent(share, "#,##0.0%"),
             "format_decimal_value": format_decimal_value,
             "disclosure_note": disclosure.note,
             "min_shown": disclosure.MIN_SHOWN,
