@@ -78,14 +78,17 @@ def sheet_of(name: str, table: Table, filters: list[tuple[str, str]]) -> Sheet:
     return Sheet(str(TITLES[name]), filters, header, rows)
 
 
-def filter_lines(form) -> list[tuple[str, str]]:
-    """(filter, chosen value) for the period and every filter set, in the reader's language."""
+def filter_lines(form, note: str | None = None) -> list[tuple[str, str]]:
+    """(filter, chosen value) for the period and every filter set, in the reader's language; then the ``note``
+    on the period, if any, and the one on privacy."""
     start, end = form.period()
     lines = [(_("Period"), f"{format_date(start, 'medium')} – {format_date(end, 'medium')}")]
     for field in (form.country, form.organisation, form.course, form.topic, form.group, form.gender, form.age_band):
         if field.data:
             chosen = next((c.label for c in field.choices if c.value == field.data), field.data)
             lines.append((str(field.label.text), str(chosen)))
+    if note:
+        lines.append((_("Note"), note))
     lines.append((_("Privacy"), disclosure.note()))
     return lines
 

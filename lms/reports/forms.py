@@ -11,8 +11,10 @@ from wtforms.validators import ValidationError
 from lms.labels import GENDER_LABELS, TOPIC_LABELS
 
 QUARTERS = {"1": (1, 3), "2": (4, 6), "3": (7, 9), "4": (10, 12)}
-#: Old links may still carry a period from one day to another: such a link gets the whole year.
+#: Old links may still carry a period from one day to another: such a link gets the whole year, and this note.
 RETIRED_DATES = ("start", "end")
+RETIRED_NOTE = _l("Reports no longer take a period from one day to another, which could single out a few people: "
+                  "the whole year is shown. Choose a year, a quarter or a month.")
 
 
 def last_day(year: int, month: int) -> date:

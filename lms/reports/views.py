@@ -21,7 +21,7 @@ from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave
 from lms.permissions import roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
-from lms.reports.forms import RETIRED_DATES, ReportForm
+from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
 from lms.surveys import results
 
@@ -53,9 +53,9 @@ def chart(name: str, table, title: str, column: str):
 TABLES = ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers")
 
 
-def retired_dates() -> bool:
-    """An old link with a period from one day to another: it gets the whole year, and a note says so."""
-    return any(request.args.get(name) for name in RETIRED_DATES)
+def retired_dates() -> str | None:
+    """For an old link with a period from one day to another (it gets the whole year): the note that says so."""
+    return str(RETIRED_NOTE) if any(request.args.get(name) for name in RETIRED_DATES) else None
 
 
 def report_form() -> ReportForm:
@@ -161,7 +161,7 @@ def export_table(table: str, extension: str):
     if not form.validate():
         abort(400)
     report = report_filter(form)
-    sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form))
+    sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form, retired_dates()))
     name = f"{table}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
     if extension == "csv":
         return Response(exports.as_csv(sheet), mimetype="text/csv; charset=utf-8",

@@ -65,6 +65,9 @@ def test_two_date_ranges_do_not_single_out_the_one_woman_between_their_ends(app,
     assert_no_small_difference(whole, part)
     page = client.get(f"/reports?year={YEAR}&start={YEAR}-03-01&end={YEAR}-03-31").get_data(as_text=True)
     assert "the whole year is shown" in page  # an old link with dates gets the year, and says so
+    rows = reading.csv_rows(client.get(f"/reports/by_country.csv?year={YEAR}&start={YEAR}-03-01&end={YEAR}-03-31"
+                                       ).get_data())
+    assert any(row[0] == "Note" and "the whole year is shown" in row[1] for row in rows if row)
 
 
 def test_a_total_minus_the_parts_read_elsewhere_does_not_give_a_hidden_cell(app, library, create_user):
