@@ -120,9 +120,14 @@ def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[s
     pair of waves), so the number of queries does not grow with the number of answers.
     """
     scales = value_scales(survey)
-    return figures_of(survey, waves, countries, lambda indicator, sums: published_estimate(
-        indicator, sums, scales.get(indicator.question_code)), lambda indicator, before, after, pairs: published_change(
-        indicator, before, after, pairs, scales.get(indicator.question_code)))
+
+    def wave_figure(indicator: SurveyIndicator, sums: Sums) -> Estimate:
+        return published_estimate(indicator, sums, scales.get(indicator.question_code))
+
+    def change_figure(indicator: SurveyIndicator, before: Sums, after: Sums, pairs: Sums | None):
+        return published_change(indicator, before, after, pairs, scales.get(indicator.question_code))
+
+    return figures_of(survey, waves, countries, wave_figure, change_figure)
 
 
 def indicator_estimates(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None
@@ -179,9 +184,8 @@ def value_scales(survey: Survey) -> dict[str, Scale]:
         elif kind == "likert":
             lows[code].append(1.0)
             highs[code].append(5.0)
-    scales = {code: Scale(min(lows[code]), max(highs[code])) for code in lows
-              if None not in lows[code] and None not in highs[code]}
-    return scales
+    return {code: Scale(min(lows[code]), max(highs[code])) for code in lows
+            if None not in lows[code] and None not in highs[code]}
 
 
 def scale_of(indicator: SurveyIndicator, scale: Scale | None) -> Scale | None:

@@ -227,3 +227,41 @@ def test_results_filter_by_country(client, library, create_user, make_survey):
     benin = client.get(f"{url}?country=BJ").get_data(as_text=True)
     assert "10 responses" in benin and "0%" in benin
     assert client.get(f"{url}?country=KH").status_code == 404
+
+
+
+def test_a_number_without_bounds_shows_no_mean_and_a_scale_moves_by_at_most_4_on_its_sum(app_ctx, library):
+    from lms.models import SurveyAnswer, SurveyQuestion
+    from lms.surveys import building
+    from lms.surveys.building import QuestionSpec
+
+    survey = building.create_survey(code="open", title="Open numbers", description="", language="en",
+                                    privacy="anonymous", subject="participant", creator=None)
+    building.add_question(survey, QuestionSpec(code="children", kind="number", label="How many children?"))
+    building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe."))
+    building.publish(survey)
+    wave = building.add_wave(survey, kind="baseline", course=learning.find_course(BUNDLED_COURSE))
+    for code, kind in (("children", "mean"), ("safe", "mean")):
+        building.add_indicator(survey, code=code, question_code=code, kind=kind, choice_codes=[], direction="up",
+                               title=code, language="en")
+    db.session.commit()
+    questions = {q.code: q.id for q in db.session.scalars(select(SurveyQuestion))}
+    rng = np.random.default_rng(1)
+    for _ in range(23):
+        response = SurveyResponse(wave_id=wave.id, version_id=survey.published_version.id, language="en",
+                                  country="PE", submitted_on=date.today())
+        db.session.add(response)
+        db.session.flush()
+        children, safe = int(rng.integers(0, 4)), int(rng.integers(1, 6))
+        db.session.add_all([SurveyAnswer(response_id=response.id, question_id=questions["children"],
+                                         value=str(children), number=float(children)),
+                            SurveyAnswer(response_id=response.id, question_id=questions["safe"], value=str(safe),
+                                         number=float(safe))])
+    db.session.commit()
+    shown = {r.indicator.code: r.series[0][0] for r in results.indicator_results(survey, survey.waves)}
+    exact = {r.indicator.code: r.series[0][0] for r in results.indicator_estimates(survey, survey.waves)}
+    # One answer to an unbounded question could be any size: no noise hides it, so no mean is shown.
+    assert shown["children"].estimate.n in (20, 25) and shown["children"].estimate.value is None
+    assert exact["children"].estimate.value is not None
+    # A 1-5 scale: noise of at most 4 on the sum of 23 answers, then one decimal.
+    assert abs(shown["safe"].estimate.value - exact["safe"].estimate.value) <= 4 / 23 + 0.05
