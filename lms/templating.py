@@ -5,9 +5,10 @@ from urllib.parse import urlencode
 
 from babel.lists import format_list
 from flask import Flask, request
-from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent, gettext
+from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent
 from markupsafe import Markup
 
+from lms import disclosure
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
 from lms.labels import gender_label, topic_label
 
@@ -26,15 +27,10 @@ def content_language_attrs(localised) -> Markup:
     return Markup(' lang="{}" dir="{}"').format(localised.language, text_direction(localised.language))
 
 
-def format_decimal_value(value: float, signed: bool = False) -> str:
-    """A statistic with one decimal, in the reader's locale; "+" before a positive change."""
-    text = format_decimal(value, "#,##0.0")
+def format_decimal_value(value: float, signed: bool = False, digits: int = 1) -> str:
+    """A statistic with one decimal (or ``digits``), in the reader's locale; "+" before a positive change."""
+    text = format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0")
     return f"+{text}" if signed and value > 0 else text
-
-
-def suppressed() -> str:
-    """What a report shows instead of a count under 5 (plain text: escaped in HTML)."""
-    return gettext("<5")
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -55,9 +51,9 @@ def register_template_helpers(app: Flask) -> None:
             "format_datetime": format_datetime,
             "format_number": format_number,
             "percent": lambda value: format_percent(value / 100),
-            "format_percent_value": lambda share: format_percent(share, "#,##0.0%"),
             "format_decimal_value": format_decimal_value,
-            "suppressed": suppressed,
+            "disclosure_note": disclosure.note,
+            "min_shown": disclosure.MIN_SHOWN,
         }
 
     app.add_template_filter(language_name, "language_name")

@@ -83,11 +83,11 @@ def export_course(slug: str):
 @roles("trainer")
 def show_course(slug: str):
     course = editable_course(slug)
-    gain, _per_module = outcomes.knowledge_gain(course)
+    gain = outcomes.gain_sums(course).published
     return render_template("author/course.html", course=course, module_form=TitleForm(prefix="module"),
                            lesson_form=TitleForm(prefix="lesson"), editor_form=EditorForm(),
                            languages=[code for code in UI_LANGUAGES if code != course.source_language],
-                           gain=gain, min_cell=outcomes.MIN_CELL)
+                           gain=gain)
 
 
 @bp.route("/courses/<slug>/texts/<language>", methods=["GET", "POST"])

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.models.courses import Course
+from lms.models.record_keys import record_key_column
 from lms.models.users import User, utcnow
 
 GROUP_MODES = ("online", "in-person", "blended")
@@ -54,6 +55,8 @@ class GroupMember(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     #: The day only (midnight UTC): a time could be matched with a log line, and nothing needs it.
     joined_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=start_of_today)
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
     group: Mapped[TrainingGroup] = relationship(back_populates="members")
     user: Mapped[User] = relationship()
@@ -68,6 +71,8 @@ class GroupSession(db.Model):
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"))
     held_on: Mapped[date]
     topic: Mapped[str] = mapped_column(sa.String(200))
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
     group: Mapped[TrainingGroup] = relationship(back_populates="sessions")
     attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
@@ -78,6 +83,8 @@ class Attendance(db.Model):
 
     session_id: Mapped[int] = mapped_column(sa.ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
 
 class TrainerPromotion(db.Model):
@@ -90,6 +97,8 @@ class TrainerPromotion(db.Model):
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="RESTRICT"))
     promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
 
 class Certificate(db.Model):

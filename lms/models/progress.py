@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.models.courses import Course, Lesson, Module
+from lms.models.record_keys import record_key_column
 from lms.models.users import utcnow
 
 
@@ -23,6 +24,8 @@ class Enrolment(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Last time the member marked a lesson done or sent a quiz here; orders "continue".
     last_activity_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
     course: Mapped[Course] = relationship()
 
@@ -55,6 +58,8 @@ class QuizAttempt(db.Model):
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: Taken before any lesson of the module was done: the "before" score of the knowledge gain.
     before_lessons: Mapped[bool] = mapped_column(default=False)
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
     module: Mapped[Module] = relationship()
 

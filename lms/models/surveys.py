@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.models.record_keys import record_key_column
 from lms.models.users import utcnow
 
 if TYPE_CHECKING:
@@ -262,6 +263,8 @@ class SurveyResponse(db.Model):
     submitted_on: Mapped[date]
     #: "web", or "import" for answers collected offline with ODK Collect or KoboToolbox.
     source: Mapped[str] = mapped_column(sa.String(8), default="web")
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
     wave: Mapped[SurveyWave] = relationship()
     answers: Mapped[list[SurveyAnswer]] = relationship(cascade="all, delete-orphan")

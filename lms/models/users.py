@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
+from lms.models.record_keys import record_key_column
 
 if TYPE_CHECKING:
     from lms.models.organisations import CoordinatorOrganisation
@@ -50,6 +51,8 @@ class User(UserMixin, db.Model):
     last_active_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
     #: Set when the account is erased: what remains is a tombstone that cannot sign in.
     erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Random and permanent; added up into the cell key of every published figure that counts it.
+    record_key: Mapped[int] = record_key_column()
 
     coordinated_countries: Mapped[list[CoordinatorCountry]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="CoordinatorCountry.country"

@@ -9,8 +9,8 @@ GAP = 8
 LABEL_WIDTH = 38  # percent of the width for the labels
 
 
-def bar_chart(title: str, bars: list[tuple[str, int | None]], suppressed_text: str) -> Markup:
-    """Horizontal bars, one a line; a suppressed value draws no bar and says so.
+def bar_chart(title: str, bars: list[tuple[str, int]]) -> Markup:
+    """Horizontal bars, one a line, drawing the published counts.
 
     Widths are percentages, so the chart fits any phone; the SVG has a title for screen readers,
     who also have the table beside it.
@@ -23,9 +23,6 @@ def bar_chart(title: str, bars: list[tuple[str, int | None]], suppressed_text: s
         y = GAP + index * (BAR_HEIGHT + GAP)
         middle = y + BAR_HEIGHT / 2 + 5
         parts.append(f'<text x="0" y="{middle}" class="chart-label">{escape(label)}</text>')
-        if value is None:
-            parts.append(f'<text x="{LABEL_WIDTH}%" y="{middle}" class="chart-value">{escape(suppressed_text)}</text>')
-            continue
         width = (100 - LABEL_WIDTH - 12) * value / largest
         parts.append(f'<rect x="{LABEL_WIDTH}%" y="{y}" width="{width:.2f}%" height="{BAR_HEIGHT}" class="chart-bar"/>')
         parts.append(f'<text x="{LABEL_WIDTH + width + 1:.2f}%" y="{middle}" class="chart-value">'

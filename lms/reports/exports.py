@@ -1,4 +1,4 @@
-"""Tables as CSV and XLSX, with the filters written at the top and suppressed cells as "<5"."""
+"""Tables as CSV and XLSX, with the filters and the note on rounding written at the top; published counts only."""
 from __future__ import annotations
 
 import csv
@@ -11,13 +11,15 @@ from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from lms import disclosure
 from lms.i18n import country_name, current_language
 from lms.labels import gender_label
 from lms.reports.figures import UNKNOWN_AGE
-from lms.reports.suppression import TOTAL, Table
-from lms.reports.tables import RATES, rate
+from lms.reports.tables import RATES, TOTAL, Table, rate
 from lms.spreadsheets import inert
-from lms.templating import suppressed
+
+#: Written where a rate is not shown (its published denominator is under 10).
+NOT_SHOWN = "–"
 
 TITLES = {
     "by_country": _l("Participants by country and gender"),
@@ -69,24 +71,26 @@ def sheet_of(name: str, table: Table, filters: list[tuple[str, str]]) -> Sheet:
     rows = []
     for row in [*table.rows, TOTAL]:
         values = [table.value(row, column) for column in columns]
-        line = [label(row, name)] + [suppressed() if v is None else v for v in values]
+        line = [label(row, name), *values]
         if name in RATES:
             share = rate(name, table, row)
-            line.append(suppressed() if share is None else round(100 * share, 1))
+            line.append(NOT_SHOWN if share is None else round(100 * share))
         rows.append(line)
     return Sheet(str(TITLES[name]), filters, header, rows)
 
 
-def filter_lines(form) -> list[tuple[str, str]]:
-    """(filter, chosen value) for the period and every filter set, in the reader's language."""
+def filter_lines(form, note: str | None = None) -> list[tuple[str, str]]:
+    """(filter, chosen value) for the period and every filter set, in the reader's language; then the ``note``
+    on the period, if any, and the one on privacy."""
     start, end = form.period()
     lines = [(_("Period"), f"{format_date(start, 'medium')} – {format_date(end, 'medium')}")]
     for field in (form.country, form.organisation, form.course, form.topic, form.group, form.gender, form.age_band):
         if field.data:
             chosen = next((c.label for c in field.choices if c.value == field.data), field.data)
             lines.append((str(field.label.text), str(chosen)))
-    lines.append((_("Privacy"), _("Counts under 5, and counts that would reveal them, are shown as %(mark)s.",
-                                   mark=suppressed())))
+    if note:
+        lines.append((_("Note"), note))
+    lines.append((_("Privacy"), disclosure.note()))
     return lines
 
 

@@ -7,17 +7,21 @@ Definitions (also in docs/reports.md):
 - attendance: presences at in-person or blended sessions held in the period, out of the places
   (members of the group times sessions).
 People are counted in the cell of their own country, gender and age band (age at the end of the
-period; "unknown" without a birth year), so cells add up to the totals.
+period; "unknown" without a birth year).
+
+Every count comes with its cell key, the sum of the record keys of what it counts, added up in the same
+query; the tables show the published counts (lms/disclosure.py), never these.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import (
     Attendance,
@@ -32,8 +36,8 @@ from lms.models import (
     User,
 )
 from lms.reports.filters import ReportFilter
-from lms.surveys import statistics
-from lms.surveys.statistics import Gain, Moments
+from lms.surveys.results import GainSums
+from lms.surveys.statistics import Moments
 
 UNKNOWN_AGE = "unknown"
 
@@ -88,49 +92,71 @@ class Cell:
     enrolments: int = 0
     completed_since: int = 0
     completions: int = 0
+    #: The cell key of each of the four counts, by its name.
+    keys: dict[str, int] = field(default_factory=dict)
+
+    def count(self, measure: str) -> Count:
+        return Count(getattr(self, measure), self.keys.get(measure, 0))
+
+
+MEASURES = ("participants", "enrolments", "completed_since", "completions")
 
 
 def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
-    """(country, gender, age band) -> counts, in one grouped query.
+    """(country, gender, age band) -> counts and their cell keys, in one grouped query.
 
     Enrolments are first added up per person, so that counting participants needs no DISTINCT (a sort that
-    spills to disk on a large table), then per cell.
+    spills to disk on a large table), then per cell. A participant's key is their own record key; an
+    enrolment's, the enrolment's.
     """
     start, end = period_bounds(report)
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
+    completed_since = sa.and_(begun, Enrolment.completed_at.is_not(None))
     band = age_band_column(report).label("band")
-    per_person = (select(User.country, User.gender, band,
-                         func.sum(sa.case((begun, 1), else_=0)).label("enrolments"),
-                         func.sum(sa.case((sa.and_(begun, Enrolment.completed_at.is_not(None)), 1), else_=0))
-                         .label("completed_since"),
-                         func.sum(sa.case((done, 1), else_=0)).label("completions"))
+
+    def counted(condition, name):
+        return (func.sum(sa.case((condition, 1), else_=0)).label(name),
+                func.sum(sa.case((condition, Enrolment.record_key), else_=0)).label(f"{name}_key"))
+
+    per_person = (select(User.country, User.gender, band, User.record_key.label("person_key"),
+                         *counted(begun, "enrolments"), *counted(completed_since, "completed_since"),
+                         *counted(done, "completions"))
                   .join(User, User.id == Enrolment.user_id)
                   .where(sa.or_(begun, done), *enrolment_filters(report))
-                  .group_by(Enrolment.user_id, User.country, User.gender, band)).subquery()
-    cells = (select(per_person.c.country, per_person.c.gender, per_person.c.band,
-                    func.sum(sa.case((per_person.c.enrolments > 0, 1), else_=0)), func.sum(per_person.c.enrolments),
-                    func.sum(per_person.c.completed_since), func.sum(per_person.c.completions))
-             .group_by(per_person.c.country, per_person.c.gender, per_person.c.band))
-    return {(country, gender, age): Cell(int(people), int(enrolments), int(completed), int(completions))
-            for country, gender, age, people, enrolments, completed, completions in db.session.execute(cells)}
+                  .group_by(Enrolment.user_id, User.country, User.gender, band, User.record_key)).subquery()
+    p = per_person.c
+    took_part = p.enrolments > 0
+    cells = (select(p.country, p.gender, p.band,
+                    func.sum(sa.case((took_part, 1), else_=0)), func.sum(sa.case((took_part, p.person_key), else_=0)),
+                    func.sum(p.enrolments), func.sum(p.enrolments_key),
+                    func.sum(p.completed_since), func.sum(p.completed_since_key),
+                    func.sum(p.completions), func.sum(p.completions_key))
+             .group_by(p.country, p.gender, p.band))
+    cube = {}
+    for country, gender, age, *sums in db.session.execute(cells):
+        counts = [Count.of(sums[2 * i], sums[2 * i + 1]) for i in range(len(MEASURES))]
+        cube[(country, gender, age)] = Cell(*(c.n for c in counts),
+                                            keys={m: c.key for m, c in zip(MEASURES, counts, strict=True)})
+    return cube
 
 
-def monthly_trend(report: ReportFilter) -> dict[str, tuple[int, int]]:
+def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month, in one query."""
     start, end = period_bounds(report)
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     began_in = sa.case((begun, month_of(Enrolment.enrolled_at))).label("began_in")
     done_in = sa.case((done, month_of(Enrolment.completed_at))).label("done_in")
-    query = select(began_in, done_in, func.count()).where(sa.or_(begun, done), *enrolment_filters(report))
+    query = select(began_in, done_in, func.count(), func.sum(Enrolment.record_key)).where(
+        sa.or_(begun, done), *enrolment_filters(report))
     if person_filters(report):
         query = query.join(User, User.id == Enrolment.user_id)
-    trend: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for began, completed, count in db.session.execute(query.group_by(began_in, done_in)):
+    trend: dict[str, list[Count]] = defaultdict(lambda: [Count(), Count()])
+    for began, completed, count, key in db.session.execute(query.group_by(began_in, done_in)):
         if began is not None:
-            trend[str(began)][0] += count
+            trend[str(began)][0] += Count.of(count, key)
         if completed is not None:
-            trend[str(completed)][1] += count
-    return {key: (values[0], values[1]) for key, values in sorted(trend.items())}
+            trend[str(completed)][1] += Count.of(count, key)
+    return {month: (counts[0], counts[1]) for month, counts in sorted(trend.items())}
 
 
 def month_of(column):
@@ -157,68 +183,90 @@ def group_filters(report: ReportFilter) -> list:
     return conditions
 
 
-def attendance(report: ReportFilter) -> dict[str, tuple[int, int]]:
-    """Country -> (presences, places) at sessions held in the period."""
+def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    """Country -> (presences, places) at sessions held in the period.
+
+    A place is a member of the group at one of its sessions; its key is the sum of the membership's and the
+    session's record keys, so the places of a group add up to members' keys × sessions + sessions' keys ×
+    members.
+    """
     groups = select(TrainingGroup.id).where(TrainingGroup.mode.in_(("in-person", "blended")),
                                             *group_filters(report))
-    members = (select(GroupMember.group_id, func.count().label("n")).group_by(GroupMember.group_id)).subquery()
-    places = dict(db.session.execute(
-        select(TrainingGroup.country, func.coalesce(func.sum(members.c.n), 0))
+    members = (select(GroupMember.group_id, func.count().label("n"), func.sum(GroupMember.record_key).label("key"))
+               .group_by(GroupMember.group_id)).subquery()
+    held = GroupSession.held_on.between(report.start, report.end)
+    places = {country: Count.of(n, key) for country, n, key in db.session.execute(
+        select(TrainingGroup.country, func.sum(members.c.n),
+               func.sum(members.c.key + members.c.n * GroupSession.record_key))
         .join(GroupSession, GroupSession.group_id == TrainingGroup.id)
         .join(members, members.c.group_id == TrainingGroup.id)
-        .where(TrainingGroup.id.in_(groups), GroupSession.held_on.between(report.start, report.end))
-        .group_by(TrainingGroup.country)).all())
-    present = dict(db.session.execute(
-        select(TrainingGroup.country, func.count())
+        .where(TrainingGroup.id.in_(groups), held)
+        .group_by(TrainingGroup.country))}
+    present = {country: Count.of(n, key) for country, n, key in db.session.execute(
+        select(TrainingGroup.country, func.count(), func.sum(Attendance.record_key))
         .select_from(Attendance).join(GroupSession, GroupSession.id == Attendance.session_id)
         .join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
-        .where(TrainingGroup.id.in_(groups), GroupSession.held_on.between(report.start, report.end))
-        .group_by(TrainingGroup.country)).all())
-    return {country: (present.get(country, 0), int(total)) for country, total in places.items()}
+        .where(TrainingGroup.id.in_(groups), held)
+        .group_by(TrainingGroup.country))}
+    return {country: (present.get(country, Count()), total) for country, total in places.items()}
 
 
-def trainers(report: ReportFilter) -> dict[str, tuple[int, int, int]]:
+def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     """Country -> (active trainers, people they reached, trainers trained in the period).
 
-    Active: ran a group whose dates meet the period. Reach: distinct members of those groups.
+    Active: ran a group whose dates meet the period. Reach: distinct members of those groups. Both count
+    people, with their record keys; a promotion has its own.
     """
     groups = select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
                                          *group_filters(report)).subquery()
-    active = dict(db.session.execute(
-        select(groups.c.country, func.count(func.distinct(groups.c.trainer_id))).group_by(groups.c.country)).all())
-    reach = dict(db.session.execute(
-        select(groups.c.country, func.count(func.distinct(GroupMember.user_id)))
-        .join(GroupMember, GroupMember.group_id == groups.c.id).group_by(groups.c.country)).all())
+
+    def people_per_country(person) -> dict[str, Count]:
+        distinct = (select(groups.c.country, User.id, User.record_key)
+                    .select_from(groups).join(User, User.id == person).distinct()).subquery()
+        return {country: Count.of(n, key) for country, n, key in db.session.execute(
+            select(distinct.c.country, func.count(), func.sum(distinct.c.record_key)).group_by(distinct.c.country))}
+
+    active = people_per_country(groups.c.trainer_id)
+    members = (select(groups.c.country, User.id, User.record_key).select_from(groups)
+               .join(GroupMember, GroupMember.group_id == groups.c.id).join(User, User.id == GroupMember.user_id)
+               .distinct()).subquery()
+    reach = {country: Count.of(n, key) for country, n, key in db.session.execute(
+        select(members.c.country, func.count(), func.sum(members.c.record_key)).group_by(members.c.country))}
     start, end = period_bounds(report)
-    trained = select(TrainingGroup.country, func.count(TrainerPromotion.id)).join(
-        TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id).where(
+    trained = select(TrainingGroup.country, func.count(TrainerPromotion.id), func.sum(TrainerPromotion.record_key)
+                     ).join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id).where(
         TrainerPromotion.promoted_at.between(start, end))
     if report.countries is not None:
         trained = trained.where(TrainingGroup.country.in_(report.countries))
-    promoted = dict(db.session.execute(trained.group_by(TrainingGroup.country)).all())
+    promoted = {country: Count.of(n, key) for country, n, key in db.session.execute(
+        trained.group_by(TrainingGroup.country))}
     countries = set(active) | set(reach) | set(promoted)
-    return {c: (active.get(c, 0), reach.get(c, 0), promoted.get(c, 0)) for c in sorted(countries)}
+    return {c: (active.get(c, Count()), reach.get(c, Count()), promoted.get(c, Count())) for c in sorted(countries)}
 
 
-def knowledge_gain(report: ReportFilter) -> Gain:
-    """The knowledge gain of the people in the report, added up by the database (see ``knowledge_pairs``)."""
+def knowledge_gain(report: ReportFilter) -> GainSums:
+    """The knowledge gain of the people in the report, added up by the database (see ``knowledge_pairs``).
+
+    With the people's cell key and that of the quiz attempts paired: ``.published`` is what pages show.
+    """
     per_person = knowledge_pairs_query(report).subquery()
     difference = per_person.c.after - per_person.c.before
-    query = select(func.count(), func.avg(per_person.c.before), func.avg(per_person.c.after), func.sum(difference),
-                   func.sum(difference * difference))
-    n, before, after, total, squares = db.session.execute(query).one()
-    if not n:
-        return statistics.knowledge_gain([])
-    return statistics.gain_of(float(before), float(after), Moments(n, float(total), float(squares)))
+    query = select(func.count(), func.sum(per_person.c.before), func.sum(per_person.c.after), func.sum(difference),
+                   func.sum(difference * difference), func.sum(per_person.c.person_key),
+                   func.sum(per_person.c.attempts_key))
+    n, before, after, total, squares, people_key, attempts_key = db.session.execute(query).one()
+    return GainSums(Count.of(n, people_key), Count.of(n, attempts_key).key, float(before or 0), float(after or 0),
+                    Moments(int(n or 0), float(total or 0), float(squares or 0)))
 
 
 def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
     """Each person's (mean score before the lessons, mean score after) over the modules they took both ways."""
-    return [(float(b), float(a)) for _user, b, a in db.session.execute(knowledge_pairs_query(report))]
+    return [(float(row.before), float(row.after)) for row in db.session.execute(knowledge_pairs_query(report))]
 
 
 def knowledge_pairs_query(report: ReportFilter):
-    """Per person: (user id, mean score before the lessons, mean score after) over the modules they took both ways.
+    """Per person: user id, mean score before the lessons and after over the modules they took both ways, their
+    record key, and the sum of the record keys of the attempts paired.
 
     Before: their first attempt made before any lesson of the module; after: their latest attempt after the
     lessons within the period. One pass of window functions, whose order the index on quiz_attempts
@@ -233,7 +281,7 @@ def knowledge_pairs_query(report: ReportFilter):
         modules = modules.where(Module.course_id.in_(
             select(CourseTopic.course_id).where(CourseTopic.topic == report.topic)))
     ranked = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                     QuizAttempt.submitted_at,
+                     QuizAttempt.submitted_at, QuizAttempt.record_key,
                      func.row_number().over(partition_by=partition,
                                             order_by=(QuizAttempt.submitted_at, QuizAttempt.id)).label("rank"),
                      func.count().over(partition_by=partition).label("attempts"))
@@ -251,11 +299,15 @@ def knowledge_pairs_query(report: ReportFilter):
                          func.max(sa.case((first_before, r.c.score))).label("before"),
                          func.max(sa.case((last_after, r.c.score))).label("after"),
                          func.max(sa.case((first_before, r.c.submitted_at))).label("before_at"),
-                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
+                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"),
+                         func.max(sa.case((first_before, r.c.record_key))).label("before_key"),
+                         func.max(sa.case((last_after, r.c.record_key))).label("after_key"))
                   .where(sa.or_(first_before, last_after))
                   .group_by(r.c.user_id, r.c.module_id)).subquery()
-    return (select(per_module.c.user_id, func.avg(per_module.c.before).label("before"),
-                   func.avg(per_module.c.after).label("after"))
-            .where(per_module.c.before.is_not(None), per_module.c.after.is_not(None),
-                   per_module.c.after_at > per_module.c.before_at)
-            .group_by(per_module.c.user_id))
+    m = per_module.c
+    attempts_key = sa.cast(m.before_key, sa.BigInteger) + m.after_key  # past 2^31 on PostgreSQL
+    return (select(m.user_id, func.avg(m.before).label("before"), func.avg(m.after).label("after"),
+                   User.record_key.label("person_key"), func.sum(attempts_key).label("attempts_key"))
+            .join(User, User.id == m.user_id)
+            .where(m.before.is_not(None), m.after.is_not(None), m.after_at > m.before_at)
+            .group_by(m.user_id, User.record_key))

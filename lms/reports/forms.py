@@ -4,23 +4,34 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, SelectField
+from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional, ValidationError
+from wtforms.validators import ValidationError
 
 from lms.labels import GENDER_LABELS, TOPIC_LABELS
 
 QUARTERS = {"1": (1, 3), "2": (4, 6), "3": (7, 9), "4": (10, 12)}
+#: Old links may still carry a period from one day to another: such a link gets the whole year, and this note.
+RETIRED_DATES = ("start", "end")
+RETIRED_NOTE = _l("Reports no longer take a period from one day to another, which could single out a few people: "
+                  "the whole year is shown. Choose a year, a quarter or a month.")
+
+
+def last_day(year: int, month: int) -> date:
+    return date.fromordinal(date(year + month // 12, month % 12 + 1, 1).toordinal() - 1)
 
 
 class ReportForm(Form):
-    """GET filter; it changes nothing, so it needs no CSRF token."""
+    """GET filter; it changes nothing, so it needs no CSRF token.
+
+    The period is a year, a quarter or a month, never two free dates: two overlapping date ranges could be
+    subtracted to single out the few people between their ends.
+    """
 
     year = SelectField(_l("Year"), validate_choice=True)
     quarter = SelectField(_l("Quarter"), validate_choice=True, default="", choices=[
         SelectChoice("", _l("Whole year"))] + [SelectChoice(q, _l("Quarter %(n)s", n=q)) for q in QUARTERS])
-    start = DateField(_l("Or from"), validators=[Optional()])
-    end = DateField(_l("to"), validators=[Optional()])
+    month = SelectField(_l("Month"), validate_choice=True, default="")  # names from CLDR, set by the view
     country = SelectField(_l("Country"), validate_choice=True, default="")
     organisation = SelectField(_l("Partner organisation"), validate_choice=True, default="")
     course = SelectField(_l("Course"), validate_choice=True, default="")
@@ -31,22 +42,16 @@ class ReportForm(Form):
         SelectChoice(code, label) for code, label in GENDER_LABELS.items()])
     age_band = SelectField(_l("Age"), validate_choice=True, default="")
 
-    def validate_start(self, field) -> None:
-        if not self.end.data:
-            raise ValidationError(_l("Give both dates, or neither."))
-
-    def validate_end(self, field) -> None:
-        if not self.start.data:
-            raise ValidationError(_l("Give both dates, or neither."))
-        if field.data < self.start.data:
-            raise ValidationError(_l("The last day comes before the first day."))
+    def validate_month(self, field) -> None:
+        if field.data and self.quarter.data:
+            raise ValidationError(_l("Choose a quarter or a month, not both."))
 
     def period(self) -> tuple[date, date]:
-        if self.start.data and self.end.data:
-            return self.start.data, self.end.data
         year = int(self.year.data)
+        if self.month.data:
+            month = int(self.month.data)
+            return date(year, month, 1), last_day(year, month)
         if self.quarter.data:
             first, last = QUARTERS[self.quarter.data]
-            end_day = date(year + (last == 12), last % 12 + 1, 1).toordinal() - 1
-            return date(year, first, 1), date.fromordinal(end_day)
+            return date(year, first, 1), last_day(year, last)
         return date(year, 1, 1), date(year, 12, 31)

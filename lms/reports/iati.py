@@ -1,6 +1,7 @@
 """The programme's results as an IATI 2.03 activity file, for the donor.
 
-Results carry numbers only, never a count under 5 (a suppressed figure is left out). Identifiers
+Results carry the published figures only (lms/disclosure.py): counts rounded at random to a multiple of 5,
+the same as the dashboard shows for the same records; outcome values only from 10 people on. Identifiers
 and names come from the configuration (IATI_*), never from the code.
 """
 from __future__ import annotations
@@ -14,14 +15,13 @@ from flask_babel import lazy_gettext as _l
 from lxml import etree
 from sqlalchemy import select
 
+from lms.disclosure import Count
 from lms.extensions import db
 from lms.i18n import pick_string
 from lms.models import Survey, SurveyWave
 from lms.reports import figures
 from lms.reports.filters import ReportFilter, parse_age_bands
-from lms.reports.suppression import MIN_CELL, TOTAL, table_of
 from lms.surveys import results
-from lms.surveys.statistics import Moments
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: Languages the titles are written in, besides English.
@@ -78,6 +78,7 @@ def titled(parent, tag: str, texts: dict[str, str]):
 
 
 def number(value: float) -> str:
+    """Whole numbers as such, others with one decimal."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
 
 
@@ -116,17 +117,15 @@ def activity_file(activity_id: str, year: int) -> bytes:
 def recipient_countries(activity, year: int) -> None:
     """Where the members reached in the year live: one ``recipient-country`` each, percentages adding up to 100.
 
-    A country whose count of participants is suppressed (under 5, or its complement) is left out: its share
-    and the published totals would give the count back.
+    The percentages divide the published counts of the countries' participants; a country whose count is
+    published as 0 is left out.
     """
     cube = figures.participation_cube(ReportFilter(start=date(year, 1, 1), end=date(year, 12, 31),
                                                    age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"]))))
-    counts: dict[tuple[str, str], int] = {}
+    counts: dict[str, Count] = {}
     for (country, _gender, _age), cell in cube.items():
-        counts[(country, "n")] = counts.get((country, "n"), 0) + cell.participants
-    countries = sorted({country for country, _n in counts})
-    table = table_of(counts, countries, ["n"])
-    shown = {c: table.value(c, "n") for c in countries if table.value(c, "n")}
+        counts[country] = counts.get(country, Count()) + cell.count("participants")
+    shown = {country: count.published for country, count in sorted(counts.items()) if count.published}
     for country, percentage in whole_percentages(shown).items():
         etree.SubElement(activity, "recipient-country", code=country, percentage=str(percentage))
 
@@ -175,34 +174,28 @@ def participation_results(activity, year: int, targets: dict[str, str]) -> None:
 
 
 def add_actuals(period_element, cube, measure: str) -> None:
-    """The total, then by sex and by age band; a suppressed figure is left out, never written as <5."""
-    by_sex: dict[tuple[str, str], int] = {}
-    by_age: dict[tuple[str, str], int] = {}
+    """The total, then by sex and by age band: each the published count of its own records."""
+    total = Count()
+    by_sex: dict[str, Count] = {sex: Count() for sex in ("female", "male", "other")}
+    by_age: dict[str, Count] = {}
     for (_country, gender, age), cell in cube.items():
-        value = getattr(cell, measure)
-        sex = SEX.get(gender, "other")
-        by_sex[("all", sex)] = by_sex.get(("all", sex), 0) + value
-        by_age[("all", age)] = by_age.get(("all", age), 0) + value
-    sex_table = table_of(by_sex, ["all"], ["female", "male", "other"])
-    ages = sorted({key[1] for key in by_age})
-    age_table = table_of(by_age, ["all"], ages)
-    total = sex_table.value("all", TOTAL)
-    if total is None:
-        return
-    etree.SubElement(period_element, "actual", value=str(total))
-    for name, table, columns in (("sex", sex_table, ["female", "male", "other"]), ("age", age_table, ages)):
-        for column in columns:
-            value = table.value("all", column)
-            if value is not None:
-                actual = etree.SubElement(period_element, "actual", value=str(value))
-                etree.SubElement(actual, "dimension", name=name, value=column)
+        count = cell.count(measure)
+        total += count
+        by_sex[SEX.get(gender, "other")] += count
+        by_age[age] = by_age.get(age, Count()) + count
+    etree.SubElement(period_element, "actual", value=str(total.published))
+    for name, counts in (("sex", by_sex), ("age", dict(sorted(by_age.items())))):
+        for value, count in counts.items():
+            actual = etree.SubElement(period_element, "actual", value=str(count.published))
+            etree.SubElement(actual, "dimension", name=name, value=value)
 
 
 def knowledge_result(activity, year: int) -> None:
     """Mean quiz score before and after the lessons, over every course, for the year (outcome)."""
     gain = figures.knowledge_gain(ReportFilter(start=date(year, 1, 1), end=date(year, 12, 31),
-                                               age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"]))))
-    if gain.n < MIN_CELL:
+                                               age_bands=tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"])))
+                                  ).published
+    if gain.mean_before is None:
         return
     result = etree.SubElement(activity, "result", type="2", **{"aggregation-status": "0"})
     titled(result, "title", translated(KNOWLEDGE))
@@ -225,24 +218,32 @@ def outcome_results(activity, year: int) -> None:
             continue
         sums, _pairs = results.indicator_moments(survey, [w.id for w in waves], None,
                                                   submitted_by=date(year, 12, 31))
+        scales = results.value_scales(survey)
         for indicator in survey.indicators:
-            before = sum((sums.get((w.id, indicator.id), Moments()) for w in waves if w.kind == "baseline"), Moments())
-            after = sum((sums.get((w.id, indicator.id), Moments()) for w in waves if w.kind != "baseline"), Moments())
-            first, last = results.estimate(indicator, before), results.estimate(indicator, after)
-            if first.n < MIN_CELL or last.n < MIN_CELL:
+            before = sum((sums.get((w.id, indicator.id), results.Sums()) for w in waves if w.kind == "baseline"),
+                         results.Sums())
+            after = sum((sums.get((w.id, indicator.id), results.Sums()) for w in waves if w.kind != "baseline"),
+                        results.Sums())
+            first, last = (results.published_estimate(indicator, figure, scales.get(indicator.question_code))
+                           for figure in (before, after))
+            if first.value is None or last.value is None:
                 continue
-            scale = 100 if indicator.kind == "share" else 1
             titles = {language: pick_string(indicator.titles, language, survey.source_language, "title")
                       for language in TITLE_LANGUAGES}
             result = etree.SubElement(activity, "result", type="2", **{"aggregation-status": "0"})
             titled(result, "title", titles)
             element = indicator_element(result, indicator, titles)
-            etree.SubElement(element, "baseline", year=str(year), value=number(first.value * scale),
+            etree.SubElement(element, "baseline", year=str(year), value=figure_value(indicator, first),
                              **{"iso-date": f"{year}-01-01"})
             period = etree.SubElement(element, "period")
             etree.SubElement(period, "period-start", **{"iso-date": f"{year}-01-01"})
             etree.SubElement(period, "period-end", **{"iso-date": f"{year}-12-31"})
-            etree.SubElement(period, "actual", value=number(last.value * scale))
+            etree.SubElement(period, "actual", value=figure_value(indicator, last))
+
+
+def figure_value(indicator, figure) -> str:
+    """A share in whole percent, a mean with its one decimal."""
+    return number(round(100 * figure.value) if indicator.kind == "share" else figure.value)
 
 
 def indicator_element(result, indicator, titles: dict[str, str]):

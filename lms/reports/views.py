@@ -4,7 +4,9 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from babel.dates import get_month_names
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,11 +21,9 @@ from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave
 from lms.permissions import roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
-from lms.reports.forms import ReportForm
-from lms.reports.suppression import MIN_CELL, TOTAL
-from lms.reports.tables import RATES, Dashboard, dashboard, rate
+from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
+from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
 from lms.surveys import results
-from lms.templating import suppressed
 
 bp = Blueprint("reports", __name__)
 
@@ -46,10 +46,16 @@ def chart(name: str, table, title: str, column: str):
     """The bar chart of one column of a table; its title names the column."""
     bars = [(row_label(name, row), table.value(row, column)) for row in table.rows]
     measure = _("Total") if column == TOTAL else exports.label(column, "gender")
-    return charts.bar_chart(_("%(table)s: %(measure)s", table=title, measure=measure), bars, suppressed())
+    return charts.bar_chart(_("%(table)s: %(measure)s", table=title, measure=measure), bars)
+
 
 #: Tables that download, and the titles written into the files.
 TABLES = ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers")
+
+
+def retired_dates() -> str | None:
+    """For an old link with a period from one day to another (it gets the whole year): the note that says so."""
+    return str(RETIRED_NOTE) if any(request.args.get(name) for name in RETIRED_DATES) else None
 
 
 def report_form() -> ReportForm:
@@ -60,6 +66,11 @@ def report_form() -> ReportForm:
     form.year.choices = [SelectChoice(str(y), str(y)) for y in range(this_year, this_year - 8, -1)]
     if not form.year.data:
         form.year.data = str(this_year)
+    names = get_month_names("wide", context="stand-alone", locale=get_locale())
+    form.month.choices = [SelectChoice("", _("All months"))] + [
+        SelectChoice(str(m), names[m].capitalize()) for m in range(1, 13)]
+    if retired_dates():
+        form.quarter.data = form.month.data = ""
     scope = visible_countries(current_user)
     countries = grouped_country_choices(language) if scope is None else [
         SelectChoice(c, country_name(c, language)) for c in scope]
@@ -101,7 +112,8 @@ def build(report: ReportFilter) -> Dashboard:
 def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
     """Each participants' survey with indicators, per wave, for the trainings the report covers.
 
-    Survey answers are filtered by country only: anonymous answers carry no gender or age.
+    Survey answers are filtered by country only: anonymous answers carry no gender or age. A coordinator sees
+    course-wide waves (for the respondents of their countries) and the waves of their countries' groups.
     """
     found = []
     waves = selectinload(Survey.waves)
@@ -113,8 +125,13 @@ def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
                  waves.selectinload(SurveyWave.group)))
     course_groups = (set(db.session.scalars(select(TrainingGroup.id).where(
         TrainingGroup.course_id == report.course_id))) if report.course_id else set())
+
+    def in_scope(wave: SurveyWave) -> bool:
+        """A group's wave only for a group of the report's countries: its name is on the page."""
+        return wave.group_id is None or report.countries is None or wave.group.country in report.countries
+
     for survey in surveys:
-        waves = [w for w in survey.waves if w.workplace_id is None
+        waves = [w for w in survey.waves if w.workplace_id is None and in_scope(w)
                  and (report.group_id is None or w.group_id == report.group_id)
                  and (report.course_id is None or w.course_id == report.course_id or w.group_id in course_groups)]
         if waves:
@@ -130,10 +147,9 @@ def show_dashboard():
     if not form.validate():
         return render_template("reports/dashboard.html", form=form, data=None, report=None), 400
     report = report_filter(form)
-    gain = figures.knowledge_gain(report)
     return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
-                           filters=exports.filter_lines(form), gain=gain, outcomes=outcomes(report),
-                           min_cell=MIN_CELL)
+                           filters=exports.filter_lines(form), gain=figures.knowledge_gain(report).published,
+                           outcomes=outcomes(report), retired_dates=retired_dates())
 
 
 @bp.route("/reports/<table>.<extension>")
@@ -145,7 +161,7 @@ def export_table(table: str, extension: str):
     if not form.validate():
         abort(400)
     report = report_filter(form)
-    sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form))
+    sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form, retired_dates()))
     name = f"{table}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
     if extension == "csv":
         return Response(exports.as_csv(sheet), mimetype="text/csv; charset=utf-8",

@@ -364,8 +364,7 @@ def survey_results(code: str):
     counts = results.response_counts([w.id for w in waves], countries)
     return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
                            results=results.indicator_results(survey, waves, countries),
-                           countries=available, country=country, group_id=group_id,
-                           min_cell=results.MIN_CELL)
+                           countries=available, country=country, group_id=group_id)
 
 
 @roles("trainer", "coordinator")

@@ -1,16 +1,23 @@
 """Outcome indicators per wave with confidence intervals, the change from baseline, and knowledge gain.
 
-Every figure computed from fewer than ``MIN_CELL`` people is suppressed: shown as "<5", never as a value.
+The database adds up exact sums together with the cell keys of the records behind them (lms/disclosure.py).
+From them, ``indicator_estimates`` and ``GainSums.exact`` compute the exact statistics, for checking against
+scipy and never shown; ``indicator_results`` and ``GainSums.published`` are what pages, downloads and the
+IATI file show: counts rounded at random to a multiple of 5, shares from those counts, means moved by noise
+drawn from the cell key, each shown only from ``MIN_SHOWN`` people on.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms import disclosure
+from lms.disclosure import MIN_SHOWN, Count
 from lms.extensions import db
 from lms.models import (
     Course,
@@ -22,13 +29,50 @@ from lms.models import (
     SurveyResponse,
     SurveyVersion,
     SurveyWave,
+    User,
 )
+from lms.models.record_keys import KEY_SPACE
 from lms.surveys import statistics
 from lms.surveys.building import INDICATOR_QUESTION_KINDS
 from lms.surveys.statistics import Estimate, Gain, Moments
 
-MIN_CELL = 5
 WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
+#: The range of a quiz score, in percent.
+SCORES = (0.0, 100.0)
+
+
+@dataclass(frozen=True)
+class Sums:
+    """One figure's sums from the database: the Moments of the values, the cell key of the responses (or pairs
+    of responses) that gave a value, and for a share the cell key of those counted in it (value 1)."""
+
+    moments: Moments = field(default_factory=Moments)
+    key: int = 0
+    counted_key: int = 0
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(self.moments + other.moments, (self.key + other.key) % KEY_SPACE,
+                    (self.counted_key + other.counted_key) % KEY_SPACE)
+
+    @property
+    def people(self) -> Count:
+        return Count(self.moments.n, self.key)
+
+    @property
+    def counted(self) -> Count:
+        return Count(round(self.moments.total), self.counted_key)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The values one person's answer to an indicator can take; its width is the most they move a sum."""
+
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
 
 
 @dataclass
@@ -41,12 +85,12 @@ class WaveFigure:
     paired: bool = False
 
     @property
-    def suppressed(self) -> bool:
-        return self.estimate.n < MIN_CELL
+    def shown(self) -> bool:
+        return self.estimate.value is not None
 
     @property
-    def change_suppressed(self) -> bool:
-        return self.change is None or self.change.n < MIN_CELL or self.suppressed
+    def change_shown(self) -> bool:
+        return self.shown and self.change is not None and self.change.value is not None
 
 
 @dataclass
@@ -71,11 +115,34 @@ def series_of(waves: list[SurveyWave]) -> list[list[SurveyWave]]:
 
 def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None
                       ) -> list[IndicatorResult]:
-    """Every indicator of the survey, per wave, with n, a 95% interval and the change from baseline.
+    """Every indicator of the survey, per wave, with n, a 95% interval and the change from baseline, as published.
 
-    The database adds up the answers (counts, sums and sums of squares, per wave and per pair of waves), so the
-    number of queries does not grow with the number of answers.
+    The database adds up the answers (counts, sums and sums of squares with their cell keys, per wave and per
+    pair of waves), so the number of queries does not grow with the number of answers.
     """
+    scales = value_scales(survey)
+
+    def wave_figure(indicator: SurveyIndicator, sums: Sums) -> Estimate:
+        return published_estimate(indicator, sums, scales.get(indicator.question_code))
+
+    def change_figure(indicator: SurveyIndicator, before: Sums, after: Sums, pairs: Sums | None):
+        return published_change(indicator, before, after, pairs, scales.get(indicator.question_code))
+
+    return figures_of(survey, waves, countries, wave_figure, change_figure)
+
+
+def indicator_estimates(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None
+                        ) -> list[IndicatorResult]:
+    """The same figures, exact: for tests and checks only, never shown (see ``indicator_results``)."""
+    return figures_of(survey, waves, countries, lambda indicator, sums: estimate(indicator, sums.moments),
+                      lambda indicator, before, after, pairs: change(
+                          indicator, before.moments, after.moments, pairs.moments if pairs else None))
+
+
+def figures_of(survey: Survey, waves: list[SurveyWave], countries: list[str] | None,
+               wave_figure: Callable[[SurveyIndicator, Sums], Estimate],
+               change_figure: Callable[[SurveyIndicator, Sums, Sums, Sums | None], tuple[Estimate, bool]]
+               ) -> list[IndicatorResult]:
     if not waves or not survey.indicators:
         return [IndicatorResult(indicator) for indicator in survey.indicators]
     all_series = series_of(waves)
@@ -91,15 +158,85 @@ def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[s
         for series in all_series:
             figures = []
             for wave in series:
-                figure = WaveFigure(wave, estimate(indicator, sums.get((wave.id, indicator.id), Moments())))
+                figure = WaveFigure(wave, wave_figure(indicator, sums.get((wave.id, indicator.id), Sums())))
                 if wave.id in baseline_of:
-                    figure.change, figure.paired = change(
-                        indicator, sums.get((baseline_of[wave.id], indicator.id), Moments()),
-                        sums.get((wave.id, indicator.id), Moments()), differences.get((wave.id, indicator.id)))
+                    figure.change, figure.paired = change_figure(
+                        indicator, sums.get((baseline_of[wave.id], indicator.id), Sums()),
+                        sums.get((wave.id, indicator.id), Sums()), differences.get((wave.id, indicator.id)))
                 figures.append(figure)
             result.series.append(figures)
         results.append(result)
     return results
+
+
+def value_scales(survey: Survey) -> dict[str, Scale]:
+    """Question code -> the values an indicator of it reads: 0-1 for a share, 1-5 for a scale, a number
+    question's smallest to largest value over every version. A number without both bounds has no scale: one
+    answer could be any size, so no noise of ours could hide it, and its mean is not published."""
+    query = (select(SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.min_value, SurveyQuestion.max_value)
+             .join(SurveyVersion).where(SurveyVersion.survey_id == survey.id,
+                                        SurveyQuestion.code.in_({i.question_code for i in survey.indicators})))
+    lows: dict[str, list[float | None]] = defaultdict(list)
+    highs: dict[str, list[float | None]] = defaultdict(list)
+    for code, kind, low, high in db.session.execute(query):
+        if kind == "number":
+            lows[code].append(low)
+            highs[code].append(high)
+        elif kind == "likert":
+            lows[code].append(1.0)
+            highs[code].append(5.0)
+    return {code: Scale(min(lows[code]), max(highs[code])) for code in lows
+            if None not in lows[code] and None not in highs[code]}
+
+
+def scale_of(indicator: SurveyIndicator, scale: Scale | None) -> Scale | None:
+    return Scale(0.0, 1.0) if indicator.kind == "share" else scale
+
+
+def mean_shift(indicator: SurveyIndicator, sums: Sums, scale: Scale) -> float:
+    """The noise on a wave's sum of answers divided by its n: what moves the published mean from the exact one."""
+    n = sums.moments.n
+    return disclosure.noise(sums.key, n, scale.width, f"mean:{indicator.question_code}") / n if n else 0.0
+
+
+def published_estimate(indicator: SurveyIndicator, sums: Sums, scale: Scale | None) -> Estimate:
+    """A wave's figure as published: n rounded; a share from rounded counts, or a mean moved by noise."""
+    n = sums.people.published
+    if n < MIN_SHOWN:
+        return Estimate(n, None, None, None)
+    if indicator.kind == "share":
+        return statistics.wilson(min(sums.counted.published, n), n)
+    if scale is None:
+        return Estimate(n, None, None, None)
+    return disclosure.moved(statistics.mean(sums.moments), n, mean_shift(indicator, sums, scale), 1,
+                            (scale.low, scale.high))
+
+
+def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pairs: Sums | None,
+                     scale: Scale | None) -> tuple[Estimate, bool]:
+    """The change from baseline as published: paired where at least MIN_SHOWN pairs are published, else between
+    the two waves as published (Newcombe's interval from their rounded counts, or Welch's moved with the means).
+
+    A paired change adds its own noise to the sum of the differences, as wide as a difference can range.
+    """
+    scale = scale_of(indicator, scale)
+    share = indicator.kind == "share"
+    if pairs is not None and pairs.people.published >= MIN_SHOWN and scale is not None:
+        n = pairs.moments.n
+        shift = disclosure.noise(pairs.key, n, 2 * scale.width, f"change:{indicator.question_code}") / n
+        return disclosure.moved(statistics.paired_change(pairs.moments), pairs.people.published, shift,
+                                2 if share else 1, (-scale.width, scale.width)), True
+    first, second = before.people.published, after.people.published
+    if first < MIN_SHOWN or second < MIN_SHOWN or scale is None:
+        return Estimate(first + second, None, None, None), False
+    if share:
+        changed = statistics.share_change(min(before.counted.published, first), first,
+                                          min(after.counted.published, second), second)
+        return replace(changed, value=round(changed.value, 2), low=round(changed.low, 2),
+                       high=round(changed.high, 2)), False
+    shift = mean_shift(indicator, after, scale) - mean_shift(indicator, before, scale)
+    return disclosure.moved(statistics.welch_change(before.moments, after.moments), first + second, shift, 1,
+                            (-scale.width, scale.width)), False
 
 
 def question_ids(survey: Survey) -> dict[tuple[str, str], list[int]]:
@@ -128,30 +265,39 @@ def indicator_value(indicator: SurveyIndicator, questions: dict[tuple[str, str],
                     value))
 
 
-def moments_columns(values: list) -> list:
-    return [column for value in values for column in (func.count(value), func.sum(value), func.sum(value * value))]
+def sums_columns(values: list, keys: list) -> list:
+    """Per value: its count, sum and sum of squares, the cell key of the records that have one, and the cell
+    key of those whose value is 1 (counted in a share)."""
+    return [column for value, key in zip(values, keys, strict=True) for column in (
+        func.count(value), func.sum(value), func.sum(value * value),
+        func.sum(sa.case((value.is_not(None), key), else_=0)), func.sum(sa.case((value == 1, key), else_=0)))]
 
 
-def moments_of(row, indicators: list[SurveyIndicator]) -> dict[int, Moments]:
-    """Indicator id -> Moments, from a row of (count, sum, sum of squares) per indicator."""
-    return {indicator.id: Moments(row[3 * i], float(row[3 * i + 1] or 0), float(row[3 * i + 2] or 0))
-            for i, indicator in enumerate(indicators)}
+def sums_of(row, indicators: list[SurveyIndicator]) -> dict[int, Sums]:
+    """Indicator id -> Sums, from a row of ``sums_columns``."""
+    found = {}
+    for i, indicator in enumerate(indicators):
+        n, total, squares, key, counted_key = row[5 * i:5 * i + 5]
+        found[indicator.id] = Sums(Moments(n, float(total or 0), float(squares or 0)),
+                                   Count.of(n, key).key, Count.of(n, counted_key).key)
+    return found
 
 
 def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] | None,
                       baseline_of: dict[int, int] | None = None, submitted_by: date | None = None
-                      ) -> tuple[dict[tuple[int, int], Moments], dict[tuple[int, int], Moments]]:
-    """Per (wave id, indicator id): the Moments of the respondents' values and, for the waves in
-    ``baseline_of`` (wave -> its baseline wave), those of each person's change from their own baseline answer.
+                      ) -> tuple[dict[tuple[int, int], Sums], dict[tuple[int, int], Sums]]:
+    """Per (wave id, indicator id): the Sums of the respondents' values and, for the waves in ``baseline_of``
+    (wave -> its baseline wave), those of each person's change from their own baseline answer.
 
     One query: the answers are read once, one row per response, and both sums are taken from there. A person
-    is their account (identified surveys) or their pseudonym; each answers a wave at most once.
+    is their account (identified surveys) or their pseudonym; each answers a wave at most once. A response's
+    key is its record key; a pair's, the sum of its two responses' keys.
     """
     indicators = list(survey.indicators)
     questions = question_ids(survey)
     person = func.coalesce(sa.literal("u") + sa.cast(SurveyResponse.user_id, sa.String), SurveyResponse.pseudonym)
     values = [func.max(indicator_value(indicator, questions)).label(f"v{i}") for i, indicator in enumerate(indicators)]
-    query = (select(SurveyResponse.wave_id, person.label("person"), *values)
+    query = (select(SurveyResponse.wave_id, person.label("person"), SurveyResponse.record_key, *values)
              .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
              .where(SurveyResponse.wave_id.in_(wave_ids),
                     SurveyAnswer.question_id.in_([i for ids in questions.values() for i in ids])))
@@ -159,39 +305,44 @@ def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] 
         query = query.where(SurveyResponse.country.in_(countries))
     if submitted_by is not None:
         query = query.where(SurveyResponse.submitted_on <= submitted_by)
-    per_response = query.group_by(SurveyResponse.id, SurveyResponse.wave_id, person).cte("per_response")
+    per_response = query.group_by(SurveyResponse.id, SurveyResponse.wave_id, person,
+                                  SurveyResponse.record_key).cte("per_response")
     columns = [per_response.c[f"v{i}"] for i in range(len(indicators))]
     sums = select(sa.literal("wave").label("kind"), per_response.c.wave_id,
-                  *moments_columns(columns)).group_by(per_response.c.wave_id)
+                  *sums_columns(columns, [per_response.c.record_key] * len(columns))).group_by(per_response.c.wave_id)
     if baseline_of:
         later, base = per_response.alias("later"), per_response.alias("base")
         differences = [later.c[f"v{i}"] - base.c[f"v{i}"] for i in range(len(indicators))]
-        pairs = (select(sa.literal("pair").label("kind"), later.c.wave_id, *moments_columns(differences))
+        pair_key = sa.cast(later.c.record_key, sa.BigInteger) + base.c.record_key  # past 2^31 on PostgreSQL
+        pairs = (select(sa.literal("pair").label("kind"), later.c.wave_id,
+                        *sums_columns(differences, [pair_key] * len(differences)))
                  .join(base, sa.and_(base.c.person == later.c.person,
                                      base.c.wave_id == sa.case(baseline_of, value=later.c.wave_id)))
                  .where(later.c.wave_id.in_(list(baseline_of))).group_by(later.c.wave_id))
         sums = sa.union_all(sums, pairs)
-    found: dict[str, dict[tuple[int, int], Moments]] = {"wave": {}, "pair": {}}
+    found: dict[str, dict[tuple[int, int], Sums]] = {"wave": {}, "pair": {}}
     for kind, wave_id, *row in db.session.execute(sums):
-        for indicator_id, moments in moments_of(row, indicators).items():
-            found[kind][(wave_id, indicator_id)] = moments
+        for indicator_id, figure in sums_of(row, indicators).items():
+            found[kind][(wave_id, indicator_id)] = figure
     return found["wave"], found["pair"]
 
 
 def response_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
-    """Responses per wave (to be shown as "<5" when under ``MIN_CELL``)."""
-    query = (select(SurveyResponse.wave_id, func.count()).where(SurveyResponse.wave_id.in_(wave_ids))
-             .group_by(SurveyResponse.wave_id))
+    """Responses per wave, as published."""
+    query = (select(SurveyResponse.wave_id, func.count(), func.sum(SurveyResponse.record_key))
+             .where(SurveyResponse.wave_id.in_(wave_ids)).group_by(SurveyResponse.wave_id))
     if countries is not None:
         query = query.where(SurveyResponse.country.in_(countries))
-    return dict(db.session.execute(query).all())
+    return {wave_id: Count.of(n, key).published for wave_id, n, key in db.session.execute(query)}
 
 
 def response_countries(wave_ids: list[int], countries: list[str] | None) -> list[str]:
-    """The countries the responses of these waves count for (within ``countries``, if given)."""
-    query = select(SurveyResponse.country).where(SurveyResponse.wave_id.in_(wave_ids),
-                                                 SurveyResponse.country.is_not(None)).distinct()
-    found = sorted(db.session.scalars(query))
+    """The countries the responses of these waves count for (within ``countries``, if given), as published:
+    a country whose responses round to 0 is not offered, so a list never tells a few answers from none."""
+    query = (select(SurveyResponse.country, func.count(), func.sum(SurveyResponse.record_key))
+             .where(SurveyResponse.wave_id.in_(wave_ids), SurveyResponse.country.is_not(None))
+             .group_by(SurveyResponse.country))
+    found = sorted(country for country, n, key in db.session.execute(query) if Count.of(n, key).published)
     return [c for c in found if countries is None or c in countries]
 
 
@@ -211,45 +362,97 @@ def change(indicator: SurveyIndicator, before: Moments, after: Moments, differen
     return statistics.welch_change(before, after), False
 
 
+@dataclass(frozen=True)
+class GainSums:
+    """What a knowledge gain is made of: the people paired (with their cell key), the cell key of the quiz
+    attempts paired, the sums of each person's mean score before and after, and the Moments of their change."""
+
+    people: Count = field(default_factory=Count)
+    attempts_key: int = 0
+    before: float = 0.0
+    after: float = 0.0
+    differences: Moments = field(default_factory=Moments)
+
+    @property
+    def exact(self) -> Gain:
+        """For tests and checks only, never shown."""
+        n = self.people.n
+        if not n:
+            return statistics.knowledge_gain([])
+        return statistics.gain_of(self.before / n, self.after / n, self.differences)
+
+    @property
+    def published(self) -> Gain:
+        """n rounded; mean scores before and after moved by noise (up to 100 points on each sum) and rounded
+        to whole points; the gain is after minus before, its interval moved with it."""
+        n, exact_n = self.people.published, self.people.n
+        if n < MIN_SHOWN or not exact_n:
+            return Gain(n, None, None, Estimate(n, None, None, None), None)
+        width = SCORES[1] - SCORES[0]
+        noise_before = disclosure.noise(self.attempts_key, exact_n, width, "gain:before")
+        noise_after = disclosure.noise(self.attempts_key, exact_n, width, "gain:after")
+        before = disclosure.rounded(disclosure.clamp((self.before + noise_before) / exact_n, SCORES), 0)
+        after = disclosure.rounded(disclosure.clamp((self.after + noise_after) / exact_n, SCORES), 0)
+        change = disclosure.moved(statistics.paired_change(self.differences), n,
+                                  (noise_after - noise_before) / exact_n, 0, (-width, width))
+        normalised = None if before == 100 else (after - before) / (100 - before)
+        return Gain(n, before, after, replace(change, value=after - before), normalised)
+
+
 def knowledge_gain(course: Course, user_ids: list[int] | None = None) -> tuple[Gain, dict[int, Gain]]:
-    """Paired quiz scores before and after the lessons: for the course, and per module (by module id).
+    """Paired quiz scores before and after the lessons: for the course, and per module (by module id), exact.
 
     "Before" is a member's first attempt made before any lesson of the module was done; "after" is
-    their latest attempt made after the lessons.
+    their latest attempt made after the lessons. Pages show ``gain_sums(...).published``.
     """
-    before, after = module_scores(course, user_ids)
-    per_module = {m.id: statistics.knowledge_gain([(before[k], after[k]) for k in after if k[1] == m.id])
+    before, after, _keys = module_scores(course, user_ids)
+    per_module = {m.id: statistics.knowledge_gain([(before[k][0], after[k][0]) for k in after if k[1] == m.id])
                   for m in course.modules if m.has_quiz}
     return statistics.knowledge_gain(person_pairs(before, after)), per_module
+
+
+def gain_sums(course: Course, user_ids: list[int] | None = None) -> GainSums:
+    """The course's knowledge gain (of these members), with the cell keys its publication needs."""
+    before, after, person_keys = module_scores(course, user_ids)
+    pairs = person_pairs(before, after)
+    people = sum((Count(1, person_keys[user_id]) for user_id in {key[0] for key in after}), Count())
+    attempts = sum((Count(1, before[key][1]) + Count(1, after[key][1]) for key in after), Count())
+    return GainSums(people, attempts.key, sum(b for b, _a in pairs), sum(a for _b, a in pairs),
+                    Moments.of([a - b for b, a in pairs]))
 
 
 def knowledge_pairs(course: Course, user_ids: list[int] | None = None,
                     after_between: tuple[datetime, datetime] | None = None) -> list[tuple[float, float]]:
     """Each member's (mean score before, mean score after) over the modules they took both ways."""
-    before, after = module_scores(course, user_ids, after_between)
+    before, after, _keys = module_scores(course, user_ids, after_between)
     return person_pairs(before, after)
 
 
 def module_scores(course: Course, user_ids: list[int] | None = None,
                   after_between: tuple[datetime, datetime] | None = None
-                  ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]:
-    """(member, module) -> first score before the lessons, and -> latest score after them."""
+                  ) -> tuple[dict[tuple[int, int], tuple[float, int]], dict[tuple[int, int], tuple[float, int]],
+                             dict[int, int]]:
+    """(member, module) -> (first score before the lessons, the attempt's record key), and -> (latest score after
+    them, its key); member -> their record key."""
     modules = [m for m in course.modules if m.has_quiz]
     query = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                    QuizAttempt.submitted_at)
+                    QuizAttempt.submitted_at, QuizAttempt.record_key, User.record_key)
+             .join(User, User.id == QuizAttempt.user_id)
              .where(QuizAttempt.module_id.in_([m.id for m in modules]))
              .order_by(QuizAttempt.submitted_at, QuizAttempt.id))
     if user_ids is not None:
         query = query.where(QuizAttempt.user_id.in_(user_ids))
-    before: dict[tuple[int, int], float] = {}
-    after: dict[tuple[int, int], float] = {}
-    for user_id, module_id, score, is_before, submitted_at in db.session.execute(query):
+    before: dict[tuple[int, int], tuple[float, int]] = {}
+    after: dict[tuple[int, int], tuple[float, int]] = {}
+    people: dict[int, int] = {}
+    for user_id, module_id, score, is_before, submitted_at, attempt_key, person_key in db.session.execute(query):
         key = (user_id, module_id)
+        people[user_id] = person_key
         if is_before:
-            before.setdefault(key, score)
+            before.setdefault(key, (score, attempt_key))
         elif key in before and (after_between is None or in_window(submitted_at, after_between)):
-            after[key] = score
-    return before, after
+            after[key] = (score, attempt_key)
+    return before, after, people
 
 
 def in_window(moment: datetime, window: tuple[datetime, datetime]) -> bool:
@@ -259,7 +462,7 @@ def in_window(moment: datetime, window: tuple[datetime, datetime]) -> bool:
 
 def person_pairs(before: dict, after: dict) -> list[tuple[float, float]]:
     per_person: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for key, score in after.items():
-        per_person[key[0]].append((before[key], score))
+    for key, (score, _attempt) in after.items():
+        per_person[key[0]].append((before[key][0], score))
     return [(sum(b for b, _a in scores) / len(scores), sum(a for _b, a in scores) / len(scores))
             for scores in per_person.values()]

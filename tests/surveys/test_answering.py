@@ -129,7 +129,7 @@ def test_an_anonymous_response_cannot_be_joined_to_any_user(client, library, cre
     # No column of the response table can hold a person, an address or a time of day.
     columns = {c.name: c for c in SurveyResponse.__table__.columns}
     assert set(columns) == {"id", "wave_id", "version_id", "user_id", "pseudonym", "language", "country",
-                            "submitted_on", "source"}
+                            "submitted_on", "source", "record_key"}  # the key is random (lms/disclosure.py)
     assert isinstance(columns["submitted_on"].type, sa.Date)
     # Nothing anywhere in the database holds the response's id except its own answers.
     response_id = response.id

@@ -1,6 +1,7 @@
-"""Indicators per wave and knowledge gain, checked against scipy on generated data; small cells suppressed."""
+"""Indicators per wave and knowledge gain: exact figures against scipy on generated data; what pages publish."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import numpy as np
@@ -8,9 +9,10 @@ import pytest
 from scipy import stats
 from sqlalchemy import select
 
+from lms.disclosure import Count
 from lms.extensions import db
 from lms.learn import services as learning
-from lms.models import SurveyInvitation
+from lms.models import SurveyInvitation, SurveyResponse
 from lms.surveys import answering, results
 from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
 
@@ -57,7 +59,7 @@ def test_pseudonymous_indicators_match_scipy_with_paired_changes(app_ctx, librar
     survey = make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous")
     before_safe, after_safe, before_hours, after_hours = generated_waves(create_user, survey, course, 24, seed,
                                                                          skip_endline=4)
-    outcomes = results.indicator_results(survey, survey.waves)
+    outcomes = results.indicator_estimates(survey, survey.waves)
     baseline, endline = by_code(outcomes, "feels_safe")
 
     k = int((before_safe >= 4).sum())
@@ -89,24 +91,59 @@ def test_anonymous_indicators_compare_independent_samples(app_ctx, library, crea
     course = learning.find_course(BUNDLED_COURSE)
     survey = make_survey(course=course, waves=["baseline", "endline"], privacy="anonymous")
     _before_safe, _after_safe, before_hours, after_hours = generated_waves(create_user, survey, course, 12, 5)
-    _baseline, endline = by_code(results.indicator_results(survey, survey.waves), "mean_hours")
+    _baseline, endline = by_code(results.indicator_estimates(survey, survey.waves), "mean_hours")
     assert not endline.paired
     interval = stats.ttest_ind(after_hours, before_hours, equal_var=False).confidence_interval()
     assert endline.change.value == pytest.approx(after_hours.mean() - before_hours.mean())
     assert (endline.change.low, endline.change.high) == pytest.approx((interval.low, interval.high), rel=1e-7)
 
 
-def test_figures_from_fewer_than_five_people_are_suppressed(client, library, create_user, make_survey):
+def test_figures_are_shown_from_ten_published_people_on(client, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     author = create_user("author", role="trainer")
     survey = make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous", creator=author)
     generated_waves(create_user, survey, course, 6, 9, skip_endline=2)  # 6 at baseline, 4 at endline
     baseline, endline = by_code(results.indicator_results(survey, survey.waves), "feels_safe")
-    assert not baseline.suppressed and endline.suppressed and endline.change_suppressed
+    assert baseline.estimate.n in (5, 10) and endline.estimate.n in (0, 5)  # published counts
+    assert baseline.shown == (baseline.estimate.n == 10)
+    assert not endline.shown and not endline.change_shown and endline.estimate.value is None
     sign_in(client, "author")
     page = client.get(f"/surveys/manage/{survey.code}/results").get_data(as_text=True)
-    assert page.count("&lt;5") >= 2  # the endline of both indicators
-    assert "<5 responses" in page.replace("&lt;", "<")
+    assert "&lt;5" not in page and "<5" not in page
+    assert re.search(r"(0|5) responses", page) and "rounded at random to a multiple of 5" in page
+
+
+def test_published_figures_follow_the_method(app_ctx, library, create_user, make_survey):
+    """n is the published count of the responses; a share divides published counts; a mean moves by noise on
+    its sum of at most the width of the answers' range, its interval with it, rounded to one decimal."""
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous")
+    generated_waves(create_user, survey, course, 23, 4, skip_endline=3)
+    exact = {r.indicator.code: r.series[0] for r in results.indicator_estimates(survey, survey.waves)}
+    shown = {r.indicator.code: r.series[0] for r in results.indicator_results(survey, survey.waves)}
+    sums, pairs = results.indicator_moments(survey, [w.id for w in survey.waves], None,
+                                            {survey.waves[1].id: survey.waves[0].id})
+    for code, indicator in (("feels_safe", survey.indicators[0]), ("mean_hours", survey.indicators[1])):
+        for wave, true, published in zip(survey.waves, exact[code], shown[code], strict=True):
+            figure = sums[(wave.id, indicator.id)]
+            assert published.estimate.n == figure.people.published and abs(published.estimate.n - true.estimate.n) <= 4
+            if code == "feels_safe":
+                n, k = figure.people.published, min(figure.counted.published, figure.people.published)
+                assert published.estimate.value == pytest.approx(k / n)
+            else:  # hours, between 0 and 100: the noise on the sum is at most 100
+                bound = 100 / true.estimate.n + 0.05
+                assert abs(published.estimate.value - true.estimate.value) <= bound
+                shift = published.estimate.value - true.estimate.value
+                assert published.estimate.low == pytest.approx(true.estimate.low + shift, abs=0.1)
+                assert round(published.estimate.value, 1) == published.estimate.value
+        change, true_change = shown[code][1], exact[code][1]
+        assert change.paired and change.change.n == pairs[(survey.waves[1].id, indicator.id)].people.published
+        width = 1 if code == "feels_safe" else 100
+        assert abs(change.change.value - true_change.change.value) <= 2 * width / true_change.change.n + 0.05
+    # Asked again, the same records give the same figures.
+    again = {r.indicator.code: r.series[0] for r in results.indicator_results(survey, survey.waves)}
+    for code in exact:
+        assert [(f.estimate, f.change) for f in again[code]] == [(f.estimate, f.change) for f in shown[code]]
 
 
 def test_knowledge_gain_pairs_scores_before_and_after_the_lessons(app_ctx, library, create_user):
@@ -129,6 +166,7 @@ def test_knowledge_gain_pairs_scores_before_and_after_the_lessons(app_ctx, libra
         pairs.append((before.score, after.score))
     db.session.commit()
     overall, per_module = results.knowledge_gain(course)
+    assert results.gain_sums(course).exact == overall
     scores = np.array(pairs, dtype=float)
     assert overall.n == 8 and per_module[module.id].n == 8
     assert overall.mean_before == pytest.approx(scores[:, 0].mean())
@@ -143,7 +181,7 @@ def test_knowledge_gain_pairs_scores_before_and_after_the_lessons(app_ctx, libra
 def test_a_coordinator_sees_results_of_their_countries_only(client, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     survey = make_survey(course=course, waves=["baseline"], privacy="anonymous")
-    for i in range(6):
+    for i in range(12):
         user = create_user(f"pe{i}", country="PE")
         learning.enrol(user.id, course)
         respond(survey, user, "baseline", 5, 40.0)
@@ -152,11 +190,11 @@ def test_a_coordinator_sees_results_of_their_countries_only(client, library, cre
     create_user("coord-pe", role="coordinator", coordinated_countries=["PE"])
     sign_in(client, "coord-bj")
     page = client.get(f"/surveys/manage/{survey.code}/results").get_data(as_text=True)
-    assert "no response yet" in page and "100.0" not in page
+    assert "0 responses" in page and "100%" not in page
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
     sign_in(client, "coord-pe")
     page = client.get(f"/surveys/manage/{survey.code}/results").get_data(as_text=True)
-    assert "6 responses" in page and "100.0" in page
+    assert re.search(r"(10|15) responses", page) and "100%" in page  # 12, published
     create_user("other-trainer", role="trainer")
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
     sign_in(client, "other-trainer")
@@ -167,16 +205,63 @@ def test_results_filter_by_country(client, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     author = create_user("author", role="trainer")
     survey = make_survey(course=course, waves=["baseline"], creator=author)
-    for i in range(11):
-        user = create_user(f"m{i}", country="PE" if i < 6 else "BJ")
+    members = []
+    for i in range(22):
+        user = create_user(f"m{i}", country="PE" if i < 12 else "BJ")
         learning.enrol(user.id, course)
-        respond(survey, user, "baseline", 5 if i < 6 else 1, 40.0)
+        respond(survey, user, "baseline", 5 if i < 12 else 1, 40.0)
+        members.append(user)
     db.session.commit()
     sign_in(client, "author")
     url = f"/surveys/manage/{survey.code}/results"
-    assert "11 responses" in client.get(url).get_data(as_text=True)
+    keys = {r.country: [] for r in db.session.scalars(select(SurveyResponse))}
+    for response in db.session.scalars(select(SurveyResponse)):
+        keys[response.country].append(response.record_key)
+
+    def published(*countries):
+        return sum((Count(1, k) for c in countries for k in keys[c]), Count()).published
+
+    assert f"{published('PE', 'BJ')} responses" in client.get(url).get_data(as_text=True)
     peru = client.get(f"{url}?country=PE").get_data(as_text=True)
-    assert "6 responses" in peru and "100.0" in peru
+    assert f"{published('PE')} responses" in peru and "100%" in peru
     benin = client.get(f"{url}?country=BJ").get_data(as_text=True)
-    assert "5 responses" in benin and "0.0%" in benin
+    assert "10 responses" in benin and "0%" in benin
     assert client.get(f"{url}?country=KH").status_code == 404
+
+
+
+def test_a_number_without_bounds_shows_no_mean_and_a_scale_moves_by_at_most_4_on_its_sum(app_ctx, library):
+    from lms.models import SurveyAnswer, SurveyQuestion
+    from lms.surveys import building
+    from lms.surveys.building import QuestionSpec
+
+    survey = building.create_survey(code="open", title="Open numbers", description="", language="en",
+                                    privacy="anonymous", subject="participant", creator=None)
+    building.add_question(survey, QuestionSpec(code="children", kind="number", label="How many children?"))
+    building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe."))
+    building.publish(survey)
+    wave = building.add_wave(survey, kind="baseline", course=learning.find_course(BUNDLED_COURSE))
+    for code, kind in (("children", "mean"), ("safe", "mean")):
+        building.add_indicator(survey, code=code, question_code=code, kind=kind, choice_codes=[], direction="up",
+                               title=code, language="en")
+    db.session.commit()
+    questions = {q.code: q.id for q in db.session.scalars(select(SurveyQuestion))}
+    rng = np.random.default_rng(1)
+    for _ in range(23):
+        response = SurveyResponse(wave_id=wave.id, version_id=survey.published_version.id, language="en",
+                                  country="PE", submitted_on=date.today())
+        db.session.add(response)
+        db.session.flush()
+        children, safe = int(rng.integers(0, 4)), int(rng.integers(1, 6))
+        db.session.add_all([SurveyAnswer(response_id=response.id, question_id=questions["children"],
+                                         value=str(children), number=float(children)),
+                            SurveyAnswer(response_id=response.id, question_id=questions["safe"], value=str(safe),
+                                         number=float(safe))])
+    db.session.commit()
+    shown = {r.indicator.code: r.series[0][0] for r in results.indicator_results(survey, survey.waves)}
+    exact = {r.indicator.code: r.series[0][0] for r in results.indicator_estimates(survey, survey.waves)}
+    # One answer to an unbounded question could be any size: no noise hides it, so no mean is shown.
+    assert shown["children"].estimate.n in (20, 25) and shown["children"].estimate.value is None
+    assert exact["children"].estimate.value is not None
+    # A 1-5 scale: noise of at most 4 on the sum of 23 answers, then one decimal.
+    assert abs(shown["safe"].estimate.value - exact["safe"].estimate.value) <= 4 / 23 + 0.05
