@@ -36,6 +36,7 @@ from lms.models.surveys import (
     SURVEY_SUBJECTS,
     WAVE_KINDS,
     IndicatorTitle,
+    PooledResponse,
     Survey,
     SurveyAnswer,
     SurveyChoice,
@@ -63,7 +64,8 @@ __all__ = [
     "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "SyncedOperation", "User",
     "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
-    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "Survey", "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",
+    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "PooledResponse", "Survey", "SurveyAnswer", "SurveyChoice",
+    "SurveyChoiceText",
     "SurveyIndicator", "SurveyInvitation", "SurveyQuestion", "SurveyQuestionText", "SurveyResponse",
     "SurveyTranslation", "SurveyVersion", "SurveyWave", "Workplace",
 ]

@@ -130,7 +130,7 @@ def export_data(user: User, anonymous_note: str) -> dict:
 
     ``anonymous_note`` (translated by the caller) says why answers to anonymous surveys are not in it.
     """
-    from lms.surveys.answering import pseudonym_for
+    from lms.surveys.answering import pseudonym_for, waiting_answers_of
 
     organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
     account = {
@@ -190,7 +190,8 @@ def export_data(user: User, anonymous_note: str) -> dict:
                           "submitted_on": _when(response.submitted_on), "language": response.language,
                           "country": response.country,
                           "answers": {codes.get(a.question_id, str(a.question_id)): a.value
-                                      for a in response.answers}})
+                                      for a in response.answers}, "published": True})
+    responses.extend(waiting_answers_of(user))  # not published yet: they wait for their batch
     return {
         "exported_at": _when(utcnow()),
         "account": account,

@@ -26,7 +26,12 @@ from lms.models import (
 from lms.surveys import statistics
 from lms.surveys.statistics import Estimate, Gain, Moments
 
+#: No figure is shown from fewer people than this (shown as "<5").
 MIN_CELL = 5
+#: Responses are published in batches of at least this many, from the same wave, version, country, language
+#: and source (lms/surveys/pool.py): what MIN_CELL does for a figure, this does for one more answer, which
+#: never moves the results alone, and for a response, which is never told apart from fewer than 4 others.
+RELEASE_BATCH = 5
 WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
 
 

@@ -77,7 +77,7 @@ def collect(workplace_id: int, wave_id: int):
     if is_open and form.validate_on_submit():
         answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
                    for q in version.questions}
-        answering.submit_response(wave=wave, version=version, answers=answers, language=language, today=today,
+        answering.submit_response(wave=wave, version=version, answers=answers, language=language,
                                   country=workplace.country)
         db.session.commit()
         flash(_("The answers are saved. The form is empty again for the next worker."), "success")
