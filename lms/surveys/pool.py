@@ -78,10 +78,11 @@ def add(*, wave_id: int, version_id: int, country: str | None, language: str, so
 
 
 def waiting_batches() -> list[tuple[Batch, int]]:
-    """Every batch with answers waiting, and how many."""
+    """Every batch with answers waiting, and how many; only those whose wave and version still exist."""
     columns = (PooledResponse.wave_id, PooledResponse.version_id, PooledResponse.country, PooledResponse.language,
                PooledResponse.source)
-    query = select(*columns, func.count()).group_by(*columns)
+    query = (select(*columns, func.count()).join(SurveyWave, SurveyWave.id == PooledResponse.wave_id)
+             .join(SurveyVersion, SurveyVersion.id == PooledResponse.version_id).group_by(*columns))
     found = [(Batch(*row[:5]), row[5]) for row in db.session.execute(query)]
     return sorted(found, key=lambda item: (item[0].wave_id, item[0].version_id, item[0].country or "",
                                            item[0].language, item[0].source))
