@@ -350,7 +350,7 @@ def survey_results(code: str):
     return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
                            results=results.indicator_results(survey, waves, countries),
                            countries=available, country=country, group_id=group_id,
-                           min_cell=results.MIN_CELL)
+                           min_cell=results.MIN_CELL, release_batch=results.RELEASE_BATCH)
 
 
 @roles("trainer", "coordinator")

@@ -58,7 +58,8 @@ def show_workplace(workplace_id: int):
         if workplace.organisation_id else []
     counts = results.response_counts([w.id for w in waves], None)
     return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
-                           waves=waves, counts=counts, min_cell=results.MIN_CELL, today=date.today())
+                           waves=waves, counts=counts, min_cell=results.MIN_CELL, release_batch=results.RELEASE_BATCH,
+                           today=date.today())
 
 
 @roles("trainer", "coordinator")
