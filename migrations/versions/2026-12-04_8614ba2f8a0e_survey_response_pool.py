@@ -48,26 +48,30 @@ def upgrade():
 
 
 def shuffle_published_responses():
-    """Every published response and its answers written again, in a random order, in this transaction."""
+    """Every published response and its answers written again in a random order, wave by wave (so that
+    memory holds one wave at a time), in this transaction."""
     connection = op.get_bind()
     responses_table = sa.table('survey_responses', *(sa.column(name) for name in (
         'id', 'wave_id', 'version_id', 'user_id', 'pseudonym', 'language', 'country', 'submitted_on', 'source')))
     answers_table = sa.table('survey_answers', *(sa.column(name) for name in (
         'response_id', 'question_id', 'value', 'number')))
-    responses = [dict(row) for row in connection.execute(sa.select(responses_table)).mappings()]
-    if not responses:
-        return
-    answers = {}
-    for row in connection.execute(sa.select(answers_table)).mappings():
-        answers.setdefault(row['response_id'], []).append(dict(row))
-    secrets.SystemRandom().shuffle(responses)
-    connection.execute(answers_table.delete())
-    connection.execute(responses_table.delete())
-    for start in range(0, len(responses), 200):
-        connection.execute(responses_table.insert(), responses[start:start + 200])
-    ordered = [answer for response in responses for answer in answers.get(response['id'], [])]
-    for start in range(0, len(ordered), 500):
-        connection.execute(answers_table.insert(), ordered[start:start + 500])
+    waves = connection.execute(sa.select(responses_table.c.wave_id).distinct()).scalars().all()
+    for wave_id in waves:
+        of_wave = sa.select(responses_table.c.id).where(responses_table.c.wave_id == wave_id)
+        responses = [dict(row) for row in connection.execute(
+            sa.select(responses_table).where(responses_table.c.wave_id == wave_id)).mappings()]
+        answers = {}
+        for row in connection.execute(sa.select(answers_table).where(
+                answers_table.c.response_id.in_(of_wave))).mappings():
+            answers.setdefault(row['response_id'], []).append(dict(row))
+        secrets.SystemRandom().shuffle(responses)
+        connection.execute(answers_table.delete().where(answers_table.c.response_id.in_(of_wave)))
+        connection.execute(responses_table.delete().where(responses_table.c.wave_id == wave_id))
+        for start in range(0, len(responses), 200):
+            connection.execute(responses_table.insert(), responses[start:start + 200])
+        ordered = [answer for response in responses for answer in answers.get(response['id'], [])]
+        for start in range(0, len(ordered), 500):
+            connection.execute(answers_table.insert(), ordered[start:start + 500])
 
 
 def downgrade():
