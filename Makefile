@@ -6,13 +6,27 @@ PORT   ?= 5000
 FLASK  := $(VENV)/bin/flask --app wsgi
 export INSTANCE_PATH ?= $(CURDIR)/instance
 
-.PHONY: run test install install-dev browser-tools java pg-client prepare translations clean
+WEB_CONCURRENCY ?= 2
+# The portal is served as in production: gunicorn with docs/deploy/gunicorn.conf.py, whose only access log
+# is the app's (lms/core/logs.py), with no id of a member, an invitation or an answer in it. One secret key
+# for every worker (each would otherwise make its own, and sign-ins would not carry from one to the next).
+# `flask run` writes every path whole in its log: it is for development only.
+SERVE = export SECRET_KEY="$${SECRET_KEY:-$$($(VENV)/bin/python -c 'import secrets; print(secrets.token_hex(32))')}"; \
+	GUNICORN_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
+	$(VENV)/bin/gunicorn --config docs/deploy/gunicorn.conf.py wsgi:app
 
-# The scheduler (survey waves, reminders) runs in its own process beside the web server and stops with it.
+.PHONY: run serve test install install-dev browser-tools java pg-client prepare translations clean
+
+# The scheduler (survey waves, reminders, answers released in batches) runs in its own process beside the
+# web server and stops with it.
 run: install prepare
 	$(FLASK) demo
 	$(FLASK) jobs run & jobs=$$!; trap 'kill $$jobs 2>/dev/null' EXIT INT TERM; \
-	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+	  $(SERVE)
+
+# The web server alone, on the database as it is (make run prepares it first).
+serve:
+	@$(SERVE)
 
 test: install-dev browser-tools java pg-client translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py

@@ -304,7 +304,7 @@ def users_purge_inactive(dry_run: bool) -> None:
     click.echo(f"{len(ids)} account(s) unused for more than {days} days {verb}.")
 
 
-jobs = AppGroup("jobs", help="Scheduled jobs: survey waves and reminders.")
+jobs = AppGroup("jobs", help="Scheduled jobs: survey waves, reminders, survey answers released in batches.")
 
 
 @jobs.command("run")
@@ -322,7 +322,7 @@ def jobs_run() -> None:
 @jobs.command("run-once")
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
-    """Run the job NAME now (open-waves, send-reminders, purge-inactive)."""
+    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive)."""
     from lms.jobs import JOBS, run_job
 
     if name not in JOBS:

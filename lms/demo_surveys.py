@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Course, Organisation, Survey, User
-from lms.surveys import answering, building
+from lms.surveys import answering, building, pool
 from lms.surveys.building import QuestionSpec
+from lms.surveys.results import RELEASE_BATCH
 
 CODE = "dialogue-at-work"
 QUESTIONS = [
@@ -67,14 +68,16 @@ def create_demo_survey(creator: User) -> Survey | None:
 
 
 def add_demo_responses(survey: Survey, people: int = 12) -> None:
-    """Made-up paired answers (no accounts behind them), so that the results page has figures to show."""
+    """Made-up paired answers (no accounts behind them, made-up pseudonyms), released at once like any batch,
+    so that the results page has figures to show."""
     rng = random.Random(2026)  # made-up demo answers, seeded: no secret  # nosec B311
     version = survey.published_version
+    questions = {q.code: q.id for q in version.questions}
     baseline, endline = survey.waves[0], survey.waves[1]
     for person in range(people):
         before = rng.randint(1, 4)
         after = min(5, before + rng.choice([0, 1, 1, 2]))
-        for wave, score, days_ago in ((baseline, before, 60), (endline, after, 5)):
+        for wave, score in ((baseline, before), (endline, after)):
             confident, hours = max(1, score - 1 + rng.randint(0, 1)), rng.randint(40, 60)
             answers = {
                 "heard": answering.Answer(str(score), float(score)),
@@ -83,10 +86,17 @@ def add_demo_responses(survey: Survey, people: int = 12) -> None:
                 "confident": answering.Answer(str(confident), float(confident)),
                 "hours": answering.Answer(str(hours), float(hours)),
             }
-            response = answering.submit_response(wave=wave, version=version, answers=answers, language="en",
-                                                 today=date.today() - timedelta(days=days_ago), country="PE")
-            response.pseudonym = f"demo-{person:02d}"
-    db.session.flush()
+            pool.add(wave_id=wave.id, version_id=version.id, country="PE", language="en", source="web",
+                     answers=[(questions[code], a.value, a.number) for code, a in answers.items()],
+                     pseudonym=f"demo-{person:02d}")
+    release_demo_answers()
+
+
+def release_demo_answers() -> None:
+    """Publish the demo's answers now, batch by batch, as the scheduler's release-answers job would."""
+    for batch, count in pool.waiting_batches():
+        if count >= RELEASE_BATCH:
+            pool.release_batch(batch, date.today())
 
 
 WORKPLACE_CODE = "hotel-workers-voice"
@@ -130,6 +140,6 @@ def create_demo_workplace(creator: User, union: Organisation) -> Survey | None:
                                                   else rng.choice(["sometimes", "never"])),
             }
             answering.submit_response(wave=wave, version=survey.published_version, answers=answers, language="en",
-                                      today=wave.opens_on + timedelta(days=rng.randint(0, 13)), country="PE")
-    db.session.flush()
+                                      country="PE")
+    release_demo_answers()
     return survey

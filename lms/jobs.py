@@ -1,9 +1,10 @@
-"""Scheduled jobs: open survey waves when due, remind members, erase idle accounts. Started only by
-``flask jobs run``.
+"""Scheduled jobs: open survey waves when due, remind members, publish survey answers in batches, erase
+idle accounts. Started only by ``flask jobs run``.
 
 Every job is idempotent through the database: a reminder is claimed with a conditional UPDATE and
 sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
-retry never send it twice.
+retry never send it twice; a batch of answers is published only by the runner whose DELETE took
+every one of its rows from the pool.
 """
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE, pick_string
 from lms.mail import mail_configured, send_mail
 from lms.models import Survey, SurveyInvitation, SurveyVersion, SurveyWave, User
+from lms.surveys import pool
 from lms.surveys.answering import sync_invitations
+from lms.surveys.results import RELEASE_BATCH
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +96,35 @@ def remind(invitation: SurveyInvitation) -> None:
         log.warning("reminder e-mail for invitation %s not sent: %s", invitation.id, error)
 
 
+def release_answers(today: date | None = None, minimum: int = RELEASE_BATCH) -> int:
+    """Publish every batch of at least RELEASE_BATCH answers waiting in the pool, each in one transaction,
+    shuffled and dated today; then delete, unpublished, the batches that can no longer grow that far.
+
+    Two runners at once: whichever deletes a batch's rows first publishes it; the other takes fewer than
+    ``minimum`` (or none), rolls back and publishes nothing. ``minimum`` below RELEASE_BATCH: tests only.
+    """
+    today = today or date.today()
+    released = 0
+    for batch, count in pool.waiting_batches():
+        if count < minimum:
+            continue
+        try:
+            released += pool.release_batch(batch, today, minimum)
+        except pool.BatchTooSmall:
+            db.session.rollback()  # taken by another runner: never published twice, nor under the minimum
+            continue
+        except BaseException:
+            db.session.rollback()  # a seal that does not open (another key): the answers stay in the pool
+            raise
+        db.session.commit()
+    discarded = pool.discard_stale(today, minimum)
+    db.session.commit()
+    if discarded:
+        log.info("release-answers: %d waiting answers discarded, their batch can no longer reach %d", discarded,
+                 minimum)
+    return released
+
+
 def purge_inactive_accounts(now: datetime | None = None) -> int:
     """Erase accounts unused for RETENTION_INACTIVE_DAYS (0: never); erased accounts are not found again."""
     from lms.models import utcnow
@@ -104,7 +136,8 @@ def purge_inactive_accounts(now: datetime | None = None) -> int:
 
 
 #: Job name -> function; ``flask jobs run-once NAME`` runs one of them now.
-JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "purge-inactive": purge_inactive_accounts}
+JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "release-answers": release_answers,
+        "purge-inactive": purge_inactive_accounts}
 
 
 def run_job(app: Flask, name: str) -> int:

@@ -188,3 +188,11 @@ def csrf_token(client, path: str) -> str:
     assert match, f"no CSRF token on {path}"
     return match.group(1)
 
+
+
+def release_answers(minimum: int = 1) -> int:
+    """Publish the survey answers waiting in the pool, as the scheduler's release-answers job does, in
+    batches of any size (the job itself waits for RELEASE_BATCH of a batch); returns how many."""
+    from lms.jobs import release_answers as release
+
+    return release(minimum=minimum)

@@ -34,3 +34,65 @@ def test_migrations_from_empty_to_head_match_the_models(tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path):
+    """Responses published before the pool kept the order they were given in (SQLite's rowid, PostgreSQL's
+    ctid and xmin): the upgrade that brings the pool shuffles them, answers and all."""
+    import uuid
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from lms.surveys import building
+    from lms.surveys.building import QuestionSpec
+    from tests.privacy.test_unlinkable import fixed_points_bound
+
+    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    given = 40
+    try:
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")  # the head before the pool
+            workplace = building.create_workplace(name="Hotel", sector="hotels", country="PE", organisation_id=None)
+            survey = building.create_survey(code="voice", title="Voice", description="", language="en",
+                                            privacy="anonymous", subject="workplace", creator=None)
+            building.add_question(survey, QuestionSpec(code="free", kind="text", label="Anything?"))
+            version = building.publish(survey)
+            wave = building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today())
+            db.session.commit()
+            question = version.questions[0].id
+            order = [uuid.uuid4() for _ in range(given)]
+            for n, response_id in enumerate(order):  # one at a time, as the old code wrote them
+                db.session.execute(sa.text(
+                    "INSERT INTO survey_responses (id, wave_id, version_id, language, country, submitted_on, source) "
+                    "VALUES (:id, :wave, :version, 'en', 'PE', :day, 'web')"),
+                    {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id, "wave": wave.id,
+                     "version": version.id, "day": date.today()})
+                db.session.execute(sa.text("INSERT INTO survey_answers (response_id, question_id, value) "
+                                           "VALUES (:id, :q, :value)"),
+                                   {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id,
+                                    "q": question, "value": f"answer {n}"})
+                db.session.commit()
+            db.session.remove()
+            upgrade(directory=str(ROOT / "migrations"))
+            position = "rowid" if db.engine.dialect.name == "sqlite" else "ctid"
+            with db.engine.connect() as conn:
+                stored = [uuid.UUID(str(row[0])) for row in conn.execute(sa.text(
+                    f"SELECT id FROM survey_responses ORDER BY {position}"))]
+                answers = dict(conn.execute(sa.text("SELECT response_id, value FROM survey_answers")).all())
+                answer_order = [uuid.UUID(str(row[0])) for row in conn.execute(sa.text(
+                    f"SELECT response_id FROM survey_answers ORDER BY {position}"))]
+            assert sorted(stored) == sorted(order)  # every response kept, with its answer
+            assert {uuid.UUID(str(k)): v for k, v in answers.items()} == {
+                response_id: f"answer {n}" for n, response_id in enumerate(order)}
+            bound = fixed_points_bound(given, guesses=2)
+            for found in (stored, answer_order):
+                assert sum(a == b for a, b in zip(found, order, strict=True)) < bound
+            db.engine.dispose()
+    finally:
+        drop()

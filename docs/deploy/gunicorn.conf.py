@@ -1,4 +1,4 @@
-"""gunicorn's settings for the portal, read from the checkout by lms-web.service:
+"""gunicorn's settings for the portal, read from the checkout by lms-web.service (and by `make run`):
 
     gunicorn --config /srv/lms/docs/deploy/gunicorn.conf.py wsgi:app
 

@@ -1,15 +1,18 @@
-"""Logs: Flask's plain text for development, or one JSON object a line on stderr (``LOG_FORMAT=json``),
+"""Logs: plain text lines (the default), or one JSON object a line on stderr (``LOG_FORMAT=json``),
 which journald keeps and ``jq`` reads.
 
 Every request has an id: nginx's ``X-Request-ID`` when it sends one, otherwise a new one; it goes back
-in the response's ``X-Request-ID`` header and into every log line written while the request runs. With
-JSON logs each request also writes one access line (method, path, status, duration, request id).
+in the response's ``X-Request-ID`` header and into every log line written while the request runs. Each
+request also writes one access line (method, path, status, duration, request id), as text or JSON:
+it is the only access log (gunicorn's and nginx's are off, see docs/deploy/).
 
 No personal data goes into a log (union membership is special-category data under the GDPR): no IP
 address, no username, no user id, no query string (it may hold tokens). In a path, the values that
 point at a person or open something (user and invitation ids, join and certificate codes) are written
 as their name, e.g. ``/surveys/invitations/<invitation_id>/answer``: the log must not say when a
-member answered a survey, which the anonymous mode promises nobody will know.
+member answered a survey, which the anonymous mode promises nobody will know. Flask's own line for an
+unhandled exception names the same masked path. (The development server, ``flask run``, writes its
+own access lines with the full path: it is for development only.)
 """
 from __future__ import annotations
 
@@ -20,8 +23,9 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
-from flask import Flask, Response, current_app, g, has_request_context, request
+from flask import Flask, Response, g, has_request_context, request
 from flask.logging import default_handler
 
 access_log = logging.getLogger("lms.access")
@@ -79,16 +83,35 @@ class StderrHandler(logging.StreamHandler):
         pass
 
 
+class TextAccessHandler(StderrHandler):
+    """The access line as plain text on stderr (``LOG_FORMAT=text``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s [%(request_id)s]"))
+
+
 def register(app: Flask) -> None:
-    """Request ids always; with ``LOG_FORMAT=json``, JSON lines on stderr and an access line per request.
+    """Request ids and an access line per request, always; with ``LOG_FORMAT=json``, JSON lines on stderr.
 
     Register before the other ``after_request`` functions: they run last-registered first, so the access
     line is written last, with the status actually sent.
     """
     app.before_request(start_request)
     app.after_request(finish_request)
+    app.log_exception = partial(log_exception, app)  # type: ignore[method-assign]
+    text_handlers = [h for h in access_log.handlers if isinstance(h, TextAccessHandler)]
     if app.config["LOG_FORMAT"] != "json":
+        # Its own handler, so that the line is written whatever the root logger's level and handlers are.
+        if not text_handlers:
+            access_log.addHandler(TextAccessHandler())
+        access_log.setLevel(logging.INFO)
+        access_log.propagate = False
         return
+    for handler in text_handlers:
+        access_log.removeHandler(handler)
+    access_log.setLevel(logging.NOTSET)
+    access_log.propagate = True
     root = logging.getLogger()
     # gunicorn.conf.py may have put one there already (for gunicorn's own lines): one is enough.
     if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
@@ -112,15 +135,19 @@ def start_request() -> None:
 def finish_request(response: Response) -> Response:
     request_id = g.get("request_id") or uuid.uuid4().hex
     response.headers["X-Request-ID"] = request_id
-    if current_app.config["LOG_FORMAT"] == "json":
-        started = g.get("request_started")
-        duration = round((time.perf_counter() - started) * 1000, 1) if started else None
-        path = loggable_path()
-        access_log.info("%s %s %s", request.method, path, response.status_code, extra={
-            "request_id": request_id,
-            "fields": {"method": request.method, "path": path, "status": response.status_code,
-                       "duration_ms": duration}})
+    started = g.get("request_started")
+    duration = round((time.perf_counter() - started) * 1000, 1) if started else None
+    path = loggable_path()
+    access_log.info("%s %s %s %s ms", request.method, path, response.status_code, duration, extra={
+        "request_id": request_id,
+        "fields": {"method": request.method, "path": path, "status": response.status_code,
+                   "duration_ms": duration}})
     return response
+
+
+def log_exception(app: Flask, exc_info) -> None:
+    """Flask's line for an unhandled exception, with the masked path (``Flask.log_exception`` writes the real one)."""
+    app.logger.error("Exception on %s [%s]", loggable_path(), request.method, exc_info=exc_info)
 
 
 def loggable_path() -> str:

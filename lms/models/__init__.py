@@ -37,6 +37,7 @@ from lms.models.surveys import (
     SURVEY_SUBJECTS,
     WAVE_KINDS,
     IndicatorTitle,
+    PooledResponse,
     Survey,
     SurveyAnswer,
     SurveyChoice,
@@ -65,7 +66,8 @@ __all__ = [
     "UserSession",
     "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
-    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "Survey", "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",
+    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "PooledResponse", "Survey", "SurveyAnswer", "SurveyChoice",
+    "SurveyChoiceText",
     "SurveyIndicator", "SurveyInvitation", "SurveyQuestion", "SurveyQuestionText", "SurveyResponse",
     "SurveyTranslation", "SurveyVersion", "SurveyWave", "Workplace",
 ]

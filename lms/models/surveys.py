@@ -275,6 +275,31 @@ class SurveyResponse(db.Model):
     )
 
 
+class PooledResponse(db.Model):
+    """A response waiting to be published with the others of its batch (lms/surveys/pool.py).
+
+    Nothing in clear but what names the batch: the answers, and the account or pseudonym where the
+    survey's privacy mode keeps one, are sealed with the server's key. No time column at all, a random
+    key, and on SQLite no hidden ``rowid``: neither the rows nor their order say who answered when.
+    """
+
+    __tablename__ = "survey_response_pool"
+
+    #: Random, never the id the response is published under.
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    #: "web" or "import": published in clear, so batches are made per source (a lone web answer among
+    #: imported ones would be the one member's whose invitation says "answered").
+    source: Mapped[str] = mapped_column(sa.String(8))
+    #: Nonce and AES-GCM ciphertext of the answers (and account or pseudonym), padded to whole KiB.
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answers"
 

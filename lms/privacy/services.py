@@ -247,7 +247,7 @@ def _groups(user: User) -> dict:
 
 def _surveys(user: User) -> dict:
     """Invitations, and the identified and pseudonymous answers (anonymous ones cannot be found)."""
-    from lms.surveys.answering import pseudonym_for
+    from lms.surveys.answering import pseudonym_for, waiting_answers_of
 
     uid = user.id
     mine = [SurveyResponse.user_id == uid]
@@ -263,7 +263,8 @@ def _surveys(user: User) -> dict:
                           "submitted_on": _when(response.submitted_on), "language": response.language,
                           "country": response.country,
                           "answers": {codes.get(a.question_id, str(a.question_id)): a.value
-                                      for a in response.answers}})
+                                      for a in response.answers}, "published": True})
+    responses.extend(waiting_answers_of(user))  # not published yet: they wait for their batch
     return {
         "survey_invitations": [{"survey": i.wave.survey.code, "wave": i.wave.kind, "due_on": _when(i.due_on),
                                 "consent": i.consent, "answered": i.answered}
@@ -387,13 +388,21 @@ def forget_account_events(uid: int) -> int:
 
 
 def forget_survey_answers(uid: int) -> int:
-    """The person's identified and pseudonymous survey answers, made nobody's: free text deleted, the rest
-    kept under a new random pseudonym, one per survey, so that their waves still pair and nothing (not
-    ``PSEUDONYM_KEY``, not the account id) leads back to them. Returns the number of responses kept."""
+    """The person's identified and pseudonymous survey answers, published or still waiting in the pool, made
+    nobody's: free text deleted, the rest kept under a new random pseudonym, one per survey, so that their waves
+    still pair and nothing (not ``PSEUDONYM_KEY``, not the account id) leads back to them. Returns the number
+    of responses kept."""
+    from lms.surveys import pool
     from lms.surveys.answering import pseudonym_for
 
     pseudonyms = {pseudonym_for(survey, uid): survey.id
                   for survey in db.session.scalars(select(Survey).where(Survey.privacy == "pseudonymous"))}
+    new_pseudonym: dict[int, str] = {}
+
+    def renamed(survey_id: int) -> str:
+        return new_pseudonym.setdefault(survey_id, secrets.token_hex(16))
+
+    written = set(db.session.scalars(select(SurveyQuestion.id).where(SurveyQuestion.kind == "text")))
     rows = db.session.execute(
         select(SurveyResponse.id, SurveyResponse.pseudonym, SurveyWave.survey_id)
         .join(SurveyWave, SurveyWave.id == SurveyResponse.wave_id)
@@ -404,15 +413,25 @@ def forget_survey_answers(uid: int) -> int:
             by_survey.setdefault(survey_id, []).append(response_id)
     ids = [response_id for found in by_survey.values() for response_id in found]
     if ids:
-        written = select(SurveyQuestion.id).where(SurveyQuestion.kind == "text")
         db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids),
                                                          SurveyAnswer.question_id.in_(written))
                            .execution_options(synchronize_session=False))
-    for found in by_survey.values():
+    for survey_id, found in by_survey.items():
         db.session.execute(sa.update(SurveyResponse).where(SurveyResponse.id.in_(found))
-                           .values(user_id=None, pseudonym=secrets.token_hex(16))
+                           .values(user_id=None, pseudonym=renamed(survey_id))
                            .execution_options(synchronize_session=False))
-    return len(ids)
+    # Answers still waiting for their batch: the same, inside their seal.
+    waves = dict(db.session.execute(select(SurveyWave.id, SurveyWave.survey_id).join(Survey)
+                                    .where(Survey.privacy != "anonymous")).all())
+
+    def hers(row, content: dict) -> bool:
+        return content["user_id"] == uid or pseudonyms.get(content["pseudonym"]) == waves[row.wave_id]
+
+    waiting = pool.find_waiting(list(waves), hers)
+    for row, content in waiting:
+        pool.reseal(row, {**content, "user_id": None, "pseudonym": renamed(waves[row.wave_id]),
+                          "answers": [a for a in content["answers"] if a[0] not in written]})
+    return len(ids) + len(waiting)
 
 
 def cut_to_the_day(model, columns: list[str], where) -> None:

@@ -16,6 +16,7 @@ from lms.extensions import db
 from lms.models import (
     Enrolment,
     GroupMember,
+    PooledResponse,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -27,6 +28,7 @@ from lms.models import (
     User,
 )
 from lms.sql import insert_new
+from lms.surveys import pool
 
 
 class AlreadyAnswered(Exception):
@@ -160,9 +162,13 @@ def record_consent(invitation: SurveyInvitation, given: bool) -> None:
 
 
 def submit_response(*, wave: SurveyWave, version: SurveyVersion, answers: dict[str, Answer], language: str,
-                    today: date, user: User | None = None, invitation: SurveyInvitation | None = None,
-                    country: str | None = None, source: str = "web") -> SurveyResponse:
-    """Store one response with only what the survey's privacy mode allows to point to a person."""
+                    user: User | None = None, invitation: SurveyInvitation | None = None,
+                    country: str | None = None, source: str = "web") -> PooledResponse:
+    """Seal one response into the pool, with only what the survey's privacy mode allows to point to a person.
+
+    It is published later, with the rest of its batch (lms/surveys/pool.py). The invitation is claimed in
+    the same transaction, so that it says "answered" at once and no answer is lost or given twice.
+    """
     survey = wave.survey
     if invitation is not None:
         # Claim the invitation first: of two submissions racing, exactly one changes the row.
@@ -172,24 +178,16 @@ def submit_response(*, wave: SurveyWave, version: SurveyVersion, answers: dict[s
             .values(answered=True, consent="given").execution_options(synchronize_session=False))
         if claimed.rowcount != 1:
             raise AlreadyAnswered()
-    response = SurveyResponse(wave_id=wave.id, version_id=version.id, language=language, submitted_on=today,
-                              country=country or response_country(wave, user), source=source)
-    if user is not None and survey.privacy == "identified":
-        response.user_id = user.id
-    elif user is not None and survey.privacy == "pseudonymous":
-        response.pseudonym = pseudonym_for(survey, user.id)
     questions = {q.code: q for q in version.questions}
-    response.answers = [SurveyAnswer(question_id=questions[code].id, value=answer.value, number=answer.number)
-                        for code, answer in answers.items() if answer.value != ""]
-    db.session.add(response)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except sa.exc.IntegrityError as error:
-        raise AlreadyAnswered() from error
+    row = pool.add(
+        wave_id=wave.id, version_id=version.id, country=country or response_country(wave, user), language=language,
+        source=source, answers=[(questions[code].id, answer.value, answer.number)
+                                for code, answer in answers.items() if answer.value != ""],
+        user_id=user.id if user is not None and survey.privacy == "identified" else None,
+        pseudonym=pseudonym_for(survey, user.id) if user is not None and survey.privacy == "pseudonymous" else None)
     if invitation is not None:
         db.session.refresh(invitation)
-    return response
+    return row
 
 
 def response_country(wave: SurveyWave, user: User | None) -> str | None:
@@ -202,22 +200,49 @@ def response_country(wave: SurveyWave, user: User | None) -> str | None:
 
 
 def withdraw(survey: Survey, user: User) -> int:
-    """Stop every wave of the survey for this member and delete the answers that can be found."""
+    """Stop every wave of the survey for this member and delete the answers that can be found: published
+    or still waiting in the pool, for identified and pseudonymous surveys."""
     waves = select(SurveyWave.id).where(SurveyWave.survey_id == survey.id)
     deleted = 0
     if survey.privacy != "anonymous":
+        pseudonym = pseudonym_for(survey, user.id)
         mine = (SurveyResponse.user_id == user.id if survey.privacy == "identified"
-                else SurveyResponse.pseudonym == pseudonym_for(survey, user.id))
+                else SurveyResponse.pseudonym == pseudonym)
         ids = list(db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.wave_id.in_(waves), mine)))
         if ids:
             db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids)))
             deleted = db.session.execute(sa.delete(SurveyResponse).where(SurveyResponse.id.in_(ids))).rowcount
+        deleted += pool.remove_waiting(waves, lambda _row, content: (
+            content["user_id"] == user.id if survey.privacy == "identified" else content["pseudonym"] == pseudonym))
     db.session.execute(sa.update(SurveyInvitation).where(SurveyInvitation.wave_id.in_(waves),
                                                          SurveyInvitation.user_id == user.id)
                        .values(consent="withdrawn").execution_options(synchronize_session=False))
     db.session.flush()
     db.session.expire_all()
     return deleted
+
+
+def waiting_answers_of(user: User) -> list[dict]:
+    """The member's identified and pseudonymous answers still waiting in the pool, for their copy of their data."""
+    surveys = {s.id: s for s in db.session.scalars(select(Survey).where(Survey.privacy != "anonymous"))}
+    waves = {w.id: w for w in db.session.scalars(select(SurveyWave).where(SurveyWave.survey_id.in_(list(surveys))))}
+    pseudonyms = {pseudonym_for(s, user.id): s.id for s in surveys.values() if s.privacy == "pseudonymous"}
+
+    def mine(row, content: dict) -> bool:
+        survey_id = waves[row.wave_id].survey_id
+        return (content["user_id"] == user.id if surveys[survey_id].privacy == "identified"
+                else pseudonyms.get(content["pseudonym"]) == survey_id)
+
+    found = []
+    for row, content in pool.find_waiting(list(waves), mine):
+        wave = waves[row.wave_id]
+        version = next(v for v in wave.survey.versions if v.id == row.version_id)
+        codes = {q.id: q.code for q in version.questions}
+        found.append({"survey": wave.survey.code, "privacy": wave.survey.privacy, "wave": wave.kind,
+                      "submitted_on": None, "language": row.language, "country": row.country,
+                      "answers": {codes.get(qid, str(qid)): value for qid, value, _number in content["answers"]},
+                      "published": False})
+    return found
 
 
 def check_answer(question: SurveyQuestion, raw: str) -> Answer:

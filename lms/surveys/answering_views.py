@@ -83,7 +83,7 @@ def answer(invitation_id: int):
                    for q in version.questions}
         try:
             answering.submit_response(wave=invitation.wave, version=version, answers=answers, language=language,
-                                      today=date.today(), user=current_user, invitation=invitation)
+                                      user=current_user, invitation=invitation)
             db.session.commit()
         except AlreadyAnswered:
             db.session.rollback()

@@ -241,13 +241,13 @@ def import_responses(code: str):
         return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
     wave = next(w for w in survey.waves if str(w.id) == form.wave.data)
     try:
-        count = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload",
-                                                 date.today())
+        count = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
         db.session.commit()
     except response_import.ResponseImportError as error:
         db.session.rollback()
         return _render_survey(survey, import_problems=error.problems, status=400)
-    flash(_("%(n)d responses are imported.", n=count), "success")
+    flash(_("%(n)d responses are imported. They are added to the results in batches of at least %(batch)d, "
+            "like answers given on the web.", n=count, batch=results.RELEASE_BATCH), "success")
     return redirect(url_for("surveys.survey_results", code=survey.code))
 
 
@@ -364,7 +364,8 @@ def survey_results(code: str):
     counts = results.response_counts([w.id for w in waves], countries)
     return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
                            results=results.indicator_results(survey, waves, countries),
-                           countries=available, country=country, group_id=group_id)
+                           countries=available, country=country, group_id=group_id,
+                           release_batch=results.RELEASE_BATCH)
 
 
 @roles("trainer", "coordinator")

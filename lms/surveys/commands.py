@@ -81,10 +81,9 @@ def surveys_export_xlsform(code: str, out: Path) -> None:
 @with_appcontext
 def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None:
     """Import responses exported from KoboToolbox or ODK (XLSX or CSV with XLSForm names), all or nothing."""
-    from datetime import date
-
     from lms.models import Survey
     from lms.surveys.response_import import import_responses
+    from lms.surveys.results import RELEASE_BATCH
 
     survey = db.session.scalar(select(Survey).where(Survey.code == code))
     if survey is None:
@@ -96,5 +95,6 @@ def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None
         click.echo(f"Choose the wave with --wave; the waves of {code} are: {choices}", err=True)
         sys.exit(1)
     with file.open("rb") as stream:
-        count = _import_or_exit(lambda: import_responses(waves[0], stream, file.name, date.today()))
-    click.echo(f"Imported {count} responses into wave {waves[0].id} of {code}.")
+        count = _import_or_exit(lambda: import_responses(waves[0], stream, file.name))
+    click.echo(f"Imported {count} responses into wave {waves[0].id} of {code}. The scheduler's release-answers job "
+               f"adds them to the results in batches of at least {RELEASE_BATCH}.")

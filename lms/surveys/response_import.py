@@ -21,7 +21,6 @@ META_COLUMNS = {"start", "end", "today", "deviceid", "subscriberid", "simserial"
                 "audit", "instanceid", "instancename", "key", "submissiondate", "submitterid", "submittername",
                 "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "edits",
                 "formversion"}
-SUBMISSION_DAY_COLUMNS = ("_submission_time", "SubmissionDate", "end", "today")
 MAX_REPORTED = 20
 
 
@@ -108,19 +107,12 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def submission_day(cells: dict[str, str], default: date) -> date:
-    for column in SUBMISSION_DAY_COLUMNS:
-        text = cells.get(column, "")
-        if len(text) >= 10:
-            try:
-                return date.fromisoformat(text[:10])
-            except ValueError:
-                continue
-    return default
+def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> int:
+    """Every row of the file as one response to ``wave``; nothing is written if any row is wrong.
 
-
-def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, today: date) -> int:
-    """Every row of the file as one response to ``wave``; nothing is written if any row is wrong."""
+    The responses wait in the pool like answers given on the web, and are published in batches
+    (lms/surveys/pool.py) dated the day of release: the day each was collected is not kept.
+    """
     filename = Path(filename).name
     survey = wave.survey
     version = survey.published_version
@@ -159,10 +151,10 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, today: d
             except ValueError as error:
                 problems.append(_("%(file)s, row %(row)d, column %(column)s: %(reason)s", file=filename, row=number,
                                   column=column, reason=str(error)))
-        parsed.append((submission_day(cells, today), answers))
+        parsed.append(answers)
     if problems:
         raise ResponseImportError(problems)
-    for day, answers in parsed:
+    for answers in parsed:
         answering.submit_response(wave=wave, version=version, answers=answers, language=survey.source_language,
-                                  today=day, source="import")
+                                  source="import")
     return len(parsed)

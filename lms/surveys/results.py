@@ -36,6 +36,10 @@ from lms.surveys import statistics
 from lms.surveys.building import INDICATOR_QUESTION_KINDS
 from lms.surveys.statistics import Estimate, Gain, Moments
 
+#: Responses are published in batches of at least this many, from the same wave, version, country, language
+#: and source (lms/surveys/pool.py): one more answer never moves the results alone, and a response is never
+#: told apart from fewer than 4 others.
+RELEASE_BATCH = 5
 WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
 #: The range of a quiz score, in percent.
 SCORES = (0.0, 100.0)

@@ -59,7 +59,7 @@ def show_workplace(workplace_id: int):
         if workplace.organisation_id else []
     counts = results.response_counts([w.id for w in waves], None)
     return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
-                           waves=waves, counts=counts, today=date.today())
+                           waves=waves, counts=counts, release_batch=results.RELEASE_BATCH, today=date.today())
 
 
 @roles("trainer", "coordinator")
@@ -78,7 +78,7 @@ def collect(workplace_id: int, wave_id: int):
     if is_open and form.validate_on_submit():
         answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
                    for q in version.questions}
-        answering.submit_response(wave=wave, version=version, answers=answers, language=language, today=today,
+        answering.submit_response(wave=wave, version=version, answers=answers, language=language,
                                   country=workplace.country)
         db.session.commit()
         flash(_("The answers are saved. The form is empty again for the next worker."), "success")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.groups.services import add_member, create_group
+from lms.jobs import release_answers
 from lms.models import Course, SurveyInvitation
 from lms.surveys import answering
 from tests.conftest import BUNDLED_COURSE, complete_course
@@ -21,7 +22,7 @@ def answer_as(user, survey, kind: str, safe: int) -> None:
     invitation = next(i for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user.id))
                       if i.wave.kind == kind)
     answering.submit_response(wave=invitation.wave, version=survey.published_version, language="en",
-                              today=date.today(), user=user, invitation=invitation,
+                              user=user, invitation=invitation,
                               answers={"safe": answering.Answer(str(safe), float(safe)),
                                        "meeting": answering.Answer("yes")})
 
@@ -117,6 +118,9 @@ def test_baseline_course_endline_and_the_trainer_sees_the_change(browser, page, 
     member.click("main button[type=submit]")
     assert "Your answers are saved." in member.inner_text("main")
     member.context.close()
+
+    # The scheduler publishes the answers: five to a wave make a batch.
+    assert release_answers() == 10
 
     # The trainer sees the change, paired on each member's own answers.
     page.goto(f"{live_server}/groups/{group.id}")

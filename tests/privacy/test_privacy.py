@@ -31,7 +31,7 @@ from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import answering, building
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, release_answers, sign_in
 
 TODAY = date.today()
 
@@ -61,7 +61,7 @@ def answer(made, user, value: str):
     invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id,
                                                                   SurveyInvitation.user_id == user.id))
     answering.submit_response(wave=wave, version=made.published_version, answers={"voice": Answer(value)},
-                              language="en", today=TODAY, user=user, invitation=invitation)
+                              language="en", user=user, invitation=invitation)
 
 
 @pytest.fixture
@@ -85,6 +85,7 @@ def two_members(app_ctx, library, create_user):
         answer(made, rosa, "yes")
         answer(made, juan, "no")
     db.session.commit()
+    release_answers()
     return {"rosa": rosa, "juan": juan, "trainer": trainer, "group": group, "course": course, "surveys": surveys}
 
 

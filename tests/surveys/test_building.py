@@ -12,7 +12,8 @@ from lms.extensions import db
 from lms.models import Organisation, Survey, SurveyQuestion, SurveyResponse, SurveyWave, Workplace
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec
-from tests.conftest import csrf_token, sign_in
+from lms.surveys.results import RELEASE_BATCH
+from tests.conftest import csrf_token, release_answers, sign_in
 from tests.surveys.conftest import GOOD_ANSWERS
 
 
@@ -161,6 +162,7 @@ def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, cl
     url = f"/workplaces/{workplace.id}/waves/{wave.id}/collect"
     for _ in range(10):
         assert post(client, url, GOOD_ANSWERS).status_code == 302
+    assert release_answers(minimum=RELEASE_BATCH) == 5  # the scheduler's job: five make a batch
     responses = list(db.session.scalars(select(SurveyResponse)))
     assert len(responses) == 10 and all(r.user_id is None and r.pseudonym is None for r in responses)
     assert {r.country for r in responses} == {"KH"}
@@ -192,6 +194,7 @@ def test_answers_collected_offline_upload_in_the_browser_all_or_nothing(client, 
     good = b"safe,union,voice,hours\n4,yes,often,48\n5,no,never,40\n"
     response = upload(client, wave, good, follow_redirects=True)
     assert "2 responses are imported." in response.get_data(as_text=True)
+    release_answers()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 2
 
 

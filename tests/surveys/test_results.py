@@ -14,7 +14,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyInvitation, SurveyResponse
 from lms.surveys import answering, results
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
+from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 Answer = answering.Answer
 
@@ -23,9 +23,9 @@ def respond(survey, user, kind, safe: int, hours: float):
     invitation = next(i for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user.id))
                       if i.wave.kind == kind and i.wave.survey_id == survey.id)
     answering.submit_response(
-        wave=invitation.wave, version=survey.published_version, language="en", today=date.today(), user=user,
-        invitation=invitation, answers={"safe": Answer(str(safe), float(safe)), "union": Answer("yes"),
-                                        "voice": Answer("often"), "hours": Answer(str(hours), hours)})
+        wave=invitation.wave, version=survey.published_version, language="en", user=user, invitation=invitation,
+        answers={"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
+                 "hours": Answer(str(hours), hours)})
 
 
 def generated_waves(create_user, survey, course, people: int, seed: int, skip_endline: int = 0):
@@ -45,6 +45,7 @@ def generated_waves(create_user, survey, course, people: int, seed: int, skip_en
             complete_course(user.id)
             respond(survey, user, "endline", int(after_safe[i]), float(after_hours[i]))
     db.session.commit()
+    release_answers()
     kept = people - skip_endline
     return before_safe, after_safe[:kept], before_hours, after_hours[:kept]
 
@@ -186,6 +187,7 @@ def test_a_coordinator_sees_results_of_their_countries_only(client, library, cre
         learning.enrol(user.id, course)
         respond(survey, user, "baseline", 5, 40.0)
     db.session.commit()
+    release_answers()
     create_user("coord-bj", role="coordinator", coordinated_countries=["BJ"])
     create_user("coord-pe", role="coordinator", coordinated_countries=["PE"])
     sign_in(client, "coord-bj")
@@ -212,6 +214,7 @@ def test_results_filter_by_country(client, library, create_user, make_survey):
         respond(survey, user, "baseline", 5 if i < 12 else 1, 40.0)
         members.append(user)
     db.session.commit()
+    release_answers()
     sign_in(client, "author")
     url = f"/surveys/manage/{survey.code}/results"
     keys = {r.country: [] for r in db.session.scalars(select(SurveyResponse))}

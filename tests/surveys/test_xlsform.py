@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -11,10 +12,10 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.learn import services as learning
-from lms.models import Survey, SurveyResponse
+from lms.models import PooledResponse, Survey, SurveyResponse
 from lms.surveys import building, xlsform
 from lms.surveys.response_import import ResponseImportError, import_responses
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
+from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 
 def workbook_bytes(survey_rows, choice_rows=(), settings=None) -> bytes:
@@ -137,14 +138,19 @@ GOOD_CSV = (
     "2026-03-01T11:00,2026-03-01T11:05,2,no,never,,0,0,60,Too hot,2,b,2026-03-02T09:00:00\n")
 
 
-def test_responses_from_kobotoolbox_import_with_their_day_only(app, app_ctx, library, make_survey, tmp_path):
+def test_responses_from_kobotoolbox_wait_for_their_batch_and_keep_no_day_of_their_own(app, app_ctx, library,
+                                                                                      make_survey, tmp_path):
     survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
     path = tmp_path / "kobo.csv"
     path.write_text(GOOD_CSV)
     result = app.test_cli_runner().invoke(args=["surveys", "import-responses", survey.code, str(path)])
     assert result.exit_code == 0, result.output
-    responses = list(db.session.scalars(select(SurveyResponse).order_by(SurveyResponse.submitted_on)))
-    assert [str(r.submitted_on) for r in responses] == ["2026-03-01", "2026-03-02"]
+    assert "Imported 2 responses" in result.output and "batches of at least 5" in result.output
+    assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 2
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
+    release_answers()
+    responses = list(db.session.scalars(select(SurveyResponse)))
+    assert [r.submitted_on for r in responses] == [date.today()] * 2  # the day of release, not of collection
     assert all(r.source == "import" and r.user_id is None for r in responses)
 
 
@@ -152,34 +158,30 @@ def test_a_response_file_that_does_not_match_is_refused_whole(app_ctx, library, 
     survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
     bad = GOOD_CSV + "x,y,7,maybe,often,,0,0,480,,3,c,\n"
     with pytest.raises(ResponseImportError) as error:
-        import_responses(survey.waves[0], io.BytesIO(bad.encode()), "kobo.csv", date_today())
+        import_responses(survey.waves[0], io.BytesIO(bad.encode()), "kobo.csv")
     text = str(error.value)
     assert "kobo.csv, row 4, column safe" in text and "“7” is not one of the choices" in text
     assert "row 4, column union" in text and "row 4, column hours" in text
-    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
+    assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 0
     with pytest.raises(ResponseImportError, match="column colour: no question of the survey has this name"):
         import_responses(survey.waves[0], io.BytesIO(b"safe,union,voice,hours,colour\n4,yes,often,3,red\n"),
-                         "kobo.csv", date_today())
+                         "kobo.csv")
 
 
 def test_responses_import_from_an_xlsx_export(app_ctx, library, make_survey):
     survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
     data = workbook_bytes([("safe", "union", "voice", "hours"), (5, "yes", "often", 40), (1, "no", "never", 70.5)])
-    assert import_responses(survey.waves[0], io.BytesIO(data), "export.xlsx", date_today()) == 2
+    assert import_responses(survey.waves[0], io.BytesIO(data), "export.xlsx") == 2
+    release_answers()
     numbers = sorted(n for (n,) in db.session.execute(sa.text("SELECT number FROM survey_answers")) if n is not None)
     assert numbers == [1.0, 5.0, 40.0, 70.5]
-
-
-def date_today():
-    from datetime import date
-
-    return date.today()
 
 
 def test_odk_central_exports_with_group_paths_import(app_ctx, library, make_survey):
     survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
     csv = ("SubmissionDate,about-safe,about-union,voice,hours,meta-instanceID,KEY,SubmitterID,ReviewState\n"
            "2026-05-02T08:00:00.000Z,3,no,sometimes,45,uuid:1,uuid:1,7,\n")
-    assert import_responses(survey.waves[0], io.BytesIO(csv.encode()), "central.csv", date_today()) == 1
+    assert import_responses(survey.waves[0], io.BytesIO(csv.encode()), "central.csv") == 1
+    release_answers()
     response = db.session.scalar(select(SurveyResponse))
-    assert str(response.submitted_on) == "2026-05-02" and len(response.answers) == 4
+    assert response.submitted_on == date.today() and len(response.answers) == 4

@@ -1,0 +1,188 @@
+"""The mixing pool: a response waits here, sealed, until its batch holds at least RELEASE_BATCH of them;
+then the whole batch is published at once, shuffled, under new random ids and one date, the day of release.
+
+A batch is the responses of one wave and version, from one country, in one language, from one source
+(web or import): everything a published response shows in clear besides its answers, so no response of a
+batch can be told apart from the others by its columns. Whoever reads the database, a backup or the logs
+can then tie an answer to no fewer than RELEASE_BATCH respondents (docs/privacy.md).
+
+A batch that can no longer reach RELEASE_BATCH is deleted unpublished: its wave or version is gone, a
+newer version of the survey has been published (new answers take the new one), or its wave closed
+more than KEEP_AFTER_CLOSE_DAYS ago (time for answers collected offline to be imported).
+"""
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.models import PooledResponse, SurveyAnswer, SurveyResponse, SurveyVersion, SurveyWave
+from lms.models.record_keys import new_record_key
+from lms.surveys.results import RELEASE_BATCH
+from lms.surveys.sealing import pool_key, seal, unseal
+
+#: A closed wave's answers still short of a batch wait this long for answers collected offline.
+KEEP_AFTER_CLOSE_DAYS = 30
+#: Rows per INSERT when a batch is published (SQLite limits the parameters of one statement).
+INSERT_CHUNK = 200
+
+
+class BatchTooSmall(Exception):
+    """Fewer than the minimum were taken from the pool (another runner took them first): roll back."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What a response shows in clear besides its answers; responses are published per batch."""
+
+    wave_id: int
+    version_id: int
+    country: str | None
+    language: str
+    source: str
+
+    def rows(self):
+        """SQL: the pool rows of this batch."""
+        country = (PooledResponse.country.is_(None) if self.country is None
+                   else PooledResponse.country == self.country)
+        return sa.and_(PooledResponse.wave_id == self.wave_id, PooledResponse.version_id == self.version_id,
+                       country, PooledResponse.language == self.language, PooledResponse.source == self.source)
+
+    def associated(self, row_id: uuid.UUID) -> bytes:
+        """The associated data a row is sealed with: its id and batch, so it opens nowhere else."""
+        fields = (row_id.hex, self.wave_id, self.version_id, self.country or "", self.language, self.source)
+        return "|".join(str(field) for field in fields).encode()
+
+
+def batch_of(row: PooledResponse) -> Batch:
+    return Batch(row.wave_id, row.version_id, row.country, row.language, row.source)
+
+
+def add(*, wave_id: int, version_id: int, country: str | None, language: str, source: str,
+        answers: Iterable[tuple[int, str, float | None]], user_id: int | None = None,
+        pseudonym: str | None = None) -> PooledResponse:
+    """Seal one response into the pool: answers as (question id, value, number); flushes."""
+    row = PooledResponse(id=uuid.uuid4(), wave_id=wave_id, version_id=version_id, country=country,
+                         language=language, source=source)
+    row.sealed = seal({"answers": [list(a) for a in answers], "user_id": user_id, "pseudonym": pseudonym},
+                      batch_of(row).associated(row.id))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def waiting_batches() -> list[tuple[Batch, int]]:
+    """Every batch with answers waiting, and how many; only those whose wave and version still exist."""
+    columns = (PooledResponse.wave_id, PooledResponse.version_id, PooledResponse.country, PooledResponse.language,
+               PooledResponse.source)
+    query = (select(*columns, func.count()).join(SurveyWave, SurveyWave.id == PooledResponse.wave_id)
+             .join(SurveyVersion, SurveyVersion.id == PooledResponse.version_id).group_by(*columns))
+    found = [(Batch(*row[:5]), row[5]) for row in db.session.execute(query)]
+    return sorted(found, key=lambda item: (item[0].wave_id, item[0].version_id, item[0].country or "",
+                                           item[0].language, item[0].source))
+
+
+def release_batch(batch: Batch, today: date, minimum: int = RELEASE_BATCH) -> int:
+    """Publish every answer waiting in ``batch``: shuffled, new ids, all dated ``today``; flushes.
+
+    The rows are deleted first and only those this call actually deleted are published: if another runner
+    took some of them, fewer than ``minimum`` remain and ``BatchTooSmall`` asks the caller to roll back.
+    ``minimum`` below RELEASE_BATCH is for tests only.
+    """
+    taken = db.session.execute(sa.delete(PooledResponse).where(batch.rows())
+                               .returning(PooledResponse.id, PooledResponse.sealed)
+                               .execution_options(synchronize_session=False)).all()
+    if len(taken) < max(minimum, 1):
+        raise BatchTooSmall(len(taken))
+    key = pool_key()
+    contents = [unseal(sealed, batch.associated(row_id), key) for row_id, sealed in taken]
+    contents = without_second_answers(batch.wave_id, contents)
+    if len(contents) < max(minimum, 1):
+        raise BatchTooSmall(len(contents))
+    secrets.SystemRandom().shuffle(contents)
+    responses, answers = [], []
+    for content in contents:
+        response_id = uuid.uuid4()
+        responses.append({"id": response_id, "wave_id": batch.wave_id, "version_id": batch.version_id,
+                          "user_id": content["user_id"], "pseudonym": content["pseudonym"],
+                          "language": batch.language, "country": batch.country, "submitted_on": today,
+                          "source": batch.source, "record_key": new_record_key()})
+        answers.extend({"response_id": response_id, "question_id": question_id, "value": value, "number": number}
+                       for question_id, value, number in content["answers"])
+    # In the shuffled order, in explicit statements: the order rows are stored in is the shuffle's.
+    for table, rows in ((SurveyResponse.__table__, responses), (SurveyAnswer.__table__, answers)):
+        for start in range(0, len(rows), INSERT_CHUNK):
+            db.session.execute(sa.insert(table).values(rows[start:start + INSERT_CHUNK]))
+    db.session.flush()
+    return len(responses)
+
+
+def without_second_answers(wave_id: int, contents: list[dict]) -> list[dict]:
+    """Drop a second answer of one account or pseudonym to a wave (the invitation's claim prevents them;
+    this keeps the table's one-answer rule from failing a whole batch)."""
+    taken_users = set(db.session.scalars(select(SurveyResponse.user_id).where(
+        SurveyResponse.wave_id == wave_id, SurveyResponse.user_id.is_not(None))))
+    taken_pseudonyms = set(db.session.scalars(select(SurveyResponse.pseudonym).where(
+        SurveyResponse.wave_id == wave_id, SurveyResponse.pseudonym.is_not(None))))
+    kept = []
+    for content in contents:
+        user_id, pseudonym = content["user_id"], content["pseudonym"]
+        if (user_id is not None and user_id in taken_users) or (
+                pseudonym is not None and pseudonym in taken_pseudonyms):
+            continue
+        taken_users.add(user_id)
+        taken_pseudonyms.add(pseudonym)
+        kept.append(content)
+    return kept
+
+
+def discard_stale(today: date, minimum: int = RELEASE_BATCH) -> int:
+    """Delete, unpublished, the waiting answers of batches that can no longer reach ``minimum``; flushes."""
+    # SQLite does not enforce the foreign keys that delete them with their wave or version.
+    discarded = db.session.execute(sa.delete(PooledResponse).where(sa.or_(
+        PooledResponse.wave_id.not_in(select(SurveyWave.id)),
+        PooledResponse.version_id.not_in(select(SurveyVersion.id)))).execution_options(
+        synchronize_session=False)).rowcount
+    for batch, count in waiting_batches():
+        if count >= minimum:
+            continue
+        wave = db.session.get(SurveyWave, batch.wave_id)
+        published = wave.survey.published_version
+        closed = wave.closes_on is not None and wave.closes_on + timedelta(days=KEEP_AFTER_CLOSE_DAYS) < today
+        if closed or published is None or published.id != batch.version_id:
+            discarded += db.session.execute(sa.delete(PooledResponse).where(batch.rows()).execution_options(
+                synchronize_session=False)).rowcount
+    db.session.flush()
+    return discarded
+
+
+def find_waiting(wave_ids, match: Callable[[PooledResponse, dict], bool]) -> list[tuple[PooledResponse, dict]]:
+    """The waiting rows of these waves for which ``match(row, opened content)`` holds, each with its content."""
+    key = pool_key()
+    found = []
+    for row in db.session.scalars(select(PooledResponse).where(PooledResponse.wave_id.in_(wave_ids))):
+        content = unseal(row.sealed, batch_of(row).associated(row.id), key)
+        if match(row, content):
+            found.append((row, content))
+    return found
+
+
+def remove_waiting(wave_ids, match: Callable[[PooledResponse, dict], bool]) -> int:
+    """Delete the waiting answers of these waves that ``match`` (a member withdrawing); flushes."""
+    rows = [row for row, _content in find_waiting(wave_ids, match)]
+    for row in rows:
+        db.session.delete(row)
+    db.session.flush()
+    return len(rows)
+
+
+def reseal(row: PooledResponse, content: dict) -> None:
+    """Replace what a waiting row holds (erasure makes its answers nobody's); flushes."""
+    row.sealed = seal(content, batch_of(row).associated(row.id))
+    db.session.flush()
