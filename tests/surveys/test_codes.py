@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import io
-from datetime import date
 
 import sqlalchemy as sa
 from openpyxl import Workbook
@@ -28,7 +27,7 @@ from lms.models import (
 from lms.surveys import answering, building, results, xlsform
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
+from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 from tests.security.conftest import row_counts
 
 WRITTEN = ["Rosa organises the night shift", "nothing to add", "Rosa said so", "breaks are short",
@@ -51,9 +50,10 @@ def answered_survey(create_user, make_survey, library):
                          indicators=False)
     wave, version = survey.waves[0], survey.published_version
     for text in WRITTEN:
-        answering.submit_response(wave=wave, version=version, language="en", today=date.today(), answers={
+        answering.submit_response(wave=wave, version=version, language="en", answers={
             "safe": Answer("4", 4.0), "union": Answer("yes"), "voice": Answer("often"), "hours": Answer("40", 40.0),
             "comment": Answer(text)})
+    release_answers()
     db.session.commit()
     return survey
 
