@@ -22,7 +22,7 @@ from pyxform.xls2xform import convert
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES, pick_string, pick_text
+from lms.i18n import UI_LANGUAGES, current_language, language_name, pick_string, pick_text
 from lms.models import Survey, User, utcnow
 from lms.permissions import can_edit_survey
 from lms.spreadsheets import append_text_row
@@ -196,7 +196,7 @@ def target_survey(code: str, title: str, source: str, filename: str, *, creator:
         if source != existing.source_language:
             raise fail(filename, where("settings", 2, "default_language"),
                        _("the survey %(code)s is written in %(language)s: its form must be too.", code=code,
-                         language=existing.source_language))
+                         language=language_name(existing.source_language, current_language())))
         return existing
     try:
         return building.create_survey(code=code, title=title, description="", language=source, privacy=privacy,
