@@ -119,8 +119,8 @@ def test_baseline_course_endline_and_the_trainer_sees_the_change(browser, page, 
     assert "Your answers are saved." in member.inner_text("main")
     member.context.close()
 
-    # The scheduler publishes the answers: five to a wave make a batch.
-    assert release_answers() == 10
+    # The scheduler publishes the answers: ten to each wave, each wave a batch (five at least).
+    assert release_answers() == 20
 
     # The trainer sees the change, paired on each member's own answers.
     page.goto(f"{live_server}/groups/{group.id}")
