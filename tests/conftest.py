@@ -5,13 +5,23 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import threading
 import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.cookiejar import CookieJar
 from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
 
 from lms import create_app
 from lms.config import TestConfig
@@ -196,3 +206,56 @@ def release_answers(minimum: int = 1) -> int:
     from lms.jobs import release_answers as release
 
     return release(minimum=minimum)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Browser:
+    """One browser's cookies against a live server (real HTTP)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> str:
+        return self.opener.open(f"{self.base}{path}", timeout=30).read().decode()
+
+    def token(self, path: str) -> str:
+        """The CSRF token of the form on ``path``."""
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', self.get(path)).group(1)
+
+    def post(self, path: str, form: dict) -> int:
+        """The status of a form sent to ``path`` (redirects followed)."""
+        try:
+            return self.opener.open(f"{self.base}{path}", data=urlencode(form).encode(), timeout=60).status
+        except HTTPError as error:
+            return error.code
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """``app`` served on a free local port, one thread per request; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def burst(send: Callable[[int], int], times: int = 20) -> list[int]:
+    """``send(number)`` for ``times`` numbers, all released at the same moment from as many threads."""
+    start = threading.Barrier(times)
+
+    def at_once(number: int) -> int:
+        start.wait(timeout=30)
+        return send(number)
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(at_once, range(times)))

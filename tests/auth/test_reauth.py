@@ -4,20 +4,9 @@ Changing someone's role needs a recent password too: tests/groups/test_groups.py
 """
 from __future__ import annotations
 
-import re
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from http.cookiejar import CookieJar
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, build_opener
-
-from argon2 import PasswordHasher
-from werkzeug.serving import make_server
-
 from lms.extensions import db
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.auth.test_identifiers import count_password_checks
+from tests.conftest import PASSWORD, Browser, burst, csrf_token, live_server, sign_in
 
 PROFILE = {"display_name": "Amina", "phone": "", "email": "", "country": "PE", "gender": "woman",
            "birth_year": "", "locale": "en"}
@@ -69,42 +58,13 @@ def test_twenty_concurrent_wrong_confirmations_get_at_most_the_limits_worth_of_c
     limit = 10
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
     create_user("amina")
-    checks, lock, real_verify = [], threading.Lock(), PasswordHasher.verify
-
-    def counted_verify(self, hash, password):
-        with lock:
-            checks.append(password)
-        time.sleep(0.3)  # a production argon2id check takes a while: the window a burst aims at
-        return real_verify(self, hash, password)
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.port}"
-        browser = build_opener(HTTPCookieProcessor(CookieJar()))
-        page = browser.open(f"{base}/sign-in", timeout=10).read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        browser.open(f"{base}/sign-in", data=urlencode(
-            {"identifier": "amina", "password": PASSWORD, "csrf_token": token}).encode(), timeout=30)
-        monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
-        page = browser.open(f"{base}/confirm-password", timeout=10).read().decode()
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        start = threading.Barrier(20)
-
-        def attempt(number: int) -> int:
-            form = urlencode({"password": f"guess {number}", "csrf_token": token}).encode()
-            start.wait(timeout=30)
-            try:
-                return browser.open(f"{base}/confirm-password", data=form, timeout=60).status
-            except HTTPError as error:
-                return error.code
-
-        with ThreadPoolExecutor(max_workers=20) as pool:
-            answers = list(pool.map(attempt, range(20)))
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-    # The sign-in itself counted once under another scope: the confirmations have their own ten.
+    with live_server(app) as base:
+        browser = Browser(base)
+        browser.post("/sign-in", {"identifier": "amina", "password": PASSWORD, "csrf_token": browser.token("/sign-in")})
+        checks = count_password_checks(monkeypatch)
+        token = browser.token("/confirm-password")
+        answers = burst(lambda number: browser.post(
+            "/confirm-password", {"password": f"guess {number}", "csrf_token": token}))
+    # The sign-in counted under its own scope: the confirmations have their own ten.
     assert len(checks) <= limit, f"{len(checks)} passwords checked"
     assert answers.count(429) >= 20 - limit

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, csrf_token, sign_in
+from tests.conftest import PASSWORD, ROOT, csrf_token, free_port, sign_in
 
 
 def fail(client, identifier: str):
@@ -115,11 +114,6 @@ def test_production_refuses_to_count_in_one_process_only():
     Production.RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
     assert create_app(Production).extensions["throttle"].storage.__class__.__name__ == "RedisStorage"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_two_workers_share_the_count_in_redis(database_url, create_user, tmp_path):

@@ -8,7 +8,6 @@ import random
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,7 +27,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, ROOT, release_answers, sign_in
+from tests.conftest import BUNDLED_COURSE, ROOT, free_port, release_answers, sign_in
 from tests.surveys.conftest import GOOD_ANSWERS, make_survey  # noqa: F401 - the survey factory
 from tests.surveys.test_answering import answer_in_browser
 from tests.test_logs import json_app, json_lines  # noqa: F401 - the app that writes JSON logs
@@ -261,11 +260,6 @@ def test_one_more_answer_leaves_the_live_results_unchanged_until_a_batch_is_rele
     after = results_page(client, survey.code)
     assert "15 responses" in after and "67%" in after
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_make_runs_server_logs_no_invitation_id_when_a_member_answers(app_ctx, library, database_url, tmp_path):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -21,7 +20,7 @@ from lms.extensions import db
 from lms.jobs import open_waves, send_reminders
 from lms.learn import services as learning
 from lms.models import SurveyInvitation
-from tests.conftest import BUNDLED_COURSE, ROOT, complete_course
+from tests.conftest import BUNDLED_COURSE, ROOT, complete_course, free_port
 
 
 class Inbox:
@@ -34,11 +33,6 @@ class Inbox:
                               "body": message.get_payload(decode=True).decode()})
         return "250 OK"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
