@@ -82,9 +82,12 @@ def report_form() -> ReportForm:
         groups = groups.where(TrainingGroup.country.in_(scope))
     form.organisation.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)]
+    courses = select(Course).order_by(Course.slug)
+    if scope is not None:  # a draft's title is for its editors and admins (lms/permissions.py, can_read_course)
+        courses = courses.where(Course.published.is_(True))
     form.course.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(str(c.id), pick_string(c.translations, language, c.source_language, "title"))
-        for c in db.session.scalars(select(Course).order_by(Course.slug))]
+        for c in db.session.scalars(courses)]
     form.group.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(str(g.id), f"{g.name} ({g.country})") for g in db.session.scalars(groups)]
     bands = parse_age_bands(current_app.config["REPORT_AGE_BANDS"])

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from lms.author import services as authoring
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import Course, Enrolment
@@ -97,6 +98,12 @@ def test_a_coordinator_sees_only_their_countries_whatever_the_url(app, populatio
     assert client.get(f"/reports/by_country.csv?year={YEAR}&country=BJ").status_code == 400
     rows = rows_of_csv(client.get(f"/reports/by_country.csv?year={YEAR}"))
     assert not any(row and row[0] in ("Benin", "Cambodia") for row in rows)
+    # A draft course's title is for its editors and admins: not among a coordinator's filters.
+    draft = authoring.create_course(owner=create_user("tina", role="trainer"), language="en",
+                                    title="Organising in secret", summary="", intro="", topics=[])
+    db.session.commit()
+    assert "Organising in secret" not in client.get(f"/reports?year={YEAR}").get_data(as_text=True)
+    assert client.get(f"/reports?year={YEAR}&course={draft.id}").status_code == 400
     for role in ("participant", "trainer"):
         create_user(f"x-{role}", role=role)
         other = app.test_client()
