@@ -11,9 +11,9 @@ from datetime import date
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import Organisation, SurveyResponse, Workplace
+from lms.models import Course, Organisation, SurveyResponse, TrainingGroup, Workplace
 from lms.surveys import building
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
 from tests.surveys.conftest import GOOD_ANSWERS
 
 TODAY = date.today()
@@ -101,3 +101,23 @@ def test_a_survey_author_is_offered_only_the_workplaces_they_may_see(client, cre
         "wave-kind": "baseline", "wave-target": f"workplace:{benin}", "wave-opens_on": TODAY.isoformat()},
         page="/surveys/manage/my-hotels")
     assert response.status_code == 400
+
+
+def test_a_coordinator_sees_no_name_of_a_union_group_in_another_country(app, library, create_user, make_survey):
+    """A workplace of the coordinator's country listed every group of its union, in any country."""
+    union, places = world(create_user, make_survey)
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    trainer = create_user("trainer", role="trainer")
+    for country, name in (("PE", "Lima hotel workers"), ("BJ", "Cotonou hotel workers")):
+        db.session.add(TrainingGroup(course_id=course.id, trainer_id=trainer.id, name=name, country=country,
+                                     organisation_id=union.id, mode="in-person", starts_on=TODAY,
+                                     ends_on=TODAY, join_code=f"UNION{country}"))
+    lima = building.create_workplace(name="Hotel Miraflores", sector="hotels", country="PE",
+                                     organisation_id=union.id)
+    db.session.commit()
+    create_user("coordinator", role="coordinator", country="PE", coordinated_countries=["PE"])
+    client = app.test_client()
+    sign_in(client, "coordinator")
+    page = html.unescape(client.get(f"/workplaces/{lima.id}").get_data(as_text=True))
+    assert "Lima hotel workers" in page
+    assert "Cotonou hotel workers" not in page
