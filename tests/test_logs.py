@@ -94,6 +94,20 @@ def test_text_logs_write_the_access_line_with_the_masked_path(config, capsys):
     assert "4321" not in err and "s3cret" not in err
 
 
+def test_a_path_no_route_takes_is_logged_without_what_follows_its_first_segment(config, capsys):
+    """A join code with a slash, an invitation id with a wrong method: no route, and the path was written whole."""
+    text_app = create_app(config)
+    capsys.readouterr()
+    client = text_app.test_client()
+    client.get("/join/K7Q2ZP/extra")
+    client.put("/surveys/invitations/424242/answer")
+    client.get("/no-such-page")
+    err = capsys.readouterr().err
+    assert "K7Q2ZP" not in err and "424242" not in err
+    assert "GET /join/<unmatched> 404" in err and "PUT /surveys/<unmatched> 405" in err
+    assert "GET /no-such-page 404" in err
+
+
 #: URL variables that name no person, invitation or answer, so may be written whole: reviewed one by one.
 PUBLIC_URL_VALUES = {"course_id", "extension", "filename", "group_id", "language", "lesson", "module", "name",
                      "number", "question", "slug", "table", "wave_id", "workplace_id"}

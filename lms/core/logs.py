@@ -9,7 +9,8 @@ it is the only access log (gunicorn's and nginx's are off, see docs/deploy/).
 No personal data goes into a log (union membership is special-category data under the GDPR): no IP
 address, no username, no user id, no query string (it may hold tokens). In a path, the values that
 point at a person or open something (user and invitation ids, join and certificate codes) are written
-as their name, e.g. ``/surveys/invitations/<invitation_id>/answer``: the log must not say when a
+as their name, e.g. ``/surveys/invitations/<invitation_id>/answer``, and a path no route takes keeps only
+its first segment (``/join/<unmatched>``): the log must not say when a
 member answered a survey, which the anonymous mode promises nobody will know. Flask's own line for an
 unhandled exception names the same masked path. (The development server, ``flask run``, writes its
 own access lines with the full path: it is for development only.)
@@ -153,7 +154,9 @@ def log_exception(app: Flask, exc_info) -> None:
 def loggable_path() -> str:
     """The request's path without its query string, private URL values written as ``<name>``."""
     rule, values = request.url_rule, request.view_args or {}
-    if rule is None or not PRIVATE_URL_VALUES & values.keys():
+    if rule is None:
+        return unmatched_path()
+    if not PRIVATE_URL_VALUES & values.keys():
         return request.path
     prefix = request.script_root or ""
 
@@ -162,3 +165,10 @@ def loggable_path() -> str:
         return f"<{name}>" if name in PRIVATE_URL_VALUES else str(values.get(name, match.group(0)))
 
     return prefix + URL_VARIABLE.sub(value, rule.rule)
+
+
+def unmatched_path() -> str:
+    """A path no route took (a 404, a 405, a missing slash): its first segment only, since the rest may be a
+    code or an id (``/join/<unmatched>`` for ``/join/K7Q2ZP/``)."""
+    first, _, rest = request.path.lstrip("/").partition("/")
+    return f"{request.script_root or ''}/{first}" + ("/<unmatched>" if rest else "")
