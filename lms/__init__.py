@@ -52,8 +52,35 @@ def check_config(app: Flask) -> None:
         if not key:
             # Development without a key: sessions last as long as this process.
             app.config["SECRET_KEY"] = secrets.token_hex(32)
-        # Development pseudonyms must survive a restart, so that the demo can pair waves.
-        app.config["PSEUDONYM_KEY"] = app.config.get("PSEUDONYM_KEY") or "development-only-pseudonym-key"
+        app.config["PSEUDONYM_KEY"] = app.config.get("PSEUDONYM_KEY") or instance_pseudonym_key(app)
+
+
+def instance_pseudonym_key(app: Flask) -> str:
+    """Without PSEUDONYM_KEY outside production: a random key kept in the instance folder (``pseudonym.key``,
+    readable by its owner only), made by the first process that needs it, so that the web server, the scheduler
+    and the CLI seal and pair with one key that survives a restart and that no one else knows."""
+    import os
+    from pathlib import Path
+
+    path = Path(app.instance_path) / "pseudonym.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        # Written whole under another name, then linked: two processes starting at once end up with one key.
+        draft = path.with_name(f".pseudonym.key.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise UnsafeConfiguration(f"{path} holds no key of 32 characters: delete it to make a new one (answers "
+                                  "waiting in the survey pool and pseudonyms made with the old one are then lost)")
+    return key
 
 
 def register_logging(app: Flask) -> None:

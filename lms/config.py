@@ -11,7 +11,7 @@ class Config:
     APP_ENV = os.environ.get("APP_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY", "")
     #: Key of the per-survey pseudonyms that pair a member's answers; changing it breaks the pairing.
-    #: Required in production; development uses a fixed key.
+    #: Required in production; development makes a random one in the instance folder (lms/__init__.py).
     PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", "")
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'lms.sqlite'}")
     #: hide_parameters: a database error in a log shows the SQL, never the values (answers, ids, names).

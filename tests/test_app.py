@@ -45,6 +45,22 @@ def test_production_refuses_to_start_without_a_pseudonym_key():
         create_app(Production)
 
 
+def test_development_without_a_pseudonym_key_makes_a_secret_one_in_the_instance_folder(tmp_path, monkeypatch):
+    """`make run` sealed answers and made pseudonyms with a key written in the source code, which anyone could read."""
+    monkeypatch.setattr("lms.INSTANCE_DIR", tmp_path / "instance")
+
+    class Development(TestConfig):
+        PSEUDONYM_KEY = ""
+
+    first, second = create_app(Development), create_app(Development)
+    key = first.config["PSEUDONYM_KEY"]
+    assert re.fullmatch(r"[0-9a-f]{64}", key), "a random key"
+    assert second.config["PSEUDONYM_KEY"] == key, "every process of one instance seals with one key"
+    assert (tmp_path / "instance" / "pseudonym.key").stat().st_mode & 0o077 == 0, "readable by its owner only"
+    monkeypatch.setattr("lms.INSTANCE_DIR", tmp_path / "elsewhere")
+    assert create_app(Development).config["PSEUDONYM_KEY"] != key
+
+
 def test_healthz_answers_with_the_database_reachable(client):
     response = client.get("/healthz")
     assert response.status_code == 200
