@@ -93,7 +93,8 @@ def remind(invitation: SurveyInvitation) -> None:
         send_mail(user.email, subject, body)
     except (smtplib.SMTPException, OSError) as error:
         # Already counted: a member is never sent the same reminder twice, even if this one is lost.
-        log.warning("reminder e-mail for invitation %s not sent: %s", invitation.id, error)
+        # Neither the invitation (it would date a member's survey) nor the server's answer (it quotes the address).
+        log.warning("a reminder e-mail was not sent: %s", type(error).__name__)
 
 
 def release_answers(today: date | None = None, minimum: int = RELEASE_BATCH) -> int:

@@ -76,6 +76,24 @@ def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create
     assert f"/surveys/invitations/{invitation.id}" in smtp.messages[0]["body"]
 
 
+class Refusing(Inbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+        return f"550 no mailbox {address}"
+
+
+def test_a_reminder_that_fails_names_neither_the_invitation_nor_the_address_in_the_log(
+        app_ctx, library, create_user, make_survey, smtp, caplog):
+    """The scheduler's log said which invitation of which survey was reminded, and the server's answer held the
+    member's address."""
+    smtp.handle_RCPT = Refusing.handle_RCPT.__get__(smtp)
+    due_member(create_user, make_survey, email="amina@example.org")
+    assert send_reminders(date.today()) == 1
+    invitation = db.session.scalar(select(SurveyInvitation))
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "not sent" in logged
+    assert "amina" not in logged and f" {invitation.id}" not in logged
+
+
 def test_reminders_are_in_the_members_language_and_only_where_there_is_an_address(
         app_ctx, library, create_user, make_survey, smtp):
     due_member(create_user, make_survey, "amina", email="amina@example.org", locale="fr")
