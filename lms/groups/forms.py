@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from lms.auth.forms import SelectWithPrompt
+from lms.models.users import utcnow
 
 MODE_LABELS = {"online": _l("Online"), "in-person": _l("In person"), "blended": _l("Blended")}
 
@@ -50,3 +51,10 @@ class SessionForm(FlaskForm):
     held_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give a date."))])
     topic = StringField(_l("What was done"), validators=[DataRequired(_l("Please write what was done.")),
                                                          Length(max=200)])
+
+    def validate_held_on(self, field) -> None:
+        """Attendance counts in the month the session was held, and the figures of a month that has ended are
+        published (docs/reports.md): nobody may add records to them."""
+        if field.data and field.data < utcnow().date().replace(day=1):
+            raise ValidationError(_l("A session in a month that has ended cannot be added: that month's figures "
+                                     "are published. Give a date in this month or later."))

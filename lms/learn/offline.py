@@ -141,12 +141,14 @@ def apply_one(user_id: int, operation: Operation, now: datetime) -> tuple[str, s
 
 
 def moment_of(user_id: int, course: Course, at: datetime, now: datetime) -> datetime:
-    """The phone's time, kept between the enrolment (if any) and now: a phone's clock can be wrong."""
+    """The phone's time, kept between the enrolment (if any) and now: a phone's clock can be wrong. Never before
+    the first of this month (UTC): the figures of a month that has ended are published, and nobody may add a
+    record to them (docs/reports.md), so work done offline in a month that has ended counts in this one."""
     enrolled = db.session.scalar(select(Enrolment.enrolled_at).where(Enrolment.user_id == user_id,
                                                                     Enrolment.course_id == course.id))
     if enrolled is not None:
         at = max(at, services.aware(enrolled))
-    return min(at, now)
+    return min(max(at, now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)), now)
 
 
 def course_manifest(course: Course) -> dict:

@@ -247,15 +247,14 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
 def knowledge_gain(report: ReportFilter) -> GainSums:
     """The knowledge gain of the people in the report, added up by the database (see ``knowledge_pairs``).
 
-    With the people's cell key and that of the quiz attempts paired: ``.published`` is what pages show.
+    With the people's cell key, from which its noise is drawn: ``.published`` is what pages show.
     """
     per_person = knowledge_pairs_query(report).subquery()
     difference = per_person.c.after - per_person.c.before
     query = select(func.count(), func.sum(per_person.c.before), func.sum(per_person.c.after), func.sum(difference),
-                   func.sum(difference * difference), func.sum(per_person.c.person_key),
-                   func.sum(per_person.c.attempts_key))
-    n, before, after, total, squares, people_key, attempts_key = db.session.execute(query).one()
-    return GainSums(Count.of(n, people_key), Count.of(n, attempts_key).key, float(before or 0), float(after or 0),
+                   func.sum(difference * difference), func.sum(per_person.c.person_key))
+    n, before, after, total, squares, people_key = db.session.execute(query).one()
+    return GainSums(Count.of(n, people_key), float(before or 0), float(after or 0),
                     Moments(int(n or 0), float(total or 0), float(squares or 0)))
 
 
@@ -265,8 +264,8 @@ def knowledge_pairs(report: ReportFilter) -> list[tuple[float, float]]:
 
 
 def knowledge_pairs_query(report: ReportFilter):
-    """Per person: user id, mean score before the lessons and after over the modules they took both ways, their
-    record key, and the sum of the record keys of the attempts paired.
+    """Per person: user id, mean score before the lessons and after over the modules they took both ways, and
+    their record key.
 
     Before: their first attempt made before any lesson of the module; after: their latest attempt after the
     lessons within the period. One pass of window functions, whose order the index on quiz_attempts
@@ -281,7 +280,7 @@ def knowledge_pairs_query(report: ReportFilter):
         modules = modules.where(Module.course_id.in_(
             select(CourseTopic.course_id).where(CourseTopic.topic == report.topic)))
     ranked = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                     QuizAttempt.submitted_at, QuizAttempt.record_key,
+                     QuizAttempt.submitted_at,
                      func.row_number().over(partition_by=partition,
                                             order_by=(QuizAttempt.submitted_at, QuizAttempt.id)).label("rank"),
                      func.count().over(partition_by=partition).label("attempts"))
@@ -299,15 +298,12 @@ def knowledge_pairs_query(report: ReportFilter):
                          func.max(sa.case((first_before, r.c.score))).label("before"),
                          func.max(sa.case((last_after, r.c.score))).label("after"),
                          func.max(sa.case((first_before, r.c.submitted_at))).label("before_at"),
-                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"),
-                         func.max(sa.case((first_before, r.c.record_key))).label("before_key"),
-                         func.max(sa.case((last_after, r.c.record_key))).label("after_key"))
+                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
                   .where(sa.or_(first_before, last_after))
                   .group_by(r.c.user_id, r.c.module_id)).subquery()
     m = per_module.c
-    attempts_key = sa.cast(m.before_key, sa.BigInteger) + m.after_key  # past 2^31 on PostgreSQL
     return (select(m.user_id, func.avg(m.before).label("before"), func.avg(m.after).label("after"),
-                   User.record_key.label("person_key"), func.sum(attempts_key).label("attempts_key"))
+                   User.record_key.label("person_key"))
             .join(User, User.id == m.user_id)
             .where(m.before.is_not(None), m.after.is_not(None), m.after_at > m.before_at)
             .group_by(m.user_id, User.record_key))

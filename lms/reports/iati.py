@@ -89,6 +89,8 @@ def activity_file(activity_id: str, year: int) -> bytes:
     if not activity_id.startswith(f"{org_ref}-"):
         raise IATIError(f"An IATI activity identifier starts with the reporting organisation's reference "
                         f"({org_ref}-...): {activity_id!r}")
+    if year >= datetime.now(UTC).year:
+        raise IATIError(f"The figures of {year} are published once the year has ended: choose an earlier year.")
     now = datetime.now(UTC).replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", version="2.03", **{"generated-datetime": now})
     activity = etree.SubElement(root, "iati-activity", **{"last-updated-datetime": now, "default-currency": "EUR",

@@ -18,6 +18,7 @@ from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
+from lms.models.users import utcnow
 from lms.permissions import roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
@@ -62,10 +63,10 @@ def report_form() -> ReportForm:
     """The filter form, its choices limited to what the reader may see."""
     form = ReportForm(request.args)
     language = current_language()
-    this_year = date.today().year
+    this_year = today().year
     form.year.choices = [SelectChoice(str(y), str(y)) for y in range(this_year, this_year - 8, -1)]
-    if not form.year.data:
-        form.year.data = str(this_year)
+    if not form.year.data:  # the last whole year that has ended
+        form.year.data = str(this_year - 1)
     names = get_month_names("wide", context="stand-alone", locale=get_locale())
     form.month.choices = [SelectChoice("", _("All months"))] + [
         SelectChoice(str(m), names[m].capitalize()) for m in range(1, 13)]
@@ -93,6 +94,11 @@ def report_form() -> ReportForm:
     bands = parse_age_bands(current_app.config["REPORT_AGE_BANDS"])
     form.age_band.choices = [SelectChoice("", _("All"))] + [SelectChoice(b.label, b.label) for b in bands]
     return form
+
+
+def today() -> date:
+    """Today in UTC, the time records are kept in."""
+    return utcnow().date()
 
 
 def report_filter(form: ReportForm) -> ReportFilter:
@@ -149,10 +155,14 @@ def show_dashboard():
     form = report_form()
     if not form.validate():
         return render_template("reports/dashboard.html", form=form, data=None, report=None), 400
+    waiting = form.not_yet_published(today())
+    if waiting:
+        return render_template("reports/dashboard.html", form=form, data=None, report=None, not_yet=waiting)
     report = report_filter(form)
     return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
                            filters=exports.filter_lines(form), gain=figures.knowledge_gain(report).published,
-                           outcomes=outcomes(report), retired_dates=retired_dates())
+                           outcomes=outcomes(report), retired_dates=retired_dates(),
+                           iati_ready=report.start.year < today().year)
 
 
 @bp.route("/reports/<table>.<extension>")
@@ -163,6 +173,8 @@ def export_table(table: str, extension: str):
     form = report_form()
     if not form.validate():
         abort(400)
+    if form.not_yet_published(today()):
+        abort(404)
     report = report_filter(form)
     sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form, retired_dates()))
     name = f"{table}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
@@ -177,8 +189,8 @@ def export_table(table: str, extension: str):
 @roles("admin")
 def export_iati():
     """The programme's results for the donor (all countries: administrators only)."""
-    year = request.args.get("year", type=int) or date.today().year - 1
-    if not 2000 <= year <= date.today().year:
+    year = request.args.get("year", type=int) or today().year - 1
+    if not 2000 <= year < today().year:  # a year's figures are published once it has ended
         abort(404)
     data = iati.activity_file(current_app.config["IATI_ACTIVITY_ID"], year)
     return Response(data, mimetype="application/xml",

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -202,17 +203,38 @@ def earlier_kinds(survey: Survey, version: SurveyVersion) -> dict[str, set[str]]
     return kinds
 
 
-def check_kind(survey: Survey, version: SurveyVersion, code: str, kind: str) -> None:
-    """A code keeps one kind for the life of a survey, and every indicator on it must be able to read it.
+def earlier_ranges(survey: Survey, version: SurveyVersion, code: str) -> list[tuple[float | None, float | None]]:
+    """The (smallest, largest) of the number questions with this code in the survey's other versions."""
+    return sorted({(q.min_value, q.max_value) for other in survey.versions if other is not version
+                   for q in other.questions if q.code == code and q.kind == "number"},
+                  key=lambda bounds: tuple(math.inf if b is None else b for b in bounds))
+
+
+def bounds_text(bounds: tuple[float | None, float | None]) -> str:
+    low, high = (_("none") if b is None else format_decimal(b) for b in bounds)
+    return _("%(low)s to %(high)s", low=low, high=high)
+
+
+def check_kind(survey: Survey, version: SurveyVersion, code: str, kind: str,
+               bounds: tuple[float | None, float | None]) -> None:
+    """A code keeps one kind, and a number question its range (``bounds``), for the life of a survey; every
+    indicator on it must be able to read it.
 
     Indicators and results find a question's answers by its code, in every version: a code that changed
-    kind would let a share search the words of free-text answers.
+    kind would let a share search the words of free-text answers. The noise on a mean is as wide as the
+    range (lms/disclosure.py): two readings of the same answers under two widths would give the exact mean.
     """
     other = sorted(earlier_kinds(survey, version).get(code, set()) - {kind})
     if other:
         raise SurveyError(_("The code %(code)s belongs to a question of type “%(old)s” in another version of this "
                             "survey, and a code keeps its type: choose another code for a question of type "
                             "“%(new)s”.", code=code, old=kind_label(other[0]), new=kind_label(kind)), "kind")
+    ranges = earlier_ranges(survey, version, code) if kind == "number" else []
+    if ranges and tuple(bounds) not in ranges:
+        raise SurveyError(_("The question %(code)s allows numbers from %(old)s in another version of this survey, "
+                            "and a question keeps its range: keep %(old)s, or choose another code for numbers "
+                            "from %(new)s.", code=code, old=bounds_text(ranges[0]), new=bounds_text(bounds)),
+                          "min_value")
     for indicator in survey.indicators:
         if indicator.question_code == code and kind not in INDICATOR_QUESTION_KINDS[indicator.kind]:
             raise SurveyError(_("The indicator %(indicator)s measures the question %(code)s, and cannot measure a "
@@ -224,7 +246,7 @@ def add_question(survey: Survey, spec: QuestionSpec) -> SurveyQuestion:
     """Add a question at the end of the editable version, in the survey's source language."""
     version = editable_version(survey)
     check_question(spec, {q.code for q in version.questions})
-    check_kind(survey, version, spec.code, spec.kind)
+    check_kind(survey, version, spec.code, spec.kind, (spec.min_value, spec.max_value))
     question = SurveyQuestion(code=spec.code, position=len(version.questions) + 1, kind=spec.kind)
     version.questions.append(question)
     apply_spec(question, spec, survey.source_language)
@@ -237,7 +259,7 @@ def update_question(survey: Survey, code: str, spec: QuestionSpec) -> SurveyQues
     version = editable_version(survey)
     question = find_question(version, code)
     check_question(spec, {q.code for q in version.questions} - {code})
-    check_kind(survey, version, spec.code, spec.kind)
+    check_kind(survey, version, spec.code, spec.kind, (spec.min_value, spec.max_value))
     question.code, question.kind = spec.code, spec.kind
     apply_spec(question, spec, survey.source_language)
     db.session.flush()
@@ -317,7 +339,7 @@ def publish(survey: Survey) -> SurveyVersion:
     if not version.questions:
         raise SurveyError(_("Add at least one question before publishing."))
     for question in version.questions:
-        check_kind(survey, version, question.code, question.kind)
+        check_kind(survey, version, question.code, question.kind, (question.min_value, question.max_value))
     version.published_at = utcnow()
     db.session.flush()
     return version

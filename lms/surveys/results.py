@@ -368,11 +368,14 @@ def change(indicator: SurveyIndicator, before: Moments, after: Moments, differen
 
 @dataclass(frozen=True)
 class GainSums:
-    """What a knowledge gain is made of: the people paired (with their cell key), the cell key of the quiz
-    attempts paired, the sums of each person's mean score before and after, and the Moments of their change."""
+    """What a knowledge gain is made of: the people paired (with their cell key), the sums of each person's mean
+    score before and after, and the Moments of their change.
+
+    The noise is drawn from the people's cell key only, never from the quiz attempts': the same people give
+    the same noise, so a member who retakes a quiz again and again averages nothing away.
+    """
 
     people: Count = field(default_factory=Count)
-    attempts_key: int = 0
     before: float = 0.0
     after: float = 0.0
     differences: Moments = field(default_factory=Moments)
@@ -393,8 +396,8 @@ class GainSums:
         if n < MIN_SHOWN or not exact_n:
             return Gain(n, None, None, Estimate(n, None, None, None), None)
         width = SCORES[1] - SCORES[0]
-        noise_before = disclosure.noise(self.attempts_key, exact_n, width, "gain:before")
-        noise_after = disclosure.noise(self.attempts_key, exact_n, width, "gain:after")
+        noise_before = disclosure.noise(self.people.key, exact_n, width, "gain:before")
+        noise_after = disclosure.noise(self.people.key, exact_n, width, "gain:after")
         before = disclosure.rounded(disclosure.clamp((self.before + noise_before) / exact_n, SCORES), 0)
         after = disclosure.rounded(disclosure.clamp((self.after + noise_after) / exact_n, SCORES), 0)
         change = disclosure.moved(statistics.paired_change(self.differences), n,
@@ -410,18 +413,17 @@ def knowledge_gain(course: Course, user_ids: list[int] | None = None) -> tuple[G
     their latest attempt made after the lessons. Pages show ``gain_sums(...).published``.
     """
     before, after, _keys = module_scores(course, user_ids)
-    per_module = {m.id: statistics.knowledge_gain([(before[k][0], after[k][0]) for k in after if k[1] == m.id])
+    per_module = {m.id: statistics.knowledge_gain([(before[k], after[k]) for k in after if k[1] == m.id])
                   for m in course.modules if m.has_quiz}
     return statistics.knowledge_gain(person_pairs(before, after)), per_module
 
 
 def gain_sums(course: Course, user_ids: list[int] | None = None) -> GainSums:
-    """The course's knowledge gain (of these members), with the cell keys its publication needs."""
+    """The course's knowledge gain (of these members), with the people's cell key its publication needs."""
     before, after, person_keys = module_scores(course, user_ids)
     pairs = person_pairs(before, after)
     people = sum((Count(1, person_keys[user_id]) for user_id in {key[0] for key in after}), Count())
-    attempts = sum((Count(1, before[key][1]) + Count(1, after[key][1]) for key in after), Count())
-    return GainSums(people, attempts.key, sum(b for b, _a in pairs), sum(a for _b, a in pairs),
+    return GainSums(people, sum(b for b, _a in pairs), sum(a for _b, a in pairs),
                     Moments.of([a - b for b, a in pairs]))
 
 
@@ -434,28 +436,27 @@ def knowledge_pairs(course: Course, user_ids: list[int] | None = None,
 
 def module_scores(course: Course, user_ids: list[int] | None = None,
                   after_between: tuple[datetime, datetime] | None = None
-                  ) -> tuple[dict[tuple[int, int], tuple[float, int]], dict[tuple[int, int], tuple[float, int]],
-                             dict[int, int]]:
-    """(member, module) -> (first score before the lessons, the attempt's record key), and -> (latest score after
-    them, its key); member -> their record key."""
+                  ) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], float], dict[int, int]]:
+    """(member, module) -> first score before the lessons, and -> latest score after them; member -> their record
+    key."""
     modules = [m for m in course.modules if m.has_quiz]
     query = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                    QuizAttempt.submitted_at, QuizAttempt.record_key, User.record_key)
+                    QuizAttempt.submitted_at, User.record_key)
              .join(User, User.id == QuizAttempt.user_id)
              .where(QuizAttempt.module_id.in_([m.id for m in modules]))
              .order_by(QuizAttempt.submitted_at, QuizAttempt.id))
     if user_ids is not None:
         query = query.where(QuizAttempt.user_id.in_(user_ids))
-    before: dict[tuple[int, int], tuple[float, int]] = {}
-    after: dict[tuple[int, int], tuple[float, int]] = {}
+    before: dict[tuple[int, int], float] = {}
+    after: dict[tuple[int, int], float] = {}
     people: dict[int, int] = {}
-    for user_id, module_id, score, is_before, submitted_at, attempt_key, person_key in db.session.execute(query):
+    for user_id, module_id, score, is_before, submitted_at, person_key in db.session.execute(query):
         key = (user_id, module_id)
         people[user_id] = person_key
         if is_before:
-            before.setdefault(key, (score, attempt_key))
+            before.setdefault(key, score)
         elif key in before and (after_between is None or in_window(submitted_at, after_between)):
-            after[key] = (score, attempt_key)
+            after[key] = score
     return before, after, people
 
 
@@ -466,7 +467,7 @@ def in_window(moment: datetime, window: tuple[datetime, datetime]) -> bool:
 
 def person_pairs(before: dict, after: dict) -> list[tuple[float, float]]:
     per_person: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    for key, (score, _attempt) in after.items():
-        per_person[key[0]].append((before[key][0], score))
+    for key, score in after.items():
+        per_person[key[0]].append((before[key], score))
     return [(sum(b for b, _a in scores) / len(scores), sum(a for _b, a in scores) / len(scores))
             for scores in per_person.values()]

@@ -164,7 +164,8 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
             continue
         try:
             building.check_question(found.spec, taken)
-            building.check_kind(survey, version, found.spec.code, found.spec.kind)
+            building.check_kind(survey, version, found.spec.code, found.spec.kind,
+                                (found.spec.min_value, found.spec.max_value))
         except SurveyError as error:
             problems.append(str(fail(filename, place_of(error, row, found), str(error))))
             continue

@@ -97,7 +97,7 @@ def test_only_admins_download_the_iati_file(app, app_ctx, create_user):
 def test_outcome_indicators_carry_their_baseline_and_later_values(app, app_ctx, library, create_user, tmp_path):
     from datetime import date
 
-    from sqlalchemy import select
+    from sqlalchemy import select, update
 
     from lms.demo_surveys import create_demo_survey
     from lms.extensions import db
@@ -105,8 +105,14 @@ def test_outcome_indicators_carry_their_baseline_and_later_values(app, app_ctx, 
 
     survey = create_demo_survey(create_user("trainer", role="trainer"))
     db.session.commit()
-    year = date.today().year
     out = tmp_path / "iati.xml"
+    # A year's figures are published once it has ended: this year is refused, and nothing is written.
+    result = app.test_cli_runner().invoke(args=["reports", "iati", "--activity", ACTIVITY, "--year",
+                                                str(date.today().year), "--out", str(out)])
+    assert result.exit_code == 1 and "once the year has ended" in result.output and not out.exists()
+    year = date.today().year - 1  # the demo's answers, as if given last year
+    db.session.execute(update(SurveyResponse).values(submitted_on=date(year, 6, 1)))
+    db.session.commit()
     result = app.test_cli_runner().invoke(args=["reports", "iati", "--activity", ACTIVITY, "--year", str(year),
                                                 "--out", str(out)])
     assert result.exit_code == 0, result.output
