@@ -47,7 +47,8 @@ def raw_pages(table: str) -> bytes:
     with db.engine.connect() as conn:
         conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
         pages = conn.execute(sa.text(
-            "SELECT get_raw_page(CAST(:t AS text), n::int) FROM generate_series(0, pg_relation_size(:t) / 8192 - 1) AS n"),
+            "SELECT get_raw_page(CAST(:t AS text), n::int) "
+            "FROM generate_series(0, pg_relation_size(:t) / 8192 - 1) AS n"),
             {"t": table}).scalars().all()
         conn.commit()
     return b"".join(bytes(page) for page in pages)
