@@ -108,6 +108,9 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         sqlite.configure(db.engine)
         postgresql.configure(db.engine)
+    from lms.surveys import storage
+
+    storage.register()
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

@@ -7,6 +7,9 @@ the write lock at its first statement (``BEGIN IMMEDIATE``), and another such re
 for up to ``BUSY_TIMEOUT_MS``. Pages that only read, and work outside a request (commands, jobs),
 keep pysqlite's own transactions. A database file uses write-ahead logging, so reading never waits
 for a writer.
+
+Deleted content is overwritten with zeros (``secure_delete``), so that a withdrawn or erased answer
+stays in no free page of the file; lms/surveys/storage.py empties the ``-wal`` after such changes.
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ def configure(engine: Engine) -> None:
     def on_connect(connection, _record) -> None:
         cursor = connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA secure_delete = ON")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()

@@ -25,6 +25,12 @@ SURVEY_SUBJECTS = ("participant", "workplace")
 SURVEY_QUESTION_KINDS = ("single", "multiple", "likert", "yes_no", "number", "text")
 #: Question kinds whose choices are fixed: codes 1-5 and yes/no, labels from the interface catalogue.
 FIXED_CHOICES = {"likert": ("1", "2", "3", "4", "5"), "yes_no": ("yes", "no")}
+#: The longest answer a text question takes, in characters: a sealed response's length is computed from it
+#: (lms/surveys/pool.py), so that every response to a version seals to one length whatever was written.
+MAX_TEXT_CHARS = 2000
+#: The longest answer a number question takes, as typed (a number's text is stored as typed, or as a whole
+#: number: at most 310 characters for the largest float).
+MAX_NUMBER_CHARS = 40
 WAVE_KINDS = ("baseline", "endline", "follow_up")
 CONSENT_STATES = ("given", "refused", "withdrawn")
 INDICATOR_KINDS = ("share", "mean")
@@ -294,7 +300,7 @@ class PooledResponse(db.Model):
     #: "web" or "import": published in clear, so batches are made per source (a lone web answer among
     #: imported ones would be the one member's whose invitation says "answered").
     source: Mapped[str] = mapped_column(sa.String(8))
-    #: Nonce and AES-GCM ciphertext of the answers (and account or pseudonym), padded to whole KiB.
+    #: Nonce and AES-GCM ciphertext of the answers (and account or pseudonym), padded to one length per version.
     sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
     __table_args__ = ({"sqlite_with_rowid": False},)

@@ -391,8 +391,13 @@ def forget_survey_answers(uid: int) -> int:
     """The person's identified and pseudonymous survey answers, published or still waiting in the pool, made
     nobody's: free text deleted, the rest kept under a new random pseudonym, one per survey, so that their waves
     still pair and nothing (not ``PSEUDONYM_KEY``, not the account id) leads back to them. Returns the number
-    of responses kept."""
-    from lms.surveys import pool
+    of responses kept.
+
+    Hers are not the only rows written: one UPDATE rewrites every response of each survey concerned (hers
+    change, the others are written as they were) and every waiting row of its waves is sealed again, so that
+    the transaction that tombstones the account (PostgreSQL's ``xmin``) marks all of them alike. The old
+    versions are then cleaned from the files (lms/surveys/storage.py)."""
+    from lms.surveys import pool, storage
     from lms.surveys.answering import pseudonym_for
 
     pseudonyms = {pseudonym_for(survey, uid): survey.id
@@ -416,22 +421,30 @@ def forget_survey_answers(uid: int) -> int:
         db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids),
                                                          SurveyAnswer.question_id.in_(written))
                            .execution_options(synchronize_session=False))
-    for survey_id, found in by_survey.items():
-        db.session.execute(sa.update(SurveyResponse).where(SurveyResponse.id.in_(found))
-                           .values(user_id=None, pseudonym=renamed(survey_id))
-                           .execution_options(synchronize_session=False))
+        hers = {survey_id: SurveyResponse.id.in_(found) for survey_id, found in by_survey.items()}
+        db.session.execute(
+            sa.update(SurveyResponse)
+            .where(SurveyResponse.wave_id.in_(select(SurveyWave.id).where(SurveyWave.survey_id.in_(list(hers)))))
+            .values(user_id=sa.case((sa.or_(*hers.values()), None), else_=SurveyResponse.user_id),
+                    pseudonym=sa.case(*[(whose, renamed(survey_id)) for survey_id, whose in hers.items()],
+                                      else_=SurveyResponse.pseudonym))
+            .execution_options(synchronize_session=False))
     # Answers still waiting for their batch: the same, inside their seal.
     waves = dict(db.session.execute(select(SurveyWave.id, SurveyWave.survey_id).join(Survey)
                                     .where(Survey.privacy != "anonymous")).all())
 
-    def hers(row, content: dict) -> bool:
+    def is_hers(row, content: dict) -> bool:
         return content["user_id"] == uid or pseudonyms.get(content["pseudonym"]) == waves[row.wave_id]
 
-    waiting = pool.find_waiting(list(waves), hers)
-    for row, content in waiting:
-        pool.reseal(row, {**content, "user_id": None, "pseudonym": renamed(waves[row.wave_id]),
-                          "answers": [a for a in content["answers"] if a[0] not in written]})
-    return len(ids) + len(waiting)
+    waiting = pool.find_waiting(list(waves), lambda _row, _content: True)
+    concerned = set(by_survey) | {waves[row.wave_id] for row, content in waiting if is_hers(row, content)}
+    pool.reseal([(row, {**content, "user_id": None, "pseudonym": renamed(waves[row.wave_id]),
+                        "answers": [a for a in content["answers"] if a[0] not in written]}
+                  if is_hers(row, content) else content)
+                 for row, content in waiting if waves[row.wave_id] in concerned])
+    if concerned:
+        storage.after_commit(storage.PUBLISHED)
+    return len(ids) + sum(1 for row, content in waiting if is_hers(row, content))
 
 
 def cut_to_the_day(model, columns: list[str], where) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,8 +28,13 @@ from lms.models import (
     TrainingGroup,
     User,
 )
+from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
 from lms.sql import insert_new
-from lms.surveys import pool
+from lms.surveys import pool, storage
+
+#: Unicode categories an answer may not hold (besides tab and line breaks): control characters (PostgreSQL
+#: stores no NUL in text) and lone surrogates (not UTF-8).
+UNSTORABLE = frozenset({"Cc", "Cs"})
 
 
 class AlreadyAnswered(Exception):
@@ -214,6 +220,8 @@ def withdraw(survey: Survey, user: User) -> int:
             deleted = db.session.execute(sa.delete(SurveyResponse).where(SurveyResponse.id.in_(ids))).rowcount
         deleted += pool.remove_waiting(waves, lambda _row, content: (
             content["user_id"] == user.id if survey.privacy == "identified" else content["pseudonym"] == pseudonym))
+        if deleted:  # their old versions, in the files until cleaned
+            storage.after_commit(storage.PUBLISHED)
     db.session.execute(sa.update(SurveyInvitation).where(SurveyInvitation.wave_id.in_(waves),
                                                          SurveyInvitation.user_id == user.id)
                        .values(consent="withdrawn").execution_options(synchronize_session=False))
@@ -252,9 +260,17 @@ def check_answer(question: SurveyQuestion, raw: str) -> Answer:
         if question.required:
             raise ValueError(_("An answer is required."))
         return Answer("")
+    if any(unicodedata.category(char) in UNSTORABLE for char in text if char not in "\t\n\r"):
+        raise ValueError(_("The answer contains a control character; please write it again without it."))
     if question.kind == "text":
+        text = text.replace("\r\n", "\n")  # as a browser sends a line break; its maxlength counts one
+        if len(text) > MAX_TEXT_CHARS:
+            raise ValueError(_("Please keep the answer to %(n)s characters or fewer.",
+                               n=format_number(MAX_TEXT_CHARS)))
         return Answer(text)
     if question.kind == "number":
+        if len(text) > MAX_NUMBER_CHARS:
+            raise ValueError(_("“%(value)s” is not a number.", value=text[:MAX_NUMBER_CHARS] + "…"))
         try:
             number = float(text.replace(",", "."))
         except ValueError:

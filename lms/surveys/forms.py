@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from lms.i18n import pick_string, pick_text
 from lms.learn.forms import CheckboxesField
 from lms.models import SurveyQuestion, SurveyVersion
+from lms.models.surveys import MAX_TEXT_CHARS
 from lms.surveys.answering import check_answer
 from lms.surveys.building import FIXED_CHOICE_LABELS, KIND_LABELS
 from lms.validators import NumberRange
@@ -187,7 +188,8 @@ def answer_form(version: SurveyVersion, language: str, source_language: str) -> 
             field = StringField(label, validators=validators, description=hint,
                                 render_kw={"inputmode": "decimal", "autocomplete": "off"})
         else:
-            field = TextAreaField(label, validators=validators, description=hint, render_kw={"rows": 3})
+            field = TextAreaField(label, validators=validators, description=hint,
+                                  render_kw={"rows": 3, "maxlength": MAX_TEXT_CHARS})
         setattr(AnswerForm, f"q_{question.code}", field)
     return AnswerForm()
 

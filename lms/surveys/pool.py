@@ -13,6 +13,7 @@ more than KEEP_AFTER_CLOSE_DAYS ago (time for answers collected offline to be im
 from __future__ import annotations
 
 import secrets
+import sys
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,15 +23,24 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import PooledResponse, SurveyAnswer, SurveyResponse, SurveyVersion, SurveyWave
+from lms.models import PooledResponse, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyVersion, SurveyWave
 from lms.models.record_keys import new_record_key
+from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
+from lms.surveys import storage
 from lms.surveys.results import RELEASE_BATCH
-from lms.surveys.sealing import pool_key, seal, unseal
+from lms.surveys.sealing import as_json, pool_key, seal, unseal
 
 #: A closed wave's answers still short of a batch wait this long for answers collected offline.
 KEEP_AFTER_CLOSE_DAYS = 30
 #: Rows per INSERT when a batch is published (SQLite limits the parameters of one statement).
 INSERT_CHUNK = 200
+#: The longest a number's text can be: as typed (MAX_NUMBER_CHARS), or a whole number written out in full.
+NUMBER_CHARS = max(MAX_NUMBER_CHARS, len(str(int(-sys.float_info.max))))
+#: Pseudonyms are 32 hexadecimal characters (lms/surveys/answering.py, and erasure's new ones).
+PSEUDONYM_CHARS = 32
+#: The longest JSON of each part of a sealed response: a character written \u0000 (6 bytes, more than any
+#: character takes in UTF-8 or escaped), an integer wider than 64 bits, the longest float.
+WIDEST_CHAR, WIDEST_INT, WIDEST_FLOAT = "\0", -(10 ** 19), -1.2345678901234567e-308
 
 
 class BatchTooSmall(Exception):
@@ -64,6 +74,28 @@ def batch_of(row: PooledResponse) -> Batch:
     return Batch(row.wave_id, row.version_id, row.country, row.language, row.source)
 
 
+def answer_chars(question: SurveyQuestion) -> int:
+    """The most characters an answer to ``question`` can hold (lms/surveys/answering.py ``check_answer``)."""
+    if question.kind == "text":
+        return MAX_TEXT_CHARS
+    if question.kind == "number":
+        return NUMBER_CHARS
+    codes = question.choice_codes
+    if question.kind == "multiple":
+        return len(" ".join(codes))
+    return max((len(code) for code in codes), default=0)
+
+
+def sealed_length(version_id: int) -> int:
+    """The length every response to this version is padded to before sealing: that of the longest content its
+    questions allow, so that a sealed row's length says nothing of what it holds."""
+    version = db.session.get(SurveyVersion, version_id)
+    widest = {"answers": [[WIDEST_INT, WIDEST_CHAR * answer_chars(question), WIDEST_FLOAT]
+                          for question in version.questions],
+              "user_id": WIDEST_INT, "pseudonym": WIDEST_CHAR * PSEUDONYM_CHARS}
+    return len(as_json(widest)) + 1
+
+
 def add(*, wave_id: int, version_id: int, country: str | None, language: str, source: str,
         answers: Iterable[tuple[int, str, float | None]], user_id: int | None = None,
         pseudonym: str | None = None) -> PooledResponse:
@@ -71,7 +103,7 @@ def add(*, wave_id: int, version_id: int, country: str | None, language: str, so
     row = PooledResponse(id=uuid.uuid4(), wave_id=wave_id, version_id=version_id, country=country,
                          language=language, source=source)
     row.sealed = seal({"answers": [list(a) for a in answers], "user_id": user_id, "pseudonym": pseudonym},
-                      batch_of(row).associated(row.id))
+                      batch_of(row).associated(row.id), sealed_length(version_id))
     db.session.add(row)
     db.session.flush()
     return row
@@ -98,6 +130,7 @@ def release_batch(batch: Batch, today: date, minimum: int = RELEASE_BATCH) -> in
     taken = db.session.execute(sa.delete(PooledResponse).where(batch.rows())
                                .returning(PooledResponse.id, PooledResponse.sealed)
                                .execution_options(synchronize_session=False)).all()
+    storage.after_commit(storage.POOL)  # the deleted rows' old versions, once published
     if len(taken) < max(minimum, 1):
         raise BatchTooSmall(len(taken))
     key = pool_key()
@@ -158,6 +191,8 @@ def discard_stale(today: date, minimum: int = RELEASE_BATCH) -> int:
         if closed or published is None or published.id != batch.version_id:
             discarded += db.session.execute(sa.delete(PooledResponse).where(batch.rows()).execution_options(
                 synchronize_session=False)).rowcount
+    if discarded:
+        storage.after_commit(storage.POOL)
     db.session.flush()
     return discarded
 
@@ -178,11 +213,17 @@ def remove_waiting(wave_ids, match: Callable[[PooledResponse, dict], bool]) -> i
     rows = [row for row, _content in find_waiting(wave_ids, match)]
     for row in rows:
         db.session.delete(row)
+    if rows:
+        storage.after_commit(storage.POOL)
     db.session.flush()
     return len(rows)
 
 
-def reseal(row: PooledResponse, content: dict) -> None:
-    """Replace what a waiting row holds (erasure makes its answers nobody's); flushes."""
-    row.sealed = seal(content, batch_of(row).associated(row.id))
+def reseal(rows: list[tuple[PooledResponse, dict]]) -> None:
+    """Seal again each row with its new content, under a new nonce (erasure makes a member's answers
+    nobody's, and reseals every row of the waves concerned so that hers are not the only ones written); flushes."""
+    for row, content in rows:
+        row.sealed = seal(content, batch_of(row).associated(row.id), sealed_length(row.version_id))
+    if rows:
+        storage.after_commit(storage.POOL)
     db.session.flush()
