@@ -302,8 +302,12 @@ def _staff_work(user: User) -> dict:
                                                 order=(QuizAttempt.submitted_at, QuizAttempt.id))],
         "surveys_created": [{"survey": s.code, "created_at": _when(s.created_at)}
                             for s in _rows(Survey, Survey.created_by_id == uid, order=(Survey.code,))],
-        "audit_log_entries": [{"action": e.action, "at": _when(e.at), "details": e.details}
-                              for e in _rows(AuditEntry, AuditEntry.user_id == uid, order=(AuditEntry.at,))],
+        # Her own actions, and what was done to her account by others (failed sign-ins, staff), by their role.
+        "audit_log_entries": [{"action": e.action, "at": _when(e.at), "details": e.details,
+                               "by": "you" if e.user_id == uid else _role_of(e.user_id)}
+                              for e in _rows(AuditEntry, sa.or_(AuditEntry.user_id == uid,
+                                                                AuditEntry.details["account"].as_integer() == uid),
+                                             order=(AuditEntry.at, AuditEntry.id))],
     }
 
 
@@ -367,6 +371,7 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     user.erased_at = start_of_day(now)
     db.session.flush()
     signals.account_erased.send(user, by=by)
+    forget_account_in_staff_events(uid)
     db.session.expire_all()
     return tombstone
 
@@ -385,6 +390,18 @@ def forget_account_events(uid: int) -> int:
         db.session.execute(sa.delete(AuditEntry).where(AuditEntry.id.in_(ids)).execution_options(
             synchronize_session=False))
     return len(ids)
+
+
+def forget_account_in_staff_events(uid: int) -> int:
+    """What staff did to the account (a role changed, sessions ended, the erasure itself) stays in the audit log,
+    but no longer says to which account nor at what time of day: the id would lead whoever acted to the kept
+    statistics of the person they acted on."""
+    entries = _rows(AuditEntry, AuditEntry.details["account"].as_integer() == uid)
+    for entry in entries:
+        entry.details = {key: value for key, value in entry.details.items() if key != "account"}
+        entry.at = start_of_day(as_utc(entry.at))
+    db.session.flush()
+    return len(entries)
 
 
 def forget_survey_answers(uid: int) -> int:

@@ -46,7 +46,7 @@ def identified_answers(data):
 #: (table, column referring to the account) -> the entries of the download that show those rows.
 SECTIONS = {
     ("attendance", "user_id"): group_sessions,
-    ("audit_entries", "user_id"): section("audit_log_entries"),
+    ("audit_entries", "user_id"): lambda data: [e for e in data["audit_log_entries"] if e["by"] == "you"],
     ("certificates", "user_id"): section("certificates"),
     ("consents", "user_id"): section("consents"),
     ("coordinator_countries", "user_id"): section("account", "coordinated_countries"),
@@ -167,3 +167,19 @@ def test_the_download_lists_every_table_that_refers_to_the_member(client, librar
                                          "promoted_at": data["promotions_given"][0]["promoted_at"]}]
     assert data["offline_sync"][0]["kind"] == "lesson-done"
     assert data["account"]["coordinated_organisations"] == [{"name": "Union of hotel workers", "acronym": "UHW"}]
+
+
+def test_the_download_lists_the_audit_entries_about_the_account_written_by_others(client, create_user):
+    """Failed sign-ins on her account and what staff did to it name her account in their details only."""
+    from lms import signals
+
+    amina = create_user("amina")
+    sign_in(client, "amina", "a wrong password")
+    signals.role_changed.send(amina, old="participant", new="trainer", by=create_user("boss", role="admin"))
+    db.session.commit()
+    sign_in(client, "amina")
+    data = json.loads(client.get("/my-data/export.json").get_data(as_text=True))
+    actions = [entry["action"] for entry in data["audit_log_entries"]]
+    assert {"sign in failed", "change role", "sign in"} <= set(actions)
+    assert {entry["by"] for entry in data["audit_log_entries"]} == {"you", "admin", None}
+    assert "boss" not in json.dumps(data["audit_log_entries"])

@@ -260,3 +260,22 @@ def test_after_erasure_no_audit_entry_tells_when_the_account_was_used(client, ap
     left = [(e.action, e.details) for e in db.session.scalars(sa.select(AuditEntry))]
     assert [action for action, _details in left] == ["erase account"]
     assert not any(action in privacy.OWN_ACCOUNT_EVENTS and (d or {}).get("account") == uid for action, d in left)
+
+
+def test_after_erasure_no_staff_entry_names_the_account_or_its_time(client, app_ctx, create_user):
+    """A coordinator's "change role" entry kept the account id, the coordinator's name and the second it happened:
+    whoever changed her role could find her kept statistics under that id."""
+    from lms import signals
+
+    admin = create_user("boss", role="admin")
+    amina = create_user("amina")
+    amina.role = "trainer"
+    signals.role_changed.send(amina, old="participant", new="trainer", by=admin)
+    db.session.commit()
+    uid = amina.id
+    privacy.erase_account(amina, by=admin)
+    db.session.commit()
+    entries = list(db.session.scalars(sa.select(AuditEntry)))
+    assert {e.action for e in entries} >= {"change role", "erase account"}
+    assert not [e for e in entries if (e.details or {}).get("account") == uid]
+    assert all(privacy.as_utc(e.at).time() == time(0) for e in entries if e.action in ("change role", "erase account"))
