@@ -31,6 +31,9 @@ class UnsafeConfiguration(RuntimeError):
 
 def check_config(app: Flask) -> None:
     key = app.config.get("SECRET_KEY") or ""
+    if app.config["RELEASE_EVERY_DAYS"] < 1:
+        raise UnsafeConfiguration("RELEASE_EVERY_DAYS must be 1 or more: survey answers are published every that "
+                                  "many days (docs/privacy.md)")
     if app.config["APP_ENV"] == "production":
         if len(key) < 32 or key in ("dev", "change-me", "secret"):
             raise UnsafeConfiguration(

@@ -322,13 +322,14 @@ def jobs_run() -> None:
 @jobs.command("run-once")
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
-    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive)."""
-    from lms.jobs import JOBS, run_job
+    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive); release-answers
+    publishes every batch of 5 or more at once, without waiting for the next checkpoint."""
+    from lms.jobs import RUN_ONCE, run_job
 
-    if name not in JOBS:
-        click.echo(f"No job called {name!r}. Jobs: {', '.join(JOBS)}", err=True)
+    if name not in RUN_ONCE:
+        click.echo(f"No job called {name!r}. Jobs: {', '.join(RUN_ONCE)}", err=True)
         sys.exit(1)
-    done = run_job(current_app._get_current_object(), name)
+    done = run_job(current_app._get_current_object(), name, RUN_ONCE)
     click.echo(f"{name}: {done} done.")
 
 

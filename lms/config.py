@@ -79,6 +79,10 @@ class Config:
     RETENTION_INACTIVE_DAYS = int(os.environ.get("RETENTION_INACTIVE_DAYS", 1095))
     #: How often the scheduler process runs each job, in minutes.
     JOBS_INTERVAL_MINUTES = int(os.environ.get("JOBS_INTERVAL_MINUTES", 15))
+    #: Survey answers of an open wave are published at the first run of the job after each checkpoint, every this
+    #: many days (7: on Mondays), and when the wave closes: a shorter period makes results fresher and the "n-1"
+    #: attack easier (docs/privacy.md).
+    RELEASE_EVERY_DAYS = int(os.environ.get("RELEASE_EVERY_DAYS", 7))
     #: Age bands of the reports, in whole years at the end of the period ("36+": no upper end).
     REPORT_AGE_BANDS = os.environ.get("REPORT_AGE_BANDS", "15-24,25-35,36+")
     #: IATI: who reports, for whom, and which activity; set them to the organisation's real identifiers.

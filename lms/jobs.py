@@ -3,8 +3,9 @@ idle accounts. Started only by ``flask jobs run``.
 
 Every job is idempotent through the database: a reminder is claimed with a conditional UPDATE and
 sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
-retry never send it twice; a batch of answers is published only by the runner whose DELETE took
-every one of its rows from the pool.
+retry never send it twice; a wave's answers are released at a checkpoint only by the runner whose UPDATE
+marked it released, and a batch is published only by the runner whose DELETE took every one of its rows
+from the pool.
 """
 from __future__ import annotations
 
@@ -98,15 +99,38 @@ def remind(invitation: SurveyInvitation) -> None:
 
 
 def release_answers(today: date | None = None, minimum: int = RELEASE_BATCH) -> int:
-    """Publish every batch of at least RELEASE_BATCH answers waiting in the pool, each in one transaction,
-    shuffled and dated today; then delete, unpublished, the batches that can no longer grow that far.
-
-    Two runners at once: whichever deletes a batch's rows first publishes it; the other takes fewer than
-    ``minimum`` (or none), rolls back and publishes nothing. ``minimum`` below RELEASE_BATCH: tests only.
-    """
+    """Publish now every batch of at least ``minimum`` answers waiting in the pool, without waiting for a
+    checkpoint: the operator's ``flask jobs run-once release-answers``, the demo's and the tests' release. It
+    counts as this checkpoint's release of every open wave. ``minimum`` below RELEASE_BATCH: tests only."""
     today = today or date.today()
+    pool.claim_releases(today, today)
+    db.session.commit()
+    return publish_batches(pool.waiting_batches(), today, minimum)
+
+
+def release_at_checkpoints(today: date | None = None) -> int:
+    """The scheduler's release-answers job: an open wave's batches of at least RELEASE_BATCH are published at the
+    first run after each checkpoint (every RELEASE_EVERY_DAYS days), a closed wave's at every run (answers
+    imported late). Smaller batches, and answers given after their wave's release, wait for the next checkpoint.
+
+    Two runners at once: whichever marks a wave released publishes its batches; of a closed wave's batch,
+    whichever deletes its rows first."""
+    today = today or date.today()
+    checkpoint = pool.last_checkpoint(today, current_app.config["RELEASE_EVERY_DAYS"])
+    due = pool.claim_releases(checkpoint, today)
+    db.session.commit()  # the claim first: a run that fails after it waits for the next checkpoint
+    due |= pool.closed_waves(today)
+    return publish_batches([(b, n) for b, n in pool.waiting_batches() if b.wave_id in due], today, RELEASE_BATCH)
+
+
+def publish_batches(batches: list[tuple[pool.Batch, int]], today: date, minimum: int) -> int:
+    """Publish each batch of at least ``minimum`` answers, each in one transaction, shuffled and dated today;
+    then delete, unpublished, the batches that can no longer grow that far; how many answers were published.
+
+    Of two runners releasing a batch at once, whichever deletes its rows first publishes it; the other takes
+    fewer than ``minimum`` (or none), rolls back and publishes nothing."""
     released = 0
-    for batch, count in pool.waiting_batches():
+    for batch, count in batches:
         if count < minimum:
             continue
         try:
@@ -136,16 +160,18 @@ def purge_inactive_accounts(now: datetime | None = None) -> int:
     return len(erased)
 
 
-#: Job name -> function; ``flask jobs run-once NAME`` runs one of them now.
-JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "release-answers": release_answers,
+#: Job name -> the scheduler's function.
+JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "release-answers": release_at_checkpoints,
         "purge-inactive": purge_inactive_accounts}
+#: What ``flask jobs run-once NAME`` runs: the same, except that the operator's release publishes at once.
+RUN_ONCE = {**JOBS, "release-answers": release_answers}
 
 
-def run_job(app: Flask, name: str) -> int:
+def run_job(app: Flask, name: str, jobs: dict = JOBS) -> int:
     """Run one job in its own app context (as the scheduler does)."""
     with app.app_context():
         try:
-            done = JOBS[name]()
+            done = jobs[name]()
             log.info("%s: %d done", name, done)
             return done
         finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from lms.permissions import (
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import answering, building, response_import, results, xlsform
+from lms.surveys import answering, building, pool, response_import, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -246,8 +246,8 @@ def import_responses(code: str):
     except response_import.ResponseImportError as error:
         db.session.rollback()
         return _render_survey(survey, import_problems=error.problems, status=400)
-    flash(_("%(n)d responses are imported. They are added to the results in batches of at least %(batch)d, "
-            "like answers given on the web.", n=count, batch=results.RELEASE_BATCH), "success")
+    flash(" ".join([_("%(n)d responses are imported.", n=count),
+                    pool.release_note(current_app.config["RELEASE_EVERY_DAYS"])]), "success")
     return redirect(url_for("surveys.survey_results", code=survey.code))
 
 
@@ -365,7 +365,7 @@ def survey_results(code: str):
     return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
                            results=results.indicator_results(survey, waves, countries),
                            countries=available, country=country, group_id=group_id,
-                           release_batch=results.RELEASE_BATCH)
+                           release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
 @roles("trainer", "coordinator")

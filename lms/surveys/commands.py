@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
@@ -96,5 +97,7 @@ def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None
         sys.exit(1)
     with file.open("rb") as stream:
         count = _import_or_exit(lambda: import_responses(waves[0], stream, file.name))
+    every = current_app.config["RELEASE_EVERY_DAYS"]
     click.echo(f"Imported {count} responses into wave {waves[0].id} of {code}. The scheduler's release-answers job "
-               f"adds them to the results in batches of at least {RELEASE_BATCH}.")
+               f"adds them to the results in batches of at least {RELEASE_BATCH}, at its first run after the next "
+               f"checkpoint (every {every} days), or at its next run if the wave has closed.")

@@ -1,5 +1,11 @@
-"""The mixing pool: a response waits here, sealed, until its batch holds at least RELEASE_BATCH of them;
-then the whole batch is published at once, shuffled, under new random ids and one date, the day of release.
+"""The mixing pool: a response waits here, sealed, until its batch holds at least RELEASE_BATCH of them and
+its wave's release is due; then the whole batch is published at once, shuffled, under new random ids and one
+date, the day of release.
+
+An open wave's release is due once per checkpoint, every RELEASE_EVERY_DAYS days on a calendar only the
+server's settings move, and a closed wave's at once: answers given after a checkpoint's release wait for the
+next checkpoint, whether or not their batch has grown to RELEASE_BATCH. Without checkpoints, whoever watches
+the pool could fill a batch that holds one stranger's answer with four of their own (docs/privacy.md).
 
 A batch is the responses of one wave and version, from one country, in one language, from one source
 (web or import): everything a published response shows in clear besides its answers, so no response of a
@@ -20,6 +26,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -107,6 +115,42 @@ def add(*, wave_id: int, version_id: int, country: str | None, language: str, so
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def last_checkpoint(today: date, every_days: int) -> date:
+    """The latest checkpoint on or before ``today``: one every ``every_days`` days counted from Monday 1 January of
+    year 1 (so on Mondays for a week), the same for every wave and every runner."""
+    return date.fromordinal((today.toordinal() - 1) // every_days * every_days + 1)
+
+
+def claim_releases(checkpoint: date, today: date) -> set[int]:
+    """Mark released ``today`` every open wave not released since ``checkpoint``; the ids of the waves this call
+    marked (a second runner at the same time marks none of them), whose batches it then releases; flushes."""
+    still_open = sa.or_(SurveyWave.closes_on.is_(None), SurveyWave.closes_on >= today)
+    claimed = db.session.execute(sa.update(SurveyWave).where(SurveyWave.released_on < checkpoint, still_open)
+                                 .values(released_on=today).returning(SurveyWave.id)
+                                 .execution_options(synchronize_session=False)).scalars().all()
+    db.session.flush()
+    return set(claimed)
+
+
+def closed_waves(today: date) -> set[int]:
+    """The waves whose last day has passed: no more answers from the web, their batches are released at once."""
+    return set(db.session.scalars(select(SurveyWave.id).where(SurveyWave.closes_on < today)))
+
+
+def release_note(every_days: int, batch: int = RELEASE_BATCH) -> str:
+    """What pages tell members and staff of when answers reach the results."""
+    if every_days == 7:
+        return _("Answers are added to the results once a week and when the wave closes, in batches of at least "
+                 "%(n)d from the same wave, country and language, so that no figure moves with one person's "
+                 "answer: the latest answers may not be counted yet.", n=batch)
+    return ngettext("Answers are added to the results once a day and when the wave closes, in batches of at least "
+                    "%(n)d from the same wave, country and language, so that no figure moves with one person's "
+                    "answer: the latest answers may not be counted yet.",
+                    "Answers are added to the results every %(num)d days and when the wave closes, in batches of "
+                    "at least %(n)d from the same wave, country and language, so that no figure moves with one "
+                    "person's answer: the latest answers may not be counted yet.", every_days, n=batch)
 
 
 def waiting_batches() -> list[tuple[Batch, int]]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from lms.i18n import current_language
 from lms.models import SurveyWave, TrainingGroup, Workplace
 from lms.orgs import organisation_choices
 from lms.permissions import can_manage_group, can_see_workplace, roles, visible_workplaces
-from lms.surveys import answering, building, results
+from lms.surveys import answering, building, pool, results
 from lms.surveys.forms import (
     WorkplaceForm,
     answer_form,
@@ -59,7 +59,8 @@ def show_workplace(workplace_id: int):
         if can_manage_group(current_user, group)] if workplace.organisation_id else []
     counts = results.response_counts([w.id for w in waves], None)
     return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
-                           waves=waves, counts=counts, release_batch=results.RELEASE_BATCH, today=date.today())
+                           waves=waves, counts=counts, today=date.today(),
+                           release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
 @roles("trainer", "coordinator")
