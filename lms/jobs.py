@@ -23,7 +23,7 @@ from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE, pick_string
 from lms.mail import mail_configured, send_mail
 from lms.models import Survey, SurveyInvitation, SurveyVersion, SurveyWave, User
-from lms.surveys import pool
+from lms.surveys import pool, storage
 from lms.surveys.answering import sync_invitations
 from lms.surveys.results import RELEASE_BATCH
 
@@ -120,7 +120,11 @@ def release_at_checkpoints(today: date | None = None) -> int:
     due = pool.claim_releases(checkpoint, today)
     db.session.commit()  # the claim first: a run that fails after it waits for the next checkpoint
     due |= pool.closed_waves(today)
-    return publish_batches([(b, n) for b, n in pool.waiting_batches() if b.wave_id in due], today, RELEASE_BATCH)
+    released = publish_batches([(b, n) for b, n in pool.waiting_batches() if b.wave_id in due], today, RELEASE_BATCH)
+    # Old versions of pool rows that a clean-up after a release or withdrawal could not remove (another
+    # transaction still saw them) go now: the pool is small.
+    storage.clean(db.engine, storage.POOL)
+    return released
 
 
 def publish_batches(batches: list[tuple[pool.Batch, int]], today: date, minimum: int) -> int:
