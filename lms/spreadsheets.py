@@ -3,9 +3,9 @@
 One rule decides what looks like a formula (``FORMULA_STARTS``, OWASP's CSV injection list). A CSV cell is
 made inert by an apostrophe before it (the report downloads), and before any formula start that follows a
 ``;``, ``,``, tab or line break inside it: a spreadsheet opening the file with another separator than ours
-(Excel in a ``;`` locale) splits the cell there, and each piece would start a formula. An XLSX cell is written as a string with
-Excel's quote prefix, so that its text stays exactly as typed (an XLSForm label must reach ODK unchanged)
-and editing it in a spreadsheet does not turn it into a formula either.
+(Excel in a ``;`` locale) splits the cell there, and each piece would start a formula. An XLSX cell is
+written as a string with Excel's quote prefix, so that its text stays exactly as typed (an XLSForm label
+must reach ODK unchanged) and editing it in a spreadsheet does not turn it into a formula either.
 """
 from __future__ import annotations
 
