@@ -1,14 +1,20 @@
 """Cells that spreadsheets must show as text: user-typed names and labels may start like a formula.
 
 One rule decides what looks like a formula (``FORMULA_STARTS``, OWASP's CSV injection list). A CSV cell is
-made inert by an apostrophe before it (the report downloads); an XLSX cell is written as a string with
-Excel's quote prefix, so that its text stays exactly as typed (an XLSForm label must reach ODK unchanged)
-and editing it in a spreadsheet does not turn it into a formula either.
+made inert by an apostrophe before it (the report downloads), and before any formula start that follows a
+``;``, ``,``, tab or line break inside it: a spreadsheet opening the file with another separator than ours
+(Excel in a ``;`` locale) splits the cell there, and each piece would start a formula. An XLSX cell is
+written as a string with Excel's quote prefix, so that its text stays exactly as typed (an XLSForm label
+must reach ODK unchanged) and editing it in a spreadsheet does not turn it into a formula either.
 """
 from __future__ import annotations
 
+import re
+
 #: A cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Where a spreadsheet may split a CSV cell, followed by the start of a formula.
+SPLIT_FORMULA = re.compile(r"([;,\t\r\n] *)(?=[=+\-@])")
 
 
 def looks_like_formula(value) -> bool:
@@ -16,7 +22,11 @@ def looks_like_formula(value) -> bool:
 
 
 def inert(value):
-    """Text that a spreadsheet shows as text, for CSV and for the report downloads: "'" before a formula."""
+    """Text that a spreadsheet shows as text, for CSV and for the report downloads: "'" before a formula,
+    at the start of the cell and wherever the cell may be split."""
+    if not isinstance(value, str):
+        return value
+    value = SPLIT_FORMULA.sub(r"\1'", value)
     return "'" + value if looks_like_formula(value) else value
 
 

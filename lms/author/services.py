@@ -315,7 +315,8 @@ def import_archive(data: bytes, user: User) -> ImportReport:
     bundles = read_zip(data)
     existing = {c.slug: c for c in db.session.scalars(select(Course).where(
         Course.slug.in_([b.slug for b in bundles])))}
-    refused = [Problem(f"{slug}/course.toml", 0, _("You may not change the course \"%(slug)s\".", slug=slug))
+    refused = [Problem(f"{slug}/course.toml", 0, _(
+        "This course's address \"%(slug)s\" is already used: choose another slug.", slug=slug))
                for slug, course in existing.items() if not can_edit_course(user, course)]
     if refused:
         raise CourseProblems(refused)

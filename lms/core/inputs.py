@@ -3,16 +3,21 @@
 PostgreSQL's text columns cannot store a NUL character (SQLite can), and no one types one: it comes
 from a broken client or from someone probing. Refused in one place, for every form field, query
 parameter and URL, it can neither reach a query nor be stored on one database and not the other.
-Likewise an id in a URL larger than an integer column holds is simply not found.
+Likewise an id in a URL larger than an integer column holds is simply not found, and a JSON body nested
+deeper than any client of ours writes is not read (it would exhaust Python's stack).
 """
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter
 
 #: The largest value of an INTEGER column (PostgreSQL and SQLite alike hold at least this).
 LARGEST_ID = 2**31 - 1
+
+#: The deepest JSON body read: the offline sync sends 4 levels; deeper is refused as unreadable.
+MAX_JSON_DEPTH = 32
 
 
 class IdConverter(IntegerConverter):
@@ -23,15 +28,44 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON, except that a body nested too deeply is unreadable (a ValueError: ``get_json`` answers 400,
+    or None when silent) instead of a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+        if depth(value) > MAX_JSON_DEPTH:
+            raise ValueError("JSON nested too deeply")
+        return value
+
+
+def depth(value) -> int:
+    """How deeply lists and objects nest in a JSON value (walked without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
 def strings_in(value) -> list[str]:
     """Every key and text in a JSON value."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [*value.keys(), *(text for item in value.values() for text in strings_in(item))]
-    if isinstance(value, list):
-        return [text for item in value for text in strings_in(item)]
-    return []
+    found, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            found += item.keys()
+            stack += item.values()
+        elif isinstance(item, list):
+            stack += item
+    return found
 
 
 def holds_nul() -> bool:
@@ -58,5 +92,6 @@ def refuse_nul():
 
 
 def register(app: Flask) -> None:
+    app.json = BoundedJSON(app)
     app.url_map.converters["int"] = IdConverter
     app.before_request(refuse_nul)

@@ -66,6 +66,7 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, di
         raise ResponseImportError([_("%(file)s: %(reason)s", file=filename, reason=str(refused))]) from None
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+        sheet.reset_dimensions()  # the rows present, not the 1,048,576 a file may declare
         # Read-only sheets are parsed as they are read: a broken sheet fails here, not at loading.
         values = sheet.iter_rows(values_only=True)
         header = ["" if h is None else str(h).strip() for h in next(values, [])]

@@ -65,13 +65,17 @@ def read_sheet(workbook, name: str, filename: str, required: bool = True) -> lis
         if required:
             raise fail(filename, where(name), _("the sheet is missing."))
         return []
-    rows = workbook[name].iter_rows(values_only=True)
+    sheet = workbook[name]
+    sheet.reset_dimensions()  # the rows present, not the 1,048,576 a file may declare
+    rows = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     found = []
     for number, values in enumerate(rows, start=2):
         record = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=False) if h}
         if any(record.values()):
             found.append({**record, "_row": number})
+            if len(found) > MAX_ROWS:  # enough to refuse: read no further
+                break
     return found
 
 

