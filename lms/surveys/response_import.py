@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from openpyxl import load_workbook
 
 from lms.models import SurveyWave
+from lms.spreadsheets import present_rows
 from lms.surveys import answering
 from lms.surveys.xlsform import XLSFormError
 from lms.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
@@ -66,12 +67,12 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, di
         raise ResponseImportError([_("%(file)s: %(reason)s", file=filename, reason=str(refused))]) from None
     try:
         sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        sheet.reset_dimensions()  # the rows present, not the 1,048,576 a file may declare
         # Read-only sheets are parsed as they are read: a broken sheet fails here, not at loading.
-        values = sheet.iter_rows(values_only=True)
-        header = ["" if h is None else str(h).strip() for h in next(values, [])]
+        values = present_rows(sheet)  # the rows present, not the 1,048,576 a file may declare
+        number, first = next(values, (0, ()))
+        header = ["" if h is None else str(h).strip() for h in first] if number == 1 else []
         rows = []
-        for number, row in enumerate(values, start=2):
+        for number, row in values:
             cells = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
             if any(cells.values()):
                 rows.append((number, cells))

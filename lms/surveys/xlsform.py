@@ -25,7 +25,7 @@ from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name, pick_string, pick_text
 from lms.models import Survey, User, utcnow
 from lms.permissions import can_edit_survey
-from lms.spreadsheets import append_text_row
+from lms.spreadsheets import append_text_row, present_rows
 from lms.surveys import building
 from lms.surveys.building import FIXED_CHOICE_LABELS, QuestionSpec, SurveyError
 from lms.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
@@ -65,12 +65,11 @@ def read_sheet(workbook, name: str, filename: str, required: bool = True) -> lis
         if required:
             raise fail(filename, where(name), _("the sheet is missing."))
         return []
-    sheet = workbook[name]
-    sheet.reset_dimensions()  # the rows present, not the 1,048,576 a file may declare
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    rows = present_rows(workbook[name])  # the rows present, not the 1,048,576 a file may declare
+    number, values = next(rows, (0, ()))
+    header = [str(h).strip() if h is not None else "" for h in values] if number == 1 else []
     found = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in rows:
         record = {h: ("" if v is None else str(v).strip()) for h, v in zip(header, values, strict=False) if h}
         if any(record.values()):
             found.append({**record, "_row": number})

@@ -1,11 +1,11 @@
 """Markdown that Python-Markdown renders in quadratic time or by deep recursion (probe findings 5 and 6):
-refused up front with a message, or rendered in a small multiple of a normal lesson's time; a course zip
-holding such a lesson or a deeply nested course.toml is refused whole, naming the file and line."""
+refused up front with a message, before any rendering; the worst shapes within the bounds are accepted (how
+long they take against a normal lesson is measured by bench/markdown_cost.py, not here); a course zip holding
+such a lesson or a deeply nested course.toml is refused whole, naming the file and line."""
 from __future__ import annotations
 
 import io
 import logging
-import time
 import zipfile
 
 import pytest
@@ -66,13 +66,6 @@ WITHIN_BOUNDS = {
 }
 
 
-def seconds(text: str) -> float:
-    _render.cache_clear()
-    start = time.perf_counter()
-    _render(text)
-    return time.perf_counter() - start
-
-
 @pytest.mark.parametrize("name", REFUSED)
 def test_costly_markdown_is_refused_with_a_message_before_any_work(app_ctx, name):
     problem = markdown_problem(REFUSED[name])
@@ -81,12 +74,9 @@ def test_costly_markdown_is_refused_with_a_message_before_any_work(app_ctx, name
         render_markdown(REFUSED[name])
 
 
-def test_markdown_within_the_bounds_renders_in_a_small_multiple_of_a_normal_lesson(app_ctx):
-    normal = min(seconds(normal_text(MAX_MARKDOWN_CHARS)) for _ in range(3))
+def test_the_worst_shapes_within_the_bounds_are_accepted(app_ctx):
     for name, chunk in WITHIN_BOUNDS.items():
-        text = filled(chunk)
-        assert markdown_problem(text) is None, name
-        assert seconds(text) < 40 * normal, name
+        assert markdown_problem(filled(chunk)) is None, name
 
 
 def test_the_bundled_courses_are_within_the_bounds_and_render_as_before(app_ctx):
@@ -97,16 +87,17 @@ def test_the_bundled_courses_are_within_the_bounds_and_render_as_before(app_ctx)
                 assert render_markdown(page.body) == _render(page.body)
 
 
-def test_the_preview_refuses_costly_markdown_quickly(app_ctx, browser_as, library):
+def test_the_preview_refuses_costly_markdown_before_rendering_it(app_ctx, browser_as, library, monkeypatch):
     trainer = browser_as("admin")
     url = f"/author/courses/{BUNDLED_COURSE}/preview"
-    start = time.perf_counter()
-    trainer.post(url, {"body": normal_text(9000)})
-    normal = time.perf_counter() - start
+    assert trainer.post(url, {"body": normal_text(9000)}).status_code == 200
+
+    def render_nothing(text):
+        raise AssertionError("costly Markdown reached the renderer")
+
+    monkeypatch.setattr("lms.content.markdown._render", render_nothing)
     for body in ("[" * 16000, nested_list(600)):
-        start = time.perf_counter()
         response = trainer.post(url, {"body": body})
-        assert time.perf_counter() - start < 5 * normal + 0.05
         assert response.status_code == 400
         assert response.get_data(as_text=True) == escape(refusal(markdown_problem(body)))
 
