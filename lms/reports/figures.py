@@ -221,7 +221,8 @@ def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
                                             *group_filters(report))
     held = GroupSession.held_on.between(report.start, report.end)
     places = {country: Count.of(n, key) for country, n, key in db.session.execute(
-        select(TrainingGroup.country, func.count(), func.sum(GroupMember.record_key + GroupSession.record_key))
+        select(TrainingGroup.country, func.count(),
+               func.sum(sa.cast(GroupMember.record_key, sa.BigInteger) + GroupSession.record_key))
         .select_from(GroupSession).join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
         .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
                                    day_of(GroupMember.joined_at) <= GroupSession.held_on))
