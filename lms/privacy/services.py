@@ -5,7 +5,9 @@ unable to sign in), so that every reference to it stays valid on SQLite and Post
 lessons, images and surveys a trainer wrote, and groups they ran, keep pointing at it. What is kept is
 what the programme's statistics need, in pseudonymous form: enrolments, lessons done, quiz scores,
 group membership and attendance, survey answers other than free text, the trainer promotion that counts
-a new trainer, and the country and gender of the account (reports never show fewer than 5 people).
+a new trainer, and the country and gender of the account (reports never show fewer than 5 people); the
+year of birth and union are cleared from the account, but its attribute history keeps them for the months up to
+the erasure, so that published figures of periods that have ended do not move (docs/reports.md).
 Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
 pseudonym, actor name, time of day, role history, audit name or free text left connects what is kept
 to the person; see ``erase_account``.
