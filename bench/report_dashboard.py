@@ -52,7 +52,16 @@ def generate(participants: int, answers_wanted: int, seed: int = 2026) -> dict[s
     from lms.demo_surveys import create_demo_survey
     from lms.extensions import db
     from lms.learn import services as learning
-    from lms.models import Enrolment, LessonCompletion, QuizAttempt, SurveyAnswer, SurveyResponse, User
+    from lms.models import (
+        Enrolment,
+        LessonCompletion,
+        PersonAttributes,
+        QuizAttempt,
+        SurveyAnswer,
+        SurveyResponse,
+        User,
+    )
+    from lms.models.users import BEGINNING
 
     rng = random.Random(seed)
     import_bundles(read_library(ROOT / "courses"))
@@ -75,6 +84,8 @@ def generate(participants: int, answers_wanted: int, seed: int = 2026) -> dict[s
               "password_hash": password_hash, "must_change_password": False, "created_at": now}
              for i in range(participants)]
     insert(User.__table__, users)
+    insert(PersonAttributes.__table__, [{"user_id": u["id"], "counts_from": BEGINNING, "country": u["country"],
+                                         "gender": u["gender"], "birth_year": u["birth_year"]} for u in users])
     enrolments, completions, attempts = [], [], []
     for user in users:
         for course in (courses if rng.random() < 0.95 else courses[:1]):

@@ -52,7 +52,7 @@ from lms.models.surveys import (
     SurveyWave,
     Workplace,
 )
-from lms.models.users import GENDERS, ROLES, CoordinatorCountry, User, utcnow
+from lms.models.users import GENDERS, ROLES, CoordinatorCountry, PersonAttributes, User, utcnow
 
 __all__ = [
     "AuditEntry",
@@ -62,7 +62,8 @@ __all__ = [
     "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",
     "Choice", "ChoiceTranslation", "ContentVersion", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
-    "Module", "ModuleTranslation", "Question", "QuestionTranslation", "QuizAttempt", "SyncedOperation", "User",
+    "Module", "ModuleTranslation", "PersonAttributes", "Question", "QuestionTranslation", "QuizAttempt",
+    "SyncedOperation", "User",
     "UserSession",
     "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",

@@ -1,7 +1,7 @@
 """People: accounts, roles and the countries a coordinator looks after."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from lms.models.organisations import CoordinatorOrganisation
 
 ROLES = ("participant", "trainer", "coordinator", "admin")
+#: The attributes published figures count a person under, and keep as they were at the end of each period.
+COUNTED_ATTRIBUTES = ("country", "gender", "birth_year", "organisation_id")
+#: The first day of the first row of each person's attributes: figures of any period find it.
+BEGINNING = date(1900, 1, 1)
 GENDERS = ("woman", "man", "another", "undisclosed")
 
 
@@ -88,3 +92,48 @@ class CoordinatorCountry(db.Model):
     country: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="coordinated_countries")
+
+
+class PersonAttributes(db.Model):
+    """A person's country, gender, birth year and organisation from a day on, as figures count them.
+
+    Written by the listeners below whenever an account is made or one of these attributes changes, so that
+    every way of changing them (profile, sign-up, a trainer's list, the command line, erasure) leaves a row.
+    Figures for a period read each person's latest row that counts from the period's last day or before
+    (lms/reports/figures.py): a change made today counts from the first day of next month, so it never moves
+    a figure already published (the current month is not).
+    """
+
+    __tablename__ = "person_attributes"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    counts_from: Mapped[date] = mapped_column(primary_key=True)
+    country: Mapped[str] = mapped_column(sa.String(2))
+    gender: Mapped[str] = mapped_column(sa.String(12))
+    birth_year: Mapped[int | None]
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
+
+
+def first_of_next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _attribute_row(user: User, counts_from: date) -> dict:
+    return {"user_id": user.id, "counts_from": counts_from,
+            **{name: getattr(user, name) for name in COUNTED_ATTRIBUTES}}
+
+
+@sa.event.listens_for(User, "after_insert")
+def _first_attributes(mapper, connection, user: User) -> None:
+    connection.execute(sa.insert(PersonAttributes).values(_attribute_row(user, BEGINNING)))
+
+
+@sa.event.listens_for(User, "after_update")
+def _changed_attributes(mapper, connection, user: User) -> None:
+    state = sa.inspect(user)
+    if not any(state.attrs[name].history.has_changes() for name in COUNTED_ATTRIBUTES):
+        return
+    counts_from = first_of_next_month(utcnow().date())
+    connection.execute(sa.delete(PersonAttributes).where(PersonAttributes.user_id == user.id,
+                                                         PersonAttributes.counts_from == counts_from))
+    connection.execute(sa.insert(PersonAttributes).values(_attribute_row(user, counts_from)))

@@ -5,7 +5,9 @@ unable to sign in), so that every reference to it stays valid on SQLite and Post
 lessons, images and surveys a trainer wrote, and groups they ran, keep pointing at it. What is kept is
 what the programme's statistics need, in pseudonymous form: enrolments, lessons done, quiz scores,
 group membership and attendance, survey answers other than free text, the trainer promotion that counts
-a new trainer, and the country and gender of the account (reports never show fewer than 5 people).
+a new trainer, and the country and gender of the account (reports never show fewer than 5 people); the
+year of birth and union are cleared from the account, but its attribute history keeps them for the months up to
+the erasure, so that published figures of periods that have ended do not move (docs/reports.md).
 Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
 pseudonym, actor name, time of day, role history, audit name or free text left connects what is kept
 to the person; see ``erase_account``.
@@ -38,6 +40,7 @@ from lms.models import (
     LessonTranslation,
     LessonVersion,
     Organisation,
+    PersonAttributes,
     QuizAttempt,
     Survey,
     SurveyAnswer,
@@ -168,16 +171,25 @@ def _role_of(user_id: int | None) -> str | None:
     return other.role if other is not None else None
 
 
+def _organisation(organisation_id: int | None) -> dict | None:
+    organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+    return {"name": organisation.name, "acronym": organisation.acronym} if organisation else None
+
+
 def _account(user: User) -> dict:
-    organisation = db.session.get(Organisation, user.organisation_id) if user.organisation_id else None
     coordinated = [db.session.get(Organisation, c.organisation_id) for c in user.coordinated_organisations]
     return {
         "username": user.username, "display_name": user.display_name, "email": user.email, "phone": user.phone,
         "country": user.country, "gender": user.gender, "birth_year": user.birth_year, "locale": user.locale,
         "role": user.role,
-        "organisation": {"name": organisation.name, "acronym": organisation.acronym} if organisation else None,
+        "organisation": _organisation(user.organisation_id),
         "coordinated_countries": user.country_scope,
         "coordinated_organisations": [{"name": o.name, "acronym": o.acronym} for o in coordinated],
+        # What published figures count her as, from which day (lms/models/users.py, PersonAttributes).
+        "counted_as": [{"from": _when(a.counts_from), "country": a.country, "gender": a.gender,
+                        "birth_year": a.birth_year, "organisation": _organisation(a.organisation_id)}
+                       for a in _rows(PersonAttributes, PersonAttributes.user_id == user.id,
+                                      order=(PersonAttributes.counts_from,))],
         "created_at": _when(user.created_at), "last_active_at": _when(user.last_active_at),
         "sessions": [{"browser": s.browser, "system": s.system, "signed_in_at": _when(s.created_at),
                       "last_seen_at": _when(s.last_seen_at), "kept_signed_in": s.remembered,

@@ -6,8 +6,12 @@ Definitions (also in docs/reports.md):
 - completion rate: of the enrolments begun in the period, the share completed since;
 - attendance: presences at in-person or blended sessions held in the period, out of the places
   (members of the group times sessions).
-People are counted in the cell of their own country, gender and age band (age at the end of the
-period; "unknown" without a birth year).
+People are counted in the cell of their own country, gender, age band (age at the end of the period;
+"unknown" without a birth year) and organisation as they were at the end of the period (``attributes``): a
+profile edited since does not move a figure already published.
+A member counts in a group (places at its sessions, people reached, the group filter) from the day they joined
+it, and a group counts for its trainer from the day it was created: joining a group or creating one with past
+dates does not move a figure already published.
 
 Every count comes with its cell key, the sum of the record keys of what it counts, added up in the same
 query; the tables show the published counts (lms/disclosure.py), never these.
@@ -30,6 +34,7 @@ from lms.models import (
     GroupMember,
     GroupSession,
     Module,
+    PersonAttributes,
     QuizAttempt,
     TrainerPromotion,
     TrainingGroup,
@@ -48,9 +53,20 @@ def period_bounds(report: ReportFilter) -> tuple[datetime, datetime]:
     return start, end
 
 
-def age_band_column(report: ReportFilter):
+def attributes(report: ReportFilter):
+    """Each person's country, gender, birth year and organisation as they were on the period's last day: the
+    latest row of their history that counts from that day or before (a subquery with ``user_id``)."""
+    row = PersonAttributes
+    latest = (select(row.user_id, func.max(row.counts_from).label("since"))
+              .where(row.counts_from <= report.end).group_by(row.user_id)).subquery()
+    return (select(row.user_id, row.country, row.gender, row.birth_year, row.organisation_id)
+            .join(latest, sa.and_(latest.c.user_id == row.user_id, latest.c.since == row.counts_from))
+            .subquery("person"))
+
+
+def age_band_column(report: ReportFilter, person):
     """A SQL expression giving each person's age band label (or "unknown")."""
-    age = report.end.year - User.birth_year
+    age = report.end.year - person.c.birth_year
     whens = []
     for band in report.age_bands:
         condition = age >= band.low if band.high is None else age.between(band.low, band.high)
@@ -58,22 +74,33 @@ def age_band_column(report: ReportFilter):
     return sa.case(*whens, else_=UNKNOWN_AGE) if whens else sa.literal(UNKNOWN_AGE)
 
 
-def person_filters(report: ReportFilter) -> list:
-    """Conditions on the person: country, organisation, gender, age band."""
+def person_filters(report: ReportFilter, person) -> list:
+    """Conditions on the person (``attributes``): country, organisation, gender, age band."""
     conditions = []
     if report.countries is not None:
-        conditions.append(User.country.in_(report.countries))
+        conditions.append(person.c.country.in_(report.countries))
     if report.organisation_id is not None:
-        conditions.append(User.organisation_id == report.organisation_id)
+        conditions.append(person.c.organisation_id == report.organisation_id)
     if report.gender is not None:
-        conditions.append(User.gender == report.gender)
+        conditions.append(person.c.gender == report.gender)
     if report.age_band is not None:
-        conditions.append(age_band_column(report) == report.age_band)
+        conditions.append(age_band_column(report, person) == report.age_band)
     return conditions
 
 
-def enrolment_filters(report: ReportFilter) -> list:
-    conditions = person_filters(report)
+def has_person_filters(report: ReportFilter) -> bool:
+    return any(value is not None for value in (report.countries, report.organisation_id, report.gender,
+                                                report.age_band))
+
+
+def members_by_end(report: ReportFilter, group_id):
+    """The members of a group who had joined it by the period's last day."""
+    _, end = period_bounds(report)
+    return select(GroupMember.user_id).where(GroupMember.group_id == group_id, GroupMember.joined_at <= end)
+
+
+def enrolment_filters(report: ReportFilter, person) -> list:
+    conditions = person_filters(report, person)
     if report.course_id is not None:
         conditions.append(Enrolment.course_id == report.course_id)
     if report.topic is not None:
@@ -81,8 +108,7 @@ def enrolment_filters(report: ReportFilter) -> list:
         conditions.append(Enrolment.course_id.in_(topic_courses))
     if report.group_id is not None:
         group = select(TrainingGroup.course_id).where(TrainingGroup.id == report.group_id).scalar_subquery()
-        members = select(GroupMember.user_id).where(GroupMember.group_id == report.group_id)
-        conditions += [Enrolment.course_id == group, Enrolment.user_id.in_(members)]
+        conditions += [Enrolment.course_id == group, Enrolment.user_id.in_(members_by_end(report, report.group_id))]
     return conditions
 
 
@@ -112,18 +138,19 @@ def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]
     start, end = period_bounds(report)
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     completed_since = sa.and_(begun, Enrolment.completed_at.is_not(None))
-    band = age_band_column(report).label("band")
+    person = attributes(report)
+    band = age_band_column(report, person).label("band")
 
     def counted(condition, name):
         return (func.sum(sa.case((condition, 1), else_=0)).label(name),
                 func.sum(sa.case((condition, Enrolment.record_key), else_=0)).label(f"{name}_key"))
 
-    per_person = (select(User.country, User.gender, band, User.record_key.label("person_key"),
+    per_person = (select(person.c.country, person.c.gender, band, User.record_key.label("person_key"),
                          *counted(begun, "enrolments"), *counted(completed_since, "completed_since"),
                          *counted(done, "completions"))
-                  .join(User, User.id == Enrolment.user_id)
-                  .where(sa.or_(begun, done), *enrolment_filters(report))
-                  .group_by(Enrolment.user_id, User.country, User.gender, band, User.record_key)).subquery()
+                  .join(User, User.id == Enrolment.user_id).join(person, person.c.user_id == Enrolment.user_id)
+                  .where(sa.or_(begun, done), *enrolment_filters(report, person))
+                  .group_by(Enrolment.user_id, person.c.country, person.c.gender, band, User.record_key)).subquery()
     p = per_person.c
     took_part = p.enrolments > 0
     cells = (select(p.country, p.gender, p.band,
@@ -146,10 +173,11 @@ def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     began_in = sa.case((begun, month_of(Enrolment.enrolled_at))).label("began_in")
     done_in = sa.case((done, month_of(Enrolment.completed_at))).label("done_in")
+    person = attributes(report)
     query = select(began_in, done_in, func.count(), func.sum(Enrolment.record_key)).where(
-        sa.or_(begun, done), *enrolment_filters(report))
-    if person_filters(report):
-        query = query.join(User, User.id == Enrolment.user_id)
+        sa.or_(begun, done), *enrolment_filters(report, person))
+    if has_person_filters(report):
+        query = query.join(person, person.c.user_id == Enrolment.user_id)
     trend: dict[str, list[Count]] = defaultdict(lambda: [Count(), Count()])
     for began, completed, count, key in db.session.execute(query.group_by(began_in, done_in)):
         if began is not None:
@@ -186,20 +214,18 @@ def group_filters(report: ReportFilter) -> list:
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     """Country -> (presences, places) at sessions held in the period.
 
-    A place is a member of the group at one of its sessions; its key is the sum of the membership's and the
-    session's record keys, so the places of a group add up to members' keys × sessions + sessions' keys ×
-    members.
+    A place is a member of the group at one of its sessions held on or after the day they joined; its key is
+    the sum of the membership's and the session's record keys.
     """
     groups = select(TrainingGroup.id).where(TrainingGroup.mode.in_(("in-person", "blended")),
                                             *group_filters(report))
-    members = (select(GroupMember.group_id, func.count().label("n"), func.sum(GroupMember.record_key).label("key"))
-               .group_by(GroupMember.group_id)).subquery()
     held = GroupSession.held_on.between(report.start, report.end)
     places = {country: Count.of(n, key) for country, n, key in db.session.execute(
-        select(TrainingGroup.country, func.sum(members.c.n),
-               func.sum(members.c.key + members.c.n * GroupSession.record_key))
-        .join(GroupSession, GroupSession.group_id == TrainingGroup.id)
-        .join(members, members.c.group_id == TrainingGroup.id)
+        select(TrainingGroup.country, func.count(),
+               func.sum(sa.cast(GroupMember.record_key, sa.BigInteger) + GroupSession.record_key))
+        .select_from(GroupSession).join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
+        .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
+                                   day_of(GroupMember.joined_at) <= GroupSession.held_on))
         .where(TrainingGroup.id.in_(groups), held)
         .group_by(TrainingGroup.country))}
     present = {country: Count.of(n, key) for country, n, key in db.session.execute(
@@ -211,14 +237,22 @@ def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     return {country: (present.get(country, Count()), total) for country, total in places.items()}
 
 
+def day_of(column):
+    """The UTC day of a timestamp, comparable with a date column on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(func.timezone("UTC", column), sa.Date)
+    return func.date(column)
+
+
 def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     """Country -> (active trainers, people they reached, trainers trained in the period).
 
-    Active: ran a group whose dates meet the period. Reach: distinct members of those groups. Both count
-    people, with their record keys; a promotion has its own.
+    Active: ran a group whose dates meet the period, created by its last day. Reach: distinct members of those
+    groups who had joined by its last day. Both count people, with their record keys; a promotion has its own.
     """
+    start, end = period_bounds(report)
     groups = select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
-                                         *group_filters(report)).subquery()
+                                         TrainingGroup.created_at <= end, *group_filters(report)).subquery()
 
     def people_per_country(person) -> dict[str, Count]:
         distinct = (select(groups.c.country, User.id, User.record_key)
@@ -228,11 +262,10 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
 
     active = people_per_country(groups.c.trainer_id)
     members = (select(groups.c.country, User.id, User.record_key).select_from(groups)
-               .join(GroupMember, GroupMember.group_id == groups.c.id).join(User, User.id == GroupMember.user_id)
-               .distinct()).subquery()
+               .join(GroupMember, sa.and_(GroupMember.group_id == groups.c.id, GroupMember.joined_at <= end))
+               .join(User, User.id == GroupMember.user_id).distinct()).subquery()
     reach = {country: Count.of(n, key) for country, n, key in db.session.execute(
         select(members.c.country, func.count(), func.sum(members.c.record_key)).group_by(members.c.country))}
-    start, end = period_bounds(report)
     trained = select(TrainingGroup.country, func.count(TrainerPromotion.id), func.sum(TrainerPromotion.record_key)
                      ).join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id).where(
         TrainerPromotion.promoted_at.between(start, end))
@@ -286,11 +319,11 @@ def knowledge_pairs_query(report: ReportFilter):
                      func.count().over(partition_by=partition).label("attempts"))
               .where(QuizAttempt.module_id.in_(modules),
                      sa.or_(QuizAttempt.before_lessons.is_(True), QuizAttempt.submitted_at.between(start, end))))
-    if person_filters(report):
-        ranked = ranked.join(User, User.id == QuizAttempt.user_id).where(*person_filters(report))
+    if has_person_filters(report):
+        person = attributes(report)
+        ranked = ranked.join(person, person.c.user_id == QuizAttempt.user_id).where(*person_filters(report, person))
     if report.group_id is not None:
-        ranked = ranked.where(QuizAttempt.user_id.in_(
-            select(GroupMember.user_id).where(GroupMember.group_id == report.group_id)))
+        ranked = ranked.where(QuizAttempt.user_id.in_(members_by_end(report, report.group_id)))
     r = ranked.subquery()
     first_before = sa.and_(r.c.before_lessons.is_(True), r.c.rank == 1)
     last_after = sa.and_(r.c.before_lessons.is_(False), r.c.rank == r.c.attempts)

@@ -59,6 +59,7 @@ SECTIONS = {
     ("lesson_translations", "edited_by_id"): section("translations_written"),
     ("lesson_translations", "reviewed_by_id"): section("translations_reviewed"),
     ("lesson_versions", "author_id"): section("lesson_versions_written"),
+    ("person_attributes", "user_id"): section("account", "counted_as"),
     ("quiz_attempts", "user_id"): section("quiz_attempts"),
     ("quiz_attempts", "entered_by_id"): section("paper_scores_entered"),
     ("survey_invitations", "user_id"): section("survey_invitations"),

@@ -57,6 +57,11 @@ def moment(rng: random.Random, month: int | None = None) -> datetime:
     return datetime(YEAR, month, rng.randint(1, 28), rng.randint(8, 18), tzinfo=UTC)
 
 
+def made_on(day: date) -> datetime:
+    """A group made, or joined, on the first day of its dates."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+
+
 @pytest.fixture
 def world(app_ctx, library, create_user, make_survey):  # noqa: F811
     """Random people, learning, groups and survey answers; returns what the views choose among."""
@@ -98,12 +103,12 @@ def world(app_ctx, library, create_user, make_survey):  # noqa: F811
         starts = date(YEAR, rng.randint(1, 6), 1)
         group = TrainingGroup(course_id=courses[course].id, trainer_id=trainer.id, name=f"Group {country} {n}",
                               country=country, mode=mode, starts_on=starts, ends_on=starts + timedelta(days=150),
-                              join_code=f"CODE{n}", trains_trainers=trains,
+                              join_code=f"CODE{n}", trains_trainers=trains, created_at=made_on(starts),
                               organisation_id=unions[COUNTRIES.index(country)].id)
         db.session.add(group)
         db.session.flush()
         members = rng.sample([p for p in people if p.country == country], rng.randint(7, 16))
-        db.session.add_all(GroupMember(group_id=group.id, user_id=p.id) for p in members)
+        db.session.add_all(GroupMember(group_id=group.id, user_id=p.id, joined_at=made_on(starts)) for p in members)
         for s in range(rng.randint(3, 6)):
             session = GroupSession(group_id=group.id, held_on=starts + timedelta(days=20 * s + rng.randint(0, 9)),
                                    topic=f"Session {s}")

@@ -106,11 +106,13 @@ def test_attendance_does_not_show_the_one_member_absent(app, library, create_use
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     trainer = create_user("trainer", role="trainer")
     group = TrainingGroup(course_id=course.id, trainer_id=trainer.id, name="Lima", country="PE", mode="in-person",
-                          starts_on=date(YEAR, 3, 1), ends_on=date(YEAR, 6, 1), join_code="LIMA7")
+                          starts_on=date(YEAR, 3, 1), ends_on=date(YEAR, 6, 1), join_code="LIMA7",
+                          created_at=datetime(YEAR, 2, 20, tzinfo=UTC))
     db.session.add(group)
     db.session.flush()
     members = [create_user(f"m{i}") for i in range(7)]
-    db.session.add_all(GroupMember(group_id=group.id, user_id=m.id) for m in members)
+    db.session.add_all(GroupMember(group_id=group.id, user_id=m.id, joined_at=datetime(YEAR, 3, 1, tzinfo=UTC))
+                       for m in members)
     session = GroupSession(group_id=group.id, held_on=date(YEAR, 3, 10), topic="Bargaining")
     db.session.add(session)
     db.session.flush()
