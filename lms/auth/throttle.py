@@ -10,7 +10,9 @@ ten sign-ins to one account in 15 minutes is more than anyone needs. The account
 form of what was typed (``lms/auth/identifiers.py``), so other spellings of it share its count.
 
 "Already used" answers at sign-up (and in the profile) tell whether a username, phone number or e-mail
-address has an account: ``SIGN_UP_TAKEN_LIMIT`` of them per address, counted before the answer is given.
+address has an account: ``SIGN_UP_TAKEN_LIMIT`` of them per address, counted before the answer is given. Once
+they are spent, every sign-up (and every profile change of phone or e-mail) from that address gets the same 429
+until the oldest leaves the window, whatever it names: a 429 only for taken names would itself say "taken".
 
 Counts live in Redis in production (``RATELIMIT_STORAGE_URI``), so every worker shares them; in memory
 otherwise.
@@ -21,6 +23,8 @@ them, so that two apps in one process (the tests make many) never share their co
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -105,6 +109,22 @@ def spend(setting: str, scope: str, key: str) -> None:
         return
     if not allowed:
         raise TooManyAnswers(item.get_expiry())
+
+
+def refuse_when_taken_answers_spent() -> None:
+    """Before a form that could say "already used" is read: TooManyAnswers if this address has spent its
+    ``SIGN_UP_TAKEN_LIMIT``, so that the refusal does not depend on what the form names. Nothing is counted."""
+    limiter: Limiter = current_app.extensions["throttle"]
+    item = limits.parse(current_app.config["SIGN_UP_TAKEN_LIMIT"])
+    keys = (current_app.config["RATELIMIT_KEY_PREFIX"], "already-used answers", get_remote_address())
+    try:
+        if limiter.limiter.test(item, *keys):
+            return
+        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+    except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
+        log.warning("rate-limit store unreachable; already-used answers not checked")
+        return
+    raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
 
 
 def count_taken_answer() -> None:

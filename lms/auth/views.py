@@ -46,6 +46,8 @@ def sign_up():
         return redirect(url_for("learn.home"))
     form = SignUpForm()
     form.set_country_choices(current_language())
+    if form.is_submitted():
+        throttle.refuse_when_taken_answers_spent()
     if form.validate_on_submit():
         user = services.create_user(
             username=form.username.data, password=form.password.data,
@@ -101,6 +103,8 @@ def changes_sign_in(form: ProfileForm) -> bool:
 def profile():
     form = ProfileForm(user=current_user)
     form.set_country_choices(current_language())
+    if form.is_submitted() and changes_sign_in(form):
+        throttle.refuse_when_taken_answers_spent()
     if form.validate_on_submit():
         if changes_sign_in(form) and not reauth.password_is_right(current_user, form.current_password.data):
             form.current_password.errors.append(
