@@ -110,6 +110,16 @@ def create_user(*, username: str, password: str, display_name: str, country: str
     return user
 
 
+def set_scope(user: User, *, country: str, organisation_id: int | None) -> list[str]:
+    """An administrator moves a staff member's country and organisation (which decide what they see); the
+    names of the fields changed (flushed). Members cannot do this for themselves (``ProfileForm.fix_scope``)."""
+    before = {"country": user.country, "organisation": user.organisation_id}
+    user.country, user.organisation_id = country.upper(), organisation_id
+    db.session.flush()
+    return [name for name, value in before.items()
+            if value != {"country": user.country, "organisation": user.organisation_id}[name]]
+
+
 def update_profile(user: User, *, display_name: str, email: str | None, phone: str | None, country: str,
                    gender: str, birth_year: int | None, locale: str | None,
                    organisation_id: int | None = None) -> User:
