@@ -154,6 +154,21 @@ class SignUpForm(AboutYouMixin, FlaskForm):
             raise ValidationError(_l("This username is taken; please choose another."))
 
 
+    def explain_taken(self) -> None:
+        """After a sign-up sent at the same moment took this one's username, phone or e-mail (the database's
+        unique constraint refused it): the "already used" errors, counted like the others."""
+        checks = ((self.username, self.validate_username), (self.phone, self.validate_phone),
+                  (self.email, self.validate_email))
+        for field, check in checks:
+            try:
+                check(field)
+            except ValidationError as error:
+                field.errors.append(str(error))
+        if not any(field.errors for field, _check in checks):  # the other sign-up has not finished
+            throttle.count_taken_answer()
+            self.username.errors.append(str(_l("This username is taken; please choose another.")))
+
+
 class SignInForm(FlaskForm):
     identifier = StringField(_l("Username, phone number or e-mail address"),
                              validators=[DataRequired(_l("Please write your username, phone or e-mail."))],

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import format_datetime, format_timedelta, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth import audit_trail, devices, reauth, services, session_store, throttle  # noqa: F401 - audit_trail subscribes
 from lms.auth.forms import (
@@ -49,15 +50,20 @@ def sign_up():
     if form.is_submitted():
         throttle.refuse_when_taken_answers_spent()
     if form.validate_on_submit():
-        user = services.create_user(
-            username=form.username.data, password=form.password.data,
-            display_name=form.display_name.data, country=form.country.data, gender=form.gender.data,
-            birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
-            locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
-        )
-        privacy.give_consent(user, "membership")
-        start_session(user)
-        db.session.commit()
+        try:
+            user = services.create_user(
+                username=form.username.data, password=form.password.data,
+                display_name=form.display_name.data, country=form.country.data, gender=form.gender.data,
+                birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
+                locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
+            )
+            privacy.give_consent(user, "membership")
+            start_session(user)
+            db.session.commit()
+        except IntegrityError:  # a sign-up sent at the same moment took the username, phone or e-mail
+            db.session.rollback()
+            form.explain_taken()
+            return render_template("auth/sign_up.html", form=form)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
         return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_up.html", form=form)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -185,3 +186,17 @@ def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ct
     for phone in (PERU, "0051987654321"):
         assert "Another account already uses" in save_profile(client, phone=phone).get_data(as_text=True)
     assert save_profile(client, phone="987 654 321").status_code == 429
+
+
+@pytest.mark.parametrize("same", ["username", "phone"])
+def test_sign_ups_sent_at_the_same_moment_with_one_name_get_already_used_not_a_500(app, app_ctx, same):
+    """The attack (race_signup.py): eight sign-ups with one username (or phone number) at one moment; the
+    database's unique constraint refused all but one with an error page (500). Each loser gets the form back."""
+    with live_server(app) as base:
+        browsers = [Browser(base) for _ in range(8)]
+        forms = [{**SIGN_UP, "username": "racer" if same == "username" else f"racer{number}",
+                  "phone": PERU if same == "phone" else "", "csrf_token": browser.token("/sign-up")}
+                 for number, browser in enumerate(browsers)]
+        answers = burst(lambda number: browsers[number].post("/sign-up", forms[number]), times=len(browsers))
+    assert sorted(answers) == [200] * len(browsers), answers  # redirects followed: home, or the form again
+    assert count_users() == 1
