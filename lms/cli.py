@@ -279,6 +279,26 @@ def users_place(username: str, country: str, organisation: int | None) -> None:
     click.echo(f"{user.username}: {user.country}, organisation {user.organisation_id or 'none'}.")
 
 
+@users.command("one-time-password")
+@click.argument("username")
+def users_one_time_password(username: str) -> None:
+    """Give USERNAME a new one-time password (printed once), for a member whose one has expired; it works
+    ONE_TIME_PASSWORD_DAYS, and the member chooses their own at sign-in. Their sessions end (audit log)."""
+    from lms.auth.services import find_by_username, give_one_time_password, set_password
+    from lms.codes import readable_code
+    from lms.groups.services import PASSWORD_ALPHABET
+
+    user = find_by_username(username)
+    if user is None:
+        click.echo(f"No account called {username!r}.", err=True)
+        sys.exit(1)
+    password = readable_code(8, PASSWORD_ALPHABET)
+    set_password(user, password, by=None)  # "change password" in the audit log; every session ends
+    give_one_time_password(user)
+    db.session.commit()
+    click.echo(f"One-time password of {user.username}: {password}")
+
+
 @users.command("erase")
 @click.argument("username")
 @click.option("--yes", is_flag=True, help="Erase without asking.")

@@ -81,6 +81,10 @@ def sign_in():
         if user is None:
             db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("The username, phone, e-mail or password is wrong."))
+        elif services.one_time_password_expired(user):
+            db.session.commit()  # the failure's audit entry
+            form.password.errors.append(_("This one-time password has expired. Please ask your trainer for a "
+                                          "new one."))
         else:
             start_session(user, remember=form.remember.data)
             db.session.commit()
