@@ -22,19 +22,11 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from lms.content.markdown import markdown_problem, refusal
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.labels import TOPIC_LABELS
 from lms.validators import NumberRange
 
 TITLE = [DataRequired(_l("Please write a title.")), Length(max=200)]
-
-
-def renderable_markdown(form, field) -> None:
-    """Markdown the renderer takes (lms/content/markdown.py bounds its size and nesting)."""
-    problem = markdown_problem(field.data or "")
-    if problem:
-        raise ValidationError(refusal(problem))
 
 
 class CheckboxesField(SelectMultipleField):
@@ -47,7 +39,7 @@ class CourseTextForm(FlaskForm):
     summary = StringField(_l("Summary (one line, shown in the catalogue)"),
                           validators=[DataRequired(_l("Please write a summary.")), Length(max=400)])
     intro = TextAreaField(_l("Introduction (Markdown)"),
-                          validators=[DataRequired(_l("Please write an introduction.")), renderable_markdown],
+                          validators=[DataRequired(_l("Please write an introduction."))],
                           render_kw={"rows": 8})
 
 
@@ -64,8 +56,7 @@ class TitleForm(FlaskForm):
 
 class LessonForm(FlaskForm):
     title = StringField(_l("Title"), validators=TITLE)
-    body = TextAreaField(_l("Lesson text (Markdown)"), validators=[DataRequired(_l("Please write the lesson.")),
-                                                                   renderable_markdown],
+    body = TextAreaField(_l("Lesson text (Markdown)"), validators=[DataRequired(_l("Please write the lesson."))],
                          render_kw={"rows": 18, "data-live-preview": "live-preview"})
     #: The version this edit started from: a save on top of a newer one is refused.
     version = HiddenField()
@@ -125,8 +116,7 @@ class QuestionForm(FlaskForm):
 
 class TranslationForm(FlaskForm):
     title = StringField(_l("Title"), validators=TITLE)
-    body = TextAreaField(_l("Translation (Markdown)"), validators=[DataRequired(_l("Please write the translation.")),
-                                                                      renderable_markdown],
+    body = TextAreaField(_l("Translation (Markdown)"), validators=[DataRequired(_l("Please write the translation."))],
                          render_kw={"rows": 18})
     version = HiddenField()
     save = SubmitField(_l("Save translation"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import escape
 from sqlalchemy import select
 
 from lms.author import services
@@ -21,7 +20,7 @@ from lms.author.forms import (
 )
 from lms.author.lookup import editable_course, known_language, lesson_of, module_of, save_or_conflict, text_in
 from lms.content.archive import course_zip
-from lms.content.markdown import MarkdownRefused, markdown_problem, refusal, render_markdown
+from lms.content.markdown import render_markdown
 from lms.content.reader import CourseProblems
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES
@@ -233,11 +232,7 @@ def edit_lesson(slug: str, lesson: str):
 def preview_markdown(slug: str):
     """The rendered, sanitised Markdown, for the script that refreshes the preview as one types."""
     editable_course(slug)
-    body = request.form.get("body", "")
-    problem = markdown_problem(body)
-    if problem:
-        return escape(refusal(problem)), 400
-    return render_markdown(body)
+    return render_markdown(request.form.get("body", "")[:200_000])
 
 
 @bp.route("/courses/<slug>/lessons/<lesson>/history")
@@ -266,14 +261,9 @@ def restore_version(slug: str, lesson: str, number: int):
         LessonVersion.lesson_id == item.id, LessonVersion.language == language, LessonVersion.number == number))
     if version is None:
         abort(404)
-    try:
-        services.restore_version(item, version, current_user)
-    except MarkdownRefused as refused:  # a version saved before the renderer's bounds
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        db.session.commit()
-        flash(_("Version %(n)d is the current text again.", n=number), "success")
+    services.restore_version(item, version, current_user)
+    db.session.commit()
+    flash(_("Version %(n)d is the current text again.", n=number), "success")
     return redirect(url_for("author.lesson_history", slug=course.slug, lesson=item.slug, lang=language))
 
 

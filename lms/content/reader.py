@@ -17,7 +17,6 @@ from lms.content.bundle import (
     lesson_file_name,
 )
 from lms.content.consistency import check_translations
-from lms.content.markdown import markdown_problem
 from lms.content.structure import SLUG, course_spec, line_of, load_toml
 from lms.i18n import is_known_language
 from lms.models import REVIEW_STATUSES
@@ -165,8 +164,6 @@ def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list
     body = "\n".join(lines[end:])
     if not body.strip():
         problems.append(Problem(str(path), end, _("The text after the front matter is empty.")))
-    elif problem := markdown_problem(body):
-        problems.append(Problem(str(path), end + problem.line, problem.message))
     if len(problems) > before:
         return None
     return Page(values["title"], body, values.get("summary", ""), values.get("source"), values.get("status"),

@@ -156,11 +156,6 @@ def load_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
         problems.append(Problem(str(path), int(match.group(1)) if match else 0, _(
             "This is not valid TOML: %(error)s", error=str(error))))
         return None, text
-    except RecursionError:  # tomllib parses nested arrays and tables by recursion
-        lines = text.split("\n")
-        deepest = max(range(len(lines)), key=lambda n: lines[n].count("[") + lines[n].count("{"))
-        problems.append(Problem(str(path), deepest + 1, _("Arrays or tables are nested too deeply here.")))
-        return None, text
 
 
 def line_of(text: str, needle: str) -> int:
