@@ -250,6 +250,55 @@ def users_create(username: str, role: str, country: str, display_name: str,
     click.echo(f"Created {username} ({role}).")
 
 
+@users.command("place")
+@click.argument("username")
+@click.option("--country", required=True, help="ISO code of the country where the person works.")
+@click.option("--organisation", type=int, default=None,
+              help="Id of their organisation (see `orgs list`); none if left out.")
+def users_place(username: str, country: str, organisation: int | None) -> None:
+    """Set USERNAME's country and organisation: for trainers, coordinators and administrators they decide what
+    they see, so only this command changes them; written to the audit log."""
+    from lms import audit
+    from lms.auth.services import find_by_username, set_scope
+    from lms.i18n import country_choices
+    from lms.models import Organisation
+
+    user = find_by_username(username)
+    if user is None:
+        click.echo(f"No account called {username!r}.", err=True)
+        sys.exit(1)
+    if country.upper() not in {code for code, _name in country_choices("en")}:
+        click.echo(f"No country with the code {country!r}.", err=True)
+        sys.exit(1)
+    if organisation is not None and db.session.get(Organisation, organisation) is None:
+        click.echo(f"No organisation with the id {organisation}.", err=True)
+        sys.exit(1)
+    changed = set_scope(user, country=country, organisation_id=organisation)
+    audit.record("change scope", {"account": user.id, "fields": changed})
+    db.session.commit()
+    click.echo(f"{user.username}: {user.country}, organisation {user.organisation_id or 'none'}.")
+
+
+@users.command("one-time-password")
+@click.argument("username")
+def users_one_time_password(username: str) -> None:
+    """Give USERNAME a new one-time password (printed once), for a member whose one has expired; it works
+    ONE_TIME_PASSWORD_DAYS, and the member chooses their own at sign-in. Their sessions end (audit log)."""
+    from lms.auth.services import find_by_username, give_one_time_password, set_password
+    from lms.codes import readable_code
+    from lms.groups.services import PASSWORD_ALPHABET
+
+    user = find_by_username(username)
+    if user is None:
+        click.echo(f"No account called {username!r}.", err=True)
+        sys.exit(1)
+    password = readable_code(8, PASSWORD_ALPHABET)
+    set_password(user, password, by=None)  # "change password" in the audit log; every session ends
+    give_one_time_password(user)
+    db.session.commit()
+    click.echo(f"One-time password of {user.username}: {password}")
+
+
 @users.command("erase")
 @click.argument("username")
 @click.option("--yes", is_flag=True, help="Erase without asking.")

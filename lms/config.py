@@ -53,6 +53,9 @@ class Config:
     #: How many proxies (nginx) stand in front of the app: their X-Forwarded-For and -Proto headers are then
     #: trusted, so that the limits above see each visitor's own address. 0 when the app is reached directly.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
+    #: A one-time password given by staff (a trainer's list of new accounts) works this many days, then the
+    #: member asks staff for a new one (lms/auth/services.py).
+    ONE_TIME_PASSWORD_DAYS = int(os.environ.get("ONE_TIME_PASSWORD_DAYS", 7))
     #: Changing someone's role needs the password typed within this many minutes (lms/auth/reauth.py).
     REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", 15))
     #: argon2id cost; the defaults of argon2-cffi (RFC 9106 low-memory profile).

@@ -74,6 +74,11 @@ def can_manage_group(user: User, group) -> bool:
     return False
 
 
+#: Roles whose country and organisation decide what they see (``can_see_workplace``, ``can_manage_group``):
+#: only an administrator changes them (``flask users place``), never the member in their profile.
+SCOPED_ROLES = frozenset({"trainer", "coordinator", "admin"})
+
+
 def can_see_workplace(user: User, workplace) -> bool:
     """Admins see every workplace; coordinators those of their countries and organisations; trainers those of
     their own country and of their own organisation. Its results and its rounds' collection follow."""

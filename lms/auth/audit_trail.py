@@ -36,8 +36,10 @@ def _signed_in(_app, user, **_extra) -> None:
 
 
 @signals.sign_in_failed.connect
-def _sign_in_failed(user, **_extra) -> None:
+def _sign_in_failed(user, reason=None, **_extra) -> None:
     details = {"account": user.id} if user is not None else {}
+    if reason:
+        details["reason"] = reason
     audit.record("sign in failed", details, actor="visitor")
 
 

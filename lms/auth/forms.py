@@ -24,6 +24,7 @@ from lms.auth import passwords, services, throttle
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
 from lms.labels import GENDER_LABELS
 from lms.models import User
+from lms.permissions import SCOPED_ROLES
 from lms.privacy.forms import membership_consent_field
 from lms.validators import NumberRange
 
@@ -153,6 +154,21 @@ class SignUpForm(AboutYouMixin, FlaskForm):
             raise ValidationError(_l("This username is taken; please choose another."))
 
 
+    def explain_taken(self) -> None:
+        """After a sign-up sent at the same moment took this one's username, phone or e-mail (the database's
+        unique constraint refused it): the "already used" errors, counted like the others."""
+        checks = ((self.username, self.validate_username), (self.phone, self.validate_phone),
+                  (self.email, self.validate_email))
+        for field, check in checks:
+            try:
+                check(field)
+            except ValidationError as error:
+                field.errors.append(str(error))
+        if not any(field.errors for field, _check in checks):  # the other sign-up has not finished
+            throttle.count_taken_answer()
+            self.username.errors.append(str(_l("This username is taken; please choose another.")))
+
+
 class SignInForm(FlaskForm):
     identifier = StringField(_l("Username, phone number or e-mail address"),
                              validators=[DataRequired(_l("Please write your username, phone or e-mail."))],
@@ -178,6 +194,19 @@ class ProfileForm(AboutYouMixin, FlaskForm):
         self.user = user
         if not self.is_submitted():
             self.organisation.data = str(user.organisation_id or "")
+        if user.role in SCOPED_ROLES:
+            self.fix_scope()
+
+    def fix_scope(self) -> None:
+        """A trainer's, coordinator's or administrator's country and organisation decide which workplaces and
+        groups they see: shown, but kept as they are whatever is sent; an administrator changes them."""
+        self.country.data, self.country.raw_data = self.user.country, [self.user.country]
+        organisation = str(self.user.organisation_id or "")
+        self.organisation.data, self.organisation.raw_data = organisation, [organisation]
+        for field in (self.country, self.organisation):
+            field.render_kw = {**(field.render_kw or {}), "disabled": True}
+        self.organisation.description = _l("Your country and union decide which workplaces and groups you see: "
+                                           "only an administrator can change them.")
 
 
 class PasswordForm(FlaskForm):

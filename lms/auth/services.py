@@ -1,6 +1,8 @@
 """Accounts: sign-up, sign-in and profile changes, as plain functions."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -9,8 +11,9 @@ from sqlalchemy import func, select
 
 from lms import signals
 from lms.auth.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
+from lms.auth.session_store import as_utc
 from lms.extensions import db
-from lms.models import CoordinatorCountry, User
+from lms.models import CoordinatorCountry, User, utcnow
 
 __all__ = ["USERNAME", "normalise_email", "normalise_phone", "normalise_username"]  # used by groups and the CLI
 
@@ -110,6 +113,16 @@ def create_user(*, username: str, password: str, display_name: str, country: str
     return user
 
 
+def set_scope(user: User, *, country: str, organisation_id: int | None) -> list[str]:
+    """An administrator moves a staff member's country and organisation (which decide what they see); the
+    names of the fields changed (flushed). Members cannot do this for themselves (``ProfileForm.fix_scope``)."""
+    before = {"country": user.country, "organisation": user.organisation_id}
+    user.country, user.organisation_id = country.upper(), organisation_id
+    db.session.flush()
+    return [name for name, value in before.items()
+            if value != {"country": user.country, "organisation": user.organisation_id}[name]]
+
+
 def update_profile(user: User, *, display_name: str, email: str | None, phone: str | None, country: str,
                    gender: str, birth_year: int | None, locale: str | None,
                    organisation_id: int | None = None) -> User:
@@ -129,6 +142,24 @@ def update_profile(user: User, *, display_name: str, email: str | None, phone: s
     return user
 
 
+def give_one_time_password(user: User) -> None:
+    """The password just set is a one-time password from staff: replaced at first sign-in, and refused after
+    ``ONE_TIME_PASSWORD_DAYS`` (flushed)."""
+    user.must_change_password = True
+    user.one_time_password_expires_at = utcnow() + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
+    db.session.flush()
+
+
+def one_time_password_expired(user: User) -> bool:
+    """Whether ``user`` (who typed the right password) still has a one-time password past its end; if so the
+    sign-in fails (``signals.sign_in_failed``, so the audit log has it) and the member asks staff for a new one."""
+    ends = user.one_time_password_expires_at
+    if not user.must_change_password or ends is None or utcnow() < as_utc(ends):
+        return False
+    signals.sign_in_failed.send(user, reason="one-time password expired")
+    return True
+
+
 def verify_password(user: User, password: str) -> bool:
     try:
         return password_hasher().verify(user.password_hash, password)
@@ -144,7 +175,7 @@ def choose_first_password(user: User, new: str) -> bool:
     """
     claimed = db.session.execute(
         sa.update(User).where(User.id == user.id, User.must_change_password.is_(True), User.erased_at.is_(None))
-        .values(password_hash=hash_password(new), must_change_password=False)
+        .values(password_hash=hash_password(new), must_change_password=False, one_time_password_expires_at=None)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         return False
@@ -157,6 +188,7 @@ def set_password(user: User, new: str, by: User | None = None) -> None:
     """A new password; ``by`` is who set it (the member themself unless given)."""
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.one_time_password_expires_at = None
     db.session.flush()
     signals.password_changed.send(user, by=by or user)
 

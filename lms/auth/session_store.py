@@ -6,7 +6,9 @@
 - "Keep me signed in" is a split token (selector + validator) in a cookie of its own: the selector finds
   the row, the validator is compared in constant time with the SHA-256 kept there. Each use replaces the
   validator (and the session id); a cookie whose selector is known but whose validator is not the current
-  one is an old copy used after that replacement, so the session is ended for everyone holding it.
+  one is an old copy used after that replacement: someone used a copy, so every session of the account ends
+  (the thief's and the member's) and the member is asked to sign in again. It is checked on every request
+  that carries it, before the session cookie, so the member's stale cookie is never dropped unseen.
 - Times are kept to ``RESOLUTION`` (they are activity data), and ``last_seen_at`` is written at most once
   in that time, so that reading pages does not write to the database.
 """
@@ -127,23 +129,39 @@ class Restored:
     user_id: int | None = None
 
 
+def _remembered(cookie: str) -> tuple[UserSession | None, str]:
+    """The session row a remember cookie's selector finds (if any), and the validator it carries."""
+    selector, _dot, validator = (cookie or "").partition(".")
+    if not selector or not validator or len(selector) > 32 or len(validator) > 100:
+        return None, ""
+    return db.session.scalar(select(UserSession).where(UserSession.remember_selector == selector)), validator
+
+
+def stolen_from(cookie: str) -> int | None:
+    """The account whose remember cookie this is an old copy of (its selector known, its validator replaced
+    since), else None: someone used a copy first. Every session of that account is ended (flushed)."""
+    record, validator = _remembered(cookie)
+    if record is None or hmac.compare_digest(record.remember_hash or "", digest(validator)):
+        return None
+    end_sessions(record.user_id)
+    return record.user_id
+
+
 def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
     """The session a remember cookie keeps, with a new session id and a new validator (flushed).
 
     - "unknown": no such selector (signed out, ended, or not ours); "expired": REMEMBER_DAYS are over;
       both delete nothing else.
-    - "reused": the selector is known but the validator is an old one: the session is deleted.
+    - "reused": the selector is known but the validator is an old one: every session of the account is
+      deleted (``stolen_from``).
     - "raced": another request replaced the validator at the same moment (a browser opening two pages at
       once); nothing is changed, and the browser gets the new cookie from that other answer.
     """
-    selector, _dot, validator = (cookie or "").partition(".")
-    if not selector or not validator or len(selector) > 32 or len(validator) > 100:
-        return Restored("unknown")
-    record = db.session.scalar(select(UserSession).where(UserSession.remember_selector == selector))
+    record, validator = _remembered(cookie)
     if record is None:
         return Restored("unknown")
     if not hmac.compare_digest(record.remember_hash or "", digest(validator)):
-        end_session_record(record.id)
+        end_sessions(record.user_id)
         return Restored("reused", user_id=record.user_id)
     user = db.session.get(User, record.user_id)
     if why_over(record, now, limits) or user is None or not user.is_active:
@@ -157,7 +175,7 @@ def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
     if replaced.rowcount != 1:
         return Restored("raced")
     db.session.refresh(record)
-    return Restored("restored", Opened(record, session_id, f"{selector}.{new_validator}"))
+    return Restored("restored", Opened(record, session_id, f"{record.remember_selector}.{new_validator}"))
 
 
 def renew(record: UserSession) -> Opened:

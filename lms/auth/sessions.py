@@ -13,7 +13,9 @@ only carries its random id. On each request (OWASP ASVS 3.2, 3.3, 3.5):
   than the row, or Flask-Login's own remember cookie, can sign anyone in.
 - Signing in starts from an empty session: nothing from before carries over (a CSRF secret, a half-filled
   form), only the interface language chosen, and that only if the account has none in its profile.
-- "Keep me signed in" is a remember cookie of our own (split token, rotated at each use: see the store).
+- "Keep me signed in" is a remember cookie of our own (split token, rotated at each use: see the store). It
+  is checked first on every request that carries it: an old copy (someone else used the cookie since) ends
+  every session of the account, is written to the audit log, and the person is sent to sign in with a message.
 - A change that could hand the account to someone else ends the account's other sessions: a new
   password, phone number, e-mail address or role, and erasure (the signals of ``lms/signals.py``). When
   someone else makes the change (a coordinator promoting a member, an administrator), every session of
@@ -147,6 +149,11 @@ def end_stale_session():
     if request.endpoint in UNCHECKED:
         return None
     now = utcnow()
+    cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
+    if cookie and (owner := session_store.stolen_from(cookie)) is not None:
+        _audit_reuse(owner)
+        return _sent_to_sign_in(_("Someone else used this device's “Keep me signed in”, so we signed your "
+                                  "account out everywhere. Please sign in again, and change your password."))
     if session.get("_user_id") is not None:
         record = current_record()
         if record is None or str(record.user_id) != str(session["_user_id"]):
@@ -156,10 +163,13 @@ def end_stale_session():
                                       "account on a shared phone. Please sign in again."))
         _note_seen(record, now)
         return None
-    cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
     if cookie:
         _restore(cookie, now)
     return None
+
+
+def _audit_reuse(user_id: int) -> None:
+    audit.record("end session: remember cookie reused", {"account": user_id}, actor=f"account {user_id}")
 
 
 def _restore(cookie: str, now: datetime) -> None:
@@ -169,9 +179,8 @@ def _restore(cookie: str, now: datetime) -> None:
         user = db.session.get(User, opened.record.user_id)
         clear_session(user)
         _attach(user, opened, fresh=False)
-    elif restored.outcome == "reused":
-        audit.record("end session: remember cookie reused", {"account": restored.user_id},
-                     actor=f"account {restored.user_id}")
+    elif restored.outcome == "reused":  # used at the same moment as another request's check
+        _audit_reuse(restored.user_id)
         g.forget_remember = True
     elif restored.outcome != "raced":
         g.forget_remember = True

@@ -6,11 +6,14 @@ attempts naming one account, or ``SIGN_IN_LIMIT_ADDRESS`` from one address (a tr
 address, so that limit is higher), further attempts are refused with a translated 429 page until the oldest
 leaves the window; the owner is never locked out for good. A successful sign-in counts too, and does not
 clear the count: clearing it would hand whoever guesses a fresh allowance each time the owner signs in, and
-ten sign-ins to one account in 15 minutes is more than anyone needs. The account is counted under the normal
-form of what was typed (``lms/auth/identifiers.py``), so other spellings of it share its count.
+ten sign-ins to one account in 15 minutes is more than anyone needs. An identifier that finds an account is
+counted under the account, so its username, e-mail address and phone number share one count; one that finds
+none under the normal form of what was typed (``lms/auth/identifiers.py``), so other spellings share it.
 
 "Already used" answers at sign-up (and in the profile) tell whether a username, phone number or e-mail
-address has an account: ``SIGN_UP_TAKEN_LIMIT`` of them per address, counted before the answer is given.
+address has an account: ``SIGN_UP_TAKEN_LIMIT`` of them per address, counted before the answer is given. Once
+they are spent, every sign-up (and every profile change of phone or e-mail) from that address gets the same 429
+until the oldest leaves the window, whatever it names: a 429 only for taken names would itself say "taken".
 
 Counts live in Redis in production (``RATELIMIT_STORAGE_URI``), so every worker shares them; in memory
 otherwise.
@@ -21,6 +24,8 @@ them, so that two apps in one process (the tests make many) never share their co
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,13 +37,18 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from lms.auth.identifiers import sign_in_identifier
+from lms.auth.services import find_by_identifier
 
 log = logging.getLogger(__name__)
 
 
 def submitted_account() -> str:
-    """The account a sign-in names, in its normal form however it is spelled; hashed, so no name is kept in
-    the store. It depends only on what was typed, so a known and an unknown account are counted alike."""
+    """The account a sign-in names: its id when the identifier finds one, so that its username, e-mail
+    address and phone number share one count; else the identifier's normal form, hashed so that no name is
+    kept in the store. Known and unknown accounts get the same allowance."""
+    user = find_by_identifier(request.form.get("identifier") or "")
+    if user is not None:
+        return f"account:id:{user.id}"
     return "account:" + sign_in_identifier(request.form.get("identifier")).key
 
 
@@ -105,6 +115,22 @@ def spend(setting: str, scope: str, key: str) -> None:
         return
     if not allowed:
         raise TooManyAnswers(item.get_expiry())
+
+
+def refuse_when_taken_answers_spent() -> None:
+    """Before a form that could say "already used" is read: TooManyAnswers if this address has spent its
+    ``SIGN_UP_TAKEN_LIMIT``, so that the refusal does not depend on what the form names. Nothing is counted."""
+    limiter: Limiter = current_app.extensions["throttle"]
+    item = limits.parse(current_app.config["SIGN_UP_TAKEN_LIMIT"])
+    keys = (current_app.config["RATELIMIT_KEY_PREFIX"], "already-used answers", get_remote_address())
+    try:
+        if limiter.limiter.test(item, *keys):
+            return
+        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+    except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
+        log.warning("rate-limit store unreachable; already-used answers not checked")
+        return
+    raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
 
 
 def count_taken_answer() -> None:

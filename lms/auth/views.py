@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import format_datetime, format_timedelta, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth import audit_trail, devices, reauth, services, session_store, throttle  # noqa: F401 - audit_trail subscribes
 from lms.auth.forms import (
@@ -46,16 +47,23 @@ def sign_up():
         return redirect(url_for("learn.home"))
     form = SignUpForm()
     form.set_country_choices(current_language())
+    if form.is_submitted():
+        throttle.refuse_when_taken_answers_spent()
     if form.validate_on_submit():
-        user = services.create_user(
-            username=form.username.data, password=form.password.data,
-            display_name=form.display_name.data, country=form.country.data, gender=form.gender.data,
-            birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
-            locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
-        )
-        privacy.give_consent(user, "membership")
-        start_session(user)
-        db.session.commit()
+        try:
+            user = services.create_user(
+                username=form.username.data, password=form.password.data,
+                display_name=form.display_name.data, country=form.country.data, gender=form.gender.data,
+                birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
+                locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
+            )
+            privacy.give_consent(user, "membership")
+            start_session(user)
+            db.session.commit()
+        except IntegrityError:  # a sign-up sent at the same moment took the username, phone or e-mail
+            db.session.rollback()
+            form.explain_taken()
+            return render_template("auth/sign_up.html", form=form)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
         return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_up.html", form=form)
@@ -73,6 +81,10 @@ def sign_in():
         if user is None:
             db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("The username, phone, e-mail or password is wrong."))
+        elif services.one_time_password_expired(user):
+            db.session.commit()  # the failure's audit entry
+            form.password.errors.append(_("This one-time password has expired. Please ask your trainer for a "
+                                          "new one."))
         else:
             start_session(user, remember=form.remember.data)
             db.session.commit()
@@ -101,6 +113,8 @@ def changes_sign_in(form: ProfileForm) -> bool:
 def profile():
     form = ProfileForm(user=current_user)
     form.set_country_choices(current_language())
+    if form.is_submitted() and changes_sign_in(form):
+        throttle.refuse_when_taken_answers_spent()
     if form.validate_on_submit():
         if changes_sign_in(form) and not reauth.password_is_right(current_user, form.current_password.data):
             form.current_password.errors.append(

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms import signals
-from lms.auth.services import USERNAME, create_user, normalise_username
+from lms.auth.services import USERNAME, create_user, give_one_time_password, normalise_username
 from lms.author.services import slugify
 from lms.codes import READABLE, readable_code
 from lms.extensions import db
@@ -136,7 +136,7 @@ def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
         password = readable_code(8, PASSWORD_ALPHABET)
         user = create_user(username=username, password=password, display_name=line.name, country=group.country,
                            gender="undisclosed")
-        user.must_change_password = True
+        give_one_time_password(user)
         user.organisation_id = group.organisation_id
         add_member(group, user)
         accounts.append(NewAccount(user, password))

@@ -47,6 +47,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     #: Set for accounts a trainer created with a one-time password: change it at first sign-in.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    #: When that one-time password stops working (ONE_TIME_PASSWORD_DAYS after it was given); None: none given.
+    one_time_password_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: The partner union the person belongs to, if known.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

@@ -51,3 +51,40 @@ def test_a_one_time_password_is_replaced_once_only(app, client, create_user, app
     assert copied.get("/first-password").headers["Location"].startswith("/sign-in")
     assert sign_in(app.test_client(), "kofi", "my own secret").status_code == 302
     assert sign_in(app.test_client(), "kofi", PASSWORD).status_code == 200
+
+
+def test_a_one_time_password_stops_working_after_its_lifetime(app, client, create_user, app_ctx, monkeypatch):
+    """The attack: a one-time password from a trainer's printed sheet (left on a table, photographed) opened
+    the account months later. It works ONE_TIME_PASSWORD_DAYS, then sign-in is refused with a message."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from lms.auth.services import give_one_time_password
+    from lms.auth.session_store import as_utc
+    from lms.models import AuditEntry, User, utcnow
+
+    monkeypatch.setitem(app.config, "ONE_TIME_PASSWORD_DAYS", 7)
+    user = create_user("kofi")
+    give_one_time_password(user)
+    db.session.commit()
+    assert abs(as_utc(user.one_time_password_expires_at) - (utcnow() + timedelta(days=7))) < timedelta(minutes=1)
+    user.one_time_password_expires_at = utcnow() - timedelta(minutes=1)  # the sheet was printed 7 days ago
+    db.session.commit()
+    refused = sign_in(client, "kofi")
+    assert refused.status_code == 200
+    assert "This one-time password has expired. Please ask your trainer for a new one." in refused.get_data(
+        as_text=True)
+    assert client.get("/first-password").status_code == 302 and "/sign-in" in client.get(
+        "/first-password").headers["Location"]
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "sign in failed"))
+    assert entry.details == {"account": user.id, "reason": "one-time password expired"}
+    # Staff give a new one: it works, and the member chooses their own.
+    result = app.test_cli_runner().invoke(args=["users", "one-time-password", "kofi"])
+    assert result.exit_code == 0, result.output
+    new = result.output.rsplit(": ", 1)[1].strip()
+    assert sign_in(client, "kofi", new).headers["Location"] == "/"
+    assert choose(client, page="/first-password").headers["Location"] == "/"
+    db.session.expire_all()
+    assert db.session.get(User, user.id).one_time_password_expires_at is None
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
@@ -125,12 +126,45 @@ def test_already_used_answers_at_sign_up_stop_at_the_limit(app, client, create_u
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 3600
     assert "Too many attempts." in refused.get_data(as_text=True)
     assert "already uses" not in refused.get_data(as_text=True)
-    # From another address, or with nothing already used, signing up goes on.
+    # From another address signing up goes on; from this one, nothing until the window ends (below).
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = "10.9.8.7"
     assert sign_up(other, username="amina").status_code == 200
-    assert sign_up(client, **{**SIGN_UP, "username": "newcomer"}).status_code == 302
+    assert sign_up(other, **{**SIGN_UP, "username": "newcomer"}).status_code == 302
     assert count_users() == 2
+
+
+def test_once_the_already_used_answers_are_spent_the_refusal_tells_nothing(app, client, create_user, app_ctx,
+                                                                            monkeypatch):
+    """The attack (enum_after_limit.py): after the allowance, a 429 only for taken names and a 200 for free
+    ones would say "taken" without limit. Every sign-up from the address is refused alike, and nothing is made."""
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "2 per hour")
+    create_user("amina", phone=PERU, country="PE", email="amina@example.org")
+    for _ in range(2):
+        assert sign_up(client, username="x1", phone=PERU, confirm="not the same").status_code == 200
+    probes = {"taken phone": {"phone": PERU}, "free phone": {"phone": "+51 955 000 777"},
+              "taken e-mail": {"email": "amina@example.org"}, "free e-mail": {"email": "nobody@example.org"},
+              "taken username": {"username": "amina"}, "free username": {"username": "nobody.here"},
+              "a whole good sign-up": {"username": "newcomer"}}
+    answers = {name: sign_up(client, **{"username": "free.name", **probe}) for name, probe in probes.items()}
+    assert {name: answer.status_code for name, answer in answers.items()} == dict.fromkeys(probes, 429)
+    assert len({answer.get_data(as_text=True) for answer in answers.values()}) == 1
+    assert count_users() == 1
+
+
+def test_once_the_already_used_answers_are_spent_the_profile_refuses_every_contact_change(
+        app, client, create_user, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "1 per hour")
+    create_user("rosa", phone=PERU, country="PE")
+    create_user("amina", display_name="Amina")
+    sign_in(client, "amina")
+    from tests.auth.test_reauth import save_profile
+
+    assert "Another account already uses" in save_profile(client, phone=PERU).get_data(as_text=True)
+    assert save_profile(client, phone=PERU).status_code == 429
+    assert save_profile(client, phone="+51 955 000 777").status_code == 429
+    assert save_profile(client, email="free@example.org").status_code == 429
+    assert db.session.scalar(select(User.phone).where(User.username == "amina")) is None
 
 
 def test_the_refusal_of_more_already_used_answers_is_translated(app, client, create_user, monkeypatch):
@@ -152,3 +186,17 @@ def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ct
     for phone in (PERU, "0051987654321"):
         assert "Another account already uses" in save_profile(client, phone=phone).get_data(as_text=True)
     assert save_profile(client, phone="987 654 321").status_code == 429
+
+
+@pytest.mark.parametrize("same", ["username", "phone"])
+def test_sign_ups_sent_at_the_same_moment_with_one_name_get_already_used_not_a_500(app, app_ctx, same):
+    """The attack (race_signup.py): eight sign-ups with one username (or phone number) at one moment; the
+    database's unique constraint refused all but one with an error page (500). Each loser gets the form back."""
+    with live_server(app) as base:
+        browsers = [Browser(base) for _ in range(8)]
+        forms = [{**SIGN_UP, "username": "racer" if same == "username" else f"racer{number}",
+                  "phone": PERU if same == "phone" else "", "csrf_token": browser.token("/sign-up")}
+                 for number, browser in enumerate(browsers)]
+        answers = burst(lambda number: browsers[number].post("/sign-up", forms[number]), times=len(browsers))
+    assert sorted(answers) == [200] * len(browsers), answers  # redirects followed: home, or the form again
+    assert count_users() == 1

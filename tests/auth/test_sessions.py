@@ -398,3 +398,40 @@ def csrf_token_over_https(client) -> str:
 
     page = client.get("/sign-in", base_url="https://localhost").get_data(as_text=True)
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_a_stolen_remember_cookie_signs_out_the_thief_not_the_victim(app, create_user, app_ctx):
+    """The attack (remember_theft.py), over HTTP with two browsers: the thief replays the victim's remember
+    cookie first and is signed in (the token rotates). The victim's next request carries the now stale
+    cookie: it is theft, so every session of the account ends, the thief's too, with a message and an audit
+    entry; the thief's next request fails and the victim signs in again."""
+    from lms.models import AuditEntry
+
+    user = create_user("amina")
+    victim = device(app)
+    sign_in_kept(victim)
+    thief = copy_of(app, victim, REMEMBER)
+    assert signed_in(thief)
+    response = victim.get("/my-learning")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    page = victim.get(response.headers["Location"]).get_data(as_text=True)
+    assert "we signed your account out everywhere" in page.replace("&#39;", "'")
+    assert not signed_in(thief) and not signed_in(victim)
+    assert rows_of(user.id) == 0
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "end session: remember cookie reused"))
+    assert entry.details == {"account": user.id} and "amina" not in entry.actor
+    assert sign_in(victim, "amina").status_code == 302 and signed_in(victim)
+    assert not signed_in(thief)
+
+
+def test_a_stolen_remember_cookie_is_caught_on_the_way_to_sign_in_after_the_session_ended(app, create_user,
+                                                                                            app_ctx):
+    user = create_user("amina")
+    victim = device(app)
+    sign_in_kept(victim)
+    thief = copy_of(app, victim, REMEMBER)
+    assert signed_in(thief)
+    victim.delete_cookie("session")  # the victim's browser restarted: only the (stale) remember cookie is left
+    page = victim.get("/sign-in").get_data(as_text=True)
+    assert "we signed your account out everywhere" in page.replace("&#39;", "'")
+    assert not signed_in(thief) and rows_of(user.id) == 0

@@ -162,3 +162,17 @@ def test_two_workers_share_the_count_in_redis(database_url, create_user, tmp_pat
         server.wait(timeout=30)
         for key in redis.keys(f"*{prefix}*"):
             redis.delete(key)
+
+
+def test_the_username_e_mail_and_phone_of_one_account_share_one_count(app, client, create_user, monkeypatch):
+    """The attack (limit_bypass.py): guessing by username, then by e-mail, then by phone gave three allowances
+    for one account. Unknown identifiers still get one count each (per normal form)."""
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
+    create_user("amina", email="amina@example.org", phone="+51 987654321", country="PE")
+    for identifier in ("amina", "AMINA@example.org", "0051 987 654 321"):
+        assert fail(client, identifier).status_code == 200
+    for identifier in ("amina", "amina@example.org", "+51987654321"):
+        assert sign_in(app.test_client(), identifier).status_code == 429
+    for identifier in ("nobody-1", "nobody-2", "nobody-3"):
+        assert fail(client, identifier).status_code == 200
+    assert fail(client, "NOBODY-1").status_code == 200

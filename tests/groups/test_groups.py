@@ -94,6 +94,7 @@ def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, 
     password = page.split("<code>kofi.m</code></td><td><code>")[1].split("</code>")[0]
     kofi = db.session.scalar(select(User).where(User.username == "kofi.m"))
     assert kofi.must_change_password and kofi.country == "BJ" and kofi.email is None
+    assert kofi.one_time_password_expires_at is not None  # ONE_TIME_PASSWORD_DAYS from now
     member = app.test_client()
     assert sign_in(member, "kofi.m", password).status_code == 302
     assert member.get("/my-learning").headers["Location"] == "/first-password"
