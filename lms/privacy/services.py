@@ -382,6 +382,11 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     user.created_at = start_of_day(as_utc(user.created_at))
     user.erased_at = start_of_day(now)
     db.session.flush()
+    # The year of birth and the union go from the periods already published too: with the pseudonymous records
+    # kept they would single the person out. Those figures then move by one person (docs/reports.md says what
+    # that gives away); the country and the gender are kept, so figures by them do not move.
+    db.session.execute(sa.update(PersonAttributes).where(PersonAttributes.user_id == uid)
+                       .values(birth_year=None, organisation_id=None).execution_options(synchronize_session=False))
     signals.account_erased.send(user, by=by)
     forget_account_in_staff_events(uid)
     db.session.expire_all()

@@ -4,7 +4,7 @@ One-time passwords given before this revision had no end: they get one, seven da
 (the default lifetime), so that a member who has not signed in yet still can this week.
 
 Revision ID: 3e9d2c71b5a4
-Revises: 8614ba2f8a0e
+Revises: 242329e8066d
 Create Date: 2026-12-04 20:40:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3e9d2c71b5a4'
-down_revision = '8614ba2f8a0e'
+down_revision = '242329e8066d'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ release waits for the next checkpoint (every RELEASE_EVERY_DAYS days). Waves alr
 released on the day of the upgrade: their waiting answers are published at the first checkpoint after it.
 
 Revision ID: 3c1f0e7d9a42
-Revises: 8614ba2f8a0e
+Revises: 3e9d2c71b5a4
 Create Date: 2026-12-05 09:00:00.000000
 
 """
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3c1f0e7d9a42'
-down_revision = '8614ba2f8a0e'
+down_revision = '3e9d2c71b5a4'
 branch_labels = None
 depends_on = None
 
