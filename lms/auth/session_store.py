@@ -137,11 +137,21 @@ def _remembered(cookie: str) -> tuple[UserSession | None, str]:
     return db.session.scalar(select(UserSession).where(UserSession.remember_selector == selector)), validator
 
 
-def stolen_from(cookie: str) -> int | None:
+def just_replaced(record: UserSession, validator: str, now: datetime) -> bool:
+    """The validator is the one the last use replaced, and that happened moments ago: a request the same browser
+    sent before the new cookie reached it, not a copy used elsewhere."""
+    until = record.previous_remember_until
+    return (until is not None and as_utc(now) < as_utc(until)
+            and hmac.compare_digest(record.previous_remember_hash or "", digest(validator)))
+
+
+def stolen_from(cookie: str, now: datetime) -> int | None:
     """The account whose remember cookie this is an old copy of (its selector known, its validator replaced
-    since), else None: someone used a copy first. Every session of that account is ended (flushed)."""
+    since, and not just now), else None: someone used a copy first. Every session of that account is ended
+    (flushed)."""
     record, validator = _remembered(cookie)
-    if record is None or hmac.compare_digest(record.remember_hash or "", digest(validator)):
+    if record is None or hmac.compare_digest(record.remember_hash or "", digest(validator)) \
+            or just_replaced(record, validator, now):
         return None
     end_sessions(record.user_id)
     return record.user_id
@@ -154,12 +164,15 @@ def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
       both delete nothing else.
     - "reused": the selector is known but the validator is an old one: every session of the account is
       deleted (``stolen_from``).
-    - "raced": another request replaced the validator at the same moment (a browser opening two pages at
-      once); nothing is changed, and the browser gets the new cookie from that other answer.
+    - "raced": another request replaced the validator at the same moment, or moments ago (a browser opening
+      two pages at once, a page and its scripts); nothing is changed, and the browser gets the new cookie from
+      that other answer.
     """
     record, validator = _remembered(cookie)
     if record is None:
         return Restored("unknown")
+    if just_replaced(record, validator, now):
+        return Restored("raced")
     if not hmac.compare_digest(record.remember_hash or "", digest(validator)):
         end_sessions(record.user_id)
         return Restored("reused", user_id=record.user_id)
@@ -170,7 +183,8 @@ def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
     session_id, new_validator = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     replaced = db.session.execute(
         sa.update(UserSession).where(UserSession.id == record.id, UserSession.remember_hash == record.remember_hash)
-        .values(token_hash=digest(session_id), remember_hash=digest(new_validator), last_seen_at=coarse(now))
+        .values(token_hash=digest(session_id), remember_hash=digest(new_validator), last_seen_at=coarse(now),
+                previous_remember_hash=record.remember_hash, previous_remember_until=coarse(now) + 2 * RESOLUTION)
         .execution_options(synchronize_session=False))
     if replaced.rowcount != 1:
         return Restored("raced")

@@ -150,7 +150,7 @@ def end_stale_session():
         return None
     now = utcnow()
     cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
-    if cookie and (owner := session_store.stolen_from(cookie)) is not None:
+    if cookie and (owner := session_store.stolen_from(cookie, now)) is not None:
         _audit_reuse(owner)
         return _sent_to_sign_in(_("Someone else used this device's “Keep me signed in”, so we signed your "
                                   "account out everywhere. Please sign in again, and change your password."))

@@ -288,13 +288,14 @@ def test_the_remember_cookie_is_rotated_at_each_use(app, create_user, app_ctx):
     assert signed_in(again) and again.get_cookie(REMEMBER).value not in (first, second)
 
 
-def test_an_old_remember_cookie_used_after_rotation_ends_the_session(app, create_user, app_ctx):
+def test_an_old_remember_cookie_used_after_rotation_ends_the_session(app, create_user, app_ctx, monkeypatch):
     user = create_user("amina")
     phone = device(app)
     sign_in_kept(phone)
     thief = copy_of(app, phone, REMEMBER)  # copied before the member's next use
     reopened = copy_of(app, phone, REMEMBER)
     assert signed_in(reopened)  # the member's browser uses it first: rotated
+    minutes_later(monkeypatch, 11)
     assert not signed_in(thief)  # the old copy: refused, and the session is ended for everyone
     assert not signed_in(reopened)
     assert rows_of(user.id) == 0
@@ -400,7 +401,38 @@ def csrf_token_over_https(client) -> str:
     return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
 
 
-def test_a_stolen_remember_cookie_signs_out_the_thief_not_the_victim(app, create_user, app_ctx):
+def minutes_later(monkeypatch, minutes: int) -> None:
+    """The requests from now on come ``minutes`` later (beyond the moments a replaced cookie is still taken)."""
+    from datetime import timedelta
+
+    import lms.auth.sessions
+
+    later = utcnow() + timedelta(minutes=minutes)
+    monkeypatch.setattr(lms.auth.sessions, "utcnow", lambda: later)
+
+
+def test_a_page_and_its_scripts_sent_with_the_cookie_just_replaced_are_not_taken_for_a_theft(
+        app, create_user, app_ctx, monkeypatch):
+    """After a restart the browser sends a page and its scripts at once, all with the remember cookie the first
+    of them replaces: the others were taken for a stolen copy and signed the member out everywhere."""
+    user = create_user("amina")
+    browser = device(app)
+    sign_in_kept(browser)
+    browser.delete_cookie("session")  # the browser restarted
+    old = browser.get_cookie(REMEMBER).value
+    script = copy_of(app, browser, REMEMBER)  # sent at the same moment, before the new cookie came back
+    assert signed_in(browser)
+    assert browser.get_cookie(REMEMBER).value != old
+    response = script.get("/my-learning")
+    assert response.status_code == 302 and "everywhere" not in script.get(response.headers["Location"]).get_data(
+        as_text=True)
+    assert signed_in(browser) and rows_of(user.id) == 1
+    minutes_later(monkeypatch, 11)  # the old copy, used once those moments are over, is a theft
+    script.get("/my-learning")
+    assert rows_of(user.id) == 0 and not signed_in(browser)
+
+
+def test_a_stolen_remember_cookie_signs_out_the_thief_not_the_victim(app, create_user, app_ctx, monkeypatch):
     """The attack (remember_theft.py), over HTTP with two browsers: the thief replays the victim's remember
     cookie first and is signed in (the token rotates). The victim's next request carries the now stale
     cookie: it is theft, so every session of the account ends, the thief's too, with a message and an audit
@@ -412,6 +444,7 @@ def test_a_stolen_remember_cookie_signs_out_the_thief_not_the_victim(app, create
     sign_in_kept(victim)
     thief = copy_of(app, victim, REMEMBER)
     assert signed_in(thief)
+    minutes_later(monkeypatch, 11)
     response = victim.get("/my-learning")
     assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
     page = victim.get(response.headers["Location"]).get_data(as_text=True)
@@ -425,13 +458,14 @@ def test_a_stolen_remember_cookie_signs_out_the_thief_not_the_victim(app, create
 
 
 def test_a_stolen_remember_cookie_is_caught_on_the_way_to_sign_in_after_the_session_ended(app, create_user,
-                                                                                            app_ctx):
+                                                                                            app_ctx, monkeypatch):
     user = create_user("amina")
     victim = device(app)
     sign_in_kept(victim)
     thief = copy_of(app, victim, REMEMBER)
     assert signed_in(thief)
     victim.delete_cookie("session")  # the victim's browser restarted: only the (stale) remember cookie is left
+    minutes_later(monkeypatch, 11)
     page = victim.get("/sign-in").get_data(as_text=True)
     assert "we signed your account out everywhere" in page.replace("&#39;", "'")
     assert not signed_in(thief) and rows_of(user.id) == 0
