@@ -30,6 +30,15 @@ from lms.models import User, UserSession
 RESOLUTION = timedelta(minutes=5)
 
 
+#: How long a replaced remember validator is still taken for the browser's own requests sent before the new
+#: cookie reached it (from the next whole minute: so 1 to 2 minutes, and the time kept only to the minute).
+GRACE = timedelta(minutes=1)
+
+
+def next_minute(moment: datetime) -> datetime:
+    return datetime.fromtimestamp((int(as_utc(moment).timestamp()) // 60 + 1) * 60, UTC)
+
+
 def coarse(moment: datetime) -> datetime:
     """``moment`` rounded down to ``RESOLUTION``."""
     moment = as_utc(moment)
@@ -184,7 +193,7 @@ def restore(cookie: str, now: datetime, limits: Limits) -> Restored:
     replaced = db.session.execute(
         sa.update(UserSession).where(UserSession.id == record.id, UserSession.remember_hash == record.remember_hash)
         .values(token_hash=digest(session_id), remember_hash=digest(new_validator), last_seen_at=coarse(now),
-                previous_remember_hash=record.remember_hash, previous_remember_until=coarse(now) + 2 * RESOLUTION)
+                previous_remember_hash=record.remember_hash, previous_remember_until=next_minute(now) + GRACE)
         .execution_options(synchronize_session=False))
     if replaced.rowcount != 1:
         return Restored("raced")

@@ -38,7 +38,7 @@ class UserSession(db.Model):
     #: validator is kept (compared in constant time). Each use replaces the validator.
     remember_selector: Mapped[str | None] = mapped_column(sa.String(32), unique=True)
     remember_hash: Mapped[str | None] = mapped_column(sa.String(64))
-    #: The validator it replaced, and until when (to a few minutes) that one is still taken for the browser's
+    #: The validator it replaced, and until when (to the minute) that one is still taken for the browser's
     #: own requests sent before the new cookie reached it (a page and its scripts at once), not for a theft.
     previous_remember_hash: Mapped[str | None] = mapped_column(sa.String(64))
     previous_remember_until: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
