@@ -145,9 +145,9 @@ def release_note(every_days: int, batch: int = RELEASE_BATCH) -> str:
         return _("Answers are added to the results once a week and when the wave closes, in batches of at least "
                  "%(n)d from the same wave, country and language, so that no figure moves with one person's "
                  "answer: the latest answers may not be counted yet.", n=batch)
-    return ngettext("Answers are added to the results once a day and when the wave closes, in batches of at least "
-                    "%(n)d from the same wave, country and language, so that no figure moves with one person's "
-                    "answer: the latest answers may not be counted yet.",
+    return ngettext("Answers are added to the results every %(num)d day and when the wave closes, in batches of at "
+                    "least %(n)d from the same wave, country and language, so that no figure moves with one "
+                    "person's answer: the latest answers may not be counted yet.",
                     "Answers are added to the results every %(num)d days and when the wave closes, in batches of "
                     "at least %(n)d from the same wave, country and language, so that no figure moves with one "
                     "person's answer: the latest answers may not be counted yet.", every_days, n=batch)
