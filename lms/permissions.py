@@ -136,21 +136,28 @@ def can_edit_survey(user: User, survey) -> bool:
 def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
     """The waves of ``survey`` whose results ``user`` may see, and the countries they are limited to.
 
-    The survey's author and admins see everything; a coordinator the trainings and workplaces of
-    their countries (and course-wide waves only for respondents of those countries); a trainer the
-    groups they run.
+    Admins see everything. Everyone else sees the waves within their scope, authors included (anyone may attach
+    a published survey to their group, so an author's survey can be asked far outside the author's scope): the
+    groups they manage (as their trainer, or as coordinators of their country or union), a coordinator the
+    workplaces of their countries, the survey's author (a trainer) the workplaces they may see; course-wide
+    waves a coordinator sees for respondents of their countries, an author for every respondent.
     """
-    if can_edit_survey(user, survey):
+    if user.role == "admin":
         return list(survey.waves), None
     from lms.extensions import db
     from lms.models import TrainingGroup
 
+    author = can_edit_survey(user, survey)
+    coordinator = user.role == "coordinator"
     waves = []
     for wave in survey.waves:
         if wave.group_id is not None:
-            if can_manage_group(user, db.session.get(TrainingGroup, wave.group_id)):
-                waves.append(wave)
-        elif user.role == "coordinator" and (
-                wave.course_id is not None or wave.workplace.country in user.country_scope):
+            seen = can_manage_group(user, db.session.get(TrainingGroup, wave.group_id))
+        elif wave.workplace_id is not None:
+            seen = (wave.workplace.country in user.country_scope if coordinator
+                    else author and can_see_workplace(user, wave.workplace))
+        else:
+            seen = coordinator or author
+        if seen:
             waves.append(wave)
-    return waves, (user.country_scope if user.role == "coordinator" else None)
+    return waves, (user.country_scope if coordinator else None)

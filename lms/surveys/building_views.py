@@ -104,9 +104,10 @@ def _indicator_form(survey: Survey) -> IndicatorForm:
 def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indicator_form=None,
                    import_problems=None, status=200):
     responses_form = ResponsesForm(formdata=None)
-    responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in survey.waves]
+    waves = visible_waves(current_user, survey)[0]
+    responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
     return render_template(
-        "surveys/edit.html", survey=survey, version=building.current_version(survey),
+        "surveys/edit.html", survey=survey, waves=waves, version=building.current_version(survey),
         responses_form=responses_form, import_problems=import_problems,
         question_form=question_form or QuestionForm(formdata=None, prefix="question"),
         wave_form=wave_form or _wave_form(survey), indicator_form=indicator_form or _indicator_form(survey)), status
@@ -235,11 +236,12 @@ def import_responses(code: str):
     """Answers collected offline (ODK Collect, KoboToolbox) into one wave, all or nothing."""
     survey = _survey(code)
     form = ResponsesForm()
-    form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in survey.waves]
+    waves = visible_waves(current_user, survey)[0]
+    form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
     if not (form.validate_on_submit() and form.file.data):
         flash(_("Please choose a wave and a file."), "error")
         return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
-    wave = next(w for w in survey.waves if str(w.id) == form.wave.data)
+    wave = next(w for w in waves if str(w.id) == form.wave.data)
     try:
         count = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
         db.session.commit()

@@ -121,3 +121,28 @@ def test_a_coordinator_sees_no_name_of_a_union_group_in_another_country(app, lib
     page = html.unescape(client.get(f"/workplaces/{lima.id}").get_data(as_text=True))
     assert "Lima hotel workers" in page
     assert "Cotonou hotel workers" not in page
+
+
+def test_a_coordinator_who_wrote_a_survey_sees_no_group_of_another_country_that_asks_it(app, library, create_user,
+                                                                                       make_survey):
+    """Anyone may attach a published survey to their group: a Senegalese group asking a Peruvian coordinator's
+    survey showed its name, and its results by ?group=, on the coordinator's survey and results pages."""
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    author = create_user("coordinator", role="coordinator", country="PE", coordinated_countries=["PE"])
+    trainer = create_user("dakar", role="trainer", country="SN")
+    groups = {country: TrainingGroup(course_id=course.id, trainer_id=trainer.id, name=name, country=country,
+                                     mode="in-person", starts_on=TODAY, ends_on=TODAY, join_code=f"ASK{country}")
+              for country, name in (("PE", "Lima dockers"), ("SN", "Dakar dockers"))}
+    db.session.add_all(groups.values())
+    db.session.commit()
+    survey = make_survey(code="voice", creator=author, privacy="pseudonymous")
+    for group in groups.values():
+        building.add_wave(survey, kind="baseline", group=group)
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "coordinator")
+    for page in ("/surveys/manage/voice", "/surveys/manage/voice/results",
+                 f"/surveys/manage/voice/results?group={groups['SN'].id}"):
+        text = html.unescape(client.get(page).get_data(as_text=True))
+        assert "Dakar dockers" not in text, page
+    assert "Lima dockers" in html.unescape(client.get("/surveys/manage/voice").get_data(as_text=True))
