@@ -19,6 +19,7 @@ what was committed as it is; the next one cleans the same tables again.
 from __future__ import annotations
 
 import logging
+import time
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -49,6 +50,7 @@ def clean(engine: Engine, tables) -> bool:
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
+                _wait_for_older_snapshots(conn)
                 for table in sorted(tables):
                     conn.exec_driver_sql(f'VACUUM FULL "{table}"')  # VACUUM takes no parameters: our names only
         elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
@@ -65,6 +67,24 @@ def clean(engine: Engine, tables) -> bool:
                     str(getattr(error, "orig", error)).strip().splitlines()[0])
         return False
     return True
+
+
+#: How long a clean-up waits for older transactions to end (each would keep old versions alive).
+SNAPSHOT_WAIT_SECONDS = 2.0
+
+
+def _wait_for_older_snapshots(conn) -> None:
+    """Wait, a little, until no transaction that began before this clean-up is still open, in any database of
+    the server: VACUUM FULL keeps every old row version such a transaction may still see (measured: one left
+    open in another database of the same server is enough). A long one that outlasts the wait leaves those
+    versions to the next clean-up."""
+    horizon = conn.exec_driver_sql("SELECT pg_snapshot_xmax(pg_current_snapshot())::text").scalar()
+    deadline = time.monotonic() + SNAPSHOT_WAIT_SECONDS
+    while time.monotonic() < deadline and conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+            "AND (age(backend_xmin) > age(%(h)s::xid) OR age(backend_xid) > age(%(h)s::xid))",
+            {"h": horizon}).scalar():
+        time.sleep(0.05)
 
 
 def register() -> None:
