@@ -66,6 +66,11 @@ class Survey(db.Model):
     def published_version(self) -> SurveyVersion | None:
         return next((v for v in reversed(self.versions) if v.published_at is not None), None)
 
+    def version_in_effect(self, today: date) -> SurveyVersion | None:
+        """The version members answer on ``today``: the latest published one that has taken effect."""
+        return next((v for v in reversed(self.versions) if v.published_at is not None
+                     and v.takes_effect_on is not None and v.takes_effect_on <= today), None)
+
     @property
     def draft_version(self) -> SurveyVersion | None:
         return next((v for v in self.versions if v.published_at is None), None)
@@ -98,6 +103,9 @@ class SurveyVersion(db.Model):
     number: Mapped[int]
     #: None while the version is a draft being edited; at most one draft per survey.
     published_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The day members start answering it: the next checkpoint after its publication while the survey has an
+    #: open wave (so that one checkpoint period's answers are all of one version), else the day it was published.
+    takes_effect_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")

@@ -75,7 +75,7 @@ def answer(invitation_id: int):
         return redirect(url_for("surveys.my_surveys"))
     if invitation.consent != "given":
         return redirect(url_for("surveys.consent", invitation_id=invitation.id))
-    version = survey.published_version or abort(404)
+    version = survey.version_in_effect(date.today()) or abort(404)
     language = current_language()
     form = answer_form(version, language, survey.source_language)
     if form.validate_on_submit():

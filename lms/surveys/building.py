@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -331,8 +332,14 @@ def move_question(survey: Survey, code: str, offset: int) -> None:
     db.session.flush()
 
 
-def publish(survey: Survey) -> SurveyVersion:
-    """Publish the draft: new answers use it; earlier answers keep the version they answered."""
+def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
+    """Publish the draft; earlier answers keep the version they answered. It takes effect (new answers use it)
+    at once if no version is in effect or no wave of the survey is open, else at the next release checkpoint,
+    replacing a version published before that has not taken effect yet: a period's answers are then all of one
+    version, and an author publishing versions cannot split them into batches (docs/privacy.md)."""
+    from lms.surveys.pool import next_checkpoint  # the pool's module imports this one (through results)
+
+    today = today or date.today()
     version = survey.draft_version
     if version is None:
         raise SurveyError(_("There are no changes to publish."))
@@ -340,9 +347,19 @@ def publish(survey: Survey) -> SurveyVersion:
         raise SurveyError(_("Add at least one question before publishing."))
     for question in version.questions:
         check_kind(survey, version, question.code, question.kind, (question.min_value, question.max_value))
+    open_wave = any((w.opens_on is None or w.opens_on <= today) and (w.closes_on is None or today <= w.closes_on)
+                    for w in survey.waves)
+    at_once = not open_wave or survey.version_in_effect(today) is None
+    version.takes_effect_on = today if at_once else next_checkpoint(today, current_app.config["RELEASE_EVERY_DAYS"])
     version.published_at = utcnow()
     db.session.flush()
     return version
+
+
+def pending_version(survey: Survey, today: date) -> SurveyVersion | None:
+    """The version published that members will answer from its ``takes_effect_on``, if it is not in effect yet."""
+    published = survey.published_version
+    return published if published is not None and published is not survey.version_in_effect(today) else None
 
 
 def discard_draft(survey: Survey) -> None:

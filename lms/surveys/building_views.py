@@ -108,6 +108,7 @@ def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indica
     responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
     return render_template(
         "surveys/edit.html", survey=survey, waves=waves, version=building.current_version(survey),
+        pending=building.pending_version(survey, date.today()), in_effect=survey.version_in_effect(date.today()),
         responses_form=responses_form, import_problems=import_problems,
         question_form=question_form or QuestionForm(formdata=None, prefix="question"),
         wave_form=wave_form or _wave_form(survey), indicator_form=indicator_form or _indicator_form(survey)), status

@@ -12,9 +12,14 @@ A batch is the responses of one wave and version, from one country, in one langu
 batch can be told apart from the others by its columns. Whoever reads the database, a backup or the logs
 can then tie an answer to no fewer than RELEASE_BATCH respondents (docs/privacy.md).
 
-A batch that can no longer reach RELEASE_BATCH is deleted unpublished: its wave or version is gone, a
-newer version of the survey has been published (new answers take the new one), or its wave closed
-more than KEEP_AFTER_CLOSE_DAYS ago (time for answers collected offline to be imported).
+A new version of a survey takes effect at the next checkpoint while the survey has an open wave
+(lms/surveys/building.py ``publish``): every answer of a checkpoint period is then of one version, and its batch
+holds every respondent of the period, however often the author publishes.
+
+A batch that can no longer reach RELEASE_BATCH is deleted unpublished: its wave or version is gone, its
+version is no longer in effect (new answers take the newer one; at a checkpoint, after that checkpoint's
+release), or its wave closed more than KEEP_AFTER_CLOSE_DAYS ago (time for answers collected offline to be
+imported).
 """
 from __future__ import annotations
 
@@ -121,6 +126,11 @@ def last_checkpoint(today: date, every_days: int) -> date:
     """The latest checkpoint on or before ``today``: one every ``every_days`` days counted from Monday 1 January of
     year 1 (so on Mondays for a week), the same for every wave and every runner."""
     return date.fromordinal((today.toordinal() - 1) // every_days * every_days + 1)
+
+
+def next_checkpoint(today: date, every_days: int) -> date:
+    """The first checkpoint after ``today``."""
+    return last_checkpoint(today, every_days) + timedelta(days=every_days)
 
 
 def claim_releases(checkpoint: date, today: date) -> set[int]:
@@ -230,9 +240,9 @@ def discard_stale(today: date, minimum: int = RELEASE_BATCH) -> int:
         if count >= minimum:
             continue
         wave = db.session.get(SurveyWave, batch.wave_id)
-        published = wave.survey.published_version
+        in_effect = wave.survey.version_in_effect(today)
         closed = wave.closes_on is not None and wave.closes_on + timedelta(days=KEEP_AFTER_CLOSE_DAYS) < today
-        if closed or published is None or published.id != batch.version_id:
+        if closed or in_effect is None or in_effect.id != batch.version_id:
             discarded += db.session.execute(sa.delete(PooledResponse).where(batch.rows()).execution_options(
                 synchronize_session=False)).rowcount
     if discarded:

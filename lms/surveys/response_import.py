@@ -117,7 +117,7 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> int:
     """
     filename = Path(filename).name
     survey = wave.survey
-    version = survey.published_version
+    version = survey.version_in_effect(date.today())
     if version is None:
         raise ResponseImportError([_("%(file)s: the survey %(code)s has no published version.", file=filename,
                                      code=survey.code)])

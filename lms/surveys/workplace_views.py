@@ -71,9 +71,9 @@ def collect(workplace_id: int, wave_id: int):
     if wave is None or wave.workplace_id != workplace.id:
         abort(404)
     survey = wave.survey
-    version = survey.published_version or abort(404)
-    language = current_language()
     today = date.today()
+    version = survey.version_in_effect(today) or abort(404)
+    language = current_language()
     is_open = (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
     form = answer_form(version, language, survey.source_language)
     if is_open and form.validate_on_submit():

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.jobs import release_answers
+from lms.jobs import JOBS, release_answers
 from lms.learn import services as learning
 from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave
 from lms.surveys import answering, building, pool, sealing
@@ -271,7 +271,7 @@ def test_batches_that_can_no_longer_reach_five_are_deleted_unpublished(survey, m
     closed.waves[0].closes_on = date.today() - timedelta(days=pool.KEEP_AFTER_CLOSE_DAYS - 1)
     db.session.commit()
     assert release_answers() == 0 and count(PooledResponse) == 2 * (RELEASE_BATCH - 1)  # both may still grow
-    # A new version: answers to the old one can no longer be joined by others.
+    # A new version, published while the wave is open: it takes effect at the next checkpoint.
     building.update_question(survey, "comment", QuestionSpec(code="comment", kind="text", label="Anything more?",
                                                              required=False))
     building.publish(survey)
@@ -279,6 +279,10 @@ def test_batches_that_can_no_longer_reach_five_are_deleted_unpublished(survey, m
     closed.waves[0].closes_on = date.today() - timedelta(days=pool.KEEP_AFTER_CLOSE_DAYS + 1)
     db.session.commit()
     assert release_answers() == 0
+    assert count(PooledResponse) == RELEASE_BATCH - 1  # the old version's batch can still grow until then
+    # At the checkpoint the new version takes effect: answers to the old one can no longer be joined by others.
+    checkpoint = pool.next_checkpoint(date.today(), current_app.config["RELEASE_EVERY_DAYS"])
+    assert JOBS["release-answers"](checkpoint) == 0
     assert count(PooledResponse) == 0 and count(SurveyResponse) == 0
 
 
