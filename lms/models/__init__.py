@@ -37,6 +37,7 @@ from lms.models.surveys import (
     SURVEY_SUBJECTS,
     WAVE_KINDS,
     IndicatorTitle,
+    PendingWithdrawal,
     PooledResponse,
     Survey,
     SurveyAnswer,
@@ -67,8 +68,8 @@ __all__ = [
     "UserSession",
     "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
-    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "PooledResponse", "Survey", "SurveyAnswer", "SurveyChoice",
-    "SurveyChoiceText",
+    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "PendingWithdrawal", "PooledResponse", "Survey",
+    "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",
     "SurveyIndicator", "SurveyInvitation", "SurveyQuestion", "SurveyQuestionText", "SurveyResponse",
     "SurveyTranslation", "SurveyVersion", "SurveyWave", "Workplace",
 ]

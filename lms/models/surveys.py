@@ -317,6 +317,24 @@ class PooledResponse(db.Model):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class PendingWithdrawal(db.Model):
+    """A member's withdrawal from an identified or pseudonymous survey, waiting for the next checkpoint's release
+    to delete her published responses (lms/surveys/withdrawal.py): until then the published figures do not move.
+
+    Like a pool row: a random key, no time column, no rowid on SQLite, and nothing in clear. The survey, the
+    account or pseudonym whose responses go, and the checkpoint they go at are sealed, padded to one length.
+    """
+
+    __tablename__ = "survey_withdrawals"
+
+    #: Random: says nothing of when the member withdrew.
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    #: Nonce and AES-GCM ciphertext of the survey, the account or pseudonym, and the checkpoint; one length for all.
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answers"
 

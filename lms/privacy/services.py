@@ -260,12 +260,14 @@ def _groups(user: User) -> dict:
 def _surveys(user: User) -> dict:
     """Invitations, and the identified and pseudonymous answers (anonymous ones cannot be found)."""
     from lms.surveys.answering import pseudonym_for, waiting_answers_of
+    from lms.surveys.withdrawal import pending_of
 
     uid = user.id
     mine = [SurveyResponse.user_id == uid]
     for survey in db.session.scalars(select(Survey).where(Survey.privacy == "pseudonymous")):
         mine.append(sa.and_(SurveyResponse.pseudonym == pseudonym_for(survey, uid),
                             SurveyResponse.wave_id.in_([w.id for w in survey.waves])))
+    withdrawn = pending_of(user)  # survey -> the day her published responses go
     responses = []
     for response in _rows(SurveyResponse, sa.or_(*mine), order=(SurveyResponse.submitted_on,)):
         survey = response.wave.survey
@@ -275,8 +277,11 @@ def _surveys(user: User) -> dict:
                           "submitted_on": _when(response.submitted_on), "language": response.language,
                           "country": response.country,
                           "answers": {codes.get(a.question_id, str(a.question_id)): a.value
-                                      for a in response.answers}, "published": True})
-    responses.extend(waiting_answers_of(user))  # not published yet: they wait for their batch
+                                      for a in response.answers}, "published": True,
+                          # Withdrawn: still counted in the results until deleted on that day (the next checkpoint).
+                          "withdrawn_deleted_on": _when(withdrawn.get(survey.id))})
+    # Not published yet: they wait for their batch (a withdrawal deletes hers at once).
+    responses.extend({**answer, "withdrawn_deleted_on": None} for answer in waiting_answers_of(user))
     return {
         "survey_invitations": [{"survey": i.wave.survey.code, "wave": i.wave.kind, "due_on": _when(i.due_on),
                                 "consent": i.consent, "answered": i.answered}
@@ -430,8 +435,9 @@ def forget_survey_answers(uid: int) -> int:
     Hers are not the only rows written: one UPDATE rewrites every response of each survey concerned (hers
     change, the others are written as they were) and every waiting row of its waves is sealed again, so that
     the transaction that tombstones the account (PostgreSQL's ``xmin``) marks all of them alike. The old
-    versions are then cleaned from the files (lms/surveys/storage.py)."""
-    from lms.surveys import pool, storage
+    versions are then cleaned from the files (lms/surveys/storage.py). A withdrawal of hers still waiting for its
+    checkpoint names the new pseudonym, and deletes her responses then as it would have."""
+    from lms.surveys import pool, storage, withdrawal
     from lms.surveys.answering import pseudonym_for
 
     pseudonyms = {pseudonym_for(survey, uid): survey.id
@@ -476,6 +482,9 @@ def forget_survey_answers(uid: int) -> int:
                         "answers": [a for a in content["answers"] if a[0] not in written]}
                   if is_hers(row, content) else content)
                  for row, content in waiting if waves[row.wave_id] in concerned])
+    # A withdrawal still waiting for its checkpoint names her account or old pseudonym: it names the new one.
+    withdrawal.rekey(renamed, lambda content: content["user_id"] == uid
+                     or pseudonyms.get(content["pseudonym"]) == content["survey_id"])
     if concerned:
         storage.after_commit(storage.PUBLISHED)
     return len(ids) + sum(1 for row, content in waiting if is_hers(row, content))

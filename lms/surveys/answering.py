@@ -19,10 +19,8 @@ from lms.models import (
     GroupMember,
     PooledResponse,
     Survey,
-    SurveyAnswer,
     SurveyInvitation,
     SurveyQuestion,
-    SurveyResponse,
     SurveyVersion,
     SurveyWave,
     TrainingGroup,
@@ -30,7 +28,7 @@ from lms.models import (
 )
 from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
 from lms.sql import insert_new
-from lms.surveys import pool, storage
+from lms.surveys import pool
 
 #: Unicode categories an answer may not hold (besides tab and line breaks): control characters (PostgreSQL
 #: stores no NUL in text) and lone surrogates (not UTF-8).
@@ -203,31 +201,6 @@ def response_country(wave: SurveyWave, user: User | None) -> str | None:
     if wave.workplace is not None:
         return wave.workplace.country
     return user.country if user is not None else None
-
-
-def withdraw(survey: Survey, user: User) -> int:
-    """Stop every wave of the survey for this member and delete the answers that can be found: published
-    or still waiting in the pool, for identified and pseudonymous surveys."""
-    waves = select(SurveyWave.id).where(SurveyWave.survey_id == survey.id)
-    deleted = 0
-    if survey.privacy != "anonymous":
-        pseudonym = pseudonym_for(survey, user.id)
-        mine = (SurveyResponse.user_id == user.id if survey.privacy == "identified"
-                else SurveyResponse.pseudonym == pseudonym)
-        ids = list(db.session.scalars(select(SurveyResponse.id).where(SurveyResponse.wave_id.in_(waves), mine)))
-        if ids:
-            db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids)))
-            deleted = db.session.execute(sa.delete(SurveyResponse).where(SurveyResponse.id.in_(ids))).rowcount
-        deleted += pool.remove_waiting(waves, lambda _row, content: (
-            content["user_id"] == user.id if survey.privacy == "identified" else content["pseudonym"] == pseudonym))
-        if deleted:  # their old versions, in the files until cleaned
-            storage.after_commit(storage.PUBLISHED)
-    db.session.execute(sa.update(SurveyInvitation).where(SurveyInvitation.wave_id.in_(waves),
-                                                         SurveyInvitation.user_id == user.id)
-                       .values(consent="withdrawn").execution_options(synchronize_session=False))
-    db.session.flush()
-    db.session.expire_all()
-    return deleted
 
 
 def waiting_answers_of(user: User) -> list[dict]:

@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import Survey, SurveyInvitation, SurveyWave
 from lms.permissions import signed_in
-from lms.surveys import answering
+from lms.surveys import answering, withdrawal
 from lms.surveys.answering import AlreadyAnswered
 from lms.surveys.forms import (
     ActionForm,
@@ -42,7 +42,8 @@ def _closed(invitation: SurveyInvitation):
 def my_surveys():
     today = date.today()
     return render_template("surveys/mine.html", waiting=answering.waiting_for(current_user.id, today),
-                           invitations=answering.invitations_of(current_user.id), form=ActionForm())
+                           invitations=answering.invitations_of(current_user.id), form=ActionForm(),
+                           withdrawal_day=withdrawal.next_checkpoint(today))
 
 
 @signed_in
@@ -105,10 +106,12 @@ def withdraw(code: str):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    deleted = answering.withdraw(survey, current_user)
+    withdrawn = withdrawal.withdraw(survey, current_user)
     db.session.commit()
-    if survey.privacy == "anonymous":
+    if withdrawn.published_deleted_on is None:
         flash(_("You will not be asked this survey again. Anonymous answers cannot be found, so they stay."), "info")
     else:
-        flash(_("You have withdrawn. %(n)d of your responses were deleted.", n=deleted), "success")
+        flash(_("You have withdrawn. Your answers not yet in the results were deleted now. Those already in the "
+                "results are deleted on %(date)s, when the results are next updated: until then they still count "
+                "in them.", date=format_date(withdrawn.published_deleted_on, "long")), "success")
     return redirect(url_for("surveys.my_surveys"))

@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 
 #: Where the tables to clean wait in ``Session.info`` until the transaction ends.
 PENDING = "storage_clean_up"
-#: What is cleaned: the pool after a release; the published answers too after an erasure or a withdrawal.
+#: What is cleaned: the pool after a release; the published answers and pending withdrawals too after an erasure or
+#: a release that carries out withdrawals.
 POOL = ("survey_response_pool",)
-PUBLISHED = ("survey_response_pool", "survey_responses", "survey_answers")
+PUBLISHED = ("survey_response_pool", "survey_responses", "survey_answers", "survey_withdrawals")
 #: VACUUM FULL waits this long for the lock on a table that a long request is reading, then gives up.
 LOCK_TIMEOUT_MS = 5_000
 

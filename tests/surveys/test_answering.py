@@ -191,6 +191,8 @@ def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, l
     page = client.get("/surveys").get_data(as_text=True)
     assert "Withdraw from this survey" in page
     client.post(f"/surveys/{survey.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")})
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1  # until the checkpoint
+    release_answers()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyAnswer)) == 0
     complete_course(member.id)  # the endline comes due, but the member has withdrawn

@@ -217,7 +217,7 @@ def test_withdrawing_deletes_the_members_answers_still_waiting(client, library, 
     for made in surveys:
         response = client.post(f"/surveys/{made.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")},
                                follow_redirects=True)
-        assert "1 of your responses were deleted" in response.get_data(as_text=True)
+        assert "Your answers not yet in the results were deleted now" in response.get_data(as_text=True)
     assert count(PooledResponse) == 2
     release_any()
     assert published_texts() == ["marker-juan-identified", "marker-juan-pseudonymous"]
@@ -260,7 +260,7 @@ def test_the_copy_of_ones_data_lists_answers_still_waiting(client, library, crea
     assert data["survey_responses"] == [{
         "survey": made.code, "privacy": "pseudonymous", "wave": "baseline", "submitted_on": None, "language": "en",
         "country": "PE", "answers": {"safe": "4", "union": "no", "voice": "often", "hours": "9"},
-        "published": False}]
+        "published": False, "withdrawn_deleted_on": None}]
 
 
 def test_batches_that_can_no_longer_reach_five_are_deleted_unpublished(survey, make_survey):
