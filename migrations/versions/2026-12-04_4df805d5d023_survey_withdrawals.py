@@ -4,7 +4,7 @@ A table of sealed requests: a random key, nothing in clear, no time column and, 
 (WITHOUT ROWID), like the pool. Downgrading drops it: pending withdrawals are lost and their responses stay.
 
 Revision ID: 4df805d5d023
-Revises: 5b8e1f2c4d67
+Revises: 3c9d7e4a1b20
 Create Date: 2026-12-04 20:54:10.499267
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4df805d5d023'
-down_revision = '5b8e1f2c4d67'
+down_revision = '3c9d7e4a1b20'
 branch_labels = None
 depends_on = None
 
