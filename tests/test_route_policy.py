@@ -46,7 +46,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/", GET, EVERYONE), ("/courses", GET, EVERYONE), ("/courses/<slug>", GET, EVERYONE),
     ("/courses/<slug>/lessons/<lesson>", GET, EVERYONE), ("/courses/<slug>/print", GET, EVERYONE),
     ("/favicon.ico", GET, EVERYONE), ("/healthz", GET, EVERYONE), ("/media/<name>", GET, EVERYONE),
-    ("/offline", GET, EVERYONE), ("/sw.js", GET, EVERYONE), ("/verify/<code>", GET, EVERYONE),
+    ("/offline", GET, EVERYONE), ("/offline/signed-out", GET, EVERYONE), ("/sw.js", GET, EVERYONE),
+    ("/verify/<code>", GET, EVERYONE),
     ("/sign-in", BOTH, EVERYONE), ("/sign-up", BOTH, EVERYONE), ("/sign-out", POST, EVERYONE),
     # One's own account, learning and data.
     ("/profile", BOTH, SIGNED_IN), ("/profile/password", POST, SIGNED_IN), ("/confirm-password", BOTH, SIGNED_IN),

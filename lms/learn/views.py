@@ -222,6 +222,14 @@ def offline_page():
     return render_template("learn/offline.html")
 
 
+@bp.route("/offline/signed-out")
+@public
+def offline_signed_out_page():
+    """Shown by the phone when Sign out is tapped without a connection: the service worker keeps a copy drawn for
+    nobody, in the language of the member signed in last, and sends the sign-out once the phone is online."""
+    return render_template("learn/offline_signed_out.html")
+
+
 @bp.route("/sw.js")
 @public
 def service_worker():

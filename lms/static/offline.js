@@ -7,7 +7,8 @@
    Members share phones: everything kept here belongs to the member whose page this is (the owner
    token in <meta name="offline-owner">, none when signed out). Each member has their own queue, list
    of saved courses and caches; only the queue of the member signed in is sent; signing out tells the
-   service worker, before the form is sent, that nobody is signed in any more.
+   service worker, before the form is sent, that nobody is signed in any more (the service worker keeps
+   the sign-out until it reaches the server: see sw.js).
    All text comes translated from data attributes of #offline-status and of the forms. */
 (function () {
   "use strict";
@@ -65,6 +66,13 @@
       event.preventDefault();
       var send = function () { signOut.submit(); };
       rememberOwner("").then(send, send);
+    });
+  }
+  /* A sign-out tapped without a connection waits in the service worker: sent as soon as the connection
+     returns (or by the next request that reaches the network, whichever comes first). */
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("online", function () {
+      if (navigator.serviceWorker.controller) { navigator.serviceWorker.controller.postMessage("send-sign-out"); }
     });
   }
 
