@@ -23,6 +23,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 24 * 3600
     #: Uploads larger than this are refused before they reach a view (images are capped lower).
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    #: Responses in one imported file (ODK, KoboToolbox): a larger file is refused, to be split, so that one
+    #: request never checks and seals more than this many (lms/surveys/response_import.py).
+    IMPORT_MAX_RESPONSES = int(os.environ.get("IMPORT_MAX_RESPONSES", 5000))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.
