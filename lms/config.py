@@ -48,6 +48,9 @@ class Config:
     SIGN_UP_TAKEN_LIMIT = os.environ.get("SIGN_UP_TAKEN_LIMIT", "10 per hour")
     #: Group codes tried per account, and certificate codes looked up per address, counted before the look-up.
     CODE_LIMIT = os.environ.get("CODE_LIMIT", "30 per 15 minutes")
+    #: Offline syncs per account (lms/learn/offline.py), of at most 100 operations each: a phone sends its queue
+    #: once the connection returns, and refused operations are not recorded, so could otherwise be sent forever.
+    SYNC_LIMIT = os.environ.get("SYNC_LIMIT", "30 per 15 minutes")
     #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "lms")
