@@ -23,6 +23,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 24 * 3600
     #: Uploads larger than this are refused before they reach a view (images are capped lower).
     MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    #: Responses in one imported file (ODK, KoboToolbox): a larger file is refused, to be split, so that one
+    #: request never checks and seals more than this many (lms/surveys/response_import.py).
+    IMPORT_MAX_RESPONSES = int(os.environ.get("IMPORT_MAX_RESPONSES", 5000))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.
@@ -45,6 +48,9 @@ class Config:
     SIGN_UP_TAKEN_LIMIT = os.environ.get("SIGN_UP_TAKEN_LIMIT", "10 per hour")
     #: Group codes tried per account, and certificate codes looked up per address, counted before the look-up.
     CODE_LIMIT = os.environ.get("CODE_LIMIT", "30 per 15 minutes")
+    #: Offline syncs per account (lms/learn/offline.py), of at most 100 operations each: a phone sends its queue
+    #: once the connection returns, and refused operations are not recorded, so could otherwise be sent forever.
+    SYNC_LIMIT = os.environ.get("SYNC_LIMIT", "30 per 15 minutes")
     #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "lms")

@@ -1,10 +1,11 @@
 """Courses saved on a phone, and what members do there without a connection, applied once when it returns.
 
 The phone keeps a queue of operations, each with an id it made itself (a UUID): a lesson marked done, a
-quiz answered. When the connection returns it sends the whole queue; ``apply_operations`` records each id
-in ``synced_operations`` in the same transaction as its effect, so an operation sent again, or by two
-syncs at once, is applied once. Operations are applied in the order they were done (by the phone's
-clock), so a quiz answered before the lessons counts as "before" whatever order the queue arrives in.
+quiz answered. When the connection returns it sends the whole queue, ``MAX_OPERATIONS`` at a time;
+``apply_operations`` records each id in ``synced_operations`` in the same transaction as its effect, so an
+operation sent again, or by two syncs at once, is applied once. Operations are applied in the order they were
+done (by the phone's clock), so a quiz answered before the lessons counts as "before" whatever order the queue
+arrives in (within one part of the queue: a phone sends its oldest part first).
 
 Members share phones, so what is saved on a phone belongs to the member who saved it: signed-in pages
 carry an owner token (``owner_token``, a keyed hash of the account, never its id), the phone keeps saved
@@ -30,8 +31,9 @@ from lms.models import Course, Enrolment, SyncedOperation
 from lms.sql import insert_new
 
 KINDS = ("lesson-done", "quiz")
-#: More than this in one sync is refused (a phone's queue is a few dozen at most).
-MAX_OPERATIONS = 500
+#: More than this in one sync is refused, so that one request holds a worker a second or two at most; a phone
+#: sends a longer queue in parts of this size (lms/static/offline.js, told by base.html).
+MAX_OPERATIONS = 100
 
 
 def owner_token(user_id: int) -> str:

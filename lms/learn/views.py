@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from lms.auth.throttle import Rule, signed_in_account, throttled
 from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
 from lms.learn import offline, reading, services
@@ -30,7 +31,8 @@ def step_url(course: Course, step: Step | None) -> str:
 
 @bp.app_context_processor
 def learning_helpers():
-    return {"step_url": step_url, "pick_text": pick_text, "pick_string": pick_string, "offline_owner": offline_owner}
+    return {"step_url": step_url, "pick_text": pick_text, "pick_string": pick_string, "offline_owner": offline_owner,
+            "sync_batch": offline.MAX_OPERATIONS}
 
 
 #: The header that tells the service worker whose page it is (sw.js): the same token as the page's meta element.
@@ -252,8 +254,10 @@ def sync_token():
 
 @bp.route("/sync", methods=["POST"])
 @signed_in
+@throttled(Rule("SYNC_LIMIT", signed_in_account, "offline sync"))
 def sync():
-    """Lessons done and quizzes answered offline: each applied once, whatever the retries."""
+    """Lessons done and quizzes answered offline: each applied once, whatever the retries. Counted per account
+    (``SYNC_LIMIT``): past it, a 429 that the phone answers by keeping its queue for later."""
     try:
         operations = offline.parse_operations(request.get_json(silent=True))
     except offline.SyncRefused as refused:

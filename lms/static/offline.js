@@ -192,8 +192,26 @@
   });
 
   /* Sending this member's queue: a fresh CSRF token first (a saved page's may have expired), which also
-     says who is signed in now; the queue goes only if that is still this page's member. What the server
-     refuses as another member's stays on the phone for its owner. */
+     says who is signed in now; the queue goes only if that is still this page's member, in parts of at most
+     data-sync-batch operations (the server refuses more at once), one after the other. What the server
+     acknowledged leaves the queue part by part; a part refused as a whole (a 429 past the limit on syncs, a
+     dropped connection) stops the sync and leaves the rest queued for the next one. What the server refuses
+     as another member's stays on the phone for its owner. */
+  var batch = Math.max(1, parseInt(text.syncBatch, 10) || 1);
+  function sendPart(operations, csrf) {
+    return fetch(text.syncUrl, {method: "POST", credentials: "same-origin", body: JSON.stringify({operations: operations}),
+      headers: {"Content-Type": "application/json", "X-CSRFToken": csrf, Accept: "application/json"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status); }
+        return response.json();
+      })
+      .then(function (body) {
+        var answered = {};
+        body.results.forEach(function (result) { if (!result.other_member) { answered[result.id] = result; } });
+        store(QUEUE, load(QUEUE, []).filter(function (operation) { return !answered[operation.id]; }));
+        return body.results.filter(function (result) { return result.status === "refused"; });
+      });
+  }
   function sync() {
     var queue = load(QUEUE, []);
     if (!queue.length || !navigator.onLine || syncing || !text.tokenUrl) { showWaiting(); return; }
@@ -205,21 +223,19 @@
       })
       .then(function (token) {
         if (token.owner !== owner) { throw new Error("sign-in"); }
-        return fetch(text.syncUrl, {method: "POST", credentials: "same-origin", body: JSON.stringify({operations: queue}),
-          headers: {"Content-Type": "application/json", "X-CSRFToken": token.token, Accept: "application/json"}});
+        var refused = [], sent = Promise.resolve();
+        for (var start = 0; start < queue.length; start += batch) {
+          sent = sent.then(sendPart.bind(null, queue.slice(start, start + batch), token.token))
+            .then(function (more) { refused = refused.concat(more); });
+        }
+        return sent.then(function () { return refused; });
       })
-      .then(function (response) {
-        if (!response.ok) { throw new Error(response.status); }
-        return response.json();
-      })
-      .then(function (body) {
-        var answered = {};
-        body.results.forEach(function (result) { if (!result.other_member) { answered[result.id] = result; } });
-        store(QUEUE, load(QUEUE, []).filter(function (operation) { return !answered[operation.id]; }));
-        var refused = body.results.filter(function (result) { return result.status === "refused"; });
+      .then(function (refused) {
         say(refused.length ? fill(text.refused, {n: refused.length, reason: refused[0].reason}) : text.sent);
       })
-      .catch(function (error) { say(error.message === "sign-in" ? text.signIn : fill(text.waiting, {n: queue.length})); })
+      .catch(function (error) {
+        say(error.message === "sign-in" ? text.signIn : fill(text.waiting, {n: load(QUEUE, []).length}));
+      })
       .then(function () { syncing = false; });
   }
   window.addEventListener("online", sync);

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
@@ -23,6 +24,9 @@ META_COLUMNS = {"start", "end", "today", "deviceid", "subscriberid", "simserial"
                 "attachmentspresent", "attachmentsexpected", "status", "reviewstate", "edits",
                 "formversion"}
 MAX_REPORTED = 20
+#: A header cell longer than this is refused before it is matched: a question code has at most 60 characters
+#: (lms/surveys/building.py), a group path (``about/health/age``) a few of them.
+MAX_COLUMN_CHARS = 300
 
 
 class ResponseImportError(XLSFormError):
@@ -36,8 +40,17 @@ class ResponseImportError(XLSFormError):
         self.problems = problems
 
 
-def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Header and (row number, values) of the first sheet of an XLSX file, or of a CSV file."""
+def too_many_rows(filename: str, max_rows: int) -> ResponseImportError:
+    return ResponseImportError([_("%(file)s holds more than %(max)d responses: split it into files of at most "
+                                  "%(max)d responses and import them one by one.", file=filename, max=max_rows)])
+
+
+def read_rows(data: bytes, filename: str, max_rows: int) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (row number, values) of the first sheet of an XLSX file, or of a CSV file.
+
+    Reading stops at the first response past ``max_rows``, and the file is refused: a request never reads,
+    checks and seals more than that many (the gunicorn timeout).
+    """
     if filename.lower().endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
@@ -53,8 +66,12 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, di
         try:
             reader = csv.reader(io.StringIO(text), dialect)
             header = [h.strip() for h in next(reader, [])]
-            rows = [(n, dict(zip(header, (v.strip() for v in values), strict=False)))
-                    for n, values in enumerate(reader, start=2) if any(v.strip() for v in values)]
+            rows = []
+            for n, values in enumerate(reader, start=2):
+                if any(v.strip() for v in values):
+                    if len(rows) == max_rows:
+                        raise too_many_rows(filename, max_rows)
+                    rows.append((n, dict(zip(header, (v.strip() for v in values), strict=False))))
         except csv.Error:
             raise ResponseImportError([_("%(file)s, row %(row)d: this row cannot be read as CSV.", file=filename,
                                          row=reader.line_num)]) from None
@@ -75,7 +92,11 @@ def read_rows(data: bytes, filename: str) -> tuple[list[str], list[tuple[int, di
         for number, row in values:
             cells = {h: cell_text(v) for h, v in zip(header, row, strict=False) if h}
             if any(cells.values()):
+                if len(rows) == max_rows:
+                    raise too_many_rows(filename, max_rows)
                 rows.append((number, cells))
+    except ResponseImportError:
+        raise
     except Exception:  # noqa: BLE001 - whatever openpyxl cannot read is not a spreadsheet we read
         raise ResponseImportError([_("%(file)s is neither an XLSX nor a CSV file.", file=filename)]) from None
     return header, rows
@@ -88,14 +109,20 @@ def is_metadata(column: str) -> bool:
 
 
 def question_of(column: str, questions: dict) -> str | None:
-    """The question a column holds: its name, or the end of a group path (``about/age``; ODK Central: ``about-age``)."""
+    """The question a column holds: its name, or the end of a group path (``about/age``; ODK Central: ``about-age``).
+
+    The longest end that is a code wins. Only the ends no longer than the longest code are looked up, so the
+    work grows with the column's length, not with its square.
+    """
     if column in questions:
         return column
+    longest = max(map(len, questions), default=0)
     for separator in "/-":
-        parts = column.split(separator)
-        for start in range(1, len(parts)):
-            if separator.join(parts[start:]) in questions:
-                return separator.join(parts[start:])
+        at = column.find(separator, max(0, len(column) - longest - 1))
+        while at != -1:
+            if column[at + 1:] in questions:
+                return column[at + 1:]
+            at = column.find(separator, at + 1)
     return None
 
 
@@ -121,11 +148,16 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> int:
     if version is None:
         raise ResponseImportError([_("%(file)s: the survey %(code)s has no published version.", file=filename,
                                      code=survey.code)])
-    header, rows = read_rows(stream.read(), filename)
+    header, rows = read_rows(stream.read(), filename, current_app.config["IMPORT_MAX_RESPONSES"])
     questions = {q.code: q for q in version.questions}
     columns: dict[str, str] = {}
     problems = []
-    for column in header:
+    for number, column in enumerate(header, start=1):
+        if len(column) > MAX_COLUMN_CHARS:
+            problems.append(_("%(file)s, row 1, column %(number)d (%(start)s…): a column name of more than %(max)d "
+                              "characters is not the name of a question.", file=filename, number=number,
+                              start=column[:40], max=MAX_COLUMN_CHARS))
+            continue
         if not column or is_metadata(column):
             continue
         *path, last = column.split("/")

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.learn import services
+from lms.learn import offline, services
 from lms.models import LessonCompletion, QuizAttempt, SyncedOperation
 from tests.conftest import BUNDLED_COURSE, sign_in
 
@@ -246,3 +246,37 @@ def test_the_owner_token_is_opaque_stable_per_member_and_absent_when_signed_out(
     assert owner_token(amina.id) == aminas and owner_token(bruno.id) == owner_of(other)
     monkeypatch.setitem(current_app.config, "SECRET_KEY", "another key")
     assert owner_token(amina.id) != aminas  # a new SECRET_KEY: saved data of the old tokens is not shown any more
+
+
+def test_a_sync_of_more_operations_than_a_part_is_refused_whole_and_pages_tell_the_phone_the_part_size(
+        client, library, create_user):
+    user = create_user("reader")
+    sign_in(client, "reader")
+    lessons = services.find_course(BUNDLED_COURSE).lessons
+    page = client.get("/").get_data(as_text=True)
+    assert f'data-sync-batch="{offline.MAX_OPERATIONS}"' in page and offline.MAX_OPERATIONS <= 100
+    too_many = [lesson_done(lessons[i % len(lessons)].slug) for i in range(offline.MAX_OPERATIONS + 1)]
+    response = send(client, too_many)
+    assert response.status_code == 400 and response.get_json()["error"]
+    assert counts(user.id) == (0, 0)
+    assert send(client, too_many[:offline.MAX_OPERATIONS]).status_code == 200  # the part the phone sends first
+    assert counts(user.id) == (len(lessons), 0)
+
+
+def test_syncs_are_counted_per_account_and_past_the_limit_refused_with_a_429_that_applies_nothing(
+        app, client, library, create_user, monkeypatch):
+    monkeypatch.setitem(app.config, "SYNC_LIMIT", "2 per minute")
+    user, other = create_user("reader"), create_user("other")
+    sign_in(client, "reader")
+    module = next(m for m in services.find_course(BUNDLED_COURSE).modules if m.has_quiz)
+    refused = {**quiz(module), "answers": {}}  # refused, so not recorded: it could be sent again and again
+    for _ in range(2):
+        assert send(client, [refused]).get_json()["results"][0]["status"] == "refused"
+    blocked = send(client, [lesson_done(services.find_course(BUNDLED_COURSE).lessons[0].slug)])
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    assert counts(user.id) == (0, 0)
+    phone = app.test_client()  # another member's count is their own
+    sign_in(phone, "other")
+    assert send(phone, [lesson_done(services.find_course(BUNDLED_COURSE).lessons[0].slug)]).status_code == 200
+    assert counts(other.id) == (1, 0)
