@@ -201,3 +201,56 @@ def test_sign_ups_sent_at_the_same_moment_with_one_name_get_already_used_not_a_5
         answers = burst(lambda number: browsers[number].post("/sign-up", forms[number]), times=len(browsers))
     assert sorted(answers) == [200] * len(browsers), answers  # redirects followed: home, or the form again
     assert count_users() == 1
+
+
+def test_the_testers_sign_up_probes_get_no_more_answers_than_the_budgets(app, create_user, app_ctx, monkeypatch):
+    """The attack (enum_signup.py): 61 sign-ups from one address, each naming a phone number, told "taken" or
+    "free" without limit, because only "taken" answers were counted. With a mismatched password confirmation
+    they now tell nothing; with a form valid otherwise, each answer is paid for ("already used" or an account
+    made), and every answer after the budgets is the same 429."""
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "3 per hour")
+    monkeypatch.setitem(app.config, "SIGN_UP_LIMIT", "5 per hour")
+    create_user("member", phone="+51 95123 77", country="PE")
+    employees = [f"+51 95123 {number:02d}" for number in range(60)]
+    employees.insert(37, "+51 95123 77")
+    for number, phone in enumerate(employees):
+        page = sign_up(app.test_client(), username=f"free{number}x", phone=phone, confirm="does-not-match-1"
+                       ).get_data(as_text=True)
+        assert "The two passwords are not the same." in page and "already" not in page
+    answers = [sign_up(app.test_client(), username=f"free{number}x", phone=phone)
+               for number, phone in enumerate(employees)]
+    told = [answer for answer in answers if answer.status_code != 429]
+    assert len(told) == 5  # the five first numbers are free: five accounts made, then the budget is spent
+    refused = answers[len(told):]
+    assert {answer.status_code for answer in refused} == {429}
+    assert len({answer.get_data(as_text=True) for answer in refused}) == 1
+    assert "Create the accounts" in refused[0].get_data(as_text=True)  # the way for a trainer's room
+    assert count_users() == 1 + 5
+
+
+def test_a_form_with_another_mistake_says_nothing_about_a_taken_phone(app, client, create_user, app_ctx,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "1 per hour")
+    create_user("member", phone=PERU, country="PE", email="member@example.org")
+    for _ in range(3):  # nothing counted either
+        page = sign_up(client, username="member", phone=PERU, email="member@example.org", confirm="another"
+                       ).get_data(as_text=True)
+        assert "The two passwords are not the same." in page
+        assert "already" not in page and "taken" not in page
+    assert "already uses this phone number" in sign_up(client, phone=PERU).get_data(as_text=True)
+    assert sign_up(client, username="xx9").status_code == 429
+
+
+def test_ipv6_addresses_of_one_slash_64_share_the_sign_up_budget(app, create_user, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "2 per hour")
+    create_user("amina")
+
+    def browser(address: str):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    for address in ("2001:db8:5:6::1", "2001:db8:5:6:aaaa::2"):
+        assert "This username is taken" in sign_up(browser(address), username="amina").get_data(as_text=True)
+    assert sign_up(browser("2001:db8:5:6:ffff:ffff:ffff:ffff"), username="amina").status_code == 429
+    assert sign_up(browser("2001:db8:5:7::1"), username="amina").status_code == 200
