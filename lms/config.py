@@ -40,12 +40,15 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
-    #: Sign-in attempts allowed in a moving window, per account named and per address (lms/auth/throttle.py);
-    #: a training room signs in from one address, hence the higher second figure.
+    #: Sign-in attempts allowed in a moving window, per identifier typed and per address (lms/auth/throttle.py);
+    #: a training room signs in from one address, hence the higher second figure. Beyond the first figure per
+    #: account (its username, phone and e-mail together) the password is not checked, silently.
     SIGN_IN_LIMIT_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_ACCOUNT", "10 per 15 minutes")
     SIGN_IN_LIMIT_ADDRESS = os.environ.get("SIGN_IN_LIMIT_ADDRESS", "100 per 15 minutes")
-    #: Sign-up and profile answers saying a username, phone number or e-mail address is already used, per address.
+    #: Per address (an IPv6 address by its /64): sign-ups answered "already used" and profile changes of phone or
+    #: e-mail, then accounts made at sign-up (a trainer signs up a whole room with the group's "Create the accounts").
     SIGN_UP_TAKEN_LIMIT = os.environ.get("SIGN_UP_TAKEN_LIMIT", "10 per hour")
+    SIGN_UP_LIMIT = os.environ.get("SIGN_UP_LIMIT", "30 per hour")
     #: Group codes tried per account, and certificate codes looked up per address, counted before the look-up.
     CODE_LIMIT = os.environ.get("CODE_LIMIT", "30 per 15 minutes")
     #: Offline syncs per account (lms/learn/offline.py), of at most 100 operations each: a phone sends its queue

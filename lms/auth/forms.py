@@ -20,7 +20,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import Select
 
-from lms.auth import passwords, services, throttle
+from lms.auth import passwords, services
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
 from lms.labels import GENDER_LABELS
 from lms.models import User
@@ -116,15 +116,22 @@ class AboutYouMixin:
         email = services.normalise_email(field.data)
         if email and len(email) > 254:
             raise ValidationError(_l("This e-mail address is too long."))
-        if email and services.identifier_taken(email=email, except_user=getattr(self, "user", None)):
-            throttle.count_taken_answer()
-            raise ValidationError(_l("Another account already uses this e-mail address."))
 
-    def validate_phone(self, field) -> None:
-        phone = services.normalise_phone(field.data, self.country.data) if field.data else None
-        if phone and services.identifier_taken(phone=phone, except_user=getattr(self, "user", None)):
-            throttle.count_taken_answer()
-            raise ValidationError(_l("Another account already uses this phone number."))
+    def contact_taken(self) -> bool:
+        """Whether another account uses this form's phone number or e-mail address, each one used getting its
+        error. Not a validator: asked only of a form valid in every other way, once the answer is counted
+        (lms/auth/throttle.py), so that a form with another mistake tells nothing about them."""
+        except_user = getattr(self, "user", None)
+        email = services.normalise_email(self.email.data)
+        phone = services.normalise_phone(self.phone.data, self.country.data) if self.phone.data else None
+        taken = False
+        if email and services.identifier_taken(email=email, except_user=except_user):
+            self.email.errors.append(str(_l("Another account already uses this e-mail address.")))
+            taken = True
+        if phone and services.identifier_taken(phone=phone, except_user=except_user):
+            self.phone.errors.append(str(_l("Another account already uses this phone number.")))
+            taken = True
+        return taken
 
 
 class SignUpForm(AboutYouMixin, FlaskForm):
@@ -149,23 +156,21 @@ class SignUpForm(AboutYouMixin, FlaskForm):
         if not any(character.isalpha() for character in username):
             # A username of digits only could be read as a phone number when signing in.
             raise ValidationError(_l("A username needs at least one letter."))
-        if services.identifier_taken(username=username):
-            throttle.count_taken_answer()
-            raise ValidationError(_l("This username is taken; please choose another."))
 
+    def identifiers_taken(self) -> bool:
+        """Whether another account has this form's username, phone number or e-mail address (as
+        ``contact_taken``), each one used getting its error."""
+        taken = self.contact_taken()
+        if services.identifier_taken(username=services.normalise_username(self.username.data)):
+            self.username.errors.append(str(_l("This username is taken; please choose another.")))
+            taken = True
+        return taken
 
     def explain_taken(self) -> None:
         """After a sign-up sent at the same moment took this one's username, phone or e-mail (the database's
-        unique constraint refused it): the "already used" errors, counted like the others."""
-        checks = ((self.username, self.validate_username), (self.phone, self.validate_phone),
-                  (self.email, self.validate_email))
-        for field, check in checks:
-            try:
-                check(field)
-            except ValidationError as error:
-                field.errors.append(str(error))
-        if not any(field.errors for field, _check in checks):  # the other sign-up has not finished
-            throttle.count_taken_answer()
+        unique constraint refused it): the "already used" errors; the username's if the other sign-up has not
+        finished."""
+        if not self.identifiers_taken():
             self.username.errors.append(str(_l("This username is taken; please choose another.")))
 
 

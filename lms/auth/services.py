@@ -1,6 +1,7 @@
 """Accounts: sign-up, sign-in and profile changes, as plain functions."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -52,13 +53,20 @@ def find_by_username(username: str) -> User | None:
                                                 User.erased_at.is_(None)))
 
 
-def authenticate(identifier: str, password: str) -> User | None:
+def authenticate(identifier: str, password: str,
+                 may_try: Callable[[User], bool] = lambda user: True) -> User | None:
     """The account if the password is right; the same work is done when there is no account.
 
+    ``may_try`` is asked about the account found before its password is checked (the sign-in limit counts the
+    attempt there); when it says no, the password is not checked and the answer is a wrong password's.
     A failure sends ``signals.sign_in_failed`` with the account the identifier named (None if none).
     """
     user = find_by_identifier(identifier)
     hasher = password_hasher()
+    if user is not None and user.is_active and not may_try(user):
+        hasher.hash(password)  # the same time as a check, so timing does not tell a paused account
+        signals.sign_in_failed.send(user, reason="paused after too many tries")
+        return None
     if user is None or not user.is_active:
         hasher.hash(password)  # spend the same time, so timing does not tell who has an account
         signals.sign_in_failed.send(user)

@@ -1,19 +1,25 @@
 """Slowing down password guessing (OWASP ASVS 2.2.1) and account discovery, with Flask-Limiter.
 
 Sign-in attempts are counted in a moving window *before* the password is checked, so that attempts sent at
-the same moment cannot get past the limit (the store counts atomically): after ``SIGN_IN_LIMIT_ACCOUNT``
-attempts naming one account, or ``SIGN_IN_LIMIT_ADDRESS`` from one address (a training room shares one
-address, so that limit is higher), further attempts are refused with a translated 429 page until the oldest
-leaves the window; the owner is never locked out for good. A successful sign-in counts too, and does not
-clear the count: clearing it would hand whoever guesses a fresh allowance each time the owner signs in, and
-ten sign-ins to one account in 15 minutes is more than anyone needs. An identifier that finds an account is
-counted under the account, so its username, e-mail address and phone number share one count; one that finds
-none under the normal form of what was typed (``lms/auth/identifiers.py``), so other spellings share it.
+the same moment cannot get past the limit (the store counts atomically). A 429 is decided by two counts only:
+the identifier as typed (its normal form, ``lms/auth/identifiers.py``, so other spellings share it) beyond
+``SIGN_IN_LIMIT_ACCOUNT``, and the address beyond ``SIGN_IN_LIMIT_ADDRESS`` (a training room shares one address,
+so that limit is higher). The account an identifier finds has a third count, shared by its username, e-mail
+address and phone number, used silently: beyond ``SIGN_IN_LIMIT_ACCOUNT`` the password is not checked and the
+answer is the wrong password's. A 429 decided by the account would link its phone and e-mail (ten tries naming
+one, then one naming the other) and lock its owner out. What remains: anyone can pause an account for the
+window by naming it ten times; the owner is never locked out for good. A successful sign-in counts too, and
+does not clear the counts: clearing them would hand whoever guesses a fresh allowance each time the owner
+signs in.
 
-"Already used" answers at sign-up (and in the profile) tell whether a username, phone number or e-mail
-address has an account: ``SIGN_UP_TAKEN_LIMIT`` of them per address, counted before the answer is given. Once
-they are spent, every sign-up (and every profile change of phone or e-mail) from that address gets the same 429
-until the oldest leaves the window, whatever it names: a 429 only for taken names would itself say "taken".
+Sign-up tells whether a username, phone number or e-mail address has an account, so it is asked only of a
+form valid in every other way, and each answer is paid for by the address: an answer "already used" from
+``SIGN_UP_TAKEN_LIMIT`` (as is every profile change of phone or e-mail), an account made from the larger
+``SIGN_UP_LIMIT``. Once either is spent, every sign-up (and every profile change of phone or e-mail) from that
+address gets the same 429 until the oldest leaves the window, whatever it names.
+
+Per-address counts take an IPv4 address whole and an IPv6 address by its /64: a household or a phone gets a
+whole /64 and can change the rest at will.
 
 Counts live in Redis in production (``RATELIMIT_STORAGE_URI``), so every worker shares them; in memory
 otherwise.
@@ -23,6 +29,7 @@ them, so that two apps in one process (the tests make many) never share their co
 """
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import time
@@ -30,26 +37,47 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import limits
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from lms.auth.identifiers import sign_in_identifier
-from lms.auth.services import find_by_identifier
+from lms.models import User
 
 log = logging.getLogger(__name__)
 
 
-def submitted_account() -> str:
-    """The account a sign-in names: its id when the identifier finds one, so that its username, e-mail
-    address and phone number share one count; else the identifier's normal form, hashed so that no name is
-    kept in the store. Known and unknown accounts get the same allowance."""
-    user = find_by_identifier(request.form.get("identifier") or "")
-    if user is not None:
-        return f"account:id:{user.id}"
-    return "account:" + sign_in_identifier(request.form.get("identifier")).key
+def visitor_address() -> str:
+    """The address the per-address limits count: an IPv4 address whole, an IPv6 address by its /64."""
+    raw = get_remote_address() or ""
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((int(address) >> 64 << 64, 64)))
+    return str(address)
+
+
+def typed_identifier() -> str:
+    """The identifier a sign-in names, in its normal form and hashed so that no name is kept in the store: the
+    same key whether an account has it or not."""
+    return "identifier:" + sign_in_identifier(request.form.get("identifier")).key
+
+
+def account_may_try(user: User) -> bool:
+    """Count a sign-in attempt under the account found (its username, e-mail address and phone number share
+    one count); False beyond ``SIGN_IN_LIMIT_ACCOUNT``, and then the password is not checked. Never a 429."""
+    try:
+        spend("SIGN_IN_LIMIT_ACCOUNT", "sign-in account", f"account:id:{user.id}")
+    except TooManyAnswers:
+        return False
+    return True
 
 
 def signed_in_account() -> str:
@@ -82,13 +110,13 @@ def throttled(*rules: Rule):
     return mark
 
 
-#: Sign-in attempts, per account named and per address, counted before the password is checked.
-guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", submitted_account, "sign-in account"),
-                          Rule("SIGN_IN_LIMIT_ADDRESS", get_remote_address, "sign-in address"))
+#: Sign-in attempts, per identifier typed and per address, counted before the password is checked.
+guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-in identifier"),
+                          Rule("SIGN_IN_LIMIT_ADDRESS", visitor_address, "sign-in address"))
 #: Group codes that can be guessed: tries per account.
 guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, "join code"))
 #: Certificate codes that can be guessed: look-ups per address.
-guard_certificate_code = throttled(Rule("CODE_LIMIT", get_remote_address, "certificate code", methods=None))
+guard_certificate_code = throttled(Rule("CODE_LIMIT", visitor_address, "certificate code", methods=None))
 
 
 def apply(limiter: Limiter, rule: Rule, view):
@@ -117,29 +145,37 @@ def spend(setting: str, scope: str, key: str) -> None:
         raise TooManyAnswers(item.get_expiry())
 
 
-def refuse_when_taken_answers_spent() -> None:
-    """Before a form that could say "already used" is read: TooManyAnswers if this address has spent its
-    ``SIGN_UP_TAKEN_LIMIT``, so that the refusal does not depend on what the form names. Nothing is counted."""
+#: The two budgets of an address at sign-up: answers "already used" (and profile changes of phone or e-mail),
+#: and accounts made.
+SIGN_UP_BUDGETS = (("SIGN_UP_TAKEN_LIMIT", "already-used answers"), ("SIGN_UP_LIMIT", "sign-ups"))
+
+
+def refuse_when_sign_ups_spent() -> None:
+    """Before a sign-up (or a profile change of phone or e-mail) is read: TooManyAnswers if this address has
+    spent either budget, so that the refusal does not depend on what the form names. Nothing is counted."""
     limiter: Limiter = current_app.extensions["throttle"]
-    item = limits.parse(current_app.config["SIGN_UP_TAKEN_LIMIT"])
-    keys = (current_app.config["RATELIMIT_KEY_PREFIX"], "already-used answers", get_remote_address())
-    try:
-        if limiter.limiter.test(item, *keys):
-            return
-        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
-    except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
-        log.warning("rate-limit store unreachable; already-used answers not checked")
-        return
-    raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
+    for setting, scope in SIGN_UP_BUDGETS:
+        item = limits.parse(current_app.config[setting])
+        keys = (current_app.config["RATELIMIT_KEY_PREFIX"], scope, visitor_address())
+        try:
+            if limiter.limiter.test(item, *keys):
+                continue
+            reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+        except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
+            log.warning("rate-limit store unreachable; %s not checked", scope)
+            continue
+        raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
 
 
 def count_taken_answer() -> None:
-    """Before a form says a username, phone number or e-mail address is already used: once per request,
-    ``SIGN_UP_TAKEN_LIMIT`` per address."""
-    if g.get("taken_answer_counted"):
-        return
-    g.taken_answer_counted = True
-    spend("SIGN_UP_TAKEN_LIMIT", "already-used answers", get_remote_address())
+    """Before a form says whether a username, phone number or e-mail address is already used without making
+    an account: ``SIGN_UP_TAKEN_LIMIT`` per address."""
+    spend("SIGN_UP_TAKEN_LIMIT", "already-used answers", visitor_address())
+
+
+def count_sign_up() -> None:
+    """Before an account is made at sign-up: ``SIGN_UP_LIMIT`` per address."""
+    spend("SIGN_UP_LIMIT", "sign-ups", visitor_address())
 
 
 def too_many_attempts(error: RateLimitExceeded | TooManyAnswers):
@@ -147,14 +183,19 @@ def too_many_attempts(error: RateLimitExceeded | TooManyAnswers):
     minutes = max(1, round(seconds / 60))
     message = ngettext("Too many attempts. For your safety, please wait %(num)d minute and try again.",
                        "Too many attempts. For your safety, please wait %(num)d minutes and try again.", minutes)
-    response = current_app.make_response((render_template("core/error.html", code=429, message=message), 429))
+    note = None
+    if request.endpoint == "auth.sign_up":
+        note = _("Trainers signing up a whole room: on your group's page, \"Create the accounts\" makes them all "
+                 "at once, with a one-time password each.")
+    response = current_app.make_response((render_template("core/error.html", code=429, message=message, note=note),
+                                          429))
     response.headers["Retry-After"] = str(seconds)
     return response
 
 
 def register(app: Flask) -> Limiter:
     """After the blueprints: this app's limiter, wrapped around every marked view."""
-    limiter = Limiter(key_func=get_remote_address, strategy="moving-window", app=app)
+    limiter = Limiter(key_func=visitor_address, strategy="moving-window", app=app)
     for endpoint, view in list(app.view_functions.items()):
         rules = getattr(view, "throttles", ())
         for rule in rules:

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import format_datetime, format_timedelta, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
 from lms.auth import audit_trail, devices, reauth, services, session_store, throttle  # noqa: F401 - audit_trail subscribes
@@ -20,7 +21,7 @@ from lms.auth.forms import (
     SignUpForm,
 )
 from lms.auth.sessions import current_session_id, end_session, limits, start_session
-from lms.extensions import db
+from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
 from lms.models import utcnow
 from lms.permissions import public, signed_in
@@ -48,8 +49,14 @@ def sign_up():
     form = SignUpForm()
     form.set_country_choices(current_language())
     if form.is_submitted():
-        throttle.refuse_when_taken_answers_spent()
+        throttle.refuse_when_sign_ups_spent()
     if form.validate_on_submit():
+        # Whether the username, phone or e-mail has an account is told only now, the rest being valid, and
+        # each answer is paid for: "already used" from one budget of the address, an account made from the other.
+        if form.identifiers_taken():
+            throttle.count_taken_answer()
+            return render_template("auth/sign_up.html", form=form)
+        throttle.count_sign_up()
         try:
             user = services.create_user(
                 username=form.username.data, password=form.password.data,
@@ -62,6 +69,7 @@ def sign_up():
             db.session.commit()
         except IntegrityError:  # a sign-up sent at the same moment took the username, phone or e-mail
             db.session.rollback()
+            throttle.count_taken_answer()
             form.explain_taken()
             return render_template("auth/sign_up.html", form=form)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
@@ -77,10 +85,13 @@ def sign_in():
         return redirect(url_for("learn.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.identifier.data, form.password.data)
+        user = services.authenticate(form.identifier.data, form.password.data, may_try=throttle.account_may_try)
         if user is None:
             db.session.commit()  # the failure's audit entry
-            form.password.errors.append(_("The username, phone, e-mail or password is wrong."))
+            # One message for a wrong password, an unknown account and a paused one, so that the answers
+            # cannot link an account's phone and e-mail (lms/auth/throttle.py).
+            form.password.errors.append(_("The username or password is wrong, or this account is paused for a "
+                                          "few minutes after too many tries."))
         elif services.one_time_password_expired(user):
             db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("This one-time password has expired. Please ask your trainer for a "
@@ -94,7 +105,19 @@ def sign_in():
 
 @bp.route("/sign-out", methods=["POST"])
 @public
+@csrf.exempt
 def sign_out():
+    # The form's token is checked here, not before every view: a Sign out button on a page older than
+    # WTF_CSRF_TIME_LIMIT, or in a tab whose session was since restored by "keep me signed in", sends a token
+    # that no longer matches, and the 400 left the member signed in. Such a member gets a page with a fresh
+    # button instead. Signing out on a same-origin Origin or Sec-Fetch-Site alone was not chosen: some browsers
+    # and proxies send neither, and a cross-site page must not be able to sign anyone out.
+    try:
+        csrf.protect()
+    except CSRFError:
+        if not current_user.is_authenticated:
+            return redirect(url_for("learn.home"))
+        return render_template("auth/sign_out.html")
     end_session()
     db.session.commit()
     flash(_("You are signed out."), "info")
@@ -114,12 +137,18 @@ def profile():
     form = ProfileForm(user=current_user)
     form.set_country_choices(current_language())
     if form.is_submitted() and changes_sign_in(form):
-        throttle.refuse_when_taken_answers_spent()
+        throttle.refuse_when_sign_ups_spent()
     if form.validate_on_submit():
-        if changes_sign_in(form) and not reauth.password_is_right(current_user, form.current_password.data):
-            form.current_password.errors.append(
-                _("To change your phone number or e-mail address, type your current password."))
-            return profile_page(form, PasswordForm(prefix="pw")), 400
+        if changes_sign_in(form):
+            if not reauth.password_is_right(current_user, form.current_password.data):
+                form.current_password.errors.append(
+                    _("To change your phone number or e-mail address, type your current password."))
+                return profile_page(form, PasswordForm(prefix="pw")), 400
+            # As at sign-up: told only when the rest is valid, and every answer counted, "used" or free (a free
+            # one changes nothing else that could limit it).
+            throttle.count_taken_answer()
+            if form.contact_taken():
+                return profile_page(form, PasswordForm(prefix="pw"))
         services.update_profile(
             current_user, display_name=form.display_name.data, email=form.email.data,
             phone=form.phone.data, country=form.country.data, gender=form.gender.data,

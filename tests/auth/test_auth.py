@@ -1,6 +1,9 @@
 """Signing up without e-mail, signing in by username, phone or e-mail, and the profile."""
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -101,7 +104,7 @@ def test_wrong_password_and_unknown_account_get_the_same_answer(client, create_u
     create_user("amina")
     wrong = sign_in(client, "amina", "not the password").get_data(as_text=True)
     unknown = sign_in(client, "nobody", "not the password").get_data(as_text=True)
-    message = "The username, phone, e-mail or password is wrong."
+    message = "The username or password is wrong, or this account is paused for a few minutes after too many tries."
     assert message in wrong and message in unknown
     assert "Sign out" not in client.get("/").get_data(as_text=True)
 
@@ -117,7 +120,8 @@ def test_sign_out_needs_a_post_with_token(client, create_user):
     create_user("amina")
     sign_in(client, "amina")
     assert client.get("/sign-out").status_code == 405
-    assert client.post("/sign-out").status_code == 400
+    assert "This page was old. Tap Sign out again" in client.post("/sign-out").get_data(as_text=True)
+    assert "Sign out" in client.get("/").get_data(as_text=True)  # not signed out without the token
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
     assert "Sign in" in client.get("/").get_data(as_text=True)
 
@@ -181,3 +185,50 @@ def test_production_password_cost_is_argon2id_with_64_mib(app):
     from lms.config import Config
 
     assert Config.ARGON2_MEMORY_COST == 65536 and Config.ARGON2_TIME_COST >= 2
+
+
+def signed_in(client) -> bool:
+    return "Sign out" in client.get("/").get_data(as_text=True)
+
+
+def test_a_sign_out_button_older_than_the_token_gets_a_fresh_one_then_signs_out(app, client, create_user,
+                                                                                 monkeypatch):
+    """The attack (stale_signout.py): a Sign out button whose token the server no longer takes (a tab open
+    longer than WTF_CSRF_TIME_LIMIT) answered 400 "This form has expired" and left the member signed in."""
+    create_user("amina")
+    sign_in(client, "amina")
+    stale = csrf_token(client, "/")
+    monkeypatch.setitem(app.config, "WTF_CSRF_TIME_LIMIT", 1)
+    time.sleep(2.1)  # the token's age is counted in whole seconds
+    page = client.post("/sign-out", data={"csrf_token": stale})
+    assert page.status_code == 200
+    assert "This page was old. Tap Sign out again to sign out." in page.get_data(as_text=True)
+    assert signed_in(client)
+    fresh = re.search(r'action="/sign-out">\s*<input type="hidden" name="csrf_token" value="([^"]+)"',
+                      page.get_data(as_text=True)).group(1)
+    assert client.post("/sign-out", data={"csrf_token": fresh}).status_code == 302
+    assert not signed_in(client)
+
+
+def test_a_sign_out_button_from_before_keep_me_signed_in_restored_the_session(client, create_user):
+    create_user("amina")
+    client.post("/sign-in", data={"identifier": "amina", "password": PASSWORD, "remember": "y",
+                                  "csrf_token": csrf_token(client, "/sign-in")})
+    old_tab = csrf_token(client, "/")
+    remember = client.get_cookie("remember_token").value
+    client.delete_cookie("session")  # the browser was closed: only the remember cookie is left
+    assert signed_in(client)  # a new tab restores the session
+    page = client.post("/sign-out", data={"csrf_token": old_tab}).get_data(as_text=True)
+    assert "This page was old." in page
+    fresh = re.search(r'action="/sign-out">\s*<input type="hidden" name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/sign-out", data={"csrf_token": fresh})
+    assert not signed_in(client)
+    assert client.get_cookie("remember_token") is None or client.get_cookie("remember_token").value != remember
+
+
+def test_a_cross_site_sign_out_signs_nobody_out(client, create_user):
+    create_user("amina")
+    sign_in(client, "amina")
+    response = client.post("/sign-out", headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 200 and "Tap Sign out again" in response.get_data(as_text=True)
+    assert signed_in(client)

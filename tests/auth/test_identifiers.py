@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import User
 from tests.auth.test_auth import SIGN_UP, sign_up
-from tests.conftest import Browser, burst, live_server, sign_in
+from tests.conftest import PASSWORD, Browser, burst, live_server, sign_in
 
 PERU = "+51 987654321"
 #: The same number as a member of Peru might write it, and as a copy-paste from another script might give it.
@@ -48,7 +48,7 @@ def test_sign_up_sees_look_alike_usernames_and_addresses_as_taken(client, create
     for username in ("ＡＭＩＮＡ", "Amina", "ａｍｉｎａ"):
         page = sign_up(client, username=username).get_data(as_text=True)
         assert "This username is taken" in page, username
-    page = sign_up(client, username="another", email=" AMINA@Example.ORG ").get_data(as_text=True)
+    page = sign_up(client, username="another", email="AMINA@Example.ORG").get_data(as_text=True)
     assert "Another account already uses this e-mail address." in page
     assert count_users() == 1
 
@@ -118,11 +118,11 @@ def count_password_checks(monkeypatch) -> list[str]:
 def test_already_used_answers_at_sign_up_stop_at_the_limit(app, client, create_user, app_ctx, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "3 per hour")
     create_user("amina", phone=PERU, country="PE", email="amina@example.org")
-    probes = [{"username": "amina"}, {"username": "x1", "phone": PERU},
-              {"username": "x2", "email": "amina@example.org"}]
+    probes = [{"username": "amina"}, {"username": "xx1", "phone": PERU},
+              {"username": "xx2", "email": "amina@example.org"}]
     for probe in probes:
         assert sign_up(client, **probe).status_code == 200
-    refused = sign_up(client, username="x3", phone="0051987654321")
+    refused = sign_up(client, username="xx3", phone="0051987654321")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 3600
     assert "Too many attempts." in refused.get_data(as_text=True)
     assert "already uses" not in refused.get_data(as_text=True)
@@ -141,7 +141,7 @@ def test_once_the_already_used_answers_are_spent_the_refusal_tells_nothing(app, 
     monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "2 per hour")
     create_user("amina", phone=PERU, country="PE", email="amina@example.org")
     for _ in range(2):
-        assert sign_up(client, username="x1", phone=PERU, confirm="not the same").status_code == 200
+        assert "already uses" in sign_up(client, username="xx1", phone=PERU).get_data(as_text=True)
     probes = {"taken phone": {"phone": PERU}, "free phone": {"phone": "+51 955 000 777"},
               "taken e-mail": {"email": "amina@example.org"}, "free e-mail": {"email": "nobody@example.org"},
               "taken username": {"username": "amina"}, "free username": {"username": "nobody.here"},
@@ -160,10 +160,10 @@ def test_once_the_already_used_answers_are_spent_the_profile_refuses_every_conta
     sign_in(client, "amina")
     from tests.auth.test_reauth import save_profile
 
-    assert "Another account already uses" in save_profile(client, phone=PERU).get_data(as_text=True)
-    assert save_profile(client, phone=PERU).status_code == 429
-    assert save_profile(client, phone="+51 955 000 777").status_code == 429
-    assert save_profile(client, email="free@example.org").status_code == 429
+    assert "Another account already uses" in save_profile(client, phone=PERU, current_password=PASSWORD
+                                                          ).get_data(as_text=True)
+    for change in ({"phone": PERU}, {"phone": "+51 955 000 777"}, {"email": "free@example.org"}):
+        assert save_profile(client, **change, current_password=PASSWORD).status_code == 429
     assert db.session.scalar(select(User.phone).where(User.username == "amina")) is None
 
 
@@ -184,8 +184,9 @@ def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ct
     from tests.auth.test_reauth import save_profile
 
     for phone in (PERU, "0051987654321"):
-        assert "Another account already uses" in save_profile(client, phone=phone).get_data(as_text=True)
-    assert save_profile(client, phone="987 654 321").status_code == 429
+        page = save_profile(client, phone=phone, current_password=PASSWORD).get_data(as_text=True)
+        assert "Another account already uses" in page
+    assert save_profile(client, phone="987 654 321", current_password=PASSWORD).status_code == 429
 
 
 @pytest.mark.parametrize("same", ["username", "phone"])
@@ -200,3 +201,56 @@ def test_sign_ups_sent_at_the_same_moment_with_one_name_get_already_used_not_a_5
         answers = burst(lambda number: browsers[number].post("/sign-up", forms[number]), times=len(browsers))
     assert sorted(answers) == [200] * len(browsers), answers  # redirects followed: home, or the form again
     assert count_users() == 1
+
+
+def test_the_testers_sign_up_probes_get_no_more_answers_than_the_budgets(app, create_user, app_ctx, monkeypatch):
+    """The attack (enum_signup.py): 61 sign-ups from one address, each naming a phone number, told "taken" or
+    "free" without limit, because only "taken" answers were counted. With a mismatched password confirmation
+    they now tell nothing; with a form valid otherwise, each answer is paid for ("already used" or an account
+    made), and every answer after the budgets is the same 429."""
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "3 per hour")
+    monkeypatch.setitem(app.config, "SIGN_UP_LIMIT", "5 per hour")
+    create_user("member", phone="+51 95123 77", country="PE")
+    employees = [f"+51 95123 {number:02d}" for number in range(60)]
+    employees.insert(37, "+51 95123 77")
+    for number, phone in enumerate(employees):
+        page = sign_up(app.test_client(), username=f"free{number}x", phone=phone, confirm="does-not-match-1"
+                       ).get_data(as_text=True)
+        assert "The two passwords are not the same." in page and "already" not in page
+    answers = [sign_up(app.test_client(), username=f"free{number}x", phone=phone)
+               for number, phone in enumerate(employees)]
+    told = [answer for answer in answers if answer.status_code != 429]
+    assert len(told) == 5  # the five first numbers are free: five accounts made, then the budget is spent
+    refused = answers[len(told):]
+    assert {answer.status_code for answer in refused} == {429}
+    assert len({answer.get_data(as_text=True) for answer in refused}) == 1
+    assert "Create the accounts" in refused[0].get_data(as_text=True)  # the way for a trainer's room
+    assert count_users() == 1 + 5
+
+
+def test_a_form_with_another_mistake_says_nothing_about_a_taken_phone(app, client, create_user, app_ctx,
+                                                                     monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "1 per hour")
+    create_user("member", phone=PERU, country="PE", email="member@example.org")
+    for _ in range(3):  # nothing counted either
+        page = sign_up(client, username="member", phone=PERU, email="member@example.org", confirm="another"
+                       ).get_data(as_text=True)
+        assert "The two passwords are not the same." in page
+        assert "already" not in page and "taken" not in page
+    assert "already uses this phone number" in sign_up(client, phone=PERU).get_data(as_text=True)
+    assert sign_up(client, username="xx9").status_code == 429
+
+
+def test_ipv6_addresses_of_one_slash_64_share_the_sign_up_budget(app, create_user, app_ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "SIGN_UP_TAKEN_LIMIT", "2 per hour")
+    create_user("amina")
+
+    def browser(address: str):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    for address in ("2001:db8:5:6::1", "2001:db8:5:6:aaaa::2"):
+        assert "This username is taken" in sign_up(browser(address), username="amina").get_data(as_text=True)
+    assert sign_up(browser("2001:db8:5:6:ffff:ffff:ffff:ffff"), username="amina").status_code == 429
+    assert sign_up(browser("2001:db8:5:7::1"), username="amina").status_code == 200

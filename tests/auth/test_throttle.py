@@ -75,7 +75,7 @@ def test_unknown_accounts_get_the_same_answer_and_the_same_limit(app, client, cr
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
     create_user("amina")
     known, unknown = fail(client, "amina"), fail(client, "nobody-here")
-    message = "The username, phone, e-mail or password is wrong."
+    message = "The username or password is wrong, or this account is paused for a few minutes after too many tries."
     assert known.status_code == unknown.status_code == 200
     assert message in known.get_data(as_text=True) and message in unknown.get_data(as_text=True)
     fail(client, "amina"), fail(client, "nobody-here")
@@ -164,15 +164,70 @@ def test_two_workers_share_the_count_in_redis(database_url, create_user, tmp_pat
             redis.delete(key)
 
 
+WRONG = "The username or password is wrong, or this account is paused for a few minutes after too many tries."
+
+
 def test_the_username_e_mail_and_phone_of_one_account_share_one_count(app, client, create_user, monkeypatch):
     """The attack (limit_bypass.py): guessing by username, then by e-mail, then by phone gave three allowances
-    for one account. Unknown identifiers still get one count each (per normal form)."""
+    for one account. Beyond the account's count the password is not checked, whichever identifier names it.
+    Unknown identifiers still get one count each (per normal form)."""
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
     create_user("amina", email="amina@example.org", phone="+51 987654321", country="PE")
     for identifier in ("amina", "AMINA@example.org", "0051 987 654 321"):
         assert fail(client, identifier).status_code == 200
     for identifier in ("amina", "amina@example.org", "+51987654321"):
-        assert sign_in(app.test_client(), identifier).status_code == 429
+        paused = sign_in(app.test_client(), identifier)  # the right password
+        assert paused.status_code == 200 and WRONG in paused.get_data(as_text=True)
     for identifier in ("nobody-1", "nobody-2", "nobody-3"):
         assert fail(client, identifier).status_code == 200
     assert fail(client, "NOBODY-1").status_code == 200
+
+
+def answer(app, identifier: str, password: str = "not the password") -> tuple[int, str]:
+    """What a fresh browser is told: the status, and the page without its form token."""
+    response = sign_in(app.test_client(), identifier, password)
+    page = re.sub(r'value="[^"]*"', "", response.get_data(as_text=True))
+    return response.status_code, page
+
+
+def test_the_sign_in_limit_does_not_link_a_phone_to_an_e_mail(app, create_user, monkeypatch):
+    """The attack (link_oracle.py): ten wrong passwords naming a phone number, then one try naming an e-mail
+    address answered 429 only if both were of one account. Now the answer is a wrong password's either way."""
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "10 per 15 minutes")
+    create_user("amina", email="amina@example.org", phone="+51 987654321", country="PE")
+    create_user("rosa", email="rosa@example.org")
+    for _ in range(10):
+        assert answer(app, "+51 987 654 321")[0] == 200
+    same, other, nobody = (answer(app, "amina@example.org"), answer(app, "rosa@example.org"),
+                           answer(app, "nobody@example.org"))
+    assert same[0] == other[0] == nobody[0] == 200
+    assert WRONG in same[1]
+    assert same[1] == other[1] == nobody[1]
+    assert answer(app, "+51 987 654 321")[0] == 429  # the identifier as typed: its own count, as before
+
+
+def test_a_paused_account_is_answered_as_a_wrong_password_and_opens_again(app, create_user, monkeypatch):
+    """The owner's right password is not checked while the account is paused (no 429 that names it), and
+    works once the window has passed."""
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per 2 seconds")
+    create_user("amina", email="amina@example.org", phone="+51 987654321", country="PE")
+    for identifier in ("+51 987654321", "amina@example.org", "0051987654321"):
+        answer(app, identifier)
+    status, page = answer(app, "amina", PASSWORD)
+    assert status == 200 and WRONG in page
+    time.sleep(2.1)
+    assert sign_in(app.test_client(), "amina").status_code == 302
+
+
+def test_ipv6_addresses_of_one_slash_64_share_the_sign_in_limit(app, create_user, monkeypatch):
+    """Per-address counts take an IPv6 address by its /64, which one household or phone can change at will."""
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ADDRESS", "3 per minute")
+    for number in range(3):
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = f"2001:db8:1:2::{number + 1:x}"
+        assert fail(browser, f"nobody-{number}").status_code == 200
+    same_64, other_64 = app.test_client(), app.test_client()
+    same_64.environ_base["REMOTE_ADDR"] = "2001:db8:1:2:ffff:eeee:dddd:cccc"
+    other_64.environ_base["REMOTE_ADDR"] = "2001:db8:1:3::1"
+    assert fail(same_64, "nobody-4").status_code == 429
+    assert fail(other_64, "nobody-5").status_code == 200
