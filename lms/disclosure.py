@@ -20,7 +20,8 @@ here is Statistics New Zealand's unbiased random rounding to base 5:
   counted by the published count of those asked, with the Wilson interval of these two numbers.
 - Means add to the exact sum a noise uniform in [-R, R] drawn from the cell key, where R is the width of
   the range one person's value lies in (4 for a 1-5 scale, 100 for a score in percent), divide by the
-  exact n and are rounded; their interval moves with them. Shown where the published n is at least
+  exact n and are rounded; their interval, drawn from a sum of squares with a noise of its own
+  (lms/surveys/results.py ``noisy_squares``), moves with them. Shown where the published n is at least
   ``MIN_SHOWN``.
 """
 from __future__ import annotations

@@ -203,6 +203,25 @@ def mean_shift(indicator: SurveyIndicator, sums: Sums, scale: Scale) -> float:
     return disclosure.noise(sums.key, n, scale.width, f"mean:{indicator.question_code}") / n if n else 0.0
 
 
+def noisy_squares(moments: Moments, key: int, bounds: tuple[float, float], purpose: str) -> Moments:
+    """The moments with noise on their sum of squares, uniform over as wide a range as one value's square can
+    take, drawn from the cell key. The interval drawn from them then tells no more of one person's answer than
+    the moved mean does: an exact interval moved with the mean kept the exact spread, and with every other
+    answer known (accounts a trainer made) gave the last one (tester C)."""
+    low, high = bounds
+    top = max(low * low, high * high)
+    bottom = 0.0 if low <= 0 <= high else min(low * low, high * high)
+    if not moments.n:
+        return moments
+    return replace(moments, squares=max(0.0, moments.squares + disclosure.noise(key, moments.n, top - bottom,
+                                                                                 purpose)))
+
+
+def wave_moments(indicator: SurveyIndicator, sums: Sums, scale: Scale) -> Moments:
+    """A wave's moments as every published figure reads them: the sum of squares moved (``noisy_squares``)."""
+    return noisy_squares(sums.moments, sums.key, (scale.low, scale.high), f"squares:{indicator.question_code}")
+
+
 def published_estimate(indicator: SurveyIndicator, sums: Sums, scale: Scale | None) -> Estimate:
     """A wave's figure as published: n rounded; a share from rounded counts, or a mean moved by noise."""
     n = sums.people.published
@@ -212,8 +231,8 @@ def published_estimate(indicator: SurveyIndicator, sums: Sums, scale: Scale | No
         return statistics.wilson(min(sums.counted.published, n), n)
     if scale is None:
         return Estimate(n, None, None, None)
-    return disclosure.moved(statistics.mean(sums.moments), n, mean_shift(indicator, sums, scale), 1,
-                            (scale.low, scale.high))
+    return disclosure.moved(statistics.mean(wave_moments(indicator, sums, scale)), n,
+                            mean_shift(indicator, sums, scale), 1, (scale.low, scale.high))
 
 
 def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pairs: Sums | None,
@@ -228,7 +247,9 @@ def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pair
     if pairs is not None and pairs.people.published >= MIN_SHOWN and scale is not None:
         n = pairs.moments.n
         shift = disclosure.noise(pairs.key, n, 2 * scale.width, f"change:{indicator.question_code}") / n
-        return disclosure.moved(statistics.paired_change(pairs.moments), pairs.people.published, shift,
+        differences = noisy_squares(pairs.moments, pairs.key, (-scale.width, scale.width),
+                                    f"change-squares:{indicator.question_code}")
+        return disclosure.moved(statistics.paired_change(differences), pairs.people.published, shift,
                                 2 if share else 1, (-scale.width, scale.width)), True
     first, second = before.people.published, after.people.published
     if first < MIN_SHOWN or second < MIN_SHOWN or scale is None:
@@ -239,8 +260,9 @@ def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pair
         return replace(changed, value=round(changed.value, 2), low=round(changed.low, 2),
                        high=round(changed.high, 2)), False
     shift = mean_shift(indicator, after, scale) - mean_shift(indicator, before, scale)
-    return disclosure.moved(statistics.welch_change(before.moments, after.moments), first + second, shift, 1,
-                            (-scale.width, scale.width)), False
+    return disclosure.moved(statistics.welch_change(wave_moments(indicator, before, scale),
+                                                    wave_moments(indicator, after, scale)),
+                            first + second, shift, 1, (-scale.width, scale.width)), False
 
 
 def question_ids(survey: Survey) -> dict[tuple[str, str], list[int]]:
@@ -400,7 +422,8 @@ class GainSums:
         noise_after = disclosure.noise(self.people.key, exact_n, width, "gain:after")
         before = disclosure.rounded(disclosure.clamp((self.before + noise_before) / exact_n, SCORES), 0)
         after = disclosure.rounded(disclosure.clamp((self.after + noise_after) / exact_n, SCORES), 0)
-        change = disclosure.moved(statistics.paired_change(self.differences), n,
+        differences = noisy_squares(self.differences, self.people.key, (-width, width), "gain:squares")
+        change = disclosure.moved(statistics.paired_change(differences), n,
                                   (noise_after - noise_before) / exact_n, 0, (-width, width))
         normalised = None if before == 100 else (after - before) / (100 - before)
         return Gain(n, before, after, replace(change, value=after - before), normalised)

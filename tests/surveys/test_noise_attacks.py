@@ -96,3 +96,36 @@ def test_retaking_a_quiz_does_not_draw_the_knowledge_gain_again(app_ctx, library
         assert gain.n >= 10 and gain.mean_after is not None
         seen.add((gain.mean_before, gain.mean_after))
     assert len(seen) == 1, seen
+
+
+T975_9 = 2.2621571627409915  # Student's t, 97.5th percentile, 9 degrees of freedom
+
+
+def half_width(victim: float) -> float:
+    """The exact interval's half-width over nine answers of 0 and the victim's."""
+    values = [0.0] * 9 + [victim]
+    mean = sum(values) / 10
+    return T975_9 * (sum((v - mean) ** 2 for v in values) / 9 / 10) ** 0.5
+
+
+def test_the_interval_of_a_mean_does_not_give_the_one_answer_its_author_did_not_write(app_ctx, library,
+                                                                                      make_survey):
+    """Tester C: the interval was the exact Student-t interval moved with the mean, so high − mean was the exact
+    half-width. Nine answers of 0 hours (accounts a trainer made for her group) and one member's: the half-width
+    gave the member's exact hours in 5 of 8 trials."""
+    course = learning.find_course(BUNDLED_COURSE)
+    found = []
+    for trial, victim in enumerate([7, 23, 38, 48, 55, 61, 72, 90]):
+        survey = make_survey(code=f"hours-{trial}", course=course, waves=["baseline"], privacy="anonymous")
+        for _ in range(9):
+            answer(survey, survey.waves[0], "PE", 3, 0.0)
+        answer(survey, survey.waves[0], "PE", 3, float(victim))
+        db.session.commit()
+        hours = next(r for r in results.indicator_results(survey, list(survey.waves))
+                     if r.indicator.code == "mean_hours")
+        estimate = hours.series[0][0].estimate
+        if estimate.high is None or estimate.value is None:
+            continue
+        spread = estimate.high - estimate.value
+        found.append([c for c in range(101) if abs(half_width(c) - spread) <= 0.1] == [victim])
+    assert found and sum(found) <= 1, f"the interval named the member's answer in {sum(found)} of {len(found)}"
