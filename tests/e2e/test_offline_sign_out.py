@@ -30,8 +30,8 @@ def sign_out_offline(page, context) -> None:
     """Sign out tapped without a connection: the portal's page says what happened, not the browser's error."""
     page.wait_for_function(SIGNED_OUT_PAGE_KEPT)
     context.set_offline(True)
-    page.click("form[data-sign-out] button")
-    page.wait_for_selector("h1")
+    with page.expect_navigation():
+        page.click("form[data-sign-out] button")
     assert page.inner_text("h1") == "Signed out on this phone"
     main = page.inner_text("main")
     assert "saved pages are hidden now" in main and "as soon as this phone is online" in main
