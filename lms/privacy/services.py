@@ -4,11 +4,10 @@ Erasure keeps the account's row as a tombstone (a random name, nothing else that
 unable to sign in), so that every reference to it stays valid on SQLite and PostgreSQL alike: courses,
 lessons, images and surveys a trainer wrote, and groups they ran, keep pointing at it. What is kept is
 what the programme's statistics need, in pseudonymous form: enrolments, lessons done, quiz scores,
-group membership and attendance, the trainer promotion that counts
-a new trainer, and the country and gender of the account (reports never show fewer than 5 people); the
-year of birth and union are cleared from the account, but its attribute history keeps them for the months up to
-the erasure, so that published figures of periods that have ended do not move (docs/reports.md).
-Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
+group membership and attendance, the trainer promotion that counts a new trainer, and the country and
+gender of the account (reports never show fewer than 5 people); the year of birth and union are cleared
+from the account and from its whole attribute history (figures by age band and union then move by one:
+docs/reports.md). Identified and pseudonymous survey answers go, as a withdrawal's. Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
 pseudonym, actor name, time of day, role history, audit name or free text left connects what is kept
 to the person; see ``erase_account``.
 """
