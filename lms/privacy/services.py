@@ -7,7 +7,8 @@ what the programme's statistics need, in pseudonymous form: enrolments, lessons 
 group membership and attendance, the trainer promotion that counts a new trainer, and the country and
 gender of the account (reports never show fewer than 5 people); the year of birth and union are cleared
 from the account and from its whole attribute history (figures by age band and union then move by one:
-docs/reports.md). Identified and pseudonymous survey answers go, as a withdrawal's. Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
+docs/reports.md). Identified and pseudonymous survey answers go, as a withdrawal's. Everything that
+names or contacts the person, or that could single them out, is deleted or cleared: no
 pseudonym, actor name, time of day, role history, audit name or free text left connects what is kept
 to the person; see ``erase_account``.
 """
