@@ -167,6 +167,26 @@ def refuse_when_sign_ups_spent() -> None:
         raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
 
 
+def refuse_when_spent(setting: str, scope: str, key: str) -> None:
+    """TooManyAnswers if ``key`` has spent the budget ``setting`` counts under ``scope``; nothing is counted."""
+    limiter: Limiter = current_app.extensions["throttle"]
+    item = limits.parse(current_app.config[setting])
+    keys = (current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
+    try:
+        if limiter.limiter.test(item, *keys):
+            return
+        reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
+    except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
+        log.warning("rate-limit store unreachable; %s not checked", scope)
+        return
+    raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
+
+
+#: A trainer's list of new accounts says which of its usernames are taken (a username is often a name): each
+#: such answer is counted per account, and a spent budget refuses every list, whatever it names.
+BULK_TAKEN = ("SIGN_UP_TAKEN_LIMIT", "bulk already-used answers")
+
+
 def count_taken_answer() -> None:
     """Before a form says whether a username, phone number or e-mail address is already used without making
     an account: ``SIGN_UP_TAKEN_LIMIT`` per address."""

@@ -84,6 +84,8 @@ class BulkLine:
 class BulkProblem:
     line: int
     reason: str
+    #: The line names a username that is taken (counted: lms/auth/throttle.py BULK_TAKEN).
+    taken: bool = False
 
 
 @dataclass
@@ -118,7 +120,8 @@ def parse_bulk_list(text: str) -> tuple[list[BulkLine], list[BulkProblem]]:
     if not lines and not problems:
         problems.append(BulkProblem(0, _("The list is empty.")))
     taken = set(db.session.scalars(select(User.username).where(User.username.in_(list(wanted)))))
-    problems += [BulkProblem(wanted[u], _("The username \"%(username)s\" is taken.", username=u)) for u in taken]
+    problems += [BulkProblem(wanted[u], _("The username \"%(username)s\" is taken.", username=u), taken=True)
+                 for u in taken]
     return lines, sorted(problems, key=lambda p: p.line)
 
 

@@ -145,7 +145,11 @@ def add_members(group_id: int):
     form = BulkForm()
     problems = []
     if form.validate_on_submit():
+        account = throttle.signed_in_account()
+        throttle.refuse_when_spent(*throttle.BULK_TAKEN, account)
         lines, problems = services.parse_bulk_list(form.members.data)
+        for _problem in [p for p in problems if p.taken]:
+            throttle.spend(*throttle.BULK_TAKEN, account)
         if not problems:
             accounts = services.bulk_add(group, lines)
             audit.record("create group accounts", {"group_id": group.id, "accounts": len(accounts)},

@@ -4,18 +4,18 @@ Erasure keeps the account's row as a tombstone (a random name, nothing else that
 unable to sign in), so that every reference to it stays valid on SQLite and PostgreSQL alike: courses,
 lessons, images and surveys a trainer wrote, and groups they ran, keep pointing at it. What is kept is
 what the programme's statistics need, in pseudonymous form: enrolments, lessons done, quiz scores,
-group membership and attendance, survey answers other than free text, the trainer promotion that counts
-a new trainer, and the country and gender of the account (reports never show fewer than 5 people); the
-year of birth and union are cleared from the account, but its attribute history keeps them for the months up to
-the erasure, so that published figures of periods that have ended do not move (docs/reports.md).
-Everything that names or contacts the person, or that could single them out, is deleted or cleared: no
+group membership and attendance, the trainer promotion that counts a new trainer, and the country and
+gender of the account (reports never show fewer than 5 people); the year of birth and union are cleared
+from the account and from its whole attribute history (figures by age band and union then move by one:
+docs/reports.md). Identified and pseudonymous survey answers go, as a withdrawal's. Everything that
+names or contacts the person, or that could single them out, is deleted or cleared: no
 pseudonym, actor name, time of day, role history, audit name or free text left connects what is kept
 to the person; see ``erase_account``.
 """
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -352,7 +352,7 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     for model in (Certificate, SyncedOperation, SurveyInvitation, CourseEditor, CoordinatorCountry,
                   CoordinatorOrganisation):
         db.session.execute(sa.delete(model).where(model.user_id == uid).execution_options(synchronize_session=False))
-    forget_survey_answers(uid)
+    forget_survey_answers(uid, now.date())
     # Scores stay for the statistics; which choices were ticked is not needed for them.
     db.session.execute(sa.update(QuizAttempt).where(QuizAttempt.user_id == uid).values(answers={})
                        .execution_options(synchronize_session=False))
@@ -426,11 +426,14 @@ def forget_account_in_staff_events(uid: int) -> int:
     return len(entries)
 
 
-def forget_survey_answers(uid: int) -> int:
-    """The person's identified and pseudonymous survey answers, published or still waiting in the pool, made
-    nobody's: free text deleted, the rest kept under a new random pseudonym, one per survey, so that their waves
-    still pair and nothing (not ``PSEUDONYM_KEY``, not the account id) leads back to them. Returns the number
-    of responses kept.
+def forget_survey_answers(uid: int, today: date) -> int:
+    """The person's identified and pseudonymous survey answers go: those still waiting in the pool now, the
+    published ones at the next checkpoint's release, as a withdrawal's (lms/surveys/withdrawal.py), so that
+    erasures re-draw no published figure between checkpoints. Until then they are nobody's: free text deleted,
+    the rest under a new random pseudonym, one per survey, that nothing (not ``PSEUDONYM_KEY``, not the account
+    id) leads back to, and that the withdrawal request names. Kept, they could still be matched to the
+    tombstone: the one response of a wave without an account, or without the free text the others wrote
+    (tester C). Returns how many of her responses go.
 
     Hers are not the only rows written: one UPDATE rewrites every response of each survey concerned (hers
     change, the others are written as they were) and every waiting row of its waves is sealed again, so that
@@ -478,13 +481,17 @@ def forget_survey_answers(uid: int) -> int:
 
     waiting = pool.find_waiting(list(waves), lambda _row, _content: True)
     concerned = set(by_survey) | {waves[row.wave_id] for row, content in waiting if is_hers(row, content)}
-    pool.reseal([(row, {**content, "user_id": None, "pseudonym": renamed(waves[row.wave_id]),
-                        "answers": [a for a in content["answers"] if a[0] not in written]}
-                  if is_hers(row, content) else content)
-                 for row, content in waiting if waves[row.wave_id] in concerned])
+    for row, content in waiting:
+        if is_hers(row, content):
+            db.session.delete(row)
+    pool.reseal([(row, content) for row, content in waiting
+                 if waves[row.wave_id] in concerned and not is_hers(row, content)])
     # A withdrawal still waiting for its checkpoint names her account or old pseudonym: it names the new one.
     withdrawal.rekey(renamed, lambda content: content["user_id"] == uid
                      or pseudonyms.get(content["pseudonym"]) == content["survey_id"])
+    for survey_id in by_survey:
+        withdrawal.write_request({"survey_id": survey_id, "user_id": None, "pseudonym": renamed(survey_id),
+                                  "due_on": withdrawal.next_checkpoint(today).isoformat()})
     if concerned:
         storage.after_commit(storage.PUBLISHED)
     return len(ids) + sum(1 for row, content in waiting if is_hers(row, content))

@@ -34,6 +34,7 @@ from lms.surveys import answering, building, results
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
 from tests.conftest import BUNDLED_COURSE, complete_course, release_answers, sign_in
+from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
 
 TODAY = date.today()
 #: What only Rosa typed or is called: none of it may remain anywhere in the database.
@@ -117,9 +118,9 @@ def test_no_pseudonym_or_account_id_leads_to_her_survey_answers(rosa_erased):
         assert rosa_id not in {user_id for user_id, _p in rows}, mode
         assert answering.pseudonym_for(survey, rosa_id) not in {p for _u, p in rows}, \
             f"{mode}: her pseudonym can be computed again from her account id"
-    # Her waves still pair, under one new random pseudonym per survey; the statistics are those of before.
+    # Her answers went with the release after her erasure, as a withdrawal's: one pair fewer where she was known.
     for mode, survey in rosa_erased["surveys"].items():
-        assert paired_n(survey) == rosa_erased["before"]["paired"][mode], mode
+        assert paired_n(survey) == rosa_erased["before"]["paired"][mode] - (mode != "anonymous"), mode
     assert rosa_erased["before"]["paired"]["identified"] == 6 and rosa_erased["before"]["paired"]["anonymous"] == 0
 
 
@@ -279,3 +280,32 @@ def test_after_erasure_no_staff_entry_names_the_account_or_its_time(client, app_
     assert {e.action for e in entries} >= {"change role", "erase account"}
     assert not [e for e in entries if (e.details or {}).get("account") == uid]
     assert all(privacy.as_utc(e.at).time() == time(0) for e in entries if e.action in ("change role", "erase account"))
+
+
+@pytest.mark.parametrize("mode", ["identified", "pseudonymous"])
+def test_after_the_release_no_answer_of_hers_is_left_to_match_to_her_tombstone(app_ctx, library, create_user,
+                                                                             make_survey, mode):  # noqa: F811
+    """Tester C: kept as nobody's, her identified answer was the one response of its wave without an account, and
+    her pseudonymous one the one without the free text the others wrote: either matched the tombstone."""
+    from lms.models import SurveyAnswer
+    from tests.surveys.test_storage import members_answer
+
+    course = learning.find_course(BUNDLED_COURSE)
+    made = make_survey(code=f"kept-{mode}", course=course, waves=["baseline"], privacy=mode)
+    members = [create_user(f"member{i}") for i in range(6)]
+    for member in members:
+        learning.enrol(member.id, course)
+    db.session.commit()
+    members_answer(made, members, lambda member: f"words of {member.username}")
+    release_answers()
+    privacy.erase_account(members[0])
+    db.session.commit()
+    release_answers()  # the next checkpoint's release
+    db.session.expire_all()
+    kept = db.session.scalars(select(SurveyResponse).where(SurveyResponse.wave_id == made.waves[0].id)).all()
+    assert len(kept) == 5
+    if mode == "identified":
+        assert None not in {response.user_id for response in kept}
+    written = select(SurveyAnswer.response_id).where(SurveyAnswer.value.like("words of%"))
+    texts = set(db.session.scalars(written))
+    assert texts == {response.id for response in kept}, "a response without the free text the others wrote"
