@@ -153,18 +153,8 @@ SIGN_UP_BUDGETS = (("SIGN_UP_TAKEN_LIMIT", "already-used answers"), ("SIGN_UP_LI
 def refuse_when_sign_ups_spent() -> None:
     """Before a sign-up (or a profile change of phone or e-mail) is read: TooManyAnswers if this address has
     spent either budget, so that the refusal does not depend on what the form names. Nothing is counted."""
-    limiter: Limiter = current_app.extensions["throttle"]
     for setting, scope in SIGN_UP_BUDGETS:
-        item = limits.parse(current_app.config[setting])
-        keys = (current_app.config["RATELIMIT_KEY_PREFIX"], scope, visitor_address())
-        try:
-            if limiter.limiter.test(item, *keys):
-                continue
-            reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
-        except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
-            log.warning("rate-limit store unreachable; %s not checked", scope)
-            continue
-        raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
+        refuse_when_spent(setting, scope, visitor_address())
 
 
 def refuse_when_spent(setting: str, scope: str, key: str) -> None:
