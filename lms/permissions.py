@@ -133,6 +133,16 @@ def can_edit_survey(user: User, survey) -> bool:
     return user.is_authenticated and (user.role == "admin" or survey.created_by_id == user.id)
 
 
+def can_read_figures(user: User, survey) -> bool:
+    """Figures of an anonymous or pseudonymous survey are for coordinators and admins, not for trainers.
+
+    Whoever runs a training group decides who is in it, and can make its members' accounts: a trainer who
+    answered with all but one of the accounts behind a figure would read the last one's answer in it, however
+    the figure is rounded (docs/privacy.md, "Who decides who answers"). Identified answers promise no such thing.
+    """
+    return survey.names_respondents or user.role in ("coordinator", "admin")
+
+
 def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
     """The waves of ``survey`` whose results ``user`` may see, and the countries they are limited to.
 

@@ -107,9 +107,11 @@ def test_demo_creates_the_accounts_with_progress(app, app_ctx, library):
     sign_in(trainer, "demo-trainer", "demo pass 1")
     assert "Social dialogue at work" in trainer.get("/author/").get_data(as_text=True)
     results = trainer.get("/surveys/manage/dialogue-at-work/results").get_data(as_text=True)
-    assert "Workers who say management listens" in results and re.search(r"\((10|15) pairs\)", results)  # 12
+    assert re.search(r"(10|15) responses", results) and "Workers who say management listens" not in results
     coordinator = app.test_client()
     sign_in(coordinator, "demo-coordinator", "demo pass 1")
+    results = coordinator.get("/surveys/manage/dialogue-at-work/results").get_data(as_text=True)
+    assert "Workers who say management listens" in results and re.search(r"\((10|15) pairs\)", results)  # 12
     assert "(demo)" in coordinator.get("/groups").get_data(as_text=True)
     assert "Demo Hotel Miraflores" in coordinator.get("/workplaces").get_data(as_text=True)
 

@@ -107,3 +107,60 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_upgrade_closes_the_open_group_waves_of_surveys_that_name_nobody(tmp_path):
+    """Anonymous and pseudonymous surveys are no longer asked of one group (docs/privacy.md): their open group
+    waves close yesterday; identified ones, course waves and waves already closed stay as they were."""
+    from datetime import date, timedelta
+
+    import sqlalchemy as sa
+
+    from lms.auth.services import create_user
+    from lms.models import Course, SurveyWave, TrainingGroup
+    from lms.surveys import building
+
+    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    today = date.today()
+    try:
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"), revision="4df805d5d023")  # the models are this schema
+            trainer = create_user(username="trainer", password="a long password", display_name="T", country="BJ",
+                                  gender="woman", role="trainer")
+            course = Course(slug="course", source_language="en", published=True)
+            db.session.add(course)
+            db.session.flush()
+            group = TrainingGroup(course_id=course.id, trainer_id=trainer.id, name="Cotonou", country="BJ",
+                                  mode="in-person", starts_on=today, ends_on=today, join_code="CLOSE1")
+            db.session.add(group)
+            db.session.flush()
+            expected = {}
+            for privacy in ("anonymous", "pseudonymous", "identified"):
+                survey = building.create_survey(code=privacy, title=privacy, description="", language="en",
+                                                privacy=privacy, subject="participant", creator=trainer)
+                for closes_on in (None, today + timedelta(days=30), today - timedelta(days=5)):
+                    wave = SurveyWave(kind="baseline", group_id=group.id, closes_on=closes_on)
+                    survey.waves.append(wave)
+                    db.session.flush()
+                    shut = privacy != "identified" and (closes_on is None or closes_on >= today)
+                    expected[wave.id] = today - timedelta(days=1) if shut else closes_on
+                course_wave = SurveyWave(kind="baseline", course_id=course.id)
+                survey.waves.append(course_wave)
+                db.session.flush()
+                expected[course_wave.id] = None
+            db.session.commit()
+            db.session.remove()
+            upgrade(directory=str(ROOT / "migrations"))
+            with db.engine.connect() as conn:
+                found = {wave_id: closes_on if closes_on is None or isinstance(closes_on, date)
+                         else date.fromisoformat(closes_on)
+                         for wave_id, closes_on in conn.execute(sa.text("SELECT id, closes_on FROM survey_waves"))}
+            assert found == expected
+            db.engine.dispose()
+    finally:
+        drop()

@@ -155,7 +155,7 @@ def build_world(create_user) -> dict:
     complete_course(member.id)
     certificate = groups.certificate_for(member.id, course)
     survey = building.create_survey(code="workers-voice", title="Workers' voice", description="Why we ask.",
-                                    language="en", privacy="pseudonymous", subject="participant", creator=trainer)
+                                    language="en", privacy="identified", subject="participant", creator=trainer)
     building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe at work."))
     building.add_question(survey, QuestionSpec(code="hours", kind="number", label="Hours", min_value=0,
                                                max_value=100))

@@ -93,13 +93,16 @@ def show_group(group_id: int):
     manager = can_manage_group(current_user, group)
     table = services.group_table(group) if manager else None
     course = learning.find_course(group.course.slug, include_unpublished=True)
-    gain = group_surveys = None
+    gain = group_surveys = course_surveys = None
     if manager:
         gain = outcomes.gain_sums(course, [row.user.id for row in table]).published
         group_surveys = sorted({w.survey for w in db.session.scalars(
             select(SurveyWave).where(SurveyWave.group_id == group.id))}, key=lambda s: s.code)
+        course_surveys = sorted({w.survey for w in db.session.scalars(
+            select(SurveyWave).where(SurveyWave.course_id == group.course_id))}, key=lambda s: s.code)
     page = render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
                            session_form=SessionForm(), today=date.today(), gain=gain, group_surveys=group_surveys,
+                           course_surveys=course_surveys,
                            attach_form=group_wave_form(formdata=None) if manager else None)
     if manager:  # after rendering: committing first would make the page load every member again
         audit.record("view group members", {"group_id": group.id, "members": len(table)},

@@ -63,6 +63,12 @@ class Survey(db.Model):
     )
 
     @property
+    def names_respondents(self) -> bool:
+        """Identified: answers carry the account. The others are asked of courses and workplaces, never of one
+        training group, and their figures are read by staff only (docs/privacy.md, "Who decides who answers")."""
+        return self.privacy == "identified"
+
+    @property
     def published_version(self) -> SurveyVersion | None:
         return next((v for v in reversed(self.versions) if v.published_at is not None), None)
 

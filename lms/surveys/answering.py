@@ -80,7 +80,9 @@ def _due_days(wave: SurveyWave, user_id: int | None) -> list[tuple[int, date]]:
             due = [(uid, enrolled.date()) for uid, enrolled, _done in rows]
         else:
             extra = timedelta(days=wave.days_after or 0)
-            due = [(uid, done.date() + extra) for uid, _enrolled, done in rows if done is not None]
+            ends = training_ends(wave.course_id, user_id)
+            due = [(uid, min(day for day in (done and done.date(), ends.get(uid)) if day is not None) + extra)
+                   for uid, _enrolled, done in rows if done is not None or uid in ends]
     elif wave.group_id is not None:
         group = db.session.get(TrainingGroup, wave.group_id)
         members = select(GroupMember.user_id, GroupMember.joined_at).where(GroupMember.group_id == group.id)
@@ -99,6 +101,19 @@ def _due_days(wave: SurveyWave, user_id: int | None) -> list[tuple[int, date]]:
     else:
         return []  # workplace rounds are collected by union teams, not asked of members
     return due
+
+
+def training_ends(course_id: int, user_id: int | None = None) -> dict[int, date]:
+    """The last day of each member's training group of the course (the earliest, in several).
+
+    A course's endline and follow-ups are due at the end of a member's training: the day she completes the
+    course, or her group's last day if that comes first (in-person members may never complete it online).
+    """
+    query = (select(GroupMember.user_id, sa.func.min(TrainingGroup.ends_on)).join(TrainingGroup)
+             .where(TrainingGroup.course_id == course_id).group_by(GroupMember.user_id))
+    if user_id is not None:
+        query = query.where(GroupMember.user_id == user_id)
+    return dict(db.session.execute(query).all())
 
 
 def sync_invitations(today: date, user_id: int | None = None) -> int:

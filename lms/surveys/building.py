@@ -420,6 +420,11 @@ def add_wave(survey: Survey, *, kind: str, days_after: int | None = None, course
         raise SurveyError(_("Choose one course, one training group or one workplace."))
     if (workplace is None) != (survey.subject == "participant"):
         raise SurveyError(_("A workplace survey is asked at workplaces; a participants' survey in trainings."))
+    if group is not None and not survey.names_respondents:
+        raise SurveyError(_("An anonymous or pseudonymous survey is asked of everyone taking a course, not of one "
+                            "training group: whoever runs a group decides who is in it, and could tell one member's "
+                            "answers from the others. Ask it of the group's course: its members are asked on the "
+                            "group's dates."))
     if kind == "follow_up" and not (days_after and days_after > 0):
         raise SurveyError(_("A follow-up needs the number of days after the training."))
     if workplace is not None and opens_on is None:

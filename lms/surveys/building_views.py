@@ -19,6 +19,7 @@ from lms.permissions import (
     can_edit_survey,
     can_manage_group,
     can_read_course,
+    can_read_figures,
     roles,
     visible_waves,
     visible_workplaces,
@@ -85,7 +86,7 @@ def _wave_form(survey: Survey) -> WaveForm:
         courses = [c for c in db.session.scalars(select(Course).order_by(Course.slug))
                    if can_read_course(current_user, c)]
         groups = [g for g in db.session.scalars(select(TrainingGroup).order_by(TrainingGroup.starts_on.desc()))
-                  if can_manage_group(current_user, g)]
+                  if can_manage_group(current_user, g)] if survey.names_respondents else []
         form.target.choices = (
             [SelectChoice(f"course:{c.id}", course_title(c), optgroup=_("Everyone taking a course")) for c in courses]
             + [SelectChoice(f"group:{g.id}", g.name, optgroup=_("A training group")) for g in groups])
@@ -288,6 +289,8 @@ def attach_to_group(group_id: int):
     if form.validate_on_submit():
         survey = db.session.scalar(select(Survey).where(Survey.code == form.survey.data))
         try:
+            if survey is None or survey.subject != "participant" or survey.published_version is None:
+                raise SurveyError(_("Please choose one answer."))
             building.add_wave(survey, kind=form.kind.data, days_after=form.days_after.data, group=group)
             answering.sync_invitations(date.today())
             db.session.commit()
@@ -366,7 +369,8 @@ def survey_results(code: str):
         countries = [country]
     counts = results.response_counts([w.id for w in waves], countries)
     return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
-                           results=results.indicator_results(survey, waves, countries),
+                           results=results.indicator_results(survey, waves, countries)
+                           if can_read_figures(current_user, survey) else None,
                            countries=available, country=country, group_id=group_id,
                            release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 

@@ -97,14 +97,18 @@ class WaveForm(FlaskForm):
 class GroupWaveForm(FlaskForm):
     """A group's trainer asks a published survey of their group, at one moment."""
 
-    survey = SelectField(_l("Survey"), validators=[InputRequired(_l("Please choose one answer."))])
+    #: Any survey's code is taken, so that one that may not be asked of a group gets its reason (the view checks).
+    survey = SelectField(_l("Survey"), validators=[InputRequired(_l("Please choose one answer."))],
+                         validate_choice=False)
     kind = SelectField(_l("When"), choices=choices_of(WAVE_LABELS))
     days_after = IntegerField(_l("Days after the training (follow-up only)"),
                               validators=[Optional(), NumberRange(min=1, max=3650)])
 
 
 def group_wave_form(**options) -> GroupWaveForm:
-    """The form with every published survey of participants to choose from (``formdata=None``: not bound)."""
+    """The form with every published identified survey of participants (``formdata=None``: not bound).
+
+    Anonymous and pseudonymous surveys are asked of the group's course instead (``building.add_wave``)."""
     from sqlalchemy import select
 
     from lms.extensions import db
@@ -113,7 +117,8 @@ def group_wave_form(**options) -> GroupWaveForm:
 
     form = GroupWaveForm(prefix="attach", **options)
     surveys = db.session.scalars(select(Survey).where(
-        Survey.subject == "participant", Survey.versions.any(SurveyVersion.published_at.is_not(None)))
+        Survey.subject == "participant", Survey.privacy == "identified",
+        Survey.versions.any(SurveyVersion.published_at.is_not(None)))
         .order_by(Survey.code))
     language = current_language()
     form.survey.choices = [SelectChoice(s.code, pick_string(s.translations, language, s.source_language, "title"))

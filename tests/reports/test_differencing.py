@@ -122,7 +122,7 @@ def world(app_ctx, library, create_user, make_survey):  # noqa: F811
         groups.append(group)
     db.session.commit()
     author = create_user("author", role="trainer")
-    survey = make_survey(code="voice", privacy="pseudonymous", creator=author, course=courses[0],
+    survey = make_survey(code="voice", privacy="identified", creator=author, course=courses[0],
                          waves=["baseline", "endline"])
     building.add_wave(survey, kind="baseline", group=groups[0])
     building.add_wave(survey, kind="baseline", group=groups[2])

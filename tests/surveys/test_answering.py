@@ -236,7 +236,7 @@ def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make
     group = groups.create_group(trainer=trainer, course=course, name="Cotonou", country="BJ", place="Cotonou",
                                 mode="in-person", starts_on=start, ends_on=start + timedelta(days=10),
                                 trains_trainers=False)
-    make_survey(group=group, waves=["baseline", "endline", "follow_up"], privacy="pseudonymous")
+    make_survey(group=group, waves=["baseline", "endline", "follow_up"], privacy="identified")
     member = create_user("amina")
     groups.add_member(group, member)
     db.session.commit()
@@ -246,6 +246,39 @@ def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make
         "baseline", "endline"]
     answering.sync_invitations(start + timedelta(days=100))
     assert len(answering.waiting_for(member.id, start + timedelta(days=100))) == 3
+
+
+def test_a_courses_waves_reach_its_groups_members_on_their_groups_dates(app_ctx, library, create_user, make_survey):
+    """An anonymous or pseudonymous survey is asked of the course, not the group: a member of an in-person
+    group who never completes the course online gets its endline on the group's last day, its follow-up
+    counted from then; one who completes it first, on that day."""
+    from lms.groups import services as groups
+
+    trainer = create_user("trainer", role="trainer")
+    course = learning.find_course(BUNDLED_COURSE)
+    start = date.today()
+    group = groups.create_group(trainer=trainer, course=course, name="Cotonou", country="BJ", place="Cotonou",
+                                mode="in-person", starts_on=start, ends_on=start + timedelta(days=10),
+                                trains_trainers=False)
+    make_survey(course=course, waves=["baseline", "endline", "follow_up"], privacy="pseudonymous")
+    amina, binta, online = create_user("amina"), create_user("binta"), create_user("online")
+    for member in (amina, binta):
+        groups.add_member(group, member)
+    enrol(online)
+    db.session.commit()
+    assert [i.wave.kind for i in answering.waiting_for(amina.id, start)] == ["baseline"]
+    complete_course(binta.id)
+    answering.sync_invitations(start)
+    db.session.commit()
+    assert sorted(i.wave.kind for i in answering.waiting_for(binta.id, start)) == ["baseline", "endline"]
+    answering.sync_invitations(start + timedelta(days=9))
+    assert [i.wave.kind for i in answering.waiting_for(amina.id, start + timedelta(days=9))] == ["baseline"]
+    answering.sync_invitations(start + timedelta(days=10))
+    assert sorted(i.wave.kind for i in answering.waiting_for(amina.id, start + timedelta(days=10))) == [
+        "baseline", "endline"]
+    answering.sync_invitations(start + timedelta(days=100))
+    assert len(answering.waiting_for(amina.id, start + timedelta(days=100))) == 3
+    assert [i.wave.kind for i in answering.waiting_for(online.id, start + timedelta(days=100))] == ["baseline"]
 
 
 def test_questions_fall_back_to_the_source_language_with_a_note(client, library, create_user, make_survey):

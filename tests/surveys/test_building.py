@@ -209,7 +209,7 @@ def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, 
     from lms.learn import services as learning
 
     staff = create_user("staff", role="coordinator", coordinated_countries=["NL"])
-    make_survey(code="standard", creator=staff)  # the programme's standard survey, made by staff
+    make_survey(code="standard", creator=staff, privacy="identified")  # the programme's evaluation, made by staff
     trainer = create_user("tina", role="trainer")
     group = groups.create_group(trainer=trainer, course=learning.find_course("social-dialogue-at-work"),
                                 name="Lima", country="PE", place="Lima", mode="in-person", starts_on=date.today(),

@@ -135,7 +135,7 @@ def test_a_coordinator_who_wrote_a_survey_sees_no_group_of_another_country_that_
               for country, name in (("PE", "Lima dockers"), ("SN", "Dakar dockers"))}
     db.session.add_all(groups.values())
     db.session.commit()
-    survey = make_survey(code="voice", creator=author, privacy="pseudonymous")
+    survey = make_survey(code="voice", creator=author, privacy="identified")
     for group in groups.values():
         building.add_wave(survey, kind="baseline", group=group)
     db.session.commit()

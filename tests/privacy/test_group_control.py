@@ -1,0 +1,140 @@
+"""Whoever runs a training group decides who is in it: her own accounts must not single out one real member.
+
+Outside tester C, as a trainer: "Create the accounts" made nine members of her group; with one real member
+beside them, the group's results page showed a share of 100% where her nine gave 50% (random rounding cannot
+hide one record from someone who knows all the others), and with four, the batch published at the checkpoint
+was that member and hers, read in the database (n-1). So anonymous and pseudonymous surveys are not asked of
+one group, and their figures are for coordinators and admins (docs/privacy.md, "Who decides who answers").
+"""
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.extensions import db
+from lms.groups import services as groups
+from lms.learn import services as learning
+from lms.models import SurveyWave
+from lms.surveys import answering, building
+from lms.surveys.building import SurveyError
+from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
+
+Answer = answering.Answer
+NOTE = "shown to coordinators and administrators only"
+
+
+@pytest.fixture
+def group(app_ctx, library, create_user):
+    trainer = create_user("trainer", role="trainer", country="BJ")
+    course = learning.find_course(BUNDLED_COURSE)
+    found = groups.create_group(trainer=trainer, course=course, name="Cotonou dockers", country="BJ",
+                                place="Cotonou", mode="in-person", starts_on=date.today(),
+                                ends_on=date.today() + timedelta(days=10), trains_trainers=False)
+    db.session.commit()
+    return found
+
+
+def waves() -> int:
+    return db.session.scalar(select(func.count()).select_from(SurveyWave))
+
+
+@pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
+def test_a_survey_that_names_nobody_is_never_asked_of_one_group(client, group, make_survey, privacy):  # noqa: F811
+    survey = make_survey(code="voice", privacy=privacy, creator=group.trainer)
+    with pytest.raises(SurveyError, match="not of one training group"):
+        building.add_wave(survey, kind="baseline", group=group)
+    db.session.rollback()
+    before = waves()
+    sign_in(client, "trainer")
+    page = f"/groups/{group.id}"
+    text = html.unescape(client.get(page).get_data(as_text=True))
+    assert 'value="voice"' not in text  # not offered
+    response = client.post(f"/groups/{group.id}/waves", data={
+        "attach-survey": "voice", "attach-kind": "baseline", "csrf_token": csrf_token(client, page)},
+        follow_redirects=True)
+    assert "not of one training group" in html.unescape(response.get_data(as_text=True))
+    edit = "/surveys/manage/voice"
+    assert f"group:{group.id}" not in client.get(edit).get_data(as_text=True)
+    response = client.post(f"{edit}/waves", data={"wave-kind": "baseline", "wave-target": f"group:{group.id}",
+                                                  "csrf_token": csrf_token(client, edit)})
+    assert response.status_code == 400
+    assert waves() == before
+
+
+def test_an_identified_survey_is_still_asked_of_a_group_and_its_trainer_reads_it(client, group,
+                                                                                make_survey):  # noqa: F811
+    survey = make_survey(code="evaluation", privacy="identified", creator=group.trainer, group=group,
+                         waves=["baseline"])
+    assert survey.waves[0].group_id == group.id
+    sign_in(client, "trainer")
+    page = html.unescape(client.get(f"/surveys/manage/evaluation/results?group={group.id}").get_data(as_text=True))
+    assert "Workers who feel safe" in page and NOTE not in page
+
+
+def answer_all(survey, accounts, values):
+    """Each account answers its invitation to the survey's course baseline, as the answer page does."""
+    for user, safe in zip(accounts, values, strict=True):
+        invitation = next(i for i in answering.waiting_for(user.id, date.today()) if i.wave.survey_id == survey.id)
+        answering.record_consent(invitation, True)
+        answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
+                   "issues": Answer(""), "hours": Answer("40", 40.0), "comment": Answer("")}
+        answering.submit_response(wave=invitation.wave, version=survey.published_version, answers=answers,
+                                  language="en", country="BJ", invitation=invitation, user=user)
+        db.session.commit()
+
+
+@pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
+def test_a_trainer_who_made_all_but_one_of_the_respondents_reads_no_figure(app, group, create_user,
+                                                                           make_survey, privacy):  # noqa: F811
+    """Tester C's attack, moved to the course: her nine accounts and one real member, all of her group, answer
+    the course's baseline; the trainer, who wrote the survey, sees how many answered and no figure."""
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(code="voice", privacy=privacy, creator=group.trainer, course=course, waves=["baseline"])
+    made = groups.bulk_add(group, [groups.BulkLine(number=n, name=f"Fake {n}", username=f"fake{n}")
+                                   for n in range(9)])
+    member = create_user("amina", country="BJ")
+    groups.add_member(group, member)
+    db.session.commit()
+    answer_all(survey, [account.user for account in made] + [member], [4] * 9 + [1])
+    release_answers()
+    create_user("coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"])
+    results = "/surveys/manage/voice/results"
+    trainer, coordinator = app.test_client(), app.test_client()
+    sign_in(trainer, "trainer")
+    sign_in(coordinator, "coordinator")
+    for query in ("", "?country=BJ", f"?group={group.id}"):
+        page = html.unescape(trainer.get(results + query).get_data(as_text=True))
+        assert NOTE in page, query
+        assert "Share" not in page and "%" not in page.split("Outcome indicators")[1], query
+    page = html.unescape(trainer.get(results).get_data(as_text=True))
+    assert "10 responses" in page  # what she may see: how many answered
+    shown = html.unescape(coordinator.get(results).get_data(as_text=True))
+    assert "Workers who feel safe" in shown and NOTE not in shown and "Share" in shown
+
+
+def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, create_user,
+                                                                  make_survey):  # noqa: F811
+    """At a workplace, the union team enters answers on a tablet: nine of hers beside one worker's."""
+    workplace = building.create_workplace(name="Port of Cotonou", sector="ports", country="BJ", organisation_id=None)
+    survey = make_survey(code="port", subject="workplace", creator=group.trainer)
+    building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today())
+    db.session.commit()
+    for safe in [4] * 9 + [1]:
+        answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
+                   "issues": Answer(""), "hours": Answer("40", 40.0), "comment": Answer("")}
+        answering.submit_response(wave=survey.waves[0], version=survey.published_version, answers=answers,
+                                  language="en", country="BJ")
+    db.session.commit()
+    release_answers()
+    create_user("coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"])
+    trainer, coordinator = app.test_client(), app.test_client()
+    sign_in(trainer, "trainer")
+    sign_in(coordinator, "coordinator")
+    page = html.unescape(trainer.get(f"/workplaces/{workplace.id}").get_data(as_text=True))
+    assert NOTE in page and "Workers who feel safe" not in page and "10 responses" in page
+    shown = html.unescape(coordinator.get(f"/workplaces/{workplace.id}").get_data(as_text=True))
+    assert "Workers who feel safe" in shown and NOTE not in shown
