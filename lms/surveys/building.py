@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import format_decimal
@@ -75,6 +75,17 @@ class SurveyError(ValueError):
     def __init__(self, message: str, field: str | None = None):
         super().__init__(message)
         self.field = field
+
+
+#: A course's wave of an anonymous or pseudonymous survey closes no sooner than this many checkpoint periods
+#: after it is added: a wave open one day would ask only the members whose training ends that day, a group or
+#: a completion day its author chose (outside tester D; docs/privacy.md).
+OPEN_PERIODS = 4
+#: Why an anonymous or pseudonymous survey is not asked of one training group (docs/privacy.md).
+NOT_OF_ONE_GROUP = _l("An anonymous or pseudonymous survey is asked of everyone taking a course, not of one "
+                      "training group: whoever runs a group decides who is in it, and could tell one member's "
+                      "answers from the others. Ask it of the group's course: its members are asked on the "
+                      "group's dates.")
 
 
 @dataclass
@@ -421,16 +432,19 @@ def add_wave(survey: Survey, *, kind: str, days_after: int | None = None, course
     if (workplace is None) != (survey.subject == "participant"):
         raise SurveyError(_("A workplace survey is asked at workplaces; a participants' survey in trainings."))
     if group is not None and not survey.names_respondents:
-        raise SurveyError(_("An anonymous or pseudonymous survey is asked of everyone taking a course, not of one "
-                            "training group: whoever runs a group decides who is in it, and could tell one member's "
-                            "answers from the others. Ask it of the group's course: its members are asked on the "
-                            "group's dates."))
+        raise SurveyError(str(NOT_OF_ONE_GROUP))
     if kind == "follow_up" and not (days_after and days_after > 0):
         raise SurveyError(_("A follow-up needs the number of days after the training."))
     if workplace is not None and opens_on is None:
         raise SurveyError(_("A round at a workplace needs the day it starts."))
     if opens_on and closes_on and closes_on < opens_on:
         raise SurveyError(_("The last day comes before the first day."))
+    shortest = OPEN_PERIODS * current_app.config["RELEASE_EVERY_DAYS"]
+    if course is not None and not survey.names_respondents and closes_on is not None and (
+            closes_on < date.today() + timedelta(days=shortest)):
+        raise SurveyError(_("A course's wave of an anonymous or pseudonymous survey stays open at least %(n)d days, "
+                            "so that its answers come from many trainings, not from a few chosen members.",
+                            n=shortest))
     duplicate = next((w for w in survey.waves if w.kind == kind and w.days_after == (days_after or None)
                       and (w.course_id, w.group_id, w.workplace_id) == (
                           course and course.id, group and group.id, workplace and workplace.id)

@@ -276,6 +276,8 @@ def add_wave(code: str):
         except SurveyError as error:
             db.session.rollback()
             form.kind.errors.append(str(error))
+    elif (form.target.data or "").startswith("group:") and not survey.names_respondents:
+        form.target.errors = [str(building.NOT_OF_ONE_GROUP)]  # not offered, and sent anyway: say why
     return _render_survey(survey, wave_form=form, status=400)
 
 

@@ -62,6 +62,7 @@ def test_a_survey_that_names_nobody_is_never_asked_of_one_group(client, group, m
     response = client.post(f"{edit}/waves", data={"wave-kind": "baseline", "wave-target": f"group:{group.id}",
                                                   "csrf_token": csrf_token(client, edit)})
     assert response.status_code == 400
+    assert "not of one training group" in html.unescape(response.get_data(as_text=True))
     assert waves() == before
 
 
@@ -138,3 +139,31 @@ def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, cr
     assert NOTE in page and "Workers who feel safe" not in page and "10 responses" in page
     shown = html.unescape(coordinator.get(f"/workplaces/{workplace.id}").get_data(as_text=True))
     assert "Workers who feel safe" in shown and NOTE not in shown
+
+
+@pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
+def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one_day(
+        client, group, make_survey, privacy):  # noqa: F811
+    """Outside tester D: an endline of the course, added and closing the day her group ended, asked only her
+    group (one member and four accounts of hers); a follow-up whose days put one member's due day on that day
+    asked only those who completed with her. A course's wave of such a survey stays open four periods."""
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(code="voice", privacy=privacy, creator=group.trainer)
+    shortest = 4 * 7
+    for kind, days, closes in (("endline", None, 0), ("follow_up", 30, 0), ("endline", None, shortest - 1)):
+        with pytest.raises(SurveyError, match="stays open at least 28 days"):
+            building.add_wave(survey, kind=kind, days_after=days, course=course,
+                              closes_on=date.today() + timedelta(days=closes))
+        db.session.rollback()
+    before = waves()
+    sign_in(client, "trainer")
+    edit = "/surveys/manage/voice"
+    response = client.post(f"{edit}/waves", data={
+        "wave-kind": "endline", "wave-target": f"course:{course.id}", "wave-closes_on": date.today().isoformat(),
+        "csrf_token": csrf_token(client, edit)})
+    assert response.status_code == 400 and "stays open at least 28 days" in response.get_data(as_text=True)
+    assert waves() == before
+    building.add_wave(survey, kind="endline", course=course, closes_on=date.today() + timedelta(days=shortest))
+    identified = make_survey(code="evaluation", privacy="identified", creator=group.trainer)
+    building.add_wave(identified, kind="endline", course=course, closes_on=date.today())  # names its members anyway
+    db.session.commit()

@@ -37,6 +37,17 @@ def answer_in_browser(client, invitation_id, answers=GOOD_ANSWERS):
     return client.post(answer_url, data={**answers, "csrf_token": csrf_token(client, answer_url)})
 
 
+def test_the_home_page_counts_the_surveys_waiting(client, library, create_user, make_survey):
+    """Outside tester D: "A survey is waiting for you" stood above a list of nine."""
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["baseline"])
+    make_survey(code="second", course=course, waves=["baseline"])
+    enrol(create_user("amina", locale="fr"))
+    sign_in(client, "amina")
+    home = html.unescape(client.get("/").get_data(as_text=True))
+    assert "2 enquêtes vous attendent" in home
+
+
 def test_a_baseline_is_due_at_enrolment_and_shown_on_the_home_page(client, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     make_survey(course=course, waves=["baseline", "endline"])
@@ -177,6 +188,21 @@ def test_pseudonyms_pair_a_members_waves_without_naming_the_account(app_ctx, lib
     release_answers()
     stored = db.session.scalar(select(SurveyResponse))
     assert stored.pseudonym == first and stored.user_id is None
+
+
+def test_my_surveys_offers_one_withdrawal_per_survey(client, library, create_user, make_survey):
+    """Outside tester D: a button on each wave's row read as withdrawing from that wave; it stops them all."""
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous")
+    member = create_user("amina")
+    enrol(member)
+    complete_course(member.id)
+    answering.sync_invitations(date.today())
+    db.session.commit()
+    sign_in(client, "amina")
+    page = client.get("/surveys").get_data(as_text=True)
+    assert len(answering.invitations_of(member.id)) == 2
+    assert page.count("Withdraw from this survey") == 1
 
 
 def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, library, create_user, make_survey):
