@@ -136,8 +136,8 @@ TRANSLATIONS = str(ROOT / "translations")
 @translate.command("extract")
 def translate_extract() -> None:
     """Collect the interface's strings into translations/messages.pot."""
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "--no-location", "--sort-output",
-             "--project", "lms", "-o", POT, str(ROOT / "lms"))
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "_l", "-k", "N_plural:1,2", "--no-location",
+             "--sort-output", "--project", "lms", "-o", POT, str(ROOT / "lms"))
 
 
 @translate.command("update")

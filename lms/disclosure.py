@@ -21,14 +21,16 @@ here is Statistics New Zealand's unbiased random rounding to base 5:
 - Means add to the exact sum a noise uniform in [-R, R] drawn from the cell key, where R is the width of
   the range one person's value lies in (4 for a 1-5 scale, 100 for a score in percent), divide by the
   exact n and are rounded; their interval, drawn from a sum of squares with a noise of its own
-  (lms/surveys/results.py ``noisy_squares``), moves with them. Shown where the published n is at least
-  ``MIN_SHOWN``.
+  (lms/surveys/results.py ``noisy_squares``), is centred on them and widened by the noise (``moved``).
+  Shown where the published n is at least ``MIN_SHOWN``.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 from flask import current_app
@@ -43,6 +45,8 @@ if TYPE_CHECKING:
 BASE = 5
 #: A rate, share or mean is shown only where its published count of people is at least this.
 MIN_SHOWN = 10
+#: The normal quantile for a 95% interval: the part of a mean's interval that the noise adds.
+NOISE_Z = NormalDist().inv_cdf(0.975)
 #: Sets the key that draws the rounding apart from every other use of PSEUDONYM_KEY.
 LABEL = b"lms.disclosure: cell-key perturbation, v1"
 
@@ -115,17 +119,33 @@ def rounded(value: float | None, digits: int) -> float | int | None:
     return round(value) if digits == 0 else round(value, digits)
 
 
+def uniform_variance(*half_widths: float) -> float:
+    """The variance of a sum of independent noises, each uniform in [-a, a]: the sum of a²/3."""
+    return sum(a * a / 3 for a in half_widths)
+
+
 def moved(exact: Estimate, published_n: int, shift: float, digits: int,
-          bounds: tuple[float, float] | None = None) -> Estimate:
+          bounds: tuple[float, float] | None = None, noise_variance: float = 0.0) -> Estimate:
     """A mean (or a change in means) moved by ``shift`` (the noise divided by n), with its interval, rounded.
 
-    Nothing but the published n is kept where that is under MIN_SHOWN. ``bounds`` keeps the figures within
-    the values they can take (a moved mean of scores stays within 0-100).
+    The interval is centred on the moved value and widened by the noise, whose variance (``noise_variance``,
+    public: it follows from n and the range of the answers) is added in quadrature to the sampling error's.
+    Moved alone, a small group's interval kept its width while the noise was larger than it (a mean above
+    every answer given, in an interval of width 0: outside tester E). Nothing but the published n is kept
+    where that is under MIN_SHOWN. ``bounds`` keeps the figures within the values they can take (a moved mean
+    of scores stays within 0-100).
     """
     if published_n < MIN_SHOWN or exact.value is None:
         return replace(exact, n=published_n, value=None, low=None, high=None)
+    value = exact.value + shift
+    if exact.low is None or exact.high is None:
+        low = high = None
+    else:
+        sampling = (exact.high - exact.low) / 2
+        margin = math.sqrt(sampling * sampling + NOISE_Z * NOISE_Z * noise_variance)
+        low, high = value - margin, value + margin
 
-    def move(value: float | None):
-        return None if value is None else rounded(clamp(value + shift, bounds), digits)
+    def shown(figure: float | None):
+        return None if figure is None else rounded(clamp(figure, bounds), digits)
 
-    return replace(exact, n=published_n, value=move(exact.value), low=move(exact.low), high=move(exact.high))
+    return replace(exact, n=published_n, value=shown(value), low=shown(low), high=shown(high))

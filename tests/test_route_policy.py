@@ -66,7 +66,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/certificates/<int:course_id>", GET, MEMBER), ("/profile/sessions/<int:session_id>/sign-out", POST, MEMBER),
     ("/surveys/invitations/<int:invitation_id>", BOTH, MEMBER),
     ("/surveys/invitations/<int:invitation_id>/answer", BOTH, MEMBER),
-    ("/surveys/<code>/withdraw", POST, MEMBER),
+    ("/surveys/<code>/withdraw", BOTH, MEMBER),
     # A training group: its trainer, the coordinator of its country, administrators (its members see it).
     ("/groups/<int:group_id>", GET, GROUP), ("/groups/<int:group_id>/code", GET, MANAGERS),
     ("/groups/<int:group_id>/members/bulk", BOTH, MANAGERS), ("/groups/<int:group_id>/sessions", POST, MANAGERS),

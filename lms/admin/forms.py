@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from lms.auth.forms import SelectWithPrompt
+from lms.core.forms import PortalForm
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PortalForm):
     name = StringField(_l("Name"), validators=[DataRequired(_l("Please write a name.")), Length(max=200)])
     acronym = StringField(_l("Acronym"), validators=[DataRequired(_l("Please write an acronym.")), Length(max=40)])
     country = SelectField(_l("Country"), widget=SelectWithPrompt(),

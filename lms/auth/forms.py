@@ -5,7 +5,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -21,6 +20,7 @@ from wtforms.validators import (
 from wtforms.widgets import Select
 
 from lms.auth import passwords, services
+from lms.core.forms import PortalForm
 from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
 from lms.labels import GENDER_LABELS
 from lms.models import User
@@ -134,7 +134,7 @@ class AboutYouMixin:
         return taken
 
 
-class SignUpForm(AboutYouMixin, FlaskForm):
+class SignUpForm(AboutYouMixin, PortalForm):
     username = StringField(
         _l("Username"),
         validators=[DataRequired(_l("Please choose a username.")),
@@ -174,7 +174,7 @@ class SignUpForm(AboutYouMixin, FlaskForm):
             self.username.errors.append(str(_l("This username is taken; please choose another.")))
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     identifier = StringField(_l("Username, phone number or e-mail address"),
                              validators=[DataRequired(_l("Please write your username, phone or e-mail."))],
                              render_kw={"autocomplete": "username", "autocapitalize": "none"})
@@ -183,7 +183,7 @@ class SignInForm(FlaskForm):
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class ProfileForm(AboutYouMixin, FlaskForm):
+class ProfileForm(AboutYouMixin, PortalForm):
     locale = SelectField(_l("Language of the portal"), choices=[
         SelectChoice(code, language_name(code)) for code in UI_LANGUAGES])
 
@@ -214,18 +214,18 @@ class ProfileForm(AboutYouMixin, FlaskForm):
                                            "only an administrator can change them.")
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(PortalForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(_l("Please write your password."))],
                             render_kw={"autocomplete": "current-password"})
     password = new_password_field(_l("New password"))
     confirm = confirm_password_field(_l("New password again"))
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Please write your password."))],
                              render_kw={"autocomplete": "current-password"})
 
 
-class FirstPasswordForm(FlaskForm):
+class FirstPasswordForm(PortalForm):
     password = new_password_field(_l("Your own new password"))
     confirm = confirm_password_field(_l("New password again"))

@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -23,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lms.content.markdown import markdown_problem, refusal
+from lms.core.forms import PlainForm, PortalForm
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.labels import TOPIC_LABELS
 from lms.validators import NumberRange
@@ -42,7 +41,7 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class CourseTextForm(FlaskForm):
+class CourseTextForm(PortalForm):
     title = StringField(_l("Title"), validators=TITLE)
     summary = StringField(_l("Summary (one line, shown in the catalogue)"),
                           validators=[DataRequired(_l("Please write a summary.")), Length(max=400)])
@@ -58,11 +57,11 @@ class NewCourseForm(CourseTextForm):
                              validators=[DataRequired(_l("Please choose at least one topic."))])
 
 
-class TitleForm(FlaskForm):
+class TitleForm(PortalForm):
     title = StringField(_l("Title"), validators=TITLE)
 
 
-class LessonForm(FlaskForm):
+class LessonForm(PortalForm):
     title = StringField(_l("Title"), validators=TITLE)
     body = TextAreaField(_l("Lesson text (Markdown)"), validators=[DataRequired(_l("Please write the lesson.")),
                                                                    renderable_markdown],
@@ -73,33 +72,33 @@ class LessonForm(FlaskForm):
     save = SubmitField(_l("Save"))
 
 
-class ImageForm(FlaskForm):
+class ImageForm(PortalForm):
     image = FileField(_l("Image (JPEG, PNG, GIF or WebP, up to 5 MB)"),
                       validators=[FileRequired(_l("Please choose an image file."))])
 
 
-class ArchiveForm(FlaskForm):
+class ArchiveForm(PortalForm):
     archive = FileField(_l("Course archive (.zip, in the courses/ format)"),
                         validators=[FileRequired(_l("Please choose a zip file."))])
 
 
-class EditorForm(FlaskForm):
+class EditorForm(PortalForm):
     username = StringField(_l("Username of the trainer"), validators=[DataRequired(_l("Please write a username."))])
 
 
-class PassMarkForm(FlaskForm):
+class PassMarkForm(PortalForm):
     pass_mark = IntegerField(_l("Pass mark (percent of questions right)"), validators=[
         InputRequired(_l("Please give a pass mark.")),
         NumberRange(1, 100, _l("Please give a number from %(min)s to %(max)s."))])
 
 
-class ChoiceForm(Form):
+class ChoiceForm(PlainForm):
     text = StringField(_l("Answer"), validators=[Optional(), Length(max=500)])
     feedback = StringField(_l("Feedback shown to whoever picks it"), validators=[Optional(), Length(max=1000)])
     correct = BooleanField(_l("This answer is right"))
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PortalForm):
     prompt = StringField(_l("Question"), validators=[DataRequired(_l("Please write the question.")),
                                                      Length(max=1000)])
     kind = RadioField(_l("Kind"), choices=[SelectChoice("single", _l("One right answer")),
@@ -123,7 +122,7 @@ class QuestionForm(FlaskForm):
             raise ValidationError(_l("A question with one right answer needs exactly one answer marked right."))
 
 
-class TranslationForm(FlaskForm):
+class TranslationForm(PortalForm):
     title = StringField(_l("Title"), validators=TITLE)
     body = TextAreaField(_l("Translation (Markdown)"), validators=[DataRequired(_l("Please write the translation.")),
                                                                       renderable_markdown],

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from lms.auth.forms import SelectWithPrompt
+from lms.core.forms import PortalForm
 from lms.models.users import utcnow
 
 MODE_LABELS = {"online": _l("Online"), "in-person": _l("In person"), "blended": _l("Blended")}
 
 
-class GroupForm(FlaskForm):
+class GroupForm(PortalForm):
     name = StringField(_l("Name of the group"), validators=[DataRequired(_l("Please write a name.")),
                                                             Length(max=120)])
     course = SelectField(_l("Course"), validators=[InputRequired(_l("Please choose a course."))])
@@ -37,17 +37,17 @@ class GroupForm(FlaskForm):
             raise ValidationError(_l("Please write where the group meets."))
 
 
-class JoinForm(FlaskForm):
+class JoinForm(PortalForm):
     code = StringField(_l("Join code"), validators=[DataRequired(_l("Please write the code."))],
                        render_kw={"autocapitalize": "characters", "autocomplete": "off"})
 
 
-class BulkForm(FlaskForm):
+class BulkForm(PortalForm):
     members = TextAreaField(_l("Members, one a line: a name, or a name, a comma and a username"),
                             validators=[DataRequired(_l("The list is empty."))], render_kw={"rows": 12})
 
 
-class SessionForm(FlaskForm):
+class SessionForm(PortalForm):
     held_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give a date."))])
     topic = StringField(_l("What was done"), validators=[DataRequired(_l("Please write what was done.")),
                                                          Length(max=200)])

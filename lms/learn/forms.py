@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import Form, RadioField, SelectField, SelectMultipleField, widgets
+from wtforms import RadioField, SelectField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from lms.core.forms import PlainForm, PortalForm
 from lms.i18n import language_name, pick_string
 from lms.labels import TOPIC_LABELS
 from lms.models import Module
 
 
-class CatalogueFilter(Form):
+class CatalogueFilter(PlainForm):
     """GET filter of the catalogue; no CSRF token needed, it changes nothing."""
 
     topic = SelectField(_l("Topic"), validate_choice=True)
@@ -32,10 +32,10 @@ class CheckboxesField(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-def quiz_form(module: Module, language: str, source_language: str, formdata=None) -> FlaskForm:
+def quiz_form(module: Module, language: str, source_language: str, formdata=None) -> PortalForm:
     """A form with one field per question: radio buttons or check boxes, in ``language``."""
 
-    class QuizForm(FlaskForm):
+    class QuizForm(PortalForm):
         pass
 
     for question in module.questions:

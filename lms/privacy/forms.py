@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import AnyOf, DataRequired
 
+from lms.core.forms import PortalForm
 from lms.models import CONSENT_PURPOSES
 
 
@@ -18,15 +18,15 @@ def membership_consent_field() -> BooleanField:
                                     "account you can still read every lesson."))])
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(PortalForm):
     agree = membership_consent_field()
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     purpose = HiddenField(validators=[AnyOf(CONSENT_PURPOSES)])
 
 
-class EraseForm(FlaskForm):
+class EraseForm(PortalForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(_l("Please write your password."))],
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField(_l("I understand that this cannot be undone."),

@@ -6,10 +6,11 @@ from datetime import date, timedelta
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import Form, SelectField
+from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from lms.core.forms import PlainForm
 from lms.labels import GENDER_LABELS, TOPIC_LABELS
 
 QUARTERS = {"1": (1, 3), "2": (4, 6), "3": (7, 9), "4": (10, 12)}
@@ -33,7 +34,7 @@ def last_day(year: int, month: int) -> date:
     return date.fromordinal(date(year + month // 12, month % 12 + 1, 1).toordinal() - 1)
 
 
-class ReportForm(Form):
+class ReportForm(PlainForm):
     """GET filter; it changes nothing, so it needs no CSRF token.
 
     The period is a year, a quarter or a month, never two free dates: two overlapping date ranges could be

@@ -42,7 +42,7 @@ def _closed(invitation: SurveyInvitation):
 def my_surveys():
     today = date.today()
     return render_template("surveys/mine.html", waiting=answering.waiting_for(current_user.id, today),
-                           invitations=answering.invitations_of(current_user.id), form=ActionForm(),
+                           invitations=answering.invitations_of(current_user.id),
                            withdrawal_day=withdrawal.next_checkpoint(today))
 
 
@@ -104,6 +104,9 @@ def withdraw(code: str):
         SurveyWave.survey_id == survey.id, SurveyInvitation.user_id == current_user.id).limit(1))
     if invited is None:
         abort(404)
+    if request.method == "GET":  # one tap stopped every wave and deleted the answers (outside tester E): ask first
+        return render_template("surveys/withdraw.html", survey=survey, form=ActionForm(),
+                               withdrawal_day=withdrawal.next_checkpoint(date.today()))
     if not ActionForm().validate_on_submit():
         abort(400)
     withdrawn = withdrawal.withdraw(survey, current_user)

@@ -21,7 +21,7 @@ def survey_helpers():
 bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)
 bp.add_url_rule("/surveys/invitations/<int:invitation_id>", "consent", answering.consent, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/invitations/<int:invitation_id>/answer", "answer", answering.answer, methods=["GET", "POST"])
-bp.add_url_rule("/surveys/<code>/withdraw", "withdraw", answering.withdraw, methods=["POST"])
+bp.add_url_rule("/surveys/<code>/withdraw", "withdraw", answering.withdraw, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/manage", "list_surveys", building.list_surveys)
 bp.add_url_rule("/surveys/manage/new", "new_survey", building.new_survey, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/manage/<code>", "edit_survey", building.edit_survey)

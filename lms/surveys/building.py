@@ -437,6 +437,11 @@ def add_wave(survey: Survey, *, kind: str, days_after: int | None = None, course
         raise SurveyError(_("A follow-up needs the number of days after the training."))
     if workplace is not None and opens_on is None:
         raise SurveyError(_("A round at a workplace needs the day it starts."))
+    if workplace is None and opens_on is not None:
+        raise SurveyError(_("Only a round at a workplace has a first day: a course's or a group's wave is asked "
+                            "on each member's own day."))
+    if workplace is None and closes_on is not None and closes_on < date.today():
+        raise SurveyError(_("The last day has already passed."))
     if opens_on and closes_on and closes_on < opens_on:
         raise SurveyError(_("The last day comes before the first day."))
     shortest = OPEN_PERIODS * current_app.config["RELEASE_EVERY_DAYS"]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from lms.core.forms import PortalForm
 from lms.i18n import pick_string, pick_text
 from lms.learn.forms import CheckboxesField
 from lms.models import SurveyQuestion, SurveyVersion
@@ -44,7 +44,7 @@ def choices_of(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in labels.items()]
 
 
-class NewSurveyForm(FlaskForm):
+class NewSurveyForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please write a title.")), Length(max=200)])
     code = StringField(_l("Code"), description=CODE_HINT,
                        validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
@@ -56,7 +56,7 @@ class NewSurveyForm(FlaskForm):
                          validators=[InputRequired(_l("Please choose one answer."))])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PortalForm):
     label = TextAreaField(_l("Question"), validators=[DataRequired(_l("Please write the question."))],
                           render_kw={"rows": 2})
     hint = StringField(_l("Hint (optional)"), validators=[Length(max=300)])
@@ -85,7 +85,7 @@ class QuestionForm(FlaskForm):
             raise ValidationError(_l("A choice's code has at most 60 characters, and its wording at most 300."))
 
 
-class WaveForm(FlaskForm):
+class WaveForm(PortalForm):
     kind = SelectField(_l("When"), choices=choices_of(WAVE_LABELS))
     days_after = IntegerField(_l("Days after the training (follow-up only)"),
                               validators=[Optional(), NumberRange(min=1, max=3650)])
@@ -94,7 +94,7 @@ class WaveForm(FlaskForm):
     closes_on = DateField(_l("Last day (optional)"), validators=[Optional()])
 
 
-class GroupWaveForm(FlaskForm):
+class GroupWaveForm(PortalForm):
     """A group's trainer asks a published survey of their group, at one moment."""
 
     #: Any survey's code is taken, so that one that may not be asked of a group gets its reason (the view checks).
@@ -126,7 +126,7 @@ def group_wave_form(**options) -> GroupWaveForm:
     return form
 
 
-class IndicatorForm(FlaskForm):
+class IndicatorForm(PortalForm):
     title = StringField(_l("Title"), validators=[DataRequired(_l("Please write a title.")), Length(max=200)])
     code = StringField(_l("Code"), description=CODE_HINT,
                        validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
@@ -136,7 +136,7 @@ class IndicatorForm(FlaskForm):
     direction = RadioField(_l("Direction"), choices=choices_of(DIRECTION_LABELS), default="up")
 
 
-class WorkplaceForm(FlaskForm):
+class WorkplaceForm(PortalForm):
     name = StringField(_l("Name of the workplace"), validators=[DataRequired(_l("Please write a name.")),
                                                                 Length(max=200)])
     sector = StringField(_l("Sector"), validators=[DataRequired(_l("Please write the sector.")), Length(max=80)])
@@ -144,16 +144,16 @@ class WorkplaceForm(FlaskForm):
     organisation = SelectField(_l("Union"), default="")
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     file = FileField(_l("XLSForm file (.xlsx)"))
 
 
-class ResponsesForm(FlaskForm):
+class ResponsesForm(PortalForm):
     wave = SelectField(_l("Wave the answers belong to"))
     file = FileField(_l("Export from KoboToolbox or ODK (.xlsx or .csv, with XLSForm names as columns)"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A form of buttons only (agree, decline, publish, withdraw...): its CSRF token is all it checks."""
 
 
@@ -168,10 +168,10 @@ def choice_label(question: SurveyQuestion, code: str, language: str, source_lang
     return pick_string(choice.texts, language, source_language, "label")
 
 
-def answer_form(version: SurveyVersion, language: str, source_language: str) -> FlaskForm:
+def answer_form(version: SurveyVersion, language: str, source_language: str) -> PortalForm:
     """One field per question, worded in ``language`` (else the source), checked as imports are."""
 
-    class AnswerForm(FlaskForm):
+    class AnswerForm(PortalForm):
         pass
 
     for question in version.questions:

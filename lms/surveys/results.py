@@ -232,7 +232,8 @@ def published_estimate(indicator: SurveyIndicator, sums: Sums, scale: Scale | No
     if scale is None:
         return Estimate(n, None, None, None)
     return disclosure.moved(statistics.mean(wave_moments(indicator, sums, scale)), n,
-                            mean_shift(indicator, sums, scale), 1, (scale.low, scale.high))
+                            mean_shift(indicator, sums, scale), 1, (scale.low, scale.high),
+                            disclosure.uniform_variance(scale.width / sums.moments.n))
 
 
 def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pairs: Sums | None,
@@ -250,7 +251,8 @@ def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pair
         differences = noisy_squares(pairs.moments, pairs.key, (-scale.width, scale.width),
                                     f"change-squares:{indicator.question_code}")
         return disclosure.moved(statistics.paired_change(differences), pairs.people.published, shift,
-                                2 if share else 1, (-scale.width, scale.width)), True
+                                2 if share else 1, (-scale.width, scale.width),
+                                disclosure.uniform_variance(2 * scale.width / n)), True
     first, second = before.people.published, after.people.published
     if first < MIN_SHOWN or second < MIN_SHOWN or scale is None:
         return Estimate(first + second, None, None, None), False
@@ -262,7 +264,9 @@ def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pair
     shift = mean_shift(indicator, after, scale) - mean_shift(indicator, before, scale)
     return disclosure.moved(statistics.welch_change(wave_moments(indicator, before, scale),
                                                     wave_moments(indicator, after, scale)),
-                            first + second, shift, 1, (-scale.width, scale.width)), False
+                            first + second, shift, 1, (-scale.width, scale.width),
+                            disclosure.uniform_variance(scale.width / before.moments.n,
+                                                        scale.width / after.moments.n)), False
 
 
 def question_ids(survey: Survey) -> dict[tuple[str, str], list[int]]:
@@ -424,7 +428,8 @@ class GainSums:
         after = disclosure.rounded(disclosure.clamp((self.after + noise_after) / exact_n, SCORES), 0)
         differences = noisy_squares(self.differences, self.people.key, (-width, width), "gain:squares")
         change = disclosure.moved(statistics.paired_change(differences), n,
-                                  (noise_after - noise_before) / exact_n, 0, (-width, width))
+                                  (noise_after - noise_before) / exact_n, 0, (-width, width),
+                                  disclosure.uniform_variance(width / exact_n, width / exact_n))
         normalised = None if before == 100 else (after - before) / (100 - before)
         return Gain(n, before, after, replace(change, value=after - before), normalised)
 

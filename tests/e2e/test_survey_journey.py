@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from lms.author.services import add_editor
 from lms.extensions import db
 from lms.groups.services import add_member, create_group
 from lms.jobs import release_answers
@@ -33,6 +34,7 @@ def test_baseline_course_endline_and_the_coordinator_sees_the_change(browser, pa
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     group = create_group(trainer=trainer, course=course, name="Lima hotel workers", country="PE", place="Lima",
                          mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=30))
+    add_editor(course, trainer)  # she co-writes the course: its waves are asked by its editors
     db.session.commit()
 
     # The trainer builds the survey in the browser and asks it of her group's course (a pseudonymous survey is not

@@ -105,6 +105,18 @@ def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, 
     assert sign_in(app.test_client(), "kofi.m", "my own secret").status_code == 302
 
 
+def test_a_bulk_list_longer_than_the_server_can_make_in_one_request_is_refused_whole(client, app_ctx, trainer):
+    """Outside tester E: 140 lines or more took longer than the server waits and ended on a bare 500."""
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    before = db.session.scalar(select(func.count(User.id)))
+    response = post(client, f"/groups/{group.id}/members/bulk",
+                    {"members": "\n".join(f"Member {n}" for n in range(401))})
+    assert response.status_code == 400
+    assert "at most 50 accounts, and this one has 401 lines" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == before
+
+
 def test_bulk_list_with_duplicate_or_taken_usernames_writes_nothing(client, app_ctx, trainer, create_user):
     create_user("taken.name")
     make_group(client)

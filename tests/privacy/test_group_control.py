@@ -14,6 +14,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms.author import services as authoring
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning
@@ -149,6 +150,8 @@ def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one
     asked only those who completed with her. A course's wave of such a survey stays open four periods."""
     course = learning.find_course(BUNDLED_COURSE)
     survey = make_survey(code="voice", privacy=privacy, creator=group.trainer)
+    authoring.add_editor(course, group.trainer)  # a course's waves are asked by its editors
+    db.session.commit()
     shortest = 4 * 7
     for kind, days, closes in (("endline", None, 0), ("follow_up", 30, 0), ("endline", None, shortest - 1)):
         with pytest.raises(SurveyError, match="stays open at least 28 days"):
@@ -167,3 +170,37 @@ def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one
     identified = make_survey(code="evaluation", privacy="identified", creator=group.trainer)
     building.add_wave(identified, kind="endline", course=course, closes_on=date.today())  # names its members anyway
     db.session.commit()
+
+
+def test_a_courses_waves_are_asked_by_its_editors(client, group, make_survey):  # noqa: F811
+    """Outside tester E: any trainer's survey reached every member of any course, in every country, with nothing
+    asking the course's owner. A course's wave is now for its editors and admins."""
+    course = learning.find_course(BUNDLED_COURSE)
+    make_survey(code="voice", privacy="identified", creator=group.trainer)
+    before = waves()
+    sign_in(client, "trainer")
+    edit = "/surveys/manage/voice"
+    assert f"course:{course.id}" not in client.get(edit).get_data(as_text=True)
+    response = client.post(f"{edit}/waves", data={"wave-kind": "baseline", "wave-target": f"course:{course.id}",
+                                                  "csrf_token": csrf_token(client, edit)})
+    assert response.status_code == 400 and waves() == before
+    authoring.add_editor(course, group.trainer)
+    db.session.commit()
+    assert f"course:{course.id}" in client.get(edit).get_data(as_text=True)
+
+
+def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has_passed(group, make_survey):  # noqa: F811
+    """Outside tester E: a baseline with a first day in 2030 was taken (and ignored: every member got two
+    identical baselines, both counted), and an endline whose last day had passed could never be answered."""
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(code="evaluation", privacy="identified", creator=group.trainer)
+    for target in ({"course": course}, {"group": group}):
+        with pytest.raises(SurveyError, match="Only a round at a workplace has a first day"):
+            building.add_wave(survey, kind="baseline", opens_on=date(2030, 1, 1), **target)
+        with pytest.raises(SurveyError, match="already passed"):
+            building.add_wave(survey, kind="endline", closes_on=date.today() - timedelta(days=1), **target)
+    db.session.rollback()
+    workplace = building.create_workplace(name="Port", sector="ports", country="BJ", organisation_id=None)
+    port = make_survey(code="port", subject="workplace", creator=group.trainer)
+    past = date.today() - timedelta(days=200)  # a past round, to import its answers
+    building.add_wave(port, kind="baseline", workplace=workplace, opens_on=past, closes_on=past + timedelta(days=14))

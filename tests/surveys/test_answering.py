@@ -5,6 +5,7 @@ import hashlib
 import html
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
@@ -205,6 +206,22 @@ def test_my_surveys_offers_one_withdrawal_per_survey(client, library, create_use
     assert page.count("Withdraw from this survey") == 1
 
 
+@pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
+def test_withdrawing_asks_first_and_says_what_it_does(client, library, create_user, make_survey, privacy):
+    """Outside tester E: one tap on "Withdraw" stopped every wave and deleted the answers, without a question."""
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline", "endline"], privacy=privacy)
+    member = create_user("amina", locale="es")
+    enrol(member)
+    sign_in(client, "amina")
+    mine = html.unescape(client.get("/surveys").get_data(as_text=True))
+    assert f'href="/surveys/{survey.code}/withdraw"' in mine and "<form" not in mine.split("<table")[1]
+    page = html.unescape(client.get(f"/surveys/{survey.code}/withdraw").get_data(as_text=True))
+    assert "Esto no se puede deshacer." in page
+    assert ("nadie puede encontrarlas" in page) == (privacy == "anonymous"), page
+    assert [i.consent for i in answering.invitations_of(member.id)] == [None]  # asking changed nothing
+
+
 def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     survey = make_survey(course=course, waves=["baseline", "endline"], privacy="pseudonymous")
@@ -216,7 +233,8 @@ def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, l
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
     page = client.get("/surveys").get_data(as_text=True)
     assert "Withdraw from this survey" in page
-    client.post(f"/surveys/{survey.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")})
+    withdraw = f"/surveys/{survey.code}/withdraw"  # the confirmation page's form
+    client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)})
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1  # until the checkpoint
     release_answers()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
@@ -231,7 +249,8 @@ def test_withdrawing_from_an_anonymous_survey_keeps_answers_nobody_can_find(clie
     enrol(member)
     sign_in(client, "amina")
     answer_in_browser(client, invitation_of(member.id).id)
-    response = client.post(f"/surveys/{survey.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")},
+    withdraw = f"/surveys/{survey.code}/withdraw"  # the confirmation page's form
+    response = client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)},
                            follow_redirects=True)
     assert "Anonymous answers cannot be found" in response.get_data(as_text=True)
     release_answers()

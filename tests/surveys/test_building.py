@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import Organisation, Survey, SurveyQuestion, SurveyResponse, SurveyWave, Workplace
+from lms.models import CourseEditor, Organisation, Survey, SurveyQuestion, SurveyResponse, SurveyWave, Workplace
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec
 from lms.surveys.results import RELEASE_BATCH
@@ -128,6 +128,8 @@ def test_waves_and_indicators_are_added_in_the_browser(client, library, create_u
     author = create_user("author", role="trainer")
     survey = make_survey(code="voice", creator=author, indicators=False)
     course_id = db.session.scalar(sa.text("SELECT id FROM courses WHERE slug = 'social-dialogue-at-work'"))
+    db.session.add(CourseEditor(course_id=course_id, user_id=author.id, role="editor"))  # she may ask its members
+    db.session.commit()
     sign_in(client, "author")
     page = "/surveys/manage/voice"
     wave = {"kind": "baseline", "target": f"course:{course_id}"}

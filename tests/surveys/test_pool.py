@@ -215,7 +215,8 @@ def test_withdrawing_deletes_the_members_answers_still_waiting(client, library, 
     assert count(PooledResponse) == 4
     sign_in(client, "amina")
     for made in surveys:
-        response = client.post(f"/surveys/{made.code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")},
+        withdraw = f"/surveys/{made.code}/withdraw"  # the confirmation page's form
+        response = client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)},
                                follow_redirects=True)
         assert "Your answers not yet in the results were deleted now" in response.get_data(as_text=True)
     assert count(PooledResponse) == 2

@@ -1,6 +1,7 @@
 """Indicators per wave and knowledge gain: exact figures against scipy on generated data; what pages publish."""
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -9,6 +10,7 @@ import pytest
 from scipy import stats
 from sqlalchemy import select
 
+from lms import disclosure
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.learn import services as learning
@@ -136,9 +138,13 @@ def test_published_figures_follow_the_method(app_ctx, library, create_user, make
                 bound = 100 / true.estimate.n + 0.05
                 assert abs(published.estimate.value - true.estimate.value) <= bound
                 shift = published.estimate.value - true.estimate.value
-                # The interval: from the moments with their sum of squares moved too, then moved with the mean.
+                # The interval: from the moments with their sum of squares moved too, centred on the moved mean,
+                # widened by the noise (uniform in ±100/n, variance (100/n)²/3) in quadrature.
                 spread = statistics.mean(results.wave_moments(indicator, figure, results.Scale(0.0, 100.0)))
-                assert published.estimate.low == pytest.approx(spread.low + shift, abs=0.1)
+                sampling = (spread.high - spread.low) / 2
+                margin = math.sqrt(sampling**2 + disclosure.NOISE_Z**2 * (100 / figure.moments.n) ** 2 / 3)
+                assert published.estimate.low == pytest.approx(max(0.0, spread.value + shift - margin), abs=0.1)
+                assert published.estimate.high == pytest.approx(min(100.0, spread.value + shift + margin), abs=0.1)
                 assert round(published.estimate.value, 1) == published.estimate.value
         change, true_change = shown[code][1], exact[code][1]
         assert change.paired and change.change.n == pairs[(survey.waves[1].id, indicator.id)].people.published
@@ -148,6 +154,27 @@ def test_published_figures_follow_the_method(app_ctx, library, create_user, make
     again = {r.indicator.code: r.series[0] for r in results.indicator_results(survey, survey.waves)}
     for code in exact:
         assert [(f.estimate, f.change) for f in again[code]] == [(f.estimate, f.change) for f in shown[code]]
+
+
+def test_a_small_groups_mean_has_an_interval_as_wide_as_its_noise(app_ctx, library, create_user, make_survey):
+    """Outside tester E: ten answers of 0 to 6 to a question from 0 to 100 were shown as a mean above every answer
+    in an interval of width 0: the noise (up to 10 on the mean) was larger than the spread, and the noisy sum of
+    squares gave no spread at all. The interval now holds the noise: it always contains the exact mean."""
+    course = learning.find_course(BUNDLED_COURSE)
+    survey = make_survey(course=course, waves=["baseline"], privacy="anonymous")
+    hours = [0, 1, 1, 2, 2, 3, 3, 4, 5, 6]
+    for i, value in enumerate(hours):
+        user = create_user(f"worker{i}")
+        learning.enrol(user.id, course)
+        respond(survey, user, "baseline", 3, float(value))
+    db.session.commit()
+    release_answers()
+    figure = by_code(results.indicator_results(survey, survey.waves), "mean_hours")[0].estimate
+    exact = sum(hours) / len(hours)
+    assert figure.low < figure.high
+    assert figure.low - 0.05 <= exact <= figure.high + 0.05
+    noise = disclosure.NOISE_Z * 10 / math.sqrt(3)  # the noise's part of the margin, on either side up to the range
+    assert figure.high >= min(100, figure.value + noise - 0.1) and figure.low <= max(0, figure.value - noise + 0.1)
 
 
 def test_knowledge_gain_pairs_scores_before_and_after_the_lessons(app_ctx, library, create_user):

@@ -156,7 +156,8 @@ def test_a_withdrawn_answer_leaves_no_byte_and_no_dead_row_version(client, cours
     sign_in(client, "member3")
     # No transaction of the test's own is open (a snapshot it held would keep the old versions alive: the
     # clean-up's limit, docs/privacy.md).
-    response = client.post("/surveys/s-pseudo/withdraw", data={"csrf_token": csrf_token(client, "/surveys")})
+    withdraw = "/surveys/s-pseudo/withdraw"  # the confirmation page's form
+    response = client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)})
     assert response.status_code == 302
     release_answers()  # the withdrawal reaches published answers with the release
     assert stored_anywhere(b"withdrawn-marker-member3") == []
@@ -175,7 +176,7 @@ def test_a_withdrawn_answer_still_waiting_leaves_no_dead_pool_row(client, course
     members_answer(made, members, lambda member: f"marker-{member.username}")
     sign_in(client, "member1")
     db.session.commit()
-    client.post("/surveys/s-named/withdraw", data={"csrf_token": csrf_token(client, "/surveys")})
+    client.post("/surveys/s-named/withdraw", data={"csrf_token": csrf_token(client, "/surveys/s-named/withdraw")})
     assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 1
     if dialect() == "postgresql":
         # A dead pool row's xmax would be the xmin of her invitation rows, written by the same withdrawal.

@@ -54,7 +54,8 @@ def published_figures(survey) -> list:
 def withdraw_over_http(app, username: str, code: str):
     client = app.test_client()
     sign_in(client, username)
-    return client.post(f"/surveys/{code}/withdraw", data={"csrf_token": csrf_token(client, "/surveys")},
+    withdraw = f"/surveys/{code}/withdraw"  # the confirmation page's form
+    return client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)},
                        follow_redirects=True)
 
 
