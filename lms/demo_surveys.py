@@ -139,7 +139,7 @@ def create_demo_workplace(creator: User, union: Organisation) -> Survey | None:
                 "overtime_paid": answering.Answer("always" if rng.random() < paid_rate
                                                   else rng.choice(["sometimes", "never"])),
             }
-            answering.submit_response(wave=wave, version=survey.published_version, answers=answers, language="en",
+            answering.submit_response(wave=wave, version=survey.published_version, answers=answers,
                                       country="PE")
     release_demo_answers()
     return survey

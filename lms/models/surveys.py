@@ -317,6 +317,10 @@ class PooledResponse(db.Model):
     #: "web" or "import": published in clear, so batches are made per source (a lone web answer among
     #: imported ones would be the one member's whose invitation says "answered").
     source: Mapped[str] = mapped_column(sa.String(8))
+    #: The account that entered a worker's answers on a tablet (a union team's): its entries are a batch of their
+    #: own, so that another trainer's entries cannot make up the rest of a batch around one worker's (outside
+    #: tester F). Not a foreign key: the batch, and what its rows are sealed with, must not change. Never published.
+    collector_id: Mapped[int | None]
     #: Nonce and AES-GCM ciphertext of the answers (and account or pseudonym), padded to one length per version.
     sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
 

@@ -180,9 +180,9 @@ def record_consent(invitation: SurveyInvitation, given: bool) -> None:
     db.session.flush()
 
 
-def submit_response(*, wave: SurveyWave, version: SurveyVersion, answers: dict[str, Answer], language: str,
+def submit_response(*, wave: SurveyWave, version: SurveyVersion, answers: dict[str, Answer],
                     user: User | None = None, invitation: SurveyInvitation | None = None,
-                    country: str | None = None, source: str = "web") -> PooledResponse:
+                    country: str | None = None, source: str = "web", collector: User | None = None) -> PooledResponse:
     """Seal one response into the pool, with only what the survey's privacy mode allows to point to a person.
 
     It is published later, with the rest of its batch (lms/surveys/pool.py). The invitation is claimed in
@@ -198,12 +198,16 @@ def submit_response(*, wave: SurveyWave, version: SurveyVersion, answers: dict[s
         if claimed.rowcount != 1:
             raise AlreadyAnswered()
     questions = {q.code: q for q in version.questions}
+    # The survey's language, not the one it was read in: a batch mixing readers of French, Arabic and Khmer in a
+    # Peruvian group then holds them all, where batches per reading language never reached 5 (outside tester G).
     row = pool.add(
-        wave_id=wave.id, version_id=version.id, country=country or response_country(wave, user), language=language,
+        wave_id=wave.id, version_id=version.id, country=country or response_country(wave, user),
+        language=survey.source_language,
         source=source, answers=[(questions[code].id, answer.value, answer.number)
                                 for code, answer in answers.items() if answer.value != ""],
         user_id=user.id if user is not None and survey.privacy == "identified" else None,
-        pseudonym=pseudonym_for(survey, user.id) if user is not None and survey.privacy == "pseudonymous" else None)
+        pseudonym=pseudonym_for(survey, user.id) if user is not None and survey.privacy == "pseudonymous" else None,
+        collector_id=collector.id if collector is not None else None)
     if invitation is not None:
         db.session.refresh(invitation)
     return row

@@ -83,7 +83,7 @@ def answer(invitation_id: int):
         answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
                    for q in version.questions}
         try:
-            answering.submit_response(wave=invitation.wave, version=version, answers=answers, language=language,
+            answering.submit_response(wave=invitation.wave, version=version, answers=answers,
                                       user=current_user, invitation=invitation)
             db.session.commit()
         except AlreadyAnswered:

@@ -77,6 +77,9 @@ class SurveyError(ValueError):
         self.field = field
 
 
+#: The longest wording of a question and of its hint, in any language: a question of 20,000 characters was taken
+#: and made its page 178,609 pixels wide (outside tester G).
+MAX_LABEL_CHARS, MAX_HINT_CHARS = 1000, 300
 #: A course's wave of an anonymous or pseudonymous survey closes no sooner than this many checkpoint periods
 #: after it is added: a wave open one day would ask only the members whose training ends that day, a group or
 #: a completion day its author chose (outside tester D; docs/privacy.md).
@@ -301,6 +304,10 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
 def set_question_text(question: SurveyQuestion, language: str, label: str, hint: str,
                       source: SurveyQuestionText | None) -> None:
     """The wording in one language; a translation remembers which source wording it was made from."""
+    if len(label) > MAX_LABEL_CHARS:
+        raise SurveyError(_("A question holds at most %(n)d characters.", n=MAX_LABEL_CHARS), field="label")
+    if len(hint) > MAX_HINT_CHARS:
+        raise SurveyError(_("A hint holds at most %(n)d characters.", n=MAX_HINT_CHARS), field="hint")
     row = next((t for t in question.texts if t.language == language), None)
     if row is None:
         row = SurveyQuestionText(language=language, label=label, hint=hint, checksum="")

@@ -58,7 +58,7 @@ class NewSurveyForm(PortalForm):
 
 class QuestionForm(PortalForm):
     label = TextAreaField(_l("Question"), validators=[DataRequired(_l("Please write the question."))],
-                          render_kw={"rows": 2})
+                          render_kw={"rows": 2, "maxlength": 1000})
     hint = StringField(_l("Hint (optional)"), validators=[Length(max=300)])
     code = StringField(_l("Code"), description=CODE_HINT,
                        validators=[DataRequired(_l("Please write a code.")), Length(max=60)])

@@ -7,10 +7,13 @@ server's settings move, and a closed wave's at once: answers given after a check
 next checkpoint, whether or not their batch has grown to RELEASE_BATCH. Without checkpoints, whoever watches
 the pool could fill a batch that holds one stranger's answer with four of their own (docs/privacy.md).
 
-A batch is the responses of one wave and version, from one country, in one language, from one source
-(web or import): everything a published response shows in clear besides its answers, so no response of a
-batch can be told apart from the others by its columns. Whoever reads the database, a backup or the logs
-can then tie an answer to no fewer than RELEASE_BATCH respondents (docs/privacy.md).
+A batch is the responses of one wave and version, from one country, from one source (web or import), in
+the survey's own language (the language it was read in is kept nowhere, so readers of five languages share
+one): everything a published response shows in clear besides its answers, so no response of a batch can be
+told apart from the others by its columns. Answers entered on a tablet are batched per account
+that entered them, too: another trainer's entries cannot make up a batch around one worker's. Whoever reads
+the database, a backup or the logs can then tie an answer to no fewer than RELEASE_BATCH respondents
+(docs/privacy.md).
 
 A new version of a survey takes effect at the next checkpoint while the survey has an open wave
 (lms/surveys/building.py ``publish``): every answer of a checkpoint period is then of one version, and its batch
@@ -69,22 +72,29 @@ class Batch:
     country: str | None
     language: str
     source: str
+    #: Who entered the answers on a tablet; None for a member's own answers and for imports.
+    collector_id: int | None = None
 
     def rows(self):
         """SQL: the pool rows of this batch."""
         country = (PooledResponse.country.is_(None) if self.country is None
                    else PooledResponse.country == self.country)
+        collector = (PooledResponse.collector_id.is_(None) if self.collector_id is None
+                     else PooledResponse.collector_id == self.collector_id)
         return sa.and_(PooledResponse.wave_id == self.wave_id, PooledResponse.version_id == self.version_id,
-                       country, PooledResponse.language == self.language, PooledResponse.source == self.source)
+                       country, PooledResponse.language == self.language, PooledResponse.source == self.source,
+                       collector)
 
     def associated(self, row_id: uuid.UUID) -> bytes:
         """The associated data a row is sealed with: its id and batch, so it opens nowhere else."""
         fields = (row_id.hex, self.wave_id, self.version_id, self.country or "", self.language, self.source)
+        if self.collector_id is not None:  # rows sealed before collectors were kept have none
+            fields += (f"collector {self.collector_id}",)
         return "|".join(str(field) for field in fields).encode()
 
 
 def batch_of(row: PooledResponse) -> Batch:
-    return Batch(row.wave_id, row.version_id, row.country, row.language, row.source)
+    return Batch(row.wave_id, row.version_id, row.country, row.language, row.source, row.collector_id)
 
 
 def answer_chars(question: SurveyQuestion) -> int:
@@ -111,10 +121,10 @@ def sealed_length(version_id: int) -> int:
 
 def add(*, wave_id: int, version_id: int, country: str | None, language: str, source: str,
         answers: Iterable[tuple[int, str, float | None]], user_id: int | None = None,
-        pseudonym: str | None = None) -> PooledResponse:
+        pseudonym: str | None = None, collector_id: int | None = None) -> PooledResponse:
     """Seal one response into the pool: answers as (question id, value, number); flushes."""
     row = PooledResponse(id=uuid.uuid4(), wave_id=wave_id, version_id=version_id, country=country,
-                         language=language, source=source)
+                         language=language, source=source, collector_id=collector_id)
     row.sealed = seal({"answers": [list(a) for a in answers], "user_id": user_id, "pseudonym": pseudonym},
                       batch_of(row).associated(row.id), sealed_length(version_id))
     db.session.add(row)
@@ -153,25 +163,25 @@ def release_note(every_days: int, batch: int = RELEASE_BATCH) -> str:
     """What pages tell members and staff of when answers reach the results."""
     if every_days == 7:
         return _("Answers are added to the results once a week and when the wave closes, in batches of at least "
-                 "%(n)d from the same wave, country and language, so that no figure moves with one person's "
+                 "%(n)d from the same wave and country, so that no figure moves with one person's "
                  "answer: the latest answers may not be counted yet.", n=batch)
     return ngettext("Answers are added to the results every %(num)d day and when the wave closes, in batches of at "
-                    "least %(n)d from the same wave, country and language, so that no figure moves with one "
+                    "least %(n)d from the same wave and country, so that no figure moves with one "
                     "person's answer: the latest answers may not be counted yet.",
                     "Answers are added to the results every %(num)d days and when the wave closes, in batches of "
-                    "at least %(n)d from the same wave, country and language, so that no figure moves with one "
+                    "at least %(n)d from the same wave and country, so that no figure moves with one "
                     "person's answer: the latest answers may not be counted yet.", every_days, n=batch)
 
 
 def waiting_batches() -> list[tuple[Batch, int]]:
     """Every batch with answers waiting, and how many; only those whose wave and version still exist."""
     columns = (PooledResponse.wave_id, PooledResponse.version_id, PooledResponse.country, PooledResponse.language,
-               PooledResponse.source)
+               PooledResponse.source, PooledResponse.collector_id)
     query = (select(*columns, func.count()).join(SurveyWave, SurveyWave.id == PooledResponse.wave_id)
              .join(SurveyVersion, SurveyVersion.id == PooledResponse.version_id).group_by(*columns))
-    found = [(Batch(*row[:5]), row[5]) for row in db.session.execute(query)]
+    found = [(Batch(*row[:6]), row[6]) for row in db.session.execute(query)]
     return sorted(found, key=lambda item: (item[0].wave_id, item[0].version_id, item[0].country or "",
-                                           item[0].language, item[0].source))
+                                           item[0].language, item[0].source, item[0].collector_id or 0))
 
 
 def release_batch(batch: Batch, today: date, minimum: int = RELEASE_BATCH) -> int:

@@ -189,6 +189,6 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> int:
     if problems:
         raise ResponseImportError(problems)
     for answers in parsed:
-        answering.submit_response(wave=wave, version=version, answers=answers, language=survey.source_language,
+        answering.submit_response(wave=wave, version=version, answers=answers,
                                   source="import")
     return len(parsed)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import audit
 from lms.auth.forms import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import current_language
@@ -81,10 +82,13 @@ def collect(workplace_id: int, wave_id: int):
     if is_open and form.validate_on_submit():
         answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
                    for q in version.questions}
-        answering.submit_response(wave=wave, version=version, answers=answers, language=language,
-                                  country=workplace.country)
+        answering.submit_response(wave=wave, version=version, answers=answers,
+                                  country=workplace.country, collector=current_user._get_current_object())
+        # Who entered how many answers in which round, never what: anyone who may see a workplace may enter answers.
+        audit.record("enter workplace answers", {"wave_id": wave.id}, user=current_user._get_current_object())
         db.session.commit()
         flash(_("The answers are saved. The form is empty again for the next worker."), "success")
         return redirect(url_for("surveys.collect", workplace_id=workplace.id, wave_id=wave.id))
     return render_template("surveys/answer.html", survey=survey, version=version, form=form, collecting=True,
-                           workplace=workplace, wave=wave, is_open=is_open), 400 if form.is_submitted() else 200
+                           workplace=workplace, wave=wave, is_open=is_open, batch=results.RELEASE_BATCH), (
+        400 if form.is_submitted() else 200)

@@ -22,7 +22,7 @@ def answer_as(user, survey, kind: str, safe: int) -> None:
     """Another group member answers, as they would on their own phone."""
     invitation = next(i for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user.id))
                       if i.wave.kind == kind)
-    answering.submit_response(wave=invitation.wave, version=survey.published_version, language="en",
+    answering.submit_response(wave=invitation.wave, version=survey.published_version,
                               user=user, invitation=invitation,
                               answers={"safe": answering.Answer(str(safe), float(safe)),
                                        "meeting": answering.Answer("yes")})

@@ -109,7 +109,7 @@ def a_row_everywhere(create_user) -> User:
     answering.sync_invitations(TODAY, maria.id)
     invitation = answering.invitations_of(maria.id)[0]
     answering.submit_response(wave=invitation.wave, version=survey.published_version, answers={
-        "safe": Answer("4", 4.0)}, language="en", user=maria, invitation=invitation)
+        "safe": Answer("4", 4.0)}, user=maria, invitation=invitation)
     release_answers()
     offline.apply_operations(maria.id, offline.parse_operations({"operations": [{
         "id": "8d1f8f5e-5d2a-4a53-9d49-2f4a7f1b9c01", "kind": "lesson-done", "course": BUNDLED_COURSE,

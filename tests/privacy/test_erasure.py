@@ -59,7 +59,7 @@ def answer(survey, user, kind: str, safe: int, comment: str = ""):
     answers = {"safe": Answer(str(safe), float(safe))}
     if comment:
         answers["comment"] = Answer(comment)
-    answering.submit_response(wave=wave, version=survey.published_version, answers=answers, language="en",
+    answering.submit_response(wave=wave, version=survey.published_version, answers=answers,
                               user=user)
 
 

@@ -9,6 +9,7 @@ one group, and their figures are for coordinators and admins (docs/privacy.md, "
 from __future__ import annotations
 
 import html
+from collections import Counter
 from datetime import date, timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from lms.author import services as authoring
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning
-from lms.models import SurveyWave
+from lms.models import AuditEntry, SurveyAnswer, SurveyQuestion, SurveyWave
 from lms.surveys import answering, building
 from lms.surveys.building import SurveyError
 from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
@@ -85,7 +86,7 @@ def answer_all(survey, accounts, values):
         answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
                    "issues": Answer(""), "hours": Answer("40", 40.0), "comment": Answer("")}
         answering.submit_response(wave=invitation.wave, version=survey.published_version, answers=answers,
-                                  language="en", country="BJ", invitation=invitation, user=user)
+                                  country="BJ", invitation=invitation, user=user)
         db.session.commit()
 
 
@@ -129,7 +130,7 @@ def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, cr
         answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
                    "issues": Answer(""), "hours": Answer("40", 40.0), "comment": Answer("")}
         answering.submit_response(wave=survey.waves[0], version=survey.published_version, answers=answers,
-                                  language="en", country="BJ")
+                                  country="BJ")
     db.session.commit()
     release_answers()
     create_user("coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"])
@@ -184,6 +185,9 @@ def test_a_courses_waves_are_asked_by_its_editors(client, group, make_survey):  
     response = client.post(f"{edit}/waves", data={"wave-kind": "baseline", "wave-target": f"course:{course.id}",
                                                   "csrf_token": csrf_token(client, edit)})
     assert response.status_code == 400 and waves() == before
+    make_survey(code="quiet", privacy="anonymous", creator=group.trainer)
+    page = html.unescape(client.get("/surveys/manage/quiet").get_data(as_text=True))
+    assert "There is nothing you may ask it of yet" in page  # outside tester G: an empty list, and no word why
     authoring.add_editor(course, group.trainer)
     db.session.commit()
     assert f"course:{course.id}" in client.get(edit).get_data(as_text=True)
@@ -204,3 +208,39 @@ def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has
     port = make_survey(code="port", subject="workplace", creator=group.trainer)
     past = date.today() - timedelta(days=200)  # a past round, to import its answers
     building.add_wave(port, kind="baseline", workplace=workplace, opens_on=past, closes_on=past + timedelta(days=14))
+
+
+def test_another_trainers_tablet_entries_cannot_make_up_a_batch_around_one_workers(app, group, create_user,
+                                                                                   make_survey):  # noqa: F811
+    """Outside tester F: in a one-day round, the union team entered one worker's answer on its tablet and another
+    trainer of the country entered four of her own; the batch of five was published at the next run, and a
+    reader of the database took her four away. Each account's tablet entries are now a batch of their own."""
+    from lms.jobs import release_at_checkpoints
+
+    workplace = building.create_workplace(name="Port of Cotonou", sector="ports", country="BJ", organisation_id=None)
+    survey = make_survey(code="port", subject="workplace", creator=group.trainer, indicators=False)
+    wave = building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today(),
+                             closes_on=date.today())
+    db.session.commit()
+    create_user("team", role="trainer", country="BJ")
+
+    def enter(who: str, safe: str, times: int = 1) -> None:
+        browser = app.test_client()
+        sign_in(browser, who)
+        url = f"/workplaces/{workplace.id}/waves/{wave.id}/collect"
+        for _ in range(times):
+            data = {"q_safe": safe, "q_union": "yes", "q_voice": "often", "q_hours": "40",
+                    "csrf_token": csrf_token(browser, url)}
+            assert browser.post(url, data=data).status_code == 302
+
+    enter("team", "1")  # the worker's
+    enter("trainer", "5", times=4)
+    assert release_at_checkpoints(date.today() + timedelta(days=1)) == 0  # the round has closed: its next run
+    enter("trainer", "5")
+    assert release_at_checkpoints(date.today() + timedelta(days=1)) == 5  # her own five, alone
+    values = db.session.scalars(select(SurveyAnswer.value).join(SurveyQuestion)
+                                .where(SurveyQuestion.code == "safe")).all()
+    assert sorted(values) == ["5"] * 5  # the worker's answer waits for four more of the team's
+    entered = Counter(e.actor for e in db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "enter workplace answers")))
+    assert entered == {"team": 1, "trainer": 5}  # who entered how many: staff can see a trainer filling a round

@@ -61,7 +61,7 @@ def answer(made, user, value: str):
     invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.wave_id == wave.id,
                                                                   SurveyInvitation.user_id == user.id))
     answering.submit_response(wave=wave, version=made.published_version, answers={"voice": Answer(value)},
-                              language="en", user=user, invitation=invitation)
+                              user=user, invitation=invitation)
 
 
 @pytest.fixture

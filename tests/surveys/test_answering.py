@@ -93,11 +93,11 @@ def test_the_service_refuses_a_second_response_to_the_same_wave(app_ctx, library
     version = survey.published_version
     answers = {"safe": answering.Answer("4", 4.0), "union": answering.Answer("yes"),
                "voice": answering.Answer("often"), "hours": answering.Answer("40", 40.0)}
-    answering.submit_response(wave=invitation.wave, version=version, answers=answers, language="en",
+    answering.submit_response(wave=invitation.wave, version=version, answers=answers,
                               user=member, invitation=invitation)
     db.session.commit()
     try:
-        answering.submit_response(wave=invitation.wave, version=version, answers=answers, language="en",
+        answering.submit_response(wave=invitation.wave, version=version, answers=answers,
                                   user=member, invitation=invitation)
         raise AssertionError("a second response was accepted")
     except answering.AlreadyAnswered:
@@ -184,7 +184,7 @@ def test_pseudonyms_pair_a_members_waves_without_naming_the_account(app_ctx, lib
     answers = {"safe": answering.Answer("2", 2.0), "union": answering.Answer("no"),
                "voice": answering.Answer("never"), "hours": answering.Answer("60", 60.0)}
     answering.submit_response(wave=invitation.wave, version=survey.published_version, answers=answers,
-                              language="en", user=member, invitation=invitation)
+                              user=member, invitation=invitation)
     db.session.commit()
     release_answers()
     stored = db.session.scalar(select(SurveyResponse))
@@ -351,7 +351,7 @@ def test_a_published_version_is_kept_by_its_answers_when_the_survey_changes(app_
     enrol(member)
     invitation = invitation_of(member.id)
     first = survey.published_version
-    answering.submit_response(wave=invitation.wave, version=first, language="en", user=member,
+    answering.submit_response(wave=invitation.wave, version=first, user=member,
                               invitation=invitation, answers={"safe": answering.Answer("5", 5.0),
                                                               "union": answering.Answer("yes"),
                                                               "voice": answering.Answer("often"),

@@ -5,13 +5,14 @@ import html
 import io
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import CourseEditor, Organisation, Survey, SurveyQuestion, SurveyResponse, SurveyWave, Workplace
 from lms.surveys import building
-from lms.surveys.building import QuestionSpec
+from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.results import RELEASE_BATCH
 from tests.conftest import csrf_token, release_answers, sign_in
 from tests.surveys.conftest import GOOD_ANSWERS
@@ -241,3 +242,15 @@ def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, 
 
     assert [i.wave.group_id for i in answering.waiting_for(member.id, date.today())] == [group.id]
     assert "Results of Workers&#39; voice" in client.get(f"/groups/{group.id}").get_data(as_text=True)
+
+
+def test_a_question_of_twenty_thousand_characters_is_refused(app_ctx, make_survey):
+    """Outside tester G: a 20,000-character question was taken and stretched its page to 178,609 pixels."""
+    survey = make_survey(code="long", publish=False, indicators=False)
+    before = len(building.current_version(survey).questions)
+    with pytest.raises(SurveyError, match="at most 1000 characters"):
+        building.add_question(survey, QuestionSpec(code="long", kind="text", label="x" * 20_000))
+    with pytest.raises(SurveyError, match="at most 300 characters"):
+        building.add_question(survey, QuestionSpec(code="hinted", kind="text", label="Long?", hint="x" * 301))
+    db.session.rollback()
+    assert len(building.current_version(survey).questions) == before

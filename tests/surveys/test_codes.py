@@ -50,7 +50,7 @@ def answered_survey(create_user, make_survey, library):
                          indicators=False)
     wave, version = survey.waves[0], survey.published_version
     for text in WRITTEN:
-        answering.submit_response(wave=wave, version=version, language="en", answers={
+        answering.submit_response(wave=wave, version=version, answers={
             "safe": Answer("4", 4.0), "union": Answer("yes"), "voice": Answer("often"), "hours": Answer("40", 40.0),
             "comment": Answer(text)})
     release_answers()

@@ -31,12 +31,12 @@ def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def give(survey, text: str = "", *, country: str = "PE", language: str = "en", source: str = "web", **options):
+def give(survey, text: str = "", *, country: str = "PE", source: str = "web", **options):
     """One response to the survey's first wave, as a tablet or an import gives it (no invitation)."""
     answers = {"safe": Answer("4", 4.0), "union": Answer("yes"), "voice": Answer("often"),
                "hours": Answer("40", 40.0), "comment": Answer(text)}
     row = answering.submit_response(wave=survey.waves[0], version=survey.published_version, answers=answers,
-                                    language=language, country=country, source=source, **options)
+                                    country=country, source=source, **options)
     db.session.commit()
     return row
 
@@ -62,7 +62,7 @@ def test_a_sealed_row_shows_nothing_in_clear_and_one_length_per_survey_version(s
     short = give(survey, "marker-short")
     long = give(survey, "marker-" + "x" * 800)
     named = answering.submit_response(wave=identified.waves[0], version=identified.published_version,
-                                      answers={"comment": Answer("marker-named")}, language="en", user=member)
+                                      answers={"comment": Answer("marker-named")}, user=member)
     db.session.commit()
     with db.engine.connect() as conn:
         rows = {uuid.UUID(str(row["id"])).hex: row
@@ -75,7 +75,8 @@ def test_a_sealed_row_shows_nothing_in_clear_and_one_length_per_survey_version(s
     length = sealing.NONCE_BYTES + 16 + pool.sealed_length(survey.published_version.id)
     assert len(sealed[short.id.hex]) == len(sealed[long.id.hex]) == length
     assert set(next(iter(rows.values())).keys()) == {"id", "wave_id", "version_id", "country", "language", "source",
-                                                     "sealed"}
+                                                     "collector_id", "sealed"}
+    assert {row["collector_id"] for row in rows.values()} == {None}  # members' own answers: nobody entered them
     # With the key, the server opens them, each in its own batch only.
     content = sealing.unseal(named.sealed, pool.batch_of(named).associated(named.id))
     assert content["user_id"] == member.id and content["answers"][0][1] == "marker-named"
@@ -129,22 +130,47 @@ def test_a_batch_of_four_is_never_released_and_the_fifth_answer_releases_all(sur
     assert published_texts() == [f"marker-{n}" for n in range(RELEASE_BATCH)]
 
 
-def test_countries_languages_and_sources_are_released_separately(survey):
+def test_countries_and_sources_are_released_separately(survey):
     for n in range(RELEASE_BATCH):
         give(survey, f"marker-pe-en-{n}")
     for n in range(RELEASE_BATCH - 1):
         give(survey, f"marker-bj-en-{n}", country="BJ")
-        give(survey, f"marker-pe-fr-{n}", language="fr")
         give(survey, f"marker-pe-import-{n}", source="import")
     assert release_answers() == RELEASE_BATCH
     assert published_texts() == sorted(f"marker-pe-en-{n}" for n in range(RELEASE_BATCH))
-    # One more from Benin releases Benin's five; the four French answers and four imported ones still wait.
+    # One more from Benin releases Benin's five; the four imported ones still wait.
     give(survey, "marker-bj-en-4", country="BJ")
     assert release_answers() == RELEASE_BATCH
     db.session.expire_all()
     assert {(r.country, r.language, r.source) for r in db.session.scalars(select(SurveyResponse))} == {
         ("PE", "en", "web"), ("BJ", "en", "web")}
-    assert count(PooledResponse) == 2 * (RELEASE_BATCH - 1)
+    assert count(PooledResponse) == RELEASE_BATCH - 1
+
+
+def test_members_reading_in_five_languages_make_one_batch(client, app, survey, create_user):
+    """Outside tester G: nine members of a Peruvian group, reading French, Spanish, Arabic, Khmer and Vietnamese,
+    answered; nothing was published, since batches were per reading language and none reached 5. A response now
+    keeps the survey's language, the same for all, and the language it was read in nowhere."""
+    from tests.surveys.conftest import GOOD_ANSWERS
+
+    course = survey.waves[0].course
+    for n, language in enumerate(["fr", "es", "ar", "km", "vi"]):
+        member = create_user(f"reader{n}", locale=language)
+        learning.enrol(member.id, course)
+        db.session.commit()
+        invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == member.id))
+        browser = app.test_client()
+        sign_in(browser, f"reader{n}")
+        url = f"/surveys/invitations/{invitation.id}"
+        browser.post(url, data={"decision": "agree", "csrf_token": csrf_token(browser, url)})
+        response = browser.post(f"{url}/answer", data={**GOOD_ANSWERS, "q_comment": f"marker-{language}",
+                                                       "csrf_token": csrf_token(browser, f"{url}/answer")})
+        assert response.status_code == 302
+    with db.engine.connect() as conn:
+        assert {row[0] for row in conn.execute(sa.text("SELECT language FROM survey_response_pool"))} == {"en"}
+    assert release_any(minimum=RELEASE_BATCH) == RELEASE_BATCH
+    assert published_texts() == sorted(f"marker-{language}" for language in ["fr", "es", "ar", "km", "vi"])
+    assert set(db.session.scalars(select(SurveyResponse.language))) == {"en"}
 
 
 def test_two_release_jobs_at_once_publish_each_answer_exactly_once(survey, database_url, tmp_path):
@@ -206,7 +232,7 @@ def test_withdrawing_deletes_the_members_answers_still_waiting(client, library, 
         for member in (amina, juan):
             invitation = db.session.scalar(select(SurveyInvitation).join(SurveyWave).where(
                 SurveyWave.survey_id == made.id, SurveyInvitation.user_id == member.id))
-            answering.submit_response(wave=made.waves[0], version=made.published_version, language="en",
+            answering.submit_response(wave=made.waves[0], version=made.published_version,
                                       answers={"safe": Answer("4", 4.0), "union": Answer("yes"),
                                                "voice": Answer("often"), "hours": Answer("40", 40.0),
                                                "comment": Answer(f"marker-{member.username}-{made.privacy}")},
@@ -233,7 +259,7 @@ def test_an_erased_accounts_waiting_identified_answer_goes_with_it(app_ctx, libr
     learning.enrol(amina.id, course)
     db.session.commit()
     invitation = db.session.scalar(select(SurveyInvitation))
-    answering.submit_response(wave=made.waves[0], version=made.published_version, language="en", user=amina,
+    answering.submit_response(wave=made.waves[0], version=made.published_version, user=amina,
                               invitation=invitation, answers={"safe": Answer("4", 4.0), "union": Answer("no"),
                                                               "voice": Answer("often"), "hours": Answer("9", 9.0)})
     db.session.commit()
@@ -251,7 +277,7 @@ def test_the_copy_of_ones_data_lists_answers_still_waiting(client, library, crea
     learning.enrol(amina.id, course)
     db.session.commit()
     invitation = db.session.scalar(select(SurveyInvitation))
-    answering.submit_response(wave=made.waves[0], version=made.published_version, language="en", user=amina,
+    answering.submit_response(wave=made.waves[0], version=made.published_version, user=amina,
                               invitation=invitation, answers={"safe": Answer("4", 4.0), "union": Answer("no"),
                                                               "voice": Answer("often"), "hours": Answer("9", 9.0)})
     give(made, "marker-someone-else")

@@ -59,7 +59,7 @@ def answer(survey, create_user, course):
         learning.enrol(member.id, course)
         invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == member.id))
         answering.submit_response(
-            wave=invitation.wave, version=survey.published_version, language="en", user=member, invitation=invitation,
+            wave=invitation.wave, version=survey.published_version, user=member, invitation=invitation,
             answers={"safe": Answer("4", 4.0), "union": Answer("yes"), "voice": Answer("often"),
                      "hours": Answer("40", 40.0), "comment": Answer(f"marker-{username}")})
         db.session.commit()

@@ -85,7 +85,7 @@ def members_answer(made, members, comment):
     for member in members:
         invitation = db.session.scalar(select(SurveyInvitation).join(SurveyWave).where(
             SurveyWave.survey_id == made.id, SurveyInvitation.user_id == member.id))
-        answering.submit_response(wave=made.waves[0], version=made.published_version, language="en",
+        answering.submit_response(wave=made.waves[0], version=made.published_version,
                                   answers={"safe": Answer("4", 4.0), "union": Answer("yes"),
                                            "voice": Answer("often"), "hours": Answer("40", 40.0),
                                            "comment": Answer(comment(member))},
@@ -107,7 +107,7 @@ def test_every_sealed_row_of_a_version_has_one_length_whatever_was_answered(cour
                    "comment": text}
             questions["hours"].min_value = questions["hours"].max_value = None  # unbounded: 1e300 in full too
             answers = {code: answering.check_answer(questions[code], value) for code, value in raw.items()}
-            row = answering.submit_response(wave=made.waves[0], version=version, answers=answers, language="en",
+            row = answering.submit_response(wave=made.waves[0], version=version, answers=answers,
                                             country="PE", source="import")
             lengths.add(len(row.sealed))
     db.session.rollback()
@@ -189,7 +189,7 @@ def test_after_a_release_no_old_pool_row_is_left_in_the_files(course, make_surve
     made = make_survey(course=course, waves=["baseline"])
     sealed = []
     for number in range(5):
-        row = answering.submit_response(wave=made.waves[0], version=made.published_version, language="en",
+        row = answering.submit_response(wave=made.waves[0], version=made.published_version,
                                         answers={"safe": Answer("4", 4.0), "union": Answer("yes"),
                                                  "voice": Answer("often"), "hours": Answer(str(number), number)},
                                         country="PE")

@@ -27,7 +27,7 @@ FAKES = 8
 def answer(survey, member, safe: str = "4", comment: str = "") -> None:
     invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == member.id,
                                                                   SurveyInvitation.wave_id == survey.waves[0].id))
-    answering.submit_response(wave=invitation.wave, version=survey.published_version, language="en", user=member,
+    answering.submit_response(wave=invitation.wave, version=survey.published_version, user=member,
                               invitation=invitation, answers={"safe": Answer(safe, float(safe)),
                                                               "union": Answer("yes"), "voice": Answer("often"),
                                                               "hours": Answer("40", 40.0),
