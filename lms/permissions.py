@@ -133,6 +133,19 @@ def can_edit_survey(user: User, survey) -> bool:
     return user.is_authenticated and (user.role == "admin" or survey.created_by_id == user.id)
 
 
+def can_ask_course(user: User, survey, course) -> bool:
+    """Who may ask a survey of everyone taking a course: its editors (and admins) for a survey with names; only
+    admins for an anonymous or pseudonymous one.
+
+    A course's wave reaches every member taking it, in every country. And a trainer who writes a course of her
+    own and runs its only group decides who is asked, as a group's trainer does: four accounts of hers beside
+    one member made the batch of the week, read in the database (outside tester H).
+    """
+    if not survey.names_respondents:
+        return user.role == "admin"
+    return can_edit_course(user, course)
+
+
 def can_read_figures(user: User, survey) -> bool:
     """Figures of an anonymous or pseudonymous survey are for coordinators and admins, not for trainers.
 

@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
 from lms.permissions import (
-    can_edit_course,
+    can_ask_course,
     can_edit_survey,
     can_manage_group,
     can_read_figures,
@@ -83,9 +83,8 @@ def _wave_form(survey: Survey) -> WaveForm:
                                         .order_by(Workplace.country, Workplace.name))
         form.target.choices = [SelectChoice(f"workplace:{w.id}", f"{w.name} ({w.country})") for w in workplaces]
     else:
-        # A course's wave reaches every member taking it, in every country: its editors (and admins) decide.
         courses = [c for c in db.session.scalars(select(Course).order_by(Course.slug))
-                   if can_edit_course(current_user, c)]
+                   if can_ask_course(current_user, survey, c)]
         groups = [g for g in db.session.scalars(select(TrainingGroup).order_by(TrainingGroup.starts_on.desc()))
                   if can_manage_group(current_user, g)] if survey.names_respondents else []
         form.target.choices = (

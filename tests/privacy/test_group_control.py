@@ -145,14 +145,12 @@ def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, cr
 
 @pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
 def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one_day(
-        client, group, make_survey, privacy):  # noqa: F811
+        client, group, create_user, make_survey, privacy):  # noqa: F811
     """Outside tester D: an endline of the course, added and closing the day her group ended, asked only her
     group (one member and four accounts of hers); a follow-up whose days put one member's due day on that day
     asked only those who completed with her. A course's wave of such a survey stays open four periods."""
     course = learning.find_course(BUNDLED_COURSE)
     survey = make_survey(code="voice", privacy=privacy, creator=group.trainer)
-    authoring.add_editor(course, group.trainer)  # a course's waves are asked by its editors
-    db.session.commit()
     shortest = 4 * 7
     for kind, days, closes in (("endline", None, 0), ("follow_up", 30, 0), ("endline", None, shortest - 1)):
         with pytest.raises(SurveyError, match="stays open at least 28 days"):
@@ -160,7 +158,8 @@ def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one
                               closes_on=date.today() + timedelta(days=closes))
         db.session.rollback()
     before = waves()
-    sign_in(client, "trainer")
+    create_user("admin", role="admin")  # who asks such a survey of a course
+    sign_in(client, "admin")
     edit = "/surveys/manage/voice"
     response = client.post(f"{edit}/waves", data={
         "wave-kind": "endline", "wave-target": f"course:{course.id}", "wave-closes_on": date.today().isoformat(),
@@ -187,10 +186,17 @@ def test_a_courses_waves_are_asked_by_its_editors(client, group, make_survey):  
     assert response.status_code == 400 and waves() == before
     make_survey(code="quiet", privacy="anonymous", creator=group.trainer)
     page = html.unescape(client.get("/surveys/manage/quiet").get_data(as_text=True))
-    assert "There is nothing you may ask it of yet" in page  # outside tester G: an empty list, and no word why
+    assert "asked of a course by an administrator" in page  # outside tester G: an empty list, and no word why
     authoring.add_editor(course, group.trainer)
     db.session.commit()
     assert f"course:{course.id}" in client.get(edit).get_data(as_text=True)
+    # Outside tester H: her own published course, run by her only group, was her group by another name.
+    page = html.unescape(client.get("/surveys/manage/quiet").get_data(as_text=True))
+    assert f"course:{course.id}" not in page and "asked of a course by an administrator" in page
+    response = client.post("/surveys/manage/quiet/waves", data={
+        "wave-kind": "baseline", "wave-target": f"course:{course.id}",
+        "csrf_token": csrf_token(client, "/surveys/manage/quiet")})
+    assert response.status_code == 400 and waves() == before
 
 
 def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has_passed(group, make_survey):  # noqa: F811

@@ -127,7 +127,7 @@ def test_translations_go_out_of_date_when_the_source_changes(client, create_user
 
 def test_waves_and_indicators_are_added_in_the_browser(client, library, create_user, make_survey):
     author = create_user("author", role="trainer")
-    survey = make_survey(code="voice", creator=author, indicators=False)
+    survey = make_survey(code="voice", creator=author, indicators=False, privacy="identified")
     course_id = db.session.scalar(sa.text("SELECT id FROM courses WHERE slug = 'social-dialogue-at-work'"))
     db.session.add(CourseEditor(course_id=course_id, user_id=author.id, role="editor"))  # she may ask its members
     db.session.commit()
