@@ -31,15 +31,18 @@ class FormTranslations:
         return self.fallback.ngettext(singular, plural, n)
 
 
+class TranslatedMeta:
+    """Form options (WTForms composes a form's Meta from its bases'): the messages through FormTranslations."""
+
+    def get_translations(self, form):
+        return FormTranslations(super().get_translations(form))
+
+
 class PortalForm(FlaskForm):
-    class Meta:
-        def get_translations(self, form):
-            return FormTranslations(super().get_translations(form))
+    Meta = TranslatedMeta
 
 
 class PlainForm(Form):
     """A form without a CSRF token: the filters read from a GET's query, and the forms inside a form."""
 
-    class Meta:
-        def get_translations(self, form):
-            return FormTranslations(super().get_translations(form))
+    Meta = TranslatedMeta

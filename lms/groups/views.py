@@ -19,7 +19,7 @@ from lms.groups import services
 from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
 from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
-from lms.models import Certificate, Course, GroupMember, SurveyWave, TrainingGroup
+from lms.models import Certificate, Course, GroupMember, Survey, SurveyWave, TrainingGroup
 from lms.orgs import organisation_choices
 from lms.permissions import can_manage_group, public, roles, signed_in
 from lms.surveys import results as outcomes
@@ -86,6 +86,11 @@ def learning_title(course: Course) -> str:
     return pick_string(course.translations, current_language(), course.source_language, "title")
 
 
+def surveys_with_a_wave(condition) -> list[Survey]:
+    """The surveys with a wave that meets ``condition``, by code: one query."""
+    return list(db.session.scalars(select(Survey).where(Survey.waves.any(condition)).order_by(Survey.code)))
+
+
 @bp.route("/groups/<int:group_id>")
 @signed_in
 def show_group(group_id: int):
@@ -96,10 +101,8 @@ def show_group(group_id: int):
     gain = group_surveys = course_surveys = None
     if manager:
         gain = outcomes.gain_sums(course, [row.user.id for row in table]).published
-        group_surveys = sorted({w.survey for w in db.session.scalars(
-            select(SurveyWave).where(SurveyWave.group_id == group.id))}, key=lambda s: s.code)
-        course_surveys = sorted({w.survey for w in db.session.scalars(
-            select(SurveyWave).where(SurveyWave.course_id == group.course_id))}, key=lambda s: s.code)
+        group_surveys = surveys_with_a_wave(SurveyWave.group_id == group.id)
+        course_surveys = surveys_with_a_wave(SurveyWave.course_id == group.course_id)
     page = render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
                            session_form=SessionForm(), today=date.today(), gain=gain, group_surveys=group_surveys,
                            course_surveys=course_surveys,

@@ -81,8 +81,11 @@ def _due_days(wave: SurveyWave, user_id: int | None) -> list[tuple[int, date]]:
         else:
             extra = timedelta(days=wave.days_after or 0)
             ends = training_ends(wave.course_id, user_id)
-            due = [(uid, min(day for day in (done and done.date(), ends.get(uid)) if day is not None) + extra)
-                   for uid, _enrolled, done in rows if done is not None or uid in ends]
+            due = []
+            for uid, _enrolled, done in rows:
+                ended = [day for day in (done.date() if done else None, ends.get(uid)) if day is not None]
+                if ended:
+                    due.append((uid, min(ended) + extra))
     elif wave.group_id is not None:
         group = db.session.get(TrainingGroup, wave.group_id)
         members = select(GroupMember.user_id, GroupMember.joined_at).where(GroupMember.group_id == group.id)

@@ -87,8 +87,8 @@ OPEN_PERIODS = 4
 #: Why an anonymous or pseudonymous survey is not asked of one training group (docs/privacy.md).
 NOT_OF_ONE_GROUP = _l("An anonymous or pseudonymous survey is asked of everyone taking a course, not of one "
                       "training group: whoever runs a group decides who is in it, and could tell one member's "
-                      "answers from the others. Ask it of the group's course: its members are asked on the "
-                      "group's dates.")
+                      "answers from the others. An administrator can ask it of the group's course: its members are "
+                      "then asked on the group's dates.")
 
 
 @dataclass

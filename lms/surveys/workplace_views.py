@@ -82,10 +82,11 @@ def collect(workplace_id: int, wave_id: int):
     if is_open and form.validate_on_submit():
         answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
                    for q in version.questions}
-        answering.submit_response(wave=wave, version=version, answers=answers,
-                                  country=workplace.country, collector=current_user._get_current_object())
+        collector = current_user._get_current_object()
+        answering.submit_response(wave=wave, version=version, answers=answers, country=workplace.country,
+                                  collector=collector)
         # Who entered how many answers in which round, never what: anyone who may see a workplace may enter answers.
-        audit.record("enter workplace answers", {"wave_id": wave.id}, user=current_user._get_current_object())
+        audit.record("enter workplace answers", {"wave_id": wave.id}, user=collector)
         db.session.commit()
         flash(_("The answers are saved. The form is empty again for the next worker."), "success")
         return redirect(url_for("surveys.collect", workplace_id=workplace.id, wave_id=wave.id))

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.groups.services import add_member
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyResponse, User
 from lms.surveys import answering, building
@@ -272,18 +273,22 @@ def test_endline_at_completion_and_follow_up_days_later(app_ctx, library, create
     assert kinds == ["baseline", "endline", "follow_up"]
 
 
-def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make_survey):
+def ten_day_group(create_user, course, start: date):
+    """An in-person group of the course, from ``start`` for ten days."""
     from lms.groups import services as groups
 
-    trainer = create_user("trainer", role="trainer")
+    return groups.create_group(trainer=create_user("trainer", role="trainer"), course=course, name="Cotonou",
+                               country="BJ", place="Cotonou", mode="in-person", starts_on=start,
+                               ends_on=start + timedelta(days=10), trains_trainers=False)
+
+
+def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     start = date.today()
-    group = groups.create_group(trainer=trainer, course=course, name="Cotonou", country="BJ", place="Cotonou",
-                                mode="in-person", starts_on=start, ends_on=start + timedelta(days=10),
-                                trains_trainers=False)
+    group = ten_day_group(create_user, course, start)
     make_survey(group=group, waves=["baseline", "endline", "follow_up"], privacy="identified")
     member = create_user("amina")
-    groups.add_member(group, member)
+    add_member(group, member)
     db.session.commit()
     assert [i.wave.kind for i in answering.waiting_for(member.id, start)] == ["baseline"]
     answering.sync_invitations(start + timedelta(days=10))
@@ -297,18 +302,13 @@ def test_a_courses_waves_reach_its_groups_members_on_their_groups_dates(app_ctx,
     """An anonymous or pseudonymous survey is asked of the course, not the group: a member of an in-person
     group who never completes the course online gets its endline on the group's last day, its follow-up
     counted from then; one who completes it first, on that day."""
-    from lms.groups import services as groups
-
-    trainer = create_user("trainer", role="trainer")
     course = learning.find_course(BUNDLED_COURSE)
     start = date.today()
-    group = groups.create_group(trainer=trainer, course=course, name="Cotonou", country="BJ", place="Cotonou",
-                                mode="in-person", starts_on=start, ends_on=start + timedelta(days=10),
-                                trains_trainers=False)
+    group = ten_day_group(create_user, course, start)
     make_survey(course=course, waves=["baseline", "endline", "follow_up"], privacy="pseudonymous")
     amina, binta, online = create_user("amina"), create_user("binta"), create_user("online")
     for member in (amina, binta):
-        groups.add_member(group, member)
+        add_member(group, member)
     enrol(online)
     db.session.commit()
     assert [i.wave.kind for i in answering.waiting_for(amina.id, start)] == ["baseline"]
