@@ -40,7 +40,7 @@ prepare: translations
 	$(FLASK) content import courses
 
 translations: install
-	$(FLASK) translate compile
+	$(FLASK) catalogues compile
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev

@@ -90,7 +90,7 @@ def prepare(app) -> dict[str, str]:
     from lms.auth.services import create_user
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
-    from lms.demo_surveys import create_demo_survey
+    from lms.demo.surveys import create_demo_survey
     from lms.extensions import db
     from lms.groups.services import add_member, create_group
     from lms.learn import services

@@ -49,7 +49,7 @@ def generate(participants: int, answers_wanted: int, seed: int = 2026) -> dict[s
     from lms.auth.services import create_user, hash_password
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
-    from lms.demo_surveys import create_demo_survey
+    from lms.demo.surveys import create_demo_survey
     from lms.extensions import db
     from lms.learn import services as learning
     from lms.models import (

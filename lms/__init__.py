@@ -106,7 +106,7 @@ def register_extensions(app: Flask) -> None:
     from lms.i18n import remember_language_switch, select_locale
 
     db.init_app(app)
-    from lms import postgresql, sqlite
+    from lms.database import postgresql, sqlite
 
     with app.app_context():
         sqlite.configure(db.engine)
@@ -128,7 +128,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = _l("Please sign in to see this page.")
     sessions.register(app)  # first: the session is checked before anything reads current_user
     app.before_request(remember_language_switch)
-    from lms.templating import register_template_helpers
+    from lms.core.templating import register_template_helpers
 
     register_template_helpers(app)
 
@@ -142,7 +142,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.learn.views import bp as learn
     from lms.privacy.views import bp as privacy
     from lms.reports.views import bp as reports
-    from lms.surveys.blueprint import bp as surveys
+    from lms.surveys.views import bp as surveys
     from lms.translate.views import bp as translate
 
     app.register_blueprint(core)
@@ -165,11 +165,17 @@ def register_throttles(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from lms.cli import backup, content, demo, jobs, orgs, restore, translate, users
+    """Each feature's `flask` commands, from its own commands.py."""
+    from lms.admin.commands import orgs, users
+    from lms.content.commands import content
+    from lms.database.commands import backup, restore
+    from lms.demo.commands import demo
+    from lms.i18n.commands import catalogues
+    from lms.jobs.commands import jobs
     from lms.reports.commands import reports
     from lms.surveys.commands import surveys
 
-    for command in (content, translate, demo, users, orgs, jobs, surveys, reports, backup, restore):
+    for command in (content, catalogues, demo, users, orgs, jobs, surveys, reports, backup, restore):
         app.cli.add_command(command)
 
 

@@ -136,7 +136,7 @@ def test_demo_generates_and_prints_a_password(app, app_ctx):
 
 
 def test_demo_refuses_production(app_ctx):
-    from lms.demo import DemoRefused, create_demo_accounts
+    from lms.demo.accounts import DemoRefused, create_demo_accounts
 
     with pytest.raises(DemoRefused):
         create_demo_accounts("pw", app_env="production")

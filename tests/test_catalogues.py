@@ -5,7 +5,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from lms.i18n import UI_LANGUAGES
-from lms.translations import catalogue_stats
+from lms.i18n.catalogues import catalogue_stats
 from tests.conftest import ROOT
 
 TRANSLATED = [lang for lang in UI_LANGUAGES if lang != "en"]
@@ -16,7 +16,7 @@ def test_the_interface_speaks_twelve_languages():
 
 
 def test_translate_stats_reports_every_language_at_100_percent(app):
-    result = app.test_cli_runner().invoke(args=["translate", "stats"])
+    result = app.test_cli_runner().invoke(args=["catalogues", "stats"])
     assert result.exit_code == 0, result.output
     for language in TRANSLATED:
         assert f"{language}\t" in result.output and "100.0%" in result.output

@@ -57,7 +57,7 @@ def test_export_of_an_unknown_course_fails(app, tmp_path):
 def test_translate_compile_writes_the_catalogues(app):
     from tests.conftest import ROOT
 
-    result = app.test_cli_runner().invoke(args=["translate", "compile"])
+    result = app.test_cli_runner().invoke(args=["catalogues", "compile"])
     assert result.exit_code == 0, result.output
     assert (ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.mo").exists()
 

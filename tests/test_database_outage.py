@@ -20,8 +20,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from lms import create_app
-from lms import sqlite as sqlite_setup
 from lms.config import TestConfig
+from lms.database import sqlite as sqlite_setup
 from lms.extensions import db
 from lms.models import LessonCompletion, User
 from tests.conftest import BUNDLED_COURSE, COURSES, ROOT, compile_translations, sign_in, throwaway_database

@@ -62,7 +62,7 @@ def test_unsupported_language_switch_is_a_translated_404(client):
 
 
 def test_template_has_every_string_of_the_code(tmp_path):
-    """translations/messages.pot is up to date: `flask translate update` was run after the last change."""
+    """translations/messages.pot is up to date: `flask catalogues update` was run after the last change."""
     from babel.messages.frontend import CommandLineInterface
 
     fresh = tmp_path / "fresh.pot"

@@ -123,7 +123,7 @@ def build_world(create_user) -> dict:
     from lms.groups import services as groups
     from lms.learn.services import find_course
     from lms.models import CourseEditor, GroupMember
-    from lms.surveys import answering, building
+    from lms.surveys import building, invitations
     from lms.surveys.building import QuestionSpec
 
     graduate = create_user("w-graduate", country="BJ")
@@ -168,9 +168,9 @@ def build_world(create_user) -> dict:
     workplace = building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=None)
     wave = building.add_wave(hotel, kind="baseline", workplace=workplace, opens_on=today)
     db.session.commit()
-    answering.sync_invitations(today, member.id)
+    invitations.sync_invitations(today, member.id)
     db.session.commit()
-    invitation = answering.invitations_of(member.id)[0]
+    invitation = invitations.invitations_of(member.id)[0]
     from lms.auth.session_store import Limits, open_session
     from lms.models import utcnow
 

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from lms.auth.forms import SelectWithPrompt
+from lms.core.fields import SelectWithPrompt
 from lms.core.forms import PortalForm
 
 

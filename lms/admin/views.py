@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from lms.admin.forms import OrganisationForm
-from lms.auth.forms import grouped_country_choices
+from lms.admin.services import add_organisation
+from lms.core.fields import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import AuditEntry, Organisation
-from lms.orgs import add_organisation
 from lms.permissions import roles
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from flask_login import user_logged_in
 
-from lms import audit, signals
+from lms import signals
+from lms.core import audit
 from lms.models import User
 
 #: The actions this module writes (the admin's audit page lists them with the others).

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -17,39 +15,18 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
-from wtforms.widgets import Select
 
 from lms.auth import passwords, services
+from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices
 from lms.core.forms import PortalForm
-from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, country_choices, language_name
-from lms.labels import GENDER_LABELS
+from lms.i18n import UI_LANGUAGES, language_name
 from lms.models import User
 from lms.permissions import SCOPED_ROLES
 from lms.privacy.forms import membership_consent_field
-from lms.validators import NumberRange
+from lms.vocabulary import GENDER_LABELS
 
 OLDEST_BIRTH_YEAR = 1920
 YOUNGEST_AGE = 12
-
-
-def grouped_country_choices(language: str) -> list[SelectChoice]:
-    """Partner countries first, then every other country, named in ``language``."""
-    countries = country_choices(language)
-    partners, others = str(_l("Partner countries")), str(_l("Other countries"))
-    return ([SelectChoice(c, n, optgroup=partners) for c, n in countries if c in PARTNER_COUNTRIES]
-            + [SelectChoice(c, n, optgroup=others) for c, n in countries if c not in PARTNER_COUNTRIES])
-
-
-class SelectWithPrompt(Select):
-    """A select whose first option is an empty "Choose..." prompt, so nothing is pre-chosen."""
-
-    def __call__(self, field, **kwargs):
-        html = str(super().__call__(field, **kwargs))
-        opening, rest = html.split(">", 1)
-        selected = "" if field.data else " selected"
-        label = escape(_("Choose..."))
-        prompt = f'<option value=""{selected}>{label}</option>'
-        return Markup(f"{opening}>{prompt}{rest}")  # WTForms escaped the rest, the label is escaped  # nosec B704
 
 
 def _phone_check(form, field) -> None:
@@ -107,7 +84,7 @@ class AboutYouMixin:
                                description=_l("Only your trainer and the programme's coordinators see it."))
 
     def set_country_choices(self, language: str) -> None:
-        from lms.orgs import organisation_choices
+        from lms.core.fields import organisation_choices
 
         self.country.choices = grouped_country_choices(language)
         self.organisation.choices = organisation_choices(str(_l("Not listed, or I prefer not to say")))

@@ -33,9 +33,10 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
-from lms import audit, signals
+from lms import signals
 from lms.auth import devices, session_store
 from lms.auth.session_store import Limits
+from lms.core import audit
 from lms.extensions import db
 from lms.i18n import language_chooser
 from lms.models import User, utcnow

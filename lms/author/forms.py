@@ -11,20 +11,18 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
-    widgets,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from lms.content.markdown import markdown_problem, refusal
+from lms.core.fields import CheckboxesField, NumberRange
 from lms.core.forms import PlainForm, PortalForm
 from lms.i18n import UI_LANGUAGES, language_name
-from lms.labels import TOPIC_LABELS
-from lms.validators import NumberRange
+from lms.vocabulary import TOPIC_LABELS
 
 TITLE = [DataRequired(_l("Please write a title.")), Length(max=200)]
 
@@ -34,11 +32,6 @@ def renderable_markdown(form, field) -> None:
     problem = markdown_problem(field.data or "")
     if problem:
         raise ValidationError(refusal(problem))
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 class CourseTextForm(PortalForm):

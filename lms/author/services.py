@@ -17,6 +17,7 @@ from lms.content.markdown import checksum, render_markdown
 from lms.content.reader import CourseProblems
 from lms.content.store import ImportReport, import_bundles
 from lms.extensions import db
+from lms.files.uploads import UploadRefused, decode_image
 from lms.models import (
     Choice,
     ChoiceTranslation,
@@ -35,7 +36,6 @@ from lms.models import (
     User,
 )
 from lms.permissions import can_edit_course
-from lms.uploads import UploadRefused, decode_image
 
 #: Longest side of an uploaded image after resizing, and the most an upload may weigh.
 IMAGE_MAX_SIDE = 1280

@@ -13,8 +13,8 @@ from lms.content.bundle import CourseBundle, Problem
 from lms.content.reader import CourseProblems, read_library
 from lms.content.store import export_bundle
 from lms.content.writer import write_course
+from lms.files.uploads import COURSE_ZIP, Unpacking, UnreadableEntry, UploadRefused, open_zip
 from lms.models import Course
-from lms.uploads import COURSE_ZIP, Unpacking, UnreadableEntry, UploadRefused, open_zip
 
 
 def course_zip(course: Course) -> bytes:

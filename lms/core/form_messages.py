@@ -1,6 +1,6 @@
 """WTForms' messages that our fields and validators can show, marked for our catalogue (lms/core/forms.py).
 
-``flask translate extract`` collects ``N_`` (one of pybabel's keywords) and ``N_plural`` (given to it with
+``flask catalogues extract`` collects ``N_`` (one of pybabel's keywords) and ``N_plural`` (given to it with
 ``-k N_plural:1,2``); the strings are WTForms' own, word for word, so that they are found when it asks for them.
 """
 from __future__ import annotations

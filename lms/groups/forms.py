@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from lms.auth.forms import SelectWithPrompt
+from lms.core.fields import SelectWithPrompt
 from lms.core.forms import PortalForm
 from lms.models.users import utcnow
 

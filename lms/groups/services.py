@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms import signals
 from lms.auth.services import USERNAME, create_user, give_one_time_password, normalise_username
 from lms.author.services import slugify
-from lms.codes import READABLE, readable_code
+from lms.core.codes import READABLE, readable_code
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import (
@@ -27,7 +27,7 @@ from lms.models import (
     TrainingGroup,
     User,
 )
-from lms.surveys.answering import sync_invitations
+from lms.surveys.invitations import sync_invitations
 
 #: One-time passwords: lower case is easier to type on a phone.
 PASSWORD_ALPHABET = READABLE.lower()

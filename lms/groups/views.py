@@ -11,16 +11,15 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
-from lms import audit
 from lms.auth import reauth, throttle
-from lms.auth.forms import grouped_country_choices
+from lms.core import audit
+from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.extensions import db
 from lms.groups import services
 from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
 from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
 from lms.models import Certificate, Course, GroupMember, Survey, SurveyWave, TrainingGroup
-from lms.orgs import organisation_choices
 from lms.permissions import can_manage_group, public, roles, signed_in
 from lms.surveys import results as outcomes
 from lms.surveys.forms import group_wave_form

@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import RadioField, SelectField, SelectMultipleField, widgets
+from wtforms import RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
+from lms.core.fields import CheckboxesField
 from lms.core.forms import PlainForm, PortalForm
 from lms.i18n import language_name, pick_string
-from lms.labels import TOPIC_LABELS
 from lms.models import Module
+from lms.vocabulary import TOPIC_LABELS
 
 
 class CatalogueFilter(PlainForm):
@@ -25,11 +26,6 @@ class CatalogueFilter(PlainForm):
         self.language.choices = [SelectChoice("", _l("All languages"))] + [
             SelectChoice(code, language_name(code)) for code in languages]
         self.reader_language = reader_language
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
 
 
 def quiz_form(module: Module, language: str, source_language: str, formdata=None) -> PortalForm:

@@ -25,10 +25,10 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.learn import services
 from lms.models import Course, Enrolment, SyncedOperation
-from lms.sql import insert_new
 
 KINDS = ("lesson-done", "quiz")
 #: More than this in one sync is refused, so that one request holds a worker a second or two at most; a phone

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lms.codes import readable_code
+from lms.core.codes import readable_code
 from lms.extensions import db
 from lms.models import (
     Certificate,
@@ -23,7 +23,7 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.surveys.answering import sync_invitations
+from lms.surveys.invitations import sync_invitations
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from lms.learn.forms import CatalogueFilter, quiz_form
 from lms.learn.services import Step
 from lms.models import Course, Module, utcnow
 from lms.permissions import can_read_course, public, signed_in
-from lms.surveys.answering import baseline_waiting, waiting_for
+from lms.surveys.invitations import baseline_waiting, waiting_for
 
 bp = Blueprint("learn", __name__)
 

@@ -223,7 +223,7 @@ class SurveyWave(db.Model):
     closes_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     #: The day the release job last published this wave's waiting answers (its creation until then): the next
-    #: release of an open wave waits for the next checkpoint after it (lms/jobs.py, docs/privacy.md).
+    #: release of an open wave waits for the next checkpoint after it (lms/jobs/__init__.py, docs/privacy.md).
     released_on: Mapped[date] = mapped_column(default=date.today)
 
     survey: Mapped[Survey] = relationship(back_populates="waves")

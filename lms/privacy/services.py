@@ -524,7 +524,7 @@ def inactive_accounts(now: datetime, days: int) -> list[User]:
 
 def purge_inactive(now: datetime, days: int, dry_run: bool = False) -> list[int]:
     """Erase every account idle beyond ``days``; the ids erased (or that would be, with ``dry_run``)."""
-    from lms import audit
+    from lms.core import audit
 
     accounts = inactive_accounts(now, days)
     ids = [user.id for user in accounts]

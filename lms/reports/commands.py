@@ -40,7 +40,7 @@ def reports_xapi(out: Path, since) -> None:
     """Write the learning records as xAPI 1.0.3 statements (JSON), and note it in the audit log."""
     import json
 
-    from lms import audit
+    from lms.core import audit
     from lms.reports.xapi import statements
 
     found = statements(since.date() if since else None)

@@ -12,11 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from lms import disclosure
+from lms.files.spreadsheets import inert
 from lms.i18n import country_name, current_language
-from lms.labels import gender_label
 from lms.reports.figures import UNKNOWN_AGE
 from lms.reports.tables import RATES, TOTAL, Table, rate
-from lms.spreadsheets import inert
+from lms.vocabulary import gender_label
 
 #: Written where a rate is not shown (its published denominator is under 10).
 NOT_SHOWN = "–"

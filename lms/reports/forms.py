@@ -11,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from lms.core.forms import PlainForm
-from lms.labels import GENDER_LABELS, TOPIC_LABELS
+from lms.vocabulary import GENDER_LABELS, TOPIC_LABELS
 
 QUARTERS = {"1": (1, 3), "2": (4, 6), "3": (7, 9), "4": (10, 12)}
 #: Old links may still carry a period from one day to another: such a link gets the whole year, and this note.

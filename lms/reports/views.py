@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from lms import audit
-from lms.auth.forms import grouped_country_choices
+from lms.core import audit
+from lms.core.fields import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup

@@ -16,14 +16,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from lms.core.fields import CheckboxesField, NumberRange
 from lms.core.forms import PortalForm
 from lms.i18n import pick_string, pick_text
-from lms.learn.forms import CheckboxesField
 from lms.models import SurveyQuestion, SurveyVersion
 from lms.models.surveys import MAX_TEXT_CHARS
 from lms.surveys.answering import check_answer
 from lms.surveys.building import FIXED_CHOICE_LABELS, KIND_LABELS
-from lms.validators import NumberRange
 
 PRIVACY_LABELS = {
     "anonymous": _l("Anonymous: nothing in the answers leads back to a person"),

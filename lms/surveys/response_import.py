@@ -12,11 +12,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from lms.files.spreadsheets import present_rows
+from lms.files.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
 from lms.models import SurveyWave
-from lms.spreadsheets import present_rows
 from lms.surveys import answering
 from lms.surveys.xlsform import XLSFormError
-from lms.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
 
 #: Columns that ODK and KoboToolbox add to every export; they hold no answer.
 META_COLUMNS = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber", "username",

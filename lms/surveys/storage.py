@@ -4,7 +4,7 @@ A database keeps more than its rows: PostgreSQL keeps a deleted or updated row's
 until VACUUM, with the ids of the transactions that wrote and deleted it (``xmin``, ``xmax``), which tie it to
 the other rows those transactions wrote (the invitation that sealed an answer, the account an erasure
 tombstoned); SQLite keeps committed pages in its ``-wal`` file until a checkpoint, and deleted bytes in free
-space unless ``secure_delete`` (always on: lms/sqlite.py). So a service that publishes, withdraws or erases
+space unless ``secure_delete`` (always on: lms/database/sqlite.py). So a service that publishes, withdraws or erases
 answers asks for its tables to be cleaned (``after_commit``), and once its transaction has committed:
 
 - PostgreSQL: ``VACUUM FULL`` of those tables, which rewrites each table with its live rows only, in a new

@@ -11,14 +11,14 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from lms import audit
 from lms.author import services as authoring
+from lms.core import audit
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
 from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User, utcnow
-from lms.surveys import answering, building
+from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
 from tests.conftest import BUNDLED_COURSE, complete_course, release_answers, sign_in
@@ -106,8 +106,8 @@ def a_row_everywhere(create_user) -> User:
     building.publish(survey)
     building.add_wave(survey, kind="baseline", course=course)
     learning.enrol(maria.id, course)
-    answering.sync_invitations(TODAY, maria.id)
-    invitation = answering.invitations_of(maria.id)[0]
+    invitations.sync_invitations(TODAY, maria.id)
+    invitation = invitations.invitations_of(maria.id)[0]
     answering.submit_response(wave=invitation.wave, version=survey.published_version, answers={
         "safe": Answer("4", 4.0)}, user=maria, invitation=invitation)
     release_answers()

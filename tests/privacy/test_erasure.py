@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from lms import audit
+from lms.core import audit
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning

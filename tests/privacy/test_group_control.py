@@ -20,7 +20,7 @@ from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning
 from lms.models import AuditEntry, SurveyAnswer, SurveyQuestion, SurveyWave
-from lms.surveys import answering, building
+from lms.surveys import answering, building, invitations
 from lms.surveys.building import SurveyError
 from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
@@ -81,7 +81,7 @@ def test_an_identified_survey_is_still_asked_of_a_group_and_its_trainer_reads_it
 def answer_all(survey, accounts, values):
     """Each account answers its invitation to the survey's course baseline, as the answer page does."""
     for user, safe in zip(accounts, values, strict=True):
-        invitation = next(i for i in answering.waiting_for(user.id, date.today()) if i.wave.survey_id == survey.id)
+        invitation = next(i for i in invitations.waiting_for(user.id, date.today()) if i.wave.survey_id == survey.id)
         answering.record_consent(invitation, True)
         answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
                    "issues": Answer(""), "hours": Answer("40", 40.0), "comment": Answer("")}

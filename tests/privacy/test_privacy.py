@@ -28,7 +28,7 @@ from lms.models import (
 from lms.privacy import services as privacy
 from lms.reports import figures
 from lms.reports.filters import ReportFilter, parse_age_bands
-from lms.surveys import answering, building
+from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
 from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, release_answers, sign_in
@@ -80,7 +80,7 @@ def two_members(app_ctx, library, create_user):
     groups.add_member(group, juan)
     groups.record_session(group, held_on=TODAY, topic="Bargaining", present=[rosa.id, juan.id])
     surveys = {mode: survey(f"s-{mode}", mode, course) for mode in ("identified", "pseudonymous", "anonymous")}
-    answering.sync_invitations(TODAY)
+    invitations.sync_invitations(TODAY)
     for made in surveys.values():
         answer(made, rosa, "yes")
         answer(made, juan, "no")
@@ -246,7 +246,7 @@ def test_erasure_deletes_personal_data_and_keeps_pseudonymous_learning_records(a
     sign_in(trainer, "tina")
     page = trainer.get(f"/groups/{two_members['group'].id}").get_data(as_text=True)
     assert "erased-" not in page and "Juan Mamani" in page
-    answering.sync_invitations(TODAY)
+    invitations.sync_invitations(TODAY)
     assert db.session.scalar(select(func.count()).select_from(SurveyInvitation)
                              .where(SurveyInvitation.user_id == rosa_id)) == 0
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "erase account"))
@@ -364,7 +364,7 @@ def test_views_of_other_peoples_data_are_audited_once_each(app, client, two_memb
 
 
 def test_admins_filter_the_audit_log_by_action_and_actor(client, two_members, create_user):
-    from lms import audit
+    from lms.core import audit
 
     audit.record("view group members", {"group_id": 1}, user=two_members["trainer"])
     audit.record("export xapi", {"statements": 3})

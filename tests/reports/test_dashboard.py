@@ -176,7 +176,7 @@ def test_knowledge_gain_in_sql_matches_the_course_computation(app_ctx, library, 
 
 
 def test_the_dashboard_shows_outcome_indicators_of_the_coordinators_countries(app, app_ctx, library, create_user):
-    from lms.demo_surveys import create_demo_survey
+    from lms.demo.surveys import create_demo_survey
 
     create_demo_survey(create_user("trainer", role="trainer"))  # 12 made-up pairs in Peru
     db.session.commit()

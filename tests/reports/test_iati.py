@@ -99,7 +99,7 @@ def test_outcome_indicators_carry_their_baseline_and_later_values(app, app_ctx, 
 
     from sqlalchemy import select, update
 
-    from lms.demo_surveys import create_demo_survey
+    from lms.demo.surveys import create_demo_survey
     from lms.extensions import db
     from lms.models import SurveyAnswer, SurveyQuestion, SurveyResponse
 

@@ -178,9 +178,9 @@ def test_other_peoples_invitations_are_not_found(app, app_ctx, browser_as, make_
 
     owner_id = db.session.scalar(select(User.id).where(User.username == "parti1"))
     learning.enrol(owner_id, learning.find_course(BUNDLED_COURSE))
-    from lms.surveys import answering
+    from lms.surveys import invitations
 
-    answering.sync_invitations(TODAY)
+    invitations.sync_invitations(TODAY)
     db.session.commit()
     invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == owner_id))
     assert invitation is not None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from lms.spreadsheets import present_rows
+from lms.files.spreadsheets import present_rows
 from lms.surveys.response_import import read_rows
 from lms.surveys.xlsform import XLSFormError, import_xlsform
 

@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.groups.services import add_member
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyResponse, User
-from lms.surveys import answering, building
+from lms.surveys import answering, building, invitations
 from lms.surveys.building import QuestionSpec
 from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, release_answers, sign_in
 from tests.surveys.conftest import GOOD_ANSWERS
@@ -130,7 +130,7 @@ def test_declining_stops_the_survey_and_its_reminders(client, library, create_us
     url = f"/surveys/invitations/{invitation.id}"
     client.post(url, data={"decision": "decline", "csrf_token": csrf_token(client, url)})
     assert invitation_of(member.id).consent == "refused"
-    assert answering.waiting_for(member.id, date.today()) == []
+    assert invitations.waiting_for(member.id, date.today()) == []
     assert "A survey is waiting" not in client.get("/").get_data(as_text=True)
 
 
@@ -199,11 +199,11 @@ def test_my_surveys_offers_one_withdrawal_per_survey(client, library, create_use
     member = create_user("amina")
     enrol(member)
     complete_course(member.id)
-    answering.sync_invitations(date.today())
+    invitations.sync_invitations(date.today())
     db.session.commit()
     sign_in(client, "amina")
     page = client.get("/surveys").get_data(as_text=True)
-    assert len(answering.invitations_of(member.id)) == 2
+    assert len(invitations.invitations_of(member.id)) == 2
     assert page.count("Withdraw from this survey") == 1
 
 
@@ -220,7 +220,7 @@ def test_withdrawing_asks_first_and_says_what_it_does(client, library, create_us
     page = html.unescape(client.get(f"/surveys/{survey.code}/withdraw").get_data(as_text=True))
     assert "Esto no se puede deshacer." in page
     assert ("nadie puede encontrarlas" in page) == (privacy == "anonymous"), page
-    assert [i.consent for i in answering.invitations_of(member.id)] == [None]  # asking changed nothing
+    assert [i.consent for i in invitations.invitations_of(member.id)] == [None]  # asking changed nothing
 
 
 def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, library, create_user, make_survey):
@@ -241,7 +241,7 @@ def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, l
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyAnswer)) == 0
     complete_course(member.id)  # the endline comes due, but the member has withdrawn
-    assert answering.waiting_for(member.id, date.today()) == []
+    assert invitations.waiting_for(member.id, date.today()) == []
 
 
 def test_withdrawing_from_an_anonymous_survey_keeps_answers_nobody_can_find(client, library, create_user, make_survey):
@@ -263,13 +263,13 @@ def test_endline_at_completion_and_follow_up_days_later(app_ctx, library, create
     make_survey(course=course, waves=["baseline", "endline", "follow_up"])
     member = create_user("amina")
     enrol(member)
-    assert [i.wave.kind for i in answering.waiting_for(member.id, date.today())] == ["baseline"]
+    assert [i.wave.kind for i in invitations.waiting_for(member.id, date.today())] == ["baseline"]
     complete_course(member.id)
-    assert sorted(i.wave.kind for i in answering.waiting_for(member.id, date.today())) == ["baseline", "endline"]
-    assert answering.sync_invitations(date.today() + timedelta(days=89)) == 0
-    assert answering.sync_invitations(date.today() + timedelta(days=90)) == 1
-    assert answering.sync_invitations(date.today() + timedelta(days=90)) == 0  # idempotent
-    kinds = sorted(i.wave.kind for i in answering.waiting_for(member.id, date.today() + timedelta(days=90)))
+    assert sorted(i.wave.kind for i in invitations.waiting_for(member.id, date.today())) == ["baseline", "endline"]
+    assert invitations.sync_invitations(date.today() + timedelta(days=89)) == 0
+    assert invitations.sync_invitations(date.today() + timedelta(days=90)) == 1
+    assert invitations.sync_invitations(date.today() + timedelta(days=90)) == 0  # idempotent
+    kinds = sorted(i.wave.kind for i in invitations.waiting_for(member.id, date.today() + timedelta(days=90)))
     assert kinds == ["baseline", "endline", "follow_up"]
 
 
@@ -290,12 +290,12 @@ def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make
     member = create_user("amina")
     add_member(group, member)
     db.session.commit()
-    assert [i.wave.kind for i in answering.waiting_for(member.id, start)] == ["baseline"]
-    answering.sync_invitations(start + timedelta(days=10))
-    assert sorted(i.wave.kind for i in answering.waiting_for(member.id, start + timedelta(days=10))) == [
+    assert [i.wave.kind for i in invitations.waiting_for(member.id, start)] == ["baseline"]
+    invitations.sync_invitations(start + timedelta(days=10))
+    assert sorted(i.wave.kind for i in invitations.waiting_for(member.id, start + timedelta(days=10))) == [
         "baseline", "endline"]
-    answering.sync_invitations(start + timedelta(days=100))
-    assert len(answering.waiting_for(member.id, start + timedelta(days=100))) == 3
+    invitations.sync_invitations(start + timedelta(days=100))
+    assert len(invitations.waiting_for(member.id, start + timedelta(days=100))) == 3
 
 
 def test_a_courses_waves_reach_its_groups_members_on_their_groups_dates(app_ctx, library, create_user, make_survey):
@@ -311,19 +311,19 @@ def test_a_courses_waves_reach_its_groups_members_on_their_groups_dates(app_ctx,
         add_member(group, member)
     enrol(online)
     db.session.commit()
-    assert [i.wave.kind for i in answering.waiting_for(amina.id, start)] == ["baseline"]
+    assert [i.wave.kind for i in invitations.waiting_for(amina.id, start)] == ["baseline"]
     complete_course(binta.id)
-    answering.sync_invitations(start)
+    invitations.sync_invitations(start)
     db.session.commit()
-    assert sorted(i.wave.kind for i in answering.waiting_for(binta.id, start)) == ["baseline", "endline"]
-    answering.sync_invitations(start + timedelta(days=9))
-    assert [i.wave.kind for i in answering.waiting_for(amina.id, start + timedelta(days=9))] == ["baseline"]
-    answering.sync_invitations(start + timedelta(days=10))
-    assert sorted(i.wave.kind for i in answering.waiting_for(amina.id, start + timedelta(days=10))) == [
+    assert sorted(i.wave.kind for i in invitations.waiting_for(binta.id, start)) == ["baseline", "endline"]
+    invitations.sync_invitations(start + timedelta(days=9))
+    assert [i.wave.kind for i in invitations.waiting_for(amina.id, start + timedelta(days=9))] == ["baseline"]
+    invitations.sync_invitations(start + timedelta(days=10))
+    assert sorted(i.wave.kind for i in invitations.waiting_for(amina.id, start + timedelta(days=10))) == [
         "baseline", "endline"]
-    answering.sync_invitations(start + timedelta(days=100))
-    assert len(answering.waiting_for(amina.id, start + timedelta(days=100))) == 3
-    assert [i.wave.kind for i in answering.waiting_for(online.id, start + timedelta(days=100))] == ["baseline"]
+    invitations.sync_invitations(start + timedelta(days=100))
+    assert len(invitations.waiting_for(amina.id, start + timedelta(days=100))) == 3
+    assert [i.wave.kind for i in invitations.waiting_for(online.id, start + timedelta(days=100))] == ["baseline"]
 
 
 def test_questions_fall_back_to_the_source_language_with_a_note(client, library, create_user, make_survey):
@@ -379,7 +379,7 @@ def test_a_closed_wave_can_no_longer_be_answered(client, library, create_user, m
     survey.waves[0].closes_on = date.today() - timedelta(days=1)
     db.session.commit()
     sign_in(client, "amina")
-    assert answering.waiting_for(member.id, date.today()) == []
+    assert invitations.waiting_for(member.id, date.today()) == []
     response = client.post(f"/surveys/invitations/{invitation.id}/answer",
                            data={**GOOD_ANSWERS, "csrf_token": csrf_token(client, "/surveys")})
     assert response.status_code == 302
@@ -400,9 +400,9 @@ def test_waves_set_up_later_ask_nothing_about_the_past(app_ctx, library, create_
     enrol(started)
     db.session.commit()
     make_survey(course=course, waves=["baseline", "endline", "follow_up"])
-    answering.sync_invitations(date.today() + timedelta(days=100))
+    invitations.sync_invitations(date.today() + timedelta(days=100))
     # No baseline after the fact, no endline for a completion before the wave existed; the follow-up,
     # 90 days after completion, still lies ahead and is asked.
-    later = answering.waiting_for(finished.id, date.today() + timedelta(days=100))
+    later = invitations.waiting_for(finished.id, date.today() + timedelta(days=100))
     assert [(i.wave.kind, i.due_on) for i in later] == [("follow_up", date.today() + timedelta(days=60))]
-    assert [i.wave.kind for i in answering.waiting_for(started.id, date.today())] == ["baseline"]
+    assert [i.wave.kind for i in invitations.waiting_for(started.id, date.today())] == ["baseline"]

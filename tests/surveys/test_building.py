@@ -238,9 +238,9 @@ def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, 
     assert "number of days" in client.get(f"/groups/{group.id}").get_data(as_text=True)
     waves = list(db.session.scalars(select(SurveyWave)))
     assert [(w.kind, w.group_id) for w in waves] == [("baseline", group.id)]
-    from lms.surveys import answering
+    from lms.surveys import invitations
 
-    assert [i.wave.group_id for i in answering.waiting_for(member.id, date.today())] == [group.id]
+    assert [i.wave.group_id for i in invitations.waiting_for(member.id, date.today())] == [group.id]
     assert "Results of Workers&#39; voice" in client.get(f"/groups/{group.id}").get_data(as_text=True)
 
 

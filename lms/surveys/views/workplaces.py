@@ -1,4 +1,4 @@
-"""Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: blueprint.py."""
+"""Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: views/__init__.py."""
 from __future__ import annotations
 
 from datetime import date
@@ -8,12 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms import audit
-from lms.auth.forms import grouped_country_choices
+from lms.core import audit
+from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import SurveyWave, TrainingGroup, Workplace
-from lms.orgs import organisation_choices
 from lms.permissions import can_manage_group, can_read_figures, can_see_workplace, roles, visible_workplaces
 from lms.surveys import answering, building, pool, results
 from lms.surveys.forms import (

@@ -44,7 +44,7 @@ def create_demo_accounts(password: str, *, app_env: str) -> list[str]:
     for username in ("demo-member", "demo-trainer"):
         accounts[username].organisation_id = union.id
     db.session.flush()
-    from lms.demo_surveys import create_demo_survey, create_demo_workplace
+    from lms.demo.surveys import create_demo_survey, create_demo_workplace
 
     create_demo_survey(accounts["demo-trainer"])
     create_demo_workplace(accounts["demo-coordinator"], union)

@@ -1,13 +1,12 @@
-"""Surveys: all their URLs, in one place. The views are in answering_views, building_views and workplace_views."""
+"""Surveys: all their URLs, in one place. The views are in answering, building and workplaces beside it."""
 from __future__ import annotations
 
 from flask import Blueprint
 
-from lms.surveys import answering_views as answering
-from lms.surveys import building_views as building
-from lms.surveys import workplace_views as workplace
 from lms.surveys.display import survey_title, wave_target
 from lms.surveys.forms import choice_label, label_of
+from lms.surveys.views import answering, building
+from lms.surveys.views import workplaces as workplace
 
 bp = Blueprint("surveys", __name__)
 

@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from lms import disclosure
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
-from lms.labels import gender_label, topic_label
+from lms.vocabulary import gender_label, topic_label
 
 
 def switch_language_url(code: str) -> str:

@@ -1,6 +1,6 @@
 """Building surveys: questions, versions, translations, waves, indicators, results and XLSForm.
 
-For trainers and coordinators; the URLs are in blueprint.py.
+For trainers and coordinators; the URLs are in views/__init__.py.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from lms.permissions import (
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import answering, building, pool, response_import, results, xlsform
+from lms.surveys import building, invitations, pool, response_import, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -210,7 +210,7 @@ def publish(code: str):
     if ActionForm().validate_on_submit():
         try:
             version = building.publish(survey)
-            answering.sync_invitations(date.today())
+            invitations.sync_invitations(date.today())
             db.session.commit()
             flash(_("Version %(n)d is published.", n=version.number), "success")
         except SurveyError as error:
@@ -269,7 +269,7 @@ def add_wave(code: str):
             building.add_wave(survey, kind=form.kind.data, days_after=form.days_after.data,
                               opens_on=form.opens_on.data, closes_on=form.closes_on.data, **{kind: found})
             if survey.published_version is not None:
-                answering.sync_invitations(date.today())
+                invitations.sync_invitations(date.today())
             db.session.commit()
             flash(_("The wave is added."), "success")
             return redirect(url_for("surveys.edit_survey", code=survey.code) + "#waves")
@@ -294,7 +294,7 @@ def attach_to_group(group_id: int):
             if survey is None or survey.subject != "participant" or survey.published_version is None:
                 raise SurveyError(_("Please choose one answer."))
             building.add_wave(survey, kind=form.kind.data, days_after=form.days_after.data, group=group)
-            answering.sync_invitations(date.today())
+            invitations.sync_invitations(date.today())
             db.session.commit()
             flash(_("The survey is attached to the group."), "success")
         except SurveyError as error:

@@ -48,7 +48,7 @@ def present_rows(sheet) -> Iterator[tuple[int, tuple]]:
     openpyxl fills the gaps between the rows it finds, up to the last one: one cell written in row 1,048,576 of a
     16 KB file made it yield a million empty rows (and their cells up to the widest), seconds of work for nothing.
     This reads the sheet's XML as openpyxl's own reader does (``ReadOnlyWorksheet._cells_by_row``), without the
-    filling, so the work follows what the file holds, which the upload checks bound (lms/uploads.py).
+    filling, so the work follows what the file holds, which the upload checks bound (lms/files/uploads.py).
     """
     workbook = sheet.parent
     with sheet._get_source() as source:

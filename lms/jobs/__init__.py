@@ -19,12 +19,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE, pick_string
-from lms.mail import mail_configured, send_mail
 from lms.models import Survey, SurveyInvitation, SurveyVersion, SurveyWave, User
 from lms.surveys import pool, storage, withdrawal
-from lms.surveys.answering import sync_invitations
+from lms.surveys.invitations import sync_invitations
 from lms.surveys.results import RELEASE_BATCH
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""Members answering surveys: what is waiting, consent, answers, withdrawal. URLs: blueprint.py."""
+"""Members answering surveys: what is waiting, consent, answers, withdrawal. URLs: views/__init__.py."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import Survey, SurveyInvitation, SurveyWave
 from lms.permissions import signed_in
-from lms.surveys import answering, withdrawal
+from lms.surveys import answering, invitations, withdrawal
 from lms.surveys.answering import AlreadyAnswered
 from lms.surveys.forms import (
     ActionForm,
@@ -41,8 +41,8 @@ def _closed(invitation: SurveyInvitation):
 @signed_in
 def my_surveys():
     today = date.today()
-    return render_template("surveys/mine.html", waiting=answering.waiting_for(current_user.id, today),
-                           invitations=answering.invitations_of(current_user.id),
+    return render_template("surveys/mine.html", waiting=invitations.waiting_for(current_user.id, today),
+                           invitations=invitations.invitations_of(current_user.id),
                            withdrawal_day=withdrawal.next_checkpoint(today))
 
 

@@ -1,0 +1,1 @@
+"""Where the data lives: SQLite and PostgreSQL set-up, SQL both speak, backup and restore."""

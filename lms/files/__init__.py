@@ -1,0 +1,1 @@
+"""Files people give us or take away: uploads within limits, spreadsheets that run no formula."""
