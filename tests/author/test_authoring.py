@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image as PILImage
@@ -155,6 +156,8 @@ def test_translate_side_by_side_and_review_by_someone_else(client, app, app_ctx,
     base = f"/author/courses/{BUNDLED_COURSE}/translate/pt"
     status = client.get(base).get_data(as_text=True)
     assert status.count('status-missing') == 12
+    assert re.search(r"<title>Translation into [^<]*</title>", status)  # the page's title is text, no markup
+    assert status.count('<h2>Quiz</h2>') == 1
     url = f"{base}/lessons/what-is-social-dialogue"
     page = client.get(url).get_data(as_text=True)
     assert "What is social dialogue?" in page  # the source, next to the form
