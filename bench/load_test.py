@@ -315,7 +315,7 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
                 from lms.extensions import db
 
                 db.engine.dispose()
-            log = open(Path(tmp) / "gunicorn.log", "w+")  # noqa: SIM115 (read after the server stops)
+            log = open(Path(tmp) / "gunicorn.log", "w+")  # read after the server stops
             with gunicorn(database, tmp, log=log) as (base, _server):
                 members = [Member(base, name, LANGUAGES[n % 2], texts[LANGUAGES[n % 2]])
                            for n, name in enumerate(usernames)]

@@ -13,7 +13,8 @@ from flask import abort
 from flask_login import current_user
 
 from lms.extensions import login_manager
-from lms.models import ROLES, User
+from lms.models import User
+from lms.vocabulary import ROLES
 
 F = TypeVar("F", bound=Callable)
 

@@ -1,6 +1,33 @@
-"""Translated labels for the fixed vocabularies stored as codes (topics, genders)."""
+"""The fixed vocabularies stored as codes that several features share, with their translated labels.
+
+A code is stored in the database (the models' check constraints read these tuples): never change one. A label
+is a msgid: changing its text loses its translations. This module imports no model, so models can import it.
+Lists only one feature uses stay with it (question kinds in lms/surveys/building.py, consent purposes in
+lms/models/privacy.py...).
+"""
 from flask_babel import lazy_gettext as _l
 
+#: What an account may do (lms/permissions.py).
+ROLES = ("participant", "trainer", "coordinator", "admin")
+
+GENDERS = ("woman", "man", "another", "undisclosed")
+GENDER_LABELS = {
+    "woman": _l("Woman"),
+    "man": _l("Man"),
+    "another": _l("Another gender"),
+    "undisclosed": _l("I prefer not to say"),
+}
+
+#: The topics a course is filed under (course.toml's ``topics``).
+TOPICS = (
+    "social-dialogue",
+    "female-leadership",
+    "freedom-of-association",
+    "collective-bargaining",
+    "health-and-safety",
+    "living-wage",
+    "young-workers",
+)
 TOPIC_LABELS = {
     "social-dialogue": _l("Social dialogue"),
     "female-leadership": _l("Female leadership"),
@@ -11,12 +38,29 @@ TOPIC_LABELS = {
     "young-workers": _l("Young workers"),
 }
 
-GENDER_LABELS = {
-    "woman": _l("Woman"),
-    "man": _l("Man"),
-    "another": _l("Another gender"),
-    "undisclosed": _l("I prefer not to say"),
+#: How a training group meets.
+GROUP_MODES = ("online", "in-person", "blended")
+GROUP_MODE_LABELS = {"online": _l("Online"), "in-person": _l("In person"), "blended": _l("Blended")}
+
+#: A survey's privacy. identified: answers carry the account; pseudonymous: a per-survey pseudonym that pairs a
+#: person's waves; anonymous: nothing that leads back to a person, and the day only.
+PRIVACY_MODES = ("identified", "pseudonymous", "anonymous")
+PRIVACY_LABELS = {
+    "anonymous": _l("Anonymous: nothing in the answers leads back to a person"),
+    "pseudonymous": _l("Pseudonymous: a person's answers in different waves can be compared, never named"),
+    "identified": _l("Identified: the trainer sees who answered what"),
 }
+
+#: Whom a survey asks about: the participant themself, or their workplace (worker surveys).
+SURVEY_SUBJECTS = ("participant", "workplace")
+SUBJECT_LABELS = {
+    "participant": _l("Participants, about themselves, in their trainings"),
+    "workplace": _l("Workers at a workplace, collected by the union"),
+}
+
+#: When a wave of a survey is asked: before a training, at its end, or some time after.
+WAVE_KINDS = ("baseline", "endline", "follow_up")
+WAVE_LABELS = {"baseline": _l("Baseline"), "endline": _l("Endline"), "follow_up": _l("Follow-up")}
 
 
 def topic_label(code: str) -> str:

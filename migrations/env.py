@@ -1,5 +1,7 @@
 import logging
+import re
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from flask import current_app
@@ -12,6 +14,16 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
+
+
+def number_the_next_revision(script):
+    """Name a new revision file after the last one (0021_<slug>.py), so `ls versions` reads as the history."""
+    numbers = [int(match.group(1)) for path in Path(script.versions).glob('*.py')
+               if (match := re.match(r'(\d{4})_', path.name))]
+    script.file_template = f'{max(numbers, default=0) + 1:04d}_%(slug)s'
+
+
+number_the_next_revision(context.script)
 
 
 def get_engine():

@@ -8,8 +8,11 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 ${imports if imports else ""}
-
-# revision identifiers, used by Alembic.
+<%
+    def body(commands):
+        lines = [line for line in (commands or "").splitlines() if not line.lstrip().startswith("# ###")]
+        return "\n".join(lines).strip() or "pass"
+%>
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
 branch_labels = ${repr(branch_labels)}
@@ -17,8 +20,8 @@ depends_on = ${repr(depends_on)}
 
 
 def upgrade():
-    ${upgrades if upgrades else "pass"}
+    ${body(upgrades)}
 
 
 def downgrade():
-    ${downgrades if downgrades else "pass"}
+    ${body(downgrades)}

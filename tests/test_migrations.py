@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -34,6 +35,18 @@ def test_migrations_from_empty_to_head_match_the_models(tmp_path):
             db.engine.dispose()
     finally:
         drop()
+
+
+def test_the_migration_files_are_numbered_in_the_order_of_the_chain():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config(str(ROOT / "migrations" / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    script = ScriptDirectory.from_config(config)
+    from_root = list(reversed(list(script.walk_revisions())))
+    assert [Path(revision.path).name[:5] for revision in from_root] == [
+        f"{n:04d}_" for n in range(1, len(from_root) + 1)]
 
 
 def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path):

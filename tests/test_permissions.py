@@ -9,8 +9,8 @@ import pytest
 from flask import Blueprint
 
 from lms import create_app
-from lms.models import ROLES
 from lms.permissions import public, roles, signed_in
+from lms.vocabulary import ROLES
 from tests.conftest import sign_in
 
 

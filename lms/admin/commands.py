@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import ROLES
+from lms.vocabulary import ROLES
 
 orgs = AppGroup("orgs", help="Partner organisations (unions).")
 users = AppGroup("users", help="Manage accounts.")

@@ -138,7 +138,7 @@ def spend(setting: str, scope: str, key: str) -> None:
     item = limits.parse(current_app.config[setting])
     try:
         allowed = limiter.limiter.hit(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
-    except Exception:  # noqa: BLE001 - the store is away: answer as Flask-Limiter's own fallback would
+    except Exception:  # the store is away: answer as Flask-Limiter's own fallback would
         log.warning("rate-limit store unreachable; %s not counted", scope)
         return
     if not allowed:
@@ -166,7 +166,7 @@ def refuse_when_spent(setting: str, scope: str, key: str) -> None:
         if limiter.limiter.test(item, *keys):
             return
         reset_at = limiter.limiter.get_window_stats(item, *keys).reset_time
-    except Exception:  # noqa: BLE001 - the store is away: as in ``spend``
+    except Exception:  # the store is away: as in ``spend``
         log.warning("rate-limit store unreachable; %s not checked", scope)
         return
     raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))

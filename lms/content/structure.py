@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from lms.content.bundle import CourseBundle, ModuleSpec, Problem, QuestionSpec
 from lms.i18n import is_known_language
-from lms.models import QUESTION_KINDS, TOPICS
+from lms.models import QUESTION_KINDS
+from lms.vocabulary import TOPICS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

@@ -6,12 +6,12 @@
 from __future__ import annotations
 
 
-def N_(message: str) -> str:  # noqa: N802 - the name pybabel looks for
+def N_(message: str) -> str:  # the name pybabel looks for
     """Marks a message for the catalogue; it is translated where it is shown."""
     return message
 
 
-def N_plural(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 - the name given to pybabel
+def N_plural(singular: str, plural: str) -> tuple[str, str]:  # the name given to pybabel
     """Marks a singular and plural pair for the catalogue."""
     return singular, plural
 

@@ -23,7 +23,7 @@ MAX_JSON_DEPTH = 32
 class IdConverter(IntegerConverter):
     """``<int:...>`` in URLs: a number past any id is a 404, not a database error."""
 
-    def __init__(self, map, *args, **kwargs):  # noqa: A002 - werkzeug's name
+    def __init__(self, map, *args, **kwargs):  # werkzeug's name
         kwargs.setdefault("max", LARGEST_ID)
         super().__init__(map, *args, **kwargs)
 

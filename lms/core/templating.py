@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from lms import disclosure
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
-from lms.vocabulary import gender_label, topic_label
+from lms.vocabulary import WAVE_LABELS, gender_label, topic_label
 
 
 def switch_language_url(code: str) -> str:
@@ -45,6 +45,7 @@ def register_template_helpers(app: Flask) -> None:
             "language_name": language_name,
             "topic_label": topic_label,
             "gender_label": gender_label,
+            "wave_labels": WAVE_LABELS,
             "direction_of": text_direction,
             "country_name": lambda code: country_name(code, language),
             "format_date": format_date,

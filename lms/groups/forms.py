@@ -9,8 +9,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from lms.core.fields import SelectWithPrompt
 from lms.core.forms import PortalForm
 from lms.models.users import utcnow
-
-MODE_LABELS = {"online": _l("Online"), "in-person": _l("In person"), "blended": _l("Blended")}
+from lms.vocabulary import GROUP_MODE_LABELS
 
 
 class GroupForm(PortalForm):
@@ -20,7 +19,7 @@ class GroupForm(PortalForm):
     country = SelectField(_l("Country"), widget=SelectWithPrompt(),
                           validators=[InputRequired(_l("Please choose your country."))])
     organisation = SelectField(_l("Partner organisation"), default="")
-    mode = RadioField(_l("How the group meets"), choices=[SelectChoice(k, v) for k, v in MODE_LABELS.items()],
+    mode = RadioField(_l("How the group meets"), choices=[SelectChoice(k, v) for k, v in GROUP_MODE_LABELS.items()],
                       validators=[InputRequired(_l("Please choose one answer."))])
     place = StringField(_l("Place (leave empty for a group that meets online)"),
                         validators=[Length(max=120)])

@@ -3,7 +3,6 @@ from lms.models.audit import AuditEntry
 from lms.models.authoring import EDITOR_ROLES, CourseEditor, Image, LessonVersion
 from lms.models.courses import (
     REVIEW_STATUSES,
-    TOPICS,
     ContentVersion,
     Course,
     CourseTopic,
@@ -14,7 +13,6 @@ from lms.models.courses import (
     ModuleTranslation,
 )
 from lms.models.groups import (
-    GROUP_MODES,
     Attendance,
     Certificate,
     GroupMember,
@@ -32,10 +30,7 @@ from lms.models.surveys import (
     DIRECTIONS,
     FIXED_CHOICES,
     INDICATOR_KINDS,
-    PRIVACY_MODES,
     SURVEY_QUESTION_KINDS,
-    SURVEY_SUBJECTS,
-    WAVE_KINDS,
     IndicatorTitle,
     PendingWithdrawal,
     PooledResponse,
@@ -53,22 +48,22 @@ from lms.models.surveys import (
     SurveyWave,
     Workplace,
 )
-from lms.models.users import GENDERS, ROLES, CoordinatorCountry, PersonAttributes, User, utcnow
+from lms.models.users import CoordinatorCountry, PersonAttributes, User, utcnow
 
 __all__ = [
     "AuditEntry",
     "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",
-    "EDITOR_ROLES", "GROUP_MODES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
+    "EDITOR_ROLES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "Image", "LessonVersion", "Organisation", "TrainerPromotion", "TrainingGroup",
-    "GENDERS", "QUESTION_KINDS", "REVIEW_STATUSES", "ROLES", "TOPICS",
+    "QUESTION_KINDS", "REVIEW_STATUSES",
     "Choice", "ChoiceTranslation", "ContentVersion", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",
     "Module", "ModuleTranslation", "PersonAttributes", "Question", "QuestionTranslation", "QuizAttempt",
     "SyncedOperation", "User",
     "UserSession",
     "utcnow",
-    "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
-    "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "PendingWithdrawal", "PooledResponse", "Survey",
+    "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "SURVEY_QUESTION_KINDS",
+    "IndicatorTitle", "PendingWithdrawal", "PooledResponse", "Survey",
     "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",
     "SurveyIndicator", "SurveyInvitation", "SurveyQuestion", "SurveyQuestionText", "SurveyResponse",
     "SurveyTranslation", "SurveyVersion", "SurveyWave", "Workplace",

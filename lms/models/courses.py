@@ -13,15 +13,6 @@ from lms.models.users import utcnow
 if TYPE_CHECKING:
     from lms.models.quizzes import Question
 
-TOPICS = (
-    "social-dialogue",
-    "female-leadership",
-    "freedom-of-association",
-    "collective-bargaining",
-    "health-and-safety",
-    "living-wage",
-    "young-workers",
-)
 REVIEW_STATUSES = ("draft", "reviewed")
 
 

@@ -10,8 +10,7 @@ from lms.extensions import db
 from lms.models.courses import Course
 from lms.models.record_keys import record_key_column
 from lms.models.users import User, utcnow
-
-GROUP_MODES = ("online", "in-person", "blended")
+from lms.vocabulary import GROUP_MODES
 
 
 def start_of_today() -> datetime:

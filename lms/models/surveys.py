@@ -12,16 +12,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lms.extensions import db
 from lms.models.record_keys import record_key_column
 from lms.models.users import utcnow
+from lms.vocabulary import PRIVACY_MODES, SURVEY_SUBJECTS, WAVE_KINDS
 
 if TYPE_CHECKING:
     from lms.models.courses import Course
     from lms.models.groups import TrainingGroup
 
-#: identified: answers carry the account; pseudonymous: a per-survey pseudonym that pairs a
-#: person's waves; anonymous: nothing that leads back to a person, and the day only.
-PRIVACY_MODES = ("identified", "pseudonymous", "anonymous")
-#: Whom the survey asks about: the participant themself, or their workplace (worker surveys).
-SURVEY_SUBJECTS = ("participant", "workplace")
 SURVEY_QUESTION_KINDS = ("single", "multiple", "likert", "yes_no", "number", "text")
 #: Question kinds whose choices are fixed: codes 1-5 and yes/no, labels from the interface catalogue.
 FIXED_CHOICES = {"likert": ("1", "2", "3", "4", "5"), "yes_no": ("yes", "no")}
@@ -31,7 +27,6 @@ MAX_TEXT_CHARS = 2000
 #: The longest answer a number question takes, as typed (a number's text is stored as typed, or as a whole
 #: number: at most 310 characters for the largest float).
 MAX_NUMBER_CHARS = 40
-WAVE_KINDS = ("baseline", "endline", "follow_up")
 CONSENT_STATES = ("given", "refused", "withdrawn")
 INDICATOR_KINDS = ("share", "mean")
 DIRECTIONS = ("up", "down")

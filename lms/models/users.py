@@ -10,16 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.extensions import db
 from lms.models.record_keys import record_key_column
+from lms.vocabulary import GENDERS, ROLES
 
 if TYPE_CHECKING:
     from lms.models.organisations import CoordinatorOrganisation
 
-ROLES = ("participant", "trainer", "coordinator", "admin")
 #: The attributes published figures count a person under, and keep as they were at the end of each period.
 COUNTED_ATTRIBUTES = ("country", "gender", "birth_year", "organisation_id")
 #: The first day of the first row of each person's attributes: figures of any period find it.
 BEGINNING = date(1900, 1, 1)
-GENDERS = ("woman", "man", "another", "undisclosed")
 
 
 def utcnow() -> datetime:

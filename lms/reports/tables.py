@@ -13,9 +13,9 @@ from datetime import date
 
 from lms import disclosure
 from lms.disclosure import Count
-from lms.models import GENDERS
 from lms.reports.figures import UNKNOWN_AGE, Cell
 from lms.reports.filters import ReportFilter
+from lms.vocabulary import GENDERS
 
 #: The key of totals: the column of row totals, the row of column totals.
 TOTAL = "__total__"

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from lms.i18n import current_language, pick_string
 from lms.models import Course, Survey, SurveyWave
+from lms.vocabulary import WAVE_LABELS
 
 
 def survey_title(survey: Survey) -> str:
@@ -24,5 +25,4 @@ def wave_target(wave: SurveyWave) -> str:
 
 
 def wave_label(wave: SurveyWave) -> str:
-    labels = {"baseline": _("Baseline"), "endline": _("Endline"), "follow_up": _("Follow-up")}
-    return f"{labels[wave.kind]} · {wave_target(wave)}"
+    return f"{WAVE_LABELS[wave.kind]} · {wave_target(wave)}"

@@ -23,17 +23,8 @@ from lms.models import SurveyQuestion, SurveyVersion
 from lms.models.surveys import MAX_TEXT_CHARS
 from lms.surveys.answering import check_answer
 from lms.surveys.building import FIXED_CHOICE_LABELS, KIND_LABELS
+from lms.vocabulary import PRIVACY_LABELS, SUBJECT_LABELS, WAVE_LABELS
 
-PRIVACY_LABELS = {
-    "anonymous": _l("Anonymous: nothing in the answers leads back to a person"),
-    "pseudonymous": _l("Pseudonymous: a person's answers in different waves can be compared, never named"),
-    "identified": _l("Identified: the trainer sees who answered what"),
-}
-SUBJECT_LABELS = {
-    "participant": _l("Participants, about themselves, in their trainings"),
-    "workplace": _l("Workers at a workplace, collected by the union"),
-}
-WAVE_LABELS = {"baseline": _l("Baseline"), "endline": _l("Endline"), "follow_up": _l("Follow-up")}
 INDICATOR_LABELS = {"share": _l("Share of people giving some answers"), "mean": _l("Mean of the answers")}
 DIRECTION_LABELS = {"up": _l("Higher is better"), "down": _l("Lower is better")}
 CODE_HINT = _l("Letters, digits and “_”; it never changes and is the column name in spreadsheets.")

@@ -97,7 +97,7 @@ def read_rows(data: bytes, filename: str, max_rows: int) -> tuple[list[str], lis
                 rows.append((number, cells))
     except ResponseImportError:
         raise
-    except Exception:  # noqa: BLE001 - whatever openpyxl cannot read is not a spreadsheet we read
+    except Exception:  # whatever openpyxl cannot read is not a spreadsheet we read
         raise ResponseImportError([_("%(file)s is neither an XLSX nor a CSV file.", file=filename)]) from None
     return header, rows
 

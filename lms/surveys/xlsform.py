@@ -132,7 +132,7 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
     except PyXFormError as error:
         raise XLSFormError(_("%(file)s: pyxform refuses the form: %(reason)s", file=filename, reason=str(error))) \
             from None
-    except Exception:  # noqa: BLE001 - anything pyxform cannot read is not an XLSForm
+    except Exception:  # anything pyxform cannot read is not an XLSForm
         raise XLSFormError(_("%(file)s is not an XLSForm spreadsheet (.xlsx).", file=filename)) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -141,7 +141,7 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
         choices = read_sheet(workbook, "choices", filename, required=False)
     except XLSFormError:
         raise
-    except Exception:  # noqa: BLE001 - pyxform read it, but a part of it cannot be read again
+    except Exception:  # pyxform read it, but a part of it cannot be read again
         raise XLSFormError(_("%(file)s is not an XLSForm spreadsheet (.xlsx).", file=filename)) from None
     if len(rows) > MAX_ROWS:
         raise fail(filename, where("survey"), _("the form has more than %(n)s rows.", n=format_number(MAX_ROWS)))

@@ -206,7 +206,7 @@ def test_after_release_no_order_in_the_database_names_more_respondents_than_chan
     guesses = 2 * len(signals)  # each order, read forwards and backwards
     bound = fixed_points_bound(MEMBERS, guesses)
     assert bound <= 9  # 22 guesses at most: P(any of them names 9 or more of 20 by chance) < 3e-5
-    tie_break = random.Random(14)  # the adversary's arbitrary order among equal values; not a secret  # nosec B311
+    tie_break = random.Random(14)  # the adversary's arbitrary order among equal values; not a secret
     breaker = {response_id: tie_break.random() for response_id in truth}
     named = {}
     for name, values in signals.items():

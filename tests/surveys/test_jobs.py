@@ -27,7 +27,7 @@ class Inbox:
     def __init__(self):
         self.messages = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         message = message_from_bytes(envelope.content)
         self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
                               "body": message.get_payload(decode=True).decode()})
@@ -77,7 +77,7 @@ def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create
 
 
 class Refusing(Inbox):
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's hook
         return f"550 no mailbox {address}"
 
 

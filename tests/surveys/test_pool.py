@@ -206,7 +206,7 @@ def test_two_release_jobs_in_threads_never_publish_a_batch_twice(survey, app, da
             try:
                 barrier.wait(timeout=30)
                 results.append(release_answers())
-            except Exception as error:  # noqa: BLE001 - reported below
+            except Exception as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()

@@ -143,7 +143,7 @@ def test_two_scheduled_releases_at_once_publish_each_batch_once(app, data_app, a
             try:
                 barrier.wait(timeout=30)
                 results.append(scheduled_release(CHECKPOINT))
-            except Exception as error:  # noqa: BLE001 - reported below
+            except Exception as error:  # reported below
                 errors.append(error)
             finally:
                 db.session.remove()

@@ -13,7 +13,6 @@ Create Date: 2026-12-04 10:00:00.000000
 from alembic import op
 
 
-# revision identifiers, used by Alembic.
 revision = 'fc8176a3897f'
 down_revision = 'c00c36b6ae08'
 branch_labels = None

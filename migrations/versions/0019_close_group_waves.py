@@ -17,7 +17,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '7a1c2e9b5d30'
 down_revision = '4df805d5d023'
 branch_labels = None

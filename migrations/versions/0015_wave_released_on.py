@@ -15,7 +15,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '3c1f0e7d9a42'
 down_revision = '3e9d2c71b5a4'
 branch_labels = None

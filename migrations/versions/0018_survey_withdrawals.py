@@ -12,7 +12,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '4df805d5d023'
 down_revision = '3c9d7e4a1b20'
 branch_labels = None

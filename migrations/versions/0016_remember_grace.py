@@ -12,7 +12,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '5b8e1f2c4d67'
 down_revision = '3c1f0e7d9a42'
 branch_labels = None

@@ -22,7 +22,6 @@ import phonenumbers
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
 revision = 'c00c36b6ae08'
 down_revision = '373e4a370b93'
 branch_labels = None

@@ -12,7 +12,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '373e4a370b93'
 down_revision = '8d2d76710398'
 branch_labels = None

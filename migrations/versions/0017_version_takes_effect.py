@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from alembic import op
 
 
-# revision identifiers, used by Alembic.
 revision = '3c9d7e4a1b20'
 down_revision = '5b8e1f2c4d67'
 branch_labels = None

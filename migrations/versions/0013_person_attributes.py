@@ -15,7 +15,6 @@ from datetime import date
 import sqlalchemy as sa
 from alembic import op
 
-# revision identifiers, used by Alembic.
 revision = '242329e8066d'
 down_revision = '8614ba2f8a0e'
 branch_labels = None

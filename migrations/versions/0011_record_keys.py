@@ -13,7 +13,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = 'a5b0831878e2'
 down_revision = 'fc8176a3897f'
 branch_labels = None

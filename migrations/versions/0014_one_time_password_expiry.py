@@ -14,7 +14,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '3e9d2c71b5a4'
 down_revision = '242329e8066d'
 branch_labels = None

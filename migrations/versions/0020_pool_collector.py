@@ -13,7 +13,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '9d4e6b2a7c15'
 down_revision = '7a1c2e9b5d30'
 branch_labels = None

@@ -21,7 +21,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-# revision identifiers, used by Alembic.
 revision = '8614ba2f8a0e'
 down_revision = 'a5b0831878e2'
 branch_labels = None
