@@ -17,6 +17,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_extensions(app)
     register_input_checks(app)
     register_blueprints(app)
+    register_receivers(app)
     register_throttles(app)
     register_cli(app)
     register_errors(app)
@@ -155,6 +156,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys)
     app.register_blueprint(reports)
     app.register_blueprint(privacy)
+
+
+def register_receivers(app: Flask) -> None:
+    """The features that react to other features' signals (``lms/signals.py``): connected once per process, for
+    the web app, the CLI, the scheduler and the tests alike."""
+    from lms.privacy import receivers as privacy  # noqa: F401 - records the consent given at sign-up
+    from lms.surveys import receivers as surveys  # noqa: F401 - invites members as they enrol, complete, join
 
 
 def register_throttles(app: Flask) -> None:
