@@ -7,6 +7,15 @@ from flask import Flask
 
 from lms.config import INSTANCE_DIR, Config
 
+#: The feature packages, lowest first. A feature imports only features before it; it reacts to those after it
+#: through the signals of lms/signals.py, which they send without importing it. Below every feature: the
+#: shared packages and the root modules (signals, permissions, disclosure...), which import no feature.
+#: Above them all: this factory and the packages that wire features together. tests/test_layers.py holds the
+#: code to this; a new package is placed here.
+FEATURES = ("content", "auth", "surveys", "learn", "author", "translate", "groups", "privacy", "reports", "admin")
+SHARED_PACKAGES = ("core", "models", "database", "files", "i18n")
+WIRING_PACKAGES = ("demo", "jobs")
+
 
 def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
