@@ -7,6 +7,15 @@ from flask import Flask
 
 from lms.config import INSTANCE_DIR, Config
 
+#: The feature packages, lowest first. A feature imports only features before it; it reacts to those after it
+#: through the signals of lms/signals.py, which they send without importing it. Below every feature: the
+#: shared packages and the root modules (signals, permissions, disclosure...), which import no feature.
+#: Above them all: this factory and the packages that wire features together. tests/test_layers.py holds the
+#: code to this; a new package is placed here.
+FEATURES = ("content", "auth", "surveys", "learn", "author", "translate", "groups", "privacy", "reports", "admin")
+SHARED_PACKAGES = ("core", "models", "database", "files", "i18n")
+WIRING_PACKAGES = ("demo", "jobs")
+
 
 def create_app(config: type[Config] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
@@ -17,6 +26,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_extensions(app)
     register_input_checks(app)
     register_blueprints(app)
+    register_receivers(app)
     register_throttles(app)
     register_cli(app)
     register_errors(app)
@@ -155,6 +165,13 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys)
     app.register_blueprint(reports)
     app.register_blueprint(privacy)
+
+
+def register_receivers(app: Flask) -> None:
+    """The features that react to other features' signals (``lms/signals.py``): connected once per process, for
+    the web app, the CLI, the scheduler and the tests alike."""
+    from lms.privacy import receivers as privacy  # noqa: F401 - records the consent given at sign-up
+    from lms.surveys import receivers as surveys  # noqa: F401 - invites members as they enrol, complete, join
 
 
 def register_throttles(app: Flask) -> None:

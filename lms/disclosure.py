@@ -31,15 +31,12 @@ import hmac
 import math
 from dataclasses import dataclass, replace
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
 
 from lms.models.record_keys import KEY_SPACE
-
-if TYPE_CHECKING:
-    from lms.surveys.statistics import Estimate
 
 #: Published counts are multiples of BASE.
 BASE = 5
@@ -124,8 +121,24 @@ def uniform_variance(*half_widths: float) -> float:
     return sum(a * a / 3 for a in half_widths)
 
 
-def moved(exact: Estimate, published_n: int, shift: float, digits: int,
-          bounds: tuple[float, float] | None = None, noise_variance: float = 0.0) -> Estimate:
+class Estimate(Protocol):
+    """What ``moved`` reads of a value with its interval: a dataclass such as lms/surveys/statistics.py's."""
+
+    @property
+    def n(self) -> int: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def low(self) -> float | None: ...
+    @property
+    def high(self) -> float | None: ...
+
+
+AnEstimate = TypeVar("AnEstimate", bound=Estimate)
+
+
+def moved(exact: AnEstimate, published_n: int, shift: float, digits: int,
+          bounds: tuple[float, float] | None = None, noise_variance: float = 0.0) -> AnEstimate:
     """A mean (or a change in means) moved by ``shift`` (the noise divided by n), with its interval, rounded.
 
     The interval is centred on the moved value and widened by the noise, whose variance (``noise_variance``,

@@ -1,8 +1,11 @@
 """The events features send each other: the sender does not import the receiver.
 
-Each signal's sender is the account concerned; keyword arguments say more. Receivers subscribe with
+Each signal's sender is the account concerned (for enrolled, course_completed and joined_group: its id, all
+that the learning and group services hold); keyword arguments say more. Receivers subscribe with
 ``signals.password_changed.connect(receiver)`` in the module that reacts (sessions end, the audit log
-writes a line), so a new feature plugs in without touching the code that sends.
+writes a line, surveys invite), so a new feature plugs in without touching the code that sends. Receivers
+run at once, in the sender's transaction; a feature's receivers module is imported by ``create_app``
+(``register_receivers``), so they listen in the web app, the CLI, the scheduler and the tests alike.
 """
 from __future__ import annotations
 
@@ -22,3 +25,14 @@ account_erased = _events.signal("account-erased")
 #: A sign-in failed: a wrong password, or no such account. The sender is the account the identifier named,
 #: or None when it named none (the identifier itself is never sent).
 sign_in_failed = _events.signal("sign-in-failed")
+#: A member made their own account at sign-up (flushed, not yet committed). ``agreed_to``: the consent
+#: purposes they ticked on the form ("membership").
+signed_up = _events.signal("signed-up")
+#: A member was enrolled in a course (a new enrolment, flushed); the sender is the member's id. ``course``.
+enrolled = _events.signal("enrolled")
+#: A member completed a course (its certificate flushed); the sender is the member's id. ``course``,
+#: ``completed_at``.
+course_completed = _events.signal("course-completed")
+#: A member joined, or was added to, a training group (flushed, after their enrolment in its course); the
+#: sender is the member's id. ``group``: the TrainingGroup.
+joined_group = _events.signal("joined-group")

@@ -17,12 +17,11 @@ from wtforms.validators import (
 )
 
 from lms.auth import passwords, services
-from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices
+from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.models import User
 from lms.permissions import SCOPED_ROLES
-from lms.privacy.forms import membership_consent_field
 from lms.vocabulary import GENDER_LABELS
 
 OLDEST_BIRTH_YEAR = 1920

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
+from lms import signals
 from lms.auth import audit_trail, devices, reauth, services, session_store, throttle  # noqa: F401 - audit_trail subscribes
 from lms.auth.forms import (
     ConfirmPasswordForm,
@@ -25,7 +26,6 @@ from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
 from lms.models import utcnow
 from lms.permissions import public, signed_in
-from lms.privacy import services as privacy
 
 bp = Blueprint("auth", __name__)
 
@@ -64,7 +64,7 @@ def sign_up():
                 birth_year=form.birth_year.data, email=form.email.data, phone=form.phone.data,
                 locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
             )
-            privacy.give_consent(user, "membership")
+            signals.signed_up.send(user, agreed_to=("membership",))  # privacy records the consent
             start_session(user)
             db.session.commit()
         except IntegrityError:  # a sign-up sent at the same moment took the username, phone or e-mail

@@ -14,7 +14,7 @@ import markdown
 import nh3
 from flask_babel import gettext as _
 
-from lms.content.media import with_srcset
+from lms.files.media import with_srcset
 
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 

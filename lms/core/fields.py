@@ -5,8 +5,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from wtforms import SelectMultipleField, widgets
+from wtforms import BooleanField, SelectMultipleField, widgets
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired
 from wtforms.validators import NumberRange as _NumberRange
 from wtforms.widgets import Select
 
@@ -41,6 +42,15 @@ class CheckboxesField(SelectMultipleField):
 
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
+
+
+def membership_consent_field() -> BooleanField:
+    """The one box a member ticks to agree that their training records are kept (sign-up and consent page)."""
+    return BooleanField(
+        _l("I agree that the portal keeps a record of my training (courses, progress, quizzes, groups and "
+           "surveys), knowing that it shows I take part in union training."),
+        validators=[DataRequired(_l("Your training can only be recorded with your agreement. Without an "
+                                    "account you can still read every lesson."))])
 
 
 def grouped_country_choices(language: str) -> list[SelectChoice]:

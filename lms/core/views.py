@@ -3,8 +3,8 @@ from flask import Blueprint, Response, abort, current_app, request, send_from_di
 from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from lms.content import media
 from lms.extensions import db
+from lms.files import media
 from lms.models import Image
 from lms.permissions import public
 

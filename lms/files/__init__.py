@@ -1,1 +1,2 @@
-"""Files people give us or take away: uploads within limits, spreadsheets that run no formula."""
+"""Files people give us or take away: uploads within limits, spreadsheets that run no formula, course images at
+the width a screen needs."""

@@ -27,7 +27,6 @@ from lms.models import (
     TrainingGroup,
     User,
 )
-from lms.surveys.invitations import sync_invitations
 
 #: One-time passwords: lower case is easier to type on a phone.
 PASSWORD_ALPHABET = READABLE.lower()
@@ -69,7 +68,7 @@ def add_member(group: TrainingGroup, user: User) -> bool:
     db.session.add(GroupMember(group_id=group.id, user_id=user.id))
     learning.enrol(user.id, group.course)
     db.session.flush()
-    sync_invitations(date.today(), user.id)
+    signals.joined_group.send(user.id, group=group)  # surveys: the group's waves
     return True
 
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import signals
 from lms.core.codes import readable_code
 from lms.extensions import db
 from lms.models import (
@@ -23,7 +24,6 @@ from lms.models import (
     User,
     utcnow,
 )
-from lms.surveys.invitations import sync_invitations
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def enrol(user_id: int, course: Course) -> Enrolment:
         enrolment = Enrolment(user_id=user_id, course_id=course.id)
         db.session.add(enrolment)
         db.session.flush()
-        sync_invitations(date.today(), user_id)  # a baseline survey is due before the first lesson
+        signals.enrolled.send(user_id, course=course)  # surveys: a baseline survey is due before the first lesson
     return enrolment
 
 
@@ -239,7 +239,8 @@ def record_completion_if_done(user_id: int, course: Course, at: datetime | None 
         db.session.add(Certificate(user_id=user_id, course_id=course.id, code=new_certificate_code(),
                                    name=user.display_name, completed_at=state.enrolment.completed_at))
         db.session.flush()
-        sync_invitations(date.today(), user_id)  # endline surveys are due at completion
+        # surveys: endline surveys are due at completion
+        signals.course_completed.send(user_id, course=course, completed_at=state.enrolment.completed_at)
     return state
 
 

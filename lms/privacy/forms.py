@@ -5,17 +5,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import AnyOf, DataRequired
 
+from lms.core.fields import membership_consent_field
 from lms.core.forms import PortalForm
 from lms.models import CONSENT_PURPOSES
-
-
-def membership_consent_field() -> BooleanField:
-    """The one box a member ticks to agree that their training records are kept (sign-up and consent page)."""
-    return BooleanField(
-        _l("I agree that the portal keeps a record of my training (courses, progress, quizzes, groups and "
-           "surveys), knowing that it shows I take part in union training."),
-        validators=[DataRequired(_l("Your training can only be recorded with your agreement. Without an "
-                                    "account you can still read every lesson."))])
 
 
 class ConsentForm(PortalForm):
