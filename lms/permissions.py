@@ -1,19 +1,22 @@
-"""Who may use what. Every view is wrapped in exactly one of these decorators.
+"""Who may use what. Every view is wrapped in exactly one of these decorators, and every other access rule (which
+groups, workplaces and courses someone sees; what a menu or a button offers) is a function here.
 
-``tests/test_permissions.py`` checks that every endpoint states its access and that everyone
-outside it is refused.
+``tests/test_permissions.py`` checks that every endpoint states its access and that everyone outside it is refused.
+Templates never name a role: they ask ``may_visit``, ``can_promote``... (``tests/test_templates_ask_permissions.py``).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import TypeVar
 
-from flask import abort
+import sqlalchemy as sa
+from flask import abort, current_app
 from flask_login import current_user
 
-from lms.extensions import login_manager
-from lms.models import User
+from lms.extensions import db, login_manager
+from lms.models import Course, CourseEditor, GroupMember, TrainingGroup, User, Workplace
 from lms.vocabulary import ROLES
 
 F = TypeVar("F", bound=Callable)
@@ -29,6 +32,11 @@ def signed_in(view: F) -> F:
     return roles(*ROLES)(view)
 
 
+def has_role(user: User, allowed: frozenset[str]) -> bool:
+    """Whether ``user`` is signed in with one of the ``allowed`` roles."""
+    return user.is_authenticated and user.role in allowed
+
+
 def roles(*allowed: str) -> Callable[[F], F]:
     """Signed-in accounts with one of these roles; admins may always."""
     unknown = set(allowed) - set(ROLES)
@@ -41,38 +49,121 @@ def roles(*allowed: str) -> Callable[[F], F]:
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in allowed_set:
+            if not has_role(current_user, allowed_set):
                 abort(403)
             return view(*args, **kwargs)
 
         wrapper.access = "signed-in" if allowed_set == set(ROLES) else sorted(allowed_set)  # type: ignore[attr-defined]
+        wrapper.allowed_roles = allowed_set  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate
 
 
+def may_visit(user: User, endpoint: str) -> bool:
+    """Whether the guard of ``endpoint`` lets ``user`` in: a menu offers a page only if its view opens it.
+
+    Only the guard is asked: the view may still refuse an object (a group, a course) that ``user`` may not see.
+    """
+    view = current_app.view_functions[endpoint]
+    return view.access == "public" or has_role(user, view.allowed_roles)
+
+
+#: Roles that write courses: only they are made a course's editors, and they preview the drafts they edit.
+COURSE_WRITERS = frozenset({"trainer", "admin"})
+
+
+def writes_courses(user: User) -> bool:
+    """Trainers and admins, the accounts a course's editors are chosen from."""
+    return has_role(user, COURSE_WRITERS)
+
+
 def can_edit_course(user: User, course) -> bool:
     """Admins edit every course; trainers those they own or are assigned to."""
-    if not user.is_authenticated:
+    if not writes_courses(user):
         return False
-    if user.role == "admin":
-        return True
-    from lms.extensions import db
-    from lms.models import CourseEditor
+    return user.role == "admin" or db.session.get(CourseEditor, (course.id, user.id)) is not None
 
-    return user.role == "trainer" and db.session.get(CourseEditor, (course.id, user.id)) is not None
+
+def edited_courses(user: User):
+    """SQL condition on Course: the courses ``can_edit_course`` lets ``user`` edit."""
+    if not writes_courses(user):
+        return sa.false()
+    if user.role == "admin":
+        return sa.true()
+    return Course.id.in_(sa.select(CourseEditor.course_id).where(CourseEditor.user_id == user.id))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The countries and organisations whose groups or workplaces someone sees: all of them, or these."""
+
+    everything: bool = False
+    countries: frozenset[str] = frozenset()
+    organisations: frozenset[int] = frozenset()
+
+    def holds(self, country: str, organisation_id: int | None) -> bool:
+        return self.everything or country in self.countries or (
+            organisation_id is not None and organisation_id in self.organisations)
+
+    def where(self, country: sa.ColumnElement, organisation_id: sa.ColumnElement) -> sa.ColumnElement[bool]:
+        """The same as ``holds``, as an SQL condition on these two columns."""
+        if self.everything:
+            return sa.true()
+        if not (self.countries or self.organisations):
+            return sa.false()
+        return sa.or_(country.in_(sorted(self.countries)), organisation_id.in_(sorted(self.organisations)))
+
+
+def coordinated_scope(user: User) -> Scope:
+    """Admins: everything; coordinators: their countries and organisations; others: nothing."""
+    if not user.is_authenticated:
+        return Scope()
+    if user.role == "admin":
+        return Scope(everything=True)
+    if user.role == "coordinator":
+        return Scope(countries=frozenset(user.country_scope),
+                     organisations=frozenset(c.organisation_id for c in user.coordinated_organisations))
+    return Scope()
 
 
 def can_manage_group(user: User, group) -> bool:
     """The group's trainer, coordinators of its country or organisation, and admins."""
     if not user.is_authenticated:
         return False
-    if user.role == "admin" or group.trainer_id == user.id:
-        return True
-    if user.role == "coordinator":
-        organisations = {c.organisation_id for c in user.coordinated_organisations}
-        return group.country in user.country_scope or (group.organisation_id in organisations)
-    return False
+    return group.trainer_id == user.id or coordinated_scope(user).holds(group.country, group.organisation_id)
+
+
+def managed_groups(user: User):
+    """SQL condition on TrainingGroup: the groups ``can_manage_group`` lets ``user`` manage."""
+    if not user.is_authenticated:
+        return sa.false()
+    scope = coordinated_scope(user)
+    if scope.everything:
+        return sa.true()
+    return sa.or_(TrainingGroup.trainer_id == user.id,
+                  scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
+
+
+def visible_groups(user: User):
+    """SQL condition on TrainingGroup: the groups ``user`` sees in the list, those they manage or are a member of."""
+    if not user.is_authenticated:
+        return sa.false()
+    if coordinated_scope(user).everything:
+        return sa.true()
+    member_of = sa.select(GroupMember.group_id).where(GroupMember.user_id == user.id)
+    return sa.or_(TrainingGroup.id.in_(member_of), managed_groups(user))
+
+
+def can_promote(user: User, group) -> bool:
+    """Whether ``user`` may make trainers of ``group``'s members: a training of trainers, managed by a coordinator
+    (of its country or organisation) or an admin, as the guard of ``groups.promote`` and its view decide."""
+    return group.trains_trainers and may_visit(user, "groups.promote") and can_manage_group(user, group)
+
+
+def can_be_made_trainer(member: User, group) -> bool:
+    """Only a participant of a training of trainers becomes a trainer (once they complete its course)."""
+    return group.trains_trainers and member.role == "participant"
 
 
 #: Roles whose country and organisation decide what they see (``can_see_workplace``, ``can_manage_group``):
@@ -83,36 +174,20 @@ SCOPED_ROLES = frozenset({"trainer", "coordinator", "admin"})
 def can_see_workplace(user: User, workplace) -> bool:
     """Admins see every workplace; coordinators those of their countries and organisations; trainers those of
     their own country and of their own organisation. Its results and its rounds' collection follow."""
-    if not user.is_authenticated:
-        return False
-    if user.role == "admin":
-        return True
-    if user.role == "coordinator":
-        organisations = {c.organisation_id for c in user.coordinated_organisations}
-        return workplace.country in user.country_scope or workplace.organisation_id in organisations
-    if user.role == "trainer":
-        return workplace.country == user.country or (
-            user.organisation_id is not None and workplace.organisation_id == user.organisation_id)
-    return False
+    return workplace_scope(user).holds(workplace.country, workplace.organisation_id)
+
+
+def workplace_scope(user: User) -> Scope:
+    """Coordinators and admins: as for groups; trainers: their own country and their own organisation."""
+    if user.is_authenticated and user.role == "trainer":
+        return Scope(countries=frozenset({user.country}),
+                     organisations=frozenset({user.organisation_id} - {None}))
+    return coordinated_scope(user)
 
 
 def visible_workplaces(user: User):
     """SQL condition on Workplace: the workplaces ``can_see_workplace`` lets ``user`` see."""
-    import sqlalchemy as sa
-
-    from lms.models import Workplace
-
-    if user.role == "admin":
-        return sa.true()
-    if user.role == "coordinator":
-        organisations = [c.organisation_id for c in user.coordinated_organisations]
-        return sa.or_(Workplace.country.in_(user.country_scope), Workplace.organisation_id.in_(organisations))
-    if user.role == "trainer":
-        mine = [Workplace.country == user.country]
-        if user.organisation_id is not None:
-            mine.append(Workplace.organisation_id == user.organisation_id)
-        return sa.or_(*mine)
-    return sa.false()
+    return workplace_scope(user).where(Workplace.country, Workplace.organisation_id)
 
 
 def can_read_course(user: User, course) -> bool:
@@ -168,9 +243,6 @@ def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
     """
     if user.role == "admin":
         return list(survey.waves), None
-    from lms.extensions import db
-    from lms.models import TrainingGroup
-
     author = can_edit_survey(user, survey)
     coordinator = user.role == "coordinator"
     waves = []

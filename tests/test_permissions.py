@@ -74,3 +74,165 @@ def test_role_guards_admit_only_their_roles(guarded_app, path, allowed):
 def test_unknown_role_is_a_programming_error():
     with pytest.raises(ValueError):
         roles("janitor")
+
+
+# The rules outside the guards: each one once in lms/permissions.py, its Python and SQL forms answering alike.
+# The world: a Benin training of trainers, a Peruvian group and a Kenyan group of a Beninese union; the same
+# three places as workplaces; callers of every role, a coordinator outside Benin and one of the union.
+
+CALLERS = ("visitor", "participant", "trainer", "other_trainer", "union_trainer", "coordinator",
+           "other_coordinator", "union_coordinator", "admin")
+
+
+@pytest.fixture
+def world(library, create_user):
+    from datetime import date
+
+    from flask_login import AnonymousUserMixin
+
+    from lms.author.services import add_editor
+    from lms.extensions import db
+    from lms.groups import services as groups
+    from lms.learn.services import find_course
+    from lms.models import CoordinatorOrganisation, Organisation
+    from lms.surveys.building import create_workplace
+    from tests.conftest import BUNDLED_COURSE
+
+    union = Organisation(name="Hotel workers", acronym="HW", country="BJ", sector="hotels")
+    db.session.add(union)
+    db.session.flush()
+    users = {
+        "visitor": AnonymousUserMixin(),
+        "participant": create_user("participant", country="BJ"),
+        "trainer": create_user("trainer", role="trainer", country="BJ"),
+        "other_trainer": create_user("other-trainer", role="trainer", country="PE"),
+        "union_trainer": create_user("union-trainer", role="trainer", country="PE", organisation_id=union.id),
+        "coordinator": create_user("coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"]),
+        "other_coordinator": create_user("other-coordinator", role="coordinator", coordinated_countries=["PE"]),
+        "union_coordinator": create_user("union-coordinator", role="coordinator", coordinated_countries=["PE"]),
+        "admin": create_user("admin", role="admin"),
+    }
+    db.session.add(CoordinatorOrganisation(user_id=users["union_coordinator"].id, organisation_id=union.id))
+    course = find_course(BUNDLED_COURSE)
+    add_editor(course, users["trainer"])
+    today = date.today()
+
+    def group(name, trainer, country, **fields):
+        return groups.create_group(trainer=users[trainer], course=course, name=name, country=country, place=None,
+                                   mode="in-person", starts_on=today, ends_on=today, **fields)
+
+    made = {"benin": group("Cotonou", "trainer", "BJ", trains_trainers=True),
+            "peru": group("Lima", "other_trainer", "PE"),
+            "kenya-union": group("Nairobi", "other_trainer", "KE", organisation_id=union.id)}
+    groups.add_member(made["benin"], users["participant"])
+    places = {name: create_workplace(name=name, sector="hotels", country=country,
+                                     organisation_id=union.id if name == "kenya-union" else None)
+              for name, country in (("benin", "BJ"), ("peru", "PE"), ("kenya-union", "KE"))}
+    db.session.commit()
+    return users, made, places, course
+
+
+def test_each_caller_manages_the_groups_of_their_scope_and_the_list_shows_those_and_their_own(world):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.models import TrainingGroup
+    from lms.permissions import can_manage_group, managed_groups, visible_groups
+
+    users, groups, _, _ = world
+    manages = {"visitor": set(), "participant": set(), "trainer": {"benin"}, "other_trainer": {"peru", "kenya-union"},
+               "union_trainer": set(), "coordinator": {"benin"}, "other_coordinator": {"peru"},
+               "union_coordinator": {"peru", "kenya-union"}, "admin": {"benin", "peru", "kenya-union"}}
+    member_of = {"participant": {"benin"}}
+    names = {group.id: name for name, group in groups.items()}
+    for who, expected in manages.items():
+        user = users[who]
+        assert {name for name, group in groups.items() if can_manage_group(user, group)} == expected, who
+        sql = {names[i] for i in db.session.scalars(select(TrainingGroup.id).where(managed_groups(user)))}
+        assert sql == expected, who
+        listed = {names[i] for i in db.session.scalars(select(TrainingGroup.id).where(visible_groups(user)))}
+        assert listed == expected | member_of.get(who, set()), who
+
+
+def test_each_caller_sees_the_workplaces_of_their_scope(world):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.models import Workplace
+    from lms.permissions import can_see_workplace, visible_workplaces
+
+    users, _, places, _ = world
+    sees = {"visitor": set(), "participant": set(), "trainer": {"benin"}, "other_trainer": {"peru"},
+            "union_trainer": {"peru", "kenya-union"}, "coordinator": {"benin"}, "other_coordinator": {"peru"},
+            "union_coordinator": {"peru", "kenya-union"}, "admin": {"benin", "peru", "kenya-union"}}
+    names = {place.id: name for name, place in places.items()}
+    for who, expected in sees.items():
+        user = users[who]
+        assert {name for name, place in places.items() if can_see_workplace(user, place)} == expected, who
+        sql = {names[i] for i in db.session.scalars(select(Workplace.id).where(visible_workplaces(user)))}
+        assert sql == expected, who
+
+
+def test_trainers_and_admins_write_courses_and_edit_those_they_are_editors_of(world):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.models import Course
+    from lms.permissions import can_edit_course, edited_courses, writes_courses
+
+    users, _, _, course = world
+    every_course = set(db.session.scalars(select(Course.id)))
+    assert len(every_course) > 1
+    edits = {"visitor": set(), "participant": set(), "trainer": {course.id}, "other_trainer": set(),
+             "union_trainer": set(), "coordinator": set(), "other_coordinator": set(), "union_coordinator": set(),
+             "admin": every_course}
+    for who, expected in edits.items():
+        user = users[who]
+        assert writes_courses(user) == (who in ("trainer", "other_trainer", "union_trainer", "admin")), who
+        assert {c.id for c in db.session.scalars(select(Course)) if can_edit_course(user, c)} == expected, who
+        assert set(db.session.scalars(select(Course.id).where(edited_courses(user)))) == expected, who
+
+
+def test_only_coordinators_and_admins_managing_a_training_of_trainers_promote_its_participants(world):
+    from lms.permissions import can_be_made_trainer, can_promote
+
+    users, groups, _, _ = world
+    promoters = {"coordinator", "admin"}  # the Beninese trainer runs it, a Peruvian coordinator is outside it
+    for who in CALLERS:
+        assert can_promote(users[who], groups["benin"]) == (who in promoters), who
+        assert not can_promote(users[who], groups["peru"]), who  # not a training of trainers
+    for who in CALLERS[1:]:
+        assert can_be_made_trainer(users[who], groups["benin"]) == (who == "participant"), who
+        assert not can_be_made_trainer(users[who], groups["peru"]), who
+
+
+@pytest.mark.parametrize("endpoint, allowed", [
+    ("learn.catalogue", set(ROLES) | {"visitor"}),
+    ("groups.list_groups", set(ROLES)),
+    ("surveys.list_surveys", {"trainer", "coordinator", "admin"}),
+    ("author.index", {"trainer", "admin"}),
+    ("groups.new_group", {"trainer", "admin"}),
+    ("reports.show_dashboard", {"coordinator", "admin"}),
+    ("groups.promote", {"coordinator", "admin"}),
+    ("reports.export_xapi", {"admin"}),
+    ("admin.audit_log", {"admin"}),
+])
+def test_may_visit_answers_as_the_guard_of_the_endpoint(world, endpoint, allowed):
+    from lms.permissions import may_visit
+
+    users = world[0]
+    for who in ("visitor", *ROLES):
+        assert may_visit(users[who], endpoint) == (who in allowed), who
+
+
+def test_the_menu_offers_each_role_the_pages_its_guards_open(world, app):
+    menu = {"/surveys/manage": {"trainer", "coordinator", "admin"}, "/author/": {"trainer", "admin"},
+            "/reports": {"coordinator", "admin"}, "/admin/organisations": {"admin"}, "/admin/audit": {"admin"}}
+    for role in ROLES:
+        client = app.test_client()
+        sign_in(client, role)
+        page = client.get("/my-learning").get_data(as_text=True)
+        offered = {path for path in menu if f'href="{path}"' in page}
+        assert offered == {path for path, roles_ in menu.items() if role in roles_}, role
+        for path in menu:
+            assert (client.get(path).status_code == 200) == (path in offered), (role, path)

@@ -35,7 +35,7 @@ from lms.models import (
     QuestionTranslation,
     User,
 )
-from lms.permissions import can_edit_course
+from lms.permissions import can_edit_course, edited_courses
 
 #: Longest side of an uploaded image after resizing, and the most an upload may weigh.
 IMAGE_MAX_SIDE = 1280
@@ -65,10 +65,7 @@ def slugify(text: str, taken: set[str], fallback: str) -> str:
 
 
 def editable_courses(user: User) -> list[Course]:
-    query = select(Course).order_by(Course.slug)
-    if user.role != "admin":
-        query = query.join(CourseEditor).where(CourseEditor.user_id == user.id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(select(Course).where(edited_courses(user)).order_by(Course.slug)))
 
 
 def create_course(*, owner: User, language: str, title: str, summary: str, intro: str,

@@ -26,7 +26,7 @@ from lms.content.reader import CourseProblems
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES
 from lms.models import LessonVersion, Question, User
-from lms.permissions import roles
+from lms.permissions import roles, writes_courses
 from lms.surveys import results as outcomes
 
 bp = Blueprint("author", __name__, url_prefix="/author")
@@ -134,7 +134,7 @@ def add_editor(slug: str):
     form = EditorForm()
     if form.validate_on_submit():
         user = db.session.scalar(select(User).where(User.username == form.username.data.strip().casefold()))
-        if user is None or user.role not in ("trainer", "admin"):
+        if user is None or not writes_courses(user):
             flash(_("There is no trainer with this username."), "error")
         else:
             services.add_editor(course, user)

@@ -8,7 +8,7 @@ from flask import Flask, request
 from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent
 from markupsafe import Markup
 
-from lms import disclosure
+from lms import disclosure, permissions
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
 from lms.vocabulary import WAVE_LABELS, gender_label, topic_label
 
@@ -56,6 +56,10 @@ def register_template_helpers(app: Flask) -> None:
             "disclosure_note": disclosure.note,
             "min_shown": disclosure.MIN_SHOWN,
         }
+
+    # Templates ask permissions what to offer and never name a role (tests/test_templates_ask_permissions.py).
+    for question in (permissions.may_visit, permissions.can_promote, permissions.can_be_made_trainer):
+        app.add_template_global(question)
 
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(content_language_attrs, "content_lang")

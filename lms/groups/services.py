@@ -27,6 +27,7 @@ from lms.models import (
     TrainingGroup,
     User,
 )
+from lms.permissions import can_be_made_trainer
 
 #: One-time passwords: lower case is easier to type on a phone.
 PASSWORD_ALPHABET = READABLE.lower()
@@ -213,7 +214,7 @@ def group_table(group: TrainingGroup) -> list[MemberRow]:
 
 def promote_to_trainer(group: TrainingGroup, user: User, coordinator: User) -> bool:
     """Make a member who completed a training of trainers a trainer; records who trained whom."""
-    if not group.trains_trainers or user.role != "participant":
+    if not can_be_made_trainer(user, group):
         return False
     state = learning.progress(user.id, learning.find_course(group.course.slug, include_unpublished=True))
     if state.completed_at is None:

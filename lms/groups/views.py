@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms.auth import reauth, throttle
@@ -20,7 +20,7 @@ from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
 from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
 from lms.models import Certificate, Course, GroupMember, Survey, SurveyWave, TrainingGroup
-from lms.permissions import can_manage_group, public, roles, signed_in
+from lms.permissions import can_manage_group, public, roles, signed_in, visible_groups
 from lms.surveys import results as outcomes
 from lms.surveys.forms import group_wave_form
 
@@ -45,16 +45,7 @@ def qr_svg(url: str) -> Markup:
 @bp.route("/groups")
 @signed_in
 def list_groups():
-    query = select(TrainingGroup).order_by(TrainingGroup.starts_on.desc())
-    if current_user.role != "admin":
-        member_of = select(GroupMember.group_id).where(GroupMember.user_id == current_user.id)
-        conditions = [TrainingGroup.id.in_(member_of), TrainingGroup.trainer_id == current_user.id]
-        if current_user.role == "coordinator":
-            conditions.append(TrainingGroup.country.in_(current_user.country_scope))
-            organisations = [c.organisation_id for c in current_user.coordinated_organisations]
-            if organisations:
-                conditions.append(TrainingGroup.organisation_id.in_(organisations))
-        query = query.where(or_(*conditions))
+    query = select(TrainingGroup).where(visible_groups(current_user)).order_by(TrainingGroup.starts_on.desc())
     return render_template("groups/list.html", groups=list(db.session.scalars(query)))
 
 

@@ -15,7 +15,7 @@ from lms.learn import offline, reading, services
 from lms.learn.forms import CatalogueFilter, quiz_form
 from lms.learn.services import Step
 from lms.models import Course, Module, utcnow
-from lms.permissions import can_read_course, public, signed_in
+from lms.permissions import can_read_course, public, signed_in, writes_courses
 from lms.surveys.invitations import baseline_waiting, waiting_for
 
 bp = Blueprint("learn", __name__)
@@ -65,8 +65,7 @@ def _user_id() -> int | None:
 
 def _course_or_404(slug: str) -> Course:
     """The course, if the reader may read it: a draft only for its editors (a preview) and admins."""
-    viewer_may_preview = current_user.is_authenticated and current_user.role in ("trainer", "admin")
-    course = reading.course_for_reading(slug, include_unpublished=viewer_may_preview)
+    course = reading.course_for_reading(slug, include_unpublished=writes_courses(current_user))
     if course is None or not can_read_course(current_user, course):
         abort(404)
     return course

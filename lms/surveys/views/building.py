@@ -20,6 +20,7 @@ from lms.permissions import (
     can_edit_survey,
     can_manage_group,
     can_read_figures,
+    managed_groups,
     roles,
     visible_waves,
     visible_workplaces,
@@ -85,8 +86,8 @@ def _wave_form(survey: Survey) -> WaveForm:
     else:
         courses = [c for c in db.session.scalars(select(Course).order_by(Course.slug))
                    if can_ask_course(current_user, survey, c)]
-        groups = [g for g in db.session.scalars(select(TrainingGroup).order_by(TrainingGroup.starts_on.desc()))
-                  if can_manage_group(current_user, g)] if survey.names_respondents else []
+        groups = list(db.session.scalars(select(TrainingGroup).where(managed_groups(current_user))
+                                         .order_by(TrainingGroup.starts_on.desc()))) if survey.names_respondents else []
         form.target.choices = (
             [SelectChoice(f"course:{c.id}", course_title(c), optgroup=_("Everyone taking a course")) for c in courses]
             + [SelectChoice(f"group:{g.id}", g.name, optgroup=_("A training group")) for g in groups])

@@ -13,7 +13,7 @@ from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import SurveyWave, TrainingGroup, Workplace
-from lms.permissions import can_manage_group, can_read_figures, can_see_workplace, roles, visible_workplaces
+from lms.permissions import can_read_figures, can_see_workplace, managed_groups, roles, visible_workplaces
 from lms.surveys import answering, building, pool, results
 from lms.surveys.forms import (
     WorkplaceForm,
@@ -55,9 +55,9 @@ def show_workplace(workplace_id: int):
     surveys = sorted({w.survey for w in waves}, key=lambda s: s.code)
     tables = [(s, results.indicator_results(s, [w for w in waves if w.survey_id == s.id])) for s in surveys
               if can_read_figures(current_user, s)]
-    groups = [group for group in db.session.scalars(select(TrainingGroup).where(
-        TrainingGroup.organisation_id == workplace.organisation_id).order_by(TrainingGroup.starts_on))
-        if can_manage_group(current_user, group)] if workplace.organisation_id else []
+    groups = list(db.session.scalars(select(TrainingGroup).where(
+        TrainingGroup.organisation_id == workplace.organisation_id, managed_groups(current_user))
+        .order_by(TrainingGroup.starts_on))) if workplace.organisation_id else []
     counts = results.response_counts([w.id for w in waves], None)
     return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
                            figures_withheld=len(tables) < len(surveys),
