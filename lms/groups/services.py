@@ -9,7 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms import signals
+from lms import clock, signals
 from lms.auth.services import USERNAME, create_user, give_one_time_password, normalise_username
 from lms.author.services import slugify
 from lms.core.codes import READABLE, readable_code
@@ -69,7 +69,7 @@ def add_member(group: TrainingGroup, user: User) -> bool:
     db.session.add(GroupMember(group_id=group.id, user_id=user.id))
     learning.enrol(user.id, group.course)
     db.session.flush()
-    sync_invitations(date.today(), user.id)
+    sync_invitations(clock.today(), user.id)
     return True
 
 

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lms import clock
+from lms.clock import utcnow
 from lms.core.codes import readable_code
 from lms.extensions import db
 from lms.models import (
@@ -21,7 +23,6 @@ from lms.models import (
     Question,
     QuizAttempt,
     User,
-    utcnow,
 )
 from lms.surveys.invitations import sync_invitations
 
@@ -146,7 +147,7 @@ def enrol(user_id: int, course: Course) -> Enrolment:
         enrolment = Enrolment(user_id=user_id, course_id=course.id)
         db.session.add(enrolment)
         db.session.flush()
-        sync_invitations(date.today(), user_id)  # a baseline survey is due before the first lesson
+        sync_invitations(clock.today(), user_id)  # a baseline survey is due before the first lesson
     return enrolment
 
 
@@ -239,7 +240,7 @@ def record_completion_if_done(user_id: int, course: Course, at: datetime | None 
         db.session.add(Certificate(user_id=user_id, course_id=course.id, code=new_certificate_code(),
                                    name=user.display_name, completed_at=state.enrolment.completed_at))
         db.session.flush()
-        sync_invitations(date.today(), user_id)  # endline surveys are due at completion
+        sync_invitations(clock.today(), user_id)  # endline surveys are due at completion
     return state
 
 

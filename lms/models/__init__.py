@@ -53,7 +53,7 @@ from lms.models.surveys import (
     SurveyWave,
     Workplace,
 )
-from lms.models.users import GENDERS, ROLES, CoordinatorCountry, PersonAttributes, User, utcnow
+from lms.models.users import GENDERS, ROLES, CoordinatorCountry, PersonAttributes, User
 
 __all__ = [
     "AuditEntry",
@@ -66,7 +66,6 @@ __all__ = [
     "Module", "ModuleTranslation", "PersonAttributes", "Question", "QuestionTranslation", "QuizAttempt",
     "SyncedOperation", "User",
     "UserSession",
-    "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "PRIVACY_MODES", "SURVEY_QUESTION_KINDS",
     "SURVEY_SUBJECTS", "WAVE_KINDS", "IndicatorTitle", "PendingWithdrawal", "PooledResponse", "Survey",
     "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",
