@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError
@@ -23,7 +24,7 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
-from lms import create_app
+from lms import clock, create_app
 from lms.config import TestConfig
 from lms.extensions import db
 
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"
 BUNDLED_COURSE = "social-dialogue-at-work"
 PASSWORD = "correct horse battery"
+#: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
+FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 
 
 def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, callable]:
@@ -129,6 +132,20 @@ def app_ctx(data_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def frozen_clock() -> Iterator[Callable[[datetime], datetime]]:
+    """Stops lms.clock at FROZEN_AT for the test, and starts it again after; ``frozen_clock(moment)`` moves it.
+
+    It holds in this process (a live server in a thread too), not in a subprocess, and not for libraries that
+    read the time themselves (Flask-WTF's CSRF tokens, Flask-Limiter's windows)."""
+    def stop_at(moment: datetime) -> datetime:
+        clock.frozen_at = moment
+        return moment
+
+    with clock.freeze(FROZEN_AT):
+        yield stop_at
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gzip
 import re
 import time
+from datetime import UTC, datetime, timedelta
 
 from tests.conftest import BUNDLED_COURSE, sign_in
 
@@ -34,23 +35,16 @@ def test_text_is_gzipped_for_clients_that_accept_it(client):
     assert css.headers["Content-Encoding"] == "gzip" and b"body" in gzip.decompress(css.data)
 
 
-def test_a_lesson_read_again_costs_a_304_and_its_form_still_works(client, library, create_user):
+def test_a_lesson_read_again_costs_a_304_and_its_form_still_works(client, library, create_user, frozen_clock):
     create_user("reader")
     sign_in(client, "reader")
     path = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
-
-    def half_day() -> int:  # the ETag changes, on purpose, at 00:00 and 12:00 UTC
-        return int(time.time() // (12 * 3600))
-
-    while True:
-        started = half_day()
-        first = client.get(path)
-        assert first.status_code == 200 and first.headers["ETag"]
-        assert "private" in first.headers["Cache-Control"] and "no-cache" in first.headers["Cache-Control"]
-        time.sleep(1.1)  # the CSRF tokens in the page are signed with the time: they change, the ETag does not
-        again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
-        if half_day() == started:
-            break  # else the two requests straddled midnight or noon: once more
+    # The portal's clock stands still: both requests fall in the same half-day (the ETag changes at noon).
+    first = client.get(path)
+    assert first.status_code == 200 and first.headers["ETag"]
+    assert "private" in first.headers["Cache-Control"] and "no-cache" in first.headers["Cache-Control"]
+    time.sleep(1.1)  # the CSRF tokens in the page are signed with Flask-WTF's own clock: they change, the ETag does not
+    again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
     # The page the browser kept still marks the lesson done: its token is still good.
     kept = first.get_data(as_text=True)
@@ -61,6 +55,22 @@ def test_a_lesson_read_again_costs_a_304_and_its_form_still_works(client, librar
     # Marking it done changed the page: a new ETag, a full answer.
     after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+
+
+def test_a_kept_page_is_sent_again_at_noon_and_midnight_so_its_tokens_never_expire(client, library, create_user,
+                                                                                     frozen_clock):
+    """The ETag holds the half of the CSRF time limit (a day) it was made in: from 12:00 and 00:00 UTC the
+    browser's copy, whose tokens could outlive the limit, is replaced."""
+    create_user("reader")
+    path = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
+    for boundary in (datetime(2026, 3, 4, 12, 0, tzinfo=UTC), datetime(2026, 3, 5, 0, 0, tzinfo=UTC)):
+        frozen_clock(boundary - timedelta(seconds=1))
+        sign_in(client, "reader")  # idle sessions end: signed in a moment before
+        kept = client.get(path).headers["ETag"]
+        assert client.get(path, headers={"If-None-Match": kept}).status_code == 304
+        frozen_clock(boundary)
+        again = client.get(path, headers={"If-None-Match": kept})
+        assert again.status_code == 200 and again.headers["ETag"] != kept, boundary
 
 
 def test_pages_for_signed_in_people_are_never_kept_by_the_browser(client, library, create_user):

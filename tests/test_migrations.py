@@ -57,7 +57,7 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
 
     import sqlalchemy as sa
 
-    from lms.models import utcnow
+    from lms.clock import utcnow
     from lms.surveys import building
     from tests.privacy.test_unlinkable import fixed_points_bound
 

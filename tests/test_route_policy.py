@@ -172,7 +172,7 @@ def build_world(create_user) -> dict:
     db.session.commit()
     invitation = invitations.invitations_of(member.id)[0]
     from lms.auth.session_store import Limits, open_session
-    from lms.models import utcnow
+    from lms.clock import utcnow
 
     phone = open_session(member, now=utcnow(), remembered=False, limits=Limits(
         timedelta(hours=2), timedelta(hours=12), timedelta(days=30))).record  # the member's other device

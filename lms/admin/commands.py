@@ -159,7 +159,7 @@ def users_sign_out(username: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count the accounts that would be erased.")
 def users_purge_inactive(dry_run: bool) -> None:
     """Erase accounts unused for RETENTION_INACTIVE_DAYS days (administrators never)."""
-    from lms.models import utcnow
+    from lms.clock import utcnow
     from lms.privacy.services import purge_inactive
 
     days = current_app.config["RETENTION_INACTIVE_DAYS"]

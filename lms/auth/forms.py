@@ -1,8 +1,6 @@
 """Sign-up, sign-in and profile forms; every label and message is translated."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from lms import clock
 from lms.auth import passwords, services
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
@@ -72,7 +71,7 @@ class AboutYouMixin:
                         validators=[InputRequired(_l("Please choose one answer."))])
     birth_year = IntegerField(
         _l("Year of birth (optional)"),
-        validators=[Optional(), NumberRange(OLDEST_BIRTH_YEAR, date.today().year - YOUNGEST_AGE,
+        validators=[Optional(), NumberRange(OLDEST_BIRTH_YEAR, clock.today().year - YOUNGEST_AGE,
                                             _l("Please give a year between %(min)s and %(max)s."))],
         description=_l("We ask so that we can show how training reaches young and older workers. "
                        "Reports only ever show totals, never your name."),

@@ -10,11 +10,10 @@ Every password typed to confirm a change is counted first, atomically, under the
 """
 from __future__ import annotations
 
-import time
-
 from flask import current_app, flash, redirect, session, url_for
 from flask_babel import gettext as _
 
+from lms import clock
 from lms.auth import services, throttle
 
 
@@ -25,12 +24,12 @@ def password_is_right(user, password: str | None) -> bool:
 
 
 def mark_confirmed() -> None:
-    session["password_at"] = int(time.time())
+    session["password_at"] = int(clock.timestamp())
 
 
 def recently_confirmed() -> bool:
     confirmed_at = session.get("password_at")
-    return confirmed_at is not None and time.time() - confirmed_at <= current_app.config["REAUTH_MINUTES"] * 60
+    return confirmed_at is not None and clock.timestamp() - confirmed_at <= current_app.config["REAUTH_MINUTES"] * 60
 
 
 def confirm_first(next_url: str):

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from lms import signals
 from lms.auth.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
 from lms.auth.session_store import as_utc
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.models import CoordinatorCountry, User, utcnow
+from lms.models import CoordinatorCountry, User
 
 __all__ = ["USERNAME", "normalise_email", "normalise_phone", "normalise_username"]  # used by groups and the CLI
 

@@ -23,7 +23,6 @@ only carries its random id. On each request (OWASP ASVS 3.2, 3.3, 3.5):
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -33,13 +32,14 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
-from lms import signals
+from lms import clock, signals
 from lms.auth import devices, session_store
 from lms.auth.session_store import Limits
+from lms.clock import utcnow
 from lms.core import audit
 from lms.extensions import db
 from lms.i18n import language_chooser
-from lms.models import User, utcnow
+from lms.models import User
 
 #: The Flask session key holding the session's random id (the server keeps only its hash).
 SESSION_ID = "sid"
@@ -98,7 +98,7 @@ def _attach(user: User, opened: session_store.Opened, *, fresh: bool) -> None:
     g.user_session = opened.record
     if fresh:
         login_user(user)  # sends user_logged_in: the audit log writes the sign-in
-        session["password_at"] = int(time.time())  # a password typed now (lms/auth/reauth.py)
+        session["password_at"] = int(clock.timestamp())  # a password typed now (lms/auth/reauth.py)
     else:  # restored by the remember cookie: the account is loaded through the row
         session["_user_id"], session["_fresh"] = str(user.id), False
     if opened.remember_token:

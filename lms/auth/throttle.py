@@ -169,6 +169,7 @@ def refuse_when_spent(setting: str, scope: str, key: str) -> None:
     except Exception:  # the store is away: as in ``spend``
         log.warning("rate-limit store unreachable; %s not checked", scope)
         return
+    # reset_at is on Flask-Limiter's clock (time.time), not lms.clock: compare on the same clock.
     raise TooManyAnswers(max(1, math.ceil(reset_at - time.time())))
 
 

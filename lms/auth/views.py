@@ -22,9 +22,9 @@ from lms.auth.forms import (
     SignUpForm,
 )
 from lms.auth.sessions import current_session_id, end_session, limits, start_session
+from lms.clock import utcnow
 from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
-from lms.models import utcnow
 from lms.permissions import public, signed_in
 
 bp = Blueprint("auth", __name__)

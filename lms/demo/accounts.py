@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.auth.services import create_user, hash_password
 from lms.extensions import db
 from lms.learn import services as learning
@@ -55,7 +56,7 @@ def create_demo_accounts(password: str, *, app_env: str) -> list[str]:
 
 def _give_trainer_work(trainer: User, member: User, union: Organisation) -> None:
     """The trainer edits the bundled courses and runs a group the member belongs to."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from lms.groups.services import add_member, create_group
 
@@ -65,8 +66,8 @@ def _give_trainer_work(trainer: User, member: User, union: Organisation) -> None
             db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="editor"))
     if courses and not db.session.scalar(select(TrainingGroup.id).where(TrainingGroup.trainer_id == trainer.id)):
         group = create_group(trainer=trainer, course=courses[0], name="Lima hotel workers (demo)", country="PE",
-                             place="Lima", mode="blended", starts_on=date.today() - timedelta(days=7),
-                             ends_on=date.today() + timedelta(days=60), organisation_id=union.id)
+                             place="Lima", mode="blended", starts_on=clock.today() - timedelta(days=7),
+                             ends_on=clock.today() + timedelta(days=60), organisation_id=union.id)
         add_member(group, member)
     db.session.flush()
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import Course, Organisation, Survey, User
 from lms.surveys import answering, building, pool
@@ -96,7 +97,7 @@ def release_demo_answers() -> None:
     """Publish the demo's answers now, batch by batch, as the scheduler's release-answers job would."""
     for batch, count in pool.waiting_batches():
         if count >= RELEASE_BATCH:
-            pool.release_batch(batch, date.today())
+            pool.release_batch(batch, clock.today())
 
 
 WORKPLACE_CODE = "hotel-workers-voice"
@@ -126,7 +127,7 @@ def create_demo_workplace(creator: User, union: Organisation) -> Survey | None:
     hotel = building.create_workplace(name="Demo Hotel Miraflores", sector="hotels", country="PE",
                                       organisation_id=union.id)
     rng = random.Random(7)  # made-up demo answers, seeded: no secret  # nosec B311
-    today = date.today()
+    today = clock.today()
     for days_ago, contract_rate, paid_rate in ((200, 0.4, 0.2), (20, 0.65, 0.45)):
         wave = building.add_wave(survey, kind="baseline" if days_ago > 100 else "endline", workplace=hotel,
                                  opens_on=today - timedelta(days=days_ago),

@@ -6,9 +6,9 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from lms.clock import utcnow
 from lms.core.fields import SelectWithPrompt
 from lms.core.forms import PortalForm
-from lms.models.users import utcnow
 from lms.vocabulary import GROUP_MODE_LABELS
 
 

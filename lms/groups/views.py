@@ -1,8 +1,6 @@
 """Training groups, joining them, and certificates. All the URLs of groups are here."""
 from __future__ import annotations
 
-from datetime import date
-
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from lms import clock
 from lms.auth import reauth, throttle
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
@@ -94,7 +93,7 @@ def show_group(group_id: int):
         group_surveys = surveys_with_a_wave(SurveyWave.group_id == group.id)
         course_surveys = surveys_with_a_wave(SurveyWave.course_id == group.course_id)
     page = render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
-                           session_form=SessionForm(), today=date.today(), gain=gain, group_surveys=group_surveys,
+                           session_form=SessionForm(), today=clock.today(), gain=gain, group_surveys=group_surveys,
                            course_surveys=course_surveys,
                            attach_form=group_wave_form(formdata=None) if manager else None)
     if manager:  # after rendering: committing first would make the page load every member again
@@ -120,7 +119,7 @@ def join(code: str | None = None):
     form = JoinForm(data={"code": code} if code else None)
     group = None
     if form.validate_on_submit():
-        group, expired = services.group_by_code(form.code.data, date.today())
+        group, expired = services.group_by_code(form.code.data, clock.today())
         if group is None:
             form.code.errors.append(_("There is no group with this code. Check it with your trainer."))
         elif expired:

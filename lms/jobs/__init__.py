@@ -19,6 +19,8 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import clock
+from lms.clock import utcnow
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE, pick_string
@@ -32,14 +34,14 @@ log = logging.getLogger(__name__)
 
 def open_waves(today: date | None = None) -> int:
     """Invite members to every wave that has come due (baseline, endline, follow-up)."""
-    created = sync_invitations(today or date.today())
+    created = sync_invitations(today or clock.today())
     db.session.commit()
     return created
 
 
 def send_reminders(today: date | None = None) -> int:
     """Remind members of surveys waiting for them: first when due, then every REMINDER_MIN_DAYS, up to REMINDER_MAX."""
-    today = today or date.today()
+    today = today or clock.today()
     config = current_app.config
     latest = today - timedelta(days=config["REMINDER_MIN_DAYS"])
     candidates = db.session.execute(
@@ -103,7 +105,7 @@ def release_answers(today: date | None = None, minimum: int = RELEASE_BATCH) -> 
     checkpoint: the operator's ``flask jobs run-once release-answers``, the demo's and the tests' release. It
     counts as this checkpoint's release of every open wave, and carries out every pending withdrawal.
     ``minimum`` below RELEASE_BATCH: tests only."""
-    today = today or date.today()
+    today = today or clock.today()
     pool.claim_releases(today, today)
     db.session.commit()
     return publish_batches(pool.waiting_batches(), today, minimum, withdrawals_due_by=None)
@@ -117,7 +119,7 @@ def release_at_checkpoints(today: date | None = None) -> int:
 
     Two runners at once: whichever marks a wave released publishes its batches; of a closed wave's batch,
     whichever deletes its rows first."""
-    today = today or date.today()
+    today = today or clock.today()
     checkpoint = pool.last_checkpoint(today, current_app.config["RELEASE_EVERY_DAYS"])
     due = pool.claim_releases(checkpoint, today)
     db.session.commit()  # the claim first: a run that fails after it waits for the next checkpoint
@@ -172,7 +174,6 @@ def publish_batches(batches: list[tuple[pool.Batch, int]], today: date, minimum:
 
 def purge_inactive_accounts(now: datetime | None = None) -> int:
     """Erase accounts unused for RETENTION_INACTIVE_DAYS (0: never); erased accounts are not found again."""
-    from lms.models import utcnow
     from lms.privacy.services import purge_inactive
 
     erased = purge_inactive(now or utcnow(), current_app.config["RETENTION_INACTIVE_DAYS"])
@@ -206,5 +207,5 @@ def run_scheduler(app: Flask) -> None:
     minutes = app.config["JOBS_INTERVAL_MINUTES"]
     for name in JOBS:
         scheduler.add_job(run_job, "interval", args=(app, name), id=name, minutes=minutes, coalesce=True,
-                          max_instances=1, next_run_time=datetime.now().astimezone())
+                          max_instances=1, next_run_time=utcnow())
     scheduler.start()

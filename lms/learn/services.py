@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms import signals
+from lms.clock import utcnow
 from lms.core.codes import readable_code
 from lms.extensions import db
 from lms.models import (
@@ -22,7 +23,6 @@ from lms.models import (
     Question,
     QuizAttempt,
     User,
-    utcnow,
 )
 
 

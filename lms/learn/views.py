@@ -1,20 +1,20 @@
 """The catalogue, courses, lessons, quizzes and "my learning". All the URLs of learning are here."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
+from lms import clock
 from lms.auth.throttle import Rule, signed_in_account, throttled
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
 from lms.learn import offline, reading, services
 from lms.learn.forms import CatalogueFilter, quiz_form
 from lms.learn.services import Step
-from lms.models import Course, Module, utcnow
+from lms.models import Course, Module
 from lms.permissions import can_read_course, public, signed_in, writes_courses
 from lms.surveys.invitations import baseline_waiting, waiting_for
 
@@ -83,7 +83,7 @@ def _module_or_404(course: Course, slug: str) -> Module:
 def home():
     signed = current_user.is_authenticated
     resume = services.resume_point(current_user.id) if signed else None
-    waiting = waiting_for(current_user.id, date.today()) if signed else []
+    waiting = waiting_for(current_user.id, clock.today()) if signed else []
     return render_template("learn/home.html", resume=resume, courses=services.catalogue()[:6],
                            waiting_surveys=waiting)
 

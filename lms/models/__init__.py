@@ -48,7 +48,7 @@ from lms.models.surveys import (
     SurveyWave,
     Workplace,
 )
-from lms.models.users import CoordinatorCountry, PersonAttributes, User, utcnow
+from lms.models.users import CoordinatorCountry, PersonAttributes, User
 
 __all__ = [
     "AuditEntry",
@@ -61,7 +61,6 @@ __all__ = [
     "Module", "ModuleTranslation", "PersonAttributes", "Question", "QuestionTranslation", "QuizAttempt",
     "SyncedOperation", "User",
     "UserSession",
-    "utcnow",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "SURVEY_QUESTION_KINDS",
     "IndicatorTitle", "PendingWithdrawal", "PooledResponse", "Survey",
     "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",

@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.models.users import utcnow
 
 
 class AuditEntry(db.Model):

@@ -6,9 +6,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.courses import Lesson
-from lms.models.users import User, utcnow
+from lms.models.users import User
 
 EDITOR_ROLES = ("owner", "editor")
 

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.models.users import utcnow
 
 if TYPE_CHECKING:
     from lms.models.quizzes import Question

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.courses import Course
 from lms.models.record_keys import record_key_column
-from lms.models.users import User, utcnow
+from lms.models.users import User
 from lms.vocabulary import GROUP_MODES
 
 

@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.models.users import utcnow
 
 #: membership: keeping the member's training records (courses, progress, quizzes, groups, surveys),
 #: which reveal that they take part in union training, hence their union membership (GDPR art. 9).

@@ -7,10 +7,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.courses import Course, Lesson, Module
 from lms.models.record_keys import record_key_column
-from lms.models.users import utcnow
 
 
 class Enrolment(db.Model):

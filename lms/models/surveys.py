@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms import clock
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.record_keys import record_key_column
-from lms.models.users import utcnow
 from lms.vocabulary import PRIVACY_MODES, SURVEY_SUBJECTS, WAVE_KINDS
 
 if TYPE_CHECKING:
@@ -219,7 +220,7 @@ class SurveyWave(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     #: The day the release job last published this wave's waiting answers (its creation until then): the next
     #: release of an open wave waits for the next checkpoint after it (lms/jobs/__init__.py, docs/privacy.md).
-    released_on: Mapped[date] = mapped_column(default=date.today)
+    released_on: Mapped[date] = mapped_column(default=clock.today)
 
     survey: Mapped[Survey] = relationship(back_populates="waves")
     course: Mapped[Course | None] = relationship()

@@ -1,13 +1,14 @@
 """People: accounts, roles and the countries a coordinator looks after."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.record_keys import record_key_column
 from lms.vocabulary import GENDERS, ROLES
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
 COUNTED_ATTRIBUTES = ("country", "gender", "birth_year", "organisation_id")
 #: The first day of the first row of each person's attributes: figures of any period find it.
 BEGINNING = date(1900, 1, 1)
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class User(UserMixin, db.Model):

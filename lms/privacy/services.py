@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms import signals
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import (
     CONSENT_VERSIONS,
@@ -53,7 +54,6 @@ from lms.models import (
     TrainingGroup,
     User,
     UserSession,
-    utcnow,
 )
 
 #: Stored instead of a password hash: no password ever matches it.

@@ -10,8 +10,9 @@ from sqlalchemy.exc import OperationalError
 
 from lms.auth import reauth
 from lms.auth.sessions import end_session
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.models import CONSENT_VERSIONS, utcnow
+from lms.models import CONSENT_VERSIONS
 from lms.permissions import signed_in
 from lms.privacy import services
 from lms.privacy.forms import ConsentForm, EraseForm, WithdrawForm

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup, with_appcontext
 
+from lms import clock
 from lms.extensions import db
 
 reports = AppGroup("reports", help="Reports for the donor.")
@@ -19,12 +20,11 @@ reports = AppGroup("reports", help="Reports for the donor.")
 @with_appcontext
 def reports_iati(activity_id: str, year: int | None, out: Path) -> None:
     """Write the activity's results as an IATI 2.03 iati-activities file."""
-    from datetime import date
 
     from lms.reports.iati import IATIError, activity_file
 
     try:
-        data = activity_file(activity_id, year or date.today().year - 1)
+        data = activity_file(activity_id, year or clock.today().year - 1)
     except IATIError as error:
         click.echo(str(error), err=True)
         sys.exit(1)

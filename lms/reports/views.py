@@ -13,12 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
+from lms.clock import utcnow
 from lms.core import audit
 from lms.core.fields import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
-from lms.models.users import utcnow
 from lms.permissions import roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands

@@ -12,6 +12,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lms import clock
+from lms.clock import utcnow
 from lms.content.markdown import checksum
 from lms.extensions import db
 from lms.models import (
@@ -31,7 +33,6 @@ from lms.models import (
     TrainingGroup,
     User,
     Workplace,
-    utcnow,
 )
 
 #: XLSForm names: a letter or underscore, then letters, digits, "_", "-" or ".".
@@ -357,7 +358,7 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
     version, and an author publishing versions cannot split them into batches (docs/privacy.md)."""
     from lms.surveys.pool import next_checkpoint  # the pool's module imports this one (through results)
 
-    today = today or date.today()
+    today = today or clock.today()
     version = survey.draft_version
     if version is None:
         raise SurveyError(_("There are no changes to publish."))
@@ -447,13 +448,13 @@ def add_wave(survey: Survey, *, kind: str, days_after: int | None = None, course
     if workplace is None and opens_on is not None:
         raise SurveyError(_("Only a round at a workplace has a first day: a course's or a group's wave is asked "
                             "on each member's own day."))
-    if workplace is None and closes_on is not None and closes_on < date.today():
+    if workplace is None and closes_on is not None and closes_on < clock.today():
         raise SurveyError(_("The last day has already passed."))
     if opens_on and closes_on and closes_on < opens_on:
         raise SurveyError(_("The last day comes before the first day."))
     shortest = OPEN_PERIODS * current_app.config["RELEASE_EVERY_DAYS"]
     if course is not None and not survey.names_respondents and closes_on is not None and (
-            closes_on < date.today() + timedelta(days=shortest)):
+            closes_on < clock.today() + timedelta(days=shortest)):
         raise SurveyError(_("A course's wave of an anonymous or pseudonymous survey stays open at least %(n)d days, "
                             "so that its answers come from many trainings, not from a few chosen members.",
                             n=shortest))

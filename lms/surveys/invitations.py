@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms import clock
+from lms.clock import utcnow
 from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.models import (
@@ -112,7 +114,6 @@ def sync_invitations(today: date, user_id: int | None = None) -> int:
 
 def insert_missing_invitations(rows: list[dict]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING: how many invitations were new."""
-    from lms.models import utcnow
 
     return len(insert_new(SurveyInvitation, [{**row, "created_at": utcnow()} for row in rows], ["wave_id", "user_id"]))
 
@@ -130,7 +131,7 @@ def waiting_for(user_id: int, today: date) -> list[SurveyInvitation]:
 
 def baseline_waiting(user_id: int, course) -> SurveyInvitation | None:
     """A baseline of this course (or of a group taking it) that the member has not answered nor declined."""
-    for invitation in waiting_for(user_id, date.today()):
+    for invitation in waiting_for(user_id, clock.today()):
         wave = invitation.wave
         if invitation.consent is None and wave.kind == "baseline" and (
                 wave.course_id == course.id

@@ -2,22 +2,20 @@
 a course or joined a group, so the waves now due to them are opened, in the same transaction."""
 from __future__ import annotations
 
-from datetime import date
-
-from lms import signals
+from lms import clock, signals
 from lms.surveys.invitations import sync_invitations
 
 
 @signals.enrolled.connect
 def _enrolled(user_id: int, **_extra) -> None:
-    sync_invitations(date.today(), user_id)  # a baseline survey is due before the first lesson
+    sync_invitations(clock.today(), user_id)  # a baseline survey is due before the first lesson
 
 
 @signals.course_completed.connect
 def _course_completed(user_id: int, **_extra) -> None:
-    sync_invitations(date.today(), user_id)  # endline surveys are due at completion
+    sync_invitations(clock.today(), user_id)  # endline surveys are due at completion
 
 
 @signals.joined_group.connect
 def _joined_group(user_id: int, **_extra) -> None:
-    sync_invitations(date.today(), user_id)  # the waves of the group and of its course
+    sync_invitations(clock.today(), user_id)  # the waves of the group and of its course

@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from openpyxl import load_workbook
 
+from lms import clock
 from lms.files.spreadsheets import present_rows
 from lms.files.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
 from lms.models import SurveyWave
@@ -144,7 +145,7 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> int:
     """
     filename = Path(filename).name
     survey = wave.survey
-    version = survey.version_in_effect(date.today())
+    version = survey.version_in_effect(clock.today())
     if version is None:
         raise ResponseImportError([_("%(file)s: the survey %(code)s has no published version.", file=filename,
                                      code=survey.code)])

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import PendingWithdrawal, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave, User
 from lms.surveys import pool, storage
@@ -73,7 +74,7 @@ def write_request(content: dict, request_id: uuid.UUID | None = None) -> Pending
 def withdraw(survey: Survey, user: User, today: date | None = None) -> Withdrawn:
     """Stop every wave of the survey for this member; delete now her answers still waiting in the pool, and ask
     the next checkpoint's release to delete her published ones (identified and pseudonymous surveys); flushes."""
-    today = today or date.today()
+    today = today or clock.today()
     waves = select(SurveyWave.id).where(SurveyWave.survey_id == survey.id)
     deleted, deleted_on = 0, None
     if survey.privacy != "anonymous":

@@ -21,11 +21,12 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 from sqlalchemy import select
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.files.spreadsheets import append_text_row, present_rows
 from lms.files.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
 from lms.i18n import UI_LANGUAGES, current_language, language_name, pick_string, pick_text
-from lms.models import Survey, User, utcnow
+from lms.models import Survey, User
 from lms.permissions import can_edit_survey
 from lms.surveys import building
 from lms.surveys.building import FIXED_CHOICE_LABELS, QuestionSpec, SurveyError

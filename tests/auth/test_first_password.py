@@ -62,7 +62,8 @@ def test_a_one_time_password_stops_working_after_its_lifetime(app, client, creat
 
     from lms.auth.services import give_one_time_password
     from lms.auth.session_store import as_utc
-    from lms.models import AuditEntry, User, utcnow
+    from lms.clock import utcnow
+    from lms.models import AuditEntry, User
 
     monkeypatch.setitem(app.config, "ONE_TIME_PASSWORD_DAYS", 7)
     user = create_user("kofi")

@@ -10,8 +10,9 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.models import UserSession, utcnow
+from lms.models import UserSession
 from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 (KHTML, like Gecko) "

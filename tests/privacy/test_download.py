@@ -12,12 +12,13 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from lms.author import services as authoring
+from lms.clock import utcnow
 from lms.core import audit
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
-from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User, utcnow
+from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.models import (
@@ -23,7 +24,6 @@ from lms.models import (
     SurveyResponse,
     TrainingGroup,
     User,
-    utcnow,
 )
 from lms.privacy import services as privacy
 from lms.reports import figures

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import (
@@ -22,7 +23,6 @@ from lms.models import (
     SurveyQuestion,
     SurveyQuestionText,
     SurveyVersion,
-    utcnow,
 )
 from lms.surveys import answering, building, results, xlsform
 from lms.surveys.answering import Answer

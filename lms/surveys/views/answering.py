@@ -1,14 +1,13 @@
 """Members answering surveys: what is waiting, consent, answers, withdrawal. URLs: views/__init__.py."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import Survey, SurveyInvitation, SurveyWave
@@ -32,7 +31,7 @@ def _invitation(invitation_id: int) -> SurveyInvitation:
 def _closed(invitation: SurveyInvitation):
     """A redirect with a message when the wave has closed; None while it is open."""
     closes_on = invitation.wave.closes_on
-    if closes_on is not None and closes_on < date.today() and not invitation.answered:
+    if closes_on is not None and closes_on < clock.today() and not invitation.answered:
         flash(_("This survey closed on %(date)s.", date=format_date(closes_on, "medium")), "info")
         return redirect(url_for("surveys.my_surveys"))
     return None
@@ -40,7 +39,7 @@ def _closed(invitation: SurveyInvitation):
 
 @signed_in
 def my_surveys():
-    today = date.today()
+    today = clock.today()
     return render_template("surveys/mine.html", waiting=invitations.waiting_for(current_user.id, today),
                            invitations=invitations.invitations_of(current_user.id),
                            withdrawal_day=withdrawal.next_checkpoint(today))
@@ -76,7 +75,7 @@ def answer(invitation_id: int):
         return redirect(url_for("surveys.my_surveys"))
     if invitation.consent != "given":
         return redirect(url_for("surveys.consent", invitation_id=invitation.id))
-    version = survey.version_in_effect(date.today()) or abort(404)
+    version = survey.version_in_effect(clock.today()) or abort(404)
     language = current_language()
     form = answer_form(version, language, survey.source_language)
     if form.validate_on_submit():
@@ -106,7 +105,7 @@ def withdraw(code: str):
         abort(404)
     if request.method == "GET":  # one tap stopped every wave and deleted the answers (outside tester E): ask first
         return render_template("surveys/withdraw.html", survey=survey, form=ActionForm(),
-                               withdrawal_day=withdrawal.next_checkpoint(date.today()))
+                               withdrawal_day=withdrawal.next_checkpoint(clock.today()))
     if not ActionForm().validate_on_submit():
         abort(400)
     withdrawn = withdrawal.withdraw(survey, current_user)

@@ -4,14 +4,13 @@ For trainers and coordinators; the URLs are in views/__init__.py.
 """
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from lms import clock
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
@@ -110,7 +109,7 @@ def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indica
     responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
     return render_template(
         "surveys/edit.html", survey=survey, waves=waves, version=building.current_version(survey),
-        pending=building.pending_version(survey, date.today()), in_effect=survey.version_in_effect(date.today()),
+        pending=building.pending_version(survey, clock.today()), in_effect=survey.version_in_effect(clock.today()),
         responses_form=responses_form, import_problems=import_problems,
         question_form=question_form or QuestionForm(formdata=None, prefix="question"),
         wave_form=wave_form or _wave_form(survey), indicator_form=indicator_form or _indicator_form(survey)), status
@@ -211,7 +210,7 @@ def publish(code: str):
     if ActionForm().validate_on_submit():
         try:
             version = building.publish(survey)
-            invitations.sync_invitations(date.today())
+            invitations.sync_invitations(clock.today())
             db.session.commit()
             flash(_("Version %(n)d is published.", n=version.number), "success")
         except SurveyError as error:
@@ -270,7 +269,7 @@ def add_wave(code: str):
             building.add_wave(survey, kind=form.kind.data, days_after=form.days_after.data,
                               opens_on=form.opens_on.data, closes_on=form.closes_on.data, **{kind: found})
             if survey.published_version is not None:
-                invitations.sync_invitations(date.today())
+                invitations.sync_invitations(clock.today())
             db.session.commit()
             flash(_("The wave is added."), "success")
             return redirect(url_for("surveys.edit_survey", code=survey.code) + "#waves")
@@ -295,7 +294,7 @@ def attach_to_group(group_id: int):
             if survey is None or survey.subject != "participant" or survey.published_version is None:
                 raise SurveyError(_("Please choose one answer."))
             building.add_wave(survey, kind=form.kind.data, days_after=form.days_after.data, group=group)
-            invitations.sync_invitations(date.today())
+            invitations.sync_invitations(clock.today())
             db.session.commit()
             flash(_("The survey is attached to the group."), "success")
         except SurveyError as error:

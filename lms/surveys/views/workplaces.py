@@ -1,13 +1,12 @@
 """Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: views/__init__.py."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import clock
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.extensions import db
@@ -61,7 +60,7 @@ def show_workplace(workplace_id: int):
     counts = results.response_counts([w.id for w in waves], None)
     return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
                            figures_withheld=len(tables) < len(surveys),
-                           waves=waves, counts=counts, today=date.today(),
+                           waves=waves, counts=counts, today=clock.today(),
                            release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
@@ -73,7 +72,7 @@ def collect(workplace_id: int, wave_id: int):
     if wave is None or wave.workplace_id != workplace.id:
         abort(404)
     survey = wave.survey
-    today = date.today()
+    today = clock.today()
     version = survey.version_in_effect(today) or abort(404)
     language = current_language()
     is_open = (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
