@@ -1,0 +1,1 @@
+"""Administrators: partner organisations, the audit log, and the `flask users` and `flask orgs` commands."""

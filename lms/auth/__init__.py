@@ -1,0 +1,1 @@
+"""Accounts: sign-up, sign-in, sessions, the profile, and what guards them (limits, re-authentication)."""

@@ -1,0 +1,1 @@
+"""Writing courses in the browser: structure, versioned lessons, quizzes, images, zips."""

@@ -1,0 +1,1 @@
+"""Training groups: join codes, bulk accounts, sessions and attendance, certificates, trainers trained."""

@@ -1,0 +1,1 @@
+"""Taking courses: the catalogue, lessons, quizzes, progress, "My learning", and reading offline."""

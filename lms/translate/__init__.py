@@ -1,0 +1,1 @@
+"""Translating a course in the browser, next to its source, with review."""
