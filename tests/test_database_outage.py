@@ -24,7 +24,7 @@ from lms.config import TestConfig
 from lms.database import sqlite as sqlite_setup
 from lms.extensions import db
 from lms.models import LessonCompletion, User
-from tests.conftest import BUNDLED_COURSE, COURSES, ROOT, compile_translations, sign_in, throwaway_database
+from tests.helpers import BUNDLED_COURSE, COURSES, ROOT, compile_translations, sign_in, throwaway_database
 
 COURSE_URL = f"/courses/{BUNDLED_COURSE}"
 FIRST, SECOND = "what-is-social-dialogue", "who-takes-part"

@@ -5,7 +5,7 @@ import gzip
 import re
 import time
 
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 
 
 def stylesheet_url(page: str) -> str:

@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 
 from lms.extensions import db
 from lms.i18n import language_name, text_direction
-from tests.conftest import ROOT, csrf_token, sign_in
+from tests.helpers import ROOT, csrf_token, sign_in
 
 
 def html_lang(response) -> str:

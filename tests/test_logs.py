@@ -11,7 +11,7 @@ import pytest
 
 from lms import create_app
 from lms.core.logs import JsonFormatter
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 @pytest.fixture

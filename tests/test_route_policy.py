@@ -19,7 +19,7 @@ import re
 from datetime import date, timedelta
 
 from lms.extensions import db
-from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course, csrf_token, sign_in
 
 WHO = ("visitor", "member", "other_trainer", "other_coordinator", "trainer", "coordinator", "admin")
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEntry
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
 
 ACCOUNT_ACTIONS = {"sign in", "sign in failed", "change password", "change contact", "change role", "erase account"}
 NEW_PASSWORD = "a brand new phrase"

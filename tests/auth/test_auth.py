@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import User
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.helpers import PASSWORD, csrf_token, sign_in
 
 SIGN_UP = {
     "username": "Rosa.Q", "display_name": "Rosa Quispe", "phone": "", "email": "", "country": "PE",

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import User
 from tests.auth.test_auth import SIGN_UP, sign_up
-from tests.conftest import PASSWORD, Browser, burst, live_server, sign_in
+from tests.helpers import PASSWORD, Browser, burst, serve, sign_in
 
 PERU = "+51 987654321"
 #: The same number as a member of Peru might write it, and as a copy-paste from another script might give it.
@@ -91,7 +91,7 @@ def test_twenty_concurrent_wrong_passwords_get_at_most_the_limits_worth_of_check
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
     create_user("amina")
     checks = count_password_checks(monkeypatch)
-    with live_server(app) as base:
+    with serve(app) as base:
         browser = Browser(base)
         token = browser.token("/sign-in")
         answers = burst(lambda number: browser.post(
@@ -193,7 +193,7 @@ def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ct
 def test_sign_ups_sent_at_the_same_moment_with_one_name_get_already_used_not_a_500(app, app_ctx, same):
     """The attack (race_signup.py): eight sign-ups with one username (or phone number) at one moment; the
     database's unique constraint refused all but one with an error page (500). Each loser gets the form back."""
-    with live_server(app) as base:
+    with serve(app) as base:
         browsers = [Browser(base) for _ in range(8)]
         forms = [{**SIGN_UP, "username": "racer" if same == "username" else f"racer{number}",
                   "phone": PERU if same == "phone" else "", "csrf_token": browser.token("/sign-up")}

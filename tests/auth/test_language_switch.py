@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lms.extensions import db
 from tests.auth.test_reauth import save_profile
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 from tests.test_i18n import html_lang
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lms.extensions import db
 from tests.auth.test_identifiers import count_password_checks
-from tests.conftest import PASSWORD, Browser, burst, csrf_token, live_server, sign_in
+from tests.helpers import PASSWORD, Browser, burst, csrf_token, serve, sign_in
 
 PROFILE = {"display_name": "Amina", "phone": "", "email": "", "country": "PE", "gender": "woman",
            "birth_year": "", "locale": "en"}
@@ -58,7 +58,7 @@ def test_twenty_concurrent_wrong_confirmations_get_at_most_the_limits_worth_of_c
     limit = 10
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
     create_user("amina")
-    with live_server(app) as base:
+    with serve(app) as base:
         browser = Browser(base)
         browser.post("/sign-in", {"identifier": "amina", "password": PASSWORD, "csrf_token": browser.token("/sign-in")})
         checks = count_password_checks(monkeypatch)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import UserSession, utcnow
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/120.0.0.0 Mobile Safari/537.36")

@@ -15,7 +15,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, csrf_token, free_port, sign_in
+from tests.helpers import PASSWORD, ROOT, csrf_token, free_port, sign_in
 
 
 def fail(client, identifier: str):

@@ -13,7 +13,7 @@ from lms.content.store import export_bundle, import_bundles
 from lms.content.writer import write_course
 from lms.extensions import db
 from lms.models import Course, Lesson, LessonTranslation, Question
-from tests.conftest import BUNDLED_COURSE, COURSES
+from tests.helpers import BUNDLED_COURSE, COURSES
 
 
 def problems_of(folder: Path) -> list[str]:

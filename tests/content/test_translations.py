@@ -7,7 +7,7 @@ import pytest
 
 from lms.content.coverage import coverage
 from lms.content.reader import CourseProblems, read_library
-from tests.conftest import BUNDLED_COURSE, COURSES
+from tests.helpers import BUNDLED_COURSE, COURSES
 
 CONTENT_LANGUAGES = {"en", "fr", "es", "id", "vi", "km"}
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
 
 TODAY = date.today()
 

@@ -33,8 +33,7 @@ from lms.reports import xapi
 from lms.surveys import answering, building, results
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, complete_course, release_answers, sign_in
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
+from tests.helpers import BUNDLED_COURSE, complete_course, release_answers, sign_in
 
 TODAY = date.today()
 #: What only Rosa typed or is called: none of it may remain anywhere in the database.
@@ -212,7 +211,7 @@ def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
 
     from lms import create_app
     from lms.config import TestConfig
-    from tests.conftest import ROOT, throwaway_database
+    from tests.helpers import ROOT, throwaway_database
 
     url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
 

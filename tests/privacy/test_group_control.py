@@ -22,8 +22,7 @@ from lms.learn import services as learning
 from lms.models import AuditEntry, SurveyAnswer, SurveyQuestion, SurveyWave
 from lms.surveys import answering, building, invitations
 from lms.surveys.building import SurveyError
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 Answer = answering.Answer
 NOTE = "shown to coordinators and administrators only"

@@ -31,7 +31,7 @@ from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, release_answers, sign_in
 
 TODAY = date.today()
 

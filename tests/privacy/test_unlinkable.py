@@ -27,8 +27,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, ROOT, free_port, release_answers, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS, make_survey  # noqa: F401 - the survey factory
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, ROOT, free_port, release_answers, sign_in
 from tests.surveys.test_answering import answer_in_browser
 from tests.test_logs import json_app, json_lines  # noqa: F401 - the app that writes JSON logs
 

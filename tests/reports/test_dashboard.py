@@ -19,7 +19,7 @@ from lms.models import Course, Enrolment
 from lms.reports import figures, tables
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.tables import TOTAL, dashboard
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 
 YEAR = 2025
 BANDS = tuple(parse_age_bands("15-24,25-35,36+"))

@@ -41,9 +41,8 @@ from lms.models import (
     User,
 )
 from lms.surveys import building
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 from tests.reports import reading
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
 
 YEAR = 2025
 COUNTRIES = ("PE", "BJ", "KH")

@@ -9,7 +9,7 @@ from lxml import etree
 
 from lms.disclosure import Count
 from lms.reports import iati
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 from tests.reports.test_dashboard import YEAR, population  # noqa: F401 - the generated data
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "iati-2.03" / "iati-activities-schema.xsd")))

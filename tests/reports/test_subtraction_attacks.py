@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Attendance, Course, Enrolment, GroupMember, GroupSession, TrainingGroup
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 from tests.reports import reading
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
 
 YEAR = 2025
 

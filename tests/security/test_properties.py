@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import SurveyWave, Workplace
-from tests.security.conftest import Browser, row_counts
+from tests.helpers import row_counts
+from tests.security.helpers import Browser
 
 #: Few examples, no deadline (the first request of a run compiles templates): a fast, steady suite.
 settings.register_profile("security", max_examples=40, deadline=None, derandomize=False,

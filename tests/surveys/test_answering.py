@@ -15,8 +15,7 @@ from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyResponse, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, release_answers, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, complete_course, csrf_token, release_answers, sign_in
 
 
 def enrol(user, slug=BUNDLED_COURSE):

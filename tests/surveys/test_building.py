@@ -14,8 +14,7 @@ from lms.models import CourseEditor, Organisation, Survey, SurveyQuestion, Surve
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import csrf_token, release_answers, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
+from tests.helpers import GOOD_ANSWERS, csrf_token, release_answers, sign_in
 
 
 def post(client, path, data, page=None):

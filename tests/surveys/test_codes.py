@@ -27,8 +27,7 @@ from lms.models import (
 from lms.surveys import answering, building, results, xlsform
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
-from tests.security.conftest import row_counts
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, row_counts, sign_in
 
 WRITTEN = ["Rosa organises the night shift", "nothing to add", "Rosa said so", "breaks are short",
            "the canteen", "more pay"]

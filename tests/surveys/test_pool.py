@@ -20,8 +20,8 @@ from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyRes
 from lms.surveys import answering, building, pool, sealing
 from lms.surveys.building import QuestionSpec
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, ROOT, csrf_token, sign_in
-from tests.conftest import release_answers as release_any
+from tests.helpers import BUNDLED_COURSE, ROOT, csrf_token, sign_in
+from tests.helpers import release_answers as release_any
 
 Answer = answering.Answer
 
@@ -151,7 +151,7 @@ def test_members_reading_in_five_languages_make_one_batch(client, app, survey, c
     """Outside tester G: nine members of a Peruvian group, reading French, Spanish, Arabic, Khmer and Vietnamese,
     answered; nothing was published, since batches were per reading language and none reached 5. A response now
     keeps the survey's language, the same for all, and the language it was read in nowhere."""
-    from tests.surveys.conftest import GOOD_ANSWERS
+    from tests.helpers import GOOD_ANSWERS
 
     course = survey.waves[0].course
     for n, language in enumerate(["fr", "es", "ar", "km", "vi"]):

@@ -18,7 +18,7 @@ from lms.learn import services as learning
 from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyResponse
 from lms.surveys import answering
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 
 Answer = answering.Answer
 #: The first Monday after today: a checkpoint with the default RELEASE_EVERY_DAYS of 7, after the waves' creation.

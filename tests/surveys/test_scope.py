@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import Course, Organisation, SurveyResponse, TrainingGroup, Workplace
 from lms.surveys import building
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, csrf_token, sign_in
 
 TODAY = date.today()
 

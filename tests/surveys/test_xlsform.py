@@ -15,7 +15,7 @@ from lms.learn import services as learning
 from lms.models import PooledResponse, Survey, SurveyResponse
 from lms.surveys import building, xlsform
 from lms.surveys.response_import import ResponseImportError, import_responses
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 
 def workbook_bytes(survey_rows, choice_rows=(), settings=None) -> bytes:
