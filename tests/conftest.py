@@ -15,6 +15,16 @@ from lms.extensions import db
 from lms.surveys import building
 from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, throwaway_database
 
+#: Markers given by the fixtures a test uses (the others are set where the tests are: pytestmark or a decorator).
+MARKERS_BY_FIXTURE = {"browser": "browser", "smtp": "smtp"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in MARKERS_BY_FIXTURE.items():
+            if fixture in item.fixturenames:
+                item.add_marker(marker)
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):

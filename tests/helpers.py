@@ -16,12 +16,15 @@ from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, build_opener
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
+from lms.content.reader import CourseProblems, read_library
 from lms.extensions import db
+from lms.models import SurveyAnswer
 from lms.surveys.building import QuestionSpec
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +169,33 @@ def row_counts() -> dict[str, int]:
     with db.engine.connect() as conn:
         return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                 for table in db.metadata.sorted_tables}
+
+
+def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """Post a form with the CSRF token of ``page`` (by default the form's own page), as a browser would."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or url))
+    return client.post(url, data=data, **kwargs)
+
+
+def prefixed(prefix: str, data: dict) -> dict:
+    """A subform's fields as the page names them: ``prefixed("q", {"code": ...})`` gives ``q-code``."""
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def problems_of(folder: Path) -> list[str]:
+    """The problems that refuse a course library, as the reader words them."""
+    with pytest.raises(CourseProblems) as caught:
+        read_library(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def published_texts() -> list[str]:
+    """The published text answers that tests marked ``marker-...``, sorted."""
+    db.session.expire_all()
+    return sorted(db.session.scalars(select(SurveyAnswer.value).where(SurveyAnswer.value.like("marker-%"))))
+
+
+def dialect() -> str:
+    """``sqlite`` or ``postgresql``: the database the tests run on."""
+    return db.engine.dialect.name

@@ -177,6 +177,7 @@ def outage(tmp_path):
     drop()
 
 
+@pytest.mark.postgresql
 @postgresql_only
 def test_database_gone_gives_a_translated_503_writes_nothing_and_recovers(outage):
     app, proxy = outage
@@ -199,6 +200,7 @@ def test_database_gone_gives_a_translated_503_writes_nothing_and_recovers(outage
     assert completions(app) == {FIRST}
 
 
+@pytest.mark.postgresql
 @postgresql_only
 def test_connections_cut_while_idle_are_replaced_without_an_error(outage):
     """A server restart ends every connection in the pool; the next request gets a fresh one."""

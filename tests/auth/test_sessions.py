@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.extensions import db
@@ -360,6 +361,7 @@ def test_sessions_that_are_over_are_deleted_at_the_next_sign_in(app, create_user
     assert rows_of(user.id) == 1
 
 
+@pytest.mark.redis
 def test_production_keeps_the_host_prefix_and_secure_httponly_lax_cookies(database_url, create_user):
     import uuid
 

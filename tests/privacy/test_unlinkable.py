@@ -27,7 +27,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, ROOT, free_port, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, ROOT, dialect, free_port, release_answers, sign_in
 from tests.surveys.test_answering import answer_in_browser
 from tests.test_logs import json_app, json_lines  # noqa: F401 - the app that writes JSON logs
 
@@ -63,10 +63,6 @@ def answered_wave(json_app, app_ctx, library, create_user, make_survey, capsys):
     return {"markers": markers, "invitations": [invitation_of[m.id] for m in members],
             "users": [m.id for m in members], "usernames": [m.username for m in members],
             "log": json_lines(capsys)}
-
-
-def dialect() -> str:
-    return db.engine.dialect.name
 
 
 def every_row_with_system_columns() -> list[tuple[str, dict]]:

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.jobs import JOBS, release_answers
 from lms.learn import services as learning
-from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave
+from lms.models import PooledResponse, SurveyInvitation, SurveyResponse, SurveyWave
 from lms.surveys import answering, building, pool, sealing
 from lms.surveys.building import QuestionSpec
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import BUNDLED_COURSE, ROOT, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, ROOT, csrf_token, published_texts, sign_in
 from tests.helpers import release_answers as release_any
 
 Answer = answering.Answer
@@ -44,11 +44,6 @@ def give(survey, text: str = "", *, country: str = "PE", source: str = "web", **
 @pytest.fixture
 def survey(app_ctx, library, make_survey):
     return make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
-
-
-def published_texts() -> list[str]:
-    db.session.expire_all()
-    return sorted(db.session.scalars(select(SurveyAnswer.value).where(SurveyAnswer.value.like("marker-%"))))
 
 
 def test_a_sealed_row_shows_nothing_in_clear_and_one_length_per_survey_version(survey, create_user):

@@ -51,6 +51,7 @@ KOBO_FORM = workbook_bytes(
     [("form_id", "form_title", "default_language"), ("factory_voice", "Factory voice", "English (en)")])
 
 
+@pytest.mark.java
 def test_an_export_is_accepted_by_pyxform_and_odk_validate(app_ctx, make_survey):
     survey = make_survey()
     building.save_translation(survey, "fr", title="La voix", description="",
