@@ -3,6 +3,7 @@ TEST_DATABASE_URL points at a server), built by the real migrations and emptied 
 users, the bundled courses and surveys. What tests call themselves is in tests/helpers.py."""
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 
@@ -11,6 +12,7 @@ from flask_migrate import upgrade
 
 from lms import create_app
 from lms.config import TestConfig
+from lms.core.logs import JsonFormatter
 from lms.extensions import db
 from lms.surveys import building
 from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, throwaway_database
@@ -96,6 +98,22 @@ def app_ctx(data_app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def json_app(config):
+    """The app writing its logs as JSON lines to stderr (read them with ``json_lines(capsys)``)."""
+
+    class JsonLogs(config):
+        LOG_FORMAT = "json"
+
+    yield create_app(JsonLogs)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in ("werkzeug", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 @pytest.fixture

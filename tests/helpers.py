@@ -3,6 +3,7 @@ a throwaway database, and the constants they share. Fixtures are in conftest.py 
 imported: ``from tests.helpers import BUNDLED_COURSE, sign_in``."""
 from __future__ import annotations
 
+import json
 import re
 import socket
 import threading
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 COURSES = ROOT / "courses"
 BUNDLED_COURSE = "social-dialogue-at-work"
 PASSWORD = "correct horse battery"
+#: The year the reports count (the ``population`` fixture enrols members from 2024 to 2026).
+YEAR = 2025
 
 #: The questions of the survey the ``make_survey`` fixture builds: one of every kind.
 QUESTIONS = [
@@ -199,3 +202,8 @@ def published_texts() -> list[str]:
 def dialect() -> str:
     """``sqlite`` or ``postgresql``: the database the tests run on."""
     return db.engine.dialect.name
+
+
+def json_lines(capsys) -> list[dict]:
+    """Every line written to stderr, each of which must be JSON."""
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
