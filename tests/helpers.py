@@ -7,6 +7,7 @@ import json
 import re
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -34,6 +36,13 @@ BUNDLED_COURSE = "social-dialogue-at-work"
 PASSWORD = "correct horse battery"
 #: The year the reports count (the ``population`` fixture enrols members from 2024 to 2026).
 YEAR = 2025
+#: A sign-up form filled in, and a profile form (``sign_up(client, **changes)``, ``save_profile(...)``).
+PROFILE = {"display_name": "Amina", "phone": "", "email": "", "country": "PE", "gender": "woman",
+           "birth_year": "", "locale": "en"}
+SIGN_UP = {
+    "username": "Rosa.Q", "display_name": "Rosa Quispe", "phone": "", "email": "", "country": "PE",
+    "gender": "woman", "birth_year": "1994", "password": PASSWORD, "confirm": PASSWORD, "consent": "y",
+}
 
 #: The questions of the survey the ``make_survey`` fixture builds: one of every kind.
 QUESTIONS = [
@@ -207,3 +216,39 @@ def dialect() -> str:
 def json_lines(capsys) -> list[dict]:
     """Every line written to stderr, each of which must be JSON."""
     return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def save_profile(client, **changes):
+    return client.post("/profile", data={**PROFILE, **changes, "csrf_token": csrf_token(client, "/profile")})
+
+
+def sign_up(client, **changes):
+    data = {**SIGN_UP, **changes, "csrf_token": csrf_token(client, "/sign-up")}
+    return client.post("/sign-up", data=data)
+
+
+def count_password_checks(monkeypatch) -> list[str]:
+    """Every password checked from now on, each check made slow as on a production server (argon2id, 64 MiB):
+    the window a burst aims at."""
+    checks, lock, real_verify = [], threading.Lock(), PasswordHasher.verify
+
+    def counted_verify(self, hash, password):
+        with lock:
+            checks.append(password)
+        time.sleep(0.3)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+    return checks
+
+
+def html_lang(response) -> str:
+    page = response.get_data(as_text=True)
+    return page.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def answer_in_browser(client, invitation_id, answers=GOOD_ANSWERS):
+    consent_url = f"/surveys/invitations/{invitation_id}"
+    client.post(consent_url, data={"decision": "agree", "csrf_token": csrf_token(client, consent_url)})
+    answer_url = f"{consent_url}/answer"
+    return client.post(answer_url, data={**answers, "csrf_token": csrf_token(client, answer_url)})

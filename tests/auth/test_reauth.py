@@ -5,15 +5,7 @@ Changing someone's role needs a recent password too: tests/groups/test_groups.py
 from __future__ import annotations
 
 from lms.extensions import db
-from tests.auth.test_identifiers import count_password_checks
-from tests.helpers import PASSWORD, Browser, burst, csrf_token, serve, sign_in
-
-PROFILE = {"display_name": "Amina", "phone": "", "email": "", "country": "PE", "gender": "woman",
-           "birth_year": "", "locale": "en"}
-
-
-def save_profile(client, **changes):
-    return client.post("/profile", data={**PROFILE, **changes, "csrf_token": csrf_token(client, "/profile")})
+from tests.helpers import PASSWORD, Browser, burst, count_password_checks, csrf_token, save_profile, serve, sign_in
 
 
 def test_a_new_email_needs_the_current_password(client, app_ctx, create_user):

@@ -27,8 +27,17 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, ROOT, dialect, free_port, json_lines, release_answers, sign_in
-from tests.surveys.test_answering import answer_in_browser
+from tests.helpers import (
+    BUNDLED_COURSE,
+    GOOD_ANSWERS,
+    ROOT,
+    answer_in_browser,
+    dialect,
+    free_port,
+    json_lines,
+    release_answers,
+    sign_in,
+)
 
 MEMBERS = 20
 #: The adversary's guesses together may name more respondents than this bound only by a chance below this.
