@@ -80,6 +80,7 @@ def test_sign_in_finds_the_account_under_every_spelling(app, create_user):
         assert sign_in(app.test_client(), spelling).status_code == 302, spelling
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_wrong_passwords_get_at_most_the_limits_worth_of_checks(app, create_user, monkeypatch):
     """A live server (real HTTP, one thread per request), 20 attempts sent at the same moment."""
     limit = 10

@@ -4,6 +4,8 @@ Changing someone's role needs a recent password too: tests/groups/test_groups.py
 """
 from __future__ import annotations
 
+import pytest
+
 from lms.extensions import db
 from tests.helpers import PASSWORD, Browser, burst, count_password_checks, csrf_token, save_profile, serve, sign_in
 
@@ -45,6 +47,7 @@ def test_wrong_passwords_in_every_form_share_one_limit(app, client, create_user,
     assert save_profile(client, phone="+51 912 345 678", current_password=PASSWORD).status_code == 429
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_wrong_confirmations_get_at_most_the_limits_worth_of_checks(app, create_user, monkeypatch):
     """From one open session, a burst of password guesses to /confirm-password at the same moment (live server)."""
     limit = 10

@@ -265,6 +265,7 @@ def test_one_more_answer_leaves_the_live_results_unchanged_until_a_batch_is_rele
 
 
 
+@pytest.mark.slow
 def test_make_runs_server_logs_no_invitation_id_when_a_member_answers(app_ctx, library, database_url, tmp_path):
     """``make run`` as in the quick start (its install and import taken as done), on a free port."""
     port = free_port()

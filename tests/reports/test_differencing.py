@@ -228,6 +228,7 @@ def key_of(query: dict) -> frozenset:
     return frozenset(chosen)
 
 
+@pytest.mark.slow
 def test_no_pair_of_views_differs_by_one_to_four_people(app, world):
     admin, coordinator = app.test_client(), app.test_client()
     sign_in(admin, "admin")

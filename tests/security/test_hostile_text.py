@@ -191,6 +191,7 @@ def new_survey(staff, code, payload, subject="participant"):
     return f"/surveys/manage/{code}"
 
 
+@pytest.mark.slow
 def test_survey_texts_questions_indicators_and_workplaces_are_escaped(app_ctx, browser_as, library):
     staff = browser_as("trainer")
     for number, payload in enumerate(XSS_PAYLOADS):
