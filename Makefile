@@ -1,5 +1,6 @@
 # Quick start:  make run   (portal on http://127.0.0.1:5000 with the bundled courses and demo accounts)
 #               make test  (the whole suite; TEST_DATABASE_URL=postgresql+psycopg://... for PostgreSQL)
+#               make test-fast  (between commits: ruff, then the tests not marked browser, java or slow)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 PORT   ?= 5000
@@ -15,7 +16,7 @@ SERVE = export SECRET_KEY="$${SECRET_KEY:-$$($(VENV)/bin/python -c 'import secre
 	GUNICORN_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 	$(VENV)/bin/gunicorn --config docs/deploy/gunicorn.conf.py wsgi:app
 
-.PHONY: run serve test install install-dev browser-tools java pg-client prepare translations clean
+.PHONY: run serve test test-fast install install-dev browser-tools java pg-client prepare translations clean
 
 # The scheduler (survey waves, reminders, answers released in batches) runs in its own process beside the
 # web server and stops with it.
@@ -32,6 +33,13 @@ test: install-dev browser-tools java pg-client translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/bandit -c pyproject.toml -r lms -q
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# What a developer runs between commits: no Chromium, no Java, none of the slowest tests (markers in
+# pyproject.toml). `make test` runs them all, as CI does.
+FAST_TESTS ?= not browser and not java and not slow
+test-fast: install-dev translations
+	$(VENV)/bin/ruff check lms tests bench migrations/env.py
+	$(VENV)/bin/pytest -q -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 # The database under instance/ (or DATABASE_URL): migrated, with the bundled courses imported.
 prepare: translations

@@ -302,7 +302,7 @@ def report(members: list[Member], start: float, duration: float, ramp: float,
 
 
 def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
-    from tests.conftest import throwaway_database
+    from tests.helpers import throwaway_database
 
     usernames = [f"member{n:03d}" for n in range(args.members)]
     with tempfile.TemporaryDirectory() as tmp:

@@ -196,7 +196,7 @@ def main() -> int:
 
     from lms import create_app
     from lms.config import TestConfig
-    from tests.conftest import throwaway_database
+    from tests.helpers import throwaway_database
 
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = throwaway_database(args.database, Path(tmp))

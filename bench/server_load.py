@@ -165,7 +165,7 @@ def main() -> int:
         print("needs wrk: apt-get install wrk")
         return 2
 
-    from tests.conftest import throwaway_database
+    from tests.helpers import throwaway_database
 
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = throwaway_database(None if args.database == "sqlite" else args.database, Path(tmp))

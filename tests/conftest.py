@@ -1,58 +1,35 @@
 """Fixtures: one throwaway database per test run (SQLite file, or a fresh PostgreSQL database when
-TEST_DATABASE_URL points at a server), built by the real migrations and emptied after each test."""
+TEST_DATABASE_URL points at a server), built by the real migrations and emptied after each test; factories for
+users, the bundled courses and surveys. What tests call themselves is in tests/helpers.py."""
 from __future__ import annotations
 
+import logging
 import os
-import re
 import shutil
-import socket
-import threading
-import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.cookiejar import CookieJar
-from pathlib import Path
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
-from sqlalchemy.engine import make_url
-from werkzeug.serving import make_server
 
 from lms import clock, create_app
 from lms.config import TestConfig
+from lms.core.logs import JsonFormatter
 from lms.extensions import db
+from lms.surveys import building
+from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, throwaway_database
 
-ROOT = Path(__file__).resolve().parent.parent
-COURSES = ROOT / "courses"
-BUNDLED_COURSE = "social-dialogue-at-work"
-PASSWORD = "correct horse battery"
 #: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
 FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
+#: Markers given by the fixtures a test uses (the others are set where the tests are: pytestmark or a decorator).
+MARKERS_BY_FIXTURE = {"browser": "browser", "smtp": "smtp"}
 
 
-def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, callable]:
-    """A new, empty database and a function that drops it."""
-    if not base_url or base_url.startswith("sqlite"):
-        path = tmp_dir / f"lms-{uuid.uuid4().hex[:8]}.sqlite"
-        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-    url = make_url(base_url)
-    name = f"lms_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url.set(database=name).render_as_string(hide_password=False), drop
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for fixture, marker in MARKERS_BY_FIXTURE.items():
+            if fixture in item.fixturenames:
+                item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -60,13 +37,6 @@ def database_url(tmp_path_factory):
     url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"))
     yield url
     drop()
-
-
-def compile_translations() -> None:
-    """Tests read the interface in French and Spanish: compile the catalogues they need."""
-    from babel.messages.frontend import CommandLineInterface
-
-    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
 
 
 @pytest.fixture(scope="session")
@@ -149,6 +119,22 @@ def frozen_clock() -> Iterator[Callable[[datetime], datetime]]:
 
 
 @pytest.fixture
+def json_app(config):
+    """The app writing its logs as JSON lines to stderr (read them with ``json_lines(capsys)``)."""
+
+    class JsonLogs(config):
+        LOG_FORMAT = "json"
+
+    yield create_app(JsonLogs)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+    for name in ("werkzeug", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.fixture
 def create_user(app_ctx):
     """Factory: ``create_user(role="coordinator", coordinated_countries=["PE"])``."""
     from lms.auth.services import create_user as create
@@ -188,91 +174,29 @@ def course_copy(tmp_path):
     return target
 
 
-def complete_course(user_id: int, slug: str = BUNDLED_COURSE):
-    """Do every lesson and pass every quiz of a course, as the member would; returns the course."""
-    from lms.learn import services as learning
+@pytest.fixture
+def make_survey(app_ctx):
+    """Factory: ``make_survey(privacy="pseudonymous", course=course, waves=["baseline", "endline"])``, a published
+    survey with one question of every kind (QUESTIONS in tests/helpers.py)."""
 
-    course = learning.find_course(slug)
-    for lesson in course.lessons:
-        learning.mark_lesson_done(user_id, course, lesson)
-    for module in course.modules:
-        learning.submit_quiz(user_id, course, module,
-                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
-    db.session.commit()
-    return course
+    def make(code="workers-voice", privacy="anonymous", creator=None, subject="participant", publish=True,
+             course=None, group=None, waves=(), indicators=True):
+        survey = building.create_survey(code=code, title="Workers' voice", description="Why we ask.",
+                                        language="en", privacy=privacy, subject=subject, creator=creator)
+        for spec in QUESTIONS:
+            building.add_question(survey, spec)
+        if publish:
+            building.publish(survey)
+        for kind in waves:
+            building.add_wave(survey, kind=kind, course=course, group=group,
+                              days_after=90 if kind == "follow_up" else None)
+        if indicators:
+            building.add_indicator(survey, code="feels_safe", question_code="safe", kind="share",
+                                   choice_codes=["4", "5"], direction="up", title="Workers who feel safe",
+                                   language="en")
+            building.add_indicator(survey, code="mean_hours", question_code="hours", kind="mean",
+                                   choice_codes=[], direction="down", title="Hours worked", language="en")
+        db.session.commit()
+        return survey
 
-
-def sign_in(client, identifier: str, password: str = PASSWORD):
-    return client.post("/sign-in", data={"identifier": identifier, "password": password,
-                                         "csrf_token": csrf_token(client, "/sign-in")})
-
-
-def csrf_token(client, path: str) -> str:
-    """The CSRF token a page's form carries, as a browser would send it back."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-
-def release_answers(minimum: int = 1) -> int:
-    """Publish the survey answers waiting in the pool, as the scheduler's release-answers job does, in
-    batches of any size (the job itself waits for RELEASE_BATCH of a batch); returns how many."""
-    from lms.jobs import release_answers as release
-
-    return release(minimum=minimum)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Browser:
-    """One browser's cookies against a live server (real HTTP)."""
-
-    def __init__(self, base: str):
-        self.base = base
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
-
-    def get(self, path: str) -> str:
-        return self.opener.open(f"{self.base}{path}", timeout=30).read().decode()
-
-    def token(self, path: str) -> str:
-        """The CSRF token of the form on ``path``."""
-        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', self.get(path)).group(1)
-
-    def post(self, path: str, form: dict) -> int:
-        """The status of a form sent to ``path`` (redirects followed)."""
-        try:
-            return self.opener.open(f"{self.base}{path}", data=urlencode(form).encode(), timeout=60).status
-        except HTTPError as error:
-            return error.code
-
-
-@contextmanager
-def live_server(app) -> Iterator[str]:
-    """``app`` served on a free local port, one thread per request; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-def burst(send: Callable[[int], int], times: int = 20) -> list[int]:
-    """``send(number)`` for ``times`` numbers, all released at the same moment from as many threads."""
-    start = threading.Barrier(times)
-
-    def at_once(number: int) -> int:
-        start.wait(timeout=30)
-        return send(number)
-
-    with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(at_once, range(times)))
+    return make

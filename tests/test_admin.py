@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Organisation
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 
 
 def test_admin_adds_an_organisation_and_refuses_a_duplicate(client, app_ctx, create_user):

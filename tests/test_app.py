@@ -10,7 +10,7 @@ from lms import UnsafeConfiguration, create_app
 from lms.config import Config, TestConfig
 from lms.extensions import db
 from lms.models import Enrolment, Survey, TrainingGroup, User
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 @pytest.mark.parametrize("key", ["", "short", "change-me"])
@@ -83,7 +83,7 @@ def test_pages_carry_a_strict_content_security_policy(client):
 
 
 def test_templates_have_no_inline_script_or_style():
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     for template in (ROOT / "lms" / "templates").rglob("*.html"):
         text = template.read_text()
@@ -144,7 +144,7 @@ def test_demo_refuses_production(app_ctx):
 
 
 def test_no_web_fonts_system_fonts_render_every_script():
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     css = (ROOT / "lms" / "static" / "site.css").read_text()
     assert "@font-face" not in css and "@import" not in css

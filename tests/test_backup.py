@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from lms.extensions import db
 from lms.models import Course, LessonCompletion, User
-from tests.conftest import complete_course
+from tests.helpers import complete_course
 
 
 def snapshot() -> dict[str, list[tuple]]:

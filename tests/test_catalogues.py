@@ -6,7 +6,7 @@ from babel.messages.pofile import read_po
 
 from lms.i18n import UI_LANGUAGES
 from lms.i18n.catalogues import catalogue_stats
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 TRANSLATED = [lang for lang in UI_LANGUAGES if lang != "en"]
 

@@ -7,7 +7,7 @@ from lms.content.reader import read_library
 from lms.content.store import import_bundles
 from lms.extensions import db
 from lms.models import User
-from tests.conftest import BUNDLED_COURSE, COURSES, sign_in
+from tests.helpers import BUNDLED_COURSE, COURSES, sign_in
 
 
 def test_users_create_makes_a_scoped_coordinator(app, app_ctx):
@@ -55,7 +55,7 @@ def test_export_of_an_unknown_course_fails(app, tmp_path):
 
 
 def test_translate_compile_writes_the_catalogues(app):
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     result = app.test_cli_runner().invoke(args=["catalogues", "compile"])
     assert result.exit_code == 0, result.output

@@ -24,7 +24,7 @@ from lms.config import TestConfig
 from lms.database import sqlite as sqlite_setup
 from lms.extensions import db
 from lms.models import LessonCompletion, User
-from tests.conftest import BUNDLED_COURSE, COURSES, ROOT, compile_translations, sign_in, throwaway_database
+from tests.helpers import BUNDLED_COURSE, COURSES, ROOT, compile_translations, sign_in, throwaway_database
 
 COURSE_URL = f"/courses/{BUNDLED_COURSE}"
 FIRST, SECOND = "what-is-social-dialogue", "who-takes-part"
@@ -177,6 +177,7 @@ def outage(tmp_path):
     drop()
 
 
+@pytest.mark.postgresql
 @postgresql_only
 def test_database_gone_gives_a_translated_503_writes_nothing_and_recovers(outage):
     app, proxy = outage
@@ -199,6 +200,7 @@ def test_database_gone_gives_a_translated_503_writes_nothing_and_recovers(outage
     assert completions(app) == {FIRST}
 
 
+@pytest.mark.postgresql
 @postgresql_only
 def test_connections_cut_while_idle_are_replaced_without_an_error(outage):
     """A server restart ends every connection in the pool; the next request gets a fresh one."""

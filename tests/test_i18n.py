@@ -8,12 +8,7 @@ from babel.messages.pofile import read_po
 
 from lms.extensions import db
 from lms.i18n import language_name, text_direction
-from tests.conftest import ROOT, csrf_token, sign_in
-
-
-def html_lang(response) -> str:
-    page = response.get_data(as_text=True)
-    return page.split('<html lang="', 1)[1].split('"', 1)[0]
+from tests.helpers import ROOT, csrf_token, html_lang, sign_in
 
 
 def test_default_is_english(client):
@@ -36,7 +31,7 @@ def test_the_profile_language_follows_the_member(client, app, create_user, app_c
     client.get("/?lang=es")
     db.session.refresh(user)
     assert user.locale is None  # a switch lasts for the session; the profile form stores a language
-    from tests.auth.test_reauth import save_profile
+    from tests.helpers import save_profile
 
     assert save_profile(client, display_name="Amina", locale="es").status_code == 302
     db.session.refresh(user)

@@ -10,27 +10,7 @@ import sys
 import pytest
 
 from lms import create_app
-from lms.core.logs import JsonFormatter
-from tests.conftest import sign_in
-
-
-@pytest.fixture
-def json_app(config):
-    class JsonLogs(config):
-        LOG_FORMAT = "json"
-
-    yield create_app(JsonLogs)
-    root = logging.getLogger()
-    for handler in [h for h in root.handlers if isinstance(h.formatter, JsonFormatter)]:
-        root.removeHandler(handler)
-    root.setLevel(logging.WARNING)
-    for name in ("werkzeug", "alembic.runtime.plugins"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
-
-
-def json_lines(capsys) -> list[dict]:
-    """Every line written to stderr, each of which must be JSON."""
-    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+from tests.helpers import json_lines, sign_in
 
 
 def test_a_request_writes_one_json_access_line_without_personal_data(json_app, create_user, capsys):

@@ -11,7 +11,7 @@ from flask_migrate import downgrade, upgrade
 from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
-from tests.conftest import ROOT, throwaway_database
+from tests.helpers import ROOT, throwaway_database
 
 
 def test_migrations_from_empty_to_head_match_the_models(tmp_path):

@@ -11,7 +11,7 @@ from flask import Blueprint
 from lms import create_app
 from lms.permissions import public, roles, signed_in
 from lms.vocabulary import ROLES
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 
 def test_every_endpoint_states_its_access(app):
@@ -42,7 +42,7 @@ def guarded_app(tmp_path_factory):
     from lms.auth.services import create_user
     from lms.extensions import db
     from lms.privacy.services import give_consent
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
@@ -96,7 +96,7 @@ def world(library, create_user):
     from lms.learn.services import find_course
     from lms.models import CoordinatorOrganisation, Organisation
     from lms.surveys.building import create_workplace
-    from tests.conftest import BUNDLED_COURSE
+    from tests.helpers import BUNDLED_COURSE
 
     union = Organisation(name="Hotel workers", acronym="HW", country="BJ", sector="hotels")
     db.session.add(union)

@@ -6,7 +6,7 @@ import re
 import sys
 from importlib.metadata import packages_distributions
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def _name(distribution: str) -> str:

@@ -18,8 +18,10 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
+
 from lms.extensions import db
-from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course, csrf_token, sign_in
 
 WHO = ("visitor", "member", "other_trainer", "other_coordinator", "trainer", "coordinator", "admin")
 
@@ -240,6 +242,7 @@ def test_every_route_has_a_policy(app):
     assert len(declared) == len(calls()), "a route is listed twice"
 
 
+@pytest.mark.slow
 def test_every_caller_gets_the_answer_its_policy_declares(app, create_user, library):
     world = build_world(create_user)
 

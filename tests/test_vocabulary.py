@@ -6,7 +6,7 @@ import ast
 import pytest
 
 from lms import vocabulary
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize(("codes", "labels"), [

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import AuditEntry
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, post_form, sign_in
 
 ACCOUNT_ACTIONS = {"sign in", "sign in failed", "change password", "change contact", "change role", "erase account"}
 NEW_PASSWORD = "a brand new phrase"
@@ -25,8 +25,9 @@ def entries() -> list[tuple]:
                                                                                   .order_by(AuditEntry.id))]
 
 
-def post(client, url, data, page="/profile"):
-    return client.post(url, data={**data, "csrf_token": csrf_token(client, page)})
+def post(client, url: str, data: dict | None = None, page: str = "/profile"):
+    """A form posted with the profile page's CSRF token, unless ``page`` names another."""
+    return post_form(client, url, data, page=page)
 
 
 def test_account_events_are_audited_without_personal_data(app, create_user, library, app_ctx):

@@ -9,17 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import User
-from tests.conftest import PASSWORD, csrf_token, sign_in
-
-SIGN_UP = {
-    "username": "Rosa.Q", "display_name": "Rosa Quispe", "phone": "", "email": "", "country": "PE",
-    "gender": "woman", "birth_year": "1994", "password": PASSWORD, "confirm": PASSWORD, "consent": "y",
-}
-
-
-def sign_up(client, **changes):
-    data = {**SIGN_UP, **changes, "csrf_token": csrf_token(client, "/sign-up")}
-    return client.post("/sign-up", data=data)
+from tests.helpers import PASSWORD, SIGN_UP, csrf_token, sign_in, sign_up
 
 
 def count_users() -> int:

@@ -6,7 +6,7 @@ the current one, then changed the phone number and e-mail address: the account w
 from __future__ import annotations
 
 from lms.extensions import db
-from tests.conftest import PASSWORD, csrf_token, sign_in
+from tests.helpers import PASSWORD, csrf_token, sign_in
 
 NEW = {"password": "taken over for good", "confirm": "taken over for good"}
 

@@ -11,7 +11,7 @@ from flask_migrate import upgrade
 from lms import create_app
 from lms.config import TestConfig
 from lms.extensions import db
-from tests.conftest import ROOT, throwaway_database
+from tests.helpers import ROOT, throwaway_database
 
 BEFORE = "373e4a370b93"
 MIGRATIONS = str(ROOT / "migrations")

@@ -6,17 +6,12 @@ spelling the same phone number or username another way, or by sending all attemp
 """
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import User
-from tests.auth.test_auth import SIGN_UP, sign_up
-from tests.conftest import PASSWORD, Browser, burst, live_server, sign_in
+from tests.helpers import PASSWORD, SIGN_UP, Browser, burst, count_password_checks, serve, sign_in, sign_up
 
 PERU = "+51 987654321"
 #: The same number as a member of Peru might write it, and as a copy-paste from another script might give it.
@@ -85,34 +80,20 @@ def test_sign_in_finds_the_account_under_every_spelling(app, create_user):
         assert sign_in(app.test_client(), spelling).status_code == 302, spelling
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_wrong_passwords_get_at_most_the_limits_worth_of_checks(app, create_user, monkeypatch):
     """A live server (real HTTP, one thread per request), 20 attempts sent at the same moment."""
     limit = 10
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
     create_user("amina")
     checks = count_password_checks(monkeypatch)
-    with live_server(app) as base:
+    with serve(app) as base:
         browser = Browser(base)
         token = browser.token("/sign-in")
         answers = burst(lambda number: browser.post(
             "/sign-in", {"identifier": "amina", "password": f"guess {number}", "csrf_token": token}))
     assert len(checks) <= limit, f"{len(checks)} passwords checked"
     assert sorted(answers) == [200] * len(checks) + [429] * (20 - len(checks))
-
-
-def count_password_checks(monkeypatch) -> list[str]:
-    """Every password checked from now on, each check made slow as on a production server (argon2id, 64 MiB):
-    the window a burst aims at."""
-    checks, lock, real_verify = [], threading.Lock(), PasswordHasher.verify
-
-    def counted_verify(self, hash, password):
-        with lock:
-            checks.append(password)
-        time.sleep(0.3)
-        return real_verify(self, hash, password)
-
-    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
-    return checks
 
 
 def test_already_used_answers_at_sign_up_stop_at_the_limit(app, client, create_user, app_ctx, monkeypatch):
@@ -158,7 +139,7 @@ def test_once_the_already_used_answers_are_spent_the_profile_refuses_every_conta
     create_user("rosa", phone=PERU, country="PE")
     create_user("amina", display_name="Amina")
     sign_in(client, "amina")
-    from tests.auth.test_reauth import save_profile
+    from tests.helpers import save_profile
 
     assert "Another account already uses" in save_profile(client, phone=PERU, current_password=PASSWORD
                                                           ).get_data(as_text=True)
@@ -181,7 +162,7 @@ def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ct
     create_user("rosa", phone=PERU, country="PE")
     create_user("amina", display_name="Amina")
     sign_in(client, "amina")
-    from tests.auth.test_reauth import save_profile
+    from tests.helpers import save_profile
 
     for phone in (PERU, "0051987654321"):
         page = save_profile(client, phone=phone, current_password=PASSWORD).get_data(as_text=True)
@@ -193,7 +174,7 @@ def test_the_profile_is_no_way_around_the_limit(app, client, create_user, app_ct
 def test_sign_ups_sent_at_the_same_moment_with_one_name_get_already_used_not_a_500(app, app_ctx, same):
     """The attack (race_signup.py): eight sign-ups with one username (or phone number) at one moment; the
     database's unique constraint refused all but one with an error page (500). Each loser gets the form back."""
-    with live_server(app) as base:
+    with serve(app) as base:
         browsers = [Browser(base) for _ in range(8)]
         forms = [{**SIGN_UP, "username": "racer" if same == "username" else f"racer{number}",
                   "phone": PERU if same == "phone" else "", "csrf_token": browser.token("/sign-up")}

@@ -6,9 +6,7 @@ signed-in member's stored language, a write that a GET must not make.
 from __future__ import annotations
 
 from lms.extensions import db
-from tests.auth.test_reauth import save_profile
-from tests.conftest import csrf_token, sign_in
-from tests.test_i18n import html_lang
+from tests.helpers import csrf_token, html_lang, save_profile, sign_in
 
 
 def test_lang_on_a_get_while_signed_in_leaves_the_profile_language(client, create_user, app_ctx):

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.models import Organisation, User
 from lms.surveys import building
-from tests.auth.test_reauth import save_profile
-from tests.conftest import sign_in
+from tests.helpers import save_profile, sign_in
 
 
 def kenya():

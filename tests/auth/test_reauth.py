@@ -4,16 +4,10 @@ Changing someone's role needs a recent password too: tests/groups/test_groups.py
 """
 from __future__ import annotations
 
+import pytest
+
 from lms.extensions import db
-from tests.auth.test_identifiers import count_password_checks
-from tests.conftest import PASSWORD, Browser, burst, csrf_token, live_server, sign_in
-
-PROFILE = {"display_name": "Amina", "phone": "", "email": "", "country": "PE", "gender": "woman",
-           "birth_year": "", "locale": "en"}
-
-
-def save_profile(client, **changes):
-    return client.post("/profile", data={**PROFILE, **changes, "csrf_token": csrf_token(client, "/profile")})
+from tests.helpers import PASSWORD, Browser, burst, count_password_checks, csrf_token, save_profile, serve, sign_in
 
 
 def test_a_new_email_needs_the_current_password(client, app_ctx, create_user):
@@ -53,12 +47,13 @@ def test_wrong_passwords_in_every_form_share_one_limit(app, client, create_user,
     assert save_profile(client, phone="+51 912 345 678", current_password=PASSWORD).status_code == 429
 
 
+@pytest.mark.slow
 def test_twenty_concurrent_wrong_confirmations_get_at_most_the_limits_worth_of_checks(app, create_user, monkeypatch):
     """From one open session, a burst of password guesses to /confirm-password at the same moment (live server)."""
     limit = 10
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", f"{limit} per 15 minutes")
     create_user("amina")
-    with live_server(app) as base:
+    with serve(app) as base:
         browser = Browser(base)
         browser.post("/sign-in", {"identifier": "amina", "password": PASSWORD, "csrf_token": browser.token("/sign-in")})
         checks = count_password_checks(monkeypatch)

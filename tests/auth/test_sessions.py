@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import UserSession
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, sign_in
 
 ANDROID_CHROME = ("Mozilla/5.0 (Linux; Android 10; SM-A105F) AppleWebKit/537.36 (KHTML, like Gecko) "
                   "Chrome/120.0.0.0 Mobile Safari/537.36")
@@ -49,7 +50,8 @@ def signed_in(client) -> bool:
 
 
 def post(client, url: str, data: dict | None = None, page: str = "/profile"):
-    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client, page)})
+    """A form posted with the profile page's CSRF token, unless ``page`` names another."""
+    return post_form(client, url, data, page=page)
 
 
 def sign_in_kept(client, identifier: str = "amina"):
@@ -361,6 +363,7 @@ def test_sessions_that_are_over_are_deleted_at_the_next_sign_in(app, create_user
     assert rows_of(user.id) == 1
 
 
+@pytest.mark.redis
 def test_production_keeps_the_host_prefix_and_secure_httponly_lax_cookies(database_url, create_user):
     import uuid
 

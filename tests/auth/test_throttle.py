@@ -15,7 +15,7 @@ from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 
-from tests.conftest import PASSWORD, ROOT, csrf_token, free_port, sign_in
+from tests.helpers import PASSWORD, ROOT, csrf_token, free_port, sign_in
 
 
 def fail(client, identifier: str):
@@ -116,6 +116,7 @@ def test_production_refuses_to_count_in_one_process_only():
 
 
 
+@pytest.mark.redis
 def test_two_workers_share_the_count_in_redis(database_url, create_user, tmp_path):
     """gunicorn with two worker processes and Redis storage, as in production: the limit holds across them."""
     redis = pytest.importorskip("redis").Redis(host="127.0.0.1", port=6379, db=15)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Course, CourseEditor
-from tests.conftest import BUNDLED_COURSE, COURSES, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, COURSES, csrf_token, sign_in
 
 
 @pytest.fixture

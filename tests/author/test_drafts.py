@@ -14,7 +14,7 @@ from lms.author import services as authoring
 from lms.extensions import db
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec
-from tests.conftest import csrf_token, sign_in
+from tests.helpers import csrf_token, sign_in
 
 
 @pytest.fixture

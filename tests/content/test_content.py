@@ -8,18 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.content.markdown import render_markdown
-from lms.content.reader import CourseProblems, read_library
+from lms.content.reader import read_library
 from lms.content.store import export_bundle, import_bundles
 from lms.content.writer import write_course
 from lms.extensions import db
 from lms.models import Course, Lesson, LessonTranslation, Question
-from tests.conftest import BUNDLED_COURSE, COURSES
-
-
-def problems_of(folder: Path) -> list[str]:
-    with pytest.raises(CourseProblems) as caught:
-        read_library(folder)
-    return [str(p) for p in caught.value.problems]
+from tests.helpers import BUNDLED_COURSE, COURSES, problems_of
 
 
 def edit(path: Path, old: str, new: str) -> None:

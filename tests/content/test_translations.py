@@ -3,19 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from lms.content.coverage import coverage
-from lms.content.reader import CourseProblems, read_library
-from tests.conftest import BUNDLED_COURSE, COURSES
+from lms.content.reader import read_library
+from tests.helpers import BUNDLED_COURSE, COURSES, problems_of
 
 CONTENT_LANGUAGES = {"en", "fr", "es", "id", "vi", "km"}
-
-
-def problems_of(folder: Path) -> list[str]:
-    with pytest.raises(CourseProblems) as caught:
-        read_library(folder)
-    return [str(p) for p in caught.value.problems]
 
 
 def first_lesson_with_link(course: Path, language: str) -> Path:

@@ -5,14 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from tests.conftest import PASSWORD
-
-
-def sign_in(page, live_server, username):
-    page.goto(f"{live_server}/sign-in")
-    page.fill("#identifier", username)
-    page.fill("#password", PASSWORD)
-    page.click("main form button[type=submit]")
+from tests.e2e.helpers import sign_in
 
 
 def test_trainer_writes_publishes_and_translates_a_lesson(browser, page, live_server, create_user, axe):

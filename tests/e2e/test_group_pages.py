@@ -10,14 +10,8 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.groups.services import create_group
 from lms.models import Certificate, Course
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course
-
-
-def sign_in(page, live_server, username, password=PASSWORD):
-    page.goto(f"{live_server}/sign-in")
-    page.fill("#identifier", username)
-    page.fill("#password", password)
-    page.click("main form button[type=submit]")
+from tests.e2e.helpers import sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course
 
 
 def test_group_pages_are_accessible(browser, page, live_server, library, create_user, axe):

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.conftest import BUNDLED_COURSE, PASSWORD
+from tests.helpers import BUNDLED_COURSE, PASSWORD
 
 
 @pytest.mark.parametrize("language, direction", [("fr", "ltr"), ("ar", "rtl"), ("km", "ltr")])

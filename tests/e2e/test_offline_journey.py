@@ -7,19 +7,12 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.learn import services
 from lms.models import LessonCompletion, QuizAttempt, SyncedOperation
-from tests.conftest import BUNDLED_COURSE, PASSWORD
+from tests.e2e.helpers import save_course, shows_no_saved_page, sign_in, start_course
+from tests.helpers import BUNDLED_COURSE
 
 #: What offline.js keeps on the phone under a name, for the member whose page is open.
 STORED = """name => JSON.parse(localStorage.getItem(
   name + ':' + document.querySelector('meta[name=offline-owner]').content))"""
-
-
-def sign_in(page, live_server, username: str) -> None:
-    page.goto(live_server + "/sign-in")
-    page.fill("#identifier", username)
-    page.fill("#password", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(live_server + "/")
 
 
 def test_a_saved_course_is_read_offline_and_its_progress_synced_once(browser, live_server, library, create_user,
@@ -30,7 +23,7 @@ def test_a_saved_course_is_read_offline_and_its_progress_synced_once(browser, li
     module = next(m for m in course.modules if m.has_quiz)
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
-    sign_in(page, live_server, "offline.reader")
+    sign_in(page, live_server, "offline.reader", wait_for_home=True)
     page.goto(f"{live_server}/courses/{BUNDLED_COURSE}")
     page.click('form[action$="/start"] button')  # starts the course, opens the first lesson
     page.goto(f"{live_server}/courses/{BUNDLED_COURSE}")
@@ -95,23 +88,6 @@ SAVED_DONE = """([name, url, n]) => {
 }"""
 
 
-def save_course(page, live_server) -> None:
-    """On the course page (the course started): Save on this phone, then a reload so that the service worker
-    controls the page."""
-    page.goto(f"{live_server}/courses/{BUNDLED_COURSE}")
-    page.locator(".offline-save").wait_for(state="visible")
-    page.click("[data-offline-save]")
-    page.wait_for_function("() => document.querySelector('.offline-state').textContent.includes('Saved on this')")
-    page.reload()
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-
-
-def start_course(page, live_server) -> None:
-    page.goto(f"{live_server}/courses/{BUNDLED_COURSE}")
-    page.click('form[action$="/start"] button')  # starts the course, opens the first lesson
-    page.wait_for_url("**/lessons/**")
-
-
 def sign_out(page, live_server) -> None:
     page.click('form[action$="/sign-out"] button')
     page.wait_for_url(live_server + "/")
@@ -121,12 +97,6 @@ def sign_out(page, live_server) -> None:
 def done_lessons(user_id: int) -> set[int]:
     db.session.expire_all()
     return set(db.session.scalars(select(LessonCompletion.lesson_id).where(LessonCompletion.user_id == user_id)))
-
-
-def shows_no_saved_page(page) -> None:
-    """The page shown without a connection is the "No connection" page, not a saved lesson or course."""
-    assert page.inner_text("h1") == "No connection"
-    assert page.locator("article").count() == 0 and page.locator(".course-status").count() == 0
 
 
 def wait_until_sent(page) -> None:
@@ -141,7 +111,7 @@ def test_a_shared_phone_keeps_each_members_saved_course_and_offline_progress_apa
     page = context.new_page()
 
     # Amina does the first lesson online, saves the course on the phone, and marks two lessons done offline.
-    sign_in(page, live_server, "amina")
+    sign_in(page, live_server, "amina", wait_for_home=True)
     start_course(page, live_server)
     page.click('form[data-offline-kind="lesson-done"] button')
     save_course(page, live_server)
@@ -162,7 +132,7 @@ def test_a_shared_phone_keeps_each_members_saved_course_and_offline_progress_apa
     assert done_lessons(amina.id) == {lessons[0].id}
 
     # Bruno signs in on the same phone: nothing of Amina's is shown to him, sent for him or credited to him.
-    sign_in(page, live_server, "bruno")
+    sign_in(page, live_server, "bruno", wait_for_home=True)
     page.goto(f"{live_server}/offline")
     assert page.locator("#saved-courses a").count() == 0  # her saved course is not listed
     context.set_offline(True)
@@ -186,7 +156,7 @@ def test_a_shared_phone_keeps_each_members_saved_course_and_offline_progress_apa
     sign_out(page, live_server)
 
     # Amina signs in again: her waiting progress is sent and credited to her, her saved course is hers again.
-    sign_in(page, live_server, "amina")
+    sign_in(page, live_server, "amina", wait_for_home=True)
     wait_until_sent(page)
     aminas = page.get_attribute('meta[name="offline-owner"]', "content")
     assert done_lessons(amina.id) == {lesson.id for lesson in lessons[:3]}
@@ -217,7 +187,7 @@ def test_signed_out_and_offline_the_phone_shows_no_saved_page_of_anyone(browser,
     lessons = services.find_course(BUNDLED_COURSE).lessons
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
-    sign_in(page, live_server, "amina")
+    sign_in(page, live_server, "amina", wait_for_home=True)
     start_course(page, live_server)
     save_course(page, live_server)
     context.set_offline(True)

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.learn import services
 from lms.models import LessonCompletion, UserSession
-from tests.conftest import BUNDLED_COURSE
-from tests.e2e.test_offline_journey import save_course, shows_no_saved_page, sign_in, start_course
+from tests.e2e.helpers import save_course, shows_no_saved_page, sign_in, start_course
+from tests.helpers import BUNDLED_COURSE
 
 #: Whether the service worker has kept the "Signed out on this phone" page (see WAIT_IN_CACHE).
 SIGNED_OUT_PAGE_KEPT = """() => {
@@ -44,7 +44,7 @@ def test_a_sign_out_tapped_offline_ends_the_session_before_anything_else_once_on
     lessons = services.find_course(BUNDLED_COURSE).lessons
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
-    sign_in(page, live_server, "amina")
+    sign_in(page, live_server, "amina", wait_for_home=True)
     start_course(page, live_server)
     save_course(page, live_server)
     page.wait_for_function(SIGNED_OUT_PAGE_KEPT)
@@ -82,7 +82,7 @@ def test_a_sign_out_kept_with_an_expired_token_still_ends_the_session_when_the_c
     amina = create_user("amina")
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
     page = context.new_page()
-    sign_in(page, live_server, "amina")
+    sign_in(page, live_server, "amina", wait_for_home=True)
     start_course(page, live_server)
     save_course(page, live_server)
     sign_out_offline(page, context)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from tests.e2e.test_group_pages import sign_in
+from tests.e2e.helpers import sign_in
 from tests.reports.test_ended_periods import enrolled_last_month, last_month_query
 
 

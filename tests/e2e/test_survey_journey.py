@@ -13,8 +13,8 @@ from lms.groups.services import add_member, create_group
 from lms.jobs import release_answers
 from lms.models import Course, SurveyInvitation
 from lms.surveys import answering
-from tests.conftest import BUNDLED_COURSE, complete_course
-from tests.e2e.test_group_pages import sign_in
+from tests.e2e.helpers import sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course
 
 
 def answer_as(user, survey, kind: str, safe: int) -> None:

@@ -11,8 +11,8 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import Organisation, SurveyInvitation
 from lms.surveys import building
-from tests.conftest import BUNDLED_COURSE
-from tests.e2e.test_group_pages import sign_in
+from tests.e2e.helpers import sign_in
+from tests.helpers import BUNDLED_COURSE
 
 
 def test_survey_building_and_workplace_pages_are_accessible(page, live_server, library, create_user, make_survey,

@@ -9,15 +9,9 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, sign_in
 
 TODAY = date.today()
-
-
-def post(client, url, data=None, page=None, **kwargs):
-    data = dict(data or {})
-    data.setdefault("csrf_token", csrf_token(client, page or url))
-    return client.post(url, data=data, **kwargs)
 
 
 @pytest.fixture
@@ -31,7 +25,7 @@ def make_group(client, **changes):
     data = {"name": "Cotonou hotels", "course": BUNDLED_COURSE, "country": "BJ", "mode": "in-person",
             "place": "Cotonou", "starts_on": TODAY.isoformat(), "ends_on": (TODAY + timedelta(days=30)).isoformat()}
     data.update(changes)
-    return post(client, "/groups/new", data)
+    return post_form(client, "/groups/new", data)
 
 
 def test_trainer_creates_a_group_with_a_join_code_and_qr(client, app_ctx, trainer):
@@ -61,7 +55,7 @@ def test_member_joins_with_the_code_and_sees_the_course(client, app, app_ctx, tr
     create_user("rosa")
     member = app.test_client()
     sign_in(member, "rosa")
-    response = post(member, "/join", {"code": group.join_code.lower()})
+    response = post_form(member, "/join", {"code": group.join_code.lower()})
     assert response.headers["Location"] == f"/groups/{group.id}"
     page = member.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "Cotonou hotels" in page and "Join code" not in page  # members do not see the trainer's tools
@@ -77,9 +71,9 @@ def test_unknown_and_expired_codes_are_refused(client, app, app_ctx, trainer, cr
     create_user("rosa")
     member = app.test_client()
     sign_in(member, "rosa")
-    unknown = post(member, "/join", {"code": "ZZZZZZ"})
+    unknown = post_form(member, "/join", {"code": "ZZZZZZ"})
     assert unknown.status_code == 400 and "There is no group with this code" in unknown.get_data(as_text=True)
-    expired = post(member, "/join", {"code": group.join_code})
+    expired = post_form(member, "/join", {"code": group.join_code})
     assert expired.status_code == 400 and "This group has ended" in expired.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(GroupMember)) == 0
 
@@ -87,7 +81,7 @@ def test_unknown_and_expired_codes_are_refused(client, app, app_ctx, trainer, cr
 def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, app, app_ctx, trainer):
     make_group(client)
     group = db.session.scalar(select(TrainingGroup))
-    response = post(client, f"/groups/{group.id}/members/bulk", {"members": "Aïcha Dossou\nKofi Mensah, kofi.m\n"})
+    response = post_form(client, f"/groups/{group.id}/members/bulk", {"members": "Aïcha Dossou\nKofi Mensah, kofi.m\n"})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "kofi.m" in page and "aicha.dossou" in page
     assert response.headers["Cache-Control"] == "no-store"
@@ -98,9 +92,9 @@ def test_bulk_accounts_get_one_time_passwords_and_must_choose_their_own(client, 
     member = app.test_client()
     assert sign_in(member, "kofi.m", password).status_code == 302
     assert member.get("/my-learning").headers["Location"] == "/first-password"
-    post(member, "/first-password", {"password": "my own secret", "confirm": "my own secret"})
+    post_form(member, "/first-password", {"password": "my own secret", "confirm": "my own secret"})
     assert member.get("/my-learning").headers["Location"] == "/privacy/consent"  # then their agreement
-    post(member, "/privacy/consent", {"agree": "y"})
+    post_form(member, "/privacy/consent", {"agree": "y"})
     assert member.get("/my-learning").status_code == 200
     assert sign_in(app.test_client(), "kofi.m", "my own secret").status_code == 302
 
@@ -110,7 +104,7 @@ def test_a_bulk_list_longer_than_the_server_can_make_in_one_request_is_refused_w
     make_group(client)
     group = db.session.scalar(select(TrainingGroup))
     before = db.session.scalar(select(func.count(User.id)))
-    response = post(client, f"/groups/{group.id}/members/bulk",
+    response = post_form(client, f"/groups/{group.id}/members/bulk",
                     {"members": "\n".join(f"Member {n}" for n in range(401))})
     assert response.status_code == 400
     assert "at most 50 accounts, and this one has 401 lines" in response.get_data(as_text=True)
@@ -122,7 +116,7 @@ def test_bulk_list_with_duplicate_or_taken_usernames_writes_nothing(client, app_
     make_group(client)
     group = db.session.scalar(select(TrainingGroup))
     before = db.session.scalar(select(func.count(User.id)))
-    response = post(client, f"/groups/{group.id}/members/bulk",
+    response = post_form(client, f"/groups/{group.id}/members/bulk",
                     {"members": "A One, same.name\nB Two, same.name\nC Three, taken.name"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -134,21 +128,21 @@ def test_bulk_list_with_duplicate_or_taken_usernames_writes_nothing(client, app_
 def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_ctx, trainer, library):
     make_group(client)
     group = db.session.scalar(select(TrainingGroup))
-    post(client, f"/groups/{group.id}/members/bulk", {"members": "Ana, ana.q\nBeto, beto.q"})
+    post_form(client, f"/groups/{group.id}/members/bulk", {"members": "Ana, ana.q\nBeto, beto.q"})
     ana = db.session.scalar(select(User).where(User.username == "ana.q"))
-    post(client, f"/groups/{group.id}/sessions", {"held_on": TODAY.isoformat(), "topic": "Module 1",
+    post_form(client, f"/groups/{group.id}/sessions", {"held_on": TODAY.isoformat(), "topic": "Module 1",
                                                   "present": [str(ana.id)]}, page=f"/groups/{group.id}")
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
-    incomplete = post(client, f"/groups/{group.id}/sessions", {"held_on": "", "topic": ""},
+    incomplete = post_form(client, f"/groups/{group.id}/sessions", {"held_on": "", "topic": ""},
                       page=f"/groups/{group.id}")
     assert incomplete.status_code == 302  # back to the group, with the form's messages
     assert "Please give a date." in client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
     url = f"/groups/{group.id}/paper-scores/what-and-who"
-    bad = post(client, url, {f"score-{ana.id}": "140"})
+    bad = post_form(client, url, {f"score-{ana.id}": "140"})
     assert bad.status_code == 400 and "a score is a whole number from 0 to 100" in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
-    post(client, url, {f"score-{ana.id}": "80"})
+    post_form(client, url, {f"score-{ana.id}": "80"})
     attempt = db.session.scalar(select(QuizAttempt))
     assert (attempt.score, attempt.passed, attempt.entered_by_id) == (80, True, trainer.id)
     table = client.get(f"/groups/{group.id}").get_data(as_text=True)
@@ -185,7 +179,7 @@ def test_coordinator_promotes_a_graduate_of_a_training_of_trainers(client, app, 
     group, graduate = graduate_of_a_training_of_trainers(client, create_user)
     coordinator = app.test_client()
     sign_in(coordinator, "coco")
-    post(coordinator, f"/groups/{group.id}/members/{graduate.id}/promote", page=f"/groups/{group.id}")
+    post_form(coordinator, f"/groups/{group.id}/members/{graduate.id}/promote", page=f"/groups/{group.id}")
     db.session.refresh(graduate)
     assert graduate.role == "trainer"
     promotion = db.session.scalar(select(TrainerPromotion))
@@ -268,8 +262,8 @@ def test_a_trainers_lists_tell_which_usernames_are_taken_only_within_a_budget(cl
     make_group(client)
     group = db.session.scalar(select(TrainingGroup))
     url = f"/groups/{group.id}/members/bulk"
-    answers = [post(client, url, {"members": f"Rosa, rosa.q{i}"}).status_code for i in range(budget + 1)]
+    answers = [post_form(client, url, {"members": f"Rosa, rosa.q{i}"}).status_code for i in range(budget + 1)]
     assert answers == [400] * budget + [429]
-    free = post(client, url, {"members": "Nobody Yet, nobody.yet"})
+    free = post_form(client, url, {"members": "Nobody Yet, nobody.yet"})
     assert free.status_code == 429 and "nobody.yet" not in free.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id)).where(User.username == "nobody.yet")) == 0

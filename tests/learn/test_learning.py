@@ -11,7 +11,7 @@ from lms.content.store import import_bundles
 from lms.extensions import db
 from lms.learn import services
 from lms.models import Enrolment, LessonCompletion, QuizAttempt
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, sign_in
 
 COURSE_URL = f"/courses/{BUNDLED_COURSE}"
 

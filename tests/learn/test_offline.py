@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.learn import offline, services
 from lms.models import LessonCompletion, QuizAttempt, SyncedOperation
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 
 
 def token(client) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from lms.extensions import db
 from lms.learn import reading, services
 from lms.models import LessonTranslation
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, sign_in
 
 
 def test_the_course_is_kept_until_its_content_changes(app_ctx, library, create_user):

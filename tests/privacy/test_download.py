@@ -22,7 +22,7 @@ from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, complete_course, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course, release_answers, sign_in
 
 TODAY = date.today()
 

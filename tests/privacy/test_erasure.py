@@ -33,8 +33,7 @@ from lms.reports import xapi
 from lms.surveys import answering, building, results
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, complete_course, release_answers, sign_in
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
+from tests.helpers import BUNDLED_COURSE, complete_course, release_answers, sign_in
 
 TODAY = date.today()
 #: What only Rosa typed or is called: none of it may remain anywhere in the database.
@@ -212,7 +211,7 @@ def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
 
     from lms import create_app
     from lms.config import TestConfig
-    from tests.conftest import ROOT, throwaway_database
+    from tests.helpers import ROOT, throwaway_database
 
     url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
 
@@ -284,7 +283,7 @@ def test_after_erasure_no_staff_entry_names_the_account_or_its_time(client, app_
 
 @pytest.mark.parametrize("mode", ["identified", "pseudonymous"])
 def test_after_the_release_no_answer_of_hers_is_left_to_match_to_her_tombstone(app_ctx, library, create_user,
-                                                                             make_survey, mode):  # noqa: F811
+                                                                             make_survey, mode):
     """Tester C: kept as nobody's, her identified answer was the one response of its wave without an account, and
     her pseudonymous one the one without the free text the others wrote: either matched the tombstone."""
     from lms.models import SurveyAnswer

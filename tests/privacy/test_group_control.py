@@ -22,8 +22,7 @@ from lms.learn import services as learning
 from lms.models import AuditEntry, SurveyAnswer, SurveyQuestion, SurveyWave
 from lms.surveys import answering, building, invitations
 from lms.surveys.building import SurveyError
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 Answer = answering.Answer
 NOTE = "shown to coordinators and administrators only"
@@ -45,7 +44,7 @@ def waves() -> int:
 
 
 @pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
-def test_a_survey_that_names_nobody_is_never_asked_of_one_group(client, group, make_survey, privacy):  # noqa: F811
+def test_a_survey_that_names_nobody_is_never_asked_of_one_group(client, group, make_survey, privacy):
     survey = make_survey(code="voice", privacy=privacy, creator=group.trainer)
     with pytest.raises(SurveyError, match="not of one training group"):
         building.add_wave(survey, kind="baseline", group=group)
@@ -69,7 +68,7 @@ def test_a_survey_that_names_nobody_is_never_asked_of_one_group(client, group, m
 
 
 def test_an_identified_survey_is_still_asked_of_a_group_and_its_trainer_reads_it(client, group,
-                                                                                make_survey):  # noqa: F811
+                                                                                make_survey):
     survey = make_survey(code="evaluation", privacy="identified", creator=group.trainer, group=group,
                          waves=["baseline"])
     assert survey.waves[0].group_id == group.id
@@ -92,7 +91,7 @@ def answer_all(survey, accounts, values):
 
 @pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
 def test_a_trainer_who_made_all_but_one_of_the_respondents_reads_no_figure(app, group, create_user,
-                                                                           make_survey, privacy):  # noqa: F811
+                                                                           make_survey, privacy):
     """Tester C's attack, moved to the course: her nine accounts and one real member, all of her group, answer
     the course's baseline; the trainer, who wrote the survey, sees how many answered and no figure."""
     course = learning.find_course(BUNDLED_COURSE)
@@ -120,7 +119,7 @@ def test_a_trainer_who_made_all_but_one_of_the_respondents_reads_no_figure(app, 
 
 
 def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, create_user,
-                                                                  make_survey):  # noqa: F811
+                                                                  make_survey):
     """At a workplace, the union team enters answers on a tablet: nine of hers beside one worker's."""
     workplace = building.create_workplace(name="Port of Cotonou", sector="ports", country="BJ", organisation_id=None)
     survey = make_survey(code="port", subject="workplace", creator=group.trainer)
@@ -145,7 +144,7 @@ def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, cr
 
 @pytest.mark.parametrize("privacy", ["anonymous", "pseudonymous"])
 def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one_day(
-        client, group, create_user, make_survey, privacy):  # noqa: F811
+        client, group, create_user, make_survey, privacy):
     """Outside tester D: an endline of the course, added and closing the day her group ended, asked only her
     group (one member and four accounts of hers); a follow-up whose days put one member's due day on that day
     asked only those who completed with her. A course's wave of such a survey stays open four periods."""
@@ -172,7 +171,7 @@ def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one
     db.session.commit()
 
 
-def test_a_courses_waves_are_asked_by_its_editors(client, group, make_survey):  # noqa: F811
+def test_a_courses_waves_are_asked_by_its_editors(client, group, make_survey):
     """Outside tester E: any trainer's survey reached every member of any course, in every country, with nothing
     asking the course's owner. A course's wave is now for its editors and admins."""
     course = learning.find_course(BUNDLED_COURSE)
@@ -199,7 +198,7 @@ def test_a_courses_waves_are_asked_by_its_editors(client, group, make_survey):  
     assert response.status_code == 400 and waves() == before
 
 
-def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has_passed(group, make_survey):  # noqa: F811
+def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has_passed(group, make_survey):
     """Outside tester E: a baseline with a first day in 2030 was taken (and ignored: every member got two
     identical baselines, both counted), and an endline whose last day had passed could never be answered."""
     course = learning.find_course(BUNDLED_COURSE)
@@ -217,7 +216,7 @@ def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has
 
 
 def test_another_trainers_tablet_entries_cannot_make_up_a_batch_around_one_workers(app, group, create_user,
-                                                                                   make_survey):  # noqa: F811
+                                                                                   make_survey):
     """Outside tester F: in a one-day round, the union team entered one worker's answer on its tablet and another
     trainer of the country entered four of her own; the batch of five was published at the next run, and a
     reader of the database took her four away. Each account's tablet entries are now a batch of their own."""

@@ -31,13 +31,9 @@ from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, post_form, release_answers, sign_in
 
 TODAY = date.today()
-
-
-def post(client, url, data=None, page=None):
-    return client.post(url, data={**(data or {}), "csrf_token": csrf_token(client, page or url)})
 
 
 def fresh(model, **where):
@@ -96,10 +92,10 @@ SIGN_UP = {"username": "ana", "display_name": "Ana", "phone": "", "email": "", "
 
 
 def test_sign_up_records_the_membership_consent_and_refuses_without_it(client, app_ctx):
-    refused = post(client, "/sign-up", SIGN_UP)
+    refused = post_form(client, "/sign-up", SIGN_UP)
     assert refused.status_code == 200 and "can only be recorded with your agreement" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 0
-    assert post(client, "/sign-up", {**SIGN_UP, "consent": "y"}).status_code == 302
+    assert post_form(client, "/sign-up", {**SIGN_UP, "consent": "y"}).status_code == 302
     consent = db.session.scalar(select(Consent))
     user = fresh(User, username="ana")
     assert (consent.user_id, consent.purpose) == (user.id, "membership")
@@ -116,9 +112,9 @@ def test_an_account_without_consent_is_asked_at_its_next_sign_in(client, app_ctx
     assert client.get("/my-data/export.json").status_code == 200
     page = client.get("/privacy/consent").get_data(as_text=True)
     assert "union membership" in page and "/my-data/erase" in page
-    assert post(client, "/privacy/consent", {}).status_code == 400
+    assert post_form(client, "/privacy/consent", {}).status_code == 400
     assert db.session.scalar(select(func.count(Consent.id))) == 0
-    assert post(client, "/privacy/consent", {"agree": "y"}).status_code == 302
+    assert post_form(client, "/privacy/consent", {"agree": "y"}).status_code == 302
     assert client.get("/my-learning").status_code == 200
     assert [c.purpose for c in db.session.scalars(select(Consent))] == ["membership"]
 
@@ -126,13 +122,13 @@ def test_an_account_without_consent_is_asked_at_its_next_sign_in(client, app_ctx
 def test_withdrawing_consent_keeps_the_record_offers_erasure_and_asks_again(client, app_ctx, create_user):
     user = create_user("rosa")
     sign_in(client, "rosa")
-    response = post(client, "/my-data/consents/withdraw", {"purpose": "membership"}, page="/my-data")
+    response = post_form(client, "/my-data/consents/withdraw", {"purpose": "membership"}, page="/my-data")
     assert response.headers["Location"] == "/my-data/erase"
     consent = fresh(Consent, user_id=user.id)
     assert consent.withdrawn_at is not None
     assert "cannot be kept without it" in client.get("/my-data/erase").get_data(as_text=True)
     assert client.get("/my-learning").headers["Location"] == "/privacy/consent"
-    assert post(client, "/privacy/consent", {"agree": "y"}).status_code == 302
+    assert post_form(client, "/privacy/consent", {"agree": "y"}).status_code == 302
     assert db.session.scalar(select(func.count(Consent.id)).where(Consent.withdrawn_at.is_(None))) == 1
     assert db.session.scalar(select(func.count(Consent.id))) == 2  # the history stays
 
@@ -193,11 +189,11 @@ def test_erasure_deletes_personal_data_and_keeps_pseudonymous_learning_records(a
     anonymous_before = set(db.session.execute(anonymous).all())
     sign_in(client, "rosa")
 
-    wrong = post(client, "/my-data/erase", {"password": "not my password", "confirm": "y"})
+    wrong = post_form(client, "/my-data/erase", {"password": "not my password", "confirm": "y"})
     assert wrong.status_code == 400 and fresh(User, id=rosa_id).username == "rosa"
-    unconfirmed = post(client, "/my-data/erase", {"password": PASSWORD})
+    unconfirmed = post_form(client, "/my-data/erase", {"password": PASSWORD})
     assert unconfirmed.status_code == 400 and fresh(User, id=rosa_id).erased_at is None
-    done = post(client, "/my-data/erase", {"password": PASSWORD, "confirm": "y"})
+    done = post_form(client, "/my-data/erase", {"password": PASSWORD, "confirm": "y"})
     assert done.status_code == 302
     assert "Your account is erased" in client.get(done.headers["Location"]).get_data(as_text=True)
     assert client.get("/my-learning").status_code == 302  # signed out
@@ -353,7 +349,7 @@ def test_views_of_other_peoples_data_are_audited_once_each(app, client, two_memb
     sign_in(client, "tina")
     assert client.get(f"/groups/{group.id}").status_code == 200
     assert client.get(f"/groups/{group.id}/paper-scores/{module}").status_code == 200
-    assert post(client, f"/groups/{group.id}/members/bulk", {"members": "Aïcha Dossou\n"}).status_code == 200
+    assert post_form(client, f"/groups/{group.id}/members/bulk", {"members": "Aïcha Dossou\n"}).status_code == 200
     assert actions() == [
         ("tina", "view group members", {"group_id": group.id, "members": 2}),
         ("tina", "view paper scores", {"group_id": group.id, "module": module, "members": 2}),

@@ -27,10 +27,17 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, ROOT, free_port, release_answers, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS, make_survey  # noqa: F401 - the survey factory
-from tests.surveys.test_answering import answer_in_browser
-from tests.test_logs import json_app, json_lines  # noqa: F401 - the app that writes JSON logs
+from tests.helpers import (
+    BUNDLED_COURSE,
+    GOOD_ANSWERS,
+    ROOT,
+    answer_in_browser,
+    dialect,
+    free_port,
+    json_lines,
+    release_answers,
+    sign_in,
+)
 
 MEMBERS = 20
 #: The adversary's guesses together may name more respondents than this bound only by a chance below this.
@@ -39,7 +46,7 @@ DEMO_PASSWORD = "demo pass 1"
 
 
 @pytest.fixture
-def answered_wave(json_app, app_ctx, library, create_user, make_survey, capsys):  # noqa: F811
+def answered_wave(json_app, app_ctx, library, create_user, make_survey, capsys):
     """20 members answer an anonymous wave one after the other, each writing a unique marker in the free
     text, through the app that logs in JSON; returns the markers and invitations in the order answered."""
     course = learning.find_course(BUNDLED_COURSE)
@@ -64,10 +71,6 @@ def answered_wave(json_app, app_ctx, library, create_user, make_survey, capsys):
     return {"markers": markers, "invitations": [invitation_of[m.id] for m in members],
             "users": [m.id for m in members], "usernames": [m.username for m in members],
             "log": json_lines(capsys)}
-
-
-def dialect() -> str:
-    return db.engine.dialect.name
 
 
 def every_row_with_system_columns() -> list[tuple[str, dict]]:
@@ -228,7 +231,7 @@ def results_page(client, code: str) -> str:
 
 
 def test_one_more_answer_leaves_the_live_results_unchanged_until_a_batch_is_released(
-        app, client, library, create_user, make_survey):  # noqa: F811
+        app, client, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
     author = create_user("author", role="coordinator", coordinated_countries=["PE"])  # trainers read no figures
     survey = make_survey(course=course, waves=["baseline"], creator=author)
@@ -262,6 +265,7 @@ def test_one_more_answer_leaves_the_live_results_unchanged_until_a_batch_is_rele
 
 
 
+@pytest.mark.slow
 def test_make_runs_server_logs_no_invitation_id_when_a_member_answers(app_ctx, library, database_url, tmp_path):
     """``make run`` as in the quick start (its install and import taken as done), on a free port."""
     port = free_port()

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import Enrolment
-from tests.conftest import BUNDLED_COURSE
+from tests.helpers import BUNDLED_COURSE
 from tests.reports.test_subtraction_attacks import admin_client, count, read
 
 TRUE_WOMEN = 3

@@ -3,25 +3,21 @@ from __future__ import annotations
 
 import csv
 import io
-import random
 import re
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
 
 from lms.author import services as authoring
 from lms.disclosure import Count
 from lms.extensions import db
-from lms.models import Course, Enrolment
 from lms.reports import figures, tables
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.tables import TOTAL, dashboard
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, YEAR, sign_in
 
-YEAR = 2025
 BANDS = tuple(parse_age_bands("15-24,25-35,36+"))
 
 
@@ -30,25 +26,6 @@ def band_of(birth_year):
         return "unknown"
     age = YEAR - birth_year
     return next(b.label for b in BANDS if age >= b.low and (b.high is None or age <= b.high))
-
-
-@pytest.fixture
-def population(app_ctx, library, create_user):
-    """80 people in 3 countries; enrolments spread over 2024-2026, some completed."""
-    rng = random.Random(42)
-    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
-    people = []
-    for i in range(80):
-        birth = rng.choice([None, 1960, 1980, 1992, 1999, 2004])
-        user = create_user(f"p{i}", country=rng.choice(["PE", "BJ", "KH"]),
-                           gender=rng.choice(["woman", "woman", "man", "another"]), birth_year=birth)
-        enrolled = datetime(2024, 11, 1, tzinfo=UTC) + timedelta(days=rng.randint(0, 700))
-        completed = enrolled + timedelta(days=rng.randint(5, 200)) if rng.random() < 0.6 else None
-        db.session.add(Enrolment(user_id=user.id, course_id=course.id, enrolled_at=enrolled, completed_at=completed,
-                                 last_activity_at=enrolled))
-        people.append((user, enrolled, completed))
-    db.session.commit()
-    return people
 
 
 def test_counts_match_an_independent_count(population):

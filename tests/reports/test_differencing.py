@@ -41,9 +41,8 @@ from lms.models import (
     User,
 )
 from lms.surveys import building
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 from tests.reports import reading
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
 
 YEAR = 2025
 COUNTRIES = ("PE", "BJ", "KH")
@@ -63,7 +62,7 @@ def made_on(day: date) -> datetime:
 
 
 @pytest.fixture
-def world(app_ctx, library, create_user, make_survey):  # noqa: F811
+def world(app_ctx, library, create_user, make_survey):
     """Random people, learning, groups and survey answers; returns what the views choose among."""
     rng = random.Random(20251)
     courses = list(db.session.scalars(select(Course).order_by(Course.slug)))
@@ -229,6 +228,7 @@ def key_of(query: dict) -> frozenset:
     return frozenset(chosen)
 
 
+@pytest.mark.slow
 def test_no_pair_of_views_differs_by_one_to_four_people(app, world):
     admin, coordinator = app.test_client(), app.test_client()
     sign_in(admin, "admin")

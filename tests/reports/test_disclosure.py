@@ -23,7 +23,7 @@ from lms.extensions import db
 from lms.models import Course, Enrolment
 from lms.models.record_keys import KEY_SPACE
 from lms.surveys.statistics import Estimate
-from tests.conftest import BUNDLED_COURSE, ROOT, sign_in, throwaway_database
+from tests.helpers import BUNDLED_COURSE, ROOT, sign_in, throwaway_database
 from tests.reports import reading
 
 

@@ -17,7 +17,7 @@ from lms.extensions import db
 from lms.groups import services as groups
 from lms.models import Course, Enrolment, GroupMember, GroupSession, Organisation, PersonAttributes, TrainingGroup
 from lms.privacy.services import erase_account
-from tests.conftest import BUNDLED_COURSE
+from tests.helpers import BUNDLED_COURSE
 from tests.reports.test_subtraction_attacks import admin_client, read
 
 FAKES = 10

@@ -9,8 +9,7 @@ from lxml import etree
 
 from lms.disclosure import Count
 from lms.reports import iati
-from tests.conftest import sign_in
-from tests.reports.test_dashboard import YEAR, population  # noqa: F401 - the generated data
+from tests.helpers import YEAR, sign_in
 
 SCHEMA = etree.XMLSchema(etree.parse(str(Path(__file__).parent / "iati-2.03" / "iati-activities-schema.xsd")))
 ACTIVITY = "XI-EXAMPLE-ORG-FAIRWORK"
@@ -23,7 +22,7 @@ def generate(app, tmp_path, activity=ACTIVITY):
     return result, out
 
 
-def test_the_file_is_valid_iati_with_participants_by_quarter_sex_and_age(app, population, tmp_path):  # noqa: F811
+def test_the_file_is_valid_iati_with_participants_by_quarter_sex_and_age(app, population, tmp_path):
     result, out = generate(app, tmp_path)
     assert result.exit_code == 0, result.output
     document = etree.parse(str(out))

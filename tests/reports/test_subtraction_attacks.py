@@ -11,9 +11,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Attendance, Course, Enrolment, GroupMember, GroupSession, TrainingGroup
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 from tests.reports import reading
-from tests.surveys.conftest import make_survey  # noqa: F401 - the survey factory
 
 YEAR = 2025
 
@@ -126,7 +125,7 @@ def test_attendance_does_not_show_the_one_member_absent(app, library, create_use
     assert rate == "–" or int(rate.rstrip("%")) in (50, 100), rate  # from published counts, over 10 places
 
 
-def test_a_coordinator_sees_no_group_of_another_country(app, library, create_user, make_survey):  # noqa: F811
+def test_a_coordinator_sees_no_group_of_another_country(app, library, create_user, make_survey):
     """The outcome section named every group with a wave, in any country; now only the coordinator's."""
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     trainer = create_user("trainer", role="trainer")

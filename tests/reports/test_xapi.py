@@ -10,7 +10,7 @@ from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning
 from lms.models import AuditEntry
-from tests.conftest import BUNDLED_COURSE, complete_course, sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course, sign_in
 
 REQUIRED = {"id", "actor", "verb", "object", "timestamp"}
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import sign_in
+from tests.helpers import sign_in
 
 #: As deep as the outside tester's files/deep.json, and just past what json.loads can hold.
 DEEP_BODIES = ["[" * 100_000 + "]" * 100_000, '{"a":' * 2_000 + "1" + "}" * 2_000,

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Course, Survey, SurveyWave, TrainingGroup, User, Workplace
-from tests.conftest import BUNDLED_COURSE
-from tests.security.conftest import XSS_PAYLOADS, assert_inert
+from tests.helpers import BUNDLED_COURSE
+from tests.security.helpers import XSS_PAYLOADS, assert_inert
 
 TODAY = date.today()
 COURSE = f"/courses/{BUNDLED_COURSE}"
@@ -45,7 +45,7 @@ def test_sign_up_fields_are_escaped(app, app_ctx, anonymous):
             assert_inert(anonymous.post("/sign-up", sign_up_form(**{field: payload})), payload)
     for number, payload in enumerate(XSS_PAYLOADS):
         client = app.test_client()
-        from tests.security.conftest import Browser
+        from tests.security.helpers import Browser
         browser = Browser(client, "/sign-up")
         response = browser.post("/sign-up", sign_up_form(username=f"new{number}", display_name=payload[:80]),
                                 follow_redirects=True)
@@ -191,6 +191,7 @@ def new_survey(staff, code, payload, subject="participant"):
     return f"/surveys/manage/{code}"
 
 
+@pytest.mark.slow
 def test_survey_texts_questions_indicators_and_workplaces_are_escaped(app_ctx, browser_as, library):
     staff = browser_as("trainer")
     for number, payload in enumerate(XSS_PAYLOADS):
@@ -295,7 +296,8 @@ def test_awkward_text_in_the_survey_builder_is_kept_verbatim_or_refused_cleanly(
     """SQL metacharacters, right-to-left marks, emoji and 5,000 characters in every field of the builder: each
     is stored exactly as typed, or refused with a message and nothing written (never a 500, on either
     database: the columns have sizes that PostgreSQL enforces)."""
-    from tests.security.conftest import AWKWARD_TEXT, row_counts
+    from tests.helpers import row_counts
+    from tests.security.helpers import AWKWARD_TEXT
 
     staff = browser_as("trainer")
     base = new_survey(staff, "awkward", "Awkward")
@@ -335,7 +337,7 @@ def test_an_xlsform_with_oversized_texts_is_refused_with_its_place(app_ctx, brow
 
     from openpyxl import Workbook
 
-    from tests.security.conftest import row_counts
+    from tests.helpers import row_counts
 
     def form(title="Voice", label="Often", language="English (en)") -> bytes:
         book = Workbook()

@@ -16,8 +16,7 @@ from lms.content.markdown import MAX_MARKDOWN_CHARS, _render, markdown_problem, 
 from lms.content.reader import read_library
 from lms.extensions import db
 from lms.models import Course
-from tests.conftest import BUNDLED_COURSE, COURSES
-from tests.security.conftest import row_counts
+from tests.helpers import BUNDLED_COURSE, COURSES, row_counts
 
 LESSON = COURSES / BUNDLED_COURSE / "en" / "01-what-is-social-dialogue.md"
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import SurveyWave, Workplace
-from tests.security.conftest import Browser, row_counts
+from tests.helpers import row_counts
+from tests.security.helpers import Browser
 
 #: Few examples, no deadline (the first request of a run compiles templates): a fast, steady suite.
 settings.register_profile("security", max_examples=40, deadline=None, derandomize=False,
@@ -142,6 +143,7 @@ def question_form(label, hint, code, kind, choices, low, high, required) -> dict
 @settings(PROFILE)
 @given(label=field, hint=field, code=st.one_of(field, st.sampled_from(["safe", "voice", "comment", "new_one"])),
        kind=kinds, choices=choice_lists, low=numbers, high=numbers, required=st.booleans())
+@pytest.mark.slow
 def test_survey_questions_never_fail_and_a_refusal_writes_nothing(builder, label, hint, code, kind, choices, low,
                                                                    high, required):
     data = question_form(label, hint, code, kind, choices, low, high, required)
@@ -199,6 +201,7 @@ def test_new_surveys_never_fail_and_a_refusal_writes_nothing(builder, title, cod
 @settings(PROFILE)
 @given(title=field, description=field, label=field, hint=field, choice=field, indicator=field,
        language=st.one_of(st.sampled_from(["fr", "en", "km"]), field))
+@pytest.mark.slow
 def test_survey_translations_never_fail_and_a_refusal_writes_nothing(builder, title, description, label, hint,
                                                                      choice, indicator, language):
     data = {"title": title, "description": description, "label-safe": label, "hint-safe": hint,

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import GroupMember, Organisation, SurveyInvitation, TrainingGroup, User
-from tests.conftest import BUNDLED_COURSE
-from tests.security.conftest import AWKWARD_TEXT, NUL, Browser, assert_inert, row_counts
+from tests.helpers import BUNDLED_COURSE, row_counts
+from tests.security.helpers import AWKWARD_TEXT, NUL, Browser, assert_inert
 
 TODAY = date.today()
 
@@ -243,7 +243,7 @@ def test_a_huge_birth_year_is_refused(anonymous):
 
 
 def test_sign_in_never_redirects_off_the_site(app, app_ctx, create_user):
-    from tests.conftest import PASSWORD
+    from tests.helpers import PASSWORD
 
     create_user("rosa")
     browser = Browser(app.test_client(), "/sign-in")

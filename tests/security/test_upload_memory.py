@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+#: Every test here needs the hostile files, made once per module in about 6 s.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 GIGABYTE = 1024 ** 3
 LIMIT_MB = 100

@@ -9,8 +9,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import Course, Survey
-from tests.conftest import BUNDLED_COURSE
-from tests.security.conftest import row_counts
+from tests.helpers import BUNDLED_COURSE, row_counts
 
 AUTHOR = f"/author/courses/{BUNDLED_COURSE}"
 

@@ -15,8 +15,15 @@ from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyResponse, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, complete_course, csrf_token, release_answers, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
+from tests.helpers import (
+    BUNDLED_COURSE,
+    GOOD_ANSWERS,
+    answer_in_browser,
+    complete_course,
+    csrf_token,
+    release_answers,
+    sign_in,
+)
 
 
 def enrol(user, slug=BUNDLED_COURSE):
@@ -30,13 +37,6 @@ def invitation_of(user_id, kind="baseline"):
     db.session.expire_all()
     return next(i for i in db.session.scalars(select(SurveyInvitation).where(SurveyInvitation.user_id == user_id))
                 if i.wave.kind == kind)
-
-
-def answer_in_browser(client, invitation_id, answers=GOOD_ANSWERS):
-    consent_url = f"/surveys/invitations/{invitation_id}"
-    client.post(consent_url, data={"decision": "agree", "csrf_token": csrf_token(client, consent_url)})
-    answer_url = f"{consent_url}/answer"
-    return client.post(answer_url, data={**answers, "csrf_token": csrf_token(client, answer_url)})
 
 
 def test_the_home_page_counts_the_surveys_waiting(client, library, create_user, make_survey):

@@ -14,28 +14,19 @@ from lms.models import CourseEditor, Organisation, Survey, SurveyQuestion, Surve
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import csrf_token, release_answers, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
-
-
-def post(client, path, data, page=None):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, page or path)})
+from tests.helpers import GOOD_ANSWERS, csrf_token, post_form, prefixed, release_answers, sign_in
 
 
 def new_survey(client, code="voice", privacy="pseudonymous", subject="participant"):
-    return post(client, "/surveys/manage/new", {"title": "Voice at work", "code": code, "description": "Why",
+    return post_form(client, "/surveys/manage/new", {"title": "Voice at work", "code": code, "description": "Why",
                                                 "language": "en", "privacy": privacy, "subject": subject})
 
 
 def add_question(client, survey="voice", **fields):
     data = {"label": "How often are you heard?", "code": "heard", "kind": "single",
             "choices": "never Never\nsometimes Sometimes\noften Often", "required": "y", **fields}
-    return post(client, f"/surveys/manage/{survey}/questions", prefixed("question", data),
+    return post_form(client, f"/surveys/manage/{survey}/questions", prefixed("question", data),
                 page=f"/surveys/manage/{survey}")
-
-
-def prefixed(prefix, data):
-    return {f"{prefix}-{key}": value for key, value in data.items()}
 
 
 def test_a_trainer_builds_and_publishes_a_survey(client, create_user):
@@ -49,23 +40,23 @@ def test_a_trainer_builds_and_publishes_a_survey(client, create_user):
                         min_value="0", max_value="100").status_code == 302
     page = client.get("/surveys/manage/voice").get_data(as_text=True)
     assert "How often are you heard?" in page and "Strongly agree" in page and "Publish version 1" in page
-    post(client, "/surveys/manage/voice/publish", {}, page="/surveys/manage/voice")
+    post_form(client, "/surveys/manage/voice/publish", {}, page="/surveys/manage/voice")
     survey = db.session.scalar(select(Survey).where(Survey.code == "voice"))
     assert survey.published_version.number == 1
     assert [q.code for q in survey.published_version.questions] == ["heard", "raise", "hours"]
     # Editing the published survey starts version 2; version 1 stays as it was.
-    post(client, "/surveys/manage/voice/questions/heard", prefixed("question", {
+    post_form(client, "/surveys/manage/voice/questions/heard", prefixed("question", {
         "label": "How often are you listened to?", "code": "heard", "kind": "single",
         "choices": "never Never\noften Often", "required": "y"}))
     db.session.expire_all()
     assert [v.number for v in survey.versions] == [1, 2] and survey.draft_version.number == 2
     first = {t.label for q in survey.versions[0].questions if q.code == "heard" for t in q.texts}
     assert first == {"How often are you heard?"}
-    post(client, "/surveys/manage/voice/questions/hours/move", {"direction": "up"}, page="/surveys/manage/voice")
+    post_form(client, "/surveys/manage/voice/questions/hours/move", {"direction": "up"}, page="/surveys/manage/voice")
     db.session.expire_all()
     assert [q.code for q in survey.draft_version.questions] == ["heard", "hours", "raise"]
     # Second thoughts: the draft goes, the published version stays.
-    post(client, "/surveys/manage/voice/discard", {}, page="/surveys/manage/voice")
+    post_form(client, "/surveys/manage/voice/discard", {}, page="/surveys/manage/voice")
     db.session.expire_all()
     assert [v.number for v in survey.versions] == [1] and survey.draft_version is None
 
@@ -90,7 +81,7 @@ def test_bad_survey_input_gets_a_message_and_changes_nothing(client, create_user
     assert response.status_code == 400 and "Another question already has the code heard" in response.get_data(
         as_text=True)
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyQuestion)) == 1
-    response = post(client, "/surveys/manage/voice/indicators", prefixed("indicator", {
+    response = post_form(client, "/surveys/manage/voice/indicators", prefixed("indicator", {
         "title": "Heard", "code": "heard_often", "question": "heard", "kind": "share", "choice_codes": "always",
         "direction": "up"}), page="/surveys/manage/voice")
     assert response.status_code == 400 and "among the question" in response.get_data(as_text=True)
@@ -114,7 +105,7 @@ def test_translations_go_out_of_date_when_the_source_changes(client, create_user
     survey = make_survey(code="voice", creator=author, publish=False)
     sign_in(client, "author")
     url = "/surveys/manage/voice/texts/fr"
-    post(client, url, {"title": "La voix", "description": "", "label-safe": "Je me sens en sécurité.",
+    post_form(client, url, {"title": "La voix", "description": "", "label-safe": "Je me sens en sécurité.",
                        "choice-voice-often": "Souvent", "indicator-feels_safe": "Qui se sentent en sécurité"})
     page = client.get(url).get_data(as_text=True)
     assert "Je me sens en sécurité." in page and "Souvent" in page and "out of date" not in page
@@ -134,14 +125,14 @@ def test_waves_and_indicators_are_added_in_the_browser(client, library, create_u
     sign_in(client, "author")
     page = "/surveys/manage/voice"
     wave = {"kind": "baseline", "target": f"course:{course_id}"}
-    assert post(client, f"{page}/waves", prefixed("wave", wave), page).status_code == 302
-    response = post(client, f"{page}/waves", prefixed("wave", {**wave, "kind": "follow_up"}), page)
+    assert post_form(client, f"{page}/waves", prefixed("wave", wave), page).status_code == 302
+    response = post_form(client, f"{page}/waves", prefixed("wave", {**wave, "kind": "follow_up"}), page)
     assert response.status_code == 400 and "number of days" in response.get_data(as_text=True)
-    assert post(client, f"{page}/waves", prefixed("wave", {**wave, "kind": "follow_up", "days_after": "90"}),
+    assert post_form(client, f"{page}/waves", prefixed("wave", {**wave, "kind": "follow_up", "days_after": "90"}),
                 page).status_code == 302
     indicator = {"title": "Feel safe", "code": "safe_share", "question": "safe", "kind": "share",
                  "choice_codes": "4 5", "direction": "up"}
-    assert post(client, f"{page}/indicators", prefixed("indicator", indicator), page).status_code == 302
+    assert post_form(client, f"{page}/indicators", prefixed("indicator", indicator), page).status_code == 302
     db.session.expire_all()
     assert [(w.kind, w.days_after) for w in survey.waves] == [("baseline", None), ("follow_up", 90)]
     assert survey.indicators[0].choice_codes == ["4", "5"]
@@ -153,7 +144,7 @@ def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, cl
     db.session.add(union)
     db.session.commit()
     sign_in(client, "coord")
-    post(client, "/workplaces", {"name": "Factory 7", "sector": "Garments", "country": "KH",
+    post_form(client, "/workplaces", {"name": "Factory 7", "sector": "Garments", "country": "KH",
                                  "organisation": str(union.id)})
     workplace = db.session.scalar(select(Workplace))
     survey = make_survey(code="factory", subject="workplace", creator=coordinator)
@@ -164,13 +155,13 @@ def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, cl
     db.session.commit()
     url = f"/workplaces/{workplace.id}/waves/{wave.id}/collect"
     for _ in range(10):
-        assert post(client, url, GOOD_ANSWERS).status_code == 302
+        assert post_form(client, url, GOOD_ANSWERS).status_code == 302
     assert release_answers(minimum=RELEASE_BATCH) == 10  # the scheduler's job: one batch of ten (five at least)
     responses = list(db.session.scalars(select(SurveyResponse)))
     assert len(responses) == 10 and all(r.user_id is None and r.pseudonym is None for r in responses)
     assert {r.country for r in responses} == {"KH"}
     closed = db.session.scalar(select(SurveyWave).where(SurveyWave.kind == "baseline"))
-    assert post(client, f"/workplaces/{workplace.id}/waves/{closed.id}/collect", GOOD_ANSWERS,
+    assert post_form(client, f"/workplaces/{workplace.id}/waves/{closed.id}/collect", GOOD_ANSWERS,
                 page=url).status_code == 400
     page = client.get(f"/workplaces/{workplace.id}").get_data(as_text=True)
     assert "Workers who feel safe" in page and "100%" in page and "10 responses" in page  # 10: always published as 10
@@ -225,15 +216,15 @@ def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, 
         create_user(name, role=role)
         outsider = app.test_client()
         sign_in(outsider, name)
-        assert post(outsider, url, prefixed("attach", {"survey": "standard", "kind": "baseline"}),
+        assert post_form(outsider, url, prefixed("attach", {"survey": "standard", "kind": "baseline"}),
                     page="/").status_code == 403
     sign_in(client, "tina")
     page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "Attach a survey" in page
-    response = post(client, url, prefixed("attach", {"survey": "standard", "kind": "baseline"}),
+    response = post_form(client, url, prefixed("attach", {"survey": "standard", "kind": "baseline"}),
                     page=f"/groups/{group.id}")
     assert response.status_code == 302
-    response = post(client, url, prefixed("attach", {"survey": "standard", "kind": "follow_up"}),
+    response = post_form(client, url, prefixed("attach", {"survey": "standard", "kind": "follow_up"}),
                     page=f"/groups/{group.id}")
     assert "number of days" in client.get(f"/groups/{group.id}").get_data(as_text=True)
     waves = list(db.session.scalars(select(SurveyWave)))

@@ -27,19 +27,10 @@ from lms.models import (
 from lms.surveys import answering, building, results, xlsform
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
-from tests.security.conftest import row_counts
+from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, prefixed, release_answers, row_counts, sign_in
 
 WRITTEN = ["Rosa organises the night shift", "nothing to add", "Rosa said so", "breaks are short",
            "the canteen", "more pay"]
-
-
-def post(client, path, data, page):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
-
-
-def prefixed(prefix, data):
-    return {f"{prefix}-{key}": value for key, value in data.items()}
 
 
 def answered_survey(create_user, make_survey, library):
@@ -64,7 +55,7 @@ def test_a_draft_question_turned_into_a_choice_cannot_search_free_text(client, c
     page = "/surveys/manage/voice"
     before = row_counts()
     # The attack: the free-text question becomes a choice question whose choice is the word searched for...
-    response = post(client, f"{page}/questions/comment", prefixed("question", {
+    response = post_form(client, f"{page}/questions/comment", prefixed("question", {
         "label": "Anything else?", "code": "comment", "kind": "single", "choices": "Rosa Rosa\nother Other"}),
         page=f"{page}/questions/comment")
     text = html.unescape(response.get_data(as_text=True))
@@ -72,13 +63,13 @@ def test_a_draft_question_turned_into_a_choice_cannot_search_free_text(client, c
     assert "The code comment belongs to a question of type “Free text”" in text and "“Single choice”" in text
     assert row_counts() == before  # not even a draft was started
     # ... or is deleted from a draft and added again under the same code, as a choice.
-    post(client, f"{page}/questions/comment/delete", {}, page=page)
-    response = post(client, f"{page}/questions", prefixed("question", {
+    post_form(client, f"{page}/questions/comment/delete", {}, page=page)
+    response = post_form(client, f"{page}/questions", prefixed("question", {
         "label": "Anything else?", "code": "comment", "kind": "multiple", "choices": "Rosa Rosa\nother Other"}),
         page=page)
     assert response.status_code == 400 and "“Multiple choice”" in html.unescape(response.get_data(as_text=True))
     # ... and a share indicator on it is refused, in the published version and in the draft.
-    response = post(client, f"{page}/indicators", prefixed("indicator", {
+    response = post_form(client, f"{page}/indicators", prefixed("indicator", {
         "title": "Who wrote Rosa", "code": "rosa", "question": "safe", "kind": "share", "choice_codes": "Rosa",
         "direction": "up"}), page=page)
     assert response.status_code == 400
@@ -125,15 +116,15 @@ def test_editing_a_choice_question_of_a_draft_keeps_its_choices(client, create_u
     create_user("author", role="trainer")
     sign_in(client, "author")
     page = "/surveys/manage/voice"
-    post(client, "/surveys/manage/new", {"title": "Voice", "code": "voice", "language": "en",
+    post_form(client, "/surveys/manage/new", {"title": "Voice", "code": "voice", "language": "en",
                                          "privacy": "anonymous", "subject": "participant"}, page="/surveys/manage/new")
-    assert post(client, f"{page}/questions", prefixed("question", {
+    assert post_form(client, f"{page}/questions", prefixed("question", {
         "label": "How often are you heard?", "code": "heard", "kind": "single", "required": "y",
         "choices": "never Never\nsometimes Sometimes\noften Often"}), page=page).status_code == 302
     survey = db.session.scalar(select(Survey))
     kept = {c.code: c.id for c in survey.draft_version.questions[0].choices}
     assert client.get(f"{page}/questions/heard").status_code == 200
-    response = post(client, f"{page}/questions/heard", prefixed("question", {
+    response = post_form(client, f"{page}/questions/heard", prefixed("question", {
         "label": "How often are you listened to?", "code": "heard", "kind": "single", "required": "y",
         "choices": "often Very often\nnever Never\nrarely Rarely"}), page=f"{page}/questions/heard")
     assert response.status_code == 302, response.status_code

@@ -12,7 +12,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import PooledResponse
 from lms.surveys.response_import import MAX_COLUMN_CHARS, ResponseImportError, import_responses, question_of
-from tests.conftest import BUNDLED_COURSE
+from tests.helpers import BUNDLED_COURSE
 
 
 class CountingCodes(dict):

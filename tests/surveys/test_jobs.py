@@ -20,7 +20,7 @@ from lms.extensions import db
 from lms.jobs import open_waves, send_reminders
 from lms.learn import services as learning
 from lms.models import SurveyInvitation
-from tests.conftest import BUNDLED_COURSE, ROOT, complete_course, free_port
+from tests.helpers import BUNDLED_COURSE, ROOT, complete_course, free_port
 
 
 class Inbox:

@@ -13,7 +13,7 @@ from lms.learn import services as learning
 from lms.models import SurveyQuestion, SurveyVersion
 from lms.surveys import building, results
 from lms.surveys.building import QuestionSpec, SurveyError
-from tests.conftest import BUNDLED_COURSE
+from tests.helpers import BUNDLED_COURSE
 from tests.surveys.test_subtraction_attacks import answer
 
 

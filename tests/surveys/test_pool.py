@@ -16,12 +16,12 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.jobs import JOBS, release_answers
 from lms.learn import services as learning
-from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave
+from lms.models import PooledResponse, SurveyInvitation, SurveyResponse, SurveyWave
 from lms.surveys import answering, building, pool, sealing
 from lms.surveys.building import QuestionSpec
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, ROOT, csrf_token, sign_in
-from tests.conftest import release_answers as release_any
+from tests.helpers import BUNDLED_COURSE, ROOT, csrf_token, published_texts, sign_in
+from tests.helpers import release_answers as release_any
 
 Answer = answering.Answer
 
@@ -44,11 +44,6 @@ def give(survey, text: str = "", *, country: str = "PE", source: str = "web", **
 @pytest.fixture
 def survey(app_ctx, library, make_survey):
     return make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
-
-
-def published_texts() -> list[str]:
-    db.session.expire_all()
-    return sorted(db.session.scalars(select(SurveyAnswer.value).where(SurveyAnswer.value.like("marker-%"))))
 
 
 def test_a_sealed_row_shows_nothing_in_clear_and_one_length_per_survey_version(survey, create_user):
@@ -151,7 +146,7 @@ def test_members_reading_in_five_languages_make_one_batch(client, app, survey, c
     """Outside tester G: nine members of a Peruvian group, reading French, Spanish, Arabic, Khmer and Vietnamese,
     answered; nothing was published, since batches were per reading language and none reached 5. A response now
     keeps the survey's language, the same for all, and the language it was read in nowhere."""
-    from tests.surveys.conftest import GOOD_ANSWERS
+    from tests.helpers import GOOD_ANSWERS
 
     course = survey.waves[0].course
     for n, language in enumerate(["fr", "es", "ar", "km", "vi"]):

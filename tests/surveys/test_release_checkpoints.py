@@ -15,10 +15,10 @@ from lms.config import TestConfig
 from lms.extensions import db
 from lms.jobs import JOBS
 from lms.learn import services as learning
-from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyResponse
+from lms.models import PooledResponse, SurveyInvitation, SurveyResponse
 from lms.surveys import answering
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, published_texts, sign_in
 
 Answer = answering.Answer
 #: The first Monday after today: a checkpoint with the default RELEASE_EVERY_DAYS of 7, after the waves' creation.
@@ -33,11 +33,6 @@ def scheduled_release(today: date) -> int:
 def count(model) -> int:
     db.session.expire_all()
     return db.session.scalar(select(func.count()).select_from(model))
-
-
-def published_texts() -> list[str]:
-    db.session.expire_all()
-    return sorted(db.session.scalars(select(SurveyAnswer.value).where(SurveyAnswer.value.like("marker-%"))))
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyInvitation, SurveyResponse
 from lms.surveys import answering, results, statistics
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 Answer = answering.Answer
 
@@ -42,7 +42,7 @@ def generated_waves(create_user, survey, course, people: int, seed: int, skip_en
         learning.enrol(user.id, course)
         respond(survey, user, "baseline", int(before_safe[i]), float(before_hours[i]))
         if i < people - skip_endline:
-            from tests.conftest import complete_course
+            from tests.helpers import complete_course
 
             complete_course(user.id)
             respond(survey, user, "endline", int(after_safe[i]), float(after_hours[i]))

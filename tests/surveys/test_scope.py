@@ -13,14 +13,9 @@ from sqlalchemy import func, select
 from lms.extensions import db
 from lms.models import Course, Organisation, SurveyResponse, TrainingGroup, Workplace
 from lms.surveys import building
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, post_form, sign_in
 
 TODAY = date.today()
-
-
-def post(client, path, data, page):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, page)})
 
 
 def world(create_user, make_survey):
@@ -50,16 +45,16 @@ def test_a_trainer_of_peru_is_refused_a_benin_workplaces_results_and_collection(
     collect = f"/workplaces/{workplace}/waves/{wave}/collect"
     assert client.get(f"/workplaces/{workplace}").status_code == 403, "another country's workplace results"
     assert client.get(collect).status_code == 403
-    assert post(client, collect, GOOD_ANSWERS, page="/workplaces").status_code == 403
+    assert post_form(client, collect, GOOD_ANSWERS, page="/workplaces").status_code == 403
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 0
     listed = client.get("/workplaces").get_data(as_text=True)
     assert "Hotel Lima" in listed and "Hotel du Lac" not in listed and "Hotel du Port" not in listed
     workplace, wave = places["peru"]  # their own country's
     assert client.get(f"/workplaces/{workplace}").status_code == 200
-    assert post(client, f"/workplaces/{workplace}/waves/{wave}/collect", GOOD_ANSWERS,
+    assert post_form(client, f"/workplaces/{workplace}/waves/{wave}/collect", GOOD_ANSWERS,
                 page="/workplaces").status_code == 302
     # A workplace of another country cannot be added either (it would be out of their sight at once).
-    response = post(client, "/workplaces", {"name": "Hotel Cotonou", "sector": "hotels", "country": "BJ"},
+    response = post_form(client, "/workplaces", {"name": "Hotel Cotonou", "sector": "hotels", "country": "BJ"},
                     page="/workplaces")
     assert response.status_code == 400
     assert "your own country or union" in html.unescape(response.get_data(as_text=True))
@@ -97,7 +92,7 @@ def test_a_survey_author_is_offered_only_the_workplaces_they_may_see(client, cre
     page = client.get("/surveys/manage/my-hotels").get_data(as_text=True)
     assert "Hotel Lima" in page and "Hotel du Lac" not in page and "Hotel du Port" not in page
     benin = db.session.scalar(select(Workplace.id).where(Workplace.name == "Hotel du Lac"))
-    response = post(client, "/surveys/manage/my-hotels/waves", {
+    response = post_form(client, "/surveys/manage/my-hotels/waves", {
         "wave-kind": "baseline", "wave-target": f"workplace:{benin}", "wave-opens_on": TODAY.isoformat()},
         page="/surveys/manage/my-hotels")
     assert response.status_code == 400

@@ -24,14 +24,10 @@ from lms.models import PooledResponse, SurveyInvitation, SurveyWave
 from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
 from lms.privacy.services import erase_account
 from lms.surveys import answering, pool, sealing
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, dialect, release_answers, sign_in
 
 Answer = answering.Answer
 PUBLISHED = ("survey_responses", "survey_answers", "survey_response_pool")
-
-
-def dialect() -> str:
-    return db.engine.dialect.name
 
 
 def database_files() -> bytes:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyQuestion, SurveyResponse
-from tests.conftest import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, sign_in
 from tests.reports import reading
 
 

@@ -14,8 +14,7 @@ from lms.jobs import JOBS, RUN_ONCE
 from lms.learn import services as learning
 from lms.models import PooledResponse, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, User
 from lms.surveys.results import RELEASE_BATCH
-from tests.conftest import BUNDLED_COURSE, csrf_token, sign_in
-from tests.surveys.conftest import GOOD_ANSWERS
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, csrf_token, sign_in
 
 #: The first checkpoint after today with the default RELEASE_EVERY_DAYS of 7 (a Monday).
 CHECKPOINT = date.today() + timedelta(days=7 - date.today().weekday())

@@ -18,7 +18,7 @@ from lms.models import SurveyInvitation, SurveyResponse, User
 from lms.privacy.services import erase_account
 from lms.surveys import answering, results
 from lms.surveys.answering import pseudonym_for
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 Answer = answering.Answer
 FAKES = 8

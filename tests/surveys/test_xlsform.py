@@ -15,7 +15,7 @@ from lms.learn import services as learning
 from lms.models import PooledResponse, Survey, SurveyResponse
 from lms.surveys import building, xlsform
 from lms.surveys.response_import import ResponseImportError, import_responses
-from tests.conftest import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 
 def workbook_bytes(survey_rows, choice_rows=(), settings=None) -> bytes:
@@ -51,6 +51,7 @@ KOBO_FORM = workbook_bytes(
     [("form_id", "form_title", "default_language"), ("factory_voice", "Factory voice", "English (en)")])
 
 
+@pytest.mark.java
 def test_an_export_is_accepted_by_pyxform_and_odk_validate(app_ctx, make_survey):
     survey = make_survey()
     building.save_translation(survey, "fr", title="La voix", description="",

@@ -1,0 +1,254 @@
+"""What tests call: sign-ins, CSRF tokens, a course done, answers released, a live server, a burst of requests,
+a throwaway database, and the constants they share. Fixtures are in conftest.py (pytest passes them in); these are
+imported: ``from tests.helpers import BUNDLED_COURSE, sign_in``."""
+from __future__ import annotations
+
+import json
+import re
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlencode
+from urllib.request import HTTPCookieProcessor, build_opener
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from werkzeug.serving import make_server
+
+from lms.content.reader import CourseProblems, read_library
+from lms.extensions import db
+from lms.models import SurveyAnswer
+from lms.surveys.building import QuestionSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSES = ROOT / "courses"
+BUNDLED_COURSE = "social-dialogue-at-work"
+PASSWORD = "correct horse battery"
+#: The year the reports count (the ``population`` fixture enrols members from 2024 to 2026).
+YEAR = 2025
+#: A sign-up form filled in, and a profile form (``sign_up(client, **changes)``, ``save_profile(...)``).
+PROFILE = {"display_name": "Amina", "phone": "", "email": "", "country": "PE", "gender": "woman",
+           "birth_year": "", "locale": "en"}
+SIGN_UP = {
+    "username": "Rosa.Q", "display_name": "Rosa Quispe", "phone": "", "email": "", "country": "PE",
+    "gender": "woman", "birth_year": "1994", "password": PASSWORD, "confirm": PASSWORD, "consent": "y",
+}
+
+#: The questions of the survey the ``make_survey`` fixture builds: one of every kind.
+QUESTIONS = [
+    QuestionSpec(code="safe", kind="likert", label="I feel safe at work."),
+    QuestionSpec(code="union", kind="yes_no", label="Are you a union member?"),
+    QuestionSpec(code="voice", kind="single", label="How often are workers heard?",
+                 choices=[("never", "Never"), ("sometimes", "Sometimes"), ("often", "Often")]),
+    QuestionSpec(code="issues", kind="multiple", label="Which issues matter most?", required=False,
+                 choices=[("wages", "Wages"), ("safety", "Safety"), ("hours", "Working hours")]),
+    QuestionSpec(code="hours", kind="number", label="Hours worked last week", min_value=0, max_value=100),
+    QuestionSpec(code="comment", kind="text", label="Anything else?", required=False),
+]
+
+GOOD_ANSWERS = {"q_safe": "4", "q_union": "yes", "q_voice": "often", "q_issues": ["wages", "safety"],
+                "q_hours": "48", "q_comment": "More breaks"}
+
+
+def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, callable]:
+    """A new, empty database and a function that drops it."""
+    if not base_url or base_url.startswith("sqlite"):
+        path = tmp_dir / f"lms-{uuid.uuid4().hex[:8]}.sqlite"
+        return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
+    url = make_url(base_url)
+    name = f"lms_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def compile_translations() -> None:
+    """Tests read the interface in French and Spanish: compile the catalogues they need."""
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
+
+
+def complete_course(user_id: int, slug: str = BUNDLED_COURSE):
+    """Do every lesson and pass every quiz of a course, as the member would; returns the course."""
+    from lms.learn import services as learning
+
+    course = learning.find_course(slug)
+    for lesson in course.lessons:
+        learning.mark_lesson_done(user_id, course, lesson)
+    for module in course.modules:
+        learning.submit_quiz(user_id, course, module,
+                             {q.slug: [c.slug for c in q.choices if c.correct] for q in module.questions})
+    db.session.commit()
+    return course
+
+
+def sign_in(client, identifier: str, password: str = PASSWORD):
+    return client.post("/sign-in", data={"identifier": identifier, "password": password,
+                                         "csrf_token": csrf_token(client, "/sign-in")})
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token a page's form carries, as a browser would send it back."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def release_answers(minimum: int = 1) -> int:
+    """Publish the survey answers waiting in the pool, as the scheduler's release-answers job does, in
+    batches of any size (the job itself waits for RELEASE_BATCH of a batch); returns how many."""
+    from lms.jobs import release_answers as release
+
+    return release(minimum=minimum)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Browser:
+    """One browser's cookies against a live server (real HTTP)."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> str:
+        return self.opener.open(f"{self.base}{path}", timeout=30).read().decode()
+
+    def token(self, path: str) -> str:
+        """The CSRF token of the form on ``path``."""
+        return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', self.get(path)).group(1)
+
+    def post(self, path: str, form: dict) -> int:
+        """The status of a form sent to ``path`` (redirects followed)."""
+        try:
+            return self.opener.open(f"{self.base}{path}", data=urlencode(form).encode(), timeout=60).status
+        except HTTPError as error:
+            return error.code
+
+
+@contextmanager
+def serve(app) -> Iterator[str]:
+    """``app`` served on a free local port, one thread per request; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+def burst(send: Callable[[int], int], times: int = 20) -> list[int]:
+    """``send(number)`` for ``times`` numbers, all released at the same moment from as many threads."""
+    start = threading.Barrier(times)
+
+    def at_once(number: int) -> int:
+        start.wait(timeout=30)
+        return send(number)
+
+    with ThreadPoolExecutor(max_workers=times) as pool:
+        return list(pool.map(at_once, range(times)))
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table, to show that a refused request wrote nothing."""
+    db.session.remove()
+    with db.engine.connect() as conn:
+        return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
+                for table in db.metadata.sorted_tables}
+
+
+def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
+    """Post a form with the CSRF token of ``page`` (by default the form's own page), as a browser would."""
+    data = dict(data or {})
+    data.setdefault("csrf_token", csrf_token(client, page or url))
+    return client.post(url, data=data, **kwargs)
+
+
+def prefixed(prefix: str, data: dict) -> dict:
+    """A subform's fields as the page names them: ``prefixed("q", {"code": ...})`` gives ``q-code``."""
+    return {f"{prefix}-{key}": value for key, value in data.items()}
+
+
+def problems_of(folder: Path) -> list[str]:
+    """The problems that refuse a course library, as the reader words them."""
+    with pytest.raises(CourseProblems) as caught:
+        read_library(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def published_texts() -> list[str]:
+    """The published text answers that tests marked ``marker-...``, sorted."""
+    db.session.expire_all()
+    return sorted(db.session.scalars(select(SurveyAnswer.value).where(SurveyAnswer.value.like("marker-%"))))
+
+
+def dialect() -> str:
+    """``sqlite`` or ``postgresql``: the database the tests run on."""
+    return db.engine.dialect.name
+
+
+def json_lines(capsys) -> list[dict]:
+    """Every line written to stderr, each of which must be JSON."""
+    return [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+
+
+def save_profile(client, **changes):
+    return client.post("/profile", data={**PROFILE, **changes, "csrf_token": csrf_token(client, "/profile")})
+
+
+def sign_up(client, **changes):
+    data = {**SIGN_UP, **changes, "csrf_token": csrf_token(client, "/sign-up")}
+    return client.post("/sign-up", data=data)
+
+
+def count_password_checks(monkeypatch) -> list[str]:
+    """Every password checked from now on, each check made slow as on a production server (argon2id, 64 MiB):
+    the window a burst aims at."""
+    checks, lock, real_verify = [], threading.Lock(), PasswordHasher.verify
+
+    def counted_verify(self, hash, password):
+        with lock:
+            checks.append(password)
+        time.sleep(0.3)
+        return real_verify(self, hash, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", counted_verify)
+    return checks
+
+
+def html_lang(response) -> str:
+    page = response.get_data(as_text=True)
+    return page.split('<html lang="', 1)[1].split('"', 1)[0]
+
+
+def answer_in_browser(client, invitation_id, answers=GOOD_ANSWERS):
+    consent_url = f"/surveys/invitations/{invitation_id}"
+    client.post(consent_url, data={"decision": "agree", "csrf_token": csrf_token(client, consent_url)})
+    answer_url = f"{consent_url}/answer"
+    return client.post(answer_url, data={**answers, "csrf_token": csrf_token(client, answer_url)})

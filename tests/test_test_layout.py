@@ -1,0 +1,32 @@
+"""The suite's own layout: fixtures come from conftest through pytest, helpers from the helpers modules."""
+from __future__ import annotations
+
+import ast
+
+from tests.helpers import ROOT
+
+
+def imported_modules(path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_no_test_imports_from_a_conftest():
+    offenders = [f"{path.relative_to(ROOT)} imports {module}"
+                 for folder in ("tests", "bench") for path in sorted((ROOT / folder).rglob("*.py"))
+                 for module in imported_modules(path) if module.split(".")[-1] == "conftest"]
+    assert offenders == []
+
+
+def test_sign_in_is_written_once_per_kind():
+    """One for the test client (tests/helpers.py), one for Chromium (tests/e2e/helpers.py)."""
+    defined = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "tests").rglob("*.py"))
+               for node in ast.walk(ast.parse(path.read_text()))
+               if isinstance(node, ast.FunctionDef) and node.name == "sign_in"]
+    assert defined == ["tests/e2e/helpers.py", "tests/helpers.py"]
