@@ -170,8 +170,13 @@ def register_blueprints(app: Flask) -> None:
 def register_receivers(app: Flask) -> None:
     """The features that react to other features' signals (``lms/signals.py``): connected once per process, for
     the web app, the CLI, the scheduler and the tests alike."""
+    from lms.auth import (
+        audit_trail,  # noqa: F401 - account events in the audit log
+        sessions,  # noqa: F401 - sessions end when a password, contact or role changes
+    )
     from lms.privacy import receivers as privacy  # noqa: F401 - records the consent given at sign-up
-    from lms.surveys import receivers as surveys  # noqa: F401 - invites members as they enrol, complete, join
+    from lms.surveys import receivers as surveys  # noqa: F401 - invitations as members enrol, complete, join;
+    # reminders by e-mail
 
 
 def register_throttles(app: Flask) -> None:

@@ -36,3 +36,7 @@ course_completed = _events.signal("course-completed")
 #: A member joined, or was added to, a training group (flushed, after their enrolment in its course); the
 #: sender is the member's id. ``group``: the TrainingGroup.
 joined_group = _events.signal("joined-group")
+#: A reminder of a survey waiting for the member was counted, exactly once (lms/surveys/reminders.py); each
+#: channel that reaches members (e-mail today) subscribes and sends it its own way. The sender is the member;
+#: ``invitation``: the SurveyInvitation. A channel that fails does not raise: the reminder is not sent again.
+reminder_due = _events.signal("reminder-due")

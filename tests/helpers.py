@@ -117,7 +117,7 @@ def csrf_token(client, path: str) -> str:
 def release_answers(minimum: int = 1) -> int:
     """Publish the survey answers waiting in the pool, as the scheduler's release-answers job does, in
     batches of any size (the job itself waits for RELEASE_BATCH of a batch); returns how many."""
-    from lms.jobs import release_answers as release
+    from lms.surveys.releases import release_answers as release
 
     return release(minimum=minimum)
 

@@ -11,8 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
-from lms import signals
-from lms.auth import audit_trail, devices, reauth, services, session_store, throttle  # noqa: F401 - audit_trail subscribes
+from lms import clock, signals
+from lms.auth import devices, reauth, services, session_store, throttle
 from lms.auth.forms import (
     ConfirmPasswordForm,
     FirstPasswordForm,
@@ -22,7 +22,6 @@ from lms.auth.forms import (
     SignUpForm,
 )
 from lms.auth.sessions import current_session_id, end_session, limits, start_session
-from lms.clock import utcnow
 from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
 from lms.permissions import public, signed_in
@@ -182,7 +181,7 @@ class SessionRow:
 
 
 def session_rows() -> list[SessionRow]:
-    now, current = utcnow(), current_session_id()
+    now, current = clock.utcnow(), current_session_id()
     rows = []
     for record in session_store.sessions_of(current_user.id, now, limits()):
         idle = now - session_store.as_utc(record.last_seen_at)

@@ -1,9 +1,11 @@
 """What surveys do when another feature tells them something (``lms/signals.py``): a member enrolled, completed
-a course or joined a group, so the waves now due to them are opened, in the same transaction."""
+a course or joined a group, so the waves now due to them are opened, in the same transaction; a reminder is
+due, so it goes by e-mail."""
 from __future__ import annotations
 
 from lms import clock, signals
 from lms.surveys.invitations import sync_invitations
+from lms.surveys.reminders import remind_by_mail
 
 
 @signals.enrolled.connect
@@ -19,3 +21,6 @@ def _course_completed(user_id: int, **_extra) -> None:
 @signals.joined_group.connect
 def _joined_group(user_id: int, **_extra) -> None:
     sync_invitations(clock.today(), user_id)  # the waves of the group and of its course
+
+
+signals.reminder_due.connect(remind_by_mail)

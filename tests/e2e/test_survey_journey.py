@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.groups.services import add_member, create_group
-from lms.jobs import release_answers
 from lms.models import Course, SurveyInvitation
 from lms.surveys import answering
+from lms.surveys.releases import release_answers
 from tests.e2e.helpers import sign_in
 from tests.helpers import BUNDLED_COURSE, complete_course
 

@@ -220,7 +220,7 @@ def test_another_trainers_tablet_entries_cannot_make_up_a_batch_around_one_worke
     """Outside tester F: in a one-day round, the union team entered one worker's answer on its tablet and another
     trainer of the country entered four of her own; the batch of five was published at the next run, and a
     reader of the database took her four away. Each account's tablet entries are now a batch of their own."""
-    from lms.jobs import release_at_checkpoints
+    from lms.surveys.releases import release_at_checkpoints
 
     workplace = building.create_workplace(name="Port of Cotonou", sector="ports", country="BJ", organisation_id=None)
     survey = make_survey(code="port", subject="workplace", creator=group.trainer, indicators=False)

@@ -16,10 +16,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import signals
 from lms.extensions import db
-from lms.jobs import open_waves, send_reminders
+from lms.jobs import open_waves
 from lms.learn import services as learning
 from lms.models import SurveyInvitation
+from lms.surveys.reminders import send_reminders
 from tests.helpers import BUNDLED_COURSE, ROOT, complete_course, free_port
 
 
@@ -74,6 +76,24 @@ def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create
     db.session.refresh(invitation)
     assert invitation.reminders_sent == 3 and invitation.last_reminded_on == today + timedelta(days=14)
     assert f"/surveys/invitations/{invitation.id}" in smtp.messages[0]["body"]
+
+
+def test_a_new_channel_gets_each_reminder_once_by_subscribing(app_ctx, library, create_user, make_survey):
+    """Another way to reach members (SMS, say) plugs in with signals.reminder_due, beside e-mail."""
+    member, _survey = due_member(create_user, make_survey)  # no e-mail address: only the new channel reaches her
+    heard = []
+
+    def by_carrier_pigeon(user, invitation, **_extra):
+        heard.append((user.id, invitation.id))
+
+    signals.reminder_due.connect(by_carrier_pigeon)
+    try:
+        assert send_reminders(date.today()) == 1
+        assert send_reminders(date.today()) == 0  # counted once: never announced twice
+    finally:
+        signals.reminder_due.disconnect(by_carrier_pigeon)
+    invitation = db.session.scalar(select(SurveyInvitation))
+    assert heard == [(member.id, invitation.id)]
 
 
 class Refusing(Inbox):

@@ -14,11 +14,12 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.jobs import JOBS, release_answers
+from lms.jobs import JOBS
 from lms.learn import services as learning
 from lms.models import PooledResponse, SurveyInvitation, SurveyResponse, SurveyWave
 from lms.surveys import answering, building, pool, sealing
 from lms.surveys.building import QuestionSpec
+from lms.surveys.releases import release_answers
 from lms.surveys.results import RELEASE_BATCH
 from tests.helpers import BUNDLED_COURSE, ROOT, csrf_token, published_texts, sign_in
 from tests.helpers import release_answers as release_any

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.jobs import release_at_checkpoints
 from lms.learn import services as learning
 from lms.models import SurveyInvitation, SurveyResponse, User
 from lms.privacy.services import erase_account
 from lms.surveys import answering, results
 from lms.surveys.answering import pseudonym_for
+from lms.surveys.releases import release_at_checkpoints
 from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
 
 Answer = answering.Answer
