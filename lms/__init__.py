@@ -14,6 +14,8 @@ from lms.config import INSTANCE_DIR, Config
 #: code to this; a new package is placed here.
 FEATURES = ("content", "auth", "surveys", "learn", "author", "translate", "groups", "privacy", "reports", "admin")
 SHARED_PACKAGES = ("core", "models", "database", "files", "i18n")
+#: The modules at the root of lms/ besides this factory: shared by every feature, importing none.
+SHARED_MODULES = ("config", "extensions", "permissions", "signals", "clock", "vocabulary", "disclosure")
 WIRING_PACKAGES = ("demo", "jobs")
 
 

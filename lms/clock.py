@@ -1,7 +1,9 @@
 """The portal's one source of "now": code asks this module for the time, so that a test can stop it.
 
-Every reading comes from ``utcnow()``; ``today()`` and ``timestamp()`` are the same moment as a date and
-as seconds. Durations are measured with ``time.monotonic()``/``time.perf_counter()``, not here.
+Every reading comes from ``utcnow()``; ``today()`` and ``timestamp()`` are the same moment as a UTC date and
+as seconds. Code imports the module (``from lms import clock``) and calls ``clock.utcnow()``, ``clock.today()``;
+nothing else in lms/ reads the system clock (tests/test_clock.py), except Flask-Limiter's windows, which keep their
+own (lms/auth/throttle.py). Durations are measured with ``time.monotonic()``/``time.perf_counter()``, not here.
 A test freezes the clock with the ``frozen_clock`` fixture (tests/conftest.py) or ``with clock.freeze(moment):``;
 it holds for everything in this process (a live server in a thread too), not for a subprocess.
 """
@@ -21,8 +23,8 @@ def utcnow() -> datetime:
 
 
 def today() -> date:
-    """Today's date where the server is (as ``date.today()``)."""
-    return utcnow().astimezone().date()
+    """Today's date in UTC: the portal's day, whatever the server's time zone (records are kept in UTC)."""
+    return utcnow().date()
 
 
 def timestamp() -> float:

@@ -1,7 +1,8 @@
 """Who may use what. Every view is wrapped in exactly one of these decorators, and every other access rule (which
 groups, workplaces and courses someone sees; what a menu or a button offers) is a function here.
 
-``tests/test_permissions.py`` checks that every endpoint states its access and that everyone outside it is refused.
+``tests/test_route_policy.py`` checks every endpoint of the URL map against its stated access for seven kinds of
+caller; ``tests/test_permissions.py`` checks the decorators and each rule here, in Python and in SQL alike.
 Templates never name a role: they ask ``may_visit``, ``can_promote``... (``tests/test_templates_ask_permissions.py``).
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ from lms.models import Course, CourseEditor, GroupMember, TrainingGroup, User, W
 from lms.vocabulary import ROLES
 
 F = TypeVar("F", bound=Callable)
+
 
 def public(view: F) -> F:
     """Anyone, signed in or not."""
@@ -193,6 +195,17 @@ def visible_workplaces(user: User):
 def can_read_course(user: User, course) -> bool:
     """Published courses are for everyone; a draft only for its editors and admins."""
     return course.published or can_edit_course(user, course)
+
+
+def readable_courses(user: User):
+    """SQL condition on Course: the courses ``can_read_course`` lets ``user`` read (their titles included)."""
+    return sa.or_(Course.published.is_(True), edited_courses(user))
+
+
+def can_see_group(user: User, group) -> bool:
+    """A group's page: those who manage it, and its members (who see the group, not the others' progress)."""
+    return can_manage_group(user, group) or (
+        user.is_authenticated and db.session.get(GroupMember, (group.id, user.id)) is not None)
 
 
 def visible_countries(user: User) -> list[str] | None:

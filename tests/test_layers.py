@@ -10,7 +10,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import lms
-from lms import FEATURES, SHARED_PACKAGES, WIRING_PACKAGES
+from lms import FEATURES, SHARED_MODULES, SHARED_PACKAGES, WIRING_PACKAGES
 
 LMS = Path(lms.__file__).parent
 
@@ -111,11 +111,17 @@ def upward(edges) -> list[str]:
 
 
 def test_every_package_of_lms_has_its_place():
-    packages = {path.name for path in LMS.iterdir() if path.is_dir() and any(path.glob("*.py"))}
+    packages = {path.name for path in LMS.iterdir() if path.is_dir() and any(path.rglob("*.py"))}
     declared = set(FEATURES) | set(SHARED_PACKAGES) | set(WIRING_PACKAGES)
     assert packages - declared == set(), "place the new package in lms/__init__.py (FEATURES, ...)"
     assert declared - packages == set()
     assert len(declared) == len(FEATURES) + len(SHARED_PACKAGES) + len(WIRING_PACKAGES)
+
+
+def test_the_root_of_lms_holds_the_declared_modules_only():
+    """The factory and a few modules every feature shares; anything else belongs in a package."""
+    modules = {path.stem for path in LMS.glob("*.py")} - {"__init__"}
+    assert modules == set(SHARED_MODULES), "a module at the root of lms/ is declared in SHARED_MODULES, or moves"
 
 
 def test_no_import_cycle_between_features():

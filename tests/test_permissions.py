@@ -137,7 +137,7 @@ def test_each_caller_manages_the_groups_of_their_scope_and_the_list_shows_those_
 
     from lms.extensions import db
     from lms.models import TrainingGroup
-    from lms.permissions import can_manage_group, managed_groups, visible_groups
+    from lms.permissions import can_manage_group, can_see_group, managed_groups, visible_groups
 
     users, groups, _, _ = world
     manages = {"visitor": set(), "participant": set(), "trainer": {"benin"}, "other_trainer": {"peru", "kenya-union"},
@@ -152,6 +152,7 @@ def test_each_caller_manages_the_groups_of_their_scope_and_the_list_shows_those_
         assert sql == expected, who
         listed = {names[i] for i in db.session.scalars(select(TrainingGroup.id).where(visible_groups(user)))}
         assert listed == expected | member_of.get(who, set()), who
+        assert {name for name, group in groups.items() if can_see_group(user, group)} == listed, who
 
 
 def test_each_caller_sees_the_workplaces_of_their_scope(world):

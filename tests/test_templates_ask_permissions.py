@@ -52,3 +52,22 @@ def test_no_template_names_a_role(app):
         if found := role_mentions(env, source):
             mentions[name] = found
     assert not mentions, f"ask lms/permissions.py (may_visit, can_promote...) instead of naming a role: {mentions}"
+
+
+def role_comparisons(source: str) -> list[int]:
+    """Lines that compare an account's ``.role`` with something (``user.role == "admin"``, ``.role in (...)``)."""
+    import ast
+
+    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Compare)
+            and any(isinstance(side, ast.Attribute) and side.attr == "role" for side in (node.left, *node.comparators))]
+
+
+def test_views_ask_permissions_instead_of_comparing_roles():
+    """A view says who may use it in its decorator, and asks lms/permissions.py for anything finer."""
+    from tests.helpers import ROOT
+
+    views = [*ROOT.glob("lms/*/views.py"), *ROOT.glob("lms/*/views/*.py")]
+    assert len(views) > 10
+    found = {str(path.relative_to(ROOT)): lines for path in views if (lines := role_comparisons(path.read_text()))}
+    assert found == {}
+    assert role_comparisons('if current_user.role in ("trainer", "admin"):\n    pass\nok = user.role == "x"') == [1, 3]

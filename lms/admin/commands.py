@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.vocabulary import ROLES
 
@@ -159,14 +160,13 @@ def users_sign_out(username: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Only count the accounts that would be erased.")
 def users_purge_inactive(dry_run: bool) -> None:
     """Erase accounts unused for RETENTION_INACTIVE_DAYS days (administrators never)."""
-    from lms.clock import utcnow
     from lms.privacy.services import purge_inactive
 
     days = current_app.config["RETENTION_INACTIVE_DAYS"]
     if days <= 0:
         click.echo("RETENTION_INACTIVE_DAYS is 0: accounts are kept.")
         return
-    ids = purge_inactive(utcnow(), days, dry_run=dry_run)
+    ids = purge_inactive(clock.utcnow(), days, dry_run=dry_run)
     db.session.commit()
     verb = "would be erased" if dry_run else "erased"
     click.echo(f"{len(ids)} account(s) unused for more than {days} days {verb}.")

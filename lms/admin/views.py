@@ -17,7 +17,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
-@roles()  # administrators only
+@roles("admin")
 def organisations():
     form = OrganisationForm()
     form.country.choices = grouped_country_choices(current_language())
@@ -38,7 +38,7 @@ def organisations():
 
 
 @bp.route("/audit")
-@roles()  # administrators only
+@roles("admin")
 def audit_log():
     """The latest views and exports of other people's data, optionally of one action or one actor."""
     action, actor = request.args.get("action", "").strip(), request.args.get("actor", "").strip()

@@ -10,10 +10,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 
-from lms import signals
+from lms import clock, signals
 from lms.auth.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
 from lms.auth.session_store import as_utc
-from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import CoordinatorCountry, User
 
@@ -155,7 +154,7 @@ def give_one_time_password(user: User) -> None:
     """The password just set is a one-time password from staff: replaced at first sign-in, and refused after
     ``ONE_TIME_PASSWORD_DAYS`` (flushed)."""
     user.must_change_password = True
-    user.one_time_password_expires_at = utcnow() + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
+    user.one_time_password_expires_at = clock.utcnow() + timedelta(days=current_app.config["ONE_TIME_PASSWORD_DAYS"])
     db.session.flush()
 
 
@@ -163,7 +162,7 @@ def one_time_password_expired(user: User) -> bool:
     """Whether ``user`` (who typed the right password) still has a one-time password past its end; if so the
     sign-in fails (``signals.sign_in_failed``, so the audit log has it) and the member asks staff for a new one."""
     ends = user.one_time_password_expires_at
-    if not user.must_change_password or ends is None or utcnow() < as_utc(ends):
+    if not user.must_change_password or ends is None or clock.utcnow() < as_utc(ends):
         return False
     signals.sign_in_failed.send(user, reason="one-time password expired")
     return True

@@ -35,7 +35,6 @@ from sqlalchemy.exc import OperationalError
 from lms import clock, signals
 from lms.auth import devices, session_store
 from lms.auth.session_store import Limits
-from lms.clock import utcnow
 from lms.core import audit
 from lms.extensions import db
 from lms.i18n import language_chooser
@@ -87,7 +86,8 @@ def current_session_id() -> int | None:
 def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the account of this session's row, if the row lasts and is the account's."""
     record = current_record()
-    if record is None or str(record.user_id) != str(user_id) or session_store.why_over(record, utcnow(), limits()):
+    if record is None or str(record.user_id) != str(user_id) or session_store.why_over(
+            record, clock.utcnow(), limits()):
         return None
     user = db.session.get(User, record.user_id)
     return user if user is not None and user.is_active else None
@@ -114,7 +114,7 @@ def start_session(user: User, remember: bool = False) -> None:
         session_store.end_session_record(old)
     clear_session(user)
     browser, system = devices.describe(request.user_agent.string)
-    opened = session_store.open_session(user, now=utcnow(), remembered=bool(remember), limits=limits(),
+    opened = session_store.open_session(user, now=clock.utcnow(), remembered=bool(remember), limits=limits(),
                                         browser=browser, system=system)
     _attach(user, opened, fresh=True)
 
@@ -149,7 +149,7 @@ def end_stale_session():
     restore a kept session from its remember cookie."""
     if request.endpoint in UNCHECKED:
         return None
-    now = utcnow()
+    now = clock.utcnow()
     cookie = request.cookies.get(current_app.config["REMEMBER_COOKIE_NAME"])
     if cookie and (owner := session_store.stolen_from(cookie, now)) is not None:
         _audit_reuse(owner)

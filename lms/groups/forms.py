@@ -6,7 +6,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from lms.clock import utcnow
+from lms import clock
 from lms.core.fields import SelectWithPrompt
 from lms.core.forms import PortalForm
 from lms.vocabulary import GROUP_MODE_LABELS
@@ -54,6 +54,6 @@ class SessionForm(PortalForm):
     def validate_held_on(self, field) -> None:
         """Attendance counts in the month the session was held, and the figures of a month that has ended are
         published (docs/reports.md): nobody may add records to them."""
-        if field.data and field.data < utcnow().date().replace(day=1):
+        if field.data and field.data < clock.today().replace(day=1):
             raise ValidationError(_l("A session in a month that has ended cannot be added: that month's figures "
                                      "are published. Give a date in this month or later."))

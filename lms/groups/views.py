@@ -19,7 +19,7 @@ from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
 from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
 from lms.models import Certificate, Course, GroupMember, Survey, SurveyWave, TrainingGroup
-from lms.permissions import can_manage_group, public, roles, signed_in, visible_groups
+from lms.permissions import can_manage_group, can_see_group, public, roles, signed_in, visible_groups
 from lms.surveys import results as outcomes
 from lms.surveys.forms import group_wave_form
 
@@ -28,9 +28,7 @@ bp = Blueprint("groups", __name__)
 
 def _group(group_id: int, *, manage: bool) -> TrainingGroup:
     group = db.session.get(TrainingGroup, group_id) or abort(404)
-    allowed = can_manage_group(current_user, group) or (
-        not manage and db.session.get(GroupMember, (group.id, current_user.id)) is not None)
-    if not allowed:
+    if not (can_manage_group if manage else can_see_group)(current_user, group):
         abort(403)
     return group
 

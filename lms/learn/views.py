@@ -8,7 +8,6 @@ from flask_wtf.csrf import generate_csrf
 
 from lms import clock
 from lms.auth.throttle import Rule, signed_in_account, throttled
-from lms.clock import utcnow
 from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
 from lms.learn import offline, reading, services
@@ -261,6 +260,6 @@ def sync():
         operations = offline.parse_operations(request.get_json(silent=True))
     except offline.SyncRefused as refused:
         return jsonify({"error": str(refused)}), 400
-    results = offline.apply_operations(current_user.id, operations, utcnow())
+    results = offline.apply_operations(current_user.id, operations, clock.utcnow())
     db.session.commit()
     return jsonify({"results": results})

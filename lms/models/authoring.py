@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 from lms.models.courses import Lesson
 from lms.models.users import User
@@ -42,7 +42,7 @@ class LessonVersion(db.Model):
     body_md: Mapped[str] = mapped_column(sa.Text)
     #: None when the version came from a file import.
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     author: Mapped[User | None] = relationship()
     lesson: Mapped[Lesson] = relationship()
@@ -64,4 +64,4 @@ class Image(db.Model):
     width: Mapped[int]
     height: Mapped[int]
     uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)

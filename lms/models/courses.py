@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Course(db.Model):
     published: Mapped[bool] = mapped_column(default=False)
     #: When set, a translation must be marked reviewed by someone other than its last translator.
     require_independent_review: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     topics: Mapped[list[CourseTopic]] = relationship(
         cascade="all, delete-orphan", order_by="CourseTopic.position"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 from lms.models.courses import Course
 from lms.models.record_keys import record_key_column
@@ -16,7 +16,7 @@ from lms.vocabulary import GROUP_MODES
 
 def start_of_today() -> datetime:
     """Midnight (UTC) of today."""
-    return datetime.combine(utcnow().date(), time.min, tzinfo=UTC)
+    return datetime.combine(clock.today(), time.min, tzinfo=UTC)
 
 
 class TrainingGroup(db.Model):
@@ -37,7 +37,7 @@ class TrainingGroup(db.Model):
     join_code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     #: A training of trainers: a coordinator may make those who complete it trainers.
     trains_trainers: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     course: Mapped[Course] = relationship()
     trainer: Mapped[User] = relationship()
@@ -96,7 +96,7 @@ class TrainerPromotion(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="RESTRICT"))
     promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: Random and permanent; added up into the cell key of every published figure that counts it.
     record_key: Mapped[int] = record_key_column()
 

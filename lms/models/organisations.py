@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 
 
@@ -20,7 +20,7 @@ class Organisation(db.Model):
     country: Mapped[str] = mapped_column(sa.String(2))
     #: Free text, e.g. "garment", "agriculture", "hotels".
     sector: Mapped[str] = mapped_column(sa.String(80))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     __table_args__ = (sa.UniqueConstraint("country", "acronym"),)
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 
 #: membership: keeping the member's training records (courses, progress, quizzes, groups, surveys),
@@ -26,7 +26,7 @@ class Consent(db.Model):
     purpose: Mapped[str] = mapped_column(sa.String(20))
     #: The key of the text shown (``CONSENT_VERSIONS``), so that it is known what was agreed to.
     version: Mapped[str] = mapped_column(sa.String(40))
-    given_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    given_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     withdrawn_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     __table_args__ = (sa.CheckConstraint(sa.column("purpose").in_(CONSENT_PURPOSES), name="purpose"),)

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 from lms.models.courses import Course, Lesson, Module
 from lms.models.record_keys import record_key_column
@@ -19,11 +19,11 @@ class Enrolment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
-    enrolled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    enrolled_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: Set once every lesson is done and every quiz passed.
     completed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Last time the member marked a lesson done or sent a quiz here; orders "continue".
-    last_activity_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    last_activity_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: Random and permanent; added up into the cell key of every published figure that counts it.
     record_key: Mapped[int] = record_key_column()
 
@@ -37,7 +37,7 @@ class LessonCompletion(db.Model):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
-    completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     lesson: Mapped[Lesson] = relationship()
 
@@ -53,7 +53,7 @@ class QuizAttempt(db.Model):
     passed: Mapped[bool]
     #: Question slug -> list of choice slugs ticked.
     answers: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON)
-    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: The trainer who entered a score from a quiz taken on paper; None when taken online.
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     #: Taken before any lesson of the module was done: the "before" score of the knowledge gain.
@@ -83,4 +83,4 @@ class SyncedOperation(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(12))
     #: When the member did it, by their phone's clock (kept between their enrolment and the sync).
     done_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)

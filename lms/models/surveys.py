@@ -10,7 +10,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
-from lms.clock import utcnow
 from lms.extensions import db
 from lms.models.record_keys import record_key_column
 from lms.vocabulary import PRIVACY_MODES, SURVEY_SUBJECTS, WAVE_KINDS
@@ -43,7 +42,7 @@ class Survey(db.Model):
     privacy: Mapped[str] = mapped_column(sa.String(12))
     subject: Mapped[str] = mapped_column(sa.String(12), default="participant")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     translations: Mapped[list[SurveyTranslation]] = relationship(cascade="all, delete-orphan")
     versions: Mapped[list[SurveyVersion]] = relationship(
@@ -108,7 +107,7 @@ class SurveyVersion(db.Model):
     #: The day members start answering it: the next checkpoint after its publication while the survey has an
     #: open wave (so that one checkpoint period's answers are all of one version), else the day it was published.
     takes_effect_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
     questions: Mapped[list[SurveyQuestion]] = relationship(
@@ -198,7 +197,7 @@ class Workplace(db.Model):
     country: Mapped[str] = mapped_column(sa.String(2))
     #: The union organising there; its training groups are shown beside the workplace's results.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
 
 class SurveyWave(db.Model):
@@ -217,9 +216,9 @@ class SurveyWave(db.Model):
     #: Workplace rounds: the days answers are collected. Optional closing day for the others.
     opens_on: Mapped[date | None]
     closes_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: The day the release job last published this wave's waiting answers (its creation until then): the next
-    #: release of an open wave waits for the next checkpoint after it (lms/jobs/__init__.py, docs/privacy.md).
+    #: release of an open wave waits for the next checkpoint after it (lms/surveys/releases.py, docs/privacy.md).
     released_on: Mapped[date] = mapped_column(default=clock.today)
 
     survey: Mapped[Survey] = relationship(back_populates="waves")
@@ -251,7 +250,7 @@ class SurveyInvitation(db.Model):
     answered: Mapped[bool] = mapped_column(default=False)
     reminders_sent: Mapped[int] = mapped_column(default=0)
     last_reminded_on: Mapped[date | None]
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
 
     wave: Mapped[SurveyWave] = relationship()
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 from lms.models.record_keys import record_key_column
 from lms.vocabulary import GENDERS, ROLES
@@ -47,10 +47,11 @@ class User(UserMixin, db.Model):
     one_time_password_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: The partner union the person belongs to, if known.
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: Last sign-in or request, to the day (written at most once a day); accounts idle beyond
     #: RETENTION_INACTIVE_DAYS are erased (lms/privacy/services.py).
-    last_active_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), default=utcnow, index=True)
+    last_active_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow,
+                                                            index=True)
     #: Set when the account is erased: what remains is a tombstone that cannot sign in.
     erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Random and permanent; added up into the cell key of every published figure that counts it.
@@ -131,7 +132,7 @@ def _changed_attributes(mapper, connection, user: User) -> None:
     state = sa.inspect(user)
     if not any(state.attrs[name].history.has_changes() for name in COUNTED_ATTRIBUTES):
         return
-    counts_from = first_of_next_month(utcnow().date())
+    counts_from = first_of_next_month(clock.today())
     connection.execute(sa.delete(PersonAttributes).where(PersonAttributes.user_id == user.id,
                                                          PersonAttributes.counts_from == counts_from))
     connection.execute(sa.insert(PersonAttributes).values(_attribute_row(user, counts_from)))

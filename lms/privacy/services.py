@@ -20,8 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from lms import signals
-from lms.clock import utcnow
+from lms import clock, signals
 from lms.extensions import db
 from lms.models import (
     CONSENT_VERSIONS,
@@ -90,7 +89,8 @@ def give_consent(user: User, purpose: str, now: datetime | None = None) -> Conse
     existing = current_consent(user.id, purpose)
     if existing is not None:
         return existing
-    consent = Consent(user_id=user.id, purpose=purpose, version=CONSENT_VERSIONS[purpose], given_at=now or utcnow())
+    consent = Consent(user_id=user.id, purpose=purpose, version=CONSENT_VERSIONS[purpose],
+                      given_at=now or clock.utcnow())
     db.session.add(consent)
     db.session.flush()
     return consent
@@ -101,7 +101,7 @@ def withdraw_consent(user: User, purpose: str, now: datetime | None = None) -> i
     result = db.session.execute(
         sa.update(Consent).where(Consent.user_id == user.id, Consent.purpose == purpose,
                                  Consent.withdrawn_at.is_(None))
-        .values(withdrawn_at=now or utcnow()).execution_options(synchronize_session=False))
+        .values(withdrawn_at=now or clock.utcnow()).execution_options(synchronize_session=False))
     db.session.flush()
     return result.rowcount
 
@@ -124,7 +124,7 @@ def needs_activity_note(user: User, now: datetime) -> bool:
 
 def note_activity(user_id: int, now: datetime | None = None) -> bool:
     """Set the last activity to ``now`` unless already set today; one UPDATE, True if it wrote."""
-    now = now or utcnow()
+    now = now or clock.utcnow()
     result = db.session.execute(
         sa.update(User).where(User.id == user_id, sa.or_(User.last_active_at.is_(None),
                                                          User.last_active_at < start_of_day(now)))
@@ -149,7 +149,7 @@ def export_data(user: User, anonymous_note: str) -> dict:
     answers to anonymous surveys are not in it.
     """
     return {
-        "exported_at": _when(utcnow()),
+        "exported_at": _when(clock.utcnow()),
         "account": _account(user),
         "consents": [{"purpose": c.purpose, "version": c.version, "given_at": _when(c.given_at),
                       "withdrawn_at": _when(c.withdrawn_at)} for c in consents_of(user.id)],
@@ -341,7 +341,7 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     deleted by name, and the account's own row stays (as a tombstone) so that references to it hold.
     The account is claimed first (``erased_at`` set where it was empty), so that two runs erase it once.
     """
-    now = now or utcnow()
+    now = now or clock.utcnow()
     tombstone = f"{TOMBSTONE_PREFIX}{secrets.token_hex(8)}"
     uid = user.id
     claimed = db.session.execute(sa.update(User).where(User.id == uid, User.erased_at.is_(None))

@@ -8,9 +8,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
 
+from lms import clock
 from lms.auth import reauth
 from lms.auth.sessions import end_session
-from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import CONSENT_VERSIONS
 from lms.permissions import signed_in
@@ -49,7 +49,7 @@ def export_data():
              "leads back to you, so nobody, not even the portal, can find which ones are yours.")
     data = services.export_data(current_user, note)
     body = json.dumps(data, ensure_ascii=False, indent=2)
-    name = f"my-data-{utcnow().date().isoformat()}.json"
+    name = f"my-data-{clock.today().isoformat()}.json"
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
@@ -104,7 +104,7 @@ def note_activity_and_ask_consent():
     """Before each request of a signed-in member: note the day's activity once, and ask for a missing consent."""
     if not current_user.is_authenticated or request.endpoint in ("static", "core.healthz"):
         return None
-    now = utcnow()
+    now = clock.utcnow()
     if services.needs_activity_note(current_user, now):
         try:
             services.note_activity(current_user.id, now)

@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
-from lms.clock import utcnow
+from lms import clock
 from lms.core import audit
 from lms.core.fields import grouped_country_choices
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
-from lms.permissions import roles, visible_countries
+from lms.permissions import readable_courses, roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
@@ -63,7 +63,7 @@ def report_form() -> ReportForm:
     """The filter form, its choices limited to what the reader may see."""
     form = ReportForm(request.args)
     language = current_language()
-    this_year = today().year
+    this_year = clock.today().year
     form.year.choices = [SelectChoice(str(y), str(y)) for y in range(this_year, this_year - 8, -1)]
     if not form.year.data:  # the last whole year that has ended
         form.year.data = str(this_year - 1)
@@ -75,7 +75,8 @@ def report_form() -> ReportForm:
     scope = visible_countries(current_user)
     countries = grouped_country_choices(language) if scope is None else [
         SelectChoice(c, country_name(c, language)) for c in scope]
-    form.country.choices = [SelectChoice("", _("All your countries") if scope else _("All countries"))] + countries
+    everything = _("All countries") if scope is None else _("All your countries")
+    form.country.choices = [SelectChoice("", everything)] + countries
     organisations = select(Organisation).order_by(Organisation.country, Organisation.acronym)
     groups = select(TrainingGroup).order_by(TrainingGroup.starts_on.desc())
     if scope is not None:
@@ -83,9 +84,7 @@ def report_form() -> ReportForm:
         groups = groups.where(TrainingGroup.country.in_(scope))
     form.organisation.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)]
-    courses = select(Course).order_by(Course.slug)
-    if scope is not None:  # a draft's title is for its editors and admins (lms/permissions.py, can_read_course)
-        courses = courses.where(Course.published.is_(True))
+    courses = select(Course).where(readable_courses(current_user)).order_by(Course.slug)
     form.course.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(str(c.id), pick_string(c.translations, language, c.source_language, "title"))
         for c in db.session.scalars(courses)]
@@ -94,11 +93,6 @@ def report_form() -> ReportForm:
     bands = parse_age_bands(current_app.config["REPORT_AGE_BANDS"])
     form.age_band.choices = [SelectChoice("", _("All"))] + [SelectChoice(b.label, b.label) for b in bands]
     return form
-
-
-def today() -> date:
-    """Today in UTC, the time records are kept in."""
-    return utcnow().date()
 
 
 def report_filter(form: ReportForm) -> ReportFilter:
@@ -155,14 +149,14 @@ def show_dashboard():
     form = report_form()
     if not form.validate():
         return render_template("reports/dashboard.html", form=form, data=None, report=None), 400
-    waiting = form.not_yet_published(today())
+    waiting = form.not_yet_published(clock.today())
     if waiting:
         return render_template("reports/dashboard.html", form=form, data=None, report=None, not_yet=waiting)
     report = report_filter(form)
     return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
                            filters=exports.filter_lines(form), gain=figures.knowledge_gain(report).published,
                            outcomes=outcomes(report), retired_dates=retired_dates(),
-                           iati_ready=report.start.year < today().year)
+                           iati_ready=report.start.year < clock.today().year)
 
 
 @bp.route("/reports/<table>.<extension>")
@@ -173,7 +167,7 @@ def export_table(table: str, extension: str):
     form = report_form()
     if not form.validate():
         abort(400)
-    if form.not_yet_published(today()):
+    if form.not_yet_published(clock.today()):
         abort(404)
     report = report_filter(form)
     sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form, retired_dates()))
@@ -189,8 +183,8 @@ def export_table(table: str, extension: str):
 @roles("admin")
 def export_iati():
     """The programme's results for the donor (all countries: administrators only)."""
-    year = request.args.get("year", type=int) or today().year - 1
-    if not 2000 <= year < today().year:  # a year's figures are published once it has ended
+    year = request.args.get("year", type=int) or clock.today().year - 1
+    if not 2000 <= year < clock.today().year:  # a year's figures are published once it has ended
         abort(404)
     data = iati.activity_file(current_app.config["IATI_ACTIVITY_ID"], year)
     return Response(data, mimetype="application/xml",

@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms import clock
-from lms.clock import utcnow
 from lms.content.markdown import checksum
 from lms.extensions import db
 from lms.models import (
@@ -370,7 +369,7 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
                     for w in survey.waves)
     at_once = not open_wave or survey.version_in_effect(today) is None
     version.takes_effect_on = today if at_once else next_checkpoint(today, current_app.config["RELEASE_EVERY_DAYS"])
-    version.published_at = utcnow()
+    version.published_at = clock.utcnow()
     db.session.flush()
     return version
 

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms import clock
-from lms.clock import utcnow
 from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.models import (
@@ -114,8 +113,8 @@ def sync_invitations(today: date, user_id: int | None = None) -> int:
 
 def insert_missing_invitations(rows: list[dict]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING: how many invitations were new."""
-
-    return len(insert_new(SurveyInvitation, [{**row, "created_at": utcnow()} for row in rows], ["wave_id", "user_id"]))
+    rows = [{**row, "created_at": clock.utcnow()} for row in rows]
+    return len(insert_new(SurveyInvitation, rows, ["wave_id", "user_id"]))
 
 
 def waiting_for(user_id: int, today: date) -> list[SurveyInvitation]:

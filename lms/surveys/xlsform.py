@@ -21,7 +21,7 @@ from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 from sqlalchemy import select
 
-from lms.clock import utcnow
+from lms import clock
 from lms.extensions import db
 from lms.files.spreadsheets import append_text_row, present_rows
 from lms.files.uploads import XLSX, NotAZip, UnreadableEntry, UploadRefused, check_zip
@@ -333,8 +333,8 @@ def export_xlsform(survey: Survey) -> io.BytesIO:
     settings = workbook.create_sheet("settings")
     append_text_row(settings, ["form_id", "form_title", "version", "default_language"])
     title = pick_string(survey.translations, survey.source_language, survey.source_language, "title")
-    append_text_row(settings, [survey.code, title, f"{version.number}.{(version.published_at or utcnow()):%Y%m%d%H%M}",
-                     column_language(survey.source_language)])
+    stamp = f"{version.number}.{(version.published_at or clock.utcnow()):%Y%m%d%H%M}"
+    append_text_row(settings, [survey.code, title, stamp, column_language(survey.source_language)])
     data = io.BytesIO()
     workbook.save(data)
     data.seek(0)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.models import UserSession
@@ -409,10 +410,7 @@ def minutes_later(monkeypatch, minutes: int) -> None:
     """The requests from now on come ``minutes`` later (beyond the moments a replaced cookie is still taken)."""
     from datetime import timedelta
 
-    import lms.auth.sessions
-
-    later = utcnow() + timedelta(minutes=minutes)
-    monkeypatch.setattr(lms.auth.sessions, "utcnow", lambda: later)
+    monkeypatch.setattr(clock, "frozen_at", clock.utcnow() + timedelta(minutes=minutes))
 
 
 def test_a_page_and_its_scripts_sent_with_the_cookie_just_replaced_are_not_taken_for_a_theft(
