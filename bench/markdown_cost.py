@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lms.content.markdown import MAX_MARKDOWN_CHARS, _render  # noqa: E402
-from tests.security.test_markdown_cost import WITHIN_BOUNDS, filled, normal_text  # noqa: E402
+from tests.security.helpers import WITHIN_BOUNDS, filled, normal_text  # noqa: E402
 
 
 def seconds(text: str) -> float:

@@ -87,7 +87,7 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
 
     from lms.clock import utcnow
     from lms.surveys import building
-    from tests.privacy.test_unlinkable import fixed_points_bound
+    from tests.privacy.helpers import fixed_points_bound
 
     url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
 

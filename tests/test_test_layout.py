@@ -12,6 +12,7 @@ def imported_modules(path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module:
             names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)  # a module imported from its package
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
     return names
@@ -21,6 +22,16 @@ def test_no_test_imports_from_a_conftest():
     offenders = [f"{path.relative_to(ROOT)} imports {module}"
                  for folder in ("tests", "bench") for path in sorted((ROOT / folder).rglob("*.py"))
                  for module in imported_modules(path) if module.split(".")[-1] == "conftest"]
+    assert offenders == []
+
+
+def test_no_module_imports_from_a_test_module():
+    """What tests share lives in a helpers module (or, for a fixture, a conftest), never in a test module: a test
+    module is free to change its own functions and constants, and nothing reuses one by importing it."""
+    offenders = [f"{path.relative_to(ROOT)} imports {module}"
+                 for folder in ("tests", "bench") for path in sorted((ROOT / folder).rglob("*.py"))
+                 for module in imported_modules(path)
+                 if module.split(".")[0] == "tests" and module.split(".")[-1].startswith("test_")]
     assert offenders == []
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from tests.e2e.helpers import sign_in
-from tests.reports.test_ended_periods import enrolled_last_month, last_month_query
+from tests.reports.helpers import enrolled_last_month, last_month_query
 
 
 def test_the_dashboard_is_accessible_with_its_charts(page, live_server, library, create_user, axe):

@@ -287,7 +287,7 @@ def test_after_the_release_no_answer_of_hers_is_left_to_match_to_her_tombstone(a
     """Tester C: kept as nobody's, her identified answer was the one response of its wave without an account, and
     her pseudonymous one the one without the free text the others wrote: either matched the tombstone."""
     from lms.models import SurveyAnswer
-    from tests.surveys.test_storage import members_answer
+    from tests.surveys.helpers import members_answer
 
     course = learning.find_course(BUNDLED_COURSE)
     made = make_survey(code=f"kept-{mode}", course=course, waves=["baseline"], privacy=mode)

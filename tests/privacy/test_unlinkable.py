@@ -13,7 +13,6 @@ import sys
 import time
 import uuid
 from http.cookiejar import CookieJar
-from math import comb, factorial
 from pathlib import Path
 from urllib.parse import urlencode
 from urllib.request import HTTPCookieProcessor, build_opener
@@ -38,10 +37,9 @@ from tests.helpers import (
     release_answers,
     sign_in,
 )
+from tests.privacy.helpers import fixed_points_bound
 
 MEMBERS = 20
-#: The adversary's guesses together may name more respondents than this bound only by a chance below this.
-FALSE_ALARM = 1e-4
 DEMO_PASSWORD = "demo pass 1"
 
 
@@ -146,22 +144,6 @@ def test_before_release_no_answer_is_in_clear_in_the_database_a_backup_or_the_lo
         assert marker not in written
     for name in answered_wave["usernames"]:
         assert name not in written
-
-
-def fixed_points_bound(n: int, guesses: int) -> int:
-    """The smallest k such that, if the published order were a uniformly random shuffle, any of ``guesses``
-    guesses naming k or more of ``n`` respondents right has a probability below FALSE_ALARM (union bound).
-
-    The number of right guesses of a random permutation of n is the number of its fixed points: exactly
-    j of them in C(n, j) * D(n - j) of the n! permutations, D being the number of derangements."""
-    derangements = [1, 0]
-    for m in range(2, n + 1):
-        derangements.append((m - 1) * (derangements[-1] + derangements[-2]))
-    for k in range(n + 1):
-        tail = sum(comb(n, j) * derangements[n - j] for j in range(k, n + 1)) / factorial(n)
-        if guesses * tail < FALSE_ALARM:
-            return k
-    return n + 1
 
 
 def ordering_signals(comment_question: int) -> dict[str, dict]:

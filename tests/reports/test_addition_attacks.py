@@ -13,7 +13,7 @@ from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import Enrolment
 from tests.helpers import BUNDLED_COURSE
-from tests.reports.test_subtraction_attacks import admin_client, count, read
+from tests.reports.helpers import admin_client, count, read
 
 TRUE_WOMEN = 3
 

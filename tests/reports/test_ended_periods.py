@@ -15,37 +15,11 @@ from sqlalchemy import select, update
 from lms.auth import services as accounts
 from lms.extensions import db
 from lms.groups import services as groups
-from lms.models import Course, Enrolment, GroupMember, GroupSession, Organisation, PersonAttributes, TrainingGroup
+from lms.models import GroupMember, GroupSession, Organisation, PersonAttributes, TrainingGroup
 from lms.privacy.services import erase_account
-from tests.helpers import BUNDLED_COURSE
-from tests.reports.test_subtraction_attacks import admin_client, read
+from tests.reports.helpers import admin_client, course, enrolled_last_month, last_month, last_month_query, read
 
 FAKES = 10
-
-
-def last_month() -> tuple[date, date]:
-    """The first and last days of the month before this one (UTC)."""
-    end = date.today().replace(day=1) - timedelta(days=1)
-    return end.replace(day=1), end
-
-
-def last_month_query(**filters) -> str:
-    start, _ = last_month()
-    return "&".join([f"year={start.year}", f"month={start.month}"] + [f"{k}={v}" for k, v in filters.items()])
-
-
-def course() -> Course:
-    return db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
-
-
-def enrolled_last_month(create_user, name: str, **fields):
-    """A member who enrolled on the 10th of last month."""
-    start, _ = last_month()
-    when = datetime(start.year, start.month, 10, 11, tzinfo=UTC)
-    user = create_user(name, **fields)
-    db.session.add(Enrolment(user_id=user.id, course_id=course().id, enrolled_at=when, last_activity_at=when))
-    db.session.commit()
-    return user
 
 
 def pages(client, *queries: str) -> dict[str, dict]:

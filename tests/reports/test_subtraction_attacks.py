@@ -13,6 +13,7 @@ from lms.extensions import db
 from lms.models import Attendance, Course, Enrolment, GroupMember, GroupSession, TrainingGroup
 from tests.helpers import BUNDLED_COURSE, sign_in
 from tests.reports import reading
+from tests.reports.helpers import admin_client, count, read
 
 YEAR = 2025
 
@@ -23,26 +24,6 @@ def enrol(create_user, name: str, when: datetime, **fields):
     db.session.add(Enrolment(user_id=user.id, course_id=course.id, enrolled_at=when, last_activity_at=when))
     db.session.commit()
     return user
-
-
-def admin_client(app, create_user):
-    create_user("admin", role="admin")
-    client = app.test_client()
-    sign_in(client, "admin")
-    return client
-
-
-def read(client, query: str) -> dict[tuple, str]:
-    response = client.get(f"/reports?{query}")
-    assert response.status_code == 200, query
-    return reading.report_tables(response.get_data(as_text=True))
-
-
-def count(cells: dict, *place: str) -> int:
-    """A count as the reader takes it: a row or table left out means nobody."""
-    value = cells.get(place, "0")
-    assert reading.number(value) is not None, (place, value)  # a number, not "<5"
-    return reading.number(value)
 
 
 def assert_no_small_difference(first: dict, second: dict) -> None:

@@ -1,12 +1,14 @@
 """Hostile input for the security tests: payloads, a scan of rendered pages for executable markup, a signed-in
-client that posts with its CSRF token."""
+client that posts with its CSRF token, and the costliest Markdown the bounds let through (with a normal lesson as
+long, for bench/markdown_cost.py)."""
 from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
 
+from lms.content.markdown import MAX_MARKDOWN_CHARS
 from lms.extensions import db
-from tests.helpers import csrf_token
+from tests.helpers import BUNDLED_COURSE, COURSES, csrf_token
 
 #: Script and link payloads, each as a trainer or member could type it into any text field.
 XSS_PAYLOADS = [
@@ -124,3 +126,33 @@ def give_every_consent(user) -> None:
     for purpose in privacy.missing_consents(user.id):
         privacy.give_consent(user, purpose)
     db.session.commit()
+
+
+#: A bundled lesson, the normal Markdown the worst shapes are measured against.
+LESSON = COURSES / BUNDLED_COURSE / "en" / "01-what-is-social-dialogue.md"
+
+#: The worst shapes found within the bounds, each filling the longest text taken.
+WITHIN_BOUNDS = {
+    "brackets": "[" * 49,
+    "brackets on lines": "[\n" * 49,
+    "images": "![" * 49,
+    "definitions": "a\n" + ": b\n" * 148,
+    "terms": "a\n: b\n" * 74,
+    "quoted lists": "> - > - > - > - a\n" * 100,
+    "setext": "a\n=\n" * 74,
+    "emphasis": "*a" * 2000,
+    "code spans": "`a" * 2000,
+    "fences": "```\n" * 148,
+    "lists": "- a\n    - b\n" * 74,
+    "mixed": "[*_`" * 12,
+}
+
+
+def normal_text(length: int) -> str:
+    body = LESSON.read_text(encoding="utf-8").split("---", 2)[2]
+    return ((body + "\n\n") * (length // len(body) + 1))[:length]
+
+
+def filled(chunk: str, length: int = MAX_MARKDOWN_CHARS) -> str:
+    """``chunk`` repeated, paragraph after paragraph, to ``length`` characters."""
+    return ((chunk + "\n\n") * (length // (len(chunk) + 2) + 1))[:length]

@@ -17,18 +17,7 @@ from lms.content.reader import read_library
 from lms.extensions import db
 from lms.models import Course
 from tests.helpers import BUNDLED_COURSE, COURSES, row_counts
-
-LESSON = COURSES / BUNDLED_COURSE / "en" / "01-what-is-social-dialogue.md"
-
-
-def normal_text(length: int) -> str:
-    body = LESSON.read_text(encoding="utf-8").split("---", 2)[2]
-    return ((body + "\n\n") * (length // len(body) + 1))[:length]
-
-
-def filled(chunk: str, length: int = MAX_MARKDOWN_CHARS) -> str:
-    """``chunk`` repeated, paragraph after paragraph, to ``length`` characters."""
-    return ((chunk + "\n\n") * (length // (len(chunk) + 2) + 1))[:length]
+from tests.security.helpers import WITHIN_BOUNDS, filled, normal_text
 
 
 def nested_list(levels: int) -> str:
@@ -47,23 +36,6 @@ REFUSED = {
     "definition list": "a\n: b\n" * 800,
     "too long": "a " * MAX_MARKDOWN_CHARS,
 }
-
-#: The worst shapes found within the bounds, each filling the longest text taken.
-WITHIN_BOUNDS = {
-    "brackets": "[" * 49,
-    "brackets on lines": "[\n" * 49,
-    "images": "![" * 49,
-    "definitions": "a\n" + ": b\n" * 148,
-    "terms": "a\n: b\n" * 74,
-    "quoted lists": "> - > - > - > - a\n" * 100,
-    "setext": "a\n=\n" * 74,
-    "emphasis": "*a" * 2000,
-    "code spans": "`a" * 2000,
-    "fences": "```\n" * 148,
-    "lists": "- a\n    - b\n" * 74,
-    "mixed": "[*_`" * 12,
-}
-
 
 @pytest.mark.parametrize("name", REFUSED)
 def test_costly_markdown_is_refused_with_a_message_before_any_work(app_ctx, name):

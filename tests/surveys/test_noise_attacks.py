@@ -14,7 +14,7 @@ from lms.models import SurveyQuestion, SurveyVersion
 from lms.surveys import building, results
 from lms.surveys.building import QuestionSpec, SurveyError
 from tests.helpers import BUNDLED_COURSE
-from tests.surveys.test_subtraction_attacks import answer
+from tests.surveys.helpers import answer
 
 
 def published_hours(survey) -> float:

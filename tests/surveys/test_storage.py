@@ -25,6 +25,7 @@ from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
 from lms.privacy.services import erase_account
 from lms.surveys import answering, pool, sealing
 from tests.helpers import BUNDLED_COURSE, csrf_token, dialect, release_answers, sign_in
+from tests.surveys.helpers import members_answer
 
 Answer = answering.Answer
 PUBLISHED = ("survey_responses", "survey_answers", "survey_response_pool")
@@ -74,19 +75,6 @@ def stored_anywhere(marker: bytes) -> list[str]:
 @pytest.fixture
 def course(app_ctx, library):
     return learning.find_course(BUNDLED_COURSE)
-
-
-def members_answer(made, members, comment):
-    """Each member answers the survey's first wave through their invitation, with ``comment(member)``."""
-    for member in members:
-        invitation = db.session.scalar(select(SurveyInvitation).join(SurveyWave).where(
-            SurveyWave.survey_id == made.id, SurveyInvitation.user_id == member.id))
-        answering.submit_response(wave=made.waves[0], version=made.published_version,
-                                  answers={"safe": Answer("4", 4.0), "union": Answer("yes"),
-                                           "voice": Answer("often"), "hours": Answer("40", 40.0),
-                                           "comment": Answer(comment(member))},
-                                  user=member, invitation=invitation)
-    db.session.commit()
 
 
 def test_every_sealed_row_of_a_version_has_one_length_whatever_was_answered(course, make_survey):

@@ -6,28 +6,11 @@ as any reader does, so it runs against old pages as well as new.
 """
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import select
-
 from lms.extensions import db
 from lms.learn import services as learning
-from lms.models import SurveyAnswer, SurveyQuestion, SurveyResponse
 from tests.helpers import BUNDLED_COURSE, sign_in
 from tests.reports import reading
-
-
-def answer(survey, wave, country: str, safe: int, hours: float) -> None:
-    """One anonymous response, stored as the survey keeps it."""
-    questions = {q.code: q.id for q in db.session.scalars(select(SurveyQuestion))}
-    response = SurveyResponse(wave_id=wave.id, version_id=survey.published_version.id, language="en",
-                              country=country, submitted_on=date.today())
-    db.session.add(response)
-    db.session.flush()
-    db.session.add_all([SurveyAnswer(response_id=response.id, question_id=questions["safe"], value=str(safe),
-                                     number=float(safe)),
-                        SurveyAnswer(response_id=response.id, question_id=questions["hours"], value=str(hours),
-                                     number=hours)])
+from tests.surveys.helpers import answer
 
 
 def test_all_countries_minus_one_does_not_give_one_workers_answers(client, library, create_user, make_survey):

@@ -1,0 +1,57 @@
+"""What the reports tests call: an admin's client, the dashboard's cells read over HTTP, and members enrolled
+last month (the latest period whose figures are published)."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from lms.extensions import db
+from lms.models import Course, Enrolment
+from tests.helpers import BUNDLED_COURSE, sign_in
+from tests.reports import reading
+
+
+def admin_client(app, create_user):
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    return client
+
+
+def read(client, query: str) -> dict[tuple, str]:
+    response = client.get(f"/reports?{query}")
+    assert response.status_code == 200, query
+    return reading.report_tables(response.get_data(as_text=True))
+
+
+def count(cells: dict, *place: str) -> int:
+    """A count as the reader takes it: a row or table left out means nobody."""
+    value = cells.get(place, "0")
+    assert reading.number(value) is not None, (place, value)  # a number, not "<5"
+    return reading.number(value)
+
+
+def last_month() -> tuple[date, date]:
+    """The first and last days of the month before this one (UTC)."""
+    end = date.today().replace(day=1) - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+def last_month_query(**filters) -> str:
+    start, _ = last_month()
+    return "&".join([f"year={start.year}", f"month={start.month}"] + [f"{k}={v}" for k, v in filters.items()])
+
+
+def course() -> Course:
+    return db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+
+
+def enrolled_last_month(create_user, name: str, **fields):
+    """A member who enrolled on the 10th of last month."""
+    start, _ = last_month()
+    when = datetime(start.year, start.month, 10, 11, tzinfo=UTC)
+    user = create_user(name, **fields)
+    db.session.add(Enrolment(user_id=user.id, course_id=course().id, enrolled_at=when, last_activity_at=when))
+    db.session.commit()
+    return user
