@@ -4,6 +4,7 @@ imported: ``from tests.helpers import BUNDLED_COURSE, sign_in``."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import threading
@@ -77,6 +78,57 @@ def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, callab
         admin.dispose()
 
     return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@contextmanager
+def app_on_new_database(tmp_path: Path):
+    """An app in its own context on a new, empty database (the test runs the migrations it wants), dropped after."""
+    from lms import create_app
+    from lms.config import TestConfig
+    from lms.extensions import db
+
+    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
+
+    class Config(TestConfig):
+        SQLALCHEMY_DATABASE_URI = url
+
+    app = create_app(Config)
+    try:
+        with app.app_context():
+            try:
+                yield app
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+    finally:
+        drop()
+
+
+def at_once(apps, action) -> list:
+    """Run ``action()`` in each app at the same moment, one thread and one database session each (two scheduler
+    processes, say); what each returned. An error in any thread fails the test."""
+    results, errors = [], []
+    barrier = threading.Barrier(len(apps))
+
+    def run(flask_app):
+        from lms.extensions import db
+
+        with flask_app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                results.append(action())
+            except Exception as error:  # reported below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
 
 
 def compile_translations() -> None:

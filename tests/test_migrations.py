@@ -1,68 +1,45 @@
 """The migrations, run from an empty database, give exactly the schema of the models."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
-from lms import create_app
-from lms.config import TestConfig
 from lms.extensions import db
-from tests.helpers import ROOT, throwaway_database
+from tests.helpers import ROOT, app_on_new_database
 
 
 def test_migrations_from_empty_to_head_match_the_models(tmp_path):
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
-    try:
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-            with db.engine.connect() as conn:
-                context = MigrationContext.configure(conn, opts={"compare_type": True})
-                differences = compare_metadata(context, db.metadata)
-            assert differences == []
-            downgrade(directory=str(ROOT / "migrations"), revision="base")
-            with db.engine.connect() as conn:
-                tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
-            assert tables == set()
-            db.engine.dispose()
-    finally:
-        drop()
+    with app_on_new_database(tmp_path):
+        upgrade(directory=str(ROOT / "migrations"))
+        with db.engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        assert differences == []
+        downgrade(directory=str(ROOT / "migrations"), revision="base")
+        with db.engine.connect() as conn:
+            tables = set(db.inspect(conn).get_table_names()) - {"alembic_version"}
+        assert tables == set()
 
 
 def test_the_newest_migration_upgrades_a_database_that_holds_data(tmp_path):
     """What a real upgrade meets: rows in every table the demo fills (a new NOT NULL column needs a default).
     The newest migration is taken back and applied again on the demo's data."""
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
-    try:
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"))
-            runner = app.test_cli_runner()
-            for args in (["content", "import", str(ROOT / "courses")], ["demo", "--password", "a long demo password"]):
-                result = runner.invoke(args=args)
-                assert result.exit_code == 0, result.output
-            db.session.remove()
-            with db.engine.connect() as conn:
-                filled = {table for table in db.inspect(conn).get_table_names()
-                          if conn.execute(db.text(f"SELECT COUNT(*) FROM {table}")).scalar()}  # nosec B608
-            assert {"users", "courses", "training_groups", "surveys", "survey_waves"} <= filled
-            downgrade(directory=str(ROOT / "migrations"), revision="-1")
-            upgrade(directory=str(ROOT / "migrations"))
-            db.engine.dispose()
-    finally:
-        drop()
+    with app_on_new_database(tmp_path) as app:
+        upgrade(directory=str(ROOT / "migrations"))
+        runner = app.test_cli_runner()
+        for args in (["content", "import", str(ROOT / "courses")], ["demo", "--password", "a long demo password"]):
+            result = runner.invoke(args=args)
+            assert result.exit_code == 0, result.output
+        db.session.remove()
+        with db.engine.connect() as conn:
+            filled = {table for table in db.inspect(conn).get_table_names()
+                      if conn.execute(db.text(f"SELECT COUNT(*) FROM {table}")).scalar()}  # nosec B608
+        assert {"users", "courses", "training_groups", "surveys", "survey_waves"} <= filled
+        downgrade(directory=str(ROOT / "migrations"), revision="-1")
+        upgrade(directory=str(ROOT / "migrations"))
 
 
 def test_the_migration_files_are_numbered_in_the_order_of_the_chain():
@@ -89,65 +66,55 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
     from lms.surveys import building
     from tests.privacy.helpers import fixed_points_bound
 
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
     given = 40
-    try:
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")  # the head before the pool
-            workplace = building.create_workplace(name="Hotel", sector="hotels", country="PE", organisation_id=None)
-            # In SQL: the models' survey_versions and survey_waves have columns that revision did not have yet.
-            now = utcnow()
-            survey_id = db.session.execute(sa.text(
-                "INSERT INTO surveys (code, source_language, privacy, subject, created_at) "
-                "VALUES ('voice', 'en', 'anonymous', 'workplace', :now) RETURNING id"), {"now": now}).scalar_one()
-            version_id = db.session.execute(sa.text(
-                "INSERT INTO survey_versions (survey_id, number, published_at, created_at) "
-                "VALUES (:survey, 1, :now, :now) RETURNING id"), {"survey": survey_id, "now": now}).scalar_one()
-            question = db.session.execute(sa.text(
-                "INSERT INTO survey_questions (version_id, code, position, kind, required) "
-                "VALUES (:version, 'free', 1, 'text', true) RETURNING id"), {"version": version_id}).scalar_one()
-            wave_id = db.session.execute(sa.text(
-                "INSERT INTO survey_waves (survey_id, kind, workplace_id, opens_on, created_at) "
-                "VALUES (:survey, 'baseline', :workplace, :day, :now) RETURNING id"),
-                {"survey": survey_id, "workplace": workplace.id, "day": date.today(), "now": now}).scalar_one()
+    with app_on_new_database(tmp_path):
+        upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")  # the head before the pool
+        workplace = building.create_workplace(name="Hotel", sector="hotels", country="PE", organisation_id=None)
+        # In SQL: the models' survey_versions and survey_waves have columns that revision did not have yet.
+        now = utcnow()
+        survey_id = db.session.execute(sa.text(
+            "INSERT INTO surveys (code, source_language, privacy, subject, created_at) "
+            "VALUES ('voice', 'en', 'anonymous', 'workplace', :now) RETURNING id"), {"now": now}).scalar_one()
+        version_id = db.session.execute(sa.text(
+            "INSERT INTO survey_versions (survey_id, number, published_at, created_at) "
+            "VALUES (:survey, 1, :now, :now) RETURNING id"), {"survey": survey_id, "now": now}).scalar_one()
+        question = db.session.execute(sa.text(
+            "INSERT INTO survey_questions (version_id, code, position, kind, required) "
+            "VALUES (:version, 'free', 1, 'text', true) RETURNING id"), {"version": version_id}).scalar_one()
+        wave_id = db.session.execute(sa.text(
+            "INSERT INTO survey_waves (survey_id, kind, workplace_id, opens_on, created_at) "
+            "VALUES (:survey, 'baseline', :workplace, :day, :now) RETURNING id"),
+            {"survey": survey_id, "workplace": workplace.id, "day": date.today(), "now": now}).scalar_one()
+        db.session.commit()
+        order = [uuid.uuid4() for _ in range(given)]
+        for n, response_id in enumerate(order):  # one at a time, as the old code wrote them
+            db.session.execute(sa.text(
+                "INSERT INTO survey_responses (id, wave_id, version_id, language, country, submitted_on, source) "
+                "VALUES (:id, :wave, :version, 'en', 'PE', :day, 'web')"),
+                {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id, "wave": wave_id,
+                 "version": version_id, "day": date.today()})
+            db.session.execute(sa.text("INSERT INTO survey_answers (response_id, question_id, value) "
+                                       "VALUES (:id, :q, :value)"),
+                               {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id,
+                                "q": question, "value": f"answer {n}"})
             db.session.commit()
-            order = [uuid.uuid4() for _ in range(given)]
-            for n, response_id in enumerate(order):  # one at a time, as the old code wrote them
-                db.session.execute(sa.text(
-                    "INSERT INTO survey_responses (id, wave_id, version_id, language, country, submitted_on, source) "
-                    "VALUES (:id, :wave, :version, 'en', 'PE', :day, 'web')"),
-                    {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id, "wave": wave_id,
-                     "version": version_id, "day": date.today()})
-                db.session.execute(sa.text("INSERT INTO survey_answers (response_id, question_id, value) "
-                                           "VALUES (:id, :q, :value)"),
-                                   {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id,
-                                    "q": question, "value": f"answer {n}"})
-                db.session.commit()
-            db.session.remove()
-            upgrade(directory=str(ROOT / "migrations"))
-            position = "rowid" if db.engine.dialect.name == "sqlite" else "ctid"
-            with db.engine.connect() as conn:
-                stored = [uuid.UUID(str(row[0])) for row in conn.execute(sa.text(
-                    f"SELECT id FROM survey_responses ORDER BY {position}"))]
-                answers = dict(conn.execute(sa.text("SELECT response_id, value FROM survey_answers")).all())
-                answer_order = [uuid.UUID(str(row[0])) for row in conn.execute(sa.text(
-                    f"SELECT response_id FROM survey_answers ORDER BY {position}"))]
-                took_effect = conn.execute(sa.text("SELECT takes_effect_on FROM survey_versions")).scalar_one()
-            assert str(took_effect) == now.date().isoformat()  # a version published before: the day it was
-            assert sorted(stored) == sorted(order)  # every response kept, with its answer
-            assert {uuid.UUID(str(k)): v for k, v in answers.items()} == {
-                response_id: f"answer {n}" for n, response_id in enumerate(order)}
-            bound = fixed_points_bound(given, guesses=2)
-            for found in (stored, answer_order):
-                assert sum(a == b for a, b in zip(found, order, strict=True)) < bound
-            db.engine.dispose()
-    finally:
-        drop()
+        db.session.remove()
+        upgrade(directory=str(ROOT / "migrations"))
+        position = "rowid" if db.engine.dialect.name == "sqlite" else "ctid"
+        with db.engine.connect() as conn:
+            stored = [uuid.UUID(str(row[0])) for row in conn.execute(sa.text(
+                f"SELECT id FROM survey_responses ORDER BY {position}"))]
+            answers = dict(conn.execute(sa.text("SELECT response_id, value FROM survey_answers")).all())
+            answer_order = [uuid.UUID(str(row[0])) for row in conn.execute(sa.text(
+                f"SELECT response_id FROM survey_answers ORDER BY {position}"))]
+            took_effect = conn.execute(sa.text("SELECT takes_effect_on FROM survey_versions")).scalar_one()
+        assert str(took_effect) == now.date().isoformat()  # a version published before: the day it was
+        assert sorted(stored) == sorted(order)  # every response kept, with its answer
+        assert {uuid.UUID(str(k)): v for k, v in answers.items()} == {
+            response_id: f"answer {n}" for n, response_id in enumerate(order)}
+        bound = fixed_points_bound(given, guesses=2)
+        for found in (stored, answer_order):
+            assert sum(a == b for a, b in zip(found, order, strict=True)) < bound
 
 
 def test_the_upgrade_closes_the_open_group_waves_of_surveys_that_name_nobody(tmp_path):
@@ -161,50 +128,40 @@ def test_the_upgrade_closes_the_open_group_waves_of_surveys_that_name_nobody(tmp
     from lms.models import Course, SurveyWave, TrainingGroup
     from lms.surveys import building
 
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
     today = date.today()
-    try:
-        with app.app_context():
-            # The rows are written with today's models on today's schema, then the schema goes back to before the
-            # migration (its own downgrade keeps the rows) and comes up again: later migrations break nothing here.
-            upgrade(directory=str(ROOT / "migrations"))
-            trainer = create_user(username="trainer", password="a long password", display_name="T", country="BJ",
-                                  gender="woman", role="trainer")
-            course = Course(slug="course", source_language="en", published=True)
-            db.session.add(course)
-            db.session.flush()
-            group = TrainingGroup(course_id=course.id, trainer_id=trainer.id, name="Cotonou", country="BJ",
-                                  mode="in-person", starts_on=today, ends_on=today, join_code="CLOSE1")
-            db.session.add(group)
-            db.session.flush()
-            expected = {}
-            for privacy in ("anonymous", "pseudonymous", "identified"):
-                survey = building.create_survey(code=privacy, title=privacy, description="", language="en",
-                                                privacy=privacy, subject="participant", creator=trainer)
-                for closes_on in (None, today + timedelta(days=30), today - timedelta(days=5)):
-                    wave = SurveyWave(kind="baseline", group_id=group.id, closes_on=closes_on)
-                    survey.waves.append(wave)
-                    db.session.flush()
-                    shut = privacy != "identified" and (closes_on is None or closes_on >= today)
-                    expected[wave.id] = today - timedelta(days=1) if shut else closes_on
-                course_wave = SurveyWave(kind="baseline", course_id=course.id)
-                survey.waves.append(course_wave)
+    with app_on_new_database(tmp_path):
+        # The rows are written with today's models on today's schema, then the schema goes back to before the
+        # migration (its own downgrade keeps the rows) and comes up again: later migrations break nothing here.
+        upgrade(directory=str(ROOT / "migrations"))
+        trainer = create_user(username="trainer", password="a long password", display_name="T", country="BJ",
+                              gender="woman", role="trainer")
+        course = Course(slug="course", source_language="en", published=True)
+        db.session.add(course)
+        db.session.flush()
+        group = TrainingGroup(course_id=course.id, trainer_id=trainer.id, name="Cotonou", country="BJ",
+                              mode="in-person", starts_on=today, ends_on=today, join_code="CLOSE1")
+        db.session.add(group)
+        db.session.flush()
+        expected = {}
+        for privacy in ("anonymous", "pseudonymous", "identified"):
+            survey = building.create_survey(code=privacy, title=privacy, description="", language="en",
+                                            privacy=privacy, subject="participant", creator=trainer)
+            for closes_on in (None, today + timedelta(days=30), today - timedelta(days=5)):
+                wave = SurveyWave(kind="baseline", group_id=group.id, closes_on=closes_on)
+                survey.waves.append(wave)
                 db.session.flush()
-                expected[course_wave.id] = None
-            db.session.commit()
-            db.session.remove()
-            downgrade(directory=str(ROOT / "migrations"), revision="4df805d5d023")
-            upgrade(directory=str(ROOT / "migrations"))
-            with db.engine.connect() as conn:
-                found = {wave_id: closes_on if closes_on is None or isinstance(closes_on, date)
-                         else date.fromisoformat(closes_on)
-                         for wave_id, closes_on in conn.execute(sa.text("SELECT id, closes_on FROM survey_waves"))}
-            assert found == expected
-            db.engine.dispose()
-    finally:
-        drop()
+                shut = privacy != "identified" and (closes_on is None or closes_on >= today)
+                expected[wave.id] = today - timedelta(days=1) if shut else closes_on
+            course_wave = SurveyWave(kind="baseline", course_id=course.id)
+            survey.waves.append(course_wave)
+            db.session.flush()
+            expected[course_wave.id] = None
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=str(ROOT / "migrations"), revision="4df805d5d023")
+        upgrade(directory=str(ROOT / "migrations"))
+        with db.engine.connect() as conn:
+            found = {wave_id: closes_on if closes_on is None or isinstance(closes_on, date)
+                     else date.fromisoformat(closes_on)
+                     for wave_id, closes_on in conn.execute(sa.text("SELECT id, closes_on FROM survey_waves"))}
+        assert found == expected

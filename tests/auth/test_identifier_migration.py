@@ -2,16 +2,12 @@
 stops, naming accounts by id only, when two accounts would collide (it never merges or drops anyone)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from lms import create_app
-from lms.config import TestConfig
 from lms.extensions import db
-from tests.helpers import ROOT, throwaway_database
+from tests.helpers import ROOT, app_on_new_database
 
 BEFORE = "373e4a370b93"
 MIGRATIONS = str(ROOT / "migrations")
@@ -20,18 +16,9 @@ MIGRATIONS = str(ROOT / "migrations")
 @pytest.fixture
 def old_database(tmp_path):
     """An app on a database built by the migrations up to the revision before this one."""
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
-    with app.app_context():
+    with app_on_new_database(tmp_path) as app:
         upgrade(directory=MIGRATIONS, revision=BEFORE)
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    drop()
 
 
 def add_accounts(*accounts: dict) -> None:

@@ -205,47 +205,34 @@ def test_the_audit_log_keeps_her_actions_under_the_tombstone_name(rosa_erased):
 
 
 def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
-    import os
 
     from flask_migrate import upgrade
 
-    from lms import create_app
-    from lms.config import TestConfig
-    from tests.helpers import ROOT, throwaway_database
+    from tests.helpers import ROOT, app_on_new_database
 
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
     joined = datetime(2026, 3, 5, 17, 42, 13, 123456, tzinfo=UTC)
-    try:
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
-            # The tables as they were then (today's models have columns added since).
-            then = sa.MetaData()
-            then.reflect(bind=db.engine, only=["users", "courses", "training_groups", "group_members"])
-            tables = then.tables
-            db.session.execute(tables["users"].insert().values(
-                id=1, username="ana", display_name="Ana", country="PE", gender="woman", role="trainer",
-                password_hash="x", must_change_password=False, created_at=joined))
-            db.session.execute(tables["courses"].insert().values(
-                id=1, slug="c", source_language="en", published=True, require_independent_review=False,
-                created_at=joined))
-            db.session.execute(tables["training_groups"].insert().values(
-                id=1, course_id=1, trainer_id=1, name="G", country="PE", mode="online", starts_on=joined.date(),
-                ends_on=joined.date(), join_code="ABC123", trains_trainers=False, created_at=joined))
-            db.session.execute(tables["group_members"].insert().values(group_id=1, user_id=1, joined_at=joined))
-            db.session.commit()
-            upgrade(directory=str(ROOT / "migrations"))
-            kept = privacy.as_utc(db.session.scalar(select(GroupMember.joined_at)))
-            assert kept == datetime(2026, 3, 5, tzinfo=UTC)
-            assert privacy.as_utc(db.session.scalar(select(User.created_at))) == joined  # nothing else changes
-            db.session.remove()
-            db.engine.dispose()
-    finally:
-        drop()
+    with app_on_new_database(tmp_path):
+        upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
+        # The tables as they were then (today's models have columns added since).
+        then = sa.MetaData()
+        then.reflect(bind=db.engine, only=["users", "courses", "training_groups", "group_members"])
+        tables = then.tables
+        db.session.execute(tables["users"].insert().values(
+            id=1, username="ana", display_name="Ana", country="PE", gender="woman", role="trainer",
+            password_hash="x", must_change_password=False, created_at=joined))
+        db.session.execute(tables["courses"].insert().values(
+            id=1, slug="c", source_language="en", published=True, require_independent_review=False,
+            created_at=joined))
+        db.session.execute(tables["training_groups"].insert().values(
+            id=1, course_id=1, trainer_id=1, name="G", country="PE", mode="online", starts_on=joined.date(),
+            ends_on=joined.date(), join_code="ABC123", trains_trainers=False, created_at=joined))
+        db.session.execute(tables["group_members"].insert().values(group_id=1, user_id=1, joined_at=joined))
+        db.session.commit()
+        upgrade(directory=str(ROOT / "migrations"))
+        kept = privacy.as_utc(db.session.scalar(select(GroupMember.joined_at)))
+        assert kept == datetime(2026, 3, 5, tzinfo=UTC)
+        assert privacy.as_utc(db.session.scalar(select(User.created_at))) == joined  # nothing else changes
+        db.session.remove()
 
 
 def test_after_erasure_no_audit_entry_tells_when_the_account_was_used(client, app_ctx, create_user):

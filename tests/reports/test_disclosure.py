@@ -6,7 +6,6 @@ inequality); the draws are fixed by the test configuration's PSEUDONYM_KEY, so a
 from __future__ import annotations
 
 import math
-import os
 import random
 import secrets
 from datetime import UTC, datetime
@@ -16,14 +15,13 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
-from lms import create_app, disclosure
-from lms.config import TestConfig
+from lms import disclosure
 from lms.disclosure import Count, published_count
 from lms.extensions import db
 from lms.models import Course, Enrolment
 from lms.models.record_keys import KEY_SPACE
 from lms.surveys.statistics import Estimate
-from tests.helpers import BUNDLED_COURSE, ROOT, sign_in, throwaway_database
+from tests.helpers import BUNDLED_COURSE, ROOT, app_on_new_database, sign_in
 from tests.reports import reading
 
 
@@ -177,45 +175,35 @@ def value_for(column, row: int, made: dict):
 
 
 def test_the_migration_gives_existing_rows_random_keys_and_goes_back(tmp_path):
-    url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
-
-    class Config(TestConfig):
-        SQLALCHEMY_DATABASE_URI = url
-
-    app = create_app(Config)
-    try:
-        with app.app_context():
-            upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
-            metadata = sa.MetaData()
-            metadata.reflect(db.engine)
-            needed = set(COUNTED)
-            for table in reversed(metadata.sorted_tables):
-                if table.name in needed:
-                    needed |= {key.column.table.name for key in table.foreign_keys
-                               if not key.parent.nullable or key.parent.name in ALSO.get(table.name, ())}
-            made: dict[str, list[dict]] = {}
-            with db.engine.begin() as connection:
-                for table in metadata.sorted_tables:
-                    if table.name not in needed:
-                        continue
-                    rows = [{c.name: value_for(c, i, made) for c in table.columns if filled(table, c)}
-                            for i in range(30 if table.name == "users" else 1)]
-                    connection.execute(table.insert(), rows)
-                    made[table.name] = [dict(r._mapping) for r in connection.execute(select(table))]
-            upgrade(directory=str(ROOT / "migrations"))
-            with db.engine.connect() as connection:
-                for name in COUNTED:
-                    keys = list(connection.scalars(sa.text(f"SELECT record_key FROM {name}")))
-                    assert keys and all(0 <= k < KEY_SPACE for k in keys), name
-                users = list(connection.scalars(sa.text("SELECT record_key FROM users")))
-                assert len(set(users)) == len(users) == 30  # drawn for each row, not once for all
-            downgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
-            with db.engine.connect() as connection:
-                for name in COUNTED:
-                    assert "record_key" not in {c["name"] for c in sa.inspect(connection).get_columns(name)}
-            db.engine.dispose()
-    finally:
-        drop()
+    with app_on_new_database(tmp_path):
+        upgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
+        metadata = sa.MetaData()
+        metadata.reflect(db.engine)
+        needed = set(COUNTED)
+        for table in reversed(metadata.sorted_tables):
+            if table.name in needed:
+                needed |= {key.column.table.name for key in table.foreign_keys
+                           if not key.parent.nullable or key.parent.name in ALSO.get(table.name, ())}
+        made: dict[str, list[dict]] = {}
+        with db.engine.begin() as connection:
+            for table in metadata.sorted_tables:
+                if table.name not in needed:
+                    continue
+                rows = [{c.name: value_for(c, i, made) for c in table.columns if filled(table, c)}
+                        for i in range(30 if table.name == "users" else 1)]
+                connection.execute(table.insert(), rows)
+                made[table.name] = [dict(r._mapping) for r in connection.execute(select(table))]
+        upgrade(directory=str(ROOT / "migrations"))
+        with db.engine.connect() as connection:
+            for name in COUNTED:
+                keys = list(connection.scalars(sa.text(f"SELECT record_key FROM {name}")))
+                assert keys and all(0 <= k < KEY_SPACE for k in keys), name
+            users = list(connection.scalars(sa.text("SELECT record_key FROM users")))
+            assert len(set(users)) == len(users) == 30  # drawn for each row, not once for all
+        downgrade(directory=str(ROOT / "migrations"), revision="373e4a370b93")
+        with db.engine.connect() as connection:
+            for name in COUNTED:
+                assert "record_key" not in {c["name"] for c in sa.inspect(connection).get_columns(name)}
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4])

@@ -21,7 +21,7 @@ from lms.surveys import answering, building, pool, sealing
 from lms.surveys.building import QuestionSpec
 from lms.surveys.releases import release_answers
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import BUNDLED_COURSE, ROOT, csrf_token, published_texts, sign_in
+from tests.helpers import BUNDLED_COURSE, ROOT, at_once, csrf_token, published_texts, sign_in
 from tests.helpers import release_answers as release_any
 
 Answer = answering.Answer
@@ -190,29 +190,10 @@ def test_two_release_jobs_at_once_publish_each_answer_exactly_once(survey, datab
 
 def test_two_release_jobs_in_threads_never_publish_a_batch_twice(survey, app, data_app):
     """The same race inside one process: two threads, two sessions, one batch."""
-    import threading
-
     for n in range(2 * RELEASE_BATCH):
         give(survey, f"marker-{n}")
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def run(flask_app):
-        with flask_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(release_answers())
-            except Exception as error:  # reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in (app, data_app)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors and sorted(results) == [0, 2 * RELEASE_BATCH]
+    results = at_once((app, data_app), lambda: release_answers())
+    assert sorted(results) == [0, 2 * RELEASE_BATCH]
     assert count(SurveyResponse) == 2 * RELEASE_BATCH and count(PooledResponse) == 0
 
 

@@ -3,7 +3,6 @@ closes, never as soon as a batch holds five: whoever watches the pool cannot fil
 answer with four of their own (the "n-1" attack, docs/privacy.md)."""
 from __future__ import annotations
 
-import threading
 from datetime import date, timedelta
 from io import BytesIO
 
@@ -18,7 +17,7 @@ from lms.learn import services as learning
 from lms.models import PooledResponse, SurveyInvitation, SurveyResponse
 from lms.surveys import answering
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import BUNDLED_COURSE, published_texts, sign_in
+from tests.helpers import BUNDLED_COURSE, at_once, published_texts, sign_in
 
 Answer = answering.Answer
 #: The first Monday after today: a checkpoint with the default RELEASE_EVERY_DAYS of 7, after the waves' creation.
@@ -130,25 +129,8 @@ def test_a_closed_wave_is_released_at_once_and_each_late_import_at_once(survey, 
 def test_two_scheduled_releases_at_once_publish_each_batch_once(app, data_app, answer):
     for n in range(2 * RELEASE_BATCH):
         answer(f"member-{n}")
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def run(flask_app):
-        with flask_app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                results.append(scheduled_release(CHECKPOINT))
-            except Exception as error:  # reported below
-                errors.append(error)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(a,)) for a in (app, data_app)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors and sorted(results) == [0, 2 * RELEASE_BATCH]
+    results = at_once((app, data_app), lambda: scheduled_release(CHECKPOINT))
+    assert sorted(results) == [0, 2 * RELEASE_BATCH]
     assert count(SurveyResponse) == 2 * RELEASE_BATCH and count(PooledResponse) == 0
 
 
