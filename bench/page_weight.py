@@ -83,10 +83,11 @@ def budgets() -> dict[str, dict]:
 
 def prepare(app) -> dict[str, str]:
     """The people and data the pages show; returns each page type's path."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from sqlalchemy import select
 
+    from lms import clock
     from lms.auth.services import create_user
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
@@ -115,7 +116,7 @@ def prepare(app) -> dict[str, str]:
         invitation.consent = "given"
         db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
         group = create_group(trainer=trainer, course=course, name="Bench group", country="PE", place="Lima",
-                             mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=9))
+                             mode="in-person", starts_on=clock.today(), ends_on=clock.today() + timedelta(days=9))
         add_member(group, member)
         db.session.commit()
         slugs = {"course": course.slug, "lesson": course.lessons[1].slug, "module": course.modules[0].slug,

@@ -119,7 +119,7 @@ def generate(participants: int, answers_wanted: int, seed: int = 2026) -> dict[s
             responses.append({"id": response_id, "wave_id": wave.id, "version_id": version.id,
                               "pseudonym": f"bench-{person}-{len(responses)}", "language": "en",
                               "country": users[person]["country"], "source": "import",
-                              "submitted_on": date.today() - timedelta(days=rng.randint(0, 300))})
+                              "submitted_on": datetime.now(UTC).date() - timedelta(days=rng.randint(0, 300))})
             for question in questions:
                 code = rng.choice(question.choice_codes) if question.choice_codes else str(rng.randint(30, 70))
                 number = float(code) if question.kind in ("likert", "number") else None
@@ -220,10 +220,10 @@ def main() -> int:
                     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                         conn.execute(sa.text("VACUUM ANALYZE"))
             with app.test_request_context():
-                print_parts(date.today().year)
+                print_parts(datetime.now(UTC).date().year)
             # Requests run outside the context above, each in its own, as in a server.
             admin, coordinator = signed_in(app, "bench-admin"), signed_in(app, "bench-coordinator")
-            year = date.today().year
+            year = datetime.now(UTC).date().year
             for who, client, path in (("admin, all countries", admin, f"/reports?year={year}"),
                                       ("coordinator of PE", coordinator, f"/reports?year={year}"),
                                       ("admin, IATI export", admin, f"/reports/iati.xml?year={year}")):

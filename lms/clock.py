@@ -35,6 +35,8 @@ def timestamp() -> float:
 @contextmanager
 def freeze(moment: datetime) -> Iterator[datetime]:
     """Stops the clock at ``moment`` (aware) inside the ``with`` block, then puts back what was there."""
+    if moment.tzinfo is None:
+        raise ValueError("freeze the clock at an aware moment, e.g. datetime(2026, 3, 4, 9, 30, tzinfo=UTC)")
     global frozen_at
     before, frozen_at = frozen_at, moment
     try:

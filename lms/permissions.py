@@ -147,6 +147,13 @@ def managed_groups(user: User):
                   scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
 
 
+def can_see_group(user: User, group) -> bool:
+    """A group's page: those who manage it, and its members (who see the group, not the others' progress).
+    ``visible_groups`` is the same rule in SQL, for lists."""
+    return can_manage_group(user, group) or (
+        user.is_authenticated and db.session.get(GroupMember, (group.id, user.id)) is not None)
+
+
 def visible_groups(user: User):
     """SQL condition on TrainingGroup: the groups ``user`` sees in the list, those they manage or are a member of."""
     if not user.is_authenticated:
@@ -171,6 +178,11 @@ def can_be_made_trainer(member: User, group) -> bool:
 #: Roles whose country and organisation decide what they see (``can_see_workplace``, ``can_manage_group``):
 #: only an administrator changes them (``flask users place``), never the member in their profile.
 SCOPED_ROLES = frozenset({"trainer", "coordinator", "admin"})
+
+
+def may_change_own_scope(user: User) -> bool:
+    """Whether the profile form lets ``user`` change their own country and organisation: members only."""
+    return not has_role(user, SCOPED_ROLES)
 
 
 def can_see_workplace(user: User, workplace) -> bool:
@@ -200,12 +212,6 @@ def can_read_course(user: User, course) -> bool:
 def readable_courses(user: User):
     """SQL condition on Course: the courses ``can_read_course`` lets ``user`` read (their titles included)."""
     return sa.or_(Course.published.is_(True), edited_courses(user))
-
-
-def can_see_group(user: User, group) -> bool:
-    """A group's page: those who manage it, and its members (who see the group, not the others' progress)."""
-    return can_manage_group(user, group) or (
-        user.is_authenticated and db.session.get(GroupMember, (group.id, user.id)) is not None)
 
 
 def visible_countries(user: User) -> list[str] | None:

@@ -4,8 +4,8 @@ Each signal's sender is the account concerned (for enrolled, course_completed an
 that the learning and group services hold); keyword arguments say more. Receivers subscribe with
 ``signals.password_changed.connect(receiver)`` in the module that reacts (sessions end, the audit log
 writes a line, surveys invite), so a new feature plugs in without touching the code that sends. Receivers
-run at once, in the sender's transaction; a feature's receivers module is imported by ``create_app``
-(``register_receivers``), so they listen in the web app, the CLI, the scheduler and the tests alike.
+run at once, in the sender's transaction (except reminder_due's, below); a feature's receivers module is imported
+by ``create_app`` (``register_receivers``), so they listen in the web app, the CLI, the scheduler and the tests.
 """
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ _events = Namespace()
 password_changed = _events.signal("password-changed")
 #: A way to sign in or be reached changed. ``fields``: the names of what changed ("email", "phone"); ``by``.
 contact_changed = _events.signal("contact-changed")
-#: An account's role changed. ``old``, ``new``: the roles; ``by``: who changed it (None: the command line).
+#: An account's role changed (a coordinator made a participant a trainer, lms/groups/services.py). ``old``,
+#: ``new``: the roles; ``by``: who changed it.
 role_changed = _events.signal("role-changed")
 #: An account was erased; the sender is what remains of it (a tombstone). ``by``: who erased it (None: the
 #: command line or the retention job).
@@ -36,7 +37,9 @@ course_completed = _events.signal("course-completed")
 #: A member joined, or was added to, a training group (flushed, after their enrolment in its course); the
 #: sender is the member's id. ``group``: the TrainingGroup.
 joined_group = _events.signal("joined-group")
-#: A reminder of a survey waiting for the member was counted, exactly once (lms/surveys/reminders.py); each
-#: channel that reaches members (e-mail today) subscribes and sends it its own way. The sender is the member;
-#: ``invitation``: the SurveyInvitation. A channel that fails does not raise: the reminder is not sent again.
+#: A reminder of a survey waiting for the member was counted, exactly once and committed (lms/surveys/reminders.py);
+#: each channel that reaches members (e-mail today) subscribes and sends it its own way. The sender is the member;
+#: ``invitation``: the SurveyInvitation. Unlike the others, each receiver runs in a transaction of its own: what it
+#: writes is committed after it, and one that raises is rolled back and logged while the others still run. The
+#: reminder is never handed out again.
 reminder_due = _events.signal("reminder-due")

@@ -61,7 +61,7 @@ GOOD_ANSWERS = {"q_safe": "4", "q_union": "yes", "q_voice": "often", "q_issues":
                 "q_hours": "48", "q_comment": "More breaks"}
 
 
-def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, callable]:
+def throwaway_database(base_url: str | None, tmp_dir: Path) -> tuple[str, Callable[[], None]]:
     """A new, empty database and a function that drops it."""
     if not base_url or base_url.startswith("sqlite"):
         path = tmp_dir / f"lms-{uuid.uuid4().hex[:8]}.sqlite"
@@ -85,7 +85,6 @@ def app_on_new_database(tmp_path: Path):
     """An app in its own context on a new, empty database (the test runs the migrations it wants), dropped after."""
     from lms import create_app
     from lms.config import TestConfig
-    from lms.extensions import db
 
     url, drop = throwaway_database(os.environ.get("TEST_DATABASE_URL"), tmp_path)
 
@@ -111,8 +110,6 @@ def at_once(apps, action) -> list:
     barrier = threading.Barrier(len(apps))
 
     def run(flask_app):
-        from lms.extensions import db
-
         with flask_app.app_context():
             try:
                 barrier.wait(timeout=30)
@@ -166,9 +163,9 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
-def release_answers(minimum: int = 1) -> int:
-    """Publish the survey answers waiting in the pool, as the scheduler's release-answers job does, in
-    batches of any size (the job itself waits for RELEASE_BATCH of a batch); returns how many."""
+def release_any(minimum: int = 1) -> int:
+    """Publish the survey answers waiting in the pool at once, as ``flask jobs run-once release-answers`` does,
+    but in batches of any size (the portal waits for RELEASE_BATCH of a batch); how many were published."""
     from lms.surveys.releases import release_answers as release
 
     return release(minimum=minimum)
@@ -219,12 +216,12 @@ def burst(send: Callable[[int], int], times: int = 20) -> list[int]:
     """``send(number)`` for ``times`` numbers, all released at the same moment from as many threads."""
     start = threading.Barrier(times)
 
-    def at_once(number: int) -> int:
+    def together(number: int) -> int:
         start.wait(timeout=30)
         return send(number)
 
     with ThreadPoolExecutor(max_workers=times) as pool:
-        return list(pool.map(at_once, range(times)))
+        return list(pool.map(together, range(times)))
 
 
 def row_counts() -> dict[str, int]:

@@ -7,6 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from lms import clock
 from lms.extensions import db
 from tests.helpers import ROOT, app_on_new_database
 
@@ -58,7 +59,6 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
     """Responses published before the pool kept the order they were given in (SQLite's rowid, PostgreSQL's
     ctid and xmin): the upgrade that brings the pool shuffles them, answers and all."""
     import uuid
-    from datetime import date
 
     import sqlalchemy as sa
 
@@ -84,7 +84,7 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
         wave_id = db.session.execute(sa.text(
             "INSERT INTO survey_waves (survey_id, kind, workplace_id, opens_on, created_at) "
             "VALUES (:survey, 'baseline', :workplace, :day, :now) RETURNING id"),
-            {"survey": survey_id, "workplace": workplace.id, "day": date.today(), "now": now}).scalar_one()
+            {"survey": survey_id, "workplace": workplace.id, "day": clock.today(), "now": now}).scalar_one()
         db.session.commit()
         order = [uuid.uuid4() for _ in range(given)]
         for n, response_id in enumerate(order):  # one at a time, as the old code wrote them
@@ -92,7 +92,7 @@ def test_the_upgrade_writes_published_responses_again_in_a_random_order(tmp_path
                 "INSERT INTO survey_responses (id, wave_id, version_id, language, country, submitted_on, source) "
                 "VALUES (:id, :wave, :version, 'en', 'PE', :day, 'web')"),
                 {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id, "wave": wave_id,
-                 "version": version_id, "day": date.today()})
+                 "version": version_id, "day": clock.today()})
             db.session.execute(sa.text("INSERT INTO survey_answers (response_id, question_id, value) "
                                        "VALUES (:id, :q, :value)"),
                                {"id": response_id.hex if db.engine.dialect.name == "sqlite" else response_id,
@@ -128,7 +128,7 @@ def test_the_upgrade_closes_the_open_group_waves_of_surveys_that_name_nobody(tmp
     from lms.models import Course, SurveyWave, TrainingGroup
     from lms.surveys import building
 
-    today = date.today()
+    today = clock.today()
     with app_on_new_database(tmp_path):
         # The rows are written with today's models on today's schema, then the schema goes back to before the
         # migration (its own downgrade keeps the rows) and comes up again: later migrations break nothing here.

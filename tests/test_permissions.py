@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint
 
-from lms import create_app
+from lms import clock, create_app
 from lms.permissions import public, roles, signed_in
 from lms.vocabulary import ROLES
 from tests.helpers import sign_in
@@ -86,7 +86,6 @@ CALLERS = ("visitor", "participant", "trainer", "other_trainer", "union_trainer"
 
 @pytest.fixture
 def world(library, create_user):
-    from datetime import date
 
     from flask_login import AnonymousUserMixin
 
@@ -115,7 +114,7 @@ def world(library, create_user):
     db.session.add(CoordinatorOrganisation(user_id=users["union_coordinator"].id, organisation_id=union.id))
     course = find_course(BUNDLED_COURSE)
     add_editor(course, users["trainer"])
-    today = date.today()
+    today = clock.today()
 
     def group(name, trainer, country, **fields):
         return groups.create_group(trainer=users[trainer], course=course, name=name, country=country, place=None,
@@ -179,9 +178,11 @@ def test_trainers_and_admins_write_courses_and_edit_those_they_are_editors_of(wo
 
     from lms.extensions import db
     from lms.models import Course
-    from lms.permissions import can_edit_course, edited_courses, writes_courses
+    from lms.permissions import can_edit_course, can_read_course, edited_courses, readable_courses, writes_courses
 
     users, _, _, course = world
+    course.published = False  # a draft: read only by its editors and admins
+    db.session.flush()
     every_course = set(db.session.scalars(select(Course.id)))
     assert len(every_course) > 1
     edits = {"visitor": set(), "participant": set(), "trainer": {course.id}, "other_trainer": set(),
@@ -192,6 +193,18 @@ def test_trainers_and_admins_write_courses_and_edit_those_they_are_editors_of(wo
         assert writes_courses(user) == (who in ("trainer", "other_trainer", "union_trainer", "admin")), who
         assert {c.id for c in db.session.scalars(select(Course)) if can_edit_course(user, c)} == expected, who
         assert set(db.session.scalars(select(Course.id).where(edited_courses(user)))) == expected, who
+        published = every_course - {course.id}
+        readable = {c.id for c in db.session.scalars(select(Course)) if can_read_course(user, c)}
+        assert readable == published | expected, who
+        assert set(db.session.scalars(select(Course.id).where(readable_courses(user)))) == readable, who
+
+
+def test_only_members_change_their_own_country_and_organisation(world):
+    from lms.permissions import may_change_own_scope
+
+    users = world[0]
+    for who in CALLERS[1:]:
+        assert may_change_own_scope(users[who]) == (who == "participant"), who
 
 
 def test_only_coordinators_and_admins_managing_a_training_of_trainers_promote_its_participants(world):
@@ -237,3 +250,22 @@ def test_the_menu_offers_each_role_the_pages_its_guards_open(world, app):
         assert offered == {path for path, roles_ in menu.items() if role in roles_}, role
         for path in menu:
             assert (client.get(path).status_code == 200) == (path in offered), (role, path)
+
+
+def test_each_caller_asks_edits_and_reads_surveys_within_the_rules(world, make_survey):
+    """Who asks a survey of a whole course, edits it, reads its figures, and for which countries."""
+    from lms.permissions import can_ask_course, can_edit_survey, can_read_figures, visible_countries
+
+    users, _, _, course = world
+    named = make_survey(code="evaluation", privacy="identified", creator=users["other_trainer"])
+    nameless = make_survey(code="voice", privacy="anonymous", creator=users["union_coordinator"])
+    coordinators = {"coordinator": ["BJ"], "other_coordinator": ["PE"], "union_coordinator": ["PE"]}
+    for who in CALLERS[1:]:
+        user = users[who]
+        assert visible_countries(user) == ({**coordinators, "admin": None}).get(who, []), who
+        assert can_ask_course(user, named, course) == (who in ("trainer", "admin")), who  # the course's editors
+        assert can_ask_course(user, nameless, course) == (who == "admin"), who
+        assert can_read_figures(user, named), who  # identified answers promise no anonymity
+        assert can_read_figures(user, nameless) == (who in coordinators or who == "admin"), who
+        assert can_edit_survey(user, named) == (who in ("other_trainer", "admin")), who
+        assert can_edit_survey(user, nameless) == (who in ("union_coordinator", "admin")), who

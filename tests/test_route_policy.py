@@ -16,10 +16,11 @@ object may be gone: a later 404 then counts as allowed.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from lms import clock
 from lms.extensions import db
 from tests.helpers import BUNDLED_COURSE, complete_course, csrf_token, sign_in
 
@@ -147,7 +148,7 @@ def build_world(create_user) -> dict:
     picture = io.BytesIO()
     Picture.new("RGB", (40, 20), "green").save(picture, format="PNG")
     image = authoring.store_image(course, picture.getvalue(), trainer)
-    today = date.today()
+    today = clock.today()
     group = groups.create_group(trainer=trainer, course=course, name="Cotonou hotels", country="BJ",
                                 place="Cotonou", mode="in-person", starts_on=today - timedelta(days=7),
                                 ends_on=today + timedelta(days=30), trains_trainers=True)

@@ -54,20 +54,29 @@ def test_no_template_names_a_role(app):
     assert not mentions, f"ask lms/permissions.py (may_visit, can_promote...) instead of naming a role: {mentions}"
 
 
-def role_comparisons(source: str) -> list[int]:
-    """Lines that compare an account's ``.role`` with something (``user.role == "admin"``, ``.role in (...)``)."""
+def role_reads(source: str) -> list[int]:
+    """Lines that read an account's role (``user.role == "admin"``, ``role = current_user.role``,
+    ``getattr(user, "role")``): a view asks lms/permissions.py instead."""
     import ast
 
-    return [node.lineno for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Compare)
-            and any(isinstance(side, ast.Attribute) and side.attr == "role" for side in (node.left, *node.comparators))]
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == "role":
+            lines.append(node.lineno)
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+              and len(node.args) > 1 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "role"):
+            lines.append(node.lineno)
+    return sorted(lines)
 
 
-def test_views_ask_permissions_instead_of_comparing_roles():
+def test_views_ask_permissions_instead_of_reading_roles():
     """A view says who may use it in its decorator, and asks lms/permissions.py for anything finer."""
     from tests.helpers import ROOT
 
     views = [*ROOT.glob("lms/*/views.py"), *ROOT.glob("lms/*/views/*.py")]
     assert len(views) > 10
-    found = {str(path.relative_to(ROOT)): lines for path in views if (lines := role_comparisons(path.read_text()))}
+    found = {str(path.relative_to(ROOT)): lines for path in views if (lines := role_reads(path.read_text()))}
     assert found == {}
-    assert role_comparisons('if current_user.role in ("trainer", "admin"):\n    pass\nok = user.role == "x"') == [1, 3]
+    source = ('if current_user.role in ("trainer", "admin"):\n    pass\nrole = user.role\n'
+              'match getattr(current_user, "role"):\n    case _:\n        pass')
+    assert role_reads(source) == [1, 3, 4]

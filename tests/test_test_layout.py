@@ -6,13 +6,18 @@ import ast
 from tests.helpers import ROOT
 
 
-def imported_modules(path) -> set[str]:
+def imported_modules(path, root=ROOT) -> set[str]:
+    """Every module the file imports, relative imports resolved (``from .test_jobs import x`` in tests/surveys/
+    is tests.surveys.test_jobs), and each name imported from a package as a module of it."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    package = list(path.relative_to(root).parent.parts)
     names = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)  # a module imported from its package
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)  # a module imported from its package
         elif isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
     return names
@@ -41,3 +46,10 @@ def test_sign_in_is_written_once_per_kind():
                for node in ast.walk(ast.parse(path.read_text()))
                if isinstance(node, ast.FunctionDef) and node.name == "sign_in"]
     assert defined == ["tests/e2e/helpers.py", "tests/helpers.py"]
+
+
+def test_relative_imports_are_seen_too(tmp_path):
+    probe = tmp_path / "tests" / "surveys" / "test_probe.py"
+    probe.parent.mkdir(parents=True)
+    probe.write_text("from .test_jobs import due_member\nfrom .. import conftest\n")
+    assert {"tests.surveys.test_jobs", "tests.conftest"} <= imported_modules(probe, root=tmp_path)

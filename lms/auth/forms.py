@@ -20,7 +20,7 @@ from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choic
 from lms.core.forms import PortalForm
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.models import User
-from lms.permissions import SCOPED_ROLES
+from lms.permissions import may_change_own_scope
 from lms.vocabulary import GENDER_LABELS
 
 OLDEST_BIRTH_YEAR = 1920
@@ -174,7 +174,7 @@ class ProfileForm(AboutYouMixin, PortalForm):
         self.user = user
         if not self.is_submitted():
             self.organisation.data = str(user.organisation_id or "")
-        if user.role in SCOPED_ROLES:
+        if not may_change_own_scope(user):
             self.fix_scope()
 
     def fix_scope(self) -> None:

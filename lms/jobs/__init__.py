@@ -1,7 +1,8 @@
 """The scheduler: which job runs, how often, in its own app context. Started only by ``flask jobs run``.
 
-Each job is a feature's function (lms/surveys/reminders.py, releases.py; lms/privacy/services.py) that commits
-its own work.
+A job is either a feature's function that commits its own work, batch by batch (``send_reminders`` in
+lms/surveys/reminders.py, the releases of lms/surveys/releases.py), or a short function here that calls a
+feature's service and commits it (``open_waves``, ``purge_inactive_accounts``).
 
 Every job is idempotent through the database: a reminder is claimed with a conditional UPDATE and
 sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
@@ -18,6 +19,7 @@ from flask import Flask, current_app
 
 from lms import clock
 from lms.extensions import db
+from lms.privacy.services import purge_inactive
 from lms.surveys.invitations import sync_invitations
 from lms.surveys.releases import release_answers, release_at_checkpoints
 from lms.surveys.reminders import send_reminders
@@ -34,8 +36,6 @@ def open_waves(today: date | None = None) -> int:
 
 def purge_inactive_accounts(now: datetime | None = None) -> int:
     """Erase accounts unused for RETENTION_INACTIVE_DAYS (0: never); erased accounts are not found again."""
-    from lms.privacy.services import purge_inactive
-
     erased = purge_inactive(now or clock.utcnow(), current_app.config["RETENTION_INACTIVE_DAYS"])
     db.session.commit()
     return len(erased)

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def send_reminders(today: date | None = None) -> int:
-    """Remind members of surveys waiting for them: first when due, then every REMINDER_MIN_DAYS, up to REMINDER_MAX."""
+    """Remind members of surveys waiting for them: first when due, then every REMINDER_MIN_DAYS, up to REMINDER_MAX;
+    how many reminders were counted (each once, whatever its channels did with it)."""
     today = today or clock.today()
     config = current_app.config
     latest = today - timedelta(days=config["REMINDER_MIN_DAYS"])
@@ -39,10 +40,23 @@ def send_reminders(today: date | None = None) -> int:
     sent = 0
     for invitation_id, count, last in candidates:
         if claim_reminder(invitation_id, count, last, today):
-            invitation = db.session.get(SurveyInvitation, invitation_id)
-            signals.reminder_due.send(db.session.get(User, invitation.user_id), invitation=invitation)
+            announce(db.session.get(SurveyInvitation, invitation_id))
             sent += 1
     return sent
+
+
+def announce(invitation: SurveyInvitation) -> None:
+    """Hand a counted reminder to each channel in turn (``signals.reminder_due``), each in its own transaction: a
+    channel that fails is rolled back and logged, and the others, and the next members' reminders, still go."""
+    user = db.session.get(User, invitation.user_id)
+    for channel in list(signals.reminder_due.receivers_for(user)):
+        try:
+            channel(user, invitation=invitation)
+            db.session.commit()
+        except Exception as error:  # one channel's failure is not the others'
+            db.session.rollback()
+            # Neither the member nor the invitation: a line would date a member's survey.
+            log.warning("a reminder channel failed: %s", type(error).__name__)
 
 
 def claim_reminder(invitation_id: int, count: int, last: date | None, today: date) -> bool:

@@ -6,10 +6,11 @@ afterwards nothing showed who, when, or that anything happened.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import AuditEntry
 from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, post_form, sign_in
@@ -39,8 +40,8 @@ def test_account_events_are_audited_without_personal_data(app, create_user, libr
     coordinator = create_user("coco", role="coordinator", country="BJ", coordinated_countries=["BJ"])
     trainer = create_user("tina", role="trainer", country="BJ")
     group = groups.create_group(trainer=trainer, course=find_course(BUNDLED_COURSE), name="ToT", country="BJ",
-                                place="Cotonou", mode="in-person", starts_on=date.today() - timedelta(days=9),
-                                ends_on=date.today(), trains_trainers=True)
+                                place="Cotonou", mode="in-person", starts_on=clock.today() - timedelta(days=9),
+                                ends_on=clock.today(), trains_trainers=True)
     db.session.add(GroupMember(group_id=group.id, user_id=amina.id))
     db.session.commit()
     complete_course(amina.id)

@@ -6,7 +6,7 @@ stolen backup of the browser profile), used after the member thought the session
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -229,8 +229,8 @@ def test_a_promotion_ends_every_session_of_the_member(app, create_user, library,
     member = create_user("gra", country="BJ")
     create_user("coco", role="coordinator", country="BJ", coordinated_countries=["BJ"])
     group = groups.create_group(trainer=trainer, course=find_course(BUNDLED_COURSE), name="ToT", country="BJ",
-                                place="Cotonou", mode="in-person", starts_on=date.today() - timedelta(days=9),
-                                ends_on=date.today(), trains_trainers=True)
+                                place="Cotonou", mode="in-person", starts_on=clock.today() - timedelta(days=9),
+                                ends_on=clock.today(), trains_trainers=True)
     db.session.add(GroupMember(group_id=group.id, user_id=member.id))
     db.session.commit()
     complete_course(member.id)

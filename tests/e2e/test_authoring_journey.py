@@ -3,8 +3,9 @@ and creates a group; a member joins with the code and reads the lesson. Every pa
 scanned with axe-core."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
+from lms import clock
 from tests.e2e.helpers import sign_in
 
 
@@ -63,8 +64,8 @@ def test_trainer_writes_publishes_and_translates_a_lesson(browser, page, live_se
     page.select_option("#country", "BO")
     page.check('input[name="mode"][value="in-person"]')
     page.fill("#place", "Potosí")
-    page.fill("#starts_on", date.today().isoformat())
-    page.fill("#ends_on", (date.today() + timedelta(days=14)).isoformat())
+    page.fill("#starts_on", clock.today().isoformat())
+    page.fill("#ends_on", (clock.today() + timedelta(days=14)).isoformat())
     axe.scan(page)
     page.click("main form button[type=submit]")
     code = page.inner_text("strong.code")

@@ -3,10 +3,11 @@ their printable sheet, first sign-in with a one-time password, paper scores, a c
 public check."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.groups.services import create_group
 from lms.models import Certificate, Course
@@ -18,7 +19,7 @@ def test_group_pages_are_accessible(browser, page, live_server, library, create_
     trainer = create_user("tina", role="trainer")
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     group = create_group(trainer=trainer, course=course, name="Dakar market women", country="SN", place="Dakar",
-                         mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=5))
+                         mode="in-person", starts_on=clock.today(), ends_on=clock.today() + timedelta(days=5))
     db.session.commit()
     sign_in(page, live_server, "tina")
     page.goto(f"{live_server}/groups/{group.id}/members/bulk")

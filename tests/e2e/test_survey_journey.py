@@ -4,10 +4,11 @@ answers the endline; the trainer sees how many answered, and the country's coord
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.groups.services import add_member, create_group
 from lms.models import Course, SurveyInvitation
@@ -32,7 +33,7 @@ def test_baseline_course_endline_and_the_coordinator_sees_the_change(browser, pa
     trainer = create_user("tina", role="trainer")
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     group = create_group(trainer=trainer, course=course, name="Lima hotel workers", country="PE", place="Lima",
-                         mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=30))
+                         mode="in-person", starts_on=clock.today(), ends_on=clock.today() + timedelta(days=30))
     db.session.commit()
 
     # The trainer builds the survey in the browser (a pseudonymous survey is not asked of one group, nor of a

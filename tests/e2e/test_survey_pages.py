@@ -3,10 +3,9 @@ a question's edit page, a translation, the workplaces, entering a worker's answe
 and a member answering in Arabic (right to left)."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import Organisation, SurveyInvitation
@@ -38,7 +37,7 @@ def test_survey_building_and_workplace_pages_are_accessible(page, live_server, l
 
     workplace = db.session.scalar(select(Workplace))
     survey = make_survey(code="factory", subject="workplace", creator=coordinator, indicators=False)
-    wave = building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today())
+    wave = building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=clock.today())
     db.session.commit()
     page.goto(f"{live_server}/workplaces/{workplace.id}/waves/{wave.id}/collect")
     axe.scan(page)

@@ -1,17 +1,17 @@
 """Training groups: create, join by code or QR, bulk accounts, attendance, paper scores, certificates."""
 from __future__ import annotations
 
-import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
 from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, sign_in
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 @pytest.fixture
@@ -191,7 +191,7 @@ def test_changing_a_role_needs_a_recent_password(client, app, app_ctx, create_us
     coordinator = app.test_client()
     sign_in(coordinator, "coco")
     with coordinator.session_transaction() as session:
-        session["password_at"] = int(time.time()) - 16 * 60  # signed in 16 minutes ago
+        session["password_at"] = int(clock.timestamp()) - 16 * 60  # signed in 16 minutes ago
     promote = f"/groups/{group.id}/members/{graduate.id}/promote"
     token = csrf_token(coordinator, f"/groups/{group.id}")
     asked = coordinator.post(promote, data={"csrf_token": token})

@@ -7,10 +7,11 @@ every one of them downloads their data; each row must be there, as many entries 
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
+from lms import clock
 from lms.author import services as authoring
 from lms.clock import utcnow
 from lms.core import audit
@@ -22,9 +23,9 @@ from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.helpers import BUNDLED_COURSE, complete_course, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course, release_any, sign_in
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def group_sessions(data):
@@ -111,7 +112,7 @@ def a_row_everywhere(create_user) -> User:
     invitation = invitations.invitations_of(maria.id)[0]
     answering.submit_response(wave=invitation.wave, version=survey.published_version, answers={
         "safe": Answer("4", 4.0)}, user=maria, invitation=invitation)
-    release_answers()
+    release_any()
     offline.apply_operations(maria.id, offline.parse_operations({"operations": [{
         "id": "8d1f8f5e-5d2a-4a53-9d49-2f4a7f1b9c01", "kind": "lesson-done", "course": BUNDLED_COURSE,
         "lesson": course.lessons[1].slug, "at": utcnow().isoformat(), "owner": offline.owner_token(maria.id)}]}),

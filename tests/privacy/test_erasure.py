@@ -8,12 +8,13 @@ by her account id, a key the server holds, a time of day, a role history, an aud
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms import clock
 from lms.core import audit
 from lms.extensions import db
 from lms.groups import services as groups
@@ -33,9 +34,9 @@ from lms.reports import xapi
 from lms.surveys import answering, building, results
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.helpers import BUNDLED_COURSE, complete_course, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, complete_course, release_any, sign_in
 
-TODAY = date.today()
+TODAY = clock.today()
 #: What only Rosa typed or is called: none of it may remain anywhere in the database.
 MARKERS = ("rosaq7", "Rosa Quispe Mamani", "rosa.q7@example.org", "+51912345670", "zebra-7731")
 
@@ -81,7 +82,7 @@ def rosa_erased(app_ctx, library, create_user):
             answer(survey, person, "baseline", 2 + number % 3, f"zebra-7731 {person.username}" if person is rosa
                    else "fine")
     groups.record_session(group, held_on=TODAY, topic="Bargaining", present=[rosa.id, others[0].id])
-    release_answers()  # the baselines are published; the endlines will still wait in the pool at her erasure
+    release_any()  # the baselines are published; the endlines will still wait in the pool at her erasure
     for number, person in enumerate([rosa, *others]):
         complete_course(person.id)
         for survey in surveys.values():
@@ -99,7 +100,7 @@ def rosa_erased(app_ctx, library, create_user):
     rosa_id = rosa.id
     tombstone = privacy.erase_account(rosa)
     db.session.commit()
-    release_answers()  # her endlines, made nobody's in their seal, join the published ones
+    release_any()  # her endlines, made nobody's in their seal, join the published ones
     db.session.commit()
     return {"id": rosa_id, "tombstone": tombstone, "surveys": surveys, "before": before, "group": group.id,
             "coordinator": coordinator.id}
@@ -163,7 +164,7 @@ def test_nobody_joins_a_group_at_a_time_of_day(app_ctx, library, create_user):
     db.session.commit()
     db.session.expire_all()
     joined = db.session.scalar(select(GroupMember.joined_at))
-    assert midnight(joined) and privacy.as_utc(joined).date() == datetime.now(joined.tzinfo).date()
+    assert midnight(joined) and privacy.as_utc(joined).date() == clock.today()
 
 
 def test_no_promotion_names_her_or_who_made_her_a_trainer(rosa_erased, create_user):
@@ -283,10 +284,10 @@ def test_after_the_release_no_answer_of_hers_is_left_to_match_to_her_tombstone(a
         learning.enrol(member.id, course)
     db.session.commit()
     members_answer(made, members, lambda member: f"words of {member.username}")
-    release_answers()
+    release_any()
     privacy.erase_account(members[0])
     db.session.commit()
-    release_answers()  # the next checkpoint's release
+    release_any()  # the next checkpoint's release
     db.session.expire_all()
     kept = db.session.scalars(select(SurveyResponse).where(SurveyResponse.wave_id == made.waves[0].id)).all()
     assert len(kept) == 5

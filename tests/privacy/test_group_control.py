@@ -15,6 +15,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.author import services as authoring
 from lms.extensions import db
 from lms.groups import services as groups
@@ -22,7 +23,7 @@ from lms.learn import services as learning
 from lms.models import AuditEntry, SurveyAnswer, SurveyQuestion, SurveyWave
 from lms.surveys import answering, building, invitations
 from lms.surveys.building import SurveyError
-from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_any, sign_in
 
 Answer = answering.Answer
 NOTE = "shown to coordinators and administrators only"
@@ -33,8 +34,8 @@ def group(app_ctx, library, create_user):
     trainer = create_user("trainer", role="trainer", country="BJ")
     course = learning.find_course(BUNDLED_COURSE)
     found = groups.create_group(trainer=trainer, course=course, name="Cotonou dockers", country="BJ",
-                                place="Cotonou", mode="in-person", starts_on=date.today(),
-                                ends_on=date.today() + timedelta(days=10), trains_trainers=False)
+                                place="Cotonou", mode="in-person", starts_on=clock.today(),
+                                ends_on=clock.today() + timedelta(days=10), trains_trainers=False)
     db.session.commit()
     return found
 
@@ -80,7 +81,7 @@ def test_an_identified_survey_is_still_asked_of_a_group_and_its_trainer_reads_it
 def answer_all(survey, accounts, values):
     """Each account answers its invitation to the survey's course baseline, as the answer page does."""
     for user, safe in zip(accounts, values, strict=True):
-        invitation = next(i for i in invitations.waiting_for(user.id, date.today()) if i.wave.survey_id == survey.id)
+        invitation = next(i for i in invitations.waiting_for(user.id, clock.today()) if i.wave.survey_id == survey.id)
         answering.record_consent(invitation, True)
         answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
                    "issues": Answer(""), "hours": Answer("40", 40.0), "comment": Answer("")}
@@ -102,7 +103,7 @@ def test_a_trainer_who_made_all_but_one_of_the_respondents_reads_no_figure(app, 
     groups.add_member(group, member)
     db.session.commit()
     answer_all(survey, [account.user for account in made] + [member], [4] * 9 + [1])
-    release_answers()
+    release_any()
     create_user("coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"])
     results = "/surveys/manage/voice/results"
     trainer, coordinator = app.test_client(), app.test_client()
@@ -123,7 +124,7 @@ def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, cr
     """At a workplace, the union team enters answers on a tablet: nine of hers beside one worker's."""
     workplace = building.create_workplace(name="Port of Cotonou", sector="ports", country="BJ", organisation_id=None)
     survey = make_survey(code="port", subject="workplace", creator=group.trainer)
-    building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today())
+    building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=clock.today())
     db.session.commit()
     for safe in [4] * 9 + [1]:
         answers = {"safe": Answer(str(safe), float(safe)), "union": Answer("yes"), "voice": Answer("often"),
@@ -131,7 +132,7 @@ def test_a_trainer_reads_no_figure_of_a_workplace_she_collects_at(app, group, cr
         answering.submit_response(wave=survey.waves[0], version=survey.published_version, answers=answers,
                                   country="BJ")
     db.session.commit()
-    release_answers()
+    release_any()
     create_user("coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"])
     trainer, coordinator = app.test_client(), app.test_client()
     sign_in(trainer, "trainer")
@@ -154,20 +155,20 @@ def test_a_course_wave_cannot_be_narrowed_to_the_members_whose_training_ends_one
     for kind, days, closes in (("endline", None, 0), ("follow_up", 30, 0), ("endline", None, shortest - 1)):
         with pytest.raises(SurveyError, match="stays open at least 28 days"):
             building.add_wave(survey, kind=kind, days_after=days, course=course,
-                              closes_on=date.today() + timedelta(days=closes))
+                              closes_on=clock.today() + timedelta(days=closes))
         db.session.rollback()
     before = waves()
     create_user("admin", role="admin")  # who asks such a survey of a course
     sign_in(client, "admin")
     edit = "/surveys/manage/voice"
     response = client.post(f"{edit}/waves", data={
-        "wave-kind": "endline", "wave-target": f"course:{course.id}", "wave-closes_on": date.today().isoformat(),
+        "wave-kind": "endline", "wave-target": f"course:{course.id}", "wave-closes_on": clock.today().isoformat(),
         "csrf_token": csrf_token(client, edit)})
     assert response.status_code == 400 and "stays open at least 28 days" in response.get_data(as_text=True)
     assert waves() == before
-    building.add_wave(survey, kind="endline", course=course, closes_on=date.today() + timedelta(days=shortest))
+    building.add_wave(survey, kind="endline", course=course, closes_on=clock.today() + timedelta(days=shortest))
     identified = make_survey(code="evaluation", privacy="identified", creator=group.trainer)
-    building.add_wave(identified, kind="endline", course=course, closes_on=date.today())  # names its members anyway
+    building.add_wave(identified, kind="endline", course=course, closes_on=clock.today())  # names its members anyway
     db.session.commit()
 
 
@@ -207,11 +208,11 @@ def test_a_wave_of_a_course_or_group_takes_no_first_day_and_no_last_day_that_has
         with pytest.raises(SurveyError, match="Only a round at a workplace has a first day"):
             building.add_wave(survey, kind="baseline", opens_on=date(2030, 1, 1), **target)
         with pytest.raises(SurveyError, match="already passed"):
-            building.add_wave(survey, kind="endline", closes_on=date.today() - timedelta(days=1), **target)
+            building.add_wave(survey, kind="endline", closes_on=clock.today() - timedelta(days=1), **target)
     db.session.rollback()
     workplace = building.create_workplace(name="Port", sector="ports", country="BJ", organisation_id=None)
     port = make_survey(code="port", subject="workplace", creator=group.trainer)
-    past = date.today() - timedelta(days=200)  # a past round, to import its answers
+    past = clock.today() - timedelta(days=200)  # a past round, to import its answers
     building.add_wave(port, kind="baseline", workplace=workplace, opens_on=past, closes_on=past + timedelta(days=14))
 
 
@@ -224,8 +225,8 @@ def test_another_trainers_tablet_entries_cannot_make_up_a_batch_around_one_worke
 
     workplace = building.create_workplace(name="Port of Cotonou", sector="ports", country="BJ", organisation_id=None)
     survey = make_survey(code="port", subject="workplace", creator=group.trainer, indicators=False)
-    wave = building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today(),
-                             closes_on=date.today())
+    wave = building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=clock.today(),
+                             closes_on=clock.today())
     db.session.commit()
     create_user("team", role="trainer", country="BJ")
 
@@ -240,9 +241,9 @@ def test_another_trainers_tablet_entries_cannot_make_up_a_batch_around_one_worke
 
     enter("team", "1")  # the worker's
     enter("trainer", "5", times=4)
-    assert release_at_checkpoints(date.today() + timedelta(days=1)) == 0  # the round has closed: its next run
+    assert release_at_checkpoints(clock.today() + timedelta(days=1)) == 0  # the round has closed: its next run
     enter("trainer", "5")
-    assert release_at_checkpoints(date.today() + timedelta(days=1)) == 5  # her own five, alone
+    assert release_at_checkpoints(clock.today() + timedelta(days=1)) == 5  # her own five, alone
     values = db.session.scalars(select(SurveyAnswer.value).join(SurveyQuestion)
                                 .where(SurveyQuestion.code == "safe")).all()
     assert sorted(values) == ["5"] * 5  # the worker's answer waits for four more of the team's

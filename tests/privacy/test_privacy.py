@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.groups import services as groups
@@ -31,9 +32,9 @@ from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, post_form, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, post_form, release_any, sign_in
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def fresh(model, **where):
@@ -81,7 +82,7 @@ def two_members(app_ctx, library, create_user):
         answer(made, rosa, "yes")
         answer(made, juan, "no")
     db.session.commit()
-    release_answers()
+    release_any()
     return {"rosa": rosa, "juan": juan, "trainer": trainer, "group": group, "course": course, "surveys": surveys}
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import Course, Enrolment
 from tests.helpers import BUNDLED_COURSE, sign_in
@@ -34,7 +35,7 @@ def count(cells: dict, *place: str) -> int:
 
 def last_month() -> tuple[date, date]:
     """The first and last days of the month before this one (UTC)."""
-    end = date.today().replace(day=1) - timedelta(days=1)
+    end = clock.today().replace(day=1) - timedelta(days=1)
     return end.replace(day=1), end
 
 

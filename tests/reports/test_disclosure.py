@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
-from lms import disclosure
+from lms import clock, disclosure
 from lms.disclosure import Count, published_count
 from lms.extensions import db
 from lms.models import Course, Enrolment
@@ -170,7 +170,7 @@ def value_for(column, row: int, made: dict):
     if column.name in KNOWN:
         return KNOWN[column.name]
     samples = {int: row + 1, str: f"x{row}", bool: False, float: 1.0, datetime: datetime.now(UTC),
-               date: date.today(), dict: {}, list: [], uuid.UUID: uuid.uuid4()}
+               date: clock.today(), dict: {}, list: [], uuid.UUID: uuid.uuid4()}
     return samples.get(column.type.python_type, f"x{row}")
 
 

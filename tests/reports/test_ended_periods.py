@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from lms import clock
 from lms.auth import services as accounts
 from lms.extensions import db
 from lms.groups import services as groups
@@ -79,7 +80,7 @@ def a_group(trainer, created: date, name: str = "Lima") -> TrainingGroup:
     start, _ = last_month()
     began = (start - timedelta(days=1)).replace(day=1)
     group = groups.create_group(trainer=trainer, course=course(), name=name, country="PE", place="Lima",
-                                mode="in-person", starts_on=began, ends_on=date.today() + timedelta(days=40))
+                                mode="in-person", starts_on=began, ends_on=clock.today() + timedelta(days=40))
     group.created_at = datetime.combine(created, datetime.min.time(), tzinfo=UTC)
     return group
 
@@ -115,6 +116,6 @@ def test_a_group_created_with_past_dates_does_not_move_an_ended_period(app, libr
     queries = (last_month_query(), last_month_query(country="PE"))
     before = pages(client, *queries)
     for i, trainer in enumerate(trainers):
-        a_group(trainer, created=date.today(), name=f"Lima {i}")
+        a_group(trainer, created=clock.today(), name=f"Lima {i}")
     db.session.commit()
     assert pages(client, *queries) == before

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning
@@ -23,9 +24,9 @@ def records(create_user):
     learning.submit_quiz(member.id, course, module, {q.slug: [q.choices[0].slug] for q in module.questions})
     complete_course(member.id)
     group = groups.create_group(trainer=trainer, course=course, name="Lima", country="PE", place="Lima",
-                                mode="in-person", starts_on=date.today(), ends_on=date.today() + timedelta(days=5))
+                                mode="in-person", starts_on=clock.today(), ends_on=clock.today() + timedelta(days=5))
     groups.add_member(group, member)
-    groups.record_session(group, held_on=date.today(), topic="Module 1", present=[member.id])
+    groups.record_session(group, held_on=clock.today(), topic="Module 1", present=[member.id])
     db.session.commit()
     return member
 

@@ -5,17 +5,18 @@ shows the value is scanned for executable markup (see conftest.assert_inert).
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import Course, Survey, SurveyWave, TrainingGroup, User, Workplace
 from tests.helpers import BUNDLED_COURSE
 from tests.security.helpers import XSS_PAYLOADS, assert_inert
 
-TODAY = date.today()
+TODAY = clock.today()
 COURSE = f"/courses/{BUNDLED_COURSE}"
 AUTHOR = f"/author/courses/{BUNDLED_COURSE}"
 MODULE = "what-and-who"

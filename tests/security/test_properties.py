@@ -1,13 +1,14 @@
 """Property-based: arbitrary text in the public forms never causes a 500, and a refused form writes nothing."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import SurveyWave, Workplace
 from tests.helpers import row_counts
@@ -100,7 +101,7 @@ def collecting(app_ctx, browser_as, make_survey):
 
     workplace = building.create_workplace(name="Hotel", sector="hotels", country="PE", organisation_id=None)
     survey = make_survey(code="workplace-voice", subject="workplace", indicators=False)
-    building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=date.today() - timedelta(days=1))
+    building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=clock.today() - timedelta(days=1))
     db.session.commit()
     workplace_id = db.session.scalar(select(Workplace.id))
     wave_id = db.session.scalar(select(SurveyWave.id))

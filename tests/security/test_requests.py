@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import GroupMember, Organisation, SurveyInvitation, TrainingGroup, User
 from tests.helpers import BUNDLED_COURSE, row_counts
 from tests.security.helpers import AWKWARD_TEXT, NUL, Browser, assert_inert
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def group_form(**changes):

@@ -7,6 +7,7 @@ import zipfile
 import pytest
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import Course, Survey
 from tests.helpers import BUNDLED_COURSE, row_counts
@@ -190,10 +191,10 @@ def test_responses_import_refuses_bad_files_and_writes_nothing(app_ctx, browser_
 
 
 def test_bulk_members_in_a_wrong_encoding_write_nothing_wrong(app_ctx, browser_as, library):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     trainer = browser_as("trainer")
-    today = date.today()
+    today = clock.today()
     response = trainer.post("/groups/new", {
         "name": "Hotels", "course": BUNDLED_COURSE, "country": "PE", "mode": "online", "place": "",
         "starts_on": today.isoformat(), "ends_on": (today + timedelta(days=9)).isoformat()})

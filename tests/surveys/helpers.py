@@ -2,10 +2,9 @@
 invitations."""
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse, SurveyWave
 from lms.surveys import answering
@@ -17,7 +16,7 @@ def answer(survey, wave, country: str, safe: int, hours: float) -> None:
     """One anonymous response, stored as the survey keeps it."""
     questions = {q.code: q.id for q in db.session.scalars(select(SurveyQuestion))}
     response = SurveyResponse(wave_id=wave.id, version_id=survey.published_version.id, language="en",
-                              country=country, submitted_on=date.today())
+                              country=country, submitted_on=clock.today())
     db.session.add(response)
     db.session.flush()
     db.session.add_all([SurveyAnswer(response_id=response.id, question_id=questions["safe"], value=str(safe),

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.groups.services import add_member
 from lms.learn import services as learning
@@ -130,7 +131,7 @@ def test_declining_stops_the_survey_and_its_reminders(client, library, create_us
     url = f"/surveys/invitations/{invitation.id}"
     client.post(url, data={"decision": "decline", "csrf_token": csrf_token(client, url)})
     assert invitation_of(member.id).consent == "refused"
-    assert invitations.waiting_for(member.id, date.today()) == []
+    assert invitations.waiting_for(member.id, clock.today()) == []
     assert "A survey is waiting" not in client.get("/").get_data(as_text=True)
 
 
@@ -199,7 +200,7 @@ def test_my_surveys_offers_one_withdrawal_per_survey(client, library, create_use
     member = create_user("amina")
     enrol(member)
     complete_course(member.id)
-    invitations.sync_invitations(date.today())
+    invitations.sync_invitations(clock.today())
     db.session.commit()
     sign_in(client, "amina")
     page = client.get("/surveys").get_data(as_text=True)
@@ -241,7 +242,7 @@ def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, l
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyAnswer)) == 0
     complete_course(member.id)  # the endline comes due, but the member has withdrawn
-    assert invitations.waiting_for(member.id, date.today()) == []
+    assert invitations.waiting_for(member.id, clock.today()) == []
 
 
 def test_withdrawing_from_an_anonymous_survey_keeps_answers_nobody_can_find(client, library, create_user, make_survey):
@@ -263,13 +264,13 @@ def test_endline_at_completion_and_follow_up_days_later(app_ctx, library, create
     make_survey(course=course, waves=["baseline", "endline", "follow_up"])
     member = create_user("amina")
     enrol(member)
-    assert [i.wave.kind for i in invitations.waiting_for(member.id, date.today())] == ["baseline"]
+    assert [i.wave.kind for i in invitations.waiting_for(member.id, clock.today())] == ["baseline"]
     complete_course(member.id)
-    assert sorted(i.wave.kind for i in invitations.waiting_for(member.id, date.today())) == ["baseline", "endline"]
-    assert invitations.sync_invitations(date.today() + timedelta(days=89)) == 0
-    assert invitations.sync_invitations(date.today() + timedelta(days=90)) == 1
-    assert invitations.sync_invitations(date.today() + timedelta(days=90)) == 0  # idempotent
-    kinds = sorted(i.wave.kind for i in invitations.waiting_for(member.id, date.today() + timedelta(days=90)))
+    assert sorted(i.wave.kind for i in invitations.waiting_for(member.id, clock.today())) == ["baseline", "endline"]
+    assert invitations.sync_invitations(clock.today() + timedelta(days=89)) == 0
+    assert invitations.sync_invitations(clock.today() + timedelta(days=90)) == 1
+    assert invitations.sync_invitations(clock.today() + timedelta(days=90)) == 0  # idempotent
+    kinds = sorted(i.wave.kind for i in invitations.waiting_for(member.id, clock.today() + timedelta(days=90)))
     assert kinds == ["baseline", "endline", "follow_up"]
 
 
@@ -284,7 +285,7 @@ def ten_day_group(create_user, course, start: date):
 
 def test_group_waves_follow_the_groups_dates(app_ctx, library, create_user, make_survey):
     course = learning.find_course(BUNDLED_COURSE)
-    start = date.today()
+    start = clock.today()
     group = ten_day_group(create_user, course, start)
     make_survey(group=group, waves=["baseline", "endline", "follow_up"], privacy="identified")
     member = create_user("amina")
@@ -303,7 +304,7 @@ def test_a_courses_waves_reach_its_groups_members_on_their_groups_dates(app_ctx,
     group who never completes the course online gets its endline on the group's last day, its follow-up
     counted from then; one who completes it first, on that day."""
     course = learning.find_course(BUNDLED_COURSE)
-    start = date.today()
+    start = clock.today()
     group = ten_day_group(create_user, course, start)
     make_survey(course=course, waves=["baseline", "endline", "follow_up"], privacy="pseudonymous")
     amina, binta, online = create_user("amina"), create_user("binta"), create_user("online")
@@ -376,10 +377,10 @@ def test_a_closed_wave_can_no_longer_be_answered(client, library, create_user, m
     member = create_user("amina")
     enrol(member)
     invitation = invitation_of(member.id)
-    survey.waves[0].closes_on = date.today() - timedelta(days=1)
+    survey.waves[0].closes_on = clock.today() - timedelta(days=1)
     db.session.commit()
     sign_in(client, "amina")
-    assert invitations.waiting_for(member.id, date.today()) == []
+    assert invitations.waiting_for(member.id, clock.today()) == []
     response = client.post(f"/surveys/invitations/{invitation.id}/answer",
                            data={**GOOD_ANSWERS, "csrf_token": csrf_token(client, "/surveys")})
     assert response.status_code == 302
@@ -400,9 +401,9 @@ def test_waves_set_up_later_ask_nothing_about_the_past(app_ctx, library, create_
     enrol(started)
     db.session.commit()
     make_survey(course=course, waves=["baseline", "endline", "follow_up"])
-    invitations.sync_invitations(date.today() + timedelta(days=100))
+    invitations.sync_invitations(clock.today() + timedelta(days=100))
     # No baseline after the fact, no endline for a completion before the wave existed; the follow-up,
     # 90 days after completion, still lies ahead and is asked.
-    later = invitations.waiting_for(finished.id, date.today() + timedelta(days=100))
-    assert [(i.wave.kind, i.due_on) for i in later] == [("follow_up", date.today() + timedelta(days=60))]
-    assert [i.wave.kind for i in invitations.waiting_for(started.id, date.today())] == ["baseline"]
+    later = invitations.waiting_for(finished.id, clock.today() + timedelta(days=100))
+    assert [(i.wave.kind, i.due_on) for i in later] == [("follow_up", clock.today() + timedelta(days=60))]
+    assert [i.wave.kind for i in invitations.waiting_for(started.id, clock.today())] == ["baseline"]

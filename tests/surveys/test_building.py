@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import html
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import CourseEditor, Organisation, Survey, SurveyQuestion, SurveyResponse, SurveyWave, Workplace
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import GOOD_ANSWERS, csrf_token, post_form, prefixed, release_answers, sign_in
+from tests.helpers import GOOD_ANSWERS, csrf_token, post_form, prefixed, release_any, sign_in
 
 
 def new_survey(client, code="voice", privacy="pseudonymous", subject="participant"):
@@ -148,7 +149,7 @@ def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, cl
                                  "organisation": str(union.id)})
     workplace = db.session.scalar(select(Workplace))
     survey = make_survey(code="factory", subject="workplace", creator=coordinator)
-    today = date.today()
+    today = clock.today()
     building.add_wave(survey, kind="baseline", workplace=workplace, opens_on=today - timedelta(days=200),
                       closes_on=today - timedelta(days=170))
     wave = building.add_wave(survey, kind="endline", workplace=workplace, opens_on=today)
@@ -156,7 +157,7 @@ def test_a_union_team_collects_workplace_answers_and_sees_them_over_time(app, cl
     url = f"/workplaces/{workplace.id}/waves/{wave.id}/collect"
     for _ in range(10):
         assert post_form(client, url, GOOD_ANSWERS).status_code == 302
-    assert release_answers(minimum=RELEASE_BATCH) == 10  # the scheduler's job: one batch of ten (five at least)
+    assert release_any(minimum=RELEASE_BATCH) == 10  # the scheduler's job: one batch of ten (five at least)
     responses = list(db.session.scalars(select(SurveyResponse)))
     assert len(responses) == 10 and all(r.user_id is None and r.pseudonym is None for r in responses)
     assert {r.country for r in responses} == {"KH"}
@@ -188,7 +189,7 @@ def test_answers_collected_offline_upload_in_the_browser_all_or_nothing(client, 
     good = b"safe,union,voice,hours\n4,yes,often,48\n5,no,never,40\n"
     response = upload(client, wave, good, follow_redirects=True)
     assert "2 responses are imported." in response.get_data(as_text=True)
-    release_answers()
+    release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 2
 
 
@@ -206,8 +207,8 @@ def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, 
     make_survey(code="standard", creator=staff, privacy="identified")  # the programme's evaluation, made by staff
     trainer = create_user("tina", role="trainer")
     group = groups.create_group(trainer=trainer, course=learning.find_course("social-dialogue-at-work"),
-                                name="Lima", country="PE", place="Lima", mode="in-person", starts_on=date.today(),
-                                ends_on=date.today() + timedelta(days=20))
+                                name="Lima", country="PE", place="Lima", mode="in-person", starts_on=clock.today(),
+                                ends_on=clock.today() + timedelta(days=20))
     member = create_user("rosa")
     groups.add_member(group, member)
     db.session.commit()
@@ -231,7 +232,7 @@ def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, 
     assert [(w.kind, w.group_id) for w in waves] == [("baseline", group.id)]
     from lms.surveys import invitations
 
-    assert [i.wave.group_id for i in invitations.waiting_for(member.id, date.today())] == [group.id]
+    assert [i.wave.group_id for i in invitations.waiting_for(member.id, clock.today())] == [group.id]
     assert "Results of Workers&#39; voice" in client.get(f"/groups/{group.id}").get_data(as_text=True)
 
 

@@ -27,7 +27,7 @@ from lms.models import (
 from lms.surveys import answering, building, results, xlsform
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
-from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, prefixed, release_answers, row_counts, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, prefixed, release_any, row_counts, sign_in
 
 WRITTEN = ["Rosa organises the night shift", "nothing to add", "Rosa said so", "breaks are short",
            "the canteen", "more pay"]
@@ -44,7 +44,7 @@ def answered_survey(create_user, make_survey, library):
         answering.submit_response(wave=wave, version=version, answers={
             "safe": Answer("4", 4.0), "union": Answer("yes"), "voice": Answer("often"), "hours": Answer("40", 40.0),
             "comment": Answer(text)})
-    release_answers()
+    release_any()
     db.session.commit()
     return survey
 

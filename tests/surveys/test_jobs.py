@@ -6,21 +6,22 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
 import pytest
+import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms import signals
+from lms import clock, signals
 from lms.extensions import db
 from lms.jobs import open_waves
 from lms.learn import services as learning
-from lms.models import SurveyInvitation
+from lms.models import AuditEntry, SurveyInvitation
 from lms.surveys.reminders import send_reminders
 from tests.helpers import BUNDLED_COURSE, ROOT, complete_course, free_port
 
@@ -64,7 +65,7 @@ def due_member(create_user, make_survey, username="amina", **fields):
 def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create_user, make_survey, smtp):
     app_ctx.config.update(REMINDER_MAX=3, REMINDER_MIN_DAYS=7)
     due_member(create_user, make_survey, email="amina@example.org")
-    today = date.today()
+    today = clock.today()
     assert send_reminders(today) == 1
     assert send_reminders(today) == 0
     assert send_reminders(today + timedelta(days=6)) == 0
@@ -88,12 +89,45 @@ def test_a_new_channel_gets_each_reminder_once_by_subscribing(app_ctx, library, 
 
     signals.reminder_due.connect(by_carrier_pigeon)
     try:
-        assert send_reminders(date.today()) == 1
-        assert send_reminders(date.today()) == 0  # counted once: never announced twice
+        assert send_reminders(clock.today()) == 1
+        assert send_reminders(clock.today()) == 0  # counted once: never announced twice
     finally:
         signals.reminder_due.disconnect(by_carrier_pigeon)
     invitation = db.session.scalar(select(SurveyInvitation))
     assert heard == [(member.id, invitation.id)]
+
+
+def test_a_channel_that_fails_stops_neither_the_others_nor_the_next_reminder(app_ctx, library, create_user,
+                                                                           make_survey, caplog):
+    """Each channel in its own transaction: one that raises is rolled back and logged (no member, no invitation)
+    and the others still run; what a channel writes is kept."""
+    from lms.core import audit
+
+    due_member(create_user, make_survey, username="amina")
+    due_member(create_user, make_survey, username="binta", existing=True)
+    heard = []
+
+    def broken(user, **_extra):
+        raise OSError("the gateway is down")
+
+    def keeping_a_record(user, invitation, **_extra):
+        audit.record("reminded", {"channel": "test"})
+        heard.append(user.username)
+
+    signals.reminder_due.connect(broken)
+    signals.reminder_due.connect(keeping_a_record)
+    try:
+        assert send_reminders(clock.today()) == 2
+    finally:
+        signals.reminder_due.disconnect(broken)
+        signals.reminder_due.disconnect(keeping_a_record)
+    db.session.remove()
+    assert sorted(heard) == ["amina", "binta"]
+    kept = select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "reminded")
+    assert db.session.scalar(kept) == 2
+    assert [i.reminders_sent for i in db.session.scalars(select(SurveyInvitation))] == [1, 1]
+    failures = [r.getMessage() for r in caplog.records if "channel failed" in r.getMessage()]
+    assert failures == ["a reminder channel failed: OSError"] * 2
 
 
 class Refusing(Inbox):
@@ -107,7 +141,7 @@ def test_a_reminder_that_fails_names_neither_the_invitation_nor_the_address_in_t
     member's address."""
     smtp.handle_RCPT = Refusing.handle_RCPT.__get__(smtp)
     due_member(create_user, make_survey, email="amina@example.org")
-    assert send_reminders(date.today()) == 1
+    assert send_reminders(clock.today()) == 1
     invitation = db.session.scalar(select(SurveyInvitation))
     logged = " ".join(record.getMessage() for record in caplog.records)
     assert "not sent" in logged
@@ -118,7 +152,7 @@ def test_reminders_are_in_the_members_language_and_only_where_there_is_an_addres
         app_ctx, library, create_user, make_survey, smtp):
     due_member(create_user, make_survey, "amina", email="amina@example.org", locale="fr")
     due_member(create_user, make_survey, "bo", existing=True)  # no e-mail: reminded in the portal only
-    assert send_reminders(date.today()) == 2
+    assert send_reminders(clock.today()) == 2
     assert len(smtp.messages) == 1
     with force_locale("fr"):
         french = _("A short survey is waiting for you: %(title)s", title="Workers' voice")
@@ -133,7 +167,7 @@ def test_answered_and_declined_surveys_are_not_reminded(app_ctx, library, create
     invitation = db.session.scalar(select(SurveyInvitation))
     invitation.consent = "refused"
     db.session.commit()
-    assert send_reminders(date.today()) == 0 and smtp.messages == []
+    assert send_reminders(clock.today()) == 0 and smtp.messages == []
 
 
 def test_open_waves_invites_members_once_their_follow_up_is_due(app_ctx, library, create_user, make_survey):
@@ -142,9 +176,9 @@ def test_open_waves_invites_members_once_their_follow_up_is_due(app_ctx, library
     member = create_user("amina")
     learning.enrol(member.id, course)
     complete_course(member.id)
-    assert open_waves(date.today()) == 0
-    assert open_waves(date.today() + timedelta(days=90)) == 1
-    assert open_waves(date.today() + timedelta(days=91)) == 0
+    assert open_waves(clock.today()) == 0
+    assert open_waves(clock.today() + timedelta(days=90)) == 1
+    assert open_waves(clock.today() + timedelta(days=91)) == 0
 
 
 def test_two_scheduler_processes_at_once_send_each_reminder_exactly_once(

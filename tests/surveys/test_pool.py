@@ -6,13 +6,14 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.extensions import db
 from lms.jobs import JOBS
 from lms.learn import services as learning
@@ -21,8 +22,7 @@ from lms.surveys import answering, building, pool, sealing
 from lms.surveys.building import QuestionSpec
 from lms.surveys.releases import release_answers
 from lms.surveys.results import RELEASE_BATCH
-from tests.helpers import BUNDLED_COURSE, ROOT, at_once, csrf_token, published_texts, sign_in
-from tests.helpers import release_answers as release_any
+from tests.helpers import BUNDLED_COURSE, ROOT, at_once, csrf_token, published_texts, release_any, sign_in
 
 Answer = answering.Answer
 
@@ -122,7 +122,7 @@ def test_a_batch_of_four_is_never_released_and_the_fifth_answer_releases_all(sur
     assert release_answers() == RELEASE_BATCH
     assert count(PooledResponse) == 0
     responses = list(db.session.scalars(select(SurveyResponse)))
-    assert {r.submitted_on for r in responses} == {date.today()}
+    assert {r.submitted_on for r in responses} == {clock.today()}
     assert published_texts() == [f"marker-{n}" for n in range(RELEASE_BATCH)]
 
 
@@ -271,7 +271,7 @@ def test_batches_that_can_no_longer_reach_five_are_deleted_unpublished(survey, m
     for n in range(RELEASE_BATCH - 1):
         give(survey, f"marker-old-version-{n}")
         give(closed, f"marker-closed-{n}")
-    closed.waves[0].closes_on = date.today() - timedelta(days=pool.KEEP_AFTER_CLOSE_DAYS - 1)
+    closed.waves[0].closes_on = clock.today() - timedelta(days=pool.KEEP_AFTER_CLOSE_DAYS - 1)
     db.session.commit()
     assert release_answers() == 0 and count(PooledResponse) == 2 * (RELEASE_BATCH - 1)  # both may still grow
     # A new version, published while the wave is open: it takes effect at the next checkpoint.
@@ -279,12 +279,12 @@ def test_batches_that_can_no_longer_reach_five_are_deleted_unpublished(survey, m
                                                              required=False))
     building.publish(survey)
     # The closed wave's time for answers collected offline is over.
-    closed.waves[0].closes_on = date.today() - timedelta(days=pool.KEEP_AFTER_CLOSE_DAYS + 1)
+    closed.waves[0].closes_on = clock.today() - timedelta(days=pool.KEEP_AFTER_CLOSE_DAYS + 1)
     db.session.commit()
     assert release_answers() == 0
     assert count(PooledResponse) == RELEASE_BATCH - 1  # the old version's batch can still grow until then
     # At the checkpoint the new version takes effect: answers to the old one can no longer be joined by others.
-    checkpoint = pool.next_checkpoint(date.today(), current_app.config["RELEASE_EVERY_DAYS"])
+    checkpoint = pool.next_checkpoint(clock.today(), current_app.config["RELEASE_EVERY_DAYS"])
     assert JOBS["release-answers"](checkpoint) == 0
     assert count(PooledResponse) == 0 and count(SurveyResponse) == 0
 

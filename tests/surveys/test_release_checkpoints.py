@@ -9,7 +9,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
-from lms import UnsafeConfiguration, create_app
+from lms import UnsafeConfiguration, clock, create_app
 from lms.config import TestConfig
 from lms.extensions import db
 from lms.jobs import JOBS
@@ -21,7 +21,7 @@ from tests.helpers import BUNDLED_COURSE, at_once, published_texts, sign_in
 
 Answer = answering.Answer
 #: The first Monday after today: a checkpoint with the default RELEASE_EVERY_DAYS of 7, after the waves' creation.
-CHECKPOINT = date.today() + timedelta(days=7 - date.today().weekday())
+CHECKPOINT = clock.today() + timedelta(days=7 - clock.today().weekday())
 
 
 def scheduled_release(today: date) -> int:
@@ -88,7 +88,7 @@ def test_the_n_1_attack_publishes_the_victim_only_at_the_checkpoint_with_every_r
 def test_answers_after_a_checkpoints_release_wait_for_the_next_checkpoint_even_as_a_full_batch(answer):
     for n in range(RELEASE_BATCH):
         answer(f"first-{n}")
-    assert scheduled_release(date.today()) == 0  # a new wave: its first release is at the first checkpoint after it
+    assert scheduled_release(clock.today()) == 0  # a new wave: its first release is at the first checkpoint after it
     assert scheduled_release(CHECKPOINT) == RELEASE_BATCH
     for n in range(RELEASE_BATCH):
         answer(f"second-{n}")  # a second full batch, the same day
@@ -139,7 +139,7 @@ def test_the_checkpoints_follow_the_setting_and_a_period_below_one_day_is_refuse
     try:
         for n in range(RELEASE_BATCH):
             answer(f"member-{n}")
-        day = date.today() + timedelta(days=1)
+        day = clock.today() + timedelta(days=1)
         while (day.toordinal() - 1) % 3:
             day += timedelta(days=1)  # the next checkpoint of a three-day period
         assert scheduled_release(day - timedelta(days=1)) == 0

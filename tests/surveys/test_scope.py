@@ -6,16 +6,16 @@ team collects the answers. A trainer of another country has no business with eit
 from __future__ import annotations
 
 import html
-from datetime import date
 
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.extensions import db
 from lms.models import Course, Organisation, SurveyResponse, TrainingGroup, Workplace
 from lms.surveys import building
 from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, post_form, sign_in
 
-TODAY = date.today()
+TODAY = clock.today()
 
 
 def world(create_user, make_survey):

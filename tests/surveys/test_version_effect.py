@@ -3,12 +3,13 @@ cannot split one period's respondents into batches of their choosing by publishi
 isolate one member's anonymous answer among four of their own (docs/privacy.md, the n-1 attack)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from flask_babel import format_date
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.extensions import db
 from lms.jobs import JOBS, RUN_ONCE
 from lms.learn import services as learning
@@ -17,7 +18,7 @@ from lms.surveys.results import RELEASE_BATCH
 from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, csrf_token, sign_in
 
 #: The first checkpoint after today with the default RELEASE_EVERY_DAYS of 7 (a Monday).
-CHECKPOINT = date.today() + timedelta(days=7 - date.today().weekday())
+CHECKPOINT = clock.today() + timedelta(days=7 - clock.today().weekday())
 
 
 @pytest.fixture
@@ -99,8 +100,8 @@ def test_publishing_versions_mid_period_does_not_split_the_periods_respondents(a
     # Every answer of the period is of the version in effect: one batch, published at the checkpoint.
     versions = set(db.session.scalars(select(PooledResponse.version_id)))
     assert versions == {survey.versions[0].id}
-    for day in range((CHECKPOINT - date.today()).days):
-        assert JOBS["release-answers"](date.today() + timedelta(days=day)) == 0
+    for day in range((CHECKPOINT - clock.today()).days):
+        assert JOBS["release-answers"](clock.today() + timedelta(days=day)) == 0
     assert JOBS["release-answers"](CHECKPOINT) == 1 + (RELEASE_BATCH - 1) + 6
     expected = sorted(["marker-victim"] + [f"marker-fake-{n}" for n in range(RELEASE_BATCH - 1)]
                       + [f"marker-colleague-{n}" for n in range(6)])
@@ -115,7 +116,7 @@ def test_the_last_answers_of_a_version_are_published_at_the_checkpoint_it_goes_o
     for n in range(RELEASE_BATCH - 1):
         answer(f"first-{n}")  # a lone answer of a version is not deleted when a newer one is published
     publish_new_version(author, "v2")
-    assert JOBS["release-answers"](date.today()) == 0
+    assert JOBS["release-answers"](clock.today()) == 0
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(PooledResponse)) == RELEASE_BATCH - 1
     answer("fifth")
@@ -133,10 +134,10 @@ def test_the_authoring_page_says_when_a_published_version_takes_effect(author, s
 
 
 def test_a_survey_without_an_open_wave_takes_a_new_version_at_once(author, survey):
-    survey.waves[0].closes_on = date.today() - timedelta(days=1)
+    survey.waves[0].closes_on = clock.today() - timedelta(days=1)
     db.session.commit()
     publish_new_version(author, "v2")
     db.session.expire_all()
-    assert survey.version_in_effect(date.today()) is survey.versions[1]
+    assert survey.version_in_effect(clock.today()) is survey.versions[1]
     page = author.get("/surveys/manage/workers-voice").get_data(as_text=True)
     assert "members answer it from" not in page

@@ -6,11 +6,10 @@ withdraw one at a time, and each withdrawal gave a fresh rounding of a known off
 """
 from __future__ import annotations
 
-from datetime import date
-
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyInvitation, SurveyResponse, User
@@ -18,7 +17,7 @@ from lms.privacy.services import erase_account
 from lms.surveys import answering, results
 from lms.surveys.answering import pseudonym_for
 from lms.surveys.releases import release_at_checkpoints
-from tests.helpers import BUNDLED_COURSE, csrf_token, release_answers, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_any, sign_in
 
 Answer = answering.Answer
 FAKES = 8
@@ -73,10 +72,10 @@ def test_fakes_withdrawing_one_by_one_between_checkpoints_move_no_figure_and_the
     fakes = members(create_user, course, "fake", FAKES)
     for fake in fakes:
         answer(survey, fake)
-    release_answers()
+    release_any()
     before = published_figures(survey)
     assert responses() == 10 + FAKES
-    today = date.today()
+    today = clock.today()
     for fake in fakes:
         page = withdraw_over_http(app, fake.username, survey.code).get_data(as_text=True)
         assert release_at_checkpoints(today) == 0  # the scheduler runs between checkpoints
@@ -104,7 +103,7 @@ def test_a_pending_withdrawal_is_sealed_to_one_length_with_no_account_pseudonym_
     for made in surveys:
         for member in people:
             answer(made, member)
-    release_answers()
+    release_any()
     for made in surveys:
         for member in people[:2]:
             withdraw_over_http(app, member.username, made.code)
@@ -123,7 +122,7 @@ def test_a_pending_withdrawal_is_sealed_to_one_length_with_no_account_pseudonym_
         assert not any(p.encode() in held for p in pseudonyms)
         assert not any(member.username.encode() in held for member in people)
     assert responses() == 6  # nothing is deleted before the checkpoint
-    release_answers()
+    release_any()
     assert responses() == 2
     assert db.session.scalar(select(func.count()).select_from(PendingWithdrawal)) == 0
 
@@ -137,14 +136,14 @@ def test_the_copy_of_ones_data_says_when_withdrawn_answers_are_deleted(app, clie
     amina, juan = members(create_user, course, "member", 2)
     answer(survey, amina)
     answer(survey, juan)
-    release_answers()
+    release_any()
     page = withdraw_over_http(app, amina.username, survey.code).get_data(as_text=True)
     assert "still count in them" in page
     sign_in(client, amina.username)
     data = client.get("/my-data/export.json").get_json()
     assert [(r["published"], r["withdrawn_deleted_on"]) for r in data["survey_responses"]] == [
-        (True, next_checkpoint(date.today()).isoformat())]
-    release_answers()
+        (True, next_checkpoint(clock.today()).isoformat())]
+    release_any()
     assert client.get("/my-data/export.json").get_json()["survey_responses"] == []
 
 
@@ -159,7 +158,7 @@ def test_an_erased_account_with_a_pending_withdrawal_loses_its_responses_at_the_
     for made in surveys:
         answer(made, amina, comment="marker-amina")
         answer(made, juan, comment="marker-juan")
-    release_answers()
+    release_any()
     old_pseudonym = pseudonym_for(surveys[1], amina.id)
     for made in surveys:
         withdraw_over_http(app, amina.username, made.code)
@@ -168,7 +167,7 @@ def test_an_erased_account_with_a_pending_withdrawal_loses_its_responses_at_the_
     assert responses() == 4  # her answers still count until the checkpoint, as nobody's
     assert all(content["user_id"] is None and content["pseudonym"] != old_pseudonym
                for _request, content in pending())  # re-keyed: no account id nor old pseudonym
-    release_answers()
+    release_any()
     assert responses() == 2
     left = db.session.scalars(select(SurveyResponse)).all()
     assert {r.user_id for r in left if r.user_id is not None} == {juan.id}
