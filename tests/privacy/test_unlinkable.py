@@ -34,7 +34,7 @@ from tests.helpers import (
     dialect,
     free_port,
     json_lines,
-    release_answers,
+    release_any,
     sign_in,
 )
 from tests.privacy.helpers import fixed_points_bound
@@ -174,7 +174,7 @@ def uuid_of(value) -> uuid.UUID:
 
 
 def test_after_release_no_order_in_the_database_names_more_respondents_than_chance(answered_wave, app_ctx):
-    assert release_answers(minimum=RELEASE_BATCH) == MEMBERS  # the scheduler's job: one batch of 20
+    assert release_any(minimum=RELEASE_BATCH) == MEMBERS  # the scheduler's job: one batch of 20
     markers = answered_wave["markers"]
     comment = db.session.scalar(select(SurveyQuestion.id).where(SurveyQuestion.code == "comment"))
     # The truth, which the adversary does not have: whose marker each response holds.
@@ -232,16 +232,16 @@ def test_one_more_answer_leaves_the_live_results_unchanged_until_a_batch_is_rele
     first = 2 * RELEASE_BATCH  # a share is shown from 10 people (lms/disclosure.py); 10 and 15 are published as such
     for member in members[:first]:
         answer(member, "4")
-    release_answers(minimum=RELEASE_BATCH)
+    release_any(minimum=RELEASE_BATCH)
     before = results_page(client, survey.code)
     assert "10 responses" in before and "100%" in before
     # The attack: read the results, let one member answer, read them again.
     answer(members[first], "1")
-    release_answers(minimum=RELEASE_BATCH)  # the scheduler runs in between
+    release_any(minimum=RELEASE_BATCH)  # the scheduler runs in between
     assert results_page(client, survey.code) == before
     for member in members[first + 1:]:
         answer(member, "1")
-    release_answers(minimum=RELEASE_BATCH)
+    release_any(minimum=RELEASE_BATCH)
     after = results_page(client, survey.code)
     assert "15 responses" in after and "67%" in after
 

@@ -22,7 +22,7 @@ from tests.helpers import (
     answer_in_browser,
     complete_course,
     csrf_token,
-    release_answers,
+    release_any,
     sign_in,
 )
 
@@ -74,7 +74,7 @@ def test_answering_stores_the_answers_and_a_second_submission_is_refused(client,
     response = answer_in_browser(client, invitation.id)
     assert response.status_code == 302
     assert invitation_of(member.id).answered  # at once, though the answers wait for their batch
-    release_answers()
+    release_any()
     answers = {a.question_id: a for a in db.session.scalars(select(SurveyAnswer))}
     assert sorted(a.value for a in answers.values()) == sorted(["4", "yes", "often", "wages safety", "48",
                                                                 "More breaks"])
@@ -82,7 +82,7 @@ def test_answering_stores_the_answers_and_a_second_submission_is_refused(client,
     again = client.post(f"/surveys/invitations/{invitation.id}/answer",
                          data={**GOOD_ANSWERS, "csrf_token": csrf_token(client, "/surveys")}, follow_redirects=True)
     assert "already answered" in again.get_data(as_text=True)
-    release_answers()
+    release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
 
 
@@ -104,7 +104,7 @@ def test_the_service_refuses_a_second_response_to_the_same_wave(app_ctx, library
         raise AssertionError("a second response was accepted")
     except answering.AlreadyAnswered:
         db.session.rollback()
-    release_answers()
+    release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
 
 
@@ -141,7 +141,7 @@ def test_an_anonymous_response_cannot_be_joined_to_any_user(client, library, cre
     enrol(member)
     sign_in(client, "amina")
     answer_in_browser(client, invitation_of(member.id).id)
-    release_answers()
+    release_any()
     response = db.session.scalar(select(SurveyResponse))
     assert response.user_id is None and response.pseudonym is None
     assert type(response.submitted_on) is date  # the day only, never a time
@@ -188,7 +188,7 @@ def test_pseudonyms_pair_a_members_waves_without_naming_the_account(app_ctx, lib
     answering.submit_response(wave=invitation.wave, version=survey.published_version, answers=answers,
                               user=member, invitation=invitation)
     db.session.commit()
-    release_answers()
+    release_any()
     stored = db.session.scalar(select(SurveyResponse))
     assert stored.pseudonym == first and stored.user_id is None
 
@@ -231,14 +231,14 @@ def test_withdrawing_deletes_pseudonymous_answers_and_stops_every_wave(client, l
     enrol(member)
     sign_in(client, "amina")
     answer_in_browser(client, invitation_of(member.id).id)
-    release_answers()
+    release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
     page = client.get("/surveys").get_data(as_text=True)
     assert "Withdraw from this survey" in page
     withdraw = f"/surveys/{survey.code}/withdraw"  # the confirmation page's form
     client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)})
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1  # until the checkpoint
-    release_answers()
+    release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyAnswer)) == 0
     complete_course(member.id)  # the endline comes due, but the member has withdrawn
@@ -255,7 +255,7 @@ def test_withdrawing_from_an_anonymous_survey_keeps_answers_nobody_can_find(clie
     response = client.post(withdraw, data={"csrf_token": csrf_token(client, withdraw)},
                            follow_redirects=True)
     assert "Anonymous answers cannot be found" in response.get_data(as_text=True)
-    release_answers()
+    release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 1
 
 
@@ -361,7 +361,7 @@ def test_a_published_version_is_kept_by_its_answers_when_the_survey_changes(app_
         code="voice", kind="single", label="How often are workers listened to?",
         choices=[("never", "Never"), ("sometimes", "Sometimes"), ("often", "Often"), ("always", "Always")]))
     db.session.commit()
-    release_answers()  # before the next version: a batch of a version no longer published is never released
+    release_any()  # before the next version: a batch of a version no longer published is never released
     building.publish(survey)
     db.session.commit()
     assert [v.number for v in survey.versions] == [1, 2]
