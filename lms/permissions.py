@@ -17,7 +17,7 @@ from flask import abort, current_app
 from flask_login import current_user
 
 from lms.extensions import db, login_manager
-from lms.models import Course, CourseEditor, GroupMember, TrainingGroup, User, Workplace
+from lms.models import Course, CourseEditor, GroupMember, Survey, SurveyWave, TrainingGroup, User, Workplace
 from lms.vocabulary import ROLES
 
 F = TypeVar("F", bound=Callable)
@@ -69,6 +69,12 @@ def may_visit(user: User, endpoint: str) -> bool:
     """
     view = current_app.view_functions[endpoint]
     return view.access == "public" or has_role(user, view.allowed_roles)
+
+
+def admits_members(endpoint: str) -> bool:
+    """Whether the guard of ``endpoint`` lets members (participants) in: if not, the page is staff work."""
+    view = current_app.view_functions[endpoint]
+    return getattr(view, "access", "public") == "public" or "participant" in view.allowed_roles
 
 
 #: Roles that write courses: only they are made a course's editors, and they preview the drafts they edit.
@@ -228,6 +234,18 @@ def can_edit_survey(user: User, survey) -> bool:
     return user.is_authenticated and (user.role == "admin" or survey.created_by_id == user.id)
 
 
+def edited_surveys(user: User):
+    """SQL condition on Survey: the surveys ``can_edit_survey`` lets ``user`` edit."""
+    if not user.is_authenticated:
+        return sa.false()
+    return sa.true() if user.role == "admin" else Survey.created_by_id == user.id
+
+
+def listed_surveys(user: User):
+    """SQL condition on Survey: those ``user`` edits, and those with a wave whose results they see."""
+    return sa.or_(edited_surveys(user), Survey.id.in_(sa.select(SurveyWave.survey_id).where(seen_waves(user))))
+
+
 def can_ask_course(user: User, survey, course) -> bool:
     """Who may ask a survey of everyone taking a course: its editors (and admins) for a survey with names; only
     admins for an anonymous or pseudonymous one.
@@ -275,4 +293,43 @@ def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
             seen = coordinator or author
         if seen:
             waves.append(wave)
-    return waves, (user.country_scope if coordinator else None)
+    return waves, wave_countries(user)
+
+
+def wave_countries(user: User) -> list[str] | None:
+    """The countries whose responses ``user`` counts in the waves they see: a coordinator's own; all (None) for
+    anyone else, who sees only the waves of their own trainings and surveys (``visible_waves``)."""
+    return user.country_scope if user.role == "coordinator" else None
+
+
+def seen_waves(user: User):
+    """SQL condition on SurveyWave: the waves ``visible_waves`` gives ``user``, over every survey at once."""
+    if not user.is_authenticated:
+        return sa.false()
+    if user.role == "admin":
+        return sa.true()
+    groups = SurveyWave.group_id.in_(sa.select(TrainingGroup.id).where(managed_groups(user)))
+    if user.role == "coordinator":
+        workplaces = SurveyWave.workplace_id.in_(
+            sa.select(Workplace.id).where(Workplace.country.in_(sorted(user.country_scope))))
+        return sa.or_(groups, workplaces, SurveyWave.course_id.is_not(None))
+    authored = SurveyWave.survey_id.in_(sa.select(Survey.id).where(Survey.created_by_id == user.id))
+    workplaces = SurveyWave.workplace_id.in_(sa.select(Workplace.id).where(visible_workplaces(user)))
+    return sa.or_(groups, sa.and_(authored, sa.or_(workplaces, SurveyWave.course_id.is_not(None))))
+
+
+def works_as_staff(user: User) -> bool:
+    """Trainers, coordinators and admins: their work pages take a desktop's width (lms/core/templating.py)."""
+    return has_role(user, SCOPED_ROLES)
+
+
+#: Staff homes, the first ``user`` may visit first: where staff land after signing in, and "My work" in the menu.
+STAFF_HOMES = ("reports.overview", "reports.today")
+
+
+def staff_home(user: User) -> str | None:
+    """The endpoint of ``user``'s home as staff (a coordinator's or admin's overview, a trainer's day); None for
+    members, whose home is the portal's."""
+    if not user.is_authenticated:
+        return None
+    return next((endpoint for endpoint in STAFF_HOMES if may_visit(user, endpoint)), None)

@@ -16,15 +16,17 @@ from wtforms.fields.choices import SelectChoice
 from lms import clock
 from lms.core import audit
 from lms.core.fields import grouped_country_choices
+from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
 from lms.permissions import readable_courses, roles, visible_countries
-from lms.reports import charts, exports, figures, iati, xapi
+from lms.reports import charts, exports, figures, homes, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
 from lms.surveys import results
+from lms.vocabulary import GROUP_MODE_LABELS
 
 bp = Blueprint("reports", __name__)
 
@@ -141,6 +143,30 @@ def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
             countries = list(report.countries) if report.countries is not None else None
             found.append((survey, results.indicator_results(survey, waves, countries)))
     return found
+
+
+@bp.route("/today")
+@roles("trainer", "coordinator")
+def today():
+    """A trainer's home: what the groups they manage need today, then the groups themselves."""
+    day = clock.today()
+    groups = listing(homes.current_groups(current_user, day).options(
+                         selectinload(TrainingGroup.course).selectinload(Course.translations)),
+                     sorts={"name": TrainingGroup.name, "country": TrainingGroup.country,
+                            "starts": TrainingGroup.starts_on, "ends": TrainingGroup.ends_on},
+                     default="ends", search_in=(TrainingGroup.name, TrainingGroup.place), tiebreak=TrainingGroup.id,
+                     per_page=25)
+    return render_template("reports/today.html", day=day, todo=homes.today_for(current_user, day), groups=groups,
+                           group_modes=GROUP_MODE_LABELS, stuck_days=homes.STUCK_DAYS)
+
+
+@bp.route("/overview")
+@roles("coordinator")
+def overview():
+    """A coordinator's home (an administrator's, over every country): figures, open waves, links to the rest."""
+    bands = tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"]))
+    return render_template("reports/overview.html", day=clock.today(),
+                           overview=homes.overview_for(current_user, clock.today(), bands), soon_days=homes.SOON_DAYS)
 
 
 @bp.route("/reports")

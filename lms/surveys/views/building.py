@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms import clock
+from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
@@ -19,12 +20,13 @@ from lms.permissions import (
     can_edit_survey,
     can_manage_group,
     can_read_figures,
+    listed_surveys,
     managed_groups,
     roles,
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import building, invitations, pool, response_import, results, xlsform
+from lms.surveys import building, invitations, lists, pool, response_import, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -49,10 +51,12 @@ def _survey(code: str, *, edit: bool = True) -> Survey:
 
 @roles("trainer", "coordinator")
 def list_surveys():
-    surveys = list(db.session.scalars(select(Survey).order_by(Survey.code)))
-    mine = [s for s in surveys if can_edit_survey(current_user, s)]
-    others = [s for s in surveys if s not in mine and visible_waves(current_user, s)[0]]
-    return render_template("surveys/list.html", mine=mine, others=others, upload=UploadForm())
+    """The surveys the reader edits or reads the results of: a page at a time, searched by code and title."""
+    query, columns = lists.survey_list(listed_surveys(current_user))
+    surveys = listing(query, sorts={"code": Survey.code, "title": columns.title, "status": columns.published,
+                                    "updated": columns.updated},
+                      default="code", search_in=(Survey.code, columns.title), tiebreak=Survey.id)
+    return render_template("surveys/list.html", surveys=surveys, upload=UploadForm())
 
 
 @roles("trainer", "coordinator")
