@@ -15,7 +15,7 @@ from lms.extensions import db
 from lms.groups import services as groups
 from lms.models import Course, Enrolment, GroupMember, GroupSession, Survey, SurveyResponse, SurveyWave
 from lms.reports import homes
-from tests.helpers import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, csrf_token, sign_in
 
 
 def course() -> Course:
@@ -165,10 +165,8 @@ def test_members_keep_their_home_and_are_refused_the_staff_homes(app, staff):
 
 def test_a_sign_in_with_a_next_page_still_goes_there(app, staff):
     client = app.test_client()
-    response = client.post("/sign-in?next=/groups", data={
-        "identifier": "ana", "password": "correct horse battery",
-        "csrf_token": re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
-                                client.get("/sign-in").get_data(as_text=True)).group(1)})
+    response = client.post("/sign-in?next=/groups", data={"identifier": "ana", "password": PASSWORD,
+                                                          "csrf_token": csrf_token(client, "/sign-in")})
     assert response.headers["Location"] == "/groups"
 
 
