@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from lms.extensions import db
 from lms.models import (
     Attendance,
+    Course,
     Enrolment,
     GroupMember,
     GroupSession,
@@ -130,7 +131,8 @@ def waves_due(waves_query, user: User, today: date) -> tuple[list[WaveDue], int]
     them to ``user``."""
     query = waves_query.where(open_wave(today)).options(
         selectinload(SurveyWave.survey).selectinload(Survey.translations),
-        selectinload(SurveyWave.group), selectinload(SurveyWave.workplace), selectinload(SurveyWave.course))
+        selectinload(SurveyWave.group), selectinload(SurveyWave.workplace),
+        selectinload(SurveyWave.course).selectinload(Course.translations))
     order = (SurveyWave.closes_on.is_(None), SurveyWave.closes_on, SurveyWave.id)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     waves = list(db.session.scalars(query.order_by(*order).limit(MOST_SHOWN))) if total else []

@@ -1,4 +1,5 @@
-"""Reports for coordinators (their countries) and admins (all): the dashboard and its exports."""
+"""Reports for coordinators (their countries) and admins (all): the dashboard and its exports, and the staff homes
+(a trainer's day, a coordinator's overview) built on the same figures."""
 from __future__ import annotations
 
 import json

@@ -222,6 +222,8 @@ def test_the_homes_take_the_same_number_of_queries_however_many_groups(app, staf
     people, made = staff
     make_survey(code="voice", privacy="identified", creator=people["ana"], group=made["quiet"], waves=["baseline"],
                 indicators=False)
+    make_survey(code="wide", privacy="identified", creator=people["kofi"], course=course(), waves=["endline"],
+                indicators=False)
     admin = app.test_client()
     sign_in(admin, "root")
     for path in ("/today", "/overview"):
@@ -232,6 +234,8 @@ def test_the_homes_take_the_same_number_of_queries_however_many_groups(app, staf
         join(more, create_user(f"more{i}", country="PE"))
         make_survey(code=f"more{i}", privacy="identified", creator=people["ana"], group=more, waves=["baseline"],
                     indicators=False)
+        make_survey(code=f"wide{i}", privacy="identified", creator=people["kofi"], course=course(),
+                    waves=["endline"], indicators=False)
     assert {path: count_queries(app, admin, path) for path in before} == before
 
 
