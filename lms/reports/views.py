@@ -17,7 +17,7 @@ from lms import clock
 from lms.core import audit
 from lms.core.fields import grouped_country_choices
 from lms.extensions import db
-from lms.i18n import country_name, current_language, pick_string
+from lms.i18n import collation_key, country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
 from lms.permissions import readable_courses, roles, visible_countries
 from lms.reports import charts, exports, figures, iati, xapi
@@ -73,8 +73,8 @@ def report_form() -> ReportForm:
     if retired_dates():
         form.quarter.data = form.month.data = ""
     scope = visible_countries(current_user)
-    countries = grouped_country_choices(language) if scope is None else [
-        SelectChoice(c, country_name(c, language)) for c in scope]
+    countries = grouped_country_choices(language) if scope is None else sorted(
+        (SelectChoice(c, country_name(c, language)) for c in scope), key=lambda choice: collation_key(choice.label))
     everything = _("All countries") if scope is None else _("All your countries")
     form.country.choices = [SelectChoice("", everything)] + countries
     organisations = select(Organisation).order_by(Organisation.country, Organisation.acronym)
@@ -82,8 +82,9 @@ def report_form() -> ReportForm:
     if scope is not None:
         organisations = organisations.where(Organisation.country.in_(scope))
         groups = groups.where(TrainingGroup.country.in_(scope))
-    form.organisation.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)]
+    form.organisation.choices = [SelectChoice("", _("All"))] + sorted(
+        (SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)),
+        key=lambda choice: collation_key(choice.label))
     courses = select(Course).where(readable_courses(current_user)).order_by(Course.slug)
     form.course.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(str(c.id), pick_string(c.translations, language, c.source_language, "title"))
