@@ -43,11 +43,10 @@ def export_url(table: str, extension: str) -> str:
     return url_for("reports.export_table", table=table, extension=extension, **request.args.to_dict())
 
 
-def chart(name: str, table, title: str, column: str):
-    """The bar chart of one column of a table; its title names the column."""
+def chart(name: str, table, column: str, filters: list[tuple[str, str]]):
+    """The bar chart of one column of a table, captioned with what it counts, its unit, period and filters."""
     bars = [(row_label(name, row), table.value(row, column)) for row in table.rows]
-    measure = _("Total") if column == TOTAL else exports.label(column, "gender")
-    return charts.bar_chart(_("%(table)s: %(measure)s", table=title, measure=measure), bars)
+    return charts.bar_chart(name, exports.chart_caption(name, column, filters), bars)
 
 
 #: Tables that download, and the titles written into the files.
