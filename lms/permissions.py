@@ -116,6 +116,17 @@ class Scope:
             return sa.false()
         return sa.or_(country.in_(sorted(self.countries)), organisation_id.in_(sorted(self.organisations)))
 
+    @property
+    def sees_course_waves(self) -> bool:
+        """Course-wide waves reach members of every country: they are seen for the respondents of one's countries,
+        so not by a coordinator of organisations only."""
+        return self.everything or bool(self.countries)
+
+    def respondent_countries(self) -> list[str] | None:
+        """The countries whose respondents' answers count in the figures shown: None for all (admins, and a
+        coordinator of organisations only, who sees only their organisations' groups and workplaces)."""
+        return None if self.everything or not self.countries else sorted(self.countries)
+
 
 def coordinated_scope(user: User) -> Scope:
     """Admins: everything; coordinators: their countries and organisations; others: nothing."""
@@ -214,15 +225,6 @@ def readable_courses(user: User):
     return sa.or_(Course.published.is_(True), edited_courses(user))
 
 
-def visible_countries(user: User) -> list[str] | None:
-    """Countries whose data ``user`` may see: None means all (admins), [] means none."""
-    if user.role == "admin":
-        return None
-    if user.role == "coordinator":
-        return user.country_scope
-    return []
-
-
 def can_edit_survey(user: User, survey) -> bool:
     """Admins edit every survey; trainers and coordinators the surveys they made."""
     return user.is_authenticated and (user.role == "admin" or survey.created_by_id == user.id)
@@ -257,22 +259,24 @@ def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
     Admins see everything. Everyone else sees the waves within their scope, authors included (anyone may attach
     a published survey to their group, so an author's survey can be asked far outside the author's scope): the
     groups they manage (as their trainer, or as coordinators of their country or union), a coordinator the
-    workplaces of their countries, the survey's author (a trainer) the workplaces they may see; course-wide
-    waves a coordinator sees for respondents of their countries, an author for every respondent.
+    workplaces of their countries and organisations, the survey's author (a trainer) the workplaces they may see;
+    course-wide waves a coordinator of countries sees for respondents of their countries, an author for every
+    respondent (``Scope.respondent_countries``).
     """
     if user.role == "admin":
         return list(survey.waves), None
     author = can_edit_survey(user, survey)
     coordinator = user.role == "coordinator"
+    scope = coordinated_scope(user)
     waves = []
     for wave in survey.waves:
         if wave.group_id is not None:
             seen = can_manage_group(user, db.session.get(TrainingGroup, wave.group_id))
         elif wave.workplace_id is not None:
-            seen = (wave.workplace.country in user.country_scope if coordinator
+            seen = (scope.holds(wave.workplace.country, wave.workplace.organisation_id) if coordinator
                     else author and can_see_workplace(user, wave.workplace))
         else:
-            seen = coordinator or author
+            seen = (coordinator and scope.sees_course_waves) or author
         if seen:
             waves.append(wave)
-    return waves, (user.country_scope if coordinator else None)
+    return waves, (scope.respondent_countries() if coordinator else None)
