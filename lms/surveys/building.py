@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -20,12 +21,14 @@ from lms.models import (
     SURVEY_QUESTION_KINDS,
     Course,
     IndicatorTitle,
+    PooledResponse,
     Survey,
     SurveyChoice,
     SurveyChoiceText,
     SurveyIndicator,
     SurveyQuestion,
     SurveyQuestionText,
+    SurveyResponse,
     SurveyTranslation,
     SurveyVersion,
     SurveyWave,
@@ -511,6 +514,38 @@ def create_workplace(*, name: str, sector: str, country: str, organisation_id: i
     db.session.add(workplace)
     db.session.flush()
     return workplace
+
+
+def update_workplace(workplace: Workplace, *, name: str, sector: str, country: str,
+                     organisation_id: int | None) -> list[str]:
+    """Correct a workplace's details; returns the names of the fields that changed."""
+    values = {"name": name.strip(), "sector": sector.strip(), "country": country, "organisation_id": organisation_id}
+    changed = [key for key, value in values.items() if getattr(workplace, key) != value]
+    for key in changed:
+        setattr(workplace, key, values[key])
+    db.session.flush()
+    return changed
+
+
+def workplace_answers(workplace: Workplace) -> int:
+    """The answers collected at a workplace, published or waiting for their batch."""
+    waves = select(SurveyWave.id).where(SurveyWave.workplace_id == workplace.id)
+    return sum(db.session.scalar(select(sa.func.count()).select_from(table).where(table.wave_id.in_(waves))) or 0
+               for table in (SurveyResponse, PooledResponse))
+
+
+class WorkplaceHasAnswers(SurveyError):
+    """A workplace whose workers answered is kept: its answers count in the results."""
+
+
+def delete_workplace(workplace: Workplace) -> int:
+    """Delete a workplace where nobody has answered, with its survey rounds; returns how many rounds went."""
+    if workplace_answers(workplace):
+        raise WorkplaceHasAnswers(_("Workers have answered at this workplace: it is kept, with their answers."))
+    rounds = db.session.execute(sa.delete(SurveyWave).where(SurveyWave.workplace_id == workplace.id)).rowcount
+    db.session.delete(workplace)
+    db.session.flush()
+    return rounds
 
 
 def fixed_choice_codes(kind: str) -> tuple[str, ...]:

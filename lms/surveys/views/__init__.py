@@ -46,3 +46,7 @@ bp.add_url_rule("/workplaces", "workplaces", workplace.workplaces, methods=["GET
 bp.add_url_rule("/workplaces/<int:workplace_id>", "show_workplace", workplace.show_workplace)
 bp.add_url_rule("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", "collect",
                 workplace.collect, methods=["GET", "POST"])
+bp.add_url_rule("/workplaces/<int:workplace_id>/edit", "edit_workplace", workplace.edit_workplace,
+                methods=["GET", "POST"])
+bp.add_url_rule("/workplaces/<int:workplace_id>/delete", "delete_workplace", workplace.delete_workplace,
+                methods=["GET", "POST"])
