@@ -93,8 +93,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # coordinator of the country of its trainings also reads its results.
     ("/surveys/manage", GET, STAFF), ("/surveys/manage/new", BOTH, STAFF), ("/surveys/manage/import", POST, STAFF),
     *[(f"/surveys/manage/<code>{path}", methods, OWNER) for path, methods in [
-        ("", GET), ("/discard", POST), ("/indicators", POST), ("/publish", POST), ("/questions", POST),
-        ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
+        ("", GET), ("/delete", BOTH), ("/discard", BOTH), ("/indicators", POST), ("/publish", POST),
+        ("/questions", POST), ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
         ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
         ("/waves", POST), ("/xlsform.xlsx", GET)]],
     ("/surveys/manage/<code>/results", GET, OWNER | {"coordinator"}),
@@ -117,7 +117,7 @@ LAST = ("/join/<code>", "/groups/<int:group_id>/members/<int:user_id>/promote", 
         "/surveys/manage/<code>/questions/<question>/delete", "/surveys/manage/<code>/discard",
         "/author/courses/<slug>/modules/<module>/questions/<question>/delete", "/my-data/consents/withdraw",
         "/author/courses/<slug>/publish", "/admin/organisations/<int:organisation_id>/delete",
-        "/workplaces/<int:workplace_id>/delete")
+        "/workplaces/<int:workplace_id>/delete", "/surveys/manage/<code>/delete")
 
 
 def build_world(create_user) -> dict:

@@ -392,6 +392,21 @@ def discard_draft(survey: Survey) -> None:
     db.session.flush()
 
 
+def can_delete_survey(survey: Survey) -> bool:
+    """Only a survey never published is deleted: a published one has versions that answers and results keep."""
+    return survey.published_version is None and not answers_to(
+        select(SurveyWave.id).where(SurveyWave.survey_id == survey.id))
+
+
+def delete_draft_survey(survey: Survey) -> None:
+    """Delete a survey never published, with its questions, translations, indicators and waves."""
+    if not can_delete_survey(survey):
+        raise SurveyError(_("A published survey is kept: its versions are what its answers and results refer to. "
+                            "Discard its unpublished changes instead, or stop adding waves to it."))
+    db.session.delete(survey)
+    db.session.flush()
+
+
 def current_version(survey: Survey) -> SurveyVersion:
     """Translators work on the draft if there is one, else on the published version."""
     return survey.draft_version or survey.published_version
@@ -529,7 +544,11 @@ def update_workplace(workplace: Workplace, *, name: str, sector: str, country: s
 
 def workplace_answers(workplace: Workplace) -> int:
     """The answers collected at a workplace, published or waiting for their batch."""
-    waves = select(SurveyWave.id).where(SurveyWave.workplace_id == workplace.id)
+    return answers_to(select(SurveyWave.id).where(SurveyWave.workplace_id == workplace.id))
+
+
+def answers_to(waves) -> int:
+    """The answers to these waves (a query of their ids), published or waiting for their batch."""
     return sum(db.session.scalar(select(sa.func.count()).select_from(table).where(table.wave_id.in_(waves))) or 0
                for table in (SurveyResponse, PooledResponse))
 
