@@ -16,3 +16,7 @@ class OrganisationForm(PortalForm):
                           validators=[InputRequired(_l("Please choose your country."))])
     sector = StringField(_l("Sector (for example garment, agriculture, hotels)"),
                          validators=[DataRequired(_l("Please write a sector.")), Length(max=80)])
+
+
+class ConfirmForm(PortalForm):
+    """A confirmation of buttons only: its CSRF token is all it checks."""

@@ -28,7 +28,7 @@ from lms.models import (
     User,
     Workplace,
 )
-from lms.permissions import managed_groups, seen_waves, visible_countries, visible_workplaces, wave_countries
+from lms.permissions import coordinated_scope, managed_groups, seen_waves, visible_workplaces, wave_countries
 from lms.reports import figures
 from lms.reports.filters import AgeBand, ReportFilter
 from lms.reports.forms import QUARTERS, last_day
@@ -201,9 +201,8 @@ def overview_for(user: User, today: date, age_bands: tuple[AgeBand, ...]) -> Ove
     """The dashboard's figures for the last quarter that ended, in the countries ``user`` sees there (as the
     dashboard shows them with no filter), the open waves they see, and their groups and workplaces."""
     year, quarter, start, end = last_quarter(today)
-    scope = visible_countries(user)
-    report = ReportFilter(start=start, end=end, countries=tuple(scope) if scope is not None else None,
-                          age_bands=age_bands)
+    scope = coordinated_scope(user)
+    report = ReportFilter(start=start, end=end, scope=None if scope.everything else scope, age_bands=age_bands)
     data = dashboard(report, figures.participation_cube(report), {}, figures.attendance(report),
                      figures.trainers(report))
     waves, waves_total = waves_due(select(SurveyWave).where(seen_waves(user)), user, today)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms import clock
+from lms.core import audit
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
@@ -225,7 +226,10 @@ def publish(code: str):
 
 @roles("trainer", "coordinator")
 def discard_draft(code: str):
+    """Asks first (what goes: the changes since the published version), then drops the draft."""
     survey = _survey(code)
+    if request.method == "GET":
+        return render_template("surveys/discard.html", survey=survey, form=ActionForm())
     if ActionForm().validate_on_submit():
         try:
             building.discard_draft(survey)
@@ -235,6 +239,27 @@ def discard_draft(code: str):
             db.session.rollback()
             flash(str(error), "error")
     return redirect(url_for("surveys.edit_survey", code=survey.code))
+
+
+@roles("trainer", "coordinator")
+def delete_survey(code: str):
+    """Asks first, then deletes a survey never published with all it holds; a published one is kept, and the page
+    says why."""
+    survey = _survey(code)
+    form = ActionForm()
+    deletable = building.can_delete_survey(survey)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if deletable:
+            details = {"survey": survey.id, "code": survey.code}
+            building.delete_draft_survey(survey)
+            audit.record("delete survey", details, current_user)
+            db.session.commit()
+            flash(_("The survey is deleted."), "success")
+            return redirect(url_for("surveys.list_surveys"))
+    return render_template("surveys/delete.html", survey=survey, form=form, deletable=deletable,
+                           version=building.current_version(survey)), (409 if request.method == "POST" else 200)
 
 
 @roles("trainer", "coordinator")
