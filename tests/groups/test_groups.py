@@ -139,12 +139,13 @@ def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_c
     assert "Please give a date." in client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
     url = f"/groups/{group.id}/paper-scores/what-and-who"
-    bad = post_form(client, url, {f"score-{ana.id}": "140"})
-    assert bad.status_code == 400 and "a score is a whole number from 0 to 100" in bad.get_data(as_text=True)
+    bad = post_form(client, url, {"out_of": "10", f"mark-{ana.id}": "14"})
+    assert bad.status_code == 400 and "a mark is a whole number from 0 to the maximum" in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
-    post_form(client, url, {f"score-{ana.id}": "80"})
+    post_form(client, url, {"out_of": "10", f"mark-{ana.id}": "8"})
     attempt = db.session.scalar(select(QuizAttempt))
     assert (attempt.score, attempt.passed, attempt.entered_by_id) == (80, True, trainer.id)
+    assert (attempt.mark, attempt.out_of) == (8, 10)
     table = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "1 / 1" in table and "80%" in table
 
