@@ -313,9 +313,10 @@ def paper_passed(module: Module, mark: int, out_of: int) -> bool:
     return 100 * mark >= (module.pass_mark or 0) * out_of
 
 
-def record_paper_scores(group: TrainingGroup, module: Module, marks: dict[int, int], out_of: int,
-                        trainer: User) -> int:
-    """Quiz results from paper, as attempts entered by the trainer; they count like online ones."""
+def record_paper_scores(group: TrainingGroup, module: Module, marks: dict[int, int], trainer: User,
+                        out_of: int = 100) -> int:
+    """Quiz results from paper, each ``mark`` out of ``out_of``, as attempts entered by the trainer; they count like
+    online ones."""
     member_ids = {m.user_id for m in group.members}
     count = 0
     for user_id, mark in marks.items():

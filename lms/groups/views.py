@@ -308,7 +308,7 @@ def paper_scores(group_id: int, module: str):
     if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
         out_of, marks, errors = parse_marks(request.form, members, request.form.get("out_of", "").strip())
         if not errors:
-            count = services.record_paper_scores(group, target, marks, out_of, current_user)
+            count = services.record_paper_scores(group, target, marks, current_user, out_of)
             db.session.commit()
             flash(_("%(n)d scores saved.", n=count), "success")
             return redirect(url_for("groups.paper_scores", group_id=group.id, module=target.slug))
