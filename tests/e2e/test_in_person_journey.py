@@ -55,7 +55,7 @@ def test_a_trainer_runs_an_in_person_group_to_its_certificates(browser, page, li
     page.fill("#name", "Cotonou hotel workers")
     page.select_option("#course", BUNDLED_COURSE)
     assert page.input_value("#country") == "BJ"
-    page.select_option("#organisation", label=re.compile("STH"))
+    page.select_option("#organisation", label=f"STH – {UNION} (BJ)")
     page.check('input[name="mode"][value="in-person"]')
     page.fill("#place", "Cotonou")
     page.fill("#starts_on", TODAY)
