@@ -425,10 +425,11 @@ def certificates_of(group: TrainingGroup) -> list[Certificate]:
 
 
 def issuer_for(user_id: int, course_id: int) -> str | None:
-    """The partner organisation of the member's group in this course (the latest joined), or None."""
+    """The partner organisation of the member's latest group in this course; None without one."""
     return db.session.scalar(
-        select(Organisation.name).join(TrainingGroup, TrainingGroup.organisation_id == Organisation.id)
-        .join(GroupMember, GroupMember.group_id == TrainingGroup.id)
+        select(Organisation.name).select_from(GroupMember)
+        .join(TrainingGroup, TrainingGroup.id == GroupMember.group_id)
+        .outerjoin(Organisation, Organisation.id == TrainingGroup.organisation_id)
         .where(GroupMember.user_id == user_id, TrainingGroup.course_id == course_id)
         .order_by(GroupMember.joined_at.desc(), TrainingGroup.id.desc()).limit(1))
 

@@ -369,3 +369,29 @@ def test_a_session_held_before_a_member_joined_is_not_counted_as_missed(client, 
     assert rows == {"early": (1, 1), "late": (0, 0)}
     page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "0 / 0" in page and "(1 session before joining)" in page
+
+
+def test_attendance_figures_count_no_presence_at_a_session_held_before_joining(client, app_ctx, trainer,
+                                                                               create_user):
+    """A presence recorded before this rule (a session dated before the member joined) had no place beside it, and
+    made an attendance rate above 100%."""
+    from datetime import UTC, datetime, time
+
+    from lms.models import Attendance, GroupSession
+    from lms.reports import figures
+    from lms.reports.filters import ReportFilter
+
+    make_group(client, starts_on=(TODAY - timedelta(days=10)).isoformat())
+    group = db.session.scalar(select(TrainingGroup))
+    member = create_user("late", country="BJ")
+    db.session.add(GroupMember(group_id=group.id, user_id=member.id,
+                               joined_at=datetime.combine(TODAY, time.min, tzinfo=UTC)))
+    before, after = (GroupSession(group_id=group.id, held_on=day, topic="Session")
+                     for day in (TODAY - timedelta(days=1), TODAY))
+    db.session.add_all([before, after])
+    db.session.flush()
+    db.session.add_all([Attendance(session_id=before.id, user_id=member.id),
+                        Attendance(session_id=after.id, user_id=member.id)])
+    db.session.commit()
+    present, places = figures.attendance(ReportFilter(start=TODAY - timedelta(days=40), end=TODAY))["BJ"]
+    assert (present.n, places.n) == (1, 1)
