@@ -176,6 +176,7 @@ def register_receivers(app: Flask) -> None:
         audit_trail,  # noqa: F401 - account events in the audit log
         sessions,  # noqa: F401 - sessions end when a password, contact or role changes
     )
+    from lms.groups import receivers as groups  # noqa: F401 - certificates name the group's organisation
     from lms.privacy import receivers as privacy  # noqa: F401 - records the consent given at sign-up
     from lms.surveys import receivers as surveys  # noqa: F401 - invitations as members enrol, complete, join;
     # reminders by e-mail

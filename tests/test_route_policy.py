@@ -63,7 +63,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/courses/<slug>/modules/<module>/quiz", BOTH, SIGNED_IN),
     ("/courses/<slug>/modules/<module>/quiz/result", GET, SIGNED_IN),
     ("/courses/<slug>/offline.json", GET, SIGNED_IN), ("/sync/token", GET, SIGNED_IN), ("/sync", POST, SIGNED_IN),
-    ("/groups", GET, SIGNED_IN), ("/join", BOTH, SIGNED_IN), ("/join/<code>", BOTH, SIGNED_IN),
+    ("/groups", GET, SIGNED_IN), ("/groups/archived", GET, SIGNED_IN), ("/join", BOTH, SIGNED_IN),
+    ("/join/<code>", BOTH, SIGNED_IN),
     ("/surveys", GET, SIGNED_IN),
     # Only the member it belongs to: not their trainer, coordinator or an administrator.
     ("/certificates/<int:course_id>", GET, MEMBER), ("/profile/sessions/<int:session_id>/sign-out", POST, MEMBER),
@@ -75,6 +76,10 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/groups/<int:group_id>/members/bulk", BOTH, MANAGERS), ("/groups/<int:group_id>/sessions", POST, MANAGERS),
     ("/groups/<int:group_id>/paper-scores/<module>", BOTH, MANAGERS),
     ("/groups/<int:group_id>/waves", POST, MANAGERS),
+    *[(f"/groups/<int:group_id>{path}", BOTH, MANAGERS) for path in (
+        "/edit", "/archive", "/sessions/<int:session_id>", "/sessions/<int:session_id>/delete",
+        "/paper-scores/<module>/<int:attempt_id>", "/paper-scores/<module>/<int:attempt_id>/delete")],
+    ("/groups/<int:group_id>/certificates", GET, MANAGERS),
     ("/groups/<int:group_id>/members/<int:user_id>/promote", POST, frozenset({"coordinator", "admin"})),
     ("/groups/new", BOTH, TRAINERS),
     # Authoring: any trainer starts or imports a course; only its editors (and administrators) change it.
@@ -119,7 +124,9 @@ LAST = ("/join/<code>", "/groups/<int:group_id>/members/<int:user_id>/promote", 
         "/surveys/manage/<code>/questions/<question>/delete", "/surveys/manage/<code>/discard",
         "/author/courses/<slug>/modules/<module>/questions/<question>/delete", "/my-data/consents/withdraw",
         "/author/courses/<slug>/publish", "/admin/organisations/<int:organisation_id>/delete",
-        "/workplaces/<int:workplace_id>/delete", "/surveys/manage/<code>/delete")
+        "/workplaces/<int:workplace_id>/delete", "/surveys/manage/<code>/delete",
+        "/groups/<int:group_id>/sessions/<int:session_id>/delete",
+        "/groups/<int:group_id>/paper-scores/<module>/<int:attempt_id>/delete", "/groups/<int:group_id>/archive")
 
 
 def build_world(create_user) -> dict:
@@ -163,6 +170,9 @@ def build_world(create_user) -> dict:
     db.session.commit()
     complete_course(member.id)
     certificate = groups.certificate_for(member.id, course)
+    meeting = groups.record_session(group, held_on=today, topic="Module 1", present=[member.id]).session
+    groups.record_paper_scores(group, course.modules[0], {graduate.id: 8}, trainer, 10)
+    paper = groups.paper_scores_of(group, course.modules[0])[0]
     survey = building.create_survey(code="workers-voice", title="Workers' voice", description="Why we ask.",
                                     language="en", privacy="identified", subject="participant", creator=trainer)
     building.add_question(survey, QuestionSpec(code="safe", kind="likert", label="I feel safe at work."))
@@ -192,7 +202,7 @@ def build_world(create_user) -> dict:
     return {"people": people, "group": group.id, "graduate": graduate.id, "course": course.id,
             "code": group.join_code, "certificate": certificate.code, "image": image.name,
             "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id,
-            "session": phone.id, "organisation": organisation.id}
+            "session": phone.id, "organisation": organisation.id, "group_session": meeting.id, "attempt": paper.id}
 
 
 def example_url(rule: str, world: dict) -> str:
@@ -211,6 +221,8 @@ def example_url(rule: str, world: dict) -> str:
         values["code"] = "workers-voice"
     if rule.startswith("/verify/"):
         values["code"] = world["certificate"]
+    if rule.startswith("/groups/"):
+        values.update(session_id=world["group_session"], attempt_id=world["attempt"])
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 

@@ -1,15 +1,20 @@
 """Forms for training groups."""
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from lms import clock
-from lms.core.fields import SelectWithPrompt
+from lms.core.fields import CheckboxesField, NumberRange, SelectWithPrompt
 from lms.core.forms import PortalForm
+from lms.groups.services import organisation_fits
 from lms.vocabulary import GROUP_MODE_LABELS
+
+#: The highest maximum a paper quiz may be marked out of.
+MOST_MARKS = 1000
 
 
 class GroupForm(PortalForm):
@@ -35,6 +40,29 @@ class GroupForm(PortalForm):
         if self.mode.data in ("in-person", "blended") and not (field.data or "").strip():
             raise ValidationError(_l("Please write where the group meets."))
 
+    def group_country(self) -> str | None:
+        return self.country.data
+
+    def validate_organisation(self, field) -> None:
+        """A Senegal group filed under a Peruvian union was shown to Peru's coordinator, not Senegal's."""
+        country = self.group_country()
+        if field.data and country and not organisation_fits(int(field.data), country):
+            raise ValidationError(_l("This organisation works in another country than the group: choose one of "
+                                     "the group's country, or none."))
+
+
+class EditGroupForm(GroupForm):
+    """A group's country stays: it decides who manages the group and where its figures count."""
+
+    country = None
+
+    def __init__(self, *args, country: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fixed_country = country
+
+    def group_country(self) -> str | None:
+        return self.fixed_country
+
 
 class JoinForm(PortalForm):
     code = StringField(_l("Join code"), validators=[DataRequired(_l("Please write the code."))],
@@ -43,13 +71,19 @@ class JoinForm(PortalForm):
 
 class BulkForm(PortalForm):
     members = TextAreaField(_l("Members, one a line: a name, or a name, a comma and a username"),
-                            validators=[DataRequired(_l("The list is empty."))], render_kw={"rows": 12})
+                            validators=[DataRequired(_l("The list is empty."))], render_kw={"rows": 12},
+                            description=_l("A gender and a year of birth may follow, separated by commas, for "
+                                           "example: Awa Ndiaye, , woman, 1990 (the username left empty is made "
+                                           "up). Without them, the gender is \"I prefer not to say\"."))
 
 
 class SessionForm(PortalForm):
     held_on = DateField(_l("Date"), validators=[InputRequired(_l("Please give a date."))])
     topic = StringField(_l("What was done"), validators=[DataRequired(_l("Please write what was done.")),
                                                          Length(max=200)])
+    present = CheckboxesField(_l("Present"), coerce=int, choices=[])
+    lessons = CheckboxesField(_l("Lessons the session covered"), coerce=int, choices=[],
+                              description=_l("They are marked done for every member ticked present."))
 
     def validate_held_on(self, field) -> None:
         """Attendance counts in the month the session was held, and the figures of a month that has ended are
@@ -57,3 +91,39 @@ class SessionForm(PortalForm):
         if field.data and field.data < clock.today().replace(day=1):
             raise ValidationError(_l("A session in a month that has ended cannot be added: that month's figures "
                                      "are published. Give a date in this month or later."))
+
+    def validate_lessons(self, field) -> None:
+        if field.data and self.held_on.data and self.held_on.data > clock.today():
+            raise ValidationError(_l("Lessons are marked done once the session is held: record them on the day "
+                                     "or later."))
+
+
+class PaperScoreForm(PortalForm):
+    mark = IntegerField(_l("Mark"), validators=[InputRequired(_l("Please give a whole number.")),
+                                                NumberRange(0, MOST_MARKS)],
+                        render_kw={"inputmode": "numeric"})
+    out_of = IntegerField(_l("Out of"), validators=[InputRequired(_l("Please give a whole number.")),
+                                                    NumberRange(1, MOST_MARKS)],
+                          render_kw={"inputmode": "numeric"})
+
+    def validate_mark(self, field) -> None:
+        if field.data is not None and self.out_of.data and field.data > self.out_of.data:
+            raise ValidationError(_l("The mark is more than the maximum."))
+
+
+def parse_marks(form, member_names: dict[int, str], out_of_raw: str) -> tuple[int | None, dict[int, int], list[str]]:
+    """The maximum and each member's mark from the paper scores sheet, and what is wrong with them."""
+    errors = []
+    out_of = int(out_of_raw) if out_of_raw.isdigit() and 1 <= int(out_of_raw) <= MOST_MARKS else None
+    if out_of is None:
+        errors.append(_("The maximum mark is a whole number from 1 to %(most)d.", most=MOST_MARKS))
+    marks = {}
+    for user_id, name in member_names.items():
+        raw = form.get(f"mark-{user_id}", "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or (out_of is not None and int(raw) > out_of):
+            errors.append(_("%(name)s: a mark is a whole number from 0 to the maximum.", name=name))
+        else:
+            marks[user_id] = int(raw)
+    return out_of, marks, errors

@@ -6,10 +6,12 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from lms import signals
+from lms import clock, signals
+from lms.auth.forms import OLDEST_BIRTH_YEAR, YOUNGEST_AGE
 from lms.auth.services import USERNAME, create_user, give_one_time_password, normalise_username
 from lms.author.services import slugify
 from lms.core.codes import READABLE, readable_code
@@ -21,13 +23,17 @@ from lms.models import (
     Course,
     GroupMember,
     GroupSession,
+    Lesson,
+    LessonCompletion,
     Module,
+    Organisation,
     QuizAttempt,
     TrainerPromotion,
     TrainingGroup,
     User,
 )
 from lms.permissions import can_be_made_trainer
+from lms.vocabulary import GENDER_LABELS, GENDERS
 
 #: One-time passwords: lower case is easier to type on a phone.
 PASSWORD_ALPHABET = READABLE.lower()
@@ -56,10 +62,57 @@ def create_group(*, trainer: User, course: Course, name: str, country: str, plac
     return group
 
 
-def group_by_code(code: str, today: date) -> tuple[TrainingGroup | None, bool]:
-    """The group with this join code, and whether the code has expired (the group has ended)."""
+def group_by_code(code: str, today: date) -> tuple[TrainingGroup | None, str | None]:
+    """The group with this join code, and why the code no longer works ("ended", "archived"), if it does not."""
     group = db.session.scalar(select(TrainingGroup).where(TrainingGroup.join_code == normalise_code(code)))
-    return group, bool(group and group.ends_on < today)
+    if group is not None and group.archived_at is not None:
+        return group, "archived"
+    return group, "ended" if group and group.ends_on < today else None
+
+
+def has_progress(group: TrainingGroup) -> bool:
+    """Whether a member of the group has done a lesson or taken a quiz of its course."""
+    member_ids = select(GroupMember.user_id).where(GroupMember.group_id == group.id)
+    lessons = select(Lesson.id).join(Module).where(Module.course_id == group.course_id)
+    modules = select(Module.id).where(Module.course_id == group.course_id)
+    return bool(db.session.scalar(select(LessonCompletion.user_id).where(
+        LessonCompletion.user_id.in_(member_ids), LessonCompletion.lesson_id.in_(lessons)).limit(1))
+        or db.session.scalar(select(QuizAttempt.id).where(
+            QuizAttempt.user_id.in_(member_ids), QuizAttempt.module_id.in_(modules)).limit(1)))
+
+
+def update_group(group: TrainingGroup, *, name: str, place: str | None, mode: str, starts_on: date, ends_on: date,
+                 trains_trainers: bool, organisation_id: int | None, course: Course | None = None) -> None:
+    """Change what a group is; its course only while no member has progress in it (members are enrolled in the
+    new one)."""
+    group.name, group.place, group.mode = name.strip(), (place or "").strip() or None, mode
+    group.starts_on, group.ends_on, group.trains_trainers = starts_on, ends_on, trains_trainers
+    group.organisation_id = organisation_id
+    if course is not None and course.id != group.course_id:
+        if has_progress(group):
+            raise ValueError("the course of a group with progress cannot change")
+        group.course_id, group.course = course.id, course
+        for member in group.members:
+            learning.enrol(member.user_id, course)
+    db.session.flush()
+
+
+def organisation_fits(organisation_id: int | None, country: str) -> bool:
+    """A group's partner organisation works in the group's country (or there is none)."""
+    if organisation_id is None:
+        return True
+    organisation = db.session.get(Organisation, organisation_id)
+    return organisation is not None and organisation.country == country
+
+
+def archive_group(group: TrainingGroup) -> None:
+    group.archived_at = clock.utcnow()
+    db.session.flush()
+
+
+def unarchive_group(group: TrainingGroup) -> None:
+    group.archived_at = None
+    db.session.flush()
 
 
 def add_member(group: TrainingGroup, user: User) -> bool:
@@ -78,6 +131,8 @@ class BulkLine:
     number: int
     name: str
     username: str
+    gender: str = "undisclosed"
+    birth_year: int | None = None
 
 
 @dataclass
@@ -99,33 +154,62 @@ class NewAccount:
 MAX_BULK_LINES = 50
 
 
+def gender_words() -> dict[str, str]:
+    """What a bulk list may write for a gender: the codes, and the labels in the reader's language."""
+    words = {code: code for code in GENDERS}
+    words.update({str(label).casefold(): code for code, label in GENDER_LABELS.items()})
+    return words
+
+
+def _parse_line(number: int, raw: str, genders: dict[str, str]) -> tuple[BulkLine | None, list[str]]:
+    """One line of a bulk list: "Name", "Name, username", "Name, username, gender, birth year"."""
+    parts = [part.strip() for part in raw.split(",")]
+    name, username, gender, year = (parts + ["", "", ""])[:4]
+    reasons = []
+    if len(parts) > 4:
+        reasons.append(_("Write at most four values, separated by commas: name, username, gender, year of birth."))
+    if not name or len(name) > 80:
+        reasons.append(_("Write a name of 1 to 80 characters."))
+    username = normalise_username(username)
+    if username and not USERNAME.match(username):
+        reasons.append(_("Use only letters, digits, \".\", \"-\" and \"_\", without spaces."))
+    code = genders.get(gender.casefold(), None) if gender else "undisclosed"
+    if code is None:
+        reasons.append(_("\"%(gender)s\" is not a gender this list knows: write %(choices)s, or leave it empty.",
+                         gender=gender, choices=", ".join(f"\"{w}\"" for w in sorted(genders) if w not in GENDERS)))
+    youngest = clock.today().year - YOUNGEST_AGE
+    birth_year = int(year) if year.isdigit() and len(year) == 4 else None
+    if year and (birth_year is None or not OLDEST_BIRTH_YEAR <= birth_year <= youngest):
+        reasons.append(_("Please give a year between %(min)s and %(max)s.", min=OLDEST_BIRTH_YEAR, max=youngest))
+    if reasons:
+        return None, reasons
+    return BulkLine(number, name, username, code, birth_year), []
+
+
 def parse_bulk_list(text: str) -> tuple[list[BulkLine], list[BulkProblem]]:
-    """One member a line: "Name" or "Name, username". Usernames are made up where missing."""
+    """One member a line: "Name", "Name, username" or "Name, username, gender, year of birth" (username, gender
+    and year may be left empty). Usernames are made up where missing. Every problem of every line is reported."""
     lines, problems = [], []
     wanted: dict[str, int] = {}
     filled = sum(1 for raw in (text or "").splitlines() if raw.strip())
     if filled > MAX_BULK_LINES:
         return [], [BulkProblem(0, _("A list makes at most %(n)d accounts, and this one has %(lines)d lines: "
                                      "create them in several lists.", n=MAX_BULK_LINES, lines=filled))]
+    genders = gender_words()
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
-        name, _sep, username = (part.strip() for part in raw.partition(","))
-        if not name or len(name) > 80:
-            problems.append(BulkProblem(number, _("Write a name of 1 to 80 characters.")))
+        line, reasons = _parse_line(number, raw, genders)
+        problems += [BulkProblem(number, reason) for reason in reasons]
+        if line is None:
             continue
-        username = normalise_username(username)
-        if username:
-            if not USERNAME.match(username):
-                problems.append(BulkProblem(number, _(
-                    "Use only letters, digits, \".\", \"-\" and \"_\", without spaces.")))
-                continue
-            if username in wanted:
+        if line.username:
+            if line.username in wanted:
                 problems.append(BulkProblem(number, _("The username \"%(username)s\" is also on line %(line)d.",
-                                                      username=username, line=wanted[username])))
+                                                      username=line.username, line=wanted[line.username])))
                 continue
-            wanted[username] = number
-        lines.append(BulkLine(number, name, username))
+            wanted[line.username] = number
+        lines.append(line)
     if not lines and not problems:
         problems.append(BulkProblem(0, _("The list is empty.")))
     taken = set(db.session.scalars(select(User.username).where(User.username.in_(list(wanted)))))
@@ -147,7 +231,7 @@ def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
         taken.add(username)
         password = readable_code(8, PASSWORD_ALPHABET)
         user = create_user(username=username, password=password, display_name=line.name, country=group.country,
-                           gender="undisclosed")
+                           gender=line.gender, birth_year=line.birth_year)
         give_one_time_password(user)
         user.organisation_id = group.organisation_id
         add_member(group, user)
@@ -156,31 +240,126 @@ def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
     return accounts
 
 
-def record_session(group: TrainingGroup, *, held_on: date, topic: str, present: list[int]) -> GroupSession:
-    member_ids = {m.user_id for m in group.members}
+def joined_on(member: GroupMember) -> date:
+    """The day a member joined (``joined_at`` is midnight UTC; SQLite gives it back without a time zone)."""
+    return member.joined_at.date()
+
+
+def members_on(group: TrainingGroup, day: date) -> list[GroupMember]:
+    """Who was a member of the group on ``day``: a session held before someone joined is not theirs to attend."""
+    return [m for m in group.members if joined_on(m) <= day]
+
+
+@dataclass
+class SessionRecord:
+    session: GroupSession
+    #: Members ticked present who had not yet joined on the session's day: not counted.
+    not_yet_members: list[User] = field(default_factory=list)
+
+
+def record_session(group: TrainingGroup, *, held_on: date, topic: str, present: list[int],
+                   lessons: list[Lesson] = ()) -> SessionRecord:
+    """A session, its attendance, and the lessons it covered marked done for those present."""
     session = GroupSession(group_id=group.id, held_on=held_on, topic=topic.strip())
     db.session.add(session)
     db.session.flush()
-    for user_id in sorted(set(present) & member_ids):
-        db.session.add(Attendance(session_id=session.id, user_id=user_id))
+    return _fill_session(group, session, present, lessons)
+
+
+def update_session(group: TrainingGroup, session: GroupSession, *, held_on: date, topic: str, present: list[int],
+                   lessons: list[Lesson] = ()) -> SessionRecord:
+    """Change a session; lessons already marked done stay done (the members did them)."""
+    session.held_on, session.topic = held_on, topic.strip()
+    session.attendance.clear()
     db.session.flush()
-    return session
+    return _fill_session(group, session, present, lessons)
 
 
-def record_paper_scores(group: TrainingGroup, module: Module, scores: dict[int, int], trainer: User) -> int:
-    """Quiz results from paper, as attempts entered by the trainer; they count like online ones."""
+def _fill_session(group: TrainingGroup, session: GroupSession, present: list[int],
+                  lessons: list[Lesson]) -> SessionRecord:
+    members = {m.user_id: m for m in group.members}
+    eligible = {m.user_id for m in members_on(group, session.held_on)}
+    ticked = set(present) & set(members)
+    for user_id in sorted(ticked & eligible):
+        db.session.add(Attendance(session_id=session.id, user_id=user_id))
+    course_lessons = {lesson.id for lesson in group.course.lessons}
+    session.lessons = [lesson for lesson in lessons if lesson.id in course_lessons]
+    db.session.flush()
+    for user_id in sorted(ticked & eligible):
+        for lesson in session.lessons:
+            learning.mark_lesson_done(user_id, group.course, lesson)  # completes the course as online
+    return SessionRecord(session, sorted((members[u].user for u in ticked - eligible),
+                                         key=lambda user: user.display_name.casefold()))
+
+
+def delete_session(session: GroupSession) -> None:
+    """The session and its attendance; lessons marked done at it stay done."""
+    db.session.delete(session)
+    db.session.flush()
+
+
+def month_is_published(day: date) -> bool:
+    """Whether figures of ``day``'s month are published (the month has ended): its records stay as they are."""
+    return day < clock.today().replace(day=1)
+
+
+def paper_percent(mark: int, out_of: int) -> int:
+    """A paper mark as a percentage, rounded down: 69.5% never reads as a pass mark of 70."""
+    return 100 * mark // out_of
+
+
+def paper_passed(module: Module, mark: int, out_of: int) -> bool:
+    """The course's pass mark applied to the mark itself, as online (``grade_quiz``)."""
+    return 100 * mark >= (module.pass_mark or 0) * out_of
+
+
+def record_paper_scores(group: TrainingGroup, module: Module, marks: dict[int, int], trainer: User,
+                        out_of: int = 100) -> int:
+    """Quiz results from paper, each ``mark`` out of ``out_of``, as attempts entered by the trainer; they count like
+    online ones."""
     member_ids = {m.user_id for m in group.members}
     count = 0
-    for user_id, score in scores.items():
+    for user_id, mark in marks.items():
         if user_id not in member_ids:
             continue
-        passed = score >= (module.pass_mark or 0)
-        db.session.add(QuizAttempt(user_id=user_id, module_id=module.id, score=score, passed=passed, answers={},
-                                   entered_by_id=trainer.id))
+        learning.enrol(user_id, group.course)
+        db.session.add(QuizAttempt(user_id=user_id, module_id=module.id, score=paper_percent(mark, out_of),
+                                   passed=paper_passed(module, mark, out_of), mark=mark, out_of=out_of,
+                                   answers={}, entered_by_id=trainer.id,
+                                   before_lessons=not learning.lessons_done_in(user_id, module)))
         db.session.flush()
         learning.record_completion_if_done(user_id, group.course)
         count += 1
     return count
+
+
+def paper_scores_of(group: TrainingGroup, module: Module) -> list[QuizAttempt]:
+    """The scores entered from paper for the group's members in ``module``, newest first."""
+    member_ids = select(GroupMember.user_id).where(GroupMember.group_id == group.id)
+    return list(db.session.scalars(
+        select(QuizAttempt).where(QuizAttempt.module_id == module.id, QuizAttempt.entered_by_id.is_not(None),
+                                  QuizAttempt.user_id.in_(member_ids))
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())))
+
+
+def update_paper_score(group: TrainingGroup, attempt: QuizAttempt, mark: int, out_of: int) -> None:
+    """Correct a paper score; a course completed with it stays completed."""
+    attempt.mark, attempt.out_of = mark, out_of
+    attempt.score, attempt.passed = paper_percent(mark, out_of), paper_passed(attempt.module, mark, out_of)
+    db.session.flush()
+    learning.record_completion_if_done(attempt.user_id, group.course)
+
+
+def delete_paper_score(attempt: QuizAttempt) -> None:
+    """A score entered by mistake; a course completed with it stays completed, and its certificate valid."""
+    db.session.delete(attempt)
+    db.session.flush()
+
+
+@dataclass
+class Score:
+    score: int
+    passed: bool
 
 
 @dataclass
@@ -188,11 +367,14 @@ class MemberRow:
     user: User
     progress: learning.CourseProgress
     attended: int
-    best_scores: dict[int, int] = field(default_factory=dict)
+    #: Sessions held since the member joined: those they could attend.
+    places: int
+    best_scores: dict[int, Score] = field(default_factory=dict)
 
 
 def group_table(group: TrainingGroup) -> list[MemberRow]:
-    """Per member: where they are in the course, sessions attended, best quiz score per module."""
+    """Per member: where they are in the course, sessions attended of those held since they joined, best quiz
+    score per module (and whether it passed)."""
     course = learning.find_course(group.course.slug, include_unpublished=True)
     # Erased accounts still count in the reports' totals, but are no longer anyone a trainer can see.
     members = sorted((m for m in group.members if m.user.erased_at is None),
@@ -203,13 +385,16 @@ def group_table(group: TrainingGroup) -> list[MemberRow]:
         select(Attendance.user_id, func.count()).join(GroupSession)
         .where(GroupSession.group_id == group.id, Attendance.user_id.in_(user_ids))
         .group_by(Attendance.user_id)).all())
-    best: dict[int, dict[int, int]] = {user_id: {} for user_id in user_ids}
-    for user_id, module_id, score in db.session.execute(
-            select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score))
+    best: dict[int, dict[int, Score]] = {user_id: {} for user_id in user_ids}
+    for user_id, module_id, score, passed in db.session.execute(
+            select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score),
+                   func.max(sa.cast(QuizAttempt.passed, sa.Integer)))
             .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_([m.id for m in course.modules]))
             .group_by(QuizAttempt.user_id, QuizAttempt.module_id)):
-        best[user_id][module_id] = score
-    return [MemberRow(m.user, states[m.user_id], attended.get(m.user_id, 0), best[m.user_id]) for m in members]
+        best[user_id][module_id] = Score(score, bool(passed))
+    return [MemberRow(m.user, states[m.user_id], attended.get(m.user_id, 0),
+                      sum(1 for s in group.sessions if s.held_on >= joined_on(m)), best[m.user_id])
+            for m in members]
 
 
 def promote_to_trainer(group: TrainingGroup, user: User, coordinator: User) -> bool:
@@ -229,3 +414,30 @@ def promote_to_trainer(group: TrainingGroup, user: User, coordinator: User) -> b
 def certificate_for(user_id: int, course: Course) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(Certificate.user_id == user_id,
                                                        Certificate.course_id == course.id))
+
+
+def certificates_of(group: TrainingGroup) -> list[Certificate]:
+    """The certificates of the group's course held by its members (not erased), by name."""
+    member_ids = [m.user_id for m in group.members if m.user.erased_at is None]
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.course_id == group.course_id, Certificate.user_id.in_(member_ids))
+        .order_by(func.lower(Certificate.name), Certificate.id)))
+
+
+def issuer_for(user_id: int, course_id: int) -> str | None:
+    """The partner organisation of the member's latest group in this course; None without one."""
+    return db.session.scalar(
+        select(Organisation.name).select_from(GroupMember)
+        .join(TrainingGroup, TrainingGroup.id == GroupMember.group_id)
+        .outerjoin(Organisation, Organisation.id == TrainingGroup.organisation_id)
+        .where(GroupMember.user_id == user_id, TrainingGroup.course_id == course_id)
+        .order_by(GroupMember.joined_at.desc(), TrainingGroup.id.desc()).limit(1))
+
+
+def name_issuer(user_id: int, course_id: int) -> None:
+    """Write on the member's new certificate the organisation that issues it."""
+    certificate = db.session.scalar(select(Certificate).where(Certificate.user_id == user_id,
+                                                              Certificate.course_id == course_id))
+    if certificate is not None and certificate.issuer is None:
+        certificate.issuer = issuer_for(user_id, course_id)
+        db.session.flush()

@@ -2,23 +2,42 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import func, select
 from wtforms.fields.choices import SelectChoice
 
 from lms import clock
 from lms.auth import reauth, throttle
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
+from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups import services
-from lms.groups.forms import BulkForm, GroupForm, JoinForm, SessionForm
+from lms.groups.forms import (
+    BulkForm,
+    EditGroupForm,
+    GroupForm,
+    JoinForm,
+    PaperScoreForm,
+    SessionForm,
+    parse_marks,
+)
 from lms.i18n import current_language, pick_string
 from lms.learn import services as learning
-from lms.models import Certificate, Course, GroupMember, Survey, SurveyWave, TrainingGroup
+from lms.models import (
+    Certificate,
+    Course,
+    GroupMember,
+    GroupSession,
+    Organisation,
+    QuizAttempt,
+    Survey,
+    SurveyWave,
+    TrainingGroup,
+)
 from lms.permissions import can_manage_group, can_see_group, public, roles, signed_in, visible_groups
 from lms.surveys import results as outcomes
 from lms.surveys.forms import group_wave_form
@@ -42,8 +61,25 @@ def qr_svg(url: str) -> Markup:
 @bp.route("/groups")
 @signed_in
 def list_groups():
-    query = select(TrainingGroup).where(visible_groups(current_user)).order_by(TrainingGroup.starts_on.desc())
-    return render_template("groups/list.html", groups=list(db.session.scalars(query)))
+    """The groups one runs, coordinates or belongs to, but those archived."""
+    return _groups_page(archived=False)
+
+
+@bp.route("/groups/archived")
+@signed_in
+def list_archived_groups():
+    return _groups_page(archived=True)
+
+
+def _groups_page(*, archived: bool):
+    query = select(TrainingGroup).where(
+        visible_groups(current_user),
+        TrainingGroup.archived_at.is_not(None) if archived else TrainingGroup.archived_at.is_(None))
+    groups = listing(query, sorts={"name": func.lower(TrainingGroup.name), "starts": TrainingGroup.starts_on,
+                                   "country": TrainingGroup.country, "place": func.lower(TrainingGroup.place)},
+                     default="-starts", search_in=(TrainingGroup.name, TrainingGroup.place, TrainingGroup.join_code),
+                     tiebreak=TrainingGroup.id)
+    return render_template("groups/list.html", groups=groups, archived=archived)
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -55,7 +91,10 @@ def new_group():
     form.country.choices = grouped_country_choices(current_language())
     form.organisation.choices = organisation_choices(_("None"))
     if not form.is_submitted():
-        form.organisation.data = str(current_user.organisation_id or "")
+        # Pre-filled with the trainer's country, and their union only if it works there.
+        form.country.data = current_user.country
+        own = db.session.get(Organisation, current_user.organisation_id) if current_user.organisation_id else None
+        form.organisation.data = str(own.id) if own is not None and own.country == current_user.country else ""
     if form.validate_on_submit():
         course = next(c for c in courses if c.slug == form.course.data)
         group = services.create_group(trainer=current_user, course=course, name=form.name.data,
@@ -91,7 +130,8 @@ def show_group(group_id: int):
         group_surveys = surveys_with_a_wave(SurveyWave.group_id == group.id)
         course_surveys = surveys_with_a_wave(SurveyWave.course_id == group.course_id)
     page = render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
-                           session_form=SessionForm(), today=clock.today(), gain=gain, group_surveys=group_surveys,
+                           session_form=session_form(group, course, formdata=None) if manager else None,
+                           today=clock.today(), gain=gain, group_surveys=group_surveys,
                            course_surveys=course_surveys,
                            attach_form=group_wave_form(formdata=None) if manager else None)
     if manager:  # after rendering: committing first would make the page load every member again
@@ -117,10 +157,12 @@ def join(code: str | None = None):
     form = JoinForm(data={"code": code} if code else None)
     group = None
     if form.validate_on_submit():
-        group, expired = services.group_by_code(form.code.data, clock.today())
+        group, closed = services.group_by_code(form.code.data, clock.today())
         if group is None:
             form.code.errors.append(_("There is no group with this code. Check it with your trainer."))
-        elif expired:
+        elif closed == "archived":
+            form.code.errors.append(_("This group is archived; its code no longer works."))
+        elif closed:
             form.code.errors.append(_("This group has ended; its code no longer works."))
         else:
             if services.add_member(group, current_user):
@@ -156,19 +198,103 @@ def add_members(group_id: int):
     return render_template("groups/bulk.html", group=group, form=form, problems=problems), status
 
 
+def session_form(group: TrainingGroup, course: Course, **kwargs) -> SessionForm:
+    """The attendance sheet: who was present (members not erased), and which lessons the session covered."""
+    form = SessionForm(**kwargs)
+    language = current_language()
+    members = sorted((m.user for m in group.members if m.user.erased_at is None),
+                     key=lambda user: user.display_name.casefold())
+    form.present.choices = [SelectChoice(user.id, user.display_name) for user in members]
+    form.lessons.choices = [
+        SelectChoice(lesson.id, _("%(module)s: %(lesson)s",
+                                  module=pick_string(module.translations, language, course.source_language, "title"),
+                                  lesson=pick_string(lesson.translations, language, course.source_language, "title")))
+        for module in course.modules for lesson in module.lessons]
+    return form
+
+
+def _session(group: TrainingGroup, session_id: int) -> GroupSession:
+    session = db.session.get(GroupSession, session_id)
+    if session is None or session.group_id != group.id:
+        abort(404)
+    return session
+
+
+def _lessons(course: Course, ids: list[int]) -> list:
+    return [lesson for lesson in course.lessons if lesson.id in set(ids)]
+
+
+def _flash_session_saved(record: services.SessionRecord) -> None:
+    flash(_("The session and its attendance are saved."), "success")
+    if record.not_yet_members:
+        flash(_("Not counted as present, as they were not yet members on that day: %(names)s.",
+                names=", ".join(user.display_name for user in record.not_yet_members)), "info")
+
+
 @bp.route("/groups/<int:group_id>/sessions", methods=["POST"])
 @roles("trainer", "coordinator")
 def add_session(group_id: int):
     group = _group(group_id, manage=True)
-    form = SessionForm()
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    form = session_form(group, course)
     if form.validate_on_submit():
-        present = [int(v) for v in request.form.getlist("present") if v.isdigit()]
-        services.record_session(group, held_on=form.held_on.data, topic=form.topic.data, present=present)
+        record = services.record_session(group, held_on=form.held_on.data, topic=form.topic.data,
+                                         present=form.present.data, lessons=_lessons(course, form.lessons.data))
+        audit.record("record group session", {"group_id": group.id, "session_id": record.session.id,
+                                              "present": len(record.session.attendance)},
+                     user=current_user._get_current_object())
         db.session.commit()
-        flash(_("The session and its attendance are saved."), "success")
+        _flash_session_saved(record)
     else:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("groups.show_group", group_id=group.id))
+
+
+@bp.route("/groups/<int:group_id>/sessions/<int:session_id>", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def edit_session(group_id: int, session_id: int):
+    group = _group(group_id, manage=True)
+    session = _session(group, session_id)
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    published = services.month_is_published(session.held_on)
+    form = session_form(group, course, data={
+        "held_on": session.held_on, "topic": session.topic,
+        "present": [a.user_id for a in session.attendance], "lessons": [lesson.id for lesson in session.lessons]})
+    if not published and form.validate_on_submit():
+        record = services.update_session(group, session, held_on=form.held_on.data, topic=form.topic.data,
+                                         present=form.present.data, lessons=_lessons(course, form.lessons.data))
+        audit.record("change group session", {"group_id": group.id, "session_id": session.id,
+                                              "present": len(session.attendance)},
+                     user=current_user._get_current_object())
+        db.session.commit()
+        _flash_session_saved(record)
+        return redirect(url_for("groups.show_group", group_id=group.id))
+    late = [m.user for m in group.members if m.user.erased_at is None and services.joined_on(m) > session.held_on]
+    status = 400 if form.is_submitted() else 200
+    return render_template("groups/session.html", group=group, session=session, form=form, published=published,
+                           not_yet_members=late), status
+
+
+@bp.route("/groups/<int:group_id>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def delete_session(group_id: int, session_id: int):
+    group = _group(group_id, manage=True)
+    session = _session(group, session_id)
+    published = services.month_is_published(session.held_on)
+    if request.method == "POST" and not published:  # CSRF is checked for every POST by CSRFProtect
+        audit.record("delete group session", {"group_id": group.id, "session_id": session.id,
+                                              "present": len(session.attendance)},
+                     user=current_user._get_current_object())
+        services.delete_session(session)
+        db.session.commit()
+        flash(_("The session is deleted."), "success")
+        return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/delete_session.html", group=group, session=session, published=published), \
+        400 if request.method == "POST" else 200
+
+
+def _quiz_module(course: Course, module: str):
+    return next((m for m in course.modules if m.slug == module and m.has_quiz), None) or abort(404)
 
 
 @bp.route("/groups/<int:group_id>/paper-scores/<module>", methods=["GET", "POST"])
@@ -176,28 +302,140 @@ def add_session(group_id: int):
 def paper_scores(group_id: int, module: str):
     group = _group(group_id, manage=True)
     course = learning.find_course(group.course.slug, include_unpublished=True)
-    target = next((m for m in course.modules if m.slug == module and m.has_quiz), None) or abort(404)
+    target = _quiz_module(course, module)
+    members = {m.user_id: m.user.display_name for m in group.members if m.user.erased_at is None}
     errors = []
     if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
-        scores = {}
-        for member in group.members:
-            raw = request.form.get(f"score-{member.user_id}", "").strip()
-            if not raw:
-                continue
-            if not raw.isdigit() or not 0 <= int(raw) <= 100:
-                errors.append(_("%(name)s: a score is a whole number from 0 to 100.", name=member.user.display_name))
-            else:
-                scores[member.user_id] = int(raw)
+        out_of, marks, errors = parse_marks(request.form, members, request.form.get("out_of", "").strip())
         if not errors:
-            count = services.record_paper_scores(group, target, scores, current_user)
+            count = services.record_paper_scores(group, target, marks, current_user, out_of)
             db.session.commit()
             flash(_("%(n)d scores saved.", n=count), "success")
-            return redirect(url_for("groups.show_group", group_id=group.id))
-    page = render_template("groups/paper_scores.html", group=group, course=course, module=target, errors=errors)
+            return redirect(url_for("groups.paper_scores", group_id=group.id, module=target.slug))
+    entered = services.paper_scores_of(group, target)
+    page = render_template("groups/paper_scores.html", group=group, course=course, module=target, errors=errors,
+                           entered=entered, names=members)
     audit.record("view paper scores", {"group_id": group.id, "module": target.slug, "members": len(group.members)},
                  user=current_user._get_current_object())
     db.session.commit()
     return page, 400 if errors else 200
+
+
+def _paper_score(group: TrainingGroup, target, attempt_id: int) -> QuizAttempt:
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if (attempt is None or attempt.module_id != target.id or attempt.entered_by_id is None
+            or db.session.get(GroupMember, (group.id, attempt.user_id)) is None):
+        abort(404)
+    return attempt
+
+
+@bp.route("/groups/<int:group_id>/paper-scores/<module>/<int:attempt_id>", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def edit_paper_score(group_id: int, module: str, attempt_id: int):
+    group = _group(group_id, manage=True)
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    target = _quiz_module(course, module)
+    attempt = _paper_score(group, target, attempt_id)
+    form = PaperScoreForm(data={"mark": attempt.mark if attempt.mark is not None else attempt.score,
+                                "out_of": attempt.out_of or 100})
+    published = services.month_is_published(attempt.submitted_at.date())
+    if not published and form.validate_on_submit():
+        services.update_paper_score(group, attempt, form.mark.data, form.out_of.data)
+        audit.record("change paper score", {"group_id": group.id, "module": target.slug, "attempt": attempt.id},
+                     user=current_user._get_current_object())
+        db.session.commit()
+        flash(_("The score is saved."), "success")
+        return redirect(url_for("groups.paper_scores", group_id=group.id, module=target.slug))
+    member = db.session.get(GroupMember, (group.id, attempt.user_id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("groups/paper_score.html", group=group, course=course, module=target, attempt=attempt,
+                           member=member.user, form=form, published=published), status
+
+
+@bp.route("/groups/<int:group_id>/paper-scores/<module>/<int:attempt_id>/delete", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def delete_paper_score(group_id: int, module: str, attempt_id: int):
+    group = _group(group_id, manage=True)
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    target = _quiz_module(course, module)
+    attempt = _paper_score(group, target, attempt_id)
+    published = services.month_is_published(attempt.submitted_at.date())
+    if request.method == "POST" and not published:  # CSRF is checked for every POST by CSRFProtect
+        audit.record("delete paper score", {"group_id": group.id, "module": target.slug, "attempt": attempt.id},
+                     user=current_user._get_current_object())
+        services.delete_paper_score(attempt)
+        db.session.commit()
+        flash(_("The score is deleted."), "success")
+        return redirect(url_for("groups.paper_scores", group_id=group.id, module=target.slug))
+    member = db.session.get(GroupMember, (group.id, attempt.user_id))
+    return render_template("groups/delete_paper_score.html", group=group, course=course, module=target,
+                           attempt=attempt, member=member.user, published=published), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/groups/<int:group_id>/edit", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def edit_group(group_id: int):
+    group = _group(group_id, manage=True)
+    form = EditGroupForm(country=group.country, data={
+        "name": group.name, "course": group.course.slug, "organisation": str(group.organisation_id or ""),
+        "mode": group.mode, "place": group.place, "starts_on": group.starts_on, "ends_on": group.ends_on,
+        "trains_trainers": group.trains_trainers})
+    form.organisation.choices = organisation_choices(_("None"))
+    locked = services.has_progress(group)
+    if locked:
+        del form.course
+        courses = []
+    else:
+        courses = list(db.session.scalars(select(Course).where(
+            (Course.published.is_(True)) | (Course.id == group.course_id)).order_by(Course.slug)))
+        form.course.choices = [SelectChoice(c.slug, learning_title(c)) for c in courses]
+    if form.validate_on_submit():
+        services.update_group(group, name=form.name.data, place=form.place.data, mode=form.mode.data,
+                              starts_on=form.starts_on.data, ends_on=form.ends_on.data,
+                              trains_trainers=form.trains_trainers.data,
+                              organisation_id=int(form.organisation.data or 0) or None,
+                              course=None if locked else next(c for c in courses if c.slug == form.course.data))
+        db.session.commit()
+        flash(_("The group is saved."), "success")
+        return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/edit.html", group=group, form=form, locked=locked), \
+        400 if form.is_submitted() else 200
+
+
+@bp.route("/groups/<int:group_id>/archive", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def archive_group(group_id: int):
+    """GET asks for confirmation and says what archiving does; POST archives, or un-archives an archived group."""
+    group = _group(group_id, manage=True)
+    if request.method == "POST":  # CSRF is checked for every POST by CSRFProtect
+        if group.archived_at is None:
+            services.archive_group(group)
+            flash(_("The group is archived."), "success")
+        else:
+            services.unarchive_group(group)
+            flash(_("The group is back among the current groups; its join code works again."), "success")
+        db.session.commit()
+        return redirect(url_for("groups.show_group", group_id=group.id))
+    return render_template("groups/archive.html", group=group)
+
+
+@bp.route("/groups/<int:group_id>/certificates")
+@roles("trainer", "coordinator")
+def group_certificates(group_id: int):
+    """The certificates of the members who completed, to print: one a page."""
+    group = _group(group_id, manage=True)
+    certificates = services.certificates_of(group)
+    sheets = []
+    for certificate in certificates:
+        url = url_for("groups.verify_certificate", code=certificate.code, _external=True)
+        sheets.append((certificate, url, qr_svg(url)))
+    page = render_template("groups/certificates.html", group=group, sheets=sheets,
+                           portal_organisation=current_app.config["IATI_REPORTING_ORG_NAME"])
+    audit.record("view group certificates", {"group_id": group.id, "certificates": len(certificates)},
+                 user=current_user._get_current_object())
+    db.session.commit()
+    return page
 
 
 @bp.route("/groups/<int:group_id>/members/<int:user_id>/promote", methods=["POST"])
@@ -221,7 +459,8 @@ def my_certificate(course_id: int):
     certificate = db.session.scalar(select(Certificate).where(
         Certificate.user_id == current_user.id, Certificate.course_id == course_id)) or abort(404)
     url = url_for("groups.verify_certificate", code=certificate.code, _external=True)
-    return render_template("groups/certificate.html", certificate=certificate, url=url, qr=qr_svg(url))
+    return render_template("groups/certificate.html", certificate=certificate, url=url, qr=qr_svg(url),
+                           portal_organisation=current_app.config["IATI_REPORTING_ORG_NAME"])
 
 
 @bp.route("/verify/<code>")
@@ -230,7 +469,8 @@ def my_certificate(course_id: int):
 def verify_certificate(code: str):
     """Public: confirms name, course and date for a code; shows nothing else about the member."""
     certificate = db.session.scalar(select(Certificate).where(Certificate.code == code.upper())) or abort(404)
-    return render_template("groups/verify.html", certificate=certificate)
+    return render_template("groups/verify.html", certificate=certificate,
+                           portal_organisation=current_app.config["IATI_REPORTING_ORG_NAME"])
 
 
 

@@ -17,6 +17,7 @@ from lms.models.groups import (
     Certificate,
     GroupMember,
     GroupSession,
+    GroupSessionLesson,
     TrainerPromotion,
     TrainingGroup,
 )
@@ -54,7 +55,8 @@ __all__ = [
     "AuditEntry",
     "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",
     "EDITOR_ROLES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
-    "GroupMember", "GroupSession", "Image", "LessonVersion", "Organisation", "TrainerPromotion", "TrainingGroup",
+    "GroupMember", "GroupSession", "GroupSessionLesson", "Image", "LessonVersion", "Organisation",
+    "TrainerPromotion", "TrainingGroup",
     "QUESTION_KINDS", "REVIEW_STATUSES",
     "Choice", "ChoiceTranslation", "ContentVersion", "CoordinatorCountry", "Course", "CourseTopic",
     "CourseTranslation", "Enrolment", "Lesson", "LessonCompletion", "LessonTranslation",

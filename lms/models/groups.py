@@ -8,7 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
 from lms.extensions import db
-from lms.models.courses import Course
+from lms.models.courses import Course, Lesson
+from lms.models.organisations import Organisation
 from lms.models.record_keys import record_key_column
 from lms.models.users import User
 from lms.vocabulary import GROUP_MODES
@@ -38,9 +39,12 @@ class TrainingGroup(db.Model):
     #: A training of trainers: a coordinator may make those who complete it trainers.
     trains_trainers: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    #: Set when the group is archived: out of the default lists, its join code refused; its data still counts.
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     course: Mapped[Course] = relationship()
     trainer: Mapped[User] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
     members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan")
     sessions: Mapped[list[GroupSession]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="GroupSession.held_on")
@@ -76,6 +80,17 @@ class GroupSession(db.Model):
 
     group: Mapped[TrainingGroup] = relationship(back_populates="sessions")
     attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
+    #: The lessons the session went through: those present have them marked done.
+    lessons: Mapped[list[Lesson]] = relationship(secondary="group_session_lessons", order_by="Lesson.id")
+
+
+class GroupSessionLesson(db.Model):
+    """A lesson a session covered."""
+
+    __tablename__ = "group_session_lessons"
+
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("group_sessions.id", ondelete="CASCADE"), primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Attendance(db.Model):
@@ -114,6 +129,8 @@ class Certificate(db.Model):
     #: The name as it was when the certificate was issued.
     name: Mapped[str] = mapped_column(sa.String(80))
     completed_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: The partner organisation that ran the member's group, as named when issued; None: the portal's organisation.
+    issuer: Mapped[str | None] = mapped_column(sa.String(250))
 
     course: Mapped[Course] = relationship()
 

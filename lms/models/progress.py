@@ -56,6 +56,10 @@ class QuizAttempt(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: The trainer who entered a score from a quiz taken on paper; None when taken online.
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: A paper score as written on the sheet: ``mark`` out of ``out_of`` (``score`` is its percentage, rounded
+    #: down); None when taken online.
+    mark: Mapped[int | None]
+    out_of: Mapped[int | None]
     #: Taken before any lesson of the module was done: the "before" score of the knowledge gain.
     before_lessons: Mapped[bool] = mapped_column(default=False)
     #: Random and permanent; added up into the cell key of every published figure that counts it.

@@ -232,10 +232,14 @@ def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
                                    day_of(GroupMember.joined_at) <= GroupSession.held_on))
         .where(TrainingGroup.id.in_(groups), held)
         .group_by(TrainingGroup.country))}
+    # A presence counts only where it has a place: a session held before the member joined is not theirs.
     present = {country: Count.of(n, key) for country, n, key in db.session.execute(
         select(TrainingGroup.country, func.count(), func.sum(Attendance.record_key))
         .select_from(Attendance).join(GroupSession, GroupSession.id == Attendance.session_id)
         .join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
+        .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
+                                   GroupMember.user_id == Attendance.user_id,
+                                   day_of(GroupMember.joined_at) <= GroupSession.held_on))
         .where(TrainingGroup.id.in_(groups), held)
         .group_by(TrainingGroup.country))}
     return {country: (present.get(country, Count()), total) for country, total in places.items()}

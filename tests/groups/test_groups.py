@@ -139,12 +139,13 @@ def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_c
     assert "Please give a date." in client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
     url = f"/groups/{group.id}/paper-scores/what-and-who"
-    bad = post_form(client, url, {f"score-{ana.id}": "140"})
-    assert bad.status_code == 400 and "a score is a whole number from 0 to 100" in bad.get_data(as_text=True)
+    bad = post_form(client, url, {"out_of": "10", f"mark-{ana.id}": "14"})
+    assert bad.status_code == 400 and "a mark is a whole number from 0 to the maximum" in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count(QuizAttempt.id))) == 0
-    post_form(client, url, {f"score-{ana.id}": "80"})
+    post_form(client, url, {"out_of": "10", f"mark-{ana.id}": "8"})
     attempt = db.session.scalar(select(QuizAttempt))
     assert (attempt.score, attempt.passed, attempt.entered_by_id) == (80, True, trainer.id)
+    assert (attempt.mark, attempt.out_of) == (8, 10)
     table = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert "1 / 1" in table and "80%" in table
 
@@ -267,3 +268,130 @@ def test_a_trainers_lists_tell_which_usernames_are_taken_only_within_a_budget(cl
     free = post_form(client, url, {"members": "Nobody Yet, nobody.yet"})
     assert free.status_code == 429 and "nobody.yet" not in free.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id)).where(User.username == "nobody.yet")) == 0
+
+
+def peruvian_union():
+    from lms.models import Organisation
+
+    union = Organisation(name="Federación de trabajadores hoteleros", acronym="FTH", country="PE", sector="hotels")
+    db.session.add(union)
+    db.session.commit()
+    return union
+
+
+def test_a_new_group_is_not_prefilled_with_a_union_of_another_country(client, app_ctx, create_user, library):
+    """A Senegal trainer's group was filed under her Peruvian union and shown to Peru's coordinator."""
+    union = peruvian_union()
+    create_user("awa", role="trainer", country="SN", organisation_id=union.id)
+    sign_in(client, "awa")
+    page = client.get("/groups/new").get_data(as_text=True)
+    assert f'<option selected value="{union.id}">' not in page and f'value="{union.id}" selected' not in page
+    assert '<option selected value="SN">' in page or 'value="SN" selected' in page
+
+
+def test_a_trainers_own_union_of_the_same_country_is_prefilled(client, app_ctx, create_user, library):
+    union = peruvian_union()
+    create_user("rosa", role="trainer", country="PE", organisation_id=union.id)
+    sign_in(client, "rosa")
+    page = client.get("/groups/new").get_data(as_text=True)
+    assert f'<option selected value="{union.id}">' in page
+
+
+def test_a_group_cannot_be_filed_under_an_organisation_of_another_country(client, app_ctx, trainer):
+    union = peruvian_union()
+    response = make_group(client, country="SN", organisation=str(union.id))
+    assert response.status_code == 400
+    assert "This organisation works in another country than the group" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(TrainingGroup.id))) == 0
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    edited = post_form(client, f"/groups/{group.id}/edit", {
+        "name": group.name, "course": BUNDLED_COURSE, "mode": "in-person", "place": "Cotonou",
+        "starts_on": TODAY.isoformat(), "ends_on": TODAY.isoformat(), "organisation": str(union.id)})
+    assert edited.status_code == 400 and "another country than the group" in edited.get_data(as_text=True)
+    db.session.refresh(group)
+    assert group.organisation_id is None
+
+
+def test_the_group_page_shows_its_partner_organisation(client, app, app_ctx, trainer):
+    from lms.models import Organisation
+
+    union = Organisation(name="Syndicat des hôtels du Bénin", acronym="SHB", country="BJ", sector="hotels")
+    db.session.add(union)
+    db.session.commit()
+    make_group(client, organisation=str(union.id))
+    group = db.session.scalar(select(TrainingGroup))
+    assert group.organisation_id == union.id
+    assert "SHB – Syndicat des hôtels du Bénin" in client.get(f"/groups/{group.id}").get_data(as_text=True)
+
+
+def test_bulk_members_may_be_given_a_gender_and_a_birth_year(client, app_ctx, trainer):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    response = post_form(client, f"/groups/{group.id}/members/bulk", {
+        "members": "Awa Ndiaye, , woman, 1990\nKofi Mensah, kofi.m, Man\nAda Obi"})
+    assert response.status_code == 200
+    people = {u.display_name: (u.gender, u.birth_year) for u in db.session.scalars(select(User).where(
+        User.role == "participant"))}
+    assert people == {"Awa Ndiaye": ("woman", 1990), "Kofi Mensah": ("man", None), "Ada Obi": ("undisclosed", None)}
+
+
+def test_every_problem_of_a_bulk_list_is_reported_with_its_line(client, app_ctx, trainer):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    before = db.session.scalar(select(func.count(User.id)))
+    response = post_form(client, f"/groups/{group.id}/members/bulk", {
+        "members": "Awa, , femme\nKofi, , man, 1850\nAda, , woman, 19x0\n, bad name!, woman"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Line 1: &#34;femme&#34; is not a gender this list knows" in page
+    assert "Line 2: Please give a year between 1920 and" in page
+    assert "Line 3: Please give a year between" in page
+    assert "Line 4: Write a name of 1 to 80 characters." in page and "Line 4: Use only letters" in page
+    assert db.session.scalar(select(func.count(User.id))) == before
+
+
+def test_a_session_held_before_a_member_joined_is_not_counted_as_missed(client, app_ctx, trainer, create_user):
+    from datetime import UTC, datetime, time
+
+    from lms.groups import services
+
+    make_group(client, starts_on=(TODAY - timedelta(days=10)).isoformat())
+    group = db.session.scalar(select(TrainingGroup))
+    early, late = create_user("early", display_name="Early"), create_user("late", display_name="Late")
+    services.add_member(group, early)
+    db.session.get(GroupMember, (group.id, early.id)).joined_at = datetime.combine(
+        TODAY - timedelta(days=5), time.min, tzinfo=UTC)
+    services.record_session(group, held_on=TODAY - timedelta(days=3), topic="Before", present=[early.id, late.id])
+    services.add_member(group, late)
+    db.session.commit()
+    rows = {row.user.username: (row.attended, row.places) for row in services.group_table(group)}
+    assert rows == {"early": (1, 1), "late": (0, 0)}
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "0 / 0" in page and "(1 session before joining)" in page
+
+
+def test_attendance_figures_count_no_presence_at_a_session_held_before_joining(client, app_ctx, trainer,
+                                                                               create_user):
+    """A presence recorded before this rule (a session dated before the member joined) had no place beside it, and
+    made an attendance rate above 100%."""
+    from datetime import UTC, datetime, time
+
+    from lms.models import Attendance, GroupSession
+    from lms.reports import figures
+    from lms.reports.filters import ReportFilter
+
+    make_group(client, starts_on=(TODAY - timedelta(days=10)).isoformat())
+    group = db.session.scalar(select(TrainingGroup))
+    member = create_user("late", country="BJ")
+    db.session.add(GroupMember(group_id=group.id, user_id=member.id,
+                               joined_at=datetime.combine(TODAY, time.min, tzinfo=UTC)))
+    before, after = (GroupSession(group_id=group.id, held_on=day, topic="Session")
+                     for day in (TODAY - timedelta(days=1), TODAY))
+    db.session.add_all([before, after])
+    db.session.flush()
+    db.session.add_all([Attendance(session_id=before.id, user_id=member.id),
+                        Attendance(session_id=after.id, user_id=member.id)])
+    db.session.commit()
+    present, places = figures.attendance(ReportFilter(start=TODAY - timedelta(days=40), end=TODAY))["BJ"]
+    assert (present.n, places.n) == (1, 1)

@@ -84,12 +84,13 @@ def test_group_texts_join_codes_and_bulk_names_are_escaped(app_ctx, browser_as, 
         trainer.post(f"{group_url}/sessions", {"held_on": TODAY.isoformat(), "topic": payload})
         sheet = trainer.post(f"{group_url}/members/bulk", {"members": f"{payload[:80]}\nRosa, rosa{len(payload)}"})
         assert_inert(sheet, payload)
-        render(trainer, payload, group_url, f"{group_url}/code", f"{group_url}/paper-scores/{MODULE}")
+        render(trainer, payload, group_url, f"{group_url}/code", f"{group_url}/paper-scores/{MODULE}",
+               f"{group_url}/edit", f"{group_url}/archive", f"{group_url}/certificates")
         assert_inert(member.post("/join", {"code": payload}), payload)
         assert_inert(member.get(f"/join/{payload.replace('/', '')}"), payload)
         assert_inert(trainer.post(f"{group_url}/members/bulk", {"members": payload + ", " + payload}), payload)
         assert_inert(trainer.post(f"{group_url}/paper-scores/{MODULE}",
-                                  {f"score-{u}": payload for u in range(1, 40)}), payload)
+                                  {"out_of": payload, **{f"mark-{u}": payload for u in range(1, 40)}}), payload)
     render(trainer, XSS_PAYLOADS, "/groups", "/reports", "/surveys/manage")
 
 
