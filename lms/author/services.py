@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import difflib
-import io
 import re
 import secrets
 import unicodedata
@@ -17,7 +16,8 @@ from lms.content.markdown import checksum, render_markdown
 from lms.content.reader import CourseProblems
 from lms.content.store import ImportReport, import_bundles
 from lms.extensions import db
-from lms.files.uploads import UploadRefused, decode_image
+from lms.files.media import course_image
+from lms.files.uploads import UploadRefused
 from lms.models import (
     Choice,
     ChoiceTranslation,
@@ -36,10 +36,6 @@ from lms.models import (
     User,
 )
 from lms.permissions import can_edit_course, edited_courses
-
-#: Longest side of an uploaded image after resizing, and the most an upload may weigh.
-IMAGE_MAX_SIDE = 1280
-IMAGE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class StaleEdit(Exception):
@@ -108,7 +104,8 @@ def add_editor(course: Course, user: User) -> None:
 
 
 def add_module(course: Course, title: str) -> Module:
-    module = Module(slug=slugify(title, {m.slug for m in course.modules}, "module"),
+    taken = set(db.session.scalars(select(Module.slug).where(Module.course_id == course.id)))  # retired ones too
+    module = Module(slug=slugify(title, taken, "module"),
                     position=len(course.modules), pass_mark=None)
     course.modules.append(module)
     module.translations.append(ModuleTranslation(language=course.source_language, title=title.strip()))
@@ -122,7 +119,8 @@ def rename_module(module: Module, language: str, title: str) -> None:
 
 
 def add_lesson(course: Course, module: Module, title: str, body: str, author: User) -> Lesson:
-    slug = slugify(title, {lesson.slug for lesson in course.lessons}, "lesson")
+    taken = set(db.session.scalars(select(Lesson.slug).where(Lesson.course_id == course.id)))  # retired ones too
+    slug = slugify(title, taken, "lesson")
     lesson = Lesson(slug=slug, course=course, module=module, position=len(module.lessons))
     db.session.add(lesson)
     db.session.flush()
@@ -259,16 +257,12 @@ def store_image(course: Course, data: bytes, uploaded_by: User) -> Image:
 
     The pixel count is checked from the header before anything is decoded (``lms.uploads.decode_image``).
     """
-    if len(data) > IMAGE_MAX_UPLOAD_BYTES:
-        raise NotAnImage(_("This file is not an image we can use (JPEG, PNG, GIF or WebP, up to 5 MB)."))
     try:
-        picture = decode_image(data, IMAGE_MAX_SIDE)
+        picture = course_image(data)
     except UploadRefused as refused:
         raise NotAnImage(str(refused)) from None
-    out = io.BytesIO()
-    picture.save(out, format="WEBP", quality=75, method=4)
     image = Image(course_id=course.id, name=f"{secrets.token_urlsafe(12)}.webp", content_type="image/webp",
-                  data=out.getvalue(), width=picture.width, height=picture.height, uploaded_by_id=uploaded_by.id)
+                  data=picture.data, width=picture.width, height=picture.height, uploaded_by_id=uploaded_by.id)
     db.session.add(image)
     db.session.flush()
     return image

@@ -23,7 +23,8 @@ def check_translations(folder: Path, bundle: CourseBundle) -> list[Problem]:
     for language, texts in sorted(bundle.languages.items()):
         if language == bundle.source_language:
             continue
-        problems += _compare_pages(folder / language / "index.md", source.index, texts.index)
+        if texts.index is not None:
+            problems += _compare_pages(folder / language / "index.md", source.index, texts.index)
         for number, lesson_id in enumerate(bundle.lesson_ids, start=1):
             if lesson_id in texts.lessons:
                 path = folder / language / lesson_file_name(number, lesson_id)
