@@ -9,7 +9,7 @@ from lms.author import services
 from lms.extensions import db
 from lms.i18n import is_known_language
 from lms.learn.services import find_course
-from lms.models import Course, Lesson, LessonTranslation, Module
+from lms.models import Course, Lesson, LessonTranslation, Module, Question
 from lms.permissions import can_edit_course
 
 
@@ -29,6 +29,10 @@ def module_of(course: Course, slug: str) -> Module:
 
 def lesson_of(course: Course, slug: str) -> Lesson:
     return next((lesson for lesson in course.lessons if lesson.slug == slug), None) or abort(404)
+
+
+def question_of(module: Module, slug: str) -> Question:
+    return next((q for q in module.questions if q.slug == slug), None) or abort(404)
 
 
 def text_in(rows, language: str):

@@ -8,7 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from lms.content.archive import read_zip
 from lms.content.bundle import Problem
@@ -60,8 +61,14 @@ def slugify(text: str, taken: set[str], fallback: str) -> str:
     return slug
 
 
-def editable_courses(user: User) -> list[Course]:
-    return list(db.session.scalars(select(Course).where(edited_courses(user)).order_by(Course.slug)))
+def authored_courses(user: User, *, archived: bool) -> tuple[Select, InstrumentedAttribute]:
+    """The courses ``user`` may edit, archived or in use, and their title in their own language (to sort and
+    search by)."""
+    title = aliased(CourseTranslation)
+    query = (select(Course).join(title, (title.course_id == Course.id) & (title.language == Course.source_language))
+             .where(edited_courses(user),
+                    Course.archived_at.is_not(None) if archived else Course.archived_at.is_(None)))
+    return query, title.title
 
 
 def create_course(*, owner: User, language: str, title: str, summary: str, intro: str,
