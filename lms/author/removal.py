@@ -155,10 +155,12 @@ def delete_course(course: Course) -> bool:
     db.session.execute(delete(LessonVersion).where(LessonVersion.lesson_id.in_([x.id for x in lessons])))
     db.session.execute(delete(Image).where(Image.course_id == course.id))
     db.session.execute(delete(CourseEditor).where(CourseEditor.course_id == course.id))
-    # Retired lessons and modules are in no collection of the course: deleted one by one, with their texts.
-    for item in [*lessons, *db.session.scalars(select(Module).where(Module.course_id == course.id))]:
-        db.session.delete(item)
-    db.session.delete(course)
+    modules = list(db.session.scalars(select(Module).where(Module.course_id == course.id)))
+    # Retired lessons and modules are in no collection of the course: deleted one by one, with their texts,
+    # in one flush (each deletion loads what goes with it).
+    with db.session.no_autoflush:
+        for item in [*lessons, *modules, course]:
+            db.session.delete(item)
     db.session.flush()
     return True
 
