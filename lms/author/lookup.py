@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.author import services
+from lms.content.consistency import differences
 from lms.extensions import db
 from lms.i18n import is_known_language
 from lms.learn.services import find_course
@@ -52,6 +53,14 @@ def translation_target(slug: str, language: str) -> Course:
     if known_language(language) == course.source_language:
         abort(404)
     return course
+
+
+def refused_differences(form, body, source_title: str, source_body: str) -> bool:
+    """A translation (``form.title`` and the ``body`` field) that lacks or adds a link, image or placeholder of
+    its source: the field says which."""
+    problems = differences(source_title, source_body, form.title.data, body.data)
+    body.errors = [*body.errors, *problems]
+    return bool(problems)
 
 
 def save_or_conflict(form, lesson: Lesson, language: str, **extra) -> LessonTranslation | None:

@@ -26,6 +26,7 @@ from lms.author.lookup import (
     lesson_of,
     module_of,
     question_of,
+    refused_differences,
     save_or_conflict,
     text_in,
 )
@@ -112,14 +113,16 @@ def edit_course_text(slug: str, language: str):
     course = editable_course(slug)
     row = text_in(course.translations, known_language(language))
     form = CourseTextForm(data={"title": row.title, "summary": row.summary, "intro": row.intro_md} if row else None)
-    if form.validate_on_submit():
+    source = text_in(course.translations, course.source_language)
+    if form.validate_on_submit() and not (language != course.source_language and refused_differences(
+            form, form.intro, source.title, source.intro_md)):
         services.update_course_text(course, language, title=form.title.data, summary=form.summary.data,
                                     intro=form.intro.data)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("author.show_course", slug=course.slug))
-    source = text_in(course.translations, course.source_language)
-    return render_template("author/course_text.html", course=course, form=form, language=language, source=source)
+    return render_template("author/course_text.html", course=course, form=form, language=language,
+                           source=source), 400 if form.is_submitted() else 200
 
 
 @bp.route("/courses/<slug>/publish", methods=["POST"])
