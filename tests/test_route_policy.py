@@ -85,11 +85,13 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # Authoring: any trainer starts or imports a course; only its editors (and administrators) change it.
     ("/author/", GET, TRAINERS), ("/author/courses/new", BOTH, TRAINERS), ("/author/import", BOTH, TRAINERS),
     *[(f"/author/courses/<slug>{path}", methods, OWNER) for path, methods in [
-        ("", GET), ("/editors", POST), ("/export.zip", GET), ("/images", POST), ("/lessons/<lesson>", BOTH),
+        ("", GET), ("/archive", POST), ("/delete", BOTH), ("/editors", POST), ("/export.zip", GET),
+        ("/images", POST), ("/lessons/<lesson>", BOTH), ("/lessons/<lesson>/delete", BOTH),
         ("/lessons/<lesson>/history", GET), ("/lessons/<lesson>/history/<int:number>/restore", POST),
         ("/lessons/<lesson>/move", POST), ("/modules", POST), ("/modules/<module>/lessons", POST),
-        ("/modules/<module>/move", POST), ("/modules/<module>/questions/<question>", BOTH),
-        ("/modules/<module>/questions/<question>/delete", POST), ("/modules/<module>/questions/new", BOTH),
+        ("/modules/<module>/delete", BOTH), ("/modules/<module>/move", POST),
+        ("/modules/<module>/questions/<question>", BOTH), ("/modules/<module>/questions/<question>/delete", BOTH),
+        ("/modules/<module>/questions/<question>/move", POST), ("/modules/<module>/questions/new", BOTH),
         ("/modules/<module>/quiz", BOTH), ("/modules/<module>/title", POST), ("/preview", POST),
         ("/publish", POST), ("/review-rule", POST), ("/texts/<language>", BOTH), ("/translate/<language>", GET),
         ("/translate/<language>/lessons/<lesson>", BOTH), ("/translate/<language>/lessons/<lesson>/review", POST),
@@ -122,7 +124,9 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
 #: Calls that change what later calls find (publishing, deleting, joining, withdrawing): made last.
 LAST = ("/join/<code>", "/groups/<int:group_id>/members/<int:user_id>/promote", "/surveys/<code>/withdraw",
         "/surveys/manage/<code>/questions/<question>/delete", "/surveys/manage/<code>/discard",
-        "/author/courses/<slug>/modules/<module>/questions/<question>/delete", "/my-data/consents/withdraw",
+        "/author/courses/<slug>/modules/<module>/questions/<question>/delete",
+        "/author/courses/<slug>/lessons/<lesson>/delete", "/author/courses/<slug>/modules/<module>/delete",
+        "/author/courses/<slug>/archive", "/author/courses/<slug>/delete", "/my-data/consents/withdraw",
         "/author/courses/<slug>/publish", "/admin/organisations/<int:organisation_id>/delete",
         "/workplaces/<int:workplace_id>/delete", "/surveys/manage/<code>/delete",
         "/groups/<int:group_id>/sessions/<int:session_id>/delete",

@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lms.author import services
+from lms.content.consistency import differences
 from lms.extensions import db
 from lms.i18n import is_known_language
 from lms.learn.services import find_course
-from lms.models import Course, Lesson, LessonTranslation, Module
+from lms.models import Course, Lesson, LessonTranslation, Module, Question
 from lms.permissions import can_edit_course
 
 
@@ -31,6 +32,10 @@ def lesson_of(course: Course, slug: str) -> Lesson:
     return next((lesson for lesson in course.lessons if lesson.slug == slug), None) or abort(404)
 
 
+def question_of(module: Module, slug: str) -> Question:
+    return next((q for q in module.questions if q.slug == slug), None) or abort(404)
+
+
 def text_in(rows, language: str):
     """The row of ``rows`` in ``language``, or None."""
     return next((row for row in rows if row.language == language), None)
@@ -48,6 +53,14 @@ def translation_target(slug: str, language: str) -> Course:
     if known_language(language) == course.source_language:
         abort(404)
     return course
+
+
+def refused_differences(form, body, source_title: str, source_body: str) -> bool:
+    """A translation (``form.title`` and the ``body`` field) that lacks or adds a link, image or placeholder of
+    its source: the field says which."""
+    problems = differences(source_title, source_body, form.title.data, body.data)
+    body.errors = [*body.errors, *problems]
+    return bool(problems)
 
 
 def save_or_conflict(form, lesson: Lesson, language: str, **extra) -> LessonTranslation | None:

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import difflib
-import io
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from lms.content.archive import read_zip
 from lms.content.bundle import Problem
@@ -17,7 +17,8 @@ from lms.content.markdown import checksum, render_markdown
 from lms.content.reader import CourseProblems
 from lms.content.store import ImportReport, import_bundles
 from lms.extensions import db
-from lms.files.uploads import UploadRefused, decode_image
+from lms.files.media import course_image
+from lms.files.uploads import UploadRefused
 from lms.models import (
     Choice,
     ChoiceTranslation,
@@ -36,10 +37,6 @@ from lms.models import (
     User,
 )
 from lms.permissions import can_edit_course, edited_courses
-
-#: Longest side of an uploaded image after resizing, and the most an upload may weigh.
-IMAGE_MAX_SIDE = 1280
-IMAGE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 class StaleEdit(Exception):
@@ -64,8 +61,14 @@ def slugify(text: str, taken: set[str], fallback: str) -> str:
     return slug
 
 
-def editable_courses(user: User) -> list[Course]:
-    return list(db.session.scalars(select(Course).where(edited_courses(user)).order_by(Course.slug)))
+def authored_courses(user: User, *, archived: bool) -> tuple[Select, InstrumentedAttribute]:
+    """The courses ``user`` may edit, archived or in use, and their title in their own language (to sort and
+    search by)."""
+    title = aliased(CourseTranslation)
+    query = (select(Course).join(title, (title.course_id == Course.id) & (title.language == Course.source_language))
+             .where(edited_courses(user),
+                    Course.archived_at.is_not(None) if archived else Course.archived_at.is_(None)))
+    return query, title.title
 
 
 def create_course(*, owner: User, language: str, title: str, summary: str, intro: str,
@@ -108,7 +111,8 @@ def add_editor(course: Course, user: User) -> None:
 
 
 def add_module(course: Course, title: str) -> Module:
-    module = Module(slug=slugify(title, {m.slug for m in course.modules}, "module"),
+    taken = set(db.session.scalars(select(Module.slug).where(Module.course_id == course.id)))  # retired ones too
+    module = Module(slug=slugify(title, taken, "module"),
                     position=len(course.modules), pass_mark=None)
     course.modules.append(module)
     module.translations.append(ModuleTranslation(language=course.source_language, title=title.strip()))
@@ -122,7 +126,8 @@ def rename_module(module: Module, language: str, title: str) -> None:
 
 
 def add_lesson(course: Course, module: Module, title: str, body: str, author: User) -> Lesson:
-    slug = slugify(title, {lesson.slug for lesson in course.lessons}, "lesson")
+    taken = set(db.session.scalars(select(Lesson.slug).where(Lesson.course_id == course.id)))  # retired ones too
+    slug = slugify(title, taken, "lesson")
     lesson = Lesson(slug=slug, course=course, module=module, position=len(module.lessons))
     db.session.add(lesson)
     db.session.flush()
@@ -259,16 +264,12 @@ def store_image(course: Course, data: bytes, uploaded_by: User) -> Image:
 
     The pixel count is checked from the header before anything is decoded (``lms.uploads.decode_image``).
     """
-    if len(data) > IMAGE_MAX_UPLOAD_BYTES:
-        raise NotAnImage(_("This file is not an image we can use (JPEG, PNG, GIF or WebP, up to 5 MB)."))
     try:
-        picture = decode_image(data, IMAGE_MAX_SIDE)
+        picture = course_image(data)
     except UploadRefused as refused:
         raise NotAnImage(str(refused)) from None
-    out = io.BytesIO()
-    picture.save(out, format="WEBP", quality=75, method=4)
     image = Image(course_id=course.id, name=f"{secrets.token_urlsafe(12)}.webp", content_type="image/webp",
-                  data=out.getvalue(), width=picture.width, height=picture.height, uploaded_by_id=uploaded_by.id)
+                  data=picture.data, width=picture.width, height=picture.height, uploaded_by_id=uploaded_by.id)
     db.session.add(image)
     db.session.flush()
     return image

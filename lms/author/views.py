@@ -1,13 +1,14 @@
 """Writing courses in the browser. All the URLs of authoring are here (translating: lms/translate)."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 from sqlalchemy import select
 
-from lms.author import services
+from lms.author import removal, services
 from lms.author.forms import (
     ArchiveForm,
     CourseTextForm,
@@ -19,13 +20,23 @@ from lms.author.forms import (
     QuestionForm,
     TitleForm,
 )
-from lms.author.lookup import editable_course, known_language, lesson_of, module_of, save_or_conflict, text_in
+from lms.author.lookup import (
+    editable_course,
+    known_language,
+    lesson_of,
+    module_of,
+    question_of,
+    refused_differences,
+    save_or_conflict,
+    text_in,
+)
 from lms.content.archive import course_zip
 from lms.content.markdown import MarkdownRefused, markdown_problem, refusal, render_markdown
 from lms.content.reader import CourseProblems
+from lms.core.listing import listing
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES
-from lms.models import LessonVersion, Question, User
+from lms.i18n import UI_LANGUAGES, current_language, pick_string
+from lms.models import Course, LessonVersion, Question, User
 from lms.permissions import roles, writes_courses
 from lms.surveys import results as outcomes
 
@@ -35,7 +46,12 @@ bp = Blueprint("author", __name__, url_prefix="/author")
 @bp.route("/")
 @roles("trainer")
 def index():
-    return render_template("author/index.html", courses=services.editable_courses(current_user))
+    archived = request.args.get("show") == "archived"
+    query, title = services.authored_courses(current_user, archived=archived)
+    courses = listing(query, sorts={"title": sa.func.lower(title), "created": Course.created_at,
+                                    "language": Course.source_language, "state": Course.published},
+                      default="title", search_in=[title, Course.slug], tiebreak=Course.id)
+    return render_template("author/index.html", courses=courses, archived=archived)
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -97,14 +113,16 @@ def edit_course_text(slug: str, language: str):
     course = editable_course(slug)
     row = text_in(course.translations, known_language(language))
     form = CourseTextForm(data={"title": row.title, "summary": row.summary, "intro": row.intro_md} if row else None)
-    if form.validate_on_submit():
+    source = text_in(course.translations, course.source_language)
+    if form.validate_on_submit() and not (language != course.source_language and refused_differences(
+            form, form.intro, source.title, source.intro_md)):
         services.update_course_text(course, language, title=form.title.data, summary=form.summary.data,
                                     intro=form.intro.data)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("author.show_course", slug=course.slug))
-    source = text_in(course.translations, course.source_language)
-    return render_template("author/course_text.html", course=course, form=form, language=language, source=source)
+    return render_template("author/course_text.html", course=course, form=form, language=language,
+                           source=source), 400 if form.is_submitted() else 200
 
 
 @bp.route("/courses/<slug>/publish", methods=["POST"])
@@ -323,7 +341,7 @@ def edit_question(slug: str, module: str, question: str | None = None):
     item: Question | None = None
     data = None
     if question is not None:
-        item = next((q for q in target.questions if q.slug == question), None) or abort(404)
+        item = question_of(target, question)
         language = course.source_language
         data = {"prompt": text_in(item.translations, language).prompt, "kind": item.kind, "choices": [
             {"text": text_in(c.translations, language).text, "feedback": text_in(c.translations, language).feedback,
@@ -343,13 +361,99 @@ def edit_question(slug: str, module: str, question: str | None = None):
     return render_template("author/question.html", course=course, module=target, form=form, question=item), status
 
 
-@bp.route("/courses/<slug>/modules/<module>/questions/<question>/delete", methods=["POST"])
+@bp.route("/courses/<slug>/modules/<module>/questions/<question>/delete", methods=["GET", "POST"])
 @roles("trainer")
 def delete_question(slug: str, module: str, question: str):
     course = editable_course(slug)
     target = module_of(course, module)
-    item = next((q for q in target.questions if q.slug == question), None) or abort(404)
+    item = question_of(target, question)
+    back = url_for("author.edit_quiz", slug=course.slug, module=target.slug)
+    if not confirmed():
+        return confirm_page(course, _("Delete this question?"), pick_string(
+            item.translations, current_language(), course.source_language, "prompt"),
+            removal.what_goes_with_question(course, item), back)
     services.delete_question(target, item)
     db.session.commit()
     flash(_("The question is deleted."), "success")
+    return redirect(back)
+
+
+@bp.route("/courses/<slug>/modules/<module>/questions/<question>/move", methods=["POST"])
+@roles("trainer")
+def move_question(slug: str, module: str, question: str):
+    course = editable_course(slug)
+    target = module_of(course, module)
+    removal.move_question(target, question_of(target, question), -1 if request.form.get("direction") == "up" else 1)
+    db.session.commit()
     return redirect(url_for("author.edit_quiz", slug=course.slug, module=target.slug))
+
+
+@bp.route("/courses/<slug>/lessons/<lesson>/delete", methods=["GET", "POST"])
+@roles("trainer")
+def delete_lesson(slug: str, lesson: str):
+    course = editable_course(slug)
+    item = lesson_of(course, lesson)
+    back = url_for("author.show_course", slug=course.slug)
+    if not confirmed():
+        return confirm_page(course, _("Delete this lesson?"), pick_string(
+            item.translations, current_language(), course.source_language, "title"),
+            removal.what_goes_with_lesson(course, item), back)
+    removal.delete_lesson(item)
+    db.session.commit()
+    flash(_("The lesson is deleted."), "success")
+    return redirect(back)
+
+
+@bp.route("/courses/<slug>/modules/<module>/delete", methods=["GET", "POST"])
+@roles("trainer")
+def delete_module(slug: str, module: str):
+    course = editable_course(slug)
+    target = module_of(course, module)
+    back = url_for("author.show_course", slug=course.slug)
+    if not confirmed():
+        return confirm_page(course, _("Delete this module?"), pick_string(
+            target.translations, current_language(), course.source_language, "title"),
+            removal.what_goes_with_module(course, target), back)
+    removal.delete_module(target)
+    db.session.commit()
+    flash(_("The module is deleted."), "success")
+    return redirect(back)
+
+
+@bp.route("/courses/<slug>/archive", methods=["POST"])
+@roles("trainer")
+def set_archived(slug: str):
+    course = editable_course(slug)
+    archived = request.form.get("archived") == "1"
+    removal.set_archived(course, archived)
+    db.session.commit()
+    flash(_("The course is archived: it is out of the catalogue and of new groups.") if archived
+          else _("The course is back from the archive."), "success")
+    return redirect(url_for("author.show_course", slug=course.slug))
+
+
+@bp.route("/courses/<slug>/delete", methods=["GET", "POST"])
+@roles("trainer")
+def delete_course(slug: str):
+    course = editable_course(slug)
+    back = url_for("author.show_course", slug=course.slug)
+    title = pick_string(course.translations, current_language(), course.source_language, "title")
+    if removal.has_history(course):
+        return render_template("author/confirm_delete.html", course=course, heading=_("Delete this course?"),
+                               name=title, what=None, back=back), 400 if request.method == "POST" else 200
+    if not confirmed():
+        return confirm_page(course, _("Delete this course?"), title, removal.what_goes_with_course(course), back)
+    removal.delete_course(course)
+    db.session.commit()
+    flash(_("The course is deleted."), "success")
+    return redirect(url_for("author.index"))
+
+
+def confirmed() -> bool:
+    """A POST from the confirmation page (a POST without its ``confirm`` field only shows the page)."""
+    return request.method == "POST" and request.form.get("confirm") == "1"
+
+
+def confirm_page(course, heading: str, name: str, what: removal.WhatGoes, back: str):
+    return render_template("author/confirm_delete.html", course=course, heading=heading, name=name, what=what,
+                           back=back)

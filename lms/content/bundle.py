@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 
 from lms.content.markdown import checksum
 
+#: The folder of a course holding its uploaded images, next to the language folders.
+MEDIA_DIR = "media"
+
 
 def lesson_file_name(number: int, lesson_id: str) -> str:
     """Lessons are numbered in course order: ``01-what-is-social-dialogue.md``."""
@@ -81,7 +84,8 @@ class LanguageTexts:
     """Everything in one language folder."""
 
     language: str
-    index: Page
+    #: The course page (``index.md``); None in a translation that has lessons or quiz texts but no course page yet.
+    index: Page | None
     lessons: dict[str, Page] = field(default_factory=dict)
     modules: dict[str, ModuleText] = field(default_factory=dict)
 
@@ -94,6 +98,8 @@ class CourseBundle:
     published: bool
     modules: list[ModuleSpec]
     languages: dict[str, LanguageTexts] = field(default_factory=dict)
+    #: Uploaded images, ``media/<name>`` in the folder: name -> the file's bytes (checked when imported).
+    media: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def lesson_ids(self) -> list[str]:

@@ -106,7 +106,8 @@ def content_checksums(course_folder: Path, stamp: str | None) -> None:
         if texts is None or stamp == bundle.source_language:
             click.echo(f"No translation folder {stamp!r}.", err=True)
             sys.exit(1)
-        texts.index.source = source.index.checksum
+        if texts.index is not None:
+            texts.index.source = source.index.checksum
         for lesson_id, page in texts.lessons.items():
             page.source = source.lessons[lesson_id].checksum
         write_course(bundle, course_folder.parent)

@@ -23,13 +23,22 @@ def check_translations(folder: Path, bundle: CourseBundle) -> list[Problem]:
     for language, texts in sorted(bundle.languages.items()):
         if language == bundle.source_language:
             continue
-        problems += _compare_pages(folder / language / "index.md", source.index, texts.index)
+        # An outdated translation is not shown (the source is, with a note): only current ones must agree.
+        if texts.index is not None and texts.index.source == source.index.checksum:
+            problems += _compare_pages(folder / language / "index.md", source.index, texts.index)
         for number, lesson_id in enumerate(bundle.lesson_ids, start=1):
-            if lesson_id in texts.lessons:
+            page = texts.lessons.get(lesson_id)
+            if page is not None and page.source == source.lessons[lesson_id].checksum:
                 path = folder / language / lesson_file_name(number, lesson_id)
                 problems += _compare_pages(path, source.lessons[lesson_id], texts.lessons[lesson_id])
         problems += _compare_quiz_texts(folder / language / "modules.toml", bundle, language)
     return problems
+
+
+def differences(source_title: str, source_body: str, title: str, body: str) -> list[str]:
+    """What a translation lacks or adds that its source has (links, images, placeholders), checked on saving it
+    as on importing it, so that every course the portal writes can be imported again."""
+    return [p.reason for p in _compare_pages(Path(""), Page(source_title, source_body), Page(title, body))]
 
 
 def _compare_pages(path: Path, source: Page, translation: Page) -> list[Problem]:

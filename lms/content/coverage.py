@@ -44,8 +44,9 @@ def coverage(bundle: CourseBundle) -> list[Coverage]:
                 outdated += 1
             else:
                 translated += 1
+        page_outdated = texts.index is None or texts.index.source != source.index.checksum
         result.append(Coverage(bundle.slug, language, translated, outdated, missing,
-                               _quiz_texts_missing(bundle, texts), texts.index.source != source.index.checksum))
+                               _quiz_texts_missing(bundle, texts), page_outdated))
     return result
 
 

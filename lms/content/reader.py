@@ -7,6 +7,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 
 from lms.content.bundle import (
+    MEDIA_DIR,
     ChoiceText,
     CourseBundle,
     LanguageTexts,
@@ -19,9 +20,13 @@ from lms.content.bundle import (
 from lms.content.consistency import check_translations
 from lms.content.markdown import markdown_problem
 from lms.content.structure import SLUG, course_spec, line_of, load_toml
+from lms.files.media import course_image
+from lms.files.uploads import UploadRefused
 from lms.i18n import is_known_language
 from lms.models import REVIEW_STATUSES
 
+#: An uploaded image as the portal names it (``lms/author/services.store_image``).
+MEDIA_FILE = re.compile(r"^[A-Za-z0-9_-]{1,34}\.webp$")
 LESSON_FILE = re.compile(r"^(\d{2,3})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 LANGUAGE_DIR = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z0-9]{2,8})*$")
 INDEX_KEYS = ("title", "summary")
@@ -68,6 +73,9 @@ def read_course(folder: Path, problems: list[Problem]) -> CourseBundle | None:
     if bundle is None:
         return None
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if sub.name == MEDIA_DIR:
+            bundle.media = _read_media(sub, problems)
+            continue
         if not LANGUAGE_DIR.match(sub.name) or not is_known_language(sub.name):
             problems.append(Problem(str(sub), 0, _("\"%(name)s\" is not a known language code.", name=sub.name)))
             continue
@@ -88,11 +96,11 @@ def read_course(folder: Path, problems: list[Problem]) -> CourseBundle | None:
 def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) -> LanguageTexts | None:
     is_source = folder.name == bundle.source_language
     index_path = folder / "index.md"
-    if not index_path.is_file():
-        problems.append(Problem(str(index_path), 0, _("The file is missing.")))
-        index = None
-    else:
+    index = None
+    if index_path.is_file():
         index = read_page(index_path, INDEX_KEYS, is_source, problems)
+    elif is_source:  # a translation may have lessons or quiz texts before its course page
+        problems.append(Problem(str(index_path), 0, _("The file is missing.")))
     position = {lesson: n for n, lesson in enumerate(bundle.lesson_ids, start=1)}
     lessons: dict[str, Page] = {}
     for path in sorted(folder.iterdir()):
@@ -117,7 +125,7 @@ def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) 
         if page is not None:
             lessons[lesson_id] = page
     modules = _read_module_texts(folder / "modules.toml", bundle, problems)
-    if index is None:
+    if index is None and is_source:
         return None
     # Returned even with problems, so the source language can still be checked for gaps.
     return LanguageTexts(folder.name, index, lessons, modules)
@@ -186,12 +194,17 @@ def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem]
     def problem(needle: str, reason: str) -> None:
         problems.append(Problem(str(path), line_of(text, needle), reason))
 
-    for raw in data.get("modules", []) if isinstance(data.get("modules"), list) else [None]:
-        module_id = raw.get("id") if isinstance(raw, dict) else None
+    raw_modules = data.get("modules", [])  # none: a language with no quiz text
+    if not isinstance(raw_modules, list) or not all(isinstance(raw, dict) for raw in raw_modules):
+        problem("modules", _("\"modules\" must be [[modules]] tables."))
+        raw_modules = []
+    for raw in raw_modules:
+        module_id = raw.get("id")
         spec = specs.get(module_id)  # type: ignore[arg-type]
         if spec is None:
-            problem(f'"{module_id}"' if module_id else "[[modules]]", _(
-                "Module \"%(id)s\" is not in course.toml.", id=module_id))
+            problem(f'"{module_id}"' if isinstance(module_id, str) else "[[modules]]", _(
+                "Module \"%(id)s\" is not in course.toml.", id=module_id) if isinstance(module_id, str)
+                else _("Each [[modules]] table needs the \"id\" of a module of course.toml."))
             continue
         if module_id in result:
             problem(f'"{module_id}"', _("Module \"%(id)s\" appears twice.", id=module_id))
@@ -221,6 +234,21 @@ def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem]
             module_text.questions[question_id] = question_text
         result[module_id] = module_text
     return result
+
+
+def _read_media(folder: Path, problems: list[Problem]) -> dict[str, bytes]:
+    """The course's images, each checked as an upload is (kind, pixels), re-encoded as on upload."""
+    media = {}
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or not MEDIA_FILE.match(path.name):
+            problems.append(Problem(str(path), 0, _(
+                "Unexpected file: images are named like \"%(example)s\".", example="Ab3_x-9.webp")))
+            continue
+        try:
+            media[path.name] = course_image(path.read_bytes()).data
+        except UploadRefused as refused:
+            problems.append(Problem(str(path), 0, str(refused)))
+    return media
 
 
 def _check_source_complete(folder: Path, bundle: CourseBundle, source: LanguageTexts,

@@ -1,12 +1,17 @@
 """Course bundles into the database and back: the import and export services."""
 from __future__ import annotations
 
+import io
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import sqlalchemy as sa
+from PIL import Image as PILImage
 from sqlalchemy import select
 
+from lms import clock
 from lms.content.bundle import (
     ChoiceText,
     CourseBundle,
@@ -25,6 +30,7 @@ from lms.models import (
     Course,
     CourseTopic,
     CourseTranslation,
+    Image,
     Lesson,
     LessonTranslation,
     LessonVersion,
@@ -48,6 +54,7 @@ def import_bundles(bundles: Iterable[CourseBundle]) -> ImportReport:
     for bundle in bundles:
         course = db.session.scalar(select(Course).where(Course.slug == bundle.slug))
         is_new = course is None
+        _rename_images_of_other_courses(bundle, None if course is None else course.id)
         if course is None:
             course = Course(slug=bundle.slug)
             db.session.add(course)
@@ -63,19 +70,26 @@ def _sync_course(course: Course, bundle: CourseBundle) -> bool:
         course.topics = [CourseTopic(topic=topic, position=n) for n, topic in enumerate(bundle.topics)]
         changed = True
     rows = {t.language: t for t in course.translations}
-    for language, texts in bundle.languages.items():
-        page = texts.index
+    pages = {language: texts.index for language, texts in bundle.languages.items() if texts.index is not None}
+    for language, page in pages.items():
         row = rows.get(language) or _new(course.translations, CourseTranslation, language=language)
         if row.intro_md != page.body:
             row.intro_html = render_markdown(page.body)
         changed |= _assign(row, title=page.title, summary=page.summary, intro_md=page.body,
                            checksum=page.checksum, **_review(page, language, bundle))
-    changed |= _remove_missing(course.translations, lambda t: t.language not in bundle.languages)
+    changed |= _remove_missing(course.translations, lambda t: t.language not in pages)
 
-    modules = {m.slug: m for m in course.modules}
-    lessons = {lesson.slug: lesson for module in course.modules for lesson in module.lessons}
+    # Retired modules and lessons too: one named again in the files comes back, with its history.
+    modules = {m.slug: m for m in _all_of(course, Module)}
+    lessons = {lesson.slug: lesson for lesson in _all_of(course, Lesson)}
     for position, spec in enumerate(bundle.modules):
-        module = modules.get(spec.id) or _new(course.modules, Module, slug=spec.id)
+        module = modules.get(spec.id)
+        if module is None:
+            module = _new(course.modules, Module, slug=spec.id)
+        elif module.retired_at is not None:
+            module.retired_at = None
+            course.modules.append(module)
+            changed = True
         changed |= _assign(module, position=position, pass_mark=spec.pass_mark)
         changed |= _sync_module_texts(module, spec, bundle)
         for lesson_position, lesson_id in enumerate(spec.lessons):
@@ -83,14 +97,72 @@ def _sync_course(course: Course, bundle: CourseBundle) -> bool:
             if lesson is None:
                 lesson = lessons[lesson_id] = Lesson(slug=lesson_id, course=course)
                 db.session.add(lesson)
+            elif lesson.retired_at is not None:
+                lesson.retired_at = None
+                changed = True
             changed |= _assign(lesson, module=module, position=lesson_position)
             changed |= _sync_lesson_texts(lesson, lesson_id, bundle)
-    wanted_lessons = set(bundle.lesson_ids)
-    for module in course.modules:
-        changed |= _remove_missing(module.lessons, lambda lesson: lesson.slug not in wanted_lessons)
-    wanted_modules = {spec.id for spec in bundle.modules}
-    changed |= _remove_missing(course.modules, lambda m: m.slug not in wanted_modules)
+    # Left out of the files: retired, not deleted, so that members' progress and attempts keep their rows.
+    now = clock.utcnow()
+    wanted_lessons, wanted_modules = set(bundle.lesson_ids), {spec.id for spec in bundle.modules}
+    for lesson in lessons.values():
+        if lesson.slug not in wanted_lessons and lesson.retired_at is None:
+            lesson.retired_at, changed = now, True
+    for module in modules.values():
+        if module.slug not in wanted_modules and module.retired_at is None:
+            module.retired_at, changed = now, True
+    db.session.flush()
+    changed |= _sync_images(course, bundle.media)
+    for module in modules.values():
+        db.session.expire(module, ["lessons"])
+    db.session.expire(course, ["modules"])
     return changed
+
+
+def _rename_images_of_other_courses(bundle: CourseBundle, course_id: int | None) -> None:
+    """An image whose name another course's image has (a course imported under a new slug) gets a new name,
+    and the texts that show it say so; translations made from those texts still count as up to date."""
+    taken = set(db.session.scalars(select(Image.name).where(
+        Image.name.in_(list(bundle.media)), Image.course_id != course_id if course_id else sa.true())))
+    if not taken:
+        return
+    renamed = {name: f"{secrets.token_urlsafe(12)}.webp" for name in sorted(taken)}
+    for old, new in renamed.items():
+        bundle.media[new] = bundle.media.pop(old)
+    source = bundle.languages[bundle.source_language]
+    pages = [(source.index, [t.index for t in bundle.languages.values()])] + [
+        (source.lessons[lesson_id], [t.lessons.get(lesson_id) for t in bundle.languages.values()])
+        for lesson_id in bundle.lesson_ids if lesson_id in source.lessons]
+    for source_page, versions in pages:
+        made_from = source_page.checksum
+        for page in versions:
+            if page is not None:
+                for old, new in renamed.items():
+                    page.body = page.body.replace(f"/media/{old}", f"/media/{new}")
+        for page in versions:
+            if page is not None and page is not source_page and page.source == made_from:
+                page.source = source_page.checksum
+
+
+def _all_of(course: Course, model: type[M]) -> list[M]:
+    """Every module or lesson of the course, retired ones included."""
+    if course.id is None:
+        return []
+    return list(db.session.scalars(select(model).where(model.course_id == course.id)))  # type: ignore[attr-defined]
+
+
+def _sync_images(course: Course, media: dict[str, bytes]) -> bool:
+    """Add the images the course does not have yet (images are never changed: a new one has a new name)."""
+    have = set(db.session.scalars(select(Image.name).where(Image.course_id == course.id))) if course.id else set()
+    added = False
+    for name, data in media.items():
+        if name not in have:
+            with PILImage.open(io.BytesIO(data)) as picture:
+                width, height = picture.size
+            db.session.add(Image(course_id=course.id, name=name, content_type="image/webp", data=data, width=width,
+                                 height=height))
+            added = True
+    return added
 
 
 def _sync_lesson_texts(lesson: Lesson, lesson_id: str, bundle: CourseBundle) -> bool:
@@ -219,7 +291,7 @@ def export_bundle(course: Course) -> CourseBundle:
             _module_text(bundle, text.language, module.slug).title = text.title
         for lesson in module.lessons:
             for text in lesson.translations:
-                bundle.languages[text.language].lessons[lesson.slug] = Page(
+                _language(bundle, text.language).lessons[lesson.slug] = Page(
                     text.title, text.body_md, "", text.source_checksum, text.review_status)
         for question in module.questions:
             for qt in question.translations:
@@ -230,8 +302,15 @@ def export_bundle(course: Course) -> CourseBundle:
                     question_text = _module_text(bundle, ct.language, module.slug).questions.setdefault(
                         question.slug, QuestionText())
                     question_text.choices[choice.slug] = ChoiceText(ct.text, ct.feedback or None)
+    bundle.media = {image.name: image.data for image in db.session.scalars(
+        select(Image).where(Image.course_id == course.id).order_by(Image.name))}
     return bundle
 
 
+def _language(bundle: CourseBundle, language: str) -> LanguageTexts:
+    """A language's texts; a language may have lessons or quiz texts before its course page (index None)."""
+    return bundle.languages.setdefault(language, LanguageTexts(language, None))
+
+
 def _module_text(bundle: CourseBundle, language: str, module_id: str) -> ModuleText:
-    return bundle.languages[language].modules.setdefault(module_id, ModuleText())
+    return _language(bundle, language).modules.setdefault(module_id, ModuleText())

@@ -40,9 +40,9 @@ def course_spec(slug: str, path: Path, data: dict, text: str, problems: list[Pro
     if not isinstance(published, bool):
         problem("published", _("\"published\" must be true or false."))
     modules: list[ModuleSpec] = []
-    raw_modules = data.get("modules")
-    if not isinstance(raw_modules, list) or not raw_modules:
-        problem("modules", _("A course needs at least one [[modules]] table."))
+    raw_modules = data.get("modules", [])  # none yet: a course being written
+    if not isinstance(raw_modules, list) or not all(isinstance(raw, dict) for raw in raw_modules):
+        problem("modules", _("\"modules\" must be [[modules]] tables."))
         raw_modules = []
     seen_lessons: set[str] = set()
     seen_modules: set[str] = set()
@@ -73,9 +73,9 @@ def _module_spec(raw: Any, path: Path, text: str, problems: list[Problem],
     unknown = set(raw) - {"id", "lessons", "pass_mark", "questions"}
     for key in sorted(unknown):
         problem(_("Unknown setting \"%(key)s\" in module \"%(id)s\".", key=key, id=module_id))
-    lessons = raw.get("lessons")
-    if not is_str_list(lessons) or not lessons:
-        problem(_("Module \"%(id)s\" needs a list of one or more lessons.", id=module_id))
+    lessons = raw.get("lessons", [])  # none yet: a module being written
+    if not is_str_list(lessons):
+        problem(_("Module \"%(id)s\": \"lessons\" must be a list of lesson ids.", id=module_id))
         lessons = []
     for lesson in lessons:
         if not SLUG.match(lesson):
@@ -85,7 +85,11 @@ def _module_spec(raw: Any, path: Path, text: str, problems: list[Problem],
         seen_lessons.add(lesson)
     questions: list[QuestionSpec] = []
     seen_questions: set[str] = set()
-    for raw_question in raw.get("questions", []):
+    raw_questions = raw.get("questions", [])
+    if not isinstance(raw_questions, list):
+        problem(_("Module \"%(id)s\": \"questions\" must be [[modules.questions]] tables.", id=module_id))
+        raw_questions = []
+    for raw_question in raw_questions:
         question = _question_spec(raw_question, module_id, path, text, problems, seen_questions)
         if question is not None:
             questions.append(question)

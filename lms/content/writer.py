@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lms.content.bundle import CourseBundle, LanguageTexts, Page, lesson_file_name
+from lms.content.bundle import MEDIA_DIR, CourseBundle, LanguageTexts, Page, lesson_file_name
 
 
 def write_course(bundle: CourseBundle, root: Path) -> Path:
@@ -15,12 +15,17 @@ def write_course(bundle: CourseBundle, root: Path) -> Path:
         sub = folder / language
         sub.mkdir(exist_ok=True)
         is_source = language == bundle.source_language
-        _write(sub / "index.md", page_markdown(texts.index, is_source, with_summary=True))
+        if texts.index is not None:
+            _write(sub / "index.md", page_markdown(texts.index, is_source, with_summary=True))
         for number, lesson_id in enumerate(bundle.lesson_ids, start=1):
             if lesson_id in texts.lessons:
                 _write(sub / lesson_file_name(number, lesson_id),
                        page_markdown(texts.lessons[lesson_id], is_source))
         _write(sub / "modules.toml", modules_toml(bundle, texts))
+    if bundle.media:
+        (folder / MEDIA_DIR).mkdir(exist_ok=True)
+        for name, data in sorted(bundle.media.items()):
+            (folder / MEDIA_DIR / name).write_bytes(data)
     return folder
 
 

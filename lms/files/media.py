@@ -5,14 +5,43 @@ from __future__ import annotations
 import io
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from PIL import Image as PILImage
+
+from lms.files.uploads import UploadRefused, decode_image
+
+#: Longest side of a course image after resizing, and the most an uploaded one may weigh.
+IMAGE_MAX_SIDE = 1280
+IMAGE_MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 #: The narrower copies offered besides the uploaded image (at most 1,280 pixels wide).
 WIDTHS = (480, 960)
 #: A lesson's text column is at most about 40rem wide; on a phone an image fills the screen's width.
 SIZES = "(max-width: 42rem) 100vw, 40rem"
 MEDIA_IMAGE = re.compile(r'<img([^>]*?) src="(/media/[\w-]+\.webp)"')
+
+
+@dataclass
+class CourseImage:
+    data: bytes
+    width: int
+    height: int
+
+
+def course_image(data: bytes) -> CourseImage:
+    """An uploaded (or imported) image checked, shrunk to ``IMAGE_MAX_SIDE`` and re-encoded as WebP.
+
+    Raises UploadRefused (its message translated); the pixel count is checked from the header before anything
+    is decoded (``lms.files.uploads.decode_image``).
+    """
+    if len(data) > IMAGE_MAX_UPLOAD_BYTES:
+        raise UploadRefused(_("This file is not an image we can use (JPEG, PNG, GIF or WebP, up to 5 MB)."))
+    picture = decode_image(data, IMAGE_MAX_SIDE)
+    out = io.BytesIO()
+    picture.save(out, format="WEBP", quality=75, method=4)
+    return CourseImage(out.getvalue(), picture.width, picture.height)
 
 
 #: The last narrower copies made, by (image name, width): an image never changes, so they stay right.

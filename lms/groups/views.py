@@ -86,7 +86,8 @@ def _groups_page(*, archived: bool):
 @roles("trainer")
 def new_group():
     form = GroupForm()
-    courses = list(db.session.scalars(select(Course).where(Course.published.is_(True)).order_by(Course.slug)))
+    courses = list(db.session.scalars(select(Course).where(
+        Course.published.is_(True), Course.archived_at.is_(None)).order_by(Course.slug)))
     form.course.choices = [SelectChoice(c.slug, learning_title(c)) for c in courses]
     form.country.choices = grouped_country_choices(current_language())
     form.organisation.choices = organisation_choices(_("None"))
@@ -388,7 +389,7 @@ def edit_group(group_id: int):
         courses = []
     else:
         courses = list(db.session.scalars(select(Course).where(
-            (Course.published.is_(True)) | (Course.id == group.course_id)).order_by(Course.slug)))
+            (Course.published.is_(True) & Course.archived_at.is_(None)) | (Course.id == group.course_id)).order_by(Course.slug)))
         form.course.choices = [SelectChoice(c.slug, learning_title(c)) for c in courses]
     if form.validate_on_submit():
         services.update_group(group, name=form.name.data, place=form.place.data, mode=form.mode.data,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from lms import clock, signals
 from lms.core.codes import readable_code
 from lms.extensions import db
+from lms.i18n import Localised, pick_text
 from lms.models import (
     Certificate,
     Course,
@@ -71,8 +72,8 @@ class CourseProgress:
 
 
 def catalogue(topic: str | None = None, language: str | None = None) -> list[Course]:
-    """Published courses, optionally about ``topic`` and available in ``language``."""
-    query = (select(Course).where(Course.published.is_(True))
+    """Published courses, not archived, optionally about ``topic`` and available in ``language``."""
+    query = (select(Course).where(Course.published.is_(True), Course.archived_at.is_(None))
              .options(selectinload(Course.translations), selectinload(Course.topics))
              .order_by(Course.slug))
     if topic:
@@ -85,7 +86,7 @@ def catalogue(topic: str | None = None, language: str | None = None) -> list[Cou
 def catalogue_languages() -> list[str]:
     """The languages some published course is available in."""
     query = (select(CourseTranslation.language).join(Course)
-             .where(Course.published.is_(True)).distinct())
+             .where(Course.published.is_(True), Course.archived_at.is_(None)).distinct())
     return sorted(db.session.scalars(query))
 
 
@@ -175,6 +176,23 @@ class QuizResult:
     score: int
     passed: bool
     questions: list[QuestionResult]
+
+
+@dataclass
+class QuizTexts:
+    """Which language each question of a quiz is shown in: the reader's, or its source language (a fallback
+    that the page marks with its own ``lang`` and ``dir``, and says once in a note)."""
+
+    by_question: dict[str, Localised]
+
+    @property
+    def fallback(self) -> Localised | None:
+        return next((text for text in self.by_question.values() if text.fallback), None)
+
+
+def quiz_texts(module: Module, language: str, source_language: str) -> QuizTexts:
+    picked = {q.slug: pick_text(q.translations, language, source_language) for q in module.questions}
+    return QuizTexts({slug: text for slug, text in picked.items() if text is not None})
 
 
 def grade_quiz(module: Module, answers: dict[str, list[str]]) -> QuizResult:

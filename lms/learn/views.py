@@ -179,7 +179,8 @@ def take_quiz(slug: str, module: str):
         db.session.commit()
         return redirect(url_for("learn.quiz_result", slug=course.slug, module=quiz_module.slug))
     status = 400 if form.is_submitted() else 200
-    return render_template("learn/quiz.html", course=course, module=quiz_module, form=form), status
+    return render_template("learn/quiz.html", course=course, module=quiz_module, form=form,
+                           quiz=services.quiz_texts(quiz_module, current_language(), course.source_language)), status
 
 
 @bp.route("/courses/<slug>/modules/<module>/quiz/result")
@@ -193,7 +194,8 @@ def quiz_result(slug: str, module: str):
     result = services.grade_quiz(quiz_module, attempt.answers)
     state = services.progress(current_user.id, course)
     return render_template("learn/quiz_result.html", course=course, module=quiz_module, attempt=attempt,
-                           result=result, state=state)
+                           result=result, state=state,
+                           quiz=services.quiz_texts(quiz_module, current_language(), course.source_language))
 
 
 @bp.route("/my-learning")

@@ -39,6 +39,8 @@ class Course(db.Model):
     #: When set, a translation must be marked reviewed by someone other than its last translator.
     require_independent_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    #: Set when its authors archive it: out of the catalogue and of new groups; who started it keeps it.
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     topics: Mapped[list[CourseTopic]] = relationship(
         cascade="all, delete-orphan", order_by="CourseTopic.position"
@@ -46,8 +48,10 @@ class Course(db.Model):
     translations: Mapped[list[CourseTranslation]] = relationship(
         back_populates="course", cascade="all, delete-orphan"
     )
+    #: The modules in use; retired ones keep their rows (members' attempts point to them) but are not listed.
     modules: Mapped[list[Module]] = relationship(
-        back_populates="course", cascade="all, delete-orphan", order_by="Module.position"
+        back_populates="course", cascade="all, delete-orphan", order_by="Module.position",
+        primaryjoin="and_(Course.id == Module.course_id, Module.retired_at.is_(None))",
     )
 
     @property
@@ -92,13 +96,17 @@ class Module(db.Model):
     position: Mapped[int]
     #: Percent of questions to answer right to pass the module's quiz; None when it has no quiz.
     pass_mark: Mapped[int | None]
+    #: Set when an author deletes the module: hidden from the course, kept for the history that points to it.
+    retired_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     course: Mapped[Course] = relationship(back_populates="modules")
     translations: Mapped[list[ModuleTranslation]] = relationship(
         back_populates="module", cascade="all, delete-orphan"
     )
+    #: The lessons in use; retired ones keep their rows (members' lessons done point to them).
     lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="module", cascade="all, delete-orphan", order_by="Lesson.position"
+        back_populates="module", cascade="all, delete-orphan", order_by="Lesson.position",
+        primaryjoin="and_(Module.id == Lesson.module_id, Lesson.retired_at.is_(None))",
     )
     questions: Mapped[list[Question]] = relationship(
         back_populates="module", cascade="all, delete-orphan", order_by="Question.position"
@@ -134,6 +142,8 @@ class Lesson(db.Model):
     #: Stable id: the file name without number and extension, the same in every language.
     slug: Mapped[str] = mapped_column(sa.String(80))
     position: Mapped[int]
+    #: Set when an author deletes the lesson: hidden from the course, kept for the history that points to it.
+    retired_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     course: Mapped[Course] = relationship()
     module: Mapped[Module] = relationship(back_populates="lessons")

@@ -7,7 +7,14 @@ from flask_login import current_user
 
 from lms.author import services
 from lms.author.forms import TranslationForm
-from lms.author.lookup import lesson_of, module_of, save_or_conflict, text_in, translation_target
+from lms.author.lookup import (
+    lesson_of,
+    module_of,
+    refused_differences,
+    save_or_conflict,
+    text_in,
+    translation_target,
+)
 from lms.extensions import db
 from lms.permissions import roles
 
@@ -32,7 +39,7 @@ def edit_lesson(slug: str, language: str, lesson: str):
     form = TranslationForm(data={"title": row.title, "body": row.body_md, "version": row.version} if row
                            else {"version": 0})
     status = 200
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not refused_differences(form, form.body, source.title, source.body_md):
         if save_or_conflict(form, item, language, source_checksum=source.checksum):
             db.session.commit()
             flash(_("Saved. The translation is a draft until someone marks it reviewed."), "success")

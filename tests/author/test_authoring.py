@@ -9,7 +9,7 @@ from PIL import Image as PILImage
 from sqlalchemy import func, select
 
 from lms.extensions import db
-from lms.models import Course, CourseEditor, Image, LessonTranslation, LessonVersion, Question
+from lms.models import Course, CourseEditor, Image, Lesson, LessonTranslation, LessonVersion, Question
 from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, sign_in
 
 
@@ -156,7 +156,14 @@ def test_translate_side_by_side_and_review_by_someone_else(client, app, app_ctx,
     url = f"{base}/lessons/what-is-social-dialogue"
     page = client.get(url).get_data(as_text=True)
     assert "What is social dialogue?" in page  # the source, next to the form
-    post_form(client, url, {"title": "O que é o diálogo social?", "body": "Texto.", "version": "0", "save": "Salvar"})
+    lacking = post_form(client, url, {"title": "O que é o diálogo social?", "body": "Texto.", "version": "0",
+                                      "save": "Salvar"})
+    assert lacking.status_code == 400 and "of the source text is missing" in lacking.get_data(as_text=True)
+    source = db.session.scalar(select(LessonTranslation.body_md).where(LessonTranslation.language == "en").join(
+        Lesson).where(Lesson.slug == "what-is-social-dialogue"))
+    links = " ".join(f"[ligação]({target})" for target in re.findall(r"\]\(\s*<?([^)\s>]+)", source))
+    post_form(client, url, {"title": "O que é o diálogo social?", "body": f"Texto. {links}", "version": "0",
+                            "save": "Salvar"})
     assert "status-draft" in client.get(base).get_data(as_text=True)
     post_form(client, f"{url}/review", page=url)
     row = db.session.scalar(select(LessonTranslation).where(LessonTranslation.language == "pt"))

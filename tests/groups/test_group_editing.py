@@ -237,3 +237,13 @@ def test_members_see_their_group_but_not_its_tools(client, app, app_ctx, trainer
     for path in ("edit", "archive", "certificates"):
         assert reader.get(f"/groups/{group.id}/{path}").status_code == 403, path
     assert db.session.scalar(select(func.count(User.id))) == 2
+
+
+def test_an_archived_course_is_not_offered_for_a_new_group_but_stays_on_a_group_that_has_it(client, app_ctx,
+                                                                                           trainer):
+    group = new_group(trainer)
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    course.archived_at = clock.utcnow()
+    db.session.commit()
+    assert f'value="{BUNDLED_COURSE}"' not in client.get("/groups/new").get_data(True)
+    assert f'value="{BUNDLED_COURSE}"' in client.get(f"/groups/{group.id}/edit").get_data(True)
