@@ -1,5 +1,5 @@
-"""Account events written to the audit log: sign-ins, failed sign-ins, recovery links sent, changes of password,
-contact and role, erasures.
+"""Account events written to the audit log: sign-ins, failed sign-ins, changes of password, contact and role,
+erasures.
 
 Nothing personal is written: accounts are named by id ("account 42"), never by username, typed identifier,
 password, address, or the new phone number or e-mail address (only the names of the fields changed). A
@@ -15,8 +15,7 @@ from lms.core import audit
 from lms.models import User
 
 #: The actions this module writes (the admin's audit page lists them with the others).
-ACTIONS = ("sign in", "sign in failed", "send recovery link", "change password", "change contact", "change role",
-           "erase account")
+ACTIONS = ("sign in", "sign in failed", "change password", "change contact", "change role", "erase account")
 
 
 def account(user_id: int) -> str:

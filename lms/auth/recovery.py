@@ -29,7 +29,6 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 from lms import clock, signals
 from lms.auth import throttle
 from lms.auth.services import find_by_identifier, hash_password
-from lms.core import audit
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.models import User
@@ -131,7 +130,7 @@ def link_sender(user_id: int, language: str) -> Callable[[], None]:
 
 def deliver_link(app: Flask, user_id: int, language: str) -> None:
     """E-mail the account a link, in its language (``language``, the page's, if it has none). Runs after the
-    answer, in its own app context, and commits (like a job). Silently sends nothing beyond
+    answer, in its own app context (like a job). Silently sends nothing beyond
     ``RECOVERY_LIMIT_IDENTIFIER`` links per account (its username, phone and e-mail together), or without SMTP."""
     with app.app_context():
         user = db.session.get(User, user_id)
@@ -150,6 +149,3 @@ def deliver_link(app: Flask, user_id: int, language: str) -> None:
         except (smtplib.SMTPException, OSError) as error:
             # Neither the address nor the server's answer (it may quote the address), nor the link.
             log.warning("a password recovery e-mail was not sent: %s", type(error).__name__)
-            return
-        audit.record("send recovery link", {"account": user.id}, actor="visitor")
-        db.session.commit()
