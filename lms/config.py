@@ -65,6 +65,11 @@ class Config:
     #: A one-time password given by staff (a trainer's list of new accounts) works this many days, then the
     #: member asks staff for a new one (lms/auth/services.py).
     ONE_TIME_PASSWORD_DAYS = int(os.environ.get("ONE_TIME_PASSWORD_DAYS", 7))
+    #: "Forgot your password?" (lms/auth/recovery.py): a link by e-mail works this many minutes, once. Requests are
+    #: counted per identifier typed (and, silently, per account: no more links go out beyond it) and per address.
+    RECOVERY_LINK_MINUTES = int(os.environ.get("RECOVERY_LINK_MINUTES", 60))
+    RECOVERY_LIMIT_IDENTIFIER = os.environ.get("RECOVERY_LIMIT_IDENTIFIER", "5 per hour")
+    RECOVERY_LIMIT_ADDRESS = os.environ.get("RECOVERY_LIMIT_ADDRESS", "30 per hour")
     #: Changing someone's role needs the password typed within this many minutes (lms/auth/reauth.py).
     REAUTH_MINUTES = int(os.environ.get("REAUTH_MINUTES", 15))
     #: argon2id cost; the defaults of argon2-cffi (RFC 9106 low-memory profile).

@@ -6,10 +6,14 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.header import decode_header, make_header
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
 from lms import clock, create_app
@@ -17,12 +21,12 @@ from lms.config import TestConfig
 from lms.core.logs import JsonFormatter
 from lms.extensions import db
 from lms.surveys import building
-from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, throwaway_database
+from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, free_port, throwaway_database
 
 #: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
 FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 #: Markers given by the fixtures a test uses (the others are set where the tests are: pytestmark or a decorator).
-MARKERS_BY_FIXTURE = {"browser": "browser", "smtp": "smtp"}
+MARKERS_BY_FIXTURE = {"browser": "browser", "smtp": "smtp", "inbox": "smtp"}
 
 
 def pytest_collection_modifyitems(items):
@@ -200,3 +204,37 @@ def make_survey(app_ctx):
         return survey
 
     return make
+
+
+class Inbox:
+    """What the local SMTP server received: ``messages``, each a dict of ``to``, ``subject`` and ``body``."""
+
+    def __init__(self):
+        self.messages: list[dict] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
+        message = message_from_bytes(envelope.content)
+        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
+                              "body": message.get_payload(decode=True).decode()})
+        return "250 OK"
+
+    def wait_for(self, count: int, seconds: float = 10) -> list[dict]:
+        """The messages, once ``count`` have arrived (a live server sends after its answer, from its own thread)."""
+        deadline = time.monotonic() + seconds
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.messages
+
+
+@pytest.fixture
+def inbox(app):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what arrives; the app under test sends its e-mail there."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    yield inbox
+    app.config.update(saved)
+    controller.stop()

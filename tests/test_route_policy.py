@@ -52,6 +52,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/offline", GET, EVERYONE), ("/offline/signed-out", GET, EVERYONE), ("/sw.js", GET, EVERYONE),
     ("/verify/<code>", GET, EVERYONE),
     ("/sign-in", BOTH, EVERYONE), ("/sign-up", BOTH, EVERYONE), ("/sign-out", POST, EVERYONE),
+    # "Forgot your password?": the link of the e-mail carries its token in the query (none here: "no longer works").
+    ("/forgot-password", BOTH, EVERYONE), ("/reset-password", BOTH, EVERYONE),
     # One's own account, learning and data.
     ("/profile", BOTH, SIGNED_IN), ("/profile/password", POST, SIGNED_IN), ("/confirm-password", BOTH, SIGNED_IN),
     ("/profile/sessions/sign-out-others", POST, SIGNED_IN),

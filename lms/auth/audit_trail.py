@@ -45,8 +45,8 @@ def _sign_in_failed(user, reason=None, **_extra) -> None:
 
 
 @signals.password_changed.connect
-def _password_changed(user, by=None, **_extra) -> None:
-    _write("change password", user, by)
+def _password_changed(user, by=None, way=None, **_extra) -> None:
+    _write("change password", user, by, **({"way": way} if way else {}))
 
 
 @signals.contact_changed.connect

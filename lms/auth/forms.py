@@ -204,3 +204,18 @@ class ConfirmPasswordForm(PortalForm):
 class FirstPasswordForm(PortalForm):
     password = new_password_field(_l("Your own new password"))
     confirm = confirm_password_field(_l("New password again"))
+
+
+class RecoveryForm(PortalForm):
+    """"Forgot your password?": whatever the sign-in accepts."""
+
+    identifier = StringField(_l("Username, phone number or e-mail address"),
+                             validators=[DataRequired(_l("Please write your username, phone or e-mail."))],
+                             render_kw={"autocomplete": "username", "autocapitalize": "none"})
+
+
+class NewPasswordForm(PortalForm):
+    """A new password chosen through a link sent by e-mail."""
+
+    password = new_password_field(_l("New password"))
+    confirm = confirm_password_field(_l("New password again"))

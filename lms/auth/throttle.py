@@ -113,6 +113,10 @@ def throttled(*rules: Rule):
 #: Sign-in attempts, per identifier typed and per address, counted before the password is checked.
 guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-in identifier"),
                           Rule("SIGN_IN_LIMIT_ADDRESS", visitor_address, "sign-in address"))
+#: "Forgot your password?" (lms/auth/recovery.py): requests per identifier typed and per address, counted before
+#: the account is looked for, so that the 429 says nothing of it; links per account are counted there, silently.
+guard_recovery = throttled(Rule("RECOVERY_LIMIT_IDENTIFIER", typed_identifier, "recovery identifier"),
+                           Rule("RECOVERY_LIMIT_ADDRESS", visitor_address, "recovery address"))
 #: Group codes that can be guessed: tries per account.
 guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, "join code"))
 #: Certificate codes that can be guessed: look-ups per address.
@@ -198,6 +202,8 @@ def too_many_attempts(error: RateLimitExceeded | TooManyAnswers):
     if request.endpoint == "auth.sign_up":
         note = _("Trainers signing up a whole room: on your group's page, \"Create the accounts\" makes them all "
                  "at once, with a one-time password each.")
+    elif request.endpoint == "auth.forgot_password":
+        note = _("If you cannot wait, ask the trainer of your group to reset your password.")
     response = current_app.make_response((render_template("core/error.html", code=429, message=message, note=note),
                                           429))
     response.headers["Retry-After"] = str(seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_timedelta, ngettext, refresh
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,12 +12,14 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
 from lms import clock, signals
-from lms.auth import devices, reauth, services, session_store, throttle
+from lms.auth import devices, reauth, recovery, services, session_store, throttle
 from lms.auth.forms import (
     ConfirmPasswordForm,
     FirstPasswordForm,
+    NewPasswordForm,
     PasswordForm,
     ProfileForm,
+    RecoveryForm,
     SignInForm,
     SignUpForm,
 )
@@ -121,6 +123,45 @@ def sign_out():
     db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("learn.home"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@public
+@throttle.guard_recovery
+def forgot_password():
+    """A link by e-mail to choose a new password. Every identifier gets the same answer, and the e-mail goes
+    after it, so that neither the words nor the time tell whether the account exists or has an e-mail address
+    (lms/auth/recovery.py). The trainer's group is not named: that would tell anyone the member's group."""
+    form = RecoveryForm()
+    if form.validate_on_submit():
+        user_id = recovery.account_to_recover(form.identifier.data)
+        response = make_response(render_template("auth/recovery_sent.html", lifetime=recovery.lifetime()))
+        if user_id is not None:
+            response.call_on_close(recovery.link_sender(user_id, current_language()))
+        return response
+    return render_template("auth/forgot_password.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/reset-password", methods=["GET", "POST"])
+@public
+def reset_password():
+    """The e-mail's link: a new password, once. The token is in the query string, which no log writes, and the
+    page is never kept by the browser (a shared phone)."""
+    user = recovery.account_for_token(request.args.get("token", ""))
+    form = NewPasswordForm()
+    if user is not None and form.validate_on_submit():
+        if recovery.set_password_by_link(user, form.password.data):
+            db.session.commit()
+            flash(_("Your new password is saved. Please sign in with it."), "success")
+            return redirect(url_for("auth.sign_in"))
+        user = None  # the password changed meanwhile: the link is spent
+    if user is None:
+        page = render_template("auth/recovery_link_spent.html", lifetime=recovery.lifetime()), 400
+    else:
+        page = render_template("auth/reset_password.html", form=form, account=user), 400 if form.is_submitted() else 200
+    response = make_response(page)
+    response.cache_control.no_store = True
+    return response
 
 
 def changes_sign_in(form: ProfileForm) -> bool:
