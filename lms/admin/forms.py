@@ -23,7 +23,7 @@ class OrganisationForm(PortalForm):
 class PlacementForm(PortalForm):
     """A person's role, where they work, and what a coordinator looks after (lms/admin/services.py, Placement)."""
 
-    role = SelectField(_l("Role"), validators=[InputRequired(_l("Please choose a role."))])
+    account_role = SelectField(_l("Role"), validators=[InputRequired(_l("Please choose a role."))])
     country = SelectField(_l("Country where they work"), widget=SelectWithPrompt(),
                           validators=[InputRequired(_l("Please choose a country."))])
     organisation = SelectField(_l("Organisation"), validate_choice=True)
@@ -33,7 +33,7 @@ class PlacementForm(PortalForm):
         _l("Organisations they coordinate"), description=_l("Only for coordinators."))
 
     def validate_coordinated_countries(self, field) -> None:
-        if self.role.data == "coordinator" and not (field.data or self.coordinated_organisations.data):
+        if self.account_role.data == "coordinator" and not (field.data or self.coordinated_organisations.data):
             raise ValidationError(_l("A coordinator needs at least one country or organisation to look after."))
 
 
@@ -49,11 +49,11 @@ class EraseForm(PortalForm):
 
 def placement_form(person, countries: list, organisations: list) -> PlacementForm:
     """The form of ``person``'s role and scope, filled from the account (what was sent wins)."""
-    data = {"role": person.role, "country": person.country, "organisation": str(person.organisation_id or ""),
+    data = {"account_role": person.role, "country": person.country, "organisation": str(person.organisation_id or ""),
             "coordinated_countries": person.country_scope,
             "coordinated_organisations": [str(c.organisation_id) for c in person.coordinated_organisations]}
     form = PlacementForm(data=data)
-    form.role.choices = [(code, str(label)) for code, label in ROLE_LABELS.items()]
+    form.account_role.choices = [(code, str(label)) for code, label in ROLE_LABELS.items()]
     form.country.choices = countries
     form.coordinated_countries.choices = [c for c in countries if c.value]
     form.organisation.choices = organisations
@@ -62,7 +62,7 @@ def placement_form(person, countries: list, organisations: list) -> PlacementFor
 
 
 def placement_of(form: PlacementForm) -> Placement:
-    return Placement(role=form.role.data, country=form.country.data,
+    return Placement(role=form.account_role.data, country=form.country.data,
                      organisation_id=int(form.organisation.data or 0) or None,
                      coordinated_countries=tuple(form.coordinated_countries.data or ()),
                      coordinated_organisations=tuple(int(o) for o in form.coordinated_organisations.data or ()))

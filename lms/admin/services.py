@@ -39,8 +39,8 @@ def add_organisation(*, name: str, acronym: str, country: str, sector: str) -> O
 # People --------------------------------------------------------------------------------------------------
 
 #: The columns the people list may be sorted by, and those its search looks in.
-PEOPLE_SORTS = {"name": User.display_name, "username": User.username, "role": User.role, "country": User.country,
-                "organisation": Organisation.acronym, "active": User.last_active_at}
+PEOPLE_SORTS = {"name": User.display_name, "username": User.username, "account_role": User.role,
+                "country": User.country, "organisation": Organisation.acronym, "active": User.last_active_at}
 PEOPLE_SEARCHED = (User.display_name, User.username, User.phone, User.email)
 
 

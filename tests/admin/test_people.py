@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -90,7 +91,7 @@ def test_the_person_page_shows_details_and_the_link_in_the_menu(client, ada, cre
 
 
 def placement(client, person, **data):
-    form = {"role": "participant", "country": "PE", "organisation": "", **data}
+    form = {"account_role": "participant", "country": "PE", "organisation": "", **data}
     return post_form(client, f"/admin/people/{person.id}/placement", form, page=f"/admin/people/{person.id}")
 
 
@@ -101,7 +102,7 @@ def test_an_admin_makes_someone_a_coordinator_of_countries_and_organisations(cli
     rosa = create_user("rosa")
     other = client.application.test_client()
     sign_in(other, "rosa")
-    response = placement(client, rosa, role="coordinator", coordinated_countries=["PE", "BJ"],
+    response = placement(client, rosa, account_role="coordinator", coordinated_countries=["PE", "BJ"],
                          coordinated_organisations=[str(union.id)], organisation=str(union.id))
     assert response.status_code == 302
     db.session.expire_all()
@@ -117,20 +118,20 @@ def test_an_admin_makes_someone_a_coordinator_of_countries_and_organisations(cli
     assert set(actions["change scope"].details["fields"]) == {
         "organisation", "coordinated countries", "coordinated organisations"}
     # One country less, then back to participant: what she coordinated goes.
-    assert placement(client, rosa, role="coordinator", coordinated_countries=["PE"]).status_code == 302
+    assert placement(client, rosa, account_role="coordinator", coordinated_countries=["PE"]).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, rosa.id).country_scope == ["PE"]
-    assert placement(client, rosa, role="participant", coordinated_countries=["PE"]).status_code == 302
+    assert placement(client, rosa, account_role="participant", coordinated_countries=["PE"]).status_code == 302
     db.session.expire_all()
     assert db.session.get(User, rosa.id).country_scope == []
 
 
 def test_a_coordinator_without_a_country_or_bad_input_is_refused_and_nothing_changes(client, ada, create_user):
     rosa = create_user("rosa")
-    response = placement(client, rosa, role="coordinator")
+    response = placement(client, rosa, account_role="coordinator")
     assert response.status_code == 400
     assert "at least one country or organisation" in response.get_data(as_text=True)
-    assert placement(client, rosa, role="king").status_code == 400
+    assert placement(client, rosa, account_role="king").status_code == 400
     assert placement(client, rosa, country="XX").status_code == 400
     db.session.expire_all()
     assert db.session.get(User, rosa.id).role == "participant"
@@ -142,7 +143,7 @@ def test_every_change_asks_for_the_admins_password_again_after_a_while(client, a
     minutes = client.application.config["REAUTH_MINUTES"] + 1
     with client.session_transaction() as session:
         session["password_at"] = int(clock.timestamp()) - minutes * 60  # signed in a while ago
-    for url, data in ((f"/admin/people/{rosa.id}/placement", {"role": "trainer", "country": "PE"}),
+    for url, data in ((f"/admin/people/{rosa.id}/placement", {"account_role": "trainer", "country": "PE"}),
                       (f"/admin/people/{rosa.id}/suspension", {"action": "suspend"}),
                       (f"/admin/people/{rosa.id}/erase", {"confirm": "y"}),
                       (f"/people/{rosa.id}/password", {})):
@@ -155,7 +156,7 @@ def test_every_change_asks_for_the_admins_password_again_after_a_while(client, a
 
 
 def test_an_admin_changes_nothing_of_their_own_account_here(client, ada):
-    assert placement(client, ada, role="participant").status_code == 403
+    assert placement(client, ada, account_role="participant").status_code == 403
     assert client.get(f"/admin/people/{ada.id}/suspension").status_code == 403
     assert client.get(f"/admin/people/{ada.id}/erase").status_code == 403
     page = client.get(f"/admin/people/{ada.id}").get_data(as_text=True)
@@ -186,7 +187,7 @@ def test_reversing_make_trainer_keeps_the_promotion_marked_revoked_and_allows_it
     from lms.groups import services as groups
 
     rosa, group, cora = promoted_graduate(create_user, library)
-    assert placement(client, rosa, role="participant").status_code == 302
+    assert placement(client, rosa, account_role="participant").status_code == 302
     db.session.expire_all()
     rosa = db.session.get(User, rosa.id)
     promotion = db.session.scalar(select(TrainerPromotion).where(TrainerPromotion.user_id == rosa.id))
@@ -209,7 +210,7 @@ def test_figures_keep_counting_a_reversed_promotion(client, ada, create_user, li
     rosa, group, _cora = promoted_graduate(create_user, library)
     report = ReportFilter(start=clock.today().replace(day=1), end=clock.today())
     before = trainers(report)["PE"][2]
-    placement(client, rosa, role="participant")
+    placement(client, rosa, account_role="participant")
     assert trainers(report)["PE"][2] == before and before.n == 1
 
 
@@ -222,7 +223,7 @@ def test_a_trainer_made_participant_no_longer_manages_their_groups(client, ada, 
                                 place="Lima", mode="in-person", starts_on=clock.today(), ends_on=clock.today())
     db.session.commit()
     assert can_manage_group(tina, group)
-    placement(client, tina, role="participant")
+    placement(client, tina, account_role="participant")
     db.session.expire_all()
     tina = db.session.get(User, tina.id)
     assert not can_manage_group(tina, group)
@@ -319,3 +320,18 @@ def test_the_audit_log_is_a_paginated_listing(client, ada):
     assert "records: 0" in third
     oldest = client.get("/admin/audit?sort=at").get_data(as_text=True)
     assert "records: 0" in oldest
+
+
+def test_erasing_a_suspended_reversed_trainer_keeps_no_time_of_day_nor_the_suspension(client, ada, create_user,
+                                                                                     library):
+    from lms.privacy import services as privacy
+
+    rosa, _group, _cora = promoted_graduate(create_user, library)
+    placement(client, rosa, account_role="participant")
+    admin.suspend(db.session.get(User, rosa.id), ada)
+    db.session.commit()
+    privacy.erase_account(db.session.get(User, rosa.id), by=ada)
+    db.session.commit()
+    tombstone = db.session.get(User, rosa.id)
+    revoked = privacy.as_utc(db.session.scalar(select(TrainerPromotion.revoked_at)))
+    assert tombstone.suspended_at is None and (revoked.hour, revoked.minute, revoked.second) == (0, 0, 0)
