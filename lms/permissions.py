@@ -178,7 +178,7 @@ def can_be_made_trainer(member: User, group) -> bool:
 
 
 #: Roles whose country and organisation decide what they see (``can_see_workplace``, ``can_manage_group``):
-#: only an administrator changes them (``flask users place``), never the member in their profile.
+#: only an administrator changes them (a person's page, ``flask users place``), never the member in their profile.
 SCOPED_ROLES = frozenset({"trainer", "coordinator", "admin"})
 
 

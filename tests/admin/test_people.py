@@ -264,18 +264,37 @@ def test_a_bare_or_unknown_suspension_request_changes_nothing(client, ada, creat
     assert db.session.get(User, rosa.id).suspended_at is None
 
 
-def test_a_kept_session_of_a_suspended_account_is_not_restored(client, ada, create_user):
+def test_no_session_of_a_suspended_account_lets_it_in_even_one_that_outlived_the_suspension(client, ada,
+                                                                                             create_user):
+    """Suspending ends the sessions; a session opened at that very moment (or any left over) still opens nothing:
+    neither a page, nor the offline sync's token, nor a kept ("remember me") session."""
     rosa = create_user("rosa")
     phone = client.application.test_client()
     phone.post("/sign-in", data={"identifier": "rosa", "password": PASSWORD, "remember": "y",
                                  "csrf_token": csrf_token(phone, "/sign-in")})
+    assert phone.get("/my-learning").status_code == 200
     cookie = phone.get_cookie(client.application.config["REMEMBER_COOKIE_NAME"])
+    db.session.execute(sa.update(User).where(User.id == rosa.id).values(suspended_at=clock.utcnow()))
+    db.session.commit()  # suspended, the sessions left as they were
+    assert phone.get("/my-learning").headers["Location"].startswith("/sign-in")
+    assert phone.get("/sync/token").status_code in (302, 401)
+    kept = client.application.test_client()
+    kept.set_cookie(cookie.key, cookie.value)
+    assert kept.get("/my-learning").headers["Location"].startswith("/sign-in")
+
+
+def test_a_suspended_account_is_tried_and_paused_like_any_other(client, ada, create_user):
+    """Wrong passwords count towards the pause whether or not the account is suspended, so that the pause does not
+    tell a suspended account apart."""
+    from lms.auth import services as auth
+
+    rosa = create_user("rosa")
     admin.suspend(db.session.get(User, rosa.id), ada)
     db.session.commit()
-    fresh = client.application.test_client()
-    fresh.set_cookie(cookie.key, cookie.value)
-    assert fresh.get("/my-learning").headers["Location"].startswith("/sign-in")
-    assert fresh.get("/sync/token").status_code in (302, 401)
+    tried = []
+    with client.application.test_request_context():
+        auth.authenticate("rosa", "wrong", may_try=lambda user: tried.append(user.id) or True)
+    assert tried == [rosa.id]
 
 
 def test_an_admin_erases_an_account_after_confirming(client, ada, create_user):
