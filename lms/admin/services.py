@@ -38,9 +38,11 @@ def add_organisation(*, name: str, acronym: str, country: str, sector: str) -> O
 
 # People --------------------------------------------------------------------------------------------------
 
-#: The columns the people list may be sorted by, and those its search looks in.
+#: The columns the people list may be sorted by (with no NULL, which SQLite and PostgreSQL place at opposite ends),
+#: and those its search looks in.
 PEOPLE_SORTS = {"name": User.display_name, "username": User.username, "account_role": User.role,
-                "country": User.country, "organisation": Organisation.acronym, "active": User.last_active_at}
+                "country": User.country, "organisation": sa.func.coalesce(Organisation.acronym, ""),
+                "active": sa.func.coalesce(User.last_active_at, User.created_at)}
 PEOPLE_SEARCHED = (User.display_name, User.username, User.phone, User.email)
 
 

@@ -47,7 +47,9 @@ def test_the_list_sorts_filters_and_pages(client, ada, create_user):
     create_user("bea", display_name="Bea", country="BJ", role="trainer")
     assert names_listed(client.get("/admin/people?sort=name").get_data(as_text=True)) == ["Ada Admin", "Bea", "Zoe"]
     assert names_listed(client.get("/admin/people?sort=-name").get_data(as_text=True)) == ["Zoe", "Bea", "Ada Admin"]
+    # People without an organisation sort before those with one, on SQLite and PostgreSQL alike.
     assert names_listed(client.get("/admin/people?sort=-organisation").get_data(as_text=True))[0] == "Zoe"
+    assert names_listed(client.get("/admin/people?sort=organisation").get_data(as_text=True))[-1] == "Zoe"
     assert names_listed(client.get("/admin/people?role=trainer").get_data(as_text=True)) == ["Bea"]
     assert names_listed(client.get("/admin/people?country=PE&sort=name").get_data(
         as_text=True)) == ["Ada Admin", "Zoe"]
