@@ -17,7 +17,7 @@ from flask import abort, current_app
 from flask_login import current_user
 
 from lms.extensions import db, login_manager
-from lms.models import Course, CourseEditor, GroupMember, TrainingGroup, User, Workplace
+from lms.models import Course, CourseEditor, GroupMember, Survey, SurveyWave, TrainingGroup, User, Workplace
 from lms.vocabulary import ROLES
 
 F = TypeVar("F", bound=Callable)
@@ -71,6 +71,12 @@ def may_visit(user: User, endpoint: str) -> bool:
     return view.access == "public" or has_role(user, view.allowed_roles)
 
 
+def admits_members(endpoint: str) -> bool:
+    """Whether the guard of ``endpoint`` lets members (participants) in: if not, the page is staff work."""
+    view = current_app.view_functions[endpoint]
+    return getattr(view, "access", "public") == "public" or "participant" in view.allowed_roles
+
+
 #: Roles that write courses: only they are made a course's editors, and they preview the drafts they edit.
 COURSE_WRITERS = frozenset({"trainer", "admin"})
 
@@ -115,6 +121,17 @@ class Scope:
         if not (self.countries or self.organisations):
             return sa.false()
         return sa.or_(country.in_(sorted(self.countries)), organisation_id.in_(sorted(self.organisations)))
+
+    @property
+    def sees_course_waves(self) -> bool:
+        """Course-wide waves reach members of every country: they are seen for the respondents of one's countries,
+        so not by a coordinator of organisations only."""
+        return self.everything or bool(self.countries)
+
+    def respondent_countries(self) -> list[str] | None:
+        """The countries whose respondents' answers count in the figures shown: None for all (admins, and a
+        coordinator of organisations only, who sees only their organisations' groups and workplaces)."""
+        return None if self.everything or not self.countries else sorted(self.countries)
 
 
 def coordinated_scope(user: User) -> Scope:
@@ -247,18 +264,21 @@ def readable_courses(user: User):
     return sa.or_(Course.published.is_(True), edited_courses(user))
 
 
-def visible_countries(user: User) -> list[str] | None:
-    """Countries whose data ``user`` may see: None means all (admins), [] means none."""
-    if user.role == "admin":
-        return None
-    if user.role == "coordinator":
-        return user.country_scope
-    return []
-
-
 def can_edit_survey(user: User, survey) -> bool:
     """Admins edit every survey; trainers and coordinators the surveys they made."""
     return user.is_authenticated and (user.role == "admin" or survey.created_by_id == user.id)
+
+
+def edited_surveys(user: User):
+    """SQL condition on Survey: the surveys ``can_edit_survey`` lets ``user`` edit."""
+    if not user.is_authenticated:
+        return sa.false()
+    return sa.true() if user.role == "admin" else Survey.created_by_id == user.id
+
+
+def listed_surveys(user: User):
+    """SQL condition on Survey: those ``user`` edits, and those with a wave whose results they see."""
+    return sa.or_(edited_surveys(user), Survey.id.in_(sa.select(SurveyWave.survey_id).where(seen_waves(user))))
 
 
 def can_ask_course(user: User, survey, course) -> bool:
@@ -290,22 +310,66 @@ def visible_waves(user: User, survey) -> tuple[list, list[str] | None]:
     Admins see everything. Everyone else sees the waves within their scope, authors included (anyone may attach
     a published survey to their group, so an author's survey can be asked far outside the author's scope): the
     groups they manage (as their trainer, or as coordinators of their country or union), a coordinator the
-    workplaces of their countries, the survey's author (a trainer) the workplaces they may see; course-wide
-    waves a coordinator sees for respondents of their countries, an author for every respondent.
+    workplaces of their countries and organisations, the survey's author (a trainer) the workplaces they may see;
+    course-wide waves a coordinator of countries sees for respondents of their countries, an author for every
+    respondent (``Scope.respondent_countries``).
     """
     if user.role == "admin":
         return list(survey.waves), None
     author = can_edit_survey(user, survey)
     coordinator = user.role == "coordinator"
+    scope = coordinated_scope(user)
     waves = []
     for wave in survey.waves:
         if wave.group_id is not None:
             seen = can_manage_group(user, db.session.get(TrainingGroup, wave.group_id))
         elif wave.workplace_id is not None:
-            seen = (wave.workplace.country in user.country_scope if coordinator
+            seen = (scope.holds(wave.workplace.country, wave.workplace.organisation_id) if coordinator
                     else author and can_see_workplace(user, wave.workplace))
         else:
-            seen = coordinator or author
+            seen = (coordinator and scope.sees_course_waves) or author
         if seen:
             waves.append(wave)
-    return waves, (user.country_scope if coordinator else None)
+    return waves, wave_countries(user)
+
+
+def wave_countries(user: User) -> list[str] | None:
+    """The countries whose responses ``user`` counts in the waves they see: a coordinator's own
+    (``Scope.respondent_countries``); all (None) for anyone else, who sees only the waves of their own trainings
+    and surveys (``visible_waves``)."""
+    return coordinated_scope(user).respondent_countries() if user.role == "coordinator" else None
+
+
+def seen_waves(user: User):
+    """SQL condition on SurveyWave: the waves ``visible_waves`` gives ``user``, over every survey at once."""
+    if not user.is_authenticated:
+        return sa.false()
+    if user.role == "admin":
+        return sa.true()
+    groups = SurveyWave.group_id.in_(sa.select(TrainingGroup.id).where(managed_groups(user)))
+    if user.role == "coordinator":
+        scope = coordinated_scope(user)
+        workplaces = SurveyWave.workplace_id.in_(
+            sa.select(Workplace.id).where(scope.where(Workplace.country, Workplace.organisation_id)))
+        course_waves = SurveyWave.course_id.is_not(None) if scope.sees_course_waves else sa.false()
+        return sa.or_(groups, workplaces, course_waves)
+    authored = SurveyWave.survey_id.in_(sa.select(Survey.id).where(Survey.created_by_id == user.id))
+    workplaces = SurveyWave.workplace_id.in_(sa.select(Workplace.id).where(visible_workplaces(user)))
+    return sa.or_(groups, sa.and_(authored, sa.or_(workplaces, SurveyWave.course_id.is_not(None))))
+
+
+def works_as_staff(user: User) -> bool:
+    """Trainers, coordinators and admins: their work pages take a desktop's width (lms/core/templating.py)."""
+    return has_role(user, SCOPED_ROLES)
+
+
+#: Staff homes, the first ``user`` may visit first: where staff land after signing in, and "My work" in the menu.
+STAFF_HOMES = ("reports.overview", "reports.today")
+
+
+def staff_home(user: User) -> str | None:
+    """The endpoint of ``user``'s home as staff (a coordinator's or admin's overview, a trainer's day); None for
+    members, whose home is the portal's."""
+    if not user.is_authenticated:
+        return None
+    return next((endpoint for endpoint in STAFF_HOMES if may_visit(user, endpoint)), None)

@@ -125,3 +125,20 @@ def test_a_refused_field_says_why_in_the_members_language(app, library, create_u
         assert gettext("Not a valid date value.") in text
         assert ngettext("Field cannot be longer than %(max)d character.",
                         "Field cannot be longer than %(max)d characters.", 120, max=120) in text
+
+
+def test_country_lists_sort_accented_names_among_the_others_as_french_readers_expect(client):
+    page = client.get("/sign-up?lang=fr").get_data(as_text=True)
+    assert "Égypte" in page and "Zambie" in page
+    assert page.index("Égypte") < page.index("Espagne") < page.index("Zambie")
+    assert page.index("Émirats arabes unis") < page.index("Équateur") < page.index("États-Unis")
+
+
+def test_organisations_are_offered_in_the_readers_alphabetical_order(app_ctx):
+    from lms.admin.services import add_organisation
+    from lms.core.fields import organisation_choices
+
+    for acronym in ("ZETA", "ÉLAN", "ABC", "eau"):
+        add_organisation(name="Union", acronym=acronym, country="PE", sector="hotels")
+    labels = [choice.label.split(" – ")[0] for choice in organisation_choices("None")[1:]]
+    assert labels == ["ABC", "eau", "ÉLAN", "ZETA"]

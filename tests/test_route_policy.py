@@ -93,8 +93,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # coordinator of the country of its trainings also reads its results.
     ("/surveys/manage", GET, STAFF), ("/surveys/manage/new", BOTH, STAFF), ("/surveys/manage/import", POST, STAFF),
     *[(f"/surveys/manage/<code>{path}", methods, OWNER) for path, methods in [
-        ("", GET), ("/discard", POST), ("/indicators", POST), ("/publish", POST), ("/questions", POST),
-        ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
+        ("", GET), ("/delete", BOTH), ("/discard", BOTH), ("/indicators", POST), ("/publish", POST),
+        ("/questions", POST), ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
         ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
         ("/waves", POST), ("/xlsform.xlsx", GET)]],
     ("/surveys/manage/<code>/results", GET, OWNER | {"coordinator"}),
@@ -102,9 +102,12 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # trainers of its country (or union), the coordinators of its country (or union) and administrators.
     ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, MANAGERS),
     ("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", BOTH, MANAGERS),
+    ("/workplaces/<int:workplace_id>/edit", BOTH, MANAGERS), ("/workplaces/<int:workplace_id>/delete", BOTH, MANAGERS),
     # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
     # exports and the audit log only for administrators.
     ("/reports", GET, REPORTERS), ("/reports/<table>.<extension>", GET, REPORTERS),
+    # Homes for staff: a trainer's day (any staff member: the groups they manage), a coordinator's overview.
+    ("/today", GET, STAFF), ("/overview", GET, REPORTERS),
     ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),
     ("/admin/audit", GET, ADMIN), ("/admin/organisations", BOTH, ADMIN),
     # People: administrators only (a form sent empty changes nothing); a new one-time password for a member of
@@ -112,13 +115,16 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/admin/people", GET, ADMIN), ("/admin/people/<int:user_id>", GET, ADMIN),
     ("/admin/people/<int:user_id>/placement", POST, ADMIN), ("/admin/people/<int:user_id>/suspension", BOTH, ADMIN),
     ("/admin/people/<int:user_id>/erase", BOTH, ADMIN), ("/people/<int:user_id>/password", BOTH, MANAGERS),
+    ("/admin/organisations/<int:organisation_id>", BOTH, ADMIN),
+    ("/admin/organisations/<int:organisation_id>/delete", BOTH, ADMIN),
 ]
 
 #: Calls that change what later calls find (publishing, deleting, joining, withdrawing): made last.
 LAST = ("/join/<code>", "/groups/<int:group_id>/members/<int:user_id>/promote", "/surveys/<code>/withdraw",
         "/surveys/manage/<code>/questions/<question>/delete", "/surveys/manage/<code>/discard",
         "/author/courses/<slug>/modules/<module>/questions/<question>/delete", "/my-data/consents/withdraw",
-        "/author/courses/<slug>/publish")
+        "/author/courses/<slug>/publish", "/admin/organisations/<int:organisation_id>/delete",
+        "/workplaces/<int:workplace_id>/delete", "/surveys/manage/<code>/delete")
 
 
 def build_world(create_user) -> dict:
@@ -174,6 +180,9 @@ def build_world(create_user) -> dict:
     building.add_question(hotel, QuestionSpec(code="safe", kind="likert", label="I feel safe at work."))
     building.publish(hotel)
     workplace = building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=None)
+    from lms.admin.services import add_organisation
+
+    organisation = add_organisation(name="Dockers", acronym="DOCK", country="BJ", sector="ports")
     wave = building.add_wave(hotel, kind="baseline", workplace=workplace, opens_on=today)
     db.session.commit()
     invitations.sync_invitations(today, member.id)
@@ -188,7 +197,7 @@ def build_world(create_user) -> dict:
     return {"people": people, "group": group.id, "graduate": graduate.id, "course": course.id,
             "code": group.join_code, "certificate": certificate.code, "image": image.name,
             "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id,
-            "session": phone.id}
+            "session": phone.id, "organisation": organisation.id}
 
 
 def example_url(rule: str, world: dict) -> str:
@@ -198,7 +207,7 @@ def example_url(rule: str, world: dict) -> str:
               "course_id": world["course"], "code": world["code"], "name": world["image"],
               "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
               "table": "by_country", "extension": "csv",
-              "session_id": world["session"]}
+              "session_id": world["session"], "organisation_id": world["organisation"]}
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):

@@ -66,3 +66,5 @@ def placement_of(form: PlacementForm) -> Placement:
                      organisation_id=int(form.organisation.data or 0) or None,
                      coordinated_countries=tuple(form.coordinated_countries.data or ()),
                      coordinated_organisations=tuple(int(o) for o in form.coordinated_organisations.data or ()))
+class ConfirmForm(PortalForm):
+    """A confirmation of buttons only: its CSRF token is all it checks."""

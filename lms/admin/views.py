@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms.admin import services
-from lms.admin.forms import EraseForm, OrganisationForm, SuspensionForm, placement_form, placement_of
-from lms.admin.services import add_organisation
+from lms.admin.forms import ConfirmForm, EraseForm, OrganisationForm, SuspensionForm, placement_form, placement_of
+from lms.admin.services import StillReferenced, acronym_taken, add_organisation, references_to, update_organisation
 from lms.auth import reauth
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
-from lms.core.forms import PortalForm
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups.views import qr_svg
@@ -33,23 +32,75 @@ def organisations():
     form = OrganisationForm()
     form.country.choices = grouped_country_choices(current_language())
     if form.validate_on_submit():
-        exists = db.session.scalar(select(func.count(Organisation.id)).where(
-            Organisation.country == form.country.data, Organisation.acronym == form.acronym.data.strip()))
-        if exists:
+        if acronym_taken(form.country.data, form.acronym.data):
             form.acronym.errors.append(_("An organisation with this acronym already exists in this country."))
         else:
-            add_organisation(name=form.name.data, acronym=form.acronym.data, country=form.country.data,
-                             sector=form.sector.data)
+            organisation = add_organisation(name=form.name.data, acronym=form.acronym.data,
+                                            country=form.country.data, sector=form.sector.data)
+            audit.record("add organisation", {"organisation": organisation.id}, current_user)
             db.session.commit()
             flash(_("The organisation is added."), "success")
             return redirect(url_for("admin.organisations"))
-    listed = db.session.scalars(select(Organisation).order_by(Organisation.country, Organisation.acronym))
-    return render_template("admin/organisations.html", form=form, organisations=list(listed)), (
+    listed = listing(select(Organisation), default="acronym", tiebreak=Organisation.id,
+                     sorts={"acronym": Organisation.acronym, "name": Organisation.name,
+                            "country": [Organisation.country, Organisation.acronym],
+                            "sector": [Organisation.sector, Organisation.acronym]},
+                     search_in=[Organisation.acronym, Organisation.name, Organisation.country, Organisation.sector])
+    return render_template("admin/organisations.html", form=form, listing=listed), (
         400 if form.is_submitted() else 200)
 
 
 #: How the audit log and a person's trail may be sorted.
 AUDIT_SORTS = {"at": AuditEntry.at, "actor": AuditEntry.actor, "action": AuditEntry.action}
+def _organisation(organisation_id: int) -> Organisation:
+    return db.session.get(Organisation, organisation_id) or abort(404)
+
+
+@bp.route("/organisations/<int:organisation_id>", methods=["GET", "POST"])
+@roles("admin")
+def edit_organisation(organisation_id: int):
+    """Correct an organisation's name, acronym, country or sector (recorded in the audit log)."""
+    organisation = _organisation(organisation_id)
+    form = OrganisationForm(obj=organisation)
+    form.country.choices = grouped_country_choices(current_language())
+    if form.validate_on_submit():
+        if acronym_taken(form.country.data, form.acronym.data, but=organisation):
+            form.acronym.errors.append(_("An organisation with this acronym already exists in this country."))
+        else:
+            changed = update_organisation(organisation, name=form.name.data, acronym=form.acronym.data,
+                                          country=form.country.data, sector=form.sector.data)
+            if changed:
+                audit.record("edit organisation", {"organisation": organisation.id, "fields": changed},
+                             current_user)
+            db.session.commit()
+            flash(_("The organisation is saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("admin.organisations"))
+    return render_template("admin/organisation.html", organisation=organisation, form=form,
+                           references=references_to(organisation)), (400 if form.is_submitted() else 200)
+
+
+@bp.route("/organisations/<int:organisation_id>/delete", methods=["GET", "POST"])
+@roles("admin")
+def delete_organisation(organisation_id: int):
+    """Asks first, and deletes only an organisation nothing refers to; otherwise says what does, and keeps it."""
+    organisation = _organisation(organisation_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        details = {"organisation": organisation.id, "acronym": organisation.acronym, "country": organisation.country}
+        try:
+            services.delete_organisation(organisation)
+        except StillReferenced:
+            db.session.rollback()
+        else:
+            audit.record("delete organisation", details, current_user)
+            db.session.commit()
+            flash(_("The organisation is deleted."), "success")
+            return redirect(url_for("admin.organisations"))
+    elif form.is_submitted():
+        abort(400)
+    references = references_to(organisation)
+    return render_template("admin/delete_organisation.html", organisation=organisation, form=form,
+                           references=references), (409 if form.is_submitted() else 200)
 
 
 @bp.route("/audit")
@@ -178,7 +229,7 @@ def reset_password(user_id: int):
     person = _person(user_id)
     if not can_reset_password(current_user, person):
         abort(403)
-    form = PortalForm()
+    form = ConfirmForm()
     if form.is_submitted() and not reauth.recently_confirmed():
         return reauth.confirm_first(url_for("people.reset_password", user_id=person.id))
     if form.validate_on_submit():

@@ -24,7 +24,7 @@ from lms.auth.forms import (
 from lms.auth.sessions import current_session_id, end_session, limits, start_session
 from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
-from lms.permissions import public, signed_in
+from lms.permissions import public, signed_in, staff_home
 
 bp = Blueprint("auth", __name__)
 
@@ -101,7 +101,7 @@ def sign_in():
         else:
             start_session(user, remember=form.remember.data)
             db.session.commit()
-            return redirect(safe_next(url_for("learn.home")))
+            return redirect(safe_next(url_for(staff_home(user) or "learn.home")))
     return render_template("auth/sign_in.html", form=form)
 
 

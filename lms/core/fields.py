@@ -12,7 +12,7 @@ from wtforms.validators import NumberRange as _NumberRange
 from wtforms.widgets import Select
 
 from lms.extensions import db
-from lms.i18n import PARTNER_COUNTRIES, country_choices
+from lms.i18n import PARTNER_COUNTRIES, collation_key, country_choices
 from lms.models import Organisation
 
 
@@ -62,7 +62,8 @@ def grouped_country_choices(language: str) -> list[SelectChoice]:
 
 
 def organisation_choices(empty_label: str) -> list[SelectChoice]:
-    """Every partner organisation, by country then acronym, after an empty choice."""
-    organisations = db.session.scalars(select(Organisation).order_by(Organisation.country, Organisation.acronym))
+    """Every partner organisation, by acronym and name as the reader's language sorts them, after an empty
+    choice."""
+    labels = [(str(o.id), f"{o.acronym} – {o.name} ({o.country})") for o in db.session.scalars(select(Organisation))]
     return [SelectChoice("", empty_label)] + [
-        SelectChoice(str(o.id), f"{o.acronym} – {o.name} ({o.country})") for o in organisations]
+        SelectChoice(value, label) for value, label in sorted(labels, key=lambda item: collation_key(item[1]))]

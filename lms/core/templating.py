@@ -4,8 +4,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from babel.lists import format_list
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent
+from flask_login import current_user
 from markupsafe import Markup
 
 from lms import disclosure, permissions
@@ -31,6 +32,20 @@ def format_decimal_value(value: float, signed: bool = False, digits: int = 1) ->
     """A statistic with one decimal (or ``digits``), in the reader's locale; "+" before a positive change."""
     text = format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0")
     return f"+{text}" if signed and value > 0 else text
+
+
+#: Features whose pages are staff work: shown to staff, they take a desktop's width (a member reading her group's
+#: page or her certificate keeps the reading column).
+STAFF_FEATURES = frozenset({"author", "translate", "groups", "reports", "admin"})
+
+
+def wide_layout() -> bool:
+    """Whether this page is staff work for its reader, laid out to the width of a desktop screen: a page of a staff
+    feature, or any page whose guard admits no participant (survey building, workplaces), read by staff."""
+    endpoint = request.endpoint
+    if endpoint not in current_app.view_functions or not permissions.works_as_staff(current_user):
+        return False
+    return request.blueprint in STAFF_FEATURES or not permissions.admits_members(endpoint)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -60,8 +75,10 @@ def register_template_helpers(app: Flask) -> None:
 
     # Templates ask permissions what to offer and never name a role (tests/test_templates_ask_permissions.py).
     for question in (permissions.may_visit, permissions.can_promote, permissions.can_be_made_trainer,
-                     permissions.can_administer, permissions.can_reset_password):
+                     permissions.staff_home, permissions.can_edit_survey, permissions.can_administer,
+                     permissions.can_reset_password):
         app.add_template_global(question)
+    app.add_template_global(wide_layout)
 
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(content_language_attrs, "content_lang")

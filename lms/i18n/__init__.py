@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -102,7 +103,14 @@ def country_choices(language: str) -> list[tuple[str, str]]:
         for code, name in territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     ]
-    return sorted(countries, key=lambda item: item[1].casefold())
+    return sorted(countries, key=lambda item: collation_key(item[1]))
+
+
+def collation_key(text: str) -> str:
+    """A sort key close to a language's collation without ICU: accents and case set aside ("Égypte" sorts with
+    "Egypte", before "Zambie"); names keep their CLDR spelling, only the order uses this."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def country_name(code: str, language: str) -> str:

@@ -14,10 +14,11 @@ from lms.vocabulary import TOPIC_LABELS
 
 
 class CatalogueFilter(PlainForm):
-    """GET filter of the catalogue; no CSRF token needed, it changes nothing."""
+    """GET filter of the catalogue; no CSRF token needed, it changes nothing. A filter left out of the URL means
+    "all" (the empty choice), so a plain visit is valid."""
 
-    topic = SelectField(_l("Topic"), validate_choice=True)
-    language = SelectField(_l("Language"), validate_choice=True)
+    topic = SelectField(_l("Topic"), validate_choice=True, default="")
+    language = SelectField(_l("Language"), validate_choice=True, default="")
 
     def __init__(self, formdata, languages: list[str], reader_language: str):
         super().__init__(formdata)

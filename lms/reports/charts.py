@@ -9,16 +9,20 @@ GAP = 8
 LABEL_WIDTH = 38  # percent of the width for the labels
 
 
-def bar_chart(title: str, bars: list[tuple[str, int]]) -> Markup:
-    """Horizontal bars, one a line, drawing the published counts.
+def bar_chart(name: str, caption: list[str], bars: list[tuple[str, int]]) -> Markup:
+    """A figure of horizontal bars, one a line, drawing the published counts, under a caption that says what they
+    count, in which unit, for which period and filters.
 
-    Widths are percentages, so the chart fits any phone; the SVG has a title for screen readers,
+    Widths are percentages, so the chart fits any phone; the SVG is labelled by the caption for screen readers,
     who also have the table beside it.
     """
+    caption_id = f"{name}-chart-caption"
     height = len(bars) * (BAR_HEIGHT + GAP) + GAP
     largest = max((v for _label, v in bars if v), default=0) or 1
-    parts = [f'<svg class="chart" role="img" aria-label="{escape(title)}" width="100%" height="{height}" '
-             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    lines = "".join(f"<span>{escape(line)}</span> " for line in caption)
+    parts = [f'<figure class="chart-figure"><figcaption id="{caption_id}" class="chart-caption">{lines}</figcaption>'
+             f'<svg class="chart" role="img" aria-labelledby="{caption_id}" width="100%" height="{height}" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(" ".join(caption))}</title>']
     for index, (label, value) in enumerate(bars):
         y = GAP + index * (BAR_HEIGHT + GAP)
         middle = y + BAR_HEIGHT / 2 + 5
@@ -27,6 +31,6 @@ def bar_chart(title: str, bars: list[tuple[str, int]]) -> Markup:
         parts.append(f'<rect x="{LABEL_WIDTH}%" y="{y}" width="{width:.2f}%" height="{BAR_HEIGHT}" class="chart-bar"/>')
         parts.append(f'<text x="{LABEL_WIDTH + width + 1:.2f}%" y="{middle}" class="chart-value">'
                      f'{escape(format_number(value))}</text>')
-    parts.append("</svg>")
+    parts.append("</svg></figure>")
     svg = "".join(parts)
-    return Markup(svg)  # all text went through escape()  # nosec B704
+    return Markup(svg)  # all text went through escape(); the caption id is a table's name  # nosec B704

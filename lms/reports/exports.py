@@ -36,6 +36,11 @@ MEASURES = {
     "active": _l("Active trainers"), "reach": _l("People reached"), "trained": _l("New trainers"),
     "completion_rate": _l("Completion rate"), "attendance_rate": _l("Attendance rate"),
 }
+#: What one unit of a charted column is, for the chart's caption.
+UNITS = {
+    TOTAL: _l("people, each counted once"), "enrolments": _l("enrolments"),
+    "completions": _l("completed enrolments"), "present": _l("presences at sessions"), "reach": _l("people"),
+}
 FIRST_COLUMN = {"by_country": _l("Country"), "by_age": _l("Age"), "progress": _l("Country"), "trend": _l("Month"),
                 "quarters": _l("Quarter"), "attendance": _l("Country"), "trainers": _l("Country")}
 
@@ -92,6 +97,15 @@ def filter_lines(form, note: str | None = None) -> list[tuple[str, str]]:
         lines.append((_("Note"), note))
     lines.append((_("Privacy"), disclosure.note()))
     return lines
+
+
+def chart_caption(name: str, column: str, filters: list[tuple[str, str]]) -> list[str]:
+    """The lines under a chart's heading: what each bar counts and in which unit, then the period and filters
+    (the notes on rounding and privacy stay under the tables)."""
+    measure = _("Total") if column == TOTAL else label(column, "gender")
+    shown = [f"{name_}: {value}" for name_, value in filters if name_ not in (_("Note"), _("Privacy"))]
+    return [_("Chart of %(table)s: %(measure)s, by %(row)s. Unit: %(unit)s.", table=TITLES[name], measure=measure,
+              row=FIRST_COLUMN[name], unit=UNITS[column]), *shown]
 
 
 def inert_sheet(sheet: Sheet) -> Sheet:

@@ -77,6 +77,8 @@ def age_band_column(report: ReportFilter, person):
 def person_filters(report: ReportFilter, person) -> list:
     """Conditions on the person (``attributes``): country, organisation, gender, age band."""
     conditions = []
+    if report.scope is not None:
+        conditions.append(report.scope.where(person.c.country, person.c.organisation_id))
     if report.countries is not None:
         conditions.append(person.c.country.in_(report.countries))
     if report.organisation_id is not None:
@@ -89,7 +91,7 @@ def person_filters(report: ReportFilter, person) -> list:
 
 
 def has_person_filters(report: ReportFilter) -> bool:
-    return any(value is not None for value in (report.countries, report.organisation_id, report.gender,
+    return any(value is not None for value in (report.scope, report.countries, report.organisation_id, report.gender,
                                                 report.age_band))
 
 
@@ -197,6 +199,8 @@ def month_of(column):
 def group_filters(report: ReportFilter) -> list:
     """Conditions on training groups: country, organisation, course or topic, the group itself."""
     conditions = []
+    if report.scope is not None:
+        conditions.append(report.scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
     if report.countries is not None:
         conditions.append(TrainingGroup.country.in_(report.countries))
     if report.organisation_id is not None:
@@ -269,6 +273,8 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     trained = select(TrainingGroup.country, func.count(TrainerPromotion.id), func.sum(TrainerPromotion.record_key)
                      ).join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id).where(
         TrainerPromotion.promoted_at.between(start, end))
+    if report.scope is not None:
+        trained = trained.where(report.scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
     if report.countries is not None:
         trained = trained.where(TrainingGroup.country.in_(report.countries))
     promoted = {country: Count.of(n, key) for country, n, key in db.session.execute(

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from lms.permissions import Scope
+
 
 @dataclass(frozen=True)
 class AgeBand:
@@ -26,7 +28,8 @@ def parse_age_bands(text: str) -> list[AgeBand]:
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """A report's scope. ``countries`` None means every country (admins and staff)."""
+    """A report's filters. ``countries`` None means every country; ``scope`` (None: everything, for admins) is what
+    the reader may see: a coordinator's countries and organisations (``lms.permissions.Scope``)."""
 
     start: date
     end: date
@@ -38,6 +41,7 @@ class ReportFilter:
     gender: str | None = None
     age_band: str | None = None
     age_bands: tuple[AgeBand, ...] = field(default_factory=tuple)
+    scope: Scope | None = None
 
     def band(self, label: str | None) -> AgeBand | None:
         return next((b for b in self.age_bands if b.label == label), None)

@@ -1,4 +1,5 @@
-"""Reports for coordinators (their countries) and admins (all): the dashboard and its exports."""
+"""Reports for coordinators (their countries) and admins (all): the dashboard and its exports, and the staff homes
+(a trainer's day, a coordinator's overview) built on the same figures."""
 from __future__ import annotations
 
 import json
@@ -16,15 +17,17 @@ from wtforms.fields.choices import SelectChoice
 from lms import clock
 from lms.core import audit
 from lms.core.fields import grouped_country_choices
+from lms.core.listing import listing
 from lms.extensions import db
-from lms.i18n import country_name, current_language, pick_string
+from lms.i18n import collation_key, country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
-from lms.permissions import readable_courses, roles, visible_countries
-from lms.reports import charts, exports, figures, iati, xapi
+from lms.permissions import coordinated_scope, readable_courses, roles
+from lms.reports import charts, exports, figures, homes, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
 from lms.surveys import results
+from lms.vocabulary import GROUP_MODE_LABELS
 
 bp = Blueprint("reports", __name__)
 
@@ -43,11 +46,10 @@ def export_url(table: str, extension: str) -> str:
     return url_for("reports.export_table", table=table, extension=extension, **request.args.to_dict())
 
 
-def chart(name: str, table, title: str, column: str):
-    """The bar chart of one column of a table; its title names the column."""
+def chart(name: str, table, column: str, filters: list[tuple[str, str]]):
+    """The bar chart of one column of a table, captioned with what it counts, its unit, period and filters."""
     bars = [(row_label(name, row), table.value(row, column)) for row in table.rows]
-    measure = _("Total") if column == TOTAL else exports.label(column, "gender")
-    return charts.bar_chart(_("%(table)s: %(measure)s", table=title, measure=measure), bars)
+    return charts.bar_chart(name, exports.chart_caption(name, column, filters), bars)
 
 
 #: Tables that download, and the titles written into the files.
@@ -72,18 +74,18 @@ def report_form() -> ReportForm:
         SelectChoice(str(m), names[m].capitalize()) for m in range(1, 13)]
     if retired_dates():
         form.quarter.data = form.month.data = ""
-    scope = visible_countries(current_user)
-    countries = grouped_country_choices(language) if scope is None else [
-        SelectChoice(c, country_name(c, language)) for c in scope]
-    everything = _("All countries") if scope is None else _("All your countries")
+    scope = coordinated_scope(current_user)
+    countries = grouped_country_choices(language) if scope.everything else sorted(
+        (SelectChoice(c, country_name(c, language)) for c in scope.countries),
+        key=lambda choice: collation_key(choice.label))
+    everything = _("All countries") if scope.everything else _("All you coordinate")
     form.country.choices = [SelectChoice("", everything)] + countries
-    organisations = select(Organisation).order_by(Organisation.country, Organisation.acronym)
-    groups = select(TrainingGroup).order_by(TrainingGroup.starts_on.desc())
-    if scope is not None:
-        organisations = organisations.where(Organisation.country.in_(scope))
-        groups = groups.where(TrainingGroup.country.in_(scope))
-    form.organisation.choices = [SelectChoice("", _("All"))] + [
-        SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)]
+    organisations = select(Organisation).where(scope.where(Organisation.country, Organisation.id))
+    groups = select(TrainingGroup).where(scope.where(TrainingGroup.country, TrainingGroup.organisation_id)).order_by(
+        TrainingGroup.starts_on.desc())
+    form.organisation.choices = [SelectChoice("", _("All"))] + sorted(
+        (SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)),
+        key=lambda choice: collation_key(choice.label))
     courses = select(Course).where(readable_courses(current_user)).order_by(Course.slug)
     form.course.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(str(c.id), pick_string(c.translations, language, c.source_language, "title"))
@@ -97,10 +99,11 @@ def report_form() -> ReportForm:
 
 def report_filter(form: ReportForm) -> ReportFilter:
     start, end = form.period()
-    scope = visible_countries(current_user)
-    countries = (form.country.data,) if form.country.data else (tuple(scope) if scope is not None else None)
+    scope = coordinated_scope(current_user)
     return ReportFilter(
-        start=start, end=end, countries=countries, organisation_id=int(form.organisation.data or 0) or None,
+        start=start, end=end, scope=None if scope.everything else scope,
+        countries=(form.country.data,) if form.country.data else None,
+        organisation_id=int(form.organisation.data or 0) or None,
         course_id=int(form.course.data or 0) or None, topic=form.topic.data or None,
         group_id=int(form.group.data or 0) or None, gender=form.gender.data or None,
         age_band=form.age_band.data or None,
@@ -116,7 +119,8 @@ def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
     """Each participants' survey with indicators, per wave, for the trainings the report covers.
 
     Survey answers are filtered by country only: anonymous answers carry no gender or age. A coordinator sees
-    course-wide waves (for the respondents of their countries) and the waves of their countries' groups.
+    course-wide waves (for the respondents of their countries, if they coordinate countries) and the waves of the
+    groups of their countries and organisations.
     """
     found = []
     waves = selectinload(Survey.waves)
@@ -129,18 +133,49 @@ def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
     course_groups = (set(db.session.scalars(select(TrainingGroup.id).where(
         TrainingGroup.course_id == report.course_id))) if report.course_id else set())
 
+    scope = report.scope
+
     def in_scope(wave: SurveyWave) -> bool:
-        """A group's wave only for a group of the report's countries: its name is on the page."""
-        return wave.group_id is None or report.countries is None or wave.group.country in report.countries
+        """A group's wave only for a group of the report's scope and countries: its name is on the page."""
+        if wave.group_id is None:
+            return scope is None or scope.sees_course_waves
+        return ((scope is None or scope.holds(wave.group.country, wave.group.organisation_id))
+                and (report.countries is None or wave.group.country in report.countries))
+
+    countries = list(report.countries) if report.countries is not None else (
+        scope.respondent_countries() if scope is not None else None)
 
     for survey in surveys:
         waves = [w for w in survey.waves if w.workplace_id is None and in_scope(w)
                  and (report.group_id is None or w.group_id == report.group_id)
                  and (report.course_id is None or w.course_id == report.course_id or w.group_id in course_groups)]
         if waves:
-            countries = list(report.countries) if report.countries is not None else None
             found.append((survey, results.indicator_results(survey, waves, countries)))
     return found
+
+
+@bp.route("/today")
+@roles("trainer", "coordinator")
+def today():
+    """A trainer's home: what the groups they manage need today, then the groups themselves."""
+    day = clock.today()
+    groups = listing(homes.current_groups(current_user, day).options(
+                         selectinload(TrainingGroup.course).selectinload(Course.translations)),
+                     sorts={"name": TrainingGroup.name, "country": TrainingGroup.country,
+                            "starts": TrainingGroup.starts_on, "ends": TrainingGroup.ends_on},
+                     default="ends", search_in=(TrainingGroup.name, TrainingGroup.place), tiebreak=TrainingGroup.id,
+                     per_page=25)
+    return render_template("reports/today.html", day=day, todo=homes.today_for(current_user, day), groups=groups,
+                           group_modes=GROUP_MODE_LABELS, stuck_days=homes.STUCK_DAYS)
+
+
+@bp.route("/overview")
+@roles("coordinator")
+def overview():
+    """A coordinator's home (an administrator's, over every country): figures, open waves, links to the rest."""
+    bands = tuple(parse_age_bands(current_app.config["REPORT_AGE_BANDS"]))
+    return render_template("reports/overview.html", day=clock.today(),
+                           overview=homes.overview_for(current_user, clock.today(), bands), soon_days=homes.SOON_DAYS)
 
 
 @bp.route("/reports")

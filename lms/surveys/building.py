@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
@@ -20,12 +21,14 @@ from lms.models import (
     SURVEY_QUESTION_KINDS,
     Course,
     IndicatorTitle,
+    PooledResponse,
     Survey,
     SurveyChoice,
     SurveyChoiceText,
     SurveyIndicator,
     SurveyQuestion,
     SurveyQuestionText,
+    SurveyResponse,
     SurveyTranslation,
     SurveyVersion,
     SurveyWave,
@@ -389,6 +392,21 @@ def discard_draft(survey: Survey) -> None:
     db.session.flush()
 
 
+def can_delete_survey(survey: Survey) -> bool:
+    """Only a survey never published is deleted: a published one has versions that answers and results keep."""
+    return survey.published_version is None and not answers_to(
+        select(SurveyWave.id).where(SurveyWave.survey_id == survey.id))
+
+
+def delete_draft_survey(survey: Survey) -> None:
+    """Delete a survey never published, with its questions, translations, indicators and waves."""
+    if not can_delete_survey(survey):
+        raise SurveyError(_("A published survey is kept: its versions are what its answers and results refer to. "
+                            "Discard its unpublished changes instead, or stop adding waves to it."))
+    db.session.delete(survey)
+    db.session.flush()
+
+
 def current_version(survey: Survey) -> SurveyVersion:
     """Translators work on the draft if there is one, else on the published version."""
     return survey.draft_version or survey.published_version
@@ -511,6 +529,42 @@ def create_workplace(*, name: str, sector: str, country: str, organisation_id: i
     db.session.add(workplace)
     db.session.flush()
     return workplace
+
+
+def update_workplace(workplace: Workplace, *, name: str, sector: str, country: str,
+                     organisation_id: int | None) -> list[str]:
+    """Correct a workplace's details; returns the names of the fields that changed."""
+    values = {"name": name.strip(), "sector": sector.strip(), "country": country, "organisation_id": organisation_id}
+    changed = [key for key, value in values.items() if getattr(workplace, key) != value]
+    for key in changed:
+        setattr(workplace, key, values[key])
+    db.session.flush()
+    return changed
+
+
+def workplace_answers(workplace: Workplace) -> int:
+    """The answers collected at a workplace, published or waiting for their batch."""
+    return answers_to(select(SurveyWave.id).where(SurveyWave.workplace_id == workplace.id))
+
+
+def answers_to(waves) -> int:
+    """The answers to these waves (a query of their ids), published or waiting for their batch."""
+    return sum(db.session.scalar(select(sa.func.count()).select_from(table).where(table.wave_id.in_(waves))) or 0
+               for table in (SurveyResponse, PooledResponse))
+
+
+class WorkplaceHasAnswers(SurveyError):
+    """A workplace whose workers answered is kept: its answers count in the results."""
+
+
+def delete_workplace(workplace: Workplace) -> int:
+    """Delete a workplace where nobody has answered, with its survey rounds; returns how many rounds went."""
+    if workplace_answers(workplace):
+        raise WorkplaceHasAnswers(_("Workers have answered at this workplace: it is kept, with their answers."))
+    rounds = db.session.execute(sa.delete(SurveyWave).where(SurveyWave.workplace_id == workplace.id)).rowcount
+    db.session.delete(workplace)
+    db.session.flush()
+    return rounds
 
 
 def fixed_choice_codes(kind: str) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ def test_the_dashboard_is_accessible_with_its_charts(page, live_server, library,
     sign_in(page, live_server, "carlos")
     page.goto(f"{live_server}/reports?{last_month_query()}")
     assert page.locator("svg.chart").count() >= 2
-    assert re.search(r"\b(10|15)\b", page.inner_text("#by_country-title + svg + .table-scroll"))  # 12, published
+    assert re.search(r"\b(10|15)\b", page.inner_text("#by_country-title + figure + .table-scroll"))  # 12, published
     axe.scan(page)
     page.goto(f"{live_server}/reports?{last_month_query()}&lang=ar")
     assert page.get_attribute("html", "dir") == "rtl"

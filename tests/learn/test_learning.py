@@ -51,6 +51,19 @@ def test_catalogue_lists_published_courses_and_filters(client, library):
     assert "No course matches this choice." in client.get("/courses?topic=living-wage").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("query", ["", "?topic=social-dialogue", "?language=fr", "?topic=&language="])
+def test_catalogue_shows_no_error_when_a_filter_is_left_out(client, library, query):
+    page = client.get(f"/courses{query}").get_data(as_text=True)
+    assert "This choice is not available" not in page
+    assert 'aria-invalid' not in page
+
+
+def test_catalogue_explains_one_wrong_value_once(client, library):
+    page = client.get("/courses?topic=nonsense").get_data(as_text=True)
+    assert page.count("This choice is not available; showing all.") == 1
+    assert "Social dialogue at work" in page
+
+
 def test_catalogue_refuses_unknown_filter_values_with_a_message(client, library):
     response = client.get("/courses?topic=<script>&language=zz")
     page = response.get_data(as_text=True)

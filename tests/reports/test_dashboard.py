@@ -249,9 +249,8 @@ def test_every_table_has_a_chart_and_rates_reach_the_downloads(app, population, 
     client = app.test_client()
     sign_in(client, "admin")
     page = client.get(f"/reports?year={YEAR}").get_data(as_text=True)
-    for title in ("Participants by country and gender: Total", "Enrolments and completions by country: Completions",
-                  "Enrolments and completions by quarter: Completions", "Enrolments and completions by month"):
-        assert f'aria-label="{title}' in page
+    for name in ("by_country", "progress", "quarters", "trend"):
+        assert f'<svg class="chart" role="img" aria-labelledby="{name}-chart-caption"' in page
     assert "Completion rate" in page and f"{YEAR}-Q1" in page
     rows = rows_of_csv(client.get(f"/reports/progress.csv?year={YEAR}"))
     header = next(row for row in rows if row and row[0] == "Country")
@@ -260,3 +259,62 @@ def test_every_table_has_a_chart_and_rates_reach_the_downloads(app, population, 
         begun, done, rate = int(row[1]), int(row[2]), row[-1]
         assert rate == "–" if begun < 10 else int(rate) == round(100 * min(1, done / begun))
     assert client.get(f"/reports/quarters.xlsx?year={YEAR}").status_code == 200
+
+
+def test_each_chart_says_what_it_counts_its_unit_period_and_filters_also_to_screen_readers(app, population,
+                                                                                           create_user):
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    page = client.get(f"/reports?year={YEAR}&country=PE").get_data(as_text=True)
+    captions = dict(re.findall(r'<figcaption id="([a-z_]+)-chart-caption" class="chart-caption">(.*?)</figcaption>',
+                               page, re.S))
+    assert set(captions) >= {"by_country", "by_age", "progress", "trend", "quarters"}
+    assert "Chart of Participants by country and gender: Total, by Country. Unit: people, each counted once." in (
+        captions["by_country"])
+    assert "Completions in the period" in captions["progress"] and "Unit: completed enrolments." in captions["progress"]
+    assert "Enrolments begun" in captions["trend"] and "Unit: enrolments." in captions["trend"]
+    for name, caption in captions.items():
+        assert f"Period: Jan 1, {YEAR}" in caption and "Country: Peru" in caption
+        assert f'<svg class="chart" role="img" aria-labelledby="{name}-chart-caption"' in page
+
+
+def test_a_coordinator_of_an_organisation_sees_its_figures_and_none_of_another_union_of_the_same_country(
+        app, app_ctx, library, create_user):
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from lms.models import CoordinatorOrganisation, Course, Enrolment, Organisation
+
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    ours, theirs = (Organisation(name=n, acronym=a, country="PE", sector="hotels")
+                    for n, a in (("Hotel workers", "HOTEL"), ("Dockers", "DOCK")))
+    db.session.add_all([ours, theirs])
+    db.session.commit()
+    for organisation, size in ((ours, 20), (theirs, 30)):
+        for i in range(size):
+            member = create_user(f"{organisation.acronym}{i}", country="PE", organisation_id=organisation.id)
+            at = datetime(YEAR, 3, 1, tzinfo=UTC)
+            db.session.add(Enrolment(user_id=member.id, course_id=course.id, enrolled_at=at, last_activity_at=at))
+    db.session.commit()
+    union_coordinator = create_user("union-coordinator", role="coordinator", country="PE")
+    db.session.add(CoordinatorOrganisation(user_id=union_coordinator.id, organisation_id=ours.id))
+    create_user("peru-coordinator", role="coordinator", country="PE", coordinated_countries=["PE"])
+    db.session.commit()
+
+    def participants_in_peru(who: str, query: str = "") -> int:
+        client = app.test_client()
+        sign_in(client, who)
+        assert client.get(f"/reports?year={YEAR}{query}").status_code == 200
+        rows = rows_of_csv(client.get(f"/reports/by_country.csv?year={YEAR}{query}"))
+        return int(next(row for row in rows if row and row[0] == "Peru")[-1])
+
+    assert participants_in_peru("union-coordinator") == 20
+    assert participants_in_peru("peru-coordinator") == 50
+    assert participants_in_peru("peru-coordinator", f"&organisation={theirs.id}") == 30
+    client = app.test_client()
+    sign_in(client, "union-coordinator")
+    page = client.get(f"/reports?year={YEAR}").get_data(as_text=True)
+    assert "HOTEL (PE)" in page and "DOCK (PE)" not in page
+    assert client.get(f"/reports?year={YEAR}&organisation={theirs.id}").status_code == 400

@@ -135,6 +135,43 @@ def test_declining_stops_the_survey_and_its_reminders(client, library, create_us
     assert "A survey is waiting" not in client.get("/").get_data(as_text=True)
 
 
+def test_a_member_who_declined_takes_the_survey_back_up_while_its_wave_is_open(app, client, library, create_user,
+                                                                              make_survey):
+    survey = make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
+    member = create_user("amina")
+    enrol(member)
+    sign_in(client, "amina")
+    invitation = invitation_of(member.id)
+    url = f"/surveys/invitations/{invitation.id}"
+    declined = client.post(url, data={"decision": "decline", "csrf_token": csrf_token(client, url)},
+                           follow_redirects=True)
+    assert "Take it up again from My surveys" in html.unescape(declined.get_data(as_text=True))
+    mine = html.unescape(client.get("/surveys").get_data(as_text=True))
+    assert "Declined" in mine and f'href="{url}">Take this survey after all' in mine
+    assert "You can still change your mind." in html.unescape(client.get(url).get_data(as_text=True))
+    answer_in_browser(client, invitation.id)
+    assert invitation_of(member.id).answered
+    assert "Take this survey after all" not in client.get("/surveys").get_data(as_text=True)
+    # An anonymous survey's answers, taken up after a decline, point to nobody: no account, no invitation.
+    release_any()
+    response = db.session.scalar(select(SurveyResponse))
+    assert response.user_id is None and response.pseudonym is None
+    assert str(member.id) not in {str(v) for v in (response.country, response.record_key)}
+    # Once its wave has closed, a declined survey cannot be taken up.
+    other = create_user("bola")
+    enrol(other)
+    wave = survey.waves[0]
+    wave.closes_on = clock.today() - timedelta(days=1)
+    db.session.commit()
+    decline = invitation_of(other.id)
+    decline.consent = "refused"
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "bola")
+    mine = client.get("/surveys").get_data(as_text=True)
+    assert "Declined" in mine and "Take this survey after all" not in mine
+
+
 def test_an_anonymous_response_cannot_be_joined_to_any_user(client, library, create_user, make_survey):
     make_survey(course=learning.find_course(BUNDLED_COURSE), waves=["baseline"])
     member = create_user("amina")

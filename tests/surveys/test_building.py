@@ -56,10 +56,47 @@ def test_a_trainer_builds_and_publishes_a_survey(client, create_user):
     post_form(client, "/surveys/manage/voice/questions/hours/move", {"direction": "up"}, page="/surveys/manage/voice")
     db.session.expire_all()
     assert [q.code for q in survey.draft_version.questions] == ["heard", "hours", "raise"]
-    # Second thoughts: the draft goes, the published version stays.
-    post_form(client, "/surveys/manage/voice/discard", {}, page="/surveys/manage/voice")
+    # Second thoughts: the draft goes, after a page that says what goes; the published version stays.
+    asked = html.unescape(client.get("/surveys/manage/voice/discard").get_data(as_text=True))
+    assert "Version 2, not published, goes" in asked and "Version 1 stays as it is" in asked
+    db.session.expire_all()
+    assert survey.draft_version.number == 2  # asking changed nothing
+    post_form(client, "/surveys/manage/voice/discard", {})
     db.session.expire_all()
     assert [v.number for v in survey.versions] == [1] and survey.draft_version is None
+
+
+def test_a_draft_survey_never_published_is_deleted_after_a_page_that_says_what_goes(client, create_user):
+    create_user("trainer", role="trainer")
+    sign_in(client, "trainer")
+    new_survey(client)
+    add_question(client)
+    add_question(client, label="Hours last week", code="hours", kind="number", choices="", min_value="0",
+                 max_value="100")
+    assert "Delete this draft survey" in client.get("/surveys/manage/voice").get_data(as_text=True)
+    asked = html.unescape(client.get("/surveys/manage/voice/delete").get_data(as_text=True))
+    assert "nobody has answered it" in asked and "2 questions, with their choices" in asked
+    assert db.session.scalar(select(sa.func.count()).select_from(Survey)) == 1
+    assert post_form(client, "/surveys/manage/voice/delete", {}).status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(sa.func.count()).select_from(Survey)) == 0
+    assert db.session.scalar(select(sa.func.count()).select_from(SurveyQuestion)) == 0
+    assert client.get("/surveys/manage/voice").status_code == 404
+
+
+def test_a_published_survey_is_never_deleted_and_keeps_its_answers(client, create_user, make_survey):
+    author = create_user("trainer", role="trainer")
+    make_survey(code="voice", creator=author)
+    sign_in(client, "trainer")
+    page = client.get("/surveys/manage/voice").get_data(as_text=True)
+    assert "Delete this draft survey" not in page
+    asked = html.unescape(client.get("/surveys/manage/voice/delete").get_data(as_text=True))
+    assert "A published survey is kept" in asked and "Delete the survey" not in asked
+    assert post_form(client, "/surveys/manage/voice/delete", {}, page="/surveys/manage/voice").status_code == 409
+    db.session.expire_all()
+    assert db.session.scalar(select(sa.func.count()).select_from(Survey)) == 1
+    with pytest.raises(SurveyError):
+        building.delete_draft_survey(db.session.scalar(select(Survey)))
 
 
 def test_bad_survey_input_gets_a_message_and_changes_nothing(client, create_user):

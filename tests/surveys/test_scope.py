@@ -141,3 +141,28 @@ def test_a_coordinator_who_wrote_a_survey_sees_no_group_of_another_country_that_
         text = html.unescape(client.get(page).get_data(as_text=True))
         assert "Dakar dockers" not in text, page
     assert "Lima dockers" in html.unescape(client.get("/surveys/manage/voice").get_data(as_text=True))
+
+
+def test_a_coordinator_of_a_union_reads_its_workplaces_results_and_none_of_another_in_the_same_country(
+        app, create_user, make_survey):
+    """A coordinator given an organisation and no country saw the workplace but was refused its survey's results."""
+    union, places = world(create_user, make_survey)
+    from lms.models import CoordinatorOrganisation
+
+    union_coordinator = create_user("union-coordinator", role="coordinator", country="BJ")
+    db.session.add(CoordinatorOrganisation(user_id=union_coordinator.id, organisation_id=union.id))
+    create_user("benin-coordinator", role="coordinator", country="BJ", coordinated_countries=["BJ"])
+    db.session.commit()
+    sees = {"union-coordinator": {"Hotel du Port"}, "benin-coordinator": {"Hotel du Lac", "Hotel du Port"}}
+    for who, visible in sees.items():
+        client = app.test_client()
+        sign_in(client, who)
+        response = client.get("/surveys/manage/hotel-voice/results")
+        assert response.status_code == 200, who
+        page = html.unescape(response.get_data(as_text=True))
+        for name in ("Hotel du Lac", "Hotel du Port", "Hotel Lima"):
+            assert (name in page) == (name in visible), (who, name)
+        workplace, _wave = places["benin-union"]
+        assert client.get(f"/workplaces/{workplace}").status_code == 200, who
+        listed = html.unescape(client.get("/surveys/manage").get_data(as_text=True))
+        assert "hotel-voice" in listed or "Workers' voice" in listed, who

@@ -32,7 +32,8 @@ bp.add_url_rule("/surveys/manage/<code>/questions/<question>/delete", "delete_qu
 bp.add_url_rule("/surveys/manage/<code>/questions/<question>/move", "move_question",
                 building.move_question, methods=["POST"])
 bp.add_url_rule("/surveys/manage/<code>/publish", "publish", building.publish, methods=["POST"])
-bp.add_url_rule("/surveys/manage/<code>/discard", "discard_draft", building.discard_draft, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/discard", "discard_draft", building.discard_draft, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/manage/<code>/delete", "delete_survey", building.delete_survey, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/manage/<code>/responses", "import_responses", building.import_responses, methods=["POST"])
 bp.add_url_rule("/surveys/manage/<code>/waves", "add_wave", building.add_wave, methods=["POST"])
 bp.add_url_rule("/groups/<int:group_id>/waves", "attach_to_group", building.attach_to_group, methods=["POST"])
@@ -46,3 +47,7 @@ bp.add_url_rule("/workplaces", "workplaces", workplace.workplaces, methods=["GET
 bp.add_url_rule("/workplaces/<int:workplace_id>", "show_workplace", workplace.show_workplace)
 bp.add_url_rule("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", "collect",
                 workplace.collect, methods=["GET", "POST"])
+bp.add_url_rule("/workplaces/<int:workplace_id>/edit", "edit_workplace", workplace.edit_workplace,
+                methods=["GET", "POST"])
+bp.add_url_rule("/workplaces/<int:workplace_id>/delete", "delete_workplace", workplace.delete_workplace,
+                methods=["GET", "POST"])

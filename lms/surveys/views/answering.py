@@ -41,7 +41,7 @@ def _closed(invitation: SurveyInvitation):
 def my_surveys():
     today = clock.today()
     return render_template("surveys/mine.html", waiting=invitations.waiting_for(current_user.id, today),
-                           invitations=invitations.invitations_of(current_user.id),
+                           invitations=invitations.invitations_of(current_user.id), today=today,
                            withdrawal_day=withdrawal.next_checkpoint(today))
 
 
@@ -59,7 +59,8 @@ def consent(invitation_id: int):
         db.session.commit()
         if given:
             return redirect(url_for("surveys.answer", invitation_id=invitation.id))
-        flash(_("You declined this survey. You will not be reminded of it."), "info")
+        flash(_("You declined this survey. You will not be reminded of it. Changed your mind? Take it up again "
+                "from My surveys while it is open."), "info")
         return redirect(url_for("surveys.my_surveys"))
     return render_template("surveys/consent.html", invitation=invitation, survey=invitation.wave.survey, form=form)
 

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms import clock
+from lms.core import audit
+from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
@@ -19,12 +21,13 @@ from lms.permissions import (
     can_edit_survey,
     can_manage_group,
     can_read_figures,
+    listed_surveys,
     managed_groups,
     roles,
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import building, invitations, pool, response_import, results, xlsform
+from lms.surveys import building, invitations, lists, pool, response_import, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -49,10 +52,12 @@ def _survey(code: str, *, edit: bool = True) -> Survey:
 
 @roles("trainer", "coordinator")
 def list_surveys():
-    surveys = list(db.session.scalars(select(Survey).order_by(Survey.code)))
-    mine = [s for s in surveys if can_edit_survey(current_user, s)]
-    others = [s for s in surveys if s not in mine and visible_waves(current_user, s)[0]]
-    return render_template("surveys/list.html", mine=mine, others=others, upload=UploadForm())
+    """The surveys the reader edits or reads the results of: a page at a time, searched by code and title."""
+    query, columns = lists.survey_list(listed_surveys(current_user))
+    surveys = listing(query, sorts={"code": Survey.code, "title": columns.title, "status": columns.published,
+                                    "updated": columns.updated},
+                      default="code", search_in=(Survey.code, columns.title), tiebreak=Survey.id)
+    return render_template("surveys/list.html", surveys=surveys, upload=UploadForm())
 
 
 @roles("trainer", "coordinator")
@@ -221,7 +226,10 @@ def publish(code: str):
 
 @roles("trainer", "coordinator")
 def discard_draft(code: str):
+    """Asks first (what goes: the changes since the published version), then drops the draft."""
     survey = _survey(code)
+    if request.method == "GET":
+        return render_template("surveys/discard.html", survey=survey, form=ActionForm())
     if ActionForm().validate_on_submit():
         try:
             building.discard_draft(survey)
@@ -231,6 +239,27 @@ def discard_draft(code: str):
             db.session.rollback()
             flash(str(error), "error")
     return redirect(url_for("surveys.edit_survey", code=survey.code))
+
+
+@roles("trainer", "coordinator")
+def delete_survey(code: str):
+    """Asks first, then deletes a survey never published with all it holds; a published one is kept, and the page
+    says why."""
+    survey = _survey(code)
+    form = ActionForm()
+    deletable = building.can_delete_survey(survey)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if deletable:
+            details = {"survey": survey.id, "code": survey.code}
+            building.delete_draft_survey(survey)
+            audit.record("delete survey", details, current_user)
+            db.session.commit()
+            flash(_("The survey is deleted."), "success")
+            return redirect(url_for("surveys.list_surveys"))
+    return render_template("surveys/delete.html", survey=survey, form=form, deletable=deletable,
+                           version=building.current_version(survey)), (409 if request.method == "POST" else 200)
 
 
 @roles("trainer", "coordinator")

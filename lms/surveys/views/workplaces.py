@@ -1,7 +1,7 @@
 """Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: views/__init__.py."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,12 +9,14 @@ from sqlalchemy import select
 from lms import clock
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
+from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import SurveyWave, TrainingGroup, Workplace
 from lms.permissions import can_read_figures, can_see_workplace, managed_groups, roles, visible_workplaces
 from lms.surveys import answering, building, pool, results
 from lms.surveys.forms import (
+    ActionForm,
     WorkplaceForm,
     answer_form,
     raw_answer,
@@ -35,9 +37,56 @@ def workplaces():
             flash(_("The workplace is added."), "success")
             return redirect(url_for("surveys.workplaces"))
         form.country.errors.append(_("You may add workplaces of your own country or union only."))
-    query = select(Workplace).where(visible_workplaces(current_user)).order_by(Workplace.country, Workplace.name)
-    return render_template("surveys/workplaces.html", workplaces=list(db.session.scalars(query)), form=form), (
+    listed = listing(select(Workplace).where(visible_workplaces(current_user)), default="name",
+                     tiebreak=Workplace.id, sorts={"name": Workplace.name, "sector": [Workplace.sector, Workplace.name],
+                                                   "country": [Workplace.country, Workplace.name]},
+                     search_in=[Workplace.name, Workplace.sector, Workplace.country])
+    return render_template("surveys/workplaces.html", listing=listed, form=form), (
         400 if form.is_submitted() else 200)
+
+
+@roles("trainer", "coordinator")
+def edit_workplace(workplace_id: int):
+    """Correct a workplace's name, sector, country or union, within what the editor may see."""
+    workplace = _workplace(workplace_id)
+    form = WorkplaceForm(data={"name": workplace.name, "sector": workplace.sector, "country": workplace.country,
+                               "organisation": str(workplace.organisation_id or "")})
+    form.country.choices = grouped_country_choices(current_language())
+    form.organisation.choices = organisation_choices(_("None"))
+    if form.validate_on_submit():
+        organisation_id = int(form.organisation.data or 0) or None
+        if can_see_workplace(current_user, Workplace(country=form.country.data, organisation_id=organisation_id)):
+            changed = building.update_workplace(workplace, name=form.name.data, sector=form.sector.data,
+                                                country=form.country.data, organisation_id=organisation_id)
+            if changed:
+                audit.record("edit workplace", {"workplace": workplace.id, "fields": changed}, current_user)
+            db.session.commit()
+            flash(_("The workplace is saved.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("surveys.show_workplace", workplace_id=workplace.id))
+        form.country.errors.append(_("You may place workplaces in your own country or union only."))
+    return render_template("surveys/workplace_edit.html", workplace=workplace, form=form), (
+        400 if form.is_submitted() else 200)
+
+
+@roles("trainer", "coordinator")
+def delete_workplace(workplace_id: int):
+    """Asks first; deletes a workplace where nobody has answered, with its rounds; otherwise says why it stays."""
+    workplace = _workplace(workplace_id)
+    form = ActionForm()
+    answers = building.workplace_answers(workplace)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        if not answers:
+            details = {"workplace": workplace.id, "name": workplace.name}
+            rounds = building.delete_workplace(workplace)
+            audit.record("delete workplace", {**details, "rounds": rounds}, current_user)
+            db.session.commit()
+            flash(_("The workplace is deleted."), "success")
+            return redirect(url_for("surveys.workplaces"))
+    rounds = list(db.session.scalars(select(SurveyWave).where(SurveyWave.workplace_id == workplace.id)))
+    return render_template("surveys/workplace_delete.html", workplace=workplace, form=form, rounds=rounds,
+                           answers=answers), (409 if request.method == "POST" else 200)
 
 
 def _workplace(workplace_id: int) -> Workplace:
