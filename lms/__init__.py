@@ -147,6 +147,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lms.admin.views import bp as admin
+    from lms.admin.views import people
     from lms.auth.views import bp as auth
     from lms.author.views import bp as author
     from lms.core.views import bp as core
@@ -164,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(translate)
     app.register_blueprint(groups)
     app.register_blueprint(admin)
+    app.register_blueprint(people)
     app.register_blueprint(surveys)
     app.register_blueprint(reports)
     app.register_blueprint(privacy)

@@ -147,10 +147,12 @@ def coordinated_scope(user: User) -> Scope:
 
 
 def can_manage_group(user: User, group) -> bool:
-    """The group's trainer, coordinators of its country or organisation, and admins."""
+    """The group's trainer (while still staff: a trainer made a participant again no longer sees the members'
+    progress), coordinators of its country or organisation, and admins."""
     if not user.is_authenticated:
         return False
-    return group.trainer_id == user.id or coordinated_scope(user).holds(group.country, group.organisation_id)
+    return (group.trainer_id == user.id and has_role(user, SCOPED_ROLES)) or coordinated_scope(user).holds(
+        group.country, group.organisation_id)
 
 
 def managed_groups(user: User):
@@ -160,8 +162,8 @@ def managed_groups(user: User):
     scope = coordinated_scope(user)
     if scope.everything:
         return sa.true()
-    return sa.or_(TrainingGroup.trainer_id == user.id,
-                  scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
+    own = TrainingGroup.trainer_id == user.id if has_role(user, SCOPED_ROLES) else sa.false()
+    return sa.or_(own, scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
 
 
 def can_see_group(user: User, group) -> bool:
@@ -193,13 +195,44 @@ def can_be_made_trainer(member: User, group) -> bool:
 
 
 #: Roles whose country and organisation decide what they see (``can_see_workplace``, ``can_manage_group``):
-#: only an administrator changes them (``flask users place``), never the member in their profile.
+#: only an administrator changes them (a person's page, ``flask users place``), never the member in their profile.
 SCOPED_ROLES = frozenset({"trainer", "coordinator", "admin"})
 
 
 def may_change_own_scope(user: User) -> bool:
     """Whether the profile form lets ``user`` change their own country and organisation: members only."""
     return not has_role(user, SCOPED_ROLES)
+
+
+def can_administer(user: User, person: User) -> bool:
+    """Whether ``user`` may change ``person``'s role, scope, suspension or erase them on the people pages:
+    administrators, for anyone but themselves (another administrator must), and never an erased account."""
+    return (has_role(user, frozenset({"admin"})) and person.erased_at is None and person.id != user.id)
+
+
+#: Roles whose password a coordinator may reset, within their countries and organisations.
+COORDINATED_ROLES = frozenset({"participant", "trainer"})
+
+
+def can_reset_password(user: User, person: User) -> bool:
+    """Whether ``user`` may give ``person`` a new one-time password (``/people/<id>/password``).
+
+    Administrators for anyone but themselves (their own is changed in the profile); coordinators for participants
+    and trainers of their countries or organisations; a group's trainer (and its coordinators) for the
+    participants who are members of a group they manage, as Kolibri's coaches can. Never an erased account.
+    """
+    if not user.is_authenticated or person.erased_at is not None or person.id == user.id:
+        return False
+    if user.role == "admin":
+        return True
+    if user.role == "coordinator" and person.role in COORDINATED_ROLES and coordinated_scope(user).holds(
+            person.country, person.organisation_id):
+        return True
+    if person.role != "participant" or not has_role(user, frozenset({"trainer", "coordinator"})):
+        return False
+    groups_of_person = sa.select(GroupMember.group_id).where(GroupMember.user_id == person.id)
+    return db.session.scalar(sa.select(sa.func.count(TrainingGroup.id)).where(
+        TrainingGroup.id.in_(groups_of_person), managed_groups(user))) > 0
 
 
 def can_see_workplace(user: User, workplace) -> bool:

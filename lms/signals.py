@@ -17,8 +17,8 @@ _events = Namespace()
 password_changed = _events.signal("password-changed")
 #: A way to sign in or be reached changed. ``fields``: the names of what changed ("email", "phone"); ``by``.
 contact_changed = _events.signal("contact-changed")
-#: An account's role changed (a coordinator made a participant a trainer, lms/groups/services.py). ``old``,
-#: ``new``: the roles; ``by``: who changed it.
+#: An account's role changed (a coordinator made a participant a trainer, lms/groups/services.py; an administrator
+#: on a person's page, lms/admin/services.py). ``old``, ``new``: the roles; ``by``: who changed it.
 role_changed = _events.signal("role-changed")
 #: An account was erased; the sender is what remains of it (a tombstone). ``by``: who erased it (None: the
 #: command line or the retention job).

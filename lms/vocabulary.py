@@ -9,6 +9,18 @@ from flask_babel import lazy_gettext as _l
 
 #: What an account may do (lms/permissions.py).
 ROLES = ("participant", "trainer", "coordinator", "admin")
+ROLE_LABELS = {
+    "participant": _l("Participant"),
+    "trainer": _l("Trainer"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_label_of(user) -> str:
+    """The label of ``user``'s role, for pages (which never read a role themselves)."""
+    return str(ROLE_LABELS[user.role])
+
 
 GENDERS = ("woman", "man", "another", "undisclosed")
 GENDER_LABELS = {

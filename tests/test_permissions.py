@@ -220,6 +220,65 @@ def test_only_coordinators_and_admins_managing_a_training_of_trainers_promote_it
         assert not can_be_made_trainer(users[who], groups["peru"]), who
 
 
+def test_each_caller_resets_the_passwords_of_the_people_they_look_after(world, create_user):
+    """Admins: anyone but themselves; coordinators: participants and trainers of their countries or unions; a group's
+    trainer (and its coordinators): the participants who are members of it. Never an erased account."""
+    from lms.extensions import db
+    from lms.permissions import can_reset_password
+    from lms.privacy.services import erase_account
+
+    users = world[0]
+    people = {**{who: users[who] for who in CALLERS[1:]},
+              "stranger": create_user("stranger", country="PE"),
+              "union_member": create_user("union-member", country="KE",
+                                          organisation_id=users["union_trainer"].organisation_id),
+              "erased": create_user("erased", country="BJ")}
+    erase_account(people["erased"])
+    db.session.commit()
+    may = {
+        "visitor": set(), "participant": set(), "other_trainer": set(), "union_trainer": set(),
+        "trainer": {"participant"},  # the member of her group, not a trainer of her country
+        "coordinator": {"participant", "trainer"},
+        "other_coordinator": {"other_trainer", "union_trainer", "stranger"},
+        "union_coordinator": {"other_trainer", "union_trainer", "stranger", "union_member"},
+        "admin": set(people) - {"admin", "erased"},
+    }
+    for who, expected in may.items():
+        allowed = {name for name, person in people.items() if can_reset_password(users[who], person)}
+        assert allowed == expected, who
+
+
+def test_only_admins_administer_others_and_never_an_erased_account(world, create_user):
+    from lms.extensions import db
+    from lms.permissions import can_administer
+    from lms.privacy.services import erase_account
+
+    users = world[0]
+    erased = create_user("erased")
+    erase_account(erased)
+    db.session.commit()
+    for who in CALLERS:
+        for target in CALLERS[1:]:
+            assert can_administer(users[who], users[target]) == (who == "admin" and target != "admin"), (who, target)
+        assert not can_administer(users[who], erased), who
+
+
+def test_a_trainer_made_participant_again_no_longer_manages_the_groups_they_ran(world):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.models import TrainingGroup
+    from lms.permissions import can_manage_group, can_reset_password, managed_groups
+
+    users, groups, _, _ = world
+    trainer = users["trainer"]
+    trainer.role = "participant"
+    db.session.flush()
+    assert not can_manage_group(trainer, groups["benin"])
+    assert db.session.scalars(select(TrainingGroup.id).where(managed_groups(trainer))).all() == []
+    assert not can_reset_password(trainer, users["participant"])
+
+
 @pytest.mark.parametrize("endpoint, allowed", [
     ("learn.catalogue", set(ROLES) | {"visitor"}),
     ("groups.list_groups", set(ROLES)),
@@ -230,6 +289,8 @@ def test_only_coordinators_and_admins_managing_a_training_of_trainers_promote_it
     ("groups.promote", {"coordinator", "admin"}),
     ("reports.export_xapi", {"admin"}),
     ("admin.audit_log", {"admin"}),
+    ("admin.list_people", {"admin"}),
+    ("people.reset_password", {"trainer", "coordinator", "admin"}),
 ])
 def test_may_visit_answers_as_the_guard_of_the_endpoint(world, endpoint, allowed):
     from lms.permissions import may_visit
@@ -241,7 +302,8 @@ def test_may_visit_answers_as_the_guard_of_the_endpoint(world, endpoint, allowed
 
 def test_the_menu_offers_each_role_the_pages_its_guards_open(world, app):
     menu = {"/surveys/manage": {"trainer", "coordinator", "admin"}, "/author/": {"trainer", "admin"},
-            "/reports": {"coordinator", "admin"}, "/admin/organisations": {"admin"}, "/admin/audit": {"admin"}}
+            "/reports": {"coordinator", "admin"}, "/admin/organisations": {"admin"}, "/admin/audit": {"admin"},
+            "/admin/people": {"admin"}}
     for role in ROLES:
         client = app.test_client()
         sign_in(client, role)

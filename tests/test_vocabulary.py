@@ -10,7 +10,8 @@ from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize(("codes", "labels"), [
-    ("GENDERS", "GENDER_LABELS"), ("TOPICS", "TOPIC_LABELS"), ("GROUP_MODES", "GROUP_MODE_LABELS"),
+    ("ROLES", "ROLE_LABELS"), ("GENDERS", "GENDER_LABELS"), ("TOPICS", "TOPIC_LABELS"),
+    ("GROUP_MODES", "GROUP_MODE_LABELS"),
     ("PRIVACY_MODES", "PRIVACY_LABELS"), ("SURVEY_SUBJECTS", "SUBJECT_LABELS"), ("WAVE_KINDS", "WAVE_LABELS"),
 ])
 def test_every_code_has_a_label_and_every_label_a_code(codes, labels):

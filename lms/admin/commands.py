@@ -77,7 +77,7 @@ def users_create(username: str, role: str, country: str, display_name: str,
               help="Id of their organisation (see `orgs list`); none if left out.")
 def users_place(username: str, country: str, organisation: int | None) -> None:
     """Set USERNAME's country and organisation: for trainers, coordinators and administrators they decide what
-    they see, so only this command changes them; written to the audit log."""
+    they see, so only an administrator changes them (here or on the person's page); written to the audit log."""
     from lms.auth.services import find_by_username, set_scope
     from lms.core import audit
     from lms.i18n import country_choices

@@ -1,4 +1,5 @@
-"""Administrators' pages. All the URLs of administration are here."""
+"""Administrators' pages, and the password reset staff give (``people``, outside /admin: trainers and
+coordinators use it too). All the URLs of administration are here."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -7,17 +8,22 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.admin import services
-from lms.admin.forms import ConfirmForm, OrganisationForm
+from lms.admin.forms import ConfirmForm, EraseForm, OrganisationForm, SuspensionForm, placement_form, placement_of
 from lms.admin.services import StillReferenced, acronym_taken, add_organisation, references_to, update_organisation
+from lms.auth import reauth
 from lms.core import audit
-from lms.core.fields import grouped_country_choices
+from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.core.listing import listing
 from lms.extensions import db
+from lms.groups.views import qr_svg
 from lms.i18n import current_language
-from lms.models import AuditEntry, Organisation
-from lms.permissions import roles
+from lms.models import AuditEntry, Organisation, User
+from lms.permissions import can_administer, can_reset_password, roles
+from lms.privacy.services import erase_account
+from lms.vocabulary import ROLE_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+people = Blueprint("people", __name__)
 
 
 @bp.route("/organisations", methods=["GET", "POST"])
@@ -44,6 +50,8 @@ def organisations():
         400 if form.is_submitted() else 200)
 
 
+#: How the audit log and a person's trail may be sorted.
+AUDIT_SORTS = {"at": AuditEntry.at, "actor": AuditEntry.actor, "action": AuditEntry.action}
 def _organisation(organisation_id: int) -> Organisation:
     return db.session.get(Organisation, organisation_id) or abort(404)
 
@@ -98,13 +106,138 @@ def delete_organisation(organisation_id: int):
 @bp.route("/audit")
 @roles("admin")
 def audit_log():
-    """The latest views and exports of other people's data, optionally of one action or one actor."""
+    """Views and exports of other people's data and changes to accounts, a page at a time, optionally of one action
+    or one actor."""
     action, actor = request.args.get("action", "").strip(), request.args.get("actor", "").strip()
-    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(500)
+    query = select(AuditEntry)
     if action:
         query = query.where(AuditEntry.action == action)
     if actor:
         query = query.where(AuditEntry.actor == actor)
+    entries = listing(query, sorts=AUDIT_SORTS, default="-at", tiebreak=AuditEntry.id)
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-    return render_template("admin/audit.html", entries=list(db.session.scalars(query)), actions=list(actions),
-                           action=action, actor=actor)
+    return render_template("admin/audit.html", entries=entries, actions=list(actions), action=action, actor=actor)
+
+
+# People ----------------------------------------------------------------------------------------------------
+
+@bp.route("/people")
+@roles("admin")
+def list_people():
+    """Every account that is not erased: found by name, username, phone or e-mail; sorted; of a role or country."""
+    role = request.args.get("role", "")
+    role = role if role in ROLE_LABELS else ""
+    countries = grouped_country_choices(current_language())
+    country = request.args.get("country", "")
+    country = country if country in {c.value for c in countries} else ""
+    found = listing(services.people(role=role, country=country), sorts=services.PEOPLE_SORTS, default="name",
+                    search_in=services.PEOPLE_SEARCHED, tiebreak=User.id)
+    return render_template("admin/people.html", people=found, role=role, country=country, countries=countries,
+                           roles=ROLE_LABELS)
+
+
+def _person(user_id: int) -> User:
+    """An account that is not erased (a tombstone has no page)."""
+    person = db.session.get(User, user_id)
+    if person is None or person.erased_at is not None:
+        abort(404)
+    return person
+
+
+def _administered(user_id: int) -> User:
+    person = _person(user_id)
+    if not can_administer(current_user, person):
+        abort(403)
+    return person
+
+
+def person_page(person: User, form=None, status: int = 200):
+    language = current_language()
+    form = form or placement_form(person, grouped_country_choices(language), organisation_choices(_("None")))
+    trail = listing(services.audit_trail(person), sorts=AUDIT_SORTS, default="-at", tiebreak=AuditEntry.id)
+    organisation = db.session.get(Organisation, person.organisation_id) if person.organisation_id else None
+    page = render_template("admin/person.html", person=person, form=form, trail=trail, organisation=organisation,
+                           promotions=services.promotions_of(person))
+    audit.record("view account", {"account": person.id}, user=current_user._get_current_object())
+    db.session.commit()
+    return page, status
+
+
+@bp.route("/people/<int:user_id>")
+@roles("admin")
+def show_person(user_id: int):
+    return person_page(_person(user_id))
+
+
+@bp.route("/people/<int:user_id>/placement", methods=["POST"])
+@roles("admin")
+def place_person(user_id: int):
+    """Role, country, organisation and what a coordinator looks after, with the password confirmed."""
+    person = _administered(user_id)
+    if not reauth.recently_confirmed():
+        return reauth.confirm_first(url_for("admin.show_person", user_id=person.id))
+    form = placement_form(person, grouped_country_choices(current_language()), organisation_choices(_("None")))
+    if not form.validate_on_submit():
+        return person_page(person, form, 400)
+    changed = services.place_person(person, placement_of(form), current_user._get_current_object())
+    db.session.commit()
+    flash(_("Saved.") if changed else _("Nothing changed."), "success" if changed else "info")
+    return redirect(url_for("admin.show_person", user_id=person.id))
+
+
+@bp.route("/people/<int:user_id>/suspension", methods=["GET", "POST"])
+@roles("admin")
+def suspension(user_id: int):
+    """Suspending (or reinstating) an account: a page that says what follows, then the button."""
+    person = _administered(user_id)
+    form = SuspensionForm()
+    if form.is_submitted() and not reauth.recently_confirmed():
+        return reauth.confirm_first(url_for("admin.suspension", user_id=person.id))
+    if form.validate_on_submit():
+        by = current_user._get_current_object()
+        if form.action.data == "suspend":
+            if services.suspend(person, by):
+                flash(_("%(name)s is suspended: they cannot sign in until reinstated.", name=person.display_name),
+                      "success")
+        elif services.reinstate(person, by):
+            flash(_("%(name)s is reinstated and can sign in again.", name=person.display_name), "success")
+        db.session.commit()
+        return redirect(url_for("admin.show_person", user_id=person.id))
+    return render_template("admin/suspension.html", person=person, form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/people/<int:user_id>/erase", methods=["GET", "POST"])
+@roles("admin")
+def erase_person(user_id: int):
+    """Erasing someone's account, as the member themself can (lms/privacy): the page says what goes."""
+    person = _administered(user_id)
+    form = EraseForm()
+    if form.is_submitted() and not reauth.recently_confirmed():
+        return reauth.confirm_first(url_for("admin.erase_person", user_id=person.id))
+    if form.validate_on_submit():
+        erase_account(person, by=current_user._get_current_object())  # the audit log and sessions: its signal
+        db.session.commit()
+        flash(_("The account is erased."), "success")
+        return redirect(url_for("admin.list_people"))
+    return render_template("admin/erase.html", person=person, form=form), 400 if form.is_submitted() else 200
+
+
+@people.route("/people/<int:user_id>/password", methods=["GET", "POST"])
+@roles("trainer", "coordinator")
+def reset_password(user_id: int):
+    """A new one-time password for someone staff look after (``can_reset_password``): asked, then shown once."""
+    person = _person(user_id)
+    if not can_reset_password(current_user, person):
+        abort(403)
+    form = ConfirmForm()
+    if form.is_submitted() and not reauth.recently_confirmed():
+        return reauth.confirm_first(url_for("people.reset_password", user_id=person.id))
+    if form.validate_on_submit():
+        password = services.reset_password(person, current_user._get_current_object())  # audited by its signal
+        db.session.commit()
+        sign_in_url = url_for("auth.sign_in", _external=True)
+        sheet = render_template("admin/password_sheet.html", person=person, password=password,
+                                sign_in_url=sign_in_url, qr=qr_svg(sign_in_url))
+        # A one-time password: never kept by a browser cache or a proxy.
+        return sheet, 200, {"Cache-Control": "no-store"}
+    return render_template("admin/password.html", person=person, form=form), 400 if form.is_submitted() else 200

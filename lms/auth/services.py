@@ -63,11 +63,13 @@ def authenticate(identifier: str, password: str,
     """
     user = find_by_identifier(identifier)
     hasher = password_hasher()
-    if user is not None and user.is_active and not may_try(user):
+    # A suspended account is tried, counted and paused like any other (``suspended`` refuses it once the password
+    # is right), so that neither the answer nor its timing tells a suspended account to someone without it.
+    if user is not None and user.erased_at is None and not may_try(user):
         hasher.hash(password)  # the same time as a check, so timing does not tell a paused account
         signals.sign_in_failed.send(user, reason="paused after too many tries")
         return None
-    if user is None or not user.is_active:
+    if user is None or user.erased_at is not None:
         hasher.hash(password)  # spend the same time, so timing does not tell who has an account
         signals.sign_in_failed.send(user)
         return None
@@ -165,6 +167,15 @@ def one_time_password_expired(user: User) -> bool:
     if not user.must_change_password or ends is None or clock.utcnow() < as_utc(ends):
         return False
     signals.sign_in_failed.send(user, reason="one-time password expired")
+    return True
+
+
+def suspended(user: User) -> bool:
+    """Whether ``user`` (who typed the right password) is suspended by an administrator; if so the sign-in fails
+    (``signals.sign_in_failed``, so the audit log has it), as for an expired one-time password."""
+    if user.suspended_at is None:
+        return False
+    signals.sign_in_failed.send(user, reason="suspended")
     return True
 
 

@@ -93,6 +93,9 @@ def sign_in():
             # cannot link an account's phone and e-mail (lms/auth/throttle.py).
             form.password.errors.append(_("The username or password is wrong, or this account is paused for a "
                                           "few minutes after too many tries."))
+        elif services.suspended(user):
+            db.session.commit()  # the failure's audit entry
+            form.password.errors.append(_("This account is suspended. Please ask an administrator."))
         elif services.one_time_password_expired(user):
             db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("This one-time password has expired. Please ask your trainer for a "

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from lms import disclosure, permissions
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
-from lms.vocabulary import WAVE_LABELS, gender_label, topic_label
+from lms.vocabulary import WAVE_LABELS, gender_label, role_label_of, topic_label
 
 
 def switch_language_url(code: str) -> str:
@@ -60,6 +60,7 @@ def register_template_helpers(app: Flask) -> None:
             "language_name": language_name,
             "topic_label": topic_label,
             "gender_label": gender_label,
+            "role_label_of": role_label_of,
             "wave_labels": WAVE_LABELS,
             "direction_of": text_direction,
             "country_name": lambda code: country_name(code, language),
@@ -74,7 +75,8 @@ def register_template_helpers(app: Flask) -> None:
 
     # Templates ask permissions what to offer and never name a role (tests/test_templates_ask_permissions.py).
     for question in (permissions.may_visit, permissions.can_promote, permissions.can_be_made_trainer,
-                     permissions.staff_home, permissions.can_edit_survey):
+                     permissions.staff_home, permissions.can_edit_survey, permissions.can_administer,
+                     permissions.can_reset_password):
         app.add_template_global(question)
     app.add_template_global(wide_layout)
 

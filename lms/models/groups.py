@@ -103,15 +103,22 @@ class Attendance(db.Model):
 
 
 class TrainerPromotion(db.Model):
-    """Who made whom a trainer after which training of trainers: the trainer family tree."""
+    """Who made whom a trainer after which training of trainers: the trainer family tree.
+
+    A promotion reversed by an administrator stays, marked ``revoked_at``: the training of trainers took
+    place, and figures count promotions made in a period whatever happened after (lms/reports/figures.py).
+    A person made a trainer again has a second row.
+    """
 
     __tablename__ = "trainer_promotions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="RESTRICT"))
     promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    #: When an administrator made the person a participant again; None while the promotion stands.
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Random and permanent; added up into the cell key of every published figure that counts it.
     record_key: Mapped[int] = record_key_column()
 

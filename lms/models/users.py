@@ -54,6 +54,8 @@ class User(UserMixin, db.Model):
                                                             index=True)
     #: Set when the account is erased: what remains is a tombstone that cannot sign in.
     erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Set while an administrator has suspended the account: it cannot sign in until reinstated (lms/admin).
+    suspended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Random and permanent; added up into the cell key of every published figure that counts it.
     record_key: Mapped[int] = record_key_column()
 
@@ -71,8 +73,8 @@ class User(UserMixin, db.Model):
 
     @property
     def is_active(self) -> bool:
-        """Flask-Login: an erased account cannot sign in."""
-        return self.erased_at is None
+        """Flask-Login: an erased or suspended account cannot sign in, nor stay signed in."""
+        return self.erased_at is None and self.suspended_at is None
 
     @property
     def country_scope(self) -> list[str]:

@@ -249,7 +249,8 @@ def _groups(user: User) -> dict:
         "groups_trained": [{"name": g.name, "course": g.course.slug, "starts_on": _when(g.starts_on)}
                            for g in _rows(TrainingGroup, TrainingGroup.trainer_id == uid,
                                           order=(TrainingGroup.starts_on,))],
-        "promotions_received": [{**promotion(p), "promoted_by": _role_of(p.promoted_by_id)}
+        "promotions_received": [{**promotion(p), "promoted_by": _role_of(p.promoted_by_id),
+                                 "revoked_at": _when(p.revoked_at)}
                                 for p in _rows(TrainerPromotion, TrainerPromotion.user_id == uid)],
         # Whom they made trainers is those people's data: the group and the day only.
         "promotions_given": [promotion(p) for p in _rows(TrainerPromotion, TrainerPromotion.promoted_by_id == uid,
@@ -370,7 +371,7 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
             (Enrolment, ["enrolled_at", "completed_at", "last_activity_at"], Enrolment.user_id == uid),
             (LessonCompletion, ["completed_at"], LessonCompletion.user_id == uid),
             (QuizAttempt, ["submitted_at"], QuizAttempt.user_id == uid),
-            (TrainerPromotion, ["promoted_at"], TrainerPromotion.user_id == uid),
+            (TrainerPromotion, ["promoted_at", "revoked_at"], TrainerPromotion.user_id == uid),
             (Consent, ["given_at", "withdrawn_at"], Consent.user_id == uid)):
         cut_to_the_day(model, columns, whose)
     # The audit log keeps what was done and when, under the tombstone's name instead of the person's; the
@@ -383,7 +384,7 @@ def erase_account(user: User, now: datetime | None = None, by: User | None = Non
     user.email = user.phone = user.locale = user.birth_year = user.organisation_id = None
     user.password_hash = UNUSABLE_PASSWORD
     user.must_change_password = False
-    user.last_active_at = None
+    user.last_active_at = user.suspended_at = None  # a tombstone cannot sign in anyway; when it was suspended goes
     user.created_at = start_of_day(as_utc(user.created_at))
     user.erased_at = start_of_day(now)
     db.session.flush()

@@ -1,0 +1,1 @@
+"""Administrators: people, their roles, suspension, password resets."""
