@@ -24,6 +24,12 @@ def lima_group(create_user, trainer):
     return rosa
 
 
+def rosa_group(rosa) -> int:
+    from lms.models import GroupMember
+
+    return db.session.scalar(select(GroupMember.group_id).where(GroupMember.user_id == rosa.id))
+
+
 def one_time_password(page: str) -> str:
     return re.search(r"<code data-one-time-password>([^<]+)</code>", page).group(1)
 
@@ -35,6 +41,8 @@ def test_a_trainer_gives_a_member_of_her_group_a_one_time_password(client, creat
     sign_in(phone, "rosa")
     sign_in(client, "tina")
     url = f"/people/{rosa.id}/password"
+    group_page = client.get(f"/groups/{rosa_group(rosa)}").get_data(as_text=True)
+    assert f'href="{url}"' in group_page and "New password for Rosa Quispe" in group_page
     asked = client.get(url).get_data(as_text=True)
     assert "Rosa Quispe" in asked and "signed out on every device" in asked
     response = post_form(client, url)

@@ -6,7 +6,7 @@ revoked; a person made a trainer again gets a second row, so ``user_id`` is no l
 Downgrading drops both columns and makes ``user_id`` unique again: it fails if someone was promoted twice.
 
 Revision ID: 5b8e1f3a9c21
-Revises: 9d4e6b2a7c15
+Revises: 5b7e1c9d2a40
 Create Date: 2026-12-05 04:30:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '5b8e1f3a9c21'
-down_revision = '9d4e6b2a7c15'
+down_revision = '5b7e1c9d2a40'
 branch_labels = None
 depends_on = None
 
