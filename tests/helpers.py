@@ -199,15 +199,44 @@ class Browser:
             return error.code
 
 
+class Served(str):
+    """The base URL of a served app, which can also wait until no request is being answered."""
+
+    idle: threading.Condition
+    active: list[int]
+
+    def wait_until_idle(self, timeout: float = 10) -> None:
+        """Wait for requests still being answered (a browser's last fetches), so that their log lines are
+        written now, not into the output a later test reads."""
+        with self.idle:
+            self.idle.wait_for(lambda: not self.active[0], timeout=timeout)
+
+
 @contextmanager
-def serve(app) -> Iterator[str]:
+def serve(app) -> Iterator[Served]:
     """``app`` served on a free local port, one thread per request; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    base = Served(f"http://127.0.0.1:{server.port}")
+    base.idle, base.active = threading.Condition(), [0]
+    answer = server.process_request_thread
+
+    def counted(request, client_address) -> None:
+        with base.idle:
+            base.active[0] += 1
+        try:
+            answer(request, client_address)
+        finally:
+            with base.idle:
+                base.active[0] -= 1
+                base.idle.notify_all()
+
+    server.process_request_thread = counted  # the server starts each request's thread on this attribute
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.port}"
+        yield base
     finally:
+        base.wait_until_idle()
         server.shutdown()
         thread.join(timeout=10)
 

@@ -15,6 +15,15 @@ def live_server(app):
         yield base
 
 
+@pytest.fixture(autouse=True)
+def _quiet_after(request):
+    """After a browser test, wait until the live server has answered the browser's last fetches: their log
+    lines then go to this test's output, not to a later test that reads its own."""
+    yield
+    if "live_server" in request.fixturenames:
+        request.getfixturevalue("live_server").wait_until_idle()
+
+
 @pytest.fixture(scope="session")
 def browser():
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
