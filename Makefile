@@ -29,17 +29,19 @@ run: install prepare
 serve:
 	@$(SERVE)
 
+# The suite runs in one process per core (pytest-xdist); each process has its own throwaway database.
+TEST_WORKERS ?= auto
 test: install-dev browser-tools java pg-client translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/bandit -c pyproject.toml -r lms -q
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # What a developer runs between commits: no Chromium, no Java, none of the slowest tests (markers in
 # pyproject.toml). `make test` runs them all, as CI does.
 FAST_TESTS ?= not browser and not java and not slow
 test-fast: install-dev translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
-	$(VENV)/bin/pytest -q -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 # The database under instance/ (or DATABASE_URL): migrated, with the bundled courses imported.
 prepare: translations

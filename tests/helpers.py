@@ -129,9 +129,14 @@ def at_once(apps, action) -> list:
 
 
 def compile_translations() -> None:
-    """Tests read the interface in French and Spanish: compile the catalogues they need."""
+    """Tests read the interface in every language: compile the catalogues, unless each is newer than its source
+    (``make test`` compiled them; test processes started together would otherwise rewrite files others read)."""
     from babel.messages.frontend import CommandLineInterface
 
+    sources = list((ROOT / "translations").glob("*/LC_MESSAGES/messages.po"))
+    if all(po.with_suffix(".mo").exists() and po.with_suffix(".mo").stat().st_mtime >= po.stat().st_mtime
+           for po in sources):
+        return
     CommandLineInterface().run(["pybabel", "-q", "compile", "-d", str(ROOT / "translations")])
 
 
