@@ -59,6 +59,9 @@ def check_config(app: Flask) -> None:
             raise UnsafeConfiguration("APP_ENV=production needs RATELIMIT_STORAGE_URI set to a shared store, for "
                                       "example redis://127.0.0.1:6379/0, so that every worker counts failed "
                                       "sign-ins together")
+        if not app.config["PUBLIC_URL"].startswith("https://"):
+            raise UnsafeConfiguration("APP_ENV=production needs PUBLIC_URL set to the portal's https:// address: "
+                                      "links in e-mails (a forgotten password, survey reminders) point there")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
         # "__Host-": the browser takes the cookie only over HTTPS, for this host and the whole site.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"

@@ -29,10 +29,24 @@ def test_production_starts_with_a_real_secret_key_and_secure_cookies():
         SECRET_KEY = "x" * 64
         PSEUDONYM_KEY = "y" * 64
         RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+        PUBLIC_URL = "https://portal.example.org"
         SQLALCHEMY_DATABASE_URI = "sqlite://"
 
     app = create_app(Production)
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_production_refuses_to_start_without_the_portals_https_address():
+    """Links in e-mails (a forgotten password) would otherwise point at the default http://127.0.0.1:5000."""
+    class Production(Config):
+        APP_ENV = "production"
+        SECRET_KEY = "x" * 64
+        PSEUDONYM_KEY = "y" * 64
+        RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+        SQLALCHEMY_DATABASE_URI = "sqlite://"
+
+    with pytest.raises(UnsafeConfiguration, match="PUBLIC_URL"):
+        create_app(Production)
 
 
 def test_production_refuses_to_start_without_a_pseudonym_key():

@@ -94,6 +94,7 @@ def test_production_sends_hsts_and_host_only_secure_cookies(tmp_path):
         SECRET_KEY = "x" * 64
         PSEUDONYM_KEY = "y" * 64
         RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+        PUBLIC_URL = "https://portal.example.org"
         SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp_path}/production.sqlite"
 
     app = create_app(Production)

@@ -325,7 +325,7 @@ def record_paper_scores(group: TrainingGroup, module: Module, marks: dict[int, i
         learning.enrol(user_id, group.course)
         db.session.add(QuizAttempt(user_id=user_id, module_id=module.id, score=paper_percent(mark, out_of),
                                    passed=paper_passed(module, mark, out_of), mark=mark, out_of=out_of,
-                                   answers={}, entered_by_id=trainer.id,
+                                   answers={}, entered_by_id=trainer.id, group_id=group.id,
                                    before_lessons=not learning.lessons_done_in(user_id, module)))
         db.session.flush()
         learning.record_completion_if_done(user_id, group.course)
@@ -334,11 +334,12 @@ def record_paper_scores(group: TrainingGroup, module: Module, marks: dict[int, i
 
 
 def paper_scores_of(group: TrainingGroup, module: Module) -> list[QuizAttempt]:
-    """The scores entered from paper for the group's members in ``module``, newest first."""
+    """The scores entered from paper for this group in ``module`` (not those another group entered for the same
+    member), newest first."""
     member_ids = select(GroupMember.user_id).where(GroupMember.group_id == group.id)
     return list(db.session.scalars(
         select(QuizAttempt).where(QuizAttempt.module_id == module.id, QuizAttempt.entered_by_id.is_not(None),
-                                  QuizAttempt.user_id.in_(member_ids))
+                                  QuizAttempt.group_id == group.id, QuizAttempt.user_id.in_(member_ids))
         .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())))
 
 

@@ -325,7 +325,7 @@ def paper_scores(group_id: int, module: str):
 def _paper_score(group: TrainingGroup, target, attempt_id: int) -> QuizAttempt:
     attempt = db.session.get(QuizAttempt, attempt_id)
     if (attempt is None or attempt.module_id != target.id or attempt.entered_by_id is None
-            or db.session.get(GroupMember, (group.id, attempt.user_id)) is None):
+            or attempt.group_id != group.id or db.session.get(GroupMember, (group.id, attempt.user_id)) is None):
         abort(404)
     return attempt
 

@@ -56,6 +56,8 @@ class QuizAttempt(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     #: The trainer who entered a score from a quiz taken on paper; None when taken online.
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    #: The group a paper score was entered for: only that group's managers may correct or delete it.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="SET NULL"))
     #: A paper score as written on the sheet: ``mark`` out of ``out_of`` (``score`` is its percentage, rounded
     #: down); None when taken online.
     mark: Mapped[int | None]

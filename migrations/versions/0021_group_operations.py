@@ -37,6 +37,19 @@ def upgrade():
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
         batch_op.add_column(sa.Column('mark', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('out_of', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('group_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_quiz_attempts_group_id_training_groups'), 'training_groups',
+                                    ['group_id'], ['id'], ondelete='SET NULL')
+    # A paper score entered before now belongs to the group of its member, on its course, that the trainer who
+    # entered it runs (the lowest id if there were several); one with no such group stays as it counts, with none.
+    op.execute("""
+        UPDATE quiz_attempts SET group_id = (
+            SELECT MIN(g.id) FROM training_groups g
+            JOIN group_members m ON m.group_id = g.id
+            JOIN modules mo ON mo.course_id = g.course_id
+            WHERE m.user_id = quiz_attempts.user_id AND mo.id = quiz_attempts.module_id
+              AND g.trainer_id = quiz_attempts.entered_by_id)
+        WHERE entered_by_id IS NOT NULL""")
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('issuer', sa.String(length=250), nullable=True))
 
@@ -45,6 +58,8 @@ def downgrade():
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.drop_column('issuer')
     with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_quiz_attempts_group_id_training_groups'), type_='foreignkey')
+        batch_op.drop_column('group_id')
         batch_op.drop_column('out_of')
         batch_op.drop_column('mark')
     op.drop_table('group_session_lessons')

@@ -376,6 +376,7 @@ def test_production_keeps_the_host_prefix_and_secure_httponly_lax_cookies(databa
         SECRET_KEY = "x" * 64
         PSEUDONYM_KEY = "y" * 64
         RATELIMIT_STORAGE_URI = "redis://127.0.0.1:6379/15"
+        PUBLIC_URL = "https://portal.example.org"
         RATELIMIT_KEY_PREFIX = f"lms-test-{uuid.uuid4().hex[:8]}"
         SQLALCHEMY_DATABASE_URI = database_url
 

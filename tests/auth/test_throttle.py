@@ -108,6 +108,7 @@ def test_production_refuses_to_count_in_one_process_only():
         SECRET_KEY = "x" * 40
         PSEUDONYM_KEY = "y" * 40
         RATELIMIT_STORAGE_URI = "memory://"
+        PUBLIC_URL = "https://portal.example.org"
 
     with pytest.raises(UnsafeConfiguration, match="RATELIMIT_STORAGE_URI"):
         create_app(Production)

@@ -218,6 +218,25 @@ def test_an_online_attempt_is_not_a_paper_score_to_edit(client, app_ctx, trainer
     assert client.get(f"/groups/{group.id}/paper-scores/what-and-who/{attempt.id}/delete").status_code == 404
 
 
+def test_a_paper_score_another_group_entered_is_neither_listed_nor_changed_by_a_later_groups_trainer(
+        client, app_ctx, trainer, create_user):
+    """A member's score from an earlier group (another trainer's, another country's) stays that group's."""
+    peru = create_user("pablo", role="trainer", country="PE")
+    earlier = new_group(peru, name="Lima hotels", country="PE")
+    rosa = create_user("rosa", country="PE", display_name="Rosa")
+    join(earlier, rosa)
+    attempt = paper_score(earlier, peru, rosa, 9)
+    later = new_group(trainer)
+    join(later, rosa)
+    assert "9 out of 10" not in client.get(f"/groups/{later.id}/paper-scores/what-and-who").get_data(True)
+    url = f"/groups/{later.id}/paper-scores/what-and-who/{attempt.id}"
+    assert client.get(url).status_code == 404
+    assert post_form(client, url, {"mark": "0", "out_of": "10"}).status_code == 404
+    assert post_form(client, f"{url}/delete").status_code == 404
+    db.session.refresh(attempt)
+    assert (attempt.mark, attempt.group_id) == (9, earlier.id)
+
+
 def test_the_list_of_groups_is_paged_searched_and_sorted(client, app_ctx, trainer):
     for number in range(55):
         new_group(trainer, name=f"Group {number:02d}", place="Parakou" if number == 7 else "Cotonou")
