@@ -6,6 +6,8 @@ VENV   ?= .venv
 PORT   ?= 5000
 FLASK  := $(VENV)/bin/flask --app wsgi
 export INSTANCE_PATH ?= $(CURDIR)/instance
+# Links in e-mails (a forgotten password, reminders) point at the portal as make run serves it.
+export PUBLIC_URL ?= http://127.0.0.1:$(PORT)
 
 WEB_CONCURRENCY ?= 2
 # The portal is served as in production: gunicorn with docs/deploy/gunicorn.conf.py, whose only access log

@@ -219,9 +219,11 @@ def can_reset_password(user: User, person: User) -> bool:
 
     Administrators for anyone but themselves (their own is changed in the profile); coordinators for participants
     and trainers of their countries or organisations; a group's trainer (and its coordinators) for the
-    participants who are members of a group they manage, as Kolibri's coaches can. Never an erased account.
+    participants who are members of a group they manage, as Kolibri's coaches can. Never an erased account, nor a
+    suspended one (its one-time password could not be used: an administrator reinstates it first).
     """
-    if not user.is_authenticated or person.erased_at is not None or person.id == user.id:
+    if (not user.is_authenticated or person.erased_at is not None or person.suspended_at is not None
+            or person.id == user.id):
         return False
     if user.role == "admin":
         return True

@@ -176,7 +176,7 @@ def _parse_line(number: int, raw: str, genders: dict[str, str]) -> tuple[BulkLin
     code = genders.get(gender.casefold(), None) if gender else "undisclosed"
     if code is None:
         reasons.append(_("\"%(gender)s\" is not a gender this list knows: write %(choices)s, or leave it empty.",
-                         gender=gender, choices=", ".join(f"\"{w}\"" for w in sorted(genders) if w not in GENDERS)))
+                         gender=gender, choices=", ".join(f"\"{label}\"" for label in GENDER_LABELS.values())))
     youngest = clock.today().year - YOUNGEST_AGE
     birth_year = int(year) if year.isdigit() and len(year) == 4 else None
     if year and (birth_year is None or not OLDEST_BIRTH_YEAR <= birth_year <= youngest):
@@ -245,21 +245,12 @@ def joined_on(member: GroupMember) -> date:
     return member.joined_at.date()
 
 
-def members_on(group: TrainingGroup, day: date) -> list[GroupMember]:
-    """Who was a member of the group on ``day``: a session held before someone joined is not theirs to attend."""
-    return [m for m in group.members if joined_on(m) <= day]
-
-
-@dataclass
-class SessionRecord:
-    session: GroupSession
-    #: Members ticked present who had not yet joined on the session's day: not counted.
-    not_yet_members: list[User] = field(default_factory=list)
-
-
 def record_session(group: TrainingGroup, *, held_on: date, topic: str, present: list[int],
-                   lessons: list[Lesson] = ()) -> SessionRecord:
-    """A session, its attendance, and the lessons it covered marked done for those present."""
+                   lessons: list[Lesson] = ()) -> GroupSession:
+    """A session, its attendance, and the lessons it covered marked done for those present.
+
+    A member who joined after the session's day (accounts made after an in-person training) counts when ticked
+    present; unticked, they count neither present nor absent (``group_table``, reports' attendance)."""
     session = GroupSession(group_id=group.id, held_on=held_on, topic=topic.strip())
     db.session.add(session)
     db.session.flush()
@@ -267,7 +258,7 @@ def record_session(group: TrainingGroup, *, held_on: date, topic: str, present: 
 
 
 def update_session(group: TrainingGroup, session: GroupSession, *, held_on: date, topic: str, present: list[int],
-                   lessons: list[Lesson] = ()) -> SessionRecord:
+                   lessons: list[Lesson] = ()) -> GroupSession:
     """Change a session; lessons already marked done stay done (the members did them)."""
     session.held_on, session.topic = held_on, topic.strip()
     session.attendance.clear()
@@ -276,20 +267,17 @@ def update_session(group: TrainingGroup, session: GroupSession, *, held_on: date
 
 
 def _fill_session(group: TrainingGroup, session: GroupSession, present: list[int],
-                  lessons: list[Lesson]) -> SessionRecord:
-    members = {m.user_id: m for m in group.members}
-    eligible = {m.user_id for m in members_on(group, session.held_on)}
-    ticked = set(present) & set(members)
-    for user_id in sorted(ticked & eligible):
+                  lessons: list[Lesson]) -> GroupSession:
+    ticked = sorted(set(present) & {m.user_id for m in group.members})
+    for user_id in ticked:
         db.session.add(Attendance(session_id=session.id, user_id=user_id))
     course_lessons = {lesson.id for lesson in group.course.lessons}
     session.lessons = [lesson for lesson in lessons if lesson.id in course_lessons]
     db.session.flush()
-    for user_id in sorted(ticked & eligible):
+    for user_id in ticked:
         for lesson in session.lessons:
             learning.mark_lesson_done(user_id, group.course, lesson)  # completes the course as online
-    return SessionRecord(session, sorted((members[u].user for u in ticked - eligible),
-                                         key=lambda user: user.display_name.casefold()))
+    return session
 
 
 def delete_session(session: GroupSession) -> None:
@@ -368,7 +356,7 @@ class MemberRow:
     user: User
     progress: learning.CourseProgress
     attended: int
-    #: Sessions held since the member joined: those they could attend.
+    #: Sessions held since the member joined, and those before at which they were present.
     places: int
     best_scores: dict[int, Score] = field(default_factory=dict)
 
@@ -382,10 +370,10 @@ def group_table(group: TrainingGroup) -> list[MemberRow]:
                      key=lambda m: m.user.display_name.casefold())
     user_ids = [m.user_id for m in members]
     states = learning.progress_of_many(user_ids, course)
-    attended = dict(db.session.execute(
-        select(Attendance.user_id, func.count()).join(GroupSession)
-        .where(GroupSession.group_id == group.id, Attendance.user_id.in_(user_ids))
-        .group_by(Attendance.user_id)).all())
+    present_at = {(user_id, held_on) for user_id, held_on in db.session.execute(
+        select(Attendance.user_id, GroupSession.held_on).join(GroupSession)
+        .where(GroupSession.group_id == group.id, Attendance.user_id.in_(user_ids)))}
+    attended = {user_id: sum(1 for u, _day in present_at if u == user_id) for user_id in user_ids}
     best: dict[int, dict[int, Score]] = {user_id: {} for user_id in user_ids}
     for user_id, module_id, score, passed in db.session.execute(
             select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score),
@@ -393,8 +381,9 @@ def group_table(group: TrainingGroup) -> list[MemberRow]:
             .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_([m.id for m in course.modules]))
             .group_by(QuizAttempt.user_id, QuizAttempt.module_id)):
         best[user_id][module_id] = Score(score, bool(passed))
-    return [MemberRow(m.user, states[m.user_id], attended.get(m.user_id, 0),
-                      sum(1 for s in group.sessions if s.held_on >= joined_on(m)), best[m.user_id])
+    return [MemberRow(m.user, states[m.user_id], attended[m.user_id],
+                      sum(1 for s in group.sessions if s.held_on >= joined_on(m)) + sum(
+                          1 for u, day in present_at if u == m.user_id and day < joined_on(m)), best[m.user_id])
             for m in members]
 
 

@@ -202,6 +202,8 @@ def add_members(group_id: int):
 def session_form(group: TrainingGroup, course: Course, **kwargs) -> SessionForm:
     """The attendance sheet: who was present (members not erased), and which lessons the session covered."""
     form = SessionForm(**kwargs)
+    if not form.is_submitted() and form.held_on.data is None:
+        form.held_on.data = clock.today()  # most sessions are recorded on the day
     language = current_language()
     members = sorted((m.user for m in group.members if m.user.erased_at is None),
                      key=lambda user: user.display_name.casefold())
@@ -225,13 +227,6 @@ def _lessons(course: Course, ids: list[int]) -> list:
     return [lesson for lesson in course.lessons if lesson.id in set(ids)]
 
 
-def _flash_session_saved(record: services.SessionRecord) -> None:
-    flash(_("The session and its attendance are saved."), "success")
-    if record.not_yet_members:
-        flash(_("Not counted as present, as they were not yet members on that day: %(names)s.",
-                names=", ".join(user.display_name for user in record.not_yet_members)), "info")
-
-
 @bp.route("/groups/<int:group_id>/sessions", methods=["POST"])
 @roles("trainer", "coordinator")
 def add_session(group_id: int):
@@ -239,13 +234,13 @@ def add_session(group_id: int):
     course = learning.find_course(group.course.slug, include_unpublished=True)
     form = session_form(group, course)
     if form.validate_on_submit():
-        record = services.record_session(group, held_on=form.held_on.data, topic=form.topic.data,
-                                         present=form.present.data, lessons=_lessons(course, form.lessons.data))
-        audit.record("record group session", {"group_id": group.id, "session_id": record.session.id,
-                                              "present": len(record.session.attendance)},
+        session = services.record_session(group, held_on=form.held_on.data, topic=form.topic.data,
+                                          present=form.present.data, lessons=_lessons(course, form.lessons.data))
+        audit.record("record group session", {"group_id": group.id, "session_id": session.id,
+                                              "present": len(session.attendance)},
                      user=current_user._get_current_object())
         db.session.commit()
-        _flash_session_saved(record)
+        flash(_("The session and its attendance are saved."), "success")
     else:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("groups.show_group", group_id=group.id))
@@ -262,18 +257,18 @@ def edit_session(group_id: int, session_id: int):
         "held_on": session.held_on, "topic": session.topic,
         "present": [a.user_id for a in session.attendance], "lessons": [lesson.id for lesson in session.lessons]})
     if not published and form.validate_on_submit():
-        record = services.update_session(group, session, held_on=form.held_on.data, topic=form.topic.data,
-                                         present=form.present.data, lessons=_lessons(course, form.lessons.data))
+        services.update_session(group, session, held_on=form.held_on.data, topic=form.topic.data,
+                                present=form.present.data, lessons=_lessons(course, form.lessons.data))
         audit.record("change group session", {"group_id": group.id, "session_id": session.id,
                                               "present": len(session.attendance)},
                      user=current_user._get_current_object())
         db.session.commit()
-        _flash_session_saved(record)
+        flash(_("The session and its attendance are saved."), "success")
         return redirect(url_for("groups.show_group", group_id=group.id))
     late = [m.user for m in group.members if m.user.erased_at is None and services.joined_on(m) > session.held_on]
     status = 400 if form.is_submitted() else 200
     return render_template("groups/session.html", group=group, session=session, form=form, published=published,
-                           not_yet_members=late), status
+                           joined_later=late), status
 
 
 @bp.route("/groups/<int:group_id>/sessions/<int:session_id>/delete", methods=["GET", "POST"])
@@ -388,8 +383,9 @@ def edit_group(group_id: int):
         del form.course
         courses = []
     else:
-        courses = list(db.session.scalars(select(Course).where(
-            (Course.published.is_(True) & Course.archived_at.is_(None)) | (Course.id == group.course_id)).order_by(Course.slug)))
+        offered = Course.published.is_(True) & Course.archived_at.is_(None)
+        courses = list(db.session.scalars(select(Course).where(offered | (Course.id == group.course_id))
+                                          .order_by(Course.slug)))
         form.course.choices = [SelectChoice(c.slug, learning_title(c)) for c in courses]
     if form.validate_on_submit():
         services.update_group(group, name=form.name.data, place=form.place.data, mode=form.mode.data,

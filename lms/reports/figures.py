@@ -218,8 +218,9 @@ def group_filters(report: ReportFilter) -> list:
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     """Country -> (presences, places) at sessions held in the period.
 
-    A place is a member of the group at one of its sessions held on or after the day they joined; its key is
-    the sum of the membership's and the session's record keys.
+    A place is a member of the group at one of its sessions held on or after the day they joined, or at an earlier
+    one they were present at (accounts made after an in-person training); its key is the sum of the membership's
+    and the session's record keys.
     """
     groups = select(TrainingGroup.id).where(TrainingGroup.mode.in_(("in-person", "blended")),
                                             *group_filters(report))
@@ -228,18 +229,19 @@ def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
         select(TrainingGroup.country, func.count(),
                func.sum(sa.cast(GroupMember.record_key, sa.BigInteger) + GroupSession.record_key))
         .select_from(GroupSession).join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
-        .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
-                                   day_of(GroupMember.joined_at) <= GroupSession.held_on))
-        .where(TrainingGroup.id.in_(groups), held)
+        .join(GroupMember, GroupMember.group_id == GroupSession.group_id)
+        .outerjoin(Attendance, sa.and_(Attendance.session_id == GroupSession.id,
+                                       Attendance.user_id == GroupMember.user_id))
+        .where(TrainingGroup.id.in_(groups), held, sa.or_(day_of(GroupMember.joined_at) <= GroupSession.held_on,
+                                                         Attendance.user_id.is_not(None)))
         .group_by(TrainingGroup.country))}
-    # A presence counts only where it has a place: a session held before the member joined is not theirs.
+    # A presence is a member's (and so has its place above), even at a session held before they joined.
     present = {country: Count.of(n, key) for country, n, key in db.session.execute(
         select(TrainingGroup.country, func.count(), func.sum(Attendance.record_key))
         .select_from(Attendance).join(GroupSession, GroupSession.id == Attendance.session_id)
         .join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
         .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
-                                   GroupMember.user_id == Attendance.user_id,
-                                   day_of(GroupMember.joined_at) <= GroupSession.held_on))
+                                   GroupMember.user_id == Attendance.user_id))
         .where(TrainingGroup.id.in_(groups), held)
         .group_by(TrainingGroup.country))}
     return {country: (present.get(country, Count()), total) for country, total in places.items()}

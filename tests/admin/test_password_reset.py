@@ -103,3 +103,14 @@ def test_a_coordinator_resets_participants_and_trainers_of_her_country_only(clie
     assert post_form(client, f"/people/{peru.id}/password").status_code == 200
     assert client.get(f"/people/{benin.id}/password").status_code == 403
     assert client.get(f"/people/{boss.id}/password").status_code == 403
+
+
+def test_a_suspended_account_gets_no_new_password_until_it_is_reinstated(client, create_user, library):
+    tina = create_user("tina", role="trainer")
+    rosa = lima_group(create_user, tina)
+    rosa.suspended_at = clock.utcnow()
+    db.session.commit()
+    sign_in(client, "tina")
+    page = client.get(f"/groups/{rosa_group(rosa)}").get_data(as_text=True)
+    assert "suspended" in page and f"/people/{rosa.id}/password" not in page
+    assert client.get(f"/people/{rosa.id}/password").status_code == 403

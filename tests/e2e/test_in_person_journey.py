@@ -154,7 +154,7 @@ def _group_with_records(trainer, create_user) -> dict:
                                   ends_on=clock.today())
     member = create_user("rosa", country="BJ", display_name="Rosa Quispe")
     services.add_member(group, member)
-    session = services.record_session(group, held_on=clock.today(), topic="Module 1", present=[member.id]).session
+    session = services.record_session(group, held_on=clock.today(), topic="Module 1", present=[member.id])
     module = learning.find_course(BUNDLED_COURSE).modules[0]
     services.record_paper_scores(group, module, {member.id: 6}, trainer, 10)
     db.session.commit()

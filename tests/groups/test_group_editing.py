@@ -115,7 +115,7 @@ def test_a_session_is_edited_and_its_attendance_changed(client, app_ctx, trainer
     rosa, ana = create_user("rosa", country="BJ", display_name="Rosa"), create_user("ana", country="BJ")
     join(group, rosa)
     join(group, ana)
-    session = services.record_session(group, held_on=TODAY, topic="First", present=[rosa.id]).session
+    session = services.record_session(group, held_on=TODAY, topic="First", present=[rosa.id])
     db.session.commit()
     lesson = learning.find_course(BUNDLED_COURSE).lessons[0]
     url = f"/groups/{group.id}/sessions/{session.id}"
@@ -135,7 +135,7 @@ def test_deleting_a_session_asks_first_and_keeps_the_lessons_done(client, app_ct
     join(group, rosa)
     lesson = learning.find_course(BUNDLED_COURSE).lessons[0]
     session = services.record_session(group, held_on=TODAY, topic="First", present=[rosa.id],
-                                      lessons=[lesson]).session
+                                      lessons=[lesson])
     db.session.commit()
     url = f"/groups/{group.id}/sessions/{session.id}/delete"
     confirm = client.get(url).get_data(True)
@@ -168,7 +168,7 @@ def test_a_session_of_a_published_month_is_neither_changed_nor_deleted(client, a
 
 def test_a_session_of_another_group_is_not_found(client, app_ctx, trainer):
     group, other = new_group(trainer), new_group(trainer, name="Other")
-    session = services.record_session(other, held_on=TODAY, topic="Theirs", present=[]).session
+    session = services.record_session(other, held_on=TODAY, topic="Theirs", present=[])
     db.session.commit()
     assert client.get(f"/groups/{group.id}/sessions/{session.id}").status_code == 404
     assert client.get(f"/groups/{group.id}/sessions/{session.id}/delete").status_code == 404

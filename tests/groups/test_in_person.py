@@ -2,6 +2,7 @@
 paper marks are entered out of a maximum with the pass mark applied, and members get certificates."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -184,3 +185,31 @@ def test_the_completed_course_page_links_the_certificate(client, app_ctx, traine
     page = reader.get(f"/courses/{BUNDLED_COURSE}").get_data(as_text=True)
     assert f'href="/certificates/{course.id}"' in page
     assert reader.get(f"/certificates/{course.id}").status_code == 200
+
+
+def test_members_whose_accounts_were_made_after_the_training_count_when_ticked_present(frozen_clock, client, app_ctx,
+                                                                                       trainer):
+    """A trainer types in a paper training afterwards: the accounts are newer than the session."""
+    from lms.reports import figures
+    from lms.reports.filters import ReportFilter
+
+    today = clock.today()
+    held = today - timedelta(days=2)
+    group = in_person_group(client, starts_on=held.isoformat())
+    ana, beto = member("ana.q"), member("beto.q")
+    assert record_session(client, group, [ana], lesson_ids(slice(0, 1)), held_on=held.isoformat()).status_code == 302
+    course = learning.find_course(BUNDLED_COURSE)
+    assert learning.progress(ana.id, course).done == 3
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "1 / 1" in page and "0 / 0" in page  # beto, not ticked, is neither present nor absent
+    session = db.session.scalar(select(TrainingGroup)).sessions[0]
+    form = client.get(f"/groups/{group.id}/sessions/{session.id}").get_data(as_text=True)
+    assert "Joined the group after this session: Ana, Beto." in form
+    present, places = figures.attendance(ReportFilter(start=held, end=today))["BJ"]
+    assert (present.n, places.n) == (1, 1)
+
+
+def test_the_session_form_offers_today_as_its_date(client, app_ctx, trainer):
+    group = in_person_group(client)
+    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert re.search(rf'<input[^>]*id="held_on"[^>]*value="{clock.today().isoformat()}"', page)

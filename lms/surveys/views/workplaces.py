@@ -13,7 +13,14 @@ from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.models import SurveyWave, TrainingGroup, Workplace
-from lms.permissions import can_read_figures, can_see_workplace, managed_groups, roles, visible_workplaces
+from lms.permissions import (
+    can_read_figures,
+    can_see_workplace,
+    managed_groups,
+    roles,
+    visible_workplaces,
+    workplace_scope,
+)
 from lms.surveys import answering, building, pool, results
 from lms.surveys.forms import (
     ActionForm,
@@ -23,10 +30,18 @@ from lms.surveys.forms import (
 )
 
 
+def workplace_countries() -> list:
+    """The countries the reader may add a workplace in: all of them for administrators and coordinators of
+    organisations (whose workplaces may be anywhere), else those of their scope."""
+    scope = workplace_scope(current_user)
+    choices = grouped_country_choices(current_language())
+    return choices if scope.everything or scope.organisations else [c for c in choices if c.value in scope.countries]
+
+
 @roles("trainer", "coordinator")
 def workplaces():
     form = WorkplaceForm()
-    form.country.choices = grouped_country_choices(current_language())
+    form.country.choices = workplace_countries()
     form.organisation.choices = organisation_choices(_("None"))
     if form.validate_on_submit():
         organisation_id = int(form.organisation.data or 0) or None
@@ -51,7 +66,7 @@ def edit_workplace(workplace_id: int):
     workplace = _workplace(workplace_id)
     form = WorkplaceForm(data={"name": workplace.name, "sector": workplace.sector, "country": workplace.country,
                                "organisation": str(workplace.organisation_id or "")})
-    form.country.choices = grouped_country_choices(current_language())
+    form.country.choices = workplace_countries()
     form.organisation.choices = organisation_choices(_("None"))
     if form.validate_on_submit():
         organisation_id = int(form.organisation.data or 0) or None
