@@ -17,8 +17,8 @@ from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups.views import qr_svg
 from lms.i18n import current_language
-from lms.models import AuditEntry, Organisation, User
-from lms.permissions import can_administer, can_reset_password, roles
+from lms.models import AuditEntry, Organisation, TrainingGroup, User
+from lms.permissions import can_administer, can_reset_password, can_see_group, roles
 from lms.privacy.services import erase_account
 from lms.vocabulary import ROLE_LABELS
 
@@ -229,14 +229,17 @@ def reset_password(user_id: int):
     person = _person(user_id)
     if not can_reset_password(current_user, person):
         abort(403)
+    group = db.session.get(TrainingGroup, request.args.get("group", 0, type=int))
+    group = group if group is not None and can_see_group(current_user, group) else None  # where "Back" goes
     form = ConfirmForm()
     if form.is_submitted() and not reauth.recently_confirmed():
-        return reauth.confirm_first(url_for("people.reset_password", user_id=person.id))
+        return reauth.confirm_first(url_for("people.reset_password", user_id=person.id,
+                                            group=group.id if group else None))
     if form.validate_on_submit():
         password = services.reset_password(person, current_user._get_current_object())  # audited by its signal
         db.session.commit()
         sign_in_url = url_for("auth.sign_in", _external=True)
-        sheet = render_template("admin/password_sheet.html", person=person, password=password,
+        sheet = render_template("admin/password_sheet.html", person=person, password=password, group=group,
                                 sign_in_url=sign_in_url, qr=qr_svg(sign_in_url))
         # A one-time password: never kept by a browser cache or a proxy.
         return sheet, 200, {"Cache-Control": "no-store"}

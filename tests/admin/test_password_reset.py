@@ -42,7 +42,9 @@ def test_a_trainer_gives_a_member_of_her_group_a_one_time_password(client, creat
     sign_in(client, "tina")
     url = f"/people/{rosa.id}/password"
     group_page = client.get(f"/groups/{rosa_group(rosa)}").get_data(as_text=True)
-    assert f'href="{url}"' in group_page and "New password for Rosa Quispe" in group_page
+    assert f'href="{url}?group={rosa_group(rosa)}"' in group_page and "New password for Rosa Quispe" in group_page
+    back = post_form(client, f"{url}?group={rosa_group(rosa)}").get_data(as_text=True)
+    assert f'href="/groups/{rosa_group(rosa)}">Back to Lima</a>' in back
     asked = client.get(url).get_data(as_text=True)
     assert "Rosa Quispe" in asked and "signed out on every device" in asked
     response = post_form(client, url)
