@@ -47,7 +47,8 @@ def read_zip(data: bytes) -> list[CourseBundle]:
             return read_library(Path(tmp))
         except CourseProblems as error:
             for problem in error.problems:
-                problem.path = os.path.relpath(problem.path, tmp) if problem.path.startswith(tmp) else problem.path
+                if problem.path.startswith(tmp):  # a folder keeps its trailing "/"
+                    problem.path = os.path.relpath(problem.path, tmp) + ("/" if problem.path.endswith("/") else "")
             raise
 
 

@@ -16,14 +16,15 @@ def lesson_file_name(number: int, lesson_id: str) -> str:
 
 @dataclass
 class Problem:
-    """Something wrong in a course folder, reported as ``file:line: reason``."""
+    """Something wrong in a course folder, reported as ``file:line: reason`` (``file: reason`` when it has no line)."""
 
     path: str
+    #: 0 when the problem is the file (or folder) as a whole.
     line: int
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.reason}"
+        return f"{self.path}:{self.line}: {self.reason}" if self.line else f"{self.path}: {self.reason}"
 
 
 @dataclass

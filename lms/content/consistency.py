@@ -24,13 +24,13 @@ def check_translations(folder: Path, bundle: CourseBundle) -> list[Problem]:
         if language == bundle.source_language:
             continue
         # An outdated translation is not shown (the source is, with a note): only current ones must agree.
-        if texts.index is not None and texts.index.source == source.index.checksum:
+        # A page whose source could not be read is not compared (the source's problem is reported).
+        if texts.index is not None and source.index is not None and texts.index.source == source.index.checksum:
             problems += _compare_pages(folder / language / "index.md", source.index, texts.index)
         for number, lesson_id in enumerate(bundle.lesson_ids, start=1):
-            page = texts.lessons.get(lesson_id)
-            if page is not None and page.source == source.lessons[lesson_id].checksum:
-                path = folder / language / lesson_file_name(number, lesson_id)
-                problems += _compare_pages(path, source.lessons[lesson_id], texts.lessons[lesson_id])
+            page, original = texts.lessons.get(lesson_id), source.lessons.get(lesson_id)
+            if page is not None and original is not None and page.source == original.checksum:
+                problems += _compare_pages(folder / language / lesson_file_name(number, lesson_id), original, page)
         problems += _compare_quiz_texts(folder / language / "modules.toml", bundle, language)
     return problems
 

@@ -19,7 +19,7 @@ from lms.content.bundle import (
 )
 from lms.content.consistency import check_translations
 from lms.content.markdown import markdown_problem
-from lms.content.structure import SLUG, course_spec, line_of, load_toml
+from lms.content.structure import SLUG, course_spec, line_of, load_toml, table_lines
 from lms.files.media import course_image
 from lms.files.uploads import UploadRefused
 from lms.i18n import is_known_language
@@ -67,38 +67,59 @@ def read_course(folder: Path, problems: list[Problem]) -> CourseBundle | None:
         problems.append(Problem(str(folder), 0, _("A course folder name may only hold a-z, 0-9 and \"-\".")))
     path = folder / "course.toml"
     data, text = load_toml(path, problems)
-    if data is None:
-        return None
-    bundle = course_spec(folder.name, path, data, text, problems)
-    if bundle is None:
-        return None
+    bundle = course_spec(folder.name, path, data, text, problems) if data is not None else None
+    # Files that could not be read: what depends on them is not checked (their problem is reported already).
+    unreadable: set[Path] = set()
+    media: dict[str, bytes] = {}
+    languages: dict[str, LanguageTexts] = {}
     for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if sub.name == MEDIA_DIR:
-            bundle.media = _read_media(sub, problems)
-            continue
-        if not LANGUAGE_DIR.match(sub.name) or not is_known_language(sub.name):
-            problems.append(Problem(str(sub), 0, _("\"%(name)s\" is not a known language code.", name=sub.name)))
-            continue
-        texts = _read_language(sub, bundle, problems)
-        if texts is not None:
-            bundle.languages[sub.name] = texts
-    if bundle.source_language not in bundle.languages and len(problems) == before:
+            media = _read_media(sub, problems)
+        elif not LANGUAGE_DIR.match(sub.name) or not is_known_language(sub.name):
+            problems.append(Problem(f"{sub}/", 0, _(
+                "\"%(name)s\" is not a known language code: a language folder is named by its code, "
+                "such as \"en\" or \"fr\".", name=sub.name)))
+        elif bundle is None:  # course.toml is wrong: each file can still be checked on its own
+            _check_language_alone(sub, problems)
+        else:
+            languages[sub.name] = _read_language(sub, bundle, problems, unreadable)
+    if bundle is None:
+        return None
+    bundle.media, bundle.languages = media, languages
+    if not (folder / bundle.source_language).is_dir():
         problems.append(Problem(str(path), line_of(text, "source_language"), _(
             "There is no folder for the source language \"%(language)s\".", language=bundle.source_language)))
     source = bundle.languages.get(bundle.source_language)
     if source is not None:
-        _check_source_complete(folder / bundle.source_language, bundle, source, problems)
-        if len(problems) == before:
-            problems += check_translations(folder, bundle)
+        _check_source_complete(folder / bundle.source_language, bundle, source, problems, unreadable)
+        problems += check_translations(folder, bundle)
     return bundle if len(problems) == before else None
 
 
-def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) -> LanguageTexts | None:
+def _check_language_alone(folder: Path, problems: list[Problem]) -> None:
+    """The front matter of each page and the syntax of modules.toml, when course.toml cannot say more."""
+    for path in sorted(folder.iterdir()):
+        if path.name == "modules.toml":
+            load_toml(path, problems)
+        elif path.name == "index.md":
+            read_page(path, INDEX_KEYS, None, problems)
+        elif LESSON_FILE.match(path.name):
+            read_page(path, LESSON_KEYS, None, problems)
+        else:
+            problems.append(Problem(str(path), 0, _(
+                "Unexpected file: lessons are named like \"01-lesson-id.md\".")))
+
+
+def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem],
+                   unreadable: set[Path]) -> LanguageTexts:
+    """Everything in a language folder; files that cannot be read are added to ``unreadable``."""
     is_source = folder.name == bundle.source_language
     index_path = folder / "index.md"
     index = None
     if index_path.is_file():
         index = read_page(index_path, INDEX_KEYS, is_source, problems)
+        if index is None:
+            unreadable.add(index_path)
     elif is_source:  # a translation may have lessons or quiz texts before its course page
         problems.append(Problem(str(index_path), 0, _("The file is missing.")))
     position = {lesson: n for n, lesson in enumerate(bundle.lesson_ids, start=1)}
@@ -122,17 +143,18 @@ def _read_language(folder: Path, bundle: CourseBundle, problems: list[Problem]) 
                 id=lesson_id, n=position[lesson_id], name=lesson_file_name(position[lesson_id], lesson_id))))
             continue
         page = read_page(path, LESSON_KEYS, is_source, problems)
-        if page is not None:
+        if page is None:
+            unreadable.add(path)
+        else:
             lessons[lesson_id] = page
-    modules = _read_module_texts(folder / "modules.toml", bundle, problems)
-    if index is None and is_source:
-        return None
+    modules = _read_module_texts(folder / "modules.toml", bundle, problems, unreadable)
     # Returned even with problems, so the source language can still be checked for gaps.
     return LanguageTexts(folder.name, index, lessons, modules)
 
 
-def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list[Problem]) -> Page | None:
-    """A Markdown file with its ``---`` front matter."""
+def read_page(path: Path, keys: tuple[str, ...], is_source: bool | None, problems: list[Problem]) -> Page | None:
+    """A Markdown file with its ``---`` front matter; ``is_source`` None when it is not known (the translation
+    keys are then allowed, not required)."""
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -143,6 +165,7 @@ def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list
         problems.append(Problem(str(path), 1, _("The file must start with a \"---\" line (front matter).")))
         return None
     allowed = keys if is_source else keys + TRANSLATION_KEYS
+    required = keys if is_source is None else allowed
     values: dict[str, str] = {}
     end = None
     for number, line in enumerate(lines[1:], start=2):
@@ -163,7 +186,7 @@ def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list
         problems.append(Problem(str(path), len(lines), _("The front matter has no closing \"---\" line.")))
         return None
     before = len(problems)
-    for key in allowed:
+    for key in required:
         if not values.get(key):
             problems.append(Problem(str(path), 2, _("\"%(key)s\" is missing or empty.", key=key)))
     status = values.get("status")
@@ -181,12 +204,15 @@ def read_page(path: Path, keys: tuple[str, ...], is_source: bool, problems: list
                 body_line=end + 1)
 
 
-def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem]) -> dict[str, ModuleText]:
+def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem],
+                       unreadable: set[Path]) -> dict[str, ModuleText]:
     if not path.is_file():
         problems.append(Problem(str(path), 0, _("The file is missing.")))
+        unreadable.add(path)
         return {}
     data, text = load_toml(path, problems)
     if data is None:
+        unreadable.add(path)
         return {}
     specs = {module.id: module for module in bundle.modules}
     result: dict[str, ModuleText] = {}
@@ -252,28 +278,39 @@ def _read_media(folder: Path, problems: list[Problem]) -> dict[str, bytes]:
 
 
 def _check_source_complete(folder: Path, bundle: CourseBundle, source: LanguageTexts,
-                           problems: list[Problem]) -> None:
-    """The source language must give every text; translations may leave some out."""
+                           problems: list[Problem], unreadable: set[Path]) -> None:
+    """The source language must give every text; translations may leave some out.
+
+    A file that could not be read is not said to lack its texts: its own problem is reported already."""
     for number, lesson_id in enumerate(bundle.lesson_ids, start=1):
-        if lesson_id not in source.lessons:
-            problems.append(Problem(str(folder / lesson_file_name(number, lesson_id)), 0, _(
-                "The lesson is missing in the source language.")))
-    modules_path = str(folder / "modules.toml")
+        path = folder / lesson_file_name(number, lesson_id)
+        if lesson_id not in source.lessons and path not in unreadable:
+            problems.append(Problem(str(path), 0, _("The lesson is missing in the source language.")))
+    path = folder / "modules.toml"
+    if path in unreadable:
+        return
+    tables = table_lines(path.read_text(encoding="utf-8"))
+
+    def problem(ids: tuple[str, ...], reason: str) -> None:
+        """At the table that lacks the text, else at the nearest table around it, else at the file."""
+        while ids and ids not in tables:
+            ids = ids[:-1]
+        problems.append(Problem(str(path), tables.get(ids, 0), reason))
+
     for module in bundle.modules:
         texts = source.modules.get(module.id, ModuleText())
         if not texts.title:
-            problems.append(Problem(modules_path, 0, _("Module \"%(id)s\" has no title.", id=module.id)))
+            problem((module.id,), _("Module \"%(id)s\" has no title.", id=module.id))
         for question in module.questions:
             question_text = texts.questions.get(question.id, QuestionText())
             if not question_text.prompt:
-                problems.append(Problem(modules_path, 0, _(
-                    "Question \"%(id)s\" has no prompt.", id=question.id)))
+                problem((module.id, question.id), _("Question \"%(id)s\" has no prompt.", id=question.id))
             for choice in question.choices:
                 choice_text = question_text.choices.get(choice, ChoiceText())
                 if not choice_text.text or not choice_text.feedback:
-                    problems.append(Problem(modules_path, 0, _(
+                    problem((module.id, question.id, choice), _(
                         "Choice \"%(choice)s\" of question \"%(id)s\" needs a text and feedback.",
-                        choice=choice, id=question.id)))
+                        choice=choice, id=question.id))
 
 
 def _optional_text(raw: dict, key: str) -> str | None:

@@ -157,15 +157,44 @@ def load_toml(path: Path, problems: list[Problem]) -> tuple[dict | None, str]:
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        problems.append(Problem(str(path), int(match.group(1)) if match else 0, _(
-            "This is not valid TOML: %(error)s", error=str(error))))
+        line, detail = toml_error(error)
+        problems.append(Problem(str(path), line, _("This is not valid TOML: %(error)s", error=detail)))
         return None, text
     except RecursionError:  # tomllib parses nested arrays and tables by recursion
         lines = text.split("\n")
         deepest = max(range(len(lines)), key=lambda n: lines[n].count("[") + lines[n].count("{"))
         problems.append(Problem(str(path), deepest + 1, _("Arrays or tables are nested too deeply here.")))
         return None, text
+
+
+def toml_error(error: tomllib.TOMLDecodeError) -> tuple[int, str]:
+    """The line tomllib points at, and its reason with the column (the line goes before it, as file:line)."""
+    match = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", str(error), re.DOTALL)
+    if match is None:
+        return 0, str(error)
+    column = _("column %(n)d", n=int(match.group(3)))
+    return int(match.group(2)), f"{match.group(1)} ({column})."
+
+
+#: The header of a table of modules.toml or course.toml, and the id line that names it.
+TABLE_HEADER = re.compile(r"^\s*\[\[\s*(modules(?:\s*\.\s*questions(?:\s*\.\s*choices)?)?)\s*\]\]")
+TABLE_ID = re.compile(r"^\s*id\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def table_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Where each [[modules]], [[modules.questions]] and [[modules.questions.choices]] table starts, by its ids:
+    ``("what-and-who",)``, ``("what-and-who", "definition")``, ``("what-and-who", "definition", "a")``."""
+    found: dict[tuple[str, ...], int] = {}
+    parents: list[str] = []
+    depth, header = 0, 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        if match := TABLE_HEADER.match(line):
+            depth, header = match.group(1).count(".") + 1, number
+            parents = parents[:depth - 1]
+        elif header and (match := TABLE_ID.match(line)) and len(parents) == depth - 1:
+            parents.append(match.group(1))
+            found.setdefault(tuple(parents), header)
+    return found
 
 
 def line_of(text: str, needle: str) -> int:

@@ -1,7 +1,9 @@
 """Courses exchanged as zip files: export, import (all or nothing), round trip."""
 from __future__ import annotations
 
+import html
 import io
+import re
 import zipfile
 
 import pytest
@@ -86,3 +88,37 @@ def test_an_import_over_a_hidden_draft_does_not_tell_that_the_draft_exists(clien
     page = upload(client, zip_of(COURSES / BUNDLED_COURSE, COURSES)).get_data(as_text=True)
     assert "already used: choose another slug" in page
     assert "may not change" not in page and "draft" not in page.lower().split("<main", 1)[-1]
+
+
+def broken_export(client) -> bytes:
+    """The bundled course exported by a trainer, then broken as an outside tester did: one bad line in
+    ``en/modules.toml``, a broken front matter in the first lesson, an unknown language folder ``xx/``."""
+    upload(client, zip_of(COURSES / BUNDLED_COURSE, COURSES))
+    exported = client.get(f"/author/courses/{BUNDLED_COURSE}/export.zip").data
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(exported)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            lines = source.read(name).decode().split("\n")
+            if name == f"{BUNDLED_COURSE}/en/modules.toml":
+                lines.insert(1, "oops")
+            if name == f"{BUNDLED_COURSE}/en/01-what-is-social-dialogue.md":
+                lines[1] = 'title = "What is social dialogue?"'
+            target.writestr(name, "\n".join(lines))
+            if name.startswith(f"{BUNDLED_COURSE}/en/") and name.endswith(".md"):
+                target.writestr(name.replace("/en/", "/xx/"), source.read(name))
+    return out.getvalue()
+
+
+def test_a_broken_export_is_refused_with_each_problem_once_by_file_and_line(client, app_ctx, trainer):
+    response = upload(client, broken_export(client))
+    problems = re.findall(r"<li><code>(.*?)</code> (.*?)</li>", html.unescape(response.get_data(as_text=True)))
+    assert response.status_code == 400
+    assert problems == [
+        (f"{BUNDLED_COURSE}/en/01-what-is-social-dialogue.md:2",
+         'Expected "key: value" with a key among: title.'),
+        (f"{BUNDLED_COURSE}/en/modules.toml:2",
+         "This is not valid TOML: Expected '=' after a key in a key/value pair (column 5)."),
+        (f"{BUNDLED_COURSE}/xx/", '"xx" is not a known language code: a language folder is named by its code, '
+                                  'such as "en" or "fr".'),
+    ]
+    assert db.session.scalar(select(func.count(Course.id))) == 1  # the first import, untouched

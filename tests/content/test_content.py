@@ -60,8 +60,8 @@ def test_missing_source_lesson_and_misnumbered_file_are_reported(app_ctx, course
     en = course_copy / BUNDLED_COURSE / "en"
     (en / "02-who-takes-part.md").rename(en / "07-who-takes-part.md")
     problems = problems_of(course_copy)
-    assert any("07-who-takes-part.md:0:" in p and '"02-who-takes-part.md"' in p for p in problems), problems
-    assert any("02-who-takes-part.md:0: The lesson is missing in the source language." in p for p in problems)
+    assert any("07-who-takes-part.md: " in p and '"02-who-takes-part.md"' in p for p in problems), problems
+    assert any("02-who-takes-part.md: The lesson is missing in the source language." in p for p in problems)
 
 
 def test_front_matter_mistakes_name_the_line(app_ctx, course_copy):
@@ -189,3 +189,42 @@ def test_content_check_command_reports_and_fails(app, course_copy):
     result = runner.invoke(args=["content", "check", str(course_copy)])
     assert result.exit_code == 1
     assert f"{course_copy / BUNDLED_COURSE / 'course.toml'}:1:" in result.output
+
+
+def test_content_check_lists_each_problem_once_without_knock_on_errors(app, course_copy):
+    course = course_copy / BUNDLED_COURSE
+    edit(course / "en" / "modules.toml", "[[modules]]\n", "[[modules]]\noops\n")
+    edit(course / "en" / "01-what-is-social-dialogue.md", "title: ", "title = ")
+    (course / "xx").mkdir()
+    (course / "xx" / "index.md").write_text("---\ntitle: ?\nsummary: ?\n---\n?\n", encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["content", "check", str(course_copy)])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"{course}/en/01-what-is-social-dialogue.md:2: Expected \"key: value\" with a key among: title.",
+        f"{course}/en/modules.toml:2: This is not valid TOML: Expected '=' after a key in a key/value pair (column 5).",
+        f"{course}/xx/: \"xx\" is not a known language code: a language folder is named by its code, "
+        "such as \"en\" or \"fr\".",
+        "3 problem(s) found.",
+    ]
+
+
+def test_a_broken_course_toml_does_not_hide_the_problems_of_the_other_files(app_ctx, course_copy):
+    course = course_copy / BUNDLED_COURSE
+    edit(course / "course.toml", "published = true", "published = = true")
+    edit(course / "en" / "03-freedom-of-association.md", "---\ntitle:", "title:")
+    edit(course / "fr" / "modules.toml", 'id = "a"', 'id = "a')
+    problems = problems_of(course_copy)
+    assert [p.split(" ", 1)[0] for p in problems] == [
+        f"{course}/course.toml:3:", f"{course}/en/03-freedom-of-association.md:1:", f"{course}/fr/modules.toml:10:"]
+
+
+def test_a_missing_quiz_text_is_reported_at_the_table_that_lacks_it(app_ctx, course_copy):
+    modules = course_copy / BUNDLED_COURSE / "en" / "modules.toml"
+    lines = modules.read_text(encoding="utf-8").split("\n")
+    assert lines[13:16] == ["[[modules.questions.choices]]", 'id = "b"', lines[15]] and lines[16].startswith("feedback")
+    modules.write_text("\n".join(lines[:16] + lines[17:]), encoding="utf-8")
+    edit(modules, 'title = "What social dialogue is and who takes part"\n', "")
+    assert problems_of(course_copy) == [
+        f"{modules}:1: Module \"what-and-who\" has no title.",
+        f"{modules}:13: Choice \"b\" of question \"definition\" needs a text and feedback.",
+    ]

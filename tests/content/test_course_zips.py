@@ -150,7 +150,7 @@ def test_an_oversized_image_in_a_zip_is_refused_like_an_upload(app_ctx, trainer)
     with pytest.raises(CourseProblems) as caught:
         authoring.import_archive(out.getvalue(), trainer)
     assert [str(p) for p in caught.value.problems] == [
-        f"{course.slug}/media/big.webp:0: The image has 6,000 × 5,000 pixels; at most 24 million are accepted."]
+        f"{course.slug}/media/big.webp: The image has 6,000 × 5,000 pixels; at most 24 million are accepted."]
 
 
 # The round trip, on random courses in random states.
