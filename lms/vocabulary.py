@@ -73,6 +73,9 @@ SUBJECT_LABELS = {
 #: When a wave of a survey is asked: before a training, at its end, or some time after.
 WAVE_KINDS = ("baseline", "endline", "follow_up")
 WAVE_LABELS = {"baseline": _l("Baseline"), "endline": _l("Endline"), "follow_up": _l("Follow-up")}
+#: The same, as members read them: when they are asked.
+WAVE_LABELS_FOR_MEMBERS = {"baseline": _l("Before the training"), "endline": _l("At the end of the training"),
+                           "follow_up": _l("Some time after the training")}
 
 
 def topic_label(code: str) -> str:

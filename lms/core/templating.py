@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from lms import disclosure, permissions
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name, text_direction
-from lms.vocabulary import WAVE_LABELS, gender_label, role_label_of, topic_label
+from lms.vocabulary import WAVE_LABELS, WAVE_LABELS_FOR_MEMBERS, gender_label, role_label_of, topic_label
 
 
 def switch_language_url(code: str) -> str:
@@ -62,6 +62,7 @@ def register_template_helpers(app: Flask) -> None:
             "gender_label": gender_label,
             "role_label_of": role_label_of,
             "wave_labels": WAVE_LABELS,
+            "member_wave_labels": WAVE_LABELS_FOR_MEMBERS,
             "direction_of": text_direction,
             "country_name": lambda code: country_name(code, language),
             "format_date": format_date,

@@ -59,6 +59,7 @@ def test_a_baseline_is_due_at_enrolment_and_shown_on_the_home_page(client, libra
     sign_in(client, "amina")
     home = client.get("/").get_data(as_text=True)
     assert "A survey is waiting for you" in home and "Workers&#39; voice" in home
+    assert "Before the training" in home  # which of the survey's waves: a member may be asked twice
     invitation = invitation_of(member.id)
     page = client.get(f"/surveys/invitations/{invitation.id}").get_data(as_text=True)
     assert "Anonymous." in page and "cannot be deleted once sent" in page
