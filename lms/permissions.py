@@ -237,6 +237,27 @@ def can_reset_password(user: User, person: User) -> bool:
         TrainingGroup.id.in_(groups_of_person), managed_groups(user))) > 0
 
 
+def listed_roles(user: User) -> tuple[str, ...]:
+    """The roles of the accounts the people list shows ``user``: all to admins; to coordinators those whose
+    passwords they reset (``COORDINATED_ROLES``); none to anyone else."""
+    if has_role(user, frozenset({"admin"})):
+        return ROLES
+    if has_role(user, frozenset({"coordinator"})):
+        return tuple(role for role in ROLES if role in COORDINATED_ROLES)
+    return ()
+
+
+def listed_people(user: User):
+    """SQL condition on User: the accounts the people list shows ``user``: every one to admins; to a coordinator the
+    participants and trainers of their countries and organisations (``can_reset_password``'s first rule)."""
+    if has_role(user, frozenset({"admin"})):
+        return sa.true()
+    roles_seen = listed_roles(user)
+    if not roles_seen:
+        return sa.false()
+    return sa.and_(User.role.in_(roles_seen), coordinated_scope(user).where(User.country, User.organisation_id))
+
+
 def can_see_workplace(user: User, workplace) -> bool:
     """Admins see every workplace; coordinators those of their countries and organisations; trainers those of
     their own country and of their own organisation. Its results and its rounds' collection follow."""

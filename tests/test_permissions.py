@@ -289,7 +289,7 @@ def test_a_trainer_made_participant_again_no_longer_manages_the_groups_they_ran(
     ("groups.promote", {"coordinator", "admin"}),
     ("reports.export_xapi", {"admin"}),
     ("admin.audit_log", {"admin"}),
-    ("admin.list_people", {"admin"}),
+    ("admin.list_people", {"coordinator", "admin"}),
     ("people.reset_password", {"trainer", "coordinator", "admin"}),
 ])
 def test_may_visit_answers_as_the_guard_of_the_endpoint(world, endpoint, allowed):
@@ -303,7 +303,7 @@ def test_may_visit_answers_as_the_guard_of_the_endpoint(world, endpoint, allowed
 def test_the_menu_offers_each_role_the_pages_its_guards_open(world, app):
     menu = {"/surveys/manage": {"trainer", "coordinator", "admin"}, "/author/": {"trainer", "admin"},
             "/reports": {"coordinator", "admin"}, "/admin/organisations": {"admin"}, "/admin/audit": {"admin"},
-            "/admin/people": {"admin"}}
+            "/admin/people": {"coordinator", "admin"}}
     for role in ROLES:
         client = app.test_client()
         sign_in(client, role)
@@ -333,3 +333,24 @@ def test_each_caller_asks_edits_and_reads_surveys_within_the_rules(world, make_s
         assert can_read_figures(user, nameless) == (who in coordinators or who == "admin"), who
         assert can_edit_survey(user, named) == (who in ("other_trainer", "admin")), who
         assert can_edit_survey(user, nameless) == (who in ("union_coordinator", "admin")), who
+
+
+def test_the_people_list_shows_admins_everyone_and_coordinators_the_people_whose_passwords_they_reset(world):
+    """``listed_people`` (SQL) lists for a coordinator exactly the accounts of their scope that
+    ``can_reset_password`` lets them reset by its first rule; nobody else lists anyone."""
+    from sqlalchemy import select
+
+    from lms.extensions import db
+    from lms.models import User
+    from lms.permissions import listed_people
+
+    users = world[0]
+    named = {user.id: who for who, user in users.items() if who != "visitor"}
+    listed = {who: {named[i] for i in db.session.scalars(select(User.id).where(listed_people(users[who])))}
+              for who in CALLERS}
+    assert listed["admin"] == set(named.values())
+    assert listed["coordinator"] == {"participant", "trainer"}
+    assert listed["union_coordinator"] == {"other_trainer", "union_trainer"}  # Peru, and the union's
+    assert listed["other_coordinator"] == {"other_trainer", "union_trainer"}
+    for who in ("visitor", "participant", "trainer", "other_trainer", "union_trainer"):
+        assert listed[who] == set(), who

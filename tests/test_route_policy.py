@@ -119,9 +119,10 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/today", GET, STAFF), ("/overview", GET, REPORTERS),
     ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),
     ("/admin/audit", GET, ADMIN), ("/admin/organisations", BOTH, ADMIN),
-    # People: administrators only (a form sent empty changes nothing); a new one-time password for a member of
+    # People: the list for coordinators (the people of their countries and organisations) and administrators; the
+    # rest for administrators only (a form sent empty changes nothing); a new one-time password for a member of
     # the group, by its trainer, the coordinator of its country and administrators.
-    ("/admin/people", GET, ADMIN), ("/admin/people/<int:user_id>", GET, ADMIN),
+    ("/admin/people", GET, REPORTERS), ("/admin/people/<int:user_id>", GET, ADMIN),
     ("/admin/people/<int:user_id>/placement", POST, ADMIN), ("/admin/people/<int:user_id>/suspension", BOTH, ADMIN),
     ("/admin/people/<int:user_id>/erase", BOTH, ADMIN), ("/people/<int:user_id>/password", BOTH, MANAGERS),
     ("/admin/organisations/<int:organisation_id>", BOTH, ADMIN),

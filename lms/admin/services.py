@@ -15,6 +15,7 @@ from lms.auth.services import give_one_time_password, set_password, set_scope
 from lms.auth.session_store import end_sessions
 from lms.core import audit
 from lms.core.codes import readable_code
+from lms.database.portable import as_read
 from lms.extensions import db
 from lms.groups.services import PASSWORD_ALPHABET
 from lms.models import (
@@ -43,11 +44,15 @@ def add_organisation(*, name: str, acronym: str, country: str, sector: str) -> O
 
 # People --------------------------------------------------------------------------------------------------
 
-#: The columns the people list may be sorted by (with no NULL, which SQLite and PostgreSQL place at opposite ends),
-#: and those its search looks in.
-PEOPLE_SORTS = {"name": User.display_name, "username": User.username, "account_role": User.role,
-                "country": User.country, "organisation": sa.func.coalesce(Organisation.acronym, ""),
-                "active": sa.func.coalesce(User.last_active_at, User.created_at)}
+def people_sorts() -> dict:
+    """The columns the people list may be sorted by (with no NULL, which SQLite and PostgreSQL place at opposite
+    ends); names as readers expect where the database can (``as_read``)."""
+    return {"name": as_read(User.display_name), "username": User.username, "account_role": User.role,
+            "country": User.country, "organisation": sa.func.coalesce(Organisation.acronym, ""),
+            "active": sa.func.coalesce(User.last_active_at, User.created_at)}
+
+
+#: The columns the people list's search looks in.
 PEOPLE_SEARCHED = (User.display_name, User.username, User.phone, User.email)
 
 

@@ -7,18 +7,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from lms.admin import services
+from lms.admin import audit_view, services
 from lms.admin.forms import ConfirmForm, EraseForm, OrganisationForm, SuspensionForm, placement_form, placement_of
 from lms.admin.services import StillReferenced, acronym_taken, add_organisation, references_to, update_organisation
 from lms.auth import reauth
 from lms.core import audit
+from lms.core.audit import action_label
 from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups.views import qr_svg
 from lms.i18n import current_language
 from lms.models import AuditEntry, Organisation, TrainingGroup, User
-from lms.permissions import can_administer, can_reset_password, can_see_group, roles
+from lms.permissions import can_administer, can_reset_password, can_see_group, listed_people, listed_roles, roles
 from lms.privacy.services import erase_account
 from lms.vocabulary import ROLE_LABELS
 
@@ -115,25 +116,31 @@ def audit_log():
     if actor:
         query = query.where(AuditEntry.actor == actor)
     entries = listing(query, sorts=AUDIT_SORTS, default="-at", tiebreak=AuditEntry.id)
-    actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
-    return render_template("admin/audit.html", entries=entries, actions=list(actions), action=action, actor=actor)
+    recorded = db.session.scalars(select(AuditEntry.action).distinct())
+    actions = sorted(((code, action_label(code)) for code in recorded), key=lambda pair: pair[1].casefold())
+    return render_template("admin/audit.html", entries=entries, rows=audit_view.rows(entries.items, current_user),
+                           actions=actions, action=action, actor=actor)
 
 
 # People ----------------------------------------------------------------------------------------------------
 
 @bp.route("/people")
-@roles("admin")
+@roles("coordinator")
 def list_people():
-    """Every account that is not erased: found by name, username, phone or e-mail; sorted; of a role or country."""
+    """The accounts ``listed_people`` shows the reader (every one not erased, to admins; the participants and
+    trainers of their countries and organisations, to coordinators): found by name, username, phone or e-mail;
+    sorted; of a role or country."""
+    shown_roles = {code: ROLE_LABELS[code] for code in listed_roles(current_user)}
     role = request.args.get("role", "")
-    role = role if role in ROLE_LABELS else ""
+    role = role if role in shown_roles else ""
     countries = grouped_country_choices(current_language())
     country = request.args.get("country", "")
     country = country if country in {c.value for c in countries} else ""
-    found = listing(services.people(role=role, country=country), sorts=services.PEOPLE_SORTS, default="name",
-                    search_in=services.PEOPLE_SEARCHED, tiebreak=User.id)
+    query = services.people(role=role, country=country).where(listed_people(current_user))
+    found = listing(query, sorts=services.people_sorts(), default="name", search_in=services.PEOPLE_SEARCHED,
+                    tiebreak=User.id)
     return render_template("admin/people.html", people=found, role=role, country=country, countries=countries,
-                           roles=ROLE_LABELS)
+                           roles=shown_roles)
 
 
 def _person(user_id: int) -> User:
@@ -157,6 +164,7 @@ def person_page(person: User, form=None, status: int = 200):
     trail = listing(services.audit_trail(person), sorts=AUDIT_SORTS, default="-at", tiebreak=AuditEntry.id)
     organisation = db.session.get(Organisation, person.organisation_id) if person.organisation_id else None
     page = render_template("admin/person.html", person=person, form=form, trail=trail, organisation=organisation,
+                           trail_rows=audit_view.rows(trail.items, current_user),
                            promotions=services.promotions_of(person))
     audit.record("view account", {"account": person.id}, user=current_user._get_current_object())
     db.session.commit()

@@ -1,6 +1,8 @@
 """SQL that SQLite and PostgreSQL both speak, written once."""
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from lms.extensions import db
 
 
@@ -18,3 +20,21 @@ def insert_new(model, rows: list[dict], keys: list[str]) -> list:
     primary_key = model.__mapper__.primary_key[0]
     statement = insert(model).values(rows).on_conflict_do_nothing(index_elements=keys).returning(primary_key)
     return list(db.session.scalars(statement))
+
+
+#: PostgreSQL's language-neutral ICU collation: accented names sort with their letters ("Élodie" with the E's).
+ICU_COLLATION = "und-x-icu"
+_HAS_ICU: dict[str, bool] = {}
+
+
+def as_read(column):
+    """``column`` ordered as readers expect, where the database can: PostgreSQL with ICU; elsewhere as it is
+    (SQLite compares bytes)."""
+    bind = db.session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return column
+    url = str(bind.url)
+    if url not in _HAS_ICU:  # asked once per database
+        _HAS_ICU[url] = db.session.scalar(sa.text(
+            "SELECT count(*) FROM pg_collation WHERE collname = :name"), {"name": ICU_COLLATION}) > 0
+    return column.collate(ICU_COLLATION) if _HAS_ICU[url] else column

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from lms import clock
 from lms.admin import services as admin
 from lms.extensions import db
-from lms.models import AuditEntry, Organisation, TrainerPromotion, User, UserSession
+from lms.models import AuditEntry, CoordinatorOrganisation, Organisation, TrainerPromotion, User, UserSession
 from lms.permissions import can_manage_group
-from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, dialect, post_form, sign_in
 
 
 @pytest.fixture
@@ -74,13 +74,84 @@ def test_erased_accounts_are_not_listed_and_have_no_page(client, ada, create_use
     assert client.get(f"/admin/people/{gone.id}").status_code == 404
 
 
-def test_only_admins_reach_the_people_pages(client, create_user):
+def coordinator_of_benin(create_user, client):
+    """Cora coordinates Benin and the Peruvian hotel workers' union; signed in on ``client``. Returns the union."""
+    union = Organisation(name="Hotel workers", acronym="HWU", country="PE", sector="hotels")
+    db.session.add(union)
+    db.session.commit()
+    cora = create_user("cora", role="coordinator", coordinated_countries=["BJ"], display_name="Cora")
+    cora.coordinated_organisations.append(CoordinatorOrganisation(organisation_id=union.id))
+    db.session.commit()
+    assert sign_in(client, "cora").status_code == 302
+    return union
+
+
+def test_a_coordinator_lists_the_participants_and_trainers_of_their_countries_and_organisations_only(
+        client, create_user):
+    union = coordinator_of_benin(create_user, client)
+    koffi = create_user("koffi", display_name="Koffi Agbo", country="BJ")
+    create_user("bea", display_name="Bea Trainer", country="BJ", role="trainer")
+    create_user("rosa", display_name="Rosa Quispe", country="PE", phone="987 654 321")
+    create_user("hugo", display_name="Hugo Union", country="PE", organisation_id=union.id)
+    create_user("ada", display_name="Ada Admin", country="BJ", role="admin")
+    create_user("cyril", display_name="Cyril Coordinator", country="BJ", role="coordinator",
+                coordinated_countries=["BJ"])
+    page = client.get("/admin/people?sort=name").get_data(as_text=True)
+    listed = re.findall(r"<tr>\s*<td>([^<]+)</td>", page)
+    assert listed == ["Bea Trainer", "Hugo Union", "Koffi Agbo"]
+    assert "Rosa" not in page and "Ada Admin" not in page and "Cyril" not in page and "Cora" not in page.split(
+        "<table")[1]
+    # A new password for each; no person page, role, suspension or erasure for a coordinator.
+    assert f'href="/people/{koffi.id}/password"' in page and page.count("/password\"") == 3
+    assert "/admin/people/" not in page
+    # The search, the role filter and the menu stay within the same people.
+    assert "Rosa" not in client.get("/admin/people?q=987654").get_data(as_text=True)
+    assert "Ada Admin" not in client.get("/admin/people?q=ada").get_data(as_text=True)
+    admins = client.get("/admin/people?role=admin").get_data(as_text=True)
+    assert "Ada Admin" not in admins and 'value="admin"' not in admins and "Koffi Agbo" in admins
+    assert 'href="/admin/people"' in client.get("/profile").get_data(as_text=True)
+    assert client.get(f"/admin/people/{koffi.id}").status_code == 403
+    assert client.get(f"/admin/people/{koffi.id}/suspension").status_code == 403
+
+
+def test_a_coordinator_without_countries_or_organisations_lists_nobody(client, create_user):
+    create_user("cora", role="coordinator", coordinated_countries=[])
+    create_user("koffi", display_name="Koffi Agbo", country="BJ")
+    sign_in(client, "cora")
+    page = client.get("/admin/people").get_data(as_text=True)
+    assert "Koffi" not in page and "Nobody matches" in page
+
+
+def test_only_coordinators_and_admins_reach_the_people_list_and_only_admins_a_persons_page(client, create_user):
+    create_user("tom", role="trainer", country="BJ")
     create_user("cora", role="coordinator", coordinated_countries=["PE"])
     rosa = create_user("rosa")
-    sign_in(client, "cora")
+    sign_in(client, "tom")
     assert client.get("/admin/people").status_code == 403
-    assert client.get(f"/admin/people/{rosa.id}").status_code == 403
     assert "/admin/people" not in client.get("/profile").get_data(as_text=True)
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
+    sign_in(client, "cora")
+    assert client.get("/admin/people").status_code == 200
+    assert client.get(f"/admin/people/{rosa.id}").status_code == 403
+
+
+def test_the_admins_list_marks_suspended_accounts(client, ada, create_user):
+    rosa = create_user("rosa", display_name="Rosa Quispe")
+    create_user("juan", display_name="Juan Mamani")
+    admin.suspend(rosa, ada)
+    db.session.commit()
+    rows = {name: row for name, row in re.findall(r'>([^<]+)</a>(.*?)</td>', client.get(
+        "/admin/people").get_data(as_text=True), re.S)}
+    assert "Suspended" in rows["Rosa Quispe"] and "Suspended" not in rows["Juan Mamani"]
+
+
+def test_names_sort_as_readers_expect_on_postgresql(client, ada, create_user):
+    for name in ("Zoe", "Élodie", "Diane", "Fatou", "éric"):
+        create_user(display_name=name)
+    listed = [n for n in names_listed(client.get("/admin/people?sort=name").get_data(as_text=True)) if n != "Ada Admin"]
+    if dialect() != "postgresql":
+        pytest.skip("SQLite compares names byte by byte")
+    assert listed == ["Diane", "Élodie", "éric", "Fatou", "Zoe"]
 
 
 def test_the_person_page_shows_details_and_the_link_in_the_menu(client, ada, create_user):
@@ -322,11 +393,12 @@ def test_the_audit_trail_lists_entries_about_and_by_the_person_a_page_at_a_time(
     audit.record("end sessions", {"account": ada.id})
     db.session.commit()
     page = client.get(f"/admin/people/{rosa.id}").get_data(as_text=True)
-    assert "Page 1 of 2" in page and page.count("view paper scores") == 49
-    assert "end sessions" in page  # the newest first: about her, by the command line
+    assert "Page 1 of 2" in page and page.count("Paper scores viewed") == 49
+    # The newest first: about her, by the command line.
+    assert "Sessions ended" in page and f'Account: <a href="/admin/people/{rosa.id}">' in page
     last = client.get(f"/admin/people/{rosa.id}?page=2").get_data(as_text=True)
     # The first visit is in her trail now ("view account"), so one more entry moved to page 2.
-    assert last.count("view paper scores") == 12 and f"account: {ada.id}" not in last
+    assert last.count("Paper scores viewed") == 12 and f'Account: <a href="/admin/people/{ada.id}">' not in last
 
 
 def test_the_audit_log_is_a_paginated_listing(client, ada):
