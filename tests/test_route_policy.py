@@ -182,7 +182,7 @@ def build_world(create_user) -> dict:
     db.session.commit()
     complete_course(member.id)
     certificate = groups.certificate_for(member.id, course)
-    meeting = groups.record_session(group, held_on=today, topic="Module 1", present=[member.id]).session
+    meeting = groups.record_session(group, held_on=today, topic="Module 1", present=[member.id])
     groups.record_paper_scores(group, course.modules[0], {graduate.id: 8}, trainer, 10)
     paper = groups.paper_scores_of(group, course.modules[0])[0]
     survey = building.create_survey(code="workers-voice", title="Workers' voice", description="Why we ask.",

@@ -287,6 +287,7 @@ def confirm_password():
     if form.validate_on_submit():
         if reauth.password_is_right(current_user, form.password.data):
             reauth.mark_confirmed()
+            flash(_("Your password is confirmed. Nothing has changed yet: make your change again."), "info")
             return redirect(safe_next(url_for("learn.home")))
         form.password.errors.append(_("This password is wrong."))
     return render_template("auth/confirm_password.html", form=form), 400 if form.is_submitted() else 200

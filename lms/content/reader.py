@@ -160,6 +160,10 @@ def read_page(path: Path, keys: tuple[str, ...], is_source: bool | None, problem
     except UnicodeDecodeError:
         problems.append(Problem(str(path), 0, _("The file is not UTF-8 text.")))
         return None
+    if "\x00" in text:  # valid UTF-8, but no database keeps it as text
+        problems.append(Problem(str(path), text.count("\n", 0, text.index("\x00")) + 1,
+                                _("The line holds a NUL character (a zero byte), which is not text.")))
+        return None
     lines = text.split("\n")
     if not lines or lines[0] != "---":
         problems.append(Problem(str(path), 1, _("The file must start with a \"---\" line (front matter).")))

@@ -90,7 +90,9 @@ class SessionForm(PortalForm):
         published (docs/reports.md): nobody may add records to them."""
         if field.data and field.data < clock.today().replace(day=1):
             raise ValidationError(_l("A session in a month that has ended cannot be added: that month's figures "
-                                     "are published. Give a date in this month or later."))
+                                     "are published. To type in an earlier training, give today's date and write "
+                                     "the real date in \"What was done\": the lessons it covered are marked done "
+                                     "all the same."))
 
     def validate_lessons(self, field) -> None:
         if field.data and self.held_on.data and self.held_on.data > clock.today():

@@ -241,9 +241,10 @@ def add_session(group_id: int):
                      user=current_user._get_current_object())
         db.session.commit()
         flash(_("The session and its attendance are saved."), "success")
-    else:
-        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for("groups.show_group", group_id=group.id))
+        return redirect(url_for("groups.show_group", group_id=group.id))
+    # The sheet again with what was ticked, and the reasons beside their fields: nothing is typed twice.
+    return render_template("groups/session.html", group=group, session=None, form=form, published=False,
+                           joined_later=[]), 400
 
 
 @bp.route("/groups/<int:group_id>/sessions/<int:session_id>", methods=["GET", "POST"])

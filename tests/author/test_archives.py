@@ -122,3 +122,22 @@ def test_a_broken_export_is_refused_with_each_problem_once_by_file_and_line(clie
                                   'such as "en" or "fr".'),
     ]
     assert db.session.scalar(select(func.count(Course.id))) == 1  # the first import, untouched
+
+
+def test_a_lesson_holding_a_nul_byte_is_refused_by_line_not_with_an_error_page(client, app_ctx, trainer):
+    """Outside tester: valid UTF-8, but PostgreSQL keeps no NUL in text: the import was a 500."""
+    upload(client, zip_of(COURSES / BUNDLED_COURSE, COURSES))
+    exported = client.get(f"/author/courses/{BUNDLED_COURSE}/export.zip").data
+    out = io.BytesIO()
+    lesson = f"{BUNDLED_COURSE}/en/01-what-is-social-dialogue.md"
+    with zipfile.ZipFile(io.BytesIO(exported)) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            lines = source.read(name).decode().split("\n")
+            if name == lesson:
+                lines.insert(4, "Body\x00x")
+            target.writestr(name, "\n".join(lines))
+    response = upload(client, out.getvalue())
+    problems = re.findall(r"<li><code>(.*?)</code> (.*?)</li>", html.unescape(response.get_data(as_text=True)))
+    assert response.status_code == 400
+    assert [(where, reason) for where, reason in problems if where.startswith(lesson)] == [
+        (f"{lesson}:5", "The line holds a NUL character (a zero byte), which is not text.")]

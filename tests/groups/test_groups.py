@@ -135,8 +135,8 @@ def test_sessions_attendance_and_paper_scores_fill_the_group_table(client, app_c
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
     incomplete = post_form(client, f"/groups/{group.id}/sessions", {"held_on": "", "topic": ""},
                       page=f"/groups/{group.id}")
-    assert incomplete.status_code == 302  # back to the group, with the form's messages
-    assert "Please give a date." in client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert incomplete.status_code == 400  # the sheet again, with the form's messages beside their fields
+    assert "Please give a date." in incomplete.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Attendance)) == 1
     url = f"/groups/{group.id}/paper-scores/what-and-who"
     bad = post_form(client, url, {"out_of": "10", f"mark-{ana.id}": "14"})
@@ -206,6 +206,8 @@ def test_changing_a_role_needs_a_recent_password(client, app, app_ctx, create_us
     assert wrong.status_code == 400 and "This password is wrong." in wrong.get_data(as_text=True)
     right = coordinator.post(asked.headers["Location"], data={"password": PASSWORD, "csrf_token": token})
     assert right.headers["Location"] == f"/groups/{group.id}"
+    back = coordinator.get(right.headers["Location"]).get_data(as_text=True)
+    assert "Nothing has changed yet: make your change again." in back  # outside tester: the change seemed lost
     assert coordinator.post(promote, data={"csrf_token": token}).headers["Location"] == f"/groups/{group.id}"
     db.session.refresh(graduate)
     assert graduate.role == "trainer"

@@ -2,6 +2,7 @@
 paper marks are entered out of a maximum with the pass mark applied, and members get certificates."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -115,9 +116,10 @@ def test_a_failed_paper_mark_is_stored_and_shown_as_failed(client, app_ctx, trai
 def test_lessons_are_not_marked_done_for_a_session_still_to_come(client, app_ctx, trainer):
     group = in_person_group(client)
     ana = member("ana.q")
-    record_session(client, group, [ana], lesson_ids(slice(0, 1)), held_on=(TODAY + timedelta(days=1)).isoformat())
-    page = client.get(f"/groups/{group.id}").get_data(as_text=True)
-    assert "Lessons are marked done once the session is held" in page
+    response = record_session(client, group, [ana], lesson_ids(slice(0, 1)),
+                              held_on=(TODAY + timedelta(days=1)).isoformat())
+    assert response.status_code == 400
+    assert "Lessons are marked done once the session is held" in response.get_data(as_text=True)
     assert learning.progress(ana.id, learning.find_course(BUNDLED_COURSE)).done == 0
 
 
@@ -213,3 +215,19 @@ def test_the_session_form_offers_today_as_its_date(client, app_ctx, trainer):
     group = in_person_group(client)
     page = client.get(f"/groups/{group.id}").get_data(as_text=True)
     assert re.search(rf'<input[^>]*id="held_on"[^>]*value="{clock.today().isoformat()}"', page)
+
+
+def test_a_session_refused_keeps_what_was_ticked_and_says_how_to_type_in_an_earlier_training(frozen_clock, client,
+                                                                                             app_ctx, trainer):
+    """Outside tester: a training of last month was refused, and the 55 ticks and the lessons were gone."""
+    group = in_person_group(client)
+    ana = member("ana.q")
+    last_month = clock.today().replace(day=1) - timedelta(days=10)
+    lessons = lesson_ids(slice(0, 1))
+    response = record_session(client, group, [ana], lessons, held_on=last_month.isoformat())
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "write the real date in" in html.unescape(page)
+    assert re.search(rf'<input[^>]*checked[^>]*value="{ana.id}"|<input[^>]*value="{ana.id}"[^>]*checked', page)
+    assert all(re.search(rf'<input[^>]*value="{lesson}"[^>]*checked|<input[^>]*checked[^>]*value="{lesson}"', page)
+               for lesson in lessons)
+    assert learning.progress(ana.id, learning.find_course(BUNDLED_COURSE)).done == 0
