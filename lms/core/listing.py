@@ -6,7 +6,8 @@ the search box, sortable headings and page links with the macros in ``core/_list
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from math import ceil
 
@@ -111,3 +112,29 @@ def listing(query: sa.Select, *, sorts: Mapping[str, sa.ColumnElement | Sequence
     items = list(rows.scalars()) if len(query.column_descriptions) == 1 else list(rows)
     return Listing(items=items, total=total, page=page, per_page=per_page, sort=key, descending=descending,
                    search=search)
+
+
+def listed(items: Sequence, *, sorts: Mapping[str, Callable], default: str, text_of: Callable[[object], str],
+           per_page: int = PER_PAGE) -> Listing:
+    """``listing`` for rows already in memory (a table computed in Python): ``sorts`` gives each key's sort key
+    function, ``text_of`` the text a row's search looks in."""
+    search = " ".join(words_of(request.args.get("q", "")))[:200]
+    if search:
+        words = [folded(word) for word in words_of(search)]
+        items = [item for item in items if all(word in folded(text_of(item)) for word in words)]
+    requested = request.args.get("sort", default)
+    key = requested.removeprefix("-")
+    if key not in sorts:
+        requested, key = default, default.removeprefix("-")
+    descending = requested.startswith("-")
+    ordered = sorted(items, key=sorts[key], reverse=descending)
+    pages = max(1, ceil(len(ordered) / per_page))
+    raw_page = request.args.get("page", "1")
+    page = min(max(int(raw_page), 1), pages) if raw_page.isdigit() and len(raw_page) < 7 else 1
+    return Listing(items=ordered[(page - 1) * per_page:page * per_page], total=len(ordered), page=page,
+                   per_page=per_page, sort=key, descending=descending, search=search)
+
+
+def folded(text: str) -> str:
+    """``text`` without case or accents, for comparing and sorting as readers expect ("Élodie" beside "Elena")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))

@@ -13,7 +13,7 @@ from lms import clock
 from lms.auth import reauth, throttle
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
-from lms.core.listing import listing
+from lms.core.listing import folded, listed, listing
 from lms.extensions import db
 from lms.groups import services
 from lms.groups.forms import (
@@ -118,6 +118,16 @@ def surveys_with_a_wave(condition) -> list[Survey]:
     return list(db.session.scalars(select(Survey).where(Survey.waves.any(condition)).order_by(Survey.code)))
 
 
+#: How the members' table of a group page sorts (``?sort=``): by name, progress, sessions attended, completion.
+MEMBER_SORTS = {
+    "name": lambda row: (folded(row.user.display_name), row.user.id),
+    "progress": lambda row: (row.progress.done, folded(row.user.display_name)),
+    "attended": lambda row: (row.attended, folded(row.user.display_name)),
+    "completed": lambda row: (row.progress.completed_at is None, row.progress.completed_at or 0,
+                              folded(row.user.display_name)),
+}
+
+
 @bp.route("/groups/<int:group_id>")
 @signed_in
 def show_group(group_id: int):
@@ -130,7 +140,10 @@ def show_group(group_id: int):
         gain = outcomes.gain_sums(course, [row.user.id for row in table]).published
         group_surveys = surveys_with_a_wave(SurveyWave.group_id == group.id)
         course_surveys = surveys_with_a_wave(SurveyWave.course_id == group.course_id)
-    page = render_template("groups/show.html", group=group, course=course, table=table, manager=manager,
+    members = listed(table, default="name", text_of=lambda row: f"{row.user.display_name} {row.user.username}",
+                     sorts=MEMBER_SORTS) if manager else None
+    page = render_template("groups/show.html", group=group, course=course, table=table, members=members,
+                           manager=manager,
                            session_form=session_form(group, course, formdata=None) if manager else None,
                            today=clock.today(), gain=gain, group_surveys=group_surveys,
                            course_surveys=course_surveys,

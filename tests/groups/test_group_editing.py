@@ -266,3 +266,25 @@ def test_an_archived_course_is_not_offered_for_a_new_group_but_stays_on_a_group_
     db.session.commit()
     assert f'value="{BUNDLED_COURSE}"' not in client.get("/groups/new").get_data(True)
     assert f'value="{BUNDLED_COURSE}"' in client.get(f"/groups/{group.id}/edit").get_data(True)
+
+
+def test_a_group_of_more_than_fifty_members_is_paged_searched_and_sorted(client, app_ctx, trainer, create_user):
+    """Outside tester: a group of 55 showed every member on one page, with no search and no sorting."""
+    group = new_group(trainer)
+    for number in range(55):
+        join(group, create_user(f"m{number:02d}", country="BJ", display_name=f"Member {number:02d}"))
+    join(group, create_user("elodie", country="BJ", display_name="Élodie Zinsou"))
+
+    def members_table(query: str = "") -> str:
+        page = client.get(f"/groups/{group.id}{query}").get_data(as_text=True)
+        return page[page.index("<table"):page.index("</table>")] + page[page.index("</table>"):][:600]
+
+    first = members_table()
+    # Élodie sorts under E, as readers expect, before the 49 members first on the page.
+    assert "Élodie Zinsou" in first and "Member 48" in first and "Member 49" not in first
+    assert 'rel="next"' in first and "Showing 1–50 of 56" in client.get(f"/groups/{group.id}").get_data(as_text=True)
+    assert "Member 49" in members_table("?page=2")
+    found = members_table("?q=elodie")  # accents and case aside
+    assert "Élodie Zinsou" in found and "Member 01" not in found
+    backwards = members_table("?sort=-name")
+    assert "Élodie Zinsou" not in backwards and backwards.index("Member 54") < backwards.index("Member 20")
