@@ -26,7 +26,7 @@ from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translatio
 #: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
 FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 #: Markers given by the fixtures a test uses (the others are set where the tests are: pytestmark or a decorator).
-MARKERS_BY_FIXTURE = {"browser": "browser", "smtp": "smtp", "inbox": "smtp"}
+MARKERS_BY_FIXTURE = {"browser": "browser", "inbox": "smtp"}
 
 
 def pytest_collection_modifyitems(items):
@@ -211,6 +211,7 @@ class Inbox:
 
     def __init__(self):
         self.messages: list[dict] = []
+        self.port = 0
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
         message = message_from_bytes(envelope.content)
@@ -227,14 +228,19 @@ class Inbox:
 
 
 @pytest.fixture
-def inbox(app):
-    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what arrives; the app under test sends its e-mail there."""
+def inbox(app, data_app):
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what arrives; the app under test sends its e-mail there,
+    and so does the test's own (jobs a test runs itself, such as reminders)."""
     inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
-    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
+    inbox.port = port  # for a process started by the test, which reads its settings from the environment
+    keys = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")
+    saved = [(each, {key: each.config[key] for key in keys}) for each in (app, data_app)]
+    for each, _settings in saved:
+        each.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
     yield inbox
-    app.config.update(saved)
+    for each, settings in saved:
+        each.config.update(settings)
     controller.stop()

@@ -7,12 +7,8 @@ import sys
 import threading
 import time
 from datetime import timedelta
-from email import message_from_bytes
-from email.header import decode_header, make_header
 
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,34 +19,7 @@ from lms.jobs import open_waves
 from lms.learn import services as learning
 from lms.models import AuditEntry, SurveyInvitation
 from lms.surveys.reminders import send_reminders
-from tests.helpers import BUNDLED_COURSE, ROOT, complete_course, free_port
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's hook name
-        message = message_from_bytes(envelope.content)
-        self.messages.append({"to": envelope.rcpt_tos, "subject": str(make_header(decode_header(message["Subject"]))),
-                              "body": message.get_payload(decode=True).decode()})
-        return "250 OK"
-
-
-
-@pytest.fixture
-def smtp(app_ctx):
-    """A real SMTP server on 127.0.0.1 that keeps what arrives; the app is configured to send to it."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    saved = {k: app_ctx.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS")}
-    app_ctx.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_USE_TLS=False)
-    inbox.port = port
-    yield inbox
-    app_ctx.config.update(saved)
-    controller.stop()
+from tests.helpers import BUNDLED_COURSE, ROOT, complete_course
 
 
 def due_member(create_user, make_survey, username="amina", **fields):
@@ -62,7 +31,7 @@ def due_member(create_user, make_survey, username="amina", **fields):
     return member, survey
 
 
-def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create_user, make_survey, smtp):
+def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create_user, make_survey, inbox):
     app_ctx.config.update(REMINDER_MAX=3, REMINDER_MIN_DAYS=7)
     due_member(create_user, make_survey, email="amina@example.org")
     today = clock.today()
@@ -72,11 +41,11 @@ def test_reminders_respect_the_interval_and_the_maximum(app_ctx, library, create
     assert send_reminders(today + timedelta(days=7)) == 1
     assert send_reminders(today + timedelta(days=14)) == 1
     assert send_reminders(today + timedelta(days=30)) == 0  # three is the most
-    assert len(smtp.messages) == 3 and smtp.messages[0]["to"] == ["amina@example.org"]
+    assert len(inbox.messages) == 3 and inbox.messages[0]["to"] == ["amina@example.org"]
     invitation = db.session.scalar(select(SurveyInvitation))
     db.session.refresh(invitation)
     assert invitation.reminders_sent == 3 and invitation.last_reminded_on == today + timedelta(days=14)
-    assert f"/surveys/invitations/{invitation.id}" in smtp.messages[0]["body"]
+    assert f"/surveys/invitations/{invitation.id}" in inbox.messages[0]["body"]
 
 
 def test_a_new_channel_gets_each_reminder_once_by_subscribing(app_ctx, library, create_user, make_survey):
@@ -130,16 +99,16 @@ def test_a_channel_that_fails_stops_neither_the_others_nor_the_next_reminder(app
     assert failures == ["a reminder channel failed: OSError"] * 2
 
 
-class Refusing(Inbox):
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's hook
-        return f"550 no mailbox {address}"
+async def refuse_every_address(server, session, envelope, address, rcpt_options):
+    """aiosmtpd's hook for each recipient, set on the inbox: no mailbox takes it."""
+    return f"550 no mailbox {address}"
 
 
 def test_a_reminder_that_fails_names_neither_the_invitation_nor_the_address_in_the_log(
-        app_ctx, library, create_user, make_survey, smtp, caplog):
+        app_ctx, library, create_user, make_survey, inbox, caplog):
     """The scheduler's log said which invitation of which survey was reminded, and the server's answer held the
     member's address."""
-    smtp.handle_RCPT = Refusing.handle_RCPT.__get__(smtp)
+    inbox.handle_RCPT = refuse_every_address
     due_member(create_user, make_survey, email="amina@example.org")
     assert send_reminders(clock.today()) == 1
     invitation = db.session.scalar(select(SurveyInvitation))
@@ -149,25 +118,25 @@ def test_a_reminder_that_fails_names_neither_the_invitation_nor_the_address_in_t
 
 
 def test_reminders_are_in_the_members_language_and_only_where_there_is_an_address(
-        app_ctx, library, create_user, make_survey, smtp):
+        app_ctx, library, create_user, make_survey, inbox):
     due_member(create_user, make_survey, "amina", email="amina@example.org", locale="fr")
     due_member(create_user, make_survey, "bo", existing=True)  # no e-mail: reminded in the portal only
     assert send_reminders(clock.today()) == 2
-    assert len(smtp.messages) == 1
+    assert len(inbox.messages) == 1
     with force_locale("fr"):
         french = _("A short survey is waiting for you: %(title)s", title="Workers' voice")
     with force_locale("en"):
         english = _("A short survey is waiting for you: %(title)s", title="Workers' voice")
     assert french != english
-    assert smtp.messages[0]["subject"] == french
+    assert inbox.messages[0]["subject"] == french
 
 
-def test_answered_and_declined_surveys_are_not_reminded(app_ctx, library, create_user, make_survey, smtp):
+def test_answered_and_declined_surveys_are_not_reminded(app_ctx, library, create_user, make_survey, inbox):
     member, _survey = due_member(create_user, make_survey, email="amina@example.org")
     invitation = db.session.scalar(select(SurveyInvitation))
     invitation.consent = "refused"
     db.session.commit()
-    assert send_reminders(clock.today()) == 0 and smtp.messages == []
+    assert send_reminders(clock.today()) == 0 and inbox.messages == []
 
 
 def test_open_waves_invites_members_once_their_follow_up_is_due(app_ctx, library, create_user, make_survey):
@@ -182,7 +151,7 @@ def test_open_waves_invites_members_once_their_follow_up_is_due(app_ctx, library
 
 
 def test_two_scheduler_processes_at_once_send_each_reminder_exactly_once(
-        app_ctx, library, create_user, make_survey, smtp, database_url, tmp_path):
+        app_ctx, library, create_user, make_survey, inbox, database_url, tmp_path):
     course = learning.find_course(BUNDLED_COURSE)
     make_survey(course=course, waves=["baseline"])
     for i in range(12):
@@ -190,7 +159,7 @@ def test_two_scheduler_processes_at_once_send_each_reminder_exactly_once(
         learning.enrol(member.id, course)
     db.session.commit()
     env = {**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path), "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp.port), "MAIL_USE_TLS": "false", "SECRET_KEY": "x" * 40}
+           "MAIL_PORT": str(inbox.port), "MAIL_USE_TLS": "false", "SECRET_KEY": "x" * 40}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "jobs", "run-once", "send-reminders"]
     runners = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for _ in range(2)]
@@ -198,7 +167,7 @@ def test_two_scheduler_processes_at_once_send_each_reminder_exactly_once(
     assert all(runner.returncode == 0 for runner in runners), outputs
     sent = sorted(int(out.split(": ")[1].split()[0]) for out, _err in outputs)
     assert sum(sent) == 12
-    assert sorted(m["to"][0] for m in smtp.messages) == sorted(f"member{i}@example.org" for i in range(12))
+    assert sorted(m["to"][0] for m in inbox.messages) == sorted(f"member{i}@example.org" for i in range(12))
     db.session.expire_all()
     assert {i.reminders_sent for i in db.session.scalars(select(SurveyInvitation))} == {1}
 
