@@ -370,10 +370,11 @@ def group_table(group: TrainingGroup) -> list[MemberRow]:
                      key=lambda m: m.user.display_name.casefold())
     user_ids = [m.user_id for m in members]
     states = learning.progress_of_many(user_ids, course)
-    present_at = {(user_id, held_on) for user_id, held_on in db.session.execute(
-        select(Attendance.user_id, GroupSession.held_on).join(GroupSession)
-        .where(GroupSession.group_id == group.id, Attendance.user_id.in_(user_ids)))}
-    attended = {user_id: sum(1 for u, _day in present_at if u == user_id) for user_id in user_ids}
+    present_on: dict[int, list[date]] = {user_id: [] for user_id in user_ids}
+    for user_id, held_on in db.session.execute(
+            select(Attendance.user_id, GroupSession.held_on).join(GroupSession)
+            .where(GroupSession.group_id == group.id, Attendance.user_id.in_(user_ids))):
+        present_on[user_id].append(held_on)
     best: dict[int, dict[int, Score]] = {user_id: {} for user_id in user_ids}
     for user_id, module_id, score, passed in db.session.execute(
             select(QuizAttempt.user_id, QuizAttempt.module_id, func.max(QuizAttempt.score),
@@ -381,9 +382,9 @@ def group_table(group: TrainingGroup) -> list[MemberRow]:
             .where(QuizAttempt.user_id.in_(user_ids), QuizAttempt.module_id.in_([m.id for m in course.modules]))
             .group_by(QuizAttempt.user_id, QuizAttempt.module_id)):
         best[user_id][module_id] = Score(score, bool(passed))
-    return [MemberRow(m.user, states[m.user_id], attended[m.user_id],
-                      sum(1 for s in group.sessions if s.held_on >= joined_on(m)) + sum(
-                          1 for u, day in present_at if u == m.user_id and day < joined_on(m)), best[m.user_id])
+    return [MemberRow(m.user, states[m.user_id], len(present_on[m.user_id]),
+                      sum(1 for s in group.sessions if s.held_on >= joined_on(m))
+                      + sum(1 for day in present_on[m.user_id] if day < joined_on(m)), best[m.user_id])
             for m in members]
 
 
