@@ -24,13 +24,23 @@ def _quiet_after(request):
         request.getfixturevalue("live_server").wait_until_idle()
 
 
+def _click_and_arrive(click):
+    """Playwright's click returns once a navigation it started has begun, before the new page has been read:
+    a count taken then sees an empty document. Every click in these tests waits for the page it leads to."""
+    def clicked(page, *args, **kwargs):
+        click(page, *args, **kwargs)
+        page.wait_for_load_state("load")
+    return clicked
+
+
 @pytest.fixture(scope="session")
 def browser():
     missing = [str(p) for p in (Path(CHROMIUM), AXE) if not p.exists()]
     if missing:
         pytest.fail(f"Browser tests need {', '.join(missing)}: run `make test`, which installs them.")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import Page, sync_playwright
 
+    Page.click = _click_and_arrive(Page.click)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
