@@ -89,6 +89,37 @@ class Config:
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "Training portal <no-reply@localhost>")
+    #: The SMS gateway (lms/messaging/gateways.py): "kannel" (Kannel's sendsms interface), "http" (a provider's
+    #: HTTP API, see docs/deploy.md), or "" for none: then every SMS choice is hidden and nothing is sent by SMS.
+    SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "").lower()
+    #: Where messages are handed over (Kannel: http://127.0.0.1:13013/cgi-bin/sendsms), and the account there.
+    SMS_SEND_URL = os.environ.get("SMS_SEND_URL", "")
+    SMS_USERNAME = os.environ.get("SMS_USERNAME", "")
+    SMS_PASSWORD = os.environ.get("SMS_PASSWORD", "")
+    #: The sender members see (a short code or a name), where the operator allows one.
+    SMS_SENDER = os.environ.get("SMS_SENDER", "")
+    #: Delivery reports and incoming messages are taken only with this secret (in the URL the gateway calls,
+    #: or as an HMAC signature, lms/messaging/callbacks.py), and, if set, only from these addresses.
+    SMS_CALLBACK_SECRET = os.environ.get("SMS_CALLBACK_SECRET", "")
+    SMS_CALLBACK_ADDRESSES = os.environ.get("SMS_CALLBACK_ADDRESSES", "")
+    #: The countries whose numbers the gateway reaches (ISO codes, "BJ,ML,PE"); empty: every country.
+    SMS_COUNTRIES = os.environ.get("SMS_COUNTRIES", "")
+    #: What one SMS segment costs, for the estimate a trainer sees before sending, and its currency (ISO 4217).
+    SMS_PRICE_PER_SEGMENT = os.environ.get("SMS_PRICE_PER_SEGMENT", "0")
+    SMS_CURRENCY = os.environ.get("SMS_CURRENCY", "EUR")
+    #: Reminders and group news go out only between these hours of the member's country ("8-20": from 8:00 to
+    #: 20:00); outside them they wait. Codes go at once.
+    SMS_SENDING_HOURS = os.environ.get("SMS_SENDING_HOURS", "8-20")
+    #: A code sent by SMS (a phone's confirmation, a new password, a sign-in) works this many minutes.
+    SMS_CODE_MINUTES = int(os.environ.get("SMS_CODE_MINUTES", 10))
+    #: Codes sent per number and per address; codes tried per number (beyond it, a new code must be asked for).
+    SMS_CODE_LIMIT_NUMBER = os.environ.get("SMS_CODE_LIMIT_NUMBER", "3 per hour")
+    SMS_CODE_LIMIT_ADDRESS = os.environ.get("SMS_CODE_LIMIT_ADDRESS", "20 per hour")
+    SMS_CODE_ATTEMPTS = int(os.environ.get("SMS_CODE_ATTEMPTS", 5))
+    #: The longest message a trainer may send a group, in SMS segments.
+    SMS_MAX_SEGMENTS = int(os.environ.get("SMS_MAX_SEGMENTS", 3))
+    #: A message the gateway did not take is tried again after 1, 5, 15, 60... minutes, this many times in all.
+    SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", 6))
     #: Survey reminders: at most this many messages per wave, this many days apart.
     REMINDER_MAX = int(os.environ.get("REMINDER_MAX", 3))
     REMINDER_MIN_DAYS = int(os.environ.get("REMINDER_MIN_DAYS", 7))

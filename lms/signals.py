@@ -43,3 +43,7 @@ joined_group = _events.signal("joined-group")
 #: writes is committed after it, and one that raises is rolled back and logged while the others still run. The
 #: reminder is never handed out again.
 reminder_due = _events.signal("reminder-due")
+#: An SMS came in through the gateway (lms/messaging/callbacks.py), already checked as the gateway's. The sender is
+#: the number it came from (E.164); ``text``: what it says. Receivers react to what concerns them (STOP and START,
+#: a code sent back); the message itself is not stored.
+sms_received = _events.signal("sms-received")

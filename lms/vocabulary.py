@@ -84,3 +84,21 @@ def topic_label(code: str) -> str:
 
 def gender_label(code: str) -> str:
     return str(GENDER_LABELS.get(code, code))
+
+#: What the portal sends a member about; a member chooses a channel for each (lms/messaging/channels.py).
+MESSAGE_TOPICS = ("survey_reminders", "group_news", "account_codes")
+MESSAGE_TOPIC_LABELS = {
+    "survey_reminders": _l("Reminders of surveys waiting for you"),
+    "group_news": _l("News from your training groups"),
+    "account_codes": _l("Codes to sign in or choose a new password"),
+}
+#: How a member is reached about a topic: "none" is "not at all".
+CHANNELS = ("sms", "email", "none")
+CHANNEL_LABELS = {"sms": _l("By SMS"), "email": _l("By e-mail"), "none": _l("Not at all")}
+#: What an outgoing SMS is: one of the topics, or "service" (the answer to STOP or START, a phone's first code).
+SMS_KINDS = (*MESSAGE_TOPICS, "service")
+#: Where an outgoing SMS is: queued (waiting for its time or a retry), sending (handed to the gateway by one
+#: runner), sent (the gateway took it), delivered (the phone got it, by the gateway's report), failed (for good).
+SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
+SMS_STATUS_LABELS = {"queued": _l("Waiting"), "sending": _l("Sending"), "sent": _l("Sent"),
+                     "delivered": _l("Delivered"), "failed": _l("Failed")}

@@ -54,6 +54,11 @@ class User(UserMixin, db.Model):
                                                             index=True)
     #: Set when the account is erased: what remains is a tombstone that cannot sign in.
     erased_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: When the member typed the code sent to ``phone`` (or replied with it); None until then, and again when the
+    #: number changes. No SMS but that code goes to an unconfirmed number.
+    phone_confirmed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Set when the member replied STOP by SMS, cleared by START: no SMS goes to them meanwhile.
+    sms_stopped_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Set while an administrator has suspended the account: it cannot sign in until reinstated (lms/admin).
     suspended_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Random and permanent; added up into the cell key of every published figure that counts it.

@@ -1,0 +1,25 @@
+"""Queueing an SMS: a row in ``text_messages`` that the delivery job gives the gateway (lms/messaging/delivery.py)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from lms import clock
+from lms.extensions import db
+from lms.messaging.channels import country_of
+from lms.messaging.segments import measure
+from lms.models import TextMessage, User
+
+
+def queue_sms(phone: str, text: str, kind: str, user: User | None = None,
+              send_after: datetime | None = None) -> TextMessage:
+    """A new queued SMS to ``phone`` (E.164), flushed; it goes at ``send_after`` (default now) or later.
+
+    The caller has checked that the message may go (lms/messaging/channels.py); this only writes it down.
+    """
+    size = measure(text)
+    message = TextMessage(user_id=user.id if user else None, phone=phone, country=country_of(phone), kind=kind,
+                          text=text, encoding=size.encoding, segments=size.segments,
+                          send_after=send_after or clock.utcnow())
+    db.session.add(message)
+    db.session.flush()
+    return message

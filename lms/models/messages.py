@@ -1,0 +1,67 @@
+"""How members may be reached (a channel per topic), and every SMS the portal sends."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms import clock
+from lms.extensions import db
+from lms.vocabulary import CHANNELS, MESSAGE_TOPICS, SMS_KINDS, SMS_STATUSES
+
+
+class ContactPreference(db.Model):
+    """The channel a member chose for one topic; without a row, the default of lms/messaging/channels.py."""
+
+    __tablename__ = "contact_preferences"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    topic: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(8))
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("topic").in_(MESSAGE_TOPICS), name="topic"),
+        sa.CheckConstraint(sa.column("channel").in_(CHANNELS), name="channel"),
+    )
+
+
+class TextMessage(db.Model):
+    """One outgoing SMS, from the moment it is queued until the gateway reports it delivered or it fails for good.
+
+    The text of a code is blanked once the message is finished (lms/messaging); nothing in a row says which
+    survey or which answer a reminder was about.
+    """
+
+    __tablename__ = "text_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The member it was for; None for a number with no account (an answer to STOP) or once they are erased.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: E.164; blanked when the member is erased.
+    phone: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The country of the number (ISO 3166-1 alpha-2), for the volumes by country.
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    text: Mapped[str | None] = mapped_column(sa.Text)
+    #: "gsm7" or "ucs2", and how many SMS the text takes (lms/messaging/segments.py).
+    encoding: Mapped[str] = mapped_column(sa.String(5))
+    segments: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(10), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Not sent before this: the member's sending hours, or the next try after a failure.
+    send_after: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: When it was delivered or failed for good.
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The gateway's reason for the last failure, as it gave it (never the text).
+    reason: Mapped[str | None] = mapped_column(sa.String(200))
+
+    __table_args__ = (
+        sa.CheckConstraint(sa.column("kind").in_(SMS_KINDS), name="kind"),
+        sa.CheckConstraint(sa.column("status").in_(SMS_STATUSES), name="status"),
+        sa.CheckConstraint(sa.column("encoding").in_(("gsm7", "ucs2")), name="encoding"),
+        sa.Index("ix_text_messages_due", "status", "send_after"),
+    )
