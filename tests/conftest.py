@@ -244,3 +244,21 @@ def inbox(app, data_app):
     for each, settings in saved:
         each.config.update(settings)
     controller.stop()
+
+
+#: An SMS gateway that nobody answers (port 9, refused at once): SMS choices show and messages are queued, and
+#: every attempt to hand one over fails, to be tried again. Tests of what reaches a phone use the real Kannel.
+UNANSWERED_GATEWAY = {"SMS_GATEWAY": "kannel", "SMS_SEND_URL": "http://127.0.0.1:9/cgi-bin/sendsms",
+                      "SMS_USERNAME": "portal", "SMS_PASSWORD": "gateway-password",
+                      "SMS_CALLBACK_SECRET": "callback-secret-for-tests", "SMS_SENDING_HOURS": "0-24"}
+
+
+@pytest.fixture
+def sms_enabled(app, data_app):
+    """SMS turned on in the app under test and the test's own, with UNANSWERED_GATEWAY; restored after."""
+    saved = [(each, {key: each.config[key] for key in UNANSWERED_GATEWAY}) for each in (app, data_app)]
+    for each, _settings in saved:
+        each.config.update(UNANSWERED_GATEWAY)
+    yield UNANSWERED_GATEWAY
+    for each, settings in saved:
+        each.config.update(settings)
