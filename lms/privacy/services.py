@@ -28,6 +28,7 @@ from lms.models import (
     AuditEntry,
     Certificate,
     Consent,
+    ContactPreference,
     CoordinatorCountry,
     CoordinatorOrganisation,
     Course,
@@ -49,6 +50,7 @@ from lms.models import (
     SurveyResponse,
     SurveyWave,
     SyncedOperation,
+    TextMessage,
     TrainerPromotion,
     TrainingGroup,
     User,
@@ -157,6 +159,7 @@ def export_data(user: User, anonymous_note: str) -> dict:
         **_groups(user),
         **_surveys(user),
         **_staff_work(user),
+        **_messages(user),
         "anonymous_survey_answers": anonymous_note,
     }
 
@@ -180,6 +183,7 @@ def _account(user: User) -> dict:
     coordinated = [db.session.get(Organisation, c.organisation_id) for c in user.coordinated_organisations]
     return {
         "username": user.username, "display_name": user.display_name, "email": user.email, "phone": user.phone,
+        "phone_confirmed_at": _when(user.phone_confirmed_at), "sms_stopped_at": _when(user.sms_stopped_at),
         "country": user.country, "gender": user.gender, "birth_year": user.birth_year, "locale": user.locale,
         "role": user.role,
         "organisation": _organisation(user.organisation_id),
@@ -195,6 +199,18 @@ def _account(user: User) -> dict:
                       "last_seen_at": _when(s.last_seen_at), "kept_signed_in": s.remembered,
                       "ends_at": _when(s.expires_at)}
                      for s in _rows(UserSession, UserSession.user_id == user.id, order=(UserSession.created_at,))],
+    }
+
+
+def _messages(user: User) -> dict:
+    """How she chose to be reached, and every SMS sent to her (a code's text is blanked once it has gone)."""
+    return {
+        "contact_preferences": [{"topic": p.topic, "channel": p.channel, "chosen_at": _when(p.updated_at)}
+                                for p in _rows(ContactPreference, ContactPreference.user_id == user.id)],
+        "text_messages": [{"kind": m.kind, "phone": m.phone, "text": m.text, "status": m.status,
+                           "queued_at": _when(m.created_at), "sent_at": _when(m.sent_at),
+                           "finished_at": _when(m.finished_at)}
+                          for m in _rows(TextMessage, TextMessage.user_id == user.id, order=(TextMessage.id,))],
     }
 
 

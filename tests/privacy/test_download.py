@@ -19,7 +19,8 @@ from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
-from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User
+from lms.messaging.outbox import queue_sms
+from lms.models import ContactPreference, CoordinatorOrganisation, CourseEditor, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
@@ -51,6 +52,7 @@ SECTIONS = {
     ("audit_entries", "user_id"): lambda data: [e for e in data["audit_log_entries"] if e["by"] == "you"],
     ("certificates", "user_id"): section("certificates"),
     ("consents", "user_id"): section("consents"),
+    ("contact_preferences", "user_id"): section("contact_preferences"),
     ("coordinator_countries", "user_id"): section("account", "coordinated_countries"),
     ("coordinator_organisations", "user_id"): section("account", "coordinated_organisations"),
     ("course_editors", "user_id"): section("courses_edited"),
@@ -68,6 +70,7 @@ SECTIONS = {
     ("survey_responses", "user_id"): identified_answers,
     ("surveys", "created_by_id"): section("surveys_created"),
     ("synced_operations", "user_id"): section("offline_sync"),
+    ("text_messages", "user_id"): section("text_messages"),
     ("trainer_promotions", "user_id"): section("promotions_received"),
     ("trainer_promotions", "promoted_by_id"): section("promotions_given"),
     ("training_groups", "trainer_id"): section("groups_trained"),
@@ -137,6 +140,9 @@ def a_row_everywhere(create_user) -> User:
     groups.promote_to_trainer(taught, maria, create_user("boss", role="admin"))
     maria.role = "coordinator"
     audit.record("view group members", {"group_id": trained.id, "members": 1}, user=maria)
+    maria.phone, maria.phone_confirmed_at = "+51987654321", utcnow()
+    db.session.add(ContactPreference(user_id=maria.id, topic="group_news", channel="sms"))
+    queue_sms(maria.phone, "Thursday's session starts at 10.", "group_news", user=maria)
     db.session.commit()
     return maria
 
