@@ -38,10 +38,10 @@ course_completed = _events.signal("course-completed")
 #: sender is the member's id. ``group``: the TrainingGroup.
 joined_group = _events.signal("joined-group")
 #: A reminder of a survey waiting for the member was counted, exactly once and committed (lms/surveys/reminders.py);
-#: each channel that reaches members (e-mail today) subscribes and sends it its own way. The sender is the member;
-#: ``invitation``: the SurveyInvitation. Unlike the others, each receiver runs in a transaction of its own: what it
-#: writes is committed after it, and one that raises is rolled back and logged while the others still run. The
-#: reminder is never handed out again.
+#: each channel that reaches members (e-mail, SMS) subscribes and sends it its own way if it is the member's channel.
+#: The sender is the member; ``invitation``: the SurveyInvitation. Unlike the others, each receiver runs in a
+#: transaction of its own: what it writes is committed after it, and one that raises is rolled back and logged while
+#: the others still run. The reminder is never handed out again.
 reminder_due = _events.signal("reminder-due")
 #: An SMS came in through the gateway (lms/messaging/callbacks.py), already checked as the gateway's. The sender is
 #: the number it came from (E.164); ``text``: what it says. Receivers react to what concerns them (STOP and START,

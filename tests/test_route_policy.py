@@ -73,6 +73,9 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/surveys/invitations/<int:invitation_id>", BOTH, MEMBER),
     ("/surveys/invitations/<int:invitation_id>/answer", BOTH, MEMBER),
     ("/surveys/<code>/withdraw", BOTH, MEMBER),
+    # A reminder's short link: its member is taken to the survey; anyone else signed in gets the page of a link that
+    # does not work (as for no such link), and a visitor signs in first, whatever the token.
+    ("/s/<token>", GET, MEMBER),
     # A training group: its trainer, the coordinator of its country, administrators (its members see it).
     ("/groups/<int:group_id>", GET, GROUP), ("/groups/<int:group_id>/code", GET, MANAGERS),
     ("/groups/<int:group_id>/members/bulk", BOTH, MANAGERS), ("/groups/<int:group_id>/sessions", POST, MANAGERS),
@@ -207,6 +210,9 @@ def build_world(create_user) -> dict:
     invitation = invitations.invitations_of(member.id)[0]
     from lms.auth.session_store import Limits, open_session
     from lms.clock import utcnow
+    from lms.surveys.links import new_link
+
+    token = new_link(invitation, utcnow())  # the short link of a reminder sent to the member
 
     phone = open_session(member, now=utcnow(), remembered=False, limits=Limits(
         timedelta(hours=2), timedelta(hours=12), timedelta(days=30))).record  # the member's other device
@@ -214,7 +220,8 @@ def build_world(create_user) -> dict:
     return {"people": people, "group": group.id, "graduate": graduate.id, "course": course.id,
             "code": group.join_code, "certificate": certificate.code, "image": image.name,
             "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id,
-            "session": phone.id, "organisation": organisation.id, "group_session": meeting.id, "attempt": paper.id}
+            "session": phone.id, "organisation": organisation.id, "group_session": meeting.id, "attempt": paper.id,
+            "token": token}
 
 
 def example_url(rule: str, world: dict) -> str:
@@ -224,7 +231,7 @@ def example_url(rule: str, world: dict) -> str:
               "course_id": world["course"], "code": world["code"], "name": world["image"],
               "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
               "table": "by_country", "extension": "csv",
-              "session_id": world["session"], "organisation_id": world["organisation"]}
+              "session_id": world["session"], "organisation_id": world["organisation"], "token": world["token"]}
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):

@@ -13,6 +13,8 @@ def test_surveys_and_privacy_listen_once_the_app_is_made(app):
     assert "lms.surveys.receivers._course_completed" in listening(signals.course_completed)
     assert "lms.surveys.receivers._joined_group" in listening(signals.joined_group)
     assert "lms.privacy.receivers._signed_up" in listening(signals.signed_up)
-    assert "lms.surveys.reminders.remind_by_mail" in listening(signals.reminder_due)
+    assert {"lms.surveys.reminders.remind_by_mail", "lms.surveys.texting.remind_by_sms"} <= listening(
+        signals.reminder_due)
+    assert "lms.surveys.receivers._account_erased" in listening(signals.account_erased)
     assert {"lms.auth.sessions._password_changed", "lms.auth.audit_trail._password_changed"} <= listening(
         signals.password_changed)

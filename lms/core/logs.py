@@ -8,9 +8,9 @@ it is the only access log (gunicorn's and nginx's are off, see docs/deploy/).
 
 No personal data goes into a log (union membership is special-category data under the GDPR): no IP
 address, no username, no user id, no query string (it may hold tokens). In a path, the values that
-point at a person or open something (user and invitation ids, join and certificate codes) are written
-as their name, e.g. ``/surveys/invitations/<invitation_id>/answer``, and a path no route takes keeps only
-its first segment (``/join/<unmatched>``): the log must not say when a
+point at a person or open something (user and invitation ids, join and certificate codes, the token of a
+reminder's short link) are written as their name, e.g. ``/surveys/invitations/<invitation_id>/answer``, and a
+path no route takes keeps only its first segment (``/join/<unmatched>``): the log must not say when a
 member answered a survey, which the anonymous mode promises nobody will know. Flask's own line for an
 unhandled exception names the same masked path. (The development server, ``flask run``, writes its
 own access lines with the full path: it is for development only.)
@@ -34,7 +34,7 @@ access_log = logging.getLogger("lms.access")
 #: An id from nginx (``$request_id``: 32 hex digits) is kept if it looks like one; anything else is replaced.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 #: URL variables whose values are not written into a log.
-PRIVATE_URL_VALUES = frozenset({"user_id", "invitation_id", "code", "session_id", "attempt_id"})
+PRIVATE_URL_VALUES = frozenset({"user_id", "invitation_id", "code", "session_id", "attempt_id", "token"})
 URL_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
 

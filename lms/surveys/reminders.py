@@ -1,5 +1,6 @@
 """Reminding members of the surveys waiting for them: each reminder claimed once, then announced
-(``signals.reminder_due``) to the channels that reach the member; e-mail is one of them."""
+(``signals.reminder_due``) to the channels; each sends it only if it is the member's channel for survey reminders
+(lms/messaging/channels.py): e-mail here, SMS in lms/surveys/texting.py."""
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,9 @@ from lms import clock, signals
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE, pick_string
+from lms.messaging.channels import channel_for
 from lms.models import Survey, SurveyInvitation, SurveyVersion, SurveyWave, User
+from lms.surveys.links import forget_dead_links
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +29,8 @@ def send_reminders(today: date | None = None) -> int:
     how many reminders were counted (each once, whatever its channels did with it)."""
     today = today or clock.today()
     config = current_app.config
+    forget_dead_links(clock.utcnow())
+    db.session.commit()
     latest = today - timedelta(days=config["REMINDER_MIN_DAYS"])
     candidates = db.session.execute(
         select(SurveyInvitation.id, SurveyInvitation.reminders_sent, SurveyInvitation.last_reminded_on)
@@ -72,10 +77,10 @@ def claim_reminder(invitation_id: int, count: int, last: date | None, today: dat
 
 
 def remind_by_mail(user: User, invitation: SurveyInvitation, **_extra) -> None:
-    """The reminder by e-mail, where the member has an address (the in-app notice is the count on the invitation).
+    """The reminder by e-mail, if that is the member's channel (the in-app notice is the count on the invitation).
 
-    A receiver of ``signals.reminder_due`` (lms/surveys/receivers.py); another channel subscribes beside it."""
-    if not user.email or not mail_configured():
+    A receiver of ``signals.reminder_due`` (lms/surveys/receivers.py), beside the SMS's."""
+    if channel_for(user, "survey_reminders") != "email" or not mail_configured():
         return
     survey = invitation.wave.survey
     language = user.locale or DEFAULT_LANGUAGE

@@ -6,8 +6,17 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.extensions import db
-from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse, SurveyWave
+from lms.learn import services as learning
+from lms.models import (
+    ContactPreference,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyWave,
+)
 from lms.surveys import answering
+from tests.helpers import BUNDLED_COURSE
 
 Answer = answering.Answer
 
@@ -36,3 +45,25 @@ def members_answer(made, members, comment):
                                            "comment": Answer(comment(member))},
                                   user=member, invitation=invitation)
     db.session.commit()
+
+
+#: A member's number for SMS reminders: Peru, UTC-5.
+PHONE = "+51987654321"
+
+
+def member_with_channel(create_user, make_survey, username="amina", channel="sms", confirmed=True, stopped=False,
+                        survey=True, privacy="anonymous", **fields):
+    """A member with a survey due (``survey``: a new one, else the one made before), a phone in Peru (confirmed unless
+    told) and ``channel`` chosen for survey reminders (None: no choice)."""
+    course = learning.find_course(BUNDLED_COURSE)
+    if survey:
+        make_survey(course=course, waves=["baseline"], privacy=privacy)
+    fields = {"phone": PHONE, "country": "PE", **fields}
+    member = create_user(username, **fields)
+    member.phone_confirmed_at = clock.utcnow() if confirmed else None
+    member.sms_stopped_at = clock.utcnow() if stopped else None
+    if channel:
+        db.session.add(ContactPreference(user_id=member.id, topic="survey_reminders", channel=channel))
+    learning.enrol(member.id, course)
+    db.session.commit()
+    return member

@@ -18,6 +18,7 @@ def survey_helpers():
 
 
 bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)
+bp.add_url_rule("/s/<token>", "open_link", answering.open_link)
 bp.add_url_rule("/surveys/invitations/<int:invitation_id>", "consent", answering.consent, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/invitations/<int:invitation_id>/answer", "answer", answering.answer, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/<code>/withdraw", "withdraw", answering.withdraw, methods=["GET", "POST"])

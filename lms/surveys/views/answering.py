@@ -8,11 +8,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms import clock
-from lms.extensions import db
+from lms.extensions import db, login_manager
 from lms.i18n import current_language
 from lms.models import Survey, SurveyInvitation, SurveyWave
-from lms.permissions import signed_in
-from lms.surveys import answering, invitations, withdrawal
+from lms.permissions import public, signed_in
+from lms.surveys import answering, invitations, links, withdrawal
 from lms.surveys.answering import AlreadyAnswered
 from lms.surveys.forms import (
     ActionForm,
@@ -43,6 +43,18 @@ def my_surveys():
     return render_template("surveys/mine.html", waiting=invitations.waiting_for(current_user.id, today),
                            invitations=invitations.invitations_of(current_user.id), today=today,
                            withdrawal_day=withdrawal.next_checkpoint(today))
+
+
+@public
+def open_link(token: str):
+    """A reminder's short link (lms/surveys/links.py): a visitor signs in first, whatever the token, so that it tells
+    a visitor nothing; then the survey for its member, and one neutral page, one status, for everything else."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    invitation = links.invitation_for(token, current_user, clock.utcnow())
+    if invitation is None:
+        return render_template("surveys/link_gone.html"), 404
+    return redirect(url_for("surveys.consent", invitation_id=invitation.id))
 
 
 @signed_in
