@@ -3,8 +3,10 @@ All the URLs of group messages are here."""
 from __future__ import annotations
 
 from datetime import time
+from decimal import ROUND_UP, Decimal
 
 from babel.numbers import format_currency as babel_currency
+from babel.numbers import get_currency_precision
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_currency, format_date, format_number, format_time, get_locale
 from flask_babel import gettext as _
@@ -55,10 +57,17 @@ def _preview(group: TrainingGroup, form: MessageForm, note: str | None = None, s
         "groups/message_preview.html", group=group, form=form, preview=preview, note=note,
         session=form.sessions.get(preview.draft.session_id), hours=hours_shown(), channel_labels=CHANNEL_LABELS,
         price=price_shown(preview.price, currency) if preview.price else None,
-        cost=format_currency(preview.cost, currency) if preview.price else None), status
+        cost=cost_shown(preview.cost, currency) if preview.price else None), status
 
 
-def price_shown(price, currency: str) -> str:
+def cost_shown(cost: Decimal, currency: str) -> str:
+    """An estimate in the reader's locale, rounded up to the currency's smallest unit: never shown lower than
+    it is (three SMS at 0.05 F CFA cost 1 F CFA, not 0)."""
+    unit = Decimal(1).scaleb(-get_currency_precision(currency))
+    return format_currency(cost.quantize(unit, rounding=ROUND_UP), currency)
+
+
+def price_shown(price: Decimal, currency: str) -> str:
     """A price per SMS in the reader's locale, with all its decimals (a few hundredths of a euro, say)."""
     return babel_currency(price, currency, locale=get_locale(), decimal_quantization=False)
 

@@ -337,3 +337,14 @@ def test_the_groups_coordinator_sends_and_other_trainers_and_coordinators_are_re
     sign_in(coordinator, "cora")
     assert coordinator.post(world.send, data=confirmation_form(preview(coordinator, world))).status_code == 302
     assert db.session.scalars(select(GroupMessage)).one().sender_id != world.trainer
+
+
+
+@pytest.mark.parametrize("cost, currency, rounded", [
+    (Decimal("0.15"), "XOF", Decimal("1")), (Decimal("1.0075"), "EUR", Decimal("1.01")),
+    (Decimal("2.5"), "EUR", Decimal("2.50"))])
+def test_a_cost_is_rounded_up_to_the_currencys_smallest_unit_never_down(app, cost, currency, rounded):
+    from lms.groups.message_views import cost_shown
+
+    with app.test_request_context("/?lang=en"):
+        assert cost_shown(cost, currency) == format_currency(rounded, currency, locale="en")

@@ -19,7 +19,7 @@ from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
-from lms.models import CoordinatorOrganisation, CourseEditor, Organisation, User
+from lms.models import CoordinatorOrganisation, CourseEditor, GroupMessage, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
@@ -56,6 +56,7 @@ SECTIONS = {
     ("course_editors", "user_id"): section("courses_edited"),
     ("enrolments", "user_id"): section("enrolments"),
     ("group_members", "user_id"): section("groups"),
+    ("group_messages", "sender_id"): section("group_messages_sent"),
     ("images", "uploaded_by_id"): section("images_uploaded"),
     ("lesson_completions", "user_id"): section("lessons_done"),
     ("lesson_translations", "edited_by_id"): section("translations_written"),
@@ -137,6 +138,8 @@ def a_row_everywhere(create_user) -> User:
     groups.promote_to_trainer(taught, maria, create_user("boss", role="admin"))
     maria.role = "coordinator"
     audit.record("view group members", {"group_id": trained.id, "members": 1}, user=maria)
+    db.session.add(GroupMessage(group_id=trained.id, sender_id=maria.id, text="Thursday moves to Friday.",
+                                audience="group", preview_id="maria-preview"))
     db.session.commit()
     return maria
 
