@@ -169,7 +169,7 @@ class Changed(Refused):
     """Whom the message reaches changed since the preview: it must be checked again."""
 
 
-def _confirmed(confirmation: str, group: TrainingGroup, sender: User, draft: Draft) -> tuple[str, str]:
+def _confirmed(confirmation: str, group: TrainingGroup, sender: User, draft: Draft) -> tuple[str, str | None]:
     """The preview id and recipients a confirmation was made for, if it was made by us, lately, for exactly this."""
     try:
         payload = _serializer().loads(confirmation or "", max_age=PREVIEW_MINUTES * 60)
@@ -248,7 +248,8 @@ def mail_sender(message_id: int, user_ids: list[int]) -> Callable[[], int]:
 
 def deliver_mails(app: Flask, message_id: int, user_ids: list[int]) -> int:
     """E-mail the message to these members, each in their language, and count those the server took. Runs after
-    the answer, in its own app context; never raises (a lost e-mail is logged, without the member or the text)."""
+    the answer, in its own app context; never raises (a lost e-mail is logged, without the member or the text).
+    A server that fails is not tried again for the others: each try could hold this worker for the timeout."""
     with app.app_context():
         message = db.session.get(GroupMessage, message_id)
         if message is None or not user_ids:
@@ -263,9 +264,12 @@ def deliver_mails(app: Flask, message_id: int, user_ids: list[int]) -> int:
             subject, body = mail_of(message, user)
             try:
                 send_mail(user.email, subject, body)
-            except (smtplib.SMTPException, OSError) as error:
-                log.warning("a group message e-mail was not sent: %s", type(error).__name__)
+            except smtplib.SMTPRecipientsRefused:
+                log.warning("a group message e-mail was not sent: the server refused the address")
                 continue
+            except (smtplib.SMTPException, OSError) as error:
+                log.warning("group message e-mails were not sent: %s", type(error).__name__)
+                break
             sent += 1
         db.session.execute(sa.update(GroupMessage).where(GroupMessage.id == message_id)
                            .values(emails_sent=GroupMessage.emails_sent + sent))

@@ -348,3 +348,24 @@ def test_a_cost_is_rounded_up_to_the_currencys_smallest_unit_never_down(app, cos
 
     with app.test_request_context("/?lang=en"):
         assert cost_shown(cost, currency) == format_currency(rounded, currency, locale="en")
+
+
+def test_a_mail_server_that_fails_is_not_tried_again_for_each_member(client, app, app_ctx, world, create_user,
+                                                                    monkeypatch):
+    second = create_user("efua", country="BJ", email="efua@example.org")
+    db.session.add(GroupMember(group_id=world.group, user_id=second.id))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    tried = []
+
+    def unreachable(to, subject, body):
+        tried.append(to)
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(messages, "send_mail", unreachable)
+    sent = client.post(world.send, data=confirmation_form(preview(client, world)))
+    sent.close()
+    assert len(tried) == 1
+    db.session.rollback()
+    assert db.session.scalars(select(GroupMessage)).one().emails == 2
+    assert db.session.scalars(select(GroupMessage)).one().emails_sent == 0
