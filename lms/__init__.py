@@ -155,6 +155,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.auth.views import bp as auth
     from lms.author.views import bp as author
     from lms.core.views import bp as core
+    from lms.groups.message_views import bp as group_messages
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
     from lms.privacy.views import bp as privacy
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(author)
     app.register_blueprint(translate)
     app.register_blueprint(groups)
+    app.register_blueprint(group_messages)
     app.register_blueprint(admin)
     app.register_blueprint(people)
     app.register_blueprint(surveys)

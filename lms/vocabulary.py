@@ -102,3 +102,10 @@ SMS_KINDS = (*MESSAGE_TOPICS, "service")
 SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
 SMS_STATUS_LABELS = {"queued": _l("Waiting"), "sending": _l("Sending"), "sent": _l("Sent"),
                      "delivered": _l("Delivered"), "failed": _l("Failed")}
+#: The kinds of SMS as the administrators' volumes name them.
+SMS_KIND_LABELS = {"survey_reminders": _l("Survey reminders"), "group_news": _l("Group news"),
+                   "account_codes": _l("Account codes"), "service": _l("Service messages (STOP, START, first code)")}
+#: Whom a trainer's message to a group goes to: every member, or those absent from one of its sessions.
+MESSAGE_AUDIENCES = ("group", "absent")
+MESSAGE_AUDIENCE_LABELS = {"group": _l("The whole group"),
+                           "absent": _l("Those absent from a session")}

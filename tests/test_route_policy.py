@@ -85,6 +85,9 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
         "/edit", "/archive", "/sessions/<int:session_id>", "/sessions/<int:session_id>/delete",
         "/paper-scores/<module>/<int:attempt_id>", "/paper-scores/<module>/<int:attempt_id>/delete")],
     ("/groups/<int:group_id>/certificates", GET, MANAGERS),
+    # Messages to a group (by SMS or e-mail): written, previewed, sent and listed by those who manage it.
+    ("/groups/<int:group_id>/messages", GET, MANAGERS), ("/groups/<int:group_id>/messages/new", BOTH, MANAGERS),
+    ("/groups/<int:group_id>/messages/send", POST, MANAGERS),
     ("/groups/<int:group_id>/members/<int:user_id>/promote", POST, frozenset({"coordinator", "admin"})),
     ("/groups/new", BOTH, TRAINERS),
     # Authoring: any trainer starts or imports a course; only its editors (and administrators) change it.
@@ -121,7 +124,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # Homes for staff: a trainer's day (any staff member: the groups they manage), a coordinator's overview.
     ("/today", GET, STAFF), ("/overview", GET, REPORTERS),
     ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),
-    ("/admin/audit", GET, ADMIN), ("/admin/organisations", BOTH, ADMIN),
+    ("/admin/audit", GET, ADMIN), ("/admin/organisations", BOTH, ADMIN), ("/admin/messages", GET, ADMIN),
     # People: the list for coordinators (the people of their countries and organisations) and administrators; the
     # rest for administrators only (a form sent empty changes nothing); a new one-time password for a member of
     # the group, by its trainer, the coordinator of its country and administrators.

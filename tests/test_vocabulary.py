@@ -13,7 +13,8 @@ from tests.helpers import ROOT
     ("ROLES", "ROLE_LABELS"), ("GENDERS", "GENDER_LABELS"), ("TOPICS", "TOPIC_LABELS"),
     ("GROUP_MODES", "GROUP_MODE_LABELS"),
     ("PRIVACY_MODES", "PRIVACY_LABELS"), ("SURVEY_SUBJECTS", "SUBJECT_LABELS"), ("WAVE_KINDS", "WAVE_LABELS"),
-    ("WAVE_KINDS", "WAVE_LABELS_FOR_MEMBERS"),
+    ("WAVE_KINDS", "WAVE_LABELS_FOR_MEMBERS"), ("SMS_KINDS", "SMS_KIND_LABELS"),
+    ("MESSAGE_AUDIENCES", "MESSAGE_AUDIENCE_LABELS"),
 ])
 def test_every_code_has_a_label_and_every_label_a_code(codes, labels):
     assert set(getattr(vocabulary, labels)) == set(getattr(vocabulary, codes))

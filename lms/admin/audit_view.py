@@ -20,8 +20,8 @@ from lms.permissions import can_see_group, may_visit
 from lms.vocabulary import ROLE_LABELS
 
 #: Details that count something: shown as numbers of the reader's language.
-COUNTS = frozenset({"accounts", "certificates", "inactive_days", "members", "present", "rounds", "sessions",
-                    "statements"})
+COUNTS = frozenset({"accounts", "certificates", "emails", "inactive_days", "members", "present", "rounds",
+                    "sessions", "sms", "statements"})
 
 ACCOUNT_ACTOR = re.compile(r"account (\d+)")
 

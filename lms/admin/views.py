@@ -7,21 +7,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from lms import clock
 from lms.admin import audit_view, services
+from lms.admin import sms_volumes as sms
 from lms.admin.forms import ConfirmForm, EraseForm, OrganisationForm, SuspensionForm, placement_form, placement_of
 from lms.admin.services import StillReferenced, acronym_taken, add_organisation, references_to, update_organisation
+from lms.admin.sms_volumes import PeriodForm
 from lms.auth import reauth
 from lms.core import audit
 from lms.core.audit import action_label
 from lms.core.fields import grouped_country_choices, organisation_choices
-from lms.core.listing import listing
+from lms.core.listing import listed, listing
 from lms.extensions import db
 from lms.groups.views import qr_svg
 from lms.i18n import current_language
 from lms.models import AuditEntry, Organisation, TrainingGroup, User
 from lms.permissions import can_administer, can_reset_password, can_see_group, listed_people, listed_roles, roles
 from lms.privacy.services import erase_account
-from lms.vocabulary import ROLE_LABELS
+from lms.vocabulary import ROLE_LABELS, SMS_KIND_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 people = Blueprint("people", __name__)
@@ -120,6 +123,23 @@ def audit_log():
     actions = sorted(((code, action_label(code)) for code in recorded), key=lambda pair: pair[1].casefold())
     return render_template("admin/audit.html", entries=entries, rows=audit_view.rows(entries.items, current_user),
                            actions=actions, action=action, actor=actor)
+
+
+@bp.route("/messages")
+@roles("admin")
+def sms_volumes():
+    """The SMS sent over a period (the last 30 days unless asked): by country and day, by kind, and why some failed.
+    Counts only: no member, number or text."""
+    form = PeriodForm(request.args)
+    form.validate()
+    figures = sms.volumes(*form.period(clock.today()))
+    days = listed(figures.by_day, default="-day", text_of=lambda row: row.country or "",
+                  sorts={"day": lambda row: (row.day, row.country or ""),
+                         "country": lambda row: (row.country or "", row.day),
+                         "messages": lambda row: (row.volume.messages, row.day),
+                         "failed": lambda row: (row.volume.failed, row.day)})
+    return render_template("admin/messages.html", form=form, figures=figures, days=days,
+                           kind_labels=SMS_KIND_LABELS)
 
 
 # People ----------------------------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ ACTION_LABELS = {
     "change paper score": _l("Paper score corrected"),
     "delete paper score": _l("Paper score deleted"),
     "view group certificates": _l("Group certificates viewed"),
+    "send group message": _l("Message sent to a group"),
 }
 
 #: The keys of an entry's details, with their labels; a key not here is shown as it is stored.
@@ -54,6 +55,7 @@ DETAIL_LABELS = {
     "certificates": _l("Certificates"),
     "code": _l("Code"),
     "country": _l("Country"),
+    "emails": _l("E-mails"),
     "fields": _l("Fields changed"),
     "file": _l("File"),
     "group_id": _l("Group"),
@@ -70,6 +72,7 @@ DETAIL_LABELS = {
     "session_id": _l("Session"),
     "sessions": _l("Sessions"),
     "since": _l("Since"),
+    "sms": _l("SMS"),
     "statements": _l("Records"),
     "survey": _l("Survey"),
     "wave_id": _l("Survey round"),

@@ -1,6 +1,7 @@
 """Forms for training groups."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -10,8 +11,10 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from lms import clock
 from lms.core.fields import CheckboxesField, NumberRange, SelectWithPrompt
 from lms.core.forms import PortalForm
+from lms.groups.messages import Draft, clean_text
 from lms.groups.services import organisation_fits
-from lms.vocabulary import GROUP_MODE_LABELS
+from lms.messaging.segments import measure
+from lms.vocabulary import GROUP_MODE_LABELS, MESSAGE_AUDIENCE_LABELS
 
 #: The highest maximum a paper quiz may be marked out of.
 MOST_MARKS = 1000
@@ -129,3 +132,41 @@ def parse_marks(form, member_names: dict[int, str], out_of_raw: str) -> tuple[in
         else:
             marks[user_id] = int(raw)
     return out_of, marks, errors
+
+
+class MessageForm(PortalForm):
+    """A message to the group's members: the text, and to whom. ``sessions`` (id -> label) are those the members
+    absent from one may be chosen from."""
+
+    text = TextAreaField(_l("Message"), validators=[DataRequired(_l("Please write the message."))],
+                         render_kw={"rows": 5, "data-sms-counter": ""},
+                         description=_l("It goes as you write it, by SMS or by e-mail as each member chose."))
+    audience = RadioField(_l("To whom"), default="group",
+                          choices=[SelectChoice(k, v) for k, v in MESSAGE_AUDIENCE_LABELS.items()],
+                          validators=[InputRequired(_l("Please choose one answer."))])
+    session = SelectField(_l("The session they missed"), default="", validate_choice=False)
+
+    def __init__(self, *args, sessions: dict[int, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = sessions
+        self.session.choices = [SelectChoice("", _("Choose a session"))] + [
+            SelectChoice(str(key), label) for key, label in sessions.items()]
+
+    def validate_text(self, field) -> None:
+        most = current_app.config["SMS_MAX_SEGMENTS"]
+        size = measure(clean_text(field.data))
+        if size.segments > most:
+            raise ValidationError(_("This message takes %(n)d SMS; a message to a group may take %(most)d at most. "
+                                    "Please shorten it.", n=size.segments, most=most))
+
+    def validate_session(self, field) -> None:
+        if self.audience.data == "absent" and self.session_id() is None:
+            raise ValidationError(_l("Please choose one of this group's sessions."))
+
+    def session_id(self) -> int | None:
+        raw = (self.session.data or "").strip()
+        return int(raw) if raw.isdigit() and int(raw) in self.sessions else None
+
+    def draft(self) -> Draft:
+        absent = self.audience.data == "absent"
+        return Draft(clean_text(self.text.data), self.audience.data, self.session_id() if absent else None)

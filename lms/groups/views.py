@@ -15,6 +15,7 @@ from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.core.listing import folded, listed, listing
 from lms.extensions import db
+from lms.groups import messages as group_messages
 from lms.groups import services
 from lms.groups.forms import (
     BulkForm,
@@ -142,8 +143,9 @@ def show_group(group_id: int):
         course_surveys = surveys_with_a_wave(SurveyWave.course_id == group.course_id)
     members = listed(table, default="name", text_of=lambda row: f"{row.user.display_name} {row.user.username}",
                      sorts=MEMBER_SORTS) if manager else None
+    sent, sent_total = group_messages.latest(group) if manager else ([], 0)
     page = render_template("groups/show.html", group=group, course=course, table=table, members=members,
-                           manager=manager,
+                           manager=manager, sent=sent, sent_total=sent_total,
                            session_form=session_form(group, course, formdata=None) if manager else None,
                            today=clock.today(), gain=gain, group_surveys=group_surveys,
                            course_surveys=course_surveys,

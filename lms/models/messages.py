@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms import clock
 from lms.extensions import db
-from lms.vocabulary import CHANNELS, MESSAGE_TOPICS, SMS_KINDS, SMS_STATUSES
+from lms.models.groups import GroupSession, TrainingGroup
+from lms.models.users import User
+from lms.vocabulary import CHANNELS, MESSAGE_AUDIENCES, MESSAGE_TOPICS, SMS_KINDS, SMS_STATUSES
 
 
 class ContactPreference(db.Model):
@@ -58,6 +60,9 @@ class TextMessage(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: The gateway's reason for the last failure, as it gave it (never the text).
     reason: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The trainer's message to a group this SMS carries to one member, if it does.
+    group_message_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("group_messages.id", ondelete="SET NULL"), index=True)
 
     __table_args__ = (
         sa.CheckConstraint(sa.column("kind").in_(SMS_KINDS), name="kind"),
@@ -65,3 +70,33 @@ class TextMessage(db.Model):
         sa.CheckConstraint(sa.column("encoding").in_(("gsm7", "ucs2")), name="encoding"),
         sa.Index("ix_text_messages_due", "status", "send_after"),
     )
+
+
+class GroupMessage(db.Model):
+    """A message a trainer sent to a group's members, or to those absent from one of its sessions: an SMS each
+    (``TextMessage.group_message_id``) to those reached by SMS, an e-mail each to those reached by e-mail."""
+
+    __tablename__ = "group_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: "group" (every member) or "absent" (the members with no presence recorded at ``session_id``).
+    audience: Mapped[str] = mapped_column(sa.String(10))
+    #: The session those absent missed; None for the whole group, or once the session is deleted.
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group_sessions.id", ondelete="SET NULL"))
+    #: Members it went to by e-mail, and how many of those e-mails the mail server took.
+    emails: Mapped[int] = mapped_column(default=0)
+    emails_sent: Mapped[int] = mapped_column(default=0)
+    #: Members of the audience it could not reach: no way to reach them, or they chose not to be.
+    unreached: Mapped[int] = mapped_column(default=0)
+    #: The preview it was confirmed from: unique, so that one preview sends once (a double click, a reload).
+    preview_id: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+
+    group: Mapped[TrainingGroup] = relationship()
+    sender: Mapped[User | None] = relationship()
+    session: Mapped[GroupSession | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(sa.column("audience").in_(MESSAGE_AUDIENCES), name="audience"),)

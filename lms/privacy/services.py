@@ -35,6 +35,7 @@ from lms.models import (
     CourseEditor,
     Enrolment,
     GroupMember,
+    GroupMessage,
     GroupSession,
     Image,
     LessonCompletion,
@@ -271,6 +272,11 @@ def _groups(user: User) -> dict:
         # Whom they made trainers is those people's data: the group and the day only.
         "promotions_given": [promotion(p) for p in _rows(TrainerPromotion, TrainerPromotion.promoted_by_id == uid,
                                                          order=(TrainerPromotion.promoted_at,))],
+        # Their own words to a group; whom each reached is the members' data.
+        "group_messages_sent": [{"group": m.group.name, "audience": m.audience, "text": m.text,
+                                 "sent_at": _when(m.created_at)}
+                                for m in _rows(GroupMessage, GroupMessage.sender_id == uid,
+                                               order=(GroupMessage.created_at, GroupMessage.id))],
     }
 
 

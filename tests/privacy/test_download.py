@@ -20,7 +20,7 @@ from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
 from lms.messaging.outbox import queue_sms
-from lms.models import ContactPreference, CoordinatorOrganisation, CourseEditor, Organisation, User
+from lms.models import ContactPreference, CoordinatorOrganisation, CourseEditor, GroupMessage, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
@@ -58,6 +58,7 @@ SECTIONS = {
     ("course_editors", "user_id"): section("courses_edited"),
     ("enrolments", "user_id"): section("enrolments"),
     ("group_members", "user_id"): section("groups"),
+    ("group_messages", "sender_id"): section("group_messages_sent"),
     ("images", "uploaded_by_id"): section("images_uploaded"),
     ("lesson_completions", "user_id"): section("lessons_done"),
     ("lesson_translations", "edited_by_id"): section("translations_written"),
@@ -143,6 +144,8 @@ def a_row_everywhere(create_user) -> User:
     maria.phone, maria.phone_confirmed_at = "+51987654321", utcnow()
     db.session.add(ContactPreference(user_id=maria.id, topic="group_news", channel="sms"))
     queue_sms(maria.phone, "Thursday's session starts at 10.", "group_news", user=maria)
+    db.session.add(GroupMessage(group_id=trained.id, sender_id=maria.id, text="Thursday moves to Friday.",
+                                audience="group", preview_id="maria-preview"))
     db.session.commit()
     return maria
 

@@ -1,0 +1,321 @@
+"""A trainer's message to a group, or to those absent from one of its sessions.
+
+The preview measures the text (SMS segments and encoding), counts whom each channel reaches
+(``channel_for(member, "group_news")``) and prices the SMS; it carries a signed confirmation naming exactly what was
+previewed: the group, the sender, the text and audience, and the members each channel reaches. Sending checks the
+confirmation and sends once per preview (``GroupMessage.preview_id`` is unique, so a double click or a reload
+sends nothing more): an SMS queued for each member reached by SMS, in their sending hours, and an e-mail each,
+after the answer, for those reached by e-mail.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask import Flask, current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lms import clock
+from lms.auth.recovery import ClockSigner
+from lms.core.mail import mail_configured, send_mail
+from lms.extensions import db
+from lms.i18n import DEFAULT_LANGUAGE
+from lms.messaging.channels import channel_for, chosen_channels
+from lms.messaging.hours import sending_time
+from lms.messaging.outbox import queue_sms
+from lms.messaging.segments import Measure, measure
+from lms.models import Attendance, GroupMessage, GroupSession, TextMessage, TrainingGroup, User
+from lms.vocabulary import SMS_STATUS_LABELS, SMS_STATUSES
+
+log = logging.getLogger(__name__)
+
+TOPIC = "group_news"
+SALT = "group-message"
+#: How long a preview may be confirmed; after that it is checked again.
+PREVIEW_MINUTES = 30
+
+
+def clean_text(raw: str | None) -> str:
+    """The text as it goes: each line end one character (a browser sends two, and each costs), no blank edges."""
+    return (raw or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Draft:
+    """What a trainer asks to send: the text as it will go, to the whole group or those absent from a session."""
+
+    text: str
+    audience: str
+    session_id: int | None = None
+
+    def digest(self) -> str:
+        return _digest([self.text, self.audience, self.session_id])
+
+
+def held_sessions(group: TrainingGroup) -> list[GroupSession]:
+    """The sessions whose absent members may be written to: those held by today, latest first."""
+    return sorted((s for s in group.sessions if s.held_on <= clock.today()), key=lambda s: (s.held_on, s.id),
+                  reverse=True)
+
+
+def audience(group: TrainingGroup, draft: Draft) -> list[User]:
+    """The members the draft is for (erased accounts are no one's): all, or those with no presence recorded at
+    its session."""
+    members = [m.user for m in group.members if m.user.erased_at is None]
+    if draft.audience == "absent":
+        present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == draft.session_id)))
+        members = [user for user in members if user.id not in present]
+    return sorted(members, key=lambda user: user.id)
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """The audience by the channel that reaches each about group news."""
+
+    sms: list[User]
+    email: list[User]
+    #: Those who chose not to get group news at all.
+    declined: list[User]
+    #: Those no channel reaches: no confirmed number the gateway serves (or STOP), and no e-mail address.
+    unreachable: list[User]
+
+    @property
+    def reached(self) -> int:
+        return len(self.sms) + len(self.email)
+
+    @property
+    def unreached(self) -> int:
+        return len(self.declined) + len(self.unreachable)
+
+    def digest(self) -> str:
+        return _digest([[user.id for user in self.sms], [user.id for user in self.email]])
+
+
+def recipients(members: list[User]) -> Recipients:
+    found: dict[str, list[User]] = {"sms": [], "email": [], "declined": [], "unreachable": []}
+    for user in members:
+        channel = channel_for(user, TOPIC)
+        if channel is None:
+            channel = "declined" if chosen_channels(user).get(TOPIC) == "none" else "unreachable"
+        found[channel].append(user)
+    return Recipients(**found)
+
+
+def price_per_segment() -> Decimal:
+    """SMS_PRICE_PER_SEGMENT as a number; 0 (no price set) when it is empty or not a number."""
+    try:
+        price = Decimal(str(current_app.config.get("SMS_PRICE_PER_SEGMENT") or "0").strip())
+    except InvalidOperation:
+        return Decimal(0)
+    return price if price.is_finite() and price > 0 else Decimal(0)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the trainer confirms: the draft, its size, whom it reaches, the price, and the confirmation."""
+
+    draft: Draft
+    size: Measure
+    recipients: Recipients
+    price: Decimal
+    confirmation: str
+
+    @property
+    def segments(self) -> int:
+        """The SMS paid for: one text's segments for each member reached by SMS."""
+        return self.size.segments * len(self.recipients.sms)
+
+    @property
+    def cost(self) -> Decimal:
+        return self.price * self.segments
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=ClockSigner)
+
+
+def preview(group: TrainingGroup, sender: User, draft: Draft) -> Preview:
+    """Measure, count and price ``draft``; its confirmation names all of it, with a new preview id."""
+    reached = recipients(audience(group, draft))
+    confirmation = _serializer().dumps({"group": group.id, "sender": sender.id, "draft": draft.digest(),
+                                        "to": reached.digest(), "id": secrets.token_hex(16)})
+    return Preview(draft, measure(draft.text), reached, price_per_segment(), confirmation)
+
+
+class Refused(Exception):
+    """A confirmation that sends nothing; the message says why, in the reader's language."""
+
+
+class AlreadySent(Refused):
+    """The preview was sent already (a double click, a reload, a confirmation posted again)."""
+
+
+class Changed(Refused):
+    """Whom the message reaches changed since the preview: it must be checked again."""
+
+
+def _confirmed(confirmation: str, group: TrainingGroup, sender: User, draft: Draft) -> tuple[str, str | None]:
+    """The preview id and recipients a confirmation was made for, if it was made by us, lately, for exactly this."""
+    try:
+        payload = _serializer().loads(confirmation or "", max_age=PREVIEW_MINUTES * 60)
+    except SignatureExpired as error:
+        raise Refused(_("This preview is more than %(minutes)d minutes old: nothing was sent. Check the message "
+                        "again before sending it.", minutes=PREVIEW_MINUTES)) from error
+    except BadData as error:
+        raise Refused(_("This confirmation is not the one the preview gave: nothing was sent. Check the message "
+                        "again before sending it.")) from error
+    if not (isinstance(payload, dict) and payload.get("group") == group.id and payload.get("sender") == sender.id
+            and payload.get("draft") == draft.digest() and isinstance(payload.get("id"), str)):
+        raise Refused(_("This confirmation is not the one the preview gave: nothing was sent. Check the message "
+                        "again before sending it."))
+    return payload["id"], payload.get("to")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """A message sent: its row, how many SMS were queued, and the members to e-mail after the answer."""
+
+    message: GroupMessage
+    sms: int
+    emails: list[int]
+
+
+def send(group: TrainingGroup, sender: User, draft: Draft, confirmation: str) -> Sent:
+    """Send what the confirmation previewed, once (flushed): the message, its SMS queued in each member's sending
+    hours, and the ids of the members to e-mail after the answer (``mail_sender``).
+
+    Refused (nothing written) for a confirmation not made for exactly this, a preview sent already, or recipients
+    that changed since."""
+    preview_id, previewed_to = _confirmed(confirmation, group, sender, draft)
+    if db.session.scalar(select(GroupMessage.id).where(GroupMessage.preview_id == preview_id)) is not None:
+        raise AlreadySent(_("This message was sent already; it was not sent again."))
+    reached = recipients(audience(group, draft))
+    if reached.digest() != previewed_to or not reached.reached:
+        raise Changed(_("Whom the message reaches has changed since the preview: nothing was sent. Check it "
+                        "again."))
+    message = GroupMessage(group_id=group.id, sender_id=sender.id, text=draft.text, audience=draft.audience,
+                           session_id=draft.session_id, emails=len(reached.email), unreached=reached.unreached,
+                           preview_id=preview_id)
+    db.session.add(message)
+    try:
+        db.session.flush()  # first: of two confirmations of one preview at once, the second stops here
+    except IntegrityError as error:
+        raise AlreadySent(_("This message was sent already; it was not sent again.")) from error
+    now = clock.utcnow()
+    for user in reached.sms:
+        queued = queue_sms(user.phone, draft.text, TOPIC, user=user,
+                           send_after=sending_time(now, user.phone, user.country))
+        queued.group_message_id = message.id
+    db.session.flush()
+    return Sent(message, len(reached.sms), [user.id for user in reached.email])
+
+
+def mail_of(message: GroupMessage, user: User) -> tuple[str, str]:
+    """The e-mail's subject and body, in the member's language: the trainer's text as written, then who sent it.
+    The subject names no group: it shows on a locked phone."""
+    with force_locale(user.locale or DEFAULT_LANGUAGE), \
+            current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
+        sender = message.sender.display_name if message.sender and message.sender.erased_at is None else None
+        signature = (_("Sent by %(name)s to the training group %(group)s.", name=sender, group=message.group.name)
+                     if sender else _("Sent to the training group %(group)s.", group=message.group.name))
+        subject = _("A message from your training group")
+        body = "\n\n".join([message.text, "-- ", signature,
+                            _("To choose how %(portal)s reaches you, open your profile: %(link)s",
+                              portal=_("Fair Work Learning"), link=url_for("auth.profile", _external=True))])
+    return subject, body
+
+
+def mail_sender(message_id: int, user_ids: list[int]) -> Callable[[], int]:
+    """What to run once the answer has gone (``response.call_on_close``): ``deliver_mails`` in this app."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return lambda: deliver_mails(app, message_id, user_ids)
+
+
+def deliver_mails(app: Flask, message_id: int, user_ids: list[int]) -> int:
+    """E-mail the message to these members, each in their language, and count those the server took. Runs after
+    the answer, in its own app context; never raises (a lost e-mail is logged, without the member or the text).
+    A server that fails is not tried again for the others: each try could hold this worker for the timeout."""
+    with app.app_context():
+        message = db.session.get(GroupMessage, message_id)
+        if message is None or not user_ids:
+            return 0
+        if not mail_configured():
+            log.warning("no MAIL_SERVER: a group message was not e-mailed")
+            return 0
+        sent = 0
+        for user in db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)):
+            if not user.email or not user.is_active:
+                continue
+            subject, body = mail_of(message, user)
+            try:
+                send_mail(user.email, subject, body)
+            except smtplib.SMTPRecipientsRefused:
+                log.warning("a group message e-mail was not sent: the server refused the address")
+                continue
+            except (smtplib.SMTPException, OSError) as error:
+                log.warning("group message e-mails were not sent: %s", type(error).__name__)
+                break
+            sent += 1
+        db.session.execute(sa.update(GroupMessage).where(GroupMessage.id == message_id)
+                           .values(emails_sent=GroupMessage.emails_sent + sent))
+        db.session.commit()
+        return sent
+
+
+@dataclass(frozen=True)
+class SentRow:
+    """A message as the group's page lists it: the message, and its SMS by status."""
+
+    message: GroupMessage
+    statuses: dict[str, int]
+
+    @property
+    def sms(self) -> int:
+        return sum(self.statuses.values())
+
+    def by_status(self) -> list[tuple[str, int]]:
+        """(label, count) of each status some of its SMS are in, in the order SMS go through them."""
+        return [(str(SMS_STATUS_LABELS[status]), self.statuses[status]) for status in SMS_STATUSES
+                if self.statuses.get(status)]
+
+
+def sent_rows(messages: list[GroupMessage]) -> list[SentRow]:
+    """The messages with their SMS counted by status, in one query."""
+    counts: dict[int, dict[str, int]] = {message.id: {} for message in messages}
+    if counts:
+        for message_id, status, n in db.session.execute(
+                select(TextMessage.group_message_id, TextMessage.status, func.count())
+                .where(TextMessage.group_message_id.in_(counts)).group_by(TextMessage.group_message_id,
+                                                                          TextMessage.status)):
+            counts[message_id][status] = n
+    return [SentRow(message, counts[message.id]) for message in messages]
+
+
+def sent_to(group: TrainingGroup):
+    """The messages sent to ``group``, newest first (a query, for a page at a time)."""
+    return select(GroupMessage).where(GroupMessage.group_id == group.id)
+
+
+def latest(group: TrainingGroup, count: int = 5) -> tuple[list[SentRow], int]:
+    """The newest ``count`` messages of the group, and how many there are in all."""
+    total = db.session.scalar(select(func.count(GroupMessage.id)).where(GroupMessage.group_id == group.id)) or 0
+    if not total:
+        return [], 0
+    newest = db.session.scalars(sent_to(group).order_by(GroupMessage.created_at.desc(), GroupMessage.id.desc())
+                                .limit(count))
+    return sent_rows(list(newest)), total

@@ -1,0 +1,95 @@
+"""The administrators' SMS page: volumes by country and day and by kind, and the main failure reasons, over a
+period; counts only, no member, number or text."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date, timedelta
+
+import pytest
+
+from lms import clock
+from lms.admin.sms_volumes import Volume, volumes
+from lms.extensions import db
+from lms.messaging.outbox import queue_sms
+from tests.helpers import sign_in
+
+PERU, KENYA = "+51912345678", "+254712345678"
+
+
+@pytest.fixture
+def traffic(app_ctx, frozen_clock):
+    """SMS in several statuses, kinds, countries and days; one 40 days ago."""
+    now = clock.utcnow()
+
+    def sms(phone, kind, status, days_ago=0, reason=None, text="Meeting moved to Friday"):
+        message = queue_sms(phone, text, kind)
+        message.status, message.reason = status, reason
+        message.created_at = now - timedelta(days=days_ago)
+
+    for _ in range(2):
+        sms(PERU, "group_news", "delivered", text="x" * 200)  # 2 segments each
+    sms(PERU, "group_news", "failed", reason=f"Absent subscriber {PERU}")
+    sms(PERU, "account_codes", "queued")
+    sms(KENYA, "survey_reminders", "failed", reason="Network error 34")
+    sms(KENYA, "survey_reminders", "failed", reason="Network error 34")
+    sms(KENYA, "survey_reminders", "delivered")
+    sms(KENYA, "service", "delivered", days_ago=3)
+    sms(PERU, "group_news", "delivered", days_ago=40)
+    db.session.commit()
+    return now.date()
+
+
+def test_the_figures_add_up_by_kind_country_and_day_with_the_main_failure_reasons(traffic):
+    figures = volumes(traffic - timedelta(days=29), traffic)
+    assert figures.total == Volume(messages=8, segments=10, delivered=4, failed=3)
+    assert figures.by_kind == {"group_news": Volume(3, 5, 2, 1), "account_codes": Volume(1, 1, 0, 0),
+                               "survey_reminders": Volume(3, 3, 1, 2), "service": Volume(1, 1, 1, 0)}
+    by_day = {(row.day, row.country): (row.volume, row.main_reason) for row in figures.by_day}
+    assert by_day == {
+        (traffic, "PE"): (Volume(4, 6, 2, 1), "Absent subscriber …"),  # the number never shown
+        (traffic, "KE"): (Volume(3, 3, 1, 2), "Network error 34"),
+        (traffic - timedelta(days=3), "KE"): (Volume(1, 1, 1, 0), None),
+    }
+    assert figures.reasons == [("Network error 34", "KE", 2), ("Absent subscriber …", "PE", 1)]
+    older = volumes(traffic - timedelta(days=40), traffic - timedelta(days=40))
+    assert older.total == Volume(1, 1, 1, 0)
+
+
+def page_text(response) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def test_the_page_shows_the_last_30_days_by_default_and_no_member_number_or_text(client, create_user, traffic):
+    create_user("ada", role="admin", country="PE")
+    sign_in(client, "ada")
+    response = client.get("/admin/messages")
+    assert response.status_code == 200
+    shown = page_text(response)
+    assert "SMS sent" in shown and "Peru" in shown and "Kenya" in shown
+    assert "Group news 3 5 2 1" in shown and "Survey reminders 3 3 1 2" in shown and "All 8 10 4 3" in shown
+    assert "Network error 34 Kenya 2" in shown and "Absent subscriber … Peru 1" in shown
+    body = response.get_data(as_text=True)
+    assert "912345678" not in body and "712345678" not in body and "Meeting moved" not in body
+    assert 'href="/admin/messages"' in client.get("/admin/audit").get_data(as_text=True)  # in the admin menu
+
+
+def test_a_chosen_period_and_a_wrong_one(client, create_user, traffic):
+    create_user("ada", role="admin", country="PE")
+    sign_in(client, "ada")
+    day = (traffic - timedelta(days=40)).isoformat()
+    shown = page_text(client.get(f"/admin/messages?start={day}&end={day}"))
+    assert "All 1 1 1 0" in shown
+    wrong = page_text(client.get(f"/admin/messages?start={traffic.isoformat()}&end={day}"))
+    assert "The last day comes before the first day." in wrong and "All 8 10 4 3" in wrong  # the last 30 days
+    too_long = page_text(client.get(f"/admin/messages?start={date(2020, 1, 1).isoformat()}&end={day}"))
+    assert "Choose a period of 366 days at most." in too_long
+
+
+def test_only_administrators_see_it(app, client, create_user, traffic):
+    for username, role in (("cora", "coordinator"), ("tina", "trainer"), ("mia", "participant")):
+        create_user(username, role=role, country="PE", coordinated_countries=["PE"] if role == "coordinator" else [])
+        other = app.test_client()
+        sign_in(other, username)
+        assert other.get("/admin/messages").status_code == 403
+        assert 'href="/admin/messages"' not in other.get("/groups").get_data(as_text=True)

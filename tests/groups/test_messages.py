@@ -1,0 +1,371 @@
+"""Messages to a group: write, preview (segments, encoding, recipients per channel, cost), confirm once; the SMS
+queued for each member reached by SMS in their sending hours, the e-mails after the answer; the list of those sent."""
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from babel.numbers import format_currency
+from flask import current_app
+from sqlalchemy import func, select
+
+from lms import clock
+from lms.extensions import db
+from lms.groups import messages
+from lms.groups import services as groups
+from lms.messaging.segments import measure
+from lms.models import AuditEntry, ContactPreference, GroupMember, GroupMessage, TextMessage, TrainingGroup, User
+from tests.helpers import at_once, csrf_token, post_form, row_counts, sign_in
+
+SMS_PHONE = "+51912345678"  # Peru: America/Lima
+KHMER = "សូមអញ្ជើញមកប្រជុំក្រុមនៅថ្ងៃព្រហស្បតិ៍ម៉ោងដប់ព្រឹកនៅសាលប្រជុំសហជីពរបស់យើងក្នុងក្រុងភ្នំពេញ"
+
+
+@pytest.fixture
+def world(client, create_user, library, sms_enabled):
+    """A Benin group of four members, one on each channel: SMS, e-mail, chose none, cannot be reached; its
+    trainer signed in on ``client``; one session, at which the SMS member was present."""
+    from lms.learn.services import find_course
+    from tests.helpers import BUNDLED_COURSE
+
+    trainer = create_user("tina", role="trainer", country="BJ")
+    texted = create_user("sam", country="PE", phone=SMS_PHONE)
+    texted.phone_confirmed_at = clock.utcnow()
+    mailed = create_user("emma", country="BJ", email="emma@example.org")
+    declined = create_user("dina", country="BJ", email="dina@example.org")
+    unreachable = create_user("ursula", country="BJ", phone="+2290197123456")  # not confirmed, no e-mail
+    db.session.add(ContactPreference(user_id=declined.id, topic="group_news", channel="none"))
+    group = groups.create_group(trainer=trainer, course=find_course(BUNDLED_COURSE), name="Cotonou hotels",
+                                country="BJ", place="Cotonou", mode="in-person",
+                                starts_on=clock.today() - timedelta(days=7), ends_on=clock.today() + timedelta(days=30))
+    db.session.add_all([GroupMember(group_id=group.id, user_id=user.id)
+                        for user in (texted, mailed, declined, unreachable)])
+    session = groups.record_session(group, held_on=clock.today(), topic="Module 1", present=[texted.id])
+    world = SimpleNamespace(group=group.id, session=session.id, trainer=trainer.id, texted=texted.id,
+                            mailed=mailed.id, declined=declined.id, unreachable=unreachable.id,
+                            new=f"/groups/{group.id}/messages/new", send=f"/groups/{group.id}/messages/send")
+    db.session.commit()  # and no read after it: the test's reads see what the requests write
+    sign_in(client, "tina")
+    return world
+
+
+def preview(client, world, text="Thursday's session moves to Friday, 10:00.", **changes):
+    return post_form(client, world.new, {"text": text, "audience": "group", **changes})
+
+
+def confirmation_form(page) -> dict:
+    """The hidden fields of a preview's confirmation, as a browser sends them back (line ends as CR LF)."""
+    body = page.get_data(as_text=True)
+    form = body[body.index('action="/groups/'):]
+    fields = {name: html.unescape(value) for name, value in
+              re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)}
+    fields["text"] = fields["text"].replace("\n", "\r\n")
+    return fields
+
+
+def group_of(world) -> TrainingGroup:
+    return db.session.get(TrainingGroup, world.group)
+
+
+def counts() -> dict:
+    db.session.rollback()  # a new transaction: what requests wrote since the last read
+    return {"messages": db.session.scalar(select(func.count(GroupMessage.id))),
+            "sms": db.session.scalar(select(func.count(TextMessage.id))),
+            "audit": db.session.scalar(select(func.count(AuditEntry.id))
+                                       .where(AuditEntry.action == "send group message"))}
+
+
+def text_of(page) -> str:
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page.get_data(as_text=True))))
+
+
+def test_the_preview_of_a_gsm7_text_shows_its_length_recipients_per_channel_and_sends_nothing(client, app_ctx, world):
+    page = preview(client, world)
+    assert page.status_code == 200
+    shown = text_of(page)
+    assert "1 SMS" in shown and "42 characters" in shown and "basic SMS alphabet (GSM-7)" in shown
+    assert "By SMS 1" in shown and "By e-mail 1" in shown
+    assert "Chose not to get group news 1" in shown
+    assert "Cannot be reached (no phone number confirmed for SMS, and no e-mail address) 1" in shown
+    assert "No price per SMS is set for this portal, so the cost cannot be estimated: 1 SMS in all." in shown
+    assert counts() == {"messages": 0, "sms": 0, "audit": 0}
+
+
+def test_a_text_outside_gsm7_is_ucs2_and_its_cost_is_shown_in_the_readers_locale(client, app, app_ctx, world,
+                                                                                   create_user, monkeypatch):
+    second = create_user("kofi", country="PE", phone="+51912345679")
+    second.phone_confirmed_at = clock.utcnow()
+    db.session.add(GroupMember(group_id=world.group, user_id=second.id))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SMS_PRICE_PER_SEGMENT", "0.05")
+    monkeypatch.setitem(app.config, "SMS_CURRENCY", "EUR")
+    assert len(KHMER) > 70 and measure(KHMER).segments == 2
+    page = post_form(client, world.new + "?lang=fr", {"text": KHMER, "audience": "group"}, page=world.new)
+    shown = text_of(page)
+    assert "2 SMS" in shown and "UCS-2" in shown and "khmer, birman, bengali, arabe, vietnamien" in shown
+    # 2 members by SMS x 2 SMS x 0.05 EUR, written as a French reader writes it.
+    assert format_currency(Decimal("0.20"), "EUR", locale="fr") in page.get_data(as_text=True)
+    assert format_currency(Decimal("0.05"), "EUR", locale="fr") in page.get_data(as_text=True)
+    assert counts() == {"messages": 0, "sms": 0, "audit": 0}
+
+
+def test_confirming_queues_one_sms_per_sms_member_emails_the_others_and_records_it(client, app_ctx, world, inbox):
+    text = "Thursday's session moves to Friday.\r\nBring your notebook."
+    sent = client.post(world.send, data=confirmation_form(preview(client, world, text=text)))
+    assert sent.status_code == 302 and sent.headers["Location"] == f"/groups/{world.group}/messages"
+    [sms] = db.session.scalars(select(TextMessage)).all()
+    message = db.session.scalars(select(GroupMessage)).one()
+    assert (sms.user_id, sms.phone, sms.kind, sms.status) == (world.texted, SMS_PHONE, "group_news", "queued")
+    assert sms.text == "Thursday's session moves to Friday.\nBring your notebook."  # as written, no name added
+    assert sms.group_message_id == message.id and sms.country == "PE"
+    assert (message.group_id, message.sender_id, message.audience, message.session_id) == (
+        world.group, world.trainer, "group", None)
+    assert message.text == sms.text and (message.emails, message.unreached) == (1, 2)
+    [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "send group message")).all()
+    assert entry.details == {"group_id": world.group, "sms": 1, "emails": 1}
+    sent.close()  # as a server does once the answer has gone: then the e-mails go
+    [mail] = inbox.wait_for(1)
+    assert mail["to"] == ["emma@example.org"] and "Bring your notebook." in mail["body"]
+    assert "Cotonou hotels" not in mail["subject"]
+    db.session.expire_all()
+    assert db.session.get(GroupMessage, message.id).emails_sent == 1
+    assert "on its way" in client.get(sent.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_confirmation_sends_once_whether_posted_again_or_twice_at_once(client, app, data_app, app_ctx, world):
+    form = confirmation_form(preview(client, world))
+    assert client.post(world.send, data=form).status_code == 302
+    again = client.post(world.send, data=form, follow_redirects=True)
+    assert "This message was sent already; it was not sent again." in again.get_data(as_text=True)
+    assert counts() == {"messages": 1, "sms": 1, "audit": 1}
+
+    twice = confirmation_form(preview(client, world, text="Twice at once?"))
+    draft = messages.Draft("Twice at once?", "group")
+
+    def confirm():
+        with current_app.test_request_context(method="POST"):  # as a request would: SQLite's write lock first
+            group, sender = db.session.get(TrainingGroup, world.group), db.session.get(User, world.trainer)
+            try:
+                messages.send(group, sender, draft, twice["confirmation"])
+            except messages.AlreadySent:
+                db.session.rollback()
+                return "refused"
+            db.session.commit()
+            return "sent"
+
+    assert sorted(at_once([app, data_app], confirm)) == ["refused", "sent"]
+    db.session.expire_all()
+    assert counts()["messages"] == 2 and counts()["sms"] == 2
+
+
+def test_those_absent_from_a_session_are_its_members_with_no_presence_recorded(client, app_ctx, world, inbox):
+    page = preview(client, world, audience="absent", session=str(world.session))
+    shown = text_of(page)
+    assert "To those absent from the session of" in shown
+    assert "By SMS 0" in shown and "By e-mail 1" in shown  # the SMS member was present
+    sent = client.post(world.send, data=confirmation_form(page))
+    assert sent.status_code == 302
+    sent.close()
+    message = db.session.scalars(select(GroupMessage)).one()
+    assert (message.audience, message.session_id, message.emails) == ("absent", world.session, 1)
+    assert counts()["sms"] == 0 and inbox.wait_for(1)[0]["to"] == ["emma@example.org"]
+
+
+def test_sms_wait_for_the_sending_hours_of_each_members_time_zone(client, app, app_ctx, world, create_user,
+                                                                 frozen_clock, monkeypatch):
+    kenyan = create_user("wanjiru", country="KE", phone="+254712345678")
+    kenyan.phone_confirmed_at = clock.utcnow()
+    db.session.add(GroupMember(group_id=world.group, user_id=kenyan.id))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "SMS_SENDING_HOURS", "11-20")
+    frozen_clock(datetime(2026, 3, 4, 9, 30, tzinfo=UTC))  # 04:30 in Lima, 12:30 in Nairobi
+    page = preview(client, world)
+    assert "between 11:00 AM and 8:00 PM" in text_of(page)
+    client.post(world.send, data=confirmation_form(page))
+    after = {sms.user_id: sms.send_after.replace(tzinfo=UTC) for sms in db.session.scalars(select(TextMessage))}
+    assert after == {world.texted: datetime(2026, 3, 4, 16, 0, tzinfo=UTC),  # 11:00 in Lima
+                     kenyan.id: datetime(2026, 3, 4, 9, 30, tzinfo=UTC)}  # at once
+
+
+@pytest.mark.parametrize("changes, reason", [
+    ({"text": "   "}, "Please write the message."),
+    ({"text": "a" * (153 * 3 + 1)}, "This message takes 4 SMS; a message to a group may take 3 at most."),
+    ({"audience": "absent", "session": ""}, "Please choose one of this group's sessions."),
+    ({"audience": "absent", "session": "other group"}, "Please choose one of this group's sessions."),
+    ({"audience": "nobody"}, "Not a valid choice."),
+])
+def test_a_bad_message_is_refused_at_preview_and_at_confirmation_and_changes_nothing(client, app_ctx, world, changes,
+                                                                                     reason):
+    if changes.get("session") == "other group":
+        other = groups.create_group(trainer=db.session.get(User, world.trainer), course=group_of(world).course,
+                                    name="Elsewhere", country="BJ", place="Parakou", mode="in-person",
+                                    starts_on=clock.today(), ends_on=clock.today())
+        elsewhere = groups.record_session(other, held_on=clock.today(), topic="Module 1", present=[])
+        db.session.commit()
+        changes = {**changes, "session": str(elsewhere.id)}
+    good = confirmation_form(preview(client, world))
+    before = row_counts()
+    refused = preview(client, world, **changes)
+    assert refused.status_code == 400 and reason in text_of(refused)
+    confirmed = client.post(world.send, data={**good, **changes})
+    assert confirmed.status_code == 400 and reason in text_of(confirmed)
+    assert row_counts() == before
+
+
+def test_nobody_reachable_is_refused_and_changes_nothing(client, app_ctx, world):
+    session = groups.record_session(group_of(world), held_on=clock.today(), topic="All there",
+                                    present=[world.texted, world.mailed]).id
+    db.session.commit()
+    before = row_counts()
+    refused = preview(client, world, audience="absent", session=str(session))
+    assert refused.status_code == 400
+    assert "None of these members can be reached: nothing can be sent to them." in text_of(refused)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("tamper, reason", [
+    (lambda form: {**form, "text": form["text"] + "!"}, "This confirmation is not the one the preview gave"),
+    (lambda form: {**form, "confirmation": form["confirmation"][:-2] + "xx"},
+     "This confirmation is not the one the preview gave"),
+    (lambda form: {**form, "confirmation": ""}, "This confirmation is not the one the preview gave"),
+    (lambda form: {**form, "audience": "absent"}, "Please choose one of this group's sessions."),
+])
+def test_a_tampered_confirmation_is_refused_and_sends_nothing(client, app_ctx, world, tamper, reason):
+    form = confirmation_form(preview(client, world))
+    before = row_counts()
+    refused = client.post(world.send, data=tamper(form))
+    assert refused.status_code == 400 and reason in text_of(refused)
+    assert row_counts() == before
+
+
+def test_a_confirmation_for_another_group_or_by_another_trainer_is_refused(client, app, app_ctx, world, create_user):
+    form = confirmation_form(preview(client, world))
+    create_user("cora", role="coordinator", country="BJ", coordinated_countries=["BJ"])
+    coordinator = app.test_client()
+    sign_in(coordinator, "cora")
+    before = row_counts()
+    refused = coordinator.post(world.send, data={**form, "csrf_token": csrf_token(coordinator, world.new)})
+    assert refused.status_code == 400 and "not the one the preview gave" in text_of(refused)
+    assert row_counts() == before
+
+
+def test_an_old_preview_is_refused(client, app_ctx, world, frozen_clock):
+    form = confirmation_form(preview(client, world))
+    frozen_clock(clock.utcnow() + timedelta(minutes=messages.PREVIEW_MINUTES + 1))
+    before = row_counts()
+    refused = client.post(world.send, data=form)
+    assert refused.status_code == 400 and "more than 30 minutes old" in text_of(refused)
+    assert row_counts() == before
+
+
+def test_recipients_that_changed_since_the_preview_are_shown_again_and_nothing_is_sent(client, app_ctx, world):
+    form = confirmation_form(preview(client, world))
+    db.session.add(ContactPreference(user_id=world.mailed, topic="group_news", channel="none"))
+    db.session.commit()
+    before = row_counts()
+    again = client.post(world.send, data=form)
+    assert again.status_code == 409
+    shown = text_of(again)
+    assert "Whom the message reaches has changed since the preview" in shown and "By e-mail 0" in shown
+    assert row_counts() == before
+    assert client.post(world.send, data=confirmation_form(again)).status_code == 302  # the new preview sends
+
+
+def test_an_archived_group_is_sent_no_message(client, app_ctx, world):
+    form = confirmation_form(preview(client, world))
+    groups.archive_group(group_of(world))
+    db.session.commit()
+    before = row_counts()
+    refused = client.post(world.send, data=form)
+    assert refused.status_code == 302 and row_counts() == before
+    group_page = client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "An archived group is sent no messages" in group_page and "Send a message" not in group_page
+
+
+def test_the_group_page_lists_what_was_sent_and_where_its_sms_are_and_members_see_none_of_it(
+        client, app, app_ctx, world, create_user):
+    for text in ("First news", "Second news"):
+        client.post(world.send, data=confirmation_form(preview(client, world, text=text)))
+    first, second = db.session.scalars(select(GroupMessage).order_by(GroupMessage.id)).all()
+    for message, status in ((first, "delivered"), (second, "failed")):
+        db.session.execute(db.update(TextMessage).where(TextMessage.group_message_id == message.id)
+                           .values(status=status))
+    db.session.commit()
+    page = client.get(f"/groups/{world.group}").get_data(as_text=True)
+    assert page.index("Second news") < page.index("First news")  # newest first
+    shown = text_of(client.get(f"/groups/{world.group}"))
+    assert "Failed: 1" in shown and "Delivered: 1" in shown and "The whole group" in shown
+    assert "Test Member" in shown  # the sender
+    member = app.test_client()
+    sign_in(member, "sam")
+    seen = member.get(f"/groups/{world.group}").get_data(as_text=True)
+    assert "First news" not in seen and "Send a message" not in seen and "Messages" not in seen
+    assert member.get(f"/groups/{world.group}/messages").status_code == 403
+    assert member.get(world.new).status_code == 403
+
+
+def test_the_list_of_messages_is_paged(client, app_ctx, world):
+    group = group_of(world)
+    start = clock.utcnow()
+    db.session.add_all([GroupMessage(group_id=group.id, sender_id=world.trainer, text=f"News {n:02d}",
+                                     audience="group", preview_id=f"p{n}", created_at=start + timedelta(minutes=n))
+                        for n in range(25)])
+    db.session.commit()
+    first = text_of(client.get(f"/groups/{world.group}/messages"))
+    assert "News 24" in first and "News 05" in first and "News 04" not in first and "Page 1 of 2" in first
+    assert "News 04" in text_of(client.get(f"/groups/{world.group}/messages?page=2"))
+    group_page = text_of(client.get(f"/groups/{world.group}"))
+    assert "News 20" in group_page and "News 19" not in group_page and "All 25 messages sent to the group" in group_page
+
+
+def test_the_groups_coordinator_sends_and_other_trainers_and_coordinators_are_refused(app, app_ctx, world,
+                                                                                      create_user):
+    create_user("cora", role="coordinator", country="BJ", coordinated_countries=["BJ"])
+    create_user("pedro", role="coordinator", country="PE", coordinated_countries=["PE"])
+    create_user("otto", role="trainer", country="BJ")
+    for username in ("pedro", "otto"):
+        other = app.test_client()
+        sign_in(other, username)
+        assert other.get(world.new).status_code == 403
+        assert other.post(world.send, data={"csrf_token": csrf_token(other, "/profile")}).status_code == 403
+        assert other.get(f"/groups/{world.group}/messages").status_code == 403
+    coordinator = app.test_client()
+    sign_in(coordinator, "cora")
+    assert coordinator.post(world.send, data=confirmation_form(preview(coordinator, world))).status_code == 302
+    assert db.session.scalars(select(GroupMessage)).one().sender_id != world.trainer
+
+
+
+@pytest.mark.parametrize("cost, currency, rounded", [
+    (Decimal("0.15"), "XOF", Decimal("1")), (Decimal("1.0075"), "EUR", Decimal("1.01")),
+    (Decimal("2.5"), "EUR", Decimal("2.50"))])
+def test_a_cost_is_rounded_up_to_the_currencys_smallest_unit_never_down(app, cost, currency, rounded):
+    from lms.groups.message_views import cost_shown
+
+    with app.test_request_context("/?lang=en"):
+        assert cost_shown(cost, currency) == format_currency(rounded, currency, locale="en")
+
+
+def test_a_mail_server_that_fails_is_not_tried_again_for_each_member(client, app, app_ctx, world, create_user,
+                                                                    monkeypatch):
+    second = create_user("efua", country="BJ", email="efua@example.org")
+    db.session.add(GroupMember(group_id=world.group, user_id=second.id))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    tried = []
+
+    def unreachable(to, subject, body):
+        tried.append(to)
+        raise ConnectionRefusedError
+
+    monkeypatch.setattr(messages, "send_mail", unreachable)
+    sent = client.post(world.send, data=confirmation_form(preview(client, world)))
+    sent.close()
+    assert len(tried) == 1
+    db.session.rollback()
+    assert db.session.scalars(select(GroupMessage)).one().emails == 2
+    assert db.session.scalars(select(GroupMessage)).one().emails_sent == 0
