@@ -22,8 +22,9 @@ from lms.config import TestConfig
 from lms.core.logs import JsonFormatter
 from lms.extensions import db
 from lms.surveys import building
-from tests import kannel as real_kannel
 from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, free_port, serve, throwaway_database
+from tests.kannel import PROGRAMS as KANNEL_PROGRAMS
+from tests.kannel import Kannel
 
 #: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
 FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
@@ -277,11 +278,11 @@ def sms_enabled(app, data_app):
 def kannel(app, data_app, live_server, tmp_path):
     """A real Kannel (tests/kannel.py), started for the test and stopped after it: the app under test and the
     test's own send through it, and its delivery reports and incoming messages come to the live server."""
-    missing = [program for program in real_kannel.PROGRAMS if not Path(program).exists()]
+    missing = [program for program in KANNEL_PROGRAMS if not Path(program).exists()]
     if missing:
         pytest.fail(f"Kannel tests need {', '.join(missing)}: run `make test`, which installs kannel and "
                     "kannel-extras.")
-    gateway = real_kannel.Kannel(tmp_path / "kannel", live_server)
+    gateway = Kannel(tmp_path / "kannel", live_server)
     saved = [(each, {key: each.config[key] for key in gateway.settings}) for each in (app, data_app)]
     try:
         gateway.start()

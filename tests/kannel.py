@@ -92,6 +92,8 @@ class Received:
 
 
 class Kannel:
+    """One Kannel: its configuration under ``folder``, its processes, what reached the phones."""
+
     def __init__(self, folder: Path, portal: str):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.portal = folder, portal
@@ -113,6 +115,7 @@ class Kannel:
         """About a second: smsbox takes most of it to join bearerbox."""
         self.run("bearerbox", BEARERBOX, "-v", "2", str(self.config))
         self.wait_for(lambda: self.listening(self.ports["boxes"]), "bearerbox")
+        # "-m 0": it sends none of its own messages (the one it is given is never used), and shows what it receives.
         self.run("phones", FAKESMSC, "-H", "127.0.0.1", "-r", str(self.ports["phones"]), "-m", "0", "x y text x")
         self.start_smsbox()
         self.wait_for(lambda: re.search(r"phones\[phones\]\s+FAKE:\d+ \(online", self.status()), "the phones")
@@ -164,7 +167,7 @@ class Kannel:
             if dead or time.monotonic() > deadline:
                 logs = "\n".join((self.folder / f"{name}.log").read_text(errors="replace")[-2000:]
                                  for name in self.processes)
-                raise RuntimeError(f"Kannel: {what} did not start ({', '.join(dead) or 'timed out'}):\n{logs}")
+                raise RuntimeError(f"Kannel: waited for {what} in vain ({', '.join(dead) or 'timed out'}):\n{logs}")
             time.sleep(0.02)
 
     def listening(self, port: int) -> bool:

@@ -14,7 +14,8 @@ request, or a retry never send one twice. Then:
 
 A message still "sending" INTERRUPTED_AFTER after its hand-over began (``sent_at``) was left by a process that
 stopped mid-way, and the gateway may or may not have it: it fails with INTERRUPTED, never sent again. A member must
-not receive one message twice; one who waits for a code asks for another.
+not receive one message twice; one who waits for a code asks for another. A code still queued SMS_CODE_MINUTES
+after it was made (the gateway was down) would no longer work: it fails with EXPIRED instead of going.
 
 Just before it goes, a message is checked again: anything but a "service" message (the answer to STOP or START, a
 number's first code) goes only to a member who may still be texted (``may_text``: no STOP meanwhile, the same
@@ -42,6 +43,7 @@ from lms.models import TextMessage, User
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 INTERRUPTED_AFTER = timedelta(minutes=10)
 INTERRUPTED = "interrupted while it was handed over: not sent again"
+EXPIRED = "the code expired before the gateway took it"
 #: Kinds whose text is a code: blanked once the message is sent or failed (a number's first code is "service").
 FORGET_TEXT = ("account_codes", "service")
 #: Kinds that wait for the member's sending hours; the others go at once.
@@ -67,7 +69,7 @@ def send_due() -> int:
     if not sms_enabled():
         return 0
     now = clock.utcnow()
-    give_up_interrupted(now)
+    give_up(now)
     db.session.commit()
     due = db.session.scalars(select(TextMessage.id).where(TextMessage.status == "queued", TextMessage.send_after <= now)
                              .order_by(TextMessage.send_after, TextMessage.id).limit(BATCH)).all()
@@ -204,10 +206,14 @@ def apply_report(message_id: int, report: Report) -> None:
         finish(message_id, "failed", report.reason or "not delivered (the gateway's report)")
 
 
-def give_up_interrupted(now: datetime) -> None:
-    """Messages left "sending" by a process that stopped mid-way fail with INTERRUPTED (flushed)."""
-    db.session.execute(
-        sa.update(TextMessage)
-        .where(TextMessage.status == "sending", TextMessage.sent_at < now - INTERRUPTED_AFTER)
-        .values(status="failed", reason=INTERRUPTED, finished_at=now, text=kept_text())
-        .execution_options(synchronize_session=False))
+def give_up(now: datetime) -> None:
+    """Messages that will never go fail (flushed): those left "sending" by a process that stopped mid-way
+    (INTERRUPTED), and codes queued longer than a code works (EXPIRED)."""
+    code_life = timedelta(minutes=current_app.config["SMS_CODE_MINUTES"])
+    for reason, which in (
+            (INTERRUPTED, sa.and_(TextMessage.status == "sending", TextMessage.sent_at < now - INTERRUPTED_AFTER)),
+            (EXPIRED, sa.and_(TextMessage.status == "queued", TextMessage.kind == "account_codes",
+                              TextMessage.created_at < now - code_life))):
+        db.session.execute(sa.update(TextMessage).where(which)
+                           .values(status="failed", reason=reason, finished_at=now, text=kept_text())
+                           .execution_options(synchronize_session=False))

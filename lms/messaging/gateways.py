@@ -87,7 +87,8 @@ def call(url: str, body: bytes | None = None, headers: dict[str, str] | None = N
 
 
 def short(text: str) -> str:
-    return " ".join(text.split())[:200]
+    """The start of what the gateway said, on one line: with our prefix, it fits ``text_messages.reason``."""
+    return " ".join(text.split())[:150]
 
 
 class Gateway(ABC):

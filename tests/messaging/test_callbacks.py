@@ -8,10 +8,12 @@ import pytest
 
 from lms.extensions import db
 from lms.messaging.callbacks import sender_number
-from lms.messaging.delivery import signature
+from lms.messaging.delivery import report_url, signature
+from lms.messaging.gateways import Kannel
 from lms.messaging.outbox import queue_sms
 from tests.helpers import row_counts
-from tests.messaging.helpers import rows, texted_member
+from tests.kannel import UNROUTABLE
+from tests.messaging.helpers import eventually, rows, texted_member
 
 SECRET = "callback-secret-for-tests"  # the sms_enabled fixture's
 
@@ -137,3 +139,14 @@ def test_a_ucs2_message_from_a_kannel_without_mo_recode_is_read_from_its_bytes(a
     ("1234", None), ("Portal", None), ("", None), ("+", None)])
 def test_the_sender_is_read_in_e164_or_not_at_all(raw, number):
     assert sender_number(raw) == number
+
+
+def test_kannels_own_failure_report_marks_a_sent_message_failed_with_its_reason(app_ctx, kannel):
+    message = queue_sms(f"{UNROUTABLE}12345678", "Never delivered", "service")
+    message.status, message.attempts = "sent", 1  # as if the gateway had taken it
+    db.session.commit()
+    # Handed over again by the test, whose answer (403) is ignored: Kannel then reports the refusal, type 16
+    # ("NACK/no SMSC"), to the message's signed report URL, as it would for an operator's refusal after "sent".
+    Kannel().send(message, report_url(message.id))
+    assert eventually(lambda: rows()[0].status == "failed")
+    assert rows()[0].reason == "NACK/no SMSC" and rows()[0].finished_at is not None

@@ -7,10 +7,12 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from lms import clock
 from lms.extensions import db
 from lms.messaging import delivery
-from lms.messaging.delivery import BACKOFF_MINUTES, INTERRUPTED, send_due
+from lms.messaging.delivery import BACKOFF_MINUTES, EXPIRED, INTERRUPTED, send_due
 from lms.messaging.outbox import queue_sms
 from tests.helpers import ROOT
 from tests.kannel import SHORT_CODE, UNROUTABLE
@@ -43,6 +45,7 @@ def test_gsm7_and_ucs2_texts_reach_the_phone_intact_and_are_reported_delivered(a
     assert all(row.finished_at and row.sent_at and row.attempts == 1 for row in rows())
 
 
+@pytest.mark.slow
 def test_two_job_processes_at_once_send_each_reminder_exactly_once(app_ctx, create_user, kannel, database_url,
                                                                    tmp_path):
     for i in range(40):
@@ -155,7 +158,7 @@ def test_a_member_who_replied_stop_meanwhile_gets_nothing_but_service_messages(a
 def test_a_failing_gateway_is_tried_again_after_each_back_off_then_the_message_fails(app_ctx, create_user,
                                                                                      sms_enabled, frozen_clock):
     member = texted_member(create_user, "+51987654321")
-    queue_sms(member.phone, "Your code: 482913", "account_codes", user=member)
+    queue_sms(member.phone, "Thursday's session moves", "group_news", user=member)
     db.session.commit()
     for attempt, minutes in enumerate(BACKOFF_MINUTES, start=1):
         assert send_due() == 0
@@ -169,8 +172,19 @@ def test_a_failing_gateway_is_tried_again_after_each_back_off_then_the_message_f
         frozen_clock(clock.utcnow() + timedelta(seconds=1))
     send_due()
     [row] = rows()
-    assert (row.status, row.attempts, row.text) == ("failed", 6, None)
+    assert (row.status, row.attempts, row.text) == ("failed", 6, "Thursday's session moves")
     assert as_utc(row.finished_at) == clock.utcnow()
+
+
+def test_a_code_that_could_not_go_while_it_worked_is_never_sent(app_ctx, create_user, sms_enabled, frozen_clock):
+    member = texted_member(create_user, "+51987654321")
+    queue_sms(member.phone, "Your code: 482913", "account_codes", user=member)
+    db.session.commit()
+    send_due()  # nobody answers: tried again in a minute, then in five...
+    frozen_clock(clock.utcnow() + timedelta(minutes=10, seconds=1))  # SMS_CODE_MINUTES
+    send_due()
+    [row] = rows()
+    assert (row.status, row.attempts, row.reason, row.text) == ("failed", 1, EXPIRED, None)
 
 
 def test_reminders_wait_for_the_members_sending_hours_and_codes_do_not(app_ctx, data_app, create_user, sms_enabled,
