@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -48,6 +49,8 @@ EXPIRED = "the code expired before the gateway took it"
 FORGET_TEXT = ("account_codes", "service")
 #: Kinds that wait for the member's sending hours; the others go at once.
 WAIT_FOR_HOURS = ("survey_reminders", "group_news")
+#: One number, in international form: nothing a gateway could read as a list of numbers.
+E164 = re.compile(r"\+[1-9]\d{5,14}")
 #: Messages one run hands over at most; the next run takes the rest.
 BATCH = 500
 
@@ -145,6 +148,8 @@ def why_not(message: TextMessage) -> str | None:
     """Why a claimed message must not go after all, or None."""
     if not message.phone or message.text is None:
         return "nothing to send: the number or the text was erased"
+    if not E164.fullmatch(message.phone):
+        return "not a number in international form"  # a gateway would read "+51 9..." as two numbers
     if message.kind == "service":
         return None
     user = db.session.get(User, message.user_id) if message.user_id else None

@@ -209,3 +209,11 @@ def test_without_a_gateway_nothing_is_sent_and_nothing_breaks(app_ctx, client):
     assert [(row.status, row.attempts) for row in rows()] == [("queued", 0)]
     assert client.get("/sms/delivery?id=1&sig=x").status_code == 404
     assert client.post("/sms/incoming?secret=x").status_code == 404
+
+
+def test_a_number_a_gateway_could_read_as_several_is_never_handed_over(app_ctx, kannel):
+    queue_sms("+5198 7654321", "Your code: 482913", "service")  # Kannel: two recipients
+    db.session.commit()
+    assert send_due() == 0
+    assert [(row.status, row.reason) for row in rows()] == [("failed", "not a number in international form")]
+    assert kannel.received(linger=0.5) == []
