@@ -18,7 +18,7 @@ SERVE = export SECRET_KEY="$${SECRET_KEY:-$$($(VENV)/bin/python -c 'import secre
 	GUNICORN_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=$(WEB_CONCURRENCY) \
 	$(VENV)/bin/gunicorn --config docs/deploy/gunicorn.conf.py wsgi:app
 
-.PHONY: run serve test test-fast install install-dev browser-tools java pg-client prepare translations clean
+.PHONY: run serve test test-fast install install-dev browser-tools java kannel pg-client prepare translations clean
 
 # The scheduler (survey waves, reminders, answers released in batches) runs in its own process beside the
 # web server and stops with it.
@@ -33,14 +33,14 @@ serve:
 
 # The suite runs in one process per core (pytest-xdist); each process has its own throwaway database.
 TEST_WORKERS ?= auto
-test: install-dev browser-tools java pg-client translations
+test: install-dev browser-tools java kannel pg-client translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/bandit -c pyproject.toml -r lms -q
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# What a developer runs between commits: no Chromium, no Java, none of the slowest tests (markers in
+# What a developer runs between commits: no Chromium, no Java, no Kannel, none of the slowest tests (markers in
 # pyproject.toml). `make test` runs them all, as CI does.
-FAST_TESTS ?= not browser and not java and not slow
+FAST_TESTS ?= not browser and not java and not kannel and not slow
 test-fast: install-dev translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS)
@@ -72,6 +72,15 @@ browser-tools: node_modules/axe-core/axe.min.js
 	@test -x /usr/bin/chromium || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+# SMS tests run a real Kannel: bearerbox, smsbox, and fakesmsc (kannel-extras) as the phone network
+# (tests/kannel.py, on free ports of their own). The package's own service, a WAP gateway the tests do not use,
+# is stopped and disabled where systemd started it.
+kannel:
+	@test -x /usr/sbin/bearerbox -a -x /usr/sbin/smsbox -a -x /usr/lib/kannel/test/fakesmsc || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kannel kannel-extras >/dev/null \
+	    && { systemctl disable --now kannel >/dev/null 2>&1 || true; }; \
+	  else echo "The SMS tests need Kannel: sudo apt-get install kannel kannel-extras"; exit 1; fi; }
 
 # XLSForm tests run ODK Validate (shipped with pyxform), a Java program.
 # On PostgreSQL, the backup tests run pg_dump and pg_restore (flask backup / restore).

@@ -47,6 +47,8 @@ def check_config(app: Flask) -> None:
     if app.config["RELEASE_EVERY_DAYS"] < 1:
         raise UnsafeConfiguration("RELEASE_EVERY_DAYS must be 1 or more: survey answers are published every that "
                                   "many days (docs/privacy.md)")
+    if app.config["SMS_GATEWAY"] not in ("", "kannel", "http"):
+        raise UnsafeConfiguration('SMS_GATEWAY must be "kannel", "http" or empty (no SMS): docs/deploy.md, "SMS"')
     if app.config["APP_ENV"] == "production":
         if len(key) < 32 or key in ("dev", "change-me", "secret"):
             raise UnsafeConfiguration(
@@ -63,6 +65,10 @@ def check_config(app: Flask) -> None:
         if not app.config["PUBLIC_URL"].startswith("https://"):
             raise UnsafeConfiguration("APP_ENV=production needs PUBLIC_URL set to the portal's https:// address: "
                                       "links in e-mails (a forgotten password, survey reminders) point there")
+        if app.config["SMS_GATEWAY"] and len(app.config["SMS_CALLBACK_SECRET"]) < 32:
+            raise UnsafeConfiguration("APP_ENV=production with SMS_GATEWAY needs SMS_CALLBACK_SECRET set to a random "
+                                      "value of 32 characters or more: delivery reports and incoming SMS are taken "
+                                      "only with it")
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = True
         # "__Host-": the browser takes the cookie only over HTTPS, for this host and the whole site.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
@@ -158,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.groups.message_views import bp as group_messages
     from lms.groups.views import bp as groups
     from lms.learn.views import bp as learn
+    from lms.messaging.callbacks import bp as sms
     from lms.privacy.views import bp as privacy
     from lms.reports.views import bp as reports
     from lms.surveys.views import bp as surveys
@@ -175,6 +182,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(surveys)
     app.register_blueprint(reports)
     app.register_blueprint(privacy)
+    app.register_blueprint(sms)
 
 
 def register_receivers(app: Flask) -> None:
@@ -185,6 +193,7 @@ def register_receivers(app: Flask) -> None:
         sessions,  # noqa: F401 - sessions end when a password, contact or role changes
     )
     from lms.groups import receivers as groups  # noqa: F401 - certificates name the group's organisation
+    from lms.messaging import keywords  # noqa: F401 - STOP and START by SMS; an erased account's messages
     from lms.privacy import receivers as privacy  # noqa: F401 - records the consent given at sign-up
     from lms.surveys import receivers as surveys  # noqa: F401 - invitations as members enrol, complete, join;
     # reminders by e-mail

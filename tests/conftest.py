@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,12 +22,14 @@ from lms.config import TestConfig
 from lms.core.logs import JsonFormatter
 from lms.extensions import db
 from lms.surveys import building
-from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, free_port, throwaway_database
+from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, free_port, serve, throwaway_database
+from tests.kannel import PROGRAMS as KANNEL_PROGRAMS
+from tests.kannel import Kannel
 
 #: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
 FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
 #: Markers given by the fixtures a test uses (the others are set where the tests are: pytestmark or a decorator).
-MARKERS_BY_FIXTURE = {"browser": "browser", "inbox": "smtp"}
+MARKERS_BY_FIXTURE = {"browser": "browser", "inbox": "smtp", "kannel": "kannel"}
 
 
 def pytest_collection_modifyitems(items):
@@ -95,6 +98,13 @@ def _empty_database_after_test(request):
         with db.engine.begin() as conn:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The app under test served on a free local port (real HTTP), for a browser or a gateway's callbacks."""
+    with serve(app) as base:
+        yield base
 
 
 @pytest.fixture
@@ -262,3 +272,25 @@ def sms_enabled(app, data_app):
     yield UNANSWERED_GATEWAY
     for each, settings in saved:
         each.config.update(settings)
+
+
+@pytest.fixture
+def kannel(app, data_app, live_server, tmp_path):
+    """A real Kannel (tests/kannel.py), started for the test and stopped after it: the app under test and the
+    test's own send through it, and its delivery reports and incoming messages come to the live server."""
+    missing = [program for program in KANNEL_PROGRAMS if not Path(program).exists()]
+    if missing:
+        pytest.fail(f"Kannel tests need {', '.join(missing)}: run `make test`, which installs kannel and "
+                    "kannel-extras.")
+    gateway = Kannel(tmp_path / "kannel", live_server)
+    saved = [(each, {key: each.config[key] for key in gateway.settings}) for each in (app, data_app)]
+    try:
+        gateway.start()
+        for each, _settings in saved:
+            each.config.update(gateway.settings)
+        yield gateway
+    finally:
+        for each, settings in saved:
+            each.config.update(settings)
+        gateway.stop()
+        live_server.wait_until_idle()

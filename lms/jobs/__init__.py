@@ -1,10 +1,11 @@
 """The scheduler: which job runs, how often, in its own app context. Started only by ``flask jobs run``.
 
 A job is either a feature's function that commits its own work, batch by batch (``send_reminders`` in
-lms/surveys/reminders.py, the releases of lms/surveys/releases.py), or a short function here that calls a
-feature's service and commits it (``open_waves``, ``purge_inactive_accounts``).
+lms/surveys/reminders.py, the releases of lms/surveys/releases.py, ``send_due`` in lms/messaging/delivery.py),
+or a short function here that calls a feature's service and commits it (``open_waves``,
+``purge_inactive_accounts``).
 
-Every job is idempotent through the database: a reminder is claimed with a conditional UPDATE and
+Every job is idempotent through the database: a reminder or an SMS is claimed with a conditional UPDATE and
 sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
 retry never send it twice; a wave's answers are released at a checkpoint only by the runner whose UPDATE
 marked it released, and a batch is published only by the runner whose DELETE took every one of its rows
@@ -19,6 +20,7 @@ from flask import Flask, current_app
 
 from lms import clock
 from lms.extensions import db
+from lms.messaging.delivery import send_due
 from lms.privacy.services import purge_inactive
 from lms.surveys.invitations import sync_invitations
 from lms.surveys.releases import release_answers, release_at_checkpoints
@@ -43,7 +45,10 @@ def purge_inactive_accounts(now: datetime | None = None) -> int:
 
 #: Job name -> the scheduler's function.
 JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "release-answers": release_at_checkpoints,
-        "purge-inactive": purge_inactive_accounts}
+        "purge-inactive": purge_inactive_accounts, "send-sms": send_due}
+#: Jobs that run every minute instead of every JOBS_INTERVAL_MINUTES: the SMS queue, so that a message queued by
+#: another job goes soon and a retry's back-off (1, 5, 15 minutes: lms/messaging/delivery.py) holds.
+EVERY_MINUTE = ("send-sms",)
 #: What ``flask jobs run-once NAME`` runs: the same, except that the operator's release publishes at once.
 RUN_ONCE = {**JOBS, "release-answers": release_answers}
 
@@ -66,6 +71,7 @@ def run_scheduler(app: Flask) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     minutes = app.config["JOBS_INTERVAL_MINUTES"]
     for name in JOBS:
-        scheduler.add_job(run_job, "interval", args=(app, name), id=name, minutes=minutes, coalesce=True,
+        scheduler.add_job(run_job, "interval", args=(app, name), id=name,
+                          minutes=1 if name in EVERY_MINUTE else minutes, coalesce=True,
                           max_instances=1, next_run_time=clock.utcnow())
     scheduler.start()

@@ -55,6 +55,7 @@ class TextMessage(db.Model):
     #: Not sent before this: the member's sending hours, or the next try after a failure.
     send_after: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    #: When it was handed to the gateway: set as the hand-over begins, so that one cut short is seen (delivery.py).
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: When it was delivered or failed for good.
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))

@@ -1,4 +1,4 @@
-"""A live server on a free local port, and headless Chromium driven by Playwright."""
+"""Headless Chromium driven by Playwright (the live server it visits is in tests/conftest.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -6,13 +6,6 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.helpers import AXE, CHROMIUM, CHROMIUM_ARGS, AxeScanner
-from tests.helpers import serve
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    with serve(app) as base:
-        yield base
 
 
 @pytest.fixture(autouse=True)
