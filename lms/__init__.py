@@ -12,7 +12,8 @@ from lms.config import INSTANCE_DIR, Config
 #: shared packages and the root modules (signals, permissions, disclosure...), which import no feature.
 #: Above them all: this factory and the packages that wire features together. tests/test_layers.py holds the
 #: code to this; a new package is placed here.
-FEATURES = ("content", "auth", "surveys", "learn", "author", "translate", "groups", "privacy", "reports", "admin")
+FEATURES = ("content", "messaging", "auth", "surveys", "learn", "author", "translate", "groups", "privacy", "reports",
+            "admin")
 SHARED_PACKAGES = ("core", "models", "database", "files", "i18n")
 #: The modules at the root of lms/ besides this factory: shared by every feature, importing none.
 SHARED_MODULES = ("config", "extensions", "permissions", "signals", "clock", "vocabulary", "disclosure")
@@ -179,6 +180,7 @@ def register_receivers(app: Flask) -> None:
     the web app, the CLI, the scheduler and the tests alike."""
     from lms.auth import (
         audit_trail,  # noqa: F401 - account events in the audit log
+        phone,  # noqa: F401 - a code sent back by SMS confirms the number; codes go with a number or an account
         sessions,  # noqa: F401 - sessions end when a password, contact or role changes
     )
     from lms.groups import receivers as groups  # noqa: F401 - certificates name the group's organisation
