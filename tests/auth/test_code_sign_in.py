@@ -168,3 +168,14 @@ def test_without_a_gateway_the_code_pages_lead_back_to_sign_in(client, amina):
     recovered = post_form(client, "/forgot-password/code", {"identifier": NUMBER, "code": "123456"},
                           page="/sign-in")
     assert recovered.headers["Location"] == "/forgot-password" and texts() == []
+
+
+def test_the_code_speaks_the_members_language_or_the_pages(app, sms_enabled, create_user):
+    confirmed_member(create_user, "amina", locale="fr")
+    confirmed_member(create_user, "rosa", phone=OTHER_NUMBER)  # no language chosen
+    ask_sign_in_code(app.test_client(), NUMBER)
+    client = app.test_client()
+    client.get("/?lang=es")
+    ask_sign_in_code(client, OTHER_NUMBER)
+    assert texts(NUMBER)[0].text.startswith("Votre code : ")
+    assert texts(OTHER_NUMBER)[0].text.startswith("Su clave: ")
