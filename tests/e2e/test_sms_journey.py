@@ -73,6 +73,7 @@ def test_a_member_without_email_lives_by_sms_codes(browser, live_server, app_ctx
     page.goto(f"{live_server}/profile")
     scan()
     page.click("header form[data-sign-out] button")
+    page.wait_for_selector('header a[href="/sign-in"]')  # signed out (a script may first empty the offline copies)
 
     page.goto(f"{live_server}/sign-in?lang={language}")  # signed out: the visitor's language again
     page.click('main a[href="/forgot-password"]')
