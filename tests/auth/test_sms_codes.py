@@ -109,3 +109,14 @@ def test_the_code_text_is_one_short_sms_in_the_language_saying_nothing_of_the_po
     assert text != sms_codes.code_text("123456", "en") or language == "en"  # translated
     for word in ("union", "Fair Work", "survey", "training", "sindica", "syndica"):
         assert word.lower() not in text.lower()
+
+
+def test_erasing_an_account_deletes_its_codes(app_ctx, amina):
+    from lms.privacy.services import erase_account
+
+    sms_codes.issue("sign_in", subject(), amina)
+    sms_codes.issue("confirm_phone", sms_codes.account_subject(amina), amina)
+    sms_codes.issue("sign_in", sms_codes.identifier_subject(Identifier("username", "nobody")), None)
+    erase_account(amina)
+    db.session.commit()
+    assert db.session.scalars(select(SmsCode.user_id)).all() == [None]
