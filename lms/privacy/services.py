@@ -28,6 +28,7 @@ from lms.models import (
     AuditEntry,
     Certificate,
     Consent,
+    ContactPreference,
     CoordinatorCountry,
     CoordinatorOrganisation,
     Course,
@@ -42,6 +43,7 @@ from lms.models import (
     Organisation,
     PersonAttributes,
     QuizAttempt,
+    SmsCode,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -191,6 +193,14 @@ def _account(user: User) -> dict:
                        for a in _rows(PersonAttributes, PersonAttributes.user_id == user.id,
                                       order=(PersonAttributes.counts_from,))],
         "created_at": _when(user.created_at), "last_active_at": _when(user.last_active_at),
+        "phone_confirmed_at": _when(user.phone_confirmed_at), "sms_stopped_at": _when(user.sms_stopped_at),
+        # How she chose to be reached about each topic, and the codes sent to her by SMS (never the code itself).
+        "reached_by": [{"topic": p.topic, "channel": p.channel, "chosen_at": _when(p.updated_at)}
+                       for p in _rows(ContactPreference, ContactPreference.user_id == user.id,
+                                      order=(ContactPreference.topic,))],
+        "codes_by_sms": [{"purpose": c.purpose, "sent_at": _when(c.created_at), "expires_at": _when(c.expires_at),
+                          "tries": c.attempts, "used_at": _when(c.used_at)}
+                         for c in _rows(SmsCode, SmsCode.user_id == user.id, order=(SmsCode.created_at,))],
         "sessions": [{"browser": s.browser, "system": s.system, "signed_in_at": _when(s.created_at),
                       "last_seen_at": _when(s.last_seen_at), "kept_signed_in": s.remembered,
                       "ends_at": _when(s.expires_at)}

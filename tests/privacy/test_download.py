@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from lms import clock
+from lms.auth import channel_choices, sms_codes
 from lms.author import services as authoring
 from lms.clock import utcnow
 from lms.core import audit
@@ -51,6 +52,8 @@ SECTIONS = {
     ("audit_entries", "user_id"): lambda data: [e for e in data["audit_log_entries"] if e["by"] == "you"],
     ("certificates", "user_id"): section("certificates"),
     ("consents", "user_id"): section("consents"),
+    ("contact_preferences", "user_id"): section("account", "reached_by"),
+    ("sms_codes", "user_id"): section("account", "codes_by_sms"),
     ("coordinator_countries", "user_id"): section("account", "coordinated_countries"),
     ("coordinator_organisations", "user_id"): section("account", "coordinated_organisations"),
     ("course_editors", "user_id"): section("courses_edited"),
@@ -137,6 +140,8 @@ def a_row_everywhere(create_user) -> User:
     groups.promote_to_trainer(taught, maria, create_user("boss", role="admin"))
     maria.role = "coordinator"
     audit.record("view group members", {"group_id": trained.id, "members": 1}, user=maria)
+    channel_choices.save(maria, {"group_news": "none"})
+    sms_codes.issue("confirm_phone", sms_codes.account_subject(maria), maria)
     db.session.commit()
     return maria
 
