@@ -198,6 +198,7 @@ def profile():
             throttle.count_taken_answer()
             if form.contact_taken():
                 return profile_page(form, PasswordForm(prefix="pw"))
+        number_before = current_user.phone
         services.update_profile(
             current_user, display_name=form.display_name.data, email=form.email.data,
             phone=form.phone.data, country=form.country.data, gender=form.gender.data,
@@ -208,6 +209,8 @@ def profile():
         session["lang"], session["lang_by"] = current_user.locale, language_chooser(current_user.id)
         refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
+        if current_user.phone != number_before and phone.waits_for_confirmation(current_user):
+            return redirect(url_for("auth.confirm_phone", next=url_for("auth.profile")))  # reached by SMS there
         return redirect(url_for("auth.profile"))
     if not form.is_submitted():
         form.locale.data = current_user.locale or current_language()

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from lms import clock, signals
+from lms.auth import channel_choices
 from lms.extensions import db
 from lms.messaging.channels import may_text
 from lms.models import User
@@ -105,9 +106,13 @@ def test_a_wrong_code_sent_back_confirms_nothing_and_counts_a_try(app, sms_enabl
 
 def test_a_new_number_anywhere_is_unconfirmed(client, sms_enabled, create_user):
     amina = confirmed_member(create_user, email="amina@example.org")
+    channel_choices.save(amina, {"group_news": "sms"})
+    db.session.commit()
     sign_in(client, "amina")
     saved = save_profile(client, phone=OTHER_NUMBER, email="amina@example.org", current_password=PASSWORD)
-    assert saved.status_code == 302 and not confirmed(amina)
+    assert saved.headers["Location"] == "/profile/phone?next=/profile" and not confirmed(amina)  # SMS chosen
+    saved = save_profile(client, display_name="Amina Q", phone=OTHER_NUMBER, email="amina@example.org")
+    assert saved.headers["Location"] == "/profile"  # the same number: nothing to confirm again
 
     user = db.session.get(User, amina.id)
     user.phone_confirmed_at = clock.utcnow()
