@@ -133,9 +133,10 @@ def sign_out():
 @public
 @throttle.guard_recovery
 def forgot_password():
-    """A link by e-mail to choose a new password. Every identifier gets the same answer, and the e-mail goes
-    after it, so that neither the words nor the time tell whether the account exists or has an e-mail address
-    (lms/auth/recovery.py). The trainer's group is not named: that would tell anyone the member's group."""
+    """A link by e-mail, or a code by SMS, to choose a new password. Every identifier gets the same answer, and
+    the e-mail or SMS goes after it, so that neither the words nor the time tell whether the account exists or
+    how it is reached (lms/auth/recovery.py). The trainer's group is not named: that would tell anyone the
+    member's group."""
     form = RecoveryForm()
     if form.validate_on_submit():
         sender = recovery.answer_request(form.identifier.data, current_language(), throttle.visitor_address())
