@@ -190,6 +190,7 @@ def register_receivers(app: Flask) -> None:
     the web app, the CLI, the scheduler and the tests alike."""
     from lms.auth import (
         audit_trail,  # noqa: F401 - account events in the audit log
+        phone,  # noqa: F401 - a code sent back by SMS confirms the number; codes go with a number or an account
         sessions,  # noqa: F401 - sessions end when a password, contact or role changes
     )
     from lms.groups import receivers as groups  # noqa: F401 - certificates name the group's organisation

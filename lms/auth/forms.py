@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, IntegerField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -15,13 +15,15 @@ from wtforms.validators import (
 )
 
 from lms import clock
-from lms.auth import passwords, services
+from lms.auth import channel_choices, passwords, services, sms_codes
+from lms.auth.identifiers import read_phone
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
 from lms.i18n import UI_LANGUAGES, language_name
+from lms.messaging.channels import serves
 from lms.models import User
 from lms.permissions import may_change_own_scope
-from lms.vocabulary import GENDER_LABELS
+from lms.vocabulary import CHANNEL_LABELS, GENDER_LABELS, MESSAGE_TOPIC_LABELS, MESSAGE_TOPICS
 
 OLDEST_BIRTH_YEAR = 1920
 YOUNGEST_AGE = 12
@@ -119,10 +121,26 @@ class SignUpForm(AboutYouMixin, PortalForm):
     )
     password = new_password_field(_l("Password"))
     confirm = confirm_password_field(_l("Password again"))
+    reach = RadioField(_l("How may we reach you?"), validators=[Optional()], description=_l(
+        "About surveys waiting for you, news from your group, and codes if you forget your password. You can choose "
+        "for each later, on your profile. “Not at all”: no code can help if you forget your password."))
     consent = membership_consent_field()
 
     field_order = ("username", "display_name", "phone", "email", "country", "organisation", "gender",
-                   "birth_year", "password", "confirm", "consent")
+                   "birth_year", "password", "confirm", "reach", "consent")
+
+    def set_reach_choices(self) -> None:
+        """SMS only with a gateway; e-mail always, since the address may be typed in this form."""
+        self.reach.choices = [SelectChoice(channel, CHANNEL_LABELS[channel])
+                              for channel in channel_choices.offered(has_email=True)]
+
+    def validate_reach(self, field) -> None:
+        if self.phone.data and services.normalise_phone(self.phone.data, self.country.data) is None:
+            return  # the number has its own error
+        phone = services.normalise_phone(self.phone.data, self.country.data) if self.phone.data else None
+        problem = channel_choices.refusal(field.data, phone, services.normalise_email(self.email.data))
+        if problem:
+            raise ValidationError(problem)
 
     def validate_username(self, field) -> None:
         username = services.normalise_username(field.data)
@@ -219,3 +237,82 @@ class NewPasswordForm(PortalForm):
 
     password = new_password_field(_l("New password"))
     confirm = confirm_password_field(_l("New password again"))
+
+
+def _six_digits(form, field) -> None:
+    if field.data and sms_codes.typed_code(field.data) is None:
+        raise ValidationError(_l("A code has 6 digits."))
+
+
+def code_field() -> StringField:
+    return StringField(_l("Code received by SMS"), validators=[
+        DataRequired(_l("Please type the code we sent you by SMS.")), _six_digits],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "none"})
+
+
+class PhoneCodeForm(PortalForm):
+    """The code that confirms the member's number."""
+
+    code = code_field()
+
+
+def _international_phone(form, field) -> None:
+    """A number with its country code, in a country the gateway serves (which tells nothing of accounts)."""
+    if not field.data:
+        return
+    number = read_phone(field.data)
+    if number is None:
+        raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
+                                 "example +51 912 345 678."))
+    if not serves(number):
+        raise ValidationError(_l("We cannot send SMS to numbers of this country."))
+
+
+class CodeSignInForm(PortalForm):
+    """"Sign in with a code by SMS", first step: the number (named like the sign-in's, for its limits)."""
+
+    identifier = StringField(_l("Your phone number"), validators=[
+        DataRequired(_l("Please write your phone number.")), _international_phone],
+        description=_l("With the country code, for example +51 912 345 678."),
+        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+
+
+class CodeEntryForm(PortalForm):
+    """The code received for the number or identifier typed on the page before (carried along, unseen)."""
+
+    identifier = HiddenField()
+    code = code_field()
+
+
+class RecoveryCodeForm(CodeEntryForm):
+    """A code received by SMS for "Forgot your password?", and the new password."""
+
+    password = new_password_field(_l("New password"))
+    confirm = confirm_password_field(_l("New password again"))
+
+
+def channels_form(user: User, **kwargs) -> PortalForm:
+    """"How may we reach you?": one choice per topic among the channels offered to ``user``, showing the
+    choice in force (lms/auth/channel_choices.py)."""
+
+    class ChannelsForm(PortalForm):
+        def problems(self) -> bool:
+            """Whether a choice cannot reach ``user`` (SMS to no number, or to a country not served), each such
+            choice getting its error."""
+            found = False
+            for topic in MESSAGE_TOPICS:
+                problem = channel_choices.refusal(self[topic].data, user.phone, user.email)
+                if problem:
+                    self[topic].errors.append(problem)
+                    found = True
+            return found
+
+    offered = [SelectChoice(channel, CHANNEL_LABELS[channel])
+               for channel in channel_choices.offered(bool(user.email))]
+    for choice in channel_choices.choices_of(user):
+        hints = [choice.note, channel_choices.without_codes() if choice.topic == "account_codes" else None]
+        setattr(ChannelsForm, choice.topic, RadioField(
+            MESSAGE_TOPIC_LABELS[choice.topic], choices=offered, default=choice.chosen,
+            description=" ".join(hint for hint in hints if hint),
+            validators=[InputRequired(_l("Please choose one answer."))]))
+    return ChannelsForm(prefix="reach", **kwargs)

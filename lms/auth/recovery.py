@@ -1,9 +1,12 @@
-""""Forgot your password?": a link by e-mail to choose a new one, for accounts that have an e-mail address.
+""""Forgot your password?": a link by e-mail, or a code by SMS, to choose a new one.
 
-Union membership is sensitive, so a visitor must not learn from the answer whether an account exists, has an
-e-mail address or is suspended: every identifier gets the same page, and the e-mail goes out after the answer
-(``deliver_link``, run when the response is closed), so that the time of the answer does not tell either.
-Members without an e-mail address ask the trainer of their group, who resets the password from the group page.
+How an account recovers is its channel for account codes (lms/messaging/channels.py): a link to its e-mail address,
+a code to its confirmed number, or nothing ("not at all"). Union membership is sensitive, so a visitor must not
+learn from the answer whether an account exists, has an e-mail address or a number, or is suspended: every
+identifier gets the same page, and the e-mail or SMS goes out after the answer (run when the response is closed),
+so that the time of the answer does not tell either. With a gateway, every identifier also gets a code row
+(lms/auth/sms_codes.py), so that what the code page answers does not tell either. Members reached neither way ask
+the trainer of their group, who resets the password from the group page.
 
 The link carries a token that is never stored: the account's id and a fingerprint of its password hash and
 e-mail address, signed with ``SECRET_KEY`` and the time (itsdangerous). It works ``RECOVERY_LINK_MINUTES``, once:
@@ -27,10 +30,12 @@ from flask_babel import gettext as _
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from lms import clock, signals
-from lms.auth import throttle
+from lms.auth import sms_codes, throttle
+from lms.auth.identifiers import sign_in_identifier
 from lms.auth.services import find_by_identifier, hash_password
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
+from lms.messaging.channels import channel_for, sms_enabled
 from lms.models import User
 
 log = logging.getLogger(__name__)
@@ -84,10 +89,45 @@ def account_for_token(token: str) -> User | None:
     return user
 
 
-def account_to_recover(identifier: str) -> int | None:
-    """The id of the account ``identifier`` names, if a link may be sent to it; None otherwise (told to nobody)."""
+def way_to_recover(user: User | None) -> str | None:
+    """"email" (a link) or "sms" (a code) if ``user`` may recover that way, its channel for account codes; None
+    if not at all (no such account, erased, suspended, or a channel that cannot reach it)."""
+    if user is None or not user.is_active:
+        return None
+    channel = channel_for(user, "account_codes")
+    if channel == "email" and may_recover(user):
+        return "email"
+    return "sms" if channel == "sms" else None
+
+
+def answer_request(identifier: str, language: str, address: str) -> Callable[[], None] | None:
+    """What "Forgot your password?" does for ``identifier`` before answering (flushed: a code row, with a
+    gateway, whatever it names); the sender of the link or code to run after the answer, if one goes."""
     user = find_by_identifier(identifier)
-    return user.id if may_recover(user) else None
+    way = way_to_recover(user)
+    sender = link_sender(user.id, language) if way == "email" else None
+    if sms_enabled():
+        sender = sms_codes.ask("recover", sign_in_identifier(identifier), user if way == "sms" else None,
+                               language, address, lambda account: way_to_recover(account) == "sms") or sender
+    return sender
+
+
+def set_password_by_code(identifier: str, typed: str, new: str) -> str:
+    """The new password chosen with a code by SMS (flushed) if ``typed`` is the code sent for ``identifier``:
+    "right"; else the outcome of ``sms_codes.check`` and nothing changed. The account's sessions end and the
+    audit trail writes it (``signals.password_changed``)."""
+    checked = sms_codes.check("recover", sms_codes.identifier_subject(sign_in_identifier(identifier)),
+                              sms_codes.typed_code(typed) or "")
+    if not checked.right:
+        return "wrong" if checked.outcome == "right" else checked.outcome
+    user = checked.user
+    if not user.is_active:  # suspended or erased since the code went
+        return "expired"
+    user.password_hash = hash_password(new)
+    user.must_change_password, user.one_time_password_expires_at = False, None
+    db.session.flush()
+    signals.password_changed.send(user, by=user, way="sms code")
+    return "right"
 
 
 def set_password_by_link(user: User, new: str) -> bool:

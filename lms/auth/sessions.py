@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app, flash, g, has_request_context, redirect, request, session, url_for
@@ -49,6 +50,17 @@ UNCHECKED = frozenset({"static", "core.healthz", "core.favicon", "learn.service_
 
 def limits() -> Limits:
     return Limits.from_config(current_app.config)
+
+
+def safe_next(default: str) -> str:
+    """The ?next= page if it is on this site, else ``default``."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    # Browsers read "/\\evil.example" as "//evil.example", and drop tabs and newlines inside addresses.
+    odd = "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme and not odd:
+        return target
+    return default
 
 
 def clear_session(user: User | None = None) -> None:

@@ -93,13 +93,15 @@ class Rule:
     """One limit on a view: how many attempts (``setting``) per what (``key``).
 
     Every attempt counts, before the view runs, so that a burst of requests sent at one moment cannot get
-    past the limit (counting only failures after the view would let them through).
+    past the limit (counting only failures after the view would let them through). A ``shared`` rule counts
+    in one budget for every view it guards; otherwise each view has its own.
     """
 
     setting: str
     key: Callable[[], str]
     scope: str
     methods: tuple[str, ...] | None = ("POST",)
+    shared: bool = False
 
 
 def throttled(*rules: Rule):
@@ -110,13 +112,18 @@ def throttled(*rules: Rule):
     return mark
 
 
-#: Sign-in attempts, per identifier typed and per address, counted before the password is checked.
-guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-in identifier"),
-                          Rule("SIGN_IN_LIMIT_ADDRESS", visitor_address, "sign-in address"))
+#: Sign-in attempts, per identifier typed and per address, counted before the password is checked; a code by SMS
+#: typed to sign in or to choose a new password (lms/auth/sms_views.py) counts in the same budgets.
+guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-in identifier", shared=True),
+                          Rule("SIGN_IN_LIMIT_ADDRESS", visitor_address, "sign-in address", shared=True))
 #: "Forgot your password?" (lms/auth/recovery.py): requests per identifier typed and per address, counted before
 #: the account is looked for, so that the 429 says nothing of it; links per account are counted there, silently.
 guard_recovery = throttled(Rule("RECOVERY_LIMIT_IDENTIFIER", typed_identifier, "recovery identifier"),
                            Rule("RECOVERY_LIMIT_ADDRESS", visitor_address, "recovery address"))
+#: "Sign in with a code by SMS": codes asked for per number typed and per address, counted before the account is
+#: looked for (lms/auth/sms_codes.py counts, silently, the codes that go to each number).
+guard_sms_code = throttled(Rule("SMS_CODE_LIMIT_NUMBER", typed_identifier, "sms code identifier"),
+                           Rule("SMS_CODE_LIMIT_ADDRESS", visitor_address, "sms code address"))
 #: Group codes that can be guessed: tries per account.
 guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, "join code"))
 #: Certificate codes that can be guessed: look-ups per address.
@@ -125,7 +132,8 @@ guard_certificate_code = throttled(Rule("CODE_LIMIT", visitor_address, "certific
 
 def apply(limiter: Limiter, rule: Rule, view):
     methods = list(rule.methods) if rule.methods else None
-    return limiter.limit(setting(rule.setting), key_func=rule.key, methods=methods, scope=rule.scope)(view)
+    limit = limiter.shared_limit if rule.shared else limiter.limit
+    return limit(setting(rule.setting), key_func=rule.key, methods=methods, scope=rule.scope)(view)
 
 
 class TooManyAnswers(Exception):
@@ -202,7 +210,7 @@ def too_many_attempts(error: RateLimitExceeded | TooManyAnswers):
     if request.endpoint == "auth.sign_up":
         note = _("Trainers signing up a whole room: on your group's page, \"Create the accounts\" makes them all "
                  "at once, with a one-time password each.")
-    elif request.endpoint == "auth.forgot_password":
+    elif request.endpoint in ("auth.forgot_password", "auth.recover_by_code"):
         note = _("If you cannot wait, ask the trainer of your group to reset your password.")
     response = current_app.make_response((render_template("core/error.html", code=429, message=message, note=note),
                                           429))

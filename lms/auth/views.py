@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, format_timedelta, ngettext, refresh
@@ -12,34 +11,27 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import IntegrityError
 
 from lms import clock, signals
-from lms.auth import devices, reauth, recovery, services, session_store, throttle
+from lms.auth import channel_choices, devices, phone, reauth, recovery, services, session_store, sms_views, throttle
 from lms.auth.forms import (
     ConfirmPasswordForm,
     FirstPasswordForm,
     NewPasswordForm,
     PasswordForm,
     ProfileForm,
+    RecoveryCodeForm,
     RecoveryForm,
     SignInForm,
     SignUpForm,
+    channels_form,
 )
-from lms.auth.sessions import current_session_id, end_session, limits, start_session
+from lms.auth.sessions import current_session_id, end_session, limits, safe_next, start_session
 from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
+from lms.messaging.channels import sms_enabled
 from lms.permissions import public, signed_in, staff_home
+from lms.vocabulary import MESSAGE_TOPICS
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(default: str) -> str:
-    """The ?next= page if it is on this site, else ``default``."""
-    target = request.args.get("next", "")
-    parts = urlsplit(target)
-    # Browsers read "/\\evil.example" as "//evil.example", and drop tabs and newlines inside addresses.
-    odd = "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme and not odd:
-        return target
-    return default
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
@@ -49,6 +41,7 @@ def sign_up():
         return redirect(url_for("learn.home"))
     form = SignUpForm()
     form.set_country_choices(current_language())
+    form.set_reach_choices()
     if form.is_submitted():
         throttle.refuse_when_sign_ups_spent()
     if form.validate_on_submit():
@@ -66,6 +59,10 @@ def sign_up():
                 locale=current_language(), organisation_id=int(form.organisation.data or 0) or None,
             )
             signals.signed_up.send(user, agreed_to=("membership",))  # privacy records the consent
+            if form.reach.data:
+                channel_choices.save(user, dict.fromkeys(MESSAGE_TOPICS, form.reach.data))
+            confirming = phone.waits_for_confirmation(user)
+            code_sent = confirming and phone.send_code_if_allowed(user, current_language(), throttle.visitor_address())
             start_session(user)
             db.session.commit()
         except IntegrityError:  # a sign-up sent at the same moment took the username, phone or e-mail
@@ -74,6 +71,10 @@ def sign_up():
             form.explain_taken()
             return render_template("auth/sign_up.html", form=form)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
+        if confirming:  # SMS chosen: the number is confirmed first
+            if code_sent:
+                sms_views.flash_code_sent(user)
+            return redirect(url_for("auth.confirm_phone", next=safe_next(url_for("learn.home"))))
         return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_up.html", form=form)
 
@@ -104,7 +105,7 @@ def sign_in():
             start_session(user, remember=form.remember.data)
             db.session.commit()
             return redirect(safe_next(url_for(staff_home(user) or "learn.home")))
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form, sms=sms_enabled())
 
 
 @bp.route("/sign-out", methods=["POST"])
@@ -132,17 +133,23 @@ def sign_out():
 @public
 @throttle.guard_recovery
 def forgot_password():
-    """A link by e-mail to choose a new password. Every identifier gets the same answer, and the e-mail goes
-    after it, so that neither the words nor the time tell whether the account exists or has an e-mail address
-    (lms/auth/recovery.py). The trainer's group is not named: that would tell anyone the member's group."""
+    """A link by e-mail, or a code by SMS, to choose a new password. Every identifier gets the same answer, and
+    the e-mail or SMS goes after it, so that neither the words nor the time tell whether the account exists or
+    how it is reached (lms/auth/recovery.py). The trainer's group is not named: that would tell anyone the
+    member's group."""
     form = RecoveryForm()
     if form.validate_on_submit():
-        user_id = recovery.account_to_recover(form.identifier.data)
-        response = make_response(render_template("auth/recovery_sent.html", lifetime=recovery.lifetime()))
-        if user_id is not None:
-            response.call_on_close(recovery.link_sender(user_id, current_language()))
+        sender = recovery.answer_request(form.identifier.data, current_language(), throttle.visitor_address())
+        db.session.commit()
+        code_form = RecoveryCodeForm(formdata=None, identifier=form.identifier.data) if sms_enabled() else None
+        response = make_response(render_template("auth/recovery_sent.html", lifetime=recovery.lifetime(),
+                                                 code_form=code_form, code_lifetime=sms_views.lifetime()))
+        response.cache_control.no_store = True
+        if sender is not None:
+            response.call_on_close(sender)
         return response
-    return render_template("auth/forgot_password.html", form=form), 400 if form.is_submitted() else 200
+    page = render_template("auth/forgot_password.html", form=form, sms=sms_enabled())
+    return page, 400 if form.is_submitted() else 200
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
@@ -192,6 +199,7 @@ def profile():
             throttle.count_taken_answer()
             if form.contact_taken():
                 return profile_page(form, PasswordForm(prefix="pw"))
+        number_before = current_user.phone
         services.update_profile(
             current_user, display_name=form.display_name.data, email=form.email.data,
             phone=form.phone.data, country=form.country.data, gender=form.gender.data,
@@ -202,15 +210,40 @@ def profile():
         session["lang"], session["lang_by"] = current_user.locale, language_chooser(current_user.id)
         refresh()  # the confirmation speaks the language just chosen
         flash(_("Your profile is saved."), "success")
+        if current_user.phone != number_before and phone.waits_for_confirmation(current_user):
+            return redirect(url_for("auth.confirm_phone", next=url_for("auth.profile")))  # reached by SMS there
         return redirect(url_for("auth.profile"))
     if not form.is_submitted():
         form.locale.data = current_user.locale or current_language()
     return profile_page(form, PasswordForm(prefix="pw"))
 
 
-def profile_page(form: ProfileForm, password_form: PasswordForm) -> str:
-    """The profile, with the password form and the list of the member's sessions."""
-    return render_template("auth/profile.html", form=form, password_form=password_form, sessions=session_rows())
+def profile_page(form: ProfileForm, password_form: PasswordForm, reach=None) -> str:
+    """The profile, with how the member may be reached, the password form and the list of the member's sessions."""
+    return render_template("auth/profile.html", form=form, password_form=password_form,
+                           reach=reach if reach is not None else channels_form(current_user), sms=sms_enabled(),
+                           message_topics=MESSAGE_TOPICS,
+                           phone_shown=phone.shown(current_user.phone) if current_user.phone else None,
+                           sessions=session_rows())
+
+
+@bp.route("/profile/channels", methods=["POST"])
+@signed_in
+def save_channels():
+    """"How may we reach you?": a channel per topic. SMS chosen for a number not yet confirmed leads to its
+    confirmation."""
+    reach = channels_form(current_user)
+    if reach.validate_on_submit() and not reach.problems():
+        channel_choices.save(current_user, {topic: reach[topic].data for topic in MESSAGE_TOPICS})
+        db.session.commit()
+        flash(_("Your choices are saved."), "success")
+        if phone.waits_for_confirmation(current_user):
+            return redirect(url_for("auth.confirm_phone", next=url_for("auth.profile")))
+        return redirect(url_for("auth.profile", _anchor="reach"))
+    profile_form = ProfileForm(user=current_user, formdata=None)
+    profile_form.set_country_choices(current_language())
+    profile_form.locale.data = current_user.locale or current_language()
+    return profile_page(profile_form, PasswordForm(prefix="pw"), reach), 400
 
 
 @dataclass(frozen=True)
@@ -321,3 +354,11 @@ def require_own_password():
             and request.endpoint not in FIRST_PASSWORD_ALLOWED):
         return redirect(url_for("auth.first_password"))
     return None
+
+
+# SMS codes: a phone's confirmation, signing in with a code, a new password with a code (lms/auth/sms_views.py).
+bp.add_url_rule("/profile/phone", "confirm_phone", sms_views.confirm_phone, methods=["GET", "POST"])
+bp.add_url_rule("/profile/phone/code", "send_phone_code", sms_views.send_phone_code, methods=["POST"])
+bp.add_url_rule("/sign-in/code", "sign_in_by_code", sms_views.sign_in_by_code, methods=["GET", "POST"])
+bp.add_url_rule("/sign-in/code/check", "check_sign_in_code", sms_views.check_sign_in_code, methods=["POST"])
+bp.add_url_rule("/forgot-password/code", "recover_by_code", sms_views.recover_by_code, methods=["POST"])

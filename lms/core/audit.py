@@ -101,6 +101,8 @@ VALUE_LABELS = {
     "one-time password expired": _l("one-time password expired"),
     "suspended": _l("account suspended"),
     "e-mail link": _l("link sent by e-mail"),
+    "sms code": _l("code sent by SMS"),
+    "code by SMS refused": _l("code sent by SMS refused"),
 }
 
 

@@ -27,6 +27,7 @@ from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
 from lms.models.sessions import UserSession
+from lms.models.sms_codes import SMS_CODE_PURPOSES, SmsCode
 from lms.models.survey_links import SurveyLink
 from lms.models.surveys import (
     CONSENT_STATES,
@@ -66,6 +67,7 @@ __all__ = [
     "Module", "ModuleTranslation", "PersonAttributes", "Question", "QuestionTranslation", "QuizAttempt",
     "SyncedOperation", "User",
     "UserSession",
+    "SMS_CODE_PURPOSES", "SmsCode",
     "CONSENT_STATES", "DIRECTIONS", "FIXED_CHOICES", "INDICATOR_KINDS", "SURVEY_QUESTION_KINDS",
     "IndicatorTitle", "PendingWithdrawal", "PooledResponse", "Survey", "SurveyLink",
     "SurveyAnswer", "SurveyChoice", "SurveyChoiceText",

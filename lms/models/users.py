@@ -143,3 +143,10 @@ def _changed_attributes(mapper, connection, user: User) -> None:
     connection.execute(sa.delete(PersonAttributes).where(PersonAttributes.user_id == user.id,
                                                          PersonAttributes.counts_from == counts_from))
     connection.execute(sa.insert(PersonAttributes).values(_attribute_row(user, counts_from)))
+
+
+@sa.event.listens_for(User.phone, "set", active_history=True)
+def _phone_changed(user: User, value, old, _initiator) -> None:
+    """A new number (in the profile, by staff, by erasure, anywhere) is not confirmed, whatever the old one was."""
+    if value != old:
+        user.phone_confirmed_at = None

@@ -44,6 +44,7 @@ from lms.models import (
     Organisation,
     PersonAttributes,
     QuizAttempt,
+    SmsCode,
     Survey,
     SurveyAnswer,
     SurveyInvitation,
@@ -184,7 +185,6 @@ def _account(user: User) -> dict:
     coordinated = [db.session.get(Organisation, c.organisation_id) for c in user.coordinated_organisations]
     return {
         "username": user.username, "display_name": user.display_name, "email": user.email, "phone": user.phone,
-        "phone_confirmed_at": _when(user.phone_confirmed_at), "sms_stopped_at": _when(user.sms_stopped_at),
         "country": user.country, "gender": user.gender, "birth_year": user.birth_year, "locale": user.locale,
         "role": user.role,
         "organisation": _organisation(user.organisation_id),
@@ -196,6 +196,14 @@ def _account(user: User) -> dict:
                        for a in _rows(PersonAttributes, PersonAttributes.user_id == user.id,
                                       order=(PersonAttributes.counts_from,))],
         "created_at": _when(user.created_at), "last_active_at": _when(user.last_active_at),
+        "phone_confirmed_at": _when(user.phone_confirmed_at), "sms_stopped_at": _when(user.sms_stopped_at),
+        # How she chose to be reached about each topic, and the codes sent to her by SMS (never the code itself).
+        "reached_by": [{"topic": p.topic, "channel": p.channel, "chosen_at": _when(p.updated_at)}
+                       for p in _rows(ContactPreference, ContactPreference.user_id == user.id,
+                                      order=(ContactPreference.topic,))],
+        "codes_by_sms": [{"purpose": c.purpose, "sent_at": _when(c.created_at), "expires_at": _when(c.expires_at),
+                          "tries": c.attempts, "used_at": _when(c.used_at)}
+                         for c in _rows(SmsCode, SmsCode.user_id == user.id, order=(SmsCode.created_at,))],
         "sessions": [{"browser": s.browser, "system": s.system, "signed_in_at": _when(s.created_at),
                       "last_seen_at": _when(s.last_seen_at), "kept_signed_in": s.remembered,
                       "ends_at": _when(s.expires_at)}
@@ -204,10 +212,8 @@ def _account(user: User) -> dict:
 
 
 def _messages(user: User) -> dict:
-    """How she chose to be reached, and every SMS sent to her (a code's text is blanked once it has gone)."""
+    """Every SMS sent to her (a code's text is blanked once it has gone)."""
     return {
-        "contact_preferences": [{"topic": p.topic, "channel": p.channel, "chosen_at": _when(p.updated_at)}
-                                for p in _rows(ContactPreference, ContactPreference.user_id == user.id)],
         "text_messages": [{"kind": m.kind, "phone": m.phone, "text": m.text, "status": m.status,
                            "queued_at": _when(m.created_at), "sent_at": _when(m.sent_at),
                            "finished_at": _when(m.finished_at)}

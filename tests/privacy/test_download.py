@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from lms import clock
+from lms.auth import channel_choices, sms_codes
 from lms.author import services as authoring
 from lms.clock import utcnow
 from lms.core import audit
@@ -20,7 +21,7 @@ from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
 from lms.messaging.outbox import queue_sms
-from lms.models import ContactPreference, CoordinatorOrganisation, CourseEditor, GroupMessage, Organisation, User
+from lms.models import CoordinatorOrganisation, CourseEditor, GroupMessage, Organisation, User
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
@@ -52,7 +53,8 @@ SECTIONS = {
     ("audit_entries", "user_id"): lambda data: [e for e in data["audit_log_entries"] if e["by"] == "you"],
     ("certificates", "user_id"): section("certificates"),
     ("consents", "user_id"): section("consents"),
-    ("contact_preferences", "user_id"): section("contact_preferences"),
+    ("contact_preferences", "user_id"): section("account", "reached_by"),
+    ("sms_codes", "user_id"): section("account", "codes_by_sms"),
     ("coordinator_countries", "user_id"): section("account", "coordinated_countries"),
     ("coordinator_organisations", "user_id"): section("account", "coordinated_organisations"),
     ("course_editors", "user_id"): section("courses_edited"),
@@ -141,8 +143,10 @@ def a_row_everywhere(create_user) -> User:
     groups.promote_to_trainer(taught, maria, create_user("boss", role="admin"))
     maria.role = "coordinator"
     audit.record("view group members", {"group_id": trained.id, "members": 1}, user=maria)
-    maria.phone, maria.phone_confirmed_at = "+51987654321", utcnow()
-    db.session.add(ContactPreference(user_id=maria.id, topic="group_news", channel="sms"))
+    maria.phone = "+51987654321"
+    sms_codes.issue("confirm_phone", sms_codes.account_subject(maria), maria)
+    maria.phone_confirmed_at = utcnow()
+    channel_choices.save(maria, {"group_news": "sms"})
     queue_sms(maria.phone, "Thursday's session starts at 10.", "group_news", user=maria)
     db.session.add(GroupMessage(group_id=trained.id, sender_id=maria.id, text="Thursday moves to Friday.",
                                 audience="group", preview_id="maria-preview"))

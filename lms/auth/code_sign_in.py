@@ -1,0 +1,47 @@
+"""Signing in with a code by SMS: a second way in beside the password.
+
+A number typed gets a code if its account takes account codes by SMS (lms/messaging/channels.py: a confirmed number
+the gateway serves, not stopped, an active account); every number gets the same answer and a code row
+(lms/auth/sms_codes.py), so neither tells which has an account. The code signs in once, as the password does (the
+view starts the session); a code refused is a failed sign-in in the audit log. The sign-in limits
+(lms/auth/throttle.py) count each code typed as they count a password.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from lms import signals
+from lms.auth import sms_codes
+from lms.auth.identifiers import Identifier, read_phone
+from lms.extensions import db
+from lms.messaging.channels import channel_for
+from lms.models import User
+
+
+def may_have_code(user: User) -> bool:
+    return user.is_active and channel_for(user, "account_codes") == "sms"
+
+
+def number_of(raw: str) -> Identifier:
+    """The number typed, as the sign-in reads it (the form checked that it is one)."""
+    return Identifier("phone", read_phone(raw) or "")
+
+
+def ask(raw: str, language: str, address: str) -> Callable[[], None] | None:
+    """A code for the number typed (flushed, whatever it names); the sender to run after the answer, if the number
+    is an account's that may have one."""
+    number = number_of(raw)
+    user = db.session.scalar(select(User).where(User.phone == number.value))
+    return sms_codes.ask("sign_in", number, user, language, address, may_have_code)
+
+
+def account_for_code(raw: str, typed: str) -> sms_codes.Checked:
+    """Whether ``typed`` is the code sent to the number typed (the try counted, a right code used up); a code
+    refused sends ``signals.sign_in_failed`` with the account it was sent to, if any."""
+    checked = sms_codes.check("sign_in", sms_codes.identifier_subject(number_of(raw)),
+                              sms_codes.typed_code(typed) or "")
+    if not checked.right:
+        signals.sign_in_failed.send(checked.user, reason="code by SMS refused")
+    return checked

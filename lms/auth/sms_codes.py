@@ -1,0 +1,210 @@
+"""Six-digit codes sent by SMS: to confirm a phone number, to choose a new password, to sign in.
+
+A code is random (``secrets``) and never stored: its row keeps an HMAC (``SECRET_KEY``) of the code with its
+purpose, the account and the number it went to, so a code works only for what, whom and where it was sent. It
+works ``SMS_CODE_MINUTES`` and once; each code typed counts, and at ``SMS_CODE_ATTEMPTS`` it is dead; a new code
+replaces the old. Codes sent are counted per number and per address (``SMS_CODE_LIMIT_NUMBER``,
+``SMS_CODE_LIMIT_ADDRESS``, lms/auth/throttle.py), whatever they are for.
+
+"Forgot your password?" and "Sign in with a code" give every identifier typed a row, whether or not an SMS goes
+(to nobody, the code is one nobody knows): what follows (wrong, expired, too many tries) is then the same
+whether or not the identifier names an account. A code typed is answered "already used" only when it is the
+right one, which an attacker does not have.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lms import clock
+from lms.auth import throttle
+from lms.auth.identifiers import Identifier
+from lms.auth.session_store import as_utc
+from lms.database.portable import insert_new
+from lms.extensions import db
+from lms.messaging.outbox import queue_sms
+from lms.models import SmsCode, User
+
+log = logging.getLogger(__name__)
+
+DIGITS = 6
+#: The kind of SMS each purpose sends (lms/vocabulary.py SMS_KINDS): a phone's first code is a service message.
+KINDS = {"confirm_phone": "service", "recover": "account_codes", "sign_in": "account_codes"}
+#: Rows expired longer than this are deleted whenever a code is made.
+KEPT_AFTER_EXPIRY = timedelta(days=1)
+
+
+def _key() -> bytes:
+    return hashlib.sha256(b"sms-codes:" + current_app.config["SECRET_KEY"].encode()).digest()
+
+
+def _digest(*parts: object) -> str:
+    message = "\n".join("" if part is None else str(part) for part in parts)
+    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def account_subject(user: User) -> str:
+    """Whom a confirmation code is for: the account."""
+    return _digest("account", user.id)
+
+
+def identifier_subject(identifier: Identifier) -> str:
+    """Whom a code asked for with an identifier is for: the identifier, in its normal form."""
+    return _digest("identifier", identifier.kind, identifier.value)
+
+
+def code_digest(purpose: str, user: User | None, code: str) -> str:
+    """The HMAC kept of ``code``: bound to its purpose, its account and the account's number now."""
+    return _digest("code", purpose, user.id if user else None, user.phone if user else None, code)
+
+
+def minutes() -> int:
+    return current_app.config["SMS_CODE_MINUTES"]
+
+
+def typed_code(raw: str | None) -> str | None:
+    """The code as typed, in ASCII digits (a phone may type Bengali, Arabic, Khmer or Burmese ones), spaces and
+    dashes dropped; None unless it is six digits."""
+    digits = []
+    for character in raw or "":
+        if character.isspace() or character in "-.":
+            continue
+        value = unicodedata.decimal(character, None)
+        if value is None:
+            return None
+        digits.append(str(value))
+    code = "".join(digits)
+    return code if len(code) == DIGITS else None
+
+
+def issue(purpose: str, subject: str, user: User | None) -> str:
+    """A new code for ``subject`` (flushed), replacing the row's old one; returned to be sent, never stored.
+    ``user``: the account it goes to, None when it goes to nobody."""
+    now = clock.utcnow()
+    db.session.execute(sa.delete(SmsCode).where(SmsCode.expires_at < now - KEPT_AFTER_EXPIRY))
+    code = f"{secrets.randbelow(10 ** DIGITS):0{DIGITS}d}"
+    fresh = {"user_id": user.id if user else None, "code_hash": code_digest(purpose, user, code),
+             "created_at": now, "expires_at": now + timedelta(minutes=minutes()), "attempts": 0, "used_at": None}
+    if not insert_new(SmsCode, [{"purpose": purpose, "subject": subject, **fresh}], ["purpose", "subject"]):
+        db.session.execute(sa.update(SmsCode).where(SmsCode.purpose == purpose, SmsCode.subject == subject)
+                           .values(**fresh).execution_options(synchronize_session=False))
+    db.session.flush()
+    return code
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What a code typed gave: ``outcome`` is "right", "wrong", "expired", "used" or "spent" (too many tries);
+    ``user``: the account the code was sent to (None if none)."""
+
+    outcome: str
+    user: User | None = None
+
+    @property
+    def right(self) -> bool:
+        return self.outcome == "right" and self.user is not None
+
+
+def check(purpose: str, subject: str, typed: str) -> Checked:
+    """Whether ``typed`` is the code of ``subject`` for ``purpose``; the try is counted, and a right code is
+    used up (flushed: the caller commits, whatever the outcome)."""
+    row = db.session.scalar(select(SmsCode).where(SmsCode.purpose == purpose, SmsCode.subject == subject))
+    if row is None:
+        code_digest(purpose, None, typed)  # the same work as for a row
+        return Checked("wrong")
+    user = db.session.get(User, row.user_id) if row.user_id is not None else None
+    matches = hmac.compare_digest(row.code_hash, code_digest(purpose, user, typed))
+    now = clock.utcnow()
+    if row.used_at is not None:
+        return Checked("used" if matches else "wrong", user)
+    if now >= as_utc(row.expires_at):
+        return Checked("expired", user)
+    counted = db.session.execute(
+        sa.update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None),
+                                 SmsCode.attempts < current_app.config["SMS_CODE_ATTEMPTS"])
+        .values(attempts=SmsCode.attempts + 1).execution_options(synchronize_session=False))
+    if counted.rowcount != 1:
+        return Checked("spent", user)
+    if not matches:
+        return Checked("wrong", user)
+    claimed = db.session.execute(
+        sa.update(SmsCode).where(SmsCode.id == row.id, SmsCode.used_at.is_(None)).values(used_at=now)
+        .execution_options(synchronize_session=False))
+    return Checked("right" if claimed.rowcount == 1 else "used", user)
+
+
+def forget(user: User) -> None:
+    """Every code sent to ``user`` stops working (flushed)."""
+    db.session.execute(sa.delete(SmsCode).where(SmsCode.user_id == user.id))
+
+
+def code_text(code: str, language: str) -> str:
+    """The SMS: the code, how long it works, and nothing about the portal (the phone may be shared)."""
+    with force_locale(language):
+        return ngettext("Your code: %(code)s. It works %(num)d minute. Do not share it.",
+                        "Your code: %(code)s. It works %(num)d minutes. Do not share it.", minutes(), code=code)
+
+
+def count_send(phone: str, address: str) -> None:
+    """Count one code sent to ``phone`` from ``address``; TooManyAnswers (and nothing counted after it) beyond
+    ``SMS_CODE_LIMIT_NUMBER`` for the number or ``SMS_CODE_LIMIT_ADDRESS`` for the address."""
+    throttle.spend("SMS_CODE_LIMIT_NUMBER", "sms codes sent", Identifier("phone", phone).key)
+    throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes sent from", address)
+
+
+def send(user: User, purpose: str, code: str, language: str) -> None:
+    """Queue ``code`` by SMS to ``user``'s number, in their language (``language`` if they chose none); flushed."""
+    queue_sms(user.phone, code_text(code, user.locale or language), KINDS[purpose], user=user)
+
+
+def ask(purpose: str, identifier: Identifier, user: User | None, language: str, address: str,
+        may_send: Callable[[User], bool]) -> Callable[[], None] | None:
+    """A code asked for with ``identifier`` (flushed): a new row whatever it names; if ``user`` (the account it
+    names) may have one, the sender to run after the answer, else None and the code goes to nobody."""
+    reachable = user if user is not None and may_send(user) else None
+    code = issue(purpose, identifier_subject(identifier), reachable)
+    return sender(reachable.id, purpose, code, language, address, may_send) if reachable is not None else None
+
+
+def sender(user_id: int, purpose: str, code: str, language: str, address: str,
+           may_send: Callable[[User], bool]) -> Callable[[], None]:
+    """What to run once the answer has gone (``response.call_on_close``): send ``code`` to the account if
+    ``may_send(user)`` still says so and the limits allow, silently otherwise (nobody is waiting for an answer)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return lambda: deliver(app, user_id, purpose, code, language, address, may_send)
+
+
+def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str, address: str,
+            may_send: Callable[[User], bool]) -> None:
+    with app.app_context():
+        user = db.session.get(User, user_id)
+        if user is None or not may_send(user):
+            return
+        try:
+            count_send(user.phone, address)
+        except throttle.TooManyAnswers:
+            log.info("a code was not sent by SMS: too many sent to the number or from the address")
+            return
+        send(user, purpose, code, language)
+        db.session.commit()
+
+
+def refusal_message(outcome: str) -> str:
+    """What a page says of a code that did not work, in the reader's language."""
+    return {
+        "expired": _("This code has expired. Please ask for a new one."),
+        "used": _("This code was already used. Please ask for a new one."),
+        "spent": _("Too many wrong tries with this code. Please ask for a new one."),
+    }.get(outcome, _("This code is wrong. Check the SMS and type its 6 digits again."))
