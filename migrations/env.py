@@ -10,9 +10,10 @@ from flask import current_app
 # access to the values within the .ini file in use.
 config = context.config
 
-# Interpret the config file for Python logging.
-# This line sets up loggers basically.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# Alembic's own logging set-up (alembic.ini), unless logging is set up already: by the app (JSON lines), or by pytest,
+# where a handler made now would keep writing to this moment's captured stderr after it is closed.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

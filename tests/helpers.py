@@ -217,10 +217,29 @@ class Served(str):
             self.idle.wait_for(lambda: not self.active[0], timeout=timeout)
 
 
+def closed_once_answered(app):
+    """``app`` whose answer is closed (``response.call_on_close`` run) as soon as its last byte is written.
+
+    Werkzeug's development server closes an answer only after draining what the client may still send, and skips
+    it when that read fails because the browser has hung up already (after a redirect, often): what the portal does
+    after an answer (a code handed to the SMS gateway, an e-mail) would then never run. gunicorn always closes."""
+    def wsgi(environ, start_response):
+        answer = app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from answer
+            finally:
+                if hasattr(answer, "close"):
+                    answer.close()
+        return chunks()
+    return wsgi
+
+
 @contextmanager
 def serve(app) -> Iterator[Served]:
     """``app`` served on a free local port, one thread per request; yields its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closed_once_answered(app), threaded=True)
     base = Served(f"http://127.0.0.1:{server.port}")
     base.idle, base.active = threading.Condition(), [0]
     answer = server.process_request_thread

@@ -34,8 +34,9 @@ from lms.auth.identifiers import Identifier
 from lms.auth.session_store import as_utc
 from lms.database.portable import insert_new
 from lms.extensions import db
+from lms.messaging.delivery import hand_over_all
 from lms.messaging.outbox import queue_sms
-from lms.models import SmsCode, User
+from lms.models import SmsCode, TextMessage, User
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +165,9 @@ def count_send(phone: str, address: str) -> None:
     throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes sent from", address)
 
 
-def send(user: User, purpose: str, code: str, language: str) -> None:
+def send(user: User, purpose: str, code: str, language: str) -> TextMessage:
     """Queue ``code`` by SMS to ``user``'s number, in their language (``language`` if they chose none); flushed."""
-    queue_sms(user.phone, code_text(code, user.locale or language), KINDS[purpose], user=user)
+    return queue_sms(user.phone, code_text(code, user.locale or language), KINDS[purpose], user=user)
 
 
 def ask(purpose: str, identifier: Identifier, user: User | None, language: str, address: str,
@@ -197,8 +198,9 @@ def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str, ad
         except throttle.TooManyAnswers:
             log.info("a code was not sent by SMS: too many sent to the number or from the address")
             return
-        send(user, purpose, code, language)
+        message = send(user, purpose, code, language)
         db.session.commit()
+        hand_over_all([message.id])  # the answer has gone already: to the gateway now, not at the job's next run
 
 
 def refusal_message(outcome: str) -> str:
