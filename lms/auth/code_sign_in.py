@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from lms import signals
 from lms.auth import sms_codes
-from lms.auth.identifiers import Identifier, read_phone
+from lms.core.identifiers import Identifier, read_phone
 from lms.extensions import db
 from lms.messaging.channels import channel_for
 from lms.models import User

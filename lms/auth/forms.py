@@ -16,9 +16,9 @@ from wtforms.validators import (
 
 from lms import clock
 from lms.auth import channel_choices, passwords, services, sms_codes
-from lms.auth.identifiers import read_phone
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
+from lms.core.identifiers import read_phone
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.messaging.channels import serves
 from lms.models import User

@@ -31,8 +31,8 @@ from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from lms import clock, signals
 from lms.auth import sms_codes, throttle
-from lms.auth.identifiers import sign_in_identifier
 from lms.auth.services import find_by_identifier, hash_password
+from lms.core.identifiers import sign_in_identifier
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.messaging.channels import channel_for, sms_enabled

@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from lms import clock, signals
-from lms.auth.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
 from lms.auth.session_store import as_utc
+from lms.core.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
 from lms.extensions import db
 from lms.models import CoordinatorCountry, User
 

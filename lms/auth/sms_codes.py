@@ -30,8 +30,8 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.auth import throttle
-from lms.auth.identifiers import Identifier
 from lms.auth.session_store import as_utc
+from lms.core.identifiers import Identifier
 from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.messaging.delivery import hand_over_all

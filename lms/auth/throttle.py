@@ -2,7 +2,7 @@
 
 Sign-in attempts are counted in a moving window *before* the password is checked, so that attempts sent at
 the same moment cannot get past the limit (the store counts atomically). A 429 is decided by two counts only:
-the identifier as typed (its normal form, ``lms/auth/identifiers.py``, so other spellings share it) beyond
+the identifier as typed (its normal form, ``lms/core/identifiers.py``, so other spellings share it) beyond
 ``SIGN_IN_LIMIT_ACCOUNT``, and the address beyond ``SIGN_IN_LIMIT_ADDRESS`` (a training room shares one address,
 so that limit is higher). The account an identifier finds has a third count, shared by its username, e-mail
 address and phone number, used silently: beyond ``SIGN_IN_LIMIT_ACCOUNT`` the password is not checked and the
@@ -44,7 +44,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from lms.auth.identifiers import sign_in_identifier
+from lms.core.identifiers import sign_in_identifier
 from lms.models import User
 
 log = logging.getLogger(__name__)

@@ -17,12 +17,11 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
-import re
 
-import phonenumbers
 from flask import Blueprint, abort, current_app, request
 
 from lms import signals
+from lms.core.identifiers import read_phone
 from lms.extensions import csrf, db
 from lms.messaging.channels import sms_enabled
 from lms.messaging.delivery import apply_report, signature
@@ -38,7 +37,6 @@ MAX_CALLBACK_BYTES = 16 * 1024
 #: The longest incoming text passed on (ten SMS of 160 characters): enough for any keyword or code.
 MAX_INCOMING_CHARS = 1600
 #: What a number may be written with besides its digits.
-SEPARATORS = re.compile(r"[\s().\-/]")
 
 
 def same(given: str | None, expected: str) -> bool:
@@ -80,25 +78,9 @@ def address_allowed(address: str | None, allowed: str) -> bool:
     return False
 
 
-def sender_number(raw: str) -> str | None:
-    """The sender in E.164, read as lms/auth/identifiers.py's ``read_phone`` reads a number ("+" or "00" first,
-    separators ignored); None for a short code or a name, which no account has. (Messaging comes before auth in
-    the layers of lms/__init__.py, so it cannot import it.)"""
-    text = SEPARATORS.sub("", raw)
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if not re.fullmatch(r"\+\d{3,20}", text):
-        return None
-    try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException:
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def receive(sender: str, text: str) -> None:
     """An incoming message, passed on as ``signals.sms_received`` (STOP and START, and whatever others react to)."""
-    number = sender_number(sender)
+    number = read_phone(sender)  # None for a short code or a name, which no account has
     if number:
         signals.sms_received.send(number, text=text[:MAX_INCOMING_CHARS])
 

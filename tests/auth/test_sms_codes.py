@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.auth import sms_codes
-from lms.auth.identifiers import Identifier
+from lms.core.identifiers import Identifier
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES
 from lms.messaging.segments import measure

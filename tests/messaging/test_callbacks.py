@@ -6,8 +6,8 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from lms.core.identifiers import read_phone
 from lms.extensions import db
-from lms.messaging.callbacks import sender_number
 from lms.messaging.delivery import report_url, signature
 from lms.messaging.gateways import Kannel
 from lms.messaging.outbox import queue_sms
@@ -138,7 +138,7 @@ def test_a_ucs2_message_from_a_kannel_without_mo_recode_is_read_from_its_bytes(a
     ("+51987654321", "+51987654321"), ("0051987654321", "+51987654321"), ("+51 987-654-321", "+51987654321"),
     ("1234", None), ("Portal", None), ("", None), ("+", None)])
 def test_the_sender_is_read_in_e164_or_not_at_all(raw, number):
-    assert sender_number(raw) == number
+    assert read_phone(raw) == number
 
 
 def test_kannels_own_failure_report_marks_a_sent_message_failed_with_its_reason(app_ctx, kannel):
