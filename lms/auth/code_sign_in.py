@@ -29,18 +29,23 @@ def number_of(raw: str) -> Identifier:
     return Identifier("phone", read_phone(raw) or "")
 
 
+def named_by(number: Identifier) -> User | None:
+    """The account whose number it is, if any (erased accounts have none)."""
+    return db.session.scalar(select(User).where(User.phone == number.value)) if number.value else None
+
+
 def ask(raw: str, language: str, address: str) -> Callable[[], None] | None:
     """A code for the number typed (flushed, whatever it names); the sender to run after the answer, if the number
     is an account's that may have one."""
     number = number_of(raw)
-    user = db.session.scalar(select(User).where(User.phone == number.value))
-    return sms_codes.ask("sign_in", number, user, language, address, may_have_code)
+    return sms_codes.ask("sign_in", number, named_by(number), language, address, may_have_code)
 
 
 def account_for_code(raw: str, typed: str) -> sms_codes.Checked:
     """Whether ``typed`` is the code sent to the number typed (the try counted, a right code used up); a code
     refused sends ``signals.sign_in_failed`` with the account it was sent to, if any."""
-    checked = sms_codes.check("sign_in", sms_codes.identifier_subject(number_of(raw)),
+    number = number_of(raw)
+    checked = sms_codes.check("sign_in", sms_codes.subject_of(number, named_by(number)),
                               sms_codes.typed_code(typed) or "")
     if not checked.right:
         signals.sign_in_failed.send(checked.user, reason="code by SMS refused")

@@ -107,8 +107,8 @@ def answer_request(identifier: str, language: str, address: str) -> Callable[[],
     way = way_to_recover(user)
     sender = link_sender(user.id, language) if way == "email" else None
     if sms_enabled():
-        sender = sms_codes.ask("recover", sign_in_identifier(identifier), user if way == "sms" else None,
-                               language, address, lambda account: way_to_recover(account) == "sms") or sender
+        sender = sms_codes.ask("recover", sign_in_identifier(identifier), user, language, address,
+                               lambda account: way_to_recover(account) == "sms") or sender
     return sender
 
 
@@ -116,8 +116,8 @@ def set_password_by_code(identifier: str, typed: str, new: str) -> str:
     """The new password chosen with a code by SMS (flushed) if ``typed`` is the code sent for ``identifier``:
     "right"; else the outcome of ``sms_codes.check`` and nothing changed. The account's sessions end and the
     audit trail writes it (``signals.password_changed``)."""
-    checked = sms_codes.check("recover", sms_codes.identifier_subject(sign_in_identifier(identifier)),
-                              sms_codes.typed_code(typed) or "")
+    subject = sms_codes.subject_of(sign_in_identifier(identifier), find_by_identifier(identifier))
+    checked = sms_codes.check("recover", subject, sms_codes.typed_code(typed) or "")
     if not checked.right:
         return "wrong" if checked.outcome == "right" else checked.outcome
     user = checked.user

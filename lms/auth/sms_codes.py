@@ -3,8 +3,9 @@
 A code is random (``secrets``) and never stored: its row keeps an HMAC (``SECRET_KEY``) of the code with its
 purpose, the account and the number it went to, so a code works only for what, whom and where it was sent. It
 works ``SMS_CODE_MINUTES`` and once; each code typed counts, and at ``SMS_CODE_ATTEMPTS`` it is dead; a new code
-replaces the old. Codes sent are counted per number and per address (``SMS_CODE_LIMIT_NUMBER``,
-``SMS_CODE_LIMIT_ADDRESS``, lms/auth/throttle.py), whatever they are for.
+replaces the old. Codes asked for are counted per address, and new codes per account (or per identifier that names
+none): beyond ``SMS_CODE_LIMIT_NUMBER`` no new code is made, so that asking again gives no fresh tries; codes sent
+are counted per number too (``SMS_CODE_LIMIT_ADDRESS``, ``SMS_CODE_LIMIT_NUMBER``, lms/auth/throttle.py).
 
 "Forgot your password?" and "Sign in with a code" give every identifier typed a row, whether or not an SMS goes
 (to nobody, the code is one nobody knows): what follows (wrong, expired, too many tries) is then the same
@@ -62,8 +63,14 @@ def account_subject(user: User) -> str:
 
 
 def identifier_subject(identifier: Identifier) -> str:
-    """Whom a code asked for with an identifier is for: the identifier, in its normal form."""
+    """Whom a code asked for with an identifier that names no account is for: the identifier, in its normal form."""
     return _digest("identifier", identifier.kind, identifier.value)
+
+
+def subject_of(identifier: Identifier, named: User | None) -> str:
+    """Whom a code asked for with ``identifier`` is for: the account it names, so that its username, number and
+    e-mail address share one code and one count of tries; else the identifier itself."""
+    return account_subject(named) if named is not None else identifier_subject(identifier)
 
 
 def code_digest(purpose: str, user: User | None, code: str) -> str:
@@ -170,33 +177,42 @@ def send(user: User, purpose: str, code: str, language: str) -> TextMessage:
     return queue_sms(user.phone, code_text(code, user.locale or language), KINDS[purpose], user=user)
 
 
-def ask(purpose: str, identifier: Identifier, user: User | None, language: str, address: str,
+def ask(purpose: str, identifier: Identifier, named: User | None, language: str, address: str,
         may_send: Callable[[User], bool]) -> Callable[[], None] | None:
-    """A code asked for with ``identifier`` (flushed): a new row whatever it names; if ``user`` (the account it
-    names) may have one, the sender to run after the answer, else None and the code goes to nobody."""
-    reachable = user if user is not None and may_send(user) else None
-    code = issue(purpose, identifier_subject(identifier), reachable)
-    return sender(reachable.id, purpose, code, language, address, may_send) if reachable is not None else None
+    """A code asked for with ``identifier`` (flushed), alike whatever it names: counted against the address
+    (TooManyAnswers beyond SMS_CODE_LIMIT_ADDRESS, for every identifier) and, silently, against its subject (beyond
+    SMS_CODE_LIMIT_NUMBER the code already made stays the one that works, with the tries it has had); then a new row.
+    If ``named`` (the account the identifier names) may have a code, the sender to run after the answer; else None
+    and the code goes to nobody."""
+    throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes asked from", address)
+    subject = subject_of(identifier, named)
+    try:
+        throttle.spend("SMS_CODE_LIMIT_NUMBER", "sms codes asked for", subject)
+    except throttle.TooManyAnswers:
+        return None
+    reachable = named if named is not None and may_send(named) else None
+    code = issue(purpose, subject, reachable)
+    return sender(reachable.id, purpose, code, language, may_send) if reachable is not None else None
 
 
-def sender(user_id: int, purpose: str, code: str, language: str, address: str,
+def sender(user_id: int, purpose: str, code: str, language: str,
            may_send: Callable[[User], bool]) -> Callable[[], None]:
     """What to run once the answer has gone (``response.call_on_close``): send ``code`` to the account if
-    ``may_send(user)`` still says so and the limits allow, silently otherwise (nobody is waiting for an answer)."""
+    ``may_send(user)`` still says so and the number's limit allows, silently otherwise (nobody waits for an answer)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return lambda: deliver(app, user_id, purpose, code, language, address, may_send)
+    return lambda: deliver(app, user_id, purpose, code, language, may_send)
 
 
-def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str, address: str,
+def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str,
             may_send: Callable[[User], bool]) -> None:
     with app.app_context():
         user = db.session.get(User, user_id)
         if user is None or not may_send(user):
             return
-        try:
-            count_send(user.phone, address)
+        try:  # the address was counted when the code was asked for, whatever the identifier named
+            throttle.spend("SMS_CODE_LIMIT_NUMBER", "sms codes sent", Identifier("phone", user.phone).key)
         except throttle.TooManyAnswers:
-            log.info("a code was not sent by SMS: too many sent to the number or from the address")
+            log.info("a code was not sent by SMS: too many sent to the number")
             return
         message = send(user, purpose, code, language)
         db.session.commit()

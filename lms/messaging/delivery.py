@@ -20,7 +20,8 @@ after it was made (the gateway was down) would no longer work: it fails with EXP
 Just before it goes, a message is checked again: anything but a "service" message (the answer to STOP or START, a
 number's first code) goes only to a member who may still be texted (``may_text``: no STOP meanwhile, the same
 confirmed number, an active account), reminders and group news only within the member's sending hours
-(lms/messaging/hours.py). The text of a code (FORGET_TEXT) is blanked as soon as the message is sent or failed.
+(lms/messaging/hours.py). The text of a code or a reminder (FORGET_TEXT) is blanked as soon as the message is sent
+or failed.
 """
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 INTERRUPTED_AFTER = timedelta(minutes=10)
 INTERRUPTED = "interrupted while it was handed over: not sent again"
 EXPIRED = "the code expired before the gateway took it"
-#: Kinds whose text is a code: blanked once the message is sent or failed (a number's first code is "service").
-FORGET_TEXT = ("account_codes", "service")
+#: Kinds whose text is blanked once the message is sent or failed: a code (a number's first code is "service"), and a
+#: reminder, whose short link would otherwise stay beside the member in a stolen database.
+FORGET_TEXT = ("account_codes", "service", "survey_reminders")
 #: Kinds that wait for the member's sending hours; the others go at once.
 WAIT_FOR_HOURS = ("survey_reminders", "group_news")
 #: One number, in international form: nothing a gateway could read as a list of numbers.

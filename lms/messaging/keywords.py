@@ -52,10 +52,10 @@ def keyword(text: str) -> str | None:
 
 
 def obey(number: str, action: str) -> User | None:
-    """Stop or start SMS for the account whose confirmed number is ``number`` (flushed), and answer it in its
-    language, within ANSWERS_PER_DAY; the account, if this changed it."""
-    user = db.session.scalar(select(User).where(User.phone == number, User.phone_confirmed_at.is_not(None),
-                                                User.erased_at.is_(None)))
+    """Stop or start SMS for the account whose number is ``number`` (flushed), and answer it in its language, within
+    ANSWERS_PER_DAY; the account, if this changed it. Confirmed or not: the one who holds the phone decides, so that
+    someone who gave a stranger's number cannot have confirmation codes sent to it against its owner's STOP."""
+    user = db.session.scalar(select(User).where(User.phone == number, User.erased_at.is_(None)))
     stopping = action == "stop"
     if user is None or (user.sms_stopped_at is None) != stopping:
         return None

@@ -77,7 +77,7 @@ def test_replying_with_the_code_by_sms_confirms_the_number_it_came_from(app, cli
     sign_in(client, "amina")
     ask_code(client)
     code = code_sent_to(NUMBER)
-    for sender, text in [(OTHER_NUMBER, code), (NUMBER, "STOP"), (NUMBER, "hello")]:
+    for sender, text in [(OTHER_NUMBER, code), (NUMBER, "START"), (NUMBER, "hello")]:
         signals.sms_received.send(sender, text=text)
         db.session.commit()
     assert not confirmed(amina) and len(texts()) == 1

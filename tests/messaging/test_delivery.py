@@ -113,15 +113,16 @@ def test_a_message_refused_by_the_gateway_fails_at_once_with_its_reason(app_ctx,
     assert kannel.received(linger=0.5) == []
 
 
-def test_a_code_loses_its_text_once_the_gateway_has_it(app_ctx, create_user, kannel):
+def test_a_code_or_a_reminder_loses_its_text_once_the_gateway_has_it(app_ctx, create_user, kannel):
     member = texted_member(create_user, "+51987654321")
     queue_sms(member.phone, "Your code: 482913", "account_codes", user=member)
     queue_sms(member.phone, "Thursday's session moves to room 4", "group_news", user=member)
+    queue_sms(member.phone, "A short survey is waiting for you: http://x/s/abc", "survey_reminders", user=member)
     db.session.commit()
-    assert send_due() == 2
-    assert [message.text for message in kannel.received(2)] == ["Your code: 482913",
-                                                               "Thursday's session moves to room 4"]
-    assert [row.text for row in rows()] == [None, "Thursday's session moves to room 4"]
+    assert send_due() == 3
+    assert [message.text for message in kannel.received(3)] == [
+        "Your code: 482913", "Thursday's session moves to room 4", "A short survey is waiting for you: http://x/s/abc"]
+    assert [row.text for row in rows()] == [None, "Thursday's session moves to room 4", None]
 
 
 def test_a_message_left_sending_by_a_process_that_died_is_never_sent_again(app_ctx, create_user, kannel,
