@@ -18,10 +18,12 @@ from lms.core.identifiers import Identifier, read_phone
 from lms.extensions import db
 from lms.messaging.channels import channel_for
 from lms.models import User
+from lms.permissions import works_as_staff
 
 
 def may_have_code(user: User) -> bool:
-    return user.is_active and channel_for(user, "account_codes") == "sms"
+    """Members only: a staff account opens every member's records, so it is not opened by whoever holds its SIM."""
+    return user.is_active and not works_as_staff(user) and channel_for(user, "account_codes") == "sms"
 
 
 def number_of(raw: str) -> Identifier:

@@ -37,6 +37,7 @@ from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.messaging.channels import channel_for, sms_enabled
 from lms.models import User
+from lms.permissions import works_as_staff
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ def way_to_recover(user: User | None) -> str | None:
     channel = channel_for(user, "account_codes")
     if channel == "email" and may_recover(user):
         return "email"
-    return "sms" if channel == "sms" else None
+    # Staff choose a new password by e-mail or ask an administrator: a code to their SIM would open every member's
+    # records to whoever holds it (lms/auth/code_sign_in.py).
+    return "sms" if channel == "sms" and not works_as_staff(user) else None
 
 
 def answer_request(identifier: str, language: str, address: str) -> Callable[[], None] | None:

@@ -74,12 +74,14 @@ def held_sessions(group: TrainingGroup) -> list[GroupSession]:
 
 
 def audience(group: TrainingGroup, draft: Draft) -> list[User]:
-    """The members the draft is for (erased accounts are no one's): all, or those with no presence recorded at
-    its session."""
-    members = [m.user for m in group.members if m.user.erased_at is None]
+    """The members the draft is for (erased accounts are no one's): all, or those who were members on the day of its
+    session and have no presence recorded at it (who joined later missed nothing)."""
+    members = [m for m in group.members if m.user.erased_at is None]
     if draft.audience == "absent":
+        session = db.session.get(GroupSession, draft.session_id)
         present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == draft.session_id)))
-        members = [user for user in members if user.id not in present]
+        members = [m for m in members if m.user_id not in present and m.joined_at.date() <= session.held_on]
+    members = [m.user for m in members]
     return sorted(members, key=lambda user: user.id)
 
 

@@ -179,3 +179,22 @@ def test_the_code_speaks_the_members_language_or_the_pages(app, sms_enabled, cre
     ask_sign_in_code(client, OTHER_NUMBER)
     assert texts(NUMBER)[0].text.startswith("Votre code : ")
     assert texts(OTHER_NUMBER)[0].text.startswith("Su clave: ")
+
+
+@pytest.mark.parametrize("role", ["trainer", "coordinator", "admin"])
+def test_staff_get_no_code_by_sms_to_sign_in_or_recover_and_the_page_says_the_same(client, sms_enabled,
+                                                                                    create_user, role):
+    """A staff account opens members' records: whoever holds its SIM must not open it with a code alone."""
+    confirmed_member(create_user, "staff", role=role)
+    member_page = page_text(ask_sign_in_code(client, "+51 912 000 000"))  # nobody's number
+    assert page_text(ask_sign_in_code(client, NUMBER)) == member_page
+    ask_recovery(client, "staff")
+    assert texts() == []
+
+
+def test_a_new_number_never_said_stop(app_ctx, create_user):
+    member = confirmed_member(create_user)
+    member.sms_stopped_at = clock.utcnow()
+    member.phone = OTHER_NUMBER
+    db.session.commit()
+    assert member.sms_stopped_at is None and member.phone_confirmed_at is None

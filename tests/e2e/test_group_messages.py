@@ -41,6 +41,8 @@ def test_a_trainer_sees_the_length_as_they_type_previews_and_sends(page, live_se
     axe.scan(page)
     page.click("text=Send the message")
     assert page.url.endswith(f"/groups/{group_id}/messages")
+    live_server.wait_until_idle()  # the SMS was handed over after the answer: the gateway nobody answers refused it
+    page.reload()
     assert "Waiting: 1" in page.inner_text("main table")
     axe.scan(page)
     db.session.rollback()

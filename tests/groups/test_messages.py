@@ -175,6 +175,18 @@ def test_those_absent_from_a_session_are_its_members_with_no_presence_recorded(c
     assert counts()["sms"] == 0 and inbox.wait_for(1)[0]["to"] == ["emma@example.org"]
 
 
+def test_who_joined_after_the_session_was_not_absent_from_it(client, app_ctx, world, create_user):
+    late = create_user("kofi", country="PE", phone="+51912345670")
+    late.phone_confirmed_at = clock.utcnow()
+    db.session.add(GroupMember(group_id=world.group, user_id=late.id,
+                               joined_at=datetime.combine(clock.today() + timedelta(days=1), datetime.min.time(),
+                                                          tzinfo=UTC)))
+    db.session.commit()
+    shown = text_of(preview(client, world, audience="absent", session=str(world.session)))
+    assert "By SMS 0" in shown and "By e-mail 1" in shown
+    assert "By SMS 2" in text_of(preview(client, world))  # the whole group: the late member too
+
+
 def test_sms_wait_for_the_sending_hours_of_each_members_time_zone(client, app, app_ctx, world, create_user,
                                                                  frozen_clock, monkeypatch):
     kenyan = create_user("wanjiru", country="KE", phone="+254712345678")
