@@ -49,6 +49,8 @@ def account_for_code(raw: str, typed: str) -> sms_codes.Checked:
     number = number_of(raw)
     checked = sms_codes.check("sign_in", sms_codes.subject_of(number, named_by(number)),
                               sms_codes.typed_code(typed) or "")
+    if checked.right and not may_have_code(checked.user):  # made staff, suspended or another channel since
+        checked = sms_codes.Checked("wrong", checked.user)
     if not checked.right:
         signals.sign_in_failed.send(checked.user, reason="code by SMS refused")
     return checked

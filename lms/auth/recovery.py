@@ -124,8 +124,8 @@ def set_password_by_code(identifier: str, typed: str, new: str) -> str:
     if not checked.right:
         return "wrong" if checked.outcome == "right" else checked.outcome
     user = checked.user
-    if not user.is_active:  # suspended or erased since the code went
-        return "expired"
+    if way_to_recover(user) != "sms":  # suspended, erased, made staff or another channel since the code went
+        return "wrong"
     user.password_hash = hash_password(new)
     user.must_change_password, user.one_time_password_expires_at = False, None
     db.session.flush()

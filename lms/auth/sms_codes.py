@@ -219,6 +219,15 @@ def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str,
         hand_over_all([message.id])  # the answer has gone already: to the gateway now, not at the job's next run
 
 
+def public_refusal_message(outcome: str) -> str:
+    """What the pages anyone may use (a code to sign in, to choose a new password) say of a code that did not work:
+    one message for wrong, expired and too many tries, since all the names of an account share one code, and a
+    state told apart would show that two names are one member's. "Already used" needs the right code."""
+    if outcome == "used":
+        return refusal_message(outcome)
+    return _("This code is wrong or no longer works. Check the SMS, or ask for a new code.")
+
+
 def refusal_message(outcome: str) -> str:
     """What a page says of a code that did not work, in the reader's language."""
     return {

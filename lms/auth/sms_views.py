@@ -101,7 +101,7 @@ def check_sign_in_code():
     if form.validate_on_submit():
         checked = code_sign_in.account_for_code(form.identifier.data, form.code.data)
         if not checked.right:
-            form.code.errors.append(sms_codes.refusal_message(checked.outcome))
+            form.code.errors.append(sms_codes.public_refusal_message(checked.outcome))
         elif services.suspended(checked.user):
             form.code.errors.append(_("This account is suspended. Please ask an administrator."))
         else:
@@ -125,7 +125,7 @@ def recover_by_code():
         if outcome == "right":
             flash(_("Your new password is saved. Please sign in with it."), "success")
             return redirect(url_for("auth.sign_in"))
-        form.code.errors.append(sms_codes.refusal_message(outcome))
+        form.code.errors.append(sms_codes.public_refusal_message(outcome))
     page = render_template("auth/recovery_sent.html", code_form=form, lifetime=recovery.lifetime(),
                            code_lifetime=lifetime())
     return private(page, 400)

@@ -61,7 +61,9 @@ def obey(number: str, action: str) -> User | None:
         return None
     user.sms_stopped_at = clock.utcnow() if stopping else None
     db.session.flush()
-    if answers_today(user) < ANSWERS_PER_DAY:
+    # An unconfirmed number gets no answer: whoever holds a phone someone typed must not learn from it that the
+    # number was given to the portal.
+    if user.phone_confirmed_at is not None and answers_today(user) < ANSWERS_PER_DAY:
         queue_sms(number, confirmation(action, user.locale), "service", user=user)
     return user
 

@@ -147,8 +147,7 @@ def _changed_attributes(mapper, connection, user: User) -> None:
 
 @sa.event.listens_for(User.phone, "set", active_history=True)
 def _phone_changed(user: User, value, old, _initiator) -> None:
-    """A new number (in the profile, by staff, by erasure, anywhere) is not confirmed, whatever the old one was; and
-    it never replied STOP (the STOP was the old number's)."""
+    """A new number (in the profile, by staff, by erasure, anywhere) is not confirmed, whatever the old one was. A STOP
+    stays with the account until START comes from its number: changing numbers back and forth does not undo it."""
     if value != old:
         user.phone_confirmed_at = None
-        user.sms_stopped_at = None
