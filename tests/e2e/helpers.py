@@ -50,6 +50,21 @@ def sign_in(page, live_server, username: str, password: str = PASSWORD, *, wait_
         page.wait_for_url(live_server + "/")
 
 
+def sign_up_by_sms(page, live_server, language: str = "en") -> None:
+    """Awa signs up with a Peruvian number written the local way, no e-mail, and chooses to be reached by SMS."""
+    page.goto(f"{live_server}/sign-up?lang={language}")
+    page.fill("#username", "awa.k")
+    page.fill("#display_name", "Awa")
+    page.fill("#phone", "987 654 321")
+    page.select_option("#country", "PE")
+    page.check('input[name="gender"][value="woman"]')
+    page.fill("#password", PASSWORD)
+    page.fill("#confirm", PASSWORD)
+    page.check('input[name="reach"][value="sms"]')
+    page.check("#consent")
+    page.click("main form button[type=submit]")
+
+
 def save_course(page, live_server) -> None:
     """On the course page (the course started): Save on this phone, then a reload so that the service worker
     controls the page."""

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from lms.extensions import db
 from lms.models import TextMessage
-from tests.helpers import PASSWORD
+from tests.e2e.helpers import sign_up_by_sms
 
 NEW_PASSWORD = "a new password for the union"
 NUMBER = "+51987654321"
@@ -49,17 +49,7 @@ def test_a_member_without_email_lives_by_sms_codes(browser, live_server, app_ctx
     def submit() -> None:
         page.click("main form button[type=submit]")
 
-    page.goto(f"{live_server}/sign-up?lang={language}")
-    page.fill("#username", "awa.k")
-    page.fill("#display_name", "Awa")
-    page.fill("#phone", "987 654 321")
-    page.select_option("#country", "PE")
-    page.check('input[name="gender"][value="woman"]')
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    page.check('input[name="reach"][value="sms"]')
-    page.check("#consent")
-    submit()
+    sign_up_by_sms(page, live_server, language)
     page.wait_for_url(f"{live_server}/profile/phone?next=/")
     scan()
     page.fill("#code", "000000")

@@ -16,7 +16,8 @@ from lms.messaging.delivery import send_due
 from lms.models import User
 from lms.surveys.invitations import sync_invitations
 from lms.surveys.reminders import send_reminders
-from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course
+from tests.e2e.helpers import sign_up_by_sms
+from tests.helpers import BUNDLED_COURSE, complete_course
 
 NUMBER = "+51987654321"
 NEW_PASSWORD = "a new password for the union"
@@ -33,17 +34,7 @@ def test_a_member_without_email_is_reached_by_sms_through_kannel(browser, live_s
     def submit() -> None:
         page.click("main form button[type=submit]")
 
-    page.goto(f"{live_server}/sign-up")
-    page.fill("#username", "awa.k")
-    page.fill("#display_name", "Awa")
-    page.fill("#phone", "987 654 321")
-    page.select_option("#country", "PE")
-    page.check('input[name="gender"][value="woman"]')
-    page.fill("#password", PASSWORD)
-    page.fill("#confirm", PASSWORD)
-    page.check('input[name="reach"][value="sms"]')
-    page.check("#consent")
-    submit()
+    sign_up_by_sms(page, live_server)
     assert "/profile/phone" in page.url
     (code,) = kannel.received(1)
     assert code.number == NUMBER and CODE.search(code.text)
