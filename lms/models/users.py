@@ -30,8 +30,10 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(40), unique=True)
     #: Optional: many members have no e-mail address. Stored lower-case.
     email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
-    #: Optional, normalised to "+" and digits (E.164).
-    phone: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
+    #: Optional, normalised to "+" and digits (E.164). Several accounts may hold one number (anyone may type any
+    #: number), but at most one has it confirmed (the index ``ix_users_phone_confirmed``): the number belongs to
+    #: whoever confirms it, and confirming it unconfirms it everywhere else (lms/auth/phone.py).
+    phone: Mapped[str | None] = mapped_column(sa.String(16), index=True)
     display_name: Mapped[str] = mapped_column(sa.String(80))
     #: ISO 3166-1 alpha-2 code; names come from CLDR in the reader's language.
     country: Mapped[str] = mapped_column(sa.String(2), index=True)
@@ -74,6 +76,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint(sa.column("role").in_(ROLES), name="role"),
         sa.CheckConstraint(sa.column("gender").in_(GENDERS), name="gender"),
+        sa.Index("ix_users_phone_confirmed", "phone", unique=True,
+                 sqlite_where=sa.text("phone_confirmed_at IS NOT NULL"),
+                 postgresql_where=sa.text("phone_confirmed_at IS NOT NULL")),
     )
 
     @property
