@@ -112,8 +112,12 @@ class Config:
     SMS_SENDING_HOURS = os.environ.get("SMS_SENDING_HOURS", "8-20")
     #: A code sent by SMS (a phone's confirmation, a new password, a sign-in) works this many minutes.
     SMS_CODE_MINUTES = int(os.environ.get("SMS_CODE_MINUTES", 10))
-    #: Codes sent per number and per address; codes tried per number (beyond it, a new code must be asked for).
-    SMS_CODE_LIMIT_NUMBER = os.environ.get("SMS_CODE_LIMIT_NUMBER", "3 per hour")
+    #: Codes per number (or account) and requesting address: lower than the number's own budget, so that one address
+    #: cannot spend it and keep the owner from codes.
+    SMS_CODE_LIMIT_NUMBER_ADDRESS = os.environ.get("SMS_CODE_LIMIT_NUMBER_ADDRESS", "3 per day")
+    #: Codes per number (or account) from every address together: enough for its owner, a cap on flooding a phone.
+    SMS_CODE_LIMIT_NUMBER = os.environ.get("SMS_CODE_LIMIT_NUMBER", "8 per day")
+    #: Codes asked for per address, whatever the number.
     SMS_CODE_LIMIT_ADDRESS = os.environ.get("SMS_CODE_LIMIT_ADDRESS", "20 per hour")
     SMS_CODE_ATTEMPTS = int(os.environ.get("SMS_CODE_ATTEMPTS", 5))
     #: The longest message a trainer may send a group, in SMS segments.

@@ -17,6 +17,9 @@ _events = Namespace()
 password_changed = _events.signal("password-changed")
 #: A way to sign in or be reached changed. ``fields``: the names of what changed ("email", "phone"); ``by``.
 contact_changed = _events.signal("contact-changed")
+#: An account's number stopped being confirmed because another account confirmed the same number (it belongs to
+#: whoever confirms it, lms/auth/phone.py): the number is kept, its confirmation and codes are gone.
+phone_confirmed_elsewhere = _events.signal("phone-confirmed-elsewhere")
 #: An account's role changed (a coordinator made a participant a trainer, lms/groups/services.py; an administrator
 #: on a person's page, lms/admin/services.py). ``old``, ``new``: the roles; ``by``: who changed it.
 role_changed = _events.signal("role-changed")

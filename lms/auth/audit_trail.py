@@ -54,6 +54,13 @@ def _contact_changed(user, by=None, fields=(), **_extra) -> None:
     _write("change contact", user, by, fields=sorted(fields))
 
 
+@signals.phone_confirmed_elsewhere.connect
+def _phone_confirmed_elsewhere(user, **_extra) -> None:
+    # The account that confirmed it is not named: the log does not link two accounts by a number.
+    audit.record("change contact", {"account": user.id, "fields": ["phone confirmation"],
+                                    "reason": "number confirmed by another account"}, actor="portal")
+
+
 @signals.role_changed.connect
 def _role_changed(user, by=None, old=None, new=None, **_extra) -> None:
     _write("change role", user, by, old=old, new=new)

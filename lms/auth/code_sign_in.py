@@ -10,12 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import select
-
 from lms import signals
-from lms.auth import sms_codes
-from lms.core.identifiers import Identifier, read_phone
-from lms.extensions import db
+from lms.auth import services, sms_codes
+from lms.core.identifiers import Identifier, read_typed_phone
 from lms.messaging.channels import channel_for
 from lms.models import User
 from lms.permissions import works_as_staff
@@ -28,12 +25,13 @@ def may_have_code(user: User) -> bool:
 
 def number_of(raw: str) -> Identifier:
     """The number typed, as the sign-in reads it (the form checked that it is one)."""
-    return Identifier("phone", read_phone(raw) or "")
+    return Identifier("phone", read_typed_phone(raw) or "")
 
 
 def named_by(number: Identifier) -> User | None:
-    """The account whose number it is, if any (erased accounts have none)."""
-    return db.session.scalar(select(User).where(User.phone == number.value)) if number.value else None
+    """The account that confirmed the number, if any: an unconfirmed number reaches nobody (anyone may type any,
+    and several accounts may hold it)."""
+    return services.confirmed_holder(number.value) if number.value else None
 
 
 def ask(raw: str, language: str, address: str) -> Callable[[], None] | None:

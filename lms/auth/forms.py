@@ -1,7 +1,9 @@
 """Sign-up, sign-in and profile forms; every label and message is translated."""
 from __future__ import annotations
 
+import phonenumbers
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -18,8 +20,8 @@ from lms import clock
 from lms.auth import channel_choices, passwords, services, sms_codes
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
-from lms.core.identifiers import read_phone
-from lms.i18n import UI_LANGUAGES, language_name
+from lms.core.identifiers import ambiguous_phone, read_typed_phone, suggested_phone
+from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name
 from lms.messaging.channels import serves
 from lms.models import User
 from lms.permissions import may_change_own_scope
@@ -30,10 +32,26 @@ YOUNGEST_AGE = 12
 
 
 def _phone_check(form, field) -> None:
-    """A number the phone library can read: international, or in the country chosen in the same form."""
-    if field.data and services.normalise_phone(field.data, form.country.data) is None:
-        raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
-                                 "example +51 912 345 678."))
+    """A number the phone library can read: international, or in the country chosen in the same form. An old
+    number of a country that lengthened its numbers is refused with the new one named."""
+    if not field.data or services.normalise_phone(field.data, form.country.data) is not None:
+        return
+    new = suggested_phone(field.data, form.country.data)
+    if new is not None:
+        raise ValidationError(renumbered_message(new))
+    raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
+                             "example +51 912 345 678."))
+
+
+def renumbered_message(new: str) -> str:
+    """"Benin numbers now have 10 digits: did you mean +229 01 96 55 44 33?", in the reader's language."""
+    number = phonenumbers.parse(new, None)
+    digits = len(phonenumbers.national_significant_number(number))
+    country = country_name(phonenumbers.region_code_for_number(number), current_language())
+    return ngettext("%(country)s numbers now have %(num)d digit: did you mean %(number)s?",
+                    "%(country)s numbers now have %(num)d digits: did you mean %(number)s?", digits,
+                    country=country, number=phonenumbers.format_number(
+                        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
 def _not_common(form, field) -> None:
@@ -95,20 +113,16 @@ class AboutYouMixin:
             raise ValidationError(_l("This e-mail address is too long."))
 
     def contact_taken(self) -> bool:
-        """Whether another account uses this form's phone number or e-mail address, each one used getting its
-        error. Not a validator: asked only of a form valid in every other way, once the answer is counted
-        (lms/auth/throttle.py), so that a form with another mistake tells nothing about them."""
+        """Whether another account uses this form's e-mail address, which then gets its error. Not a validator:
+        asked only of a form valid in every other way, once the answer is counted (lms/auth/throttle.py), so that
+        a form with another mistake tells nothing about it. Never of the phone number: any number is accepted,
+        and it belongs to whoever confirms it (lms/auth/phone.py), so no form tells whose number it is."""
         except_user = getattr(self, "user", None)
         email = services.normalise_email(self.email.data)
-        phone = services.normalise_phone(self.phone.data, self.country.data) if self.phone.data else None
-        taken = False
         if email and services.identifier_taken(email=email, except_user=except_user):
             self.email.errors.append(str(_l("Another account already uses this e-mail address.")))
-            taken = True
-        if phone and services.identifier_taken(phone=phone, except_user=except_user):
-            self.phone.errors.append(str(_l("Another account already uses this phone number.")))
-            taken = True
-        return taken
+            return True
+        return False
 
 
 class SignUpForm(AboutYouMixin, PortalForm):
@@ -151,8 +165,8 @@ class SignUpForm(AboutYouMixin, PortalForm):
             raise ValidationError(_l("A username needs at least one letter."))
 
     def identifiers_taken(self) -> bool:
-        """Whether another account has this form's username, phone number or e-mail address (as
-        ``contact_taken``), each one used getting its error."""
+        """Whether another account has this form's username or e-mail address (as ``contact_taken``), each one
+        used getting its error."""
         taken = self.contact_taken()
         if services.identifier_taken(username=services.normalise_username(self.username.data)):
             self.username.errors.append(str(_l("This username is taken; please choose another.")))
@@ -160,7 +174,7 @@ class SignUpForm(AboutYouMixin, PortalForm):
         return taken
 
     def explain_taken(self) -> None:
-        """After a sign-up sent at the same moment took this one's username, phone or e-mail (the database's
+        """After a sign-up sent at the same moment took this one's username or e-mail (the database's
         unique constraint refused it): the "already used" errors; the username's if the other sign-up has not
         finished."""
         if not self.identifiers_taken():
@@ -257,15 +271,24 @@ class PhoneCodeForm(PortalForm):
 
 
 def _international_phone(form, field) -> None:
-    """A number with its country code, in a country the gateway serves (which tells nothing of accounts)."""
+    """A number with its country code, or without it in one of the portal's countries, in a country the gateway
+    serves (which tells nothing of accounts)."""
     if not field.data:
         return
-    number = read_phone(field.data)
+    number = read_typed_phone(field.data)
+    if number is None and ambiguous_phone(field.data):
+        raise ValidationError(country_code_needed())
     if number is None:
         raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
                                  "example +51 912 345 678."))
     if not serves(number):
         raise ValidationError(_l("We cannot send SMS to numbers of this country."))
+
+
+def country_code_needed() -> str:
+    """What a page says of a number written without its country code that could be one of several countries'."""
+    return str(_l("This number could be from more than one country. Write it with its country code, for example "
+                  "+229 01 96 55 44 33."))
 
 
 class CodeSignInForm(PortalForm):

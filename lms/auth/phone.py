@@ -2,6 +2,10 @@
 
 No other SMS goes to a number until it is confirmed (lms/messaging/channels.py ``may_text``). A new number is
 unconfirmed again (lms/models/users.py), and the codes sent to the old one stop working.
+
+Anyone may type any number, so several accounts may hold one; each gets its own code. The number belongs to
+whoever confirms it: confirming it unconfirms it on every other account that holds it (their codes forgotten,
+the audit log told), in the same transaction; the database keeps at most one confirmed holder.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from lms.auth import sms_codes, throttle
 from lms.extensions import db
 from lms.messaging.channels import chosen_channels, default_channel, may_text, serves
 from lms.messaging.outbox import queue_sms
-from lms.models import User
+from lms.models import SmsCode, User
 from lms.vocabulary import MESSAGE_TOPICS
 
 
@@ -66,13 +70,26 @@ def waits_for_confirmation(user: User) -> bool:
 
 
 def confirm(user: User, typed: str) -> str:
-    """Check the code typed for ``user``'s number (the try counted); "right" confirms the number (flushed).
-    The outcomes of ``sms_codes.check``."""
+    """Check the code typed for ``user``'s number (the try counted); "right" confirms the number (flushed), and
+    it is no longer confirmed on any other account. The outcomes of ``sms_codes.check``."""
     checked = sms_codes.check("confirm_phone", sms_codes.account_subject(user), typed)
     if checked.right:
-        user.phone_confirmed_at = clock.utcnow()
-        db.session.flush()
+        take_number(user)
     return checked.outcome
+
+
+def take_number(user: User) -> None:
+    """``user``'s number is confirmed as theirs (flushed): every other account holding it keeps it unconfirmed,
+    and the codes sent to them stop working (``signals.phone_confirmed_elsewhere``)."""
+    for other in db.session.scalars(select(User).where(User.phone == user.phone, User.id != user.id)):
+        was_confirmed = other.phone_confirmed_at is not None
+        other.phone_confirmed_at = None
+        sms_codes.forget(other)
+        if was_confirmed:
+            signals.phone_confirmed_elsewhere.send(other)
+    db.session.flush()  # the other confirmation goes first: the index allows one
+    user.phone_confirmed_at = clock.utcnow()
+    db.session.flush()
 
 
 def confirmed_text(language: str) -> str:
@@ -86,12 +103,19 @@ def _code_sent_back(phone: str, text: str = "", **_extra) -> None:
     code = sms_codes.typed_code(text)
     if code is None:
         return
-    user = db.session.scalar(select(User).where(User.phone == phone))
-    if user is None or user.phone_confirmed_at is not None or not user.is_active:
+    # Each account holding the number unconfirmed has its own code: the one whose code it is confirms it. The code
+    # is tried on each account with a code waiting (a try counted on each), so a wrong one gets no more tries.
+    waiting = db.session.scalars(
+        select(User).join(SmsCode, (SmsCode.user_id == User.id) & (SmsCode.purpose == "confirm_phone"))
+        .where(User.phone == phone, User.phone_confirmed_at.is_(None), User.erased_at.is_(None))
+        .order_by(SmsCode.created_at.desc()))
+    for user in list(waiting):
+        if not user.is_active or confirm(user, code) != "right":
+            continue
+        if may_text(user):
+            queue_sms(phone, confirmed_text(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), "service",
+                      user=user)
         return
-    if confirm(user, code) == "right" and may_text(user):
-        queue_sms(phone, confirmed_text(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), "service",
-                  user=user)
 
 
 @signals.contact_changed.connect

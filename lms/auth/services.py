@@ -12,7 +12,14 @@ from sqlalchemy import func, select
 
 from lms import clock, signals
 from lms.auth.session_store import as_utc
-from lms.core.identifiers import USERNAME, normalise_email, normalise_phone, normalise_username, sign_in_identifier
+from lms.core.identifiers import (
+    USERNAME,
+    normalise_email,
+    normalise_phone,
+    normalise_username,
+    old_forms,
+    sign_in_identifier,
+)
 from lms.extensions import db
 from lms.models import CoordinatorCountry, User
 
@@ -31,20 +38,65 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
-def find_by_identifier(identifier: str) -> User | None:
-    """The account whose username, e-mail address or phone number is ``identifier``, however spelled.
+#: Accounts a sign-in with a phone number tries at most: the number's confirmed holder first, then the newest that
+#: hold it unconfirmed. Every such sign-in does this many password checks, whatever the number names, so that neither
+#: its time tells how many accounts hold a number nor signing up many times with one number makes it slow.
+PHONE_ACCOUNTS_TRIED = 5
 
-    A phone number is looked for among phone numbers first, then (for a username made of digits before
-    usernames needed a letter) among usernames.
+
+def phone_forms(phone: str) -> list[str]:
+    """``phone`` and the forms it had before its country lengthened its numbers (stored numbers may have them)."""
+    return [phone, *old_forms(phone)]
+
+
+def confirmed_holder(phone: str) -> User | None:
+    """The account that confirmed ``phone`` (at most one: the index ``ix_users_phone_confirmed``), if any."""
+    return db.session.scalar(select(User).where(User.phone.in_(phone_forms(phone)),
+                                                User.phone_confirmed_at.is_not(None), User.erased_at.is_(None))
+                             .limit(1))
+
+
+def holders(phone: str, limit: int = PHONE_ACCOUNTS_TRIED) -> list[User]:
+    """The accounts holding ``phone``: the one that confirmed it first, then the newest, at most ``limit``."""
+    return list(db.session.scalars(
+        select(User).where(User.phone.in_(phone_forms(phone)), User.erased_at.is_(None))
+        .order_by(User.phone_confirmed_at.is_(None), User.created_at.desc(), User.id.desc()).limit(limit)))
+
+
+def find_by_identifier(identifier: str) -> User | None:
+    """The account whose username, e-mail address or confirmed phone number is ``identifier``, however spelled:
+    the one a code by SMS or a recovery may reach (an unconfirmed number reaches nobody, since anyone may type any).
+
+    A phone number that no account confirmed is looked for among usernames (made of digits before usernames
+    needed a letter).
     """
     named = sign_in_identifier(identifier)
     if not named.value:
         return None
-    column = {"email": User.email, "phone": User.phone, "username": User.username}[named.kind]
-    user = db.session.scalar(select(User).where(column == named.value).limit(1))
-    if user is None and named.kind == "phone":
-        user = db.session.scalar(select(User).where(User.username == normalise_username(identifier)).limit(1))
-    return user
+    if named.kind == "phone":
+        return confirmed_holder(named.value) or _by_username(identifier)
+    column = {"email": User.email, "username": User.username}[named.kind]
+    return db.session.scalar(select(User).where(column == named.value).limit(1))
+
+
+def _by_username(identifier: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == normalise_username(identifier)).limit(1))
+
+
+def sign_in_candidates(identifier: str) -> tuple[list[User], int]:
+    """The accounts whose password a sign-in with ``identifier`` tries, and how many checks it does whatever they
+    are: for a phone number, its confirmed holder, the account whose username is those digits, then the newest
+    holding it unconfirmed (``PHONE_ACCOUNTS_TRIED`` in all); otherwise the one account it names."""
+    named = sign_in_identifier(identifier)
+    if not named.value:
+        return [], 1
+    if named.kind != "phone":
+        return [user for user in [find_by_identifier(identifier)] if user is not None], 1
+    found = holders(named.value)
+    by_username = _by_username(identifier)
+    if by_username is not None and by_username not in found:
+        found.insert(1 if found and found[0].phone_confirmed_at is not None else 0, by_username)
+    return found[:PHONE_ACCOUNTS_TRIED], PHONE_ACCOUNTS_TRIED
 
 
 def find_by_username(username: str) -> User | None:
@@ -55,43 +107,54 @@ def find_by_username(username: str) -> User | None:
 
 def authenticate(identifier: str, password: str,
                  may_try: Callable[[User], bool] = lambda user: True) -> User | None:
-    """The account if the password is right; the same work is done when there is no account.
+    """The account if the password is right; the same work is done whatever accounts the identifier names.
 
-    ``may_try`` is asked about the account found before its password is checked (the sign-in limit counts the
-    attempt there); when it says no, the password is not checked and the answer is a wrong password's.
-    A failure sends ``signals.sign_in_failed`` with the account the identifier named (None if none).
+    A phone number may be held by several accounts (``sign_in_candidates``): each is tried, and the first whose
+    password it is signs in. ``may_try`` is asked about each account before its password is checked (the sign-in
+    limit counts the attempt there); when it says no, that password is not checked (a wrong password's answer).
+    A failure sends ``signals.sign_in_failed`` for each account the identifier named (None if none).
     """
-    user = find_by_identifier(identifier)
+    candidates, checks = sign_in_candidates(identifier)
     hasher = password_hasher()
-    # A suspended account is tried, counted and paused like any other (``suspended`` refuses it once the password
-    # is right), so that neither the answer nor its timing tells a suspended account to someone without it.
-    if user is not None and user.erased_at is None and not may_try(user):
-        hasher.hash(password)  # the same time as a check, so timing does not tell a paused account
-        signals.sign_in_failed.send(user, reason="paused after too many tries")
+    found: User | None = None
+    failed: list[tuple[User, str | None]] = []
+    for index in range(checks):
+        user = candidates[index] if index < len(candidates) else None
+        if found is not None or user is None or user.erased_at is not None:
+            hasher.hash(password)  # spend the same time, so timing does not tell who has an account
+            continue
+        # A suspended account is tried, counted and paused like any other (``suspended`` refuses it once the
+        # password is right), so that neither the answer nor its timing tells a suspended account.
+        if not may_try(user):
+            hasher.hash(password)  # the same time as a check, so timing does not tell a paused account
+            failed.append((user, "paused after too many tries"))
+            continue
+        try:
+            hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            failed.append((user, None))
+            continue
+        found = user
+    if found is None:
+        for user, reason in failed:
+            signals.sign_in_failed.send(user, **({"reason": reason} if reason else {}))
+        if not failed:
+            signals.sign_in_failed.send(None)
         return None
-    if user is None or user.erased_at is not None:
-        hasher.hash(password)  # spend the same time, so timing does not tell who has an account
-        signals.sign_in_failed.send(user)
-        return None
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        signals.sign_in_failed.send(user)
-        return None
-    if hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
-    return user
+    if hasher.check_needs_rehash(found.password_hash):
+        found.password_hash = hasher.hash(password)
+    return found
 
 
 def identifier_taken(*, username: str | None = None, email: str | None = None,
-                     phone: str | None = None, except_user: User | None = None) -> bool:
+                     except_user: User | None = None) -> bool:
+    """Whether another account has ``username`` or ``email``. Not asked of phone numbers: several accounts may
+    hold one, and it belongs to whoever confirms it (lms/auth/phone.py)."""
     query = select(func.count(User.id))
     if username is not None:
         query = query.where(User.username == username)
     elif email is not None:
         query = query.where(User.email == email)
-    elif phone is not None:
-        query = query.where(User.phone == phone)
     else:
         return False
     if except_user is not None:

@@ -3,9 +3,12 @@
 A code is random (``secrets``) and never stored: its row keeps an HMAC (``SECRET_KEY``) of the code with its
 purpose, the account and the number it went to, so a code works only for what, whom and where it was sent. It
 works ``SMS_CODE_MINUTES`` and once; each code typed counts, and at ``SMS_CODE_ATTEMPTS`` it is dead; a new code
-replaces the old. Codes asked for are counted per address, and new codes per account (or per identifier that names
-none): beyond ``SMS_CODE_LIMIT_NUMBER`` no new code is made, so that asking again gives no fresh tries; codes sent
-are counted per number too (``SMS_CODE_LIMIT_ADDRESS``, ``SMS_CODE_LIMIT_NUMBER``, lms/auth/throttle.py).
+replaces the old. Codes asked for are counted per address (``SMS_CODE_LIMIT_ADDRESS``), and new codes per account (or
+per identifier that names none) from each address (``SMS_CODE_LIMIT_NUMBER_ADDRESS``) and from all together
+(``SMS_CODE_LIMIT_NUMBER``): beyond either no new code is made, so that asking again gives no fresh tries; codes sent
+are counted the same way per number. The budget of one address for a number is lower than the number's, so that one
+address cannot spend the number's and keep its owner from codes; the number's still caps the SMS a phone gets. None
+of these limits changes what the pages answer (lms/auth/throttle.py).
 
 "Forgot your password?" and "Sign in with a code" give every identifier typed a row, whether or not an SMS goes
 (to nobody, the code is one nobody knows): what follows (wrong, expired, too many tries) is then the same
@@ -165,11 +168,19 @@ def code_text(code: str, language: str) -> str:
                         "Your code: %(code)s. It works %(num)d minutes. Do not share it.", minutes(), code=code)
 
 
+def spend_subject(scope: str, subject: str, address: str) -> None:
+    """Count one code for ``subject`` (a number's key, or an account's) asked from ``address``: TooManyAnswers beyond
+    ``SMS_CODE_LIMIT_NUMBER_ADDRESS`` for the pair, then beyond ``SMS_CODE_LIMIT_NUMBER`` for the subject. The pair is
+    counted first, so that an address past its own budget spends no more of the subject's."""
+    throttle.spend("SMS_CODE_LIMIT_NUMBER_ADDRESS", scope + " from", subject + "@" + address)
+    throttle.spend("SMS_CODE_LIMIT_NUMBER", scope, subject)
+
+
 def count_send(phone: str, address: str) -> None:
     """Count one code sent to ``phone`` from ``address``; TooManyAnswers (and nothing counted after it) beyond
-    ``SMS_CODE_LIMIT_NUMBER`` for the number or ``SMS_CODE_LIMIT_ADDRESS`` for the address."""
-    throttle.spend("SMS_CODE_LIMIT_NUMBER", "sms codes sent", Identifier("phone", phone).key)
+    ``SMS_CODE_LIMIT_ADDRESS`` for the address, or the number's limits (``spend_subject``)."""
     throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes sent from", address)
+    spend_subject("sms codes sent", Identifier("phone", phone).key, address)
 
 
 def send(user: User, purpose: str, code: str, language: str) -> TextMessage:
@@ -180,37 +191,38 @@ def send(user: User, purpose: str, code: str, language: str) -> TextMessage:
 def ask(purpose: str, identifier: Identifier, named: User | None, language: str, address: str,
         may_send: Callable[[User], bool]) -> Callable[[], None] | None:
     """A code asked for with ``identifier`` (flushed), alike whatever it names: counted against the address
-    (TooManyAnswers beyond SMS_CODE_LIMIT_ADDRESS, for every identifier) and, silently, against its subject (beyond
-    SMS_CODE_LIMIT_NUMBER the code already made stays the one that works, with the tries it has had); then a new row.
+    (TooManyAnswers beyond SMS_CODE_LIMIT_ADDRESS, for every identifier) and, silently, against its subject from this
+    address and from all (``spend_subject``: beyond either the code already made stays the one that works, with the
+    tries it has had); then a new row.
     If ``named`` (the account the identifier names) may have a code, the sender to run after the answer; else None
     and the code goes to nobody."""
     throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes asked from", address)
     subject = subject_of(identifier, named)
     try:
-        throttle.spend("SMS_CODE_LIMIT_NUMBER", "sms codes asked for", subject)
+        spend_subject("sms codes asked for", subject, address)
     except throttle.TooManyAnswers:
         return None
     reachable = named if named is not None and may_send(named) else None
     code = issue(purpose, subject, reachable)
-    return sender(reachable.id, purpose, code, language, may_send) if reachable is not None else None
+    return sender(reachable.id, purpose, code, language, may_send, address) if reachable is not None else None
 
 
 def sender(user_id: int, purpose: str, code: str, language: str,
-           may_send: Callable[[User], bool]) -> Callable[[], None]:
+           may_send: Callable[[User], bool], address: str) -> Callable[[], None]:
     """What to run once the answer has gone (``response.call_on_close``): send ``code`` to the account if
     ``may_send(user)`` still says so and the number's limit allows, silently otherwise (nobody waits for an answer)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return lambda: deliver(app, user_id, purpose, code, language, may_send)
+    return lambda: deliver(app, user_id, purpose, code, language, may_send, address)
 
 
 def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str,
-            may_send: Callable[[User], bool]) -> None:
+            may_send: Callable[[User], bool], address: str) -> None:
     with app.app_context():
         user = db.session.get(User, user_id)
         if user is None or not may_send(user):
             return
         try:  # the address was counted when the code was asked for, whatever the identifier named
-            throttle.spend("SMS_CODE_LIMIT_NUMBER", "sms codes sent", Identifier("phone", user.phone).key)
+            spend_subject("sms codes sent", Identifier("phone", user.phone).key, address)
         except throttle.TooManyAnswers:
             log.info("a code was not sent by SMS: too many sent to the number")
             return

@@ -10,6 +10,7 @@ from flask import flash, make_response, redirect, render_template, request, url_
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from lms.auth import code_sign_in, phone, recovery, services, sms_codes, throttle
 from lms.auth.forms import CodeEntryForm, CodeSignInForm, PhoneCodeForm, RecoveryCodeForm
@@ -47,8 +48,12 @@ def confirm_phone():
     problem = phone.why_no_code(current_user)
     waiting = current_user.phone_confirmed_at is None and problem is None
     if waiting and form.validate_on_submit():
-        outcome = phone.confirm(current_user, sms_codes.typed_code(form.code.data))
-        db.session.commit()
+        try:
+            outcome = phone.confirm(current_user, sms_codes.typed_code(form.code.data))
+            db.session.commit()
+        except IntegrityError:  # another account confirmed the number at the same moment: one of them holds it
+            db.session.rollback()
+            outcome = "wrong"
         if outcome == "right":
             flash(_("Your phone number %(number)s is confirmed.", number=phone.shown(current_user.phone)), "success")
             return redirect(safe_next(url_for("auth.profile")))

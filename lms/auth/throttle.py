@@ -120,9 +120,17 @@ guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-
 #: the account is looked for, so that the 429 says nothing of it; links per account are counted there, silently.
 guard_recovery = throttled(Rule("RECOVERY_LIMIT_IDENTIFIER", typed_identifier, "recovery identifier"),
                            Rule("RECOVERY_LIMIT_ADDRESS", visitor_address, "recovery address"))
-#: "Sign in with a code by SMS": codes asked for per number typed and per address, counted before the account is
-#: looked for (lms/auth/sms_codes.py counts, silently, the codes that go to each number).
-guard_sms_code = throttled(Rule("SMS_CODE_LIMIT_NUMBER", typed_identifier, "sms code identifier"),
+def typed_identifier_from_address() -> str:
+    """The identifier typed (as ``typed_identifier``) with the address that types it: a budget one address spends
+    without spending the owner's."""
+    return typed_identifier() + "@" + visitor_address()
+
+
+#: "Sign in with a code by SMS": codes asked for per number typed from each address, and per address, counted before
+#: the account is looked for (lms/auth/sms_codes.py counts, silently, the codes that go to each number). Not per number
+#: alone: a 429 there would let anyone keep a number's owner from codes by asking three times.
+guard_sms_code = throttled(Rule("SMS_CODE_LIMIT_NUMBER_ADDRESS", typed_identifier_from_address,
+                                "sms code identifier"),
                            Rule("SMS_CODE_LIMIT_ADDRESS", visitor_address, "sms code address"))
 #: Group codes that can be guessed: tries per account.
 guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, "join code"))

@@ -7,7 +7,12 @@ Every spelling of the same identifier must reach the same normal form before it 
 - E-mail addresses: NFKC, trimmed, lower-cased.
 - Phone numbers: E.164 (``+51987654321``) with Google's libphonenumber (``phonenumbers``). "00" is read as
   the international prefix; a number written without "+" or "00" is read in the member's country, so
-  ``987 654 321`` written by a member of Peru is ``+51987654321``.
+  ``987 654 321`` written by a member of Peru is ``+51987654321``. Where no country is chosen (signing in,
+  recovering), such a number is read in the portal's countries (those the gateway serves, ``SMS_COUNTRIES``,
+  when set; else ``PARTNER_COUNTRIES``) if it is valid in exactly one of them; in several, it is
+  ``ambiguous_phone`` and the page asks for the country code.
+- Countries that lengthened their numbers (``RENUMBERED``): an old number is read as the new one at sign-in,
+  and a form that refuses it names the new one.
 """
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
+from flask import current_app, has_app_context
+
+from lms.i18n import PARTNER_COUNTRIES
 
 #: Letters, digits, ".", "-" and "_", 3 to 40 of them, checked on the normal form.
 USERNAME = re.compile(r"^[\w.-]{3,40}$")
@@ -25,6 +33,9 @@ PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
 PHONE_TEXT = re.compile(r"\+?\d{3,20}")
 #: Longer input is no phone number; phonenumbers refuses beyond 250 characters anyway.
 LONGEST_PHONE_INPUT = 40
+#: Countries that lengthened their numbers: country -> (old length of the national number, digits put in front).
+#: Benin: 8 digits to 10, "01" in front, on 30 November 2024. Another country's renumbering is one more line.
+RENUMBERED: dict[str, tuple[tuple[int, str], ...]] = {"BJ": ((8, "01"),)}
 
 
 def nfkc(text: str) -> str:
@@ -70,6 +81,112 @@ def normalise_phone(raw: str | None, country: str | None = None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def renumbered(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | None:
+    """The number as its country writes it since it lengthened its numbers (``RENUMBERED``), if ``number`` is not
+    valid and is an old one that becomes valid with the new digits in front; else None."""
+    if phonenumbers.is_valid_number(number):
+        return None
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    national = phonenumbers.national_significant_number(number)
+    for old_length, prefix in RENUMBERED.get(region, ()):
+        if len(national) != old_length:
+            continue
+        try:
+            new = phonenumbers.parse("+" + str(number.country_code) + prefix + national, None)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(new):
+            return new
+    return None
+
+
+def old_forms(phone: str) -> list[str]:
+    """The forms ``phone`` (E.164) had before its country lengthened its numbers: how it may still be stored."""
+    try:
+        number = phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException:
+        return []
+    region = phonenumbers.region_code_for_country_code(number.country_code)
+    national = phonenumbers.national_significant_number(number)
+    return ["+" + str(number.country_code) + national[len(prefix):]
+            for old_length, prefix in RENUMBERED.get(region, ())
+            if national.startswith(prefix) and len(national) == old_length + len(prefix)]
+
+
+def suggested_phone(raw: str | None, country: str | None = None) -> str | None:
+    """The new number (E.164) when ``raw`` is an old one of a country that lengthened its numbers, read
+    internationally or in ``country``; None otherwise. For the message that names it."""
+    text = _phone_text(raw or "")
+    if text is None or (not text.startswith("+") and not country):
+        return None
+    try:
+        number = phonenumbers.parse(text, None if text.startswith("+") else country)
+    except phonenumbers.NumberParseException:
+        return None
+    new = renumbered(number)
+    return _e164(new) if new is not None else None
+
+
+def local_countries() -> tuple[str, ...]:
+    """Where a number written without its country code may be from: the countries the gateway serves
+    (``SMS_COUNTRIES``) when set, else the partner countries. Configuration only, never accounts."""
+    served = current_app.config.get("SMS_COUNTRIES", "") if has_app_context() else ""
+    countries = tuple(sorted({c.strip().upper() for c in served.split(",") if c.strip()}))
+    return countries or PARTNER_COUNTRIES
+
+
+def _local_readings(text: str) -> set[str]:
+    """The numbers (E.164) a number written without its country code is in the portal's countries: those where
+    it is valid, as it is or (an old number) with its country's new digits."""
+    readings = set()
+    for country in local_countries():
+        try:
+            number = phonenumbers.parse(text, country)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            readings.add(_e164(number))
+        elif (new := renumbered(number)) is not None:
+            readings.add(_e164(new))
+    return readings
+
+
+def ambiguous_phone(raw: str | None) -> bool:
+    """Whether ``raw`` is a number written without its country code that is valid in several of the portal's
+    countries: the page asks for the country code (whatever accounts exist)."""
+    text = _phone_text(raw or "")
+    return text is not None and not text.startswith("+") and len(_local_readings(text)) > 1
+
+
+def needs_country_code(raw: str | None) -> bool:
+    """Whether ``raw`` looks like a number written without its country code (digits only, at least 6) that cannot
+    be read as one number of the portal's countries: a failed sign-in adds how to write it. Text only."""
+    text = _phone_text(raw or "")
+    return (text is not None and not text.startswith("+") and len(text) >= 6
+            and len(_local_readings(text)) != 1)
+
+
+def read_typed_phone(raw: str | None) -> str | None:
+    """A number typed to sign in or recover, as it would be stored: international (with "+" or "00"), or written
+    without its country code and valid in exactly one of the portal's countries; an old number of a country that
+    lengthened its numbers is read as the new one. Depends only on the text."""
+    text = _phone_text(raw or "")
+    if text is None:
+        return None
+    if not text.startswith("+"):
+        readings = _local_readings(text)
+        return readings.pop() if len(readings) == 1 else None
+    try:
+        number = phonenumbers.parse(text, None)
+    except phonenumbers.NumberParseException:
+        return None
+    return _e164(renumbered(number) or number)
+
+
 def read_phone(raw: str | None) -> str | None:
     """An international number (with "+" or "00") as it would be stored, to find an account; no check of
     its length, so that numbers stored before a country changed its numbering plan are still found."""
@@ -100,12 +217,13 @@ def sign_in_identifier(raw: str | None) -> Identifier:
     """How a sign-in form's "username, phone number or e-mail address" is read.
 
     The reading depends only on the text typed (never on which accounts exist), so that the sign-in
-    limit treats a known and an unknown account alike.
+    limit treats a known and an unknown account alike. Digits that are a number in none or several of the
+    portal's countries are a username (accounts made before usernames needed a letter).
     """
     text = nfkc(raw or "").strip()[:254]
     if "@" in text:
         return Identifier("email", normalise_email(text) or "")
-    phone = read_phone(text)
+    phone = read_typed_phone(text)
     if phone:
         return Identifier("phone", phone)
     return Identifier("username", normalise_username(text))
