@@ -161,11 +161,26 @@ def forget(user: User) -> None:
     db.session.execute(sa.delete(SmsCode).where(SmsCode.user_id == user.id))
 
 
-def code_text(code: str, language: str) -> str:
-    """The SMS: the code, how long it works, and nothing about the portal (the phone may be shared)."""
+def code_text(purpose: str, code: str, language: str) -> str:
+    """The SMS: the portal's name (so the member knows who writes), the code, what it is for, how long it works, and
+    never to give it to anyone (someone who asks for it is stealing the account). One GSM-7 SMS in English and
+    French (tests/auth/test_code_texts.py says which languages need two)."""
     with force_locale(language):
-        return ngettext("Your code: %(code)s. It works %(num)d minute. Do not share it.",
-                        "Your code: %(code)s. It works %(num)d minutes. Do not share it.", minutes(), code=code)
+        portal, num = _("Fair Work Learning"), minutes()
+        if purpose == "confirm_phone":
+            return ngettext("%(portal)s: %(code)s is your code to confirm your phone number. It works %(num)d minute. "
+                            "Never give it to anyone.",
+                            "%(portal)s: %(code)s is your code to confirm your phone number. It works %(num)d "
+                            "minutes. Never give it to anyone.", num, portal=portal, code=code)
+        if purpose == "recover":
+            return ngettext("%(portal)s: %(code)s is your code to choose a new password. It works %(num)d minute. "
+                            "Never give it to anyone.",
+                            "%(portal)s: %(code)s is your code to choose a new password. It works %(num)d minutes. "
+                            "Never give it to anyone.", num, portal=portal, code=code)
+        return ngettext("%(portal)s: %(code)s is your code to sign in. It works %(num)d minute. Never give it to "
+                        "anyone.",
+                        "%(portal)s: %(code)s is your code to sign in. It works %(num)d minutes. Never give it to "
+                        "anyone.", num, portal=portal, code=code)
 
 
 def spend_subject(scope: str, subject: str, address: str) -> None:
@@ -185,7 +200,7 @@ def count_send(phone: str, address: str) -> None:
 
 def send(user: User, purpose: str, code: str, language: str) -> TextMessage:
     """Queue ``code`` by SMS to ``user``'s number, in their language (``language`` if they chose none); flushed."""
-    return queue_sms(user.phone, code_text(code, user.locale or language), KINDS[purpose], user=user)
+    return queue_sms(user.phone, code_text(purpose, code, user.locale or language), KINDS[purpose], user=user)
 
 
 def ask(purpose: str, identifier: Identifier, named: User | None, language: str, address: str,
