@@ -192,10 +192,10 @@ def spend_subject(scope: str, subject: str, address: str) -> None:
 
 
 def count_send(phone: str, address: str) -> None:
-    """Count one code sent to ``phone`` from ``address``; TooManyAnswers (and nothing counted after it) beyond
-    ``SMS_CODE_LIMIT_ADDRESS`` for the address, or the number's limits (``spend_subject``)."""
-    throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes sent from", address)
+    """Count one code sent to ``phone`` from ``address``; TooManyAnswers (and nothing counted after it) beyond the
+    number's limits (``spend_subject``) or ``SMS_CODE_LIMIT_ADDRESS`` for the address."""
     spend_subject("sms codes sent", Identifier("phone", phone).key, address)
+    throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes sent from", address)
 
 
 def send(user: User, purpose: str, code: str, language: str) -> TextMessage:

@@ -120,7 +120,8 @@ def test_a_member_suspended_since_the_code_went_is_refused(client, sms_enabled, 
 
 
 @pytest.mark.parametrize("number, error", [
-    ("987 654 321", "This is not a phone number we can read"),
+    ("987 654 321", "This number could be from more than one country"),  # Peru's and Viet Nam's
+    ("12 34", "This is not a phone number we can read"),
     ("amina", "This is not a phone number we can read"),
     ("", "Please write your phone number."),
 ])
@@ -151,6 +152,31 @@ def test_codes_asked_are_limited_per_number_and_per_address(app, sms_enabled, am
         app.config["SMS_CODE_LIMIT_ADDRESS"] = saved
 
 
+def test_one_address_asking_for_codes_does_not_keep_the_owner_from_theirs(app, sms_enabled, amina):
+    """Codes asked for a number from one address spend that address's budget for it, not the owner's."""
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.66"
+    answers = [ask_sign_in_code(stranger, "+51 987 654 321").status_code for _ in range(5)]
+    assert answers == [200] * 3 + [429] * 2
+    assert len(texts()) == 3
+    owner = app.test_client()
+    assert ask_sign_in_code(owner, "+51 987 654 321").status_code == 200
+    assert len(texts()) == 4  # the owner's code went
+
+
+def test_the_number_gets_no_more_codes_than_its_own_budget_whoever_asks(app, sms_enabled, amina, monkeypatch):
+    """Beyond SMS_CODE_LIMIT_NUMBER, from any number of addresses, no SMS goes, and the page says the same."""
+    monkeypatch.setitem(app.config, "SMS_CODE_LIMIT_NUMBER", "4 per day")
+    pages = set()
+    for address in range(6):
+        browser = app.test_client()
+        browser.environ_base["REMOTE_ADDR"] = f"203.0.113.{address + 1}"
+        answer = ask_sign_in_code(browser, NUMBER)
+        assert answer.status_code == 200
+        pages.add(page_text(answer))
+    assert len(texts()) == 4 and len(pages) == 1
+
+
 def test_codes_typed_count_as_sign_in_attempts(app, client, sms_enabled, amina):
     ask_sign_in_code(client, NUMBER)
     code = code_sent_to(NUMBER)
@@ -177,8 +203,8 @@ def test_the_code_speaks_the_members_language_or_the_pages(app, sms_enabled, cre
     client = app.test_client()
     client.get("/?lang=es")
     ask_sign_in_code(client, OTHER_NUMBER)
-    assert texts(NUMBER)[0].text.startswith("Votre code : ")
-    assert texts(OTHER_NUMBER)[0].text.startswith("Su clave: ")
+    assert texts(NUMBER)[0].text.startswith("Apprendre pour un travail équitable")  # the portal's name, in French
+    assert texts(OTHER_NUMBER)[0].text.startswith("Aprender por el Trabajo Justo")
 
 
 @pytest.mark.parametrize("role", ["trainer", "coordinator", "admin"])

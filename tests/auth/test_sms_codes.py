@@ -11,8 +11,6 @@ from lms import clock
 from lms.auth import sms_codes
 from lms.core.identifiers import Identifier
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES
-from lms.messaging.segments import measure
 from lms.models import SmsCode
 from tests.auth.sms_helpers import NUMBER, confirmed_member
 
@@ -98,17 +96,6 @@ def test_an_identifier_without_account_has_a_code_that_nobody_has(app_ctx):
                                          ("12345", None), ("1234567", None), ("12345a", None), ("", None)])
 def test_a_code_is_read_in_any_script_of_digits(typed, code):
     assert sms_codes.typed_code(typed) == code
-
-
-@pytest.mark.parametrize("language", UI_LANGUAGES)
-def test_the_code_text_is_one_short_sms_in_the_language_saying_nothing_of_the_portal(app_ctx, language):
-    text = sms_codes.code_text("123456", language)
-    size = measure(text)
-    assert "123456" in text and "10" in text and size.segments == 1
-    assert size.encoding == "gsm7" or language not in LATIN, text
-    assert text != sms_codes.code_text("123456", "en") or language == "en"  # translated
-    for word in ("union", "Fair Work", "survey", "training", "sindica", "syndica"):
-        assert word.lower() not in text.lower()
 
 
 def test_erasing_an_account_deletes_its_codes(app_ctx, amina):

@@ -160,7 +160,7 @@ def test_codes_are_limited_silently_per_number_whatever_names_it(app, sms_enable
     names = ["amina", NUMBER, "+51 987 654 321", "amina", NUMBER]
     answers = [ask_recovery(app.test_client(), name) for name in names]
     assert [a.status_code for a in answers] == [200] * 5
-    assert len(texts()) == 3  # SMS_CODE_LIMIT_NUMBER
+    assert len(texts()) == 3  # SMS_CODE_LIMIT_NUMBER_ADDRESS (one address here)
 
 
 def test_codes_asked_are_limited_per_address_alike_for_members_and_unknown_names(app, sms_enabled, create_user,
