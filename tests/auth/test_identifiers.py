@@ -28,10 +28,10 @@ def test_every_spelling_of_a_phone_number_is_one_number_never_said_taken(client,
     """A number belongs to whoever confirms it (lms/auth/phone.py): sign-up takes it without a word of others."""
     create_user("rosa", phone=PERU, country="PE")
     assert db.session.scalar(select(User.phone)) == "+51987654321"
-    assert {services.normalise_phone(spelling, "PE") for spelling in SAME_NUMBER} == {PERU}
+    assert {services.normalise_phone(spelling, "PE") for spelling in SAME_NUMBER} == {"+51987654321"}
     response = sign_up(client, username="other", phone=SAME_NUMBER[-1], country="PE")
     assert response.status_code == 302
-    assert db.session.scalars(select(User.phone)).all() == [PERU, PERU]
+    assert db.session.scalars(select(User.phone)).all() == ["+51987654321"] * 2
 
 
 def test_a_national_number_is_read_in_the_country_chosen(client, app_ctx):
@@ -105,7 +105,7 @@ def test_already_used_answers_at_sign_up_stop_at_the_limit(app, client, create_u
     for probe in probes:
         assert sign_up(client, **probe).status_code == 200
     refused = sign_up(client, username="xx3", email="Amina@Example.org")
-    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) == 3600
+    assert refused.status_code == 429 and 3590 <= int(refused.headers["Retry-After"]) <= 3600  # a loaded machine
     assert "Too many attempts." in refused.get_data(as_text=True)
     assert "already uses" not in refused.get_data(as_text=True)
     # From another address signing up goes on; from this one, nothing until the window ends (below).
