@@ -15,6 +15,7 @@ from lms import clock, signals
 from lms.auth import sms_codes, throttle
 from lms.extensions import db
 from lms.messaging.channels import chosen_channels, default_channel, may_text, serves
+from lms.messaging.numbers import is_stopped
 from lms.messaging.outbox import queue_sms
 from lms.models import User
 from lms.vocabulary import MESSAGE_TOPICS
@@ -37,6 +38,8 @@ def why_no_code(user: User) -> str | None:
         return _("We cannot send SMS to numbers of this country.")
     if user.sms_stopped_at is not None:
         return _("You replied STOP, so we send no SMS to this number. To receive them again, send START by SMS.")
+    if is_stopped(user.phone):
+        return _("This number asked us to send no SMS. To get them again, send START by SMS from it.")
     return None
 
 
@@ -81,17 +84,19 @@ def confirmed_text(language: str) -> str:
 
 
 @signals.sms_received.connect
-def _code_sent_back(phone: str, text: str = "", **_extra) -> None:
-    """A member who replies to the code with the code confirms the number it came from; they get a word back."""
+def _code_sent_back(phone: str, text: str = "", **_extra) -> bool:
+    """A member who replies to the code with the code confirms the number it came from; they get a word back.
+    True for any text that is a code (no other answer goes, right code or not, account or not)."""
     code = sms_codes.typed_code(text)
     if code is None:
-        return
+        return False
     user = db.session.scalar(select(User).where(User.phone == phone))
     if user is None or user.phone_confirmed_at is not None or not user.is_active:
-        return
+        return True
     if confirm(user, code) == "right" and may_text(user):
         queue_sms(phone, confirmed_text(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), "service",
                   user=user)
+    return True
 
 
 @signals.contact_changed.connect
