@@ -150,7 +150,7 @@ def test_the_help_answer_names_the_portal_the_keywords_and_where_to_sign_in(app_
 
 def test_a_text_that_is_neither_keyword_nor_code_is_counted_and_answered_and_a_code_is_left_to_its_receiver(
         app_ctx, create_user, sms_enabled):
-    member = texted_member(create_user, "+51987654321")
+    member = texted_member(create_user, "+51987654321", locale="en")
     for text in ("Thank you!", "482913", "hola, ¿cuándo es la sesión?"):
         receive(member.phone, text)
     db.session.commit()
