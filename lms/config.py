@@ -124,6 +124,8 @@ class Config:
     SMS_MAX_SEGMENTS = int(os.environ.get("SMS_MAX_SEGMENTS", 3))
     #: A message the gateway did not take is tried again after 1, 5, 15, 60... minutes, this many times in all.
     SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", 6))
+    #: Automatic answers (to STOP, START, HELP, a text the portal cannot read) one number gets in a UTC day, at most.
+    SMS_ANSWERS_PER_DAY = int(os.environ.get("SMS_ANSWERS_PER_DAY", 5))
     #: Survey reminders: at most this many messages per wave, this many days apart.
     REMINDER_MAX = int(os.environ.get("REMINDER_MAX", 3))
     REMINDER_MIN_DAYS = int(os.environ.get("REMINDER_MIN_DAYS", 7))

@@ -47,6 +47,7 @@ joined_group = _events.signal("joined-group")
 #: the others still run. The reminder is never handed out again.
 reminder_due = _events.signal("reminder-due")
 #: An SMS came in through the gateway (lms/messaging/callbacks.py), already checked as the gateway's. The sender is
-#: the number it came from (E.164); ``text``: what it says. Receivers react to what concerns them (STOP and START,
-#: a code sent back); the message itself is not stored.
+#: the number it came from (E.164); ``text``: what it says. Receivers react to what concerns them (STOP, START and
+#: HELP, a code sent back) and return True when the text was theirs; a text no receiver took is answered as one the
+#: portal cannot read (lms/messaging/keywords.py). The message itself is not stored.
 sms_received = _events.signal("sms-received")

@@ -95,8 +95,9 @@ MESSAGE_TOPIC_LABELS = {
 #: How a member is reached about a topic: "none" is "not at all".
 CHANNELS = ("sms", "email", "none")
 CHANNEL_LABELS = {"sms": _l("By SMS"), "email": _l("By e-mail"), "none": _l("Not at all")}
-#: What an outgoing SMS is: one of the topics, or "service" (the answer to STOP or START, a phone's first code).
-SMS_KINDS = (*MESSAGE_TOPICS, "service")
+#: What an outgoing SMS is: one of the topics, "service" (a phone's first code, "your number is confirmed") or
+#: "reply" (the portal's automatic answer to a text: STOP, START, HELP, or one it cannot read).
+SMS_KINDS = (*MESSAGE_TOPICS, "service", "reply")
 #: Where an outgoing SMS is: queued (waiting for its time or a retry), sending (handed to the gateway by one
 #: runner), sent (the gateway took it), delivered (the phone got it, by the gateway's report), failed (for good).
 SMS_STATUSES = ("queued", "sending", "sent", "delivered", "failed")
@@ -104,7 +105,8 @@ SMS_STATUS_LABELS = {"queued": _l("Waiting"), "sending": _l("Sending"), "sent": 
                      "delivered": _l("Delivered"), "failed": _l("Failed")}
 #: The kinds of SMS as the administrators' volumes name them.
 SMS_KIND_LABELS = {"survey_reminders": _l("Survey reminders"), "group_news": _l("Group news"),
-                   "account_codes": _l("Account codes"), "service": _l("Service messages (STOP, START, first code)")}
+                   "account_codes": _l("Account codes"), "service": _l("Service messages (first code of a number)"),
+                   "reply": _l("Answers to texts (STOP, START, HELP)")}
 #: Whom a trainer's message to a group goes to: every member, or those absent from one of its sessions.
 MESSAGE_AUDIENCES = ("group", "absent")
 MESSAGE_AUDIENCE_LABELS = {"group": _l("The whole group"),

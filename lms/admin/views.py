@@ -11,6 +11,7 @@ from lms import clock
 from lms.admin import audit_view, services
 from lms.admin import sms_volumes as sms
 from lms.admin.forms import ConfirmForm, EraseForm, OrganisationForm, SuspensionForm, placement_form, placement_of
+from lms.admin.person_sms import sms_state
 from lms.admin.services import StillReferenced, acronym_taken, add_organisation, references_to, update_organisation
 from lms.admin.sms_volumes import PeriodForm
 from lms.auth import reauth
@@ -21,10 +22,11 @@ from lms.core.listing import listed, listing
 from lms.extensions import db
 from lms.groups.views import qr_svg
 from lms.i18n import current_language
+from lms.messaging.numbers import unread_by_day
 from lms.models import AuditEntry, Organisation, TrainingGroup, User
 from lms.permissions import can_administer, can_reset_password, can_see_group, listed_people, listed_roles, roles
 from lms.privacy.services import erase_account
-from lms.vocabulary import ROLE_LABELS, SMS_KIND_LABELS
+from lms.vocabulary import CHANNEL_LABELS, MESSAGE_TOPIC_LABELS, ROLE_LABELS, SMS_KIND_LABELS, SMS_STATUS_LABELS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 people = Blueprint("people", __name__)
@@ -128,18 +130,19 @@ def audit_log():
 @bp.route("/messages")
 @roles("admin")
 def sms_volumes():
-    """The SMS sent over a period (the last 30 days unless asked): by country and day, by kind, and why some failed.
-    Counts only: no member, number or text."""
+    """The SMS sent over a period (the last 30 days unless asked): by country and day, by kind, and why some failed;
+    and how many texts members sent that the portal could not read. Counts only: no member, number or text."""
     form = PeriodForm(request.args)
     form.validate()
     figures = sms.volumes(*form.period(clock.today()))
+    unread = unread_by_day(figures.start, figures.end)
     days = listed(figures.by_day, default="-day", text_of=lambda row: row.country or "",
                   sorts={"day": lambda row: (row.day, row.country or ""),
                          "country": lambda row: (row.country or "", row.day),
                          "messages": lambda row: (row.volume.messages, row.day),
                          "failed": lambda row: (row.volume.failed, row.day)})
     return render_template("admin/messages.html", form=form, figures=figures, days=days,
-                           kind_labels=SMS_KIND_LABELS)
+                           kind_labels=SMS_KIND_LABELS, unread=unread, unread_total=sum(n for _day, n in unread))
 
 
 # People ----------------------------------------------------------------------------------------------------
@@ -185,7 +188,9 @@ def person_page(person: User, form=None, status: int = 200):
     organisation = db.session.get(Organisation, person.organisation_id) if person.organisation_id else None
     page = render_template("admin/person.html", person=person, form=form, trail=trail, organisation=organisation,
                            trail_rows=audit_view.rows(trail.items, current_user),
-                           promotions=services.promotions_of(person))
+                           promotions=services.promotions_of(person), sms=sms_state(person),
+                           topic_labels=MESSAGE_TOPIC_LABELS, channel_labels=CHANNEL_LABELS,
+                           kind_labels=SMS_KIND_LABELS, status_labels=SMS_STATUS_LABELS)
     audit.record("view account", {"account": person.id}, user=current_user._get_current_object())
     db.session.commit()
     return page, status

@@ -19,6 +19,7 @@ from lms import clock, signals
 from lms.auth import sms_codes, throttle
 from lms.extensions import db
 from lms.messaging.channels import chosen_channels, default_channel, may_text, serves
+from lms.messaging.numbers import is_stopped
 from lms.messaging.outbox import queue_sms
 from lms.models import SmsCode, User
 from lms.vocabulary import MESSAGE_TOPICS
@@ -41,6 +42,8 @@ def why_no_code(user: User) -> str | None:
         return _("We cannot send SMS to numbers of this country.")
     if user.sms_stopped_at is not None:
         return _("You replied STOP, so we send no SMS to this number. To receive them again, send START by SMS.")
+    if is_stopped(user.phone):
+        return _("This number asked us to send no SMS. To get them again, send START by SMS from it.")
     return None
 
 
@@ -98,11 +101,12 @@ def confirmed_text(language: str) -> str:
 
 
 @signals.sms_received.connect
-def _code_sent_back(phone: str, text: str = "", **_extra) -> None:
-    """A member who replies to the code with the code confirms the number it came from; they get a word back."""
+def _code_sent_back(phone: str, text: str = "", **_extra) -> bool:
+    """A member who replies to the code with the code confirms the number it came from; they get a word back.
+    True for any text that is a code (no other answer goes, right code or not, account or not)."""
     code = sms_codes.typed_code(text)
     if code is None:
-        return
+        return False
     # Each account holding the number unconfirmed has its own code: the one whose code it is confirms it. The code
     # is tried on each account with a code waiting (a try counted on each), so a wrong one gets no more tries.
     waiting = db.session.scalars(
@@ -115,7 +119,8 @@ def _code_sent_back(phone: str, text: str = "", **_extra) -> None:
         if may_text(user):
             queue_sms(phone, confirmed_text(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), "service",
                       user=user)
-        return
+        return True
+    return True
 
 
 @signals.contact_changed.connect

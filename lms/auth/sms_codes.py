@@ -17,7 +17,6 @@ right one, which an attacker does not have.
 """
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import secrets
@@ -36,6 +35,7 @@ from lms import clock
 from lms.auth import throttle
 from lms.auth.session_store import as_utc
 from lms.core.identifiers import Identifier
+from lms.core.keyed import keyed_digest
 from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.messaging.delivery import hand_over_all
@@ -51,13 +51,8 @@ KINDS = {"confirm_phone": "service", "recover": "account_codes", "sign_in": "acc
 KEPT_AFTER_EXPIRY = timedelta(days=1)
 
 
-def _key() -> bytes:
-    return hashlib.sha256(b"sms-codes:" + current_app.config["SECRET_KEY"].encode()).digest()
-
-
 def _digest(*parts: object) -> str:
-    message = "\n".join("" if part is None else str(part) for part in parts)
-    return hmac.new(_key(), message.encode(), hashlib.sha256).hexdigest()
+    return keyed_digest("sms-codes", *parts)
 
 
 def account_subject(user: User) -> str:

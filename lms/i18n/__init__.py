@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
+from babel.languages import get_official_languages
 from flask import abort, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -111,6 +112,14 @@ def collation_key(text: str) -> str:
     "Egypte", before "Zambie"); names keep their CLDR spelling, only the order uses this."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def country_language(country: str | None) -> str | None:
+    """The first official language of ``country`` (CLDR, de facto ones too) that the interface speaks: "fr" for
+    Senegal (Wolof is not one of ours), "km" for Cambodia; None if none is."""
+    if not country:
+        return None
+    return next((code for code in get_official_languages(country, de_facto=True) if code in UI_LANGUAGES), None)
 
 
 def country_name(code: str, language: str) -> str:

@@ -9,8 +9,8 @@ carries the secret itself (``secret=`` in Kannel's ``get-url``). Anything else g
 names neither the number nor the address. Without a gateway configured, both answer 404.
 
 A flood costs little: a refusal is decided before the database is read, a body over MAX_CALLBACK_BYTES is refused
-unread, a report is one conditional UPDATE, an incoming text is cut to MAX_INCOMING_CHARS, and the answers to
-STOP and START are bounded per number (lms/messaging/keywords.py).
+unread, a report is one conditional UPDATE, an incoming text is cut to MAX_INCOMING_CHARS, and the automatic
+answers are bounded per number (SMS_ANSWERS_PER_DAY, lms/messaging/keywords.py).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from flask import Blueprint, abort, current_app, request
 from lms import signals
 from lms.core.identifiers import read_phone
 from lms.extensions import csrf, db
+from lms.messaging import keywords
 from lms.messaging.channels import sms_enabled
 from lms.messaging.delivery import apply_report, signature
 from lms.messaging.gateways import gateway
@@ -79,10 +80,15 @@ def address_allowed(address: str | None, allowed: str) -> bool:
 
 
 def receive(sender: str, text: str) -> None:
-    """An incoming message, passed on as ``signals.sms_received`` (STOP and START, and whatever others react to)."""
+    """An incoming message, passed on as ``signals.sms_received`` (STOP, START and HELP, a code sent back); one that
+    no receiver took is answered as unread (lms/messaging/keywords.py), so that nothing a member sends is dropped
+    silently."""
     number = read_phone(sender)  # None for a short code or a name, which no account has
-    if number:
-        signals.sms_received.send(number, text=text[:MAX_INCOMING_CHARS])
+    if not number:
+        return
+    taken = signals.sms_received.send(number, text=text[:MAX_INCOMING_CHARS])
+    if not any(result for _receiver, result in taken):
+        keywords.unread(number)
 
 
 @bp.route("/delivery", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 """Which channel reaches a member about a topic: the one they chose, if it can reach them now.
 
 Without a choice, e-mail if the member has an address, else SMS. SMS reaches a member only when a gateway is
-configured, their number is confirmed and in a country the gateway serves, and they have not replied STOP.
+configured, their number is confirmed and in a country the gateway serves, and neither they nor the number (from
+any phone, lms/messaging/numbers.py) replied STOP.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from lms.extensions import db
+from lms.messaging.numbers import is_stopped
 from lms.models import ContactPreference, User
 
 
@@ -40,9 +42,10 @@ def serves(phone: str | None) -> bool:
 
 
 def may_text(user: User) -> bool:
-    """Whether an SMS may go to ``user`` now (other than the code that confirms their number)."""
+    """Whether an SMS may go to ``user`` now (other than the code that confirms their number): not if the account or
+    the number replied STOP (lms/messaging/numbers.py)."""
     return (user.is_active and user.phone_confirmed_at is not None and user.sms_stopped_at is None
-            and serves(user.phone))
+            and serves(user.phone) and not is_stopped(user.phone))
 
 
 def chosen_channels(user: User) -> dict[str, str]:

@@ -17,11 +17,12 @@ stopped mid-way, and the gateway may or may not have it: it fails with INTERRUPT
 not receive one message twice; one who waits for a code asks for another. A code still queued SMS_CODE_MINUTES
 after it was made (the gateway was down) would no longer work: it fails with EXPIRED instead of going.
 
-Just before it goes, a message is checked again: anything but a "service" message (the answer to STOP or START, a
-number's first code) goes only to a member who may still be texted (``may_text``: no STOP meanwhile, the same
-confirmed number, an active account), reminders and group news only within the member's sending hours
-(lms/messaging/hours.py). The text of a code or a reminder (FORGET_TEXT) is blanked as soon as the message is sent
-or failed.
+Just before it goes, a message is checked again: an answer to a text ("reply") always goes (lms/messaging/keywords.py
+bounds them); nothing else goes to a number that replied STOP (lms/messaging/numbers.py); and anything but a
+"service" message (a number's first code) goes only to a member who may still be texted (``may_text``: no STOP
+meanwhile, the same confirmed number, an active account), reminders and group news only within the member's
+sending hours (lms/messaging/hours.py). The text of a code or a reminder (FORGET_TEXT) is blanked as soon as the
+message is sent or failed, and the number of an answer to a text too.
 """
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from lms.extensions import db
 from lms.messaging.channels import may_text, sms_enabled
 from lms.messaging.gateways import Handover, Report, gateway
 from lms.messaging.hours import sending_time
+from lms.messaging.numbers import is_stopped
 from lms.models import TextMessage, User
 
 #: Minutes to wait after the 1st, 2nd... failed attempt (the last figure for any later one).
@@ -152,6 +154,10 @@ def why_not(message: TextMessage) -> str | None:
         return "nothing to send: the number or the text was erased"
     if not E164.fullmatch(message.phone):
         return "not a number in international form"  # a gateway would read "+51 9..." as two numbers
+    if message.kind == "reply":
+        return None  # an answer to the number's own text: it goes even to a number that replied STOP
+    if is_stopped(message.phone):
+        return "the number replied STOP"
     if message.kind == "service":
         return None
     user = db.session.get(User, message.user_id) if message.user_id else None
@@ -173,7 +179,7 @@ def record(message: TextMessage, handover: Handover) -> None:
     """What the gateway did with a message being sent (flushed)."""
     if handover.outcome == "accepted":
         db.session.execute(sa.update(TextMessage).where(TextMessage.id == message.id, TextMessage.status == "sending")
-                           .values(status="sent", reason=None, text=kept_text())
+                           .values(status="sent", reason=None, text=kept_text(), phone=kept_phone())
                            .execution_options(synchronize_session=False))
     elif handover.outcome == "temporary" and message.attempts < current_app.config["SMS_MAX_ATTEMPTS"]:
         wait = BACKOFF_MINUTES[min(message.attempts, len(BACKOFF_MINUTES)) - 1]
@@ -195,13 +201,20 @@ def finish(message_id: int, status: str, reason: str | None) -> None:
     db.session.execute(
         sa.update(TextMessage)
         .where(TextMessage.id == message_id, TextMessage.status.in_(("sending", "sent")))
-        .values(status=status, reason=reason or None, finished_at=clock.utcnow(), text=kept_text())
+        .values(status=status, reason=reason or None, finished_at=clock.utcnow(), text=kept_text(),
+                phone=kept_phone())
         .execution_options(synchronize_session=False))
 
 
 def kept_text():
     """The text of a message that has gone: blanked for a code."""
     return sa.case((TextMessage.kind.in_(FORGET_TEXT), None), else_=TextMessage.text)
+
+
+def kept_phone():
+    """The number of a message that has gone: blanked for an answer to a text (it may be a number no account holds:
+    nothing keeps a list of the numbers that texted the portal)."""
+    return sa.case((TextMessage.kind == "reply", None), else_=TextMessage.phone)
 
 
 def apply_report(message_id: int, report: Report) -> None:
@@ -222,5 +235,6 @@ def give_up(now: datetime) -> None:
             (EXPIRED, sa.and_(TextMessage.status == "queued", TextMessage.kind == "account_codes",
                               TextMessage.created_at < now - code_life))):
         db.session.execute(sa.update(TextMessage).where(which)
-                           .values(status="failed", reason=reason, finished_at=now, text=kept_text())
+                           .values(status="failed", reason=reason, finished_at=now, text=kept_text(),
+                                   phone=kept_phone())
                            .execution_options(synchronize_session=False))

@@ -1,27 +1,40 @@
-"""STOP and START by SMS, and the messages of an erased account.
+"""What the portal does with a text a member (or anyone) sends it: STOP, START, HELP, and the rest.
 
-A reply of STOP, or its word in one of the portal's languages (case, accents, spaces and punctuation forgiven),
-stops SMS to the account whose confirmed number sent it (``users.sms_stopped_at``; lms/messaging/channels.py then
-sends it nothing, lms/messaging/delivery.py holds back what was queued); START turns them on again. Each change
-is confirmed once, in the member's language, by a "service" message, which goes even to a stopped number.
-A word that changes nothing (STOP from a number already stopped, or from a number no account confirmed) gets no
-answer, and a number gets at most ANSWERS_PER_DAY answers a day, however often it switches: a stranger cannot
-make the portal text someone by sending STOP from their number. Any other text is left to the other receivers
-of ``signals.sms_received``.
+The first word of a text is its keyword (or a known two-word form, BAT DAU), in one of the portal's languages,
+case, accents and punctuation forgiven: "Stop.", "STOP svp" and "stop please" stop; "stopped" does not (a whole
+word must match). STOP is read wherever it begins a text, whatever follows, since a STOP missed costs more than
+one read too eagerly; START only alone or with one more word ("START please", not "start the course"), since it
+turns SMS on again.
+
+STOP belongs to the number (lms/messaging/numbers.py): it is recorded with or without an account, so that the
+holder of a mistyped number stops the codes meant for someone else too, and it stops every account holding the
+number (``users.sms_stopped_at``); START undoes both. Nothing then goes to the number but the answers to its own
+STOP, START and HELP (lms/messaging/channels.py ``may_text``, lms/messaging/delivery.py).
+
+Every text gets an answer (kind "reply"): STOP and START are confirmed, HELP says who we are, how to stop, and
+where to sign in, and a text that is neither a keyword nor a code that another receiver of ``signals.sms_received``
+took (lms/messaging/callbacks.py) is counted (per day, no number, no text) and gets the HELP answer after "We
+cannot read replies to this number." The answers are alike whether or not an account holds the number, so that
+they tell its holder nothing about who gave it; they are written in the language of the account that confirmed
+the number (its holder proved it is theirs), else in the country's language (lms/i18n.py), else the default.
+A number gets at most SMS_ANSWERS_PER_DAY answers a day, whatever it sends: a stranger cannot make the portal
+text someone much by texting from their number, and the answers cost little.
 """
 from __future__ import annotations
 
 import unicodedata
-from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms import clock, signals
 from lms.extensions import db
-from lms.i18n import DEFAULT_LANGUAGE
+from lms.i18n import DEFAULT_LANGUAGE, UI_LANGUAGES, country_language
+from lms.messaging import numbers
+from lms.messaging.channels import country_of
 from lms.messaging.outbox import queue_sms
 from lms.models import TextMessage, User
 
@@ -33,8 +46,16 @@ STOP_WORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "ARRÊT", "ALTO", "BAJA", "PARAR
 #: Words that start them again, in the same languages ("Đ" has no unaccented form in Unicode: both spellings).
 START_WORDS = ("START", "UNSTOP", "DÉMARRER", "INICIO", "INICIAR", "STARTEN", "AANMELDEN", "MULAI", "BẮT ĐẦU",
                "BAT DAU", "ចាប់ផ្តើម", "ចាប់ផ្ដើម", "စတင်", "শুরু", "ابدأ", "ANZA")
-#: Answers to STOP and START one number gets in a day, at most.
-ANSWERS_PER_DAY = 3
+#: Words that ask who we are and how to stop, in the same languages.
+HELP_WORDS = ("HELP", "INFO", "AIDE", "AYUDA", "AJUDA", "BANTUAN", "HULP", "TRỢ GIÚP", "ជំនួយ", "အကူအညီ", "সাহায্য",
+              "مساعدة", "MSAADA")
+#: START may be followed by this many words at most ("START please"); STOP and HELP by any.
+START_TRAILING_WORDS = 1
+
+
+def is_word_character(character: str) -> bool:
+    """Letters, digits and marks (a Khmer or Burmese vowel sign is part of its word); anything else separates."""
+    return unicodedata.category(character)[0] in "LNM"
 
 
 def folded(text: str) -> str:
@@ -43,45 +64,113 @@ def folded(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c)[0] in "LN" or unicodedata.category(c) == "Mc")
 
 
-KEYWORDS = {**{folded(word): "stop" for word in STOP_WORDS}, **{folded(word): "start" for word in START_WORDS}}
+def words(text: str) -> list[str]:
+    """The words of ``text``, folded, in order (empty ones dropped)."""
+    found, current = [], []
+    for character in text:
+        if is_word_character(character):
+            current.append(character)
+        elif current:
+            found.append("".join(current))
+            current = []
+    if current:
+        found.append("".join(current))
+    return [word for word in map(folded, found) if word]
+
+
+KEYWORDS = {**{folded(word): "stop" for word in STOP_WORDS}, **{folded(word): "start" for word in START_WORDS},
+            **{folded(word): "help" for word in HELP_WORDS}}
+#: The keywords written in two words (BAT DAU, TRỢ GIÚP), folded into one.
+TWO_WORD_KEYWORDS = {folded(word) for word in (*STOP_WORDS, *START_WORDS, *HELP_WORDS) if " " in word}
 
 
 def keyword(text: str) -> str | None:
-    """"stop", "start", or None when ``text`` is neither."""
-    return KEYWORDS.get(folded(text))
-
-
-def obey(number: str, action: str) -> User | None:
-    """Stop or start SMS for the account whose number is ``number`` (flushed), and answer it in its language, within
-    ANSWERS_PER_DAY; the account, if this changed it. Confirmed or not: the one who holds the phone decides, so that
-    someone who gave a stranger's number cannot have confirmation codes sent to it against its owner's STOP."""
-    user = db.session.scalar(select(User).where(User.phone == number, User.erased_at.is_(None)))
-    stopping = action == "stop"
-    if user is None or (user.sms_stopped_at is None) != stopping:
+    """"stop", "start", "help", or None when ``text`` does not begin with one of their words."""
+    found = words(text)
+    if len(found) >= 2 and found[0] + found[1] in TWO_WORD_KEYWORDS:
+        action, rest = KEYWORDS[found[0] + found[1]], found[2:]
+    elif found:
+        action, rest = KEYWORDS.get(found[0]), found[1:]
+    else:
         return None
-    user.sms_stopped_at = clock.utcnow() if stopping else None
+    if action == "start" and len(rest) > START_TRAILING_WORDS:
+        return None
+    return action
+
+
+def holders(number: str) -> list[User]:
+    """The accounts (not erased) holding ``number``: several may, confirmed or not."""
+    return list(db.session.scalars(select(User).where(User.phone == number, User.erased_at.is_(None))
+                                   .order_by(User.id)))
+
+
+def confirmed_holder(number: str) -> User | None:
+    """The account that confirmed ``number``, if one did (the latest, should there be more)."""
+    return db.session.scalar(select(User).where(User.phone == number, User.erased_at.is_(None),
+                                                User.phone_confirmed_at.is_not(None))
+                             .order_by(User.phone_confirmed_at.desc(), User.id.desc()).limit(1))
+
+
+def obey(number: str, action: str) -> list[User]:
+    """Record STOP or START from ``number`` and apply it to every account holding it (flushed); those accounts."""
+    stopping = action == "stop"
+    numbers.set_stopped(number, stopping)
+    accounts = holders(number)
+    for user in accounts:
+        if stopping and user.sms_stopped_at is None:
+            user.sms_stopped_at = clock.utcnow()
+        elif not stopping:
+            user.sms_stopped_at = None
     db.session.flush()
-    # An unconfirmed number gets no answer: whoever holds a phone someone typed must not learn from it that the
-    # number was given to the portal.
-    if user.phone_confirmed_at is not None and answers_today(user) < ANSWERS_PER_DAY:
-        queue_sms(number, confirmation(action, user.locale), "service", user=user)
-    return user
+    return accounts
 
 
-def answers_today(user: User) -> int:
-    """"service" messages to ``user`` in the last day (answers to STOP and START, a number's first code)."""
-    return db.session.scalar(select(func.count()).select_from(TextMessage).where(
-        TextMessage.user_id == user.id, TextMessage.kind == "service",
-        TextMessage.created_at >= clock.utcnow() - timedelta(days=1)))
+def answer_language(holder: User | None, number: str) -> str:
+    """The language of the answers to ``number``: its confirmed holder's, else its country's, else the default."""
+    if holder is not None and holder.locale in UI_LANGUAGES:
+        return holder.locale
+    return country_language(country_of(number)) or DEFAULT_LANGUAGE
+
+
+def answer(number: str, about: str) -> TextMessage | None:
+    """The answer to a text from ``number`` (flushed): ``about`` is "stop", "start", "help" or "unread"; None
+    beyond SMS_ANSWERS_PER_DAY."""
+    if not numbers.spend_answer(number):
+        return None
+    holder = confirmed_holder(number)
+    return queue_sms(number, answer_text(about, answer_language(holder, number)), "reply", user=holder)
+
+
+def portal_address() -> str:
+    return current_app.config["PUBLIC_URL"].rstrip("/")
+
+
+def answer_text(about: str, language: str) -> str:
+    """The answer to STOP, START, HELP or an unread text ("unread"), in ``language``."""
+    with force_locale(language):
+        portal = _("Fair Work Learning")
+        if about == "stop":
+            return _("%(portal)s: you will get no more SMS from us. To get them again, reply START.", portal=portal)
+        if about == "start":
+            return _("%(portal)s: you will get our SMS again. To stop them, reply STOP.", portal=portal)
+        help_text = _("%(portal)s: to get no more SMS from us, reply STOP; to get them again, reply START. "
+                      "Sign in at %(address)s", portal=portal, address=portal_address())
+        if about == "unread":
+            return _("We cannot read replies to this number.") + " " + help_text
+        return help_text
 
 
 def confirmation(action: str, language: str | None) -> str:
     """The answer to STOP or START, in ``language``."""
-    with force_locale(language or DEFAULT_LANGUAGE):
-        if action == "stop":
-            return _("%(portal)s: you will get no more SMS from us. To get them again, reply START.",
-                     portal=_("Fair Work Learning"))
-        return _("%(portal)s: you will get our SMS again. To stop them, reply STOP.", portal=_("Fair Work Learning"))
+    return answer_text(action, language or DEFAULT_LANGUAGE)
+
+
+def unread(number: str) -> None:
+    """A text from ``number`` that no receiver took (flushed): counted, and answered with the HELP answer unless
+    the number replied STOP (it gets nothing but the answers to its own keywords)."""
+    numbers.count_unread()
+    if not numbers.is_stopped(number):
+        answer(number, "unread")
 
 
 def forget_messages(user_id: int) -> None:
@@ -91,10 +180,15 @@ def forget_messages(user_id: int) -> None:
 
 
 @signals.sms_received.connect
-def _sms_received(number: str, text: str = "", **_extra) -> None:
+def _sms_received(number: str, text: str = "", **_extra) -> bool:
+    """STOP, START or HELP: obeyed and answered; True (the text was ours)."""
     action = keyword(text)
-    if action:
+    if action is None:
+        return False
+    if action in ("stop", "start"):
         obey(number, action)
+    answer(number, action)
+    return True
 
 
 @signals.account_erased.connect

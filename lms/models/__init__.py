@@ -21,7 +21,7 @@ from lms.models.groups import (
     TrainerPromotion,
     TrainingGroup,
 )
-from lms.models.messages import ContactPreference, GroupMessage, TextMessage
+from lms.models.messages import ContactPreference, GroupMessage, SmsNumber, TextMessage, UnreadTexts
 from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
@@ -56,7 +56,7 @@ from lms.models.users import CoordinatorCountry, PersonAttributes, User
 
 __all__ = [
     "AuditEntry",
-    "ContactPreference", "GroupMessage", "TextMessage",
+    "ContactPreference", "GroupMessage", "SmsNumber", "TextMessage", "UnreadTexts",
     "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",
     "EDITOR_ROLES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "GroupSessionLesson", "Image", "LessonVersion", "Organisation",

@@ -1,7 +1,7 @@
 """How members may be reached (a channel per topic), and every SMS the portal sends."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -101,3 +101,29 @@ class GroupMessage(db.Model):
     session: Mapped[GroupSession | None] = relationship()
 
     __table_args__ = (sa.CheckConstraint(sa.column("audience").in_(MESSAGE_AUDIENCES), name="audience"),)
+
+
+class SmsNumber(db.Model):
+    """A phone number that texted the portal: whether it asked for no SMS (STOP, from any number, with or without an
+    account), and the automatic answers it got today (lms/messaging/numbers.py). The number itself is not kept: a
+    list of numbers that texted a union's portal would tell who may be a member."""
+
+    __tablename__ = "sms_numbers"
+
+    #: HMAC of the E.164 number with a key derived from SECRET_KEY (lms/core/keyed.py).
+    number_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: When the number replied STOP; None since its START, or if it never did.
+    stopped_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: The UTC day of ``answers``: automatic answers (to STOP, START, HELP, an unread text) sent that day.
+    answered_on: Mapped[date | None] = mapped_column(sa.Date)
+    answers: Mapped[int] = mapped_column(default=0)
+
+
+class UnreadTexts(db.Model):
+    """How many texts members sent that the portal could not read (neither a keyword nor a code), per UTC day:
+    a count only, no number and no text."""
+
+    __tablename__ = "sms_unread_texts"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    texts: Mapped[int] = mapped_column(default=0)

@@ -44,7 +44,8 @@ def test_the_figures_add_up_by_kind_country_and_day_with_the_main_failure_reason
     figures = volumes(traffic - timedelta(days=29), traffic)
     assert figures.total == Volume(messages=8, segments=10, delivered=4, failed=3)
     assert figures.by_kind == {"group_news": Volume(3, 5, 2, 1), "account_codes": Volume(1, 1, 0, 0),
-                               "survey_reminders": Volume(3, 3, 1, 2), "service": Volume(1, 1, 1, 0)}
+                               "survey_reminders": Volume(3, 3, 1, 2), "service": Volume(1, 1, 1, 0),
+                               "reply": Volume()}
     by_day = {(row.day, row.country): (row.volume, row.main_reason) for row in figures.by_day}
     assert by_day == {
         (traffic, "PE"): (Volume(4, 6, 2, 1), "Absent subscriber …"),  # the number never shown
@@ -93,3 +94,30 @@ def test_only_administrators_see_it(app, client, create_user, traffic):
         sign_in(other, username)
         assert other.get("/admin/messages").status_code == 403
         assert 'href="/admin/messages"' not in other.get("/groups").get_data(as_text=True)
+
+
+def test_the_page_counts_the_texts_the_portal_could_not_read_per_day(client, create_user, sms_enabled, frozen_clock):
+    from lms.messaging.callbacks import receive
+
+    create_user("ada", role="admin", country="PE")
+    sign_in(client, "ada")
+    assert "not the texts. None in this period." in page_text(client.get("/admin/messages"))
+    today = clock.today()
+    frozen_clock(clock.utcnow() - timedelta(days=2))
+    receive(PERU, "hello?")
+    frozen_clock(clock.utcnow() + timedelta(days=2))
+    for text in ("hello?", "Who is this", "STOP", "123456"):  # a keyword and a code are read
+        receive(KENYA, text)
+    db.session.commit()
+    shown = page_text(client.get("/admin/messages"))
+    assert "3 texts in this period." in shown
+    assert f"{format_day(today)} 2" in shown and f"{format_day(today - timedelta(days=2))} 1" in shown
+    assert "Who is this" not in shown and "712345678" not in shown
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert "None in this period." in page_text(client.get(f"/admin/messages?start={yesterday}&end={yesterday}"))
+
+
+def format_day(day: date) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, "medium", locale="en")

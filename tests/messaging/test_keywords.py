@@ -1,35 +1,51 @@
-"""STOP and START: replied from a phone through a real Kannel, answered once in the member's language, and what
-a stopped member then receives (nothing but those answers); an erased account's messages."""
+"""STOP, START and HELP: replied from a phone through a real Kannel, answered in the member's language, and what a
+stopped member or number then receives (nothing but those answers); an erased account's messages."""
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lms import clock, signals
 from lms.extensions import db
+from lms.messaging.callbacks import receive
 from lms.messaging.delivery import send_due
-from lms.messaging.keywords import ANSWERS_PER_DAY, confirmation, keyword
+from lms.messaging.keywords import answer_text, confirmation, holders, keyword
+from lms.messaging.numbers import is_stopped
 from lms.messaging.outbox import queue_sms
+from lms.models import SmsNumber, UnreadTexts
 from lms.privacy.services import erase_account
 from tests.messaging.helpers import rows, texted_member
 
 
-@pytest.mark.parametrize("text", ["STOP", "stop", " S T O P ", "Stop!", "ARRET", "Arrêt", "arrêt.", "PARE", "Alto",
+@pytest.mark.parametrize("text", ["STOP", "stop", "Stop!", "Stop.", "STOP svp", "stop please", "stop,please",
+                                  "STOP 482913", "ARRET", "Arrêt", "arrêt.", "Arrêt SVP", "PARE", "Alto",
                                   "BERHENTI", "DUNG", "dừng", "Dừng", "توقف", "ايقاف", "ឈប់", "ရပ်", "বন্ধ",
-                                  "SIMAMA", "stoppen"])
-def test_stop_in_our_languages_is_understood_whatever_its_case_accents_and_spaces(text):
+                                  "SIMAMA", "stoppen", "  stop  "])
+def test_stop_in_our_languages_is_read_from_the_first_word_whatever_its_case_accents_and_punctuation(text):
     assert keyword(text) == "stop"
 
 
-@pytest.mark.parametrize("text", ["START", "Start", "démarrer", "DEMARRER", "inicio", "MULAI", "Bắt đầu", "bat dau",
-                                  "ابدأ", "ចាប់ផ្តើម", "ចាប់ផ្ដើម", "စတင်", "শুরু", "anza", "Starten"])
-def test_start_in_our_languages_is_understood(text):
+@pytest.mark.parametrize("text", ["START", "Start", "start please", "START svp", "démarrer", "DEMARRER", "inicio",
+                                  "MULAI", "Bắt đầu", "bat dau", "BAT DAU nhé", "ابدأ", "ចាប់ផ្តើម", "ចាប់ផ្ដើម",
+                                  "စတင်", "শুরু", "anza", "Starten"])
+def test_start_in_our_languages_is_understood_alone_or_with_one_more_word(text):
     assert keyword(text) == "start"
 
 
-@pytest.mark.parametrize("text", ["", "STOP ME", "stopped", "Please stop sending", "482913", "ALTA", "Hello"])
+@pytest.mark.parametrize("text", ["HELP", "help me", "Info?", "aide", "AYUDA", "ajuda", "Bantuan", "hulp",
+                                  "TRỢ GIÚP", "tro giup", "ជំនួយ", "အကူအညီ", "সাহায্য", "مساعدة", "msaada"])
+def test_help_in_our_languages_is_understood(text):
+    assert keyword(text) == "help"
+
+
+@pytest.mark.parametrize("text", ["", "...", "stopped", "STOPS", "unstoppable", "Please stop sending", "482913",
+                                  "ALTA", "Hello", "start the course", "Start my survey now", "helpful", "bat",
+                                  "S T O P"])
 def test_other_texts_are_no_keyword(text):
+    """A keyword is a whole first word; START with more than one word after it is a sentence, not a keyword (it
+    would turn SMS on again); STOP is read even before a sentence, since missing one costs more."""
     assert keyword(text) is None
 
 
@@ -68,16 +84,111 @@ def test_stop_in_arabic_script_comes_as_ucs2_and_is_answered_in_arabic(app_ctx, 
     assert member.sms_stopped_at is not None
 
 
-def test_stop_from_an_unconfirmed_number_stops_its_codes_and_a_number_of_nobody_is_not_answered(
+def test_stop_from_a_number_no_account_holds_is_kept_and_its_confirmation_code_never_goes(
         app_ctx, create_user, kannel):
-    """Someone gave a stranger's number at sign-up: its owner's STOP stops the codes sent to it, silently (an answer
-    would tell whoever holds the phone that the number was given to the portal)."""
+    """Someone who got an SMS meant for another (a mistyped number) replies STOP before any account has the number:
+    it is answered like any number, in the country's language, and the code of an account made later with that
+    number neither goes nor is offered; START from the phone lifts it."""
+    from lms.auth import phone
+
+    kannel.send_from("+51987654321", "Stop please")
+    [answer] = kannel.received(1)
+    assert answer.number == "+51987654321" and answer.text == confirmation("stop", "es")  # Peru: Spanish
+    assert is_stopped("+51987654321")
+    assert "51987654321" not in repr([(row.number_hash, row.stopped_at) for row in db.session.scalars(
+        select(SmsNumber))])  # kept only as a keyed hash
+    assert rows()[0].phone is None  # nor kept in the answer's row once it has gone
+
+    typed_by_mistake = create_user(phone="+51987654321")
+    with app_ctx.test_request_context():
+        assert "This number asked us to send no SMS" in phone.why_no_code(typed_by_mistake)
+    phone.send_code(typed_by_mistake, "en", "127.0.0.1")  # queued all the same (a race, or a path that forgot)
+    db.session.commit()
+    send_due()
+    assert rows()[-1].status == "failed" and kannel.received(linger=0.5) == [answer]
+
+    kannel.send_from("+51987654321", "START")
+    assert "STOP" in kannel.received(2)[1].text
+    assert not is_stopped("+51987654321")
+    with app_ctx.test_request_context():
+        assert phone.why_no_code(typed_by_mistake) is None
+
+
+def test_stop_and_start_change_every_account_holding_the_number_confirmed_or_not(app_ctx, create_user, sms_enabled):
     unconfirmed = create_user(phone="+51987654321")
-    kannel.send_from("+51987654321", "STOP")
-    kannel.send_from("+51912345678", "STOP")
+    signals.sms_received.send("+51987654321", text="STOP")
     db.session.refresh(unconfirmed)
-    assert unconfirmed.sms_stopped_at is not None
-    assert rows() == [] and kannel.received(linger=0.5) == []
+    assert unconfirmed.sms_stopped_at is not None and is_stopped("+51987654321")
+    assert holders("+51987654321") == [unconfirmed]  # a list: several accounts may hold one number
+    signals.sms_received.send("+51987654321", text="ANZA")
+    db.session.refresh(unconfirmed)
+    assert unconfirmed.sms_stopped_at is None and not is_stopped("+51987654321")
+
+
+def test_the_answer_is_in_the_language_of_the_confirmed_holder_else_of_the_country(app_ctx, create_user,
+                                                                                 sms_enabled):
+    member = texted_member(create_user, "+51987654321", locale="fr")
+    create_user(phone="+51987654322", locale="fr")  # not confirmed: whoever holds the phone may not be them
+    for number in ("+51987654321", "+51987654322", "+85512345678", "+4915112345678"):
+        signals.sms_received.send(number, text="HELP")
+    db.session.commit()
+    assert [(row.kind, row.user_id, row.text) for row in rows()] == [
+        ("reply", member.id, answer_text("help", "fr")), ("reply", None, answer_text("help", "es")),
+        ("reply", None, answer_text("help", "km")), ("reply", None, answer_text("help", "en"))]
+    assert answer_text("help", "km") != answer_text("help", "en")
+
+
+def test_the_help_answer_names_the_portal_the_keywords_and_where_to_sign_in(app_ctx, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "PUBLIC_URL", "https://learn.example.org/")
+    text = answer_text("help", "en")
+    assert text.startswith("Fair Work Learning:") and "STOP" in text and "START" in text
+    assert text.endswith("https://learn.example.org")
+    assert answer_text("unread", "en") == "We cannot read replies to this number. " + text
+    french = answer_text("unread", "fr")
+    assert "STOP" in french and "https://learn.example.org" in french and "We cannot" not in french
+
+
+def test_a_text_that_is_neither_keyword_nor_code_is_counted_and_answered_and_a_code_is_left_to_its_receiver(
+        app_ctx, create_user, sms_enabled):
+    member = texted_member(create_user, "+51987654321", locale="en")
+    for text in ("Thank you!", "482913", "hola, ¿cuándo es la sesión?"):
+        receive(member.phone, text)
+    db.session.commit()
+    answers = rows()
+    assert [(row.kind, row.user_id) for row in answers] == [("reply", member.id)] * 2
+    assert answers[0].text.startswith("We cannot read replies to this number.")
+    assert db.session.scalar(select(UnreadTexts.texts).where(UnreadTexts.day == clock.today())) == 2
+
+
+def test_a_number_that_replied_stop_gets_no_answer_but_to_its_own_keywords(app_ctx, create_user, sms_enabled):
+    receive("+51987654321", "STOP")
+    receive("+51987654321", "What is this?")
+    receive("+51987654321", "HELP")
+    db.session.commit()
+    assert [row.text for row in rows()] == [answer_text("stop", "es"), answer_text("help", "es")]
+    assert db.session.scalar(select(UnreadTexts.texts)) == 1  # counted all the same
+
+
+def test_a_number_gets_at_most_the_daily_answers_whatever_it_sends(app, app_ctx, create_user, frozen_clock):
+    member = texted_member(create_user, "+51987654321")
+    for text in ("STOP", "STOP", "START", "HELP", "hello", "START", "STOP", "START", "HELP", "hi"):
+        receive(member.phone, text)
+    db.session.commit()
+    assert len(rows()) == app.config["SMS_ANSWERS_PER_DAY"] == 5
+    db.session.refresh(member)
+    assert member.sms_stopped_at is None  # the last keyword counts, answered or not
+    receive("+51912345678", "HELP")  # another number has its own answers
+    assert len(rows()) == 6
+    frozen_clock(clock.utcnow() + timedelta(days=1))
+    receive(member.phone, "STOP")
+    assert len(rows()) == 7
+
+
+def test_the_cap_of_answers_is_a_setting(app_ctx, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "SMS_ANSWERS_PER_DAY", 2)
+    for _ in range(4):
+        receive("+51987654321", "HELP")
+    assert len(rows()) == 2
 
 
 def test_the_answer_is_in_the_members_language(app_ctx, create_user):
@@ -86,28 +197,8 @@ def test_the_answer_is_in_the_members_language(app_ctx, create_user):
     db.session.commit()
     assert member.sms_stopped_at is not None
     [answer] = rows()
-    assert (answer.kind, answer.user_id, answer.phone) == ("service", member.id, "+51987654321")
+    assert (answer.kind, answer.user_id, answer.phone) == ("reply", member.id, "+51987654321")
     assert answer.text == confirmation("stop", "es") != confirmation("stop", "en")
-
-
-def test_a_repeated_keyword_is_answered_once_and_switching_at_most_a_few_times_a_day(app_ctx, create_user,
-                                                                                     frozen_clock):
-    member = texted_member(create_user, "+51987654321")
-    for text in ("STOP", "STOP", "START", "START", "STOP", "START", "STOP", "START"):
-        signals.sms_received.send(member.phone, text=text)
-    db.session.commit()
-    assert len(rows()) == ANSWERS_PER_DAY == 3
-    assert member.sms_stopped_at is None  # the last word counts, answered or not
-    frozen_clock(clock.utcnow() + timedelta(days=1, minutes=1))
-    signals.sms_received.send(member.phone, text="STOP")
-    assert len(rows()) == 4
-
-
-def test_other_texts_change_nothing(app_ctx, create_user):
-    member = texted_member(create_user, "+51987654321")
-    signals.sms_received.send(member.phone, text="482913")
-    db.session.commit()
-    assert member.sms_stopped_at is None and rows() == []
 
 
 def test_an_erased_members_messages_keep_neither_number_nor_text(app_ctx, create_user, sms_enabled):
