@@ -1,6 +1,7 @@
 """Sign-up, sign-in and profile forms; every label and message is translated."""
 from __future__ import annotations
 
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -19,6 +20,7 @@ from lms.auth import channel_choices, passwords, services, sms_codes
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
 from lms.core.identifiers import read_phone
+from lms.core.phone_display import reader_example
 from lms.i18n import UI_LANGUAGES, language_name
 from lms.messaging.channels import serves
 from lms.models import User
@@ -26,6 +28,8 @@ from lms.permissions import may_change_own_scope
 from lms.vocabulary import CHANNEL_LABELS, GENDER_LABELS, MESSAGE_TOPIC_LABELS, MESSAGE_TOPICS
 
 OLDEST_BIRTH_YEAR = 1920
+#: A number from the reader's country, shown where a phone number is asked for.
+EXAMPLE = LazyString(reader_example)
 YOUNGEST_AGE = 12
 
 
@@ -33,7 +37,7 @@ def _phone_check(form, field) -> None:
     """A number the phone library can read: international, or in the country chosen in the same form."""
     if field.data and services.normalise_phone(field.data, form.country.data) is None:
         raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
-                                 "example +51 912 345 678."))
+                                 "example %(example)s.", example=EXAMPLE))
 
 
 def _not_common(form, field) -> None:
@@ -61,8 +65,8 @@ class AboutYouMixin:
     display_name = StringField(_l("Your name, as others will see it"),
                                validators=[DataRequired(_l("Please write your name.")), Length(max=80)])
     phone = StringField(_l("Phone number (optional)"), validators=[Optional(), _phone_check],
-                        description=_l("With the country code, for example +51 912 345 678."),
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+                        description=_l("With the country code, for example %(example)s.", example=EXAMPLE),
+                        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"})
     email = StringField(_l("E-mail address (optional)"),
                         validators=[Optional(), Email(_l("This does not look like an e-mail address.")),
                                     Length(max=254)],
@@ -263,7 +267,7 @@ def _international_phone(form, field) -> None:
     number = read_phone(field.data)
     if number is None:
         raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
-                                 "example +51 912 345 678."))
+                                 "example %(example)s.", example=EXAMPLE))
     if not serves(number):
         raise ValidationError(_l("We cannot send SMS to numbers of this country."))
 
@@ -273,8 +277,8 @@ class CodeSignInForm(PortalForm):
 
     identifier = StringField(_l("Your phone number"), validators=[
         DataRequired(_l("Please write your phone number.")), _international_phone],
-        description=_l("With the country code, for example +51 912 345 678."),
-        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+        description=_l("With the country code, for example %(example)s.", example=EXAMPLE),
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"})
 
 
 class CodeEntryForm(PortalForm):
