@@ -154,6 +154,11 @@ def complete_course(user_id: int, slug: str = BUNDLED_COURSE):
     return course
 
 
+def on_page(number: str) -> str:
+    """A phone number as pages write it: kept left to right (an isolate) and on one line (no-break spaces)."""
+    return "\u2066" + number.replace(" ", "\u00a0") + "\u2069"
+
+
 def sign_in(client, identifier: str, password: str = PASSWORD):
     return client.post("/sign-in", data={"identifier": identifier, "password": password,
                                          "csrf_token": csrf_token(client, "/sign-in")})

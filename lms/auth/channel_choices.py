@@ -15,6 +15,7 @@ from lms import clock
 from lms.extensions import db
 from lms.messaging.channels import channel_for, chosen_channels, default_channel, serves, sms_enabled
 from lms.models import ContactPreference, User
+from lms.permissions import works_as_staff
 from lms.vocabulary import CHANNELS, MESSAGE_TOPICS
 
 
@@ -45,6 +46,12 @@ def shown_choice(user: User, topic: str, chosen: dict[str, str]) -> str:
 
 def note(user: User, topic: str, choice: str) -> str | None:
     """Why ``choice`` does not reach ``user`` about ``topic`` now, in the reader's language; None if it does."""
+    if topic == "account_codes" and choice == "sms" and works_as_staff(user):
+        # lms/auth/recovery.py and code_sign_in.py send staff no code by SMS: whoever held their SIM would open
+        # members' records.
+        return _("Staff accounts get no codes by SMS, to keep members' records safe if a phone is lost. If you "
+                 "forget your password, a link goes to your e-mail address, or an administrator gives you a new "
+                 "password.")
     if choice != "sms" or channel_for(user, topic) == "sms":
         return None
     problem = refusal("sms", user.phone, user.email)

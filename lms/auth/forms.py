@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import phonenumbers
+from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
@@ -21,6 +21,7 @@ from lms.auth import channel_choices, passwords, services, sms_codes
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
 from lms.core.identifiers import ambiguous_phone, read_typed_phone, suggested_phone
+from lms.core.phone_display import inline, reader_example
 from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name
 from lms.messaging.channels import serves
 from lms.models import User
@@ -28,6 +29,8 @@ from lms.permissions import may_change_own_scope
 from lms.vocabulary import CHANNEL_LABELS, GENDER_LABELS, MESSAGE_TOPIC_LABELS, MESSAGE_TOPICS
 
 OLDEST_BIRTH_YEAR = 1920
+#: A number from the reader's country, shown where a phone number is asked for.
+EXAMPLE = LazyString(reader_example)
 YOUNGEST_AGE = 12
 
 
@@ -40,7 +43,7 @@ def _phone_check(form, field) -> None:
     if new is not None:
         raise ValidationError(renumbered_message(new))
     raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
-                             "example +51 912 345 678."))
+                             "example %(example)s.", example=EXAMPLE))
 
 
 def renumbered_message(new: str) -> str:
@@ -50,8 +53,8 @@ def renumbered_message(new: str) -> str:
     country = country_name(phonenumbers.region_code_for_number(number), current_language())
     return ngettext("%(country)s numbers now have %(num)d digit: did you mean %(number)s?",
                     "%(country)s numbers now have %(num)d digits: did you mean %(number)s?", digits,
-                    country=country, number=phonenumbers.format_number(
-                        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+                    country=country, number=inline(phonenumbers.format_number(
+                        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)))
 
 
 def _not_common(form, field) -> None:
@@ -79,8 +82,8 @@ class AboutYouMixin:
     display_name = StringField(_l("Your name, as others will see it"),
                                validators=[DataRequired(_l("Please write your name.")), Length(max=80)])
     phone = StringField(_l("Phone number (optional)"), validators=[Optional(), _phone_check],
-                        description=_l("With the country code, for example +51 912 345 678."),
-                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+                        description=_l("With the country code, for example %(example)s.", example=EXAMPLE),
+                        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"})
     email = StringField(_l("E-mail address (optional)"),
                         validators=[Optional(), Email(_l("This does not look like an e-mail address.")),
                                     Length(max=254)],
@@ -280,7 +283,7 @@ def _international_phone(form, field) -> None:
         raise ValidationError(country_code_needed())
     if number is None:
         raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
-                                 "example +51 912 345 678."))
+                                 "example %(example)s.", example=EXAMPLE))
     if not serves(number):
         raise ValidationError(_l("We cannot send SMS to numbers of this country."))
 
@@ -288,7 +291,7 @@ def _international_phone(form, field) -> None:
 def country_code_needed() -> str:
     """What a page says of a number written without its country code that could be one of several countries'."""
     return str(_l("This number could be from more than one country. Write it with its country code, for example "
-                  "+229 01 96 55 44 33."))
+                  "%(example)s.", example=EXAMPLE))
 
 
 class CodeSignInForm(PortalForm):
@@ -296,8 +299,8 @@ class CodeSignInForm(PortalForm):
 
     identifier = StringField(_l("Your phone number"), validators=[
         DataRequired(_l("Please write your phone number.")), _international_phone],
-        description=_l("With the country code, for example +51 912 345 678."),
-        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+        description=_l("With the country code, for example %(example)s.", example=EXAMPLE),
+        render_kw={"autocomplete": "tel", "inputmode": "tel", "dir": "ltr"})
 
 
 class CodeEntryForm(PortalForm):

@@ -9,7 +9,6 @@ the audit log told), in the same transaction; the database keeps at most one con
 """
 from __future__ import annotations
 
-import phonenumbers
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -17,21 +16,13 @@ from sqlalchemy import select
 
 from lms import clock, signals
 from lms.auth import sms_codes, throttle
+from lms.core.phone_display import shown  # noqa: F401  (the pages' way to write a number)
 from lms.extensions import db
 from lms.messaging.channels import chosen_channels, default_channel, may_text, serves
 from lms.messaging.numbers import is_stopped
 from lms.messaging.outbox import queue_sms
 from lms.models import SmsCode, User
 from lms.vocabulary import MESSAGE_TOPICS
-
-
-def shown(phone: str) -> str:
-    """A number as people write it: "+51 987 654 321"."""
-    try:
-        return phonenumbers.format_number(phonenumbers.parse(phone, None),
-                                          phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-    except phonenumbers.NumberParseException:
-        return phone
 
 
 def why_no_code(user: User) -> str | None:

@@ -26,6 +26,7 @@ from lms.auth.forms import (
 )
 from lms.auth.sessions import current_session_id, end_session, limits, safe_next, start_session
 from lms.core.identifiers import needs_country_code
+from lms.core.phone_display import reader_example
 from lms.extensions import csrf, db
 from lms.i18n import current_language, language_chooser
 from lms.messaging.channels import sms_enabled
@@ -97,7 +98,7 @@ def sign_in():
                                           "few minutes after too many tries."))
             if needs_country_code(form.identifier.data):  # the text only, whatever accounts exist
                 form.identifier.errors.append(_("If this is a phone number, write it with its country code, for "
-                                                "example +229 01 96 55 44 33."))
+                                                "example %(example)s.", example=reader_example()))
         elif services.suspended(user):
             db.session.commit()  # the failure's audit entry
             form.password.errors.append(_("This account is suspended. Please ask an administrator."))

@@ -11,7 +11,7 @@ from lms.extensions import db
 from lms.messaging.channels import channel_for
 from lms.models import ContactPreference, User
 from tests.auth.sms_helpers import NUMBER, code_sent_to, confirmed_member, texts
-from tests.helpers import post_form, sign_in, sign_up
+from tests.helpers import on_page, post_form, sign_in, sign_up
 
 ALL_SMS = {"reach-survey_reminders": "sms", "reach-group_news": "sms", "reach-account_codes": "sms"}
 
@@ -45,7 +45,8 @@ def test_the_profile_shows_each_topic_with_the_choice_in_force(client, sms_enabl
     assert offered(page) == ["sms", "email", "none"]
     assert checked(page) == {"survey_reminders": "email", "group_news": "email", "account_codes": "email"}
     assert "“Not at all”: no code can reach you if you forget your password" in page
-    assert "Your phone number +51 987 654 321 is not confirmed yet." in page and 'href="/profile/phone"' in page
+    assert f"Your phone number {on_page('+51 987 654 321')} is not confirmed yet." in page
+    assert 'href="/profile/phone"' in page
 
 
 def test_choices_are_saved_per_topic_and_shown(client, sms_enabled, create_user):
@@ -117,7 +118,7 @@ def test_sign_up_asks_once_for_every_topic_and_takes_the_member_to_confirm_the_n
     [message] = texts(NUMBER)
     assert message.kind == "service"
     page = client.get("/profile/phone?next=/").get_data(as_text=True)
-    assert "We sent a code by SMS to +51 987 654 321" in page
+    assert f"We sent a code by SMS to {on_page('+51 987 654 321')}" in page
     confirmed = post_form(client, "/profile/phone?next=/", {"code": code_sent_to(NUMBER)})
     assert confirmed.headers["Location"] == "/"
 
@@ -148,3 +149,19 @@ def test_without_a_gateway_nothing_about_sms_shows(client, create_user, app_ctx)
     page = client.get("/profile").get_data(as_text=True)
     assert "SMS" not in page and offered(page) == ["none"] and checked(page)["account_codes"] == "none"
     assert texts() == []
+
+
+def test_staff_are_told_that_no_code_comes_to_them_by_sms(client, sms_enabled, create_user):
+    create_user("tina", role="trainer", email="tina@example.org", phone=NUMBER)
+    sign_in(client, "tina")
+    save_choices(client, {"reach-survey_reminders": "sms", "reach-group_news": "sms", "reach-account_codes": "sms"})
+    page = client.get("/profile").get_data(as_text=True)
+    assert checked(page)["account_codes"] == "sms"
+    assert "Staff accounts get no codes by SMS" in page
+
+
+def test_members_are_not_given_the_staff_note(client, sms_enabled, create_user):
+    confirmed_member(create_user, email="amina@example.org")
+    sign_in(client, "amina")
+    save_choices(client, ALL_SMS)
+    assert "Staff accounts get no codes by SMS" not in client.get("/profile").get_data(as_text=True)
