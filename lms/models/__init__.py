@@ -21,7 +21,13 @@ from lms.models.groups import (
     TrainerPromotion,
     TrainingGroup,
 )
-from lms.models.messages import ContactPreference, GroupMessage, TextMessage
+from lms.models.messages import (
+    ContactPreference,
+    GroupMessage,
+    GroupMessageDraft,
+    GroupMessageRecipient,
+    TextMessage,
+)
 from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
@@ -56,7 +62,7 @@ from lms.models.users import CoordinatorCountry, PersonAttributes, User
 
 __all__ = [
     "AuditEntry",
-    "ContactPreference", "GroupMessage", "TextMessage",
+    "ContactPreference", "GroupMessage", "GroupMessageDraft", "GroupMessageRecipient", "TextMessage",
     "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",
     "EDITOR_ROLES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "GroupSessionLesson", "Image", "LessonVersion", "Organisation",
