@@ -139,7 +139,7 @@ def send_message(group_id: int):
         draft = messages.find_draft(group, sender, request.form.get("draft", ""))
         if draft is None:
             form = _form(group, formdata=None)
-            form.text.errors.append(str(refusal))
+            form.text.errors = [str(refusal)]
             return _compose(group, form, 400)
         flash(str(refusal), "error")  # the preview again, as it is now, with a new confirmation
         return redirect(url_for("group_messages.preview_message", group_id=group.id, draft_id=draft.id), 303)
