@@ -203,7 +203,7 @@ def add_members(group_id: int):
     if form.validate_on_submit():
         account = throttle.signed_in_account()
         throttle.refuse_when_spent(*throttle.BULK_TAKEN, account)
-        lines, problems = services.parse_bulk_list(form.members.data)
+        lines, problems = services.parse_bulk_list(form.members.data, group.country)
         for _problem in [p for p in problems if p.taken]:
             throttle.spend(*throttle.BULK_TAKEN, account)
         if not problems:
