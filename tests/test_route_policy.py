@@ -98,6 +98,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # Messages to a group (by SMS or e-mail): written, previewed, sent and listed by those who manage it.
     ("/groups/<int:group_id>/messages", GET, MANAGERS), ("/groups/<int:group_id>/messages/new", BOTH, MANAGERS),
     ("/groups/<int:group_id>/messages/send", POST, MANAGERS),
+    # A draft's preview: its writer's only (anyone else, a manager of the group too, is told it does not exist).
+    ("/groups/<int:group_id>/messages/drafts/<draft_id>", GET, frozenset({"trainer"})),
     ("/groups/<int:group_id>/members/<int:user_id>/promote", POST, frozenset({"coordinator", "admin"})),
     ("/groups/new", BOTH, TRAINERS),
     # Authoring: any trainer starts or imports a course; only its editors (and administrators) change it.
@@ -232,11 +234,15 @@ def build_world(create_user) -> dict:
     phone = open_session(member, now=utcnow(), remembered=False, limits=Limits(
         timedelta(hours=2), timedelta(hours=12), timedelta(days=30))).record  # the member's other device
     db.session.commit()
+    from lms.groups import messages as group_messages
+
+    draft = group_messages.save_draft(group, trainer, group_messages.Draft("Thursday moves to Friday.", "group"))
+    db.session.commit()
     return {"people": people, "group": group.id, "graduate": graduate.id, "course": course.id,
             "code": group.join_code, "certificate": certificate.code, "image": image.name,
             "invitation": invitation.id, "workplace": workplace.id, "wave": wave.id,
             "session": phone.id, "organisation": organisation.id, "group_session": meeting.id, "attempt": paper.id,
-            "token": token}
+            "token": token, "draft": draft.id}
 
 
 def example_url(rule: str, world: dict) -> str:
@@ -246,7 +252,8 @@ def example_url(rule: str, world: dict) -> str:
               "course_id": world["course"], "code": world["code"], "name": world["image"],
               "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
               "table": "by_country", "extension": "csv",
-              "session_id": world["session"], "organisation_id": world["organisation"], "token": world["token"]}
+              "session_id": world["session"], "organisation_id": world["organisation"], "token": world["token"],
+              "draft_id": world["draft"]}
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):

@@ -75,9 +75,10 @@ class JoinForm(PortalForm):
 class BulkForm(PortalForm):
     members = TextAreaField(_l("Members, one a line: a name, or a name, a comma and a username"),
                             validators=[DataRequired(_l("The list is empty."))], render_kw={"rows": 12},
-                            description=_l("A gender and a year of birth may follow, separated by commas, for "
-                                           "example: Awa Ndiaye, , woman, 1990 (the username left empty is made "
-                                           "up). Without them, the gender is \"I prefer not to say\"."))
+                            description=_l("A gender, a year of birth and a phone number may follow, separated by "
+                                           "commas, for example: Awa Ndiaye, , woman, 1990, 01 97 12 34 56 (any "
+                                           "of them may be left empty; a username left empty is made up). Without "
+                                           "a gender, it is \"I prefer not to say\"."))
 
 
 class SessionForm(PortalForm):

@@ -1,5 +1,7 @@
-"""A trainer's messages to a group: write, preview (length, recipients, cost), confirm; and the list of those sent.
-All the URLs of group messages are here."""
+"""A trainer's messages to a group: write (kept as a draft), preview (length, recipients by name, cost), confirm;
+and the list of those sent. Post/Redirect/Get throughout: each POST answers with a redirect, so Back and reload
+only ever repeat a GET. All the URLs of group messages are here (a member reads those for them on the group's
+page, lms/groups/views.py)."""
 from __future__ import annotations
 
 from datetime import time
@@ -18,7 +20,7 @@ from lms.extensions import db
 from lms.groups import messages
 from lms.groups.forms import MessageForm
 from lms.messaging.hours import sending_hours
-from lms.models import GroupMessage, TrainingGroup
+from lms.models import GroupMessage, GroupMessageDraft, TrainingGroup
 from lms.permissions import can_manage_group, roles
 from lms.vocabulary import CHANNEL_LABELS
 
@@ -47,17 +49,19 @@ def _compose(group: TrainingGroup, form: MessageForm, status: int):
     return render_template("groups/message.html", group=group, form=form), status
 
 
-def _preview(group: TrainingGroup, form: MessageForm, note: str | None = None, status: int = 200):
-    preview = messages.preview(group, current_user, form.draft())
-    if not preview.recipients.reached:
-        form.audience.errors.append(_("None of these members can be reached: nothing can be sent to them."))
-        return _compose(group, form, 400)
+def _preview_page(group: TrainingGroup, draft: GroupMessageDraft):
+    sender = current_user._get_current_object()
+    preview = messages.preview(group, sender, draft)
     currency = current_app.config["SMS_CURRENCY"]
-    return render_template(
-        "groups/message_preview.html", group=group, form=form, preview=preview, note=note,
-        session=form.sessions.get(preview.draft.session_id), hours=hours_shown(), channel_labels=CHANNEL_LABELS,
+    session = (_("%(date)s: %(topic)s", date=format_date(draft.session.held_on, "medium"), topic=draft.session.topic)
+               if draft.session else None)
+    page = render_template(
+        "groups/message_preview.html", group=group, preview=preview, sent=messages.sent_from(draft),
+        session=session, hours=hours_shown(), channel_labels=CHANNEL_LABELS,
         price=price_shown(preview.price, currency) if preview.price else None,
-        cost=cost_shown(preview.cost, currency) if preview.price else None), status
+        cost=cost_shown(preview.cost, currency) if preview.price else None)
+    # Back (after sending, say) asks for the page again, which then says it was sent.
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 def cost_shown(cost: Decimal, currency: str) -> str:
@@ -83,16 +87,37 @@ def hours_shown() -> tuple[str, str] | None:
 @bp.route("/groups/<int:group_id>/messages/new", methods=["GET", "POST"])
 @roles("trainer", "coordinator")
 def compose_message(group_id: int):
-    """The message and to whom; posted, its preview (or, with ``edit``, the form again to change it)."""
+    """The message and to whom (``?draft=`` starts from one's draft, to change it); posted, kept as a draft and
+    shown in its preview."""
     group = _managed(group_id)
     if group.archived_at is not None:
         return _archived(group)
-    form = _form(group)
-    if request.method == "POST" and "edit" in request.form:
-        return _compose(group, form, 200)
+    sender = current_user._get_current_object()
+    earlier = messages.find_draft(group, sender, request.args.get("draft", "")) if request.method == "GET" else None
+    data = {"text": earlier.text, "audience": earlier.audience,
+            "session": str(earlier.session_id or "")} if earlier else None
+    form = _form(group, data=data)
     if form.validate_on_submit():
-        return _preview(group, form)
+        draft = form.draft()
+        if not messages.recipients(messages.audience(group, draft)).reached:
+            form.audience.errors.append(_("None of these members can be reached: nothing can be sent to them."))
+            return _compose(group, form, 400)
+        saved = messages.save_draft(group, sender, draft)
+        db.session.commit()
+        return redirect(url_for("group_messages.preview_message", group_id=group.id, draft_id=saved.id), 303)
     return _compose(group, form, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/groups/<int:group_id>/messages/drafts/<draft_id>")
+@roles("trainer", "coordinator")
+def preview_message(group_id: int, draft_id: str):
+    """One's draft as it would go: its length, whom each channel reaches (by name), whom none does and why, the
+    cost; and the button that sends it, or, once sent, saying so."""
+    group = _managed(group_id)
+    if group.archived_at is not None:
+        return _archived(group)
+    draft = messages.find_draft(group, current_user, draft_id) or abort(404)
+    return _preview_page(group, draft)
 
 
 @bp.route("/groups/<int:group_id>/messages/send", methods=["POST"])
@@ -102,23 +127,22 @@ def send_message(group_id: int):
     group = _managed(group_id)
     if group.archived_at is not None:
         return _archived(group)
-    form = _form(group)
-    if not form.validate_on_submit():
-        return _compose(group, form, 400)
     sender = current_user._get_current_object()
     try:
-        sent = messages.send(group, sender, form.draft(), request.form.get("confirmation", ""))
+        sent = messages.send(group, sender, request.form.get("confirmation", ""))
     except messages.AlreadySent as refusal:
         db.session.rollback()
         flash(str(refusal), "info")
-        return redirect(url_for("group_messages.list_messages", group_id=group.id))
-    except messages.Changed as refusal:
-        db.session.rollback()
-        return _preview(group, form, note=str(refusal), status=409)
+        return redirect(url_for("group_messages.list_messages", group_id=group.id), 303)
     except messages.Refused as refusal:
         db.session.rollback()
-        form.text.errors.append(str(refusal))
-        return _compose(group, form, 400)
+        draft = messages.find_draft(group, sender, request.form.get("draft", ""))
+        if draft is None:
+            form = _form(group, formdata=None)
+            form.text.errors = [str(refusal)]
+            return _compose(group, form, 400)
+        flash(str(refusal), "error")  # the preview again, as it is now, with a new confirmation
+        return redirect(url_for("group_messages.preview_message", group_id=group.id, draft_id=draft.id), 303)
     details = {"group_id": group.id, "sms": sent.sms, "emails": len(sent.emails)}
     if sent.message.session_id is not None:
         details["session_id"] = sent.message.session_id
@@ -126,7 +150,7 @@ def send_message(group_id: int):
     db.session.commit()
     flash(_("The message is on its way: %(sms)s by SMS, %(emails)s by e-mail.", sms=format_number(sent.sms),
             emails=format_number(len(sent.emails))), "success")
-    response = redirect(url_for("group_messages.list_messages", group_id=group.id))
+    response = redirect(url_for("group_messages.list_messages", group_id=group.id), 303)
     if sent.emails:
         response.call_on_close(messages.mail_sender(sent.message.id, sent.emails))
     return response

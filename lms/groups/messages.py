@@ -1,11 +1,15 @@
 """A trainer's message to a group, or to those absent from one of its sessions.
 
-The preview measures the text (SMS segments and encoding), counts whom each channel reaches
-(``channel_for(member, "group_news")``) and prices the SMS; it carries a signed confirmation naming exactly what was
-previewed: the group, the sender, the text and audience, and the members each channel reaches. Sending checks the
-confirmation and sends once per preview (``GroupMessage.preview_id`` is unique, so a double click or a reload
-sends nothing more): an SMS queued for each member reached by SMS, in their sending hours, and an e-mail each,
-after the answer, for those reached by e-mail.
+What the trainer writes is kept as a draft (``GroupMessageDraft``), whose preview is a page of its own
+(Post/Redirect/Get: the browser's Back never meets the answer to a POST, and the text never travels in an
+address). The preview measures the text (SMS segments and encoding), names whom each channel reaches
+(``channel_for(member, "group_news")``) and whom none does, and why, and prices the SMS; it carries a signed
+confirmation naming exactly what was previewed: the group, the sender, the draft, and the members each channel
+reaches. Sending checks the confirmation and sends once per draft (``GroupMessage.preview_id`` is the draft's id
+and unique, so a double click, a reload or Back then Send sends nothing more): an SMS queued for each member
+reached by SMS, in their sending hours, and an e-mail each, after the answer, for those reached by e-mail. Every
+member the message was for gets a ``GroupMessageRecipient`` row, so that they read it on their group's page
+whether or not a channel reached them.
 """
 from __future__ import annotations
 
@@ -16,12 +20,14 @@ import secrets
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import Flask, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -31,11 +37,20 @@ from lms.auth.recovery import ClockSigner
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE
-from lms.messaging.channels import channel_for, chosen_channels
+from lms.messaging.channels import channel_for, chosen_channels, default_channel
 from lms.messaging.hours import sending_time
 from lms.messaging.outbox import queue_sms
 from lms.messaging.segments import Measure, measure
-from lms.models import Attendance, GroupMessage, GroupSession, TextMessage, TrainingGroup, User
+from lms.models import (
+    Attendance,
+    GroupMessage,
+    GroupMessageDraft,
+    GroupMessageRecipient,
+    GroupSession,
+    TextMessage,
+    TrainingGroup,
+    User,
+)
 from lms.vocabulary import SMS_STATUS_LABELS, SMS_STATUSES
 
 log = logging.getLogger(__name__)
@@ -44,6 +59,8 @@ TOPIC = "group_news"
 SALT = "group-message"
 #: How long a preview may be confirmed; after that it is checked again.
 PREVIEW_MINUTES = 30
+#: Drafts older than this go when their author writes the next one (a preview opened again later says so).
+DRAFT_HOURS = 24
 
 
 def clean_text(raw: str | None) -> str:
@@ -63,9 +80,6 @@ class Draft:
     audience: str
     session_id: int | None = None
 
-    def digest(self) -> str:
-        return _digest([self.text, self.audience, self.session_id])
-
 
 def held_sessions(group: TrainingGroup) -> list[GroupSession]:
     """The sessions whose absent members may be written to: those held by today, latest first."""
@@ -73,16 +87,51 @@ def held_sessions(group: TrainingGroup) -> list[GroupSession]:
                   reverse=True)
 
 
-def audience(group: TrainingGroup, draft: Draft) -> list[User]:
+def audience(group: TrainingGroup, draft: Draft | GroupMessageDraft) -> list[User]:
     """The members the draft is for (erased accounts are no one's): all, or those who were members on the day of its
-    session and have no presence recorded at it (who joined later missed nothing)."""
+    session and have no presence recorded at it (who joined later missed nothing); nobody once the session is
+    deleted."""
     members = [m for m in group.members if m.user.erased_at is None]
     if draft.audience == "absent":
-        session = db.session.get(GroupSession, draft.session_id)
+        session = db.session.get(GroupSession, draft.session_id) if draft.session_id is not None else None
+        if session is None or session.group_id != group.id:
+            return []
         present = set(db.session.scalars(select(Attendance.user_id).where(Attendance.session_id == draft.session_id)))
         members = [m for m in members if m.user_id not in present and m.joined_at.date() <= session.held_on]
     members = [m.user for m in members]
     return sorted(members, key=lambda user: user.id)
+
+
+#: Why no channel reaches a member about group news, as the preview tells the trainer (who can tell them in person).
+UNREACHED_REASONS = {
+    "declined": _l("chose not to get group news"),
+    "suspended": _l("account suspended"),
+    "no_contact": _l("no phone number and no e-mail address"),
+    "no_phone": _l("no phone number"),
+    "unconfirmed": _l("phone number not confirmed"),
+    "stopped": _l("replied STOP to our SMS"),
+    "not_served": _l("SMS cannot reach this number"),
+    "no_email": _l("chose e-mail but has no e-mail address"),
+}
+
+
+def why_unreached(user: User) -> str:
+    """The key in ``UNREACHED_REASONS`` of why no channel reaches ``user`` about group news (``channel_for`` gave
+    None)."""
+    chosen = chosen_channels(user).get(TOPIC)
+    if chosen == "none":
+        return "declined"
+    if not user.is_active:
+        return "suspended"
+    if (chosen or default_channel(user)) == "email":
+        return "no_email"
+    if not user.phone:
+        return "no_phone" if chosen else "no_contact"
+    if user.sms_stopped_at is not None:
+        return "stopped"
+    if user.phone_confirmed_at is None:
+        return "unconfirmed"
+    return "not_served"
 
 
 @dataclass(frozen=True)
@@ -104,8 +153,21 @@ class Recipients:
     def unreached(self) -> int:
         return len(self.declined) + len(self.unreachable)
 
+    def by_name(self, channel: str) -> list[User]:
+        """The members of ``channel`` ("sms" or "email") sorted by name, as the preview lists them."""
+        return sorted(getattr(self, channel), key=_by_name)
+
+    def not_reached(self) -> list[tuple[User, str]]:
+        """Each member no channel reaches, by name, with why in the reader's words."""
+        return [(user, str(UNREACHED_REASONS[why_unreached(user)]))
+                for user in sorted(self.declined + self.unreachable, key=_by_name)]
+
     def digest(self) -> str:
         return _digest([[user.id for user in self.sms], [user.id for user in self.email]])
+
+
+def _by_name(user: User) -> tuple[str, str]:
+    return user.display_name.casefold(), user.username
 
 
 def recipients(members: list[User]) -> Recipients:
@@ -131,7 +193,7 @@ def price_per_segment() -> Decimal:
 class Preview:
     """What the trainer confirms: the draft, its size, whom it reaches, the price, and the confirmation."""
 
-    draft: Draft
+    draft: GroupMessageDraft
     size: Measure
     recipients: Recipients
     price: Decimal
@@ -151,11 +213,37 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=ClockSigner)
 
 
-def preview(group: TrainingGroup, sender: User, draft: Draft) -> Preview:
-    """Measure, count and price ``draft``; its confirmation names all of it, with a new preview id."""
+def save_draft(group: TrainingGroup, sender: User, draft: Draft) -> GroupMessageDraft:
+    """Keep what ``sender`` wrote until they send it (flushed); their drafts older than DRAFT_HOURS go."""
+    db.session.execute(sa.delete(GroupMessageDraft).where(
+        GroupMessageDraft.sender_id == sender.id,
+        GroupMessageDraft.created_at < clock.utcnow() - timedelta(hours=DRAFT_HOURS)))
+    row = GroupMessageDraft(id=secrets.token_hex(16), group_id=group.id, sender_id=sender.id, text=draft.text,
+                            audience=draft.audience, session_id=draft.session_id)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def find_draft(group: TrainingGroup, sender: User, draft_id: str) -> GroupMessageDraft | None:
+    """``sender``'s draft ``draft_id`` for ``group``; None for anyone else's, another group's, or one gone."""
+    row = db.session.get(GroupMessageDraft, draft_id) if len(draft_id or "") == 32 else None
+    if row is None or row.group_id != group.id or row.sender_id != sender.id:
+        return None
+    return row
+
+
+def sent_from(draft: GroupMessageDraft) -> GroupMessage | None:
+    """The message sent from ``draft``, if it was."""
+    return db.session.scalar(select(GroupMessage).where(GroupMessage.preview_id == draft.id))
+
+
+def preview(group: TrainingGroup, sender: User, draft: GroupMessageDraft) -> Preview:
+    """Measure, count and price ``draft``; its confirmation names the group, the sender, the draft and whom it
+    reaches."""
     reached = recipients(audience(group, draft))
-    confirmation = _serializer().dumps({"group": group.id, "sender": sender.id, "draft": draft.digest(),
-                                        "to": reached.digest(), "id": secrets.token_hex(16)})
+    confirmation = _serializer().dumps({"group": group.id, "sender": sender.id, "draft": draft.id,
+                                        "to": reached.digest()})
     return Preview(draft, measure(draft.text), reached, price_per_segment(), confirmation)
 
 
@@ -164,28 +252,48 @@ class Refused(Exception):
 
 
 class AlreadySent(Refused):
-    """The preview was sent already (a double click, a reload, a confirmation posted again)."""
+    """The draft was sent already (a double click, a reload, Back then Send, a confirmation posted again)."""
 
 
 class Changed(Refused):
     """Whom the message reaches changed since the preview: it must be checked again."""
 
 
-def _confirmed(confirmation: str, group: TrainingGroup, sender: User, draft: Draft) -> tuple[str, str | None]:
-    """The preview id and recipients a confirmation was made for, if it was made by us, lately, for exactly this."""
+class Stale(Refused):
+    """The preview is too old to be confirmed: it must be checked again."""
+
+
+def _not_ours() -> Refused:
+    return Refused(_("This confirmation is not the one the preview gave: nothing was sent. Check the message again "
+                     "before sending it."))
+
+
+def confirmed_draft(confirmation: str, group: TrainingGroup, sender: User) -> tuple[GroupMessageDraft, str | None]:
+    """The draft and recipients a confirmation was made for, if it was made by us, lately, for this group and
+    sender. Refused otherwise; Stale (the draft named, to be checked again) when it is too old."""
+    serializer = _serializer()
     try:
-        payload = _serializer().loads(confirmation or "", max_age=PREVIEW_MINUTES * 60)
+        payload = serializer.loads(confirmation or "", max_age=PREVIEW_MINUTES * 60)
     except SignatureExpired as error:
-        raise Refused(_("This preview is more than %(minutes)d minutes old: nothing was sent. Check the message "
-                        "again before sending it.", minutes=PREVIEW_MINUTES)) from error
+        payload = serializer.load_payload(error.payload) if error.payload is not None else None
+        draft = _draft_named(payload, group, sender)
+        if draft is None:
+            raise _not_ours() from error
+        raise Stale(_("This preview is more than %(minutes)d minutes old: nothing was sent. Check the message again "
+                      "before sending it.", minutes=PREVIEW_MINUTES)) from error
     except BadData as error:
-        raise Refused(_("This confirmation is not the one the preview gave: nothing was sent. Check the message "
-                        "again before sending it.")) from error
+        raise _not_ours() from error
+    draft = _draft_named(payload, group, sender)
+    if draft is None:
+        raise _not_ours()
+    return draft, payload.get("to")
+
+
+def _draft_named(payload, group: TrainingGroup, sender: User) -> GroupMessageDraft | None:
     if not (isinstance(payload, dict) and payload.get("group") == group.id and payload.get("sender") == sender.id
-            and payload.get("draft") == draft.digest() and isinstance(payload.get("id"), str)):
-        raise Refused(_("This confirmation is not the one the preview gave: nothing was sent. Check the message "
-                        "again before sending it."))
-    return payload["id"], payload.get("to")
+            and isinstance(payload.get("draft"), str)):
+        return None
+    return find_draft(group, sender, payload["draft"])
 
 
 @dataclass(frozen=True)
@@ -197,14 +305,15 @@ class Sent:
     emails: list[int]
 
 
-def send(group: TrainingGroup, sender: User, draft: Draft, confirmation: str) -> Sent:
-    """Send what the confirmation previewed, once (flushed): the message, its SMS queued in each member's sending
-    hours, and the ids of the members to e-mail after the answer (``mail_sender``).
+def send(group: TrainingGroup, sender: User, confirmation: str) -> Sent:
+    """Send the draft the confirmation previewed, once (flushed): the message, a row for each member it is for,
+    its SMS queued in each member's sending hours, and the ids of the members to e-mail after the answer
+    (``mail_sender``).
 
-    Refused (nothing written) for a confirmation not made for exactly this, a preview sent already, or recipients
-    that changed since."""
-    preview_id, previewed_to = _confirmed(confirmation, group, sender, draft)
-    if db.session.scalar(select(GroupMessage.id).where(GroupMessage.preview_id == preview_id)) is not None:
+    Refused (nothing written) for a confirmation not made for this group and sender, an old one (Stale), a draft
+    sent already (AlreadySent), or recipients that changed since (Changed)."""
+    draft, previewed_to = confirmed_draft(confirmation, group, sender)
+    if sent_from(draft) is not None:
         raise AlreadySent(_("This message was sent already; it was not sent again."))
     reached = recipients(audience(group, draft))
     if reached.digest() != previewed_to or not reached.reached:
@@ -212,12 +321,16 @@ def send(group: TrainingGroup, sender: User, draft: Draft, confirmation: str) ->
                         "again."))
     message = GroupMessage(group_id=group.id, sender_id=sender.id, text=draft.text, audience=draft.audience,
                            session_id=draft.session_id, emails=len(reached.email), unreached=reached.unreached,
-                           preview_id=preview_id)
+                           preview_id=draft.id)
     db.session.add(message)
     try:
         db.session.flush()  # first: of two confirmations of one preview at once, the second stops here
     except IntegrityError as error:
         raise AlreadySent(_("This message was sent already; it was not sent again.")) from error
+    db.session.add_all([GroupMessageRecipient(group_message_id=message.id, user_id=user.id, channel=channel)
+                        for channel, users in (("sms", reached.sms), ("email", reached.email),
+                                               ("none", reached.declined + reached.unreachable))
+                        for user in users])
     now = clock.utcnow()
     for user in reached.sms:
         queued = queue_sms(user.phone, draft.text, TOPIC, user=user,
@@ -225,6 +338,19 @@ def send(group: TrainingGroup, sender: User, draft: Draft, confirmation: str) ->
         queued.group_message_id = message.id
     db.session.flush()
     return Sent(message, len(reached.sms), [user.id for user in reached.email])
+
+
+def forget_member(user_id: int) -> None:
+    """An erased account: which group messages were for it, and the drafts it wrote, go."""
+    for model, column in ((GroupMessageRecipient, GroupMessageRecipient.user_id),
+                          (GroupMessageDraft, GroupMessageDraft.sender_id)):
+        db.session.execute(sa.delete(model).where(column == user_id).execution_options(synchronize_session=False))
+
+
+def received_by(group: TrainingGroup, user: User):
+    """The messages of ``group`` that were for ``user`` (a query, for a page at a time)."""
+    return (select(GroupMessage).join(GroupMessageRecipient, GroupMessageRecipient.group_message_id == GroupMessage.id)
+            .where(GroupMessage.group_id == group.id, GroupMessageRecipient.user_id == user.id))
 
 
 def mail_of(message: GroupMessage, user: User) -> tuple[str, str]:

@@ -15,6 +15,7 @@ from lms.auth.forms import OLDEST_BIRTH_YEAR, YOUNGEST_AGE
 from lms.auth.services import USERNAME, create_user, give_one_time_password, normalise_username
 from lms.author.services import slugify
 from lms.core.codes import READABLE, readable_code
+from lms.core.identifiers import normalise_phone
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import (
@@ -133,6 +134,8 @@ class BulkLine:
     username: str
     gender: str = "undisclosed"
     birth_year: int | None = None
+    #: E.164, read in the group's country; stored unconfirmed (no SMS goes to it until its member confirms it).
+    phone: str | None = None
 
 
 @dataclass
@@ -141,6 +144,13 @@ class BulkProblem:
     reason: str
     #: The line names a username that is taken (counted: lms/auth/throttle.py BULK_TAKEN).
     taken: bool = False
+    #: The column the problem is in, in the reader's words ("phone number"); empty for the whole line or list.
+    column: str = ""
+
+
+def bulk_columns() -> list[str]:
+    """The columns of a bulk list, in order, in the reader's language."""
+    return [_("name"), _("username"), _("gender"), _("year of birth"), _("phone number")]
 
 
 @dataclass
@@ -161,34 +171,45 @@ def gender_words() -> dict[str, str]:
     return words
 
 
-def _parse_line(number: int, raw: str, genders: dict[str, str]) -> tuple[BulkLine | None, list[str]]:
-    """One line of a bulk list: "Name", "Name, username", "Name, username, gender, birth year"."""
+def _parse_line(number: int, raw: str, genders: dict[str, str],
+                country: str | None) -> tuple[BulkLine | None, list[tuple[str, str]]]:
+    """One line of a bulk list: "Name", "Name, username", "Name, username, gender, birth year", and a phone number
+    after them; its problems as (column, reason)."""
     parts = [part.strip() for part in raw.split(",")]
-    name, username, gender, year = (parts + ["", "", ""])[:4]
+    name, username, gender, year, phone = (parts + ["", "", "", ""])[:5]
+    columns = bulk_columns()
     reasons = []
-    if len(parts) > 4:
-        reasons.append(_("Write at most four values, separated by commas: name, username, gender, year of birth."))
+    if len(parts) > 5:
+        reasons.append(("", _("Write at most five values, separated by commas: name, username, gender, year of "
+                              "birth, phone number.")))
     if not name or len(name) > 80:
-        reasons.append(_("Write a name of 1 to 80 characters."))
+        reasons.append((columns[0], _("Write a name of 1 to 80 characters.")))
     username = normalise_username(username)
     if username and not USERNAME.match(username):
-        reasons.append(_("Use only letters, digits, \".\", \"-\" and \"_\", without spaces."))
+        reasons.append((columns[1], _("Use only letters, digits, \".\", \"-\" and \"_\", without spaces.")))
     code = genders.get(gender.casefold(), None) if gender else "undisclosed"
     if code is None:
-        reasons.append(_("\"%(gender)s\" is not a gender this list knows: write %(choices)s, or leave it empty.",
-                         gender=gender, choices=", ".join(f"\"{label}\"" for label in GENDER_LABELS.values())))
+        reasons.append((columns[2], _("\"%(gender)s\" is not a gender this list knows: write %(choices)s, or leave "
+                                      "it empty.", gender=gender,
+                                      choices=", ".join(f"\"{label}\"" for label in GENDER_LABELS.values()))))
     youngest = clock.today().year - YOUNGEST_AGE
     birth_year = int(year) if year.isdigit() and len(year) == 4 else None
     if year and (birth_year is None or not OLDEST_BIRTH_YEAR <= birth_year <= youngest):
-        reasons.append(_("Please give a year between %(min)s and %(max)s.", min=OLDEST_BIRTH_YEAR, max=youngest))
+        reasons.append((columns[3], _("Please give a year between %(min)s and %(max)s.", min=OLDEST_BIRTH_YEAR,
+                                      max=youngest)))
+    number_read = normalise_phone(phone, country) if phone else None
+    if phone and number_read is None:
+        reasons.append((columns[4], _("\"%(phone)s\" is not a phone number we can read: write it as it is dialled "
+                                      "in the group's country, or with + and the country code.", phone=phone)))
     if reasons:
         return None, reasons
-    return BulkLine(number, name, username, code, birth_year), []
+    return BulkLine(number, name, username, code, birth_year, number_read), []
 
 
-def parse_bulk_list(text: str) -> tuple[list[BulkLine], list[BulkProblem]]:
-    """One member a line: "Name", "Name, username" or "Name, username, gender, year of birth" (username, gender
-    and year may be left empty). Usernames are made up where missing. Every problem of every line is reported."""
+def parse_bulk_list(text: str, country: str | None = None) -> tuple[list[BulkLine], list[BulkProblem]]:
+    """One member a line: "Name", "Name, username", "Name, username, gender, year of birth", then a phone number
+    read in ``country`` (the group's) unless it starts with + (username, gender, year and phone may be left
+    empty). Usernames are made up where missing. Every problem of every line is reported, with its column."""
     lines, problems = [], []
     wanted: dict[str, int] = {}
     filled = sum(1 for raw in (text or "").splitlines() if raw.strip())
@@ -199,27 +220,29 @@ def parse_bulk_list(text: str) -> tuple[list[BulkLine], list[BulkProblem]]:
     for number, raw in enumerate((text or "").splitlines(), start=1):
         if not raw.strip():
             continue
-        line, reasons = _parse_line(number, raw, genders)
-        problems += [BulkProblem(number, reason) for reason in reasons]
+        line, reasons = _parse_line(number, raw, genders, country)
+        problems += [BulkProblem(number, reason, column=column) for column, reason in reasons]
         if line is None:
             continue
         if line.username:
             if line.username in wanted:
                 problems.append(BulkProblem(number, _("The username \"%(username)s\" is also on line %(line)d.",
-                                                      username=line.username, line=wanted[line.username])))
+                                                      username=line.username, line=wanted[line.username]),
+                                            column=bulk_columns()[1]))
                 continue
             wanted[line.username] = number
         lines.append(line)
     if not lines and not problems:
         problems.append(BulkProblem(0, _("The list is empty.")))
     taken = set(db.session.scalars(select(User.username).where(User.username.in_(list(wanted)))))
-    problems += [BulkProblem(wanted[u], _("The username \"%(username)s\" is taken.", username=u), taken=True)
-                 for u in taken]
+    problems += [BulkProblem(wanted[u], _("The username \"%(username)s\" is taken.", username=u), taken=True,
+                             column=bulk_columns()[1]) for u in taken]
     return lines, sorted(problems, key=lambda p: p.line)
 
 
 def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
-    """Accounts with one-time passwords for members without e-mail; they choose a password at first sign-in."""
+    """Accounts with one-time passwords for members without e-mail; they choose a password at first sign-in. A phone
+    number given is stored unconfirmed, whether or not another account holds it too (a family's one phone)."""
     taken = set(db.session.scalars(select(User.username)))
     accounts = []
     for line in lines:
@@ -231,7 +254,7 @@ def bulk_add(group: TrainingGroup, lines: list[BulkLine]) -> list[NewAccount]:
         taken.add(username)
         password = readable_code(8, PASSWORD_ALPHABET)
         user = create_user(username=username, password=password, display_name=line.name, country=group.country,
-                           gender=line.gender, birth_year=line.birth_year)
+                           gender=line.gender, birth_year=line.birth_year, phone=line.phone)
         give_one_time_password(user)
         user.organisation_id = group.organisation_id
         add_member(group, user)

@@ -32,6 +32,7 @@ from lms.models import (
     Certificate,
     Course,
     GroupMember,
+    GroupMessage,
     GroupSession,
     Organisation,
     QuizAttempt,
@@ -144,8 +145,12 @@ def show_group(group_id: int):
     members = listed(table, default="name", text_of=lambda row: f"{row.user.display_name} {row.user.username}",
                      sorts=MEMBER_SORTS) if manager else None
     sent, sent_total = group_messages.latest(group) if manager else ([], 0)
+    # A member reads the messages that were for them, however (or whether) SMS or e-mail reached them.
+    received = None if manager else listing(
+        group_messages.received_by(group, current_user), sorts={"sent": GroupMessage.created_at}, default="-sent",
+        tiebreak=GroupMessage.id, per_page=10)
     page = render_template("groups/show.html", group=group, course=course, table=table, members=members,
-                           manager=manager, sent=sent, sent_total=sent_total,
+                           manager=manager, sent=sent, sent_total=sent_total, received=received,
                            session_form=session_form(group, course, formdata=None) if manager else None,
                            today=clock.today(), gain=gain, group_surveys=group_surveys,
                            course_surveys=course_surveys,
@@ -198,7 +203,7 @@ def add_members(group_id: int):
     if form.validate_on_submit():
         account = throttle.signed_in_account()
         throttle.refuse_when_spent(*throttle.BULK_TAKEN, account)
-        lines, problems = services.parse_bulk_list(form.members.data)
+        lines, problems = services.parse_bulk_list(form.members.data, group.country)
         for _problem in [p for p in problems if p.taken]:
             throttle.spend(*throttle.BULK_TAKEN, account)
         if not problems:

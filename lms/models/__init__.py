@@ -21,7 +21,15 @@ from lms.models.groups import (
     TrainerPromotion,
     TrainingGroup,
 )
-from lms.models.messages import ContactPreference, GroupMessage, SmsNumber, TextMessage, UnreadTexts
+from lms.models.messages import (
+    ContactPreference,
+    GroupMessage,
+    GroupMessageDraft,
+    GroupMessageRecipient,
+    SmsNumber,
+    TextMessage,
+    UnreadTexts,
+)
 from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
@@ -56,7 +64,8 @@ from lms.models.users import CoordinatorCountry, PersonAttributes, User
 
 __all__ = [
     "AuditEntry",
-    "ContactPreference", "GroupMessage", "SmsNumber", "TextMessage", "UnreadTexts",
+    "ContactPreference", "GroupMessage", "GroupMessageDraft", "GroupMessageRecipient", "SmsNumber", "TextMessage",
+    "UnreadTexts",
     "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",
     "EDITOR_ROLES", "Attendance", "Certificate", "CoordinatorOrganisation", "CourseEditor",
     "GroupMember", "GroupSession", "GroupSessionLesson", "Image", "LessonVersion", "Organisation",

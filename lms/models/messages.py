@@ -127,3 +127,43 @@ class UnreadTexts(db.Model):
 
     day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     texts: Mapped[int] = mapped_column(default=0)
+
+
+class GroupMessageDraft(db.Model):
+    """A message as a trainer wrote it, waiting for them to check its preview and send it. Its id names the preview
+    in the page's address (the text never travels in an address) and becomes ``GroupMessage.preview_id`` once
+    sent, so that one draft sends once. Drafts older than a day go when their author writes the next one."""
+
+    __tablename__ = "group_message_drafts"
+
+    #: A random id (32 hex digits): the preview's address, and the sent message's ``preview_id``.
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"), index=True)
+    sender_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(sa.Text)
+    #: As ``GroupMessage.audience``.
+    audience: Mapped[str] = mapped_column(sa.String(10))
+    session_id: Mapped[int | None] = mapped_column(sa.ForeignKey("group_sessions.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+
+    group: Mapped[TrainingGroup] = relationship()
+    session: Mapped[GroupSession | None] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(sa.column("audience").in_(MESSAGE_AUDIENCES), name="audience"),)
+
+
+class GroupMessageRecipient(db.Model):
+    """A member a group message was for, and the channel it went by ("none": it reached them only on the portal,
+    where every member it was for reads it on their group's page). Deleted when the member's account is erased."""
+
+    __tablename__ = "group_message_recipients"
+
+    group_message_id: Mapped[int] = mapped_column(sa.ForeignKey("group_messages.id", ondelete="CASCADE"),
+                                                  primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
+    #: "sms", "email" or "none", as decided at sending (an SMS that failed later still says "sms").
+    channel: Mapped[str] = mapped_column(sa.String(8))
+
+    message: Mapped[GroupMessage] = relationship()
+
+    __table_args__ = (sa.CheckConstraint(sa.column("channel").in_(CHANNELS), name="channel"),)

@@ -36,6 +36,8 @@ from lms.models import (
     Enrolment,
     GroupMember,
     GroupMessage,
+    GroupMessageDraft,
+    GroupMessageRecipient,
     GroupSession,
     Image,
     LessonCompletion,
@@ -283,6 +285,18 @@ def _groups(user: User) -> dict:
                                  "sent_at": _when(m.created_at)}
                                 for m in _rows(GroupMessage, GroupMessage.sender_id == uid,
                                                order=(GroupMessage.created_at, GroupMessage.id))],
+        "group_message_drafts": [{"group": d.group.name, "audience": d.audience, "text": d.text,
+                                  "written_at": _when(d.created_at)}
+                                 for d in _rows(GroupMessageDraft, GroupMessageDraft.sender_id == uid,
+                                                order=(GroupMessageDraft.created_at,))],
+        # The group messages that were for them, and how each reached them ("none": on the group's page only).
+        "group_messages_received": [
+            {"group": m.group.name, "text": m.text, "sent_at": _when(m.created_at), "channel": channel,
+             "sent_by": _role_of(m.sender_id)}
+            for m, channel in db.session.execute(
+                select(GroupMessage, GroupMessageRecipient.channel)
+                .join(GroupMessageRecipient, GroupMessageRecipient.group_message_id == GroupMessage.id)
+                .where(GroupMessageRecipient.user_id == uid).order_by(GroupMessage.created_at, GroupMessage.id))],
     }
 
 

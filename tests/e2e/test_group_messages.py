@@ -1,5 +1,7 @@
 """A trainer writes to a group in a real browser: the live SMS count as they type (static JavaScript, no inline
-script), the preview, the confirmation and the list; the administrators' SMS page. Every page passes axe."""
+script), the preview (a page of its own: Back after sending shows it again, sent), the confirmation and the list;
+the administrators' SMS page; the member reading it on the group's page in English, Arabic and Khmer. Every page
+passes axe."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -37,10 +39,15 @@ def test_a_trainer_sees_the_length_as_they_type_previews_and_sends(page, live_se
     assert "2 SMS so far (letters outside the basic SMS alphabet" in page.inner_text("[data-sms-count]")
     axe.scan(page)
     page.click("main form button[type=submit]")
-    assert "UCS-2" in page.inner_text("main")
+    assert "/messages/drafts/" in page.url  # the preview is a page of its own (Post/Redirect/Get)
+    assert "UCS-2" in page.inner_text("main") and "(sam)" in page.inner_text("main .names")
     axe.scan(page)
     page.click("text=Send the message")
     assert page.url.endswith(f"/groups/{group_id}/messages")
+    page.go_back()  # no ERR_CACHE_MISS: the preview again, saying it was sent, and no button to send it twice
+    assert "This message was sent on" in page.inner_text("main")
+    assert page.locator("text=Send the message").count() == 0
+    page.go_forward()
     live_server.wait_until_idle()  # the SMS was handed over after the answer: the gateway nobody answers refused it
     page.reload()
     assert "Waiting: 1" in page.inner_text("main table")
@@ -55,4 +62,14 @@ def test_a_trainer_sees_the_length_as_they_type_previews_and_sends(page, live_se
     assert "Group news" in admin.inner_text("main")
     axe.scan(admin)
     admin.context.close()
+
+    # The member reads it on the group's page, in their language, whatever channel reached them.
+    reader = page.context.browser.new_context().new_page()
+    sign_in(reader, live_server, "sam")
+    for language, direction in (("en", "ltr"), ("ar", "rtl"), ("km", "ltr")):
+        reader.goto(f"{live_server}/groups/{group_id}?lang={language}")
+        assert reader.get_attribute("html", "dir") == direction
+        assert KHMER in reader.inner_text("main .messages")
+        axe.scan(reader)
+    reader.context.close()
     assert axe.violations == []

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lms import clock
 from lms.extensions import db
 from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
-from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, row_counts, sign_in
 
 TODAY = clock.today()
 
@@ -120,8 +120,8 @@ def test_bulk_list_with_duplicate_or_taken_usernames_writes_nothing(client, app_
                     {"members": "A One, same.name\nB Two, same.name\nC Three, taken.name"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "Line 2:" in page and "also on line 1" in page
-    assert "Line 3:" in page and "is taken" in page
+    assert "Line 2, username:" in page and "also on line 1" in page
+    assert "Line 3, username:" in page and "is taken" in page
     assert db.session.scalar(select(func.count(User.id))) == before
 
 
@@ -346,12 +346,40 @@ def test_every_problem_of_a_bulk_list_is_reported_with_its_line(client, app_ctx,
         "members": "Awa, , femme\nKofi, , man, 1850\nAda, , woman, 19x0\n, bad name!, woman"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert ("Line 1: &#34;femme&#34; is not a gender this list knows: write &#34;Woman&#34;, &#34;Man&#34;, "
+    assert ("Line 1, gender: &#34;femme&#34; is not a gender this list knows: write &#34;Woman&#34;, &#34;Man&#34;, "
             "&#34;Another gender&#34;, &#34;I prefer not to say&#34;, or leave it empty.") in page
-    assert "Line 2: Please give a year between 1920 and" in page
-    assert "Line 3: Please give a year between" in page
-    assert "Line 4: Write a name of 1 to 80 characters." in page and "Line 4: Use only letters" in page
+    assert "Line 2, year of birth: Please give a year between 1920 and" in page
+    assert "Line 3, year of birth: Please give a year between" in page
+    assert "Line 4, name: Write a name of 1 to 80 characters." in page and "Line 4, username: Use only letters" in page
     assert db.session.scalar(select(func.count(User.id))) == before
+
+
+def test_bulk_members_may_be_given_a_phone_number_read_in_the_groups_country_and_stored_unconfirmed(
+        client, app_ctx, trainer):
+    make_group(client)  # in Benin
+    group = db.session.scalar(select(TrainingGroup))
+    response = post_form(client, f"/groups/{group.id}/members/bulk", {
+        "members": "Awa Ndiaye, , woman, 1990, 01 97 12 34 56\nKofi Mensah, kofi.m, , , +51 912 345 678\nAda Obi"})
+    assert response.status_code == 200
+    people = {u.display_name: (u.phone, u.phone_confirmed_at) for u in db.session.scalars(select(User).where(
+        User.role == "participant"))}
+    assert people == {"Awa Ndiaye": ("+2290197123456", None), "Kofi Mensah": ("+51912345678", None),
+                      "Ada Obi": (None, None)}
+
+
+def test_a_bulk_list_with_unreadable_phone_numbers_saves_nothing_and_names_each_line_and_column(
+        client, app_ctx, trainer):
+    make_group(client)
+    group = db.session.scalar(select(TrainingGroup))
+    before = row_counts()
+    response = post_form(client, f"/groups/{group.id}/members/bulk", {
+        "members": "Awa, , , , 01 97 12 34 56\nKofi, , , , 12\nAda, , , , call me\nEdem, , , , 1, 2"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Line 2, phone number: &#34;12&#34; is not a phone number we can read" in page
+    assert "Line 3, phone number: &#34;call me&#34; is not a phone number we can read" in page
+    assert "Line 4: Write at most five values" in page and "Line 1" not in page
+    assert row_counts() == before
 
 
 def test_a_session_held_before_a_member_joined_is_not_counted_as_missed(client, app_ctx, trainer, create_user):

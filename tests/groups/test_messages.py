@@ -1,5 +1,6 @@
-"""Messages to a group: write, preview (segments, encoding, recipients per channel, cost), confirm once; the SMS
-queued for each member reached by SMS in their sending hours, the e-mails after the answer; the list of those sent."""
+"""Messages to a group: write (kept as a draft), preview on a page of its own (segments, encoding, recipients by
+channel and by name, why others are not reached, cost), confirm once; the SMS queued for each member reached by SMS
+in their sending hours, the e-mails after the answer; the list of those sent; each member reads those for them."""
 from __future__ import annotations
 
 import html
@@ -18,7 +19,17 @@ from lms.extensions import db
 from lms.groups import messages
 from lms.groups import services as groups
 from lms.messaging.segments import measure
-from lms.models import AuditEntry, ContactPreference, GroupMember, GroupMessage, TextMessage, TrainingGroup, User
+from lms.models import (
+    AuditEntry,
+    ContactPreference,
+    GroupMember,
+    GroupMessage,
+    GroupMessageDraft,
+    GroupMessageRecipient,
+    TextMessage,
+    TrainingGroup,
+    User,
+)
 from tests.helpers import at_once, csrf_token, post_form, row_counts, sign_in
 
 SMS_PHONE = "+51912345678"  # Peru: America/Lima
@@ -53,18 +64,25 @@ def world(client, create_user, library, sms_enabled):
     return world
 
 
-def preview(client, world, text="Thursday's session moves to Friday, 10:00.", **changes):
-    return post_form(client, world.new, {"text": text, "audience": "group", **changes})
+def compose(client, world, text="Thursday's session moves to Friday, 10:00.", url=None, **changes):
+    """The compose form posted: a redirect to the draft's preview, or the form again with its errors."""
+    return post_form(client, url or world.new, {"text": text, "audience": "group", **changes}, page=world.new)
+
+
+def preview(client, world, text="Thursday's session moves to Friday, 10:00.", url=None, **changes):
+    """The preview page a browser lands on after posting the compose form (or the form again, refused)."""
+    posted = compose(client, world, text, url, **changes)
+    if posted.status_code != 303:
+        return posted
+    return client.get(posted.headers["Location"])
 
 
 def confirmation_form(page) -> dict:
-    """The hidden fields of a preview's confirmation, as a browser sends them back (line ends as CR LF)."""
+    """The hidden fields of a preview's confirmation, as a browser sends them back."""
     body = page.get_data(as_text=True)
     form = body[body.index('action="/groups/'):]
-    fields = {name: html.unescape(value) for name, value in
-              re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)}
-    fields["text"] = fields["text"].replace("\n", "\r\n")
-    return fields
+    return {name: html.unescape(value) for name, value in
+            re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form)}
 
 
 def group_of(world) -> TrainingGroup:
@@ -104,7 +122,7 @@ def test_a_text_outside_gsm7_is_ucs2_and_its_cost_is_shown_in_the_readers_locale
     monkeypatch.setitem(app.config, "SMS_PRICE_PER_SEGMENT", "0.05")
     monkeypatch.setitem(app.config, "SMS_CURRENCY", "EUR")
     assert len(KHMER) > 70 and measure(KHMER).segments == 2
-    page = post_form(client, world.new + "?lang=fr", {"text": KHMER, "audience": "group"}, page=world.new)
+    page = preview(client, world, KHMER, url=world.new + "?lang=fr")
     shown = text_of(page)
     assert "2 SMS" in shown and "UCS-2" in shown and "khmer, birman, bengali, arabe, vietnamien" in shown
     # 2 members by SMS x 2 SMS x 0.05 EUR, written as a French reader writes it.
@@ -116,7 +134,7 @@ def test_a_text_outside_gsm7_is_ucs2_and_its_cost_is_shown_in_the_readers_locale
 def test_confirming_queues_one_sms_per_sms_member_emails_the_others_and_records_it(client, app_ctx, world, inbox):
     text = "Thursday's session moves to Friday.\r\nBring your notebook."
     sent = client.post(world.send, data=confirmation_form(preview(client, world, text=text)))
-    assert sent.status_code == 302 and sent.headers["Location"] == f"/groups/{world.group}/messages"
+    assert sent.status_code == 303 and sent.headers["Location"] == f"/groups/{world.group}/messages"
     [sms] = db.session.scalars(select(TextMessage)).all()
     message = db.session.scalars(select(GroupMessage)).one()
     assert (sms.user_id, sms.phone, sms.kind, sms.status) == (world.texted, SMS_PHONE, "group_news", "queued")
@@ -125,6 +143,8 @@ def test_confirming_queues_one_sms_per_sms_member_emails_the_others_and_records_
     assert (message.group_id, message.sender_id, message.audience, message.session_id) == (
         world.group, world.trainer, "group", None)
     assert message.text == sms.text and (message.emails, message.unreached) == (1, 2)
+    assert {(r.user_id, r.channel) for r in db.session.scalars(select(GroupMessageRecipient))} == {
+        (world.texted, "sms"), (world.mailed, "email"), (world.declined, "none"), (world.unreachable, "none")}
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "send group message")).all()
     assert entry.details == {"group_id": world.group, "sms": 1, "emails": 1}
     sent.close()  # as a server does once the answer has gone: then the e-mails go
@@ -138,19 +158,18 @@ def test_confirming_queues_one_sms_per_sms_member_emails_the_others_and_records_
 
 def test_a_confirmation_sends_once_whether_posted_again_or_twice_at_once(client, app, data_app, app_ctx, world):
     form = confirmation_form(preview(client, world))
-    assert client.post(world.send, data=form).status_code == 302
+    assert client.post(world.send, data=form).status_code == 303
     again = client.post(world.send, data=form, follow_redirects=True)
     assert "This message was sent already; it was not sent again." in again.get_data(as_text=True)
     assert counts() == {"messages": 1, "sms": 1, "audit": 1}
 
     twice = confirmation_form(preview(client, world, text="Twice at once?"))
-    draft = messages.Draft("Twice at once?", "group")
 
     def confirm():
         with current_app.test_request_context(method="POST"):  # as a request would: SQLite's write lock first
             group, sender = db.session.get(TrainingGroup, world.group), db.session.get(User, world.trainer)
             try:
-                messages.send(group, sender, draft, twice["confirmation"])
+                messages.send(group, sender, twice["confirmation"])
             except messages.AlreadySent:
                 db.session.rollback()
                 return "refused"
@@ -168,7 +187,7 @@ def test_those_absent_from_a_session_are_its_members_with_no_presence_recorded(c
     assert "To those absent from the session of" in shown
     assert "By SMS 0" in shown and "By e-mail 1" in shown  # the SMS member was present
     sent = client.post(world.send, data=confirmation_form(page))
-    assert sent.status_code == 302
+    assert sent.status_code == 303
     sent.close()
     message = db.session.scalars(select(GroupMessage)).one()
     assert (message.audience, message.session_id, message.emails) == ("absent", world.session, 1)
@@ -210,8 +229,7 @@ def test_sms_wait_for_the_sending_hours_of_each_members_time_zone(client, app, a
     ({"audience": "absent", "session": "other group"}, "Please choose one of this group's sessions."),
     ({"audience": "nobody"}, "Not a valid choice."),
 ])
-def test_a_bad_message_is_refused_at_preview_and_at_confirmation_and_changes_nothing(client, app_ctx, world, changes,
-                                                                                     reason):
+def test_a_bad_message_is_refused_at_preview_and_changes_nothing(client, app_ctx, world, changes, reason):
     if changes.get("session") == "other group":
         other = groups.create_group(trainer=db.session.get(User, world.trainer), course=group_of(world).course,
                                     name="Elsewhere", country="BJ", place="Parakou", mode="in-person",
@@ -219,13 +237,18 @@ def test_a_bad_message_is_refused_at_preview_and_at_confirmation_and_changes_not
         elsewhere = groups.record_session(other, held_on=clock.today(), topic="Module 1", present=[])
         db.session.commit()
         changes = {**changes, "session": str(elsewhere.id)}
-    good = confirmation_form(preview(client, world))
     before = row_counts()
     refused = preview(client, world, **changes)
     assert refused.status_code == 400 and reason in text_of(refused)
-    confirmed = client.post(world.send, data={**good, **changes})
-    assert confirmed.status_code == 400 and reason in text_of(confirmed)
-    assert row_counts() == before
+    assert row_counts() == before  # no draft either
+
+
+def test_what_goes_is_the_previewed_draft_whatever_else_is_posted_with_its_confirmation(client, app_ctx, world):
+    good = confirmation_form(preview(client, world))
+    sent = client.post(world.send, data={**good, "text": "a" * 1000, "audience": "absent", "session": "x"})
+    assert sent.status_code == 303
+    message = db.session.scalars(select(GroupMessage)).one()
+    assert (message.text, message.audience) == ("Thursday's session moves to Friday, 10:00.", "group")
 
 
 def test_nobody_reachable_is_refused_and_changes_nothing(client, app_ctx, world):
@@ -239,18 +262,26 @@ def test_nobody_reachable_is_refused_and_changes_nothing(client, app_ctx, world)
     assert row_counts() == before
 
 
-@pytest.mark.parametrize("tamper, reason", [
-    (lambda form: {**form, "text": form["text"] + "!"}, "This confirmation is not the one the preview gave"),
-    (lambda form: {**form, "confirmation": form["confirmation"][:-2] + "xx"},
-     "This confirmation is not the one the preview gave"),
-    (lambda form: {**form, "confirmation": ""}, "This confirmation is not the one the preview gave"),
-    (lambda form: {**form, "audience": "absent"}, "Please choose one of this group's sessions."),
+@pytest.mark.parametrize("tamper", [
+    lambda form: {**form, "confirmation": form["confirmation"][:-2] + "xx"},
+    lambda form: {**form, "confirmation": ""},
 ])
-def test_a_tampered_confirmation_is_refused_and_sends_nothing(client, app_ctx, world, tamper, reason):
+def test_a_tampered_confirmation_is_refused_sends_nothing_and_shows_the_preview_again(client, app_ctx, world, tamper):
     form = confirmation_form(preview(client, world))
     before = row_counts()
     refused = client.post(world.send, data=tamper(form))
-    assert refused.status_code == 400 and reason in text_of(refused)
+    assert refused.status_code == 303 and refused.headers["Location"].endswith(f"/drafts/{form['draft']}")
+    assert row_counts() == before
+    shown = text_of(client.get(refused.headers["Location"]))
+    assert "This confirmation is not the one the preview gave: nothing was sent." in shown
+    assert "Send the message" in shown
+
+
+def test_a_confirmation_naming_no_draft_of_the_sender_is_refused_with_the_form(client, app_ctx, world):
+    form = confirmation_form(preview(client, world))
+    before = row_counts()
+    refused = client.post(world.send, data={**form, "confirmation": "", "draft": "0" * 32})
+    assert refused.status_code == 400 and "not the one the preview gave" in text_of(refused)
     assert row_counts() == before
 
 
@@ -265,13 +296,16 @@ def test_a_confirmation_for_another_group_or_by_another_trainer_is_refused(clien
     assert row_counts() == before
 
 
-def test_an_old_preview_is_refused(client, app_ctx, world, frozen_clock):
+def test_an_old_preview_is_refused_and_shown_again_to_be_checked(client, app_ctx, world, frozen_clock):
     form = confirmation_form(preview(client, world))
     frozen_clock(clock.utcnow() + timedelta(minutes=messages.PREVIEW_MINUTES + 1))
     before = row_counts()
     refused = client.post(world.send, data=form)
-    assert refused.status_code == 400 and "more than 30 minutes old" in text_of(refused)
-    assert row_counts() == before
+    assert refused.status_code == 303 and row_counts() == before
+    again = client.get(refused.headers["Location"])
+    assert "more than 30 minutes old" in text_of(again)
+    assert client.post(world.send, data=confirmation_form(again)).status_code == 303  # checked again, it goes
+    assert counts()["messages"] == 1
 
 
 def test_recipients_that_changed_since_the_preview_are_shown_again_and_nothing_is_sent(client, app_ctx, world):
@@ -279,12 +313,12 @@ def test_recipients_that_changed_since_the_preview_are_shown_again_and_nothing_i
     db.session.add(ContactPreference(user_id=world.mailed, topic="group_news", channel="none"))
     db.session.commit()
     before = row_counts()
-    again = client.post(world.send, data=form)
-    assert again.status_code == 409
+    refused = client.post(world.send, data=form)
+    assert refused.status_code == 303 and row_counts() == before
+    again = client.get(refused.headers["Location"])
     shown = text_of(again)
     assert "Whom the message reaches has changed since the preview" in shown and "By e-mail 0" in shown
-    assert row_counts() == before
-    assert client.post(world.send, data=confirmation_form(again)).status_code == 302  # the new preview sends
+    assert client.post(world.send, data=confirmation_form(again)).status_code == 303  # the new preview sends
 
 
 def test_an_archived_group_is_sent_no_message(client, app_ctx, world):
@@ -298,7 +332,7 @@ def test_an_archived_group_is_sent_no_message(client, app_ctx, world):
     assert "An archived group is sent no messages" in group_page and "Send a message" not in group_page
 
 
-def test_the_group_page_lists_what_was_sent_and_where_its_sms_are_and_members_see_none_of_it(
+def test_the_group_page_lists_what_was_sent_and_where_its_sms_are_and_members_see_only_the_texts_for_them(
         client, app, app_ctx, world, create_user):
     for text in ("First news", "Second news"):
         client.post(world.send, data=confirmation_form(preview(client, world, text=text)))
@@ -315,7 +349,7 @@ def test_the_group_page_lists_what_was_sent_and_where_its_sms_are_and_members_se
     member = app.test_client()
     sign_in(member, "sam")
     seen = member.get(f"/groups/{world.group}").get_data(as_text=True)
-    assert "First news" not in seen and "Send a message" not in seen and "Messages" not in seen
+    assert "First news" in seen and "Send a message" not in seen and "Sent by" not in seen and "SMS" not in seen
     assert member.get(f"/groups/{world.group}/messages").status_code == 403
     assert member.get(world.new).status_code == 403
 
@@ -347,7 +381,7 @@ def test_the_groups_coordinator_sends_and_other_trainers_and_coordinators_are_re
         assert other.get(f"/groups/{world.group}/messages").status_code == 403
     coordinator = app.test_client()
     sign_in(coordinator, "cora")
-    assert coordinator.post(world.send, data=confirmation_form(preview(coordinator, world))).status_code == 302
+    assert coordinator.post(world.send, data=confirmation_form(preview(coordinator, world))).status_code == 303
     assert db.session.scalars(select(GroupMessage)).one().sender_id != world.trainer
 
 
@@ -381,3 +415,117 @@ def test_a_mail_server_that_fails_is_not_tried_again_for_each_member(client, app
     db.session.rollback()
     assert db.session.scalars(select(GroupMessage)).one().emails == 2
     assert db.session.scalars(select(GroupMessage)).one().emails_sent == 0
+
+
+def test_the_preview_names_each_member_by_channel_and_why_the_others_are_not_reached(client, app_ctx, world,
+                                                                                     create_user):
+    stopped = create_user("stella", country="BJ", phone="+2290197123457", display_name="Stella Stop")
+    stopped.phone_confirmed_at = stopped.sms_stopped_at = clock.utcnow()
+    nothing = create_user("nadia", country="BJ", display_name="Nadia Nothing")
+    no_mail = create_user("mona", country="BJ", phone="+2290197123458", display_name="Mona Mail")
+    db.session.add(ContactPreference(user_id=no_mail.id, topic="group_news", channel="email"))
+    db.session.add_all([GroupMember(group_id=world.group, user_id=u.id) for u in (stopped, nothing, no_mail)])
+    db.session.commit()
+    shown = text_of(preview(client, world))
+    assert "By SMS: 1 Test Member ( sam )" in shown and "By e-mail: 1 Test Member ( emma )" in shown
+    assert "Not reached by SMS or e-mail: 5" in shown
+    for who, why in (("dina", "chose not to get group news"), ("ursula", "phone number not confirmed"),
+                     ("stella", "replied STOP to our SMS"), ("nadia", "no phone number and no e-mail address"),
+                     ("mona", "chose e-mail but has no e-mail address")):
+        assert f"( {who} ): {why}" in shown, who
+
+
+def test_after_sending_back_shows_the_preview_again_saying_it_was_sent_and_send_cannot_send_twice(client, app_ctx,
+                                                                                                   world):
+    posted = compose(client, world, "Bring your notebook.")
+    assert posted.status_code == 303
+    location = posted.headers["Location"]
+    assert "notebook" not in location and "Bring" not in location  # the text never travels in an address
+    page = client.get(location)
+    assert page.headers["Cache-Control"] == "no-store"  # Back asks for it again
+    form = confirmation_form(page)
+    assert client.post(world.send, data=form).status_code == 303
+    back = client.get(location)
+    shown = text_of(back)
+    assert back.status_code == 200 and "This message was sent on" in shown and "Send the message" not in shown
+    again = client.post(world.send, data=form, follow_redirects=True)
+    assert "This message was sent already; it was not sent again." in text_of(again)
+    assert counts() == {"messages": 1, "sms": 1, "audit": 1}
+
+
+def test_change_the_message_opens_the_form_with_the_draft_and_a_new_draft_sends_once_more(client, app_ctx, world):
+    page = preview(client, world, "First words.", audience="absent", session=str(world.session))
+    form = confirmation_form(page)
+    again = client.get(f"{world.new}?draft={form['draft']}").get_data(as_text=True)
+    assert "First words.</textarea>" in again and '<input checked id="audience-1"' in again
+    assert f'<option selected value="{world.session}">' in again
+    client.post(world.send, data=form)
+    client.post(world.send, data=confirmation_form(preview(client, world, "Second words.")))
+    assert [m.text for m in db.session.scalars(select(GroupMessage).order_by(GroupMessage.id))] == [
+        "First words.", "Second words."]
+
+
+def test_a_draft_is_its_writers_only(client, app, app_ctx, world, create_user):
+    page = preview(client, world)
+    draft = confirmation_form(page)["draft"]
+    create_user("cora", role="coordinator", country="BJ", coordinated_countries=["BJ"])
+    coordinator = app.test_client()
+    sign_in(coordinator, "cora")
+    assert coordinator.get(f"/groups/{world.group}/messages/drafts/{draft}").status_code == 404
+    assert "Thursday" not in coordinator.get(f"{world.new}?draft={draft}").get_data(as_text=True)
+
+
+def test_old_drafts_go_when_their_writer_writes_the_next(client, app_ctx, world, frozen_clock):
+    preview(client, world, "Old")
+    frozen_clock(clock.utcnow() + timedelta(hours=messages.DRAFT_HOURS + 1))
+    preview(client, world, "New")
+    db.session.rollback()
+    assert [d.text for d in db.session.scalars(select(GroupMessageDraft))] == ["New"]
+
+
+def test_members_read_on_their_group_page_the_messages_for_them_only_newest_first_paged(client, app, app_ctx,
+                                                                                          world, inbox):
+    for text, changes in (("To everyone, first", {}), ("To the absent only", {"audience": "absent",
+                                                                             "session": str(world.session)}),
+                          ("To everyone, last", {})):
+        sent = client.post(world.send, data=confirmation_form(preview(client, world, text, **changes)))
+        sent.close()
+    for username, expected in (("sam", ["To everyone, last", "To everyone, first"]),  # present at the session
+                               ("dina", ["To everyone, last", "To the absent only", "To everyone, first"]),
+                               ("ursula", ["To everyone, last", "To the absent only", "To everyone, first"])):
+        member = app.test_client()
+        sign_in(member, username)
+        page = member.get(f"/groups/{world.group}")
+        body = page.get_data(as_text=True)
+        assert "Messages from your trainer" in body
+        found = [text for text in ("To everyone, last", "To the absent only", "To everyone, first") if text in body]
+        assert found == expected, username
+        assert [body.index(t) for t in expected] == sorted(body.index(t) for t in expected)  # newest first
+    group = group_of(world)
+    start = clock.utcnow()
+    for n in range(12):
+        message = GroupMessage(group_id=group.id, sender_id=world.trainer, text=f"Old news {n:02d}", audience="group",
+                               preview_id=f"old{n}", created_at=start - timedelta(days=n + 1))
+        db.session.add(message)
+        db.session.flush()
+        db.session.add(GroupMessageRecipient(group_message_id=message.id, user_id=world.declined, channel="none"))
+    db.session.commit()
+    member = app.test_client()
+    sign_in(member, "dina")
+    first = text_of(member.get(f"/groups/{world.group}"))
+    assert "Old news 06" in first and "Old news 07" not in first and "Page 1 of 2" in first
+    assert "Old news 11" in text_of(member.get(f"/groups/{world.group}?page=2"))
+
+
+def test_erasing_an_account_deletes_which_messages_were_for_it_and_its_drafts(client, app_ctx, world):
+    from lms.privacy.services import erase_account
+
+    client.post(world.send, data=confirmation_form(preview(client, world)))
+    preview(client, world, "A draft")
+    db.session.rollback()
+    erase_account(db.session.get(User, world.mailed))
+    erase_account(db.session.get(User, world.trainer))
+    db.session.commit()
+    assert {r.user_id for r in db.session.scalars(select(GroupMessageRecipient))} == {
+        world.texted, world.declined, world.unreachable}
+    assert db.session.scalars(select(GroupMessageDraft)).all() == []

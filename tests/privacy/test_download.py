@@ -21,7 +21,15 @@ from lms.groups import services as groups
 from lms.learn import offline
 from lms.learn import services as learning
 from lms.messaging.outbox import queue_sms
-from lms.models import CoordinatorOrganisation, CourseEditor, GroupMessage, Organisation, User
+from lms.models import (
+    CoordinatorOrganisation,
+    CourseEditor,
+    GroupMessage,
+    GroupMessageDraft,
+    GroupMessageRecipient,
+    Organisation,
+    User,
+)
 from lms.surveys import answering, building, invitations
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
@@ -61,6 +69,8 @@ SECTIONS = {
     ("enrolments", "user_id"): section("enrolments"),
     ("group_members", "user_id"): section("groups"),
     ("group_messages", "sender_id"): section("group_messages_sent"),
+    ("group_message_drafts", "sender_id"): section("group_message_drafts"),
+    ("group_message_recipients", "user_id"): section("group_messages_received"),
     ("images", "uploaded_by_id"): section("images_uploaded"),
     ("lesson_completions", "user_id"): section("lessons_done"),
     ("lesson_translations", "edited_by_id"): section("translations_written"),
@@ -150,6 +160,13 @@ def a_row_everywhere(create_user) -> User:
     queue_sms(maria.phone, "Thursday's session starts at 10.", "group_news", user=maria)
     db.session.add(GroupMessage(group_id=trained.id, sender_id=maria.id, text="Thursday moves to Friday.",
                                 audience="group", preview_id="maria-preview"))
+    db.session.add(GroupMessageDraft(id="d" * 32, group_id=trained.id, sender_id=maria.id, text="Not sent yet.",
+                                     audience="group"))
+    to_her = GroupMessage(group_id=taught.id, sender_id=tina.id, text="Bring your notes.", audience="group",
+                          preview_id="tina-preview")
+    db.session.add(to_her)
+    db.session.flush()
+    db.session.add(GroupMessageRecipient(group_message_id=to_her.id, user_id=maria.id, channel="none"))
     db.session.commit()
     return maria
 
@@ -182,6 +199,8 @@ def test_the_download_lists_every_table_that_refers_to_the_member(client, librar
     assert data["promotions_given"] == [{"group": "Her own group", "course": BUNDLED_COURSE,
                                          "promoted_at": data["promotions_given"][0]["promoted_at"]}]
     assert data["offline_sync"][0]["kind"] == "lesson-done"
+    assert [(m["group"], m["text"], m["channel"], m["sent_by"]) for m in data["group_messages_received"]] == [
+        ("Training of trainers", "Bring your notes.", "none", "trainer")]
     assert data["account"]["coordinated_organisations"] == [{"name": "Union of hotel workers", "acronym": "UHW"}]
 
 
