@@ -87,7 +87,9 @@ def test_the_preview_of_a_gsm7_text_shows_its_length_recipients_per_channel_and_
     page = preview(client, world)
     assert page.status_code == 200
     shown = text_of(page)
-    assert "1 SMS" in shown and "42 characters" in shown and "basic SMS alphabet (GSM-7)" in shown
+    # 42 characters written, 16 before them ("Cotonou hotels: ") and 20 after ("\nReply STOP to stop."), as it goes
+    assert "1 SMS" in shown and "78 characters" in shown and "basic SMS alphabet (GSM-7)" in shown
+    assert "Cotonou hotels: Thursday's session moves to Friday, 10:00. Reply STOP to stop." in shown
     assert "By SMS 1" in shown and "By e-mail 1" in shown
     assert "Chose not to get group news 1" in shown
     assert "Cannot be reached (no phone number confirmed for SMS, and no e-mail address) 1" in shown
@@ -120,11 +122,12 @@ def test_confirming_queues_one_sms_per_sms_member_emails_the_others_and_records_
     [sms] = db.session.scalars(select(TextMessage)).all()
     message = db.session.scalars(select(GroupMessage)).one()
     assert (sms.user_id, sms.phone, sms.kind, sms.status) == (world.texted, SMS_PHONE, "group_news", "queued")
-    assert sms.text == "Thursday's session moves to Friday.\nBring your notebook."  # as written, no name added
+    # the group's name first, the way to stop last, in the member's language
+    assert sms.text == "Cotonou hotels: Thursday's session moves to Friday.\nBring your notebook.\nReply STOP to stop."
     assert sms.group_message_id == message.id and sms.country == "PE"
     assert (message.group_id, message.sender_id, message.audience, message.session_id) == (
         world.group, world.trainer, "group", None)
-    assert message.text == sms.text and (message.emails, message.unreached) == (1, 2)
+    assert message.text == text.replace("\r\n", "\n") and (message.emails, message.unreached) == (1, 2)
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "send group message")).all()
     assert entry.details == {"group_id": world.group, "sms": 1, "emails": 1}
     sent.close()  # as a server does once the answer has gone: then the e-mails go
@@ -205,7 +208,9 @@ def test_sms_wait_for_the_sending_hours_of_each_members_time_zone(client, app, a
 
 @pytest.mark.parametrize("changes, reason", [
     ({"text": "   "}, "Please write the message."),
-    ({"text": "a" * (153 * 3 + 1)}, "This message takes 4 SMS; a message to a group may take 3 at most."),
+    # 3 parts of 153, less the 36 characters of the group's name and the way to stop, plus one
+    ({"text": "a" * (153 * 3 - 36 + 1)}, "With the group's name and the way to stop, this message takes 4 SMS; a message "
+                                         "to a group may take 3 at most."),
     ({"audience": "absent", "session": ""}, "Please choose one of this group's sessions."),
     ({"audience": "absent", "session": "other group"}, "Please choose one of this group's sessions."),
     ({"audience": "nobody"}, "Not a valid choice."),
