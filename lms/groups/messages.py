@@ -3,11 +3,11 @@
 Each SMS is the trainer's text framed (lms/messaging/texts.py): the group's name first, so that the member knows
 who writes, and the way to stop last, in the member's language. The preview measures the SMS as they go (segments
 and encoding, the longest of its languages), counts whom each channel reaches (``channel_for(member,
-"group_news")``) and prices the SMS by the country of each number (lms/messaging/prices.py); it carries a signed confirmation naming exactly what was
-previewed: the group, the sender, the text and audience, and the members each channel reaches. Sending checks the
-confirmation and sends once per preview (``GroupMessage.preview_id`` is unique, so a double click or a reload
-sends nothing more): an SMS queued for each member reached by SMS, in their sending hours, and an e-mail each,
-after the answer, for those reached by e-mail.
+"group_news")``) and prices the SMS by the country of each number (lms/messaging/prices.py); it carries a signed
+confirmation naming exactly what was previewed: the group, the sender, the text and audience, and the members each
+channel reaches. Sending checks the confirmation and sends once per preview (``GroupMessage.preview_id`` is
+unique, so a double click or a reload sends nothing more): an SMS queued for each member reached by SMS, in their
+sending hours, and an e-mail each, after the answer, for those reached by e-mail.
 """
 from __future__ import annotations
 
