@@ -63,9 +63,12 @@ def language_of(user: User) -> str:
 
 
 def sender_of(group: TrainingGroup) -> str:
-    """Who the group's SMS say they come from: the group's name, cut at SENDER_MOST characters."""
+    """Who the group's SMS say they come from: the group's name, cut after a word to SENDER_MOST characters."""
     name = " ".join(group.name.split())
-    return name if len(name) <= SENDER_MOST else name[:SENDER_MOST - 3].rstrip() + "..."
+    if len(name) <= SENDER_MOST:
+        return name
+    cut = name[:SENDER_MOST - 2]  # with the space after the last whole word
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut[:SENDER_MOST - 3]) + "..."
 
 
 def sms_text(group: TrainingGroup, text: str, language: str) -> str:

@@ -3,9 +3,10 @@ queued for each member reached by SMS in their sending hours, the e-mails after 
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -386,3 +387,81 @@ def test_a_mail_server_that_fails_is_not_tried_again_for_each_member(client, app
     db.session.rollback()
     assert db.session.scalars(select(GroupMessage)).one().emails == 2
     assert db.session.scalars(select(GroupMessage)).one().emails_sent == 0
+
+
+def add_texted_member(world, create_user, username, phone, locale=None) -> User:
+    user = create_user(username, country="KH", phone=phone, locale=locale)
+    user.phone_confirmed_at = clock.utcnow()
+    db.session.add(GroupMember(group_id=world.group, user_id=user.id))
+    db.session.commit()
+    return user
+
+
+def test_each_member_gets_the_sms_in_their_language_and_the_cost_is_summed_by_country(
+        client, app, app_ctx, world, create_user, monkeypatch):
+    khmer = add_texted_member(world, create_user, "sokha", "+85512345678", locale="km")
+    monkeypatch.setitem(app.config, "SMS_PRICES", "KH=0.018 PE=0.04")
+    monkeypatch.setitem(app.config, "SMS_PRICE_PER_SEGMENT", "0")
+    text = "Thursday's session moves to Friday, 10:00."
+    page = preview(client, world, text=text)
+    shown = text_of(page)
+    assert "Cost by country" in shown and "Cambodia" in shown and "Peru" in shown
+    for price in ("0.018", "0.04"):
+        assert format_currency(Decimal(price), "EUR", locale="en", decimal_quantization=False) in shown
+    group = group_of(world)
+    sizes = {language: measure(messages.sms_text(group, text, language)).segments for language in ("en", "km")}
+    cost = (Decimal("0.04") * sizes["en"] + Decimal("0.018") * sizes["km"]).quantize(Decimal("0.01"), ROUND_UP)
+    assert f"Estimated cost: {format_currency(cost, 'EUR', locale='en')} in all" in shown
+    assert "In English:" in shown and "In ខ្មែរ:" in shown  # two languages: each SMS as it goes, by its name
+    client.post(world.send, data=confirmation_form(page))
+    sent = {sms.user_id: sms.text for sms in db.session.scalars(select(TextMessage))}
+    assert sent == {world.texted: messages.sms_text(group, text, "en"), khmer.id: messages.sms_text(group, text, "km")}
+    assert sent[world.texted] == f"Cotonou hotels: {text}\nReply STOP to stop."
+
+
+def test_one_price_for_all_is_one_line_and_a_country_without_price_is_named(client, app, app_ctx, world,
+                                                                           create_user, monkeypatch):
+    add_texted_member(world, create_user, "sokha", "+85512345678")
+    monkeypatch.setitem(app.config, "SMS_PRICES", "KH=0.05 PE=0.05")
+    shown = text_of(preview(client, world))
+    assert "Cost by country" not in shown
+    assert "Estimated cost: €0.10 (2 SMS × €0.05 an SMS)." in shown
+    monkeypatch.setitem(app.config, "SMS_PRICES", "PE=0.05")
+    monkeypatch.setitem(app.config, "SMS_PRICE_PER_SEGMENT", "0")
+    shown = text_of(preview(client, world))
+    assert "No price per SMS is set for Cambodia, so the cost cannot be estimated: 2 SMS in all." in shown
+
+
+def test_typographic_characters_are_made_plain_in_the_preview_and_in_what_goes(client, app_ctx, world):
+    typed = "Don’t forget – Thursday’s session at 10\u00a0h…"
+    page = preview(client, world, text=typed)
+    shown = text_of(page)
+    assert "Don't forget - Thursday's session at 10 h..." in shown and "basic SMS alphabet (GSM-7)" in shown
+    client.post(world.send, data=confirmation_form(page))
+    [sms] = db.session.scalars(select(TextMessage)).all()
+    assert sms.encoding == "gsm7" and "Don't forget - Thursday's session at 10 h..." in sms.text
+
+
+def test_the_preview_names_the_few_latin_characters_that_make_it_unicode(client, app_ctx, world):
+    shown = text_of(preview(client, world, text="Reunião na quinta às 14h na sede do sindicato."))
+    assert "UCS-2" in shown and "Only these characters make it go as Unicode: ã." in shown
+    shown = text_of(preview(client, world, text=KHMER))
+    assert "UCS-2" in shown and "Only these characters" not in shown
+
+
+def test_the_counter_is_given_what_each_sms_adds_in_the_members_languages(client, app_ctx, world, create_user):
+    add_texted_member(world, create_user, "sokha", "+85512345678", locale="km")
+    body = client.get(world.new).get_data(as_text=True)
+    frames = json.loads(html.unescape(re.search(r"data-frames='([^']*)'", body)[1]))
+    group = group_of(world)
+    assert frames == [[frame.before, frame.after] for frame in messages.frames(group)]
+    assert ["Cotonou hotels: ", "\nReply STOP to stop."] in frames
+    assert {frame.language for frame in messages.frames(group)} == {"en", "km"}
+
+
+def test_a_long_group_name_is_cut_in_its_sms(client, app_ctx, world):
+    group = group_of(world)
+    group.name = "The training group of the hotel and restaurant workers of Cotonou and Porto-Novo"
+    assert messages.sender_of(group) == "The training group of the hotel and..."
+    assert len(messages.sender_of(group)) <= messages.SENDER_MOST
+    db.session.rollback()
