@@ -15,7 +15,7 @@ from lms.surveys.texting import reminder_text
 #: A long public address and an 11-character token: the longest link a deployment is likely to give.
 LONG_LINK = "https://learning.fair-work-example.org/s/" + "x" * 11
 #: A group's name as long as SMS show it (lms/groups/messages.py SENDER_MOST).
-LONG_SENDER = "Syndicat des travailleurs des hôtels 123"
+LONG_SENDER = "Cotonou hotel and restaurant workers 01"
 
 
 def test_an_sms_names_its_sender_first_and_the_way_to_stop_last(app_ctx):
