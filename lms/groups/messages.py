@@ -172,9 +172,12 @@ class CountryCost:
 def costs(group: TrainingGroup, text: str, users: list[User]) -> list[CountryCost]:
     """The SMS to ``users`` priced by the country of each number (SMS_PRICES), one row a country, by country."""
     found: dict[str | None, list[int]] = {}
+    segments_in: dict[str, int] = {}  # language -> segments of its SMS
     for user in users:
-        size = measure(sms_text(group, text, language_of(user)))
-        found.setdefault(country_of(user.phone), []).append(size.segments)
+        language = language_of(user)
+        if language not in segments_in:
+            segments_in[language] = measure(sms_text(group, text, language)).segments
+        found.setdefault(country_of(user.phone), []).append(segments_in[language])
     return [CountryCost(country, len(segments), sum(segments), price_in(country))
             for country, segments in sorted(found.items(), key=lambda item: item[0] or "")]
 
