@@ -49,6 +49,12 @@ def check_config(app: Flask) -> None:
                                   "many days (docs/privacy.md)")
     if app.config["SMS_GATEWAY"] not in ("", "kannel", "http"):
         raise UnsafeConfiguration('SMS_GATEWAY must be "kannel", "http" or empty (no SMS): docs/deploy.md, "SMS"')
+    from lms.messaging import prices
+
+    try:
+        prices.check(app.config)
+    except prices.BadPrices as error:
+        raise UnsafeConfiguration(f'{error}: docs/deploy.md, "SMS"') from error
     if app.config["APP_ENV"] == "production":
         if len(key) < 32 or key in ("dev", "change-me", "secret"):
             raise UnsafeConfiguration(

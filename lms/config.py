@@ -106,6 +106,8 @@ class Config:
     SMS_COUNTRIES = os.environ.get("SMS_COUNTRIES", "")
     #: What one SMS segment costs, for the estimate a trainer sees before sending, and its currency (ISO 4217).
     SMS_PRICE_PER_SEGMENT = os.environ.get("SMS_PRICE_PER_SEGMENT", "0")
+    #: Prices by country ("BJ=0.031 KH=0.018 *=0.05"; lms/messaging/prices.py); SMS_PRICE_PER_SEGMENT is the others'.
+    SMS_PRICES = os.environ.get("SMS_PRICES", "")
     SMS_CURRENCY = os.environ.get("SMS_CURRENCY", "EUR")
     #: Reminders and group news go out only between these hours of the member's country ("8-20": from 8:00 to
     #: 20:00); outside them they wait. Codes go at once.

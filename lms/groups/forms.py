@@ -14,6 +14,7 @@ from lms.core.forms import PortalForm
 from lms.groups.messages import Draft, clean_text
 from lms.groups.services import organisation_fits
 from lms.messaging.segments import measure
+from lms.messaging.texts import Frame, longest
 from lms.vocabulary import GROUP_MODE_LABELS, MESSAGE_AUDIENCE_LABELS
 
 #: The highest maximum a paper quiz may be marked out of.
@@ -137,7 +138,8 @@ def parse_marks(form, member_names: dict[int, str], out_of_raw: str) -> tuple[in
 
 class MessageForm(PortalForm):
     """A message to the group's members: the text, and to whom. ``sessions`` (id -> label) are those the members
-    absent from one may be chosen from."""
+    absent from one may be chosen from; ``frames`` (lms/groups/messages.py ``frames``) what each SMS adds to the
+    text, in the members' languages: the text's length is that of its longest SMS."""
 
     text = TextAreaField(_l("Message"), validators=[DataRequired(_l("Please write the message."))],
                          render_kw={"rows": 5, "data-sms-counter": ""},
@@ -147,22 +149,29 @@ class MessageForm(PortalForm):
                           validators=[InputRequired(_l("Please choose one answer."))])
     session = SelectField(_l("The session they missed"), default="", validate_choice=False)
 
-    def __init__(self, *args, sessions: dict[int, str], **kwargs):
+    def __init__(self, *args, sessions: dict[int, str], frames: list[Frame] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.sessions = sessions
+        self.frames = frames or []
         self.session.choices = [SelectChoice("", _("Choose a session"))] + [
             SelectChoice(str(key), label) for key, label in sessions.items()]
 
     def validate_text(self, field) -> None:
         most = current_app.config["SMS_MAX_SEGMENTS"]
-        size = measure(clean_text(field.data))
+        text = clean_text(field.data)
+        size = longest(text, self.frames) if self.frames else measure(text)
         if size.segments > most:
-            raise ValidationError(_("This message takes %(n)d SMS; a message to a group may take %(most)d at most. "
-                                    "Please shorten it.", n=size.segments, most=most))
+            raise ValidationError(_("With the portal's name and the way to stop, this message takes %(n)d SMS; a "
+                                    "message to a group may take %(most)d at most. Please shorten it.",
+                                    n=size.segments, most=most))
 
     def validate_session(self, field) -> None:
         if self.audience.data == "absent" and self.session_id() is None:
             raise ValidationError(_l("Please choose one of this group's sessions."))
+
+    def frames_data(self) -> list[list[str]]:
+        """The frames for the counter script (sms-counter.js): [before, after] each."""
+        return [[frame.before, frame.after] for frame in self.frames]
 
     def session_id(self) -> int | None:
         raw = (self.session.data or "").strip()

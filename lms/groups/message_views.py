@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import time
 from decimal import ROUND_UP, Decimal
 
+from babel import Locale
 from babel.numbers import format_currency as babel_currency
 from babel.numbers import get_currency_precision
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups import messages
 from lms.groups.forms import MessageForm
+from lms.i18n import country_name
 from lms.messaging.hours import sending_hours
 from lms.models import GroupMessage, GroupMessageDraft, TrainingGroup
 from lms.permissions import can_manage_group, roles
@@ -37,7 +39,7 @@ def _managed(group_id: int) -> TrainingGroup:
 def _form(group: TrainingGroup, **kwargs) -> MessageForm:
     sessions = {s.id: _("%(date)s: %(topic)s", date=format_date(s.held_on, "medium"), topic=s.topic)
                 for s in messages.held_sessions(group)}
-    return MessageForm(sessions=sessions, **kwargs)
+    return MessageForm(sessions=sessions, frames=messages.frames(group), **kwargs)
 
 
 def _archived(group: TrainingGroup):
@@ -55,13 +57,28 @@ def _preview_page(group: TrainingGroup, draft: GroupMessageDraft):
     currency = current_app.config["SMS_CURRENCY"]
     session = (_("%(date)s: %(topic)s", date=format_date(draft.session.held_on, "medium"), topic=draft.session.topic)
                if draft.session else None)
+    prices = [(country_shown(row.country), row, price_shown(row.price, currency), cost_shown(row.cost, currency))
+              for row in preview.costs] if preview.priced else []
     page = render_template(
         "groups/message_preview.html", group=group, preview=preview, sent=messages.sent_from(draft),
         session=session, hours=hours_shown(), channel_labels=CHANNEL_LABELS,
-        price=price_shown(preview.price, currency) if preview.price else None,
-        cost=cost_shown(preview.cost, currency) if preview.price else None)
+        languages=language_names(preview.sms_texts), prices=prices,
+        cost=cost_shown(preview.cost, currency) if preview.priced else None,
+        unpriced=[country_shown(row.country) for row in preview.costs if not row.price])
     # Back (after sending, say) asks for the page again, which then says it was sent.
     return page, 200, {"Cache-Control": "no-store"}
+
+
+def country_shown(country: str | None) -> str:
+    """A country's name in the reader's language; "Other countries" for a number libphonenumber cannot place."""
+    return country_name(country, str(get_locale())) if country else _("Other countries")
+
+
+def language_names(sms_texts: dict[str, str]) -> dict[str, str]:
+    """Each language of the SMS by its own name, when there are more than one to tell apart."""
+    if len(sms_texts) < 2:
+        return {}
+    return {code: Locale.parse(code).get_display_name(code) or code for code in sms_texts}
 
 
 def cost_shown(cost: Decimal, currency: str) -> str:

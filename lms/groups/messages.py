@@ -2,14 +2,17 @@
 
 What the trainer writes is kept as a draft (``GroupMessageDraft``), whose preview is a page of its own
 (Post/Redirect/Get: the browser's Back never meets the answer to a POST, and the text never travels in an
-address). The preview measures the text (SMS segments and encoding), names whom each channel reaches
-(``channel_for(member, "group_news")``) and whom none does, and why, and prices the SMS; it carries a signed
-confirmation naming exactly what was previewed: the group, the sender, the draft, and the members each channel
-reaches. Sending checks the confirmation and sends once per draft (``GroupMessage.preview_id`` is the draft's id
-and unique, so a double click, a reload or Back then Send sends nothing more): an SMS queued for each member
-reached by SMS, in their sending hours, and an e-mail each, after the answer, for those reached by e-mail. Every
-member the message was for gets a ``GroupMessageRecipient`` row, so that they read it on their group's page
-whether or not a channel reached them.
+address). Each SMS is the trainer's text framed (lms/messaging/texts.py): the portal's name first, the way to stop
+last, in the member's language. The group's name is not in it: a locked phone shows the start of an SMS to whoever
+holds it, and a group's name can tell that its owner is a union member. The preview measures the SMS as they go
+(segments and encoding, the longest of its languages), names whom each channel reaches (``channel_for(member,
+"group_news")``) and whom none does, and why, and prices the SMS by the country of each number
+(lms/messaging/prices.py); it carries a signed confirmation naming exactly what was previewed: the group, the
+sender, the draft, and the members each channel reaches. Sending checks the confirmation and sends once per draft
+(``GroupMessage.preview_id`` is the draft's id and unique, so a double click, a reload or Back then Send sends
+nothing more): an SMS queued for each member reached by SMS, in their sending hours, and an e-mail each, after the
+answer, for those reached by e-mail. Every member the message was for gets a ``GroupMessageRecipient`` row, so
+that they read it on their group's page whether or not a channel reached them.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import Flask, current_app, url_for
@@ -37,10 +40,12 @@ from lms.auth.recovery import ClockSigner
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE
-from lms.messaging.channels import channel_for, chosen_channels, default_channel
+from lms.messaging import texts
+from lms.messaging.channels import channel_for, chosen_channels, country_of, default_channel
 from lms.messaging.hours import sending_time
 from lms.messaging.outbox import queue_sms
-from lms.messaging.segments import Measure, measure
+from lms.messaging.prices import price_in
+from lms.messaging.segments import Measure, costly_characters, measure, plain
 from lms.models import (
     Attendance,
     GroupMessage,
@@ -64,8 +69,30 @@ DRAFT_HOURS = 24
 
 
 def clean_text(raw: str | None) -> str:
-    """The text as it goes: each line end one character (a browser sends two, and each costs), no blank edges."""
-    return (raw or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    """The text as it goes: each line end one character (a browser sends two, and each costs), typographic
+    characters made plain (one curly quote would double the price: lms/messaging/segments.py), no blank edges."""
+    return plain((raw or "").replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+def language_of(user: User) -> str:
+    return user.locale or DEFAULT_LANGUAGE
+
+
+def sms_text(text: str, language: str) -> str:
+    """The SMS of ``text`` as it goes to a member of ``group`` reading ``language``."""
+    return texts.framed(text, language)
+
+
+def frames(group: TrainingGroup) -> list[texts.Frame]:
+    """The frames of the group's SMS in its members' languages: a text is as long as the longest SMS it makes in
+    one of them (the counter as the trainer types, the limit SMS_MAX_SEGMENTS)."""
+    members = sorted((m.user for m in group.members if m.user.erased_at is None), key=lambda user: user.id)
+    return texts.frames([language_of(user) for user in members] or [DEFAULT_LANGUAGE])
+
+
+def longest(group: TrainingGroup, text: str) -> Measure:
+    """The measure of the longest SMS ``text`` makes for the group's members (``frames``)."""
+    return texts.longest(text, frames(group))
 
 
 def _digest(value) -> str:
@@ -180,33 +207,70 @@ def recipients(members: list[User]) -> Recipients:
     return Recipients(**found)
 
 
-def price_per_segment() -> Decimal:
-    """SMS_PRICE_PER_SEGMENT as a number; 0 (no price set) when it is empty or not a number."""
-    try:
-        price = Decimal(str(current_app.config.get("SMS_PRICE_PER_SEGMENT") or "0").strip())
-    except InvalidOperation:
-        return Decimal(0)
-    return price if price.is_finite() and price > 0 else Decimal(0)
-
-
 @dataclass(frozen=True)
-class Preview:
-    """What the trainer confirms: the draft, its size, whom it reaches, the price, and the confirmation."""
+class CountryCost:
+    """What the SMS to the members of one country cost: their SMS (segments), the price of one, the cost."""
 
-    draft: GroupMessageDraft
-    size: Measure
-    recipients: Recipients
+    country: str | None
+    members: int
+    segments: int
     price: Decimal
-    confirmation: str
-
-    @property
-    def segments(self) -> int:
-        """The SMS paid for: one text's segments for each member reached by SMS."""
-        return self.size.segments * len(self.recipients.sms)
 
     @property
     def cost(self) -> Decimal:
         return self.price * self.segments
+
+
+def costs(group: TrainingGroup, text: str, users: list[User]) -> list[CountryCost]:
+    """The SMS to ``users`` priced by the country of each number (SMS_PRICES), one row a country, by country."""
+    found: dict[str | None, list[int]] = {}
+    segments_in: dict[str, int] = {}  # language -> segments of its SMS
+    for user in users:
+        language = language_of(user)
+        if language not in segments_in:
+            segments_in[language] = measure(sms_text(text, language)).segments
+        found.setdefault(country_of(user.phone), []).append(segments_in[language])
+    return [CountryCost(country, len(segments), sum(segments), price_in(country))
+            for country, segments in sorted(found.items(), key=lambda item: item[0] or "")]
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the trainer confirms: the draft, the SMS as they go (by language), their size, whom it reaches, the
+    cost by country, and the confirmation."""
+
+    draft: GroupMessageDraft
+    #: Language -> the SMS as members reading it get it (those reached by SMS; the group's language if none).
+    sms_texts: dict[str, str]
+    #: The longest of them: its segments and encoding.
+    size: Measure
+    recipients: Recipients
+    costs: list[CountryCost]
+    confirmation: str
+
+    @property
+    def segments(self) -> int:
+        """The SMS paid for: each member's SMS's segments, added up."""
+        return sum(row.segments for row in self.costs)
+
+    @property
+    def priced(self) -> bool:
+        """Whether every SMS has a price (SMS_PRICES or SMS_PRICE_PER_SEGMENT), so that the cost can be told."""
+        return bool(self.costs) and all(row.price > 0 for row in self.costs)
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((row.cost for row in self.costs), Decimal(0))
+
+    @property
+    def prices(self) -> set[Decimal]:
+        return {row.price for row in self.costs}
+
+    @property
+    def costly_characters(self) -> list[str]:
+        """The few Latin characters that make the SMS UCS-2 (lms/messaging/segments.py), when they do."""
+        return costly_characters(max(self.sms_texts.values(), key=lambda text: measure(text).units)) \
+            if self.size.encoding == "ucs2" else []
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -244,7 +308,10 @@ def preview(group: TrainingGroup, sender: User, draft: GroupMessageDraft) -> Pre
     reached = recipients(audience(group, draft))
     confirmation = _serializer().dumps({"group": group.id, "sender": sender.id, "draft": draft.id,
                                         "to": reached.digest()})
-    return Preview(draft, measure(draft.text), reached, price_per_segment(), confirmation)
+    languages = sorted({language_of(user) for user in reached.sms}) or [frames(group)[0].language]
+    sms_texts = {language: sms_text(draft.text, language) for language in languages}
+    size = max((measure(text) for text in sms_texts.values()), key=lambda size: (size.segments, size.units))
+    return Preview(draft, sms_texts, size, reached, costs(group, draft.text, reached.sms), confirmation)
 
 
 class Refused(Exception):
@@ -333,7 +400,7 @@ def send(group: TrainingGroup, sender: User, confirmation: str) -> Sent:
                         for user in users])
     now = clock.utcnow()
     for user in reached.sms:
-        queued = queue_sms(user.phone, draft.text, TOPIC, user=user,
+        queued = queue_sms(user.phone, sms_text(draft.text, language_of(user)), TOPIC, user=user,
                            send_after=sending_time(now, user.phone, user.country))
         queued.group_message_id = message.id
     db.session.flush()

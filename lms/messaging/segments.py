@@ -5,9 +5,15 @@ one (the rest carries the header that joins the parts); the characters of the al
 ``[``, ``{``...) take two units each, and never straddle two parts. Any other character (Khmer, Burmese, Bengali,
 Arabic, most Vietnamese letters, "ç" in upper case...) sends the whole text as UCS-2: 70 UTF-16 units in one SMS,
 67 in each part, a character outside the Basic Multilingual Plane (an emoji) taking two, never split.
+
+A phone's keyboard or a word processor puts typographic characters in a text (’ “ ” – … and non-breaking spaces)
+that GSM-7 lacks: one of them alone would send the whole text as UCS-2, at twice the price. ``plain`` gives them
+their GSM-7 equivalents before a text is measured, shown and sent; ``costly_characters`` names those that still
+force UCS-2 in a Latin text where writing them otherwise would save it.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 #: The GSM 03.38 default alphabet, without the escape to the extension table.
@@ -16,6 +22,25 @@ GSM7_BASIC = frozenset(
     "abcdefghijklmnopqrstuvwxyzäöñüà")
 #: Its extension table: each character costs two units (the escape, then itself).
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+#: Typographic characters and their GSM-7 equivalents (quotes, dashes, the ellipsis, spaces of other widths);
+#: invisible ones that only hint a line break or a byte order are dropped. Not the joiners (ZWJ, ZWNJ) or the
+#: zero-width space: Khmer, Burmese, Bengali and Arabic need them.
+TYPOGRAPHIC = str.maketrans({
+    **dict.fromkeys("‘’‚‛′‵ʹ", "'"),
+    **dict.fromkeys("“”„‟″‶«»", '"'),
+    **dict.fromkeys("‹›", "'"),
+    **dict.fromkeys("‐‑‒–—―−", "-"),
+    "…": "...",
+    **dict.fromkeys("\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000",
+                    " "),
+    **dict.fromkeys("\u00ad\ufeff\u2060", ""),
+    "\u2028": "\n", "\u2029": "\n",
+})
+#: Letters that only Vietnamese uses (with ơ, ư, ă, đ): a text that has them takes UCS-2 anyway.
+VIETNAMESE = frozenset("ơƠưƯăĂđĐ") | frozenset(chr(c) for c in range(0x1EA0, 0x1EFA))
+#: The most characters ``costly_characters`` names: beyond, it is not one or two letters that do it.
+MOST_NAMED = 5
 
 SINGLE = {"gsm7": 160, "ucs2": 70}
 PART = {"gsm7": 153, "ucs2": 67}
@@ -54,3 +79,24 @@ def measure(text: str) -> Measure:
             segments, room = segments + 1, PART[encoding]
         room -= size
     return Measure(encoding, units, segments)
+
+
+def plain(text: str) -> str:
+    """``text`` composed (NFC: "e" and a combining acute make one "é", which GSM-7 has), with its typographic
+    characters replaced by their GSM-7 equivalents (TYPOGRAPHIC)."""
+    return unicodedata.normalize("NFC", text).translate(TYPOGRAPHIC)
+
+
+def costly_characters(text: str) -> list[str]:
+    """The characters that make ``text`` UCS-2, in order of first use, when a few Latin ones do it: writing them
+    otherwise would make it GSM-7 (160 characters an SMS, not 70). Empty for a GSM-7 text, and for one in a script
+    GSM-7 lacks or in Vietnamese (it needs UCS-2 whatever one does), or with more than MOST_NAMED such characters."""
+    costly = list(dict.fromkeys(c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION))
+    if not costly or len(costly) > MOST_NAMED:
+        return []
+    for c in costly:
+        if c in VIETNAMESE or (c.isalpha() and not unicodedata.name(c, "").startswith("LATIN ")):
+            return []
+        if unicodedata.category(c) in ("Mn", "Mc", "Cf"):  # a combining mark or a joiner: part of another script
+            return []
+    return costly

@@ -1,7 +1,8 @@
 """Survey reminders by SMS, for members whose channel for them is SMS (lms/messaging/channels.py).
 
-One short text per reminder, in the member's language, with a short link (lms/surveys/links.py) and nothing else:
-no name, no survey title, nothing that tells someone else reading a shared phone what it is about. It waits for the
+One short text per reminder, in the member's language, with a short link (lms/surveys/links.py), and the way to stop
+(lms/messaging/texts.py), and nothing else: no name, no survey title, nothing that tells someone else reading a
+shared phone what it is about. It waits for the
 sending hours of the member's country (lms/messaging/hours.py); the delivery job sends it.
 
 A member who chose SMS but cannot be texted now (they replied STOP, their number is not confirmed, or the gateway
@@ -18,6 +19,7 @@ from lms.i18n import DEFAULT_LANGUAGE
 from lms.messaging.channels import channel_for
 from lms.messaging.hours import sending_time
 from lms.messaging.outbox import queue_sms
+from lms.messaging.texts import with_stop
 from lms.models import SurveyInvitation, User
 from lms.surveys import links
 
@@ -25,10 +27,10 @@ TOPIC = "survey_reminders"
 
 
 def reminder_text(language: str, link: str) -> str:
-    """The reminder's text in ``language``: the portal's name, that a short survey waits, the link."""
+    """The reminder's text in ``language``: the portal's name, that a short survey waits, the link; the way to stop."""
     with force_locale(language):
-        return _("%(portal)s: a short survey is waiting for you: %(link)s", portal=_("Fair Work Learning"),
-                 link=link)
+        text = _("%(portal)s: a short survey is waiting for you: %(link)s", portal=_("Fair Work Learning"), link=link)
+    return with_stop(text, language)
 
 
 def remind_by_sms(user: User, invitation: SurveyInvitation, **_extra) -> None:

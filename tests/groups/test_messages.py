@@ -4,9 +4,10 @@ in their sending hours, the e-mails after the answer; the list of those sent; ea
 from __future__ import annotations
 
 import html
+import json
 import re
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -105,7 +106,10 @@ def test_the_preview_of_a_gsm7_text_shows_its_length_recipients_per_channel_and_
     page = preview(client, world)
     assert page.status_code == 200
     shown = text_of(page)
-    assert "1 SMS" in shown and "42 characters" in shown and "basic SMS alphabet (GSM-7)" in shown
+    # 42 characters written, 20 before them ("Fair Work Learning: ") and 20 after ("\nReply STOP to stop."), as it goes
+    assert "1 SMS" in shown and "82 characters" in shown and "basic SMS alphabet (GSM-7)" in shown
+    assert "Fair Work Learning: Thursday's session moves to Friday, 10:00. Reply STOP to stop." in shown
+    assert "Cotonou hotels:" not in shown  # the group's name is not in its SMS
     assert "By SMS 1" in shown and "By e-mail 1" in shown
     assert "Chose not to get group news 1" in shown
     assert "Cannot be reached (no phone number confirmed for SMS, and no e-mail address) 1" in shown
@@ -138,11 +142,13 @@ def test_confirming_queues_one_sms_per_sms_member_emails_the_others_and_records_
     [sms] = db.session.scalars(select(TextMessage)).all()
     message = db.session.scalars(select(GroupMessage)).one()
     assert (sms.user_id, sms.phone, sms.kind, sms.status) == (world.texted, SMS_PHONE, "group_news", "queued")
-    assert sms.text == "Thursday's session moves to Friday.\nBring your notebook."  # as written, no name added
+    # the group's name first, the way to stop last, in the member's language
+    assert sms.text == ("Fair Work Learning: Thursday's session moves to Friday.\nBring your notebook.\n"
+                        "Reply STOP to stop.")
     assert sms.group_message_id == message.id and sms.country == "PE"
     assert (message.group_id, message.sender_id, message.audience, message.session_id) == (
         world.group, world.trainer, "group", None)
-    assert message.text == sms.text and (message.emails, message.unreached) == (1, 2)
+    assert message.text == text.replace("\r\n", "\n") and (message.emails, message.unreached) == (1, 2)
     assert {(r.user_id, r.channel) for r in db.session.scalars(select(GroupMessageRecipient))} == {
         (world.texted, "sms"), (world.mailed, "email"), (world.declined, "none"), (world.unreachable, "none")}
     [entry] = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "send group message")).all()
@@ -224,7 +230,9 @@ def test_sms_wait_for_the_sending_hours_of_each_members_time_zone(client, app, a
 
 @pytest.mark.parametrize("changes, reason", [
     ({"text": "   "}, "Please write the message."),
-    ({"text": "a" * (153 * 3 + 1)}, "This message takes 4 SMS; a message to a group may take 3 at most."),
+    # 3 parts of 153, less the 36 characters of the group's name and the way to stop, plus one
+    ({"text": "a" * (153 * 3 - 36 + 1)}, "With the group's name and the way to stop, this message takes 4 SMS; a "
+                                         "message to a group may take 3 at most."),
     ({"audience": "absent", "session": ""}, "Please choose one of this group's sessions."),
     ({"audience": "absent", "session": "other group"}, "Please choose one of this group's sessions."),
     ({"audience": "nobody"}, "Not a valid choice."),
@@ -529,3 +537,82 @@ def test_erasing_an_account_deletes_which_messages_were_for_it_and_its_drafts(cl
     assert {r.user_id for r in db.session.scalars(select(GroupMessageRecipient))} == {
         world.texted, world.declined, world.unreachable}
     assert db.session.scalars(select(GroupMessageDraft)).all() == []
+
+
+def add_texted_member(world, create_user, username, phone, locale=None) -> User:
+    user = create_user(username, country="KH", phone=phone, locale=locale)
+    user.phone_confirmed_at = clock.utcnow()
+    db.session.add(GroupMember(group_id=world.group, user_id=user.id))
+    db.session.commit()
+    return user
+
+
+def test_each_member_gets_the_sms_in_their_language_and_the_cost_is_summed_by_country(
+        client, app, app_ctx, world, create_user, monkeypatch):
+    khmer = add_texted_member(world, create_user, "sokha", "+85512345678", locale="km")
+    monkeypatch.setitem(app.config, "SMS_PRICES", "KH=0.018 PE=0.04")
+    monkeypatch.setitem(app.config, "SMS_PRICE_PER_SEGMENT", "0")
+    text = "Thursday's session moves to Friday, 10:00."
+    page = preview(client, world, text=text)
+    shown = text_of(page)
+    assert "Cost by country" in shown and "Cambodia" in shown and "Peru" in shown
+    for price in ("0.018", "0.04"):
+        assert format_currency(Decimal(price), "EUR", locale="en", decimal_quantization=False) in shown
+    sizes = {language: measure(messages.sms_text(text, language)).segments for language in ("en", "km")}
+    cost = (Decimal("0.04") * sizes["en"] + Decimal("0.018") * sizes["km"]).quantize(Decimal("0.01"), ROUND_UP)
+    assert f"Estimated cost: {format_currency(cost, 'EUR', locale='en')} in all" in shown
+    assert "In English:" in shown and "In ខ្មែរ:" in shown  # two languages: each SMS as it goes, by its name
+    client.post(world.send, data=confirmation_form(page))
+    sent = {sms.user_id: sms.text for sms in db.session.scalars(select(TextMessage))}
+    assert sent == {world.texted: messages.sms_text(text, "en"), khmer.id: messages.sms_text(text, "km")}
+    assert sent[world.texted] == f"Fair Work Learning: {text}\nReply STOP to stop."
+
+
+def test_one_price_for_all_is_one_line_and_a_country_without_price_is_named(client, app, app_ctx, world,
+                                                                           create_user, monkeypatch):
+    add_texted_member(world, create_user, "sokha", "+85512345678")
+    monkeypatch.setitem(app.config, "SMS_PRICES", "KH=0.05 PE=0.05")
+    shown = text_of(preview(client, world))
+    assert "Cost by country" not in shown
+    assert "Estimated cost: €0.10 (2 SMS × €0.05 an SMS)." in shown
+    monkeypatch.setitem(app.config, "SMS_PRICES", "PE=0.05")
+    monkeypatch.setitem(app.config, "SMS_PRICE_PER_SEGMENT", "0")
+    shown = text_of(preview(client, world))
+    assert "No price per SMS is set for Cambodia, so the cost cannot be estimated: 2 SMS in all." in shown
+
+
+def test_typographic_characters_are_made_plain_in_the_preview_and_in_what_goes(client, app_ctx, world):
+    typed = "Don’t forget – Thursday’s session at 10\u00a0h…"
+    page = preview(client, world, text=typed)
+    shown = text_of(page)
+    assert "Don't forget - Thursday's session at 10 h..." in shown and "basic SMS alphabet (GSM-7)" in shown
+    client.post(world.send, data=confirmation_form(page))
+    [sms] = db.session.scalars(select(TextMessage)).all()
+    assert sms.encoding == "gsm7" and "Don't forget - Thursday's session at 10 h..." in sms.text
+
+
+def test_the_preview_names_the_few_latin_characters_that_make_it_unicode(client, app_ctx, world):
+    shown = text_of(preview(client, world, text="Reunião na quinta às 14h na sede do sindicato."))
+    assert "UCS-2" in shown and "Only these characters make it go as Unicode: ã." in shown
+    shown = text_of(preview(client, world, text=KHMER))
+    assert "UCS-2" in shown and "Only these characters" not in shown
+
+
+def test_the_counter_is_given_what_each_sms_adds_in_the_members_languages(client, app_ctx, world, create_user):
+    add_texted_member(world, create_user, "sokha", "+85512345678", locale="km")
+    body = client.get(world.new).get_data(as_text=True)
+    frames = json.loads(html.unescape(re.search(r"data-frames='([^']*)'", body)[1]))
+    group = group_of(world)
+    assert frames == [[frame.before, frame.after] for frame in messages.frames(group)]
+    assert ["Fair Work Learning: ", "\nReply STOP to stop."] in frames
+    assert {frame.language for frame in messages.frames(group)} == {"en", "km"}
+
+
+def test_no_sms_names_the_group_a_locked_phone_would_show_it(client, app_ctx, world):
+    group = group_of(world)
+    group.name = "SYNTRAHOB women leaders"
+    sent = messages.sms_text("Thursday moves to Friday.", "en")
+    assert sent.startswith("Fair Work Learning: ") and "SYNTRAHOB" not in sent
+    shown = text_of(preview(client, world))
+    assert "It does not name the group" in shown
+    db.session.rollback()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.messaging.segments import measure
+from lms.messaging.segments import costly_characters, measure, plain
 
 
 @pytest.mark.parametrize(("text", "encoding", "segments"), [
@@ -34,3 +34,37 @@ from lms.messaging.segments import measure
 def test_segments_of_known_texts(text, encoding, segments):
     size = measure(text)
     assert (size.encoding, size.segments) == (encoding, segments)
+
+
+@pytest.mark.parametrize(("typed", "sent"), [
+    ("Don’t forget: “Thursday” – 10\u00a0h…", "Don't forget: \"Thursday\" - 10 h..."),
+    ("N’oubliez pas «\u202fjeudi\u202f» — salle 2", "N'oubliez pas \" jeudi \" - salle 2"),
+    ("‘a’ ‚b‛ 5′ 6″ „c‟", "'a' 'b' 5' 6\" \"c\""),
+    ("soft\u00adhyphen\ufeff", "softhyphen"),
+    ("Re\u0301union", "Réunion"),  # e and a combining acute: composed, and "é" is GSM-7
+    ("ខ្ញុំ\u200bទៅ", "ខ្ញុំ\u200bទៅ"),  # Khmer's zero-width space and joiners are kept
+])
+def test_typographic_characters_become_their_gsm7_equivalents(typed, sent):
+    assert plain(typed) == sent
+
+
+def test_a_curly_quote_no_longer_doubles_the_price():
+    typed = "Don’t forget Thursday’s session. " * 4  # 132 characters
+    assert (measure(typed).encoding, measure(typed).segments) == ("ucs2", 2)
+    assert (measure(plain(typed)).encoding, measure(plain(typed)).segments) == ("gsm7", 1)
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("Thursday at 10", []),  # GSM-7
+    ("Reunião na quinta às 14h na sede", ["ã"]),  # Portuguese: à is GSM-7, ã is not
+    ("Formação: não se esqueçam, é às 9h, você", ["ç", "ã", "ê"]),
+    ("ça va 😀", ["ç", "😀"]),
+    ("Cuộc họp vào thứ Năm", []),  # Vietnamese needs UCS-2 whatever one writes
+    ("Họp lúc 10 giờ", []),
+    ("Hop luc 10 gio, ơ", []),  # one Vietnamese letter is still Vietnamese
+    ("សូមអញ្ជើញមកប្រជុំ", []),  # Khmer: a script GSM-7 lacks
+    ("اجتماع الخميس", []),
+    ("Réunion à Cotonou. ąęłńśźżćõâ", []),  # more than a few: naming them does not help
+])
+def test_the_characters_that_cost_more_are_named_only_for_latin_texts_where_a_few_do_it(text, named):
+    assert costly_characters(text) == named

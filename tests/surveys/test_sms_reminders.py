@@ -33,7 +33,8 @@ def texts() -> list[TextMessage]:
 
 
 def link_of(message: TextMessage) -> str:
-    return message.text.rsplit(" ", 1)[-1]
+    """The link that ends the first line (the second says how to stop)."""
+    return message.text.split("\n", 1)[0].rsplit(" ", 1)[-1]
 
 
 def test_a_member_who_chose_sms_gets_one_sms_per_reminder_and_no_email(
