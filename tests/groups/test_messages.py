@@ -230,8 +230,8 @@ def test_sms_wait_for_the_sending_hours_of_each_members_time_zone(client, app, a
 
 @pytest.mark.parametrize("changes, reason", [
     ({"text": "   "}, "Please write the message."),
-    # 3 parts of 153, less the 36 characters of the group's name and the way to stop, plus one
-    ({"text": "a" * (153 * 3 - 36 + 1)}, "With the group's name and the way to stop, this message takes 4 SMS; a "
+    # 3 parts of 153, less the 40 characters of the portal's name and the way to stop, plus one
+    ({"text": "a" * (153 * 3 - 40 + 1)}, "With the portal's name and the way to stop, this message takes 4 SMS; a "
                                          "message to a group may take 3 at most."),
     ({"audience": "absent", "session": ""}, "Please choose one of this group's sessions."),
     ({"audience": "absent", "session": "other group"}, "Please choose one of this group's sessions."),

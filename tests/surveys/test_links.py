@@ -30,7 +30,7 @@ def reminded(create_user, make_survey, username="amina", **fields) -> tuple[str,
     text = db.session.scalar(select(TextMessage.text).where(TextMessage.user_id == member.id)
                              .order_by(TextMessage.id.desc()))
     invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == member.id))
-    return "/s/" + text.rsplit("/", 1)[1], invitation
+    return "/s/" + re.search(r"/s/([A-Za-z0-9_-]+)", text)[1], invitation
 
 
 def neutral(response) -> str:
