@@ -34,7 +34,7 @@ access_log = logging.getLogger("lms.access")
 #: An id from nginx (``$request_id``: 32 hex digits) is kept if it looks like one; anything else is replaced.
 REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 #: URL variables whose values are not written into a log.
-PRIVATE_URL_VALUES = frozenset({"user_id", "invitation_id", "code", "session_id", "attempt_id", "token"})
+PRIVATE_URL_VALUES = frozenset({"user_id", "invitation_id", "code", "session_id", "attempt_id", "token", "draft_id"})
 URL_VARIABLE = re.compile(r"<(?:[^<>:]+:)?([^<>]+)>")
 
 

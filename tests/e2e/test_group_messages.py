@@ -35,13 +35,13 @@ def test_a_trainer_sees_the_length_as_they_type_previews_and_sends(page, live_se
     page.click("text=Send a message")
     page.fill("#text", "Thursday's session moves to Friday.")
     assert "1 SMS so far (basic SMS alphabet" in page.inner_text("[data-sms-count]")
-    # the group's name and the way to stop count: 124 typed characters are 160 with them, 125 take two SMS
-    page.fill("#text", "a" * 124)
+    # the portal's name and the way to stop count: 120 typed characters are 160 with them, 121 take two SMS
+    page.fill("#text", "a" * 120)
     assert "1 SMS so far" in page.inner_text("[data-sms-count]")
-    page.fill("#text", "a" * 125)
+    page.fill("#text", "a" * 121)
     assert "2 SMS so far (basic SMS alphabet" in page.inner_text("[data-sms-count]")
     # a curly quote and a dash typed on a phone are sent plain: still the basic alphabet, as the server counts it
-    page.fill("#text", "Don’t forget – " + "a" * 109)
+    page.fill("#text", "Don’t forget – " + "a" * 105)
     assert "1 SMS so far (basic SMS alphabet" in page.inner_text("[data-sms-count]")
     page.fill("#text", KHMER)
     assert "2 SMS so far (letters outside the basic SMS alphabet" in page.inner_text("[data-sms-count]")

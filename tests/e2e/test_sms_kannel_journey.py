@@ -67,7 +67,8 @@ def test_a_member_without_email_is_reached_by_sms_through_kannel(browser, live_s
     assert len(messages) == 3
     reminder = messages[-1]
     assert reminder.number == NUMBER and "Awa" not in reminder.text and "Workers" not in reminder.text
-    link = reminder.text.rsplit(" ", 1)[-1]
+    link = re.search(r"http\S+/s/[A-Za-z0-9_-]+", reminder.text)[0]
+    assert reminder.text.endswith("\nReply STOP to stop.")
     assert link.startswith(f"{live_server}/s/")
 
     # The link: her session ended long ago, so she signs in, and lands on the survey.
