@@ -15,10 +15,13 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.test import TestResponse
 
 from lms import clock, create_app
 from lms.config import TestConfig
+from lms.core import after_response
 from lms.core.logs import JsonFormatter
 from lms.extensions import db
 from lms.surveys import building
@@ -38,6 +41,21 @@ def pytest_collection_modifyitems(items):
             if fixture in item.fixturenames:
                 item.add_marker(marker)
 
+
+
+def _then_settle(method):
+    """``method``, returning once the work a page does after answering (a code to the gateway, an e-mail:
+    lms/core/after_response.py) is done, so that tests look at what the page did, not at a race with it."""
+    def then_settle(self, *args, **kwargs):
+        result = method(self, *args, **kwargs)
+        after_response.settle()
+        return result
+    return then_settle
+
+
+# A test client's request, and closing its answer (which starts the work after it, as a server does).
+FlaskClient.open = _then_settle(FlaskClient.open)
+TestResponse.close = _then_settle(TestResponse.close)
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):

@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from lms.content.reader import CourseProblems, read_library
+from lms.core import after_response
 from lms.extensions import db
 from lms.models import SurveyAnswer
 from lms.surveys.building import QuestionSpec
@@ -220,6 +221,7 @@ class Served(str):
         written now, not into the output a later test reads."""
         with self.idle:
             self.idle.wait_for(lambda: not self.active[0], timeout=timeout)
+        after_response.settle(timeout)
 
 
 def closed_once_answered(app):
@@ -237,6 +239,7 @@ def closed_once_answered(app):
             finally:
                 if hasattr(answer, "close"):
                     answer.close()
+                after_response.settle()  # the work after the answer (lms/core/after_response.py) done, as gunicorn's
         return chunks()
     return wsgi
 

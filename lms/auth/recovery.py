@@ -166,7 +166,7 @@ def link_message(user: User, language: str) -> tuple[str, str]:
 
 
 def link_sender(user_id: int, language: str) -> Callable[[], None]:
-    """What to run once the answer has gone (``response.call_on_close``): ``deliver_link`` in this app."""
+    """What to run once the answer has gone (lms/core/after_response.py): ``deliver_link`` in this app."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return lambda: deliver_link(app, user_id, language)
 

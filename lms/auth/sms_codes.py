@@ -219,7 +219,7 @@ def ask(purpose: str, identifier: Identifier, named: User | None, language: str,
 
 def sender(user_id: int, purpose: str, code: str, language: str,
            may_send: Callable[[User], bool], address: str) -> Callable[[], None]:
-    """What to run once the answer has gone (``response.call_on_close``): send ``code`` to the account if
+    """What to run once the answer has gone (lms/core/after_response.py): send ``code`` to the account if
     ``may_send(user)`` still says so and the number's limit allows, silently otherwise (nobody waits for an answer)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return lambda: deliver(app, user_id, purpose, code, language, may_send, address)

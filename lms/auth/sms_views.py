@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.auth import code_sign_in, phone, recovery, services, sms_codes, throttle
 from lms.auth.forms import CodeEntryForm, CodeSignInForm, PhoneCodeForm, RecoveryCodeForm
 from lms.auth.sessions import safe_next, start_session
+from lms.core import after_response
 from lms.extensions import db
 from lms.i18n import current_language
 from lms.messaging.channels import sms_enabled
@@ -91,7 +92,7 @@ def sign_in_by_code():
         entry = CodeEntryForm(formdata=None, identifier=form.identifier.data)
         response = private(render_template("auth/sign_in_code_sent.html", form=entry, lifetime=lifetime()))
         if sender is not None:
-            response.call_on_close(sender)
+            after_response.later(response, sender)
         return response
     return render_template("auth/sign_in_code.html", form=form), 400 if form.is_submitted() else 200
 

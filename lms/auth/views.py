@@ -25,6 +25,7 @@ from lms.auth.forms import (
     channels_form,
 )
 from lms.auth.sessions import current_session_id, end_session, limits, safe_next, start_session
+from lms.core import after_response
 from lms.core.identifiers import needs_country_code
 from lms.core.phone_display import reader_example
 from lms.extensions import csrf, db
@@ -151,7 +152,7 @@ def forgot_password():
                                                  code_form=code_form, code_lifetime=sms_views.lifetime()))
         response.cache_control.no_store = True
         if sender is not None:
-            response.call_on_close(sender)
+            after_response.later(response, sender)
         return response
     page = render_template("auth/forgot_password.html", form=form, sms=sms_enabled())
     return page, 400 if form.is_submitted() else 200

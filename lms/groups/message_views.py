@@ -15,7 +15,7 @@ from flask_babel import format_currency, format_date, format_number, format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.core import audit
+from lms.core import after_response, audit
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups import messages
@@ -169,7 +169,7 @@ def send_message(group_id: int):
             emails=format_number(len(sent.emails))), "success")
     response = redirect(url_for("group_messages.list_messages", group_id=group.id), 303)
     if sent.emails:
-        response.call_on_close(messages.mail_sender(sent.message.id, sent.emails))
+        after_response.later(response, messages.mail_sender(sent.message.id, sent.emails))
     return response
 
 

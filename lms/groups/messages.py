@@ -436,7 +436,7 @@ def mail_of(message: GroupMessage, user: User) -> tuple[str, str]:
 
 
 def mail_sender(message_id: int, user_ids: list[int]) -> Callable[[], int]:
-    """What to run once the answer has gone (``response.call_on_close``): ``deliver_mails`` in this app."""
+    """What to run once the answer has gone (lms/core/after_response.py): ``deliver_mails`` in this app."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     return lambda: deliver_mails(app, message_id, user_ids)
 

@@ -36,6 +36,7 @@ from flask import after_this_request, current_app, g, url_for
 from sqlalchemy import select
 
 from lms import clock
+from lms.core import after_response
 from lms.extensions import db
 from lms.messaging.channels import may_text, sms_enabled
 from lms.messaging.gateways import Handover, Report, gateway
@@ -95,7 +96,7 @@ def hand_over_all(message_ids: list[int]) -> int:
 
 
 def hand_over_after_response(message_id: int) -> None:
-    """During a request: hand ``message_id`` over once the answer has gone (``response.call_on_close``), in an app
+    """During a request: hand ``message_id`` over once the answer has gone (lms/core/after_response.py), in an app
     context of its own, as lms/auth/recovery.py sends its e-mail. What this misses, the job sends."""
     pending = g.setdefault("sms_after_response", [])
     if not pending:
@@ -103,7 +104,7 @@ def hand_over_after_response(message_id: int) -> None:
 
         @after_this_request
         def send_once_answered(response):
-            response.call_on_close(lambda: hand_over_in(app, list(pending)))
+            after_response.later(response, lambda: hand_over_in(app, list(pending)))
             return response
     pending.append(message_id)
 
