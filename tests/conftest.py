@@ -99,10 +99,11 @@ def data_app(app, config):
 
 @pytest.fixture(autouse=True)
 def _forget_failed_attempts(request):
-    """Each test starts with no failed sign-ins counted by the shared app."""
+    """Each test starts with nothing counted by the shared apps' limits (failed sign-ins, codes sent)."""
     yield
-    if "app" in request.fixturenames:
-        request.getfixturevalue("app").extensions["throttle"].reset()
+    for name in ("app", "data_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).extensions["throttle"].reset()
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,10 @@ from lms.auth import sms_codes, throttle
 from lms.core.phone_display import shown  # noqa: F401  (the pages' way to write a number)
 from lms.extensions import db
 from lms.messaging.channels import chosen_channels, default_channel, may_text, serves
+from lms.messaging.keywords import answer, confirmed_holder, keyword
 from lms.messaging.numbers import is_stopped
 from lms.messaging.outbox import queue_sms
+from lms.messaging.segments import folded_for
 from lms.models import SmsCode, User
 from lms.vocabulary import MESSAGE_TOPICS
 
@@ -87,17 +89,26 @@ def take_number(user: User) -> None:
 
 
 def confirmed_text(language: str) -> str:
+    """The answer to a code sent back that confirmed the number: who writes, and what happened."""
     with force_locale(language):
-        return _("Your number is confirmed.")
+        return folded_for(_("%(portal)s: your number is confirmed.", portal=_("Fair Work Learning")), language)
 
 
 @signals.sms_received.connect
 def _code_sent_back(phone: str, text: str = "", **_extra) -> bool:
     """A member who replies to the code with the code confirms the number it came from; they get a word back.
-    True for any text that is a code (no other answer goes, right code or not, account or not)."""
-    code = sms_codes.typed_code(text)
+    True for any text that is a code (the code receiver answers it, right code or not, account or not).
+
+    Not when another account has the number confirmed: whoever signs up with a member's number would otherwise have
+    it moved to their account by the member's own reply (the member replies to a code SMS as the portal invites,
+    and then signs in by code into the stranger's account). Moving a confirmed number takes the code typed on the
+    page of the account that asked for it; a reply that confirms nothing gets an answer that says so."""
+    code = None if keyword(text) else sms_codes.typed_code(text)  # "STOP 123456" is a STOP
     if code is None:
         return False
+    if confirmed_holder(phone) is not None:
+        _type_it_on_the_page(phone)
+        return True
     # Each account holding the number unconfirmed has its own code: the one whose code it is confirms it. The code
     # is tried on each account with a code waiting (a try counted on each), so a wrong one gets no more tries.
     waiting = db.session.scalars(
@@ -108,10 +119,18 @@ def _code_sent_back(phone: str, text: str = "", **_extra) -> bool:
         if not user.is_active or confirm(user, code) != "right":
             continue
         if may_text(user):
-            queue_sms(phone, confirmed_text(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]), "service",
-                      user=user)
+            language = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+            queue_sms(phone, confirmed_text(language), "service", user=user)
         return True
+    _type_it_on_the_page(phone)
     return True
+
+
+def _type_it_on_the_page(phone: str) -> None:
+    """The answer to a code sent back that confirms nothing: the same for every number (with an account or not,
+    confirmed or not), so that whoever holds a phone learns nothing from it; none to a number that replied STOP."""
+    if not is_stopped(phone):
+        answer(phone, "type_code")
 
 
 @signals.contact_changed.connect

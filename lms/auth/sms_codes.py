@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 import unicodedata
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.messaging.delivery import hand_over_all
 from lms.messaging.outbox import queue_sms
+from lms.messaging.segments import folded_for
 from lms.models import SmsCode, TextMessage, User
 
 log = logging.getLogger(__name__)
@@ -80,11 +82,15 @@ def minutes() -> int:
     return current_app.config["SMS_CODE_MINUTES"]
 
 
+#: A word before a code sent back by SMS ("code 037294", "Code: 037294"): letters of any script, then ":" or not.
+WORD_BEFORE_CODE = re.compile(r"^\s*[^\W\d_]{1,12}\s*:?\s*(?=\S)")
+
+
 def typed_code(raw: str | None) -> str | None:
     """The code as typed, in ASCII digits (a phone may type Bengali, Arabic, Khmer or Burmese ones), spaces and
-    dashes dropped; None unless it is six digits."""
+    dashes dropped, and one word before it ("code 037294"); None unless it is six digits."""
     digits = []
-    for character in raw or "":
+    for character in WORD_BEFORE_CODE.sub("", raw or "", count=1):
         if character.isspace() or character in "-.":
             continue
         value = unicodedata.decimal(character, None)
@@ -160,6 +166,10 @@ def code_text(purpose: str, code: str, language: str) -> str:
     """The SMS: the portal's name (so the member knows who writes), the code, what it is for, how long it works, and
     never to give it to anyone (someone who asks for it is stealing the account). One GSM-7 SMS in English and
     French (tests/auth/test_code_texts.py says which languages need two)."""
+    return folded_for(_code_text(purpose, code, language), language)
+
+
+def _code_text(purpose: str, code: str, language: str) -> str:
     with force_locale(language):
         portal, num = _("Fair Work Learning"), minutes()
         if purpose == "confirm_phone":

@@ -21,8 +21,8 @@ Just before it goes, a message is checked again: an answer to a text ("reply") a
 bounds them); nothing else goes to a number that replied STOP (lms/messaging/numbers.py); and anything but a
 "service" message (a number's first code) goes only to a member who may still be texted (``may_text``: no STOP
 meanwhile, the same confirmed number, an active account), reminders and group news only within the member's
-sending hours (lms/messaging/hours.py). The text of a code or a reminder (FORGET_TEXT) is blanked as soon as the
-message is sent or failed, and the number of an answer to a text too.
+sending hours (lms/messaging/hours.py). The text of a code, a reminder or an answer (FORGET_TEXT) is blanked as soon
+as the message is sent or failed, and the number of an answer to a text too.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ INTERRUPTED = "interrupted while it was handed over: not sent again"
 EXPIRED = "the code expired before the gateway took it"
 #: Kinds whose text is blanked once the message is sent or failed: a code (a number's first code is "service"), and a
 #: reminder, whose short link would otherwise stay beside the member in a stolen database.
-FORGET_TEXT = ("account_codes", "service", "survey_reminders")
+FORGET_TEXT = ("account_codes", "reply", "service", "survey_reminders")
 #: Kinds that wait for the member's sending hours; the others go at once.
 WAIT_FOR_HOURS = ("survey_reminders", "group_news")
 #: One number, in international form: nothing a gateway could read as a list of numbers.

@@ -32,15 +32,17 @@ from sqlalchemy import select
 
 from lms import clock, signals
 from lms.extensions import db
-from lms.i18n import DEFAULT_LANGUAGE, UI_LANGUAGES, country_language
+from lms.i18n import DEFAULT_LANGUAGE, country_language
 from lms.messaging import numbers
 from lms.messaging.channels import country_of
 from lms.messaging.outbox import queue_sms
+from lms.messaging.segments import folded_for
 from lms.models import TextMessage, User
 
 #: Words that stop SMS: English; French, Spanish, Portuguese, Dutch, Indonesian, Vietnamese, Khmer, Burmese,
-#: Bengali, Arabic, Swahili.
-STOP_WORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "ARRÊT", "ALTO", "BAJA", "PARAR", "PARE", "SAIR", "STOPPEN",
+#: Bengali, Arabic, Swahili; and those the networks use (UNREG in Indonesia, HUY and TC in Vietnam).
+STOP_WORDS = ("STOP", "STOPALL", "UNSUBSCRIBE", "ARRÊT", "DÉSABONNER", "DÉSINSCRIRE", "ALTO", "BAJA", "CANCELAR",
+              "NO MÁS", "PARAR", "PARE", "SAIR", "STOPPEN", "UNREG", "HỦY", "TC", "أوقف", "SITISHA", "KUSITISHA",
               "AFMELDEN", "BERHENTI", "DỪNG", "NGỪNG", "ឈប់", "ရပ်", "ရပ်ပါ", "বন্ধ", "থামুন", "توقف", "إيقاف",
               "SIMAMA", "ACHA")
 #: Words that start them again, in the same languages ("Đ" has no unaccented form in Unicode: both spellings).
@@ -125,20 +127,20 @@ def obey(number: str, action: str) -> list[User]:
     return accounts
 
 
-def answer_language(holder: User | None, number: str) -> str:
-    """The language of the answers to ``number``: its confirmed holder's, else its country's, else the default."""
-    if holder is not None and holder.locale in UI_LANGUAGES:
-        return holder.locale
+def answer_language(number: str) -> str:
+    """The language of the answers to ``number``: its country's, else the default. Never its holder's: whoever held
+    the phone a moment could tell from an answer in another language that a member's account has the number."""
     return country_language(country_of(number)) or DEFAULT_LANGUAGE
 
 
 def answer(number: str, about: str) -> TextMessage | None:
-    """The answer to a text from ``number`` (flushed): ``about`` is "stop", "start", "help" or "unread"; None
-    beyond SMS_ANSWERS_PER_DAY."""
+    """The answer to a text from ``number`` (flushed): ``about`` is "stop", "start", "help", "unread" or
+    "type_code"; None beyond SMS_ANSWERS_PER_DAY."""
     if not numbers.spend_answer(number):
         return None
-    holder = confirmed_holder(number)
-    return queue_sms(number, answer_text(about, answer_language(holder, number)), "reply", user=holder)
+    language = answer_language(number)
+    return queue_sms(number, folded_for(answer_text(about, language), language), "reply",
+                     user=confirmed_holder(number))
 
 
 def portal_address() -> str:
@@ -153,6 +155,9 @@ def answer_text(about: str, language: str) -> str:
             return _("%(portal)s: you will get no more SMS from us. To get them again, reply START.", portal=portal)
         if about == "start":
             return _("%(portal)s: you will get our SMS again. To stop them, reply STOP.", portal=portal)
+        if about == "type_code":
+            return _("%(portal)s: to confirm this number, type the code on the page where you asked for it.",
+                     portal=portal)
         help_text = _("%(portal)s: to get no more SMS from us, reply STOP; to get them again, reply START. "
                       "Sign in at %(address)s", portal=portal, address=portal_address())
         if about == "unread":

@@ -87,6 +87,28 @@ def plain(text: str) -> str:
     return unicodedata.normalize("NFC", text).translate(TYPOGRAPHIC)
 
 
+#: Languages written in Latin letters whose portal-written SMS (codes, answers, reminders) may lose an accent GSM-7
+#: lacks ("á" becomes "a", as people write SMS in Spanish or Portuguese) rather than go as UCS-2 at twice the price.
+#: Vietnamese is not one: without its marks it is another text. A trainer's own text is never changed (the preview
+#: names what costs more).
+FOLDED_LANGUAGES = frozenset({"en", "fr", "es", "pt", "nl", "id", "sw"})
+
+
+def folded_for(text: str, language: str) -> str:
+    """``text`` with the accents GSM-7 lacks taken off its letters, if that makes it GSM-7 and it is in one of
+    FOLDED_LANGUAGES; else ``text`` as it is."""
+    if language not in FOLDED_LANGUAGES or is_gsm7(text):
+        return text
+
+    def letter(c: str) -> str:
+        if c in GSM7_BASIC or c in GSM7_EXTENSION:
+            return c
+        base = unicodedata.normalize("NFD", c)[0]
+        return base if base in GSM7_BASIC else c
+    folded = "".join(letter(c) for c in text)
+    return folded if is_gsm7(folded) else text
+
+
 def costly_characters(text: str) -> list[str]:
     """The characters that make ``text`` UCS-2, in order of first use, when a few Latin ones do it: writing them
     otherwise would make it GSM-7 (160 characters an SMS, not 70). Empty for a GSM-7 text, and for one in a script

@@ -19,6 +19,7 @@ from lms.i18n import DEFAULT_LANGUAGE
 from lms.messaging.channels import channel_for
 from lms.messaging.hours import sending_time
 from lms.messaging.outbox import queue_sms
+from lms.messaging.segments import folded_for
 from lms.messaging.texts import with_stop
 from lms.models import SurveyInvitation, User
 from lms.surveys import links
@@ -30,7 +31,7 @@ def reminder_text(language: str, link: str) -> str:
     """The reminder's text in ``language``: the portal's name, that a short survey waits, the link; the way to stop."""
     with force_locale(language):
         text = _("%(portal)s: a short survey is waiting for you: %(link)s", portal=_("Fair Work Learning"), link=link)
-    return with_stop(text, language)
+    return folded_for(with_stop(text, language), language)
 
 
 def remind_by_sms(user: User, invitation: SurveyInvitation, **_extra) -> None:

@@ -80,17 +80,17 @@ def test_replying_with_the_code_by_sms_confirms_the_number_it_came_from(app, cli
     for sender, text in [(OTHER_NUMBER, code), (NUMBER, "START"), (NUMBER, "hello")]:
         signals.sms_received.send(sender, text=text)
         db.session.commit()
-    # START is answered (lms/messaging/keywords.py); a code from another number and a text sent through the
-    # signal alone (not the callback) are not.
-    assert not confirmed(amina) and [text.kind for text in texts()] == ["service", "reply"]
+    # A code from another number confirms nothing, and is told to type it on the page; START is answered
+    # (lms/messaging/keywords.py); a text sent through the signal alone (not the callback) is not.
+    assert not confirmed(amina) and [text.kind for text in texts()] == ["service", "reply", "reply"]
     signals.sms_received.send(NUMBER, text=f" {code[:3]} {code[3:]} ")
     db.session.commit()
     assert confirmed(amina)
     reply = texts()[-1]
-    assert (reply.phone, reply.kind, reply.text) == (NUMBER, "service", "Your number is confirmed.")
-    signals.sms_received.send(NUMBER, text=code)  # the code is spent; nothing more is sent
+    assert (reply.phone, reply.kind, reply.text) == (NUMBER, "service", "Fair Work Learning: your number is confirmed.")
+    signals.sms_received.send(NUMBER, text=code)  # the code is spent: it confirms nothing more
     db.session.commit()
-    assert len(texts()) == 3
+    assert [text.kind for text in texts()][3:] == ["service", "reply"] and confirmed(amina)
 
 
 def test_a_wrong_code_sent_back_confirms_nothing_and_counts_a_try(app, sms_enabled, app_ctx, amina):
@@ -103,7 +103,7 @@ def test_a_wrong_code_sent_back_confirms_nothing_and_counts_a_try(app, sms_enabl
         signals.sms_received.send(NUMBER, text=wrong)
     signals.sms_received.send(NUMBER, text=code)
     db.session.commit()
-    assert not confirmed(amina) and len(texts()) == 1
+    assert not confirmed(amina) and [text.kind for text in texts()].count("service") == 1
 
 
 def test_a_new_number_anywhere_is_unconfirmed(client, sms_enabled, create_user):

@@ -84,13 +84,13 @@ def test_confirming_a_number_takes_it_from_the_account_that_had_it(client, sms_e
 def test_a_code_sent_back_confirms_the_account_whose_code_it_is(app, sms_enabled, app_ctx, create_user):
     first = create_user("first", phone=NUMBER, locale="en")
     second = create_user("second", phone=NUMBER, locale="en")
-    phone.send_code(first, "en", "127.0.0.1")
-    phone.send_code(second, "en", "127.0.0.2")
+    phone.send_code(first, "en", "192.0.2.1")  # addresses of this test's own
+    phone.send_code(second, "en", "192.0.2.2")
     code = code_sent_to(NUMBER)  # the second's, sent last
     signals.sms_received.send(NUMBER, text=code)
     db.session.commit()
     assert fresh(second).phone_confirmed_at is not None and fresh(first).phone_confirmed_at is None
-    assert texts()[-1].text == "Your number is confirmed." and texts()[-1].user_id == second.id
+    assert texts()[-1].text == "Fair Work Learning: your number is confirmed." and texts()[-1].user_id == second.id
 
 
 def test_sign_up_and_profile_never_say_a_number_is_taken(client, create_user):
