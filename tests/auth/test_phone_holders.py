@@ -126,3 +126,29 @@ def test_codes_and_recovery_reach_only_the_confirmed_holder(client, sms_enabled,
     owner = confirmed_member(create_user, "owner")
     ask_sign_in_code(client, "+51 987 654 321")
     assert [message.user_id for message in texts()] == [owner.id]
+
+
+def test_a_code_sent_back_never_moves_a_number_another_account_confirmed(app, sms_enabled, app_ctx, create_user):
+    """Outside tester 2: a stranger signs up with a member's confirmed number; the member replies to the code SMS as
+    invited, and the number (and her later sign-ins by code) went to the stranger's account."""
+    owner = confirmed_member(create_user, "owner")
+    stranger = create_user("stranger", phone=NUMBER, locale="en")
+    phone.send_code(stranger, "en", "192.0.2.3")
+    code = code_sent_to(NUMBER)
+    signals.sms_received.send(NUMBER, text=code)
+    db.session.commit()
+    assert fresh(owner).phone_confirmed_at is not None and fresh(stranger).phone_confirmed_at is None
+    answer = texts()[-1]
+    assert answer.kind == "reply" and "type the code on the page where you asked for it" in answer.text
+    # Typed on the page of the account that asked, by whoever holds the code, it moves (the number's owner).
+    assert phone.confirm(fresh(stranger), code) == "right"
+
+
+def test_a_code_reply_that_confirms_nothing_is_answered_alike_for_every_number(app, sms_enabled, app_ctx,
+                                                                              create_user):
+    confirmed_member(create_user, "owner")
+    for number in (NUMBER, "+51987000111"):  # a member's confirmed number, and one no account holds
+        signals.sms_received.send(number, text="code 123456")
+    db.session.commit()
+    first, second = texts()[-2:]
+    assert first.text == second.text and first.kind == second.kind == "reply"

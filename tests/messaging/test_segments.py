@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lms.messaging.segments import costly_characters, measure, plain
+from lms.messaging.segments import costly_characters, folded_for, measure, plain
 
 
 @pytest.mark.parametrize(("text", "encoding", "segments"), [
@@ -68,3 +68,22 @@ def test_a_curly_quote_no_longer_doubles_the_price():
 ])
 def test_the_characters_that_cost_more_are_named_only_for_latin_texts_where_a_few_do_it(text, named):
     assert costly_characters(text) == named
+
+
+@pytest.mark.parametrize(("language", "text", "folded"), [
+    ("es", "Inicie sesión, no recibirá más SMS", "Inicie sesion, no recibira mas SMS"),
+    ("pt", "Você não receberá", "Voce nao recebera"),
+    ("fr", "être répondu à côté", "etre répondu à coté"),  # é and à are GSM-7: kept
+    ("es", "Mañana, señora", "Mañana, señora"),  # already GSM-7
+])
+def test_portal_texts_in_latin_languages_lose_the_accents_gsm7_lacks(language, text, folded):
+    assert folded_for(text, language) == folded and measure(folded).encoding == "gsm7"
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("vi", "Bạn có một khảo sát"),  # Vietnamese without its marks is another text
+    ("es", "Sesión 🙏"),  # an emoji stays UCS-2 whatever the accents: the text is left whole
+    ("km", "ស្ទង់មតិ"),
+])
+def test_other_texts_are_left_as_they_are(language, text):
+    assert folded_for(text, language) == text
