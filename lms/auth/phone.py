@@ -28,15 +28,17 @@ from lms.vocabulary import MESSAGE_TOPICS
 
 
 def why_no_code(user: User) -> str | None:
-    """Why no confirmation code can go to ``user``'s number, in the reader's language; None if one can."""
+    """Why no confirmation code can go to ``user``'s number, in the reader's language; None if one can.
+
+    A number not confirmed by this account is treated alike whatever it did: that it replied STOP (a code then goes
+    nowhere, lms/messaging/delivery.py), or that its codes are spent, would tell whoever typed someone else's number
+    that a phone texted a union's portal. The pages say in general words why a code may not come."""
     if not user.phone:
         return _("Your profile has no phone number. Add it to your profile first.")
     if not serves(user.phone):
         return _("We cannot send SMS to numbers of this country.")
-    if user.sms_stopped_at is not None:
+    if user.phone_confirmed_at is not None and user.sms_stopped_at is not None:
         return _("You replied STOP, so we send no SMS to this number. To receive them again, send START by SMS.")
-    if is_stopped(user.phone):
-        return _("This number asked us to send no SMS. To get them again, send START by SMS from it.")
     return None
 
 

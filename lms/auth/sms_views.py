@@ -67,11 +67,12 @@ def confirm_phone():
 
 @signed_in
 def send_phone_code():
-    """"Send me a code": a new code to the member's number (beyond the limits, the "too many" page)."""
+    """"Send me a code": a new code to the member's number."""
     if not sms_enabled():
         return redirect(url_for("auth.profile"))
     if current_user.phone_confirmed_at is None and phone.why_no_code(current_user) is None:
-        phone.send_code(current_user, current_language(), throttle.visitor_address())
+        # Beyond the limits no code goes, and the page says so in general words only (phone.why_no_code).
+        phone.send_code_if_allowed(current_user, current_language(), throttle.visitor_address())
         db.session.commit()
         flash_code_sent(current_user)
     return redirect(url_for("auth.confirm_phone", next=request.args.get("next")))

@@ -65,7 +65,8 @@ def sign_up():
             if form.reach.data:
                 channel_choices.save(user, dict.fromkeys(MESSAGE_TOPICS, form.reach.data))
             confirming = phone.waits_for_confirmation(user)
-            code_sent = confirming and phone.send_code_if_allowed(user, current_language(), throttle.visitor_address())
+            if confirming:
+                phone.send_code_if_allowed(user, current_language(), throttle.visitor_address())
             start_session(user)
             db.session.commit()
         except IntegrityError:  # a sign-up sent at the same moment took the username, phone or e-mail
@@ -74,9 +75,8 @@ def sign_up():
             form.explain_taken()
             return render_template("auth/sign_up.html", form=form)
         flash(_("Welcome, %(name)s! Your account is ready.", name=user.display_name), "success")
-        if confirming:  # SMS chosen: the number is confirmed first
-            if code_sent:
-                sms_views.flash_code_sent(user)
+        if confirming:  # SMS chosen: the number is confirmed first (a code spent by others is not told apart)
+            sms_views.flash_code_sent(user)
             return redirect(url_for("auth.confirm_phone", next=safe_next(url_for("learn.home"))))
         return redirect(safe_next(url_for("learn.home")))
     return render_template("auth/sign_up.html", form=form)

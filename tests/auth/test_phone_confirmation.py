@@ -9,7 +9,9 @@ import pytest
 from lms import clock, signals
 from lms.auth import channel_choices
 from lms.extensions import db
+from lms.messaging import numbers
 from lms.messaging.channels import may_text
+from lms.messaging.delivery import send_due
 from lms.models import User
 from tests.auth.sms_helpers import NUMBER, OTHER_NUMBER, code_sent_to, confirmed_member, texts
 from tests.helpers import PASSWORD, on_page, post_form, save_profile, sign_in
@@ -149,13 +151,13 @@ def test_codes_sent_are_limited_per_number_and_per_address(app, client, sms_enab
     app.config["SMS_CODE_LIMIT_ADDRESS"] = "4 per hour"
     try:
         sign_in(client, "amina")
-        assert [ask_code(client).status_code for _ in range(3)] == [302] * 3
-        refused = ask_code(client)
-        assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
+        # Beyond the limits no code goes, and the page is the same (a number's codes spent by strangers would
+        # otherwise show that it is a member's); the phone page says in general words why a code may not come.
+        assert [ask_code(client).status_code for _ in range(4)] == [302] * 4
         create_user("rosa", phone=OTHER_NUMBER)
         other = app.test_client()
         sign_in(other, "rosa")
-        assert [ask_code(other).status_code for _ in range(2)] == [302, 429]  # 3 + 1 from this address
+        assert [ask_code(other).status_code for _ in range(2)] == [302, 302]  # 3 + 1 from this address
     finally:
         app.config["SMS_CODE_LIMIT_ADDRESS"] = saved
     assert [message.phone for message in texts()] == [NUMBER] * 3 + [OTHER_NUMBER]
@@ -169,22 +171,28 @@ def test_no_code_goes_without_a_number_to_an_unserved_country_or_after_stop(app,
     assert ask_code(client).status_code == 302 and texts() == []
 
     member = create_user("stopped", phone=NUMBER)
-    member.sms_stopped_at = clock.utcnow()
+    member.sms_stopped_at = clock.utcnow()  # as STOP from the number leaves it (lms/messaging/keywords.py)
+    numbers.set_stopped(NUMBER, True)
     db.session.commit()
     client = app.test_client()
     sign_in(client, "stopped")
-    assert "You replied STOP" in client.get("/profile/phone").get_data(as_text=True)
+    # A number this account has not confirmed is shown alike whatever it did (outside tester 2 learnt from this
+    # page that a number had replied STOP): the code is queued, and never goes.
+    page = client.get("/profile/phone").get_data(as_text=True)
+    assert "You replied STOP" not in page and "A number that replied STOP to our SMS gets none" in page
     ask_code(client)
-    assert texts() == []
+    send_due()
+    assert [message.status for message in texts()] == ["failed"]
 
     app.config["SMS_COUNTRIES"] = "BJ,ML"
     try:
         member.sms_stopped_at = None
+        numbers.set_stopped(NUMBER, False)
         db.session.commit()
         assert "We cannot send SMS to numbers of this country." in client.get("/profile/phone").get_data(
             as_text=True)
         ask_code(client)
-        assert texts() == []
+        assert len(texts()) == 1
     finally:
         app.config["SMS_COUNTRIES"] = ""
 
