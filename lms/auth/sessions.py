@@ -34,7 +34,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
 from lms import clock, signals
-from lms.auth import devices, session_store
+from lms.auth import device_cookies, devices, session_store
 from lms.auth.session_store import Limits
 from lms.core import audit
 from lms.extensions import db
@@ -129,6 +129,7 @@ def start_session(user: User, remember: bool = False) -> None:
     opened = session_store.open_session(user, now=clock.utcnow(), remembered=bool(remember), limits=limits(),
                                         browser=browser, system=system)
     _attach(user, opened, fresh=True)
+    device_cookies.remember(user)
 
 
 def end_session() -> None:
@@ -227,6 +228,7 @@ def register(app: Flask) -> None:
     """Before anything reads ``current_user``: the session is checked (and restored) first."""
     app.before_request(end_stale_session)
     app.after_request(write_remember_cookie)
+    device_cookies.register(app)
 
 
 # Changes that end the account's other sessions ---------------------------------------------------------
