@@ -13,6 +13,8 @@ only carries its random id. On each request (OWASP ASVS 3.2, 3.3, 3.5):
   than the row, or Flask-Login's own remember cookie, can sign anyone in.
 - Signing in starts from an empty session: nothing from before carries over (a CSRF secret, a half-filled
   form), only the interface language chosen, and that only if the account has none in its profile.
+- Signing in also leaves a device cookie (``lms/auth/device_cookies.py``), which outlives the session: on that
+  browser the account's sign-in attempts and codes are counted apart from strangers'.
 - "Keep me signed in" is a remember cookie of our own (split token, rotated at each use: see the store). It
   is checked first on every request that carries it: an old copy (someone else used the cookie since) ends
   every session of the account, is written to the audit log, and the person is sent to sign in with a message.

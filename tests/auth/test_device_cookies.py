@@ -255,3 +255,20 @@ def test_a_password_set_by_someone_else_ends_the_accounts_cookies(app, app_ctx, 
     for address in range(1, 3):
         sign_in(stranger(app, address), "amina", "not the password")
     assert sign_in(phone, "amina", NEW_PASSWORD).status_code == 429
+
+
+def test_a_first_password_chosen_on_the_phone_keeps_it_the_members(app, create_user, monkeypatch):
+    """A trainer's one-time password signs in, then the member chooses her own: the phone is still hers."""
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
+    member = create_user("kofi")
+    member.must_change_password = True
+    db.session.commit()
+    phone = app.test_client()
+    sign_in(phone, "kofi")
+    chosen = post_form(phone, "/first-password", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert chosen.status_code == 302
+    sign_out(phone)
+    for address in range(1, 3):
+        sign_in(stranger(app, address), "kofi", "not the password")
+    assert sign_in(stranger(app, 3), "kofi", NEW_PASSWORD).status_code == 429
+    assert sign_in(phone, "kofi", NEW_PASSWORD).status_code == 302
