@@ -79,6 +79,7 @@ def check_config(app: Flask) -> None:
         # "__Host-": the browser takes the cookie only over HTTPS, for this host and the whole site.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
         app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
+        app.config["DEVICE_COOKIE_NAME"] = "__Host-device"
     else:
         if not key:
             # Development without a key: sessions last as long as this process.

@@ -45,6 +45,12 @@ class Config:
     #: account (its username, phone and e-mail together) the password is not checked, silently.
     SIGN_IN_LIMIT_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_ACCOUNT", "10 per 15 minutes")
     SIGN_IN_LIMIT_ADDRESS = os.environ.get("SIGN_IN_LIMIT_ADDRESS", "100 per 15 minutes")
+    #: The device cookie (lms/auth/device_cookies.py): a browser where a member signed in has her sign-in attempts and
+    #: codes counted apart from strangers'. Kept this many days after her last sign-in there, for this many accounts.
+    #: "__Host-device" in production (lms/__init__.py check_config).
+    DEVICE_COOKIE_NAME = "device"
+    DEVICE_COOKIE_DAYS = int(os.environ.get("DEVICE_COOKIE_DAYS", 180))
+    DEVICE_COOKIE_ACCOUNTS = int(os.environ.get("DEVICE_COOKIE_ACCOUNTS", 5))
     #: Per address (an IPv6 address by its /64): sign-ups answered "already used" and profile changes of phone or
     #: e-mail, then accounts made at sign-up (a trainer signs up a whole room with the group's "Create the accounts").
     SIGN_UP_TAKEN_LIMIT = os.environ.get("SIGN_UP_TAKEN_LIMIT", "10 per hour")
@@ -119,6 +125,9 @@ class Config:
     SMS_CODE_LIMIT_NUMBER_ADDRESS = os.environ.get("SMS_CODE_LIMIT_NUMBER_ADDRESS", "3 per day")
     #: Codes per number (or account) from every address together: enough for its owner, a cap on flooding a phone.
     SMS_CODE_LIMIT_NUMBER = os.environ.get("SMS_CODE_LIMIT_NUMBER", "8 per day")
+    #: Codes per account asked from a device where it signed in (its device cookie), instead of the two budgets above,
+    #: so that strangers who spend them do not keep the owner from codes on her own phone.
+    SMS_CODE_LIMIT_DEVICE = os.environ.get("SMS_CODE_LIMIT_DEVICE", "5 per day")
     #: Codes asked for per address, whatever the number.
     SMS_CODE_LIMIT_ADDRESS = os.environ.get("SMS_CODE_LIMIT_ADDRESS", "20 per hour")
     SMS_CODE_ATTEMPTS = int(os.environ.get("SMS_CODE_ATTEMPTS", 5))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from lms import signals
-from lms.auth import services, sms_codes
+from lms.auth import device_cookies, services, sms_codes
 from lms.core.identifiers import Identifier, read_typed_phone
 from lms.messaging.channels import channel_for
 from lms.models import User
@@ -34,11 +34,12 @@ def named_by(number: Identifier) -> User | None:
     return services.confirmed_holder(number.value) if number.value else None
 
 
-def ask(raw: str, language: str, address: str) -> Callable[[], None] | None:
+def ask(raw: str, language: str, address: str,
+        devices: tuple[device_cookies.Entry, ...] = ()) -> Callable[[], None] | None:
     """A code for the number typed (flushed, whatever it names); the sender to run after the answer, if the number
-    is an account's that may have one."""
+    is an account's that may have one. ``devices``: the browser's device cookie (its own budget for its accounts)."""
     number = number_of(raw)
-    return sms_codes.ask("sign_in", number, named_by(number), language, address, may_have_code)
+    return sms_codes.ask("sign_in", number, named_by(number), language, address, may_have_code, devices)
 
 
 def account_for_code(raw: str, typed: str) -> sms_codes.Checked:

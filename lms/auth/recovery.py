@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from lms import clock, signals
-from lms.auth import sms_codes, throttle
+from lms.auth import device_cookies, sms_codes, throttle
 from lms.auth.services import find_by_identifier, hash_password
 from lms.core.identifiers import sign_in_identifier
 from lms.core.mail import mail_configured, send_mail
@@ -103,15 +103,17 @@ def way_to_recover(user: User | None) -> str | None:
     return "sms" if channel == "sms" and not works_as_staff(user) else None
 
 
-def answer_request(identifier: str, language: str, address: str) -> Callable[[], None] | None:
+def answer_request(identifier: str, language: str, address: str,
+                   devices: tuple[device_cookies.Entry, ...] = ()) -> Callable[[], None] | None:
     """What "Forgot your password?" does for ``identifier`` before answering (flushed: a code row, with a
-    gateway, whatever it names); the sender of the link or code to run after the answer, if one goes."""
+    gateway, whatever it names); the sender of the link or code to run after the answer, if one goes.
+    ``devices``: the browser's device cookie (its own budget of links and codes for its accounts)."""
     user = find_by_identifier(identifier)
     way = way_to_recover(user)
-    sender = link_sender(user.id, language) if way == "email" else None
+    sender = link_sender(user.id, language, device_cookies.key_for(devices, user)) if way == "email" else None
     if sms_enabled():
         sender = sms_codes.ask("recover", sign_in_identifier(identifier), user, language, address,
-                               lambda account: way_to_recover(account) == "sms") or sender
+                               lambda account: way_to_recover(account) == "sms", devices) or sender
     return sender
 
 
@@ -165,22 +167,26 @@ def link_message(user: User, language: str) -> tuple[str, str]:
     return subject, body
 
 
-def link_sender(user_id: int, language: str) -> Callable[[], None]:
+def link_sender(user_id: int, language: str, device: str | None = None) -> Callable[[], None]:
     """What to run once the answer has gone (lms/core/after_response.py): ``deliver_link`` in this app."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return lambda: deliver_link(app, user_id, language)
+    return lambda: deliver_link(app, user_id, language, device)
 
 
-def deliver_link(app: Flask, user_id: int, language: str) -> None:
+def deliver_link(app: Flask, user_id: int, language: str, device: str | None = None) -> None:
     """E-mail the account a link, in its language (``language``, the page's, if it has none). Runs after the
     answer, in its own app context (like a job). Silently sends nothing beyond
-    ``RECOVERY_LIMIT_IDENTIFIER`` links per account (its username, phone and e-mail together), or without SMTP."""
+    ``RECOVERY_LIMIT_IDENTIFIER`` links per account (its username, phone and e-mail together; asked from a device
+    where it signed in, ``device``, per account on that device), or without SMTP."""
     with app.app_context():
         user = db.session.get(User, user_id)
         if not may_recover(user):
             return
         try:
-            throttle.spend("RECOVERY_LIMIT_IDENTIFIER", "recovery account", f"account:id:{user.id}")
+            if device is not None:
+                throttle.spend("RECOVERY_LIMIT_IDENTIFIER", "recovery account on device", device)
+            else:
+                throttle.spend("RECOVERY_LIMIT_IDENTIFIER", "recovery account", f"account:id:{user.id}")
         except throttle.TooManyAnswers:
             return
         if not mail_configured():

@@ -13,6 +13,8 @@ only carries its random id. On each request (OWASP ASVS 3.2, 3.3, 3.5):
   than the row, or Flask-Login's own remember cookie, can sign anyone in.
 - Signing in starts from an empty session: nothing from before carries over (a CSRF secret, a half-filled
   form), only the interface language chosen, and that only if the account has none in its profile.
+- Signing in also leaves a device cookie (``lms/auth/device_cookies.py``), which outlives the session: on that
+  browser the account's sign-in attempts and codes are counted apart from strangers'.
 - "Keep me signed in" is a remember cookie of our own (split token, rotated at each use: see the store). It
   is checked first on every request that carries it: an old copy (someone else used the cookie since) ends
   every session of the account, is written to the audit log, and the person is sent to sign in with a message.
@@ -34,7 +36,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy.exc import OperationalError
 
 from lms import clock, signals
-from lms.auth import devices, session_store
+from lms.auth import device_cookies, devices, session_store
 from lms.auth.session_store import Limits
 from lms.core import audit
 from lms.extensions import db
@@ -129,6 +131,7 @@ def start_session(user: User, remember: bool = False) -> None:
     opened = session_store.open_session(user, now=clock.utcnow(), remembered=bool(remember), limits=limits(),
                                         browser=browser, system=system)
     _attach(user, opened, fresh=True)
+    device_cookies.remember(user)
 
 
 def end_session() -> None:
@@ -227,6 +230,7 @@ def register(app: Flask) -> None:
     """Before anything reads ``current_user``: the session is checked (and restored) first."""
     app.before_request(end_stale_session)
     app.after_request(write_remember_cookie)
+    device_cookies.register(app)
 
 
 # Changes that end the account's other sessions ---------------------------------------------------------

@@ -7,8 +7,11 @@ replaces the old. Codes asked for are counted per address (``SMS_CODE_LIMIT_ADDR
 per identifier that names none) from each address (``SMS_CODE_LIMIT_NUMBER_ADDRESS``) and from all together
 (``SMS_CODE_LIMIT_NUMBER``): beyond either no new code is made, so that asking again gives no fresh tries; codes sent
 are counted the same way per number. The budget of one address for a number is lower than the number's, so that one
-address cannot spend the number's and keep its owner from codes; the number's still caps the SMS a phone gets. None
-of these limits changes what the pages answer (lms/auth/throttle.py).
+address cannot spend the number's and keep its owner from codes; the number's still caps the SMS a phone gets. Asked
+from a device where the account signed in (its device cookie, lms/auth/device_cookies.py), codes count against
+``SMS_CODE_LIMIT_DEVICE`` for the account on that device instead, so that strangers who spend the number's budgets
+do not keep the owner from codes on her own phone. None of these limits changes what the pages answer
+(lms/auth/throttle.py).
 
 "Forgot your password?" and "Sign in with a code" give every identifier typed a row, whether or not an SMS goes
 (to nobody, the code is one nobody knows): what follows (wrong, expired, too many tries) is then the same
@@ -33,7 +36,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from lms import clock
-from lms.auth import throttle
+from lms.auth import device_cookies, throttle
 from lms.auth.session_store import as_utc
 from lms.core.identifiers import Identifier
 from lms.core.keyed import keyed_digest
@@ -209,40 +212,50 @@ def send(user: User, purpose: str, code: str, language: str) -> TextMessage:
 
 
 def ask(purpose: str, identifier: Identifier, named: User | None, language: str, address: str,
-        may_send: Callable[[User], bool]) -> Callable[[], None] | None:
+        may_send: Callable[[User], bool], devices: tuple[device_cookies.Entry, ...] = ()) -> Callable[[], None] | None:
     """A code asked for with ``identifier`` (flushed), alike whatever it names: counted against the address
     (TooManyAnswers beyond SMS_CODE_LIMIT_ADDRESS, for every identifier) and, silently, against its subject from this
     address and from all (``spend_subject``: beyond either the code already made stays the one that works, with the
-    tries it has had); then a new row.
+    tries it has had), or, if ``devices`` (the browser's device cookie) has the entry of ``named``, against
+    ``SMS_CODE_LIMIT_DEVICE`` for it on that device instead; then a new row.
     If ``named`` (the account the identifier names) may have a code, the sender to run after the answer; else None
     and the code goes to nobody."""
     throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes asked from", address)
     subject = subject_of(identifier, named)
+    device = device_cookies.key_for(devices, named)
     try:
-        spend_subject("sms codes asked for", subject, address)
+        if device is not None:
+            throttle.spend("SMS_CODE_LIMIT_DEVICE", "sms codes asked on device", device)
+        else:
+            spend_subject("sms codes asked for", subject, address)
     except throttle.TooManyAnswers:
         return None
     reachable = named if named is not None and may_send(named) else None
     code = issue(purpose, subject, reachable)
-    return sender(reachable.id, purpose, code, language, may_send, address) if reachable is not None else None
+    return sender(reachable.id, purpose, code, language, may_send, address, device) if reachable is not None else None
 
 
 def sender(user_id: int, purpose: str, code: str, language: str,
-           may_send: Callable[[User], bool], address: str) -> Callable[[], None]:
+           may_send: Callable[[User], bool], address: str, device: str | None = None) -> Callable[[], None]:
     """What to run once the answer has gone (lms/core/after_response.py): send ``code`` to the account if
     ``may_send(user)`` still says so and the number's limit allows, silently otherwise (nobody waits for an answer)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return lambda: deliver(app, user_id, purpose, code, language, may_send, address)
+    return lambda: deliver(app, user_id, purpose, code, language, may_send, address, device)
 
 
 def deliver(app: Flask, user_id: int, purpose: str, code: str, language: str,
-            may_send: Callable[[User], bool], address: str) -> None:
+            may_send: Callable[[User], bool], address: str, device: str | None = None) -> None:
+    """Send the code unless the number's limits (``spend_subject``), or, asked from the account's device (``device``,
+    its key), ``SMS_CODE_LIMIT_DEVICE`` there, are spent."""
     with app.app_context():
         user = db.session.get(User, user_id)
         if user is None or not may_send(user):
             return
         try:  # the address was counted when the code was asked for, whatever the identifier named
-            spend_subject("sms codes sent", Identifier("phone", user.phone).key, address)
+            if device is not None:
+                throttle.spend("SMS_CODE_LIMIT_DEVICE", "sms codes sent on device", device)
+            else:
+                spend_subject("sms codes sent", Identifier("phone", user.phone).key, address)
         except throttle.TooManyAnswers:
             log.info("a code was not sent by SMS: too many sent to the number")
             return

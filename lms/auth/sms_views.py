@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from lms.auth import code_sign_in, phone, recovery, services, sms_codes, throttle
+from lms.auth import code_sign_in, device_cookies, phone, recovery, services, sms_codes, throttle
 from lms.auth.forms import CodeEntryForm, CodeSignInForm, PhoneCodeForm, RecoveryCodeForm
 from lms.auth.sessions import safe_next, start_session
 from lms.core import after_response
@@ -88,7 +88,8 @@ def sign_in_by_code():
         return redirect(url_for("learn.home"))
     form = CodeSignInForm()
     if form.validate_on_submit():
-        sender = code_sign_in.ask(form.identifier.data, current_language(), throttle.visitor_address())
+        sender = code_sign_in.ask(form.identifier.data, current_language(), throttle.visitor_address(),
+                                  device_cookies.carried())
         db.session.commit()
         entry = CodeEntryForm(formdata=None, identifier=form.identifier.data)
         response = private(render_template("auth/sign_in_code_sent.html", form=entry, lifetime=lifetime()))

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms import clock, signals
 from lms.auth import channel_choices, devices, phone, reauth, recovery, services, session_store, sms_views, throttle
+from lms.auth.device_cookies import carried as device_cookie_entries
 from lms.auth.forms import (
     ConfirmPasswordForm,
     FirstPasswordForm,
@@ -145,7 +146,8 @@ def forgot_password():
     member's group."""
     form = RecoveryForm()
     if form.validate_on_submit():
-        sender = recovery.answer_request(form.identifier.data, current_language(), throttle.visitor_address())
+        sender = recovery.answer_request(form.identifier.data, current_language(), throttle.visitor_address(),
+                                         device_cookie_entries())
         db.session.commit()
         code_form = RecoveryCodeForm(formdata=None, identifier=form.identifier.data) if sms_enabled() else None
         response = make_response(render_template("auth/recovery_sent.html", lifetime=recovery.lifetime(),
