@@ -24,18 +24,29 @@ from dataclasses import dataclass
 import phonenumbers
 from flask import current_app, has_app_context
 
+from lms.core.phone_display import known_reader_country
 from lms.i18n import PARTNER_COUNTRIES
 
 #: Letters, digits, ".", "-" and "_", 3 to 40 of them, checked on the normal form.
 USERNAME = re.compile(r"^[\w.-]{3,40}$")
-PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+PHONE_SEPARATORS = re.compile(r"[\s()./]")
+#: What a number copied from a page, a contact or a link may carry: "tel:" in front.
+TEL_PREFIX = re.compile(r"^tel:", re.IGNORECASE)
 #: What remains of a phone number without its separators: digits (of any script), after an optional "+".
 PHONE_TEXT = re.compile(r"\+?\d{3,20}")
 #: Longer input is no phone number; phonenumbers refuses beyond 250 characters anyway.
 LONGEST_PHONE_INPUT = 40
 #: Countries that lengthened their numbers: country -> (old length of the national number, digits put in front).
 #: Benin: 8 digits to 10, "01" in front, on 30 November 2024. Another country's renumbering is one more line.
-RENUMBERED: dict[str, tuple[tuple[int, str], ...]] = {"BJ": ((8, "01"),)}
+RENUMBERED: dict[str, tuple[tuple[int, str | dict[str, str]], ...]] = {
+    "BJ": ((8, "01"),),  # 30 November 2024: "01" before every number
+    # 31 January 2021: mobile numbers get their network's digits, told by the old number's second digit
+    # (Moov 01, MTN 05, Orange 07).
+    "CI": ((8, {"0": "01", "1": "01", "2": "01", "3": "01", "4": "05", "5": "05", "6": "05", "7": "07",
+                "8": "07", "9": "07"}),),
+}
+#: The kinds of numbers a member's number is: a number written without its country code is read only as one.
+MEMBER_NUMBER_TYPES = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 
 
 def nfkc(text: str) -> str:
@@ -55,9 +66,12 @@ def normalise_email(raw: str | None) -> str | None:
 def _phone_text(raw: str) -> str | None:
     """``raw`` without separators and with "00" read as "+", if what remains is digits (after an optional
     "+"); else None. Letters are refused, so that no username is read as a "vanity" number."""
-    text = nfkc(raw or "").strip()
+    text = TEL_PREFIX.sub("", nfkc(raw or "").strip())
     if len(text) > LONGEST_PHONE_INPUT:
         return None
+    # Dashes of every kind separate digit groups; invisible format characters (the direction marks a page puts
+    # around a number it shows, a zero-width space) come along when a number is copied: both are dropped.
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Pd", "Cf"))
     text = PHONE_SEPARATORS.sub("", text)
     if text.startswith("00"):
         text = "+" + text[2:]
@@ -92,9 +106,10 @@ def renumbered(number: phonenumbers.PhoneNumber) -> phonenumbers.PhoneNumber | N
         return None
     region = phonenumbers.region_code_for_country_code(number.country_code)
     national = phonenumbers.national_significant_number(number)
-    for old_length, prefix in RENUMBERED.get(region, ()):
+    for old_length, rule in RENUMBERED.get(region, ()):
         if len(national) != old_length:
             continue
+        prefix = rule if isinstance(rule, str) else rule.get(national[1:2], "")
         try:
             new = phonenumbers.parse("+" + str(number.country_code) + prefix + national, None)
         except phonenumbers.NumberParseException:
@@ -112,8 +127,10 @@ def old_forms(phone: str) -> list[str]:
         return []
     region = phonenumbers.region_code_for_country_code(number.country_code)
     national = phonenumbers.national_significant_number(number)
+    prefixes = {prefix for _length, rule in RENUMBERED.get(region, ())
+                for prefix in ([rule] if isinstance(rule, str) else rule.values())}
     return ["+" + str(number.country_code) + national[len(prefix):]
-            for old_length, prefix in RENUMBERED.get(region, ())
+            for old_length, _rule in RENUMBERED.get(region, ()) for prefix in sorted(prefixes)
             if national.startswith(prefix) and len(national) == old_length + len(prefix)]
 
 
@@ -139,27 +156,38 @@ def local_countries() -> tuple[str, ...]:
     return countries or PARTNER_COUNTRIES
 
 
-def _local_readings(text: str) -> set[str]:
-    """The numbers (E.164) a number written without its country code is in the portal's countries: those where
-    it is valid, as it is or (an old number) with its country's new digits."""
-    readings = set()
+def _local_readings(text: str) -> dict[str, str]:
+    """Country -> the number (E.164) a number written without its country code is there, in the portal's
+    countries where it is a valid mobile number, as it is or (an old number) with its country's new digits. Only
+    mobiles: "07 12 34 56" is an old Ivorian mobile, not a landline of Myanmar."""
+    readings = {}
     for country in local_countries():
         try:
             number = phonenumbers.parse(text, country)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
-            readings.add(_e164(number))
-        elif (new := renumbered(number)) is not None:
-            readings.add(_e164(new))
+        if not phonenumbers.is_valid_number(number):
+            number = renumbered(number)
+        if number is not None and phonenumbers.number_type(number) in MEMBER_NUMBER_TYPES:
+            readings[country] = _e164(number)
     return readings
+
+
+def _local_reading(text: str) -> str | None:
+    """The one number a number written without its country code is: the only reading, or the reading in the
+    reader's own country (their profile's, or their browser's region) when there are several; else None."""
+    readings = _local_readings(text)
+    if len(set(readings.values())) == 1:
+        return next(iter(readings.values()))
+    return readings.get(known_reader_country() or "")
 
 
 def ambiguous_phone(raw: str | None) -> bool:
     """Whether ``raw`` is a number written without its country code that is valid in several of the portal's
     countries: the page asks for the country code (whatever accounts exist)."""
     text = _phone_text(raw or "")
-    return text is not None and not text.startswith("+") and len(_local_readings(text)) > 1
+    return (text is not None and not text.startswith("+") and len(set(_local_readings(text).values())) > 1
+            and _local_reading(text) is None)
 
 
 def needs_country_code(raw: str | None) -> bool:
@@ -167,7 +195,7 @@ def needs_country_code(raw: str | None) -> bool:
     be read as one number of the portal's countries: a failed sign-in adds how to write it. Text only."""
     text = _phone_text(raw or "")
     return (text is not None and not text.startswith("+") and len(text) >= 6
-            and len(_local_readings(text)) != 1)
+            and _local_reading(text) is None)
 
 
 def read_typed_phone(raw: str | None) -> str | None:
@@ -178,8 +206,7 @@ def read_typed_phone(raw: str | None) -> str | None:
     if text is None:
         return None
     if not text.startswith("+"):
-        readings = _local_readings(text)
-        return readings.pop() if len(readings) == 1 else None
+        return _local_reading(text)
     try:
         number = phonenumbers.parse(text, None)
     except phonenumbers.NumberParseException:

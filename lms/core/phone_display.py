@@ -46,18 +46,27 @@ def example_number(country: str) -> str:
     return inline(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL))
 
 
-def reader_country() -> str:
-    """The country whose numbers the reader most likely writes: their profile's; else the region their browser
-    names (fr-BJ), if one of ours; else the first partner country that speaks the page's language."""
+def known_reader_country() -> str | None:
+    """The reader's country when we know it: their profile's, else the region their browser names (fr-BJ), if one
+    of ours; None otherwise."""
     if not has_request_context():
-        return FALLBACK_COUNTRY
+        return None
     if current_user.is_authenticated and current_user.country:
         return current_user.country
     for value, _quality in request.accept_languages:
         region = value.replace("_", "-").split("-")[-1].upper() if "-" in value or "_" in value else ""
         if region in PARTNER_COUNTRIES:
             return region
-    language = str(get_locale() or DEFAULT_LANGUAGE)
+    return None
+
+
+def reader_country() -> str:
+    """The country whose numbers the reader most likely writes: ``known_reader_country``, else the first partner
+    country that speaks the page's language."""
+    known = known_reader_country()
+    if known:
+        return known
+    language = str(get_locale() or DEFAULT_LANGUAGE) if has_request_context() else DEFAULT_LANGUAGE
     return next((c for c in PARTNER_COUNTRIES if language in get_official_languages(c, de_facto=True)),
                 FALLBACK_COUNTRY)
 

@@ -74,3 +74,30 @@ def test_sign_up_names_the_new_number_of_an_old_benin_one(client):
     assert (f"Benin numbers now have 10 digits: did you mean {on_page('+229 01 96 55 44 33')}?"
             in page.get_data(as_text=True))
     assert sign_up(client, country="BJ", phone="01 96 55 44 33").status_code == 302
+
+
+@pytest.mark.parametrize("typed", [
+    "\u2066+229 01 96 55 44 33\u2069",  # copied from a page, with the direction marks around it (outside tester 3)
+    "+229 01\u201396\u201355\u201344\u201333", "+229\u200b0196554433", "tel:+2290196554433", "TEL:+229-01-96-55-44-33",
+])
+def test_a_number_copied_from_a_page_or_a_link_is_read(app_ctx, typed):
+    assert read_typed_phone(typed) == BENIN
+
+
+def test_an_old_ivorian_mobile_is_read_as_the_new_one_and_never_as_a_landline_elsewhere(app, app_ctx):
+    """Côte d'Ivoire gave its mobiles their network's two digits in 2021; "07 12 34 56" was read as a landline of
+    Myanmar (outside tester 3)."""
+    with app.test_request_context(headers={"Accept-Language": "fr-CI"}):
+        assert read_typed_phone("07 12 34 56") == "+2250707123456"
+        assert read_typed_phone("05 12 34 56") == "+2250505123456"
+        assert read_typed_phone("+225 41 12 34 56") == "+2250141123456"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert read_typed_phone("07 12 34 56") == "+2250707123456"  # no other country has it as a mobile
+
+
+def test_the_readers_own_country_settles_a_number_valid_in_several(app, app_ctx):
+    for region, expected in (("fr-BJ", BENIN), ("fr-CI", "+2250196554433")):
+        with app.test_request_context(headers={"Accept-Language": region}):
+            assert read_typed_phone("01 96 55 44 33") == expected and not ambiguous_phone("01 96 55 44 33")
+    with app.test_request_context(headers={"Accept-Language": "fr"}):  # a language is no country
+        assert read_typed_phone("01 96 55 44 33") is None
