@@ -1,8 +1,7 @@
 """Sign-up, sign-in and profile forms; every label and message is translated."""
 from __future__ import annotations
 
-import phonenumbers
-from flask_babel import LazyString, ngettext
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -21,8 +20,8 @@ from lms.auth import channel_choices, passwords, services, sms_codes
 from lms.core.fields import NumberRange, SelectWithPrompt, grouped_country_choices, membership_consent_field
 from lms.core.forms import PortalForm
 from lms.core.identifiers import ambiguous_phone, read_typed_phone, suggested_phone
-from lms.core.phone_display import inline, reader_example
-from lms.i18n import UI_LANGUAGES, country_name, current_language, language_name
+from lms.core.phone_display import reader_example, renumbered_message
+from lms.i18n import UI_LANGUAGES, language_name
 from lms.messaging.channels import serves
 from lms.models import User
 from lms.permissions import may_change_own_scope
@@ -44,17 +43,6 @@ def _phone_check(form, field) -> None:
         raise ValidationError(renumbered_message(new))
     raise ValidationError(_l("This is not a phone number we can read. Write it with its country code, for "
                              "example %(example)s.", example=EXAMPLE))
-
-
-def renumbered_message(new: str) -> str:
-    """"Benin numbers now have 10 digits: did you mean +229 01 96 55 44 33?", in the reader's language."""
-    number = phonenumbers.parse(new, None)
-    digits = len(phonenumbers.national_significant_number(number))
-    country = country_name(phonenumbers.region_code_for_number(number), current_language())
-    return ngettext("%(country)s numbers now have %(num)d digit: did you mean %(number)s?",
-                    "%(country)s numbers now have %(num)d digits: did you mean %(number)s?", digits,
-                    country=country, number=inline(phonenumbers.format_number(
-                        number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)))
 
 
 def _not_common(form, field) -> None:

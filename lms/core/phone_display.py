@@ -5,10 +5,10 @@ from __future__ import annotations
 import phonenumbers
 from babel.languages import get_official_languages
 from flask import has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_login import current_user
 
-from lms.i18n import DEFAULT_LANGUAGE, PARTNER_COUNTRIES
+from lms.i18n import DEFAULT_LANGUAGE, PARTNER_COUNTRIES, country_name, current_language
 
 #: Left-to-right isolate and its end (Unicode's bidi isolates): inside Arabic text, the groups of "+216 20 123 456"
 #: would otherwise be laid out right to left, "456 123 20 216+".
@@ -74,3 +74,22 @@ def reader_country() -> str:
 def reader_example() -> str:
     """``example_number`` of ``reader_country``: the example a phone field shows."""
     return example_number(reader_country())
+
+
+def renumbered_message(new: str) -> str:
+    """"Benin numbers now have 10 digits: did you mean +229 01 96 55 44 33?", in the reader's language."""
+    number = phonenumbers.parse(new, None)
+    digits = len(phonenumbers.national_significant_number(number))
+    country = country_name(phonenumbers.region_code_for_number(number), current_language())
+    return ngettext("%(country)s numbers now have %(num)d digit: did you mean %(number)s?",
+                    "%(country)s numbers now have %(num)d digits: did you mean %(number)s?", digits,
+                    country=country, number=shown(new))
+
+
+def national_example(country: str) -> str:
+    """A mobile number of ``country`` as it is dialled there ("01 95 12 34 56" in Benin), for a list read in that
+    country."""
+    number = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if number is None:
+        return example_number(country)
+    return inline(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL))

@@ -75,11 +75,14 @@ class JoinForm(PortalForm):
 
 class BulkForm(PortalForm):
     members = TextAreaField(_l("Members, one a line: a name, or a name, a comma and a username"),
-                            validators=[DataRequired(_l("The list is empty."))], render_kw={"rows": 12},
-                            description=_l("A gender, a year of birth and a phone number may follow, separated by "
-                                           "commas, for example: Awa Ndiaye, , woman, 1990, 01 97 12 34 56 (any "
-                                           "of them may be left empty; a username left empty is made up). Without "
-                                           "a gender, it is \"I prefer not to say\"."))
+                            validators=[DataRequired(_l("The list is empty."))], render_kw={"rows": 12})
+
+    def describe(self, example_phone: str) -> None:
+        """The list's help, with a number as it is dialled in the group's country."""
+        self.members.description = _("A gender, a year of birth and a phone number may follow, separated by "
+                                     "commas, for example: Awa Ndiaye, , woman, 1990, %(phone)s (any of them may "
+                                     "be left empty; a username left empty is made up). Without a gender, it is "
+                                     "\"I prefer not to say\".", phone=example_phone)
 
 
 class SessionForm(PortalForm):

@@ -15,7 +15,8 @@ from lms.auth.forms import OLDEST_BIRTH_YEAR, YOUNGEST_AGE
 from lms.auth.services import USERNAME, create_user, give_one_time_password, normalise_username
 from lms.author.services import slugify
 from lms.core.codes import READABLE, readable_code
-from lms.core.identifiers import normalise_phone
+from lms.core.identifiers import normalise_phone, suggested_phone
+from lms.core.phone_display import renumbered_message
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import (
@@ -199,8 +200,10 @@ def _parse_line(number: int, raw: str, genders: dict[str, str],
                                       max=youngest)))
     number_read = normalise_phone(phone, country) if phone else None
     if phone and number_read is None:
-        reasons.append((columns[4], _("\"%(phone)s\" is not a phone number we can read: write it as it is dialled "
-                                      "in the group's country, or with + and the country code.", phone=phone)))
+        new = suggested_phone(phone, country)  # an old number of a country that lengthened its numbers
+        reasons.append((columns[4], renumbered_message(new) if new else _(
+            "\"%(phone)s\" is not a phone number we can read: write it as it is dialled in the group's country, or "
+            "with + and the country code.", phone=phone)))
     if reasons:
         return None, reasons
     return BulkLine(number, name, username, code, birth_year, number_read), []

@@ -14,6 +14,7 @@ from lms.auth import reauth, throttle
 from lms.core import audit
 from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.core.listing import folded, listed, listing
+from lms.core.phone_display import national_example
 from lms.extensions import db
 from lms.groups import messages as group_messages
 from lms.groups import services
@@ -199,6 +200,7 @@ def join(code: str | None = None):
 def add_members(group_id: int):
     group = _group(group_id, manage=True)
     form = BulkForm()
+    form.describe(national_example(group.country))
     problems = []
     if form.validate_on_submit():
         account = throttle.signed_in_account()

@@ -1,6 +1,7 @@
 """Training groups: create, join by code or QR, bulk accounts, attendance, paper scores, certificates."""
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,7 @@ from sqlalchemy import func, select
 from lms import clock
 from lms.extensions import db
 from lms.models import Attendance, Certificate, GroupMember, QuizAttempt, TrainerPromotion, TrainingGroup, User
-from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, post_form, row_counts, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, complete_course, csrf_token, on_page, post_form, row_counts, sign_in
 
 TODAY = clock.today()
 
@@ -424,3 +425,20 @@ def test_a_presence_at_a_session_held_before_joining_counts_with_its_place(clien
     db.session.commit()
     present, places = figures.attendance(ReportFilter(start=TODAY - timedelta(days=40), end=TODAY))["BJ"]
     assert (present.n, places.n) == (2, 2)
+
+
+def test_the_bulk_list_names_the_new_number_of_an_old_one_and_shows_a_number_of_the_groups_country(
+        client, app_ctx, trainer):
+    """Outside testers 1 and 3: an old 8-digit Benin number got no hint, and the help showed Benin's format to a
+    group in Peru."""
+    make_group(client)  # in Benin
+    group = db.session.scalar(select(TrainingGroup))
+    form = client.get(f"/groups/{group.id}/members/bulk").get_data(as_text=True)
+    assert on_page("01 95 12 34 56") in form
+    response = post_form(client, f"/groups/{group.id}/members/bulk", {"members": "Awa, , , , 97 55 44 33"})
+    assert response.status_code == 400
+    assert (f"Line 1, phone number: Benin numbers now have 10 digits: did you mean {on_page('+229 01 97 55 44 33')}?"
+            in html.unescape(response.get_data(as_text=True)))
+    group.country = "PE"
+    db.session.commit()
+    assert on_page("912 345 678") in client.get(f"/groups/{group.id}/members/bulk").get_data(as_text=True)

@@ -112,7 +112,7 @@ def test_the_preview_of_a_gsm7_text_shows_its_length_recipients_per_channel_and_
     assert "Cotonou hotels:" not in shown  # the group's name is not in its SMS
     assert "By SMS 1" in shown and "By e-mail 1" in shown
     assert "Chose not to get group news 1" in shown
-    assert "Cannot be reached (no phone number confirmed for SMS, and no e-mail address) 1" in shown
+    assert "Cannot be reached by SMS or e-mail (the reasons are listed below) 1" in shown
     assert "No price per SMS is set for this portal, so the cost cannot be estimated: 1 SMS in all." in shown
     assert counts() == {"messages": 0, "sms": 0, "audit": 0}
 
