@@ -134,3 +134,21 @@ def volumes(start: date, end: date) -> Volumes:
         total.add(volume)
     return Volumes(start, end, total, list(rows.values()), by_kind,
                    [(reason, country, n) for (reason, country), n in by_reason.most_common(TOP_REASONS)])
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Messages the gateway has not taken yet although they were tried (it was down, or refused them for now): how
+    many, since when, and its latest answer. What an operator looks at first in an outage."""
+
+    messages: int
+    oldest: datetime | None
+    reason: str | None
+
+
+def waiting() -> Waiting:
+    tried = (TextMessage.status == "queued", TextMessage.attempts > 0)
+    n, oldest = db.session.execute(select(func.count(), func.min(TextMessage.created_at)).where(*tried)).one()
+    reason = db.session.scalar(select(TextMessage.reason).where(*tried, TextMessage.reason.is_not(None))
+                               .order_by(TextMessage.id.desc()).limit(1))
+    return Waiting(n, oldest, shown_reason(reason) if reason else None)

@@ -142,7 +142,8 @@ def sms_volumes():
                          "messages": lambda row: (row.volume.messages, row.day),
                          "failed": lambda row: (row.volume.failed, row.day)})
     return render_template("admin/messages.html", form=form, figures=figures, days=days,
-                           kind_labels=SMS_KIND_LABELS, unread=unread, unread_total=sum(n for _day, n in unread))
+                           kind_labels=SMS_KIND_LABELS, unread=unread, unread_total=sum(n for _day, n in unread),
+                           waiting=sms.waiting())
 
 
 # People ----------------------------------------------------------------------------------------------------

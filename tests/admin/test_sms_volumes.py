@@ -121,3 +121,16 @@ def format_day(day: date) -> str:
     from babel.dates import format_date
 
     return format_date(day, "medium", locale="en")
+
+
+def test_an_outage_shows_at_the_top_what_waits_for_the_gateway_and_its_answer(client, create_user, sms_enabled):
+    """Outside tester 3 stopped the gateway: the page said "no failure" and showed nothing waiting."""
+    waiting = queue_sms("+51987654321", "Code", "account_codes")
+    waiting.attempts, waiting.reason = 2, "gateway unreachable"
+    queue_sms("+51987654322", "Not tried yet", "account_codes")
+    db.session.commit()
+    create_user("admin", role="admin")
+    sign_in(client, "admin")
+    page = html.unescape(client.get("/admin/messages").get_data(as_text=True))
+    assert "1 SMS waits for the gateway, tried and not taken since" in page
+    assert "Its latest answer: gateway unreachable" in page
