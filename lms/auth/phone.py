@@ -9,7 +9,6 @@ the audit log told), in the same transaction; the database keeps at most one con
 """
 from __future__ import annotations
 
-from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from lms import clock, signals
 from lms.auth import sms_codes, throttle
 from lms.core.phone_display import shown  # noqa: F401  (the pages' way to write a number)
 from lms.extensions import db
+from lms.i18n import member_language
 from lms.messaging.channels import chosen_channels, default_channel, may_text, serves
 from lms.messaging.keywords import answer, confirmed_holder, keyword
 from lms.messaging.numbers import is_stopped
@@ -43,9 +43,11 @@ def why_no_code(user: User) -> str | None:
 
 
 def send_code(user: User, language: str, address: str) -> None:
-    """A new confirmation code to ``user``'s number (flushed); TooManyAnswers beyond the limits of codes sent."""
-    sms_codes.count_send(user.phone, address)
+    """A new confirmation code to ``user``'s number (flushed); TooManyAnswers beyond the limits of codes sent, and
+    then the new code goes nowhere. It is made all the same, so that its tries are counted alike whether or not
+    strangers spent the number's codes (outside tester 2b told members' numbers apart by the tries left)."""
     code = sms_codes.issue("confirm_phone", sms_codes.account_subject(user), user)
+    sms_codes.count_send(user.phone, address)
     sms_codes.send(user, "confirm_phone", code, language)
 
 
@@ -121,7 +123,7 @@ def _code_sent_back(phone: str, text: str = "", **_extra) -> bool:
         if not user.is_active or confirm(user, code) != "right":
             continue
         if may_text(user):
-            language = user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+            language = member_language(user)
             queue_sms(phone, confirmed_text(language), "service", user=user)
         return True
     _type_it_on_the_page(phone)

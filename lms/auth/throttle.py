@@ -18,10 +18,10 @@ form valid in every other way, and each answer is paid for by the address: an an
 ``SIGN_UP_LIMIT``. Once either is spent, every sign-up (and every profile change of phone or e-mail) from that
 address gets the same 429 until the oldest leaves the window, whatever it names.
 
-On a device where the account named signed in (its device cookie, lms/auth/device_cookies.py), the identifier's
-and the account's counts are replaced by a count of that account on that device: strangers' failures then do not
-pause the owner on her own phone, and guessing there is limited all the same. A stranger has no such cookie, so
-nothing changes for what a stranger sees.
+On a device where the account named signed in (its device cookie, lms/auth/device_cookies.py), the account's
+silent count is replaced by a count of that account on that device: strangers naming it by another of its names then
+do not pause the owner on her own phone. The counts that answer 429 stay the same on every device: a 429 lifted by a
+device cookie would tell whoever holds the device (a workplace PC) that a number's owner signed in there.
 
 Per-address counts take an IPv4 address whole and an IPv6 address by its /64: a household or a phone gets a
 whole /64 and can change the rest at will.
@@ -95,6 +95,10 @@ def signed_in_account() -> str:
     return f"user:{current_user.get_id()}"
 
 
+def setting(name: str) -> Callable[[], str]:
+    return lambda: current_app.config[name]
+
+
 @dataclass(frozen=True)
 class Rule:
     """One limit on a view: how many attempts (``setting``) per what (``key``).
@@ -109,17 +113,6 @@ class Rule:
     scope: str
     methods: tuple[str, ...] | None = ("POST",)
     shared: bool = False
-    #: The setting counting instead, per account on that device, when the browser carries the device cookie of the
-    #: account the form names (lms/auth/device_cookies.py); None: the rule is the same on every device.
-    on_device: str | None = None
-
-    def limit(self) -> str:
-        device = self.on_device is not None and device_cookies.key_named_here() is not None
-        return current_app.config[self.on_device if device else self.setting]
-
-    def key_here(self) -> str:
-        device = device_cookies.key_named_here() if self.on_device is not None else None
-        return device if device is not None else self.key()
 
 
 def throttled(*rules: Rule):
@@ -130,17 +123,15 @@ def throttled(*rules: Rule):
     return mark
 
 
-#: Sign-in attempts, per identifier typed (on the owner's device, per account there) and per address, counted before
-#: the password is checked; a code by SMS
-#: typed to sign in or to choose a new password (lms/auth/sms_views.py) counts in the same budgets.
-guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-in identifier", shared=True,
-                               on_device="SIGN_IN_LIMIT_ACCOUNT"),
+#: Sign-in attempts, per identifier typed and per address, counted before the password is checked; a code by SMS
+#: typed to sign in or to choose a new password (lms/auth/sms_views.py) counts in the same budgets. The same on every
+#: device: a 429 that a device cookie lifted would tell whoever holds that device (a workplace PC) that the owner of
+#: the number typed signed in there (outside tester 2b); only the silent counts are per device.
+guard_sign_in = throttled(Rule("SIGN_IN_LIMIT_ACCOUNT", typed_identifier, "sign-in identifier", shared=True),
                           Rule("SIGN_IN_LIMIT_ADDRESS", visitor_address, "sign-in address", shared=True))
-#: "Forgot your password?" (lms/auth/recovery.py): requests per identifier typed (on the owner's device, per account
-#: there) and per address, counted before the account is looked for, so that the 429 says nothing of it; links per
-#: account are counted there, silently.
-guard_recovery = throttled(Rule("RECOVERY_LIMIT_IDENTIFIER", typed_identifier, "recovery identifier",
-                                on_device="RECOVERY_LIMIT_IDENTIFIER"),
+#: "Forgot your password?" (lms/auth/recovery.py): requests per identifier typed and per address, counted before the
+#: account is looked for, so that the 429 says nothing of it; links per account are counted there, silently.
+guard_recovery = throttled(Rule("RECOVERY_LIMIT_IDENTIFIER", typed_identifier, "recovery identifier"),
                            Rule("RECOVERY_LIMIT_ADDRESS", visitor_address, "recovery address"))
 def typed_identifier_from_address() -> str:
     """The identifier typed (as ``typed_identifier``) with the address that types it: a budget one address spends
@@ -150,10 +141,11 @@ def typed_identifier_from_address() -> str:
 
 #: "Sign in with a code by SMS": codes asked for per number typed from each address, and per address, counted before
 #: the account is looked for (lms/auth/sms_codes.py counts, silently, the codes that go to each number). Not per number
-#: alone: a 429 there would let anyone keep a number's owner from codes by asking three times. On the owner's device,
-#: per account on that device instead (an address may be a mobile network's, shared by many phones).
+#: alone: a 429 there would let anyone keep a number's owner from codes by asking three times. The same on every
+#: device (a 429 lifted by a device cookie would tell the device's holder whose number it is); the silent budgets
+#: per number are per device on the owner's (lms/auth/sms_codes.py).
 guard_sms_code = throttled(Rule("SMS_CODE_LIMIT_NUMBER_ADDRESS", typed_identifier_from_address,
-                                "sms code identifier", on_device="SMS_CODE_LIMIT_DEVICE"),
+                                "sms code identifier"),
                            Rule("SMS_CODE_LIMIT_ADDRESS", visitor_address, "sms code address"))
 #: Group codes that can be guessed: tries per account.
 guard_join_code = throttled(Rule("CODE_LIMIT", signed_in_account, "join code"))
@@ -164,7 +156,7 @@ guard_certificate_code = throttled(Rule("CODE_LIMIT", visitor_address, "certific
 def apply(limiter: Limiter, rule: Rule, view):
     methods = list(rule.methods) if rule.methods else None
     limit = limiter.shared_limit if rule.shared else limiter.limit
-    return limit(rule.limit, key_func=rule.key_here, methods=methods, scope=rule.scope)(view)
+    return limit(setting(rule.setting), key_func=rule.key, methods=methods, scope=rule.scope)(view)
 
 
 class TooManyAnswers(Exception):

@@ -78,7 +78,8 @@ def language_names(sms_texts: dict[str, str]) -> dict[str, str]:
     """Each language of the SMS by its own name, when there are more than one to tell apart."""
     if len(sms_texts) < 2:
         return {}
-    return {code: Locale.parse(code).get_display_name(code) or code for code in sms_texts}
+    reader = str(get_locale())
+    return {code: Locale.parse(code).get_display_name(reader) or code for code in sms_texts}
 
 
 def cost_shown(cost: Decimal, currency: str) -> str:
@@ -116,8 +117,8 @@ def compose_message(group_id: int):
     form = _form(group, data=data)
     if form.validate_on_submit():
         draft = form.draft()
-        if not messages.recipients(messages.audience(group, draft)).reached:
-            form.audience.errors.append(_("None of these members can be reached: nothing can be sent to them."))
+        if not messages.audience(group, draft):
+            form.audience.errors.append(_("Nobody is in this audience: there is no one to send it to."))
             return _compose(group, form, 400)
         saved = messages.save_draft(group, sender, draft)
         db.session.commit()

@@ -39,7 +39,7 @@ from lms import clock
 from lms.auth.recovery import ClockSigner
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
-from lms.i18n import DEFAULT_LANGUAGE
+from lms.i18n import DEFAULT_LANGUAGE, member_language
 from lms.messaging import texts
 from lms.messaging.channels import channel_for, chosen_channels, country_of, default_channel
 from lms.messaging.hours import sending_time
@@ -75,7 +75,7 @@ def clean_text(raw: str | None) -> str:
 
 
 def language_of(user: User) -> str:
-    return user.locale or DEFAULT_LANGUAGE
+    return member_language(user)
 
 
 def sms_text(text: str, language: str) -> str:
@@ -383,7 +383,7 @@ def send(group: TrainingGroup, sender: User, confirmation: str) -> Sent:
     if sent_from(draft) is not None:
         raise AlreadySent(_("This message was sent already; it was not sent again."))
     reached = recipients(audience(group, draft))
-    if reached.digest() != previewed_to or not reached.reached:
+    if reached.digest() != previewed_to or not (reached.reached or reached.unreached):
         raise Changed(_("Whom the message reaches has changed since the preview: nothing was sent. Check it "
                         "again."))
     message = GroupMessage(group_id=group.id, sender_id=sender.id, text=draft.text, audience=draft.audience,
@@ -423,7 +423,7 @@ def received_by(group: TrainingGroup, user: User):
 def mail_of(message: GroupMessage, user: User) -> tuple[str, str]:
     """The e-mail's subject and body, in the member's language: the trainer's text as written, then who sent it.
     The subject names no group: it shows on a locked phone."""
-    with force_locale(user.locale or DEFAULT_LANGUAGE), \
+    with force_locale(member_language(user)), \
             current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         sender = message.sender.display_name if message.sender and message.sender.erased_at is None else None
         signature = (_("Sent by %(name)s to the training group %(group)s.", name=sender, group=message.group.name)

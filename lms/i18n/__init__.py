@@ -122,6 +122,13 @@ def country_language(country: str | None) -> str | None:
     return next((code for code in get_official_languages(country, de_facto=True) if code in UI_LANGUAGES), None)
 
 
+def member_language(user) -> str:
+    """The language to write to ``user`` in when no page is open (an SMS, an e-mail): the one they chose, else their
+    country's, else the default. An account a trainer made from a list has chosen none: a member in Côte d'Ivoire
+    reads French, not English."""
+    return user.locale or country_language(user.country) or DEFAULT_LANGUAGE
+
+
 def country_name(code: str, language: str) -> str:
     return Locale.parse(language).territories.get(code, code)
 

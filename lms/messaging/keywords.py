@@ -13,10 +13,11 @@ STOP, START and HELP (lms/messaging/channels.py ``may_text``, lms/messaging/deli
 
 Every text gets an answer (kind "reply"): STOP and START are confirmed, HELP says who we are, how to stop, and
 where to sign in, and a text that is neither a keyword nor a code that another receiver of ``signals.sms_received``
-took (lms/messaging/callbacks.py) is counted (per day, no number, no text) and gets the HELP answer after "We
-cannot read replies to this number." The answers are alike whether or not an account holds the number, so that
-they tell its holder nothing about who gave it; they are written in the language of the account that confirmed
-the number (its holder proved it is theirs), else in the country's language (lms/i18n.py), else the default.
+took (lms/messaging/callbacks.py) is counted (per day, no number, no text) and gets a short answer: we cannot
+read replies, HELP and STOP. The answers are alike whether or not an account holds the number, so that they tell
+whoever holds the phone nothing: they are written in the language of the number's country (lms/i18n), else the
+default, never in an account's (an answer in a member's own language would show that a member has the number),
+and their rows keep no account.
 A number gets at most SMS_ANSWERS_PER_DAY answers a day, whatever it sends: a stranger cannot make the portal
 text someone much by texting from their number, and the answers cost little.
 """
@@ -139,8 +140,8 @@ def answer(number: str, about: str) -> TextMessage | None:
     if not numbers.spend_answer(number):
         return None
     language = answer_language(number)
-    return queue_sms(number, folded_for(answer_text(about, language), language), "reply",
-                     user=confirmed_holder(number))
+    # No account on the row: an answer's number is blanked once sent, and its account would keep who texted.
+    return queue_sms(number, folded_for(answer_text(about, language), language), "reply")
 
 
 def portal_address() -> str:
@@ -158,11 +159,11 @@ def answer_text(about: str, language: str) -> str:
         if about == "type_code":
             return _("%(portal)s: to confirm this number, type the code on the page where you asked for it.",
                      portal=portal)
-        help_text = _("%(portal)s: to get no more SMS from us, reply STOP; to get them again, reply START. "
-                      "Sign in at %(address)s", portal=portal, address=portal_address())
-        if about == "unread":
-            return _("We cannot read replies to this number.") + " " + help_text
-        return help_text
+        if about == "unread":  # short: one SMS in every Latin language, and the portal's name first (a locked phone)
+            return _("%(portal)s: we cannot read replies. Reply HELP for help, or STOP to get no more SMS.",
+                     portal=portal)
+        return _("%(portal)s: to get no more SMS from us, reply STOP; to get them again, reply START. "
+                 "Sign in at %(address)s", portal=portal, address=portal_address())
 
 
 def confirmation(action: str, language: str | None) -> str:

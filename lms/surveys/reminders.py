@@ -16,7 +16,7 @@ from sqlalchemy import select
 from lms import clock, signals
 from lms.core.mail import mail_configured, send_mail
 from lms.extensions import db
-from lms.i18n import DEFAULT_LANGUAGE, pick_string
+from lms.i18n import member_language, pick_string
 from lms.messaging.channels import channel_for
 from lms.models import Survey, SurveyInvitation, SurveyVersion, SurveyWave, User
 from lms.surveys.links import forget_dead_links
@@ -83,7 +83,7 @@ def remind_by_mail(user: User, invitation: SurveyInvitation, **_extra) -> None:
     if channel_for(user, "survey_reminders") != "email" or not mail_configured():
         return
     survey = invitation.wave.survey
-    language = user.locale or DEFAULT_LANGUAGE
+    language = member_language(user)
     with force_locale(language), current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         title = pick_string(survey.translations, language, survey.source_language, "title")
         link = url_for("surveys.consent", invitation_id=invitation.id, _external=True)

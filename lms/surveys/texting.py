@@ -15,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lms import clock
-from lms.i18n import DEFAULT_LANGUAGE
+from lms.i18n import member_language
 from lms.messaging.channels import channel_for
 from lms.messaging.hours import sending_time
 from lms.messaging.outbox import queue_sms
@@ -45,5 +45,5 @@ def remind_by_sms(user: User, invitation: SurveyInvitation, **_extra) -> None:
     token = links.new_link(invitation, send_after)
     if token is None:  # this reminder's SMS is queued already
         return
-    text = reminder_text(user.locale or DEFAULT_LANGUAGE, links.link_url(token))
+    text = reminder_text(member_language(user), links.link_url(token))
     queue_sms(user.phone, text, TOPIC, user=user, send_after=send_after)

@@ -128,55 +128,74 @@ def test_strangers_spending_the_numbers_codes_do_not_keep_the_owner_from_hers_on
 def test_the_owners_phone_has_its_own_budget_of_codes_and_a_limit_too(app, sms_enabled, amina, monkeypatch):
     monkeypatch.setitem(app.config, "SMS_CODE_LIMIT_DEVICE", "2 per day")
     phone = owners_phone(app)
-    assert [ask_sign_in_code(phone, NUMBER).status_code for _ in range(3)] == [200, 200, 429]
+    assert [ask_sign_in_code(phone, NUMBER).status_code for _ in range(3)] == [200, 200, 200]  # alike, silently
     assert len(texts(NUMBER)) == 2
     assert ask_sign_in_code(stranger(app, 1), NUMBER).status_code == 200  # the shared budgets were not spent
     assert len(texts(NUMBER)) == 3
 
 
-def test_strangers_spending_the_recovery_codes_do_not_keep_the_owner_from_hers(app, sms_enabled, amina,
-                                                                              monkeypatch):
-    monkeypatch.setitem(app.config, "RECOVERY_LIMIT_IDENTIFIER", "3 per hour")
+def test_strangers_spending_the_recovery_codes_do_not_keep_the_owner_from_hers(app, sms_enabled, amina):
     phone = owners_phone(app)
-    for address in range(1, 5):
-        ask_recovery(stranger(app, address), NUMBER)
-    assert ask_recovery(stranger(app, 9), NUMBER).status_code == 429  # the number as typed: spent for everyone
+    for name in (NUMBER, "amina@example.org"):  # five a name an hour: the number's 8 codes a day are spent
+        for address in range(1, 6):
+            ask_recovery(stranger(app, address), name)
     sent = len(texts(NUMBER))
-    assert ask_recovery(phone, NUMBER).status_code == 200
+    assert sent == 8
+    assert ask_recovery(stranger(app, 9), "amina").status_code == 200 and len(texts(NUMBER)) == sent
+    assert ask_recovery(phone, "amina").status_code == 200
     assert len(texts(NUMBER)) == sent + 1
-    assert recover_with_code(phone, NUMBER, code_sent_to(NUMBER)).status_code == 302
+    assert recover_with_code(phone, "amina", code_sent_to(NUMBER)).status_code == 302
     # She chose the new password with a code on her phone: it is still hers (a new entry for the new password).
     assert sign_in(phone, "amina", NEW_PASSWORD).status_code == 302
+
+
+def pause_account(app, times: int) -> None:
+    """Strangers name the account by its e-mail address with wrong passwords, from as many addresses: its silent
+    count is spent (the name they typed is 429 for everyone; her username is not)."""
+    for address in range(1, times + 1):
+        sign_in(stranger(app, address), "amina@example.org", "not the password")
 
 
 def test_strangers_failures_do_not_pause_the_owner_on_her_phone(app, amina, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
     phone = owners_phone(app)
-    for address, identifier in enumerate(("amina", "amina", "+51 987 654 321", "amina@example.org", "amina"), 1):
-        sign_in(stranger(app, address), identifier, "not the password")
-    assert sign_in(stranger(app, 9), "amina").status_code == 429  # the name as typed: spent
-    paused = sign_in(stranger(app, 10), "+51987654321")  # the account: paused, answered as a wrong password
+    pause_account(app, 3)
+    assert sign_in(stranger(app, 9), "amina@example.org").status_code == 429  # the name as typed: spent
+    paused = sign_in(stranger(app, 10), "amina")  # the account: paused, answered as a wrong password
     assert paused.status_code == 200 and WRONG in paused.get_data(as_text=True)
     assert sign_in(phone, "amina").status_code == 302
     sign_out(phone)
     assert sign_in(phone, NUMBER).status_code == 302
 
 
+def test_a_429_is_the_same_on_every_device(app, amina, monkeypatch):
+    """A 429 lifted by a device cookie would tell whoever holds the device (a workplace PC) that the owner of the
+    number typed signed in there (outside tester 2b)."""
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
+    phone = owners_phone(app)
+    for address in range(1, 4):
+        sign_in(stranger(app, address), NUMBER, "not the password")
+    assert sign_in(phone, NUMBER).status_code == 429
+    assert sign_in(stranger(app, 9), NUMBER).status_code == 429
+
+
 def test_guessing_on_the_owners_phone_is_limited_by_its_own_count(app, amina, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
     phone = owners_phone(app)  # one attempt, counted as a stranger's
-    answers = [sign_in(phone, "amina", "not the password").status_code for _ in range(4)]
-    assert answers == [200, 200, 200, 429]
+    answers = [sign_in(phone, name, "not the password").status_code
+               for name in ("amina@example.org", NUMBER, "amina@example.org", NUMBER)]
+    assert answers == [200, 200, 200, 200]
+    assert WRONG in sign_in(phone, "amina").get_data(as_text=True)  # her count on the phone is spent
     assert sign_in(stranger(app, 1), "amina").status_code == 302  # the shared count had one attempt
 
 
 def test_signing_in_again_on_the_phone_gives_no_fresh_count(app, amina, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
     phone = owners_phone(app)
-    for _ in range(2):
-        assert sign_in(phone, "amina").status_code == 302
+    for name in (NUMBER, "amina@example.org"):
+        assert sign_in(phone, name).status_code == 302
         sign_out(phone)
-    assert sign_in(phone, "amina").status_code == 429
+    assert WRONG in sign_in(phone, "amina").get_data(as_text=True)
 
 
 def test_a_tampered_or_foreign_cookie_is_ignored(app, amina, create_user, monkeypatch):
@@ -187,8 +206,7 @@ def test_a_tampered_or_foreign_cookie_is_ignored(app, amina, create_user, monkey
     rosas = app.test_client()
     sign_in(rosas, "rosa")
     sign_out(rosas)
-    for address in range(1, 3):
-        sign_in(stranger(app, address), "amina", "not the password")
+    pause_account(app, 2)
     nonce, day, mac = entry.split("-")
     forged = [f"{nonce}-{day}-{mac[:-1]}{'0' if mac[-1] != '0' else '1'}",  # one digit changed
               f"{nonce[::-1]}-{day}-{mac}",  # another nonce
@@ -197,18 +215,17 @@ def test_a_tampered_or_foreign_cookie_is_ignored(app, amina, create_user, monkey
     for value in forged:
         browser = app.test_client()
         browser.set_cookie("device", value)
-        assert sign_in(browser, "amina").status_code == 429
-    assert sign_in(phone, "amina").status_code == 302
+        assert sign_in(browser, "amina").status_code != 302
+    assert sign_in(phone, NUMBER).status_code == 302
 
 
 def test_an_old_cookie_is_ignored(app, amina, monkeypatch, frozen_clock):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
     start = frozen_clock(clock.utcnow())
     phone = owners_phone(app)
-    for address in range(1, 3):
-        sign_in(stranger(app, address), "amina", "not the password")
+    pause_account(app, 2)
     frozen_clock(start + timedelta(days=181))
-    assert sign_in(phone, "amina").status_code == 429
+    assert WRONG in sign_in(phone, NUMBER).get_data(as_text=True)
 
 
 def test_the_pages_answer_alike_with_and_without_cookies(app, sms_enabled, amina, create_user):
@@ -230,7 +247,7 @@ def test_the_pages_answer_alike_with_and_without_cookies(app, sms_enabled, amina
 
 def test_a_new_password_ends_the_accounts_cookies_but_the_phone_where_she_chose_it(app, amina, create_user,
                                                                                   monkeypatch):
-    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
     phone = owners_phone(app)
     stolen = app.test_client()
     stolen.set_cookie("device", device_cookie(phone).value)
@@ -239,9 +256,8 @@ def test_a_new_password_ends_the_accounts_cookies_but_the_phone_where_she_chose_
                                                      "pw-confirm": NEW_PASSWORD}, page="/profile")
     assert changed.status_code == 302
     sign_out(phone)
-    for address in range(1, 3):
-        sign_in(stranger(app, address), "amina", "not the password")
-    assert sign_in(stolen, "amina", NEW_PASSWORD).status_code == 429  # the copy names nobody now
+    pause_account(app, 3)
+    assert WRONG in sign_in(stolen, NUMBER, NEW_PASSWORD).get_data(as_text=True)  # the copy names nobody now
     assert sign_in(phone, "amina", NEW_PASSWORD).status_code == 302
 
 
@@ -252,15 +268,14 @@ def test_a_password_set_by_someone_else_ends_the_accounts_cookies(app, app_ctx, 
     member = db.session.scalar(select(User).where(User.username == "amina"))
     services.set_password(member, NEW_PASSWORD, by=admin)
     db.session.commit()
-    for address in range(1, 3):
-        sign_in(stranger(app, address), "amina", "not the password")
-    assert sign_in(phone, "amina", NEW_PASSWORD).status_code == 429
+    pause_account(app, 2)
+    assert WRONG in sign_in(phone, NUMBER, NEW_PASSWORD).get_data(as_text=True)
 
 
 def test_a_first_password_chosen_on_the_phone_keeps_it_the_members(app, create_user, monkeypatch):
     """A trainer's one-time password signs in, then the member chooses her own: the phone is still hers."""
-    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "2 per minute")
-    member = create_user("kofi")
+    monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_ACCOUNT", "3 per minute")
+    member = create_user("kofi", email="kofi@example.org")
     member.must_change_password = True
     db.session.commit()
     phone = app.test_client()
@@ -268,7 +283,7 @@ def test_a_first_password_chosen_on_the_phone_keeps_it_the_members(app, create_u
     chosen = post_form(phone, "/first-password", {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
     assert chosen.status_code == 302
     sign_out(phone)
-    for address in range(1, 3):
-        sign_in(stranger(app, address), "kofi", "not the password")
-    assert sign_in(stranger(app, 3), "kofi", NEW_PASSWORD).status_code == 429
+    for address in range(1, 4):
+        sign_in(stranger(app, address), "kofi@example.org", "not the password")
+    assert WRONG in sign_in(stranger(app, 3), "kofi", NEW_PASSWORD).get_data(as_text=True)
     assert sign_in(phone, "kofi", NEW_PASSWORD).status_code == 302

@@ -45,11 +45,11 @@ def world(client, create_user, library, sms_enabled):
     from tests.helpers import BUNDLED_COURSE
 
     trainer = create_user("tina", role="trainer", country="BJ")
-    texted = create_user("sam", country="PE", phone=SMS_PHONE)
+    texted = create_user("sam", country="PE", phone=SMS_PHONE, locale="en")
     texted.phone_confirmed_at = clock.utcnow()
-    mailed = create_user("emma", country="BJ", email="emma@example.org")
-    declined = create_user("dina", country="BJ", email="dina@example.org")
-    unreachable = create_user("ursula", country="BJ", phone="+2290197123456")  # not confirmed, no e-mail
+    mailed = create_user("emma", country="BJ", email="emma@example.org", locale="en")
+    declined = create_user("dina", country="BJ", email="dina@example.org", locale="en")
+    unreachable = create_user("ursula", country="BJ", phone="+2290197123456", locale="en")  # not confirmed, no e-mail
     db.session.add(ContactPreference(user_id=declined.id, topic="group_news", channel="none"))
     group = groups.create_group(trainer=trainer, course=find_course(BUNDLED_COURSE), name="Cotonou hotels",
                                 country="BJ", place="Cotonou", mode="in-person",
@@ -119,7 +119,7 @@ def test_the_preview_of_a_gsm7_text_shows_its_length_recipients_per_channel_and_
 
 def test_a_text_outside_gsm7_is_ucs2_and_its_cost_is_shown_in_the_readers_locale(client, app, app_ctx, world,
                                                                                    create_user, monkeypatch):
-    second = create_user("kofi", country="PE", phone="+51912345679")
+    second = create_user("kofi", country="PE", phone="+51912345679", locale="en")
     second.phone_confirmed_at = clock.utcnow()
     db.session.add(GroupMember(group_id=world.group, user_id=second.id))
     db.session.commit()
@@ -259,15 +259,29 @@ def test_what_goes_is_the_previewed_draft_whatever_else_is_posted_with_its_confi
     assert (message.text, message.audience) == ("Thursday's session moves to Friday, 10:00.", "group")
 
 
-def test_nobody_reachable_is_refused_and_changes_nothing(client, app_ctx, world):
+def test_an_empty_audience_is_refused_and_changes_nothing(client, app_ctx, world):
     session = groups.record_session(group_of(world), held_on=clock.today(), topic="All there",
-                                    present=[world.texted, world.mailed]).id
+                                    present=[world.texted, world.mailed, world.declined, world.unreachable]).id
     db.session.commit()
     before = row_counts()
     refused = preview(client, world, audience="absent", session=str(session))
     assert refused.status_code == 400
-    assert "None of these members can be reached: nothing can be sent to them." in text_of(refused)
+    assert "Nobody is in this audience: there is no one to send it to." in text_of(refused)
     assert row_counts() == before
+
+
+def test_a_message_no_channel_carries_still_goes_to_the_group_page(client, app, app_ctx, world):
+    """Outside tester 1b: the only member had replied STOP, and the trainer got a bare refusal."""
+    session = groups.record_session(group_of(world), held_on=clock.today(), topic="Two there",
+                                    present=[world.texted, world.mailed]).id
+    db.session.commit()
+    page = preview(client, world, "Bring the forms.", audience="absent", session=str(session))
+    assert "No one gets it by SMS or e-mail: the members read it on the group's page" in text_of(page)
+    assert client.post(world.send, data=confirmation_form(page)).status_code == 303
+    assert counts()["sms"] == 0
+    member = app.test_client()
+    sign_in(member, "dina")
+    assert "Bring the forms." in text_of(member.get(f"/groups/{world.group}"))
 
 
 @pytest.mark.parametrize("tamper", [
@@ -561,7 +575,7 @@ def test_each_member_gets_the_sms_in_their_language_and_the_cost_is_summed_by_co
     sizes = {language: measure(messages.sms_text(text, language)).segments for language in ("en", "km")}
     cost = (Decimal("0.04") * sizes["en"] + Decimal("0.018") * sizes["km"]).quantize(Decimal("0.01"), ROUND_UP)
     assert f"Estimated cost: {format_currency(cost, 'EUR', locale='en')} in all" in shown
-    assert "In English:" in shown and "In ខ្មែរ:" in shown  # two languages: each SMS as it goes, by its name
+    assert "In English:" in shown and "In Khmer:" in shown  # two languages: each SMS as it goes, named
     client.post(world.send, data=confirmation_form(page))
     sent = {sms.user_id: sms.text for sms in db.session.scalars(select(TextMessage))}
     assert sent == {world.texted: messages.sms_text(text, "en"), khmer.id: messages.sms_text(text, "km")}
@@ -570,7 +584,7 @@ def test_each_member_gets_the_sms_in_their_language_and_the_cost_is_summed_by_co
 
 def test_one_price_for_all_is_one_line_and_a_country_without_price_is_named(client, app, app_ctx, world,
                                                                            create_user, monkeypatch):
-    add_texted_member(world, create_user, "sokha", "+85512345678")
+    add_texted_member(world, create_user, "sokha", "+85512345678", locale="en")
     monkeypatch.setitem(app.config, "SMS_PRICES", "KH=0.05 PE=0.05")
     shown = text_of(preview(client, world))
     assert "Cost by country" not in shown
@@ -616,3 +630,13 @@ def test_no_sms_names_the_group_a_locked_phone_would_show_it(client, app_ctx, wo
     shown = text_of(preview(client, world))
     assert "It does not name the group" in shown
     db.session.rollback()
+
+
+def test_a_member_who_chose_no_language_reads_the_sms_in_her_countrys(client, app_ctx, world, create_user):
+    """Outside tester 1b: accounts a trainer made from a list have no language, and got English SMS in Cambodia."""
+    sokha = add_texted_member(world, create_user, "sokha", "+85512345678")  # in Cambodia, no language chosen
+    page = preview(client, world, text="Thursday moves to Friday.")
+    client.post(world.send, data=confirmation_form(page))
+    sent = db.session.scalar(select(TextMessage).where(TextMessage.user_id == sokha.id))
+    assert sent.text == messages.sms_text("Thursday moves to Friday.", "km") != messages.sms_text(
+        "Thursday moves to Friday.", "en")
