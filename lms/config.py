@@ -131,6 +131,9 @@ class Config:
     #: Codes asked for per address, whatever the number.
     SMS_CODE_LIMIT_ADDRESS = os.environ.get("SMS_CODE_LIMIT_ADDRESS", "20 per hour")
     SMS_CODE_ATTEMPTS = int(os.environ.get("SMS_CODE_ATTEMPTS", 5))
+    #: Confirmation codes typed (on the page or sent back), per account and per number, whatever the code.
+    SMS_CONFIRM_TRIES = os.environ.get("SMS_CONFIRM_TRIES", "10 per day")
+    SMS_CONFIRM_TRIES_NUMBER = os.environ.get("SMS_CONFIRM_TRIES_NUMBER", "20 per day")
     #: The longest message a trainer may send a group, in SMS segments.
     SMS_MAX_SEGMENTS = int(os.environ.get("SMS_MAX_SEGMENTS", 3))
     #: A message the gateway did not take is tried again after 1, 5, 15, 60... minutes, this many times in all.

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from lms import clock, signals
 from lms.auth import sms_codes, throttle
+from lms.core.identifiers import Identifier
 from lms.core.phone_display import shown  # noqa: F401  (the pages' way to write a number)
 from lms.extensions import db
 from lms.i18n import member_language
@@ -44,10 +45,17 @@ def why_no_code(user: User) -> str | None:
 
 def send_code(user: User, language: str, address: str) -> None:
     """A new confirmation code to ``user``'s number (flushed); TooManyAnswers beyond the limits of codes sent, and
-    then the new code goes nowhere. It is made all the same, so that its tries are counted alike whether or not
-    strangers spent the number's codes (outside tester 2b told members' numbers apart by the tries left)."""
-    code = sms_codes.issue("confirm_phone", sms_codes.account_subject(user), user)
-    sms_codes.count_send(user.phone, address)
+    then the code the account has stays, with the tries it had: a new code that goes nowhere would give a stranger
+    fresh tries at guessing (outside tester 2c). An account with no code yet gets one all the same, sent to nobody,
+    so that its tries are counted alike whether or not strangers spent the number's codes (outside tester 2b)."""
+    subject = sms_codes.account_subject(user)
+    try:
+        sms_codes.count_send(user.phone, address)
+    except throttle.TooManyAnswers:
+        if not sms_codes.has_code("confirm_phone", subject):
+            sms_codes.issue("confirm_phone", subject, user)
+        raise
+    code = sms_codes.issue("confirm_phone", subject, user)
     sms_codes.send(user, "confirm_phone", code, language)
 
 
@@ -71,7 +79,14 @@ def waits_for_confirmation(user: User) -> bool:
 
 def confirm(user: User, typed: str) -> str:
     """Check the code typed for ``user``'s number (the try counted); "right" confirms the number (flushed), and
-    it is no longer confirmed on any other account. The outcomes of ``sms_codes.check``."""
+    it is no longer confirmed on any other account. The outcomes of ``sms_codes.check``, and "spent" beyond
+    SMS_CONFIRM_TRIES a day for the account or SMS_CONFIRM_TRIES_NUMBER for the number, whatever the code: whoever
+    typed someone else's number gets no more than that many guesses (outside tester 2c)."""
+    try:
+        throttle.spend("SMS_CONFIRM_TRIES", "confirmation tries", f"account:id:{user.id}")
+        throttle.spend("SMS_CONFIRM_TRIES_NUMBER", "confirmation tries number", Identifier("phone", user.phone).key)
+    except throttle.TooManyAnswers:
+        return "spent"
     checked = sms_codes.check("confirm_phone", sms_codes.account_subject(user), typed)
     if checked.right:
         take_number(user)

@@ -38,10 +38,14 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
-#: Accounts a sign-in with a phone number tries at most: the number's confirmed holder first, then the newest that
-#: hold it unconfirmed. Every such sign-in does this many password checks, whatever the number names, so that neither
-#: its time tells how many accounts hold a number nor signing up many times with one number makes it slow.
-PHONE_ACCOUNTS_TRIED = 5
+#: Accounts holding a number unconfirmed that a sign-in with it tries, the newest: the same ones whether or not an
+#: account confirmed the number (were the confirmed holder to take one of their places, the oldest one's password
+#: would work only for a number no member confirmed: outside tester 2c).
+PHONE_UNCONFIRMED_TRIED = 5
+#: Password checks a sign-in with a phone number does, whatever the number names (its confirmed holder, the account
+#: whose username is those digits, and the unconfirmed ones), so that neither its time tells how many accounts hold a
+#: number nor signing up many times with one number makes it slow.
+PHONE_ACCOUNTS_TRIED = PHONE_UNCONFIRMED_TRIED + 2
 
 
 def phone_forms(phone: str) -> list[str]:
@@ -86,17 +90,18 @@ def _by_username(identifier: str) -> User | None:
 def sign_in_candidates(identifier: str) -> tuple[list[User], int]:
     """The accounts whose password a sign-in with ``identifier`` tries, and how many checks it does whatever they
     are: for a phone number, its confirmed holder, the account whose username is those digits, then the newest
-    holding it unconfirmed (``PHONE_ACCOUNTS_TRIED`` in all); otherwise the one account it names."""
+    holding it unconfirmed (``PHONE_ACCOUNTS_TRIED`` checks in all); otherwise the one account it names."""
     named = sign_in_identifier(identifier)
     if not named.value:
         return [], 1
     if named.kind != "phone":
         return [user for user in [find_by_identifier(identifier)] if user is not None], 1
-    found = holders(named.value)
-    by_username = _by_username(identifier)
-    if by_username is not None and by_username not in found:
-        found.insert(1 if found and found[0].phone_confirmed_at is not None else 0, by_username)
-    return found[:PHONE_ACCOUNTS_TRIED], PHONE_ACCOUNTS_TRIED
+    unconfirmed = db.session.scalars(
+        select(User).where(User.phone.in_(phone_forms(named.value)), User.phone_confirmed_at.is_(None),
+                           User.erased_at.is_(None))
+        .order_by(User.created_at.desc(), User.id.desc()).limit(PHONE_UNCONFIRMED_TRIED))
+    found = [confirmed_holder(named.value), _by_username(identifier), *unconfirmed]
+    return list(dict.fromkeys(user for user in found if user is not None)), PHONE_ACCOUNTS_TRIED
 
 
 def find_by_username(username: str) -> User | None:

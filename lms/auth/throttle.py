@@ -180,6 +180,16 @@ def spend(setting: str, scope: str, key: str) -> None:
         raise TooManyAnswers(item.get_expiry())
 
 
+def has_room(setting: str, scope: str, key: str) -> bool:
+    """Whether ``spend`` would count one more under ``key`` now, without counting it."""
+    limiter: Limiter = current_app.extensions["throttle"]
+    item = limits.parse(current_app.config[setting])
+    try:
+        return limiter.limiter.test(item, current_app.config["RATELIMIT_KEY_PREFIX"], scope, key)
+    except Exception:  # the store is away: as ``spend``
+        return True
+
+
 #: The two budgets of an address at sign-up: answers "already used" (and profile changes of phone or e-mail),
 #: and accounts made.
 SIGN_UP_BUDGETS = (("SIGN_UP_TAKEN_LIMIT", "already-used answers"), ("SIGN_UP_LIMIT", "sign-ups"))

@@ -31,7 +31,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from lms import clock, signals
+from lms import signals
 from lms.extensions import db
 from lms.i18n import DEFAULT_LANGUAGE, country_language
 from lms.messaging import numbers
@@ -121,7 +121,7 @@ def obey(number: str, action: str) -> list[User]:
     accounts = holders(number)
     for user in accounts:
         if stopping and user.sms_stopped_at is None:
-            user.sms_stopped_at = clock.utcnow()
+            user.sms_stopped_at = numbers.stop_time()
         elif not stopping:
             user.sms_stopped_at = None
     db.session.flush()

@@ -9,7 +9,7 @@ SECRET_KEY forgets every STOP (docs/deploy.md).
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -47,10 +47,16 @@ def is_stopped(number: str | None) -> bool:
     return stopped_since(number) is not None
 
 
+def stop_time() -> datetime:
+    """When a STOP is recorded: the start of its UTC day, not the moment, on the number's row and on its accounts
+    alike, so that the two cannot be joined by their times, nor either to the time of an answer (outside tester 2c)."""
+    return datetime.combine(clock.today(), time.min, tzinfo=UTC)
+
+
 def set_stopped(number: str, stopped: bool) -> None:
-    """Record STOP (``stopped``) or START from ``number`` (flushed); a repeated STOP keeps its first date."""
+    """Record STOP (``stopped``) or START from ``number`` (flushed); a repeated STOP keeps its first day."""
     key = _row_for(number) if stopped else number_key(number)
-    stopped_at = sa.func.coalesce(SmsNumber.stopped_at, clock.utcnow()) if stopped else None
+    stopped_at = sa.func.coalesce(SmsNumber.stopped_at, stop_time()) if stopped else None
     db.session.execute(sa.update(SmsNumber).where(SmsNumber.number_hash == key).values(stopped_at=stopped_at)
                        .execution_options(synchronize_session=False))
 

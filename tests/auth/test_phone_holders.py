@@ -152,3 +152,62 @@ def test_a_code_reply_that_confirms_nothing_is_answered_alike_for_every_number(a
     db.session.commit()
     first, second = texts()[-2:]
     assert first.text == second.text and first.kind == second.kind == "reply"
+
+
+def test_the_same_unconfirmed_holders_are_tried_whether_or_not_a_member_confirmed_the_number(app, create_user):
+    """Outside tester 2c: with five strangers on a number, the oldest one's password worked only if no member had
+    confirmed it (the confirmed holder took a place): a test of who is a member."""
+    member_number, free_number = NUMBER, "+51987000222"
+    confirmed_member(create_user, "owner")
+    for number in (member_number, free_number):
+        for n in range(services.PHONE_UNCONFIRMED_TRIED):
+            create_user(f"s{number[-3:]}{n}", phone=number, password=f"password of {n} {number}")
+    for number in (member_number, free_number):
+        client = app.test_client()
+        assert sign_in(client, number, f"password of 0 {number}").status_code == 302, number
+
+
+def test_strangers_guessing_a_confirmation_code_get_a_few_tries_a_day_however_often_they_ask(
+        app, client, sms_enabled, create_user, monkeypatch):
+    """Outside tester 2c: each "Send me a code" made a new code with fresh tries, even with no SMS left to send it."""
+    monkeypatch.setitem(app.config, "SMS_CODE_LIMIT_NUMBER", "1 per day")
+    confirmed_member(create_user, "owner")
+    create_user("stranger", phone=NUMBER)
+    sign_in(client, "stranger")
+    tries = []
+    for _ in range(4):
+        post_form(client, "/profile/phone/code", page="/profile/phone")
+        for _ in range(5):
+            page = post_form(client, "/profile/phone", {"code": "000000"}, page="/profile/phone")
+            tries.append("Too many wrong tries" in page.get_data(as_text=True))
+    assert tries.count(False) <= app.config["SMS_CODE_ATTEMPTS"]  # the code it had kept its tries: no fresh ones
+    assert db.session.scalar(select(User).where(User.username == "owner")).phone_confirmed_at is not None
+
+
+def test_a_number_gets_a_few_confirmation_tries_a_day_whatever_the_accounts(app, sms_enabled, app_ctx,
+                                                                           create_user, monkeypatch):
+    monkeypatch.setitem(app_ctx.config, "SMS_CONFIRM_TRIES_NUMBER", "3 per day")
+    accounts = [create_user(f"s{n}", phone=NUMBER) for n in range(2)]
+    for user in accounts:
+        phone.send_code(user, "en", f"192.0.2.{user.id}")
+    outcomes = [phone.confirm(user, "000000") for user in accounts for _ in range(2)]
+    assert outcomes == ["wrong", "wrong", "wrong", "spent"]
+
+
+def test_a_code_that_could_not_be_sent_never_replaces_the_one_the_member_has(app, sms_enabled, create_user,
+                                                                              monkeypatch):
+    """Outside tester 2c: once the number's codes were spent, a stranger's request made a new code that went
+    nowhere, and the member's code stopped working."""
+    monkeypatch.setitem(app.config, "SMS_CODE_LIMIT_NUMBER", "1 per day")
+    owner = confirmed_member(create_user, "owner")
+    from lms.auth import channel_choices
+    channel_choices.save(owner, {"account_codes": "sms"})
+    db.session.commit()
+    ask_sign_in_code(app.test_client(), NUMBER)
+    code = code_sent_to(NUMBER)
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    ask_sign_in_code(stranger, NUMBER)
+    assert code_sent_to(NUMBER) == code  # nothing more was sent
+    from tests.auth.sms_helpers import type_sign_in_code
+    assert type_sign_in_code(app.test_client(), NUMBER, code).status_code == 302
