@@ -22,7 +22,7 @@ KHMER = "សូមអញ្ជើញមកប្រជុំក្រុមន�
 def test_a_trainer_sees_the_length_as_they_type_previews_and_sends(page, live_server, library, create_user, axe,
                                                                    sms_enabled):
     trainer = create_user("tina", role="trainer", country="BJ")
-    member = create_user("sam", country="PE", phone="+51912345678")
+    member = create_user("sam", country="PE", phone="+51912345678", locale="en")
     member.phone_confirmed_at = clock.utcnow()
     group = create_group(trainer=trainer, course=find_course(BUNDLED_COURSE), name="Cotonou hotels", country="BJ",
                          place="Cotonou", mode="in-person", starts_on=clock.today(),
