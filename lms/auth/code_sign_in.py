@@ -46,8 +46,9 @@ def account_for_code(raw: str, typed: str) -> sms_codes.Checked:
     """Whether ``typed`` is the code sent to the number typed (the try counted, a right code used up); a code
     refused sends ``signals.sign_in_failed`` with the account it was sent to, if any."""
     number = number_of(raw)
-    checked = sms_codes.check("sign_in", sms_codes.subject_of(number, named_by(number)),
-                              sms_codes.typed_code(typed) or "")
+    named = named_by(number)
+    device = device_cookies.key_for(device_cookies.carried(), named)
+    checked = sms_codes.check("sign_in", sms_codes.subject_of(number, named, device), sms_codes.typed_code(typed) or "")
     if checked.right and not may_have_code(checked.user):  # made staff, suspended or another channel since
         checked = sms_codes.Checked("wrong", checked.user)
     if not checked.right:

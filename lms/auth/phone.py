@@ -77,14 +77,19 @@ def waits_for_confirmation(user: User) -> bool:
     return any((chosen.get(topic) or default_channel(user)) == "sms" for topic in MESSAGE_TOPICS)
 
 
-def confirm(user: User, typed: str) -> str:
+def confirm(user: User, typed: str, holder: bool = False) -> str:
     """Check the code typed for ``user``'s number (the try counted); "right" confirms the number (flushed), and
     it is no longer confirmed on any other account. The outcomes of ``sms_codes.check``, and "spent" beyond
     SMS_CONFIRM_TRIES a day for the account or SMS_CONFIRM_TRIES_NUMBER for the number, whatever the code: whoever
-    typed someone else's number gets no more than that many guesses (outside tester 2c)."""
+    typed someone else's number gets no more than that many guesses (outside tester 2c). The number's count is not
+    spent by its ``holder``, a code sent back by SMS from the number itself: strangers who spend the count on the
+    page cannot keep a member from confirming by replying (outside tester 2d). A device cookie proves nothing here:
+    every stranger has one for his own account."""
     try:
         throttle.spend("SMS_CONFIRM_TRIES", "confirmation tries", f"account:id:{user.id}")
-        throttle.spend("SMS_CONFIRM_TRIES_NUMBER", "confirmation tries number", Identifier("phone", user.phone).key)
+        if not holder:
+            throttle.spend("SMS_CONFIRM_TRIES_NUMBER", "confirmation tries number",
+                           Identifier("phone", user.phone).key)
     except throttle.TooManyAnswers:
         return "spent"
     checked = sms_codes.check("confirm_phone", sms_codes.account_subject(user), typed)
@@ -135,7 +140,7 @@ def _code_sent_back(phone: str, text: str = "", **_extra) -> bool:
         .where(User.phone == phone, User.phone_confirmed_at.is_(None), User.erased_at.is_(None))
         .order_by(SmsCode.created_at.desc()))
     for user in list(waiting):
-        if not user.is_active or confirm(user, code) != "right":
+        if not user.is_active or confirm(user, code, holder=True) != "right":
             continue
         if may_text(user):
             language = member_language(user)

@@ -121,7 +121,9 @@ def set_password_by_code(identifier: str, typed: str, new: str) -> str:
     """The new password chosen with a code by SMS (flushed) if ``typed`` is the code sent for ``identifier``:
     "right"; else the outcome of ``sms_codes.check`` and nothing changed. The account's sessions end and the
     audit trail writes it (``signals.password_changed``)."""
-    subject = sms_codes.subject_of(sign_in_identifier(identifier), find_by_identifier(identifier))
+    named = find_by_identifier(identifier)
+    subject = sms_codes.subject_of(sign_in_identifier(identifier), named,
+                                   device_cookies.key_for(device_cookies.carried(), named))
     checked = sms_codes.check("recover", subject, sms_codes.typed_code(typed) or "")
     if not checked.right:
         return "wrong" if checked.outcome == "right" else checked.outcome

@@ -70,9 +70,14 @@ def identifier_subject(identifier: Identifier) -> str:
     return _digest("identifier", identifier.kind, identifier.value)
 
 
-def subject_of(identifier: Identifier, named: User | None) -> str:
+def subject_of(identifier: Identifier, named: User | None, device: str | None = None) -> str:
     """Whom a code asked for with ``identifier`` is for: the account it names, so that its username, number and
-    e-mail address share one code and one count of tries; else the identifier itself."""
+    e-mail address share one code and one count of tries; else the identifier itself. Asked on the account's own
+    device (``device``, its key: lms/auth/device_cookies.py), the account on that device: a stranger's wrong tries or
+    new request, made without her cookie, then neither use up nor replace the code she asked for on her phone
+    (outside tester 2d)."""
+    if named is not None and device is not None:
+        return _digest("account on device", named.id, device)
     return account_subject(named) if named is not None else identifier_subject(identifier)
 
 
@@ -228,8 +233,8 @@ def ask(purpose: str, identifier: Identifier, named: User | None, language: str,
     If ``named`` (the account the identifier names) may have a code, the sender to run after the answer; else None
     and the code goes to nobody."""
     throttle.spend("SMS_CODE_LIMIT_ADDRESS", "sms codes asked from", address)
-    subject = subject_of(identifier, named)
     device = device_cookies.key_for(devices, named)
+    subject = subject_of(identifier, named, device)
     try:
         if device is not None:
             throttle.spend("SMS_CODE_LIMIT_DEVICE", "sms codes asked on device", device)

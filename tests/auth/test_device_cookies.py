@@ -287,3 +287,16 @@ def test_a_first_password_chosen_on_the_phone_keeps_it_the_members(app, create_u
         sign_in(stranger(app, address), "kofi@example.org", "not the password")
     assert WRONG in sign_in(stranger(app, 3), "kofi", NEW_PASSWORD).get_data(as_text=True)
     assert sign_in(phone, "kofi", NEW_PASSWORD).status_code == 302
+
+
+def test_a_strangers_wrong_tries_or_new_request_leave_the_code_she_asked_on_her_phone(app, sms_enabled, amina):
+    """Outside tester 2d: five wrong tries from anywhere used up her code, and a stranger's request replaced it."""
+    phone = owners_phone(app)
+    ask_sign_in_code(phone, NUMBER)
+    code = code_sent_to(NUMBER)
+    browser = stranger(app, 1)
+    for _ in range(5):
+        type_sign_in_code(browser, NUMBER, "000000")
+    ask_sign_in_code(stranger(app, 2), NUMBER)
+    assert type_sign_in_code(phone, NUMBER, code).status_code == 302
+    assert phone.get("/profile").status_code == 200

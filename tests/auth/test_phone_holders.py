@@ -211,3 +211,19 @@ def test_a_code_that_could_not_be_sent_never_replaces_the_one_the_member_has(app
     assert code_sent_to(NUMBER) == code  # nothing more was sent
     from tests.auth.sms_helpers import type_sign_in_code
     assert type_sign_in_code(app.test_client(), NUMBER, code).status_code == 302
+
+
+def test_strangers_spending_a_numbers_confirmation_tries_do_not_keep_its_holder_from_replying_the_code(
+        app, sms_enabled, app_ctx, create_user, monkeypatch):
+    """Outside tester 2d: two stranger accounts on her number spent its tries for the day; a code sent back from the
+    number itself does not count against it (only its holder can send from it)."""
+    monkeypatch.setitem(app_ctx.config, "SMS_CONFIRM_TRIES_NUMBER", "3 per day")
+    member = create_user("member", phone=NUMBER)
+    phone.send_code(member, "en", "192.0.2.5")
+    code = code_sent_to(NUMBER)
+    strangers = [create_user(f"stranger{n}", phone=NUMBER) for n in range(2)]
+    outcomes = [phone.confirm(user, "000000") for user in strangers for _ in range(2)]
+    assert outcomes[-1] == "spent" and phone.confirm(member, code) == "spent"  # on the page: spent for all
+    signals.sms_received.send(NUMBER, text=code)
+    db.session.commit()
+    assert fresh(member).phone_confirmed_at is not None
