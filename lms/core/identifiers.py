@@ -83,16 +83,21 @@ def normalise_phone(raw: str | None, country: str | None = None) -> str | None:
 
     Without "+" or "00" the number is read in ``country`` (the one the member chose); with neither, None.
     """
+    number = _parsed(raw, country)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _parsed(raw: str | None, country: str | None) -> phonenumbers.PhoneNumber | None:
+    """``raw`` read internationally (with "+" or "00") or in ``country``; None if it cannot be read."""
     text = _phone_text(raw or "")
     if text is None or (not text.startswith("+") and not country):
         return None
     try:
-        number = phonenumbers.parse(text, None if text.startswith("+") else country)
+        return phonenumbers.parse(text, None if text.startswith("+") else country)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _e164(number: phonenumbers.PhoneNumber) -> str:
@@ -137,14 +142,8 @@ def old_forms(phone: str) -> list[str]:
 def suggested_phone(raw: str | None, country: str | None = None) -> str | None:
     """The new number (E.164) when ``raw`` is an old one of a country that lengthened its numbers, read
     internationally or in ``country``; None otherwise. For the message that names it."""
-    text = _phone_text(raw or "")
-    if text is None or (not text.startswith("+") and not country):
-        return None
-    try:
-        number = phonenumbers.parse(text, None if text.startswith("+") else country)
-    except phonenumbers.NumberParseException:
-        return None
-    new = renumbered(number)
+    number = _parsed(raw, country)
+    new = renumbered(number) if number is not None else None
     return _e164(new) if new is not None else None
 
 
