@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from lms.models.courses import Course
     from lms.models.groups import TrainingGroup
 
-SURVEY_QUESTION_KINDS = ("single", "multiple", "likert", "yes_no", "number", "text")
+SURVEY_QUESTION_KINDS = ("single", "multiple", "likert", "yes_no", "number", "text", "date", "note", "calculate")
+#: Kinds that hold no answer of the member's: a note is read, a calculation is worked out from other answers.
+UNANSWERED_KINDS = ("note", "calculate")
 #: Question kinds whose choices are fixed: codes 1-5 and yes/no, labels from the interface catalogue.
 FIXED_CHOICES = {"likert": ("1", "2", "3", "4", "5"), "yes_no": ("yes", "no")}
 #: The longest answer a text question takes, in characters: a sealed response's length is computed from it
@@ -112,8 +114,43 @@ class SurveyVersion(db.Model):
     survey: Mapped[Survey] = relationship(back_populates="versions")
     questions: Mapped[list[SurveyQuestion]] = relationship(
         back_populates="version", cascade="all, delete-orphan", order_by="SurveyQuestion.position")
+    groups: Mapped[list[SurveyGroup]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", order_by="SurveyGroup.position")
 
     __table_args__ = (sa.UniqueConstraint("survey_id", "number"),)
+
+
+class SurveyGroup(db.Model):
+    """An XLSForm group (``begin_group`` ... ``end_group``): its questions are shown together, on one page when the
+    group is not inside another, and asked only while its ``relevant`` rule holds."""
+
+    __tablename__ = "survey_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_versions.id", ondelete="CASCADE"))
+    #: The XLSForm ``name``; unique in its version, among groups and questions alike.
+    code: Mapped[str] = mapped_column(sa.String(60))
+    #: Order among the version's groups, parents before their children.
+    position: Mapped[int]
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_groups.id", ondelete="CASCADE"))
+    #: XLSForm ``relevant`` expression, as written (``${name}`` references); empty: always asked.
+    relevant: Mapped[str] = mapped_column(sa.Text, default="")
+
+    version: Mapped[SurveyVersion] = relationship(back_populates="groups")
+    texts: Mapped[list[SurveyGroupText]] = relationship(cascade="all, delete-orphan")
+
+    __table_args__ = (sa.UniqueConstraint("version_id", "code"),)
+
+
+class SurveyGroupText(db.Model):
+    __tablename__ = "survey_group_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_groups.id", ondelete="CASCADE"))
+    language: Mapped[str] = mapped_column(sa.String(12))
+    label: Mapped[str] = mapped_column(sa.Text)
+
+    __table_args__ = (sa.UniqueConstraint("group_id", "language"),)
 
 
 class SurveyQuestion(db.Model):
@@ -124,13 +161,31 @@ class SurveyQuestion(db.Model):
     #: Stable code across versions and languages; the XLSForm ``name``.
     code: Mapped[str] = mapped_column(sa.String(60))
     position: Mapped[int]
-    kind: Mapped[str] = mapped_column(sa.String(8))
+    kind: Mapped[str] = mapped_column(sa.String(10))
     required: Mapped[bool] = mapped_column(default=True)
     #: Allowed range of a number question (either end may be open).
     min_value: Mapped[float | None]
     max_value: Mapped[float | None]
+    #: A number question that takes whole numbers only (XLSForm ``integer``; ``decimal`` otherwise).
+    whole: Mapped[bool] = mapped_column(default=False)
+    #: The innermost group the question is in; None: at the top of the form.
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_groups.id", ondelete="CASCADE"))
+    # XLSForm expressions, as written (``${name}`` references, ``.`` for the question itself); empty: none.
+    #: Asked only while this holds (``relevant``).
+    relevant: Mapped[str] = mapped_column(sa.Text, default="")
+    #: An answer must satisfy it (``constraint``); its message per language is in the question's texts.
+    constraint_rule: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Required while this holds (``required`` written as an expression); ``required`` covers yes and no.
+    required_rule: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The value of a ``calculate`` question (``calculation``).
+    calculation: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Which choices are offered (``choice_filter``), read against each choice's ``filters``.
+    choice_filter: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The answer filled in before the member changes it (``default``).
+    default_value: Mapped[str] = mapped_column(sa.String(300), default="")
 
     version: Mapped[SurveyVersion] = relationship(back_populates="questions")
+    group: Mapped[SurveyGroup | None] = relationship()
     texts: Mapped[list[SurveyQuestionText]] = relationship(cascade="all, delete-orphan")
     choices: Mapped[list[SurveyChoice]] = relationship(
         back_populates="question", cascade="all, delete-orphan", order_by="SurveyChoice.position")
@@ -143,6 +198,11 @@ class SurveyQuestion(db.Model):
     @property
     def choice_codes(self) -> tuple[str, ...]:
         return FIXED_CHOICES.get(self.kind) or tuple(c.code for c in self.choices)
+
+    @property
+    def answered(self) -> bool:
+        """Whether the member gives this question an answer (not a note, not a calculation)."""
+        return self.kind not in UNANSWERED_KINDS
 
 
 class SurveyQuestionText(db.Model):
@@ -157,6 +217,10 @@ class SurveyQuestionText(db.Model):
     checksum: Mapped[str] = mapped_column(sa.String(16))
     #: For a translation: the checksum of the source text it was made from. None on the source.
     source_checksum: Mapped[str | None] = mapped_column(sa.String(16))
+    #: Shown when an answer breaks the question's ``constraint_rule`` (XLSForm ``constraint_message``).
+    constraint_message: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Shown when a required question is left empty (XLSForm ``required_message``).
+    required_message: Mapped[str] = mapped_column(sa.Text, default="")
 
     __table_args__ = (sa.UniqueConstraint("question_id", "language"),)
 
@@ -168,6 +232,8 @@ class SurveyChoice(db.Model):
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_questions.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(sa.String(60))
     position: Mapped[int]
+    #: The choices sheet's other columns (``country``, ``region``...) that a ``choice_filter`` reads.
+    filters: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
 
     question: Mapped[SurveyQuestion] = relationship(back_populates="choices")
     texts: Mapped[list[SurveyChoiceText]] = relationship(cascade="all, delete-orphan")

@@ -103,6 +103,10 @@ def answer_chars(question: SurveyQuestion) -> int:
         return MAX_TEXT_CHARS
     if question.kind == "number":
         return NUMBER_CHARS
+    if question.kind == "date":
+        return len("2000-01-01")
+    if not question.answered:
+        return 0
     codes = question.choice_codes
     if question.kind == "multiple":
         return len(" ".join(codes))
