@@ -25,6 +25,8 @@ from lms.models import (
     Survey,
     SurveyChoice,
     SurveyChoiceText,
+    SurveyGroup,
+    SurveyGroupText,
     SurveyIndicator,
     SurveyQuestion,
     SurveyQuestionText,
@@ -107,6 +109,19 @@ class QuestionSpec:
     max_value: float | None = None
     #: (code, label) pairs for single and multiple choice; ignored for the fixed kinds.
     choices: list[tuple[str, str]] | None = None
+    # The logic of an XLSForm row (see SurveyQuestion); None leaves the question's as it is.
+    whole: bool | None = None
+    relevant: str | None = None
+    constraint_rule: str | None = None
+    required_rule: str | None = None
+    calculation: str | None = None
+    choice_filter: str | None = None
+    default_value: str | None = None
+
+
+#: The parts of a QuestionSpec that are the question's logic, set only when given.
+LOGIC_FIELDS = ("whole", "relevant", "constraint_rule", "required_rule", "calculation", "choice_filter",
+                "default_value")
 
 
 def check_code(code: str) -> None:
@@ -180,7 +195,7 @@ def check_question(spec: QuestionSpec, taken: set[str]) -> None:
         raise SurveyError(_("Another question already has the code %(code)s.", code=spec.code), "code")
     if spec.kind not in SURVEY_QUESTION_KINDS:
         raise SurveyError(_("Please choose the type of answer."), "kind")
-    if not spec.label.strip():
+    if spec.kind != "calculate" and not spec.label.strip():  # a calculation is never shown
         raise SurveyError(_("Please write the question."), "label")
     if spec.kind == "number":
         for bound in (spec.min_value, spec.max_value):
@@ -289,6 +304,9 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
     is_number = spec.kind == "number"
     question.min_value = spec.min_value if is_number else None
     question.max_value = spec.max_value if is_number else None
+    for name in LOGIC_FIELDS:
+        if getattr(spec, name) is not None:
+            setattr(question, name, getattr(spec, name))
     set_question_text(question, language, spec.label.strip(), spec.hint.strip(), source=None)
     if spec.kind not in ("single", "multiple"):
         question.choices = []
@@ -302,6 +320,21 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
         set_choice_text(choice, language, label.strip())
         choices.append(choice)
     question.choices = choices
+
+
+def add_group(version: SurveyVersion, code: str, *, parent: SurveyGroup | None = None, relevant: str = "",
+              labels: dict[str, str] | None = None) -> SurveyGroup:
+    """A group at the end of the version's groups (after its parent), its label in each language given."""
+    check_code(code)
+    if code in {g.code for g in version.groups} | {q.code for q in version.questions}:
+        raise SurveyError(_("Another question already has the code %(code)s.", code=code), "code")
+    group = SurveyGroup(code=code, position=len(version.groups) + 1, parent_id=parent.id if parent else None,
+                        relevant=relevant,
+                        texts=[SurveyGroupText(language=language, label=label)
+                               for language, label in (labels or {}).items()])
+    version.groups.append(group)
+    db.session.flush()
+    return group
 
 
 def set_question_text(question: SurveyQuestion, language: str, label: str, hint: str,
