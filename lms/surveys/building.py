@@ -158,9 +158,19 @@ def editable_version(survey: Survey) -> SurveyVersion:
         return survey.draft_version
     published = survey.published_version
     version = SurveyVersion(number=published.number + 1)
-    for question in published.questions:
-        version.questions.append(copy_question(question))
     survey.versions.append(version)
+    groups: dict[int, SurveyGroup] = {}
+    for group in published.groups:  # parents first: each copy's parent has its id
+        groups[group.id] = copy = SurveyGroup(
+            code=group.code, position=group.position, relevant=group.relevant,
+            parent_id=groups[group.parent_id].id if group.parent_id else None,
+            texts=[SurveyGroupText(language=t.language, label=t.label) for t in group.texts])
+        version.groups.append(copy)
+        db.session.flush()
+    for question in published.questions:
+        copy = copy_question(question)
+        copy.group = groups.get(question.group_id) if question.group_id else None
+        version.questions.append(copy)
     db.session.flush()
     return version
 
@@ -181,12 +191,15 @@ def blank_version(survey: Survey) -> SurveyVersion:
 
 def copy_question(question: SurveyQuestion) -> SurveyQuestion:
     copy = SurveyQuestion(code=question.code, position=question.position, kind=question.kind,
-                          required=question.required, min_value=question.min_value, max_value=question.max_value)
+                          required=question.required, min_value=question.min_value, max_value=question.max_value,
+                          **{name: getattr(question, name) for name in LOGIC_FIELDS})
     copy.texts = [SurveyQuestionText(language=t.language, label=t.label, hint=t.hint, checksum=t.checksum,
-                                     source_checksum=t.source_checksum) for t in question.texts]
+                                     source_checksum=t.source_checksum, constraint_message=t.constraint_message,
+                                     required_message=t.required_message) for t in question.texts]
     for choice in question.choices:
-        copy.choices.append(SurveyChoice(code=choice.code, position=choice.position, texts=[
-            SurveyChoiceText(language=t.language, label=t.label) for t in choice.texts]))
+        copy.choices.append(SurveyChoice(code=choice.code, position=choice.position, filters=dict(choice.filters or {}),
+                                         texts=[SurveyChoiceText(language=t.language, label=t.label)
+                                                for t in choice.texts]))
     return copy
 
 

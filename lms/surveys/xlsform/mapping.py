@@ -44,6 +44,8 @@ TEXT_LIMITS = {"label": MAX_LABEL_CHARS, "hint": MAX_HINT_CHARS, "constraint_mes
                "required_message": MAX_HINT_CHARS}
 #: The column of the survey sheet that holds each part of a question a SurveyError names.
 ERROR_COLUMNS = {"code": "name", "kind": "type", "label": "label", "hint": "hint", "min_value": "constraint"}
+#: The names pyxform gives the elements it adds to show a table-list group's label and its choices' header.
+TABLE_LIST_LABELS = ("generated_table_list_label_", "reserved_name_for_field_list_labels_")
 #: A choice's keys in pyxform's tree that are not columns a choice_filter reads.
 CHOICE_KEYS = {"name", "label", "media", "sms_option"}
 
@@ -123,6 +125,8 @@ class Mapper:
         self.plan = Plan()
         self.codes: dict[str, str | None] = {}
         self.taken: set[str] = set()
+        #: Names of the form's questions, kept or refused: an expression reading a refused one is not reported too.
+        self.names: set[str] = set()
         #: The languages of the form's labels, the source first.
         self.languages = [source]
 
@@ -139,8 +143,9 @@ class Mapper:
     # -- places and languages --
 
     def report(self, row: int | None, column: str | None, reason: str, sheet: str | None = None) -> None:
-        self.plan.problems.append(problem(self.form.filename, where(sheet or self.form.survey.name, row, column),
-                                          reason))
+        found = problem(self.form.filename, where(sheet or self.form.survey.name, row, column), reason)
+        if found not in self.plan.problems:  # a list used by several questions is wrong once
+            self.plan.problems.append(found)
 
     def column(self, name: str, language: str | None = None) -> str:
         """The survey sheet's header for a field, in the language given by its code, as the file writes it."""
@@ -195,7 +200,12 @@ class Mapper:
         for element in children:
             kind = element.get("type", "")
             name = element.get("name", "")
-            row = self.form.row_of(name)
+            # pyxform's own elements (table-list labels, or_other) have no row: their group's or select's
+            row = self.form.row_of(name) or (group.row if group else None)
+            if name.startswith(TABLE_LIST_LABELS) and kind in ("note", "select one", "select all that apply"):
+                if group is not None and kind == "note" and not group.labels:
+                    group.labels = self.texts(element.get("label"))
+                continue
             if kind in GROUPS:
                 if (element.get("control") or {}).get("bodyless"):
                     continue  # pyxform's own meta group (instanceID): no question of the form
@@ -205,11 +215,13 @@ class Mapper:
                     self.walk(element.get("children", []), self.add_group(element, group, row))
             elif kind in REPEATS:
                 self.report(row, self.column("type"), refusal(kind))
+                self.names.add(name)
                 self.walk(element.get("children", []), group, True)
             elif kind in METADATA:
                 continue
             elif kind not in KINDS:
                 self.report(row, self.column("type"), refusal(kind))
+                self.names.add(name)
             elif not refusals_only:
                 self.add_question(element, kind, group, row)
 
@@ -234,6 +246,7 @@ class Mapper:
     def add_question(self, element: dict, kind_name: str, group: FormGroup | None, row: int | None) -> None:
         name = element.get("name", "")
         kind, whole = KINDS[kind_name]
+        self.names.add(name)
         bind = element.get("bind") or {}
         texts: dict[str, dict[str, str]] = {}
         for part, path in TEXTS.items():
@@ -249,7 +262,8 @@ class Mapper:
             texts = {language: {"label": label} for language, label in self.translated(SPECIFY_OTHER).items()}
         row = row or 0
         before = len(self.plan.problems)
-        self.refuse_parts(element, kind_name, kind, bind, row)
+        if not self.refuse_parts(element, kind_name, kind, bind, row):
+            return
         required_text = str(bind.get("required", "")).strip()
         required = yes_no.get(required_text, False) if required_text in yes_no else False
         required_rule = "" if required_text in yes_no else required_text
@@ -287,12 +301,19 @@ class Mapper:
                 ancestor.used, ancestor = True, ancestor.parent
         self.taken.add(name)
 
-    def refuse_parts(self, element: dict, kind_name: str, kind: str, bind: dict, row: int) -> None:
-        """Report what a supported question carries that the portal cannot keep."""
+    def refuse_parts(self, element: dict, kind_name: str, kind: str, bind: dict, row: int) -> bool:
+        """Report what a supported question carries that the portal cannot keep; False if the question itself
+        is not one the portal can ask (a select from a file)."""
+        itemset = str(element.get("itemset") or "")
+        if kind in ("single", "multiple") and itemset.lower().endswith(CHOICE_FILES):
+            name = "select one from file" if kind == "single" else "select all that apply from file"
+            self.report(row, self.column("type"), refusal(name))
+            return False
         control = element.get("control") or {}
         if element.get("media"):
             self.report(row, self.column("media"), _("images, audio and video in a form are not supported."))
-        if kind not in ("note", "calculate") and yes_no.get(str(bind.get("readonly", "")).strip(), False):
+        if kind not in ("note", "calculate") and yes_no.get(str(bind.get("readonly", "")).strip(), False) \
+                and not bind.get("calculate"):
             self.report(row, self.column("read_only"), _("read-only questions are not supported."))
         if kind != "calculate" and bind.get("calculate"):
             self.report(row, self.column("calculation"),
@@ -306,10 +327,7 @@ class Mapper:
             self.report(row, self.column("default"), _("a default computed from an expression is not supported."))
         if len(str(default or "")) > 300:
             self.report(row, self.column("default"), _("A default answer holds at most %(n)d characters.", n=300))
-        itemset = str(element.get("itemset") or "")
-        if kind in ("single", "multiple") and itemset.lower().endswith(CHOICE_FILES):
-            name = "select one from file" if kind == "single" else "select all that apply from file"
-            self.report(row, self.column("type"), refusal(name))
+        return True
 
     def range_bounds(self, element: dict, row: int) -> tuple[float | None, float | None, bool]:
         """A range question is a number between its start and end; only a step of 1 is kept."""
@@ -366,7 +384,7 @@ class Mapper:
 
     def check_expressions(self) -> None:
         """Every expression must be one the portal evaluates, on the form's questions."""
-        names = {q.spec.code for q in self.plan.questions}
+        names = self.names
         for question in self.plan.questions:
             spec = question.spec
             for column, expression in (("relevant", spec.relevant), ("constraint", spec.constraint_rule),
