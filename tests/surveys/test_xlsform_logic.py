@@ -323,3 +323,27 @@ def test_a_new_version_from_a_form_keeps_the_survey_and_its_logic(app_ctx):
     survey = db.session.scalar(select(Survey).where(Survey.code == "union_voice"))
     assert [v.number for v in survey.versions] == [1, 2]
     assert [g.code for g in survey.published_version.groups] == ["union", "dues"]
+
+
+def test_editing_an_imported_survey_keeps_its_groups_and_logic(app_ctx):
+    from lms.surveys import building
+
+    survey = import_xlsform(book(LOGIC_FORM), "union.xlsx", creator=None)
+    db.session.commit()
+    draft = building.editable_version(survey)
+    db.session.commit()
+    published = survey.published_version
+    assert draft is not published
+    groups = {g.id: g.code for g in draft.groups}
+    assert [(g.code, groups.get(g.parent_id), g.relevant) for g in draft.groups] == [
+        ("union", None, "${member} = 'yes'"), ("dues", "union", "${years} > 0")]
+    before = [(q.code, q.relevant, q.constraint_rule, q.required_rule, q.calculation, q.choice_filter,
+               q.default_value, q.whole, [c.filters for c in q.choices],
+               sorted((t.language, t.constraint_message, t.required_message) for t in q.texts))
+              for q in published.questions]
+    after = [(q.code, q.relevant, q.constraint_rule, q.required_rule, q.calculation, q.choice_filter,
+              q.default_value, q.whole, [c.filters for c in q.choices],
+              sorted((t.language, t.constraint_message, t.required_message) for t in q.texts))
+             for q in draft.questions]
+    assert after == before
+    assert [groups.get(q.group_id) for q in draft.questions][:3] == [None, "union", "dues"]
