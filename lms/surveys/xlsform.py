@@ -181,7 +181,10 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
         raise fail(filename, where("survey"), _("the form has no question the portal can ask."))
     for found in questions:
         add_question(survey, found)
-    building.publish(survey)
+    try:
+        building.publish(survey)
+    except SurveyError as error:  # the form as a whole: an indicator counts a code or choice it no longer has
+        raise XLSFormError(_("%(file)s: %(reason)s", file=filename, reason=str(error))) from None
     return survey
 
 
