@@ -258,7 +258,7 @@ def example_url(rule: str, world: dict) -> str:
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):
-        values.update(code="workers-voice", question="safe")
+        values.update(code="workers-voice", question="safe", indicator="feels_safe")
     if rule.startswith("/surveys/<code>"):
         values["code"] = "workers-voice"
     if rule.startswith("/verify/"):
