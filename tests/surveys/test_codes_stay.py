@@ -255,3 +255,27 @@ def test_an_xlsform_version_without_an_indicators_code_is_refused(app, app_ctx, 
     db.session.commit()
     survey = db.session.scalar(select(Survey))
     assert survey.published_version.number == 2
+
+
+def test_a_code_dropped_and_brought_back_keeps_its_kind_in_the_editor_and_in_a_form(app_ctx, create_user):
+    survey = published_survey(create_user)
+    for code in ("heard_often", "mean_hours"):
+        building.delete_indicator(survey, code)
+    building.delete_question(survey, "hours")
+    assert building.publish(survey).number == 2  # no indicator counts it: hours may go
+    db.session.commit()
+    for comeback in (QuestionSpec(code="hours", kind="text", label="Hours?"),
+                     QuestionSpec(code="hours", kind="number", label="Hours?", min_value=0, max_value=100)):
+        with pytest.raises(SurveyError, match="The code hours belongs to a question|allows numbers from"):
+            building.add_question(survey, comeback)
+        db.session.rollback()
+    comeback = [("select_one voice", "q1", "Heard?"), ("text", "hours", "Hours?")]
+    voice = [("voice", "never", "Never"), ("voice", "often", "Often")]
+    with pytest.raises(xlsform.XLSFormError) as refused:
+        xlsform.import_xlsform(form(comeback, voice, form_id="voice"), "back.xlsx", creator=None)
+    db.session.rollback()
+    assert refused.value.problems[0].startswith("back.xlsx, sheet survey, row 3, column type: The code hours "
+                                                "belongs to a question of type “Number”")
+    building.add_question(survey, QuestionSpec(code="hours", kind="number", label="Hours?", min_value=0,
+                                               max_value=80))
+    assert building.publish(survey).number == 3
