@@ -415,6 +415,7 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
         raise SurveyError(_("Add at least one question before publishing."))
     for question in version.questions:
         check_kind(survey, version, question.code, question.kind, (question.min_value, question.max_value))
+    check_indicators(survey, version)
     open_wave = any((w.opens_on is None or w.opens_on <= today) and (w.closes_on is None or today <= w.closes_on)
                     for w in survey.waves)
     at_once = not open_wave or survey.version_in_effect(today) is None
@@ -422,6 +423,48 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
     version.published_at = clock.utcnow()
     db.session.flush()
     return version
+
+
+def check_indicators(survey: Survey, version: SurveyVersion) -> None:
+    """Every indicator finds in ``version`` the question it counts, by its code, and a share the choices it counts.
+
+    Indicators read answers by code across versions: a version without the code (or a share's choice code) would
+    leave its answers out of the figures without a word. A code is not renamed in a new version, nor followed
+    under another name (an alias could mix two questions' answers): publishing is refused, and the author keeps
+    the question or deletes the indicator (docs/surveys.md, "Codes that stay").
+    """
+    questions = {q.code: q for q in version.questions}
+    for indicator in survey.indicators:
+        question = questions.get(indicator.question_code)
+        if question is None:
+            raise SurveyError(_("The indicator %(indicator)s counts the answers to %(code)s: keep that question "
+                                "(with its code) or delete the indicator first.", indicator=indicator.code,
+                                code=indicator.question_code), "code")
+        missing = [c for c in indicator.choice_codes if c not in question.choice_codes] \
+            if indicator.kind == "share" else []
+        if missing:
+            raise SurveyError(_("The indicator %(indicator)s counts the answers %(choices)s to %(code)s: keep those "
+                                "choices (with their codes) or delete the indicator first.",
+                                indicator=indicator.code, choices=", ".join(missing), code=question.code), "choices")
+
+
+def indicator_problem(survey: Survey) -> str | None:
+    """Why the draft would not be published for an indicator's sake, shown before the author tries; else None."""
+    if survey.draft_version is None:
+        return None
+    try:
+        check_indicators(survey, survey.draft_version)
+    except SurveyError as error:
+        return str(error)
+    return None
+
+
+def indicators_counting(survey: Survey) -> dict[str, list[str]]:
+    """Question code -> the codes of the indicators that count its answers (for the editor's warning)."""
+    counting: dict[str, list[str]] = {}
+    for indicator in survey.indicators:
+        counting.setdefault(indicator.question_code, []).append(indicator.code)
+    return counting
 
 
 def pending_version(survey: Survey, today: date) -> SurveyVersion | None:
@@ -536,6 +579,21 @@ def add_wave(survey: Survey, *, kind: str, days_after: int | None = None, course
     return wave
 
 
+def indicator_questions(survey: Survey) -> list[SurveyQuestion]:
+    """The questions an indicator may count: those of the version being edited that the published version asks
+    too. So every indicator's question is in the version published (a new one gets indicators once published) and
+    in the draft (one dropped from it gets none): discarding or publishing the draft leaves no indicator counting
+    a code that members are no longer asked."""
+    version = current_version(survey)
+    if version is None:
+        return []
+    published = survey.published_version
+    if published is None or published is version:
+        return list(version.questions)
+    asked = {q.code for q in published.questions}
+    return [q for q in version.questions if q.code in asked]
+
+
 def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, choice_codes: list[str],
                   direction: str, title: str, language: str) -> SurveyIndicator:
     """An outcome measured on one question of the survey, by its code."""
@@ -543,8 +601,11 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     if any(i.code == code for i in survey.indicators):
         raise SurveyError(_("Another indicator already has the code %(code)s.", code=code))
     version = current_version(survey)
-    question = next((q for q in version.questions if q.code == question_code), None) if version else None
+    question = next((q for q in indicator_questions(survey) if q.code == question_code), None)
     if question is None:
+        if version is not None and any(q.code == question_code for q in version.questions):
+            raise SurveyError(_("The question %(code)s is not published yet: publish it, then add the indicator.",
+                                code=question_code))
         raise SurveyError(_("There is no question with the code %(code)s.", code=question_code))
     if kind not in INDICATOR_QUESTION_KINDS:
         raise SurveyError(_("Please choose what to measure."))
@@ -555,7 +616,11 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     if kind == "share":
         if not kinds <= set(INDICATOR_QUESTION_KINDS["share"]):
             raise SurveyError(_("A share needs a question with choices."))
-        unknown = set(choice_codes) - set(question.choice_codes)
+        published = survey.published_version
+        offered = set(question.choice_codes)
+        if published is not None:  # the choice is published, and kept in the draft
+            offered &= set(find_question(published, question_code).choice_codes)
+        unknown = set(choice_codes) - offered
         if not choice_codes or unknown:
             raise SurveyError(_("Choose the answers that count, among the question's choices."))
     if not title.strip() or len(title.strip()) > TITLE_MAX:
@@ -568,6 +633,15 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     survey.indicators.append(indicator)
     db.session.flush()
     return indicator
+
+
+def delete_indicator(survey: Survey, code: str) -> None:
+    """Stop measuring an indicator; the answers it counted are kept, and a new indicator may count them again."""
+    indicator = next((i for i in survey.indicators if i.code == code), None)
+    if indicator is None:
+        raise SurveyError(_("There is no indicator with the code %(code)s.", code=code))
+    survey.indicators.remove(indicator)
+    db.session.flush()
 
 
 def create_workplace(*, name: str, sector: str, country: str, organisation_id: int | None) -> Workplace:

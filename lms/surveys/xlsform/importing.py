@@ -56,7 +56,10 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
     if not any(q.spec.kind not in ("note", "calculate") for q in plan.questions):
         raise fail(filename, where(form.survey.name), _("the form has no question the portal can ask."))
     write_plan(survey, plan)
-    building.publish(survey)
+    try:
+        building.publish(survey)
+    except SurveyError as error:  # the form as a whole: an indicator counts a code or choice it no longer has
+        raise XLSFormError(_("%(file)s: %(reason)s", file=filename, reason=str(error))) from None
     return survey
 
 
