@@ -25,6 +25,8 @@ PREVIOUS_KEY_COLUMNS = ("meta/deprecatedid", "meta-deprecatedid", "deprecatedid"
 MAX_COLUMN_CHARS = 300
 #: What joins a group's name and a question's in a header: KoboToolbox ``/`` (or ``.``, as chosen), ODK Central ``-``.
 GROUP_SEPARATORS = "/-."
+#: How many of a header's last ``/`` are tried when telling whether it is a label.
+LABEL_PATH_DEPTH = 4
 SPACES = re.compile(r"\s+")
 
 
@@ -98,16 +100,23 @@ def question_labels(version: SurveyVersion) -> set[str]:
 
 
 def choice_labels(question: SurveyQuestion) -> set[str]:
-    """The labels of a question's choices in every language, except those that are also choice codes."""
-    codes = {plain(code) for code in question.choice_codes}
-    return {plain(text.label) for choice in question.choices for text in choice.texts} - codes - {""}
+    """The labels of a question's choices in every language."""
+    return {plain(text.label) for choice in question.choices for text in choice.texts} - {""}
 
 
 def is_label_header(column: str, labels: set[str]) -> bool:
-    """Whether a header is a question's label (or a group path of labels: ``Health/Your age?``)."""
-    if plain(column) in labels:
-        return True
-    return any(plain(column[at + 1:]) in labels for at, char in enumerate(column) if char == "/")
+    """Whether a header is a question's label, or ends with one after a group's (``Health/Your age?``).
+
+    Only the ends after the last few ``/`` are looked up (a label may hold one: ``boat/canoe``), so the work
+    grows with the header's length, not with its square."""
+    ends = [column]
+    at = len(column)
+    for _depth in range(LABEL_PATH_DEPTH):
+        at = column.rfind("/", 0, at)
+        if at == -1:
+            break
+        ends.append(column[at + 1:])
+    return any(plain(end) in labels for end in ends)
 
 
 def match_columns(header: list[str], version: SurveyVersion, filename: str) -> Columns:
