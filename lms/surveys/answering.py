@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
@@ -129,6 +131,16 @@ def check_answer(question: SurveyQuestion, raw: str) -> Answer:
         if question.required:
             raise ValueError(_("An answer is required."))
         return Answer("")
+    return parse_answer(question, text)
+
+
+#: A number written with a group separator (``1,000``, ``1.000,5``, ``12 500``): its meaning depends on the writer's
+#: country, so it is refused rather than guessed (``1,000`` was once read as 1).
+GROUPED = re.compile(r"^[-+]?\d{1,3}([,.\s\u00a0\u202f'’]\d{3})+([.,]\d+)?$")
+
+
+def parse_answer(question: SurveyQuestion, text: str) -> Answer:
+    """A non-empty answer checked against the question's kind, choices and range; ValueError with a reason."""
     if any(unicodedata.category(char) in UNSTORABLE for char in text if char not in "\t\n\r"):
         raise ValueError(_("The answer contains a control character; please write it again without it."))
     if question.kind == "text":
@@ -138,18 +150,19 @@ def check_answer(question: SurveyQuestion, raw: str) -> Answer:
                                n=format_number(MAX_TEXT_CHARS)))
         return Answer(text)
     if question.kind == "number":
-        if len(text) > MAX_NUMBER_CHARS:
-            raise ValueError(_("“%(value)s” is not a number.", value=text[:MAX_NUMBER_CHARS] + "…"))
+        return parse_number(question, text)
+    if question.kind == "date":
         try:
-            number = float(text.replace(",", "."))
+            day = date.fromisoformat(text[:10])
         except ValueError:
-            raise ValueError(_("“%(value)s” is not a number.", value=text)) from None
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError(_("“%(value)s” is not a number.", value=text))
-        low, high = question.min_value, question.max_value
-        if (low is not None and number < low) or (high is not None and number > high):
-            raise ValueError(out_of_range_message(question))
-        return Answer(text if not number.is_integer() else str(int(number)), number)
+            raise ValueError(_("“%(value)s” is not a date: write it as year-month-day, for example %(example)s.",
+                               value=text[:MAX_NUMBER_CHARS], example="2026-03-31")) from None
+        if text[10:] not in ("", "T00:00:00", " 00:00:00"):
+            raise ValueError(_("“%(value)s” is not a date: write it as year-month-day, for example %(example)s.",
+                               value=text[:MAX_NUMBER_CHARS], example="2026-03-31"))
+        return Answer(day.isoformat())
+    if not question.answered:
+        raise ValueError(_("This question takes no answer."))
     codes = text.split()
     allowed = question.choice_codes
     unknown = [code for code in codes if code not in allowed]
@@ -160,6 +173,26 @@ def check_answer(question: SurveyQuestion, raw: str) -> Answer:
         raise ValueError(_("Only one choice is allowed."))
     ordered = " ".join(code for code in allowed if code in codes)
     return Answer(ordered, float(ordered) if question.kind == "likert" else None)
+
+
+def parse_number(question: SurveyQuestion, text: str) -> Answer:
+    if len(text) > MAX_NUMBER_CHARS:
+        raise ValueError(_("“%(value)s” is not a number.", value=text[:MAX_NUMBER_CHARS] + "…"))
+    if GROUPED.match(text) and not re.match(r"^[-+]?0[.,]\d+$", text):  # 0,125 is a fraction wherever it is read
+        raise ValueError(_("“%(value)s” can be read in more than one way: write the number without a thousands "
+                           "separator, for example %(example)s.", value=text, example="1000"))
+    try:
+        number = float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a number.", value=text)) from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(_("“%(value)s” is not a number.", value=text))
+    if question.whole and not number.is_integer():
+        raise ValueError(_("“%(value)s” is not a whole number.", value=text))
+    low, high = question.min_value, question.max_value
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise ValueError(out_of_range_message(question))
+    return Answer(text if not number.is_integer() else str(int(number)), number)
 
 
 def out_of_range_message(question: SurveyQuestion) -> str:

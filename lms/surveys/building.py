@@ -58,7 +58,8 @@ FIXED_CHOICE_LABELS = {
 
 KIND_LABELS = {
     "single": _l("Single choice"), "multiple": _l("Multiple choice"), "likert": _l("Agreement scale (5 points)"),
-    "yes_no": _l("Yes or no"), "number": _l("Number"), "text": _l("Free text"),
+    "yes_no": _l("Yes or no"), "number": _l("Number"), "text": _l("Free text"), "date": _l("Date"),
+    "note": _l("Note (no answer)"), "calculate": _l("Calculation (no answer)"),
 }
 #: The question kinds each kind of indicator may read: a share needs choices, a mean a number or a scale.
 #: Free text is never read by any indicator (results.py reads only answers to questions of these kinds).
@@ -180,7 +181,7 @@ def check_question(spec: QuestionSpec, taken: set[str]) -> None:
         raise SurveyError(_("Another question already has the code %(code)s.", code=spec.code), "code")
     if spec.kind not in SURVEY_QUESTION_KINDS:
         raise SurveyError(_("Please choose the type of answer."), "kind")
-    if not spec.label.strip():
+    if not spec.label.strip() and spec.kind != "calculate":  # a calculation is worked out, never shown
         raise SurveyError(_("Please write the question."), "label")
     if spec.kind == "number":
         for bound in (spec.min_value, spec.max_value):

@@ -52,7 +52,9 @@ class QuestionForm(PortalForm):
     hint = StringField(_l("Hint (optional)"), validators=[Length(max=300)])
     code = StringField(_l("Code"), description=CODE_HINT,
                        validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
-    kind = SelectField(_l("Type of answer"), choices=choices_of(KIND_LABELS))
+    #: A calculation comes with an XLSForm, which holds its expression: the editor offers the kinds it can write.
+    kind = SelectField(_l("Type of answer"),
+                       choices=choices_of({k: v for k, v in KIND_LABELS.items() if k != "calculate"}))
     choices = TextAreaField(
         _l("Choices, one a line: a code, a space and the wording"),
         description=_l("For single and multiple choice only, for example: “often Often”."), render_kw={"rows": 5})

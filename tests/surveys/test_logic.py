@@ -1,0 +1,137 @@
+"""The survey logic engine: XLSForm expressions evaluated with lxml's XPath and the ODK functions."""
+from datetime import date
+
+import pytest
+
+from lms.extensions import db
+from lms.models import SurveyGroup, SurveyGroupText
+from lms.surveys import building
+from lms.surveys.building import QuestionSpec
+from lms.surveys.logic import ExpressionError, check_expression, defaults, evaluate, pages
+
+
+@pytest.fixture
+def version(app_ctx):
+    """A form as a union's field team writes one: a consent gate guarding a group, a -99 "don't know", a whole
+    number, a conditional requirement, a calculation, a cascading choice and a date."""
+    survey = building.create_survey(code="logic-form", title="Logic", description="", language="en",
+                                    privacy="anonymous", subject="participant", creator=None)
+    specs = [
+        QuestionSpec(code="member", kind="yes_no", label="Are you a union member?"),
+        QuestionSpec(code="years", kind="number", label="Years in the union", required=False),
+        QuestionSpec(code="children", kind="number", label="Children", required=False),
+        QuestionSpec(code="ages", kind="number", label="Age of the eldest", required=False),
+        QuestionSpec(code="double", kind="calculate", label="", required=False),
+        QuestionSpec(code="country", kind="single", label="Country",
+                     choices=[("bj", "Benin"), ("pe", "Peru")]),
+        QuestionSpec(code="city", kind="single", label="City", required=False,
+                     choices=[("cotonou", "Cotonou"), ("lima", "Lima"), ("cusco", "Cusco")]),
+        QuestionSpec(code="joined", kind="date", label="Day you joined", required=False),
+        QuestionSpec(code="thanks", kind="note", label="Thank you, ${member}", required=False),
+    ]
+    for spec in specs:
+        building.add_question(survey, spec)
+    version = building.editable_version(survey)
+    group = SurveyGroup(version=version, code="union", position=0, relevant="${member} = 'yes'",
+                        texts=[SurveyGroupText(language="en", label="Your union")])
+    db.session.add(group)
+    db.session.flush()
+    questions = {q.code: q for q in version.questions}
+    questions["years"].group_id = group.id
+    questions["years"].constraint_rule = ". >= 0 or . = -99"
+    questions["years"].whole = True
+    questions["years"].texts[0].constraint_message = "Give the years, or -99 if you do not know."
+    questions["ages"].required_rule = "${children} > 0"
+    questions["ages"].relevant = "${children} > 0"
+    questions["double"].calculation = "${children} * 2"
+    questions["city"].choice_filter = "country = ${country}"
+    for choice, country in zip(questions["city"].choices, ["bj", "pe", "pe"], strict=True):
+        choice.filters = {"country": country}
+    questions["joined"].constraint_rule = ". <= today()"
+    questions["country"].default_value = "pe"
+    db.session.flush()
+    db.session.refresh(version)
+    return version
+
+
+def test_a_group_is_skipped_with_its_questions_when_its_rule_is_false(version):
+    found = evaluate(version, {"member": "no", "years": "4", "country": "pe"}, "en")
+    assert "union" not in found.relevant and "years" not in found.relevant
+    assert found.values["years"] == ""  # a skipped question's answer does not count
+    assert found.errors == {}
+    asked = evaluate(version, {"member": "yes", "years": "4", "country": "pe"}, "en")
+    assert {"union", "years"} <= asked.relevant and asked.values["years"] == "4"
+
+
+def test_a_dont_know_code_is_allowed_by_the_constraint_and_anything_else_below_zero_is_not(version):
+    assert evaluate(version, {"member": "yes", "years": "-99", "country": "pe"}, "en").errors == {}
+    found = evaluate(version, {"member": "yes", "years": "-3", "country": "pe"}, "en")
+    assert found.errors == {"years": "Give the years, or -99 if you do not know."}
+
+
+def test_a_whole_number_question_refuses_a_decimal_and_a_grouped_number(version):
+    found = evaluate(version, {"member": "yes", "years": "2.5", "children": "1,000", "country": "pe"}, "en")
+    assert "whole number" in found.errors["years"]
+    assert "more than one way" in found.errors["children"]
+
+
+def test_a_requirement_written_as_an_expression_applies_only_when_it_holds(version):
+    assert "ages" not in evaluate(version, {"member": "no", "children": "0", "country": "pe"}, "en").required
+    found = evaluate(version, {"member": "no", "children": "2", "country": "pe"}, "en")
+    assert "ages" in found.required and found.errors == {"ages": "An answer is required."}
+
+
+def test_a_calculation_follows_the_answers_it_reads(version):
+    assert evaluate(version, {"member": "no", "children": "3", "country": "pe"}, "en").values["double"] == "6"
+    assert evaluate(version, {"member": "no", "country": "pe"}, "en").values["double"] == ""
+
+
+def test_a_choice_filter_offers_the_cities_of_the_country_chosen(version):
+    found = evaluate(version, {"member": "no", "country": "pe", "city": "cotonou"}, "en")
+    assert found.choices["city"] == ["lima", "cusco"]
+    assert "not one of the choices offered" in found.errors["city"]
+    assert evaluate(version, {"member": "no", "country": "bj", "city": "cotonou"}, "en").errors == {}
+
+
+def test_dates_compare_as_days(version, monkeypatch):
+    monkeypatch.setattr("lms.clock.today", lambda: date(2026, 12, 5))
+    assert evaluate(version, {"member": "no", "country": "pe", "joined": "2026-12-05"}, "en").errors == {}
+    found = evaluate(version, {"member": "no", "country": "pe", "joined": "2026-12-06"}, "en")
+    assert found.errors == {"joined": "This answer is not allowed."}
+    assert "not a date" in evaluate(version, {"member": "no", "country": "pe", "joined": "5/12/2026"}, "en") \
+        .errors["joined"]
+
+
+def test_defaults_and_pages(version):
+    assert defaults(version) == {"country": "pe"}
+    assert [(p.code, p.codes) for p in pages(version)] == [
+        (None, ["member"]), ("union", ["years"]), (None, ["children", "ages", "double", "country", "city",
+                                                          "joined", "thanks"])]
+
+
+@pytest.mark.parametrize("expression", [
+    "selected(${m}, 'a') and count-selected(${m}) >= 1",
+    "if(${n} > 3, 'big', 'small') = 'big'",
+    "coalesce(${n}, 0) + int(2.7) = 2",
+    "regex(${t}, '^[0-9]{8}$')",
+    "round(${n} div 3, 2) > 1",
+    "string-length(concat(${t}, 'x')) > 1 and not(contains(${t}, 'y'))",
+    "jr:choice-name(${m}, '${m}') != ''",
+    "format-date(today(), '%Y') != '' and decimal-date-time(${d}) > 0",
+    "${n} > 0 and (${n} < 10 or ${n} = -99)",
+])
+def test_the_odk_functions_an_xlsform_uses_are_understood(app_ctx, expression):
+    check_expression(expression, {"m", "n", "t", "d"})
+
+
+@pytest.mark.parametrize(("expression", "reason"), [
+    ("pulldata('households', 'name', 'id', ${n})", r"pulldata\(\) is not supported"),
+    ("position(..) = 1", "not supported"),
+    ("/data/n > 1", "not a path"),
+    ("${nobody} = 1", "no question named nobody"),
+    ("${n} > ", "cannot be read"),
+    ("if(${n} > 1, 2)", "wrong number of values"),
+])
+def test_an_expression_the_portal_cannot_evaluate_is_refused_with_its_reason(app_ctx, expression, reason):
+    with pytest.raises(ExpressionError, match=reason):
+        check_expression(expression, {"n"})
