@@ -211,13 +211,6 @@ def read_number(question: SurveyQuestion, text: str) -> str:
     return text  # the form's logic says what is wrong with it
 
 
-def stored_answer(question: SurveyQuestion, value: str) -> answering.Answer:
-    """An answer as the pool keeps it, from its value as the form's logic normalised it."""
-    if question.kind == "date":
-        return answering.Answer(value)
-    return answering.check_answer(question, value)
-
-
 def is_choice_label(question: SurveyQuestion, text: str, labels: dict[int, set[str]]) -> bool:
     """Whether a choice question's cell holds its choices' labels rather than their codes."""
     if question.kind not in ("single", "multiple") or not text:
@@ -289,7 +282,7 @@ def check_submission(number: int, cells: dict[str, str], columns: Columns, versi
                 "were collected with another form than this version of the survey."))
         elif evaluation.values.get(code, ""):
             try:
-                answers[code] = stored_answer(question, evaluation.values[code])
+                answers[code] = answering.parse_answer(question, evaluation.values[code])
             except ValueError as error:
                 problems.setdefault(column_of(code), str(error))
         content[code] = answers[code].value if code in answers else given
