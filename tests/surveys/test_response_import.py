@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -319,3 +320,53 @@ def test_imported_twice_in_the_browser_the_second_upload_says_already_here(clien
         page = html.unescape(response.get_data(as_text=True))
         assert response.status_code == 200 and expected in page
     assert pooled() == 3
+
+
+EXPORTS = Path(__file__).parent / "exports"
+TRANSPORT = "none ambulance bicycle boat_canoe bus donkey_mule_cart keke_pepe lorry motorbike taxi other".split()
+
+
+@pytest.fixture
+def transport_survey(app_ctx, library):
+    """The questions of the "transportation" form that real exports in tests/surveys/exports answer."""
+    survey = building.create_survey(code="transport", title="Transport", description="Why we ask.", language="en",
+                                    privacy="anonymous", subject="participant", creator=None)
+    building.add_question(survey, QuestionSpec(
+        code="available_transportation_types_to_referral_facility", kind="multiple", required=False,
+        label="What are the available transportation types to the referral facility?",
+        choices=[(code, code.replace("_", "/")) for code in TRANSPORT]))
+    building.add_question(survey, QuestionSpec(code="available_transportation_types_to_referral_facility_other",
+                                               kind="text", label="Specify other.", required=False))
+    building.publish(survey)
+    building.add_wave(survey, kind="baseline", course=learning.find_course(BUNDLED_COURSE))
+    db.session.commit()
+    return survey
+
+
+def test_a_real_kobo_xlsx_export_imports_once(transport_survey):
+    from openpyxl import load_workbook
+
+    original = (EXPORTS / "kobocat_transportation_export.xlsx").read_bytes()
+    with pytest.raises(ResponseImportError) as error:  # its repeat's columns: no question of the survey
+        run(transport_survey, io.BytesIO(original), "transportation.xlsx")
+    assert all("loop_over_transport_types_frequency" in problem for problem in error.value.problems)
+    sheet = load_workbook(io.BytesIO(original)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    keep = [n for n, name in enumerate(rows[0]) if "loop_over" not in name]
+    book = Workbook()
+    for row in rows:
+        book.active.append([row[n] for n in keep])
+    data = io.BytesIO()
+    book.save(data)
+    first = run(transport_survey, io.BytesIO(data.getvalue()), "transportation.xlsx")
+    assert (first.new, first.known, first.keyed) == (4, 0, True)
+    second = run(transport_survey, io.BytesIO(data.getvalue()), "transportation.xlsx")
+    assert (second.new, second.known, second.changed) == (0, 4, [])
+    assert pooled() == 4
+
+
+def test_a_real_labels_export_is_refused_with_one_line(transport_survey):
+    data = (EXPORTS / "ona_transportation_labels_only.csv").read_bytes()
+    with pytest.raises(ResponseImportError) as error:
+        run(transport_survey, io.BytesIO(data), "labels.csv")
+    assert error.value.problems == ["labels.csv " + LABELS_LINE]
