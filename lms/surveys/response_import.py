@@ -161,9 +161,8 @@ class ImportResult:
         if len(self.changed) > MAX_REPORTED:
             notes.append(_("… and %(n)d more changed submissions.", n=len(self.changed) - MAX_REPORTED))
         if self.changed:
-            notes.append(_("A response imported cannot be found again to be changed (answers are kept apart from "
-                           "the submissions they came from): the answers imported first stay. Nothing else is "
-                           "needed; to count the new answers instead, import them into a new wave."))
+            notes.append(_("A response cannot be changed once imported: nothing ties it to the submission it came "
+                           "from, so the answers imported first stay and count. The rest of the file is imported."))
         if not self.keyed:
             notes.append(_("This file has no column naming its submissions (_uuid, meta/instanceID or KEY): "
                            "importing it again would add its responses again. Exports from KoboToolbox and ODK "

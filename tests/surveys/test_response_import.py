@@ -195,7 +195,7 @@ def test_a_changed_submission_is_reported_with_its_row_and_not_doubled(logic_sur
     assert (result.new, result.known) == (1, 2)
     assert result.changed == ["kobo.csv, row 2: the submission 0f1e2d3c-0000-4000-8000-000000000001 was imported "
                               "before with other answers; it is not imported again."]
-    assert any("the answers imported first stay" in note for note in result.notes())
+    assert any("the answers imported first stay and count" in note for note in result.notes())
     assert pooled() == 4
 
 
