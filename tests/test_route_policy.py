@@ -120,7 +120,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # coordinator of the country of its trainings also reads its results.
     ("/surveys/manage", GET, STAFF), ("/surveys/manage/new", BOTH, STAFF), ("/surveys/manage/import", POST, STAFF),
     *[(f"/surveys/manage/<code>{path}", methods, OWNER) for path, methods in [
-        ("", GET), ("/delete", BOTH), ("/discard", BOTH), ("/indicators", POST), ("/publish", POST),
+        ("", GET), ("/delete", BOTH), ("/discard", BOTH), ("/indicators", POST),
+        ("/indicators/<indicator>/delete", POST), ("/publish", POST),
         ("/questions", POST), ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
         ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
         ("/waves", POST), ("/xlsform.xlsx", GET)]],
@@ -257,7 +258,7 @@ def example_url(rule: str, world: dict) -> str:
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):
-        values.update(code="workers-voice", question="safe")
+        values.update(code="workers-voice", question="safe", indicator="feels_safe")
     if rule.startswith("/surveys/<code>"):
         values["code"] = "workers-voice"
     if rule.startswith("/verify/"):

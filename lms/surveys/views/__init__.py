@@ -39,6 +39,8 @@ bp.add_url_rule("/surveys/manage/<code>/responses", "import_responses", building
 bp.add_url_rule("/surveys/manage/<code>/waves", "add_wave", building.add_wave, methods=["POST"])
 bp.add_url_rule("/groups/<int:group_id>/waves", "attach_to_group", building.attach_to_group, methods=["POST"])
 bp.add_url_rule("/surveys/manage/<code>/indicators", "add_indicator", building.add_indicator, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/indicators/<indicator>/delete", "delete_indicator",
+                building.delete_indicator, methods=["POST"])
 bp.add_url_rule("/surveys/manage/<code>/texts/<language>", "translate_survey",
                 building.translate_survey, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/manage/<code>/results", "survey_results", building.survey_results)

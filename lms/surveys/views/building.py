@@ -100,10 +100,9 @@ def _wave_form(survey: Survey) -> WaveForm:
 
 def _indicator_form(survey: Survey) -> IndicatorForm:
     form = IndicatorForm(prefix="indicator")
-    version = building.current_version(survey)
     language = current_language()
     form.question.choices = [SelectChoice(q.code, f"{q.code}: {label_of(q, language, survey.source_language)}")
-                             for q in (version.questions if version else [])]
+                             for q in building.indicator_questions(survey)]
     return form
 
 
@@ -114,6 +113,7 @@ def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indica
     responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
     return render_template(
         "surveys/edit.html", survey=survey, waves=waves, version=building.current_version(survey),
+        counting=building.indicators_counting(survey), indicator_problem=building.indicator_problem(survey),
         pending=building.pending_version(survey, clock.today()), in_effect=survey.version_in_effect(clock.today()),
         responses_form=responses_form, import_problems=import_problems,
         question_form=question_form or QuestionForm(formdata=None, prefix="question"),
@@ -174,7 +174,8 @@ def edit_question(code: str, question: str):
         except SurveyError as error:
             db.session.rollback()
             _show_error(form, error)
-    return render_template("surveys/question.html", survey=survey, question=current, form=form), (
+    return render_template("surveys/question.html", survey=survey, question=current, form=form,
+                           counting=building.indicators_counting(survey).get(current.code, [])), (
         400 if form.is_submitted() else 200)
 
 
@@ -353,6 +354,20 @@ def add_indicator(code: str):
             db.session.rollback()
             form.code.errors.append(str(error))
     return _render_survey(survey, indicator_form=form, status=400)
+
+
+@roles("trainer", "coordinator")
+def delete_indicator(code: str, indicator: str):
+    survey = _survey(code)
+    if ActionForm().validate_on_submit():
+        try:
+            building.delete_indicator(survey, indicator)
+            db.session.commit()
+            flash(_("The indicator is deleted; the answers it counted are kept."), "success")
+        except SurveyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("surveys.edit_survey", code=survey.code) + "#indicators")
 
 
 @roles("trainer", "coordinator")
