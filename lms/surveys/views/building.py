@@ -275,13 +275,15 @@ def import_responses(code: str):
         return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
     wave = next(w for w in waves if str(w.id) == form.wave.data)
     try:
-        count = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
+        result = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
         db.session.commit()
     except response_import.ResponseImportError as error:
         db.session.rollback()
         return _render_survey(survey, import_problems=error.problems, status=400)
-    flash(" ".join([_("%(n)d responses are imported.", n=count),
-                    pool.release_note(current_app.config["RELEASE_EVERY_DAYS"])]), "success")
+    release = [pool.release_note(current_app.config["RELEASE_EVERY_DAYS"])] if result.new else []
+    flash(" ".join([result.summary(), *release]), "success")
+    for note in result.notes():
+        flash(note, "info")
     return redirect(url_for("surveys.survey_results", code=survey.code))
 
 
