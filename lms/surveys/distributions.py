@@ -229,10 +229,10 @@ def question_results(survey: Survey, waves: list[SurveyWave], countries: list[st
     numbers = number_sums(wave_ids, countries, scales)
     shown_texts = {}
     if listed:
-        wanted = {(wave_id, code): count.published - BASE for (wave_id, code), by_value in answers.items()
-                  if code in {q.code for q in questions if q.kind == "text"}
-                  for count in [sum(by_value.values(), Count())] if count.published >= MIN_SHOWN}
-        shown_texts = texts_of(wanted, countries)
+        text_codes = {q.code for q in questions if q.kind == "text"}
+        wanted = {cell: texts_shown(sum(by_value.values(), Count()).published)
+                  for cell, by_value in answers.items() if cell[1] in text_codes}
+        shown_texts = texts_of({cell: n for cell, n in wanted.items() if n}, countries)
     found = []
     for question in questions:
         scale = scales.get(question.code)
@@ -331,6 +331,13 @@ def number_figures(wave: SurveyWave, code: str, bins: dict[int, results.Sums], s
                  else _("%(low)s to under %(high)s", low=low, high=high))
         figure.bars.append(Bar(str(index + 1), Label(label), bins.get(index, results.Sums()).people.published))
     return figure
+
+
+def texts_shown(published: int) -> int:
+    """How many free-text answers are listed where ``published`` is their published count: none under
+    MIN_SHOWN, else 5 fewer. A function of the published figure alone (and at most the true count, which is
+    within 4 of it), so the length of the list says nothing the rounded count does not."""
+    return published - BASE if published >= MIN_SHOWN else 0
 
 
 def text_order_key(response_id, question_id: int) -> bytes:
