@@ -125,7 +125,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
         ("/questions", POST), ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
         ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
         ("/waves", POST), ("/xlsform.xlsx", GET)]],
-    ("/surveys/manage/<code>/results", GET, OWNER | {"coordinator"}),
+    # Its results as CSV and XLSX: the same readers as the page.
+    *[(f"/surveys/manage/<code>/results{path}", GET, OWNER | {"coordinator"}) for path in ("", ".csv", ".xlsx")],
     # Workplaces: any staff member lists those they may see; a workplace's results and rounds are for the
     # trainers of its country (or union), the coordinators of its country (or union) and administrators.
     ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, MANAGERS),

@@ -20,14 +20,13 @@ from lms.permissions import (
     can_ask_course,
     can_edit_survey,
     can_manage_group,
-    can_read_figures,
     listed_surveys,
     managed_groups,
     roles,
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import building, invitations, lists, pool, response_import, results, xlsform
+from lms.surveys import building, invitations, lists, pool, response_import, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -398,29 +397,6 @@ def translate_survey(code: str, language: str):
         return redirect(url_for("surveys.translate_survey", code=survey.code, language=language))
     return render_template("surveys/translate.html", survey=survey, version=version, language=language,
                            form=ActionForm())
-
-
-@roles("trainer", "coordinator")
-def survey_results(code: str):
-    survey = _survey(code, edit=False)
-    waves, countries = visible_waves(current_user, survey)
-    if not waves and not can_edit_survey(current_user, survey):
-        abort(403)
-    group_id = request.args.get("group", type=int)
-    if group_id is not None:
-        waves = [w for w in waves if w.group_id == group_id]
-    available = results.response_countries([w.id for w in waves], countries)
-    country = request.args.get("country", "")
-    if country:
-        if country not in available:
-            abort(404)
-        countries = [country]
-    counts = results.response_counts([w.id for w in waves], countries)
-    return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
-                           results=results.indicator_results(survey, waves, countries)
-                           if can_read_figures(current_user, survey) else None,
-                           countries=available, country=country, group_id=group_id,
-                           release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
 @roles("trainer", "coordinator")
