@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from lms.i18n import pick_string, pick_text
 from lms.models import SurveyQuestion, SurveyVersion
 from lms.surveys.answering import Answer, parse_answer
@@ -68,6 +70,11 @@ class Step:
                 if q.answered and q.code not in here and self.answers.get(q.code)]
 
 
+def worded(message: str) -> str:
+    """A message as the web survey words it: the engine's "An answer is required." asks the member directly."""
+    return _("Please answer this question.") if message == _("An answer is required.") else message
+
+
 def displayed(page: Page, evaluation: Evaluation) -> list[SurveyQuestion]:
     """The page's questions asked, notes included; calculations are never shown."""
     return [q for q in page.questions if q.code in evaluation.relevant and q.kind != "calculate"]
@@ -116,7 +123,8 @@ def move(version: SurveyVersion, answers: dict[str, str], language: str, *, inde
         return Step(found, earlier[-1] if earlier else index, evaluation, answers)
     asked = displayed(found[index], evaluation)
     seen = {q.code for q in asked} if shown is None else shown
-    errors = {q.code: evaluation.errors[q.code] for q in asked if q.code in evaluation.errors and q.code in seen}
+    errors = {q.code: worded(evaluation.errors[q.code]) for q in asked
+              if q.code in evaluation.errors and q.code in seen}
     appeared = any(q.code not in seen for q in asked)
     if errors or appeared:
         return Step(found, index, evaluation, answers, errors, appeared=appeared)
@@ -126,7 +134,7 @@ def move(version: SurveyVersion, answers: dict[str, str], language: str, *, inde
     if evaluation.errors:  # answers of other pages changed in the hidden fields: their first page, with its errors
         wrong = min(i for i, page in enumerate(found) for code in page.codes if code in evaluation.errors)
         return Step(found, wrong, evaluation, answers,
-                    {code: evaluation.errors[code] for code in found[wrong].codes if code in evaluation.errors})
+                    {code: worded(evaluation.errors[code]) for code in found[wrong].codes if code in evaluation.errors})
     return Step(found, index, evaluation, answers, done=True)
 
 

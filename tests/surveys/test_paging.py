@@ -38,7 +38,7 @@ def test_no_skips_the_group_and_yes_opens_it(app_ctx):
 def test_next_checks_only_the_page_shown(app_ctx):
     version = version_of(app_ctx)
     step = paging.move(version, {"country": ""}, "en", index=GATE, back=False, shown={"member"})
-    assert step.index == GATE and step.errors == {"member": "An answer is required."}  # not the country's
+    assert step.index == GATE and step.errors == {"member": "Please answer this question."}  # not the country's
 
 
 def test_a_dont_know_code_passes_and_a_negative_number_gets_the_forms_message(app_ctx):
@@ -66,7 +66,7 @@ def test_a_question_made_relevant_on_the_same_page_is_asked_before_going_on(app_
     assert again.index == REST and again.appeared and not again.done
     assert "ages" in {q.code for q in again.shown} and again.errors == {}  # asked, not yet refused
     required = paging.move(version, answers, "en", index=REST, back=False, shown=REST_SHOWN | {"ages"})
-    assert required.errors == {"ages": "An answer is required."}
+    assert required.errors == {"ages": "Please answer this question."}
     done = paging.move(version, {**answers, "ages": "7"}, "en", index=REST, back=False, shown=REST_SHOWN | {"ages"})
     assert done.done
 

@@ -81,7 +81,7 @@ def check(version: SurveyVersion, language: str):
         "page": [q.code for q in step.page.questions if q.kind != "calculate"],
         "relevant": [q.code for q in asked],
         "choices": {q.code: evaluation.choices[q.code] for q in asked if q.code in evaluation.choices},
-        "errors": {q.code: evaluation.errors[q.code] for q in asked
+        "errors": {q.code: paging.worded(evaluation.errors[q.code]) for q in asked
                    if q.code in touched and q.code in evaluation.errors},
         "labels": {q.code: texts[q.code][0] for q in asked if any("${" in t.label for t in q.texts)},
         "html": {q.code: str(block(q, form, texts[q.code])) for q in fresh},
