@@ -6,9 +6,11 @@
 (function () {
   "use strict";
   var form = document.querySelector("form[data-check]");
-  if (!form || !window.fetch || !window.FormData || !Element.prototype.closest) { return; }
+  if (!form || !window.fetch || !window.FormData || !FormData.prototype.delete || !Element.prototype.closest ||
+      !window.NodeList || !NodeList.prototype.forEach) { return; }
   var shownField = form.querySelector("input[name=shown]");
   var buttons = form.querySelector(".page-buttons");
+  var announcer = form.querySelector("[data-announce]");
   var touched = {};
   var timer = null;
   var sent = 0;
@@ -71,6 +73,7 @@
 
   function apply(state) {
     var previous = null;
+    var added = false;
     var asked = {};
     state.relevant.forEach(function (code) { asked[code] = true; });
     state.page.forEach(function (code) {
@@ -82,15 +85,17 @@
       var choices = state.choices[code];
       if (state.html[code] && (!element || (choices && offeredDiffers(element, choices)))) {
         var fresh = fragment(state.html[code]);
+        if (!element) { added = true; }
         if (element) { element.parentNode.replaceChild(fresh, element); } else if (previous) {
           previous.parentNode.insertBefore(fresh, previous.nextSibling);
         } else {
           var first = form.querySelector("[data-question]");
-          form.insertBefore(fresh, first || form.querySelector("[data-indicator]") || buttons);
+          form.insertBefore(fresh, first || announcer || buttons);
         }
         element = fresh;
       }
       if (!element) { return; }
+      if (element.hidden) { added = true; }
       element.hidden = false;
       setDisabled(element, false);
       if (state.labels[code] !== undefined) {
@@ -101,6 +106,10 @@
       previous = element;
     });
     if (shownField) { shownField.value = state.relevant.join(" "); }
+    if (added && announcer) {  // read out by screen readers: a question was added below the answer
+      announcer.textContent = "";
+      announcer.textContent = announcer.getAttribute("data-text");
+    }
     var next = buttons && buttons.querySelector("button[value=next]");
     if (next) { next.textContent = next.getAttribute(state.last ? "data-send" : "data-next"); }
     var indicator = form.querySelector("[data-indicator]");

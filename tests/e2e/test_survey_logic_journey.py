@@ -53,6 +53,8 @@ def test_an_answer_hides_and_shows_a_groups_question_without_a_reload(page, live
     page.evaluate("() => { window.notReloaded = true; }")
     page.check("input[name=q_has_children][value=yes]")
     page.locator("#q_how_many").wait_for(state="visible")
+    assert page.text_content("[data-announce]") == "Another question was added on this page."  # read out
+    assert page.get_attribute("#q_how_many", "inputmode") == "numeric"
     axe.scan(page)
     page.check("input[name=q_has_children][value=no]")
     page.locator("#q_how_many").wait_for(state="hidden")

@@ -143,6 +143,18 @@ def test_the_live_check_tells_the_page_what_changed_and_stores_nothing(client, l
     assert client.post(f"{url}/check", data={"page": "2"}).status_code == 400  # without the CSRF token
 
 
+def test_live_checks_are_limited_per_account_and_log_no_answer(app, client, library, create_user, monkeypatch,
+                                                               caplog):
+    monkeypatch.setitem(app.config, "SURVEY_CHECK_LIMIT", "2 per minute")
+    url, token = start(client, create_user)
+    data = {"csrf_token": token, "page": "2", "q_member": "no", "q_children": "918273", "q_country": "pe"}
+    for _ in range(2):
+        assert client.post(f"{url}/check", data=data).status_code == 200
+    assert client.post(f"{url}/check", data=data).status_code == 429
+    assert client.post(url, data={**data, "shown": REST_SHOWN + " ages", "q_ages": "3"}).status_code == 302
+    assert "answer/check 200" in caplog.text and "918273" not in caplog.text
+
+
 def test_a_collector_enters_a_workers_answers_page_by_page(client, create_user):
     create_user("tomas", role="trainer", country="BJ")
     place = building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=None)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
+from lms.models import SurveyQuestion
 from lms.surveys import paging
+from lms.surveys.forms import keyboard
 from tests.surveys.helpers import logic_survey
 
 #: The pages of logic_survey: the gate, the group "union", the rest.
@@ -102,3 +104,10 @@ def test_answers_are_read_from_the_form_as_a_spreadsheet_holds_them(app_ctx):
     form = MultiDict([("q_member", "yes"), ("q_children", " 2 "), ("q_double", "5"), ("q_thanks", "x"),
                       ("q_city", "lima"), ("other", "1")])
     assert paging.answers_from(version, form) == {"member": "yes", "children": " 2 ", "city": "lima"}
+
+
+def test_number_questions_get_the_keyboard_their_answers_need():
+    assert keyboard(SurveyQuestion(kind="number", whole=True, constraint_rule="")) == "numeric"
+    assert keyboard(SurveyQuestion(kind="number", whole=False, constraint_rule=". > 0")) == "decimal"
+    assert keyboard(SurveyQuestion(kind="number", whole=True, constraint_rule=". >= 0 or . = -99")) == "text"
+    assert keyboard(SurveyQuestion(kind="number", whole=True, constraint_rule="", min_value=-5)) == "text"
