@@ -121,11 +121,13 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # coordinator of the country of its trainings also reads its results.
     ("/surveys/manage", GET, STAFF), ("/surveys/manage/new", BOTH, STAFF), ("/surveys/manage/import", POST, STAFF),
     *[(f"/surveys/manage/<code>{path}", methods, OWNER) for path, methods in [
-        ("", GET), ("/delete", BOTH), ("/discard", BOTH), ("/indicators", POST), ("/publish", POST),
+        ("", GET), ("/delete", BOTH), ("/discard", BOTH), ("/indicators", POST),
+        ("/indicators/<indicator>/delete", POST), ("/publish", POST),
         ("/questions", POST), ("/questions/<question>", BOTH), ("/questions/<question>/delete", POST),
         ("/questions/<question>/move", POST), ("/responses", POST), ("/texts/<language>", BOTH),
         ("/waves", POST), ("/xlsform.xlsx", GET)]],
-    ("/surveys/manage/<code>/results", GET, OWNER | {"coordinator"}),
+    # Its results as CSV and XLSX: the same readers as the page.
+    *[(f"/surveys/manage/<code>/results{path}", GET, OWNER | {"coordinator"}) for path in ("", ".csv", ".xlsx")],
     # Workplaces: any staff member lists those they may see; a workplace's results and rounds are for the
     # trainers of its country (or union), the coordinators of its country (or union) and administrators.
     ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, MANAGERS),
@@ -259,7 +261,7 @@ def example_url(rule: str, world: dict) -> str:
     if rule.startswith("/author/") or rule.startswith("/courses/"):
         values["question"] = "definition"
     if rule.startswith("/surveys/manage/"):
-        values.update(code="workers-voice", question="safe")
+        values.update(code="workers-voice", question="safe", indicator="feels_safe")
     if rule.startswith("/surveys/<code>"):
         values["code"] = "workers-voice"
     if rule.startswith("/verify/"):

@@ -406,6 +406,28 @@ class PendingWithdrawal(db.Model):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class ImportedSubmission(db.Model):
+    """A submission imported from ODK or KoboToolbox, known by keyed hashes only, so that importing the same export
+    again adds nothing (lms/surveys/submission_keys.py).
+
+    No reference to the response it became, no time column, a random key and on SQLite no hidden ``rowid``: a
+    row says that some submission was imported into its wave, never which response it is nor when it came.
+    """
+
+    __tablename__ = "survey_imported_submissions"
+
+    #: Random: says nothing of the order submissions were imported in.
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    #: The wave it was imported into: deleted with it, so a wave deleted can be imported again.
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    #: HMAC of the survey and the submission's key (``_uuid``, ``meta/instanceID``, ``KEY``): one per survey.
+    key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: HMAC of the survey, the key and the answers as imported: a changed submission is told from a known one.
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answers"
 

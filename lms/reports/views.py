@@ -15,14 +15,14 @@ from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from lms import clock
-from lms.core import audit
+from lms.core import audit, charts
 from lms.core.fields import grouped_country_choices
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import collation_key, country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
 from lms.permissions import coordinated_scope, readable_courses, roles
-from lms.reports import charts, exports, figures, homes, iati, xapi
+from lms.reports import exports, figures, homes, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate

@@ -25,6 +25,8 @@ from lms.models import (
     Survey,
     SurveyChoice,
     SurveyChoiceText,
+    SurveyGroup,
+    SurveyGroupText,
     SurveyIndicator,
     SurveyQuestion,
     SurveyQuestionText,
@@ -108,6 +110,19 @@ class QuestionSpec:
     max_value: float | None = None
     #: (code, label) pairs for single and multiple choice; ignored for the fixed kinds.
     choices: list[tuple[str, str]] | None = None
+    # The logic of an XLSForm row (see SurveyQuestion); None leaves the question's as it is.
+    whole: bool | None = None
+    relevant: str | None = None
+    constraint_rule: str | None = None
+    required_rule: str | None = None
+    calculation: str | None = None
+    choice_filter: str | None = None
+    default_value: str | None = None
+
+
+#: The parts of a QuestionSpec that are the question's logic, set only when given.
+LOGIC_FIELDS = ("whole", "relevant", "constraint_rule", "required_rule", "calculation", "choice_filter",
+                "default_value")
 
 
 def check_code(code: str) -> None:
@@ -143,9 +158,19 @@ def editable_version(survey: Survey) -> SurveyVersion:
         return survey.draft_version
     published = survey.published_version
     version = SurveyVersion(number=published.number + 1)
-    for question in published.questions:
-        version.questions.append(copy_question(question))
     survey.versions.append(version)
+    groups: dict[int, SurveyGroup] = {}
+    for group in published.groups:  # parents first: each copy's parent has its id
+        groups[group.id] = copy = SurveyGroup(
+            code=group.code, position=group.position, relevant=group.relevant,
+            parent_id=groups[group.parent_id].id if group.parent_id else None,
+            texts=[SurveyGroupText(language=t.language, label=t.label) for t in group.texts])
+        version.groups.append(copy)
+        db.session.flush()
+    for question in published.questions:
+        copy = copy_question(question)
+        copy.group = groups.get(question.group_id) if question.group_id else None
+        version.questions.append(copy)
     db.session.flush()
     return version
 
@@ -166,12 +191,15 @@ def blank_version(survey: Survey) -> SurveyVersion:
 
 def copy_question(question: SurveyQuestion) -> SurveyQuestion:
     copy = SurveyQuestion(code=question.code, position=question.position, kind=question.kind,
-                          required=question.required, min_value=question.min_value, max_value=question.max_value)
+                          required=question.required, min_value=question.min_value, max_value=question.max_value,
+                          **{name: getattr(question, name) for name in LOGIC_FIELDS})
     copy.texts = [SurveyQuestionText(language=t.language, label=t.label, hint=t.hint, checksum=t.checksum,
-                                     source_checksum=t.source_checksum) for t in question.texts]
+                                     source_checksum=t.source_checksum, constraint_message=t.constraint_message,
+                                     required_message=t.required_message) for t in question.texts]
     for choice in question.choices:
-        copy.choices.append(SurveyChoice(code=choice.code, position=choice.position, texts=[
-            SurveyChoiceText(language=t.language, label=t.label) for t in choice.texts]))
+        copy.choices.append(SurveyChoice(code=choice.code, position=choice.position, filters=dict(choice.filters or {}),
+                                         texts=[SurveyChoiceText(language=t.language, label=t.label)
+                                                for t in choice.texts]))
     return copy
 
 
@@ -290,6 +318,9 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
     is_number = spec.kind == "number"
     question.min_value = spec.min_value if is_number else None
     question.max_value = spec.max_value if is_number else None
+    for name in LOGIC_FIELDS:
+        if getattr(spec, name) is not None:
+            setattr(question, name, getattr(spec, name))
     set_question_text(question, language, spec.label.strip(), spec.hint.strip(), source=None)
     if spec.kind not in ("single", "multiple"):
         question.choices = []
@@ -303,6 +334,21 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
         set_choice_text(choice, language, label.strip())
         choices.append(choice)
     question.choices = choices
+
+
+def add_group(version: SurveyVersion, code: str, *, parent: SurveyGroup | None = None, relevant: str = "",
+              labels: dict[str, str] | None = None) -> SurveyGroup:
+    """A group at the end of the version's groups (after its parent), its label in each language given."""
+    check_code(code)
+    if code in {g.code for g in version.groups} | {q.code for q in version.questions}:
+        raise SurveyError(_("Another question already has the code %(code)s.", code=code), "code")
+    group = SurveyGroup(code=code, position=len(version.groups) + 1, parent_id=parent.id if parent else None,
+                        relevant=relevant,
+                        texts=[SurveyGroupText(language=language, label=label)
+                               for language, label in (labels or {}).items()])
+    version.groups.append(group)
+    db.session.flush()
+    return group
 
 
 def set_question_text(question: SurveyQuestion, language: str, label: str, hint: str,
@@ -369,6 +415,7 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
         raise SurveyError(_("Add at least one question before publishing."))
     for question in version.questions:
         check_kind(survey, version, question.code, question.kind, (question.min_value, question.max_value))
+    check_indicators(survey, version)
     open_wave = any((w.opens_on is None or w.opens_on <= today) and (w.closes_on is None or today <= w.closes_on)
                     for w in survey.waves)
     at_once = not open_wave or survey.version_in_effect(today) is None
@@ -376,6 +423,48 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
     version.published_at = clock.utcnow()
     db.session.flush()
     return version
+
+
+def check_indicators(survey: Survey, version: SurveyVersion) -> None:
+    """Every indicator finds in ``version`` the question it counts, by its code, and a share the choices it counts.
+
+    Indicators read answers by code across versions: a version without the code (or a share's choice code) would
+    leave its answers out of the figures without a word. A code is not renamed in a new version, nor followed
+    under another name (an alias could mix two questions' answers): publishing is refused, and the author keeps
+    the question or deletes the indicator (docs/surveys.md, "Codes that stay").
+    """
+    questions = {q.code: q for q in version.questions}
+    for indicator in survey.indicators:
+        question = questions.get(indicator.question_code)
+        if question is None:
+            raise SurveyError(_("The indicator %(indicator)s counts the answers to %(code)s: keep that question "
+                                "(with its code) or delete the indicator first.", indicator=indicator.code,
+                                code=indicator.question_code), "code")
+        missing = [c for c in indicator.choice_codes if c not in question.choice_codes] \
+            if indicator.kind == "share" else []
+        if missing:
+            raise SurveyError(_("The indicator %(indicator)s counts the answers %(choices)s to %(code)s: keep those "
+                                "choices (with their codes) or delete the indicator first.",
+                                indicator=indicator.code, choices=", ".join(missing), code=question.code), "choices")
+
+
+def indicator_problem(survey: Survey) -> str | None:
+    """Why the draft would not be published for an indicator's sake, shown before the author tries; else None."""
+    if survey.draft_version is None:
+        return None
+    try:
+        check_indicators(survey, survey.draft_version)
+    except SurveyError as error:
+        return str(error)
+    return None
+
+
+def indicators_counting(survey: Survey) -> dict[str, list[str]]:
+    """Question code -> the codes of the indicators that count its answers (for the editor's warning)."""
+    counting: dict[str, list[str]] = {}
+    for indicator in survey.indicators:
+        counting.setdefault(indicator.question_code, []).append(indicator.code)
+    return counting
 
 
 def pending_version(survey: Survey, today: date) -> SurveyVersion | None:
@@ -490,6 +579,21 @@ def add_wave(survey: Survey, *, kind: str, days_after: int | None = None, course
     return wave
 
 
+def indicator_questions(survey: Survey) -> list[SurveyQuestion]:
+    """The questions an indicator may count: those of the version being edited that the published version asks
+    too. So every indicator's question is in the version published (a new one gets indicators once published) and
+    in the draft (one dropped from it gets none): discarding or publishing the draft leaves no indicator counting
+    a code that members are no longer asked."""
+    version = current_version(survey)
+    if version is None:
+        return []
+    published = survey.published_version
+    if published is None or published is version:
+        return list(version.questions)
+    asked = {q.code for q in published.questions}
+    return [q for q in version.questions if q.code in asked]
+
+
 def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, choice_codes: list[str],
                   direction: str, title: str, language: str) -> SurveyIndicator:
     """An outcome measured on one question of the survey, by its code."""
@@ -497,8 +601,11 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     if any(i.code == code for i in survey.indicators):
         raise SurveyError(_("Another indicator already has the code %(code)s.", code=code))
     version = current_version(survey)
-    question = next((q for q in version.questions if q.code == question_code), None) if version else None
+    question = next((q for q in indicator_questions(survey) if q.code == question_code), None)
     if question is None:
+        if version is not None and any(q.code == question_code for q in version.questions):
+            raise SurveyError(_("The question %(code)s is not published yet: publish it, then add the indicator.",
+                                code=question_code))
         raise SurveyError(_("There is no question with the code %(code)s.", code=question_code))
     if kind not in INDICATOR_QUESTION_KINDS:
         raise SurveyError(_("Please choose what to measure."))
@@ -509,7 +616,11 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     if kind == "share":
         if not kinds <= set(INDICATOR_QUESTION_KINDS["share"]):
             raise SurveyError(_("A share needs a question with choices."))
-        unknown = set(choice_codes) - set(question.choice_codes)
+        published = survey.published_version
+        offered = set(question.choice_codes)
+        if published is not None:  # the choice is published, and kept in the draft
+            offered &= set(find_question(published, question_code).choice_codes)
+        unknown = set(choice_codes) - offered
         if not choice_codes or unknown:
             raise SurveyError(_("Choose the answers that count, among the question's choices."))
     if not title.strip() or len(title.strip()) > TITLE_MAX:
@@ -522,6 +633,15 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
     survey.indicators.append(indicator)
     db.session.flush()
     return indicator
+
+
+def delete_indicator(survey: Survey, code: str) -> None:
+    """Stop measuring an indicator; the answers it counted are kept, and a new indicator may count them again."""
+    indicator = next((i for i in survey.indicators if i.code == code), None)
+    if indicator is None:
+        raise SurveyError(_("There is no indicator with the code %(code)s.", code=code))
+    survey.indicators.remove(indicator)
+    db.session.flush()
 
 
 def create_workplace(*, name: str, sector: str, country: str, organisation_id: int | None) -> Workplace:

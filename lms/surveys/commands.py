@@ -96,8 +96,11 @@ def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None
         click.echo(f"Choose the wave with --wave; the waves of {code} are: {choices}", err=True)
         sys.exit(1)
     with file.open("rb") as stream:
-        count = _import_or_exit(lambda: import_responses(waves[0], stream, file.name))
+        result = _import_or_exit(lambda: import_responses(waves[0], stream, file.name))
     every = current_app.config["RELEASE_EVERY_DAYS"]
-    click.echo(f"Imported {count} responses into wave {waves[0].id} of {code}. The scheduler's release-answers job "
-               f"adds them to the results in batches of at least {RELEASE_BATCH}, at its first run after the next "
-               f"checkpoint (every {every} days), or at its next run if the wave has closed.")
+    click.echo(f"Imported {result.new} responses into wave {waves[0].id} of {code}; {result.known} were already "
+               f"here. The scheduler's release-answers job adds them to the results in batches of at least "
+               f"{RELEASE_BATCH}, at its first run after the next checkpoint (every {every} days), or at its next "
+               f"run if the wave has closed.")
+    for note in result.notes():
+        click.echo(note)

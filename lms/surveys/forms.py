@@ -140,7 +140,7 @@ class WorkplaceForm(PortalForm):
 
 
 class UploadForm(PortalForm):
-    file = FileField(_l("XLSForm file (.xlsx)"))
+    file = FileField(_l("XLSForm file (.xlsx or .xls)"))
 
 
 class ResponsesForm(PortalForm):

@@ -173,13 +173,16 @@ def figures_of(survey: Survey, waves: list[SurveyWave], countries: list[str] | N
     return results
 
 
-def value_scales(survey: Survey) -> dict[str, Scale]:
+def value_scales(survey: Survey, codes: set[str] | None = None) -> dict[str, Scale]:
     """Question code -> the values an indicator of it reads: 0-1 for a share, 1-5 for a scale, a number
     question's smallest to largest value over every version. A number without both bounds has no scale: one
-    answer could be any size, so no noise of ours could hide it, and its mean is not published."""
+    answer could be any size, so no noise of ours could hide it, and its mean is not published.
+
+    For the indicators' questions, or for ``codes`` (the distributions of lms/surveys/distributions.py read the
+    same scale, so that a number question's mean is the same figure there as in its indicator)."""
+    wanted = {i.question_code for i in survey.indicators} if codes is None else codes
     query = (select(SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.min_value, SurveyQuestion.max_value)
-             .join(SurveyVersion).where(SurveyVersion.survey_id == survey.id,
-                                        SurveyQuestion.code.in_({i.question_code for i in survey.indicators})))
+             .join(SurveyVersion).where(SurveyVersion.survey_id == survey.id, SurveyQuestion.code.in_(wanted)))
     lows: dict[str, list[float | None]] = defaultdict(list)
     highs: dict[str, list[float | None]] = defaultdict(list)
     for code, kind, low, high in db.session.execute(query):

@@ -225,7 +225,7 @@ def test_answers_collected_offline_upload_in_the_browser_all_or_nothing(client, 
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 0
     good = b"safe,union,voice,hours\n4,yes,often,48\n5,no,never,40\n"
     response = upload(client, wave, good, follow_redirects=True)
-    assert "2 responses are imported." in response.get_data(as_text=True)
+    assert "2 new responses are imported." in response.get_data(as_text=True)
     release_any()
     assert db.session.scalar(select(sa.func.count()).select_from(SurveyResponse)) == 2
 

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import PooledResponse
-from lms.surveys.response_import import MAX_COLUMN_CHARS, ResponseImportError, import_responses, question_of
+from lms.surveys.response_columns import MAX_COLUMN_CHARS, question_of
+from lms.surveys.response_import import ResponseImportError, import_responses
 from tests.helpers import BUNDLED_COURSE
 
 
@@ -58,7 +59,8 @@ def test_a_file_of_more_responses_than_allowed_is_refused_unread_past_the_limit(
     assert error.value.problems == ["kobo.csv holds more than 3 responses: split it into files of at most 3 "
                                     "responses and import them one by one."]
     assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 0
-    assert import_responses(survey.waves[0], io.BytesIO(f"safe,union,voice,hours\n{rows}".encode()), "kobo.csv") == 3
+    data = f"safe,union,voice,hours\n{rows}".encode()
+    assert import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv").new == 3
 
 
 def test_an_xlsx_file_of_more_responses_than_allowed_is_refused(app_ctx, library, make_survey, monkeypatch):

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from lms.surveys.display import survey_title, wave_target
+from lms.surveys.display import survey_title, wave_name, wave_target
 from lms.surveys.forms import choice_label, label_of
-from lms.surveys.views import answering, building
+from lms.surveys.views import answering, building, results
 from lms.surveys.views import workplaces as workplace
 
 bp = Blueprint("surveys", __name__)
@@ -14,7 +14,7 @@ bp = Blueprint("surveys", __name__)
 @bp.app_context_processor
 def survey_helpers():
     return {"survey_title": survey_title, "question_label": label_of, "choice_label": choice_label,
-            "wave_target": wave_target}
+            "wave_target": wave_target, "wave_name": wave_name}
 
 
 bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)
@@ -41,9 +41,15 @@ bp.add_url_rule("/surveys/manage/<code>/responses", "import_responses", building
 bp.add_url_rule("/surveys/manage/<code>/waves", "add_wave", building.add_wave, methods=["POST"])
 bp.add_url_rule("/groups/<int:group_id>/waves", "attach_to_group", building.attach_to_group, methods=["POST"])
 bp.add_url_rule("/surveys/manage/<code>/indicators", "add_indicator", building.add_indicator, methods=["POST"])
+bp.add_url_rule("/surveys/manage/<code>/indicators/<indicator>/delete", "delete_indicator",
+                building.delete_indicator, methods=["POST"])
 bp.add_url_rule("/surveys/manage/<code>/texts/<language>", "translate_survey",
                 building.translate_survey, methods=["GET", "POST"])
-bp.add_url_rule("/surveys/manage/<code>/results", "survey_results", building.survey_results)
+bp.add_url_rule("/surveys/manage/<code>/results", "survey_results", results.survey_results)
+bp.add_url_rule("/surveys/manage/<code>/results.csv", "download_results", results.download_results,
+                defaults={"extension": "csv"})
+bp.add_url_rule("/surveys/manage/<code>/results.xlsx", "download_results", results.download_results,
+                defaults={"extension": "xlsx"})
 bp.add_url_rule("/surveys/manage/<code>/xlsform.xlsx", "export_xlsform", building.export_xlsform)
 bp.add_url_rule("/surveys/manage/import", "import_xlsform", building.import_xlsform, methods=["POST"])
 bp.add_url_rule("/workplaces", "workplaces", workplace.workplaces, methods=["GET", "POST"])

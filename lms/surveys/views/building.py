@@ -20,14 +20,13 @@ from lms.permissions import (
     can_ask_course,
     can_edit_survey,
     can_manage_group,
-    can_read_figures,
     listed_surveys,
     managed_groups,
     roles,
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import building, invitations, lists, pool, response_import, results, xlsform
+from lms.surveys import building, invitations, lists, pool, response_import, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -100,10 +99,9 @@ def _wave_form(survey: Survey) -> WaveForm:
 
 def _indicator_form(survey: Survey) -> IndicatorForm:
     form = IndicatorForm(prefix="indicator")
-    version = building.current_version(survey)
     language = current_language()
     form.question.choices = [SelectChoice(q.code, f"{q.code}: {label_of(q, language, survey.source_language)}")
-                             for q in (version.questions if version else [])]
+                             for q in building.indicator_questions(survey)]
     return form
 
 
@@ -114,6 +112,7 @@ def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indica
     responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
     return render_template(
         "surveys/edit.html", survey=survey, waves=waves, version=building.current_version(survey),
+        counting=building.indicators_counting(survey), indicator_problem=building.indicator_problem(survey),
         pending=building.pending_version(survey, clock.today()), in_effect=survey.version_in_effect(clock.today()),
         responses_form=responses_form, import_problems=import_problems,
         question_form=question_form or QuestionForm(formdata=None, prefix="question"),
@@ -174,7 +173,8 @@ def edit_question(code: str, question: str):
         except SurveyError as error:
             db.session.rollback()
             _show_error(form, error)
-    return render_template("surveys/question.html", survey=survey, question=current, form=form), (
+    return render_template("surveys/question.html", survey=survey, question=current, form=form,
+                           counting=building.indicators_counting(survey).get(current.code, [])), (
         400 if form.is_submitted() else 200)
 
 
@@ -274,13 +274,15 @@ def import_responses(code: str):
         return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
     wave = next(w for w in waves if str(w.id) == form.wave.data)
     try:
-        count = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
+        result = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
         db.session.commit()
     except response_import.ResponseImportError as error:
         db.session.rollback()
         return _render_survey(survey, import_problems=error.problems, status=400)
-    flash(" ".join([_("%(n)d responses are imported.", n=count),
-                    pool.release_note(current_app.config["RELEASE_EVERY_DAYS"])]), "success")
+    release = [pool.release_note(current_app.config["RELEASE_EVERY_DAYS"])] if result.new else []
+    flash(" ".join([result.summary(), *release]), "success")
+    for note in result.notes():
+        flash(note, "info")
     return redirect(url_for("surveys.survey_results", code=survey.code))
 
 
@@ -354,6 +356,20 @@ def add_indicator(code: str):
 
 
 @roles("trainer", "coordinator")
+def delete_indicator(code: str, indicator: str):
+    survey = _survey(code)
+    if ActionForm().validate_on_submit():
+        try:
+            building.delete_indicator(survey, indicator)
+            db.session.commit()
+            flash(_("The indicator is deleted; the answers it counted are kept."), "success")
+        except SurveyError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+    return redirect(url_for("surveys.edit_survey", code=survey.code) + "#indicators")
+
+
+@roles("trainer", "coordinator")
 def translate_survey(code: str, language: str):
     survey = _survey(code)
     if language not in UI_LANGUAGES or language == survey.source_language:
@@ -381,29 +397,6 @@ def translate_survey(code: str, language: str):
         return redirect(url_for("surveys.translate_survey", code=survey.code, language=language))
     return render_template("surveys/translate.html", survey=survey, version=version, language=language,
                            form=ActionForm())
-
-
-@roles("trainer", "coordinator")
-def survey_results(code: str):
-    survey = _survey(code, edit=False)
-    waves, countries = visible_waves(current_user, survey)
-    if not waves and not can_edit_survey(current_user, survey):
-        abort(403)
-    group_id = request.args.get("group", type=int)
-    if group_id is not None:
-        waves = [w for w in waves if w.group_id == group_id]
-    available = results.response_countries([w.id for w in waves], countries)
-    country = request.args.get("country", "")
-    if country:
-        if country not in available:
-            abort(404)
-        countries = [country]
-    counts = results.response_counts([w.id for w in waves], countries)
-    return render_template("surveys/results.html", survey=survey, waves=waves, counts=counts,
-                           results=results.indicator_results(survey, waves, countries)
-                           if can_read_figures(current_user, survey) else None,
-                           countries=available, country=country, group_id=group_id,
-                           release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
 @roles("trainer", "coordinator")

@@ -1,0 +1,367 @@
+"""What a survey's results page and its downloads publish per wave and per question: how many were invited and
+answered, how the answers to each question are spread, and the free text where the survey's privacy allows it.
+
+Every count goes through lms/disclosure.py, as every other figure of the portal: a true count with the cell key of
+its records, published rounded at random to a multiple of 5, the same for the same records in every view.
+
+- *Invited*: the wave's invitations; one per person and wave, so its cell key is the sum of the invited people's
+  record keys. Workplace rounds invite nobody (union teams collect the answers): no figure.
+- *Answered*: the wave's published responses (``results.response_counts``: the same figure as before). Answers
+  waiting in the pool are not counted, so one more answer moves nothing (docs/privacy.md).
+- *Response rate*: answered over invited, both as published, at most 100%, shown from a published invited of
+  ``MIN_SHOWN`` (``disclosure.rate``).
+- Per question and wave: the responses that answered it, then per choice (per bin of a number question) the
+  responses that gave it, each a count of responses with its own cell key. Shown only where the question's
+  published count of answers is at least ``MIN_SHOWN``, as the shares of indicators are; a share divides two
+  published counts.
+- A number question with both bounds: the mean as its indicator publishes it (``results.published_estimate``,
+  the same noise from the same records, so two readings average nothing away) and ``BINS`` bins of equal width
+  between its bounds. Without both bounds, only how many answered: no fixed noise hides one answer of any size.
+- Free text: listed only for identified and pseudonymous surveys (``texts_listed``), and only ``p - 5`` of
+  them, where p is their published count and at least ``MIN_SHOWN``: the length of the list is a function of a
+  published figure and says nothing more (docs/privacy.md, "Results per question").
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from lms import disclosure
+from lms.disclosure import BASE, MIN_SHOWN, Count
+from lms.extensions import db
+from lms.i18n import pick_text
+from lms.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyIndicator,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyWave,
+    TrainingGroup,
+    User,
+)
+from lms.surveys import results
+from lms.surveys.building import FIXED_CHOICE_LABELS
+from lms.surveys.statistics import Estimate, Moments
+
+CHOICE_KINDS = ("single", "multiple", "likert", "yes_no")
+#: A number question with both bounds is shown in this many bins of equal width between them.
+BINS = 5
+#: Sets the key that orders free-text answers apart from every other use of PSEUDONYM_KEY.
+TEXT_ORDER_LABEL = b"lms.surveys.distributions: order of free-text answers, v1"
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text from the survey's content, and the language it is in where that is not the reader's (a fallback)."""
+
+    text: str
+    language: str | None = None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class WaveCounts:
+    wave: SurveyWave
+    #: Published count of invitations; None for a workplace round, which invites nobody.
+    invited: int | None
+    #: Published count of responses.
+    answered: int
+
+    @property
+    def rate(self) -> float | None:
+        """Answered over invited (0-1), from the published counts; None under MIN_SHOWN invited."""
+        return None if self.invited is None else disclosure.rate(self.answered, self.invited)
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One choice (or bin) of a question in a wave: its published count of responses."""
+
+    code: str
+    label: Label
+    count: int
+
+
+@dataclass
+class QuestionWave:
+    """One question in one wave, as published."""
+
+    wave: SurveyWave
+    #: Published count of the responses that answered the question.
+    answered: int
+    bars: list[Bar] = field(default_factory=list)
+    #: A number question's mean with its 95% interval (value None where not shown), else None.
+    mean: Estimate | None = None
+    #: Free-text answers listed (None: not listed).
+    texts: list[str] | None = None
+
+    @property
+    def shown(self) -> bool:
+        return self.answered >= MIN_SHOWN
+
+    def share(self, bar: Bar) -> float | None:
+        """The bar's share of the question's answers (0-1), from published counts; None where not shown."""
+        return disclosure.rate(bar.count, self.answered) if self.shown else None
+
+
+@dataclass
+class QuestionResult:
+    code: str
+    kind: str
+    label: Label
+    #: A number question without both bounds: only how many answered.
+    bounded: bool = True
+    waves: list[QuestionWave] = field(default_factory=list)
+
+
+@dataclass
+class SurveyFigures:
+    waves: list[WaveCounts]
+    #: None where the reader may not read the survey's figures (permissions.can_read_figures).
+    questions: list[QuestionResult] | None
+    #: Whether the survey's privacy mode lets its free text be listed.
+    texts_listed: bool
+
+
+def texts_listed(survey: Survey) -> bool:
+    """Free text is listed for identified and pseudonymous surveys, never for anonymous ones.
+
+    An anonymous survey tells its members that nobody, the portal's staff included, can tell which answers are
+    theirs; a free-text answer can name its writer by what it says (a supervisor, a rare job), to the staff who
+    know the workplace. Identified members agreed that their answers carry their name, and pseudonymous members
+    that nobody sees their name next to their answers: a text listed alone, with no other column of its response,
+    keeps that.
+    """
+    return survey.privacy != "anonymous"
+
+
+def survey_figures(survey: Survey, waves: list[SurveyWave], countries: list[str] | None, *, language: str,
+                   figures: bool) -> SurveyFigures:
+    """The published figures of ``waves`` (counting respondents of ``countries`` only, if given): per wave, and,
+    with ``figures``, per question. A fixed number of queries, whatever the number of answers."""
+    wave_ids = [w.id for w in waves]
+    answered = results.response_counts(wave_ids, countries)
+    invited = invitation_counts([w.id for w in waves if w.workplace_id is None], countries)
+    counts = [WaveCounts(w, None if w.workplace_id is not None else invited.get(w.id, 0), answered.get(w.id, 0))
+              for w in waves]
+    listed = texts_listed(survey)
+    if not figures:
+        return SurveyFigures(counts, None, listed)
+    return SurveyFigures(counts, question_results(survey, waves, countries, language, listed), listed)
+
+
+def invitation_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
+    """Invitations per wave, as published. An invitation counts for the group's country (a group's wave), else
+    its member's, as the response does (answering.response_country)."""
+    if not wave_ids:
+        return {}
+    country = sa.case((SurveyWave.group_id.is_not(None), TrainingGroup.country), else_=User.country)
+    query = (select(SurveyInvitation.wave_id, func.count(), func.sum(User.record_key))
+             .join(User, User.id == SurveyInvitation.user_id)
+             .join(SurveyWave, SurveyWave.id == SurveyInvitation.wave_id)
+             .outerjoin(TrainingGroup, TrainingGroup.id == SurveyWave.group_id)
+             .where(SurveyInvitation.wave_id.in_(wave_ids)).group_by(SurveyInvitation.wave_id))
+    if countries is not None:
+        query = query.where(country.in_(countries))
+    return {wave_id: Count.of(n, key).published for wave_id, n, key in db.session.execute(query)}
+
+
+@dataclass
+class _Question:
+    """A question code over the survey's published versions: its kind, newest wording, choices and bounds."""
+
+    code: str
+    kind: str
+    label: Label
+    choices: dict[str, Label] = field(default_factory=dict)
+
+
+def questions_of(survey: Survey, language: str) -> list[_Question]:
+    """Every question code of the published versions, in the newest version's order (codes only in older
+    versions after), worded in ``language`` where translated and current, else in the survey's language."""
+    found: dict[str, _Question] = {}
+    source = survey.source_language
+    for version in sorted((v for v in survey.versions if v.published_at is not None), key=lambda v: -v.number):
+        for question in version.questions:
+            entry = found.get(question.code)
+            if entry is None:
+                entry = found[question.code] = _Question(question.code, question.kind,
+                                                         label_in(question.texts, language, source, "label")
+                                                         or Label(question.code))
+            for code in question.choice_codes:
+                if code not in entry.choices:
+                    entry.choices[code] = choice_label(question, code, language, source)
+    return list(found.values())
+
+
+def label_in(rows, language: str, source: str, attribute: str) -> Label | None:
+    picked = pick_text(rows, language, source)
+    if picked is None:
+        return None
+    return Label(getattr(picked.row, attribute), picked.language if picked.language != language else None)
+
+
+def choice_label(question: SurveyQuestion, code: str, language: str, source: str) -> Label:
+    if (question.kind, code) in FIXED_CHOICE_LABELS:
+        return Label(str(FIXED_CHOICE_LABELS[(question.kind, code)]))
+    choice = next(c for c in question.choices if c.code == code)
+    return label_in(choice.texts, language, source, "label") or Label(code)
+
+
+def question_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None, language: str,
+                     listed: bool) -> list[QuestionResult]:
+    questions = questions_of(survey, language)
+    wave_ids = [w.id for w in waves]
+    scales = results.value_scales(survey, {q.code for q in questions if q.kind == "number"})
+    answers = answer_counts(wave_ids, countries)
+    numbers = number_sums(wave_ids, countries, scales)
+    shown_texts = {}
+    if listed:
+        text_codes = {q.code for q in questions if q.kind == "text"}
+        wanted = {cell: texts_shown(sum(by_value.values(), Count()).published)
+                  for cell, by_value in answers.items() if cell[1] in text_codes}
+        shown_texts = texts_of({cell: n for cell, n in wanted.items() if n}, countries)
+    found = []
+    for question in questions:
+        scale = scales.get(question.code)
+        result = QuestionResult(question.code, question.kind, question.label,
+                                bounded=question.kind != "number" or scale is not None)
+        for wave in waves:
+            if question.kind == "number":
+                result.waves.append(number_figures(wave, question.code, numbers.get((wave.id, question.code), {}),
+                                                   scale))
+                continue
+            by_value = answers.get((wave.id, question.code), {})
+            figure = QuestionWave(wave, sum(by_value.values(), Count()).published)
+            if question.kind == "text":
+                figure.texts = shown_texts.get((wave.id, question.code), [] if listed else None)
+            else:
+                figure.bars = [Bar(code, label, chosen(by_value, code, question.kind).published)
+                               for code, label in question.choices.items()]
+            result.waves.append(figure)
+        found.append(result)
+    return found
+
+
+def chosen(by_value: dict[str, Count], code: str, kind: str) -> Count:
+    """The responses whose answer holds ``code``: the answers' values are choice codes, space-separated for a
+    multiple choice. Each response has one value per question, so the sets added up have nothing in common."""
+    if kind == "multiple":
+        return sum((count for value, count in by_value.items() if code in value.split()), Count())
+    return by_value.get(code, Count())
+
+
+def scoped(query, countries: list[str] | None):
+    return query if countries is None else query.where(SurveyResponse.country.in_(countries))
+
+
+def answer_counts(wave_ids: list[int], countries: list[str] | None) -> dict[tuple[int, str], dict[str, Count]]:
+    """(wave id, question code) -> answer value -> the responses that gave it (a count and its cell key), for
+    choice questions; for free text, every answer under the value "". One row per distinct value, never per
+    response."""
+    value = sa.case((SurveyQuestion.kind == "text", sa.literal("")), else_=SurveyAnswer.value)
+    query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, value.label("value"), func.count(),
+                          func.sum(SurveyResponse.record_key))
+                   .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+                   .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+                   .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.kind.in_((*CHOICE_KINDS, "text")))
+                   .group_by(SurveyResponse.wave_id, SurveyQuestion.code, value), countries)
+    found: dict[tuple[int, str], dict[str, Count]] = defaultdict(dict)
+    for wave_id, code, answer, n, key in db.session.execute(query):
+        found[(wave_id, code)][answer] = Count.of(n, key)
+    return found
+
+
+def bin_edges(scale: results.Scale) -> list[float]:
+    """The BINS + 1 edges of a number question's bins, from its smallest to its largest value."""
+    width = scale.width / BINS
+    return [scale.low + i * width for i in range(BINS)] + [scale.high]
+
+
+def number_sums(wave_ids: list[int], countries: list[str] | None, scales: dict[str, results.Scale]
+                ) -> dict[tuple[int, str], dict[int, results.Sums]]:
+    """(wave id, question code) -> bin -> the Sums of the numbers in it (bin -1: a question without bounds)."""
+    whens = []
+    for code, scale in scales.items():
+        edges = bin_edges(scale)
+        whens += [(sa.and_(SurveyQuestion.code == code, SurveyAnswer.number < edges[i + 1]), i)
+                  for i in range(BINS - 1)]
+        whens.append((SurveyQuestion.code == code, BINS - 1))
+    bin_of = sa.case(*whens, else_=-1) if whens else sa.literal(-1)
+    number = SurveyAnswer.number
+    query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, bin_of.label("bin"), func.count(number),
+                          func.sum(number), func.sum(number * number), func.sum(SurveyResponse.record_key))
+                   .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+                   .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+                   .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.kind == "number", number.is_not(None))
+                   .group_by(SurveyResponse.wave_id, SurveyQuestion.code, bin_of), countries)
+    found: dict[tuple[int, str], dict[int, results.Sums]] = defaultdict(dict)
+    for wave_id, code, index, n, total, squares, key in db.session.execute(query):
+        found[(wave_id, code)][index] = results.Sums(Moments(n, float(total or 0), float(squares or 0)),
+                                                     Count.of(n, key).key)
+    return found
+
+
+def number_figures(wave: SurveyWave, code: str, bins: dict[int, results.Sums], scale: results.Scale | None
+                   ) -> QuestionWave:
+    """A number question in a wave: how many answered; with bounds, the mean as its indicator publishes it (the
+    same noise from the same records) and the count per bin."""
+    total = sum(bins.values(), results.Sums())
+    figure = QuestionWave(wave, total.people.published)
+    if scale is None:
+        return figure
+    as_indicator = SurveyIndicator(code=code, question_code=code, kind="mean")
+    figure.mean = results.published_estimate(as_indicator, total, scale)
+    edges = bin_edges(scale)
+    for index in range(BINS):
+        low, high = format_decimal(edges[index]), format_decimal(edges[index + 1])
+        label = (_("%(low)s to %(high)s", low=low, high=high) if index == BINS - 1
+                 else _("%(low)s to under %(high)s", low=low, high=high))
+        figure.bars.append(Bar(str(index + 1), Label(label), bins.get(index, results.Sums()).people.published))
+    return figure
+
+
+def texts_shown(published: int) -> int:
+    """How many free-text answers are listed where ``published`` is their published count: none under
+    MIN_SHOWN, else 5 fewer. A function of the published figure alone (and at most the true count, which is
+    within 4 of it), so the length of the list says nothing the rounded count does not."""
+    return published - BASE if published >= MIN_SHOWN else 0
+
+
+def text_order_key(response_id, question_id: int) -> bytes:
+    """A keyed hash that orders free-text answers: random to anyone without the key, never the order they are
+    stored in, and the same at every reading (so that the texts left out stay the same)."""
+    secret = hmac.new(current_app.config["PSEUDONYM_KEY"].encode(), TEXT_ORDER_LABEL, hashlib.sha256).digest()
+    return hmac.new(secret, f"{response_id}:{question_id}".encode(), hashlib.sha256).digest()
+
+
+def texts_of(wanted: dict[tuple[int, str], int], countries: list[str] | None) -> dict[tuple[int, str], list[str]]:
+    """(wave id, question code) -> the first ``wanted[...]`` of its free-text answers by ``text_order_key``: the
+    answers alone, with nothing else of their responses."""
+    if not wanted:
+        return {}
+    query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, SurveyAnswer.response_id,
+                          SurveyAnswer.question_id, SurveyAnswer.value)
+                   .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+                   .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+                   .where(SurveyResponse.wave_id.in_({wave_id for wave_id, _code in wanted}),
+                          SurveyQuestion.kind == "text",
+                          SurveyQuestion.code.in_({code for _wave_id, code in wanted})), countries)
+    keyed: dict[tuple[int, str], list[tuple[bytes, str]]] = defaultdict(list)
+    for wave_id, code, response_id, question_id, value in db.session.execute(query):
+        if (wave_id, code) in wanted and value:
+            keyed[(wave_id, code)].append((text_order_key(response_id, question_id), value))
+    return {cell: [value for _key, value in sorted(keyed[cell])[:count]] for cell, count in wanted.items()}
+
