@@ -168,7 +168,7 @@ def collect(workplace_id: int, wave_id: int):
 @roles("trainer", "coordinator")
 def collect_check(workplace_id: int, wave_id: int):
     """The live check of the page being entered (survey-logic.js): stores nothing."""
-    _workplace_, wave = _round(workplace_id, wave_id)
+    _place, wave = _round(workplace_id, wave_id)
     today = clock.today()
     version = wave.survey.version_in_effect(today)
     if version is None or not _is_open(wave, today):
