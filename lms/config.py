@@ -60,6 +60,9 @@ class Config:
     #: Offline syncs per account (lms/learn/offline.py), of at most 100 operations each: a phone sends its queue
     #: once the connection returns, and refused operations are not recorded, so could otherwise be sent forever.
     SYNC_LIMIT = os.environ.get("SYNC_LIMIT", "30 per 15 minutes")
+    #: Live checks of a survey page per account (survey-logic.js, on each change of an answer): past it, a 429 and
+    #: the page works as without JavaScript ("Next" checks it on the server).
+    SURVEY_CHECK_LIMIT = os.environ.get("SURVEY_CHECK_LIMIT", "300 per 15 minutes")
     #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "lms")

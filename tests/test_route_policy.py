@@ -82,6 +82,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/certificates/<int:course_id>", GET, MEMBER), ("/profile/sessions/<int:session_id>/sign-out", POST, MEMBER),
     ("/surveys/invitations/<int:invitation_id>", BOTH, MEMBER),
     ("/surveys/invitations/<int:invitation_id>/answer", BOTH, MEMBER),
+    ("/surveys/invitations/<int:invitation_id>/answer/check", POST, MEMBER),
     ("/surveys/<code>/withdraw", BOTH, MEMBER),
     # A reminder's short link: its member is taken to the survey; anyone else signed in gets the page of a link that
     # does not work (as for no such link), and a visitor signs in first, whatever the token.
@@ -131,6 +132,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # trainers of its country (or union), the coordinators of its country (or union) and administrators.
     ("/workplaces", BOTH, STAFF), ("/workplaces/<int:workplace_id>", GET, MANAGERS),
     ("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", BOTH, MANAGERS),
+    ("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect/check", POST, MANAGERS),
     ("/workplaces/<int:workplace_id>/edit", BOTH, MANAGERS), ("/workplaces/<int:workplace_id>/delete", BOTH, MANAGERS),
     # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
     # exports and the audit log only for administrators.

@@ -1,6 +1,8 @@
 """Forms for building, translating and answering surveys."""
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
@@ -18,15 +20,16 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from lms.core.fields import CheckboxesField, NumberRange
 from lms.core.forms import PortalForm
-from lms.i18n import pick_string, pick_text
-from lms.models import SurveyQuestion, SurveyVersion
+from lms.i18n import pick_string
+from lms.models import SurveyQuestion
 from lms.models.surveys import MAX_TEXT_CHARS
-from lms.surveys.answering import check_answer
 from lms.surveys.building import FIXED_CHOICE_LABELS, KIND_LABELS
 from lms.vocabulary import PRIVACY_LABELS, SUBJECT_LABELS, WAVE_LABELS
 
 INDICATOR_LABELS = {"share": _l("Share of people giving some answers"), "mean": _l("Mean of the answers")}
 DIRECTION_LABELS = {"up": _l("Higher is better"), "down": _l("Lower is better")}
+#: A negative number in a constraint (``. >= 0 or . = -99``): the answer may need a minus sign.
+NEGATIVE = re.compile(r"-\s*\d")
 CODE_HINT = _l("Letters, digits and “_”; it never changes and is the column name in spreadsheets.")
 
 
@@ -160,49 +163,49 @@ def choice_label(question: SurveyQuestion, code: str, language: str, source_lang
     return pick_string(choice.texts, language, source_language, "label")
 
 
-def answer_form(version: SurveyVersion, language: str, source_language: str) -> PortalForm:
-    """One field per question, worded in ``language`` (else the source), checked as imports are."""
+def answer_field(question: SurveyQuestion, label: str, hint: str, offered, language: str, source_language: str):
+    """The field a question is answered with: its choices (``offered`` only), the phone keyboard it needs."""
+    choices = [SelectChoice(code, choice_label(question, code, language, source_language)) for code in offered]
+    if question.kind in ("single", "likert", "yes_no"):
+        return RadioField(label, choices=choices, description=hint, validate_choice=False)
+    if question.kind == "multiple":
+        return CheckboxesField(label, choices=choices, validate_choice=False,
+                               description=hint or _l("Tick every answer that applies."))
+    if question.kind == "number":
+        return StringField(label, description=hint, render_kw={"inputmode": keyboard(question), "autocomplete": "off"})
+    if question.kind == "date":
+        # Browsers without a date picker show a text box: the hint says how to write the date there.
+        return StringField(label, description=hint or _l("Year-month-day, for example %(example)s.",
+                                                         example="2026-03-31"),
+                           render_kw={"type": "date", "autocomplete": "off"})
+    return TextAreaField(label, description=hint, render_kw={"rows": 3, "maxlength": MAX_TEXT_CHARS})
 
-    class AnswerForm(PortalForm):
+
+def keyboard(question: SurveyQuestion) -> str:
+    """The phone keyboard of a number question: digits only for a whole number, with a decimal point otherwise;
+    the full keyboard when a negative answer (a "-99: don't know" code) may be given, as number pads often have
+    no minus sign."""
+    if (question.min_value is not None and question.min_value < 0) or NEGATIVE.search(question.constraint_rule or ""):
+        return "text"
+    return "numeric" if question.whole else "decimal"
+
+
+def page_form(questions: list[SurveyQuestion], texts: dict[str, tuple[str, str]], values: dict[str, str],
+              offered: dict[str, list[str]], language: str, source_language: str) -> PortalForm:
+    """The fields of one page of the survey (notes have none), filled with ``values`` (answers as typed), labels
+    from ``texts``; checked by the survey's logic (lms/surveys/paging.py), not by the fields."""
+
+    class PageForm(PortalForm):
         pass
 
-    for question in version.questions:
-        picked = pick_text(question.texts, language, source_language)
-        label, hint = (picked.row.label, picked.row.hint) if picked else (question.code, "")
-        validators = [answer_check(question)]
-        if question.required:
-            validators.insert(0, InputRequired(_l("Please answer this question.")))
-        else:
-            validators.insert(0, Optional())
-        choices = [SelectChoice(code, choice_label(question, code, language, source_language))
-                   for code in question.choice_codes]
-        if question.kind in ("single", "likert", "yes_no"):
-            field = RadioField(label, choices=choices, validators=validators, description=hint)
-        elif question.kind == "multiple":
-            field = CheckboxesField(label, choices=choices, validators=validators,
-                                    description=hint or _l("Tick every answer that applies."))
-        elif question.kind == "number":
-            field = StringField(label, validators=validators, description=hint,
-                                render_kw={"inputmode": "decimal", "autocomplete": "off"})
-        else:
-            field = TextAreaField(label, validators=validators, description=hint,
-                                  render_kw={"rows": 3, "maxlength": MAX_TEXT_CHARS})
-        setattr(AnswerForm, f"q_{question.code}", field)
-    return AnswerForm()
-
-
-def answer_check(question: SurveyQuestion):
-    def check(form, field) -> None:
-        try:
-            check_answer(question, raw_answer(field.data))
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
-
-    return check
-
-
-def raw_answer(data) -> str:
-    """A field's data as the text a spreadsheet would hold: choice codes separated by spaces."""
-    if isinstance(data, list):
-        return " ".join(data)
-    return "" if data is None else str(data)
+    data = {}
+    for question in questions:
+        if not question.answered:
+            continue
+        label, hint = texts[question.code]
+        codes = offered.get(question.code, question.choice_codes)
+        setattr(PageForm, f"q_{question.code}",
+                answer_field(question, label, hint, codes, language, source_language))
+        value = values.get(question.code, "")
+        data[f"q_{question.code}"] = value.split() if question.kind == "multiple" else value
+    return PageForm(formdata=None, data=data)

@@ -67,3 +67,57 @@ def member_with_channel(create_user, make_survey, username="amina", channel="sms
     learning.enrol(member.id, course)
     db.session.commit()
     return member
+
+
+def logic_survey(code: str = "logic-form", subject: str = "participant", publish: bool = True):
+    """A published survey whose form has logic, as a union's field team writes one. Its pages: the gate
+    ``member``; the group ``union`` (asked if member = yes) with ``years`` (a whole number, -99 for "don't know",
+    its message in English and French); then ``children``, ``ages`` (asked and required when children > 0), the
+    calculation ``double``, ``country`` (default Peru), ``city`` (filtered by country), ``joined`` (a date) and the
+    note ``thanks`` quoting the gate's answer."""
+    from lms.models import SurveyGroup, SurveyGroupText, SurveyQuestionText
+    from lms.surveys import building
+    from lms.surveys.building import QuestionSpec
+
+    survey = building.create_survey(code=code, title="Logic", description="", language="en", privacy="anonymous",
+                                    subject=subject, creator=None)
+    for spec in [
+        QuestionSpec(code="member", kind="yes_no", label="Are you a union member?"),
+        QuestionSpec(code="years", kind="number", label="Years in the union"),
+        QuestionSpec(code="children", kind="number", label="How many children do you have?", required=False),
+        QuestionSpec(code="ages", kind="number", label="Age of the eldest", required=False),
+        QuestionSpec(code="double", kind="calculate", label="Twice the children", required=False),
+        QuestionSpec(code="country", kind="single", label="Country", choices=[("bj", "Benin"), ("pe", "Peru")]),
+        QuestionSpec(code="city", kind="single", label="City", required=False,
+                     choices=[("cotonou", "Cotonou"), ("lima", "Lima"), ("cusco", "Cusco")]),
+        QuestionSpec(code="joined", kind="date", label="Day you joined", required=False),
+        QuestionSpec(code="thanks", kind="note", label="Thank you. Member: ${member}, ${children} children.",
+                     required=False),
+    ]:
+        building.add_question(survey, spec)
+    version = building.editable_version(survey)
+    group = SurveyGroup(version=version, code="union", position=0, relevant="${member} = 'yes'",
+                        texts=[SurveyGroupText(language="en", label="Your union")])
+    db.session.add(group)
+    db.session.flush()
+    questions = {q.code: q for q in version.questions}
+    questions["years"].group_id = group.id
+    questions["years"].whole = True
+    questions["years"].constraint_rule = ". >= 0 or . = -99"
+    questions["years"].texts[0].constraint_message = "Give the years, or -99 if you do not know."
+    questions["years"].texts.append(SurveyQuestionText(
+        language="fr", label="Années au syndicat", hint="", checksum="x", source_checksum=None,
+        constraint_message="Donnez les années, ou -99 si vous ne savez pas."))
+    questions["ages"].relevant = "${children} > 0"
+    questions["ages"].required_rule = "${children} > 0"
+    questions["double"].calculation = "${children} * 2"
+    questions["country"].default_value = "pe"
+    questions["city"].choice_filter = "country = ${country}"
+    for choice, country in zip(questions["city"].choices, ["bj", "pe", "pe"], strict=True):
+        choice.filters = {"country": country}
+    questions["joined"].constraint_rule = ". <= today()"
+    db.session.flush()
+    if publish:
+        building.publish(survey)
+    db.session.commit()
+    return survey

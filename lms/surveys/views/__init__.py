@@ -21,6 +21,8 @@ bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)
 bp.add_url_rule("/s/<token>", "open_link", answering.open_link)
 bp.add_url_rule("/surveys/invitations/<int:invitation_id>", "consent", answering.consent, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/invitations/<int:invitation_id>/answer", "answer", answering.answer, methods=["GET", "POST"])
+bp.add_url_rule("/surveys/invitations/<int:invitation_id>/answer/check", "answer_check", answering.answer_check,
+                methods=["POST"])
 bp.add_url_rule("/surveys/<code>/withdraw", "withdraw", answering.withdraw, methods=["GET", "POST"])
 bp.add_url_rule("/surveys/manage", "list_surveys", building.list_surveys)
 bp.add_url_rule("/surveys/manage/new", "new_survey", building.new_survey, methods=["GET", "POST"])
@@ -54,6 +56,8 @@ bp.add_url_rule("/workplaces", "workplaces", workplace.workplaces, methods=["GET
 bp.add_url_rule("/workplaces/<int:workplace_id>", "show_workplace", workplace.show_workplace)
 bp.add_url_rule("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect", "collect",
                 workplace.collect, methods=["GET", "POST"])
+bp.add_url_rule("/workplaces/<int:workplace_id>/waves/<int:wave_id>/collect/check", "collect_check",
+                workplace.collect_check, methods=["POST"])
 bp.add_url_rule("/workplaces/<int:workplace_id>/edit", "edit_workplace", workplace.edit_workplace,
                 methods=["GET", "POST"])
 bp.add_url_rule("/workplaces/<int:workplace_id>/delete", "delete_workplace", workplace.delete_workplace,

@@ -1,7 +1,7 @@
 """Members answering surveys: what is waiting, consent, answers, withdrawal. URLs: views/__init__.py."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -12,13 +12,11 @@ from lms.extensions import db, login_manager
 from lms.i18n import current_language
 from lms.models import Survey, SurveyInvitation, SurveyWave
 from lms.permissions import public, signed_in
-from lms.surveys import answering, invitations, links, withdrawal
+from lms.surveys import answering, invitations, links, paging, withdrawal
 from lms.surveys.answering import AlreadyAnswered
-from lms.surveys.forms import (
-    ActionForm,
-    answer_form,
-    raw_answer,
-)
+from lms.surveys.forms import ActionForm
+from lms.surveys.views import paged
+from lms.surveys.views.paged import guard_survey_check
 
 
 def _invitation(invitation_id: int) -> SurveyInvitation:
@@ -77,8 +75,20 @@ def consent(invitation_id: int):
     return render_template("surveys/consent.html", invitation=invitation, survey=invitation.wave.survey, form=form)
 
 
+def _answerable(invitation: SurveyInvitation):
+    """The version the member answers, or None when the invitation cannot be answered now (closed, answered,
+    consent not given)."""
+    if invitation.answered or invitation.consent != "given":
+        return None
+    closes_on = invitation.wave.closes_on
+    if closes_on is not None and closes_on < clock.today():
+        return None
+    return invitation.wave.survey.version_in_effect(clock.today())
+
+
 @signed_in
 def answer(invitation_id: int):
+    """The survey page by page (lms/surveys/paging.py); the answers travel in the form until the last page sends."""
     invitation = _invitation(invitation_id)
     survey = invitation.wave.survey
     if closed := _closed(invitation):
@@ -90,12 +100,11 @@ def answer(invitation_id: int):
         return redirect(url_for("surveys.consent", invitation_id=invitation.id))
     version = survey.version_in_effect(clock.today()) or abort(404)
     language = current_language()
-    form = answer_form(version, language, survey.source_language)
-    if form.validate_on_submit():
-        answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
-                   for q in version.questions}
+    step = paged.requested_step(version, language)
+    if step.done:
         try:
-            answering.submit_response(wave=invitation.wave, version=version, answers=answers,
+            answering.submit_response(wave=invitation.wave, version=version,
+                                      answers=paging.answers_to_store(version, step.evaluation),
                                       user=current_user, invitation=invitation)
             db.session.commit()
         except AlreadyAnswered:
@@ -104,9 +113,18 @@ def answer(invitation_id: int):
             return redirect(url_for("surveys.my_surveys"))
         flash(_("Thank you! Your answers are saved."), "success")
         return redirect(url_for("learn.home"))
-    status = 400 if form.is_submitted() else 200
-    return render_template("surveys/answer.html", invitation=invitation, survey=survey, version=version,
-                           form=form, collecting=False), status
+    return paged.show_step(step, survey=survey, version=version, language=language, invitation=invitation,
+                           collecting=False, check_url=url_for("surveys.answer_check", invitation_id=invitation.id))
+
+
+@guard_survey_check
+@signed_in
+def answer_check(invitation_id: int):
+    """The live check of the page being answered (survey-logic.js): stores nothing."""
+    version = _answerable(_invitation(invitation_id))
+    if version is None:
+        return jsonify({}), 409
+    return paged.check(version, current_language())
 
 
 @signed_in

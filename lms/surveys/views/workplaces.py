@@ -1,7 +1,7 @@
 """Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: views/__init__.py."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -21,13 +21,10 @@ from lms.permissions import (
     visible_workplaces,
     workplace_scope,
 )
-from lms.surveys import answering, building, pool, results
-from lms.surveys.forms import (
-    ActionForm,
-    WorkplaceForm,
-    answer_form,
-    raw_answer,
-)
+from lms.surveys import answering, building, paging, pool, results
+from lms.surveys.forms import ActionForm, WorkplaceForm
+from lms.surveys.views import paged
+from lms.surveys.views.paged import guard_survey_check
 
 
 def workplace_countries() -> list:
@@ -128,30 +125,52 @@ def show_workplace(workplace_id: int):
                            release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
-@roles("trainer", "coordinator")
-def collect(workplace_id: int, wave_id: int):
-    """A union team enters a worker's answers on a tablet: one anonymous response per submission."""
+def _round(workplace_id: int, wave_id: int) -> tuple[Workplace, SurveyWave]:
     workplace = _workplace(workplace_id)
     wave = db.session.get(SurveyWave, wave_id)
     if wave is None or wave.workplace_id != workplace.id:
         abort(404)
+    return workplace, wave
+
+
+def _is_open(wave: SurveyWave, today) -> bool:
+    return (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
+
+
+@roles("trainer", "coordinator")
+def collect(workplace_id: int, wave_id: int):
+    """A union team enters a worker's answers on a tablet, page by page: one anonymous response per submission."""
+    workplace, wave = _round(workplace_id, wave_id)
     survey = wave.survey
     today = clock.today()
     version = survey.version_in_effect(today) or abort(404)
     language = current_language()
-    is_open = (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
-    form = answer_form(version, language, survey.source_language)
-    if is_open and form.validate_on_submit():
-        answers = {q.code: answering.check_answer(q, raw_answer(form[f"q_{q.code}"].data))
-                   for q in version.questions}
+    is_open = _is_open(wave, today)
+    step = paged.requested_step(version, language)
+    if is_open and step.done:
         collector = current_user._get_current_object()
-        answering.submit_response(wave=wave, version=version, answers=answers, country=workplace.country,
-                                  collector=collector)
+        answering.submit_response(wave=wave, version=version,
+                                  answers=paging.answers_to_store(version, step.evaluation),
+                                  country=workplace.country, collector=collector)
         # Who entered how many answers in which round, never what: anyone who may see a workplace may enter answers.
         audit.record("enter workplace answers", {"wave_id": wave.id}, user=collector)
         db.session.commit()
         flash(_("The answers are saved. The form is empty again for the next worker."), "success")
         return redirect(url_for("surveys.collect", workplace_id=workplace.id, wave_id=wave.id))
-    return render_template("surveys/answer.html", survey=survey, version=version, form=form, collecting=True,
-                           workplace=workplace, wave=wave, is_open=is_open, batch=results.RELEASE_BATCH), (
-        400 if form.is_submitted() else 200)
+    page, status = paged.show_step(step, survey=survey, version=version, language=language, collecting=True,
+                                   workplace=workplace, wave=wave, is_open=is_open, batch=results.RELEASE_BATCH,
+                                   check_url=url_for("surveys.collect_check", workplace_id=workplace.id,
+                                                     wave_id=wave.id))
+    return page, (400 if step.done else status)
+
+
+@guard_survey_check
+@roles("trainer", "coordinator")
+def collect_check(workplace_id: int, wave_id: int):
+    """The live check of the page being entered (survey-logic.js): stores nothing."""
+    _place, wave = _round(workplace_id, wave_id)
+    today = clock.today()
+    version = wave.survey.version_in_effect(today)
+    if version is None or not _is_open(wave, today):
+        return jsonify({}), 409
+    return paged.check(version, current_language())

@@ -1,0 +1,176 @@
+"""A survey with logic answered on the web with JavaScript off, page by page, and the live check the page's script
+asks for: real HTTP through the test client, real database."""
+from __future__ import annotations
+
+import html
+import re
+
+from sqlalchemy import select
+
+from lms import clock
+from lms.extensions import db
+from lms.learn import services as learning
+from lms.models import PooledResponse, SurveyAnswer, SurveyInvitation, SurveyQuestion
+from lms.surveys import building
+from tests.helpers import BUNDLED_COURSE, csrf_token, release_any, sign_in
+from tests.surveys.helpers import logic_survey
+
+REST_SHOWN = "children country city joined thanks"
+
+
+def invited(create_user, locale="en") -> str:
+    """A member invited to the logic survey, consent given: the answer page's URL."""
+    survey = logic_survey()
+    course = learning.find_course(BUNDLED_COURSE)
+    building.add_wave(survey, kind="baseline", course=course)
+    db.session.commit()
+    member = create_user("amina", locale=locale)
+    learning.enrol(member.id, course)
+    db.session.commit()
+    invitation = db.session.scalar(select(SurveyInvitation).where(SurveyInvitation.user_id == member.id))
+    return f"/surveys/invitations/{invitation.id}"
+
+
+def start(client, create_user, locale="en") -> tuple[str, str]:
+    url = invited(create_user, locale)
+    sign_in(client, "amina")
+    client.post(url, data={"decision": "agree", "csrf_token": csrf_token(client, url)})
+    return f"{url}/answer", csrf_token(client, f"{url}/answer")
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def hidden(page: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="(q_\w+)" value="([^"]*)">', page))
+
+
+def test_no_skips_the_group_and_the_answers_are_stored_without_it(client, library, create_user):
+    url, token = start(client, create_user)
+    first = text(client.get(url))
+    assert "Are you a union member?" in first and "Page 1 of 2" in first
+    assert "Years in the union" not in first and "How many children" not in first  # not even hidden
+    assert hidden(first) == {"q_country": "pe"}  # the default of a later page travels with the form
+    second = client.post(url, data={"csrf_token": token, "page": "0", "shown": "member", "move": "next",
+                                    "q_member": "no", "q_country": "pe"})
+    page = text(second)
+    assert second.status_code == 200 and "How many children" in page and "Page 2 of 2" in page
+    assert "Years in the union" not in page and "Twice the children" not in page  # a calculation is never shown
+    assert "Thank you. Member: No" in page  # a note quotes the answer, a choice by its label
+    assert 'type="date"' in page and 'inputmode="decimal"' in page
+    assert hidden(page) == {"q_member": "no"}
+    assert "Send my answers" in page and 'value="back"' in page
+    sent = client.post(url, data={"csrf_token": token, "page": "2", "shown": REST_SHOWN, "move": "next",
+                                  "q_member": "no", "q_years": "12", "q_children": "0", "q_country": "pe",
+                                  "q_city": "lima", "q_joined": "2020-05-01"})
+    assert sent.status_code == 302
+    release_any()
+    codes = {q.id: q.code for q in db.session.scalars(select(SurveyQuestion))}
+    stored = {codes[a.question_id]: a.value for a in db.session.scalars(select(SurveyAnswer))}
+    assert stored == {"member": "no", "children": "0", "country": "pe", "city": "lima", "joined": "2020-05-01"}
+
+
+def test_a_dont_know_code_is_accepted_and_a_negative_number_refused_in_the_readers_language(client, library,
+                                                                                           create_user):
+    url, token = start(client, create_user, locale="fr")
+    group = text(client.post(url, data={"csrf_token": token, "page": "0", "shown": "member", "q_member": "yes",
+                                        "q_country": "pe"}))
+    assert "Your union" in group and "Années au syndicat" in group and "Page 2 sur 3" in group
+    assert 'inputmode="text"' in group  # a number pad without a minus sign could not type -99
+    refused = client.post(url, data={"csrf_token": token, "page": "1", "shown": "years", "q_member": "yes",
+                                     "q_years": "-3", "q_country": "pe"})
+    assert refused.status_code == 400
+    assert "Donnez les années, ou -99 si vous ne savez pas." in text(refused)
+    accepted = client.post(url, data={"csrf_token": token, "page": "1", "shown": "years", "q_member": "yes",
+                                      "q_years": "-99", "q_country": "pe"})
+    assert accepted.status_code == 200 and "Page 3 sur 3" in text(accepted)
+    back = text(client.post(url, data={"csrf_token": token, "page": "2", "shown": REST_SHOWN, "move": "back",
+                                       "q_member": "yes", "q_years": "-99", "q_children": "4", "q_country": "pe"}))
+    assert 'value="-99"' in back and hidden(back)["q_children"] == "4"  # Back keeps every answer
+
+
+def test_a_question_appearing_on_the_same_page_is_asked_then_required(client, library, create_user):
+    url, token = start(client, create_user)
+    answers = {"csrf_token": token, "page": "2", "q_member": "no", "q_children": "2", "q_country": "pe"}
+    again = client.post(url, data={**answers, "shown": REST_SHOWN})
+    page = text(again)
+    assert again.status_code == 200 and "Age of the eldest" in page
+    assert "Your answer brought up another question on this page" in page
+    assert "Please answer this question." not in page
+    required = client.post(url, data={**answers, "shown": REST_SHOWN + " ages"})
+    assert required.status_code == 400 and "Please answer this question." in text(required)
+    assert client.post(url, data={**answers, "shown": REST_SHOWN + " ages", "q_ages": "9"}).status_code == 302
+
+
+def test_a_cascading_choice_offers_only_the_cities_of_the_country(client, library, create_user):
+    url, token = start(client, create_user)
+    page = text(client.post(url, data={"csrf_token": token, "page": "0", "shown": "member", "q_member": "no",
+                                       "q_country": "pe"}))
+    assert "Lima" in page and "Cusco" in page and "Cotonou" not in page
+    refused = client.post(url, data={"csrf_token": token, "page": "2", "shown": REST_SHOWN, "q_member": "no",
+                                     "q_country": "pe", "q_city": "cotonou"})
+    assert refused.status_code == 400 and "not one of the choices offered" in text(refused)
+
+
+def test_answers_changed_in_the_hidden_fields_are_refused_and_nothing_is_stored(client, library, create_user):
+    url, token = start(client, create_user)
+    response = client.post(url, data={"csrf_token": token, "page": "2", "shown": REST_SHOWN, "q_member": "yes",
+                                      "q_years": "-3", "q_country": "pe"})
+    page = text(response)
+    assert response.status_code == 400 and "Years in the union" in page and "Give the years" in page
+    assert db.session.scalar(select(db.func.count(PooledResponse.id))) == 0
+    db.session.expire_all()
+    assert not db.session.scalar(select(SurveyInvitation)).answered
+
+
+def test_the_live_check_tells_the_page_what_changed_and_stores_nothing(client, library, create_user):
+    url, token = start(client, create_user)
+    response = client.post(f"{url}/check", data={
+        "csrf_token": token, "page": "2", "shown": REST_SHOWN, "touched": "children joined", "q_member": "yes",
+        "q_years": "3", "q_children": "2", "q_country": "bj", "q_joined": "2999-01-01", "q_city": "lima"})
+    assert response.status_code == 200
+    state = response.get_json()
+    assert state["page"] == ["children", "ages", "country", "city", "joined", "thanks"]
+    assert state["relevant"] == ["children", "ages", "country", "city", "joined", "thanks"]
+    assert state["choices"]["city"] == ["cotonou"]
+    assert state["errors"] == {"joined": "This answer is not allowed."}  # the city was not touched
+    assert state["labels"] == {"thanks": "Thank you. Member: Yes, 2 children."}
+    assert set(state["html"]) == {"ages", "city"}  # a question the page lacks, one whose choices depend
+    assert 'data-question="ages"' in state["html"]["ages"] and "Cotonou" in state["html"]["city"]
+    assert state["last"] is True and state["indicator"] == "Page 3 of 3"
+    assert db.session.scalar(select(db.func.count(PooledResponse.id))) == 0
+    assert client.post(f"{url}/check", data={"page": "2"}).status_code == 400  # without the CSRF token
+
+
+def test_live_checks_are_limited_per_account_and_log_no_answer(app, client, library, create_user, monkeypatch,
+                                                               caplog):
+    monkeypatch.setitem(app.config, "SURVEY_CHECK_LIMIT", "2 per minute")
+    url, token = start(client, create_user)
+    data = {"csrf_token": token, "page": "2", "q_member": "no", "q_children": "918273", "q_country": "pe"}
+    for _ in range(2):
+        assert client.post(f"{url}/check", data=data).status_code == 200
+    assert client.post(f"{url}/check", data=data).status_code == 429
+    assert client.post(url, data={**data, "shown": REST_SHOWN + " ages", "q_ages": "3"}).status_code == 302
+    assert "answer/check 200" in caplog.text and "918273" not in caplog.text
+
+
+def test_a_collector_enters_a_workers_answers_page_by_page(client, create_user):
+    create_user("tomas", role="trainer", country="BJ")
+    place = building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=None)
+    survey = logic_survey(code="hotel-logic", subject="workplace")
+    wave = building.add_wave(survey, kind="baseline", workplace=place, opens_on=clock.today())
+    db.session.commit()
+    sign_in(client, "tomas")
+    url = f"/workplaces/{place.id}/waves/{wave.id}/collect"
+    token = csrf_token(client, url)
+    gate = client.post(url, data={"csrf_token": token, "page": "0", "shown": "member", "q_member": "yes",
+                                  "q_country": "pe"})
+    assert gate.status_code == 200 and "Years in the union" in text(gate)
+    check = client.post(f"{url}/check", data={"csrf_token": token, "page": "1", "shown": "years",
+                                              "touched": "years", "q_member": "yes", "q_years": "-3"})
+    assert check.get_json()["errors"] == {"years": "Give the years, or -99 if you do not know."}
+    done = client.post(url, data={"csrf_token": token, "page": "2", "shown": REST_SHOWN, "q_member": "yes",
+                                  "q_years": "-99", "q_country": "pe"})
+    assert done.status_code == 302
+    assert db.session.scalar(select(db.func.count(PooledResponse.id))) == 1
