@@ -39,10 +39,14 @@ from lms.models import (
     Workplace,
 )
 
-#: XLSForm names: a letter or underscore, then letters, digits, "_", "-" or ".".
+#: Codes of surveys and indicators (in URLs and IATI files): a letter or underscore, then letters, digits, "_", "-"
+#: or ".", in ASCII.
 CODE_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,59}$")
-#: Choice names: no spaces (select_multiple answers are space-separated lists of them).
-CHOICE_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,60}$")
+#: XLSForm names of questions and groups, which XML lets hold letters of any script (``père``, ``état_civil``).
+NAME_PATTERN = re.compile(r"^[^\W\d][\w.-]{0,59}$")
+#: Choice names: letters of any script, digits, "_", "-" and "."; no spaces (select_multiple answers are
+#: space-separated lists of them).
+CHOICE_CODE_PATTERN = re.compile(r"^[\w.-]{1,60}$")
 
 #: Words that are part of the surveys' URLs.
 RESERVED_CODES = frozenset({"new", "import", "manage"})
@@ -85,7 +89,7 @@ class SurveyError(ValueError):
 
 #: The longest wording of a question and of its hint, in any language: a question of 20,000 characters was taken
 #: and made its page 178,609 pixels wide (outside tester G).
-MAX_LABEL_CHARS, MAX_HINT_CHARS = 1000, 300
+MAX_LABEL_CHARS, MAX_HINT_CHARS = 1000, 1000
 #: A course's wave of an anonymous or pseudonymous survey closes no sooner than this many checkpoint periods
 #: after it is added: a wave open one day would ask only the members whose training ends that day, a group or
 #: a completion day its author chose (outside tester D; docs/privacy.md).
@@ -125,8 +129,8 @@ LOGIC_FIELDS = ("whole", "relevant", "constraint_rule", "required_rule", "calcul
                 "default_value")
 
 
-def check_code(code: str) -> None:
-    if not CODE_PATTERN.match(code or ""):
+def check_code(code: str, pattern: re.Pattern = CODE_PATTERN) -> None:
+    if not pattern.match(code or ""):
         raise SurveyError(_("A code starts with a letter and holds only letters, digits, “_”, “-” and “.” "
                             "(at most 60): %(code)s", code=code), "code")
 
@@ -204,7 +208,7 @@ def copy_question(question: SurveyQuestion) -> SurveyQuestion:
 
 
 def check_question(spec: QuestionSpec, taken: set[str]) -> None:
-    check_code(spec.code)
+    check_code(spec.code, NAME_PATTERN)
     if spec.code in taken:
         raise SurveyError(_("Another question already has the code %(code)s.", code=spec.code), "code")
     if spec.kind not in SURVEY_QUESTION_KINDS:
@@ -339,7 +343,7 @@ def apply_spec(question: SurveyQuestion, spec: QuestionSpec, language: str) -> N
 def add_group(version: SurveyVersion, code: str, *, parent: SurveyGroup | None = None, relevant: str = "",
               labels: dict[str, str] | None = None) -> SurveyGroup:
     """A group at the end of the version's groups (after its parent), its label in each language given."""
-    check_code(code)
+    check_code(code, NAME_PATTERN)
     if code in {g.code for g in version.groups} | {q.code for q in version.questions}:
         raise SurveyError(_("Another question already has the code %(code)s.", code=code), "code")
     group = SurveyGroup(code=code, position=len(version.groups) + 1, parent_id=parent.id if parent else None,

@@ -52,7 +52,7 @@ class NewSurveyForm(PortalForm):
 class QuestionForm(PortalForm):
     label = TextAreaField(_l("Question"), validators=[DataRequired(_l("Please write the question."))],
                           render_kw={"rows": 2, "maxlength": 1000})
-    hint = StringField(_l("Hint (optional)"), validators=[Length(max=300)])
+    hint = StringField(_l("Hint (optional)"), validators=[Length(max=1000)])
     code = StringField(_l("Code"), description=CODE_HINT,
                        validators=[DataRequired(_l("Please write a code.")), Length(max=60)])
     #: A calculation comes with an XLSForm, which holds its expression: the editor offers the kinds it can write.

@@ -135,3 +135,10 @@ def test_the_odk_functions_an_xlsform_uses_are_understood(app_ctx, expression):
 def test_an_expression_the_portal_cannot_evaluate_is_refused_with_its_reason(app_ctx, expression, reason):
     with pytest.raises(ExpressionError, match=reason):
         check_expression(expression, {"n"})
+
+
+def test_names_in_any_script_are_read_as_xml_reads_them(app_ctx):
+    check_expression("${état_civil} = 'marié' and selected(${père}, 'oui')", {"état_civil", "père"})
+    assert building.NAME_PATTERN.match("état_civil") and building.CHOICE_CODE_PATTERN.match("père")
+    assert not building.CHOICE_CODE_PATTERN.match("once a week")  # select_multiple answers are lists by spaces
+    assert not building.CODE_PATTERN.match("état")  # a survey's code is in URLs and IATI files: ASCII

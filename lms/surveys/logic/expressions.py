@@ -19,7 +19,7 @@ from lms import clock
 JAVAROSA = "http://openrosa.org/javarosa"
 EPOCH = date(1970, 1, 1)
 #: A string literal, or a ``${name}`` reference, or a function name followed by its opening parenthesis.
-TOKEN = re.compile(r"""('[^']*'|"[^"]*")|\$\{\s*([^}]*?)\s*\}|([A-Za-z_][\w.:-]*)\s*\(""")
+TOKEN = re.compile(r"""('[^']*'|"[^"]*")|\$\{\s*([^}]*?)\s*\}|([^\W\d][\w.:-]*)\s*\(""")
 #: Functions XPath 1.0 has under the same name as an ODK function with more arguments: renamed before compiling.
 RENAMED = {"round": "odk-round"}
 #: What the portal cannot evaluate: repeats, other instances, external data, geography.
@@ -27,7 +27,7 @@ UNSUPPORTED = frozenset({"position", "indexed-repeat", "instance", "pulldata", "
                          "current", "digest", "base64-decode", "version", "property"})
 #: XPath's operator names, which the function pattern would otherwise take for names: ``a and (b)``.
 OPERATORS = frozenset({"and", "or", "div", "mod"})
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+NAME = re.compile(r"^[^\W\d][\w.-]*$")
 
 
 class ExpressionError(ValueError):

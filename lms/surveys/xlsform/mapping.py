@@ -230,7 +230,7 @@ class Mapper:
         labels = self.texts(element.get("label"))
         group = FormGroup(code, row or 0, parent, (element.get("bind") or {}).get("relevant", ""), labels)
         try:
-            building.check_code(code)
+            building.check_code(code, building.NAME_PATTERN)
             if code in self.taken:
                 raise SurveyError(_("Another question already has the code %(code)s.", code=code), "code")
         except SurveyError as error:
