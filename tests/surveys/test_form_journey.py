@@ -108,9 +108,9 @@ def test_a_kobo_form_is_imported_answered_on_pages_imported_from_kobo_twice_and_
     client.post("/sign-out", data={"csrf_token": csrf_token(client, "/")})
 
     # The field team's Kobo export, "XML values and headers", ';' separated, imported twice.
-    export = ("start;member;union/years;region;town;months;_uuid;_submission_time\n"
-              "2026-11-02T09:00:00;no;;north;n1;;6b1e0c1a-0001;2026-11-02T10:00:00\n"
-              "2026-11-02T09:05:00;yes;4;north;n1;48;6b1e0c1a-0002;2026-11-02T10:05:00\n").encode()
+    export = (b"start;member;union/years;region;town;months;_uuid;_submission_time\n"
+              b"2026-11-02T09:00:00;no;;north;n1;;6b1e0c1a-0001;2026-11-02T10:00:00\n"
+              b"2026-11-02T09:05:00;yes;4;north;n1;48;6b1e0c1a-0002;2026-11-02T10:05:00\n")
     sign_in(client, "officer")
     manage = f"/surveys/manage/{survey.code}"
     for round_ in (1, 2):
