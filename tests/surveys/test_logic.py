@@ -142,3 +142,17 @@ def test_names_in_any_script_are_read_as_xml_reads_them(app_ctx):
     assert building.NAME_PATTERN.match("état_civil") and building.CHOICE_CODE_PATTERN.match("père")
     assert not building.CHOICE_CODE_PATTERN.match("once a week")  # select_multiple answers are lists by spaces
     assert not building.CODE_PATTERN.match("état")  # a survey's code is in URLs and IATI files: ASCII
+
+
+def test_a_regex_runs_in_linear_time_on_a_long_answer_and_a_pattern_re2_cannot_run_is_refused(version):
+    """Python's re took minutes over this pattern and a 2,000-character answer: RE2 answers at once."""
+    import time
+
+    question = next(q for q in version.questions if q.code == "years")
+    question.constraint_rule = "regex(string(.), '^(1+)+$')"
+    started = time.monotonic()
+    found = evaluate(version, {"member": "yes", "years": "1" * 38 + "2", "country": "pe"}, "en")
+    assert time.monotonic() - started < 5
+    assert "years" in found.errors
+    with pytest.raises(ExpressionError, match="back-references"):
+        check_expression(r"regex(., '(a)\1')", set())
