@@ -2,6 +2,9 @@
 invitations."""
 from __future__ import annotations
 
+import io
+
+from openpyxl import Workbook
 from sqlalchemy import select
 
 from lms import clock
@@ -121,3 +124,17 @@ def logic_survey(code: str = "logic-form", subject: str = "participant", publish
         building.publish(survey)
     db.session.commit()
     return survey
+
+
+def book(sheets: dict[str, list[tuple]]) -> io.BytesIO:
+    """A workbook of these sheets and rows, as a form's author saves it (an XLSForm, an export)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for name, rows in sheets.items():
+        sheet = workbook.create_sheet(name)
+        for row in rows:
+            sheet.append(list(row))
+    data = io.BytesIO()
+    workbook.save(data)
+    data.seek(0)
+    return data

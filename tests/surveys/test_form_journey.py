@@ -7,7 +7,7 @@ import html
 import io
 import re
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 from sqlalchemy import func, select
 
@@ -16,6 +16,7 @@ from lms.learn import services as learning
 from lms.models import PooledResponse, Survey, SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse
 from lms.surveys import building
 from tests.helpers import BUNDLED_COURSE, csrf_token, release_any, sign_in
+from tests.surveys.helpers import book
 
 FORM = {
     # Kobo's spellings: "list name" with a space, "label:English" with one colon, an upper-case sheet name.
@@ -43,18 +44,6 @@ FORM = {
 }
 
 
-def workbook(sheets: dict[str, list[tuple]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    for name, rows in sheets.items():
-        sheet = book.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
-    data = io.BytesIO()
-    book.save(data)
-    return data.getvalue()
-
-
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
 
@@ -73,7 +62,7 @@ def test_a_kobo_form_is_imported_answered_on_pages_imported_from_kobo_twice_and_
     sign_in(client, "officer")
     uploaded = client.post("/surveys/manage/import", data={
         "csrf_token": csrf_token(client, "/surveys/manage"),
-        "file": (io.BytesIO(workbook(FORM)), "union check.xlsx")}, content_type="multipart/form-data")
+        "file": (book(FORM), "union check.xlsx")}, content_type="multipart/form-data")
     assert uploaded.status_code == 302, page_text(client.get("/surveys/manage"))
     survey = db.session.scalar(select(Survey).where(Survey.code == "union_check"))
     course = learning.find_course(BUNDLED_COURSE)

@@ -3,55 +3,16 @@ from datetime import date
 
 import pytest
 
-from lms.extensions import db
-from lms.models import SurveyGroup, SurveyGroupText
 from lms.surveys import building
-from lms.surveys.building import QuestionSpec
 from lms.surveys.logic import ExpressionError, check_expression, defaults, evaluate, pages
+from tests.surveys.helpers import logic_survey
 
 
 @pytest.fixture
 def version(app_ctx):
-    """A form as a union's field team writes one: a consent gate guarding a group, a -99 "don't know", a whole
+    """The draft of tests/surveys/helpers.py's form with logic: a gate guarding a group, a -99 "don't know", a whole
     number, a conditional requirement, a calculation, a cascading choice and a date."""
-    survey = building.create_survey(code="logic-form", title="Logic", description="", language="en",
-                                    privacy="anonymous", subject="participant", creator=None)
-    specs = [
-        QuestionSpec(code="member", kind="yes_no", label="Are you a union member?"),
-        QuestionSpec(code="years", kind="number", label="Years in the union", required=False),
-        QuestionSpec(code="children", kind="number", label="Children", required=False),
-        QuestionSpec(code="ages", kind="number", label="Age of the eldest", required=False),
-        QuestionSpec(code="double", kind="calculate", label="", required=False),
-        QuestionSpec(code="country", kind="single", label="Country",
-                     choices=[("bj", "Benin"), ("pe", "Peru")]),
-        QuestionSpec(code="city", kind="single", label="City", required=False,
-                     choices=[("cotonou", "Cotonou"), ("lima", "Lima"), ("cusco", "Cusco")]),
-        QuestionSpec(code="joined", kind="date", label="Day you joined", required=False),
-        QuestionSpec(code="thanks", kind="note", label="Thank you, ${member}", required=False),
-    ]
-    for spec in specs:
-        building.add_question(survey, spec)
-    version = building.editable_version(survey)
-    group = SurveyGroup(version=version, code="union", position=0, relevant="${member} = 'yes'",
-                        texts=[SurveyGroupText(language="en", label="Your union")])
-    db.session.add(group)
-    db.session.flush()
-    questions = {q.code: q for q in version.questions}
-    questions["years"].group_id = group.id
-    questions["years"].constraint_rule = ". >= 0 or . = -99"
-    questions["years"].whole = True
-    questions["years"].texts[0].constraint_message = "Give the years, or -99 if you do not know."
-    questions["ages"].required_rule = "${children} > 0"
-    questions["ages"].relevant = "${children} > 0"
-    questions["double"].calculation = "${children} * 2"
-    questions["city"].choice_filter = "country = ${country}"
-    for choice, country in zip(questions["city"].choices, ["bj", "pe", "pe"], strict=True):
-        choice.filters = {"country": country}
-    questions["joined"].constraint_rule = ". <= today()"
-    questions["country"].default_value = "pe"
-    db.session.flush()
-    db.session.refresh(version)
-    return version
+    return building.editable_version(logic_survey(publish=False))
 
 
 def test_a_group_is_skipped_with_its_questions_when_its_rule_is_false(version):

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 from sqlalchemy import select
 
@@ -15,21 +15,9 @@ from lms.models import Survey
 from lms.surveys import logic
 from lms.surveys.xlsform import XLSFormError, export_xlsform, import_xlsform
 from tests.helpers import row_counts
+from tests.surveys.helpers import book
 
 FORMS = Path(__file__).parent / "forms"
-
-
-def book(sheets: dict[str, list[tuple]]) -> io.BytesIO:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for name, rows in sheets.items():
-        sheet = workbook.create_sheet(name)
-        for row in rows:
-            sheet.append(list(row))
-    data = io.BytesIO()
-    workbook.save(data)
-    data.seek(0)
-    return data
 
 
 SURVEY_HEADER = ("type", "name", "label::English (en)", "label::Français (fr)", "label::Español (es)",
