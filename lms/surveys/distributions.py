@@ -195,6 +195,8 @@ def questions_of(survey: Survey, language: str) -> list[_Question]:
     source = survey.source_language
     for version in sorted((v for v in survey.versions if v.published_at is not None), key=lambda v: -v.number):
         for question in version.questions:
+            if not question.answered:  # a note is read, a calculation worked out: neither holds an answer
+                continue
             entry = found.get(question.code)
             if entry is None:
                 entry = found[question.code] = _Question(question.code, question.kind,
@@ -237,7 +239,7 @@ def question_results(survey: Survey, waves: list[SurveyWave], countries: list[st
     for question in questions:
         scale = scales.get(question.code)
         result = QuestionResult(question.code, question.kind, question.label,
-                                bounded=question.kind != "number" or scale is not None)
+                                bounded=question.kind not in ("number", "date") or scale is not None)
         for wave in waves:
             if question.kind == "number":
                 result.waves.append(number_figures(wave, question.code, numbers.get((wave.id, question.code), {}),
@@ -247,7 +249,7 @@ def question_results(survey: Survey, waves: list[SurveyWave], countries: list[st
             figure = QuestionWave(wave, sum(by_value.values(), Count()).published)
             if question.kind == "text":
                 figure.texts = shown_texts.get((wave.id, question.code), [] if listed else None)
-            else:
+            elif question.kind != "date":  # a day can tell who answered: only how many did
                 figure.bars = [Bar(code, label, chosen(by_value, code, question.kind).published)
                                for code, label in question.choices.items()]
             result.waves.append(figure)
@@ -271,12 +273,12 @@ def answer_counts(wave_ids: list[int], countries: list[str] | None) -> dict[tupl
     """(wave id, question code) -> answer value -> the responses that gave it (a count and its cell key), for
     choice questions; for free text, every answer under the value "". One row per distinct value, never per
     response."""
-    value = sa.case((SurveyQuestion.kind == "text", sa.literal("")), else_=SurveyAnswer.value)
+    value = sa.case((SurveyQuestion.kind.in_(("text", "date")), sa.literal("")), else_=SurveyAnswer.value)
     query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, value.label("value"), func.count(),
                           func.sum(SurveyResponse.record_key))
                    .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
                    .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-                   .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.kind.in_((*CHOICE_KINDS, "text")))
+                   .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.kind.in_((*CHOICE_KINDS, "text", "date")))
                    .group_by(SurveyResponse.wave_id, SurveyQuestion.code, value), countries)
     found: dict[tuple[int, str], dict[str, Count]] = defaultdict(dict)
     for wave_id, code, answer, n, key in db.session.execute(query):

@@ -21,9 +21,10 @@ from lms.disclosure import Count
 from lms.extensions import db
 from lms.learn import services as learning
 from lms.models import SurveyAnswer, SurveyInvitation, SurveyQuestion, SurveyResponse, User
-from lms.surveys import answering, distributions
+from lms.surveys import answering, building, distributions
 from tests.helpers import BUNDLED_COURSE, release_any, sign_in
 from tests.reports import reading
+from tests.surveys.helpers import logic_survey
 
 Answer = answering.Answer
 
@@ -383,3 +384,30 @@ def test_labels_in_the_readers_language_with_the_source_as_fallback(client, answ
     page = client.get(f"/surveys/manage/{survey.code}/results?lang=fr").get_data(as_text=True)
     assert "Souvent" in page and '<bdi lang="en" dir="ltr">Never</bdi>' in page
 
+
+
+def test_a_date_question_shows_how_many_answered_and_notes_and_calculations_no_figures(client, library,
+                                                                                         create_user):
+    """Outside tester: a date question answered 22 times read "0 people answered"."""
+    survey = logic_survey()
+    wave = building_wave(survey)
+    for i in range(15):
+        answering.submit_response(wave=wave, version=survey.published_version, country="PE", answers={
+            "member": Answer("no"), "country": Answer("pe"), "joined": Answer(f"2020-01-{i + 1:02d}")})
+    db.session.commit()
+    release_any()
+    create_user("boss", role="admin", country="PE")
+    sign_in(client, "boss")
+    page = html.fromstring(client.get(f"/surveys/manage/{survey.code}/results").data)
+    sections = {re.sub(r"\s+", " ", h.text_content()).strip(): h for h in page.xpath("//h3")}
+    joined = next(h for title, h in sections.items() if "(joined)" in title)
+    said = joined.xpath("following-sibling::p[1]")[0].text_content()
+    assert re.search(r"\b(10|15|20) people answered", said), said
+    assert not [title for title in sections if "(thanks)" in title or "(double)" in title]
+    assert "2020-01-" not in client.get(f"/surveys/manage/{survey.code}/results.csv").get_data(as_text=True)
+
+
+def building_wave(survey):
+    wave = building.add_wave(survey, kind="baseline", course=learning.find_course(BUNDLED_COURSE))
+    db.session.commit()
+    return wave
