@@ -30,8 +30,12 @@ def language_name(code: str, in_language: str | None = None) -> str:
     default in the language itself, capitalised for a menu ("Français")."""
     try:
         locale = Locale.parse(code)
-    except (ValueError, UnknownLocaleError):
-        return code
+    except (ValueError, UnknownLocaleError):  # a language CLDR names but has no locale data for (Tetum: tet)
+        try:
+            name = Locale.parse(in_language or "en").languages.get(code.replace("-", "_").split("_")[0])
+        except (ValueError, UnknownLocaleError):
+            name = None
+        return name or code
     if in_language:
         return locale.get_display_name(in_language) or code
     name = locale.get_display_name(locale) or code

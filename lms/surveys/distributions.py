@@ -278,7 +278,8 @@ def answer_counts(wave_ids: list[int], countries: list[str] | None) -> dict[tupl
                           func.sum(SurveyResponse.record_key))
                    .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
                    .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-                   .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.kind.in_((*CHOICE_KINDS, "text", "date")))
+                   .where(SurveyResponse.wave_id.in_(wave_ids),
+                          SurveyQuestion.kind.in_((*CHOICE_KINDS, "text", "date")))
                    .group_by(SurveyResponse.wave_id, SurveyQuestion.code, value), countries)
     found: dict[tuple[int, str], dict[str, Count]] = defaultdict(dict)
     for wave_id, code, answer, n, key in db.session.execute(query):

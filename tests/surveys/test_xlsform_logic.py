@@ -335,3 +335,15 @@ def test_editing_an_imported_survey_keeps_its_groups_and_logic(app_ctx):
              for q in draft.questions]
     assert after == before
     assert [groups.get(q.group_id) for q in draft.questions][:3] == [None, "union", "dues"]
+
+
+def test_a_form_in_a_language_without_locale_data_imports_and_exports(app_ctx):
+    """Outside tester: a form with label::Tetun (tet) imported, then its export failed (no CLDR locale for tet)."""
+    form = book({"survey": [("type", "name", "label::English (en)", "label::Tetun (tet)"),
+                            ("text", "name_of_site", "Name of the site", "Naran fatin")],
+                 "settings": [("form_id", "default_language"), ("tetun_form", "English (en)")]})
+    survey = import_xlsform(form, "tetun.xlsx", creator=None)
+    exported = export_xlsform(survey)
+    header = [cell.value for cell in load_workbook(exported).worksheets[0][1]]
+    assert "label::Tetum (tet)" in header
+    convert(xlsform=exported.getvalue(), warnings=[], file_type=".xlsx")

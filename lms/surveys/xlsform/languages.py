@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from babel import Locale
+from babel import Locale, UnknownLocaleError
 
 from lms.i18n import UI_LANGUAGES
 
@@ -39,6 +39,6 @@ def column_language(code: str) -> str:
     """``English (en)``: the form the XLSForm spec asks for in ``label::`` columns."""
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name("en")
-    except (ValueError, LookupError):
-        name = code
+    except (ValueError, LookupError, UnknownLocaleError):  # CLDR names languages it has no locale data for: tet
+        name = Locale("en").languages.get(code.split("-")[0]) or code
     return f"{name} ({code})"
