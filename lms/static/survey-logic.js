@@ -9,6 +9,7 @@
   if (!form || !window.fetch || !window.FormData || !FormData.prototype.delete || !Element.prototype.closest ||
       !window.NodeList || !NodeList.prototype.forEach) { return; }
   var shownField = form.querySelector("input[name=shown]");
+  var offeredField = form.querySelector("input[name=offered]");
   var buttons = form.querySelector(".page-buttons");
   var announcer = form.querySelector("[data-announce]");
   var touched = {};
@@ -106,6 +107,12 @@
       previous = element;
     });
     if (shownField) { shownField.value = state.relevant.join(" "); }
+    if (offeredField) {  // the choices the page now offers: "Next" then has nothing new to show
+      offeredField.value = offeredField.value.split(" ").filter(Boolean).map(function (item) {
+        var code = item.split(":")[0];
+        return state.choices[code] ? code + ":" + state.choices[code].join(",") : item;
+      }).join(" ");
+    }
     if (added && announcer) {  // read out by screen readers: a question was added below the answer
       announcer.textContent = "";
       announcer.textContent = announcer.getAttribute("data-text");

@@ -36,6 +36,9 @@ class Step:
     errors: dict[str, str] = field(default_factory=dict)
     #: Questions of this page asked since it was shown (an answer on the page made them relevant).
     appeared: bool = False
+    #: Choices of a question on this page that changed since it was shown (its choice filter reads an answer on
+    #: the page): with JavaScript off, the member sees them only now.
+    rechoose: bool = False
     done: bool = False
 
     @property
@@ -68,6 +71,20 @@ class Step:
         here = {q.code for q in self.page.questions}
         return [(q.code, self.answers[q.code]) for page in self.pages for q in page.questions
                 if q.answered and q.code not in here and self.answers.get(q.code)]
+
+
+def offered_from(text: str) -> dict[str, set[str]]:
+    """``city:lima,cusco district:`` (the form's hidden field) -> the choices each filtered question offered."""
+    found = {}
+    for item in text.split()[:1000]:
+        code, _colon, choices = item.partition(":")
+        found[code] = {c for c in choices.split(",") if c}
+    return found
+
+
+def offered_text(questions: list[SurveyQuestion], evaluation: Evaluation) -> str:
+    """The hidden field that says which choices the page offered, for its questions whose choices are filtered."""
+    return " ".join(f"{q.code}:{','.join(evaluation.choices.get(q.code, ()))}" for q in questions if q.choice_filter)
 
 
 def worded(message: str) -> str:
@@ -111,9 +128,10 @@ def start(version: SurveyVersion, language: str) -> Step:
 
 
 def move(version: SurveyVersion, answers: dict[str, str], language: str, *, index: int, back: bool,
-         shown: set[str] | None) -> Step:
+         shown: set[str] | None, offered: dict[str, set[str]] | None = None) -> Step:
     """The step after the member's "Next" (or "Back") on page ``index``, which showed the questions ``shown``
-    (None: not said, as by a form of one page sent from elsewhere)."""
+    (None: not said, as by a form of one page sent from elsewhere) and, for the questions whose choices are
+    filtered, the choices ``offered``."""
     found = pages(version)
     index = min(max(index, 0), len(found) - 1)
     evaluation = evaluate(version, answers, language)
@@ -123,11 +141,13 @@ def move(version: SurveyVersion, answers: dict[str, str], language: str, *, inde
         return Step(found, earlier[-1] if earlier else index, evaluation, answers)
     asked = displayed(found[index], evaluation)
     seen = {q.code for q in asked} if shown is None else shown
+    rechosen = {q.code for q in asked if q.choice_filter and offered is not None and q.code in offered
+                and set(evaluation.choices.get(q.code, ())) != offered[q.code]}
     errors = {q.code: worded(evaluation.errors[q.code]) for q in asked
-              if q.code in evaluation.errors and q.code in seen}
+              if q.code in evaluation.errors and q.code in seen and q.code not in rechosen}
     appeared = any(q.code not in seen for q in asked)
-    if errors or appeared:
-        return Step(found, index, evaluation, answers, errors, appeared=appeared)
+    if errors or appeared or rechosen:
+        return Step(found, index, evaluation, answers, errors, appeared=appeared, rechoose=bool(rechosen))
     later = [i for i in visible if i > index]
     if later:
         return Step(found, later[0], evaluation, answers)

@@ -113,6 +113,25 @@ def test_a_cascading_choice_offers_only_the_cities_of_the_country(client, librar
     assert refused.status_code == 400 and "not one of the choices offered" in text(refused)
 
 
+def test_with_javascript_off_a_choice_filtered_by_an_answer_on_the_same_page_is_shown_again(client, library,
+                                                                                             create_user):
+    """Outside tester: with JavaScript off, a district filtered by the region above it on the same page offered no
+    choice, and "Next" went on with it unanswered."""
+    url, token = start(client, create_user)
+    page = text(client.post(url, data={"csrf_token": token, "page": "0", "shown": "member", "q_member": "no",
+                                       "q_country": "pe"}))
+    assert 'name="offered" value="city:lima,cusco"' in page
+    answer = {"csrf_token": token, "page": "2", "shown": REST_SHOWN, "q_member": "no", "q_children": "0",
+              "q_country": "bj"}
+    again = client.post(url, data={**answer, "offered": "city:lima,cusco"})
+    page = text(again)
+    assert again.status_code == 200 and "changed the choices of another question on this page" in page
+    assert "Cotonou" in page and "Lima" not in page and "Please answer this question." not in page
+    assert 'name="offered" value="city:cotonou"' in page
+    sent = client.post(url, data={**answer, "offered": "city:cotonou", "q_city": "cotonou"})
+    assert sent.status_code == 302
+
+
 def test_answers_changed_in_the_hidden_fields_are_refused_and_nothing_is_stored(client, library, create_user):
     url, token = start(client, create_user)
     response = client.post(url, data={"csrf_token": token, "page": "2", "shown": REST_SHOWN, "q_member": "yes",

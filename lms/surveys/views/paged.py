@@ -32,8 +32,9 @@ def requested_step(version: SurveyVersion, language: str) -> Step:
         return paging.start(version, language)
     answers = paging.answers_from(version, request.form)
     shown = set(request.form["shown"].split()) if "shown" in request.form else None
+    offered = paging.offered_from(request.form["offered"]) if "offered" in request.form else None
     return paging.move(version, answers, language, index=page_index(), back=request.form.get("move") == "back",
-                       shown=shown)
+                       shown=shown, offered=offered)
 
 
 def texts_of(questions, version: SurveyVersion, values: dict[str, str], language: str) -> dict[str, tuple[str, str]]:
@@ -57,7 +58,7 @@ def show_step(step: Step, *, survey: Survey, version: SurveyVersion, language: s
             form[f"q_{code}"].errors = [message]
     status = 400 if step.errors else 200
     return render_template("surveys/answer.html", survey=survey, version=version, form=form, step=step,
-                           shown=shown, texts=texts, page_title=paging.page_title(step, version, language),
+                           shown=shown, offered=paging.offered_text(shown, step.evaluation), texts=texts, page_title=paging.page_title(step, version, language),
                            indicator=indicator(step), check_url=check_url, **context), status
 
 
