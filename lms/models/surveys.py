@@ -110,6 +110,9 @@ class SurveyVersion(db.Model):
     #: open wave (so that one checkpoint period's answers are all of one version), else the day it was published.
     takes_effect_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    #: The names of the form's device metadata (``start_time`` of type start, ``imei`` of type deviceid...): no
+    #: question, but a column of every export of its answers, passed over when they are imported.
+    metadata_names: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
 
     survey: Mapped[Survey] = relationship(back_populates="versions")
     questions: Mapped[list[SurveyQuestion]] = relationship(

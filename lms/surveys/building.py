@@ -161,7 +161,7 @@ def editable_version(survey: Survey) -> SurveyVersion:
     if survey.draft_version is not None:
         return survey.draft_version
     published = survey.published_version
-    version = SurveyVersion(number=published.number + 1)
+    version = SurveyVersion(number=published.number + 1, metadata_names=list(published.metadata_names or []))
     survey.versions.append(version)
     groups: dict[int, SurveyGroup] = {}
     for group in published.groups:  # parents first: each copy's parent has its id

@@ -122,6 +122,7 @@ def is_label_header(column: str, labels: set[str]) -> bool:
 def match_columns(header: list[str], version: SurveyVersion, filename: str) -> Columns:
     """Each column of ``header`` matched to a question of ``version``; LabelsExport for a "Labels" export."""
     questions = {q.code: q for q in version.questions}
+    metadata = set(version.metadata_names or ())
     found = Columns()
     labels: set[str] | None = None
     keys: dict[str, str] = {}
@@ -138,7 +139,7 @@ def match_columns(header: list[str], version: SurveyVersion, filename: str) -> C
             keys.setdefault(lower, column)
             continue
         code = column if column in questions else None
-        if code is None and is_metadata(column):
+        if code is None and (is_metadata(column) or re.split(r"[/-]", column)[-1] in metadata):
             continue
         split = split_column(column, questions) if code is None else None
         if split is not None:  # before the group path: a choice's code may be another question's

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -164,9 +166,11 @@ class ImportResult:
             notes.append(_("A response cannot be changed once imported: nothing ties it to the submission it came "
                            "from, so the answers imported first stay and count. The rest of the file is imported."))
         if not self.keyed:
-            notes.append(_("This file has no column naming its submissions (_uuid, meta/instanceID or KEY): "
-                           "importing it again would add its responses again. Exports from KoboToolbox and ODK "
-                           "Central have one."))
+            notes.append(_("This file has no column naming its submissions (_uuid, meta/instanceID or KEY), so each "
+                           "row is known by its answers: importing the file again adds nothing, but two people who "
+                           "gave exactly the same answers in two files count once. Add a column KEY with the number "
+                           "of each paper form to tell them apart; exports from KoboToolbox and ODK Central have "
+                           "one."))
         if self.passed_over:
             notes.append(_("Columns of calculations and notes are passed over (%(columns)s): a calculation is "
                            "worked out from the answers.", columns=", ".join(self.passed_over)))
@@ -194,7 +198,9 @@ DECIMAL_COMMA = re.compile(r"[+-]?\d+,(\d+)")
 #: Digits with separators among them: ``1,000``, ``1 000``, ``1.000,5``, ``1'000``.
 SEPARATED_NUMBER = re.compile(r"[+-]?\d[\d,.\s'\u00a0\u202f]*\d")
 #: How KoboToolbox and ODK mark a choice in a multiple choice's separate columns.
-CHOSEN, NOT_CHOSEN = {"1", "true", "yes"}, {"0", "false", "no", ""}
+CHOSEN, NOT_CHOSEN = {"1", "true", "yes"}, {"0", "false", "no", "", "n/a"}
+#: What Ona writes in the cells of a question that was not asked.
+NOT_ASKED = "n/a"
 
 
 def read_number(question: SurveyQuestion, text: str) -> str:
@@ -229,6 +235,8 @@ def cells_of(cells: dict[str, str], columns: Columns, questions: dict[str, Surve
     raw, problems = {}, {}
     for code, column in columns.answers.items():
         question, text = questions[code], cells.get(column, "").strip()
+        if text.casefold() == NOT_ASKED and question.kind != "text":  # a text may say "n/a": check_submission
+            text = ""
         if question.kind == "number":
             try:
                 text = read_number(question, text)
@@ -275,7 +283,7 @@ def check_submission(number: int, cells: dict[str, str], columns: Columns, versi
         given = raw.get(code, "")
         if code in evaluation.errors:
             problems.setdefault(column_of(code), evaluation.errors[code])
-        elif given and code not in evaluation.relevant:
+        elif given and code not in evaluation.relevant and given.casefold() != NOT_ASKED:
             problems.setdefault(column_of(code), _(
                 "an answer to a question that was not asked (its “relevant” rule does not hold): the answers "
                 "were collected with another form than this version of the survey."))
@@ -284,7 +292,7 @@ def check_submission(number: int, cells: dict[str, str], columns: Columns, versi
                 answers[code] = answering.parse_answer(question, evaluation.values[code])
             except ValueError as error:
                 problems.setdefault(column_of(code), str(error))
-        content[code] = answers[code].value if code in answers else given
+        content[code] = answers[code].value if code in answers else given if code in evaluation.relevant else ""
     for code, reason in (evaluation.errors.items() if evaluation is not None else ()):
         if code not in questions or not questions[code].answered:
             problems.setdefault(code, reason)
@@ -292,6 +300,18 @@ def check_submission(number: int, cells: dict[str, str], columns: Columns, versi
     previous = cells.get(columns.previous_key, "").strip() if columns.previous_key else ""
     return Submission(number, key, submission_keys.key_hash(survey, key) if key else None, previous,
                       submission_keys.key_hash(survey, previous) if previous else None, answers, content, problems)
+
+
+def known_by_answers(survey, submissions: list[Submission]) -> None:
+    """Keys for the rows of a file without a key column: each row's answers, and how many rows before it in the
+    file gave the same ones; the same file imported again (or a longer one) then adds only its new rows."""
+    seen: Counter[str] = Counter()
+    for submission in submissions:
+        answers = json.dumps(sorted((code, value) for code, value in submission.content.items() if value),
+                             ensure_ascii=False, separators=(",", ":"))
+        seen[answers] += 1
+        submission.key = f"answers:{answers}#{seen[answers]}"
+        submission.key_hash = submission_keys.key_hash(survey, submission.key)
 
 
 def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> ImportResult:
@@ -318,6 +338,8 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> Impor
         submissions = [check_submission(number, cells, columns, version, labels) for number, cells in rows]
     except LabelsExport:
         raise ResponseImportError([labels_refusal(filename)]) from None
+    if columns.key is None:
+        known_by_answers(survey, submissions)
     known = submission_keys.known([h for s in submissions for h in (s.key_hash, s.previous_hash) if h])
     result = ImportResult(keyed=columns.key is not None, passed_over=columns.passed_over)
     problems, new, first_row = [], [], {}

@@ -28,7 +28,9 @@ from lms.models import (
 from lms.surveys import building
 from lms.surveys.building import QuestionSpec
 from lms.surveys.response_import import ResponseImportError, import_responses
+from lms.surveys.xlsform import import_xlsform
 from tests.helpers import BUNDLED_COURSE, csrf_token, release_any, sign_in
+from tests.surveys.helpers import book
 
 LABELS_LINE = ("holds labels, not the names of the questions and choices: export it again from KoboToolbox "
                "choosing “XML values and headers”.")
@@ -280,13 +282,41 @@ def test_keys_empty_or_twice_in_one_file_are_problems_with_their_rows(logic_surv
     assert pooled() == 0
 
 
-def test_a_file_without_keys_is_imported_with_a_warning_that_it_would_double(logic_survey):
+def test_a_file_without_keys_knows_its_rows_by_their_answers_and_imported_again_adds_nothing(logic_survey):
+    """Outside tester: a file without an id column was added twice (5 + 5)."""
     keep = [n for n, name in enumerate(KOBO_HEADER) if name not in ("_uuid", "meta/instanceID")]
     header = [KOBO_HEADER[n] for n in keep]
     rows = [[row[n] for n in keep] for row in KOBO_ROWS]
-    result = run(logic_survey, kobo_csv(rows, header), "paper.csv")
-    assert result.new == 3 and not result.keyed
-    assert any("importing it again would add its responses again" in note for note in result.notes())
+    twin = rows[0][:]  # a second paper form with the same answers as the first, in the same file
+    result = run(logic_survey, kobo_csv([*rows, twin], header), "paper.csv")
+    assert result.new == 4 and not result.keyed
+    assert any("each row is known by its answers" in note for note in result.notes())
+    again = run(logic_survey, kobo_csv([*rows, twin, rows[1]], header), "paper-longer.csv")
+    assert (again.new, again.known) == (1, 4) and pooled() == 5  # only the row added since
+
+
+def test_ona_s_n_a_for_a_question_not_asked_reads_as_empty(logic_survey):
+    """Outside tester: Ona writes "n/a" in the cells of questions that were not asked; they were refused."""
+    rows = [row[:] for row in KOBO_ROWS]
+    for column in ("work/hours", "work/pay", "issues/wages", "issues/safety", "issues/hours", "union_grp/member"):
+        rows[1][KOBO_HEADER.index(column)] = "n/a"
+    asked = rows[0][:]
+    asked[KOBO_HEADER.index("work/hours")] = "n/a"  # asked and required: an answer is missing
+    with pytest.raises(ResponseImportError, match="row 2, column work/hours"):
+        run(logic_survey, kobo_csv([asked]), "ona.csv")
+    assert run(logic_survey, kobo_csv(rows), "ona.csv").new == 3
+
+
+def test_a_form_s_metadata_under_its_own_names_are_passed_over(app_ctx, library):
+    """Outside tester: ona's tutorial names its start and deviceid questions start_time and imei; their export
+    columns were refused as "no question of the survey has this name"."""
+    survey = import_xlsform(book({"survey": [("type", "name", "label"), ("start", "start_time"),
+                                             ("deviceid", "imei"), ("integer", "age", "Your age")]}),
+                            "tutorial.xlsx", creator=None)
+    building.add_wave(survey, kind="baseline", course=learning.find_course(BUNDLED_COURSE))
+    db.session.commit()
+    export = io.BytesIO(b"start_time,imei,age,_uuid\n2026-03-01T10:00:00,3567890,34,aa-1\n")
+    assert run(survey, export, "tutorial.csv").new == 1
 
 
 def test_the_table_of_imported_submissions_holds_no_link_to_a_response(logic_survey):

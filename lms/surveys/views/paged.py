@@ -58,7 +58,8 @@ def show_step(step: Step, *, survey: Survey, version: SurveyVersion, language: s
             form[f"q_{code}"].errors = [message]
     status = 400 if step.errors else 200
     return render_template("surveys/answer.html", survey=survey, version=version, form=form, step=step,
-                           shown=shown, offered=paging.offered_text(shown, step.evaluation), texts=texts, page_title=paging.page_title(step, version, language),
+                           shown=shown, offered=paging.offered_text(shown, step.evaluation), texts=texts,
+                           page_title=paging.page_title(step, version, language),
                            indicator=indicator(step), check_url=check_url, **context), status
 
 

@@ -112,6 +112,7 @@ def target_survey(code: str, title: str, source: str, form: Form, *, creator: Us
 def write_plan(survey: Survey, plan: Plan) -> None:
     """The groups and questions of a checked plan, in the survey's draft version, with their translations."""
     version = building.editable_version(survey)
+    version.metadata_names = plan.metadata[:200]
     groups: dict[str, SurveyGroup] = {}
     for group in plan.groups:
         groups[group.code] = building.add_group(version, group.code, parent=groups.get(group.parent.code)

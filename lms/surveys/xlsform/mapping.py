@@ -86,6 +86,8 @@ class Plan:
     groups: list[FormGroup] = field(default_factory=list)
     questions: list[FormQuestion] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    #: Names of the device metadata the form records (its exports' columns that hold no answer).
+    metadata: list[str] = field(default_factory=list)
 
 
 def simple_range(constraint: str) -> tuple[float | None, float | None] | None:
@@ -218,7 +220,8 @@ class Mapper:
                 self.names.add(name)
                 self.walk(element.get("children", []), group, True)
             elif kind in METADATA:
-                continue
+                if name:
+                    self.plan.metadata.append(name)
             elif kind not in KINDS:
                 self.report(row, self.column("type"), refusal(kind))
                 self.names.add(name)
