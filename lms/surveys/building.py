@@ -223,8 +223,8 @@ def check_question(spec: QuestionSpec, taken: set[str]) -> None:
             raise SurveyError(_("The smallest number allowed is larger than the largest."), "min_value")
     if spec.kind in ("single", "multiple"):
         choices = spec.choices or []
-        if len(choices) < 2:
-            raise SurveyError(_("A choice question needs at least two choices."), "choices")
+        if not choices:  # one is enough: "I agree", a checkbox to tick (real forms have them)
+            raise SurveyError(_("A choice question needs at least one choice."), "choices")
         seen: set[str] = set()
         for code, label in choices:
             if not CHOICE_CODE_PATTERN.match(code):

@@ -208,7 +208,7 @@ def test_every_problem_of_the_portal_s_own_is_reported_at_once(app_ctx):
                    ("select_one few", "few", "Few"),
                    ("text", "later", "Later", "", "${age} >"),
                    ("decimal", "rate", "", "", "", "Taux")],
-        "choices": [("list_name", "name", "label::English (en)"), ("few", "only", "Only one")],
+        "choices": [("list_name", "name", "label::English (en)"), ("few", "only", "Only one"), ("few", "a b", "A B")],
     })
     with pytest.raises(XLSFormError) as refused:
         import_xlsform(form, "mixed.xlsx", creator=None)
