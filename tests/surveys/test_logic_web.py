@@ -193,3 +193,17 @@ def test_a_collector_enters_a_workers_answers_page_by_page(client, create_user):
                                   "q_years": "-99", "q_country": "pe"})
     assert done.status_code == 302
     assert db.session.scalar(select(db.func.count(PooledResponse.id))) == 1
+
+
+def test_the_survey_page_shows_each_question_s_kind_and_logic(client, create_user):
+    """Outside tester: the survey page showed an empty kind for dates, notes and calculations, "optional" for a
+    conditional requirement, and none of the logic."""
+    logic_survey()
+    create_user("boss", role="admin")
+    sign_in(client, "boss")
+    page = re.sub(r"</?code[^>]*>", "", text(client.get("/surveys/manage/logic-form")))
+    assert "(joined · Date · optional)" in page and "(double · Calculation (no answer))" in page
+    assert "(ages · Number)" in page  # required when there are children: not "optional"
+    assert "Required when: ${children} > 0" in page and "Worked out as: ${children} * 2" in page
+    assert "Accepted when: . >= 0 or . = -99" in page and "Choices offered when: country = ${country}" in page
+    assert "(years · Number · whole numbers · group union)" in page

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from lms.surveys.building import kind_label
 from lms.surveys.display import survey_title, wave_name, wave_target
 from lms.surveys.forms import choice_label, label_of
 from lms.surveys.views import answering, building, results
@@ -14,7 +15,7 @@ bp = Blueprint("surveys", __name__)
 @bp.app_context_processor
 def survey_helpers():
     return {"survey_title": survey_title, "question_label": label_of, "choice_label": choice_label,
-            "wave_target": wave_target, "wave_name": wave_name}
+            "wave_target": wave_target, "wave_name": wave_name, "kind_label": kind_label}
 
 
 bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)
