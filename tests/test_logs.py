@@ -8,9 +8,11 @@ import re
 import sys
 
 import pytest
+from gunicorn.config import Config
 
 from lms import create_app
-from tests.helpers import json_lines, sign_in
+from lms.core.gunicorn_logging import MaskedLogger
+from tests.helpers import ROOT, json_lines, sign_in
 
 
 def test_a_request_writes_one_json_access_line_without_personal_data(json_app, create_user, capsys):
@@ -126,3 +128,17 @@ def test_a_database_error_names_no_value_it_was_given(app_ctx):
                            {"answer": "the night shift is unpaid"})
     db.session.rollback()
     assert "no_such_table" in str(error.value) and "night shift" not in str(error.value)
+
+
+def test_gunicorns_own_error_line_names_no_invitation(capsys):
+    """Outside tester: a worker killed mid-request wrote "Error handling request POST /surveys/invitations/82/answer"
+    with the time to the second. The deployment's gunicorn settings use the masking logger."""
+    settings = (ROOT / "docs/deploy/gunicorn.conf.py").read_text()
+    assert 'logger_class = "lms.core.gunicorn_logging.MaskedLogger"' in settings
+    logger = MaskedLogger(Config())
+    try:
+        raise RuntimeError("worker timeout")
+    except RuntimeError:
+        logger.exception("Error handling request %s %s", "POST", "/surveys/invitations/82/answer?x=1")
+    written = capsys.readouterr().err
+    assert "Error handling request POST /surveys/<masked>" in written and "82" not in written.split("Traceback")[0]

@@ -35,6 +35,8 @@ forwarded_allow_ips = "127.0.0.1,::1"
 #: address or query string, which gunicorn's access log would write.
 errorlog = "-"
 loglevel = "info"
+#: Its lines name no invitation or member: the paths in them are cut to their first segment.
+logger_class = "lms.core.gunicorn_logging.MaskedLogger"
 accesslog = None
 
 if os.environ.get("LOG_FORMAT", "text").lower() == "json":
