@@ -1,8 +1,11 @@
 """The survey logic engine: XLSForm expressions evaluated with lxml's XPath and the ODK functions."""
+import time
 from datetime import date
 
 import pytest
 
+from lms.extensions import db
+from lms.models import SurveyQuestion
 from lms.surveys import building
 from lms.surveys.logic import ExpressionError, check_expression, defaults, evaluate, pages
 from tests.surveys.helpers import logic_survey
@@ -107,8 +110,6 @@ def test_names_in_any_script_are_read_as_xml_reads_them(app_ctx):
 
 def test_a_regex_runs_in_linear_time_on_a_long_answer_and_a_pattern_re2_cannot_run_is_refused(version):
     """Python's re took minutes over this pattern and a 2,000-character answer: RE2 answers at once."""
-    import time
-
     question = next(q for q in version.questions if q.code == "years")
     question.constraint_rule = "regex(string(.), '^(1+)+$')"
     started = time.monotonic()
@@ -117,3 +118,20 @@ def test_a_regex_runs_in_linear_time_on_a_long_answer_and_a_pattern_re2_cannot_r
     assert "years" in found.errors
     with pytest.raises(ExpressionError, match="back-references"):
         check_expression(r"regex(., '(a)\1')", set())
+
+
+def test_calculations_that_double_their_text_stop_growing(version):
+    """Outside tester: 22 calculations each concat(previous, previous) grew one character to megabytes."""
+    position = max(q.position for q in version.questions)
+    previous = "double"
+    for n in range(30):
+        version.questions.append(SurveyQuestion(code=f"grow{n}", kind="calculate", position=position + n + 1,
+                                                required=False, calculation=f"concat(${{{previous}}}, ${{{previous}}})"))
+        previous = f"grow{n}"
+    db.session.flush()
+    started = time.monotonic()
+    found = evaluate(version, {"member": "no", "children": "1234567", "country": "pe"}, "en")
+    assert time.monotonic() - started < 5
+    assert max(len(value) for value in found.values.values()) <= 4000
+    with pytest.raises(ExpressionError, match="at most 2000 characters"):
+        check_expression("concat(" + ", ".join(["${n}"] * 500) + ")", {"n"})

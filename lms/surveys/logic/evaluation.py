@@ -19,6 +19,9 @@ CHOICE_KINDS = ("single", "multiple", "likert", "yes_no")
 #: Passes over the form before relevance and calculations settle: each pass settles at least one more question
 #: of a chain, and a form this deep in dependencies is not one anyone answers.
 MAX_PASSES = 12
+#: The longest value a calculation keeps: a chain of calculations each doubling the one before (concat(${c}, ${c}))
+#: grew one character to 2^30 and held a worker for minutes (outside tester). A real one is a score or a label.
+MAX_CALCULATED_CHARS = 4000
 
 
 @dataclass
@@ -155,7 +158,7 @@ def settle(logic: Logic, values: dict[str, str], parsed: dict[str, str]) -> tupl
         if question.kind == "calculate":
             value = text_of(logic.run(question.calculation, "string", values)) if asked and question.calculation \
                 else ""
-            value = "" if value == "NaN" else value
+            value = "" if value == "NaN" or len(value) > MAX_CALCULATED_CHARS else value
         else:
             value = parsed.get(question.code, "") if asked else ""
         if values[question.code] != value:

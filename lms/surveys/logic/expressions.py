@@ -29,6 +29,8 @@ UNSUPPORTED = frozenset({"position", "indexed-repeat", "instance", "pulldata", "
                          "current", "digest", "base64-decode", "version", "property"})
 #: XPath's operator names, which the function pattern would otherwise take for names: ``a and (b)``.
 OPERATORS = frozenset({"and", "or", "div", "mod"})
+#: The longest expression a form may hold: real ones are a line; the answers an expression reads are bounded too.
+MAX_EXPRESSION_CHARS = 2000
 #: The pattern written in a call to ``regex()``: checked when the form is imported.
 REGEX_PATTERN = re.compile(r"""\bregex\s*\([^,]*,\s*(?:'([^']*)'|"([^"]*)")""")
 NAME = re.compile(r"^[^\W\d][\w.-]*$")
@@ -314,6 +316,8 @@ def compile_expression(expression: str, wrapper: str, labels=None) -> etree.XPat
 
 def check_expression(expression: str, names: set[str], *, current: str | None = None) -> None:
     """Raise ExpressionError if the expression cannot be evaluated against a form with these question names."""
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(_("an expression holds at most %(n)d characters.", n=MAX_EXPRESSION_CHARS))
     _text, used = translate(expression, names)
     for single, double in REGEX_PATTERN.findall(expression):
         if safe_pattern(single or double) is None:
