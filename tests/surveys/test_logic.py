@@ -125,8 +125,9 @@ def test_calculations_that_double_their_text_stop_growing(version):
     position = max(q.position for q in version.questions)
     previous = "double"
     for n in range(30):
+        doubled = f"concat(${{{previous}}}, ${{{previous}}})"
         version.questions.append(SurveyQuestion(code=f"grow{n}", kind="calculate", position=position + n + 1,
-                                                required=False, calculation=f"concat(${{{previous}}}, ${{{previous}}})"))
+                                                required=False, calculation=doubled))
         previous = f"grow{n}"
     db.session.flush()
     started = time.monotonic()
