@@ -202,6 +202,15 @@ class SurveyQuestion(db.Model):
     def choice_codes(self) -> tuple[str, ...]:
         return FIXED_CHOICES.get(self.kind) or tuple(c.code for c in self.choices)
 
+    def choice(self, code: str) -> SurveyChoice:
+        """The choice with this code, looked up (a list of villages holds thousands, each labelled in turn)."""
+        index = self.__dict__.get("_choice_index")
+        found = index.get(code) if index is not None and len(index) == len(self.choices) else None
+        if found is None or found.code != code:  # first use, or the choices changed since
+            index = self.__dict__["_choice_index"] = {c.code: c for c in self.choices}
+            found = index[code]
+        return found
+
     @property
     def answered(self) -> bool:
         """Whether the member gives this question an answer (not a note, not a calculation)."""

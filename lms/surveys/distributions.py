@@ -218,7 +218,7 @@ def label_in(rows, language: str, source: str, attribute: str) -> Label | None:
 def choice_label(question: SurveyQuestion, code: str, language: str, source: str) -> Label:
     if (question.kind, code) in FIXED_CHOICE_LABELS:
         return Label(str(FIXED_CHOICE_LABELS[(question.kind, code)]))
-    choice = next(c for c in question.choices if c.code == code)
+    choice = question.choice(code)
     return label_in(choice.texts, language, source, "label") or Label(code)
 
 

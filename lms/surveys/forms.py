@@ -159,7 +159,7 @@ def label_of(question: SurveyQuestion, language: str, source_language: str) -> s
 def choice_label(question: SurveyQuestion, code: str, language: str, source_language: str) -> str:
     if (question.kind, code) in FIXED_CHOICE_LABELS:
         return str(FIXED_CHOICE_LABELS[(question.kind, code)])
-    choice = next(c for c in question.choices if c.code == code)
+    choice = question.choice(code)
     return pick_string(choice.texts, language, source_language, "label")
 
 

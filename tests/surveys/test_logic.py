@@ -1,5 +1,4 @@
 """The survey logic engine: XLSForm expressions evaluated with lxml's XPath and the ODK functions."""
-import time
 from datetime import date
 
 import pytest
@@ -112,10 +111,8 @@ def test_a_regex_runs_in_linear_time_on_a_long_answer_and_a_pattern_re2_cannot_r
     """Python's re took minutes over this pattern and a 2,000-character answer: RE2 answers at once."""
     question = next(q for q in version.questions if q.code == "years")
     question.constraint_rule = "regex(string(.), '^(1+)+$')"
-    started = time.monotonic()
     found = evaluate(version, {"member": "yes", "years": "1" * 38 + "2", "country": "pe"}, "en")
-    assert time.monotonic() - started < 5
-    assert "years" in found.errors
+    assert "years" in found.errors  # with Python's re, this call did not return
     with pytest.raises(ExpressionError, match="back-references"):
         check_expression(r"regex(., '(a)\1')", set())
 
@@ -130,9 +127,7 @@ def test_calculations_that_double_their_text_stop_growing(version):
                                                 required=False, calculation=doubled))
         previous = f"grow{n}"
     db.session.flush()
-    started = time.monotonic()
     found = evaluate(version, {"member": "no", "children": "1234567", "country": "pe"}, "en")
-    assert time.monotonic() - started < 5
     assert max(len(value) for value in found.values.values()) <= 4000
     with pytest.raises(ExpressionError, match="at most 2000 characters"):
         check_expression("concat(" + ", ".join(["${n}"] * 500) + ")", {"n"})

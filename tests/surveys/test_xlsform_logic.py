@@ -347,3 +347,20 @@ def test_a_form_in_a_language_without_locale_data_imports_and_exports(app_ctx):
     header = [cell.value for cell in load_workbook(exported).worksheets[0][1]]
     assert "label::Tetum (tet)" in header
     convert(xlsform=exported.getvalue(), warnings=[], file_type=".xlsx")
+
+
+def test_a_long_village_list_offered_by_cascading_selects_imports_and_each_question_offers_its_own(app_ctx):
+    """Outside tester: a choices sheet of thousands took minutes to import (each choice's row was searched for),
+    then every page of the survey timed out; a form offering more than 20,000 choices in all is refused."""
+    villages = [("village", f"v{n}", f"Village {n}", f"d{n % 50}") for n in range(1000)]
+    districts = [("district", f"d{n}", f"District {n}", "") for n in range(50)]
+    survey_rows = [("type", "name", "label", "choice_filter"), ("select_one district", "district", "District"),
+                   *[("select_one village", f"village{k}", f"Village {k}", "district = ${district}")
+                     for k in range(3)]]
+    choices = [("list_name", "name", "label", "district"), *districts, *villages]
+    survey = import_xlsform(book({"survey": survey_rows, "choices": choices}), "villages.xlsx", creator=None)
+    found = logic.evaluate(survey.published_version, {"district": "d7"}, "en")
+    assert found.choices["village0"] == [f"v{n}" for n in range(7, 1000, 50)]
+    too_many = [("type", "name", "label"), *[("select_one village", f"q{k}", f"Q {k}") for k in range(21)]]
+    with pytest.raises(XLSFormError, match="offer 21,000 choices in all"):
+        import_xlsform(book({"survey": too_many, "choices": choices}), "more.xlsx", creator=None)

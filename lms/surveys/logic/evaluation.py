@@ -5,6 +5,8 @@ import of answers collected with ODK Collect or KoboToolbox, so both accept exac
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -13,9 +15,13 @@ from lxml import etree
 from lms.i18n import pick_string, pick_text
 from lms.models import SurveyGroup, SurveyQuestion, SurveyVersion
 from lms.surveys.answering import parse_answer
-from lms.surveys.logic.expressions import compile_expression, date_number, text_of
+from lms.surveys.logic.expressions import compile_expression, date_number, text_of, translate
 
 CHOICE_KINDS = ("single", "multiple", "likert", "yes_no")
+#: The choice filter of nearly every cascading select, ``county = ${county}``: compared directly, not through XPath
+#: for each of the thousands of villages a list may hold.
+SIMPLE_FILTER = re.compile(r"^\s*(?:([^\W\d][\w.-]*)\s*=\s*\$\{\s*([^}\s]+)\s*\}"
+                           r"|\$\{\s*([^}\s]+)\s*\}\s*=\s*([^\W\d][\w.-]*))\s*$")
 #: Passes over the form before relevance and calculations settle: each pass settles at least one more question
 #: of a chain, and a form this deep in dependencies is not one anyone answers.
 MAX_PASSES = 12
@@ -30,7 +36,35 @@ class Evaluation:
     required: set[str] = field(default_factory=set)
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    choices: dict[str, list[str]] = field(default_factory=dict)
+    #: Per choice question, the choice codes offered (after its choice filter): worked out when read.
+    choices: Mapping[str, list[str]] = field(default_factory=dict)
+
+
+class OfferedChoices(Mapping):
+    """The choices each choice question offers, worked out for the questions read only: a page or a check needs
+    a few questions' choices, and a form's lists of villages hold thousands each."""
+
+    def __init__(self, logic: Logic, values: dict[str, str]):
+        self.logic, self.values = logic, values
+        self.codes = [q.code for q in logic.questions if q.kind in CHOICE_KINDS]
+        self.found: dict[str, list[str]] = {}
+
+    def __getitem__(self, code: str) -> list[str]:
+        if code not in self.found:
+            question = self.logic.by_code.get(code)
+            if question is None or question.kind not in CHOICE_KINDS:
+                raise KeyError(code)
+            self.found[code] = offered(self.logic, question, self.values)
+        return self.found[code]
+
+    def __contains__(self, code) -> bool:
+        return code in self.codes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
 
 
 @dataclass
@@ -55,13 +89,22 @@ class Logic:
         self.questions = list(version.questions)
         self.by_code = {q.code: q for q in self.questions}
         self.groups = {g.id: g for g in version.groups}
-        self.compiled: dict[tuple[str, str], etree.XPath] = {}
+        self.compiled: dict[tuple[str, str], tuple[etree.XPath, frozenset[str]]] = {}
 
     def expression(self, text: str, wrapper: str) -> etree.XPath:
+        return self.compiled_with_names(text, wrapper)[0]
+
+    def compiled_with_names(self, text: str, wrapper: str) -> tuple[etree.XPath, frozenset[str]]:
+        """The compiled expression and the names it reads (only those are bound: a form of a thousand questions
+        bound them all for each of its thousand expressions)."""
         key = (text, wrapper)
         if key not in self.compiled:
-            self.compiled[key] = compile_expression(text, wrapper, labels=self.choice_label)
+            self.compiled[key] = (compile_expression(text, wrapper, labels=self.choice_label),
+                                  frozenset(translate(text)[1]))
         return self.compiled[key]
+
+    def variables(self, names: frozenset[str], values: dict[str, str]) -> dict:
+        return {code: variable(self.by_code.get(code), values[code]) for code in names if code in values}
 
     def choice_label(self, code: str, value: str) -> str:
         question = self.by_code.get(code)
@@ -75,9 +118,9 @@ class Logic:
         """The expression's value; an expression that fails on these values is false (or empty)."""
         node = etree.Element("value")
         node.text = context
-        variables = {code: variable(self.by_code.get(code), value) for code, value in values.items()}
+        compiled, names = self.compiled_with_names(text, wrapper)
         try:
-            return self.expression(text, wrapper)(node, **variables)
+            return compiled(node, **self.variables(names, values))
         except (etree.XPathEvalError, TypeError, ValueError, ArithmeticError):
             return False if wrapper == "boolean" else ""
 
@@ -121,11 +164,9 @@ def evaluate(version: SurveyVersion, answers: dict[str, str], language: str) -> 
         relevant, changed = settle(logic, values, parsed)
         if not changed:
             break
-    result = Evaluation(relevant=relevant, values=values)
+    result = Evaluation(relevant=relevant, values=values, choices=OfferedChoices(logic, values))
     for question in logic.questions:
         code = question.code
-        if question.kind in CHOICE_KINDS:
-            result.choices[code] = offered(logic, question, values)
         if code not in relevant or not question.answered:
             continue
         if question.required or (question.required_rule and logic.holds(question.required_rule, values)):
@@ -171,9 +212,16 @@ def offered(logic: Logic, question: SurveyQuestion, values: dict[str, str]) -> l
     """The choice codes the question's ``choice_filter`` lets through (all of them without one)."""
     if not question.choice_filter:
         return list(question.choice_codes)
+    simple = SIMPLE_FILTER.match(question.choice_filter)
+    reference = simple and (simple.group(2) or simple.group(3))
+    column = simple and (simple.group(1) or simple.group(4))
+    if simple and column != "label" and reference in logic.by_code and logic.by_code[reference].kind != "date":
+        wanted = values.get(reference, "")
+        return [c.code for c in question.choices
+                if (c.code if column == "name" else str((c.filters or {}).get(column, ""))) == wanted]
     kept = []
-    variables = {code: variable(logic.by_code.get(code), value) for code, value in values.items()}
-    compiled = logic.expression(question.choice_filter, "boolean")
+    compiled, names = logic.compiled_with_names(question.choice_filter, "boolean")
+    variables = logic.variables(names, values)
     for choice in question.choices:
         item = etree.Element("item")
         etree.SubElement(item, "name").text = choice.code

@@ -125,7 +125,7 @@ def choice_text(survey: Survey, question: SurveyQuestion, code: str, language: s
     if (question.kind, code) in FIXED_CHOICE_LABELS:
         with force_locale(language):
             return str(FIXED_CHOICE_LABELS[(question.kind, code)])
-    choice = next(c for c in question.choices if c.code == code)
+    choice = question.choice(code)
     return pick_string(choice.texts, language, survey.source_language, "label")
 
 

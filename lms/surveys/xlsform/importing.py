@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 from typing import BinaryIO
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from lms.surveys import building
 from lms.surveys.building import SurveyError
 from lms.surveys.xlsform.mapping import FormQuestion, Mapper, Plan, source_language
 from lms.surveys.xlsform.problems import XLSFormError, fail, problem, where
-from lms.surveys.xlsform.reading import Form, parse, read_form
+from lms.surveys.xlsform.reading import MAX_CHOICE_ROWS, Form, parse, read_form
 from lms.surveys.xlsform.types import GROUPS, KINDS, METADATA, is_known, refusal, written_type
 
 
@@ -51,6 +52,12 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
     except SurveyError as error:
         raise fail(filename, where("settings", 2, "form_id"), str(error)) from None
     plan = Mapper(form, survey, version, source).map(tree)
+    offered = sum(len(found.spec.choices or ()) for found in plan.questions)
+    if offered > MAX_CHOICE_ROWS:  # a list is stored once for each question that offers it
+        plan.problems.append(str(fail(filename, where(form.choices.name), _(
+            "the form's questions offer %(n)s choices in all, more than %(max)s: a long list (villages, say) "
+            "offered by several questions counts once for each.", n=format_number(offered),
+            max=format_number(MAX_CHOICE_ROWS)))))
     if plan.problems:
         raise XLSFormError(plan.problems)
     if not any(q.spec.kind not in ("note", "calculate") for q in plan.questions):

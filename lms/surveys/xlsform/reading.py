@@ -19,6 +19,8 @@ from lms.surveys.xlsform.problems import XLSFormError, fail, problem, where
 
 #: More rows than any survey asked on a phone: a bigger form is refused before anything is checked.
 MAX_ROWS = 1000
+#: More choices than the longest list of villages a form needs; each is checked and stored.
+MAX_CHOICE_ROWS = 20_000
 #: An .xls file (OLE2) is read whole by xlrd, every row of a sheet as wide as its widest: its size and the cells
 #: its sheets declare are checked first.
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -81,6 +83,7 @@ class Form:
     choices: Sheet
     settings: dict[str, str]
     _names: dict[str, int] | None = None
+    _choices: dict[tuple[str, str], int] | None = None
 
     def row_of(self, name: str) -> int | None:
         """The spreadsheet row of the survey sheet's element with this name (the first, if several)."""
@@ -91,14 +94,18 @@ class Form:
         return self._names.get(name)
 
     def choice_row(self, list_name: str, name: str) -> int | None:
-        for index, row in enumerate(self.choices.rows):
-            if self.choices.value(row, "list_name") == list_name and self.choices.value(row, "name") == name:
-                return index + 2
-        return None
+        """The choices sheet's row of a choice (the first, if several): looked up, not searched, since a list of
+        villages has thousands (a search per choice took minutes)."""
+        if self._choices is None:
+            self._choices = {}
+            for index, row in enumerate(self.choices.rows):
+                list_of = self.choices.value(row, "list_name")
+                self._choices.setdefault((list_of, self.choices.value(row, "name")), index + 2)
+                self._choices.setdefault((list_of, ""), index + 2)  # the list's first row
+        return self._choices.get((list_name, name))
 
     def first_choice_row(self, list_name: str) -> int | None:
-        return next((index + 2 for index, row in enumerate(self.choices.rows)
-                     if self.choices.value(row, "list_name") == list_name), None)
+        return self.choice_row(list_name, "")
 
 
 def not_a_form(filename: str) -> XLSFormError:
@@ -133,6 +140,9 @@ def read_form(data: bytes, filename: str) -> Form:
     if len(survey.rows) > MAX_ROWS:
         raise fail(filename, where(survey.name), _("the form has more than %(n)s rows.", n=format_number(MAX_ROWS)))
     choices = prepare(definition, "choices", sheets)
+    if len(choices.rows) > MAX_CHOICE_ROWS:
+        raise fail(filename, where(choices.name), _("the form has more than %(n)s choices.",
+                                                    n=format_number(MAX_CHOICE_ROWS)))
     settings_sheet = prepare(definition, "settings", sheets)
     settings = {canonical(key)[0]: str(value).strip() for key, value in (settings_sheet.rows or [{}])[0].items()
                 if value is not None}
