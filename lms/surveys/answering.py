@@ -139,6 +139,10 @@ def check_answer(question: SurveyQuestion, raw: str) -> Answer:
 GROUPED = re.compile(r"^[-+]?\d{1,3}([,.\s\u00a0\u202f'’]\d{3})+([.,]\d+)?$")
 
 
+#: A day as ODK and the date inputs write it: year-month-day.
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
 def parse_answer(question: SurveyQuestion, text: str) -> Answer:
     """A non-empty answer checked against the question's kind, choices and range; ValueError with a reason."""
     if any(unicodedata.category(char) in UNSTORABLE for char in text if char not in "\t\n\r"):
@@ -153,6 +157,8 @@ def parse_answer(question: SurveyQuestion, text: str) -> Answer:
         return parse_number(question, text)
     if question.kind == "date":
         try:
+            if not ISO_DAY.match(text):  # Python also reads 19900501; ODK and the form's author do not
+                raise ValueError(text)
             day = date.fromisoformat(text[:10])
         except ValueError:
             raise ValueError(_("“%(value)s” is not a date: write it as year-month-day, for example %(example)s.",
@@ -182,6 +188,8 @@ def parse_number(question: SurveyQuestion, text: str) -> Answer:
         raise ValueError(_("“%(value)s” can be read in more than one way: write the number without a thousands "
                            "separator, for example %(example)s.", value=text, example="1000"))
     try:
+        if "_" in text:  # Python reads 1_000 as a thousand; nobody else does
+            raise ValueError(text)
         number = float(text.replace(",", "."))
     except ValueError:
         raise ValueError(_("“%(value)s” is not a number.", value=text)) from None

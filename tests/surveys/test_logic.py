@@ -131,3 +131,9 @@ def test_calculations_that_double_their_text_stop_growing(version):
     assert max(len(value) for value in found.values.values()) <= 4000
     with pytest.raises(ExpressionError, match="at most 2000 characters"):
         check_expression("concat(" + ", ".join(["${n}"] * 500) + ")", {"n"})
+
+
+def test_numbers_and_days_are_read_as_odk_writes_them_not_as_python_reads_them(version):
+    """Outside tester: 1_000 was taken as a number and 19900501 as a date."""
+    found = evaluate(version, {"member": "no", "children": "1_000", "country": "pe", "joined": "19900501"}, "en")
+    assert "not a number" in found.errors["children"] and "not a date" in found.errors["joined"]

@@ -207,3 +207,11 @@ def test_the_survey_page_shows_each_question_s_kind_and_logic(client, create_use
     assert "Required when: ${children} > 0" in page and "Worked out as: ${children} * 2" in page
     assert "Accepted when: . >= 0 or . = -99" in page and "Choices offered when: country = ${country}" in page
     assert "(years · Number · whole numbers · group union)" in page
+
+
+def test_an_anonymous_survey_asking_for_a_date_warns_its_author(client, create_user):
+    """Outside tester: a nickname and a date of birth sat in the answers of an anonymous survey; nothing warned."""
+    logic_survey()
+    create_user("boss", role="admin")
+    sign_in(client, "boss")
+    assert "a written answer or a date can still tell who gave it" in text(client.get("/surveys/manage/logic-form"))
