@@ -110,7 +110,8 @@
     if (offeredField) {  // the choices the page now offers: "Next" then has nothing new to show
       offeredField.value = offeredField.value.split(" ").filter(Boolean).map(function (item) {
         var code = item.split(":")[0];
-        return state.choices[code] ? code + ":" + state.choices[code].join(",") : item;
+        var list = state.choices[decodeURIComponent(code)];
+        return list ? code + ":" + list.map(encodeURIComponent).join(",") : item;
       }).join(" ");
     }
     if (added && announcer) {  // read out by screen readers: a question was added below the answer

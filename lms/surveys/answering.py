@@ -169,8 +169,10 @@ def parse_answer(question: SurveyQuestion, text: str) -> Answer:
         return Answer(day.isoformat())
     if not question.answered:
         raise ValueError(_("This question takes no answer."))
-    codes = text.split()
     allowed = question.choice_codes
+    if question.kind != "multiple" and text in allowed:  # one choice, whose name may hold spaces
+        return Answer(text, float(text) if question.kind == "likert" else None)
+    codes = text.split()
     unknown = [code for code in codes if code not in allowed]
     if unknown:
         raise ValueError(_("“%(value)s” is not one of the choices (%(choices)s).", value=" ".join(unknown),

@@ -47,6 +47,9 @@ NAME_PATTERN = re.compile(r"^[^\W\d][\w.-]{0,59}$")
 #: Choice names: letters of any script, digits, "_", "-" and "."; no spaces (select_multiple answers are
 #: space-separated lists of them).
 CHOICE_CODE_PATTERN = re.compile(r"^[\w.-]{1,60}$")
+#: A single choice's name may hold spaces between its words (``brong ahafo``), as pyxform and ODK Collect allow:
+#: its answer is the whole name, never a list.
+SINGLE_CHOICE_CODE_PATTERN = re.compile(r"^(?=.{1,60}$)[\w.-]+( [\w.-]+)*$")
 
 #: Words that are part of the surveys' URLs.
 RESERVED_CODES = frozenset({"new", "import", "manage"})
@@ -227,7 +230,7 @@ def check_question(spec: QuestionSpec, taken: set[str]) -> None:
             raise SurveyError(_("A choice question needs at least one choice."), "choices")
         seen: set[str] = set()
         for code, label in choices:
-            if not CHOICE_CODE_PATTERN.match(code):
+            if not (SINGLE_CHOICE_CODE_PATTERN if spec.kind == "single" else CHOICE_CODE_PATTERN).match(code):
                 raise SurveyError(_("A choice code holds only letters, digits, “_”, “-” and “.”: %(code)s",
                                     code=code), "choices")
             if code in seen:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 from flask_babel import gettext as _
 
@@ -74,17 +75,22 @@ class Step:
 
 
 def offered_from(text: str) -> dict[str, set[str]]:
-    """``city:lima,cusco district:`` (the form's hidden field) -> the choices each filtered question offered."""
+    """``city:lima,cusco district:`` (the form's hidden field; codes percent-encoded, as a single choice's may hold
+    a space) -> the choices each filtered question offered."""
     found = {}
     for item in text.split()[:1000]:
         code, _colon, choices = item.partition(":")
-        found[code] = {c for c in choices.split(",") if c}
+        found[unquote(code)] = {unquote(c) for c in choices.split(",") if c}
     return found
 
 
 def offered_text(questions: list[SurveyQuestion], evaluation: Evaluation) -> str:
     """The hidden field that says which choices the page offered, for its questions whose choices are filtered."""
-    return " ".join(f"{q.code}:{','.join(evaluation.choices.get(q.code, ()))}" for q in questions if q.choice_filter)
+    def listed(codes) -> str:
+        return ",".join(quote(code, safe="") for code in codes)
+
+    return " ".join(f"{quote(q.code, safe='')}:{listed(evaluation.choices.get(q.code, ()))}"
+                    for q in questions if q.choice_filter)
 
 
 def worded(message: str) -> str:

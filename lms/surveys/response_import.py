@@ -242,7 +242,8 @@ def cells_of(cells: dict[str, str], columns: Columns, questions: dict[str, Surve
                 text = read_number(question, text)
             except ValueError as error:
                 problems[column] = str(error)
-        elif text and any(c not in question.choice_codes for c in text.split()) and is_choice_label(
+        elif text and text not in question.choice_codes and any(
+                c not in question.choice_codes for c in text.split()) and is_choice_label(
                 question, text, labels):
             raise LabelsExport()
         raw[code] = text

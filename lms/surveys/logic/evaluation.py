@@ -176,12 +176,18 @@ def evaluate(version: SurveyVersion, answers: dict[str, str], language: str) -> 
         elif values[code] == "":
             if code in result.required:
                 result.errors[code] = message(logic, question, "required_message") or _("An answer is required.")
-        elif question.kind in CHOICE_KINDS and any(c not in result.choices[code] for c in values[code].split()):
+        elif question.kind in CHOICE_KINDS and any(c not in result.choices[code] for c in chosen(question,
+                                                                                                   values[code])):
             result.errors[code] = _("“%(value)s” is not one of the choices offered.", value=values[code])
         elif question.constraint_rule and not logic.holds(question.constraint_rule, values,
                                                           text_of(variable(question, values[code]))):
             result.errors[code] = message(logic, question, "constraint_message") or _("This answer is not allowed.")
     return result
+
+
+def chosen(question: SurveyQuestion, value: str) -> list[str]:
+    """The choice codes an answer holds: a list for a multiple choice, the whole answer for the others."""
+    return value.split() if question.kind == "multiple" else [value]
 
 
 def settle(logic: Logic, values: dict[str, str], parsed: dict[str, str]) -> tuple[set[str], bool]:
