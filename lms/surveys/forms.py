@@ -145,6 +145,10 @@ class UploadForm(PortalForm):
 
 class ResponsesForm(PortalForm):
     wave = SelectField(_l("Wave the answers belong to"))
+    #: A course's wave has no country of its own: the answers count for the one chosen (a group's or workplace's
+    #: wave counts them for the group's or workplace's country).
+    country = SelectField(_l("Country where the answers were collected (for a course's wave)"),
+                          validators=[Optional()], validate_choice=False)
     file = FileField(_l("Export from KoboToolbox or ODK (.xlsx or .csv, with XLSForm names as columns)"))
 
 

@@ -150,6 +150,8 @@ class ImportResult:
     keyed: bool = True
     #: Columns of calculations and notes, passed over.
     passed_over: list[str] = field(default_factory=list)
+    #: Answers to a course's wave imported without a country: they count for no country's coordinators.
+    countryless: bool = False
 
     def summary(self) -> str:
         text = ngettext("%(num)d new response is imported.", "%(num)d new responses are imported.", self.new)
@@ -171,6 +173,10 @@ class ImportResult:
                            "gave exactly the same answers in two files count once. Add a column KEY with the number "
                            "of each paper form to tell them apart; exports from KoboToolbox and ODK Central have "
                            "one."))
+        if self.countryless:
+            notes.append(_("These answers were imported without a country: they count in the figures of all "
+                           "countries only, never in one country's. Choose the country where they were collected "
+                           "when you import the next ones."))
         if self.passed_over:
             notes.append(_("Columns of calculations and notes are passed over (%(columns)s): a calculation is "
                            "worked out from the answers.", columns=", ".join(self.passed_over)))
@@ -315,7 +321,8 @@ def known_by_answers(survey, submissions: list[Submission]) -> None:
         submission.key_hash = submission_keys.key_hash(survey, submission.key)
 
 
-def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> ImportResult:
+def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, *, country: str | None = None
+                     ) -> ImportResult:
     """Every new submission of the file as one response to ``wave``; nothing is written if any row is wrong.
 
     The responses wait in the pool like answers given on the web, and are published in batches
@@ -376,8 +383,10 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str) -> Impor
         raise ResponseImportError(problems)
     secrets.SystemRandom().shuffle(new)  # the pool's rows are not stored in the file's order
     for submission in new:
-        answering.submit_response(wave=wave, version=version, answers=submission.answers, source="import")
+        answering.submit_response(wave=wave, version=version, answers=submission.answers, source="import",
+                                  country=country if wave.course_id is not None else None)
     submission_keys.remember(wave, [(s.key_hash, submission_keys.content_hash(survey, s.key, s.content))
                                     for s in new if s.key_hash])
     result.new = len(new)
+    result.countryless = bool(new) and wave.course_id is not None and country is None
     return result

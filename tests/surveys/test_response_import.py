@@ -352,6 +352,28 @@ def test_imported_twice_in_the_browser_the_second_upload_says_already_here(clien
     assert pooled() == 3
 
 
+def test_answers_imported_into_a_course_s_wave_count_for_the_country_chosen_within_the_importer_s_scope(
+        client, logic_survey, create_user):
+    """Outside tester: answers imported into a course's wave had no country, so no country's coordinator ever saw
+    them."""
+    author = create_user("coord", role="coordinator", country="PE", coordinated_countries=["PE"])
+    logic_survey.created_by_id = author.id
+    db.session.commit()
+    sign_in(client, "coord")
+    manage = "/surveys/manage/work-logic"
+    form = html.unescape(client.get(manage).get_data(as_text=True))
+    assert '<option selected value="PE">Peru</option>' in form and 'value="BJ"' not in form  # the reader's scope
+    token = csrf_token(client, manage)
+    data = {"csrf_token": token, "wave": str(logic_survey.waves[0].id)}
+    refused = client.post(f"{manage}/responses", content_type="multipart/form-data", follow_redirects=True,
+                          data={**data, "country": "BJ", "file": (kobo_csv(), "kobo.csv")})
+    assert "Please choose a country from the list." in html.unescape(refused.get_data(as_text=True))
+    assert pooled() == 0
+    client.post(f"{manage}/responses", content_type="multipart/form-data",
+                data={**data, "country": "PE", "file": (kobo_csv(), "kobo.csv")})
+    assert db.session.scalars(select(PooledResponse.country)).all() == ["PE"] * 3
+
+
 EXPORTS = Path(__file__).parent / "exports"
 TRANSPORT = "none ambulance bicycle boat_canoe bus donkey_mule_cart keke_pepe lorry motorbike taxi other".split()
 

@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 
 from lms import clock
 from lms.core import audit
+from lms.core.fields import grouped_country_choices
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, language_name
@@ -105,11 +106,20 @@ def _indicator_form(survey: Survey) -> IndicatorForm:
     return form
 
 
+def import_countries(survey: Survey) -> list[SelectChoice]:
+    """The countries imported answers may count for: those the reader sees answers of (every one for an admin or
+    an author), partner countries first."""
+    countries = visible_waves(current_user, survey)[1]
+    choices = grouped_country_choices(current_language())
+    return choices if countries is None else [c for c in choices if c.value in countries]
+
+
 def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indicator_form=None,
                    import_problems=None, status=200):
-    responses_form = ResponsesForm(formdata=None)
+    responses_form = ResponsesForm(formdata=None, country=current_user.country)
     waves = visible_waves(current_user, survey)[0]
     responses_form.wave.choices = [SelectChoice(str(w.id), wave_label(w)) for w in waves]
+    responses_form.country.choices = import_countries(survey)
     return render_template(
         "surveys/edit.html", survey=survey, waves=waves, version=building.current_version(survey),
         counting=building.indicators_counting(survey), indicator_problem=building.indicator_problem(survey),
@@ -273,8 +283,15 @@ def import_responses(code: str):
         flash(_("Please choose a wave and a file."), "error")
         return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
     wave = next(w for w in waves if str(w.id) == form.wave.data)
+    country = None
+    if wave.course_id is not None and form.country.data:
+        if form.country.data not in {c.value for c in import_countries(survey)}:
+            flash(_("Please choose a country from the list."), "error")
+            return redirect(url_for("surveys.edit_survey", code=survey.code) + "#responses")
+        country = form.country.data
     try:
-        result = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload")
+        result = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload",
+                                                  country=country)
         db.session.commit()
     except response_import.ResponseImportError as error:
         db.session.rollback()
