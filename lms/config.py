@@ -26,6 +26,8 @@ class Config:
     #: Responses in one imported file (ODK, KoboToolbox): a larger file is refused, to be split, so that one
     #: request never checks and seals more than this many (lms/surveys/response_import.py).
     IMPORT_MAX_RESPONSES = int(os.environ.get("IMPORT_MAX_RESPONSES", 5000))
+    #: The longest a survey form's logic may take on one response (lms/surveys/logic/evaluation.py), in seconds.
+    SURVEY_LOGIC_SECONDS = float(os.environ.get("SURVEY_LOGIC_SECONDS", 2.0))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.

@@ -248,7 +248,8 @@ class SurveyChoice(db.Model):
     filters: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
 
     question: Mapped[SurveyQuestion] = relationship(back_populates="choices")
-    texts: Mapped[list[SurveyChoiceText]] = relationship(cascade="all, delete-orphan")
+    #: Loaded with the choices (one query for a question's), not one query per choice: lists hold thousands.
+    texts: Mapped[list[SurveyChoiceText]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     __table_args__ = (sa.UniqueConstraint("question_id", "code"),)
 

@@ -79,8 +79,10 @@ def surveys_export_xlsform(code: str, out: Path) -> None:
 @click.argument("code")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--wave", "wave_id", type=int, help="The wave the answers belong to (needed if the survey has several).")
+@click.option("--country", default=None, help="For a course's wave: the country the answers count for (ISO code).")
+@click.option("--new-rows", is_flag=True, help="The file has no id column: import each of its rows as a new response.")
 @with_appcontext
-def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None:
+def surveys_import_responses(code: str, file: Path, wave_id: int | None, country: str | None, new_rows: bool) -> None:
     """Import responses exported from KoboToolbox or ODK (XLSX or CSV with XLSForm names), all or nothing."""
     from lms.models import Survey
     from lms.surveys.response_import import import_responses
@@ -96,7 +98,8 @@ def surveys_import_responses(code: str, file: Path, wave_id: int | None) -> None
         click.echo(f"Choose the wave with --wave; the waves of {code} are: {choices}", err=True)
         sys.exit(1)
     with file.open("rb") as stream:
-        result = _import_or_exit(lambda: import_responses(waves[0], stream, file.name))
+        result = _import_or_exit(lambda: import_responses(waves[0], stream, file.name, keyless=new_rows,
+                                                          country=country.upper() if country else None))
     every = current_app.config["RELEASE_EVERY_DAYS"]
     click.echo(f"Imported {result.new} responses into wave {waves[0].id} of {code}; {result.known} were already "
                f"here. The scheduler's release-answers job adds them to the results in batches of at least "

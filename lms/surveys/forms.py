@@ -150,6 +150,10 @@ class ResponsesForm(PortalForm):
     country = SelectField(_l("Country where the answers were collected (for a course's wave)"),
                           validators=[Optional()], validate_choice=False)
     file = FileField(_l("Export from KoboToolbox or ODK (.xlsx or .csv, with XLSForm names as columns)"))
+    #: A file typed from paper forms may lack an id column: its rows are then imported only when the importer says
+    #: they are new (known by their answers instead, they would tell how many gave exactly these).
+    new_rows = BooleanField(_l("Import each row as a new response (only for a file without an id column: "
+                               "_uuid, meta/instanceID or KEY)"))
 
 
 class ActionForm(PortalForm):

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import secrets
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -168,11 +166,9 @@ class ImportResult:
             notes.append(_("A response cannot be changed once imported: nothing ties it to the submission it came "
                            "from, so the answers imported first stay and count. The rest of the file is imported."))
         if not self.keyed:
-            notes.append(_("This file has no column naming its submissions (_uuid, meta/instanceID or KEY), so each "
-                           "row is known by its answers: importing the file again adds nothing, but two people who "
-                           "gave exactly the same answers in two files count once. Add a column KEY with the number "
-                           "of each paper form to tell them apart; exports from KoboToolbox and ODK Central have "
-                           "one."))
+            notes.append(_("This file has no column naming its submissions (_uuid, meta/instanceID or KEY): each "
+                           "of its rows was imported as a new response, and importing it again would add them "
+                           "again."))
         if self.countryless:
             notes.append(_("These answers were imported without a country: they count in the figures of all "
                            "countries only, never in one country's. Choose the country where they were collected "
@@ -309,20 +305,8 @@ def check_submission(number: int, cells: dict[str, str], columns: Columns, versi
                       submission_keys.key_hash(survey, previous) if previous else None, answers, content, problems)
 
 
-def known_by_answers(survey, submissions: list[Submission]) -> None:
-    """Keys for the rows of a file without a key column: each row's answers, and how many rows before it in the
-    file gave the same ones; the same file imported again (or a longer one) then adds only its new rows."""
-    seen: Counter[str] = Counter()
-    for submission in submissions:
-        answers = json.dumps(sorted((code, value) for code, value in submission.content.items() if value),
-                             ensure_ascii=False, separators=(",", ":"))
-        seen[answers] += 1
-        submission.key = f"answers:{answers}#{seen[answers]}"
-        submission.key_hash = submission_keys.key_hash(survey, submission.key)
-
-
-def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, *, country: str | None = None
-                     ) -> ImportResult:
+def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, *, country: str | None = None,
+                     keyless: bool = False) -> ImportResult:
     """Every new submission of the file as one response to ``wave``; nothing is written if any row is wrong.
 
     The responses wait in the pool like answers given on the web, and are published in batches
@@ -343,11 +327,23 @@ def import_responses(wave: SurveyWave, stream: BinaryIO, filename: str, *, count
         if not rows:
             raise ResponseImportError([_("%(file)s holds no responses.", file=filename)])
         labels: dict[int, set[str]] = {}
-        submissions = [check_submission(number, cells, columns, version, labels) for number, cells in rows]
+        submissions = []
+        for number, cells in rows:
+            try:
+                submissions.append(check_submission(number, cells, columns, version, labels))
+            except logic.LogicTooSlow:
+                raise ResponseImportError([_("%(file)s, row %(row)d: the survey's form takes too long to check on "
+                                             "this row; nothing was imported. Its form needs to be made simpler.",
+                                             file=filename, row=number)]) from None
     except LabelsExport:
         raise ResponseImportError([labels_refusal(filename)]) from None
-    if columns.key is None:
-        known_by_answers(survey, submissions)
+    if columns.key is None and not keyless:
+        # Known by their answers instead, rows would tell an importer how many anonymous answers gave exactly
+        # these (outside tester): a file without keys is imported only when the importer says its rows are new.
+        raise ResponseImportError([_("%(file)s has no column naming its submissions (_uuid, meta/instanceID or "
+                                     "KEY), so importing it again would add its responses again. Add a column KEY "
+                                     "with a different value on each row (the number of each paper form, say), or "
+                                     "tick “Import each row as a new response”.", file=filename)])
     known = submission_keys.known([h for s in submissions for h in (s.key_hash, s.previous_hash) if h])
     result = ImportResult(keyed=columns.key is not None, passed_over=columns.passed_over)
     problems, new, first_row = [], [], {}

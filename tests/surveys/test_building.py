@@ -233,7 +233,8 @@ def test_answers_collected_offline_upload_in_the_browser_all_or_nothing(client, 
 def upload(client, wave: str, data: bytes, **options):
     token = csrf_token(client, "/surveys/manage/voice")
     return client.post("/surveys/manage/voice/responses", content_type="multipart/form-data", **options,
-                       data={"csrf_token": token, "wave": wave, "file": (io.BytesIO(data), "kobo.csv")})
+                       data={"csrf_token": token, "wave": wave, "new_rows": "y",
+                             "file": (io.BytesIO(data), "kobo.csv")})
 
 
 def test_a_groups_trainer_attaches_a_published_survey_to_the_group(app, client, library, create_user, make_survey):

@@ -40,7 +40,7 @@ def test_a_header_cell_longer_than_any_question_name_is_refused_naming_file_and_
     long = "-".join(["x"] * MAX_COLUMN_CHARS)
     data = f"safe,union,voice,hours,{long}\n4,yes,often,3,1\n".encode()
     with pytest.raises(ResponseImportError) as error:
-        import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv")
+        import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv", keyless=True)
     assert error.value.problems == [f"kobo.csv, row 1, column 5 ({long[:40]}…): a column name of more than "
                                     f"{MAX_COLUMN_CHARS} characters is not the name of a question."]
     assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 0
@@ -54,13 +54,13 @@ def test_a_file_of_more_responses_than_allowed_is_refused_unread_past_the_limit(
     rows = "4,yes,often,3\n\n" * 3  # empty lines are no responses
     data = f"safe,union,voice,hours\n{rows}{tail}".encode()
     with pytest.raises(ResponseImportError) as error:
-        import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv")
+        import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv", keyless=True)
     # The row past the limit is neither checked nor read as CSV: reading stopped there.
     assert error.value.problems == ["kobo.csv holds more than 3 responses: split it into files of at most 3 "
                                     "responses and import them one by one."]
     assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 0
     data = f"safe,union,voice,hours\n{rows}".encode()
-    assert import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv").new == 3
+    assert import_responses(survey.waves[0], io.BytesIO(data), "kobo.csv", keyless=True).new == 3
 
 
 def test_an_xlsx_file_of_more_responses_than_allowed_is_refused(app_ctx, library, make_survey, monkeypatch):
@@ -72,5 +72,5 @@ def test_an_xlsx_file_of_more_responses_than_allowed_is_refused(app_ctx, library
     data = io.BytesIO()
     book.save(data)
     with pytest.raises(ResponseImportError, match="export.xlsx holds more than 2 responses: split it"):
-        import_responses(survey.waves[0], io.BytesIO(data.getvalue()), "export.xlsx")
+        import_responses(survey.waves[0], io.BytesIO(data.getvalue()), "export.xlsx", keyless=True)
     assert db.session.scalar(select(sa.func.count()).select_from(PooledResponse)) == 0

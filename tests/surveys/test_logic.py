@@ -6,7 +6,7 @@ import pytest
 from lms.extensions import db
 from lms.models import SurveyQuestion
 from lms.surveys import building
-from lms.surveys.logic import ExpressionError, check_expression, defaults, evaluate, pages
+from lms.surveys.logic import ExpressionError, LogicTooSlow, check_expression, defaults, evaluate, pages
 from tests.surveys.helpers import logic_survey
 
 
@@ -137,3 +137,17 @@ def test_numbers_and_days_are_read_as_odk_writes_them_not_as_python_reads_them(v
     """Outside tester: 1_000 was taken as a number and 19900501 as a date."""
     found = evaluate(version, {"member": "no", "children": "1_000", "country": "pe", "joined": "19900501"}, "en")
     assert "not a number" in found.errors["children"] and "not a date" in found.errors["joined"]
+
+
+def test_rounding_to_a_hundred_million_places_is_rounding_to_fifteen(version):
+    """Outside tester: round(x, 100000000) computed 10 ** 100000000 and held a worker past its timeout."""
+    question = next(q for q in version.questions if q.code == "double")
+    question.calculation = "round(${children} div 3, 100000000)"
+    assert evaluate(version, {"member": "no", "children": "1", "country": "pe"}, "en").values["double"] == \
+        "0.333333333333333"
+
+
+def test_the_logic_stops_past_its_time(data_app, version, monkeypatch):
+    monkeypatch.setitem(data_app.config, "SURVEY_LOGIC_SECONDS", -1)
+    with pytest.raises(LogicTooSlow):
+        evaluate(version, {"member": "no", "country": "pe"}, "en")

@@ -215,3 +215,16 @@ def test_an_anonymous_survey_asking_for_a_date_warns_its_author(client, create_u
     create_user("boss", role="admin")
     sign_in(client, "boss")
     assert "a written answer or a date can still tell who gave it" in text(client.get("/surveys/manage/logic-form"))
+
+
+def test_a_form_whose_logic_takes_too_long_stops_the_request_and_says_so(app, client, library, create_user,
+                                                                         monkeypatch, caplog):
+    """Outside tester: thousands of costly expressions held a worker past gunicorn's 30 seconds on every page of a
+    survey. The logic has a time of its own (SURVEY_LOGIC_SECONDS): past it, the page says so and stores nothing."""
+    url, token = start(client, create_user)
+    monkeypatch.setitem(app.config, "SURVEY_LOGIC_SECONDS", -1)
+    page = client.get(url)
+    assert page.status_code == 503 and "This survey cannot be answered right now" in text(page)
+    assert client.post(f"{url}/check", data={"csrf_token": token, "page": "0", "q_member": "no"}).status_code == 503
+    assert "survey logic-form: its form's logic took longer" in caplog.text and "amina" not in caplog.text
+    assert db.session.scalar(select(PooledResponse.id)) is None

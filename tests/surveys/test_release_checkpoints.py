@@ -120,7 +120,7 @@ def test_a_closed_wave_is_released_at_once_and_each_late_import_at_once(survey, 
     assert scheduled_release(wave.closes_on) == 0  # its last day: still open
     assert scheduled_release(wave.closes_on + timedelta(days=1)) == RELEASE_BATCH  # closed: at once
     rows = "".join(f"4,yes,often,40,marker-import-{n}\n" for n in range(RELEASE_BATCH))
-    import_responses(wave, BytesIO(f"safe,union,voice,hours,comment\n{rows}".encode()), "late.csv")
+    import_responses(wave, BytesIO(f"safe,union,voice,hours,comment\n{rows}".encode()), "late.csv", keyless=True)
     db.session.commit()
     assert scheduled_release(wave.closes_on + timedelta(days=2)) == RELEASE_BATCH  # each import: one release
     assert count(SurveyResponse) == 2 * RELEASE_BATCH and count(PooledResponse) == 0

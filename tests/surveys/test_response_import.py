@@ -282,17 +282,20 @@ def test_keys_empty_or_twice_in_one_file_are_problems_with_their_rows(logic_surv
     assert pooled() == 0
 
 
-def test_a_file_without_keys_knows_its_rows_by_their_answers_and_imported_again_adds_nothing(logic_survey):
-    """Outside tester: a file without an id column was added twice (5 + 5)."""
+def test_a_file_without_keys_is_imported_only_when_the_importer_says_its_rows_are_new(logic_survey):
+    """Outside testers: a file without an id column was added twice (5 + 5); knowing its rows by their answers
+    instead told an importer how many anonymous answers gave exactly these ("2 were already here")."""
     keep = [n for n, name in enumerate(KOBO_HEADER) if name not in ("_uuid", "meta/instanceID")]
     header = [KOBO_HEADER[n] for n in keep]
     rows = [[row[n] for n in keep] for row in KOBO_ROWS]
-    twin = rows[0][:]  # a second paper form with the same answers as the first, in the same file
-    result = run(logic_survey, kobo_csv([*rows, twin], header), "paper.csv")
-    assert result.new == 4 and not result.keyed
-    assert any("each row is known by its answers" in note for note in result.notes())
-    again = run(logic_survey, kobo_csv([*rows, twin, rows[1]], header), "paper-longer.csv")
-    assert (again.new, again.known) == (1, 4) and pooled() == 5  # only the row added since
+    with pytest.raises(ResponseImportError, match="has no column naming its submissions"):
+        run(logic_survey, kobo_csv(rows, header), "paper.csv")
+    assert pooled() == 0
+    result = import_responses(logic_survey.waves[0], kobo_csv(rows, header), "paper.csv", keyless=True)
+    db.session.commit()
+    assert result.new == 3 and result.known == 0 and not result.keyed
+    assert any("importing it again would add them again" in note for note in result.notes())
+    assert db.session.scalar(select(sa.func.count()).select_from(ImportedSubmission)) == 0  # nothing to match
 
 
 def test_ona_s_n_a_for_a_question_not_asked_reads_as_empty(logic_survey):

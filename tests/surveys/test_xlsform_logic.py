@@ -378,3 +378,15 @@ def test_a_single_choice_named_with_spaces_is_taken_whole(app_ctx):
     with pytest.raises(XLSFormError, match="brong ahafo"):
         import_xlsform(book({"survey": [("type", "name", "label"), ("select_multiple region", "regions", "Regions")],
                              "choices": choices}), "ghana2.xlsx", creator=None)
+
+
+def test_a_form_whose_logic_takes_too_long_on_one_response_is_refused(app_ctx, data_app, monkeypatch):
+    """Outside tester: 200 calculations each building a megabyte of text held every member's page past gunicorn's
+    timeout. The import works the logic out as a page would, on the longest answers, within SURVEY_LOGIC_SECONDS."""
+    monkeypatch.setitem(data_app.config, "SURVEY_LOGIC_SECONDS", -1)
+    form = book({"survey": [("type", "name", "label", "calculation"), ("text", "t", "Say something"),
+                            ("calculate", "c", "", "string-length(concat(${t}, ${t}))")]})
+    with pytest.raises(XLSFormError, match="takes longer than the portal allows"):
+        import_xlsform(form, "heavy.xlsx", creator=None)
+    db.session.rollback()  # as the view and the command do
+    assert db.session.scalar(select(Survey).where(Survey.code == "heavy")) is None

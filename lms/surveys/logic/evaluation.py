@@ -6,9 +6,11 @@ import of answers collected with ODK Collect or KoboToolbox, so both accept exac
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from lxml import etree
 
@@ -79,10 +81,22 @@ class Page:
         return [q.code for q in self.questions]
 
 
+class LogicTooSlow(Exception):
+    """The form's logic took longer than ``SURVEY_LOGIC_SECONDS`` on these answers: nothing more is evaluated.
+
+    Each expression is bounded (its length, the answers it reads, a calculation's value, RE2 for patterns), but
+    a form's author can still chain thousands of costly ones; a request is never held longer than this."""
+
+
+def logic_seconds() -> float:
+    return float(current_app.config.get("SURVEY_LOGIC_SECONDS", 2.0)) if has_app_context() else 2.0
+
+
 class Logic:
-    """A version's expressions, compiled once for one evaluation."""
+    """A version's expressions, compiled once for one evaluation, within its time (``logic_seconds``)."""
 
     def __init__(self, version: SurveyVersion, language: str):
+        self.deadline = time.monotonic() + logic_seconds()
         self.version = version
         self.language = language
         self.source = version.survey.source_language
@@ -116,6 +130,7 @@ class Logic:
 
     def run(self, text: str, wrapper: str, values: dict[str, str], context: str = ""):
         """The expression's value; an expression that fails on these values is false (or empty)."""
+        self.check_time()
         node = etree.Element("value")
         node.text = context
         compiled, names = self.compiled_with_names(text, wrapper)
@@ -123,6 +138,10 @@ class Logic:
             return compiled(node, **self.variables(names, values))
         except (etree.XPathEvalError, TypeError, ValueError, ArithmeticError):
             return False if wrapper == "boolean" else ""
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise LogicTooSlow(self.version.survey.code)
 
     def holds(self, text: str, values: dict[str, str], context: str = "") -> bool:
         return not text or bool(self.run(text, "boolean", values, context))
@@ -229,6 +248,7 @@ def offered(logic: Logic, question: SurveyQuestion, values: dict[str, str]) -> l
     compiled, names = logic.compiled_with_names(question.choice_filter, "boolean")
     variables = logic.variables(names, values)
     for choice in question.choices:
+        logic.check_time()
         item = etree.Element("item")
         etree.SubElement(item, "name").text = choice.code
         for column, cell in (choice.filters or {}).items():

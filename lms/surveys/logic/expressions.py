@@ -152,7 +152,8 @@ def _round(_c, value, digits=0.0) -> float:
     number, places = number_of(value), number_of(digits)
     if math.isnan(number) or math.isnan(places):
         return math.nan
-    scale = 10 ** int(places)
+    # A double holds 15 to 17 significant digits: more places change nothing (and 10 ** 100000000 took minutes).
+    scale = 10.0 ** max(-15, min(15, int(places)))
     return math.floor(number * scale + 0.5) / scale
 
 

@@ -1,11 +1,12 @@
 """Surveys: all their URLs, in one place. The views are in answering, building and workplaces beside it."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, current_app, render_template
 
 from lms.surveys.building import kind_label
 from lms.surveys.display import survey_title, wave_name, wave_target
 from lms.surveys.forms import choice_label, label_of
+from lms.surveys.logic import LogicTooSlow
 from lms.surveys.views import answering, building, results
 from lms.surveys.views import workplaces as workplace
 
@@ -16,6 +17,15 @@ bp = Blueprint("surveys", __name__)
 def survey_helpers():
     return {"survey_title": survey_title, "question_label": label_of, "choice_label": choice_label,
             "wave_target": wave_target, "wave_name": wave_name, "kind_label": kind_label}
+
+
+@bp.errorhandler(LogicTooSlow)
+def logic_too_slow(error: LogicTooSlow):
+    """A form whose logic takes longer than SURVEY_LOGIC_SECONDS: the request stops there, and the log says which
+    survey (never who was answering)."""
+    current_app.logger.warning("survey %s: its form's logic took longer than %s s on one response", error.args[0],
+                               current_app.config["SURVEY_LOGIC_SECONDS"])
+    return render_template("surveys/too_slow.html"), 503
 
 
 bp.add_url_rule("/surveys", "my_surveys", answering.my_surveys)

@@ -291,7 +291,7 @@ def import_responses(code: str):
         country = form.country.data
     try:
         result = response_import.import_responses(wave, form.file.data.stream, form.file.data.filename or "upload",
-                                                  country=country)
+                                                  country=country, keyless=form.new_rows.data)
         db.session.commit()
     except response_import.ResponseImportError as error:
         db.session.rollback()

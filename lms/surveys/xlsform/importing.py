@@ -9,11 +9,13 @@ from flask_babel import format_number
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import clock
 from lms.extensions import db
 from lms.i18n import current_language, language_name
-from lms.models import Survey, SurveyGroup, User
+from lms.models import Survey, SurveyGroup, SurveyVersion, User
+from lms.models.surveys import MAX_TEXT_CHARS
 from lms.permissions import can_edit_survey
-from lms.surveys import building
+from lms.surveys import building, logic
 from lms.surveys.building import SurveyError
 from lms.surveys.xlsform.mapping import FormQuestion, Mapper, Plan, source_language
 from lms.surveys.xlsform.problems import XLSFormError, fail, problem, where
@@ -64,10 +66,28 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
         raise fail(filename, where(form.survey.name), _("the form has no question the portal can ask."))
     write_plan(survey, plan)
     try:
+        trial(building.editable_version(survey))
+    except logic.LogicTooSlow:
+        raise fail(filename, where(form.survey.name), _(
+            "the form's logic takes longer than the portal allows to check one response: make its calculations, "
+            "constraints or choice filters simpler.")) from None
+    try:
         building.publish(survey)
     except SurveyError as error:  # the form as a whole: an indicator counts a code or choice it no longer has
         raise XLSFormError(_("%(file)s: %(reason)s", file=filename, reason=str(error))) from None
     return survey
+
+
+def trial(version: SurveyVersion) -> None:
+    """The form's logic worked out as a page would, on no answers and on the longest answers the form takes: a form
+    too costly for that (LogicTooSlow) would hold the server on every member's page."""
+    longest = {"text": "a" * MAX_TEXT_CHARS, "number": "1", "date": clock.today().isoformat()}
+    samples = {q.code: longest.get(q.kind) or (q.choice_codes[0] if q.choice_codes else "")
+               for q in version.questions if q.answered}
+    for answers in (logic.defaults(version), samples):
+        evaluation = logic.evaluate(version, answers, version.survey.source_language)
+        for code in evaluation.choices:
+            evaluation.choices[code]
 
 
 def form_code(form: Form) -> str:

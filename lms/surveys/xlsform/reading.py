@@ -20,7 +20,7 @@ from lms.surveys.xlsform.problems import XLSFormError, fail, problem, where
 #: More rows than any survey asked on a phone: a bigger form is refused before anything is checked.
 MAX_ROWS = 1000
 #: More choices than the longest list of villages a form needs; each is checked and stored.
-MAX_CHOICE_ROWS = 20_000
+MAX_CHOICE_ROWS = 10_000
 #: An .xls file (OLE2) is read whole by xlrd, every row of a sheet as wide as its widest: its size and the cells
 #: its sheets declare are checked first.
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
