@@ -3,11 +3,11 @@
     .venv/bin/python bench/survey_form_cost.py
 
 A form may hold MAX_ROWS questions and MAX_CHOICE_ROWS choices in all (lms/surveys/xlsform/reading.py). This
-imports a form at those bounds (a village list of 5,000 offered by four cascading selects, and as many chained
+imports a form at those bounds (a village list of 2,450 offered by four cascading selects, and as many chained
 calculations as rows remain), then evaluates its logic as each page and live check does, and prints each time as
 a multiple of the same work on a form of ten questions. Outside testers had a form of 5,000 choices take 7 minutes
-to import and every page of it time out; after the fixes, measured on 2026-12-05 (2-core machine): import 40 to
-75 x the small form (7.8 s), evaluation about 185 x (0.1 s).
+to import and every page of it time out; after the fixes, measured on 2026-12-05 (2-core machine, busy): import
+28 x the small form (4.8 s), evaluation about 400 x (0.24 s; 0.1 s on an idle machine).
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def main() -> None:
     with app.app_context():
         db.create_all()
         small = costs("small", form(10, 1, 5))
-        heavy = costs("heaviest", form(4_950, 4, MAX_ROWS - 10))
+        heavy = costs("heaviest", form(2_450, 4, MAX_ROWS - 10))
         print(f"small form: import {small[0] * 1000:.0f} ms, evaluation {small[1] * 1000:.1f} ms")
         print(f"heaviest form: import {heavy[0] / small[0]:.0f} x, evaluation {heavy[1] / small[1]:.0f} x "
               f"({heavy[0]:.1f} s, {heavy[1] * 1000:.0f} ms)")

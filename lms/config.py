@@ -28,6 +28,8 @@ class Config:
     IMPORT_MAX_RESPONSES = int(os.environ.get("IMPORT_MAX_RESPONSES", 5000))
     #: The longest a survey form's logic may take on one response (lms/surveys/logic/evaluation.py), in seconds.
     SURVEY_LOGIC_SECONDS = float(os.environ.get("SURVEY_LOGIC_SECONDS", 2.0))
+    #: The longest the logic may take over all the rows of one file of imported answers, in seconds.
+    SURVEY_IMPORT_LOGIC_SECONDS = float(os.environ.get("SURVEY_IMPORT_LOGIC_SECONDS", 15.0))
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: Turned on in production by ``check_config``: cookies then travel over HTTPS only.
@@ -65,6 +67,8 @@ class Config:
     #: Live checks of a survey page per account (survey-logic.js, on each change of an answer): past it, a 429 and
     #: the page works as without JavaScript ("Next" checks it on the server).
     SURVEY_CHECK_LIMIT = os.environ.get("SURVEY_CHECK_LIMIT", "300 per 15 minutes")
+    #: Pages of a survey sent (Next, Back, the last page) per account: each is worked out through the form's logic.
+    SURVEY_PAGE_LIMIT = os.environ.get("SURVEY_PAGE_LIMIT", "150 per 15 minutes")
     #: Where the counts live: "memory://" (one process), or Redis in production so that every worker shares them.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "lms")

@@ -36,7 +36,9 @@ def inert(value):
 def append_text_row(worksheet, values: list) -> None:
     """Append a row to an openpyxl worksheet; text that looks like a formula stays text, unchanged."""
     worksheet.append(values)
-    for cell in worksheet[worksheet.max_row]:
+    # The row just appended (openpyxl's own counter): ``max_row`` scans every cell, so a sheet of 10,000 rows took
+    # the square of that to write (outside tester: an XLSForm export past gunicorn's timeout).
+    for cell in worksheet[worksheet._current_row]:
         if looks_like_formula(cell.value):
             cell.data_type = "s"
             cell.quotePrefix = True

@@ -151,3 +151,22 @@ def test_the_logic_stops_past_its_time(data_app, version, monkeypatch):
     monkeypatch.setitem(data_app.config, "SURVEY_LOGIC_SECONDS", -1)
     with pytest.raises(LogicTooSlow):
         evaluate(version, {"member": "no", "country": "pe"}, "en")
+
+
+def test_text_built_by_an_expression_is_bounded_before_regex_or_translate_read_it(version):
+    """Outside tester: regex(concat(${c}, ... 300 times), '.{0,1000}.{0,1000}.{0,1000}z') ran for a minute in one
+    call, where the time budget cannot stop it; concat() and join() now build at most 8,000 characters."""
+    position = max(q.position for q in version.questions)
+    version.questions.append(SurveyQuestion(code="long", kind="calculate", position=position + 1, required=False,
+                                            calculation="'" + "y" * 1900 + "'"))
+    double = next(q for q in version.questions if q.code == "double")
+    db.session.flush()
+
+    def value(expression: str) -> str:
+        double.calculation = expression
+        return evaluate(version, {"member": "no", "country": "pe"}, "en").values["double"]
+
+    assert value("string-length(concat(${long}, ${long}, ${long}, ${long}))") == "7600"
+    assert value("string-length(concat(${long}, ${long}, ${long}, ${long}, ${long}))") == "0"
+    assert value("string-length(join(' ', ${long}, ${long}, ${long}, ${long}, ${long}))") == "0"
+    assert value("if(regex(concat(${long}, ${long}, ${long}, ${long}), 'y$'), 'yes', 'no')") == "yes"

@@ -228,3 +228,13 @@ def test_a_form_whose_logic_takes_too_long_stops_the_request_and_says_so(app, cl
     assert client.post(f"{url}/check", data={"csrf_token": token, "page": "0", "q_member": "no"}).status_code == 503
     assert "survey logic-form: its form's logic took longer" in caplog.text and "amina" not in caplog.text
     assert db.session.scalar(select(PooledResponse.id)) is None
+
+
+def test_pages_sent_are_limited_per_account(app, client, library, create_user, monkeypatch):
+    """Outside tester: four sessions sending the last page in a loop, each worked out through the form's logic, slowed
+    the whole portal; only the live check was limited."""
+    monkeypatch.setitem(app.config, "SURVEY_PAGE_LIMIT", "2 per minute")
+    url, token = start(client, create_user)
+    data = {"csrf_token": token, "page": "0", "shown": "member", "move": "next", "q_member": "no"}
+    assert [client.post(url, data=data).status_code for _ in range(3)] == [200, 200, 429]
+    assert client.get(url).status_code == 200  # reading the page is not sending it

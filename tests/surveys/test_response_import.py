@@ -425,3 +425,12 @@ def test_a_real_labels_export_is_refused_with_one_line(transport_survey):
     with pytest.raises(ResponseImportError) as error:
         run(transport_survey, io.BytesIO(data), "labels.csv")
     assert error.value.problems == ["labels.csv " + LABELS_LINE]
+
+
+def test_the_logic_of_a_whole_file_has_one_time_not_one_per_row(logic_survey, data_app, monkeypatch):
+    """Outside tester: 60 rows of 2 seconds each held a worker past its timeout; the file has one time for all."""
+    monkeypatch.setitem(data_app.config, "SURVEY_IMPORT_LOGIC_SECONDS", -1)
+    with pytest.raises(ResponseImportError, match="row 2: the survey's form takes too long to check this file"):
+        run(logic_survey, kobo_csv(), "kobo.csv")
+    db.session.rollback()
+    assert pooled() == 0

@@ -390,3 +390,14 @@ def test_a_form_whose_logic_takes_too_long_on_one_response_is_refused(app_ctx, d
         import_xlsform(form, "heavy.xlsx", creator=None)
     db.session.rollback()  # as the view and the command do
     assert db.session.scalar(select(Survey).where(Survey.code == "heavy")) is None
+
+
+def test_choices_worded_in_many_languages_are_bounded_in_all(app_ctx, monkeypatch):
+    """Outside tester: 10,000 choices in 12 languages took longer than gunicorn's timeout to import and export."""
+    monkeypatch.setattr("lms.surveys.xlsform.importing.MAX_CHOICE_WORDINGS", 5)
+    form = book({"survey": [("type", "name", "label::English (en)", "label::Français (fr)"),
+                            ("select_one c", "c", "C", "C")],
+                 "choices": [("list_name", "name", "label::English (en)", "label::Français (fr)"),
+                             ("c", "a", "A", "A fr"), ("c", "b", "B", "B fr"), ("c", "d", "D", "D fr")]})
+    with pytest.raises(XLSFormError, match="6 wordings in all"):
+        import_xlsform(form, "worded.xlsx", creator=None)

@@ -95,8 +95,8 @@ def logic_seconds() -> float:
 class Logic:
     """A version's expressions, compiled once for one evaluation, within its time (``logic_seconds``)."""
 
-    def __init__(self, version: SurveyVersion, language: str):
-        self.deadline = time.monotonic() + logic_seconds()
+    def __init__(self, version: SurveyVersion, language: str, deadline: float | None = None):
+        self.deadline = deadline if deadline is not None else time.monotonic() + logic_seconds()
         self.version = version
         self.language = language
         self.source = version.survey.source_language
@@ -164,9 +164,10 @@ def variable(question: SurveyQuestion | None, value: str):
     return value
 
 
-def evaluate(version: SurveyVersion, answers: dict[str, str], language: str) -> Evaluation:
+def evaluate(version: SurveyVersion, answers: dict[str, str], language: str, *,
+             deadline: float | None = None) -> Evaluation:
     """Relevance, requirements, calculations, choice filters and checks of ``answers`` (code -> raw text)."""
-    logic = Logic(version, language)
+    logic = Logic(version, language, deadline)
     parsed: dict[str, str] = {}
     type_errors: dict[str, str] = {}
     for question in logic.questions:

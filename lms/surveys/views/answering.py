@@ -16,7 +16,7 @@ from lms.surveys import answering, invitations, links, paging, withdrawal
 from lms.surveys.answering import AlreadyAnswered
 from lms.surveys.forms import ActionForm
 from lms.surveys.views import paged
-from lms.surveys.views.paged import guard_survey_check
+from lms.surveys.views.paged import guard_survey_check, guard_survey_page
 
 
 def _invitation(invitation_id: int) -> SurveyInvitation:
@@ -86,6 +86,7 @@ def _answerable(invitation: SurveyInvitation):
     return invitation.wave.survey.version_in_effect(clock.today())
 
 
+@guard_survey_page
 @signed_in
 def answer(invitation_id: int):
     """The survey page by page (lms/surveys/paging.py); the answers travel in the form until the last page sends."""

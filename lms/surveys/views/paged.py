@@ -19,6 +19,8 @@ from lms.surveys.paging import Step
 
 #: Live checks per account (``SURVEY_CHECK_LIMIT``), counted before the check.
 guard_survey_check = throttled(Rule("SURVEY_CHECK_LIMIT", signed_in_account, "survey check"))
+#: Pages sent per account (``SURVEY_PAGE_LIMIT``): each costs the form's logic, up to SURVEY_LOGIC_SECONDS.
+guard_survey_page = throttled(Rule("SURVEY_PAGE_LIMIT", signed_in_account, "survey page"))
 
 
 def page_index() -> int:

@@ -24,7 +24,7 @@ from lms.permissions import (
 from lms.surveys import answering, building, paging, pool, results
 from lms.surveys.forms import ActionForm, WorkplaceForm
 from lms.surveys.views import paged
-from lms.surveys.views.paged import guard_survey_check
+from lms.surveys.views.paged import guard_survey_check, guard_survey_page
 
 
 def workplace_countries() -> list:
@@ -137,6 +137,7 @@ def _is_open(wave: SurveyWave, today) -> bool:
     return (wave.opens_on is None or wave.opens_on <= today) and (wave.closes_on is None or today <= wave.closes_on)
 
 
+@guard_survey_page
 @roles("trainer", "coordinator")
 def collect(workplace_id: int, wave_id: int):
     """A union team enters a worker's answers on a tablet, page by page: one anonymous response per submission."""

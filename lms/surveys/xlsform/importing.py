@@ -19,7 +19,7 @@ from lms.surveys import building, logic
 from lms.surveys.building import SurveyError
 from lms.surveys.xlsform.mapping import FormQuestion, Mapper, Plan, source_language
 from lms.surveys.xlsform.problems import XLSFormError, fail, problem, where
-from lms.surveys.xlsform.reading import MAX_CHOICE_ROWS, Form, parse, read_form
+from lms.surveys.xlsform.reading import MAX_CHOICE_ROWS, MAX_CHOICE_WORDINGS, Form, parse, read_form
 from lms.surveys.xlsform.types import GROUPS, KINDS, METADATA, is_known, refusal, written_type
 
 
@@ -60,6 +60,12 @@ def import_xlsform(stream: BinaryIO, filename: str, *, creator: User | None, pri
             "the form's questions offer %(n)s choices in all, more than %(max)s: a long list (villages, say) "
             "offered by several questions counts once for each.", n=format_number(offered),
             max=format_number(MAX_CHOICE_ROWS)))))
+    wordings = sum(max(1, len(choice.labels)) for found in plan.questions for choice in found.choices)
+    if offered <= MAX_CHOICE_ROWS and wordings > MAX_CHOICE_WORDINGS:  # each language's wording is a row too
+        plan.problems.append(str(fail(filename, where(form.choices.name), _(
+            "the form's choices have %(n)s wordings in all (a choice in each language), more than %(max)s: offer "
+            "fewer choices, or fewer languages.", n=format_number(wordings),
+            max=format_number(MAX_CHOICE_WORDINGS)))))
     if plan.problems:
         raise XLSFormError(plan.problems)
     if not any(q.spec.kind not in ("note", "calculate") for q in plan.questions):

@@ -21,6 +21,9 @@ from lms.surveys.xlsform.problems import XLSFormError, fail, problem, where
 MAX_ROWS = 1000
 #: More choices than the longest list of villages a form needs; each is checked and stored.
 MAX_CHOICE_ROWS = 10_000
+#: Choices times the languages they are worded in: 10,000 choices in 12 languages took longer than gunicorn's
+#: timeout to import and to export (outside tester).
+MAX_CHOICE_WORDINGS = 30_000
 #: An .xls file (OLE2) is read whole by xlrd, every row of a sheet as wide as its widest: its size and the cells
 #: its sheets declare are checked first.
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
