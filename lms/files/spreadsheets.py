@@ -35,10 +35,11 @@ def inert(value):
 
 def append_text_row(worksheet, values: list) -> None:
     """Append a row to an openpyxl worksheet; text that looks like a formula stays text, unchanged."""
-    worksheet.append(values)
-    # The row just appended (openpyxl's own counter): ``max_row`` scans every cell, so a sheet of 10,000 rows took
-    # the square of that to write (outside tester: an XLSForm export past gunicorn's timeout).
-    for cell in worksheet[worksheet._current_row]:
+    # Each cell written by its place: ``worksheet[row]`` and ``max_row`` scan every cell of the sheet, so a sheet of
+    # 10,000 rows took the square of that to write (outside tester: an XLSForm export past gunicorn's timeout).
+    row = worksheet._current_row + 1
+    for column, value in enumerate(values, start=1):
+        cell = worksheet.cell(row=row, column=column, value=value)
         if looks_like_formula(cell.value):
             cell.data_type = "s"
             cell.quotePrefix = True

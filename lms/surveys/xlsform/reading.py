@@ -146,6 +146,12 @@ def read_form(data: bytes, filename: str) -> Form:
     if len(choices.rows) > MAX_CHOICE_ROWS:
         raise fail(filename, where(choices.name), _("the form has more than %(n)s choices.",
                                                     n=format_number(MAX_CHOICE_ROWS)))
+    languages = max(1, sum(1 for header in choices.headers if canonical(header)[0] == "label"))
+    if len(choices.rows) * languages > MAX_CHOICE_WORDINGS:  # before any of it is mapped (that took seconds)
+        raise fail(filename, where(choices.name), _(
+            "the form's choices have %(n)s wordings in all (a choice in each language), more than %(max)s: offer "
+            "fewer choices, or fewer languages.", n=format_number(len(choices.rows) * languages),
+            max=format_number(MAX_CHOICE_WORDINGS)))
     settings_sheet = prepare(definition, "settings", sheets)
     settings = {canonical(key)[0]: str(value).strip() for key, value in (settings_sheet.rows or [{}])[0].items()
                 if value is not None}
