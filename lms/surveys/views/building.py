@@ -15,7 +15,7 @@ from lms.core import audit
 from lms.core.fields import grouped_country_choices
 from lms.core.listing import listing
 from lms.extensions import db
-from lms.i18n import UI_LANGUAGES, current_language, language_name
+from lms.i18n import PARTNER_COUNTRIES, UI_LANGUAGES, current_language, language_name
 from lms.models import Course, Survey, TrainingGroup, Workplace
 from lms.permissions import (
     can_ask_course,
@@ -107,11 +107,12 @@ def _indicator_form(survey: Survey) -> IndicatorForm:
 
 
 def import_countries(survey: Survey) -> list[SelectChoice]:
-    """The countries imported answers may count for: those the reader sees answers of (every one for an admin or
-    an author), partner countries first."""
+    """The countries imported answers may count for: the partner countries whose answers the reader sees (every
+    one for an admin or an author), and the reader's own. Only those: the page is the survey's, weighed on phones."""
     countries = visible_waves(current_user, survey)[1]
-    choices = grouped_country_choices(current_language())
-    return choices if countries is None else [c for c in choices if c.value in countries]
+    return [SelectChoice(c.value, c.label) for c in grouped_country_choices(current_language())
+            if (c.value in PARTNER_COUNTRIES or c.value == current_user.country)
+            and (countries is None or c.value in countries)]
 
 
 def _render_survey(survey: Survey, *, question_form=None, wave_form=None, indicator_form=None,
