@@ -138,3 +138,11 @@ def book(sheets: dict[str, list[tuple]]) -> io.BytesIO:
     workbook.save(data)
     data.seek(0)
     return data
+
+
+def factory_form(rows, choices=(), form_id: str = "factory_voice") -> io.BytesIO:
+    """An XLSForm in English: these survey rows and choices, under a header, with its settings."""
+    return book({"survey": [("type", "name", "label::English (en)"), *rows],
+                 "choices": [("list_name", "name", "label::English (en)"), *choices],
+                 "settings": [("form_id", "form_title", "default_language"),
+                              (form_id, "Factory voice", "English (en)")]})

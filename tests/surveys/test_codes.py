@@ -9,7 +9,6 @@ import html
 import io
 
 import sqlalchemy as sa
-from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from lms.clock import utcnow
@@ -28,6 +27,7 @@ from lms.surveys import answering, building, results, xlsform
 from lms.surveys.answering import Answer
 from lms.surveys.building import QuestionSpec
 from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, prefixed, release_any, row_counts, sign_in
+from tests.surveys.helpers import factory_form
 
 WRITTEN = ["Rosa organises the night shift", "nothing to add", "Rosa said so", "breaks are short",
            "the canteen", "more pay"]
@@ -136,22 +136,8 @@ def test_editing_a_choice_question_of_a_draft_keeps_its_choices(client, create_u
                                                            "rarely": "Rarely"}
 
 
-def form(rows, choices, form_id="factory_voice") -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "survey"
-    for row in [("type", "name", "label::English (en)"), *rows]:
-        sheet.append(list(row))
-    sheet = book.create_sheet("choices")
-    for row in [("list_name", "name", "label::English (en)"), *choices]:
-        sheet.append(list(row))
-    sheet = book.create_sheet("settings")
-    sheet.append(["form_id", "form_title", "default_language"])
-    sheet.append([form_id, "Factory voice", "English (en)"])
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    return data
+def form(rows, choices=(), form_id="factory_voice") -> io.BytesIO:
+    return factory_form(rows, choices, form_id)
 
 
 FIRST = [("select_one yes_no", "member", "Are you a union member?"), ("integer", "age", "Your age"),

@@ -10,7 +10,6 @@ import html
 import io
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import select
 
 from lms import clock
@@ -20,6 +19,7 @@ from lms.models import Survey, SurveyAnswer, SurveyResponse, User
 from lms.surveys import building, results, xlsform
 from lms.surveys.building import QuestionSpec, SurveyError
 from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, prefixed, row_counts, sign_in
+from tests.surveys.helpers import factory_form
 
 PAGE = "/surveys/manage/voice"
 HEARD = {"label": "How often are you heard?", "kind": "single", "required": "y",
@@ -198,21 +198,7 @@ def test_an_indicator_counts_only_a_published_question_kept_in_the_draft(app_ctx
 
 
 def form(rows, choices=(), form_id="factory_voice") -> io.BytesIO:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "survey"
-    for row in [("type", "name", "label::English (en)"), *rows]:
-        sheet.append(list(row))
-    sheet = book.create_sheet("choices")
-    for row in [("list_name", "name", "label::English (en)"), *choices]:
-        sheet.append(list(row))
-    sheet = book.create_sheet("settings")
-    sheet.append(["form_id", "form_title", "default_language"])
-    sheet.append([form_id, "Factory voice", "English (en)"])
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    return data
+    return factory_form(rows, choices, form_id)
 
 
 YES_NO = [("yes_no", "yes", "Yes"), ("yes_no", "no", "No")]

@@ -105,9 +105,6 @@ class Logic:
         self.groups = {g.id: g for g in version.groups}
         self.compiled: dict[tuple[str, str], tuple[etree.XPath, frozenset[str]]] = {}
 
-    def expression(self, text: str, wrapper: str) -> etree.XPath:
-        return self.compiled_with_names(text, wrapper)[0]
-
     def compiled_with_names(self, text: str, wrapper: str) -> tuple[etree.XPath, frozenset[str]]:
         """The compiled expression and the names it reads (only those are bound: a form of a thousand questions
         bound them all for each of its thousand expressions)."""

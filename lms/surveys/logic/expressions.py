@@ -336,7 +336,7 @@ def compile_expression(expression: str, wrapper: str, labels=None) -> etree.XPat
         raise ExpressionError(_("the expression cannot be read: %(expression)s", expression=expression)) from None
 
 
-def check_expression(expression: str, names: set[str], *, current: str | None = None) -> None:
+def check_expression(expression: str, names: set[str]) -> None:
     """Raise ExpressionError if the expression cannot be evaluated against a form with these question names."""
     if len(expression) > MAX_EXPRESSION_CHARS:
         raise ExpressionError(_("an expression holds at most %(n)d characters.", n=MAX_EXPRESSION_CHARS))

@@ -393,16 +393,15 @@ class Mapper:
             for column, expression in (("relevant", spec.relevant), ("constraint", spec.constraint_rule),
                                        ("required", spec.required_rule), ("calculation", spec.calculation),
                                        ("choice_filter", spec.choice_filter)):
-                self.check_expression(expression, names, spec.code, question.row, column)
+                self.check_expression(expression, names, question.row, column)
         for group in self.plan.groups:
-            self.check_expression(group.relevant, names, None, group.row, "relevant")
+            self.check_expression(group.relevant, names, group.row, "relevant")
 
-    def check_expression(self, expression: str | None, names: set[str], current: str | None, row: int,
-                         column: str) -> None:
+    def check_expression(self, expression: str | None, names: set[str], row: int, column: str) -> None:
         if not expression:
             return
         try:
-            logic.check_expression(expression, names, current=current)
+            logic.check_expression(expression, names)
         except logic.ExpressionError as error:
             self.report(row, self.column(column), str(error))
 
