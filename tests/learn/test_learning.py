@@ -236,10 +236,24 @@ def _text(html: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).replace("&#39;", "'").replace("&quot;", '"')
 
 
-def test_fallback_content_in_an_rtl_page_keeps_its_own_direction(client, library):
+def test_the_bundled_courses_read_right_to_left_in_arabic(client, library):
+    for slug in library:
+        page = client.get(f"/courses/{slug}/lessons/{library[slug].lesson_ids[0]}?lang=ar").get_data(as_text=True)
+        assert '<html lang="ar" dir="rtl">' in page
+        assert 'lang="en" dir="ltr"' not in page  # every text of the lesson is Arabic: nothing falls back to the source
+        assert re.search("[\u0600-\u06ff]{20}", _text(page).replace(" ", ""))
+
+
+def test_fallback_content_in_an_rtl_page_keeps_its_own_direction(client, library, create_user):
+    from lms.author import services as authoring
+
+    course = authoring.create_course(owner=create_user("tina", role="trainer"), language="en", title="Safe shifts",
+                                     summary="Night work.", intro="Start.", topics=[])
+    course.published = True
+    db.session.commit()
     page = client.get("/courses?lang=ar").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page
-    assert 'lang="en" dir="ltr">' in page  # course titles and summaries shown in English
+    assert 'lang="en" dir="ltr">Safe shifts' in page  # a course with no Arabic text keeps its English direction
     assert "، " in page  # lists joined the Arabic way, by Babel
 
 
