@@ -400,7 +400,8 @@ def edit_group(group_id: int):
     group = _group(group_id, manage=True)
     form = EditGroupForm(country=group.country, data={
         "name": group.name, "course": group.course.slug, "organisation": str(group.organisation_id or ""),
-        "workplace": str(group.workplace_id or ""), "mode": group.mode, "place": group.place, "starts_on": group.starts_on, "ends_on": group.ends_on,
+        "workplace": str(group.workplace_id or ""),
+        "mode": group.mode, "place": group.place, "starts_on": group.starts_on, "ends_on": group.ends_on,
         "trains_trainers": group.trains_trainers})
     form.organisation.choices = organisation_choices(_("None"))
     form.offer_workplaces(services.offered_workplaces(current_user, group.country, keep=group.workplace_id))

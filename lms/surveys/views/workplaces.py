@@ -24,8 +24,8 @@ from lms.permissions import (
 )
 from lms.surveys import answering, building, paging, pool, results
 from lms.surveys.forms import ActionForm, WorkplaceForm
-from lms.surveys.views import paged
 from lms.surveys.timeline import workplace_timeline
+from lms.surveys.views import paged
 from lms.surveys.views.paged import guard_survey_check, guard_survey_page
 from lms.vocabulary import GROUP_MODE_LABELS
 
