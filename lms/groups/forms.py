@@ -13,8 +13,10 @@ from lms.core.fields import CheckboxesField, NumberRange, SelectWithPrompt
 from lms.core.forms import PortalForm
 from lms.groups.messages import Draft, clean_text
 from lms.groups.services import organisation_fits
+from lms.i18n import country_name, current_language
 from lms.messaging.segments import measure
 from lms.messaging.texts import Frame, longest
+from lms.models import Workplace
 from lms.vocabulary import GROUP_MODE_LABELS, MESSAGE_AUDIENCE_LABELS
 
 #: The highest maximum a paper quiz may be marked out of.
@@ -28,6 +30,10 @@ class GroupForm(PortalForm):
     country = SelectField(_l("Country"), widget=SelectWithPrompt(),
                           validators=[InputRequired(_l("Please choose your country."))])
     organisation = SelectField(_l("Partner organisation"), default="")
+    #: Choices from ``offer_workplaces``; validated against them, with a message of ours (``validate_workplace``).
+    workplace = SelectField(_l("Workplace"), default="", validate_choice=False,
+                            description=_l("The hotel, factory or site the training is held at or for, if it is for "
+                                           "one: its workplace survey rounds are then shown before and after it."))
     mode = RadioField(_l("How the group meets"), choices=[SelectChoice(k, v) for k, v in GROUP_MODE_LABELS.items()],
                       validators=[InputRequired(_l("Please choose one answer."))])
     place = StringField(_l("Place (leave empty for a group that meets online)"),
@@ -53,6 +59,30 @@ class GroupForm(PortalForm):
         if field.data and country and not organisation_fits(int(field.data), country):
             raise ValidationError(_l("This organisation works in another country than the group: choose one of "
                                      "the group's country, or none."))
+
+    def offer_workplaces(self, workplaces: list[Workplace]) -> None:
+        """The workplaces the group may be held at (``services.offered_workplaces``): the only ones accepted."""
+        self.offered = {str(w.id): w for w in workplaces}
+        language = current_language()
+        self.workplace.choices = [SelectChoice("", _("None"))] + [
+            SelectChoice(key, f"{w.name} ({country_name(w.country, language)})") for key, w in self.offered.items()]
+
+    def validate_workplace(self, field) -> None:
+        """One of the workplaces offered (its creator may see it), of the group's country: its rounds are read
+        beside the training, by those who see both."""
+        if not field.data:
+            return
+        chosen = self.offered.get(field.data)
+        if chosen is None:
+            raise ValidationError(_l("Choose one of the workplaces offered: a group is held at a workplace you may "
+                                     "see, or at none."))
+        country = self.group_country()
+        if country and chosen.country != country:
+            raise ValidationError(_l("This workplace is in another country than the group: choose one of the "
+                                     "group's country, or none."))
+
+    def workplace_id(self) -> int | None:
+        return self.offered[self.workplace.data].id if self.workplace.data else None
 
 
 class EditGroupForm(GroupForm):

@@ -33,8 +33,9 @@ from lms.models import (
     TrainerPromotion,
     TrainingGroup,
     User,
+    Workplace,
 )
-from lms.permissions import can_be_made_trainer
+from lms.permissions import can_be_made_trainer, visible_workplaces
 from lms.vocabulary import GENDER_LABELS, GENDERS
 
 #: One-time passwords: lower case is easier to type on a phone.
@@ -54,11 +55,11 @@ def normalise_code(raw: str) -> str:
 
 def create_group(*, trainer: User, course: Course, name: str, country: str, place: str | None, mode: str,
                  starts_on: date, ends_on: date, trains_trainers: bool = False,
-                 organisation_id: int | None = None) -> TrainingGroup:
+                 organisation_id: int | None = None, workplace_id: int | None = None) -> TrainingGroup:
     group = TrainingGroup(trainer_id=trainer.id, course_id=course.id, name=name.strip(), country=country,
                           place=(place or "").strip() or None, mode=mode, starts_on=starts_on, ends_on=ends_on,
                           join_code=new_join_code(), trains_trainers=trains_trainers,
-                          organisation_id=organisation_id)
+                          organisation_id=organisation_id, workplace_id=workplace_id)
     db.session.add(group)
     db.session.flush()
     return group
@@ -84,12 +85,13 @@ def has_progress(group: TrainingGroup) -> bool:
 
 
 def update_group(group: TrainingGroup, *, name: str, place: str | None, mode: str, starts_on: date, ends_on: date,
-                 trains_trainers: bool, organisation_id: int | None, course: Course | None = None) -> None:
+                 trains_trainers: bool, organisation_id: int | None, workplace_id: int | None = None,
+                 course: Course | None = None) -> None:
     """Change what a group is; its course only while no member has progress in it (members are enrolled in the
     new one)."""
     group.name, group.place, group.mode = name.strip(), (place or "").strip() or None, mode
     group.starts_on, group.ends_on, group.trains_trainers = starts_on, ends_on, trains_trainers
-    group.organisation_id = organisation_id
+    group.organisation_id, group.workplace_id = organisation_id, workplace_id
     if course is not None and course.id != group.course_id:
         if has_progress(group):
             raise ValueError("the course of a group with progress cannot change")
@@ -105,6 +107,17 @@ def organisation_fits(organisation_id: int | None, country: str) -> bool:
         return True
     organisation = db.session.get(Organisation, organisation_id)
     return organisation is not None and organisation.country == country
+
+
+def offered_workplaces(user: User, country: str | None = None, keep: int | None = None) -> list[Workplace]:
+    """The workplaces ``user`` may hold a group at: those they may see (of ``country``, if given), by name, and the
+    group's own (``keep``) even if not: a trainer saving a group a coordinator tied to a workplace keeps it."""
+    condition = visible_workplaces(user) if country is None else sa.and_(visible_workplaces(user),
+                                                                           Workplace.country == country)
+    if keep is not None:
+        condition = sa.or_(condition, Workplace.id == keep)
+    return list(db.session.scalars(select(Workplace).where(condition).order_by(func.lower(Workplace.name),
+                                                                              Workplace.id)))
 
 
 def archive_group(group: TrainingGroup) -> None:

@@ -94,6 +94,7 @@ def new_group():
     form.course.choices = [SelectChoice(c.slug, learning_title(c)) for c in courses]
     form.country.choices = grouped_country_choices(current_language())
     form.organisation.choices = organisation_choices(_("None"))
+    form.offer_workplaces(services.offered_workplaces(current_user))
     if not form.is_submitted():
         # Pre-filled with the trainer's country, and their union only if it works there.
         form.country.data = current_user.country
@@ -105,7 +106,8 @@ def new_group():
                                       country=form.country.data, place=form.place.data, mode=form.mode.data,
                                       starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                                       trains_trainers=form.trains_trainers.data,
-                                      organisation_id=int(form.organisation.data or 0) or None)
+                                      organisation_id=int(form.organisation.data or 0) or None,
+                                      workplace_id=form.workplace_id())
         db.session.commit()
         flash(_("The group is created. Give the members its join code."), "success")
         return redirect(url_for("groups.show_group", group_id=group.id))
@@ -398,9 +400,11 @@ def edit_group(group_id: int):
     group = _group(group_id, manage=True)
     form = EditGroupForm(country=group.country, data={
         "name": group.name, "course": group.course.slug, "organisation": str(group.organisation_id or ""),
+        "workplace": str(group.workplace_id or ""),
         "mode": group.mode, "place": group.place, "starts_on": group.starts_on, "ends_on": group.ends_on,
         "trains_trainers": group.trains_trainers})
     form.organisation.choices = organisation_choices(_("None"))
+    form.offer_workplaces(services.offered_workplaces(current_user, group.country, keep=group.workplace_id))
     locked = services.has_progress(group)
     if locked:
         del form.course
@@ -415,6 +419,7 @@ def edit_group(group_id: int):
                               starts_on=form.starts_on.data, ends_on=form.ends_on.data,
                               trains_trainers=form.trains_trainers.data,
                               organisation_id=int(form.organisation.data or 0) or None,
+                              workplace_id=form.workplace_id(),
                               course=None if locked else next(c for c in courses if c.slug == form.course.data))
         db.session.commit()
         flash(_("The group is saved."), "success")

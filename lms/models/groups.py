@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,6 +14,9 @@ from lms.models.organisations import Organisation
 from lms.models.record_keys import record_key_column
 from lms.models.users import User
 from lms.vocabulary import GROUP_MODES
+
+if TYPE_CHECKING:
+    from lms.models.surveys import Workplace
 
 
 def start_of_today() -> datetime:
@@ -27,6 +31,9 @@ class TrainingGroup(db.Model):
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"))
     trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
+    #: The workplace the training is held at or for (one hotel, one factory), of the group's country: its workplace
+    #: survey rounds are read before and after the training. A workplace deleted leaves its groups, untied.
+    workplace_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workplaces.id", ondelete="SET NULL"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     country: Mapped[str] = mapped_column(sa.String(2))
     #: Town or venue; None for a group that meets online.
@@ -45,6 +52,7 @@ class TrainingGroup(db.Model):
     course: Mapped[Course] = relationship()
     trainer: Mapped[User] = relationship()
     organisation: Mapped[Organisation | None] = relationship()
+    workplace: Mapped[Workplace | None] = relationship()
     members: Mapped[list[GroupMember]] = relationship(back_populates="group", cascade="all, delete-orphan")
     sessions: Mapped[list[GroupSession]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="GroupSession.held_on")

@@ -26,6 +26,7 @@ from lms.reports import exports, figures, homes, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
+from lms.reports.workplace_outcomes import workplace_outcomes
 from lms.surveys import results
 from lms.vocabulary import GROUP_MODE_LABELS
 
@@ -190,7 +191,8 @@ def show_dashboard():
     report = report_filter(form)
     return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
                            filters=exports.filter_lines(form), gain=figures.knowledge_gain(report).published,
-                           outcomes=outcomes(report), retired_dates=retired_dates(),
+                           outcomes=outcomes(report), workplaces=workplace_outcomes(report, current_language()),
+                           group_modes=GROUP_MODE_LABELS, retired_dates=retired_dates(),
                            iati_ready=report.start.year < clock.today().year)
 
 

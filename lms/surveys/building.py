@@ -686,10 +686,14 @@ class WorkplaceHasAnswers(SurveyError):
 
 
 def delete_workplace(workplace: Workplace) -> int:
-    """Delete a workplace where nobody has answered, with its survey rounds; returns how many rounds went."""
+    """Delete a workplace where nobody has answered, with its survey rounds; returns how many rounds went. The
+    training groups held there stay, tied to no workplace (as ``ON DELETE SET NULL`` does where foreign keys are
+    enforced: SQLite here does not)."""
     if workplace_answers(workplace):
         raise WorkplaceHasAnswers(_("Workers have answered at this workplace: it is kept, with their answers."))
     rounds = db.session.execute(sa.delete(SurveyWave).where(SurveyWave.workplace_id == workplace.id)).rowcount
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.workplace_id == workplace.id)
+                       .values(workplace_id=None))
     db.session.delete(workplace)
     db.session.flush()
     return rounds

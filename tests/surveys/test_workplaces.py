@@ -1,16 +1,19 @@
-"""Workplaces are corrected and deleted by the staff who see them; one where workers answered is kept."""
+"""Workplaces are corrected and deleted by the staff who see them; one where workers answered is kept; its page
+puts its survey rounds and the trainings held there in one timeline."""
 from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
+from flask_babel import format_date
 from sqlalchemy import func, select
 
 from lms import clock
 from lms.extensions import db
-from lms.models import AuditEntry, PooledResponse, SurveyWave, Workplace
+from lms.models import AuditEntry, Course, Organisation, PooledResponse, SurveyWave, TrainingGroup, Workplace
 from lms.surveys import building
-from tests.helpers import GOOD_ANSWERS, post_form, sign_in
+from tests.helpers import BUNDLED_COURSE, GOOD_ANSWERS, post_form, sign_in
 
 TODAY = clock.today()
 
@@ -109,3 +112,44 @@ def test_the_country_list_offers_only_the_countries_a_workplace_may_be_added_in(
     page = client.get("/workplaces").get_data(as_text=True)
     offered = set(re.findall(r'<option value="([A-Z]{2})"', page))
     assert offered == {"BJ", "TG"}
+
+
+def test_the_workplace_page_shows_its_rounds_and_the_trainings_held_there_in_one_timeline(client, library, create_user,
+                                                                                          make_survey):
+    """Rounds and trainings by first day (a round opening on a training's first day before it); the union's other
+    trainings apart, below; a group another trainer runs is not named to a trainer."""
+    admin = create_user("admin", role="admin", country="BJ")
+    union = Organisation(name="Hotel workers", acronym="HW", country="BJ", sector="hotels")
+    db.session.add(union)
+    db.session.flush()
+    place = building.create_workplace(name="Hotel du Lac", sector="hotels", country="BJ", organisation_id=union.id)
+    survey = make_survey(code="hotel-voice", subject="workplace", creator=admin)
+    day = TODAY - timedelta(days=100)
+    building.add_wave(survey, kind="endline", workplace=place, opens_on=day + timedelta(days=60),
+                      closes_on=day + timedelta(days=70))
+    building.add_wave(survey, kind="baseline", workplace=place, opens_on=day, closes_on=day + timedelta(days=10))
+    trainer = create_user("benin", role="trainer", country="BJ")
+    other = create_user("other", role="trainer", country="BJ")
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+
+    def group(name, starts, runner=trainer, workplace=place):
+        db.session.add(TrainingGroup(
+            course_id=course.id, trainer_id=runner.id, name=name, country="BJ", mode="in-person", place="Cotonou",
+            starts_on=day + timedelta(days=starts), ends_on=day + timedelta(days=starts + 2),
+            join_code=name[:6].upper(), organisation_id=union.id, workplace_id=workplace and workplace.id))
+
+    group("Second training", 60)
+    group("First training", 20)
+    group("Shop stewards", 30, workplace=None)
+    group("Another trainer's", 40, runner=other)
+    db.session.commit()
+    sign_in(client, "benin")
+    page = html.unescape(client.get(f"/workplaces/{place.id}").get_data(as_text=True))
+    timeline = page[page.index("Survey rounds and trainings held here"):page.index("Indicators over time")]
+    order = [timeline.index(text) for text in (format_date(day, "medium"), "First training",
+                                               format_date(day + timedelta(days=60), "medium"), "Second training")]
+    assert order == sorted(order), timeline
+    assert "Social dialogue at work" in timeline and "In person" in timeline and "0 responses" in timeline
+    assert "Shop stewards" not in timeline and "Another trainer's" not in page
+    union_part = page[page.index("Other trainings of this workplace's union"):]
+    assert "Shop stewards" in union_part and "First training" not in union_part

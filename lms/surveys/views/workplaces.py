@@ -1,6 +1,7 @@
 """Workplaces, their survey rounds, and answers entered by union teams on tablets. URLs: views/__init__.py."""
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -23,8 +24,10 @@ from lms.permissions import (
 )
 from lms.surveys import answering, building, paging, pool, results
 from lms.surveys.forms import ActionForm, WorkplaceForm
+from lms.surveys.timeline import workplace_timeline
 from lms.surveys.views import paged
 from lms.surveys.views.paged import guard_survey_check, guard_survey_page
+from lms.vocabulary import GROUP_MODE_LABELS
 
 
 def workplace_countries() -> list:
@@ -115,13 +118,17 @@ def show_workplace(workplace_id: int):
     surveys = sorted({w.survey for w in waves}, key=lambda s: s.code)
     tables = [(s, results.indicator_results(s, [w for w in waves if w.survey_id == s.id])) for s in surveys
               if can_read_figures(current_user, s)]
-    groups = list(db.session.scalars(select(TrainingGroup).where(
-        TrainingGroup.organisation_id == workplace.organisation_id, managed_groups(current_user))
-        .order_by(TrainingGroup.starts_on))) if workplace.organisation_id else []
+    # Groups are named only to those who manage them, as in every list of groups.
+    held = list(db.session.scalars(select(TrainingGroup).where(
+        TrainingGroup.workplace_id == workplace.id, managed_groups(current_user))))
+    union_groups = list(db.session.scalars(select(TrainingGroup).where(
+        TrainingGroup.organisation_id == workplace.organisation_id, managed_groups(current_user),
+        sa.or_(TrainingGroup.workplace_id.is_(None), TrainingGroup.workplace_id != workplace.id))
+        .order_by(TrainingGroup.starts_on, TrainingGroup.id))) if workplace.organisation_id else []
     counts = results.response_counts([w.id for w in waves], None)
-    return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=groups,
-                           figures_withheld=len(tables) < len(surveys),
-                           waves=waves, counts=counts, today=clock.today(),
+    return render_template("surveys/workplace.html", workplace=workplace, tables=tables, groups=union_groups,
+                           figures_withheld=len(tables) < len(surveys), timeline=workplace_timeline(waves, held),
+                           counts=counts, today=clock.today(), group_modes=GROUP_MODE_LABELS,
                            release_note=pool.release_note(current_app.config["RELEASE_EVERY_DAYS"]))
 
 
