@@ -87,7 +87,7 @@ def create_course(*, owner: User, language: str, title: str, summary: str, intro
 
 
 def update_course_text(course: Course, language: str, *, title: str, summary: str, intro: str,
-                       author: User | None) -> None:
+                       author: User | None = None) -> None:
     """Save the course page in ``language``; a translation is then made from the current source, a draft."""
     row = text_in(course.translations, language)
     if row is None:
@@ -129,8 +129,10 @@ def add_module(course: Course, title: str) -> Module:
     return module
 
 
-def rename_module(module: Module, language: str, title: str) -> None:
+def rename_module(module: Module, language: str, title: str, author: User | None = None) -> None:
     _set_text(module.translations, ModuleTranslation, language, title=title.strip())
+    _translated_by(text_in(module.translations, language), author,
+                   text_in(module.translations, module.course.source_language))
     refresh_module_checksums(module)
 
 
@@ -151,8 +153,9 @@ def _choice_texts(row: ChoiceTranslation | None) -> tuple[str | None, str | None
 def refresh_module_checksums(module: Module) -> None:
     """Each language's fingerprint of the module's texts, after some of them changed: a change to the source's
     makes its translations outdated."""
-    for row in module.translations:
-        row.checksum = module_texts_checksum(module, row.language)
+    with db.session.no_autoflush:  # a new row has no checksum until this is done
+        for row in module.translations:
+            row.checksum = module_texts_checksum(module, row.language)
     db.session.flush()
 
 
@@ -391,7 +394,7 @@ class QuestionTexts:
 
 
 def save_module_texts(module: Module, language: str, title: str, questions: dict[str, QuestionTexts],
-                      translator: User) -> list[str]:
+                      translator: User | None = None) -> list[str]:
     """Translate a module's title and quiz, a draft made from the current source; returns problems (and writes
     nothing) if a question has only some of its choices translated."""
     problems = []
