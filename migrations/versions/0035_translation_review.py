@@ -5,7 +5,7 @@ title may be left out (quiz texts first). The course page gets its translator an
 get their checksums; their translations count as made from the current source, and as drafts.
 
 Revision ID: f4b2d8a61c37
-Revises: d6edb8d4c7c0
+Revises: e7a1c3b95d20
 Create Date: 2026-12-06 10:12:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 
 revision = 'f4b2d8a61c37'
-down_revision = 'd6edb8d4c7c0'
+down_revision = 'e7a1c3b95d20'
 branch_labels = None
 depends_on = None
 
