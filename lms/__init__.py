@@ -224,8 +224,9 @@ def register_cli(app: Flask) -> None:
     from lms.jobs.commands import jobs
     from lms.reports.commands import reports
     from lms.surveys.commands import surveys
+    from lms.translate.commands import translate
 
-    for command in (content, catalogues, demo, users, orgs, jobs, surveys, reports, backup, restore):
+    for command in (content, catalogues, translate, demo, users, orgs, jobs, surveys, reports, backup, restore):
         app.cli.add_command(command)
 
 

@@ -116,7 +116,8 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
         ("/modules/<module>/quiz", BOTH), ("/modules/<module>/title", POST), ("/preview", POST),
         ("/publish", POST), ("/review-rule", POST), ("/texts/<language>", BOTH), ("/translate/<language>", GET),
         ("/translate/<language>/lessons/<lesson>", BOTH), ("/translate/<language>/lessons/<lesson>/review", POST),
-        ("/translate/<language>/modules/<module>", BOTH)]],
+        ("/translate/<language>/modules/<module>", BOTH), ("/translate/<language>/modules/<module>/review", POST),
+        ("/translate/<language>/page/review", POST)]],
     # Surveys: any trainer or coordinator makes one; only its author (and administrators) change it; the
     # coordinator of the country of its trainings also reads its results.
     ("/surveys/manage", GET, STAFF), ("/surveys/manage/new", BOTH, STAFF), ("/surveys/manage/import", POST, STAFF),

@@ -36,11 +36,6 @@ def question_of(module: Module, slug: str) -> Question:
     return next((q for q in module.questions if q.slug == slug), None) or abort(404)
 
 
-def text_in(rows, language: str):
-    """The row of ``rows`` in ``language``, or None."""
-    return next((row for row in rows if row.language == language), None)
-
-
 def known_language(code: str) -> str:
     if not is_known_language(code):
         abort(404)

@@ -12,7 +12,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from lms.content.archive import read_zip
-from lms.content.bundle import Problem
+from lms.content.bundle import Problem, module_checksum
+from lms.content.coverage import Tally, translation_state
 from lms.content.markdown import checksum, render_markdown
 from lms.content.reader import CourseProblems
 from lms.content.store import ImportReport, import_bundles
@@ -85,16 +86,24 @@ def create_course(*, owner: User, language: str, title: str, summary: str, intro
     return course
 
 
-def update_course_text(course: Course, language: str, *, title: str, summary: str, intro: str) -> None:
-    row = next((t for t in course.translations if t.language == language), None)
+def update_course_text(course: Course, language: str, *, title: str, summary: str, intro: str,
+                       author: User | None = None) -> None:
+    """Save the course page in ``language``; a translation is then made from the current source, a draft."""
+    row = text_in(course.translations, language)
     if row is None:
         row = CourseTranslation(language=language)
         course.translations.append(row)
     _course_text(row, title, summary, intro)
-    if language != course.source_language:
-        source = next(t for t in course.translations if t.language == course.source_language)
-        row.source_checksum, row.review_status = source.checksum, "draft"
+    _translated_by(row, author, text_in(course.translations, course.source_language))
     db.session.flush()
+
+
+def _translated_by(row, author: User | None, source) -> None:
+    """A text just written by ``author``: a translation (not ``source`` itself) is made from ``source``'s current
+    text, and is a draft until someone marks it reviewed (``mark_reviewed``)."""
+    row.edited_by_id = author.id if author else None
+    if row is not source:
+        row.source_checksum, row.review_status, row.reviewed_by_id = source.checksum, "draft", None
 
 
 def _course_text(row: CourseTranslation, title: str, summary: str, intro: str) -> CourseTranslation:
@@ -116,12 +125,37 @@ def add_module(course: Course, title: str) -> Module:
                     position=len(course.modules), pass_mark=None)
     course.modules.append(module)
     module.translations.append(ModuleTranslation(language=course.source_language, title=title.strip()))
-    db.session.flush()
+    refresh_module_checksums(module)
     return module
 
 
-def rename_module(module: Module, language: str, title: str) -> None:
+def rename_module(module: Module, language: str, title: str, author: User | None = None) -> None:
     _set_text(module.translations, ModuleTranslation, language, title=title.strip())
+    _translated_by(text_in(module.translations, language), author,
+                   text_in(module.translations, module.course.source_language))
+    refresh_module_checksums(module)
+
+
+def module_texts_checksum(module: Module, language: str) -> str:
+    """The fingerprint of the module's title and quiz texts in ``language`` (as ``ModuleText.checksum`` gives it
+    for the files)."""
+    row = text_in(module.translations, language)
+    return module_checksum(row.title if row else None, [
+        (question.slug, getattr(text_in(question.translations, language), "prompt", None), [
+            (choice.slug, *_choice_texts(text_in(choice.translations, language))) for choice in question.choices])
+        for question in module.questions])
+
+
+def _choice_texts(row: ChoiceTranslation | None) -> tuple[str | None, str | None]:
+    return (row.text, row.feedback) if row else (None, None)
+
+
+def refresh_module_checksums(module: Module) -> None:
+    """Each language's fingerprint of the module's texts, after some of them changed: a change to the source's
+    makes its translations outdated."""
+    with db.session.no_autoflush:  # a new row has no checksum until this is done
+        for row in module.translations:
+            row.checksum = module_texts_checksum(module, row.language)
     db.session.flush()
 
 
@@ -196,8 +230,10 @@ def diff_versions(old: LessonVersion, new: LessonVersion) -> list[DiffLine]:
     return [DiffLine(kinds[line[0]], line[2:]) for line in difflib.ndiff(old_lines, new_lines) if line[0] in kinds]
 
 
-def mark_reviewed(course: Course, row: LessonTranslation, reviewer: User) -> bool:
-    """Mark a translation reviewed; False if the course wants a reviewer other than its translator."""
+def mark_reviewed(course: Course, row: CourseTranslation | LessonTranslation | ModuleTranslation,
+                  reviewer: User) -> bool:
+    """Mark a translation (a lesson, a module's texts, the course page) reviewed; False if the course wants a
+    reviewer other than its translator."""
     if course.require_independent_review and row.edited_by_id == reviewer.id:
         return False
     row.review_status, row.reviewed_by_id = "reviewed", reviewer.id
@@ -237,7 +273,7 @@ def save_question(module: Module, question: Question | None, *, language: str, p
         question.choices.remove(leftover)
     if module.pass_mark is None:
         module.pass_mark = 70
-    db.session.flush()
+    refresh_module_checksums(module)
     return question
 
 
@@ -247,7 +283,7 @@ def delete_question(module: Module, question: Question) -> None:
         q.position = position
     if not module.questions:
         module.pass_mark = None
-    db.session.flush()
+    refresh_module_checksums(module)
 
 
 def _set_text(collection: list, model: type, language: str, **values) -> None:
@@ -281,28 +317,52 @@ def _normalise(text: str) -> str:
     return text + "\n"
 
 
+def text_in(rows, language: str):
+    """The row of ``rows`` in ``language``, or None."""
+    return next((row for row in rows if row.language == language), None)
+
+
+def state_of(rows, language: str, source_language: str) -> str:
+    """The state of a text's translation into ``language`` (``lms.content.coverage.STATES``)."""
+    source, row = text_in(rows, source_language), text_in(rows, language)
+    return translation_state(row and row.source_checksum, source and source.checksum, row and row.review_status,
+                             row is not None)
+
+
 @dataclass
 class TranslationStatus:
-    lesson: Lesson
+    #: A Lesson or a Module (its title and quiz texts).
+    item: Lesson | Module
     title: str
     #: "missing", "outdated", "draft" or "reviewed"
     status: str
 
 
-def translation_statuses(course: Course, language: str) -> list[TranslationStatus]:
-    """Each lesson's state in ``language``, for the translator's overview."""
-    result = []
-    for lesson in course.lessons:
-        rows = {t.language: t for t in lesson.translations}
-        source, row = rows.get(course.source_language), rows.get(language)
-        if row is None:
-            status = "missing"
-        elif source is not None and row.source_checksum != source.checksum:
-            status = "outdated"
-        else:
-            status = row.review_status or "draft"
-        result.append(TranslationStatus(lesson, source.title if source else lesson.slug, status))
-    return result
+@dataclass
+class TranslationOverview:
+    """Every text of a course to translate into one language, each with its state."""
+
+    page: str
+    lessons: list[TranslationStatus]
+    modules: list[TranslationStatus]
+
+    def tally(self, statuses: list[TranslationStatus]) -> Tally:
+        tally = Tally()
+        for status in statuses:
+            tally.add(status.status)
+        return tally
+
+
+def translation_statuses(course: Course, language: str) -> TranslationOverview:
+    """The course page's, each lesson's and each module's state in ``language``, for the translator's overview."""
+    source = course.source_language
+
+    def listed(items: list) -> list[TranslationStatus]:
+        return [TranslationStatus(item, getattr(text_in(item.translations, source), "title", None) or item.slug,
+                                  state_of(item.translations, language, source)) for item in items]
+
+    return TranslationOverview(state_of(course.translations, language, source), listed(course.lessons),
+                               listed(course.modules))
 
 
 def import_archive(data: bytes, user: User) -> ImportReport:
@@ -333,10 +393,10 @@ class QuestionTexts:
     choices: dict[str, tuple[str, str]]
 
 
-def save_module_texts(module: Module, language: str, title: str,
-                      questions: dict[str, QuestionTexts]) -> list[str]:
-    """Translate a module's title and quiz; returns problems (and writes nothing) if a question has
-    only some of its choices translated."""
+def save_module_texts(module: Module, language: str, title: str, questions: dict[str, QuestionTexts],
+                      translator: User | None = None) -> list[str]:
+    """Translate a module's title and quiz, a draft made from the current source; returns problems (and writes
+    nothing) if a question has only some of its choices translated."""
     problems = []
     if len(title.strip()) > 200:
         problems.append(_("A title has at most %(n)d characters.", n=200))
@@ -348,7 +408,6 @@ def save_module_texts(module: Module, language: str, title: str,
                               id=question.slug, n=len(question.choices), given=len(given)))
     if problems:
         return problems
-    _set_or_drop(module.translations, ModuleTranslation, language, title=title.strip())
     for question in module.questions:
         texts = questions.get(question.slug) or QuestionTexts("", {})
         _set_or_drop(question.translations, QuestionTranslation, language, prompt=texts.prompt.strip())
@@ -356,7 +415,19 @@ def save_module_texts(module: Module, language: str, title: str,
             text, feedback = texts.choices.get(choice.slug, ("", ""))
             _set_or_drop(choice.translations, ChoiceTranslation, language, text=text.strip(),
                          feedback=feedback.strip())
-    db.session.flush()
+    # The module's row holds the state of all its texts in the language: there is one while any text is.
+    has_quiz_text = any(text_in(q.translations, language) or any(text_in(c.translations, language) for c in q.choices)
+                        for q in module.questions)
+    row = text_in(module.translations, language)
+    if title.strip() or has_quiz_text:
+        if row is None:
+            row = ModuleTranslation(language=language)
+            module.translations.append(row)
+        row.title = title.strip() or None
+        _translated_by(row, translator, text_in(module.translations, module.course.source_language))
+    elif row is not None:
+        module.translations.remove(row)
+    refresh_module_checksums(module)
     return []
 
 

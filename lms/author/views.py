@@ -28,8 +28,8 @@ from lms.author.lookup import (
     question_of,
     refused_differences,
     save_or_conflict,
-    text_in,
 )
+from lms.author.services import text_in
 from lms.content.archive import course_zip
 from lms.content.markdown import MarkdownRefused, markdown_problem, refusal, render_markdown
 from lms.content.reader import CourseProblems
@@ -117,12 +117,14 @@ def edit_course_text(slug: str, language: str):
     if form.validate_on_submit() and not (language != course.source_language and refused_differences(
             form, form.intro, source.title, source.intro_md)):
         services.update_course_text(course, language, title=form.title.data, summary=form.summary.data,
-                                    intro=form.intro.data)
+                                    intro=form.intro.data, author=current_user)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("author.show_course", slug=course.slug))
     return render_template("author/course_text.html", course=course, form=form, language=language,
-                           source=source), 400 if form.is_submitted() else 200
+                           source=source, state=services.state_of(course.translations, language,
+                                                                  course.source_language)
+                           ), 400 if form.is_submitted() else 200
 
 
 @bp.route("/courses/<slug>/publish", methods=["POST"])

@@ -1,6 +1,7 @@
 """A course as read from (or written to) a folder, before it touches the database."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from lms.content.markdown import checksum
@@ -12,6 +13,21 @@ MEDIA_DIR = "media"
 def lesson_file_name(number: int, lesson_id: str) -> str:
     """Lessons are numbered in course order: ``01-what-is-social-dialogue.md``."""
     return f"{number:02d}-{lesson_id}.md"
+
+
+#: A question's texts for ``module_checksum``: its id, prompt and choices as (id, text, feedback).
+QuestionParts = tuple[str, str | None, Iterable[tuple[str, str | None, str | None]]]
+
+
+def module_checksum(title: str | None, questions: Iterable[QuestionParts]) -> str:
+    """Fingerprint of a module's texts in one language, its title and quiz, for telling when their translation is
+    outdated. Questions and choices go by id, so moving one changes nothing; a text left out counts as empty."""
+    parts = [title or ""]
+    for question_id, prompt, choices in sorted(questions, key=lambda question: question[0]):
+        parts += [question_id, prompt or ""]
+        for choice_id, text, feedback in sorted(choices, key=lambda choice: choice[0]):
+            parts += [choice_id, text or "", feedback or ""]
+    return checksum(*parts)
 
 
 @dataclass
@@ -76,8 +92,22 @@ class QuestionText:
 
 @dataclass
 class ModuleText:
+    """A module's title and quiz texts in one language (a table of ``modules.toml``)."""
+
     title: str | None = None
     questions: dict[str, QuestionText] = field(default_factory=dict)
+    #: On a translation, as on a page: the source's ``checksum`` it was made from, and "draft"/"reviewed".
+    source: str | None = None
+    status: str | None = None
+
+    def checksum(self, spec: ModuleSpec) -> str:
+        """The fingerprint of these texts for the module ``spec`` (``module_checksum``)."""
+        return module_checksum(self.title, [
+            (question.id, texts.prompt, [(choice, texts.choices.get(choice, ChoiceText()).text,
+                                          texts.choices.get(choice, ChoiceText()).feedback)
+                                         for choice in question.choices])
+            for question in spec.questions
+            for texts in [self.questions.get(question.id, QuestionText())]])
 
 
 @dataclass

@@ -84,10 +84,14 @@ def content_export(folder: Path, slugs: tuple[str, ...]) -> None:
 
 @content.command("checksums")
 @click.argument("course_folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--stamp", default=None, metavar="LANG",
-              help="Write the current source checksums into LANG's files.")
-def content_checksums(course_folder: Path, stamp: str | None) -> None:
-    """Print the source checksum of each text of a course (for a translation's "source:" line)."""
+@click.option("--stamp", "languages", multiple=True, metavar="LANG",
+              help="Write the current source checksums into LANG's files (repeatable).")
+def content_checksums(course_folder: Path, languages: tuple[str, ...]) -> None:
+    """Print the source checksum of each text of a course: the course page, each lesson, and each module's title
+    and quiz texts (for a translation's "source" in index.md, a lesson, or a table of modules.toml).
+
+    With --stamp LANG, every text of LANG counts from now on as a translation of the current source (a draft when
+    it has no status yet): for a translation just written from the current source."""
     from lms.content.reader import read_course
     from lms.content.writer import write_course
 
@@ -101,14 +105,22 @@ def content_checksums(course_folder: Path, stamp: str | None) -> None:
     click.echo(f"index.md\t{source.index.checksum}")
     for lesson_id in bundle.lesson_ids:
         click.echo(f"{lesson_id}\t{source.lessons[lesson_id].checksum}")
-    if stamp:
-        texts = bundle.languages.get(stamp)
-        if texts is None or stamp == bundle.source_language:
-            click.echo(f"No translation folder {stamp!r}.", err=True)
-            sys.exit(1)
-        if texts.index is not None:
-            texts.index.source = source.index.checksum
-        for lesson_id, page in texts.lessons.items():
-            page.source = source.lessons[lesson_id].checksum
+    for module in bundle.modules:
+        click.echo(f"modules.toml {module.id}\t{source.modules[module.id].checksum(module)}")
+    unknown = [lang for lang in languages if lang not in bundle.languages or lang == bundle.source_language]
+    if unknown:
+        click.echo(f"No translation folder {', '.join(unknown)}.", err=True)
+        sys.exit(1)
+    for language in languages:
+        texts = bundle.languages[language]
+        pages = ([(texts.index, source.index)] if texts.index is not None else []) + [
+            (page, source.lessons[lesson_id]) for lesson_id, page in texts.lessons.items()]
+        for page, original in pages:
+            page.source, page.status = original.checksum, page.status or "draft"
+        for module in bundle.modules:
+            if module.id in texts.modules:
+                unit = texts.modules[module.id]
+                unit.source, unit.status = source.modules[module.id].checksum(module), unit.status or "draft"
+        click.echo(f"Stamped {language}: its texts now count as translations of the current source.")
+    if languages:
         write_course(bundle, course_folder.parent)
-        click.echo(f"Stamped {stamp}: its texts now count as translations of the current source.")

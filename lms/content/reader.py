@@ -242,7 +242,8 @@ def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem]
         title = raw.get("title")
         if title is not None and not (isinstance(title, str) and title.strip()):
             problem(f'"{module_id}"', _("Module \"%(id)s\": \"title\" must be a text.", id=module_id))
-        module_text = ModuleText(title)
+        module_text = ModuleText(title, source=raw.get("source"), status=raw.get("status"))
+        _check_module_review(module_text, module_id, path.parent.name == bundle.source_language, problem)
         questions = {q.id: q for q in spec.questions}
         for raw_question in raw.get("questions", []):
             question_id = raw_question.get("id") if isinstance(raw_question, dict) else None
@@ -264,6 +265,17 @@ def _read_module_texts(path: Path, bundle: CourseBundle, problems: list[Problem]
             module_text.questions[question_id] = question_text
         result[module_id] = module_text
     return result
+
+
+def _check_module_review(module_text: ModuleText, module_id: str, is_source: bool, problem) -> None:
+    """``source`` and ``status`` belong to translations only; left out, the texts count as outdated drafts."""
+    if is_source and (module_text.source is not None or module_text.status is not None):
+        problem(f'"{module_id}"', _("Module \"%(id)s\": only a translation has \"source\" and \"status\".",
+                                    id=module_id))
+    if module_text.source is not None and not isinstance(module_text.source, str):
+        problem(f'"{module_id}"', _("Module \"%(id)s\": \"source\" must be a text.", id=module_id))
+    if module_text.status is not None and module_text.status not in REVIEW_STATUSES:
+        problem(f'"{module_id}"', _("\"status\" must be \"draft\" or \"reviewed\"."))
 
 
 def _read_media(folder: Path, problems: list[Problem]) -> dict[str, bytes]:

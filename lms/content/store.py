@@ -187,9 +187,15 @@ def _sync_lesson_texts(lesson: Lesson, lesson_id: str, bundle: CourseBundle) -> 
 
 def _sync_module_texts(module: Module, spec: ModuleSpec, bundle: CourseBundle) -> bool:
     changed = False
-    titles = {lang: texts.modules[spec.id].title for lang, texts in bundle.languages.items()
-              if spec.id in texts.modules and texts.modules[spec.id].title}
-    changed |= _sync_rows(module.translations, ModuleTranslation, titles, "title")
+    units = {lang: texts.modules[spec.id] for lang, texts in bundle.languages.items() if spec.id in texts.modules}
+    rows = {t.language: t for t in module.translations}
+    for language, unit in units.items():
+        row = rows.get(language) or _new(module.translations, ModuleTranslation, language=language)
+        is_source = language == bundle.source_language
+        changed |= _assign(row, title=unit.title, checksum=unit.checksum(spec),
+                           source_checksum=None if is_source else unit.source,
+                           review_status=None if is_source else unit.status)
+    changed |= _remove_missing(module.translations, lambda t: t.language not in units)
     questions = {q.slug: q for q in module.questions}
     for position, question_spec in enumerate(spec.questions):
         question = questions.get(question_spec.id) or _new(module.questions, Question, slug=question_spec.id)
@@ -288,7 +294,8 @@ def export_bundle(course: Course) -> CourseBundle:
             row.language, Page(row.title, row.intro_md, row.summary, row.source_checksum, row.review_status))
     for module in course.modules:
         for text in module.translations:
-            _module_text(bundle, text.language, module.slug).title = text.title
+            unit = _module_text(bundle, text.language, module.slug)
+            unit.title, unit.source, unit.status = text.title, text.source_checksum, text.review_status
         for lesson in module.lessons:
             for text in lesson.translations:
                 _language(bundle, text.language).lessons[lesson.slug] = Page(

@@ -61,6 +61,10 @@ def modules_toml(bundle: CourseBundle, texts: LanguageTexts) -> str:
         lines = ["[[modules]]", f"id = {_string(module.id)}"]
         if module_text.title:
             lines.append(f"title = {_string(module_text.title)}")
+        if module_text.source:
+            lines.append(f"source = {_string(module_text.source)}")
+        if module_text.status:
+            lines.append(f"status = {_string(module_text.status)}")
         tables.append("\n".join(lines))
         for question in module.questions:
             question_text = module_text.questions.get(question.id)

@@ -167,9 +167,10 @@ def pick_text(rows: Iterable[T], language: str, source_language: str) -> Localis
     source = by_language.get(source_language)
     wanted = by_language.get(language)
     if wanted is not None:
-        # Short texts (titles, prompts) have no checksum: only lessons and courses go out of date.
-        made_from = getattr(wanted, "source_checksum", None)
-        if source is None or wanted is source or made_from in (None, getattr(source, "checksum", None)):
+        # Rows of short texts (prompts, choices) have no checksum: their module's texts go out of date as one
+        # (``lms.learn.services.quiz_texts``). A translation that names no source is outdated.
+        if (source is None or wanted is source or not hasattr(wanted, "source_checksum")
+                or wanted.source_checksum == source.checksum):
             return Localised(wanted)
         return Localised(source, "outdated")
     if source is None:
@@ -178,6 +179,13 @@ def pick_text(rows: Iterable[T], language: str, source_language: str) -> Localis
 
 
 def pick_string(rows: Sequence[T], language: str, source_language: str, field: str) -> str:
-    """A short text (a title, a prompt) in the asked language, else in the source language."""
+    """A short text (a title, a prompt) in the asked language, else in the source language (also when the
+    translation leaves this text out: a module's title, say)."""
     picked = pick_text(rows, language, source_language)
-    return getattr(picked.row, field) if picked else ""
+    if picked is None:
+        return ""
+    value = getattr(picked.row, field)
+    if not value and not picked.fallback:
+        source = next((row for row in rows if row.language == source_language), None)
+        value = getattr(source, field) if source is not None else value
+    return value or ""

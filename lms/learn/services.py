@@ -181,18 +181,31 @@ class QuizResult:
 @dataclass
 class QuizTexts:
     """Which language each question of a quiz is shown in: the reader's, or its source language (a fallback
-    that the page marks with its own ``lang`` and ``dir``, and says once in a note)."""
+    that the page marks with its own ``lang`` and ``dir``, and says once in a note). The module's texts go out of
+    date as one: then every question is shown in the source language."""
 
+    #: The language to ask ``pick_string`` for the quiz's prompts, choices and feedback.
+    language: str
     by_question: dict[str, Localised]
+    #: The module's texts as one (``ModuleTranslation``): current, a draft, outdated or missing.
+    unit: Localised | None = None
 
     @property
-    def fallback(self) -> Localised | None:
-        return next((text for text in self.by_question.values() if text.fallback), None)
+    def note(self) -> Localised | None:
+        """What the page says about the quiz's language: outdated or missing as a whole, else a question left in
+        the source language, else whether the translation is reviewed."""
+        if self.unit is not None and self.unit.fallback:
+            return self.unit
+        return next((text for text in self.by_question.values() if text.fallback), self.unit)
 
 
 def quiz_texts(module: Module, language: str, source_language: str) -> QuizTexts:
-    picked = {q.slug: pick_text(q.translations, language, source_language) for q in module.questions}
-    return QuizTexts({slug: text for slug, text in picked.items() if text is not None})
+    unit = pick_text(module.translations, language, source_language)
+    shown = source_language if unit is not None and unit.fallback == "outdated" else language
+    picked = {q.slug: pick_text(q.translations, shown, source_language) for q in module.questions}
+    if shown != language:
+        picked = {slug: Localised(text.row, "outdated") for slug, text in picked.items() if text is not None}
+    return QuizTexts(shown, {slug: text for slug, text in picked.items() if text is not None}, unit)
 
 
 def grade_quiz(module: Module, answers: dict[str, list[str]]) -> QuizResult:

@@ -114,7 +114,8 @@ def print_course(slug: str):
     language = current_language()
     lessons = {lesson.id: pick_text(lesson.translations, language, course.source_language)
                for lesson in course.lessons}
-    return render_template("learn/print.html", course=course, lessons=lessons)
+    quizzes = {module.id: services.quiz_texts(module, language, course.source_language) for module in course.modules}
+    return render_template("learn/print.html", course=course, lessons=lessons, quizzes=quizzes)
 
 
 @bp.route("/courses/<slug>/start", methods=["POST"])
@@ -172,15 +173,15 @@ def complete_lesson(slug: str, lesson: str):
 def take_quiz(slug: str, module: str):
     course = _course_or_404(slug)
     quiz_module = _module_or_404(course, module)
-    form = quiz_form(quiz_module, current_language(), course.source_language)
+    quiz = services.quiz_texts(quiz_module, current_language(), course.source_language)
+    form = quiz_form(quiz_module, quiz.language, course.source_language)
     if form.validate_on_submit():
         answers = {q.slug: _as_list(form[f"q_{q.slug}"].data) for q in quiz_module.questions}
         services.submit_quiz(current_user.id, course, quiz_module, answers)
         db.session.commit()
         return redirect(url_for("learn.quiz_result", slug=course.slug, module=quiz_module.slug))
     status = 400 if form.is_submitted() else 200
-    return render_template("learn/quiz.html", course=course, module=quiz_module, form=form,
-                           quiz=services.quiz_texts(quiz_module, current_language(), course.source_language)), status
+    return render_template("learn/quiz.html", course=course, module=quiz_module, form=form, quiz=quiz), status
 
 
 @bp.route("/courses/<slug>/modules/<module>/quiz/result")

@@ -26,6 +26,9 @@ class TranslatedText:
     source_checksum: Mapped[str | None] = mapped_column(sa.String(16))
     #: "draft" or "reviewed" for a translation; None on the source.
     review_status: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Who last wrote this text in the browser, and who marked it reviewed.
+    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class Course(db.Model):
@@ -119,13 +122,17 @@ class Module(db.Model):
         return bool(self.questions)
 
 
-class ModuleTranslation(db.Model):
+class ModuleTranslation(TranslatedText, db.Model):
+    """A module's texts in one language as one unit: its title and its quiz (the prompts, choices and feedback
+    of ``QuestionTranslation`` and ``ChoiceTranslation`` rows in that language). The checksums, the review and
+    going out of date are the unit's (``lms.content.bundle.module_checksum``)."""
+
     __tablename__ = "module_translations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(sa.ForeignKey("modules.id", ondelete="CASCADE"))
-    language: Mapped[str] = mapped_column(sa.String(12))
-    title: Mapped[str] = mapped_column(sa.String(200))
+    #: None in a translation that has quiz texts but no title yet (the source title is shown).
+    title: Mapped[str | None] = mapped_column(sa.String(200))
 
     module: Mapped[Module] = relationship(back_populates="translations")
 
@@ -165,9 +172,6 @@ class LessonTranslation(TranslatedText, db.Model):
     body_html: Mapped[str] = mapped_column(sa.Text)
     #: Number of the newest LessonVersion; a save based on an older one is refused (lost update).
     version: Mapped[int] = mapped_column(default=0)
-    #: Who last wrote this text in the browser, and who marked it reviewed.
-    edited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     lesson: Mapped[Lesson] = relationship(back_populates="translations")
 

@@ -215,7 +215,7 @@ def test_a_broken_course_toml_does_not_hide_the_problems_of_the_other_files(app_
     edit(course / "fr" / "modules.toml", 'id = "a"', 'id = "a')
     problems = problems_of(course_copy)
     assert [p.split(" ", 1)[0] for p in problems] == [
-        f"{course}/course.toml:3:", f"{course}/en/03-freedom-of-association.md:1:", f"{course}/fr/modules.toml:10:"]
+        f"{course}/course.toml:3:", f"{course}/en/03-freedom-of-association.md:1:", f"{course}/fr/modules.toml:12:"]
 
 
 def test_a_missing_quiz_text_is_reported_at_the_table_that_lacks_it(app_ctx, course_copy):

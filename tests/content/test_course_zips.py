@@ -167,7 +167,7 @@ def course_states(draw):
         "modules": modules,
         "images": draw(st.integers(0, 2)),
         "translate": draw(st.lists(st.tuples(st.sampled_from(LANGUAGES), st.sampled_from(
-            ("page", "lesson", "quiz", "module"))), max_size=4)),
+            ("page", "lesson", "quiz", "module", "review"))), max_size=5)),
         "delete_lesson": draw(st.booleans()), "delete_module": draw(st.booleans()),
         "move_question": draw(st.booleans()), "published": draw(st.booleans()),
     }
@@ -204,6 +204,12 @@ def build(plan: dict, owner) -> Course:
 def translate(course: Course, language: str, what: str, owner) -> None:
     if what == "page":
         authoring.update_course_text(course, language, title=f"Title {language}", summary="S.", intro="Intro.")
+    if what == "review":  # whatever is translated into the language so far
+        rows = [*course.translations, *(t for m in course.modules for t in m.translations),
+                *(t for lesson in course.lessons for t in lesson.translations)]
+        for row in rows:
+            if row.language == language:
+                authoring.mark_reviewed(course, row, owner)
     for module in course.modules:
         if what == "module":
             authoring.rename_module(module, language, f"Module {language}")
@@ -231,6 +237,11 @@ def content_of(course: Course) -> dict:
     def current(row, source) -> bool | None:
         return None if row.language == course.source_language else row.source_checksum == source.checksum
 
+    def made_from(rows) -> list[tuple]:
+        """Each translation's state: made from the current source or not, and its review status."""
+        source = next(t for t in rows if t.language == course.source_language)
+        return sorted((t.language, current(t, source), t.review_status) for t in rows)
+
     source_page = next(t for t in course.translations if t.language == course.source_language)
     lessons = {}
     for lesson in course.lessons:
@@ -242,7 +253,8 @@ def content_of(course: Course) -> dict:
         "facts": (course.source_language, [t.topic for t in course.topics], course.published),
         "pages": sorted((t.language, t.title, t.summary, text(t.intro_md), current(t, source_page), t.review_status)
                         for t in course.translations),
-        "modules": [(m.slug, m.pass_mark, sorted((t.language, t.title) for t in m.translations),
+        "modules": [(m.slug, m.pass_mark, sorted((t.language, t.title or "") for t in m.translations),
+                     made_from(m.translations),
                      [x.slug for x in m.lessons],
                      [(q.slug, q.kind, sorted((t.language, t.prompt) for t in q.translations),
                        [(c.slug, c.correct, sorted((t.language, t.text, t.feedback) for t in c.translations))

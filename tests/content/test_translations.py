@@ -91,3 +91,46 @@ def test_a_lesson_with_no_source_counterpart_is_reported(app_ctx, course_copy):
     stray.write_text("---\ntitle: x\nsource: 0\nstatus: draft\n---\nx\n")
     problems = problems_of(course_copy)
     assert any(p.startswith(f"{stray}:") and "not listed in any module" in p for p in problems), problems
+
+
+def test_a_changed_source_quiz_text_outdates_its_modules_translations(app, course_copy):
+    english = course_copy / BUNDLED_COURSE / "en" / "modules.toml"
+    english.write_text(english.read_text().replace("Which of these is social dialogue?",
+                                                   "Which one of these is social dialogue?", 1))
+    result = app.test_cli_runner().invoke(args=["content", "check", str(course_copy)])
+    assert result.exit_code == 1
+    vi_line = next(line for line in result.output.splitlines() if f"{BUNDLED_COURSE}\tvi\t" in line)
+    assert vi_line.startswith("INCOMPLETE") and "quiz texts: 3 translated, 1 outdated, 0 missing" in vi_line
+    stamped = app.test_cli_runner().invoke(args=["content", "checksums", str(course_copy / BUNDLED_COURSE),
+                                                 "--stamp", "vi"])
+    assert stamped.exit_code == 0, stamped.output
+    assert "modules.toml what-and-who\t" in stamped.output
+    result = app.test_cli_runner().invoke(args=["content", "check", str(course_copy)])
+    vi_line = next(line for line in result.output.splitlines() if f"{BUNDLED_COURSE}\tvi\t" in line)
+    assert "quiz texts: 4 translated, 0 outdated, 0 missing, 4 draft" in vi_line
+
+
+def test_a_language_written_without_module_states_is_outdated_until_stamped(app, course_copy):
+    """The format before modules had a source and status: read, counted as outdated drafts, then stamped."""
+    course = course_copy / BUNDLED_COURSE
+    modules = course / "fr" / "modules.toml"
+    modules.write_text(re.sub(r'(?m)^(source|status) = .*\n', "", modules.read_text()))
+    [line] = [c for c in coverage(next(b for b in read_library(course_copy) if b.slug == BUNDLED_COURSE))
+              if c.language == "fr"]
+    assert (line.quiz.outdated, line.complete) == (4, False)
+    stamped = app.test_cli_runner().invoke(args=["content", "checksums", str(course), "--stamp", "fr"])
+    assert stamped.exit_code == 0, stamped.output
+    assert modules.read_text().count('status = "draft"') == 4
+    [line] = [c for c in coverage(next(b for b in read_library(course_copy) if b.slug == BUNDLED_COURSE))
+              if c.language == "fr"]
+    assert line.complete and line.quiz.draft == 4
+
+
+def test_module_states_are_checked(app_ctx, course_copy):
+    course = course_copy / BUNDLED_COURSE
+    french, english = course / "fr" / "modules.toml", course / "en" / "modules.toml"
+    french.write_text(french.read_text().replace('status = "draft"', 'status = "done"', 1))
+    english.write_text(english.read_text().replace('id = "what-and-who"\n', 'id = "what-and-who"\nstatus = "draft"\n'))
+    problems = problems_of(course_copy)
+    assert any(p.startswith(f"{french}:") and '"status" must be "draft" or "reviewed"' in p for p in problems)
+    assert any(p.startswith(f"{english}:") and 'only a translation has "source"' in p for p in problems)
