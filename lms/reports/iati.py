@@ -34,6 +34,8 @@ TITLE_LANGUAGES = ("en", "fr", "es")
 #: The sexes IATI's results name (dimension "sex"), from the portal's genders. "another" and "undisclosed" say
 #: nothing of a person's sex: they count in the total only (docs/reports.md, "IATI").
 SEX = {"woman": "female", "man": "male"}
+#: OECD DAC region 998, "Developing countries, unspecified".
+UNSPECIFIED_REGION = "998"
 
 
 class IATIError(ValueError):
@@ -156,7 +158,8 @@ def recipient_countries(activity, reporting: Reporting) -> None:
     """Where the members reached in the year live: one ``recipient-country`` each, percentages adding up to 100.
 
     The percentages divide the published counts of the countries' participants; a country whose count is
-    published as 0 is left out.
+    published as 0 is left out. With none to name (nobody reached, or too few to publish), the region "developing
+    countries, unspecified" stands in: IATI asks every activity for a recipient (rule 3.7.1).
     """
     counts: dict[str, Count] = {}
     for (country, _gender, _age), cell in reporting.cube.items():
@@ -164,6 +167,8 @@ def recipient_countries(activity, reporting: Reporting) -> None:
     shown = {country: count.published for country, count in sorted(counts.items()) if count.published}
     for country, percentage in whole_percentages(shown).items():
         etree.SubElement(activity, "recipient-country", code=country, percentage=str(percentage))
+    if not shown:
+        etree.SubElement(activity, "recipient-region", code=UNSPECIFIED_REGION, vocabulary="1", percentage="100")
 
 
 def whole_percentages(counts: dict[str, int]) -> dict[str, int]:

@@ -110,11 +110,12 @@ def parse_sectors(text: str, vocabulary: str, problems: list[str]) -> tuple[Sect
         problems.append("IATI_SECTORS is empty: every activity needs a sector (IATI rule 6.2.2), e.g. "
                         "16020:50,15150:50")
         return ()
-    sectors = []
+    sectors, before, malformed = [], len(problems), False
     for part in parts:
         match = SECTOR.fullmatch(part)
         if match is None:
             problems.append(f"IATI_SECTORS: {part.strip()!r} is not code:percentage (e.g. 16020:50)")
+            malformed = True
             continue
         code, percentage = match.group(1), match.group(2)
         if code not in codelist(SECTOR_CODELISTS[vocabulary]):
@@ -123,17 +124,17 @@ def parse_sectors(text: str, vocabulary: str, problems: list[str]) -> tuple[Sect
         if percentage is None and len(parts) > 1:
             problems.append(f"IATI_SECTORS: {code!r} needs its percentage: with several sectors, each has one "
                             "(IATI rule 2.1.1)")
+            malformed = True
         elif percentage is not None and not 0 < int(percentage) <= 100:
             problems.append(f"IATI_SECTORS: {code!r} has {percentage} percent: a share is from 1 to 100")
+            malformed = True
         sectors.append(Sector(code, 100 if percentage is None else int(percentage)))
-    if len(sectors) < len(parts):
-        return ()
-    if len({s.code for s in sectors}) < len(sectors):
+    if not malformed and len({s.code for s in sectors}) < len(sectors):
         problems.append(f"IATI_SECTORS={text!r} names a sector twice")
-    elif sum(s.percentage for s in sectors) != 100:
+    elif not malformed and sum(s.percentage for s in sectors) != 100:
         problems.append(f"IATI_SECTORS={text!r}: the percentages add up to {sum(s.percentage for s in sectors)}, "
                         "not 100 (IATI rules 2.1.2, 2.1.4)")
-    return tuple(sectors)
+    return tuple(sectors) if len(problems) == before else ()
 
 
 def parse_targets(text: str, problems: list[str]) -> dict[str, int]:
