@@ -2,11 +2,11 @@
 (iati-codelists/) to its codes: small interpreters that name each rule's id in what they find."""
 from __future__ import annotations
 
-import copy
 import json
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 
 from lxml import etree
@@ -110,12 +110,13 @@ def broken_rules(document) -> list[str]:
     root = document.getroot() if hasattr(document, "getroot") else document
     tree = root.getroottree()
     broken = []
-    for context, rules in copy.deepcopy(RULESET).items():
+    for context, rules in RULESET.items():
         for element in tree.xpath(context):
             broken += check_element(element, rules)
     return broken
 
 
+@cache
 def codelist(name: str) -> dict[str, str]:
     """A copied codelist: code -> status ("active" or "withdrawn")."""
     path = CODELISTS / "xml" / f"{name}.xml"
