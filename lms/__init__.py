@@ -55,6 +55,12 @@ def check_config(app: Flask) -> None:
         prices.check(app.config)
     except prices.BadPrices as error:
         raise UnsafeConfiguration(f'{error}: docs/deploy.md, "SMS"') from error
+    from lms.reports import iati_settings
+
+    try:
+        iati_settings.read(app.config)
+    except iati_settings.BadSettings as error:
+        raise UnsafeConfiguration(f'{error}\n(docs/reports.md, "IATI")') from error
     if app.config["APP_ENV"] == "production":
         if len(key) < 32 or key in ("dev", "change-me", "secret"):
             raise UnsafeConfiguration(

@@ -171,7 +171,15 @@ class Config:
     IATI_ACTIVITY_START = os.environ.get("IATI_ACTIVITY_START", "2025-01-01")
     IATI_FUNDER_REF = os.environ.get("IATI_FUNDER_REF", "XM-DAC-7")
     IATI_FUNDER_NAME = os.environ.get("IATI_FUNDER_NAME", "Ministry of Foreign Affairs of the Netherlands")
-    #: Targets per quarter, e.g. "participants=500,completions=300".
+    #: The funder's type, on IATI's OrganisationType codelist (10: government; 40: multilateral; 60: foundation).
+    IATI_FUNDER_TYPE = os.environ.get("IATI_FUNDER_TYPE", "10")
+    #: The activity's sectors with their share in percent, adding up to 100 ("16020:50,15150:50": employment
+    #: creation, democratic participation and civil society), codes of the vocabulary below (1: OECD DAC CRS 5-digit
+    #: purpose codes; 2: 3-digit). Checked against IATI's codelists when the portal starts
+    #: (lms/reports/iati_settings.py).
+    IATI_SECTORS = os.environ.get("IATI_SECTORS", "16020:50,15150:50")
+    IATI_SECTOR_VOCABULARY = os.environ.get("IATI_SECTOR_VOCABULARY", "1")
+    #: Targets for a year, e.g. "participants=5000,completions=3000" (whole numbers without separators).
     IATI_TARGETS = os.environ.get("IATI_TARGETS", "")
     COURSES_DIR = os.environ.get("COURSES_DIR", str(Path(__file__).resolve().parent.parent / "courses"))
 

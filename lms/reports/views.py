@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 from babel.dates import get_month_names
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -232,6 +232,11 @@ def export_iati():
 @roles("admin")
 def export_xapi():
     """Every learning record as xAPI statements, for a learning record store; written to the audit log."""
+    if xapi.is_local_address(current_app.config["PUBLIC_URL"]):
+        flash(_("Learning records cannot be exported yet: the portal's public address (PUBLIC_URL) is still an "
+                "address of this computer, and statements name members and courses under it. Ask whoever runs "
+                "the portal to set it."), "error")
+        return redirect(url_for("reports.show_dashboard"))
     since = request.args.get("since", type=date.fromisoformat) if request.args.get("since") else None
     found = xapi.statements(since)
     audit.record("export xapi", {"since": since.isoformat() if since else None, "statements": len(found)},

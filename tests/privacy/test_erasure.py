@@ -133,6 +133,10 @@ def test_no_xapi_actor_or_statement_id_leads_to_her(rosa_erased):
     before_ids = {s["id"] for s in rosa_erased["before"]["statements"]
                   if s["actor"]["account"]["name"] == rosa_erased["before"]["actor"]}
     assert before_ids and not before_ids & {s["id"] for s in after}, "an earlier export's statement ids match"
+    registrations = {s["context"]["registration"] for s in rosa_erased["before"]["statements"]
+                     if s["actor"]["account"]["name"] == rosa_erased["before"]["actor"]}
+    assert registrations and not registrations & {s["context"].get("registration") for s in after}, \
+        "an earlier export's registration matches"
     assert len(after) == len(rosa_erased["before"]["statements"])  # every record still counts
     assert xapi.statements() == after  # and exporting twice gives the same statements
 
