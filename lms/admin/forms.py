@@ -23,7 +23,8 @@ class OrganisationForm(PortalForm):
 class PlacementForm(PortalForm):
     """A person's role, where they work, and what a coordinator looks after (lms/admin/services.py, Placement)."""
 
-    account_role = SelectField(_l("Role"), validators=[InputRequired(_l("Please choose a role."))])
+    account_role = SelectField(_l("Role"), widget=SelectWithPrompt(),
+                               validators=[InputRequired(_l("Please choose a role."))])
     country = SelectField(_l("Country where they work"), widget=SelectWithPrompt(),
                           validators=[InputRequired(_l("Please choose a country."))])
     organisation = SelectField(_l("Organisation"), validate_choice=True)

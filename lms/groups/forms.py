@@ -26,7 +26,8 @@ MOST_MARKS = 1000
 class GroupForm(PortalForm):
     name = StringField(_l("Name of the group"), validators=[DataRequired(_l("Please write a name.")),
                                                             Length(max=120)])
-    course = SelectField(_l("Course"), validators=[InputRequired(_l("Please choose a course."))])
+    course = SelectField(_l("Course"), widget=SelectWithPrompt(),
+                         validators=[InputRequired(_l("Please choose a course."))])
     country = SelectField(_l("Country"), widget=SelectWithPrompt(),
                           validators=[InputRequired(_l("Please choose your country."))])
     organisation = SelectField(_l("Partner organisation"), default="")

@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from lms.core.fields import CheckboxesField, NumberRange
+from lms.core.fields import CheckboxesField, NumberRange, SelectWithPrompt
 from lms.core.forms import PortalForm
 from lms.i18n import pick_string
 from lms.models import SurveyQuestion
@@ -84,7 +84,8 @@ class WaveForm(PortalForm):
     kind = SelectField(_l("When"), choices=choices_of(WAVE_LABELS))
     days_after = IntegerField(_l("Days after the training (follow-up only)"),
                               validators=[Optional(), NumberRange(min=1, max=3650)])
-    target = SelectField(_l("Asked in"), validators=[InputRequired(_l("Please choose one answer."))])
+    target = SelectField(_l("Asked in"), widget=SelectWithPrompt(),
+                         validators=[InputRequired(_l("Please choose one answer."))])
     opens_on = DateField(_l("First day (workplace rounds)"), validators=[Optional()])
     closes_on = DateField(_l("Last day (optional)"), validators=[Optional()])
 
@@ -93,7 +94,8 @@ class GroupWaveForm(PortalForm):
     """A group's trainer asks a published survey of their group, at one moment."""
 
     #: Any survey's code is taken, so that one that may not be asked of a group gets its reason (the view checks).
-    survey = SelectField(_l("Survey"), validators=[InputRequired(_l("Please choose one answer."))],
+    survey = SelectField(_l("Survey"), widget=SelectWithPrompt(),
+                         validators=[InputRequired(_l("Please choose one answer."))],
                          validate_choice=False)
     kind = SelectField(_l("When"), choices=choices_of(WAVE_LABELS))
     days_after = IntegerField(_l("Days after the training (follow-up only)"),
@@ -135,7 +137,8 @@ class WorkplaceForm(PortalForm):
     name = StringField(_l("Name of the workplace"), validators=[DataRequired(_l("Please write a name.")),
                                                                 Length(max=200)])
     sector = StringField(_l("Sector"), validators=[DataRequired(_l("Please write the sector.")), Length(max=80)])
-    country = SelectField(_l("Country"), validators=[InputRequired(_l("Please choose your country."))])
+    country = SelectField(_l("Country"), widget=SelectWithPrompt(),
+                          validators=[InputRequired(_l("Please choose your country."))])
     organisation = SelectField(_l("Union"), default="")
 
 
