@@ -136,7 +136,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/workplaces/<int:workplace_id>/edit", BOTH, MANAGERS), ("/workplaces/<int:workplace_id>/delete", BOTH, MANAGERS),
     # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
     # exports and the audit log only for administrators.
-    ("/reports", GET, REPORTERS), ("/reports/<table>.<extension>", GET, REPORTERS),
+    ("/reports", GET, REPORTERS), ("/reports/report.<extension>", GET, REPORTERS),
     # Homes for staff: a trainer's day (any staff member: the groups they manage), a coordinator's overview.
     ("/today", GET, STAFF), ("/overview", GET, REPORTERS),
     ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),
@@ -255,7 +255,7 @@ def example_url(rule: str, world: dict) -> str:
               "language": "fr", "group_id": world["group"], "user_id": world["graduate"],
               "course_id": world["course"], "code": world["code"], "name": world["image"],
               "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
-              "table": "by_country", "extension": "csv",
+              "extension": "csv",
               "session_id": world["session"], "organisation_id": world["organisation"], "token": world["token"],
               "draft_id": world["draft"]}
     if rule.startswith("/author/") or rule.startswith("/courses/"):
@@ -266,6 +266,8 @@ def example_url(rule: str, world: dict) -> str:
         values["code"] = "workers-voice"
     if rule.startswith("/verify/"):
         values["code"] = world["certificate"]
+    if rule.startswith("/reports/"):
+        values["extension"] = "zip"
     if rule.startswith("/groups/"):
         values.update(session_id=world["group_session"], attempt_id=world["attempt"])
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
