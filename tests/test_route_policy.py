@@ -95,7 +95,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     *[(f"/groups/<int:group_id>{path}", BOTH, MANAGERS) for path in (
         "/edit", "/archive", "/sessions/<int:session_id>", "/sessions/<int:session_id>/delete",
         "/paper-scores/<module>/<int:attempt_id>", "/paper-scores/<module>/<int:attempt_id>/delete")],
-    ("/groups/<int:group_id>/certificates", GET, MANAGERS),
+    ("/groups/<int:group_id>/certificates", GET, MANAGERS), ("/groups/<int:group_id>/register.xlsx", GET, MANAGERS),
     # Messages to a group (by SMS or e-mail): written, previewed, sent and listed by those who manage it.
     ("/groups/<int:group_id>/messages", GET, MANAGERS), ("/groups/<int:group_id>/messages/new", BOTH, MANAGERS),
     ("/groups/<int:group_id>/messages/send", POST, MANAGERS),
