@@ -103,7 +103,7 @@ def example_url(rule: str, world: dict) -> str:
               "language": "fr", "group_id": world["group"], "user_id": world["graduate"],
               "course_id": world["course"], "code": world["code"], "name": world["image"],
               "invitation_id": world["invitation"], "workplace_id": world["workplace"], "wave_id": world["wave"],
-              "table": "by_country", "extension": "csv",
+              "extension": "csv",
               "session_id": world["session"], "organisation_id": world["organisation"], "token": world["token"],
               "draft_id": world["draft"]}
     if rule.startswith("/author/") or rule.startswith("/courses/"):
@@ -114,6 +114,8 @@ def example_url(rule: str, world: dict) -> str:
         values["code"] = "workers-voice"
     if rule.startswith("/verify/"):
         values["code"] = world["certificate"]
+    if rule.startswith("/reports/"):
+        values["extension"] = "zip"
     if rule.startswith("/groups/"):
         values.update(session_id=world["group_session"], attempt_id=world["attempt"])
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)

@@ -89,7 +89,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     *[(f"/groups/<int:group_id>{path}", BOTH, MANAGERS) for path in (
         "/edit", "/archive", "/sessions/<int:session_id>", "/sessions/<int:session_id>/delete",
         "/paper-scores/<module>/<int:attempt_id>", "/paper-scores/<module>/<int:attempt_id>/delete")],
-    ("/groups/<int:group_id>/certificates", GET, MANAGERS),
+    ("/groups/<int:group_id>/certificates", GET, MANAGERS), ("/groups/<int:group_id>/register.xlsx", GET, MANAGERS),
     # Messages to a group (by SMS or e-mail): written, previewed, sent and listed by those who manage it.
     ("/groups/<int:group_id>/messages", GET, MANAGERS), ("/groups/<int:group_id>/messages/new", BOTH, MANAGERS),
     ("/groups/<int:group_id>/messages/send", POST, MANAGERS),
@@ -131,7 +131,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     ("/workplaces/<int:workplace_id>/edit", BOTH, MANAGERS), ("/workplaces/<int:workplace_id>/delete", BOTH, MANAGERS),
     # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
     # exports and the audit log only for administrators.
-    ("/reports", GET, REPORTERS), ("/reports/<table>.<extension>", GET, REPORTERS),
+    ("/reports", GET, REPORTERS), ("/reports/report.<extension>", GET, REPORTERS),
     # Homes for staff: a trainer's day (any staff member: the groups they manage), a coordinator's overview.
     ("/today", GET, STAFF), ("/overview", GET, REPORTERS),
     ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),

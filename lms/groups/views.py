@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,8 +16,9 @@ from lms.core.fields import grouped_country_choices, organisation_choices
 from lms.core.listing import folded, listed, listing
 from lms.core.phone_display import national_example
 from lms.extensions import db
+from lms.files import workbooks
 from lms.groups import messages as group_messages
-from lms.groups import services
+from lms.groups import register, services
 from lms.groups.forms import (
     BulkForm,
     EditGroupForm,
@@ -461,6 +462,23 @@ def group_certificates(group_id: int):
                  user=current_user._get_current_object())
     db.session.commit()
     return page
+
+
+@bp.route("/groups/<int:group_id>/register.xlsx")
+@roles("trainer", "coordinator")
+def download_register(group_id: int):
+    """The group's register as a workbook: members and their progress, sessions, attendance, as its page shows
+    them to whoever manages the group."""
+    group = _group(group_id, manage=True)
+    course = learning.find_course(group.course.slug, include_unpublished=True)
+    table = services.group_table(group)
+    cover, sections = register.register(group, course, table)
+    data = workbooks.as_xlsx(cover, sections)
+    audit.record("download group register", {"group_id": group.id, "members": len(table)},
+                 user=current_user._get_current_object())
+    db.session.commit()
+    return send_file(data, as_attachment=True, download_name=f"register-{group.id}-{clock.today():%Y%m%d}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/groups/<int:group_id>/members/<int:user_id>/promote", methods=["POST"])

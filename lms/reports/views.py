@@ -19,15 +19,16 @@ from lms.core import audit, charts
 from lms.core.fields import grouped_country_choices
 from lms.core.listing import listing
 from lms.extensions import db
-from lms.i18n import collation_key, country_name, current_language, pick_string
-from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
-from lms.permissions import coordinated_scope, readable_courses, roles
-from lms.reports import exports, figures, homes, iati, xapi
+from lms.files import workbooks
+from lms.i18n import collation_key, country_name, current_language, pick_string, text_direction
+from lms.models import Course, Organisation, TrainingGroup
+from lms.permissions import can_read_figures, coordinated_scope, readable_courses, roles
+from lms.reports import exports, figures, homes, iati, workbook, xapi
+from lms.reports import surveys as report_surveys
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
 from lms.reports.workplace_outcomes import workplace_outcomes
-from lms.surveys import results
 from lms.vocabulary import GROUP_MODE_LABELS
 
 bp = Blueprint("reports", __name__)
@@ -36,25 +37,17 @@ bp = Blueprint("reports", __name__)
 @bp.app_context_processor
 def report_helpers():
     return {"TOTAL": TOTAL, "row_label": row_label, "column_label": lambda key: exports.label(key, "gender"),
-            "export_url": export_url, "chart": chart, "RATES": RATES, "rate": rate}
+            "chart": chart, "RATES": RATES, "rate": rate}
 
 
 def row_label(table: str, key: str) -> str:
     return exports.label(key, table)
 
 
-def export_url(table: str, extension: str) -> str:
-    return url_for("reports.export_table", table=table, extension=extension, **request.args.to_dict())
-
-
 def chart(name: str, table, column: str, filters: list[tuple[str, str]]):
     """The bar chart of one column of a table, captioned with what it counts, its unit, period and filters."""
     bars = [(row_label(name, row), table.value(row, column)) for row in table.rows]
     return charts.bar_chart(name, exports.chart_caption(name, column, filters), bars)
-
-
-#: Tables that download, and the titles written into the files.
-TABLES = ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers")
 
 
 def retired_dates() -> str | None:
@@ -116,43 +109,14 @@ def build(report: ReportFilter) -> Dashboard:
                      figures.attendance(report), figures.trainers(report))
 
 
-def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
-    """Each participants' survey with indicators, per wave, for the trainings the report covers.
-
-    Survey answers are filtered by country only: anonymous answers carry no gender or age. A coordinator sees
-    course-wide waves (for the respondents of their countries, if they coordinate countries) and the waves of the
-    groups of their countries and organisations.
-    """
-    found = []
-    waves = selectinload(Survey.waves)
-    surveys = db.session.scalars(
-        select(Survey).where(Survey.subject == "participant", Survey.indicators.any()).order_by(Survey.code)
-        .options(selectinload(Survey.translations),
-                 selectinload(Survey.indicators).selectinload(SurveyIndicator.titles),
-                 waves.selectinload(SurveyWave.course).selectinload(Course.translations),
-                 waves.selectinload(SurveyWave.group)))
-    course_groups = (set(db.session.scalars(select(TrainingGroup.id).where(
-        TrainingGroup.course_id == report.course_id))) if report.course_id else set())
-
-    scope = report.scope
-
-    def in_scope(wave: SurveyWave) -> bool:
-        """A group's wave only for a group of the report's scope and countries: its name is on the page."""
-        if wave.group_id is None:
-            return scope is None or scope.sees_course_waves
-        return ((scope is None or scope.holds(wave.group.country, wave.group.organisation_id))
-                and (report.countries is None or wave.group.country in report.countries))
-
-    countries = list(report.countries) if report.countries is not None else (
-        scope.respondent_countries() if scope is not None else None)
-
-    for survey in surveys:
-        waves = [w for w in survey.waves if w.workplace_id is None and in_scope(w)
-                 and (report.group_id is None or w.group_id == report.group_id)
-                 and (report.course_id is None or w.course_id == report.course_id or w.group_id in course_groups)]
-        if waves:
-            found.append((survey, results.indicator_results(survey, waves, countries)))
-    return found
+def report_content(form: ReportForm, report: ReportFilter, *, answers: bool = False) -> workbook.ReportContent:
+    """What the dashboard shows; with ``answers``, as the downloads carry it, the covered surveys' answers too."""
+    covered = report_surveys.covered_surveys(report, indicators_only=not answers, questions=answers)
+    return workbook.ReportContent(
+        _("Report"), exports.filter_lines(form, retired_dates()), report.start, report.end, build(report),
+        figures.knowledge_gain(report).published, report_surveys.outcomes(covered),
+        report_surveys.answers(covered, current_language(), lambda survey: can_read_figures(current_user, survey))
+        if answers else [], workplaces=workplace_outcomes(report, current_language()))
 
 
 @bp.route("/today")
@@ -189,17 +153,25 @@ def show_dashboard():
     if waiting:
         return render_template("reports/dashboard.html", form=form, data=None, report=None, not_yet=waiting)
     report = report_filter(form)
-    return render_template("reports/dashboard.html", form=form, report=report, data=build(report),
-                           filters=exports.filter_lines(form), gain=figures.knowledge_gain(report).published,
-                           outcomes=outcomes(report), workplaces=workplace_outcomes(report, current_language()),
-                           group_modes=GROUP_MODE_LABELS, retired_dates=retired_dates(),
-                           iati_ready=report.start.year < clock.today().year)
+    content = report_content(form, report)
+    return render_template("reports/dashboard.html", form=form, report=report, data=content.data,
+                           filters=exports.filter_lines(form), gain=content.gain, outcomes=content.outcomes,
+                           workplaces=content.workplaces, group_modes=GROUP_MODE_LABELS,
+                           retired_dates=retired_dates(), iati_ready=report.start.year < clock.today().year,
+                           download_url=lambda extension: url_for("reports.download_report", extension=extension,
+                                                                  **request.args.to_dict()))
 
 
-@bp.route("/reports/<table>.<extension>")
+#: The report's downloads: the workbook, and the same tables as CSV files in a zip.
+DOWNLOADS = {"xlsx": (workbooks.as_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+             "zip": (workbooks.as_zip, "application/zip")}
+
+
+@bp.route("/reports/report.<extension>")
 @roles("coordinator")
-def export_table(table: str, extension: str):
-    if table not in TABLES or extension not in ("csv", "xlsx"):
+def download_report(extension: str):
+    """Everything the dashboard shows for these filters, and the covered surveys' answers, in one file."""
+    if extension not in DOWNLOADS:
         abort(404)
     form = report_form()
     if not form.validate():
@@ -207,13 +179,12 @@ def export_table(table: str, extension: str):
     if form.not_yet_published(clock.today()):
         abort(404)
     report = report_filter(form)
-    sheet = exports.sheet_of(table, getattr(build(report), table), exports.filter_lines(form, retired_dates()))
-    name = f"{table}-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}"
-    if extension == "csv":
-        return Response(exports.as_csv(sheet), mimetype="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
-    return send_file(exports.as_xlsx(sheet), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    content = report_content(form, report, answers=True)
+    cover = workbooks.Cover(content.title, workbook.cover_lines(content), clock.utcnow(),
+                            right_to_left=text_direction(current_language()) == "rtl")
+    write, mimetype = DOWNLOADS[extension]
+    return send_file(write(cover, workbook.sections(content)), as_attachment=True, mimetype=mimetype,
+                     download_name=f"report-{report.start:%Y%m%d}-{report.end:%Y%m%d}.{extension}")
 
 
 @bp.route("/reports/iati.xml")

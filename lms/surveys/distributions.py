@@ -148,15 +148,16 @@ def texts_listed(survey: Survey) -> bool:
 
 
 def survey_figures(survey: Survey, waves: list[SurveyWave], countries: list[str] | None, *, language: str,
-                   figures: bool) -> SurveyFigures:
+                   figures: bool, texts: bool = True) -> SurveyFigures:
     """The published figures of ``waves`` (counting respondents of ``countries`` only, if given): per wave, and,
-    with ``figures``, per question. A fixed number of queries, whatever the number of answers."""
+    with ``figures``, per question, with the free text the survey's privacy lets be listed (none without
+    ``texts``). A fixed number of queries, whatever the number of answers."""
     wave_ids = [w.id for w in waves]
     answered = results.response_counts(wave_ids, countries)
     invited = invitation_counts([w.id for w in waves if w.workplace_id is None], countries)
     counts = [WaveCounts(w, None if w.workplace_id is not None else invited.get(w.id, 0), answered.get(w.id, 0))
               for w in waves]
-    listed = texts_listed(survey)
+    listed = texts_listed(survey) and texts
     if not figures:
         return SurveyFigures(counts, None, listed)
     return SurveyFigures(counts, question_results(survey, waves, countries, language, listed), listed)

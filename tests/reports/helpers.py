@@ -1,9 +1,11 @@
-"""What the reports tests call: an admin's client, the dashboard's cells read over HTTP, and members enrolled
-last month (the latest period whose figures are published)."""
+"""What the reports tests call: an admin's client, the dashboard's cells read over HTTP, members enrolled last month
+(the latest period whose figures are published), and the number of SQL statements a page sends."""
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms import clock
@@ -56,3 +58,22 @@ def enrolled_last_month(create_user, name: str, **fields):
     db.session.add(Enrolment(user_id=user.id, course_id=course().id, enrolled_at=when, last_activity_at=when))
     db.session.commit()
     return user
+
+
+def count_queries(app, client, path: str) -> int:
+    """The SQL statements one GET of ``path`` sends (it must answer 200)."""
+    seen = []
+    here = threading.get_ident()
+
+    def count(*_args):
+        if threading.get_ident() == here:  # not a live server's thread left serving an earlier browser test
+            seen.append(1)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(seen)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
+from datetime import datetime
 
 from lxml import html
 from openpyxl import load_workbook
@@ -115,15 +117,34 @@ def csv_rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-def xlsx_rows(data: bytes) -> list[list[str]]:
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+def workbook_tables(data: bytes) -> dict[str, list[list]]:
+    """A report's workbook: each sheet's rows of values as typed (numbers, dates), by its title (its first cell)."""
+    book = load_workbook(io.BytesIO(data))
+    return {sheet["A1"].value: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}
 
 
-def download_table(rows: list[list[str]], first_column: str) -> dict[tuple[str, str], str]:
-    """(row, column) -> value of a downloaded table: its header comes after the filters and an empty line."""
-    at = next(i for i, row in enumerate(rows) if not any(row)) + 1
-    header = rows[at]
+def zip_tables(data: bytes) -> dict[str, list[list[str]]]:
+    """A report's zip of CSV files: each file's rows, by its title (its first cell)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        tables = [csv_rows(archive.read(name)) for name in sorted(archive.namelist())]
+    return {rows[0][0]: rows for rows in tables}
+
+
+def download_table(rows: list[list], first_column: str) -> dict[tuple[str, str], str]:
+    """(row, column) -> value of a downloaded table, as text: its title, its header, then its rows. A month (a date in
+    the workbook) reads "2025-03" as on the page, a share (0.47 in the workbook) "47" as in the CSV file; an empty
+    cell (a figure not shown) reads "–" as on the page."""
+    header = rows[1]
     assert header[0] == first_column, header
-    return {(row[0], column): value for row in rows[at + 1:] if row
+
+    def shown(value, column: str) -> str:
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, datetime):
+            return f"{value:%Y-%m}"
+        if isinstance(value, int | float) and "rate" in column.lower():
+            return str(round(100 * value))
+        return str(value)
+
+    return {(shown(row[0], ""), column.removesuffix(" (%)")): shown(value, column) for row in rows[2:] if row
             for column, value in zip(header[1:], row[1:], strict=False)}

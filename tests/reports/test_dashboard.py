@@ -1,7 +1,6 @@
 """The dashboard's counts against an independent count of generated data, as published; scopes; exports."""
 from __future__ import annotations
 
-import csv
 import io
 import re
 from collections import Counter
@@ -18,6 +17,8 @@ from lms.reports import figures, tables
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.tables import TOTAL, dashboard
 from tests.helpers import BUNDLED_COURSE, YEAR, sign_in
+from tests.reports import reading
+from tests.reports.helpers import count_queries
 
 BANDS = tuple(parse_age_bands("15-24,25-35,36+"))
 
@@ -61,11 +62,6 @@ def test_filters_narrow_the_counts(population):
     assert {k[0] for k in cube} <= {"PE"}
 
 
-def rows_of_csv(response):
-    text = response.get_data().decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
-
-
 def test_a_coordinator_sees_only_their_countries_whatever_the_url(app, population, create_user):
     create_user("coord", role="coordinator", coordinated_countries=["PE"])
     client = app.test_client()
@@ -73,9 +69,9 @@ def test_a_coordinator_sees_only_their_countries_whatever_the_url(app, populatio
     page = client.get(f"/reports?year={YEAR}").get_data(as_text=True)
     assert "Peru" in page and "Benin" not in page and "Cambodia" not in page
     assert client.get(f"/reports?year={YEAR}&country=BJ").status_code == 400
-    assert client.get(f"/reports/by_country.csv?year={YEAR}&country=BJ").status_code == 400
-    rows = rows_of_csv(client.get(f"/reports/by_country.csv?year={YEAR}"))
-    assert not any(row and row[0] in ("Benin", "Cambodia") for row in rows)
+    assert client.get(f"/reports/report.zip?year={YEAR}&country=BJ").status_code == 400
+    tables = reading.zip_tables(client.get(f"/reports/report.zip?year={YEAR}").get_data())
+    assert not any(row and row[0] in ("Benin", "Cambodia") for rows in tables.values() for row in rows)
     # A draft course's title is for its editors and admins: not among a coordinator's filters.
     draft = authoring.create_course(owner=create_user("tina", role="trainer"), language="en",
                                     title="Organising in secret", summary="", intro="", topics=[])
@@ -89,25 +85,26 @@ def test_a_coordinator_sees_only_their_countries_whatever_the_url(app, populatio
         assert other.get("/reports").status_code == 403
 
 
-def test_exports_carry_the_filters_and_the_same_published_cells(app, population, create_user):
+def test_the_downloads_carry_the_filters_and_the_same_published_cells(app, population, create_user):
     create_user("admin", role="admin")
     client = app.test_client()
     sign_in(client, "admin")
     query = f"year={YEAR}&quarter=2&gender=woman"
-    rows = rows_of_csv(client.get(f"/reports/by_country.csv?{query}"))
-    assert rows[0] == ["Participants by country and gender"]
-    assert rows[1][0] == "Period" and "Apr 1, 2025" in rows[1][1] and "Jun 30, 2025" in rows[1][1]
-    assert ["Gender", "Woman"] in rows
+    tables = reading.zip_tables(client.get(f"/reports/report.zip?{query}").get_data())
+    cover = tables["Report"]
+    assert ["Period", f"{YEAR}-04-01", f"{YEAR}-06-30"] in cover and ["Gender", "Woman"] in cover
+    assert any(row[0] == "Privacy" and "multiple of 5" in row[1] for row in cover if row)
+    rows = tables["Participants by country and gender"]
     report = ReportFilter(start=date(YEAR, 4, 1), end=date(YEAR, 6, 30), age_bands=BANDS, gender="woman")
     table = dashboard(report, figures.participation_cube(report), {}, {}, {}).by_country
-    header_at = next(i for i, row in enumerate(rows) if row and row[0] == "Country")
-    for row, key in zip(rows[header_at + 1:], [*table.rows, TOTAL], strict=True):
+    assert rows[1][0] == "Country"
+    for row, key in zip(rows[2:], [*table.rows, TOTAL], strict=True):
         assert row[-1] == str(table.value(key, TOTAL))
-    assert any(row[0] == "Privacy" and "multiple of 5" in row[1] for row in rows if row)
-    book = load_workbook(io.BytesIO(client.get(f"/reports/by_country.xlsx?{query}").get_data()))
-    sheet = book.active
-    assert sheet["A1"].value == "Participants by country and gender" and sheet["A2"].value == "Period"
-    assert client.get(f"/reports/nothing.csv?{query}").status_code == 404
+    book = load_workbook(io.BytesIO(client.get(f"/reports/report.xlsx?{query}").get_data()))
+    assert book.worksheets[0]["A1"].value == "Report" and book.worksheets[1]["A1"].value == (
+        "Participants by country and gender")
+    for gone in ("by_country.csv", "trend.xlsx", "report.csv", "nothing.zip"):
+        assert client.get(f"/reports/{gone}?{query}").status_code == 404
     assert client.get("/reports?year=1900").status_code == 400
     both = client.get(f"/reports?year={YEAR}&quarter=2&month=5")
     assert both.status_code == 400 and "Choose a quarter or a month, not both." in both.get_data(as_text=True)
@@ -169,30 +166,6 @@ def test_the_dashboard_shows_outcome_indicators_of_the_coordinators_countries(ap
     assert not re.search(r"\(\d+ pairs\)", page)
 
 
-def count_queries(app, client, path):
-    import threading
-
-    import sqlalchemy as sa
-
-    from lms.extensions import db as database
-
-    seen = []
-    here = threading.get_ident()
-
-    def count(*_args):
-        if threading.get_ident() == here:  # not a live server's thread left serving an earlier browser test
-            seen.append(1)
-
-    with app.app_context():
-        engine = database.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
-
-
 def test_the_dashboard_takes_the_same_number_of_queries_whatever_the_data_size(app, app_ctx, library, create_user):
     from lms.learn import services as learning
 
@@ -252,13 +225,12 @@ def test_every_table_has_a_chart_and_rates_reach_the_downloads(app, population, 
     for name in ("by_country", "progress", "quarters", "trend"):
         assert f'<svg class="chart" role="img" aria-labelledby="{name}-chart-caption"' in page
     assert "Completion rate" in page and f"{YEAR}-Q1" in page
-    rows = rows_of_csv(client.get(f"/reports/progress.csv?year={YEAR}"))
-    header = next(row for row in rows if row and row[0] == "Country")
-    assert header[-1] == "Completion rate (%)"
-    for row in rows[rows.index(header) + 1:]:
+    rows = reading.zip_tables(client.get(f"/reports/report.zip?year={YEAR}").get_data())[
+        "Enrolments and completions by country"]
+    assert rows[1][0] == "Country" and rows[1][-1] == "Completion rate (%)"
+    for row in rows[2:]:
         begun, done, rate = int(row[1]), int(row[2]), row[-1]
-        assert rate == "–" if begun < 10 else int(rate) == round(100 * min(1, done / begun))
-    assert client.get(f"/reports/quarters.xlsx?year={YEAR}").status_code == 200
+        assert rate == "" if begun < 10 else int(rate) == round(100 * min(1, done / begun))
 
 
 def test_each_chart_says_what_it_counts_its_unit_period_and_filters_also_to_screen_readers(app, population,
@@ -307,7 +279,8 @@ def test_a_coordinator_of_an_organisation_sees_its_figures_and_none_of_another_u
         client = app.test_client()
         sign_in(client, who)
         assert client.get(f"/reports?year={YEAR}{query}").status_code == 200
-        rows = rows_of_csv(client.get(f"/reports/by_country.csv?year={YEAR}{query}"))
+        rows = reading.zip_tables(client.get(f"/reports/report.zip?year={YEAR}{query}").get_data())[
+            "Participants by country and gender"]
         return int(next(row for row in rows if row and row[0] == "Peru")[-1])
 
     assert participants_in_peru("union-coordinator") == 20

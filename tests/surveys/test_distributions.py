@@ -298,7 +298,7 @@ def test_downloads_hold_the_pages_figures(client, answered):
     url = f"/surveys/manage/{survey.code}/results"
     page = client.get(url).get_data(as_text=True)
     csv_response = client.get(f"{url}.csv")
-    assert csv_response.status_code == 200 and csv_response.mimetype == "text/csv"
+    assert csv_response.status_code == 200 and csv_response.headers["Content-Type"] == "text/csv; charset=utf-8"
     sections = csv_sections(csv_response.get_data())
     header, *rows = sections["Answers"]
     on_page = page_figures(page)

@@ -96,7 +96,7 @@ def download_results(code: str, extension: str):
     filters = result_exports.filter_lines(chosen, release_note())
     name = f"{scope.survey.code}-results.{extension}"
     if extension == "csv":
-        return Response(result_exports.as_csv(title, filters, sheets), mimetype="text/csv; charset=utf-8",
+        return Response(result_exports.as_csv(title, filters, sheets), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     return send_file(result_exports.as_xlsx(title, filters, sheets), as_attachment=True, download_name=name,
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
