@@ -22,7 +22,7 @@ from lms.extensions import db
 from lms.i18n import collation_key, country_name, current_language, pick_string
 from lms.models import Course, Organisation, Survey, SurveyIndicator, SurveyWave, TrainingGroup
 from lms.permissions import coordinated_scope, readable_courses, roles
-from lms.reports import exports, figures, homes, iati, xapi
+from lms.reports import cascade, exports, figures, homes, iati, xapi
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
@@ -53,7 +53,7 @@ def chart(name: str, table, column: str, filters: list[tuple[str, str]]):
 
 
 #: Tables that download, and the titles written into the files.
-TABLES = ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers")
+TABLES = ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers", "cascade")
 
 
 def retired_dates() -> str | None:
@@ -112,7 +112,7 @@ def report_filter(form: ReportForm) -> ReportFilter:
 
 def build(report: ReportFilter) -> Dashboard:
     return dashboard(report, figures.participation_cube(report), figures.monthly_trend(report),
-                     figures.attendance(report), figures.trainers(report))
+                     figures.attendance(report), figures.trainers(report), cascade.by_generation(report))
 
 
 def outcomes(report: ReportFilter) -> list[tuple[Survey, list]]:
@@ -192,6 +192,22 @@ def show_dashboard():
                            filters=exports.filter_lines(form), gain=figures.knowledge_gain(report).published,
                            outcomes=outcomes(report), retired_dates=retired_dates(),
                            iati_ready=report.start.year < clock.today().year)
+
+
+@bp.route("/reports/family-tree")
+@roles("coordinator")
+def show_family_tree():
+    """Who trained which trainers, within the reader's countries and organisations, with what each did in the
+    period: the filters of the dashboard."""
+    form = report_form()
+    if not form.validate():
+        return render_template("reports/family_tree.html", form=form, tree=None), 400
+    waiting = form.not_yet_published(clock.today())
+    if waiting:
+        return render_template("reports/family_tree.html", form=form, tree=None, not_yet=waiting)
+    report = report_filter(form)
+    return render_template("reports/family_tree.html", form=form, tree=cascade.family_tree(report),
+                           filters=exports.filter_lines(form), retired_dates=retired_dates())
 
 
 @bp.route("/reports/<table>.<extension>")
