@@ -126,7 +126,7 @@ def test_a_coordinator_sees_no_group_of_another_country(app, library, create_use
     for query in (f"year={YEAR}", f"year={YEAR}&course={course.id}", f"year={clock.today().year - 1}"):
         page = client.get(f"/reports?{query}").get_data(as_text=True)
         assert "Lima hotel workers" in page and "Cotonou" not in page, query
-        for table in ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers"):
+        for table in ("by_country", "by_age", "progress", "trend", "quarters", "attendance", "trainers", "cascade"):
             for extension in ("csv", "xlsx"):
                 data = client.get(f"/reports/{table}.{extension}?{query}").get_data()
                 rows = reading.csv_rows(data) if extension == "csv" else reading.xlsx_rows(data)
