@@ -15,7 +15,7 @@ trained A). Every figure comes from a few grouped queries whatever the number of
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -25,8 +25,7 @@ from sqlalchemy.orm import aliased
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import TrainerPromotion, TrainingGroup, User
-from lms.permissions import Scope
-from lms.reports.figures import groups_run, members_of, people_per, period_bounds, promotions_per
+from lms.reports.figures import group_filters, groups_run, members_of, people_per, period_bounds, promotions_per
 from lms.reports.filters import ReportFilter
 
 
@@ -116,18 +115,6 @@ class Line:
     depth: int
 
 
-def in_place(report: ReportFilter, scope: Scope | None):
-    """SQL condition on TrainingGroup: in ``scope`` and in the report's country and organisation."""
-    conditions = []
-    if scope is not None:
-        conditions.append(scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
-    if report.countries is not None:
-        conditions.append(TrainingGroup.country.in_(report.countries))
-    if report.organisation_id is not None:
-        conditions.append(TrainingGroup.organisation_id == report.organisation_id)
-    return sa.and_(sa.true(), *conditions)
-
-
 def family_tree(report: ReportFilter) -> list[Line]:
     """Who trained which trainers, as it stood at the period's end, within the report's scope, country and
     organisation, in the order a page lists it (each trainer under the trainer whose group they were promoted
@@ -142,7 +129,7 @@ def family_tree(report: ReportFilter) -> list[Line]:
         select(TrainerPromotion.user_id, TrainingGroup.trainer_id, TrainerPromotion.revoked_at)
         .join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id)
         .join(promotions, promotions.c.promotion_id == TrainerPromotion.id)
-        .where(in_place(report, report.scope))
+        .where(*group_filters(replace(report, course_id=None, topic=None, group_id=None)))
         .order_by(TrainerPromotion.user_id, promotions.c.generation, TrainerPromotion.promoted_at,
                   TrainerPromotion.id)).all()
     groups = groups_run(report)

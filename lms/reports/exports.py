@@ -29,7 +29,7 @@ TITLES = {
     "quarters": _l("Enrolments and completions by quarter"),
     "attendance": _l("Attendance at sessions by country"),
     "trainers": _l("Trainers and their reach by country"),
-    "cascade": _l("The cascade: trainers and their reach by generation"),
+    "cascade": _l("Trainers and their reach by generation"),
 }
 MEASURES = {
     "enrolments": _l("Enrolments begun"), "completed_since": _l("Of these, completed"),
