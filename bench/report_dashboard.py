@@ -168,7 +168,7 @@ def print_parts(year: int) -> None:
     """Where the dashboard's time goes, part by part (as an admin: all countries)."""
     from flask import current_app
 
-    from lms.reports import figures
+    from lms.reports import cascade, figures
     from lms.reports.filters import ReportFilter, parse_age_bands
     from lms.reports.views import outcomes
 
@@ -177,7 +177,8 @@ def print_parts(year: int) -> None:
     parts = []
     for name, part in (("participation", figures.participation_cube), ("trend", figures.monthly_trend),
                        ("attendance", figures.attendance), ("trainers", figures.trainers),
-                       ("knowledge gain", figures.knowledge_gain), ("outcome indicators", outcomes)):
+                       ("cascade", cascade.by_generation), ("knowledge gain", figures.knowledge_gain),
+                       ("outcome indicators", outcomes)):
         start = time.perf_counter()
         part(report)
         parts.append(f"{name} {1000 * (time.perf_counter() - start):.0f} ms")

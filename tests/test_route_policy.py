@@ -132,6 +132,7 @@ POLICY: list[tuple[str, tuple[str, ...], frozenset[str]]] = [
     # Reports: coordinators for their countries (the filters are checked in tests/reports); the donor's
     # exports and the audit log only for administrators.
     ("/reports", GET, REPORTERS), ("/reports/report.<extension>", GET, REPORTERS),
+    ("/reports/family-tree", GET, REPORTERS),
     # Homes for staff: a trainer's day (any staff member: the groups they manage), a coordinator's overview.
     ("/today", GET, STAFF), ("/overview", GET, REPORTERS),
     ("/reports/iati.xml", GET, ADMIN), ("/reports/xapi.json", GET, ADMIN),

@@ -20,6 +20,7 @@ TITLES = {
     "quarters": _l("Enrolments and completions by quarter"),
     "attendance": _l("Attendance at sessions by country"),
     "trainers": _l("Trainers and their reach by country"),
+    "cascade": _l("Trainers and their reach by generation"),
 }
 MEASURES = {
     "enrolments": _l("Enrolments begun"), "completed_since": _l("Of these, completed"),
@@ -33,10 +34,13 @@ UNITS = {
     "completions": _l("completed enrolments"), "present": _l("presences at sessions"), "reach": _l("people"),
 }
 FIRST_COLUMN = {"by_country": _l("Country"), "by_age": _l("Age"), "progress": _l("Country"), "trend": _l("Month"),
-                "quarters": _l("Quarter"), "attendance": _l("Country"), "trainers": _l("Country")}
+                "quarters": _l("Quarter"), "attendance": _l("Country"), "trainers": _l("Country"),
+                "cascade": _l("Generation")}
 
 
-def label(key: str, kind: str) -> str:
+def label(key: str | int, kind: str) -> str:
+    if kind == "cascade" and key != TOTAL:
+        return generation_label(int(key))
     if key == TOTAL:
         return _("Total")
     if key == UNKNOWN_AGE:
@@ -46,6 +50,13 @@ def label(key: str, kind: str) -> str:
     if kind in ("by_country", "progress", "attendance", "trainers"):
         return country_name(key, current_language())
     return gender_label(key) if kind == "gender" else key
+
+
+def generation_label(generation: int) -> str:
+    """A row of the cascade: the organisation's own trainers, then the trainers they trained, and so on."""
+    if generation == 0:
+        return _("Our own trainers (generation 0)")
+    return _("Generation %(n)d", n=generation)
 
 
 def filter_lines(form, note: str | None = None) -> list[tuple[str, str]]:

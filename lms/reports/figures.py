@@ -75,7 +75,7 @@ def age_band_column(report: ReportFilter, person):
 
 
 def person_filters(report: ReportFilter, person) -> list:
-    """Conditions on the person (``attributes``): country, organisation, gender, age band."""
+    """Conditions on the person (``attributes``): scope, country, organisation, gender, age band."""
     conditions = []
     if report.scope is not None:
         conditions.append(report.scope.where(person.c.country, person.c.organisation_id))
@@ -83,11 +83,22 @@ def person_filters(report: ReportFilter, person) -> list:
         conditions.append(person.c.country.in_(report.countries))
     if report.organisation_id is not None:
         conditions.append(person.c.organisation_id == report.organisation_id)
+    return conditions + trait_filters(report, person)
+
+
+def trait_filters(report: ReportFilter, person) -> list:
+    """Conditions on the person (``attributes``): gender and age band only. Figures of trainers and their groups
+    take the place (country, organisation) from the group, and these from each person they count."""
+    conditions = []
     if report.gender is not None:
         conditions.append(person.c.gender == report.gender)
     if report.age_band is not None:
         conditions.append(age_band_column(report, person) == report.age_band)
     return conditions
+
+
+def has_trait_filters(report: ReportFilter) -> bool:
+    return report.gender is not None or report.age_band is not None
 
 
 def has_person_filters(report: ReportFilter) -> bool:
@@ -254,37 +265,63 @@ def day_of(column):
     return func.date(column)
 
 
+def groups_run(report: ReportFilter):
+    """The report's training groups whose dates meet the period, created by its last day (a subquery)."""
+    _start, end = period_bounds(report)
+    return select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
+                                       TrainingGroup.created_at <= end, *group_filters(report)).subquery()
+
+
+def members_of(report: ReportFilter, groups, key):
+    """(key, user_id) of each member of ``groups`` who had joined by the period's last day: the people reached."""
+    _start, end = period_bounds(report)
+    return (select(key.label("key"), GroupMember.user_id.label("user_id")).select_from(groups)
+            .join(GroupMember, sa.and_(GroupMember.group_id == groups.c.id, GroupMember.joined_at <= end)))
+
+
+def with_traits(report: ReportFilter, query, person_id):
+    """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them."""
+    if not has_trait_filters(report):
+        return query
+    person = attributes(report)
+    return query.join(person, person.c.user_id == person_id).where(*trait_filters(report, person))
+
+
+def people_per(report: ReportFilter, pairs) -> dict:
+    """Key -> the distinct people of ``pairs`` (a select of ``key`` and ``user_id``) of the report's gender and age
+    band, with their record keys."""
+    rows = pairs.subquery()
+    distinct = with_traits(report, select(rows.c.key, User.id, User.record_key).select_from(rows)
+                           .join(User, User.id == rows.c.user_id), User.id).distinct().subquery()
+    return {key: Count.of(n, keys) for key, n, keys in db.session.execute(
+        select(distinct.c.key, func.count(), func.sum(distinct.c.record_key)).group_by(distinct.c.key))}
+
+
+def promotions_per(report: ReportFilter, key, source=TrainerPromotion) -> dict:
+    """Key -> the promotions made in the period after a training of trainers among the report's groups, of people
+    of its gender and age band, with their record keys. ``source``: trainer_promotions, or a join that gives ``key``.
+    """
+    start, end = period_bounds(report)
+    query = (select(key, func.count(TrainerPromotion.id), func.sum(TrainerPromotion.record_key)).select_from(source)
+             .join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id)
+             .where(TrainerPromotion.promoted_at.between(start, end), *group_filters(report)))
+    query = with_traits(report, query, TrainerPromotion.user_id)
+    return {k: Count.of(n, keys) for k, n, keys in db.session.execute(query.group_by(key))}
+
+
 def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     """Country -> (active trainers, people they reached, trainers trained in the period).
 
     Active: ran a group whose dates meet the period, created by its last day. Reach: distinct members of those
-    groups who had joined by its last day. Both count people, with their record keys; a promotion has its own.
+    groups who had joined by its last day. Both count people, with their record keys; a promotion (a new trainer)
+    has its own. The group gives the country (its row), and the scope, country, organisation, course, topic and
+    group filters, for all three; gender and age band are each counted person's: the trainer, the member, the
+    person promoted.
     """
-    start, end = period_bounds(report)
-    groups = select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
-                                         TrainingGroup.created_at <= end, *group_filters(report)).subquery()
-
-    def people_per_country(person) -> dict[str, Count]:
-        distinct = (select(groups.c.country, User.id, User.record_key)
-                    .select_from(groups).join(User, User.id == person).distinct()).subquery()
-        return {country: Count.of(n, key) for country, n, key in db.session.execute(
-            select(distinct.c.country, func.count(), func.sum(distinct.c.record_key)).group_by(distinct.c.country))}
-
-    active = people_per_country(groups.c.trainer_id)
-    members = (select(groups.c.country, User.id, User.record_key).select_from(groups)
-               .join(GroupMember, sa.and_(GroupMember.group_id == groups.c.id, GroupMember.joined_at <= end))
-               .join(User, User.id == GroupMember.user_id).distinct()).subquery()
-    reach = {country: Count.of(n, key) for country, n, key in db.session.execute(
-        select(members.c.country, func.count(), func.sum(members.c.record_key)).group_by(members.c.country))}
-    trained = select(TrainingGroup.country, func.count(TrainerPromotion.id), func.sum(TrainerPromotion.record_key)
-                     ).join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id).where(
-        TrainerPromotion.promoted_at.between(start, end))
-    if report.scope is not None:
-        trained = trained.where(report.scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
-    if report.countries is not None:
-        trained = trained.where(TrainingGroup.country.in_(report.countries))
-    promoted = {country: Count.of(n, key) for country, n, key in db.session.execute(
-        trained.group_by(TrainingGroup.country))}
+    groups = groups_run(report)
+    active = people_per(report, select(groups.c.country.label("key"), groups.c.trainer_id.label("user_id")))
+    reach = people_per(report, members_of(report, groups, groups.c.country))
+    promoted = promotions_per(report, TrainingGroup.country)
     countries = set(active) | set(reach) | set(promoted)
     return {c: (active.get(c, Count()), reach.get(c, Count()), promoted.get(c, Count())) for c in sorted(countries)}
 

@@ -29,7 +29,7 @@ from lms.models import (
     Workplace,
 )
 from lms.permissions import coordinated_scope, managed_groups, seen_waves, visible_workplaces, wave_countries
-from lms.reports import figures
+from lms.reports import cascade, figures
 from lms.reports.filters import AgeBand, ReportFilter
 from lms.reports.forms import QUARTERS, last_day
 from lms.reports.tables import Dashboard, dashboard
@@ -204,7 +204,7 @@ def overview_for(user: User, today: date, age_bands: tuple[AgeBand, ...]) -> Ove
     scope = coordinated_scope(user)
     report = ReportFilter(start=start, end=end, scope=None if scope.everything else scope, age_bands=age_bands)
     data = dashboard(report, figures.participation_cube(report), {}, figures.attendance(report),
-                     figures.trainers(report))
+                     figures.trainers(report), cascade.by_generation(report))
     waves, waves_total = waves_due(select(SurveyWave).where(seen_waves(user)), user, today)
     running = db.session.scalar(select(func.count(TrainingGroup.id)).where(
         managed_groups(user), TrainingGroup.starts_on <= today, TrainingGroup.ends_on >= today)) or 0

@@ -128,9 +128,10 @@ class Dashboard:
     quarters: Table            # quarter x (enrolments, completions)
     attendance: Table          # country x (present, places)
     trainers: Table            # country x (active, reach, trained)
+    cascade: Table             # generation x (active, reach, trained)
 
 
-def dashboard(report: ReportFilter, cube, trend, attendance, trainers) -> Dashboard:
+def dashboard(report: ReportFilter, cube, trend, attendance, trainers, cascade) -> Dashboard:
     countries = sorted({key[0] for key in cube} | set(attendance) | set(trainers))
     bands = [b.label for b in report.age_bands] + [UNKNOWN_AGE]
     months = months_of(report)
@@ -143,4 +144,5 @@ def dashboard(report: ReportFilter, cube, trend, attendance, trainers) -> Dashbo
         quarters=quarters_table(trend, months),
         attendance=measures_table(attendance, sorted(attendance), ["present", "places"]),
         trainers=measures_table(trainers, sorted(trainers), ["active", "reach", "trained"]),
+        cascade=measures_table(cascade, sorted(cascade), ["active", "reach", "trained"]),
     )

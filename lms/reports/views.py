@@ -23,7 +23,7 @@ from lms.files import workbooks
 from lms.i18n import collation_key, country_name, current_language, pick_string, text_direction
 from lms.models import Course, Organisation, TrainingGroup
 from lms.permissions import can_read_figures, coordinated_scope, readable_courses, roles
-from lms.reports import exports, figures, homes, iati, workbook, xapi
+from lms.reports import cascade, exports, figures, homes, iati, workbook, xapi
 from lms.reports import surveys as report_surveys
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
@@ -106,7 +106,7 @@ def report_filter(form: ReportForm) -> ReportFilter:
 
 def build(report: ReportFilter) -> Dashboard:
     return dashboard(report, figures.participation_cube(report), figures.monthly_trend(report),
-                     figures.attendance(report), figures.trainers(report))
+                     figures.attendance(report), figures.trainers(report), cascade.by_generation(report))
 
 
 def report_content(form: ReportForm, report: ReportFilter, *, answers: bool = False) -> workbook.ReportContent:
@@ -160,6 +160,22 @@ def show_dashboard():
                            retired_dates=retired_dates(), iati_ready=report.start.year < clock.today().year,
                            download_url=lambda extension: url_for("reports.download_report", extension=extension,
                                                                   **request.args.to_dict()))
+
+
+@bp.route("/reports/family-tree")
+@roles("coordinator")
+def show_family_tree():
+    """Who trained which trainers, within the reader's countries and organisations, with what each did in the
+    period: the filters of the dashboard."""
+    form = report_form()
+    if not form.validate():
+        return render_template("reports/family_tree.html", form=form, tree=None), 400
+    waiting = form.not_yet_published(clock.today())
+    if waiting:
+        return render_template("reports/family_tree.html", form=form, tree=None, not_yet=waiting)
+    report = report_filter(form)
+    return render_template("reports/family_tree.html", form=form, tree=cascade.family_tree(report),
+                           filters=exports.filter_lines(form), retired_dates=retired_dates())
 
 
 #: The report's downloads: the workbook, and the same tables as CSV files in a zip.

@@ -112,6 +112,10 @@ def trainers(content: ReportContent) -> Section:
     return table_section("trainers", "trainers", _("Trainers"), content.data.trainers)
 
 
+def cascade(content: ReportContent) -> Section:
+    return table_section("cascade", "trainers-by-generation", _("Generations"), content.data.cascade)
+
+
 # Knowledge gain and outcomes.
 
 def knowledge_gain(content: ReportContent) -> Section:
@@ -254,7 +258,8 @@ def survey_means(content: ReportContent) -> Section:
 
 #: The report's sections, in the order of the dashboard: each a sheet of the workbook and a file of the zip.
 SECTIONS: list[Callable[[ReportContent], Section]] = [
-    by_country, by_age, progress, trend, quarters, attendance, trainers, knowledge_gain, indicators, workplaces,
+    by_country, by_age, progress, trend, quarters, attendance, trainers, cascade, knowledge_gain, indicators,
+    workplaces,
     survey_responses, survey_answers, survey_means,
 ]
 

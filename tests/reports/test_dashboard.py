@@ -38,7 +38,7 @@ def test_counts_match_an_independent_count(population):
     assert {k: v.participants for k, v in cube.items() if v.participants} == dict(expected)
     assert sum(v.completed_since for v in cube.values()) == sum(1 for _u, _e, c in in_year if c)
     assert sum(v.completions for v in cube.values()) == sum(1 for _u, _e, c in population if c and c.year == YEAR)
-    data = dashboard(report, cube, figures.monthly_trend(report), {}, {})
+    data = dashboard(report, cube, figures.monthly_trend(report), {}, {}, {})
     assert data.by_country.cells[(TOTAL, TOTAL)].n == len(in_year)
     women_in_peru = sum(1 for u, _e, _c in in_year if u.country == "PE" and u.gender == "woman")
     assert data.by_country.cells[("PE", "woman")].n == women_in_peru
@@ -96,7 +96,7 @@ def test_the_downloads_carry_the_filters_and_the_same_published_cells(app, popul
     assert any(row[0] == "Privacy" and "multiple of 5" in row[1] for row in cover if row)
     rows = tables["Participants by country and gender"]
     report = ReportFilter(start=date(YEAR, 4, 1), end=date(YEAR, 6, 30), age_bands=BANDS, gender="woman")
-    table = dashboard(report, figures.participation_cube(report), {}, {}, {}).by_country
+    table = dashboard(report, figures.participation_cube(report), {}, {}, {}, {}).by_country
     assert rows[1][0] == "Country"
     for row, key in zip(rows[2:], [*table.rows, TOTAL], strict=True):
         assert row[-1] == str(table.value(key, TOTAL))
@@ -193,7 +193,7 @@ def test_quarters_count_their_own_records_and_rates_divide_published_counts(popu
     cube = figures.participation_cube(report)
     attendance = {"PE": (Count(6, 11), Count(7, 12)), "BJ": (Count(30, 1), Count(40, 2)),
                   "KH": (Count(8, 3), Count(9, 4))}
-    data = dashboard(report, cube, figures.monthly_trend(report), attendance, {})
+    data = dashboard(report, cube, figures.monthly_trend(report), attendance, {}, {})
     in_year = [(u, e, c) for u, e, c in population if e.year == YEAR]
     expected = Counter(f"{e.year}-Q{(e.month - 1) // 3 + 1}" for _u, e, _c in in_year)
     assert data.quarters.rows == [f"{YEAR}-Q{q}" for q in range(1, 5)]

@@ -49,7 +49,8 @@ YEAR = 2025
 COUNTRIES = ("PE", "BJ", "KH")
 GENDERS = ("woman", "man", "another", "undisclosed")
 TABLES = {"by_country": "Country", "by_age": "Age", "progress": "Country", "trend": "Month",
-          "quarters": "Quarter", "attendance": "Country", "trainers": "Country"}
+          "quarters": "Quarter", "attendance": "Country", "trainers": "Country",
+          "cascade": "Generation"}
 
 
 def moment(rng: random.Random, month: int | None = None) -> datetime:
