@@ -22,7 +22,7 @@ from lms import clock
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import Survey, SurveyWave
-from lms.reports import figures, iati_settings
+from lms.reports import cascade, figures, iati_settings
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import results
 
@@ -82,6 +82,8 @@ DESCRIPTION = _l("Training of union members in social dialogue and women's leade
                  "at the end and months after.")
 PARTICIPANTS = _l("Union members reached by the training")
 COMPLETIONS = _l("Courses completed")
+NEW_TRAINERS = _l("Union members trained as trainers, by generation of the cascade")
+CASCADE_REACH = _l("People reached by the trainers of each generation of the cascade")
 KNOWLEDGE = _l("Knowledge gained in the courses")
 QUIZ_SCORE = _l("Mean quiz score in percent, before and after the lessons")
 
@@ -220,6 +222,30 @@ def completions_result(activity, reporting: Reporting) -> None:
     count_result(activity, reporting, "completions", COMPLETIONS, additive=True)
 
 
+def cascade_results(activity, reporting: Reporting) -> None:
+    """The cascade of training of trainers (lms/reports/cascade.py), as the dashboard's table by generation shows it:
+    the trainers trained in the year (events: additive), then the people the trainers of each generation reached
+    (people, who may have been reached in two generations: not additive, and no total)."""
+    found = cascade.by_generation(reporting.report)
+    if not any(trained.published for _active, _reach, trained in found.values()):
+        return
+    for title, measure, additive in ((NEW_TRAINERS, "trained", True), (CASCADE_REACH, "reach", False)):
+        result = etree.SubElement(activity, "result", type="1", **{"aggregation-status": "1" if additive else "0"})
+        titled(result, "title", translated(title))
+        indicator = etree.SubElement(result, "indicator", measure="1", ascending="1")
+        titled(indicator, "title", translated(title))
+        period = year_period(indicator, reporting)
+        counts = {generation: figures_of[("active", "reach", "trained").index(measure)]
+                  for generation, figures_of in sorted(found.items())}
+        if additive:
+            if "new_trainers" in reporting.settings.targets:
+                etree.SubElement(period, "target", value=str(reporting.settings.targets["new_trainers"]))
+            etree.SubElement(period, "actual", value=str(sum(counts.values(), Count()).published))
+        for generation, count in counts.items():
+            actual = etree.SubElement(period, "actual", value=str(count.published))
+            etree.SubElement(actual, "dimension", name="generation", value=str(generation))
+
+
 def add_actuals(period_element, cube, measure: str, report: ReportFilter) -> None:
     """The total, then by sex (female, male) and by age band (the known ones): each the published count of its
     own records."""
@@ -317,4 +343,4 @@ def indicator_element(result, indicator, titles: dict[str, str]):
 
 
 #: The file's results, in order; each takes the activity element and the year's ``Reporting``.
-RESULTS = (participants_result, completions_result, knowledge_result, outcome_results)
+RESULTS = (participants_result, completions_result, cascade_results, knowledge_result, outcome_results)

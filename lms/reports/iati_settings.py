@@ -15,7 +15,7 @@ from pathlib import Path
 
 CODES = Path(__file__).with_name("iati_codes") / "codes.json"
 #: The figures a target may be set for (``IATI_TARGETS``), one a year.
-TARGET_MEASURES = ("participants", "completions")
+TARGET_MEASURES = ("participants", "completions", "new_trainers")
 #: The sector vocabularies whose codes the portal can check, with the codelist of each.
 SECTOR_CODELISTS = {"1": "Sector", "2": "SectorCategory"}
 TARGET = re.compile(r"\s*([A-Za-z_]+)\s*=\s*([0-9]+)\s*")

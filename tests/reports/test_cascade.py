@@ -330,3 +330,25 @@ def test_the_queries_do_not_grow_with_the_trainers(world, create_user):
         run_group(trainer, f"Group {i}", 9, slug=OTHER_COURSE, members=[people["m1"]])
     assert (queries(lambda: cascade.by_generation(year())), queries(lambda: cascade.family_tree(year()))) == before
     assert counts(cascade.by_generation(year()))[3] == (4, 1, 4)
+
+
+def test_the_iati_file_carries_the_cascade_by_generation(app, world):
+    from lxml import etree
+
+    from lms.reports import iati
+    from tests.reports import iati_rules
+
+    document = etree.fromstring(iati.activity_file("XI-EXAMPLE-ORG-FAIRWORK", YEAR))
+    assert iati_rules.broken_rules(document) == [] and iati_rules.codes_off_their_lists(document) == []
+    found = cascade.by_generation(year())
+    results = {r.find("title/narrative").text: r for r in document.iter("result")}
+    trained = results["Union members trained as trainers, by generation of the cascade"]
+    reach = results["People reached by the trainers of each generation of the cascade"]
+    assert (trained.get("aggregation-status"), reach.get("aggregation-status")) == ("1", "0")
+    for result, index in ((trained, 2), (reach, 1)):
+        actuals = {a.find("dimension").get("value"): int(a.get("value")) for a in result.iter("actual")
+                   if a.find("dimension") is not None}
+        assert actuals == {str(g): counts[index].published for g, counts in found.items()}
+    total = [int(a.get("value")) for a in trained.iter("actual") if a.find("dimension") is None]
+    assert total == [sum((counts[2] for counts in found.values()), Count()).published]
+    assert [a for a in reach.iter("actual") if a.find("dimension") is None] == []  # people: no total across
