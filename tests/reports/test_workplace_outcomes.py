@@ -20,6 +20,7 @@ from lms.reports.filters import ReportFilter
 from lms.reports.workplace_outcomes import workplace_outcomes
 from lms.surveys import building, results
 from tests.helpers import sign_in
+from tests.reports import reading
 from tests.reports.helpers import course, last_month
 
 Z = NormalDist().inv_cdf(0.975)
@@ -197,3 +198,23 @@ def test_no_round_is_counted_twice_when_two_workplaces_ask_one_survey(hotel):
     assert port.indicators[0].before is None and len(port.indicators[0].after) == 1
     assert port.indicators[0].after[0].change is None
     assert lac == alone
+
+
+def test_the_workbook_carries_the_same_workplace_figures_typed(app, hotel):
+    [found] = workplace_outcomes(report(), "en")
+    client = app.test_client()
+    sign_in(client, "admin")
+    start, _end = last_month()
+    data = client.get(f"/reports/report.xlsx?year={start.year}&month={start.month}").get_data()
+    rows = reading.workbook_tables(data)["Workplaces before and after their trainings"]
+    header, lines = rows[1], rows[2:]
+    expected = [(indicator, figure) for indicator in found.indicators
+                for figure in ([indicator.before] if indicator.before else []) + list(indicator.after)]
+    assert len(lines) == len(expected)
+    for line, (indicator, figure) in zip(lines, expected, strict=True):
+        cell = dict(zip(header, line, strict=True))
+        assert cell["Workplace"] == "Hotel du Lac" and "Hotel du Lac workers" in cell["Training groups"]
+        assert cell["First day"].date() == figure.opens_on and cell["People"] == figure.estimate.n
+        value = figure.estimate.value
+        shown = None if value is None else (round(value, 2) if indicator.kind == "share" else value)
+        assert cell["Share or mean"] == shown  # an empty cell where the page shows "–"
