@@ -3,11 +3,9 @@ what, and the counts they show as the disclosure rules allow."""
 from __future__ import annotations
 
 import re
-import threading
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms import clock
@@ -16,6 +14,7 @@ from lms.groups import services as groups
 from lms.models import Course, Enrolment, GroupMember, GroupSession, Survey, SurveyResponse, SurveyWave
 from lms.reports import homes
 from tests.helpers import BUNDLED_COURSE, PASSWORD, csrf_token, sign_in
+from tests.reports.helpers import count_queries
 
 
 def course() -> Course:
@@ -198,24 +197,6 @@ def test_the_homes_never_show_a_count_of_one_to_four_people(app, staff, make_sur
     numbers = {int(n) for n in re.findall(r"<td>(\d+)</td>", figures)}
     assert numbers <= {0, 5} and f"<td>{answered}</td>" not in figures, numbers
     assert "Participants by country and gender" in figures
-
-
-def count_queries(app, client, path: str) -> int:
-    seen = []
-    here = threading.get_ident()
-
-    def count(*_args):
-        if threading.get_ident() == here:
-            seen.append(1)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(seen)
 
 
 def test_the_homes_take_the_same_number_of_queries_however_many_groups(app, staff, make_survey, create_user):
