@@ -93,6 +93,15 @@ def can_edit_course(user: User, course) -> bool:
     return user.role == "admin" or db.session.get(CourseEditor, (course.id, user.id)) is not None
 
 
+def owns_course(user: User, course) -> bool:
+    """Admins, and the trainers who own the course (not its other editors): who set its rules, such as independent
+    review of translations, which an editor could otherwise lift to review their own work."""
+    if not writes_courses(user):
+        return False
+    editor = db.session.get(CourseEditor, (course.id, user.id))
+    return user.role == "admin" or (editor is not None and editor.role == "owner")
+
+
 def edited_courses(user: User):
     """SQL condition on Course: the courses ``can_edit_course`` lets ``user`` edit."""
     if not writes_courses(user):

@@ -365,8 +365,20 @@ def translation_statuses(course: Course, language: str) -> TranslationOverview:
                                listed(course.modules))
 
 
+def translation_rows(course: Course) -> list:
+    """Every text of the course that has a review state: its page, its modules' and its lessons', in every language."""
+    return [*course.translations, *(t for m in course.modules for t in m.translations),
+            *(t for lesson in course.lessons for t in lesson.translations)]
+
+
+def translation_key(row) -> tuple:
+    return row.checksum, row.source_checksum, row.review_status
+
+
 def import_archive(data: bytes, user: User) -> ImportReport:
-    """Import the courses of a zip, all or nothing; the importer owns the new ones.
+    """Import the courses of a zip, all or nothing; the importer owns the new ones. A translation the zip adds or
+    changes arrives as the importer's draft, whatever state the zip gives it: reviews are made in the portal, where
+    the course's rule on independent review holds and the reviewer is recorded.
 
     Raises CourseProblems when the files are wrong or a course belongs to someone else.
     """
@@ -378,7 +390,13 @@ def import_archive(data: bytes, user: User) -> ImportReport:
                for slug, course in existing.items() if not can_edit_course(user, course)]
     if refused:
         raise CourseProblems(refused)
+    before = {row: translation_key(row) for course in existing.values() for row in translation_rows(course)}
     report = import_bundles(bundles)
+    for course in db.session.scalars(select(Course).where(Course.slug.in_([b.slug for b in bundles]))):
+        for row in translation_rows(course):
+            if row.language != course.source_language and before.get(row) != translation_key(row):
+                # A zip may say "reviewed" of any text: what the import brings in is the importer's draft.
+                row.review_status, row.edited_by_id, row.reviewed_by_id = "draft", user.id, None
     for slug in report.created:
         course = db.session.scalar(select(Course).where(Course.slug == slug))
         db.session.add(CourseEditor(course_id=course.id, user_id=user.id, role="owner"))

@@ -33,11 +33,12 @@ from lms.author.services import text_in
 from lms.content.archive import course_zip
 from lms.content.markdown import MarkdownRefused, markdown_problem, refusal, render_markdown
 from lms.content.reader import CourseProblems
+from lms.core import audit
 from lms.core.listing import listing
 from lms.extensions import db
 from lms.i18n import UI_LANGUAGES, current_language, pick_string
 from lms.models import Course, LessonVersion, Question, User
-from lms.permissions import roles, writes_courses
+from lms.permissions import owns_course, roles, writes_courses
 from lms.surveys import results as outcomes
 
 bp = Blueprint("author", __name__, url_prefix="/author")
@@ -140,8 +141,14 @@ def set_published(slug: str):
 @bp.route("/courses/<slug>/review-rule", methods=["POST"])
 @roles("trainer")
 def set_review_rule(slug: str):
+    """Whether translations need a reviewer other than their translator: the course's owners decide, and the log
+    keeps who did."""
     course = editable_course(slug)
+    if not owns_course(current_user, course):
+        abort(403)
     course.require_independent_review = request.form.get("require_independent_review") == "1"
+    audit.record("course review rule", {"course": course.slug, "independent": course.require_independent_review},
+                 current_user)
     db.session.commit()
     flash(_("Saved."), "success")
     return redirect(url_for("author.show_course", slug=course.slug))

@@ -77,7 +77,7 @@ def register_template_helpers(app: Flask) -> None:
     # Templates ask permissions what to offer and never name a role (tests/test_templates_ask_permissions.py).
     for question in (permissions.may_visit, permissions.can_promote, permissions.can_be_made_trainer,
                      permissions.staff_home, permissions.can_edit_survey, permissions.can_administer,
-                     permissions.can_reset_password, permissions.can_see_workplace):
+                     permissions.can_reset_password, permissions.can_see_workplace, permissions.owns_course):
         app.add_template_global(question)
     app.add_template_global(wide_layout)
 

@@ -1,9 +1,10 @@
 """Learning records as xAPI 1.0.3 statements, for organisations that keep a learning record store.
 
 Actors are opaque account names (a keyed hash of the account), never a name, e-mail or phone.
-Statement ids are derived from the record, so exporting twice gives the same statements and an
-LRS keeps each once. For an erased account both are derived from its tombstone's random name
-instead of its id: after an erasure, nothing in an export can be matched with an earlier one.
+Statement ids are derived from a keyed hash of the record (never from its ids alone, which anyone
+could hash again), so exporting twice gives the same statements and an LRS keeps each once. For an
+erased account both are derived from its tombstone's random name instead of its id: after an erasure,
+no identifier in an export matches an earlier one (what was done, where and when, stays as recorded).
 
 Each statement has a context: the registration (one per enrolment, a UUID derived from a keyed hash, so that it
 neither changes between exports nor gives the enrolment's id away; from the tombstone once the account is erased),
@@ -131,7 +132,7 @@ def statement(kind: str, record: str, user_id: int, target: dict, moment, contex
     home = public_home()
     seed = f"{kind}:{record}" if tombstone is None else f"{kind}:{record}:{tombstone}"
     data = {
-        "id": str(uuid.uuid5(NAMESPACE, seed)),
+        "id": str(uuid.uuid5(NAMESPACE, keyed_hash(f"xapi:statement:{seed}"))),
         "actor": {"objectType": "Agent", "account": {"homePage": home, "name": account_name(user_id, tombstone)}},
         "verb": {"id": VERBS[kind], "display": {"en-US": kind}},
         "object": target,

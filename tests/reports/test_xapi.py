@@ -15,7 +15,7 @@ from lms import clock
 from lms.extensions import db
 from lms.groups import services as groups
 from lms.learn import services as learning
-from lms.models import AuditEntry, Enrolment
+from lms.models import Attendance, AuditEntry, Enrolment, QuizAttempt
 from lms.reports import xapi
 from tests.helpers import BUNDLED_COURSE, complete_course, sign_in
 
@@ -111,6 +111,14 @@ def test_each_statement_says_its_enrolment_group_and_language(app, app_ctx, libr
     unkeyed = {str(uuid.uuid5(namespace, name)) for namespace in (xapi.NAMESPACE, uuid.NAMESPACE_URL)
                for name in (str(enrolment.id), f"enrolment:{enrolment.id}", f"xapi:registration:{enrolment.id}")}
     assert not registrations & unkeyed  # a keyed hash: not made again from the id without PSEUDONYM_KEY
+    # Nor is a statement's id made again from its record's ids (an enrolment, an attempt, a session and a person).
+    attempt = db.session.scalar(select(QuizAttempt.id).where(QuizAttempt.user_id == member.id))
+    session = db.session.scalar(select(Attendance.session_id).where(Attendance.user_id == member.id))
+    records_of = [f"completed:enrolment:{enrolment.id}", f"passed:attempt:{attempt}", f"failed:attempt:{attempt}",
+                  f"attended:attendance:{session}:{member.id}"]
+    guesses = {str(uuid.uuid5(namespace, name)) for namespace in (xapi.NAMESPACE, uuid.NAMESPACE_URL)
+               for name in records_of}
+    assert not {s["id"] for s in found} & guesses
     by_verb = {s["verb"]["display"]["en-US"]: s for s in found}
     attended = by_verb["attended"]["context"]["contextActivities"]
     assert [a["id"] for a in attended["parent"]] == [by_verb["attended"]["object"]["id"].rsplit("/sessions/", 1)[0]]

@@ -159,3 +159,47 @@ def test_the_course_page_is_reviewed_by_someone_other_than_its_translator(app, c
     page = reader.get(f"/courses/{BUNDLED_COURSE}?lang=pt").get_data(as_text=True)
     assert "One more sentence." in page and 'class="note"' in page
     assert "status-outdated" in rui.get(f"{TRANSLATE}/pt").get_data(as_text=True)
+
+
+def test_only_an_owner_lifts_independent_review_and_the_log_keeps_who_did(app, course, create_user):
+    from lms.models import AuditEntry
+
+    page = f"/author/courses/{BUNDLED_COURSE}"
+    tina = signed_in(app, "tina")  # an editor of the course, not its owner
+    assert "require_independent_review" not in tina.get(page).get_data(as_text=True)
+    assert post_form(tina, f"{page}/review-rule", {}, page=page).status_code == 403
+    db.session.expire_all()
+    assert course.require_independent_review
+    create_user("ada", role="admin")
+    assert post_form(signed_in(app, "ada"), f"{page}/review-rule", {}, page=page).status_code == 302
+    db.session.expire_all()
+    assert not course.require_independent_review
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "course review rule"))
+    assert entry.details == {"course": BUNDLED_COURSE, "independent": False} and entry.actor == "ada"
+
+
+def test_a_zip_brings_in_drafts_whatever_state_it_claims(course):
+    import io
+    import zipfile
+
+    from lms.content.archive import course_zip
+    from lms.models import User
+
+    tina = db.session.scalar(select(User).where(User.username == "tina"))
+    spanish = text_in(course.lessons[0].translations, "es")
+    spanish.review_status = "reviewed"
+    db.session.commit()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(course_zip(course))) as source, zipfile.ZipFile(out, "w") as target:
+        for name in source.namelist():
+            data = source.read(name).decode("utf-8") if name.endswith((".toml", ".md")) else source.read(name)
+            if name.endswith("/fr/modules.toml"):
+                data = data.replace('status = "draft"', 'status = "reviewed"')
+                data = data.replace('prompt = "', 'prompt = "(v2) ', 1)
+            target.writestr(name, data)
+    services.import_archive(out.getvalue(), tina)
+    db.session.commit()
+    db.session.expire_all()
+    changed = text_in(module_of(course).translations, "fr")
+    assert (changed.review_status, changed.edited_by_id, changed.reviewed_by_id) == ("draft", tina.id, None)
+    assert text_in(course.lessons[0].translations, "es").review_status == "reviewed"  # untouched by the zip
