@@ -25,6 +25,7 @@ from lms.models import Survey, SurveyWave
 from lms.reports import cascade, figures, iati_settings
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import results
+from lms.vocabulary import WAVE_KINDS
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: The activity's language: its narratives without xml:lang are written in it.
@@ -281,32 +282,46 @@ def knowledge_result(activity, reporting: Reporting) -> None:
 
 
 def outcome_results(activity, reporting: Reporting) -> None:
-    """Each outcome indicator of the participants' surveys: baseline waves against later ones, in the year."""
+    """Each outcome indicator of the participants' surveys: the answers of its baseline waves given by the year's end
+    as baseline, then an actual per kind of later wave (endline, follow-up) for the answers given in the year.
+
+    Waves of one kind are pooled over courses, groups and countries (the dashboard shows each wave on its own);
+    kinds are never pooled, so that nobody who answered both an endline and a follow-up counts twice in a figure.
+    """
     for survey in db.session.scalars(select(Survey).where(Survey.subject == "participant").order_by(Survey.code)):
         waves = list(db.session.scalars(select(SurveyWave).where(SurveyWave.survey_id == survey.id,
                                                                  SurveyWave.workplace_id.is_(None))))
         if not waves or not survey.indicators:
             continue
-        sums, _pairs = results.indicator_moments(survey, [w.id for w in waves], None, submitted_by=reporting.end)
+        ids = [w.id for w in waves]
+        baseline, _pairs = results.indicator_moments(survey, ids, None, submitted_by=reporting.end)
+        in_year, _pairs = results.indicator_moments(survey, ids, None, submitted_by=reporting.end,
+                                                    submitted_from=reporting.start)
         scales = results.value_scales(survey)
+        kinds = sorted({w.kind for w in waves if w.kind != "baseline"}, key=WAVE_KINDS.index)
         for indicator in survey.indicators:
-            before = sum((sums.get((w.id, indicator.id), results.Sums()) for w in waves if w.kind == "baseline"),
-                         results.Sums())
-            after = sum((sums.get((w.id, indicator.id), results.Sums()) for w in waves if w.kind != "baseline"),
-                        results.Sums())
-            first, last = (results.published_estimate(indicator, figure, scales.get(indicator.question_code))
-                           for figure in (before, after))
-            if first.value is None or last.value is None:
-                continue
+            scale = scales.get(indicator.question_code)
+            first = pooled_estimate(indicator, baseline, waves, "baseline", scale)
+            later = {kind: figure for kind in kinds
+                     if (figure := pooled_estimate(indicator, in_year, waves, kind, scale)).value is not None}
             titles = indicator_titles(indicator, survey.source_language)
-            if not titles:  # only in languages IATI has no code for
+            if first.value is None or not later or not titles:  # nothing to compare, or no language IATI codes
                 continue
             result = etree.SubElement(activity, "result", type="2", **{"aggregation-status": "0"})
             titled(result, "title", titles)
             element = indicator_element(result, indicator, titles)
             etree.SubElement(element, "baseline", year=str(reporting.year), value=figure_value(indicator, first),
                              **{"iso-date": reporting.start.isoformat()})
-            etree.SubElement(year_period(element, reporting), "actual", value=figure_value(indicator, last))
+            period = year_period(element, reporting)
+            for kind, figure in later.items():
+                actual = etree.SubElement(period, "actual", value=figure_value(indicator, figure))
+                etree.SubElement(actual, "dimension", name="wave", value=kind)
+
+
+def pooled_estimate(indicator, sums: dict, waves: list[SurveyWave], kind: str, scale):
+    """The published figure of the answers of every wave of one kind, added up."""
+    pooled = sum((sums.get((w.id, indicator.id), results.Sums()) for w in waves if w.kind == kind), results.Sums())
+    return results.published_estimate(indicator, pooled, scale)
 
 
 def iati_language(code: str) -> str | None:

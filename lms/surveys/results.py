@@ -317,7 +317,8 @@ def sums_of(row, indicators: list[SurveyIndicator]) -> dict[int, Sums]:
 
 
 def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] | None,
-                      baseline_of: dict[int, int] | None = None, submitted_by: date | None = None
+                      baseline_of: dict[int, int] | None = None, submitted_by: date | None = None,
+                      submitted_from: date | None = None
                       ) -> tuple[dict[tuple[int, int], Sums], dict[tuple[int, int], Sums]]:
     """Per (wave id, indicator id): the Sums of the respondents' values and, for the waves in ``baseline_of``
     (wave -> its baseline wave), those of each person's change from their own baseline answer.
@@ -338,6 +339,8 @@ def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] 
         query = query.where(SurveyResponse.country.in_(countries))
     if submitted_by is not None:
         query = query.where(SurveyResponse.submitted_on <= submitted_by)
+    if submitted_from is not None:
+        query = query.where(SurveyResponse.submitted_on >= submitted_from)
     per_response = query.group_by(SurveyResponse.id, SurveyResponse.wave_id, person,
                                   SurveyResponse.record_key).cte("per_response")
     columns = [per_response.c[f"v{i}"] for i in range(len(indicators))]

@@ -333,9 +333,21 @@ def test_outcome_indicators_carry_their_baseline_and_later_values(app, app_ctx, 
     assert indicator.get("measure") == "2"
     assert int(indicator.find("baseline").get("value")) == published_share(later=False)
     assert int(indicator.find("period/actual").get("value")) == published_share(later=True)
+    # An actual per kind of later wave, never pooled across kinds (one person may answer an endline and a follow-up).
+    dimensions = [(d.get("name"), d.get("value")) for d in indicator.iter("dimension")]
+    assert ("wave", "endline") in dimensions and len(dimensions) == len(set(dimensions)) == len(
+        indicator.findall("period/actual"))
+    assert {value for _name, value in dimensions} <= {"endline", "follow_up"}
     # Each title in the languages it is written in: English (the activity's own, untagged) and the French added.
     assert [(n.get(XML_LANG), n.text) for n in indicator.find("title")] == [
         (None, "Workers who say management listens"), ("fr", "Travailleurs qui disent que la direction écoute")]
+    # Later answers given the year before are not the year's: no actual, so no result for the indicator.
+    db.session.execute(update(SurveyResponse).where(SurveyResponse.wave_id != baseline_wave)
+                       .values(submitted_on=date(year - 1, 6, 1)))
+    db.session.commit()
+    (tmp_path / "earlier").mkdir()
+    _result, earlier = generate(app, tmp_path / "earlier", year=year)
+    assert "Workers who say management listens" not in earlier.read_text()
     others = [r for r in document.iter("result") if r.get("type") == "2" and r is not listens]
     assert all(n.get(XML_LANG) in (None, "fr", "es") for r in others for n in r.iter("narrative"))
     survey_results = [r for r in others if r.find("title/narrative").text != "Knowledge gained in the courses"]
