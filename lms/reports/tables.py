@@ -135,6 +135,7 @@ def dashboard(report: ReportFilter, cube, trend, attendance, trainers, cascade) 
     countries = sorted({key[0] for key in cube} | set(attendance) | set(trainers))
     bands = [b.label for b in report.age_bands] + [UNKNOWN_AGE]
     months = months_of(report)
+    by_country_trainers = measures_table(trainers, sorted(trainers), ["active", "reach", "trained"])
     return Dashboard(
         by_country=people_table(cube, 0, countries, drop_empty=True),
         by_age=people_table(cube, 2, bands, drop_empty=False),
@@ -143,6 +144,15 @@ def dashboard(report: ReportFilter, cube, trend, attendance, trainers, cascade) 
                              ["enrolments", "completions"], drop_empty=False),
         quarters=quarters_table(trend, months),
         attendance=measures_table(attendance, sorted(attendance), ["present", "places"]),
-        trainers=measures_table(trainers, sorted(trainers), ["active", "reach", "trained"]),
-        cascade=measures_table(cascade, sorted(cascade), ["active", "reach", "trained"]),
+        trainers=by_country_trainers,
+        cascade=cascade_table(cascade, by_country_trainers),
     )
+
+
+def cascade_table(cascade: dict[int, tuple[Count, Count, Count]], by_country: Table) -> Table:
+    """Trainers and their reach by generation. Its totals are the table by country's: a person reached by trainers
+    of two generations is one person, whom adding up the generations would count twice."""
+    table = measures_table(cascade, sorted(cascade), ["active", "reach", "trained"])
+    for column in table.columns:
+        table.cells[(TOTAL, column)] = by_country.cells[(TOTAL, column)]
+    return table
