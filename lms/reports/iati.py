@@ -125,6 +125,9 @@ def activity_file(activity_id: str, year: int) -> bytes:
                         f"({settings.reporting_org_ref}-...): {activity_id!r}")
     if year >= clock.utcnow().year:
         raise IATIError(f"The figures of {year} are published once the year has ended: choose an earlier year.")
+    if year < settings.activity_start.year:
+        raise IATIError(f"The activity began on {settings.activity_start.isoformat()} (IATI_ACTIVITY_START): it has "
+                        f"no figures for {year}.")
     reporting = Reporting(year, settings)
     now = clock.utcnow().replace(microsecond=0).isoformat()
     root = etree.Element("iati-activities", version="2.03", **{"generated-datetime": now})

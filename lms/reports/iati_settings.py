@@ -84,13 +84,20 @@ def read(config: Mapping) -> Settings:
         activity_start = None
     if activity_start is None:
         problems.append(f"IATI_ACTIVITY_START={config['IATI_ACTIVITY_START']!r} is not a date written YYYY-MM-DD")
+    for name in ("IATI_REPORTING_ORG_NAME", "IATI_ACTIVITY_TITLE", "IATI_FUNDER_NAME"):
+        if not config[name].strip():
+            problems.append(f"{name} is empty: the file names it in a narrative, which may not be empty")
+    funder_ref = config["IATI_FUNDER_REF"].strip()
+    if not funder_ref or re.search(r"[\s/&|?]", funder_ref):
+        problems.append(f"IATI_FUNDER_REF={config['IATI_FUNDER_REF']!r} must be the funder's organisation identifier "
+                        "without spaces or / & | ? (the Dutch Ministry of Foreign Affairs is XM-DAC-7)")
     vocabulary = config["IATI_SECTOR_VOCABULARY"].strip()
     sectors = parse_sectors(config["IATI_SECTORS"], vocabulary, problems)
     targets = parse_targets(config["IATI_TARGETS"], problems)
     if problems:
         raise BadSettings(problems)
     return Settings(org_ref, config["IATI_REPORTING_ORG_NAME"], types["IATI_REPORTING_ORG_TYPE"],
-                    config["IATI_ACTIVITY_TITLE"], activity_start, config["IATI_FUNDER_REF"],
+                    config["IATI_ACTIVITY_TITLE"], activity_start, funder_ref,
                     config["IATI_FUNDER_NAME"],
                     types["IATI_FUNDER_TYPE"], vocabulary, sectors, targets)
 
@@ -141,7 +148,11 @@ def parse_targets(text: str, problems: list[str]) -> dict[str, int]:
     """``"participants=5000,completions=3000"`` -> the year's target per measure, refusing anything else
     (``participants=5,000`` is not a target of 5)."""
     targets: dict[str, int] = {}
-    for part in (part for part in text.split(",") if part.strip()):
+    parts = [part for part in text.split(",") if part.strip()]
+    if any(part.strip().isdigit() for part in parts):  # "participants=5,000" read as a target of 5, then "000"
+        problems.append(f"IATI_TARGETS={text!r} writes a number with a thousands separator: write it without one "
+                        "(participants=5000)")
+    for part in (part for part in parts if not part.strip().isdigit()):
         match = TARGET.fullmatch(part)
         if match is None:
             problems.append(f"IATI_TARGETS: {part.strip()!r} is not measure=number (numbers are written without "

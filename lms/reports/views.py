@@ -210,7 +210,10 @@ def export_iati():
     year = request.args.get("year", type=int) or clock.today().year - 1
     if not 2000 <= year < clock.today().year:  # a year's figures are published once it has ended
         abort(404)
-    data = iati.activity_file(current_app.config["IATI_ACTIVITY_ID"], year)
+    try:
+        data = iati.activity_file(current_app.config["IATI_ACTIVITY_ID"], year)
+    except iati.IATIError:  # a year before the activity began
+        abort(404)
     return Response(data, mimetype="application/xml",
                     headers={"Content-Disposition": f'attachment; filename="iati-{year}.xml"'})
 

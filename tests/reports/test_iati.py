@@ -193,7 +193,7 @@ def test_settings_are_checked_when_the_portal_starts_naming_every_bad_value():
     message = str(refused.value)
     for bad in ("'99999' is not an active code", "add up to 90, not 100", "IATI_FUNDER_TYPE='GOV'",
                 "IATI_REPORTING_ORG_TYPE='3'", "IATI_ACTIVITY_ID='NL-KVK-1234-FAIRWORK'",
-                "IATI_ACTIVITY_START='01/01/2025'", "'000' is not measure=number", "'trainers' is not a measure"):
+                "IATI_ACTIVITY_START='01/01/2025'", "with a thousands separator", "'trainers' is not a measure"):
         assert bad in message
     app.config.update(IATI_SECTOR_VOCABULARY="42", IATI_SECTORS="16020", IATI_TARGETS="")
     with pytest.raises(UnsafeConfiguration, match="IATI_SECTOR_VOCABULARY='42' is not on IATI's SectorVocabulary"):
@@ -243,8 +243,26 @@ def test_the_command_names_every_bad_setting_and_writes_nothing(app, app_ctx, tm
     configure(IATI_SECTORS="16020:50,15150:40", IATI_FUNDER_TYPE="99", IATI_TARGETS="participants=5,000")
     result, out = generate(app, tmp_path)
     assert result.exit_code == 1 and not out.exists()
-    for bad in ("add up to 90, not 100", "IATI_FUNDER_TYPE='99'", "'000' is not measure=number"):
+    for bad in ("add up to 90, not 100", "IATI_FUNDER_TYPE='99'", "IATI_TARGETS='participants=5,000' writes a "
+                "number with a thousands separator"):
         assert bad in result.output
+
+
+def test_names_and_the_funder_may_not_be_blank_nor_the_year_before_the_activity(app, app_ctx, tmp_path, configure,
+                                                                                  create_user):
+    configure(IATI_FUNDER_REF=" ", IATI_FUNDER_NAME="", IATI_ACTIVITY_TITLE="  ")
+    result, out = generate(app, tmp_path)
+    assert result.exit_code == 1 and not out.exists()
+    for bad in ("IATI_FUNDER_REF=' '", "IATI_FUNDER_NAME is empty", "IATI_ACTIVITY_TITLE is empty"):
+        assert bad in result.output
+    configure(IATI_FUNDER_REF="XM-DAC-7", IATI_FUNDER_NAME="Ministry", IATI_ACTIVITY_TITLE="Fair work",
+              IATI_ACTIVITY_START=f"{YEAR}-01-01")
+    result, out = generate(app, tmp_path, year=YEAR - 1)
+    assert result.exit_code == 1 and "has no figures for" in result.output and not out.exists()
+    create_user("ada", role="admin")
+    client = app.test_client()
+    sign_in(client, "ada")
+    assert client.get(f"/reports/iati.xml?year={YEAR - 1}").status_code == 404
 
 
 def test_the_funder_type_comes_from_the_settings(app, app_ctx, tmp_path, configure):
