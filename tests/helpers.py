@@ -362,3 +362,23 @@ def answer_in_browser(client, invitation_id, answers=GOOD_ANSWERS):
     client.post(consent_url, data={"decision": "agree", "csrf_token": csrf_token(client, consent_url)})
     answer_url = f"{consent_url}/answer"
     return client.post(answer_url, data={**answers, "csrf_token": csrf_token(client, answer_url)})
+
+
+def forget_language(slug: str, language: str) -> None:
+    """Delete every text of the course in ``language`` (the bundled courses exist in every interface language), so
+    that a test can translate into it from nothing."""
+    from lms.models import Course, CourseTranslation, LessonVersion
+
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    db.session.execute(sa.delete(LessonVersion).where(LessonVersion.language == language,
+                                                      LessonVersion.lesson_id.in_([x.id for x in course.lessons])))
+    for rows in ([course.translations], [m.translations for m in course.modules],
+                 [lesson.translations for lesson in course.lessons],
+                 [q.translations for m in course.modules for q in m.questions],
+                 [c.translations for m in course.modules for q in m.questions for c in q.choices]):
+        for collection in rows:
+            for row in [r for r in collection if r.language == language]:
+                collection.remove(row)
+    db.session.commit()
+    assert not db.session.scalar(select(func.count()).select_from(CourseTranslation).where(
+        CourseTranslation.course_id == course.id, CourseTranslation.language == language))

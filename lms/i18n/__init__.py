@@ -168,9 +168,10 @@ def pick_text(rows: Iterable[T], language: str, source_language: str) -> Localis
     wanted = by_language.get(language)
     if wanted is not None:
         # Rows of short texts (prompts, choices) have no checksum: their module's texts go out of date as one
-        # (``lms.learn.services.quiz_texts``). A translation that names no source is outdated.
-        if (source is None or wanted is source or not hasattr(wanted, "source_checksum")
-                or wanted.source_checksum == source.checksum):
+        # (``lms.learn.services.quiz_texts``). A translation that names no source (a survey's texts from an
+        # XLSForm) is taken as current; course texts always name theirs (import and the browser record it).
+        made_from = getattr(wanted, "source_checksum", None)
+        if source is None or wanted is source or made_from in (None, getattr(source, "checksum", None)):
             return Localised(wanted)
         return Localised(source, "outdated")
     if source is None:

@@ -33,6 +33,7 @@ from lms.models import (
     CoordinatorOrganisation,
     Course,
     CourseEditor,
+    CourseTranslation,
     Enrolment,
     GroupMember,
     GroupMessage,
@@ -43,6 +44,7 @@ from lms.models import (
     LessonCompletion,
     LessonTranslation,
     LessonVersion,
+    ModuleTranslation,
     Organisation,
     PersonAttributes,
     QuizAttempt,
@@ -337,11 +339,20 @@ def _surveys(user: User) -> dict:
 def _staff_work(user: User) -> dict:
     """What the member did as a trainer, coordinator or administrator, where their account is recorded."""
     uid = user.id
-    translations = _rows(LessonTranslation, sa.or_(LessonTranslation.edited_by_id == uid,
-                                                   LessonTranslation.reviewed_by_id == uid))
+    translations = [*_rows(LessonTranslation, sa.or_(LessonTranslation.edited_by_id == uid,
+                                                     LessonTranslation.reviewed_by_id == uid)),
+                    *_rows(ModuleTranslation, sa.or_(ModuleTranslation.edited_by_id == uid,
+                                                     ModuleTranslation.reviewed_by_id == uid)),
+                    *_rows(CourseTranslation, sa.or_(CourseTranslation.edited_by_id == uid,
+                                                     CourseTranslation.reviewed_by_id == uid))]
 
-    def translation(t: LessonTranslation) -> dict:
-        return {"course": t.lesson.course.slug, "lesson": t.lesson.slug, "language": t.language}
+    def translation(t: LessonTranslation | ModuleTranslation | CourseTranslation) -> dict:
+        """Which text: a lesson, a module's title and quiz texts, or the course page, in which language."""
+        if isinstance(t, LessonTranslation):
+            return {"course": t.lesson.course.slug, "lesson": t.lesson.slug, "language": t.language}
+        if isinstance(t, ModuleTranslation):
+            return {"course": t.module.course.slug, "module": t.module.slug, "language": t.language}
+        return {"course": t.course.slug, "course_page": True, "language": t.language}
 
     return {
         "courses_edited": [{"course": db.session.get(Course, e.course_id).slug, "role": e.role}

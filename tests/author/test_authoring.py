@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Course, CourseEditor, Image, Lesson, LessonTranslation, LessonVersion, Question
-from tests.helpers import BUNDLED_COURSE, csrf_token, post_form, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, forget_language, post_form, sign_in
 
 
 @pytest.fixture
@@ -148,6 +148,8 @@ def test_translate_side_by_side_and_review_by_someone_else(client, app, app_ctx,
     post_form(client, f"{course_page}/review-rule", {"require_independent_review": "1"}, page=course_page)
     db.session.refresh(course)
     assert course.require_independent_review
+    for slug in (BUNDLED_COURSE, "womens-leadership"):
+        forget_language(slug, "pt")
     base = f"/author/courses/{BUNDLED_COURSE}/translate/pt"
     status = client.get(base).get_data(as_text=True)
     assert status.count('status-missing') == 1 + 12 + 4  # the course page, the lessons, the modules' texts
@@ -222,6 +224,8 @@ def test_module_title_and_quiz_are_translated_next_to_the_source(client, app, ap
     course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
     db.session.add(CourseEditor(course_id=course.id, user_id=trainer.id, role="owner"))
     db.session.commit()
+    for slug in (BUNDLED_COURSE, "womens-leadership"):
+        forget_language(slug, "pt")
     url = f"/author/courses/{BUNDLED_COURSE}/translate/pt/modules/what-and-who"
     page = client.get(url).get_data(as_text=True)
     assert "Which of these is social dialogue?" in page or "social dialogue" in page

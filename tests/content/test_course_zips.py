@@ -264,6 +264,15 @@ def content_of(course: Course) -> dict:
     }
 
 
+def as_drafts(value):
+    """``content_of``'s facts with every review status "reviewed" read as "draft"."""
+    if isinstance(value, dict):
+        return {key: as_drafts(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(as_drafts(item) for item in value)
+    return "draft" if value == "reviewed" else value
+
+
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(plan=course_states())
 def test_any_course_exported_and_imported_under_a_new_slug_says_the_same(app_ctx, trainer, plan):
@@ -273,7 +282,9 @@ def test_any_course_exported_and_imported_under_a_new_slug_says_the_same(app_ctx
     db.session.commit()
     copy = find_course("round-trip", include_unpublished=True)
     try:
-        assert content_of(copy) == content_of(find_course(original.slug, include_unpublished=True))
+        # The same, but a zip imported in the browser brings its translations in as drafts: reviews are made in
+        # the portal (docs/course-format.md, Review).
+        assert content_of(copy) == as_drafts(content_of(find_course(original.slug, include_unpublished=True)))
     finally:  # hypothesis runs every example on the same database
         for course in (copy, original):
             removal.delete_course(course)

@@ -42,6 +42,11 @@ def group_sessions(data):
     return [s for g in data.get("groups", []) for s in g.get("sessions_attended", [])]
 
 
+def texts_of(name: str, key: str):
+    """The translations in the download's ``name`` section that are of one kind: a lesson, a module, a course page."""
+    return lambda data: [t for t in data.get(name, []) if key in t]
+
+
 def section(*path):
     """The entries at ``path`` in the download (none if it is not there)."""
     def entries(data):
@@ -73,8 +78,9 @@ SECTIONS = {
     ("group_message_recipients", "user_id"): section("group_messages_received"),
     ("images", "uploaded_by_id"): section("images_uploaded"),
     ("lesson_completions", "user_id"): section("lessons_done"),
-    ("lesson_translations", "edited_by_id"): section("translations_written"),
-    ("lesson_translations", "reviewed_by_id"): section("translations_reviewed"),
+    **{(f"{kind}_translations", f"{column}_by_id"): texts_of(f"translations_{done}", key)
+       for kind, key in (("lesson", "lesson"), ("module", "module"), ("course", "course_page"))
+       for column, done in (("edited", "written"), ("reviewed", "reviewed"))},
     ("lesson_versions", "author_id"): section("lesson_versions_written"),
     ("person_attributes", "user_id"): section("account", "counted_as"),
     ("quiz_attempts", "user_id"): section("quiz_attempts"),
@@ -109,9 +115,13 @@ def a_row_everywhere(create_user) -> User:
     lesson = course.lessons[0]
     authoring.save_lesson_text(lesson, "en", "Title", "Her text.", base_version=len(authoring.versions(lesson, "en")),
                                author=maria)
-    row = authoring.save_lesson_text(lesson, "pt", "Título", "O texto dela.", base_version=0, author=maria,
+    row = authoring.save_lesson_text(lesson, "pt", "Título", "O texto dela.",
+                                     base_version=len(authoring.versions(lesson, "pt")), author=maria,
                                      source_checksum="x")
     authoring.mark_reviewed(course, row, maria)
+    for texts in (course.modules[0].translations, course.translations):  # a module's quiz texts, the course page
+        spanish = next(t for t in texts if t.language == "es")
+        spanish.edited_by_id = spanish.reviewed_by_id = maria.id
     import io
 
     from PIL import Image as Picture
