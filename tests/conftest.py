@@ -3,6 +3,8 @@ TEST_DATABASE_URL points at a server), built by the real migrations and emptied 
 users, the bundled courses and surveys. What tests call themselves is in tests/helpers.py."""
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import os
 import shutil
@@ -187,13 +189,20 @@ def create_user(app_ctx):
     return make
 
 
+@functools.cache
+def bundled_courses() -> tuple:
+    """The bundled courses/ as read once per test process (twelve languages take a second and a half to read)."""
+    from lms.content.reader import read_library
+
+    return tuple(read_library(COURSES))
+
+
 @pytest.fixture
 def library(app_ctx):
-    """Imports the bundled courses/ and returns the bundles that were read."""
-    from lms.content.reader import read_library
+    """Imports the bundled courses/ and returns the bundles that were read (a copy of its own for each test)."""
     from lms.content.store import import_bundles
 
-    bundles = read_library(COURSES)
+    bundles = copy.deepcopy(bundled_courses())
     import_bundles(bundles)
     db.session.commit()
     return {b.slug: b for b in bundles}
