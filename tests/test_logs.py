@@ -92,7 +92,7 @@ def test_a_path_no_route_takes_is_logged_without_what_follows_its_first_segment(
 
 #: URL variables that name no person, invitation or answer, so may be written whole: reviewed one by one.
 PUBLIC_URL_VALUES = {"course_id", "extension", "filename", "group_id", "indicator", "language", "lesson", "module",
-                     "name", "number", "organisation_id", "question", "slug", "table", "wave_id", "workplace_id"}
+                     "name", "number", "organisation_id", "question", "slug", "wave_id", "workplace_id"}
 
 
 def test_every_url_value_that_points_at_a_person_an_invitation_or_an_answer_is_masked(app):
