@@ -344,7 +344,11 @@ def test_the_iati_file_carries_the_cascade_by_generation(app, world):
     assert iati_rules.broken_rules(document) == [] and iati_rules.codes_off_their_lists(document) == []
     found = cascade.by_generation(year())
     results = {r.find("title/narrative").text: r for r in document.iter("result")}
-    trained = results["Union members trained as trainers, by generation of the cascade"]
+    title = "Union members trained as trainers, by generation of the cascade"
+    if not any(counts[2].published for counts in found.values()):  # a few promotions may all be published as 0
+        assert title not in results
+        return
+    trained = results[title]
     reach = results["People reached by the trainers of each generation of the cascade"]
     assert (trained.get("aggregation-status"), reach.get("aggregation-status")) == ("1", "0")
     for result, index in ((trained, 2), (reach, 1)):
