@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from http.cookiejar import CookieJar
+from pathlib import Path
 
 import pytest
 
@@ -32,16 +33,23 @@ SIGNED_OUT = "You were signed out on this device. Please sign in again."
 LESSON = "what-is-social-dialogue"
 
 
-@pytest.fixture
-def servers(database_url, tmp_path) -> Iterator[tuple[str, str]]:
-    """The base URLs of two servers, A and B, each with an instance folder of its own (``tmp_path``/a and /b)."""
+@pytest.fixture(scope="module")
+def instances(tmp_path_factory) -> Path:
+    """The instance folders of the two servers: ``a`` and ``b`` in it."""
+    return tmp_path_factory.mktemp("instances")
+
+
+@pytest.fixture(scope="module")
+def servers(database_url, instances) -> Iterator[tuple[str, str]]:
+    """The base URLs of two servers, A and B, each with an instance folder of its own; started once for the tests
+    here (the database is emptied after each one, and each names accounts of its own)."""
     redis = redis_or_skip()
-    prefix = f"lms-scale-out-{uuid.uuid4().hex[:8]}"  # this test's counts only, whatever runs beside it
+    prefix = f"lms-scale-out-{uuid.uuid4().hex[:8]}"  # these tests' counts only, whatever runs beside them
     try:
         with ExitStack() as stack:
             bases = []
             for name in ("a", "b"):
-                folder = tmp_path / name
+                folder = instances / name
                 folder.mkdir()
                 base, _server = stack.enter_context(gunicorn(database_url, str(folder), workers=1,
                                                              settings={**SHARED, "RATELIMIT_KEY_PREFIX": prefix}))
@@ -66,7 +74,7 @@ def copied(jar: CookieJar) -> CookieJar:
     return other
 
 
-def test_a_session_is_one_on_both_servers_and_ends_on_both(servers, create_user, tmp_path):
+def test_a_session_is_one_on_both_servers_and_ends_on_both(servers, create_user, instances):
     a, b = servers
     create_user("amina")
     phone = Browser(a)
@@ -92,7 +100,7 @@ def test_a_session_is_one_on_both_servers_and_ends_on_both(servers, create_user,
     assert path == "/sign-in" and SIGNED_OUT in page
     assert laptop.visit("/profile")[0] == "/profile"
     # Nothing of the portal's is kept in a server's instance folder: it need not be shared.
-    assert [*(tmp_path / "a").iterdir(), *(tmp_path / "b").iterdir()] == []
+    assert [*(instances / "a").iterdir(), *(instances / "b").iterdir()] == []
 
 
 def test_failed_sign_ins_on_both_servers_count_against_one_limit(servers, create_user):
