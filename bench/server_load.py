@@ -100,34 +100,53 @@ def session_cookie(base: str) -> str:
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
 
-def wait_until_up(base: str, seconds: float = 30) -> None:
+def listening_socket() -> socket.socket:
+    """A socket listening on a free local port, for gunicorn to take over (``-b fd://``): no other process can take
+    the port between the moment it is chosen and the moment gunicorn binds it."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock
+
+
+def wait_until_up(base: str, server: subprocess.Popen | None = None, seconds: float = 60) -> None:
+    """Until ``base``/healthz answers 200; an error at once if ``server`` stops first, or after ``seconds``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"gunicorn stopped (exit status {server.returncode}) before it answered")
         try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            urllib.request.urlopen(f"{base}/healthz", timeout=10)
             return
         except OSError:
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
+    raise RuntimeError(f"gunicorn did not answer on {base}/healthz within {seconds:.0f} s")
 
 
 @contextmanager
-def gunicorn(url: str, instance: str, workers: int = 2, log=None) -> Iterator[tuple[str, subprocess.Popen]]:
-    """``gunicorn -w 2 wsgi:app`` on the database at ``url``, on a free local port (access log off,
-    warnings to ``log`` if given); yields the base URL and the master process."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+def gunicorn(url: str, instance: str, workers: int = 2, log=None,
+             settings: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``gunicorn -w WORKERS wsgi:app`` on the database at ``url``, on a free local port (access log off,
+    warnings to ``log`` if given), with more environment variables in ``settings``; yields the base URL and the
+    master process once it answers on /healthz, and stops it (and waits for it) after."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret-key-not-for-production-0123",
-           "INSTANCE_PATH": instance}
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
-               "--log-level", "warning", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log)
+           "INSTANCE_PATH": instance, **(settings or {})}
+    with listening_socket() as sock:
+        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"fd://{sock.fileno()}",
+                   "--log-level", "warning", "wsgi:app"]
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log, pass_fds=(sock.fileno(),))
     try:
-        wait_until_up(base)
+        wait_until_up(base, server)
         yield base, server
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=30)
 
 
 def worker_memory_mb(master: int) -> list[float]:

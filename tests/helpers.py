@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from http.cookiejar import CookieJar
 from pathlib import Path
 from urllib.error import HTTPError
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
@@ -182,6 +182,16 @@ def release_any(minimum: int = 1) -> int:
     return release(minimum=minimum)
 
 
+def redis_or_skip(database: int = 15):
+    """A client of the Redis server on 127.0.0.1:6379 (its ``database``), or the test skipped without one."""
+    redis = pytest.importorskip("redis").Redis(host="127.0.0.1", port=6379, db=database)
+    try:
+        redis.ping()
+    except Exception:  # any failure means there is no server to test against
+        pytest.skip("no Redis server on 127.0.0.1:6379")
+    return redis
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -189,14 +199,21 @@ def free_port() -> int:
 
 
 class Browser:
-    """One browser's cookies against a live server (real HTTP)."""
+    """One browser's cookies against a live server (real HTTP); ``jar``: cookies shared with another ``Browser``
+    (the same browser sent to another server)."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, jar: CookieJar | None = None):
         self.base = base
-        self.opener = build_opener(HTTPCookieProcessor(CookieJar()))
+        self.jar = jar if jar is not None else CookieJar()
+        self.opener = build_opener(HTTPCookieProcessor(self.jar))
 
     def get(self, path: str) -> str:
-        return self.opener.open(f"{self.base}{path}", timeout=30).read().decode()
+        return self.visit(path)[1]
+
+    def visit(self, path: str) -> tuple[str, str]:
+        """The path a GET of ``path`` ends on (redirects followed), and the page there."""
+        response = self.opener.open(f"{self.base}{path}", timeout=30)
+        return urlsplit(response.geturl()).path, response.read().decode()
 
     def token(self, path: str) -> str:
         """The CSRF token of the form on ``path``."""

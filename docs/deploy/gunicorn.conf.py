@@ -2,7 +2,7 @@
 
     gunicorn --config /srv/lms/docs/deploy/gunicorn.conf.py wsgi:app
 
-Environment (from /etc/lms/lms.env): WEB_CONCURRENCY (workers), GUNICORN_BIND, LOG_FORMAT.
+Environment (from /etc/lms/lms.env): WEB_CONCURRENCY (workers), GUNICORN_BIND, FORWARDED_ALLOW_IPS, LOG_FORMAT.
 """
 import multiprocessing
 import os
@@ -26,9 +26,10 @@ if os.environ.get("RUNTIME_DIRECTORY"):
     control_socket = os.path.join(os.environ["RUNTIME_DIRECTORY"], "gunicorn.ctl")
 else:
     control_socket_disable = True
-#: X-Forwarded-Proto is trusted from nginx on this machine only (the app's ProxyFix does the same with
-#: TRUSTED_PROXIES=1, and takes the visitor's address from X-Forwarded-For for the sign-in limits).
-forwarded_allow_ips = "127.0.0.1,::1"
+#: gunicorn reads X-Forwarded-Proto from these addresses only: nginx on this machine, or nginx's private address
+#: when nginx runs on another (docs/deploy.md, "Several app servers"). The app's ProxyFix (TRUSTED_PROXIES=1) reads
+#: X-Forwarded-For and -Proto from whoever connects: only nginx may reach GUNICORN_BIND.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 #: gunicorn's own lines (start, stop, worker timeouts) go to stderr, hence to the journal. No gunicorn access
 #: log: the app writes one line per request (lms/core/logs.py) with its request id and without the visitor's

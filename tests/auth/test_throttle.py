@@ -1,21 +1,14 @@
 """Failed sign-ins are slowed down per account and per address, never locking the owner out for good."""
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
 import uuid
-from http.cookiejar import CookieJar
-from pathlib import Path
-from urllib.error import HTTPError
-from urllib.parse import urlencode
-from urllib.request import HTTPCookieProcessor, build_opener
 
 import pytest
 
-from tests.helpers import PASSWORD, ROOT, csrf_token, free_port, sign_in
+from bench.server_load import gunicorn
+from tests.helpers import PASSWORD, Browser, csrf_token, redis_or_skip, sign_in
 
 
 def fail(client, identifier: str):
@@ -119,48 +112,25 @@ def test_production_refuses_to_count_in_one_process_only():
 @pytest.mark.redis
 def test_two_workers_share_the_count_in_redis(database_url, create_user, tmp_path):
     """gunicorn with two worker processes and Redis storage, as in production: the limit holds across them."""
-    redis = pytest.importorskip("redis").Redis(host="127.0.0.1", port=6379, db=15)
-    try:
-        redis.ping()
-    except Exception:  # any failure means there is no server to test against
-        pytest.skip("no Redis server on 127.0.0.1:6379")
+    redis = redis_or_skip()
     create_user("amina")
-    prefix, port = f"lms-test-{uuid.uuid4().hex[:8]}", free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "k" * 40, "INSTANCE_PATH": str(tmp_path),
-           "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "RATELIMIT_KEY_PREFIX": prefix,
-           "SIGN_IN_LIMIT_ACCOUNT": "4 per minute"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    server = subprocess.Popen([str(gunicorn), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    prefix = f"lms-test-{uuid.uuid4().hex[:8]}"
+    settings = {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15", "RATELIMIT_KEY_PREFIX": prefix,
+                "SIGN_IN_LIMIT_ACCOUNT": "4 per minute", "SECRET_KEY": "k" * 40}
     try:
-        base = f"http://127.0.0.1:{port}"
-        browser = build_opener(HTTPCookieProcessor(CookieJar()))
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                browser.open(f"{base}/healthz", timeout=5)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        with gunicorn(database_url, str(tmp_path), workers=2, settings=settings) as (base, _server):
+            browser = Browser(base)
 
-        def attempt(password: str) -> int:
-            page = browser.open(f"{base}/sign-in", timeout=10).read().decode()
-            token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-            form = urlencode({"identifier": "amina", "password": password, "csrf_token": token}).encode()
-            try:
-                return browser.open(f"{base}/sign-in", data=form, timeout=10).status
-            except HTTPError as error:
-                return error.code
+            def attempt(password: str) -> int:
+                return browser.post("/sign-in", {"identifier": "amina", "password": password,
+                                                 "csrf_token": browser.token("/sign-in")})
 
-        assert [attempt("wrong") for _ in range(4)] == [200] * 4
-        assert attempt(PASSWORD) == 429
+            assert [attempt("wrong") for _ in range(4)] == [200] * 4
+            assert attempt(PASSWORD) == 429
         keys = [key.decode() for key in redis.keys(f"*{prefix}*")]
         assert keys, "the counts are kept in Redis"
         assert not any("amina" in key for key in keys), "account names are not written in clear"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         for key in redis.keys(f"*{prefix}*"):
             redis.delete(key)
 
