@@ -15,7 +15,7 @@ import random
 import time as timer
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bench.report_people import (
@@ -24,6 +24,7 @@ from bench.report_people import (
     PASSWORD,
     Group,
     People,
+    between,
     plan_groups,
     plan_people,
     write_groups,
@@ -35,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN, COORDINATOR = "bench-admin", "bench-coordinator"
 #: Participants whose lessons, attempts and answers are generated and written at a time.
 CHUNK = 5000
-KEY_SPACE = 2**31
 #: The countries with surveyed workplaces (two each), the coordinator's among them.
 WORKPLACE_COUNTRIES = ("PE", "ID", "BD", "KH", "SN")
 
@@ -57,15 +57,16 @@ class Setting:
     workplace_survey: tuple | None = None
 
 
-def generate(participants: int, seed: int = 2026) -> dict[str, int]:
-    """The whole data set in the app's (empty, migrated) database; returns how many rows of each table it wrote."""
+def generate(participants: int, seed: int = 2026, *, check_references: bool = False) -> dict[str, int]:
+    """The whole data set in the app's (empty, migrated) database; returns how many rows of each table it wrote.
+    PostgreSQL checks the foreign keys of the bulk rows only if asked (``Bulk``)."""
     from lms.extensions import db
 
     rng = random.Random(seed)
     setting = services(rng)
     db.session.commit()
     connection = db.session.connection()
-    bulk = Bulk(connection)
+    bulk = Bulk(connection, check_references=check_references)
     people = plan_people(rng, participants, setting)
     groups = plan_groups(rng, people, setting)
     write_people(bulk, people, setting)
@@ -196,21 +197,16 @@ def workplace_window(today: date) -> tuple[date, date]:
     return date(today.year - 1, 4, 1), date(today.year - 1, 5, 31)
 
 
-def moment(rng: random.Random, day: date) -> datetime:
-    """A time of day (UTC, working hours) on ``day``."""
-    return datetime.combine(day, time(6), tzinfo=UTC) + timedelta(seconds=rng.randrange(14 * 3600))
-
-
 def answer(rng: random.Random, question, level: int) -> tuple[str, float | None]:
     """A made-up answer; ``level`` 0 before the course, 1 at its end, 2 months after (a little better)."""
     if question.kind == "likert":
-        value = min(5, rng.randint(1, 4) + (level > 0 and rng.random() < 0.5))
+        value = min(5, between(rng, 1, 4) + (level > 0 and rng.random() < 0.5))
         return str(value), float(value)
     if question.kind == "yes_no":
         return ("yes" if rng.random() < 0.3 + 0.2 * (level > 0) else "no"), None
     if question.kind == "number":
         low, high = int(question.min_value or 0), int(question.max_value or 50)
-        value = rng.randint(low, min(high, low + 60))
+        value = between(rng, low, min(high, low + 60))
         return str(value), float(value)
     return rng.choice(question.choice_codes), None
 
@@ -240,7 +236,7 @@ def write_learning(bulk: Bulk, rng: random.Random, people: People, setting: Sett
                 enrolment_id += 1
                 complete = complete_by is not None or rng.random() < 0.75
                 done = len(lesson_ids) if complete else rng.randrange(len(lesson_ids))
-                end = complete_by or enrolled + timedelta(days=rng.randint(3, 100), seconds=rng.randrange(86400))
+                end = complete_by or enrolled + timedelta(days=between(rng, 3, 100), seconds=between(rng, 0, 86399))
                 end = max(enrolled + timedelta(minutes=30), min(end, latest))
                 step = (end - enrolled) / (len(lesson_ids) + 1)
                 times = [enrolled + step * (i + 1) for i in range(done)]
@@ -252,23 +248,23 @@ def write_learning(bulk: Bulk, rng: random.Random, people: People, setting: Sett
                         attempt_id += 1
                         attempts.append((attempt_id, user_id, module_id, before, before >= pass_mark, "{}",
                                          enrolled + timedelta(seconds=30 + position), True,
-                                         rng.randrange(KEY_SPACE)))
+                                         rng.getrandbits(31)))
                     if end_index > done or not (complete or rng.random() < 0.7):
                         continue
                     at = times[end_index - 1] + timedelta(minutes=5)
                     score = max(0, min(100, before + int(rng.gauss(18, 12))))
                     attempt_id += 1
                     attempts.append((attempt_id, user_id, module_id, score, score >= pass_mark, "{}", at, False,
-                                     rng.randrange(KEY_SPACE)))
+                                     rng.getrandbits(31)))
                     if complete and score < pass_mark:
-                        score = rng.randint(pass_mark, 100)
+                        score = between(rng, pass_mark, 100)
                         attempt_id += 1
                         attempts.append((attempt_id, user_id, module_id, score, True, "{}", at + timedelta(minutes=3),
-                                         False, rng.randrange(KEY_SPACE)))
+                                         False, rng.getrandbits(31)))
                     last = max(last, at + timedelta(minutes=3))
                 completed_at = last if complete else None
                 enrolments.append((enrolment_id, user_id, course_id, enrolled, completed_at, last,
-                                   rng.randrange(KEY_SPACE)))
+                                   rng.getrandbits(31)))
                 respond(rng, setting, course_index, user_id, people.countries[index], enrolled, completed_at,
                         responses, answers, pseudonym_for)
         bulk.write(Enrolment.__table__, ("id", "user_id", "course_id", "enrolled_at", "completed_at",
@@ -298,14 +294,14 @@ def respond(rng, setting: Setting, course_index: int, user_id: int, country: str
         elif completed_at is None:
             break
         else:
-            day = completed_at.date() + timedelta(days=(days_after or 0) + rng.randint(0, 7))
+            day = completed_at.date() + timedelta(days=(days_after or 0) + between(rng, 0, 7))
         if day >= setting.today or rng.random() >= ANSWER_CHANCE[kind]:
             continue
         response_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         identified = survey.names_respondents
         responses.append((response_id, wave_id, version_id, user_id if identified else None,
                           None if identified else pseudonym_for(survey, user_id), "en", country, day,
-                          "web", rng.randrange(KEY_SPACE)))
+                          "web", rng.getrandbits(31)))
         answers += [(response_id, q.id, *answer(rng, q, level)) for q in questions]
 
 
@@ -319,7 +315,7 @@ def write_workplace_answers(bulk: Bulk, rng: random.Random, setting: Setting) ->
         for _worker in range(40):
             response_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             responses.append((response_id, wave_id, version_id, None, None, "en", country,
-                              closes_on - timedelta(days=rng.randint(0, 20)), "import", rng.randrange(KEY_SPACE)))
+                              closes_on - timedelta(days=between(rng, 0, 20)), "import", rng.getrandbits(31)))
             level = 1 if kind == "endline" else 0
             answers += [(response_id, q.id, *answer(rng, q, level)) for q in questions]
     bulk.write(SurveyResponse.__table__, RESPONSE_COLUMNS, responses)

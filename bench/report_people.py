@@ -24,7 +24,6 @@ ROOT_TRAINERS = 3
 GENERATION_SHARES = (0.15, 0.25, 0.3)
 #: Participants per trainer, per ordinary group, and the share of participants who join a group.
 PER_TRAINER, PER_GROUP, IN_GROUPS = 250, 25, 0.5
-KEY_SPACE = 2**31
 
 
 @dataclass
@@ -67,9 +66,14 @@ class Group:
     promotions: list[tuple[int, datetime, datetime | None]] = field(default_factory=list)
 
 
+def between(rng: random.Random, low: int, high: int) -> int:
+    """``rng.randint``, five times faster (it is called tens of millions of times)."""
+    return low + int(rng.random() * (high - low + 1))
+
+
 def at(rng: random.Random, day: date) -> datetime:
     """A time of day (UTC, working hours) on ``day``."""
-    return datetime.combine(day, time(6), tzinfo=UTC) + timedelta(seconds=rng.randrange(14 * 3600))
+    return datetime.combine(day, time(6), tzinfo=UTC) + timedelta(seconds=between(rng, 0, 14 * 3600 - 1))
 
 
 def some_day(rng: random.Random, first: date, last: date) -> date:
@@ -216,7 +220,7 @@ def write_people(bulk, people: People, setting) -> None:
     year = setting.today.year - 1
     staff = [(trainer_id, f"bench-trainer-{trainer_id}", f"Trainer {trainer_id}", country, "undisclosed", None,
               "trainer", password_hash, False, setting.organisations[country][0],
-              datetime(year - 2, 6, 1, tzinfo=UTC), setting.now, rng.randrange(KEY_SPACE))
+              datetime(year - 2, 6, 1, tzinfo=UTC), setting.now, rng.getrandbits(31))
              for country, ids in people.roots.items() for trainer_id in ids]
     bulk.write(User.__table__, columns, staff)
     attributes = [(row[0], BEGINNING, row[3], row[4], None, row[9]) for row in staff]
@@ -232,7 +236,7 @@ def write_people(bulk, people: People, setting) -> None:
                        people.organisations[index])
             users.append((user_id, f"bench{user_id}", f"Member {user_id}", current[0], current[1], current[2],
                           people.roles[index], password_hash, False, current[3], created, last_active,
-                          rng.randrange(KEY_SPACE)))
+                          rng.getrandbits(31)))
             changed = people.history.get(index)
             if changed is None:
                 attributes.append((user_id, BEGINNING, *current))
@@ -258,7 +262,7 @@ def write_groups(bulk, rng: random.Random, groups: list[Group], people: People, 
                      group.workplace_id, group.name, group.country,
                      None if group.mode == "online" else f"Town {group.id % 97}", group.mode, group.starts_on,
                      group.ends_on, f"B{group.id:09d}", group.trains_trainers, group.created_at))
-        members += [(group.id, user_id, datetime.combine(joined, time(0), tzinfo=UTC), rng.randrange(KEY_SPACE))
+        members += [(group.id, user_id, datetime.combine(joined, time(0), tzinfo=UTC), rng.getrandbits(31))
                     for user_id, joined in group.members]
         count = 2 if group.mode == "online" else rng.randint(3, 6)
         length = (group.ends_on - group.starts_on).days
@@ -267,14 +271,14 @@ def write_groups(bulk, rng: random.Random, groups: list[Group], people: People, 
             if held_on >= setting.today:
                 break
             session_id += 1
-            sessions.append((session_id, group.id, held_on, f"Session {number + 1}", rng.randrange(KEY_SPACE)))
-            present += [(session_id, user_id, rng.randrange(KEY_SPACE)) for user_id, joined in group.members
+            sessions.append((session_id, group.id, held_on, f"Session {number + 1}", rng.getrandbits(31)))
+            present += [(session_id, user_id, rng.getrandbits(31)) for user_id, joined in group.members
                         if rng.random() < (0.8 if joined <= held_on else 0.3)]
         for user_id, promoted_at, revoked_at in group.promotions:
             promotion_id += 1
             by = setting.coordinator_id if group.country == COORDINATED else setting.admin_id
             promotions.append((promotion_id, user_id, group.id, by, promoted_at, revoked_at,
-                               rng.randrange(KEY_SPACE)))
+                               rng.getrandbits(31)))
     bulk.write(TrainingGroup.__table__, ("id", "course_id", "trainer_id", "organisation_id", "workplace_id", "name",
                                          "country", "place", "mode", "starts_on", "ends_on", "join_code",
                                          "trains_trainers", "created_at"), rows)
