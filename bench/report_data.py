@@ -15,7 +15,7 @@ import random
 import time as timer
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from bench.report_people import (
@@ -45,6 +45,7 @@ class Setting:
     """What the services made, that the bulk rows refer to."""
 
     today: date
+    #: The start of today: nothing generated happens after it.
     now: datetime
     courses: list  # lms.models.Course, with modules and lessons loaded
     admin_id: int
@@ -112,7 +113,9 @@ def services(rng: random.Random) -> Setting:
         db.session.flush()
         organisations[country] = [o.id for o in made]
     courses = [learning.find_course(slug) for slug in ("social-dialogue-at-work", "womens-leadership")]
-    setting = Setting(clock.today(), clock.utcnow(), courses, admin.id, coordinator.id, organisations)
+    today = clock.today()  # the data set is the same all day for the same seed: it ends at midnight
+    setting = Setting(today, datetime.combine(today, time(0), tzinfo=UTC), courses, admin.id, coordinator.id,
+                      organisations)
     first = create_demo_survey(admin)  # pseudonymous, on the first course by slug: social-dialogue-at-work
     if first is None or first.waves[0].course_id != courses[0].id:
         raise RuntimeError("the demo survey is not where the benchmark expects it")
@@ -295,7 +298,7 @@ def respond(rng, setting: Setting, course_index: int, user_id: int, country: str
             break
         else:
             day = completed_at.date() + timedelta(days=(days_after or 0) + between(rng, 0, 7))
-        if day >= setting.today or rng.random() >= ANSWER_CHANCE[kind]:
+        if rng.random() >= ANSWER_CHANCE[kind] or day >= setting.today:
             continue
         response_id = uuid.UUID(int=rng.getrandbits(128), version=4)
         identified = survey.names_respondents
