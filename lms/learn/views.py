@@ -136,7 +136,7 @@ def start_course(slug: str):
 @public
 def show_lesson(slug: str, lesson: str):
     course = _course_or_404(slug)
-    state = services.progress(_user_id(), course)
+    state = services.progress_shown(_user_id(), course)
     index = next((i for i, step in enumerate(state.steps) if step.lesson and step.lesson.slug == lesson), None)
     if index is None:
         abort(404)
