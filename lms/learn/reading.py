@@ -102,9 +102,22 @@ def detach(course: Course) -> None:
             db.session.expunge(item)
 
 
-def course_for_reading(slug: str, include_unpublished: bool = False) -> Course | None:
-    """The course as learners read it: from this process's copy while the content version has not moved."""
-    stamp = db.session.scalar(select(ContentVersion.stamp))
+#: What ``course_for_reading`` is told when the caller read no stamp.
+UNREAD = object()
+
+
+def read_stamp() -> str | None:
+    return db.session.scalar(select(ContentVersion.stamp))
+
+
+def course_for_reading(slug: str, include_unpublished: bool = False, stamp: str | None | object = UNREAD
+                       ) -> Course | None:
+    """The course as learners read it: from this process's copy while the content version has not moved.
+
+    ``stamp``: the content stamp, if the caller read it in this transaction with a query of its own (the member's
+    progress, ``services.reading_with_progress``); else it is read here (one small query)."""
+    if stamp is UNREAD:
+        stamp = read_stamp()
     if stamp is None:  # no stamp yet: nothing can be kept
         return load_course(slug, include_unpublished)
     key = (slug, include_unpublished)

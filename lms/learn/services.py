@@ -4,15 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, false, select, true, union_all
+from sqlalchemy import CompoundSelect, bindparam, false, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from lms import clock, signals
 from lms.core.codes import readable_code
 from lms.extensions import db
 from lms.i18n import Localised, pick_text
+from lms.learn import reading
 from lms.models import (
     Certificate,
+    ContentVersion,
     Course,
     CourseTopic,
     CourseTranslation,
@@ -135,18 +137,47 @@ def progress_of_many(user_ids: list[int], course: Course) -> dict[int, CoursePro
     return result
 
 
-#: Members' lessons done and quizzes passed in a course, as (member, is a lesson, lesson or module id): one
-#: statement built once (``user_ids``, ``course_id``).
-STEPS_DONE = union_all(
-    select(LessonCompletion.user_id, true().label("lesson"), LessonCompletion.lesson_id.label("id"))
-    .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
-    .where(LessonCompletion.user_id.in_(bindparam("user_ids", expanding=True)),
-           Lesson.course_id == bindparam("course_id")),
-    select(QuizAttempt.user_id, false().label("lesson"), QuizAttempt.module_id.label("id"))
-    .join(Module, Module.id == QuizAttempt.module_id)
-    .where(QuizAttempt.user_id.in_(bindparam("user_ids", expanding=True)), QuizAttempt.passed.is_(True),
-           Module.course_id == bindparam("course_id")),
-)
+def _steps_done_in(course_id) -> CompoundSelect:
+    """Members' (``user_ids``) lessons done and quizzes passed in a course, as (member, is a lesson, lesson or module
+    id)."""
+    return union_all(
+        select(LessonCompletion.user_id, true().label("lesson"), LessonCompletion.lesson_id.label("id"))
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id.in_(bindparam("user_ids", expanding=True)), Lesson.course_id == course_id),
+        select(QuizAttempt.user_id, false().label("lesson"), QuizAttempt.module_id.label("id"))
+        .join(Module, Module.id == QuizAttempt.module_id)
+        .where(QuizAttempt.user_id.in_(bindparam("user_ids", expanding=True)), QuizAttempt.passed.is_(True),
+               Module.course_id == course_id),
+    )
+
+
+#: Built once: these run on every lesson page.
+STEPS_DONE = _steps_done_in(bindparam("course_id"))
+_steps_by_slug = _steps_done_in(select(Course.id).where(Course.slug == bindparam("slug")).scalar_subquery()).subquery()
+#: The content stamp (``lms/learn/reading.py``) and a member's steps done in the course named by ``slug``: one row
+#: per step done, or one with no step (none done); no row before any content exists.
+STAMP_AND_STEPS_DONE = (select(ContentVersion.stamp, _steps_by_slug.c.lesson, _steps_by_slug.c.id)
+                        .outerjoin(_steps_by_slug, true()))
+
+
+def reading_with_progress(slug: str, user_id: int | None, include_unpublished: bool = False
+                          ) -> tuple[Course | None, CourseProgress]:
+    """The course as learners read it (``reading.course_for_reading``) and the member's progress as a page shows it
+    (``progress_shown``), in one query while the process's copy of the course is current."""
+    if user_id is None:
+        course = reading.course_for_reading(slug, include_unpublished)
+        return course, CourseProgress(course_steps(course) if course is not None else [])
+    rows = db.session.execute(STAMP_AND_STEPS_DONE, {"slug": slug, "user_ids": [user_id]}).all()
+    course = reading.course_for_reading(slug, include_unpublished, stamp=rows[0].stamp if rows else None)
+    if course is None:
+        return None, CourseProgress([])
+    if not rows:  # no stamp: the progress was read for nothing (there is no content yet)
+        return course, progress_shown(user_id, course)
+    state = CourseProgress(course_steps(course))
+    for _stamp, is_lesson, item_id in rows:
+        if item_id is not None:
+            (state.done_lessons if is_lesson else state.passed_modules).add(item_id)
+    return course, state
 
 
 def _steps_done(user_ids: list[int], course: Course, steps: list[Step]) -> dict[int, CourseProgress]:

@@ -72,7 +72,10 @@ def _user_id() -> int | None:
 
 def _course_or_404(slug: str) -> Course:
     """The course, if the reader may read it: a draft only for its editors (a preview) and admins."""
-    course = reading.course_for_reading(slug, include_unpublished=writes_courses(current_user))
+    return _readable_or_404(reading.course_for_reading(slug, include_unpublished=writes_courses(current_user)))
+
+
+def _readable_or_404(course: Course | None) -> Course:
     if course is None or not can_read_course(current_user, course):
         abort(404)
     return course
@@ -143,8 +146,8 @@ def start_course(slug: str):
 @bp.route("/courses/<slug>/lessons/<lesson>")
 @public
 def show_lesson(slug: str, lesson: str):
-    course = _course_or_404(slug)
-    state = services.progress_shown(_user_id(), course)
+    course, state = services.reading_with_progress(slug, _user_id(), include_unpublished=writes_courses(current_user))
+    course = _readable_or_404(course)
     index = next((i for i, step in enumerate(state.steps) if step.lesson and step.lesson.slug == lesson), None)
     if index is None:
         abort(404)
