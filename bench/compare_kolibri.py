@@ -14,17 +14,14 @@ text is readable (Largest Contentful Paint) and until the load event. Loopback o
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.kolibri import running_kolibri  # noqa: E402
 from bench.page_weight import served_portal  # noqa: E402
 from bench.server_load import free_port  # noqa: E402
 
@@ -69,24 +66,6 @@ def measure(browser, name: str, url: str) -> Load:
     return Load(name, url, received["bytes"], received["requests"], timing["lcp"], timing["load"])
 
 
-def start_kolibri(kolibri: str, home: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "KOLIBRI_HOME": str(home)}
-    subprocess.run([kolibri, "manage", "provisiondevice", "--facility", "Bench", "--superusername", "admin",
-                    "--superuserpassword", "bench-password-1234", "--preset", "nonformal", "--language_id", "en",
-                    "--noinput"], env=env, check=True, capture_output=True, timeout=600)
-    server = subprocess.Popen([kolibri, "start", "--foreground", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/en/learn/", timeout=2)
-            return server
-        except OSError:
-            time.sleep(1)
-    server.terminate()
-    raise RuntimeError("Kolibri did not start")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kolibri", required=True, help="the kolibri command of a throwaway environment")
@@ -103,13 +82,9 @@ def main() -> int:
             db.session.commit()
         lesson = f"/courses/{bundles[0].slug}/lessons/{bundles[0].lesson_ids[1]}"
         kolibri_port = free_port()
-        kolibri = start_kolibri(args.kolibri, tmp / "kolibri-home", kolibri_port)
-        try:
+        with running_kolibri(args.kolibri, tmp / "kolibri-home", kolibri_port):
             ours = measure(browser, "this portal: lesson page", base + lesson)
             theirs = measure(browser, "Kolibri 0.19: Learn page", f"http://127.0.0.1:{kolibri_port}/en/learn/")
-        finally:
-            kolibri.terminate()
-            kolibri.wait(timeout=60)
     print("| page | bytes | requests | text readable (LCP) | load event |")
     print("|---|---:|---:|---:|---:|")
     for load in (ours, theirs):

@@ -98,11 +98,17 @@ def open_session(user: User, *, now: datetime, remembered: bool, limits: Limits,
     return Opened(record, session_id, token)
 
 
-def find(session_id: str | None) -> UserSession | None:
-    """The session whose id the cookie holds, if it still exists (over or not)."""
+def find(session_id: str | None) -> tuple[UserSession, User | None] | None:
+    """The session whose id the cookie holds, if it still exists (over or not), and its account, in one query."""
     if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
         return None
-    return db.session.scalar(select(UserSession).where(UserSession.token_hash == digest(session_id)))
+    row = db.session.execute(SESSION_AND_ACCOUNT, {"token_hash": digest(session_id)}).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+#: A session row by the hash of its id, and its account (built once: this runs on every request).
+SESSION_AND_ACCOUNT = (select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
+                       .where(UserSession.token_hash == sa.bindparam("token_hash")))
 
 
 def why_over(record: UserSession, now: datetime, limits: Limits) -> str | None:

@@ -84,7 +84,9 @@ class RememberCookie:
 def current_record():
     """This request's session row, if the session cookie names one that exists (over or not)."""
     if "user_session" not in g:
-        g.user_session = session_store.find(session.get(SESSION_ID))
+        found = session_store.find(session.get(SESSION_ID))
+        # The account came in the same query; held here, it stays in the identity map, where load_user finds it.
+        g.user_session, g.session_account = found if found is not None else (None, None)
     return g.user_session
 
 

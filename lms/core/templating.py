@@ -16,6 +16,8 @@ from lms.vocabulary import WAVE_LABELS, WAVE_LABELS_FOR_MEMBERS, gender_label, r
 
 def switch_language_url(code: str) -> str:
     """This page in another interface language (works without JavaScript)."""
+    if not request.args:  # most pages: no query to keep
+        return f"{request.path}?{urlencode({'lang': code})}"
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return f"{request.path}?{urlencode(args, doseq=True)}"
@@ -32,6 +34,25 @@ def format_decimal_value(value: float, signed: bool = False, digits: int = 1) ->
     """A statistic with one decimal (or ``digits``), in the reader's locale; "+" before a positive change."""
     text = format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0")
     return f"+{text}" if signed and value > 0 else text
+
+
+#: More than this many (languages x roles x parts is far fewer) and the parts are drawn afresh.
+MAX_KEPT_PARTS = 512
+
+
+def kept(name: str, caller) -> Markup:
+    """``{% call kept('menu') %}...{% endcall %}``: the enclosed part of a page, drawn once per app process for
+    each interface language, whether someone is signed in and their role, then reused. Only for parts that depend
+    on nothing else: no CSRF token, no name, no path, no progress (tests/test_kept_parts.py)."""
+    parts = current_app.extensions.setdefault("kept_parts", {})
+    role = current_user.role if current_user.is_authenticated else None
+    key = (name, current_language(), role, request.script_root)
+    part = parts.get(key)
+    if part is None:
+        if len(parts) >= MAX_KEPT_PARTS:
+            parts.clear()
+        part = parts[key] = Markup(caller())
+    return part
 
 
 #: Features whose pages are staff work: shown to staff, they take a desktop's width (a member reading her group's
@@ -80,6 +101,7 @@ def register_template_helpers(app: Flask) -> None:
                      permissions.can_reset_password, permissions.can_see_workplace, permissions.owns_course):
         app.add_template_global(question)
     app.add_template_global(wide_layout)
+    app.add_template_global(kept)
 
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(content_language_attrs, "content_lang")

@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from openpyxl.worksheet._reader import WorkSheetParser
-
 #: A cell starting with one of these is read as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Where a spreadsheet may split a CSV cell, followed by the start of a formula.
@@ -53,6 +51,8 @@ def present_rows(sheet) -> Iterator[tuple[int, tuple]]:
     This reads the sheet's XML as openpyxl's own reader does (``ReadOnlyWorksheet._cells_by_row``), without the
     filling, so the work follows what the file holds, which the upload checks bound (lms/files/uploads.py).
     """
+    from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl is imported when a sheet is read
+
     workbook = sheet.parent
     with sheet._get_source() as source:
         parser = WorkSheetParser(source, sheet._shared_strings, data_only=workbook.data_only, epoch=workbook.epoch,

@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 
 from lms.files.spreadsheets import inert, looks_like_formula
 
@@ -118,6 +116,10 @@ def write_cell(sheet, row: int, column: int, value, kind: str):
 
 def as_xlsx(cover: Cover, sections: list[Section]) -> io.BytesIO:
     """The workbook: the cover, then a sheet per section with its title, its header and its rows."""
+    # openpyxl (and numpy with it) is imported when a workbook is made: ~30 MB a web worker need not hold.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     names = sheet_names(sections, _("About this workbook"))
     front = book.active
@@ -144,6 +146,8 @@ def as_xlsx(cover: Cover, sections: list[Section]) -> io.BytesIO:
 
 
 def write_cover(sheet, cover: Cover, contents: list[tuple[str, Section]]) -> None:
+    from openpyxl.styles import Alignment, Font
+
     sheet.sheet_view.rightToLeft = cover.right_to_left
     write_cell(sheet, 1, 1, cover.title, USER_TEXT).font = Font(bold=True, size=14)
     row = 2

@@ -6,6 +6,7 @@ import hmac
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 
 from babel import Locale, UnknownLocaleError
@@ -25,6 +26,7 @@ PARTNER_COUNTRIES = (
 )
 
 
+@lru_cache(maxsize=1024)  # CLDR's data does not change while the process runs; every page names the languages
 def language_name(code: str, in_language: str | None = None) -> str:
     """A language's name in ``in_language`` as CLDR writes it mid-sentence ("français"), or by
     default in the language itself, capitalised for a menu ("Français")."""
@@ -50,6 +52,7 @@ def is_known_language(code: str) -> bool:
     return True
 
 
+@lru_cache(maxsize=1024)
 def text_direction(code: str) -> str:
     try:
         return "rtl" if Locale.parse(code).character_order == "right-to-left" else "ltr"

@@ -6,13 +6,19 @@ loaded, detached from any session, keyed by slug. Every change to course content
 (objects added, changed or deleted) or by a bulk statement, draws a new random ``content_version``
 stamp in the same transaction; each request reads the stamp (one small query) and drops what it
 kept when the stamp has changed. So a published edit is seen by every process at its next request.
+
+Parts of pages drawn from a course alone (a lesson's article in one language) are kept with the copy they
+were drawn from (``kept_part``), and go when it goes.
 """
 from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Callable, Hashable
 from itertools import chain
+from weakref import WeakKeyDictionary
 
+from markupsafe import Markup
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import ORMExecuteState, Session, selectinload
 
@@ -38,6 +44,8 @@ CONTENT = (Course, CourseTranslation, CourseTopic, Module, ModuleTranslation, Le
 _lock = threading.Lock()
 _kept: dict[tuple[str, bool], Course] = {}
 _kept_at: list[str | None] = [None]
+#: Parts of pages drawn from each course copy, by the copy: dropped with it.
+_parts: WeakKeyDictionary[Course, dict[Hashable, Markup]] = WeakKeyDictionary()
 
 
 def content_changed(session: Session) -> None:
@@ -94,9 +102,22 @@ def detach(course: Course) -> None:
             db.session.expunge(item)
 
 
-def course_for_reading(slug: str, include_unpublished: bool = False) -> Course | None:
-    """The course as learners read it: from this process's copy while the content version has not moved."""
-    stamp = db.session.scalar(select(ContentVersion.stamp))
+#: What ``course_for_reading`` is told when the caller read no stamp.
+UNREAD = object()
+
+
+def read_stamp() -> str | None:
+    return db.session.scalar(select(ContentVersion.stamp))
+
+
+def course_for_reading(slug: str, include_unpublished: bool = False, stamp: str | None | object = UNREAD
+                       ) -> Course | None:
+    """The course as learners read it: from this process's copy while the content version has not moved.
+
+    ``stamp``: the content stamp, if the caller read it in this transaction with a query of its own (the member's
+    progress, ``services.reading_with_progress``); else it is read here (one small query)."""
+    if stamp is UNREAD:
+        stamp = read_stamp()
     if stamp is None:  # no stamp yet: nothing can be kept
         return load_course(slug, include_unpublished)
     key = (slug, include_unpublished)
@@ -113,3 +134,16 @@ def course_for_reading(slug: str, include_unpublished: bool = False) -> Course |
                 if _kept_at[0] == stamp:
                     _kept[key] = course
     return course
+
+
+def kept_part(course: Course, key: Hashable, draw: Callable[[], str]) -> Markup:
+    """The part of a page ``draw`` makes from ``course`` alone (``key`` names everything else it depends on: the
+    part, the lesson, the language), drawn once for this copy of the course and kept with it."""
+    with _lock:
+        parts = _parts.setdefault(course, {})
+        part = parts.get(key)
+    if part is None:
+        part = Markup(draw())
+        with _lock:
+            parts[key] = part
+    return part

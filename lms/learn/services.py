@@ -4,15 +4,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import CompoundSelect, bindparam, false, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from lms import clock, signals
 from lms.core.codes import readable_code
 from lms.extensions import db
 from lms.i18n import Localised, pick_text
+from lms.learn import reading
 from lms.models import (
     Certificate,
+    ContentVersion,
     Course,
     CourseTopic,
     CourseTranslation,
@@ -117,24 +119,73 @@ def progress(user_id: int | None, course: Course) -> CourseProgress:
     return progress_of_many([user_id], course)[user_id]
 
 
-def progress_of_many(user_ids: list[int], course: Course) -> dict[int, CourseProgress]:
-    """Each member's progress in ``course``, in three queries however many members there are."""
+def progress_shown(user_id: int | None, course: Course) -> CourseProgress:
+    """The member's steps done in ``course`` as a page shows them, in one query; the enrolment is not loaded
+    (``completed_at`` is None): for pages that show progress, not for changing it."""
     steps = course_steps(course)
-    result = {user_id: CourseProgress(steps) for user_id in user_ids}
-    lesson_ids = [lesson.id for lesson in course.lessons]
-    module_ids = [module.id for module in course.modules]
-    for user_id, lesson_id in db.session.execute(
-            select(LessonCompletion.user_id, LessonCompletion.lesson_id).where(
-                LessonCompletion.user_id.in_(user_ids), LessonCompletion.lesson_id.in_(lesson_ids))):
-        result[user_id].done_lessons.add(lesson_id)
-    for user_id, module_id in db.session.execute(
-            select(QuizAttempt.user_id, QuizAttempt.module_id).where(
-                QuizAttempt.user_id.in_(user_ids), QuizAttempt.passed.is_(True),
-                QuizAttempt.module_id.in_(module_ids)).distinct()):
-        result[user_id].passed_modules.add(module_id)
+    if user_id is None:
+        return CourseProgress(steps)
+    return _steps_done([user_id], course, steps)[user_id]
+
+
+def progress_of_many(user_ids: list[int], course: Course) -> dict[int, CourseProgress]:
+    """Each member's progress in ``course``, in two queries however many members there are."""
+    result = _steps_done(user_ids, course, course_steps(course))
     for enrolment in db.session.scalars(select(Enrolment).where(
             Enrolment.user_id.in_(user_ids), Enrolment.course_id == course.id)):
         result[enrolment.user_id].enrolment = enrolment
+    return result
+
+
+def _steps_done_in(course_id) -> CompoundSelect:
+    """Members' (``user_ids``) lessons done and quizzes passed in a course, as (member, is a lesson, lesson or module
+    id)."""
+    return union_all(
+        select(LessonCompletion.user_id, true().label("lesson"), LessonCompletion.lesson_id.label("id"))
+        .join(Lesson, Lesson.id == LessonCompletion.lesson_id)
+        .where(LessonCompletion.user_id.in_(bindparam("user_ids", expanding=True)), Lesson.course_id == course_id),
+        select(QuizAttempt.user_id, false().label("lesson"), QuizAttempt.module_id.label("id"))
+        .join(Module, Module.id == QuizAttempt.module_id)
+        .where(QuizAttempt.user_id.in_(bindparam("user_ids", expanding=True)), QuizAttempt.passed.is_(True),
+               Module.course_id == course_id),
+    )
+
+
+#: Built once: these run on every lesson page.
+STEPS_DONE = _steps_done_in(bindparam("course_id"))
+_steps_by_slug = _steps_done_in(select(Course.id).where(Course.slug == bindparam("slug")).scalar_subquery()).subquery()
+#: The content stamp (``lms/learn/reading.py``) and a member's steps done in the course named by ``slug``: one row
+#: per step done, or one with no step (none done); no row before any content exists.
+STAMP_AND_STEPS_DONE = (select(ContentVersion.stamp, _steps_by_slug.c.lesson, _steps_by_slug.c.id)
+                        .outerjoin(_steps_by_slug, true()))
+
+
+def reading_with_progress(slug: str, user_id: int | None, include_unpublished: bool = False
+                          ) -> tuple[Course | None, CourseProgress]:
+    """The course as learners read it (``reading.course_for_reading``) and the member's progress as a page shows it
+    (``progress_shown``), in one query while the process's copy of the course is current."""
+    if user_id is None:
+        course = reading.course_for_reading(slug, include_unpublished)
+        return course, CourseProgress(course_steps(course) if course is not None else [])
+    rows = db.session.execute(STAMP_AND_STEPS_DONE, {"slug": slug, "user_ids": [user_id]}).all()
+    course = reading.course_for_reading(slug, include_unpublished, stamp=rows[0].stamp if rows else None)
+    if course is None:
+        return None, CourseProgress([])
+    if not rows:  # no stamp: the progress was read for nothing (there is no content yet)
+        return course, progress_shown(user_id, course)
+    state = CourseProgress(course_steps(course))
+    for _stamp, is_lesson, item_id in rows:
+        if item_id is not None:
+            (state.done_lessons if is_lesson else state.passed_modules).add(item_id)
+    return course, state
+
+
+def _steps_done(user_ids: list[int], course: Course, steps: list[Step]) -> dict[int, CourseProgress]:
+    """Each member's lessons done and quizzes passed in ``course``, in one query (the enrolment not loaded)."""
+    result = {user_id: CourseProgress(steps) for user_id in user_ids}
+    for user_id, is_lesson, item_id in db.session.execute(STEPS_DONE, {"user_ids": user_ids,
+                                                                       "course_id": course.id}):
+        (result[user_id].done_lessons if is_lesson else result[user_id].passed_modules).add(item_id)
     return result
 
 

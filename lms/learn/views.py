@@ -5,6 +5,7 @@ from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from lms import clock
 from lms.auth.throttle import Rule, signed_in_account, throttled
@@ -28,10 +29,17 @@ def step_url(course: Course, step: Step | None) -> str:
     return url_for("learn.take_quiz", slug=course.slug, module=step.module.slug)
 
 
+def kept_with_course(course: Course, *key, caller) -> Markup:
+    """``{% call kept_with_course(course, 'lesson', slug) %}...{% endcall %}``: a part of a page drawn from the
+    course alone, in the interface language, kept with the process's copy of the course (lms/learn/reading.py):
+    no member's data, no CSRF token in it."""
+    return reading.kept_part(course, (*key, current_language(), request.script_root), caller)
+
+
 @bp.app_context_processor
 def learning_helpers():
     return {"step_url": step_url, "pick_text": pick_text, "pick_string": pick_string, "offline_owner": offline_owner,
-            "sync_batch": offline.MAX_OPERATIONS}
+            "sync_batch": offline.MAX_OPERATIONS, "kept_with_course": kept_with_course}
 
 
 #: The header that tells the service worker whose page it is (sw.js): the same token as the page's meta element.
@@ -64,7 +72,10 @@ def _user_id() -> int | None:
 
 def _course_or_404(slug: str) -> Course:
     """The course, if the reader may read it: a draft only for its editors (a preview) and admins."""
-    course = reading.course_for_reading(slug, include_unpublished=writes_courses(current_user))
+    return _readable_or_404(reading.course_for_reading(slug, include_unpublished=writes_courses(current_user)))
+
+
+def _readable_or_404(course: Course | None) -> Course:
     if course is None or not can_read_course(current_user, course):
         abort(404)
     return course
@@ -135,8 +146,8 @@ def start_course(slug: str):
 @bp.route("/courses/<slug>/lessons/<lesson>")
 @public
 def show_lesson(slug: str, lesson: str):
-    course = _course_or_404(slug)
-    state = services.progress(_user_id(), course)
+    course, state = services.reading_with_progress(slug, _user_id(), include_unpublished=writes_courses(current_user))
+    course = _readable_or_404(course)
     index = next((i for i, step in enumerate(state.steps) if step.lesson and step.lesson.slug == lesson), None)
     if index is None:
         abort(404)

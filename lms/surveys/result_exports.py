@@ -7,8 +7,6 @@ import io
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from lms import disclosure
 from lms.files.spreadsheets import append_text_row, inert
@@ -85,6 +83,10 @@ def as_csv(title: str, filters: list[tuple[str, str]], sheets: list[Sheet]) -> b
 
 def as_xlsx(title: str, filters: list[tuple[str, str]], sheets: list[Sheet]) -> io.BytesIO:
     """One worksheet per table, each with the title and what the figures count for at the top."""
+    # openpyxl (and numpy with it) is imported when a workbook is made: ~30 MB a web worker need not hold.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for sheet in sheets:

@@ -1,12 +1,15 @@
 """Learners' pages read courses from the process's copy, which any change to course content makes stale."""
 from __future__ import annotations
 
+import re
+
+import sqlalchemy as sa
 from sqlalchemy import select, update
 
 from lms.extensions import db
 from lms.learn import reading, services
 from lms.models import LessonTranslation
-from tests.helpers import BUNDLED_COURSE, csrf_token, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, forget_language, sign_in
 
 
 def test_the_course_is_kept_until_its_content_changes(app_ctx, library, create_user):
@@ -48,3 +51,91 @@ def test_a_member_reads_the_edit_at_the_next_request(client, app_ctx, library, c
     db.session.commit()
     assert "Social dialogue, explained" in client.get(path).get_data(as_text=True)
 
+
+
+LESSON = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
+
+
+def lesson_row(language: str):
+    from lms.models import Lesson
+
+    lesson = db.session.scalar(select(Lesson).where(Lesson.slug == "what-is-social-dialogue"))
+    return lesson, next((t for t in lesson.translations if t.language == language), None)
+
+
+def test_a_published_edit_of_a_lessons_text_is_read_at_the_next_request(client, app_ctx, library, create_user):
+    from lms.author.services import save_lesson_text
+
+    create_user("reader")
+    sign_in(client, "reader")
+    assert "What is social dialogue?" in client.get(LESSON).get_data(as_text=True)
+    assert "What is social dialogue?" in client.get(LESSON).get_data(as_text=True)  # drawn from the kept copy
+    lesson, row = lesson_row("en")
+    save_lesson_text(lesson, "en", "Talking it through", "A body **edited** by its trainer.",
+                     base_version=row.version, author=create_user("writer", role="trainer"))
+    db.session.commit()
+    page = client.get(LESSON).get_data(as_text=True)
+    assert "Talking it through" in page and "<strong>edited</strong>" in page
+    assert "What is social dialogue?" not in page
+
+
+def test_a_new_translation_is_read_at_the_next_request(client, app_ctx, library, create_user):
+    from lms.author.services import save_lesson_text
+
+    forget_language(BUNDLED_COURSE, "pt")
+    db.session.commit()
+    create_user("reader")
+    sign_in(client, "reader")
+    before = client.get(f"{LESSON}?lang=pt").get_data(as_text=True)
+    assert "What is social dialogue?" in before and 'lang="en"' in before  # the English text, marked as such
+    lesson, _row = lesson_row("en")
+    save_lesson_text(lesson, "pt", "O que é o diálogo social?", "Um texto traduzido.", base_version=0,
+                     author=create_user("translator", role="trainer"))
+    db.session.commit()
+    page = client.get(LESSON).get_data(as_text=True)  # pt is remembered from ?lang=
+    assert "O que é o diálogo social?" in page and "Um texto traduzido." in page
+    assert "What is social dialogue?" not in page
+
+
+def test_a_members_progress_never_appears_on_anothers_page(app, app_ctx, library, create_user):
+    done = create_user("done-reader")
+    create_user("fresh-reader")
+    course = services.find_course(BUNDLED_COURSE)
+    services.mark_lesson_done(done.id, course, course.lessons[0])
+    db.session.commit()
+    first, second = app.test_client(), app.test_client()
+    sign_in(first, "done-reader")
+    sign_in(second, "fresh-reader")
+    for _ in range(2):  # each page drawn after the other's, from the same kept copy of the course
+        mine, theirs = first.get(LESSON), second.get(LESSON)
+        mine_html, theirs_html = mine.get_data(as_text=True), theirs.get_data(as_text=True)
+        assert "You have done this lesson." in mine_html and "Mark as done and continue" not in mine_html
+        assert "Mark as done and continue" in theirs_html and "You have done this lesson." not in theirs_html
+        assert 'value="1"' in mine_html and 'value="0"' in theirs_html  # the progress bar: steps done
+        assert mine.headers["Offline-Owner"] != theirs.headers["Offline-Owner"]
+        assert mine.headers["Offline-Owner"] not in theirs_html
+        tokens = [set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', html))
+                  for html in (mine_html, theirs_html)]
+        assert tokens[0] and tokens[1] and not tokens[0] & tokens[1]
+
+
+def test_a_members_lesson_page_takes_two_queries(app, app_ctx, library, create_user):
+    """The session with its account, then the content stamp with the member's steps done: nothing else while the
+    course is kept (tests/learn/test_reading.py's other tests check what is kept)."""
+    create_user("reader")
+    client = app.test_client()
+    sign_in(client, "reader")
+    client.get(LESSON)
+    statements = []
+    with app.app_context():
+        engine = db.engine
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert client.get(LESSON).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    assert len(statements) == 2, statements

@@ -27,7 +27,7 @@ from lms.permissions import (
     visible_waves,
     visible_workplaces,
 )
-from lms.surveys import building, invitations, lists, pool, response_import, xlsform
+from lms.surveys import building, invitations, lists, pool
 from lms.surveys.building import QuestionSpec, SurveyError
 from lms.surveys.display import course_title, wave_label
 from lms.surveys.forms import (
@@ -276,6 +276,9 @@ def delete_survey(code: str):
 @roles("trainer", "coordinator")
 def import_responses(code: str):
     """Answers collected offline (ODK Collect, KoboToolbox) into one wave, all or nothing."""
+    # With pyxform and openpyxl (~45 MB): imported when a file is uploaded, not held by every web worker.
+    from lms.surveys import response_import
+
     survey = _survey(code)
     form = ResponsesForm()
     waves = visible_waves(current_user, survey)[0]
@@ -419,6 +422,8 @@ def translate_survey(code: str, language: str):
 
 @roles("trainer", "coordinator")
 def export_xlsform(code: str):
+    from lms.surveys import xlsform  # imported when used, as in import_responses
+
     survey = _survey(code)
     data = xlsform.export_xlsform(survey)
     return send_file(data, as_attachment=True, download_name=f"{survey.code}.xlsx",
@@ -427,6 +432,8 @@ def export_xlsform(code: str):
 
 @roles("trainer", "coordinator")
 def import_xlsform():
+    from lms.surveys import response_import, xlsform  # imported when used, as in import_responses
+
     form = UploadForm()
     if form.validate_on_submit() and form.file.data:
         try:
