@@ -29,7 +29,12 @@ class Enrolment(db.Model):
 
     course: Mapped[Course] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id"),
+        # The reports' periods: enrolments begun, completed, and completed since a summary was built.
+        sa.Index("ix_enrolments_enrolled_at", "enrolled_at"),
+        sa.Index("ix_enrolments_completed_at", "completed_at", "enrolled_at"),
+    )
 
 
 class LessonCompletion(db.Model):

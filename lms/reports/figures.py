@@ -41,6 +41,7 @@ from lms.models import (
     User,
 )
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import reading as summary
 from lms.surveys.results import GainSums
 from lms.surveys.statistics import Moments
 
@@ -141,8 +142,8 @@ class Cell:
 MEASURES = ("participants", "enrolments", "completed_since", "completions")
 
 
-def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
-    """(country, gender, age band) -> counts and their cell keys, in one grouped query.
+def computed_participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
+    """(country, gender, age band) -> counts and their cell keys, in one grouped query over the records.
 
     Enrolments are first added up per person, so that counting participants needs no DISTINCT (a sort that
     spills to disk on a large table), then per cell. A participant's key is their own record key; an
@@ -180,8 +181,8 @@ def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]
     return cube
 
 
-def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
-    """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month, in one query."""
+def computed_monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month, in one query over the records."""
     start, end = period_bounds(report)
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     began_in = sa.case((begun, month_of(Enrolment.enrolled_at))).label("began_in")
@@ -198,6 +199,22 @@ def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
         if completed is not None:
             trend[str(completed)][1] += Count.of(count, key)
     return {month: (counts[0], counts[1]) for month, counts in sorted(trend.items())}
+
+
+def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
+    """The cube from the period's summary where it has a current one (lms/reports/summaries), else computed."""
+    found = summary.cube(report)
+    return computed_participation_cube(report) if found is None else found
+
+
+def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    found = summary.trend(report)
+    return computed_monthly_trend(report) if found is None else found
+
+
+def knowledge_gain(report: ReportFilter) -> GainSums:
+    found = summary.gain(report)
+    return computed_knowledge_gain(report) if found is None else found
 
 
 def month_of(column):
@@ -326,7 +343,7 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     return {c: (active.get(c, Count()), reach.get(c, Count()), promoted.get(c, Count())) for c in sorted(countries)}
 
 
-def knowledge_gain(report: ReportFilter) -> GainSums:
+def computed_knowledge_gain(report: ReportFilter) -> GainSums:
     """The knowledge gain of the people in the report, added up by the database (see ``knowledge_pairs``).
 
     With the people's cell key, from which its noise is drawn: ``.published`` is what pages show.
