@@ -62,15 +62,16 @@ def varied(app_ctx, library, frozen_clock):
     db.session.flush()
     modules = {c.id: [m.id for m in db.session.scalars(select(Module).where(Module.course_id == c.id))]
                for c in courses}
-    first_id = (db.session.scalar(select(sa.func.max(User.id))) or 0) + 1
-    people, history, enrolments, attempts = [], [], [], []
-    for i in range(PEOPLE):
-        person = {"id": first_id + i, "username": f"v{i}", "display_name": f"V {i}", "role": "participant",
-                  "country": rng.choice(COUNTRIES), "gender": rng.choice(GENDERS),
-                  "birth_year": rng.choice([None, 1958, 1975, 1990, 1999, 2002, 2007]),
-                  "organisation_id": rng.choice([None, *(u.id for u in unions)]), "password_hash": "x",
-                  "must_change_password": False, "created_at": datetime(2023, 6, 1, tzinfo=UTC)}
-        people.append(person)
+    people = [{"username": f"v{i}", "display_name": f"V {i}", "role": "participant",
+               "country": rng.choice(COUNTRIES), "gender": rng.choice(GENDERS),
+               "birth_year": rng.choice([None, 1958, 1975, 1990, 1999, 2002, 2007]),
+               "organisation_id": rng.choice([None, *(u.id for u in unions)]), "password_hash": "x",
+               "must_change_password": False, "created_at": datetime(2023, 6, 1, tzinfo=UTC)} for i in range(PEOPLE)]
+    db.session.execute(sa.insert(User.__table__), people)  # the database numbers them (PostgreSQL's sequence)
+    ids = dict(db.session.execute(select(User.username, User.id).where(User.username.like("v%"))).all())
+    history, enrolments, attempts = [], [], []
+    for i, person in enumerate(people):
+        person["id"] = ids[person["username"]]
         if i % 100 == 7:  # no attributes at all: counted where figures.py does not ask for any
             continue
         values = {k: person[k] for k in ("country", "gender", "birth_year", "organisation_id")}
@@ -98,11 +99,10 @@ def varied(app_ctx, library, frozen_clock):
                 attempts.append({"user_id": person["id"], "module_id": module, "score": rng.randint(0, 100),
                                  "passed": True, "answers": {}, "before_lessons": False,
                                  "submitted_at": enrolled + timedelta(days=rng.choice([0, 0, 1, 20, 100]))})
-    for table, rows in ((User, people), (PersonAttributes, history), (Enrolment, enrolments),
-                        (QuizAttempt, attempts)):
+    for table, rows in ((PersonAttributes, history), (Enrolment, enrolments), (QuizAttempt, attempts)):
         db.session.execute(sa.insert(table.__table__), rows)
     db.session.commit()
-    erase_account(db.session.get(User, first_id + 1), now=datetime(2026, 3, 2, 8, tzinfo=UTC))
+    erase_account(db.session.get(User, people[1]["id"]), now=datetime(2026, 3, 2, 8, tzinfo=UTC))
     db.session.commit()
     return courses, unions
 
@@ -147,8 +147,10 @@ def test_summaries_give_the_computed_cells_for_every_period_and_filter(varied):
     assert refresh() > 0
     exact = db.engine.dialect.name == "postgresql"
     cells = 0
+    every = filters(courses, unions)
     for start, end in periods():
-        for chosen in filters(courses, unions):
+        # Every filter for years and quarters; for months (the cheaper periods), those of the other dimensions.
+        for chosen in every if end.month - start.month > 0 else [every[i] for i in (0, 1, 3, 6, 9, 11, 13)]:
             report = ReportFilter(start=start, end=end, age_bands=BANDS, **chosen)
             assert_same(report, exact)
             cells += len(figures.computed_participation_cube(report))
