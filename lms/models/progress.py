@@ -77,6 +77,8 @@ class QuizAttempt(db.Model):
     __table_args__ = (
         # A member's attempts in the order the knowledge gain reads them (first before, last after the lessons).
         sa.Index("ix_quiz_attempts_member_order", "user_id", "module_id", "before_lessons", "submitted_at", "id"),
+        # The reports' periods: who made an attempt in one (lms/reports/summaries).
+        sa.Index("ix_quiz_attempts_submitted_at", "submitted_at"),
     )
 
 

@@ -1,7 +1,8 @@
 """report summaries: the participation figures of ended periods, per cell, and the triggers that mark them changed
 
 Tables report_summaries (one row per period), report_summary_cells, report_summary_months and
-report_summary_gains (lms/models/report_summaries.py); indexes on enrolments' enrolled_at and completed_at; and
+report_summary_gains (lms/models/report_summaries.py); indexes on enrolments' enrolled_at and completed_at,
+an index on quiz_attempts' submitted_at; and
 triggers, on SQLite and PostgreSQL alike, that raise report_summaries.changes for every period whose figures a
 write may move (lms/reports/summaries/__init__.py says which).
 
@@ -149,11 +150,15 @@ def upgrade():
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.create_index('ix_enrolments_enrolled_at', ['enrolled_at'], unique=False)
         batch_op.create_index('ix_enrolments_completed_at', ['completed_at', 'enrolled_at'], unique=False)
+    with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
+        batch_op.create_index('ix_quiz_attempts_submitted_at', ['submitted_at'], unique=False)
     create_triggers()
 
 
 def downgrade():
     drop_triggers()
+    with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
+        batch_op.drop_index('ix_quiz_attempts_submitted_at')
     with op.batch_alter_table('enrolments', schema=None) as batch_op:
         batch_op.drop_index('ix_enrolments_completed_at')
         batch_op.drop_index('ix_enrolments_enrolled_at')
