@@ -174,7 +174,31 @@ def measure(app, repeat: int, budget: float) -> bool:
         for label, report in (("all countries", report_filter(year)),
                               (COORDINATED, report_filter(year, countries=(COORDINATED,)))):
             print(f"parts ({label}): " + ", ".join(f"{name} {ms:.0f} ms" for name, ms, _v in figure_parts(report)))
+        for label, report in (("all countries", report_filter(year)),
+                              (COORDINATED, report_filter(year, countries=(COORDINATED,))),
+                              ("age 25-35", report_filter(year, age_band="25-35"))):
+            print(f"summaries against records ({label}): " + ", ".join(
+                f"{name} {fast:.0f} ms / {computed:.0f} ms" for name, fast, computed in summary_parts(report)))
     return met
+
+
+def summary_parts(report, runs: int = 3) -> list[tuple[str, float, float]]:
+    """(name, median ms from the summary, median ms computed from the records) of the participation figures."""
+    from lms.reports import figures
+
+    found = []
+    for name, fast, computed in (
+            ("participation", figures.participation_cube, figures.computed_participation_cube),
+            ("trend", figures.monthly_trend, figures.computed_monthly_trend),
+            ("knowledge gain", figures.knowledge_gain, figures.computed_knowledge_gain)):
+        times: dict[object, list[float]] = {fast: [], computed: []}
+        for _ in range(runs):
+            for part in (fast, computed):
+                start = time.perf_counter()
+                part(report)
+                times[part].append(1000 * (time.perf_counter() - start))
+        found.append((name, statistics.median(times[fast]), statistics.median(times[computed])))
+    return found
 
 
 def app_for(url: str):

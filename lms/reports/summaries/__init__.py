@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms import clock
@@ -81,4 +82,10 @@ def refresh(today: date | None = None, most: int | None = None) -> int:
         built += 1
         if most is not None and built >= most:
             break
+    if built and db.session.get_bind().dialect.name == "postgresql":
+        # Statistics for the planner at once (autovacuum's come later): sorts of thousands of cells spilled to
+        # disk on the estimate of an empty table, 60 ms instead of 10 for a year's months.
+        for table in ("report_summary_cells", "report_summary_months", "report_summary_gains"):
+            db.session.execute(sa.text(f"ANALYZE {table}"))
+        db.session.commit()
     return built
