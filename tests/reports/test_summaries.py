@@ -23,11 +23,13 @@ from lms.models import (
     Course,
     CourseTopic,
     Enrolment,
+    GroupMember,
     Module,
     Organisation,
     PersonAttributes,
     QuizAttempt,
     ReportSummary,
+    TrainingGroup,
     User,
 )
 from lms.models.users import BEGINNING
@@ -229,3 +231,31 @@ def test_the_dashboard_says_when_its_figures_were_made(app, varied, create_user)
     clock.frozen_at += timedelta(minutes=2)  # later: the summary's time is shown, not the request's
     page = client.get("/reports?year=2025").get_data(as_text=True)
     assert f"Figures as of {shown}" in page
+
+
+def test_a_groups_figures_read_only_its_members_attributes(varied, monkeypatch):
+    """A group's dashboard is computed from the records (no summary covers groups): the people's attributes are
+    read for its members only, which gives the figures of everyone's attributes."""
+    courses, unions = varied
+    trainer = db.session.scalar(select(User).where(User.username == "v3"))
+    group = TrainingGroup(course_id=courses[0].id, trainer_id=trainer.id, name="Lima", country="PE", mode="online",
+                          starts_on=date(2024, 1, 1), ends_on=date(2025, 12, 31), join_code="LIMA2024",
+                          created_at=datetime(2023, 12, 1, tzinfo=UTC))
+    db.session.add(group)
+    db.session.flush()
+    members = db.session.scalars(select(Enrolment.user_id).where(Enrolment.course_id == courses[0].id)
+                                 .order_by(Enrolment.user_id).limit(60)).all()
+    for n, user_id in enumerate(members):  # some joined after 2024 ended
+        db.session.add(GroupMember(group_id=group.id, user_id=user_id,
+                                   joined_at=datetime(2024 + n % 2, 3, 1, tzinfo=UTC)))
+    db.session.commit()
+    reports = [ReportFilter(start=start, end=end, age_bands=BANDS, group_id=group.id, **chosen)
+               for start, end in periods()[:6] for chosen in ({}, {"gender": "woman"}, {"age_band": "36+"},
+                                                               {"countries": ("PE", "BJ")})]
+    narrow = [(figures.computed_participation_cube(r), figures.computed_monthly_trend(r),
+               figures.computed_knowledge_gain(r)) for r in reports]
+    everyone = figures.attributes
+    monkeypatch.setattr(figures, "attributes", lambda report, members_only=False: everyone(report))
+    assert narrow == [(figures.computed_participation_cube(r), figures.computed_monthly_trend(r),
+                       figures.computed_knowledge_gain(r)) for r in reports]
+    assert sum(len(cube) for cube, _trend, _gain in narrow) > 20 and any(gain.people.n for *_f, gain in narrow)
