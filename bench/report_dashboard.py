@@ -174,7 +174,31 @@ def measure(app, repeat: int, budget: float) -> bool:
         for label, report in (("all countries", report_filter(year)),
                               (COORDINATED, report_filter(year, countries=(COORDINATED,)))):
             print(f"parts ({label}): " + ", ".join(f"{name} {ms:.0f} ms" for name, ms, _v in figure_parts(report)))
+        for label, report in (("all countries", report_filter(year)),
+                              (COORDINATED, report_filter(year, countries=(COORDINATED,))),
+                              ("age 25-35", report_filter(year, age_band="25-35"))):
+            print(f"summaries against records ({label}): " + ", ".join(
+                f"{name} {fast:.0f} ms / {computed:.0f} ms" for name, fast, computed in summary_parts(report)))
     return met
+
+
+def summary_parts(report, runs: int = 3) -> list[tuple[str, float, float]]:
+    """(name, median ms from the summary, median ms computed from the records) of the participation figures."""
+    from lms.reports import figures
+
+    found = []
+    for name, fast, computed in (
+            ("participation", figures.participation_cube, figures.computed_participation_cube),
+            ("trend", figures.monthly_trend, figures.computed_monthly_trend),
+            ("knowledge gain", figures.knowledge_gain, figures.computed_knowledge_gain)):
+        times: dict[object, list[float]] = {fast: [], computed: []}
+        for _ in range(runs):
+            for part in (fast, computed):
+                start = time.perf_counter()
+                part(report)
+                times[part].append(1000 * (time.perf_counter() - start))
+        found.append((name, statistics.median(times[fast]), statistics.median(times[computed])))
+    return found
 
 
 def app_for(url: str):
@@ -208,6 +232,26 @@ def build(app, participants: int, seed: int) -> None:
             print(f"VACUUM ANALYZE {time.perf_counter() - started:.0f} s")
 
 
+def summaries(app, what: str) -> None:
+    """Bring the database to the newest migration, then build (or drop) the report summaries, timed."""
+    from flask_migrate import upgrade
+
+    from lms.extensions import db
+    from lms.models import ReportSummary
+    from lms.reports.summaries import refresh
+
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        started = time.perf_counter()
+        if what == "drop":
+            db.session.execute(sa.update(ReportSummary).values(built_from=None))
+            db.session.commit()
+            print("report summaries: none current (every figure computed from the records)")
+        elif what == "build":
+            built = refresh()
+            print(f"report summaries: {built} built in {time.perf_counter() - started:.1f} s")
+
+
 def kept_database(base_url: str | None, name: str) -> str:
     """The URL of a database named ``name`` next to ``base_url`` (a file for SQLite), made anew."""
     from sqlalchemy.engine import make_url
@@ -236,6 +280,9 @@ def main() -> int:
     parser.add_argument("--keep", metavar="NAME",
                         help="build into database NAME (a file for SQLite), replacing it, and keep it")
     parser.add_argument("--reuse", metavar="URL", help="measure this database, built before with --keep")
+    parser.add_argument("--summaries", choices=("build", "drop", "keep"), default="build",
+                        help="build the ended periods' summaries first, as the scheduler does (default); drop them "
+                             "(every figure computed from the records); or keep what the database has")
     args = parser.parse_args()
     from tests.helpers import compile_translations, throwaway_database
 
@@ -252,6 +299,7 @@ def main() -> int:
         try:
             if not args.reuse:
                 build(app, args.participants, args.seed)
+            summaries(app, args.summaries)
             met = measure(app, args.repeat, args.budget)
         finally:
             with app.app_context():

@@ -3,7 +3,8 @@
 A job is either a feature's function that commits its own work, batch by batch (``send_reminders`` in
 lms/surveys/reminders.py, the releases of lms/surveys/releases.py, ``send_due`` in lms/messaging/delivery.py),
 or a short function here that calls a feature's service and commits it (``open_waves``,
-``purge_inactive_accounts``).
+``purge_inactive_accounts``). ``refresh`` of lms/reports/summaries.py builds the reports' summaries that are due,
+each in its own transaction.
 
 Every job is idempotent through the database: a reminder or an SMS is claimed with a conditional UPDATE and
 sent only by the runner whose UPDATE changed the row, so two scheduler processes, a restart or a
@@ -22,6 +23,7 @@ from lms import clock
 from lms.extensions import db
 from lms.messaging.delivery import send_due
 from lms.privacy.services import purge_inactive
+from lms.reports.summaries import refresh as refresh_report_summaries
 from lms.surveys.invitations import sync_invitations
 from lms.surveys.releases import release_answers, release_at_checkpoints
 from lms.surveys.reminders import send_reminders
@@ -45,7 +47,8 @@ def purge_inactive_accounts(now: datetime | None = None) -> int:
 
 #: Job name -> the scheduler's function.
 JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "release-answers": release_at_checkpoints,
-        "purge-inactive": purge_inactive_accounts, "send-sms": send_due}
+        "purge-inactive": purge_inactive_accounts, "send-sms": send_due,
+        "report-summaries": refresh_report_summaries}
 #: Jobs that run every minute instead of every JOBS_INTERVAL_MINUTES: the SMS queue, so that a message queued by
 #: another job goes soon and a retry's back-off (1, 5, 15 minutes: lms/messaging/delivery.py) holds.
 EVERY_MINUTE = ("send-sms",)

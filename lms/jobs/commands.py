@@ -7,7 +7,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-jobs = AppGroup("jobs", help="Scheduled jobs: survey waves, reminders, survey answers released in batches, SMS.")
+jobs = AppGroup("jobs", help="Scheduled jobs: survey waves, reminders, survey answers released in batches, SMS, "
+                            "report summaries.")
 
 
 @jobs.command("run")
@@ -25,7 +26,8 @@ def jobs_run() -> None:
 @jobs.command("run-once")
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
-    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive, send-sms); release-answers
+    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive, send-sms,
+    report-summaries); release-answers
     publishes every batch of 5 or more at once, without waiting for the next checkpoint."""
     from lms.jobs import RUN_ONCE, run_job
 

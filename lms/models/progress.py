@@ -29,7 +29,12 @@ class Enrolment(db.Model):
 
     course: Mapped[Course] = relationship()
 
-    __table_args__ = (sa.UniqueConstraint("user_id", "course_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "course_id"),
+        # The reports' periods: enrolments begun, completed, and completed since a summary was built.
+        sa.Index("ix_enrolments_enrolled_at", "enrolled_at"),
+        sa.Index("ix_enrolments_completed_at", "completed_at", "enrolled_at"),
+    )
 
 
 class LessonCompletion(db.Model):
@@ -72,6 +77,8 @@ class QuizAttempt(db.Model):
     __table_args__ = (
         # A member's attempts in the order the knowledge gain reads them (first before, last after the lessons).
         sa.Index("ix_quiz_attempts_member_order", "user_id", "module_id", "before_lessons", "submitted_at", "id"),
+        # The reports' periods: who made an attempt in one (lms/reports/summaries).
+        sa.Index("ix_quiz_attempts_submitted_at", "submitted_at"),
     )
 
 

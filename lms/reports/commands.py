@@ -1,4 +1,4 @@
-"""The `flask reports` commands: the donor's IATI file and the xAPI learning records."""
+"""The `flask reports` commands: the donor's IATI file, the xAPI learning records, the figures' summaries."""
 from __future__ import annotations
 
 import sys
@@ -37,6 +37,20 @@ def reports_iati(activity_id: str, year: int | None, out: Path) -> None:
         sys.exit(1)
     out.write_bytes(data)
     click.echo(f"Wrote {out}")
+
+
+@reports.command("summaries")
+@click.option("--most", type=int, help="Build at most this many summaries.")
+@with_appcontext
+def reports_summaries(most: int | None) -> None:
+    """Build the summaries of the ended periods that are missing or out of date (the scheduler does it too)."""
+    import time
+
+    from lms.reports.summaries import refresh
+
+    started = time.perf_counter()
+    built = refresh(most=most)
+    click.echo(f"Built {built} report summaries in {time.perf_counter() - started:.1f} s.")
 
 
 @reports.command("xapi")

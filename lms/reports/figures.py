@@ -41,6 +41,7 @@ from lms.models import (
     User,
 )
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import reading as summary
 from lms.surveys.results import GainSums
 from lms.surveys.statistics import Moments
 
@@ -53,12 +54,16 @@ def period_bounds(report: ReportFilter) -> tuple[datetime, datetime]:
     return start, end
 
 
-def attributes(report: ReportFilter):
+def attributes(report: ReportFilter, members_only: bool = False):
     """Each person's country, gender, birth year and organisation as they were on the period's last day: the
-    latest row of their history that counts from that day or before (a subquery with ``user_id``)."""
+    latest row of their history that counts from that day or before (a subquery with ``user_id``).
+
+    ``members_only``: only the members of the report's group, for figures that count no one else (a group's
+    dashboard then reads the history of its members, not of everyone)."""
     row = PersonAttributes
+    whose = [row.user_id.in_(members_by_end(report, report.group_id))] if members_only and report.group_id else []
     latest = (select(row.user_id, func.max(row.counts_from).label("since"))
-              .where(row.counts_from <= report.end).group_by(row.user_id)).subquery()
+              .where(row.counts_from <= report.end, *whose).group_by(row.user_id)).subquery()
     return (select(row.user_id, row.country, row.gender, row.birth_year, row.organisation_id)
             .join(latest, sa.and_(latest.c.user_id == row.user_id, latest.c.since == row.counts_from))
             .subquery("person"))
@@ -141,8 +146,8 @@ class Cell:
 MEASURES = ("participants", "enrolments", "completed_since", "completions")
 
 
-def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
-    """(country, gender, age band) -> counts and their cell keys, in one grouped query.
+def computed_participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
+    """(country, gender, age band) -> counts and their cell keys, in one grouped query over the records.
 
     Enrolments are first added up per person, so that counting participants needs no DISTINCT (a sort that
     spills to disk on a large table), then per cell. A participant's key is their own record key; an
@@ -151,7 +156,7 @@ def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]
     start, end = period_bounds(report)
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     completed_since = sa.and_(begun, Enrolment.completed_at.is_not(None))
-    person = attributes(report)
+    person = attributes(report, members_only=True)
     band = age_band_column(report, person).label("band")
 
     def counted(condition, name):
@@ -180,13 +185,13 @@ def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]
     return cube
 
 
-def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
-    """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month, in one query."""
+def computed_monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    """"YYYY-MM" -> (enrolments begun, completions) in the period, month by month, in one query over the records."""
     start, end = period_bounds(report)
     begun, done = Enrolment.enrolled_at.between(start, end), Enrolment.completed_at.between(start, end)
     began_in = sa.case((begun, month_of(Enrolment.enrolled_at))).label("began_in")
     done_in = sa.case((done, month_of(Enrolment.completed_at))).label("done_in")
-    person = attributes(report)
+    person = attributes(report, members_only=True)
     query = select(began_in, done_in, func.count(), func.sum(Enrolment.record_key)).where(
         sa.or_(begun, done), *enrolment_filters(report, person))
     if has_person_filters(report):
@@ -198,6 +203,22 @@ def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
         if completed is not None:
             trend[str(completed)][1] += Count.of(count, key)
     return {month: (counts[0], counts[1]) for month, counts in sorted(trend.items())}
+
+
+def participation_cube(report: ReportFilter) -> dict[tuple[str, str, str], Cell]:
+    """The cube from the period's summary where it has a current one (lms/reports/summaries), else computed."""
+    found = summary.cube(report)
+    return computed_participation_cube(report) if found is None else found
+
+
+def monthly_trend(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    found = summary.trend(report)
+    return computed_monthly_trend(report) if found is None else found
+
+
+def knowledge_gain(report: ReportFilter) -> GainSums:
+    found = summary.gain(report)
+    return computed_knowledge_gain(report) if found is None else found
 
 
 def month_of(column):
@@ -326,7 +347,7 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     return {c: (active.get(c, Count()), reach.get(c, Count()), promoted.get(c, Count())) for c in sorted(countries)}
 
 
-def knowledge_gain(report: ReportFilter) -> GainSums:
+def computed_knowledge_gain(report: ReportFilter) -> GainSums:
     """The knowledge gain of the people in the report, added up by the database (see ``knowledge_pairs``).
 
     With the people's cell key, from which its noise is drawn: ``.published`` is what pages show.
@@ -369,7 +390,7 @@ def knowledge_pairs_query(report: ReportFilter):
               .where(QuizAttempt.module_id.in_(modules),
                      sa.or_(QuizAttempt.before_lessons.is_(True), QuizAttempt.submitted_at.between(start, end))))
     if has_person_filters(report):
-        person = attributes(report)
+        person = attributes(report, members_only=True)
         ranked = ranked.join(person, person.c.user_id == QuizAttempt.user_id).where(*person_filters(report, person))
     if report.group_id is not None:
         ranked = ranked.where(QuizAttempt.user_id.in_(members_by_end(report, report.group_id)))

@@ -27,6 +27,7 @@ from lms.reports import cascade, exports, figures, homes, iati, workbook, xapi
 from lms.reports import surveys as report_surveys
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
+from lms.reports.summaries import reading as summary_reading
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
 from lms.reports.workplace_outcomes import workplace_outcomes
 from lms.vocabulary import GROUP_MODE_LABELS
@@ -116,7 +117,8 @@ def report_content(form: ReportForm, report: ReportFilter, *, answers: bool = Fa
         _("Report"), exports.filter_lines(form, retired_dates()), report.start, report.end, build(report),
         figures.knowledge_gain(report).published, report_surveys.outcomes(covered),
         report_surveys.answers(covered, current_language(), lambda survey: can_read_figures(current_user, survey))
-        if answers else [], workplaces=workplace_outcomes(report, current_language()))
+        if answers else [], workplaces=workplace_outcomes(report, current_language()),
+        made_at=summary_reading.made_at(report) or clock.utcnow())
 
 
 @bp.route("/today")
@@ -156,7 +158,7 @@ def show_dashboard():
     content = report_content(form, report)
     return render_template("reports/dashboard.html", form=form, report=report, data=content.data,
                            filters=exports.filter_lines(form), gain=content.gain, outcomes=content.outcomes,
-                           workplaces=content.workplaces, group_modes=GROUP_MODE_LABELS,
+                           workplaces=content.workplaces, group_modes=GROUP_MODE_LABELS, made_at=content.made_at,
                            retired_dates=retired_dates(), iati_ready=report.start.year < clock.today().year,
                            download_url=lambda extension: url_for("reports.download_report", extension=extension,
                                                                   **request.args.to_dict()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 
@@ -57,6 +57,8 @@ class ReportContent:
     answers: list[tuple[Survey, SurveyFigures]] = field(default_factory=list)
     #: Workplaces' indicators before and after the trainings held there (lms/reports/workplace_outcomes.py).
     workplaces: list[WorkplaceBeforeAfter] = field(default_factory=list)
+    #: When the participation figures were made: their period's summary's time, or now (lms/reports/summaries).
+    made_at: datetime | None = None
 
 
 def empty_cells_note() -> str:
@@ -274,5 +276,8 @@ def cover_lines(content: ReportContent) -> list[tuple[str, list]]:
     period = _("Period")
     lines: list[tuple[str, list]] = [(period, [content.start, content.end])]
     lines += [(name, [value]) for name, value in content.filters if name != period]
-    return [*lines, (_("Empty cells"), [empty_cells_note()])]
+    lines.append((_("Empty cells"), [empty_cells_note()]))
+    if content.made_at is not None:
+        lines.append((_("Figures as of (UTC)"), [content.made_at.replace(tzinfo=None)]))
+    return lines
 

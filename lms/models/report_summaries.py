@@ -1,0 +1,83 @@
+"""Summaries of the participation figures of periods that have ended, kept by the scheduler (lms/reports/summaries).
+
+Each cell holds what lms/reports/figures.py counts for one period, one course scope ("" all courses, "c:ID" one
+course, "t:TOPIC" the courses of a topic) and one combination of the person's country, gender, birth year and
+organisation as they were at the end of the period: the counts and their key sums (the raw sums of record keys,
+taken modulo 2^31 when read). A dashboard is then a grouped read of its period's cells.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.extensions import db
+
+#: The column type of the knowledge gain's sums of scores: exact decimals on PostgreSQL, as the figures compute.
+SCORE_SUM = sa.Numeric(asdecimal=False)
+
+
+class ReportSummary(db.Model):
+    """One period's summary (a year, a quarter or a month that has ended) and whether it is current."""
+
+    __tablename__ = "report_summaries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    starts_on: Mapped[date]
+    ends_on: Mapped[date]
+    #: The period's first and last moments (UTC), as the records' timestamps compare with them.
+    starts_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    #: Raised by database triggers (migration 0036) whenever a record that may move this period's figures is
+    #: written, changed or deleted: the summary is current only while ``built_from`` equals it.
+    changes: Mapped[int] = mapped_column(default=0)
+    #: The value of ``changes`` the cells were built from; None: never built.
+    built_from: Mapped[int | None]
+    built_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: "Of these, completed" counts the completions before this moment; later ones are added when read.
+    completions_cutoff: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    __table_args__ = (sa.UniqueConstraint("starts_on", "ends_on"),)
+
+    @property
+    def current(self) -> bool:
+        return self.built_from is not None and self.built_from == self.changes
+
+
+def _person_columns() -> list[sa.Column]:
+    return [sa.Column("scope", sa.String(48), nullable=False), sa.Column("country", sa.String(2)),
+            sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
+            sa.Column("organisation_id", sa.Integer)]
+
+
+def _counts(*names: str) -> list[sa.Column]:
+    return [column for name in names for column in (sa.Column(name, sa.Integer, nullable=False),
+                                                    sa.Column(f"{name}_key", sa.BigInteger, nullable=False))]
+
+
+def _summary_id() -> sa.Column:
+    return sa.Column("summary_id", sa.Integer, sa.ForeignKey("report_summaries.id", ondelete="CASCADE"),
+                     nullable=False)
+
+
+#: Participants, enrolments begun, of these completed (before the summary's cutoff) and completions, per cell.
+summary_cells = sa.Table(
+    "report_summary_cells", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    *_person_columns(), *_counts("participants", "enrolments", "completed_since", "completions"),
+    sa.Index("ix_report_summary_cells_summary_id_scope", "summary_id", "scope"))
+
+#: Enrolments begun and completions per month of the period, per cell.
+summary_months = sa.Table(
+    "report_summary_months", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("month", sa.String(7), nullable=False), *_person_columns(), *_counts("enrolments", "completions"),
+    sa.Index("ix_report_summary_months_summary_id_scope", "summary_id", "scope"))
+
+#: The knowledge gain's sums per cell: the people paired (with their key sum), the sums of their mean scores before
+#: and after, of the differences and of their squares.
+summary_gains = sa.Table(
+    "report_summary_gains", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    *_person_columns(), *_counts("people"), sa.Column("before_sum", SCORE_SUM, nullable=False),
+    sa.Column("after_sum", SCORE_SUM, nullable=False), sa.Column("difference_sum", SCORE_SUM, nullable=False),
+    sa.Column("squares_sum", SCORE_SUM, nullable=False),
+    sa.Index("ix_report_summary_gains_summary_id_scope", "summary_id", "scope"))

@@ -1,0 +1,135 @@
+"""The participation figures of a report read from its period's summary: None where there is no current one.
+
+Each function returns what its namesake in lms/reports/figures.py computes from the records, cell for cell (the
+same counts, the same cell keys), from one grouped read of the summary's cells with the report's filters on the
+person's country, gender, age band (from the birth year) and organisation, and its course or topic.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy import func, select
+
+from lms.disclosure import Count
+from lms.extensions import db
+from lms.models import CourseTopic, Enrolment, PersonAttributes, ReportSummary
+from lms.models.report_summaries import summary_cells, summary_gains, summary_months
+from lms.reports import figures
+from lms.reports.filters import ReportFilter
+from lms.surveys.results import GainSums
+from lms.surveys.statistics import Moments
+
+#: A scope no cell has: a course chosen with a topic it does not have.
+NOTHING = "-"
+
+
+def current_summary(report: ReportFilter) -> ReportSummary | None:
+    """The report's period's summary if it covers the report's filters and is current."""
+    if report.group_id is not None:
+        return None
+    summary = db.session.scalar(select(ReportSummary).where(ReportSummary.starts_on == report.start,
+                                                            ReportSummary.ends_on == report.end))
+    return summary if summary is not None and summary.current else None
+
+
+def made_at(report: ReportFilter) -> datetime | None:
+    """When the figures read from the summary were made; None where they are computed now."""
+    summary = current_summary(report)
+    if summary is None or summary.built_at is None:
+        return None
+    return summary.built_at if summary.built_at.tzinfo else summary.built_at.replace(tzinfo=UTC)
+
+
+def scope_of(report: ReportFilter) -> str:
+    """The cells' scope for the report's course and topic filters."""
+    if report.course_id is not None and report.topic is not None:
+        has_topic = db.session.scalar(select(CourseTopic.course_id).where(
+            CourseTopic.course_id == report.course_id, CourseTopic.topic == report.topic))
+        return f"c:{report.course_id}" if has_topic is not None else NOTHING
+    if report.course_id is not None:
+        return f"c:{report.course_id}"
+    if report.topic is not None:
+        return f"t:{report.topic}"
+    return ""
+
+
+def conditions(report: ReportFilter, summary: ReportSummary, table, always_a_person: bool) -> list:
+    """The cells of the summary, scope and person filters; ``always_a_person``: leave out records of people
+    without attributes, which figures.py joins away when it filters on people (the cube always does)."""
+    found = [table.c.summary_id == summary.id, table.c.scope == scope_of(report),
+             *figures.person_filters(report, table)]
+    if always_a_person or figures.has_person_filters(report):
+        found.append(table.c.country.is_not(None))
+    return found
+
+
+def cube(report: ReportFilter) -> dict[tuple[str, str, str], figures.Cell] | None:
+    """figures.participation_cube from the summary, and the completions since its cutoff of enrolments begun in
+    the period."""
+    summary = current_summary(report)
+    if summary is None:
+        return None
+    c = summary_cells.c
+    band = figures.age_band_column(report, summary_cells).label("band")
+    query = (select(c.country, c.gender, band, *(func.sum(getattr(c, f"{measure}{suffix}"))
+                                                 for measure in figures.MEASURES for suffix in ("", "_key")))
+             .where(*conditions(report, summary, summary_cells, True)).group_by(c.country, c.gender, band))
+    found = {}
+    for country, gender, age, *sums in db.session.execute(query):
+        counts = [Count.of(sums[2 * i], sums[2 * i + 1]) for i in range(len(figures.MEASURES))]
+        found[(country, gender, age)] = counts
+    for key, late in completed_late(report, summary).items():
+        counts = found.setdefault(key, [Count() for _measure in figures.MEASURES])
+        counts[figures.MEASURES.index("completed_since")] += late
+    return {key: figures.Cell(*(count.n for count in counts),
+                              keys={m: count.key for m, count in zip(figures.MEASURES, counts, strict=True)})
+            for key, counts in found.items()}
+
+
+def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[str, str, str], Count]:
+    """Enrolments begun in the period and completed from the summary's cutoff on, per cell: a range of the index
+    on completed_at, each person's attributes at the period's end found by their key."""
+    start, end = figures.period_bounds(report)
+    person = PersonAttributes.__table__.alias("person")
+    earlier = PersonAttributes.__table__.alias("earlier")
+    latest = (select(func.max(earlier.c.counts_from))
+              .where(earlier.c.user_id == Enrolment.user_id, earlier.c.counts_from <= report.end).scalar_subquery())
+    band = figures.age_band_column(report, person).label("band")
+    query = (select(person.c.country, person.c.gender, band, func.count(), func.sum(Enrolment.record_key))
+             .select_from(Enrolment)
+             .join(person, sa.and_(person.c.user_id == Enrolment.user_id, person.c.counts_from == latest))
+             .where(Enrolment.completed_at >= summary.completions_cutoff, Enrolment.enrolled_at.between(start, end),
+                    *figures.enrolment_filters(report, person))
+             .group_by(person.c.country, person.c.gender, band))
+    return {(country, gender, age): Count.of(n, key) for country, gender, age, n, key in db.session.execute(query)}
+
+
+def trend(report: ReportFilter) -> dict[str, tuple[Count, Count]] | None:
+    """figures.monthly_trend from the summary."""
+    summary = current_summary(report)
+    if summary is None:
+        return None
+    c = summary_months.c
+    query = (select(c.month, func.sum(c.enrolments), func.sum(c.enrolments_key), func.sum(c.completions),
+                    func.sum(c.completions_key))
+             .where(*conditions(report, summary, summary_months, False)).group_by(c.month))
+    found: dict[str, tuple[Count, Count]] = defaultdict(lambda: (Count(), Count()))
+    for month, begun, begun_key, done, done_key in db.session.execute(query):
+        found[month] = (Count.of(begun, begun_key), Count.of(done, done_key))
+    return dict(sorted(found.items()))
+
+
+def gain(report: ReportFilter) -> GainSums | None:
+    """figures.knowledge_gain from the summary."""
+    summary = current_summary(report)
+    if summary is None:
+        return None
+    c = summary_gains.c
+    query = select(func.sum(c.people), func.sum(c.before_sum), func.sum(c.after_sum), func.sum(c.difference_sum),
+                   func.sum(c.squares_sum), func.sum(c.people_key)).where(
+        *conditions(report, summary, summary_gains, False))
+    n, before, after, total, squares, people_key = db.session.execute(query).one()
+    return GainSums(Count.of(n, people_key), float(before or 0), float(after or 0),
+                    Moments(int(n or 0), float(total or 0), float(squares or 0)))

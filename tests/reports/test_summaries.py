@@ -1,0 +1,261 @@
+"""The summaries of ended periods give the figures computed from the records, cell for cell, n and key.
+
+On generated data (people over two years in four countries, every gender, birth years and none, unions, both
+courses and a topic they share, completions before and after the summaries' cutoff, quiz attempts before and
+after the lessons, histories of attributes, an erased member, a person without attributes), for every year,
+quarter and month and every filter the summaries cover, alone and together. Then: the page says when its
+figures were made, and a change that moves an ended period's figures is followed (computed from the records
+until the summary is built again).
+"""
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_babel import format_datetime
+from sqlalchemy import select
+
+from lms import clock
+from lms.extensions import db
+from lms.models import (
+    Course,
+    CourseTopic,
+    Enrolment,
+    GroupMember,
+    Module,
+    Organisation,
+    PersonAttributes,
+    QuizAttempt,
+    ReportSummary,
+    TrainingGroup,
+    User,
+)
+from lms.models.users import BEGINNING
+from lms.permissions import Scope
+from lms.privacy.services import erase_account
+from lms.reports import figures
+from lms.reports.filters import ReportFilter, parse_age_bands
+from lms.reports.forms import QUARTERS, last_day
+from lms.reports.summaries import reading, refresh
+from tests.helpers import sign_in
+
+BANDS = tuple(parse_age_bands("15-24,25-35,36+"))
+COUNTRIES = ["PE", "BJ", "KH", "NL"]
+GENDERS = ["woman", "man", "another", "undisclosed"]
+SHARED_TOPIC = "social-dialogue"
+PEOPLE = 300
+
+
+def moment(rng: random.Random, first: datetime, last: datetime) -> datetime:
+    return first + timedelta(seconds=rng.randint(0, int((last - first).total_seconds())))
+
+
+@pytest.fixture
+def varied(app_ctx, library, frozen_clock):
+    """PEOPLE members over 2024-2025 (the clock stands in March 2026); returns the courses and unions."""
+    rng = random.Random(20)
+    courses = list(db.session.scalars(select(Course).order_by(Course.slug)))
+    # A topic of both courses: a person in both counts once among its participants.
+    db.session.add(CourseTopic(course_id=courses[1].id, topic=SHARED_TOPIC, position=9))
+    unions = [Organisation(name=f"Union {c}", acronym=f"U{c}", country=c, sector="Hotels") for c in COUNTRIES[:3]]
+    db.session.add_all(unions)
+    db.session.flush()
+    modules = {c.id: [m.id for m in db.session.scalars(select(Module).where(Module.course_id == c.id))]
+               for c in courses}
+    people = [{"username": f"v{i}", "display_name": f"V {i}", "role": "participant",
+               "country": rng.choice(COUNTRIES), "gender": rng.choice(GENDERS),
+               "birth_year": rng.choice([None, 1958, 1975, 1990, 1999, 2002, 2007]),
+               "organisation_id": rng.choice([None, *(u.id for u in unions)]), "password_hash": "x",
+               "must_change_password": False, "created_at": datetime(2023, 6, 1, tzinfo=UTC)} for i in range(PEOPLE)]
+    db.session.execute(sa.insert(User.__table__), people)  # the database numbers them (PostgreSQL's sequence)
+    ids = dict(db.session.execute(select(User.username, User.id).where(User.username.like("v%"))).all())
+    history, enrolments, attempts = [], [], []
+    for i, person in enumerate(people):
+        person["id"] = ids[person["username"]]
+        if i % 100 == 7:  # no attributes at all: counted where figures.py does not ask for any
+            continue
+        values = {k: person[k] for k in ("country", "gender", "birth_year", "organisation_id")}
+        history.append({"user_id": person["id"], "counts_from": BEGINNING, **values})
+        if rng.random() < 0.3:  # a change counting from the first of a month
+            changed = {**values, rng.choice(["country", "gender", "birth_year", "organisation_id"]): None}
+            changed["country"] = changed["country"] or rng.choice(COUNTRIES)
+            changed["gender"] = changed["gender"] or rng.choice(GENDERS)
+            history.append({"user_id": person["id"], "counts_from": date(rng.choice([2024, 2025]),
+                                                                          rng.randint(1, 12), 1), **changed})
+        for course in courses:
+            if rng.random() > (0.8 if course is courses[0] else 0.5):
+                continue
+            enrolled = moment(rng, datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, 23, tzinfo=UTC))
+            completed = None
+            if rng.random() < 0.6:  # some completed since this month began, after the summaries' cutoff
+                completed = min(enrolled + timedelta(days=rng.randint(0, 300)), datetime(2026, 3, 3, tzinfo=UTC))
+            enrolments.append({"user_id": person["id"], "course_id": course.id, "enrolled_at": enrolled,
+                               "completed_at": completed, "last_activity_at": enrolled})
+            module = rng.choice(modules[course.id])
+            if rng.random() < 0.7:
+                attempts.append({"user_id": person["id"], "module_id": module, "score": rng.randint(0, 100),
+                                 "passed": False, "answers": {}, "submitted_at": enrolled, "before_lessons": True})
+            for _ in range(rng.choice([0, 1, 1, 2])):
+                attempts.append({"user_id": person["id"], "module_id": module, "score": rng.randint(0, 100),
+                                 "passed": True, "answers": {}, "before_lessons": False,
+                                 "submitted_at": enrolled + timedelta(days=rng.choice([0, 0, 1, 20, 100]))})
+    for table, rows in ((PersonAttributes, history), (Enrolment, enrolments), (QuizAttempt, attempts)):
+        db.session.execute(sa.insert(table.__table__), rows)
+    db.session.commit()
+    erase_account(db.session.get(User, people[1]["id"]), now=datetime(2026, 3, 2, 8, tzinfo=UTC))
+    db.session.commit()
+    return courses, unions
+
+
+def periods() -> list[tuple[date, date]]:
+    found = []
+    for year in (2024, 2025):
+        found.append((date(year, 1, 1), date(year, 12, 31)))
+        found += [(date(year, first, 1), last_day(year, last)) for first, last in QUARTERS.values()]
+        found += [(date(year, month, 1), last_day(year, month)) for month in range(1, 13)]
+    return found
+
+
+def filters(courses, unions) -> list[dict]:
+    one, other = courses
+    return [{}, {"countries": ("PE",)}, {"countries": ("BJ", "KH")}, {"organisation_id": unions[0].id},
+            {"course_id": one.id}, {"course_id": other.id}, {"topic": SHARED_TOPIC}, {"topic": "young-workers"},
+            {"course_id": other.id, "topic": "social-dialogue"}, {"course_id": other.id, "topic": "young-workers"},
+            {"gender": "woman"}, {"age_band": "25-35"}, {"age_band": "36+"},
+            {"scope": Scope(countries=frozenset({"KH"}), organisations=frozenset({unions[0].id}))},
+            {"countries": ("PE",), "gender": "man", "course_id": one.id},
+            {"age_band": "15-24", "topic": SHARED_TOPIC, "organisation_id": unions[1].id}]
+
+
+def assert_same(report: ReportFilter, exact_sums: bool) -> None:
+    cube = reading.cube(report)
+    assert cube is not None, report
+    assert cube == figures.computed_participation_cube(report), report
+    assert reading.trend(report) == figures.computed_monthly_trend(report), report
+    fast, computed = reading.gain(report), figures.computed_knowledge_gain(report)
+    assert fast.people == computed.people, report
+    assert fast.published == computed.published, report
+    if exact_sums:  # PostgreSQL adds exact decimals; SQLite floats, in another order
+        assert fast == computed, report
+    else:
+        assert (fast.before, fast.after, fast.differences.total, fast.differences.squares) == pytest.approx(
+            (computed.before, computed.after, computed.differences.total, computed.differences.squares), rel=1e-12)
+
+
+def test_summaries_give_the_computed_cells_for_every_period_and_filter(varied):
+    courses, unions = varied
+    assert refresh() > 0
+    exact = db.engine.dialect.name == "postgresql"
+    cells = 0
+    every = filters(courses, unions)
+    for start, end in periods():
+        # Every filter for years and quarters; for months (the cheaper periods), those of the other dimensions.
+        for chosen in every if end.month - start.month > 0 else [every[i] for i in (0, 1, 3, 6, 9, 11, 13)]:
+            report = ReportFilter(start=start, end=end, age_bands=BANDS, **chosen)
+            assert_same(report, exact)
+            cells += len(figures.computed_participation_cube(report))
+    assert cells > 1000  # the data fill the cells: the comparison is not of empty dictionaries
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    assert figures.participation_cube(year) == reading.cube(year)  # the dashboard reads the summary
+    assert figures.knowledge_gain(year).people.n > 50
+    late = reading.completed_late(year, db.session.scalar(select(ReportSummary).where(
+        ReportSummary.starts_on == year.start, ReportSummary.ends_on == year.end)))
+    assert sum(count.n for count in late.values()) > 0  # completions after the cutoff, added when read
+
+
+def test_a_group_filter_and_a_period_without_summary_are_computed(varied):
+    courses, _unions = varied
+    report = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    assert reading.cube(report) is None  # nothing built yet
+    assert figures.participation_cube(report) == figures.computed_participation_cube(report) != {}
+    refresh()
+    assert reading.cube(report) is not None
+    assert reading.cube(ReportFilter(start=report.start, end=report.end, group_id=1)) is None
+
+
+def test_erasure_and_late_records_are_followed(varied):
+    """An erasure moves the age bands of the periods the member took part in: the summaries touched stop being
+    read at once, and are built again by the next refresh. A completion recorded now, of an enrolment begun in
+    2025, moves "of these, completed" of 2025 without a rebuild."""
+    refresh()
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    before = reading.cube(year)
+    person = db.session.scalar(
+        select(User).join(Enrolment, Enrolment.user_id == User.id)
+        .join(PersonAttributes, PersonAttributes.user_id == User.id)
+        .where(User.erased_at.is_(None), PersonAttributes.birth_year == 1990,
+               Enrolment.enrolled_at.between(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC))))
+    erase_account(person, now=clock.utcnow())
+    db.session.commit()
+    assert reading.cube(year) is None
+    assert figures.participation_cube(year) != before  # computed from the records meanwhile
+    assert refresh() > 0
+    assert reading.cube(year) == figures.computed_participation_cube(year) != before
+    open_one = db.session.scalar(select(Enrolment).where(
+        Enrolment.completed_at.is_(None), Enrolment.enrolled_at >= datetime(2025, 1, 1, tzinfo=UTC)))
+    built_at = db.session.scalar(select(ReportSummary.built_at).where(ReportSummary.starts_on == year.start,
+                                                                      ReportSummary.ends_on == year.end))
+    open_one.completed_at = clock.utcnow()
+    db.session.commit()
+    assert reading.made_at(year) is not None and reading.cube(year) == figures.computed_participation_cube(year)
+    assert db.session.scalar(select(ReportSummary.built_at).where(ReportSummary.starts_on == year.start,
+                                                                  ReportSummary.ends_on == year.end)) == built_at
+    attempt = db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.submitted_at >= datetime(2025, 1, 1, tzinfo=UTC), QuizAttempt.before_lessons.is_(False)))
+    db.session.delete(attempt)  # a paper score deleted
+    db.session.commit()
+    assert reading.gain(year) is None
+    refresh()
+    assert_same(year, db.engine.dialect.name == "postgresql")
+    topics = db.session.scalar(select(sa.func.count()).select_from(ReportSummary).where(
+        ReportSummary.built_from == ReportSummary.changes))
+    first_course = db.session.scalar(select(Course).order_by(Course.slug))
+    db.session.add(CourseTopic(course_id=first_course.id, topic="young-workers", position=8))
+    db.session.commit()
+    assert topics > 0 and not db.session.scalar(select(sa.func.count()).select_from(ReportSummary).where(
+        ReportSummary.built_from == ReportSummary.changes))
+
+
+def test_the_dashboard_says_when_its_figures_were_made(app, varied, create_user):
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    page = client.get("/reports?year=2025").get_data(as_text=True)
+    assert "Figures as of" in page  # computed now
+    refresh()
+    made = reading.made_at(ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31)))
+    with app.test_request_context():
+        shown = format_datetime(made, "short")
+    clock.frozen_at += timedelta(minutes=2)  # later: the summary's time is shown, not the request's
+    page = client.get("/reports?year=2025").get_data(as_text=True)
+    assert f"Figures as of {shown}" in page
+
+
+def test_a_groups_figures_read_only_its_members_attributes(varied, monkeypatch):
+    """A group's dashboard is computed from the records (no summary covers groups): the people's attributes are
+    read for its members only, which gives the figures of everyone's attributes."""
+    courses, unions = varied
+    trainer = db.session.scalar(select(User).where(User.username == "v3"))
+    group = TrainingGroup(course_id=courses[0].id, trainer_id=trainer.id, name="Lima", country="PE", mode="online",
+                          starts_on=date(2024, 1, 1), ends_on=date(2025, 12, 31), join_code="LIMA2024",
+                          created_at=datetime(2023, 12, 1, tzinfo=UTC))
+    db.session.add(group)
+    db.session.flush()
+    members = db.session.scalars(select(Enrolment.user_id).where(Enrolment.course_id == courses[0].id)
+                                 .order_by(Enrolment.user_id).limit(60)).all()
+    for n, user_id in enumerate(members):  # some joined after 2024 ended
+        db.session.add(GroupMember(group_id=group.id, user_id=user_id,
+                                   joined_at=datetime(2024 + n % 2, 3, 1, tzinfo=UTC)))
+    db.session.commit()
+    reports = [ReportFilter(start=start, end=end, age_bands=BANDS, group_id=group.id, **chosen)
+               for start, end in periods()[:6] for chosen in ({}, {"gender": "woman"}, {"age_band": "36+"},
+                                                               {"countries": ("PE", "BJ")})]
+    narrow = [(figures.computed_participation_cube(r), figures.computed_monthly_trend(r),
+               figures.computed_knowledge_gain(r)) for r in reports]
+    everyone = figures.attributes
+    monkeypatch.setattr(figures, "attributes", lambda report, members_only=False: everyone(report))
+    assert narrow == [(figures.computed_participation_cube(r), figures.computed_monthly_trend(r),
+                       figures.computed_knowledge_gain(r)) for r in reports]
+    assert sum(len(cube) for cube, _trend, _gain in narrow) > 20 and any(gain.people.n for *_f, gain in narrow)
