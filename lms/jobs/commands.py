@@ -25,8 +25,8 @@ def jobs_run() -> None:
 @jobs.command("run-once")
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
-    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive, send-sms); release-answers
-    publishes every batch of 5 or more at once, without waiting for the next checkpoint."""
+    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive, send-sms, add-up-answers);
+    release-answers publishes every batch of 5 or more at once, without waiting for the next checkpoint."""
     from lms.jobs import RUN_ONCE, run_job
 
     if name not in RUN_ONCE:

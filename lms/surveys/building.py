@@ -638,8 +638,16 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
                                 choice_codes=list(choice_codes) if kind == "share" else [])
     indicator.titles.append(IndicatorTitle(language=language, title=title.strip()))
     survey.indicators.append(indicator)
+    survey_stale(survey)
     db.session.flush()
     return indicator
+
+
+def survey_stale(survey: Survey) -> None:
+    """The survey's kept indicator sums no longer hold (lms/surveys/indicator_sums.py)."""
+    from lms.surveys.indicator_sums import survey_stale as stale  # that module imports this one
+
+    stale(survey)
 
 
 def delete_indicator(survey: Survey, code: str) -> None:
@@ -649,6 +657,7 @@ def delete_indicator(survey: Survey, code: str) -> None:
         raise SurveyError(_("There is no indicator with the code %(code)s.", code=code))
     survey.indicators.remove(indicator)
     db.session.flush()
+    survey_stale(survey)
 
 
 def create_workplace(*, name: str, sector: str, country: str, organisation_id: int | None) -> Workplace:
