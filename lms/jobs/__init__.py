@@ -22,8 +22,8 @@ from lms import clock
 from lms.extensions import db
 from lms.messaging.delivery import send_due
 from lms.privacy.services import purge_inactive
-from lms.surveys.indicator_sums import add_up_waves
 from lms.surveys.invitations import sync_invitations
+from lms.surveys.kept_figures import add_up_waves
 from lms.surveys.releases import release_answers, release_at_checkpoints
 from lms.surveys.reminders import send_reminders
 

@@ -517,10 +517,31 @@ class IndicatorSum(db.Model):
     counted_key_sum: Mapped[int] = mapped_column(sa.BigInteger)
 
 
+class AnswerCount(db.Model):
+    """In one wave and country, kept with ``IndicatorSum`` (lms/surveys/answer_counts.py): the responses (no
+    question), those that answered a question (item ""), those whose answer holds one of its choices (item: the
+    choice's code, one by one for a multiple choice), or the numbers in one bin of a number question (item: the
+    bin), with their sum and sum of squares. Each a count the results publish per wave and country, no finer."""
+
+    __tablename__ = "survey_answer_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_questions.id", ondelete="CASCADE"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    item: Mapped[str] = mapped_column(sa.String(60))
+    n: Mapped[int]
+    #: The sum of the counted responses' record keys, modulo the key space.
+    key_sum: Mapped[int] = mapped_column(sa.BigInteger)
+    total: Mapped[float]
+    squares: Mapped[float]
+
+
 class SummedWave(db.Model):
-    """A wave whose ``IndicatorSum`` rows hold every published response of it, for the survey's indicators as
-    they are: whatever changes those (a release, a withdrawal, an erasure, an indicator) deletes this row in its
-    own transaction, and reports read the answers themselves until the scheduler has added them up again."""
+    """A wave whose ``IndicatorSum`` and ``AnswerCount`` rows hold every published response of it, for its survey's
+    indicators and published versions as they are: whatever changes those (a release, a withdrawal, an erasure, an
+    indicator, a version) deletes this row in its own transaction, and pages read the answers themselves until the
+    scheduler has added them up again (lms/surveys/kept_figures.py)."""
 
     __tablename__ = "survey_summed_waves"
 

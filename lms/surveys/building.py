@@ -429,6 +429,7 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
     version.takes_effect_on = today if at_once else next_checkpoint(today, current_app.config["RELEASE_EVERY_DAYS"])
     version.published_at = clock.utcnow()
     db.session.flush()
+    survey_stale(survey)  # the results show its questions' newest kinds, choices and ranges
     return version
 
 

@@ -4,7 +4,7 @@ with their cell keys, and per later wave, those of each person's change from the
 Two ways to the same sums:
 - from the answers (``answer_sums``): grouped queries that read every answer to the indicators' questions;
 - kept per wave and country (``kept_sums``, table survey_indicator_sums): the scheduler adds each wave up again
-  (``add_up_waves``) after whatever changed its answers or its survey's indicators, which deletes the wave's
+  (lms/surveys/kept_figures.py) after whatever changed its answers or its survey's indicators, which deletes the wave's
   ``SummedWave`` row in its own transaction (``stale``). A report reads the kept sums where every wave it asks
   for is summed, and no day limits the answers (IATI's year does); else the answers.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -36,14 +35,10 @@ from lms.models import (
     SurveyWave,
 )
 from lms.models.record_keys import KEY_SPACE
-from lms.surveys import storage
 from lms.surveys.building import INDICATOR_QUESTION_KINDS
 from lms.surveys.statistics import Moments
 
 WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
-#: The kept sums' tables: cleaned after each adding up (lms/surveys/storage.py), so that the old rows of a wave
-#: whose answers an erasure unlinked do not give that member's change by difference.
-TABLES = ("survey_indicator_sums", "survey_summed_waves")
 
 
 @dataclass(frozen=True)
@@ -66,6 +61,18 @@ class Sums:
     @property
     def counted(self) -> Count:
         return Count(round(self.moments.total), self.counted_key)
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The values one person's answer to an indicator can take; its width is the most they move a sum."""
+
+    low: float
+    high: float
+
+    @property
+    def width(self) -> float:
+        return self.high - self.low
 
 
 def wave_sort_key(wave: SurveyWave) -> tuple:
@@ -141,10 +148,10 @@ Cells = dict[tuple[str, int, int | None, str | None, str | None], dict[int, Sums
 
 
 def answer_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
-                baseline_of: dict[int, int] | None = None, submitted_by: date | None = None,
-                submitted_from: date | None = None, by_country: bool = False) -> Cells:
+                baseline_of: dict[int, int] | None = None, conditions: tuple = (), by_country: bool = False) -> Cells:
     """The sums read from the answers: per wave, and per wave of ``baseline_of`` (wave -> its baseline wave) those
     of each person's change from their own baseline answer; per country of the responses with ``by_country``.
+    ``conditions``: on the responses that count (the days they were submitted).
 
     A wave's sums take one pass over the answers, one value per answer: a response answers at most one of an
     indicator's questions (one question per code and version). Pairs add the answers up per response first. A
@@ -160,11 +167,7 @@ def answer_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None
             SurveyResponse.wave_id.in_(waves), SurveyAnswer.question_id.in_(asked))
         if countries is not None:
             query = query.where(SurveyResponse.country.in_(countries))
-        if submitted_by is not None:
-            query = query.where(SurveyResponse.submitted_on <= submitted_by)
-        if submitted_from is not None:
-            query = query.where(SurveyResponse.submitted_on >= submitted_from)
-        return query
+        return query.where(*conditions)
 
     place = [SurveyResponse.country] if by_country else []
     values = [indicator_value(indicator, questions) for indicator in indicators]
@@ -225,11 +228,12 @@ def kept_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
 
 
 def stale(wave_ids) -> None:
-    """The kept sums of these waves' surveys no longer hold: reports read the answers until they are added up
-    again. Call in the transaction that changes the answers or indicators; flushes.
+    """The kept figures of these waves' surveys no longer hold: pages read the answers until they are added up
+    again (lms/surveys/kept_figures.py). Call in the transaction that changes the answers, indicators or published
+    versions; flushes.
 
-    The waves are locked first (on PostgreSQL): ``add_up`` locks them too, so whichever comes second sees what
-    the other committed, and no sum is ever marked current over answers it did not read."""
+    The waves are locked first (on PostgreSQL): ``kept_figures.add_up`` locks them too, so whichever comes second
+    sees what the other committed, and no figure is ever marked current over answers it did not read."""
     surveys = select(SurveyWave.survey_id).where(SurveyWave.id.in_(list(wave_ids))).scalar_subquery()
     locked = list(db.session.scalars(select(SurveyWave.id).where(SurveyWave.survey_id.in_(surveys))
                                      .order_by(SurveyWave.id).with_for_update()))
@@ -244,45 +248,16 @@ def survey_stale(survey: Survey) -> None:
     stale(db.session.scalars(select(SurveyWave.id).where(SurveyWave.survey_id == survey.id)).all())
 
 
-def add_up(survey: Survey) -> int:
-    """Add up every wave of the survey again, per wave, country and indicator, and per pair of its series'
-    waves (identified and pseudonymous surveys); flushes; how many waves."""
-    waves = list(db.session.scalars(select(SurveyWave).where(SurveyWave.survey_id == survey.id)
-                                    .order_by(SurveyWave.id).with_for_update()))
-    ids = [w.id for w in waves]
-    # A write first: on SQLite it takes the database's write lock, so the answers read below are the latest.
-    db.session.execute(sa.delete(IndicatorSum).where(IndicatorSum.wave_id.in_(ids))
-                       .execution_options(synchronize_session=False))
-    db.session.execute(sa.delete(SummedWave).where(SummedWave.wave_id.in_(ids))
-                       .execution_options(synchronize_session=False))
+def add_up(survey: Survey, waves: list[SurveyWave]) -> dict[int, int]:
+    """Write the kept sums of these waves (whose old rows are gone), per wave, country and indicator, and per pair
+    of their series' waves (identified and pseudonymous surveys); wave id -> the baseline it is paired with."""
     baseline_of = baselines(waves) if survey.privacy != "anonymous" else {}
     rows = [{"wave_id": wave_id, "indicator_id": indicator_id, "base_wave_id": base_wave_id, "country": country,
              "base_country": base_country, "n": sums.moments.n, "total": sums.moments.total,
              "squares": sums.moments.squares, "key_sum": sums.key, "counted_key_sum": sums.counted_key}
             for (_kind, wave_id, base_wave_id, country, base_country), by_indicator in answer_sums(
-                survey, ids, None, baseline_of, by_country=True).items()
+                survey, [w.id for w in waves], None, baseline_of, by_country=True).items()
             for indicator_id, sums in by_indicator.items() if sums.moments.n]
     if rows:
         db.session.execute(sa.insert(IndicatorSum), rows)
-    if ids:
-        db.session.execute(sa.insert(SummedWave), [{"wave_id": w, "base_wave_id": baseline_of.get(w)} for w in ids])
-    storage.after_commit(TABLES)
-    db.session.flush()
-    return len(ids)
-
-
-def add_up_waves() -> int:
-    """The scheduler's add-up-answers job: add up again the surveys with indicators that have a wave not summed,
-    one survey per transaction; how many waves."""
-    summed = select(SummedWave.wave_id)
-    stale_surveys = select(SurveyWave.survey_id).where(SurveyWave.id.not_in(summed)).distinct()
-    done = 0
-    for survey in db.session.scalars(select(Survey).where(Survey.id.in_(stale_surveys), Survey.indicators.any())
-                                     .order_by(Survey.id)).all():
-        try:
-            done += add_up(survey)
-        except BaseException:
-            db.session.rollback()
-            raise
-        db.session.commit()
-    return done
+    return baseline_of

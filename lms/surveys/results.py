@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms import disclosure
 from lms.disclosure import MIN_SHOWN, Count
@@ -29,8 +29,8 @@ from lms.models import (
     SurveyWave,
     User,
 )
-from lms.surveys import indicator_sums, statistics
-from lms.surveys.indicator_sums import Sums, baselines, series_of
+from lms.surveys import answer_counts, indicator_sums, statistics
+from lms.surveys.indicator_sums import Scale, Sums, baselines, series_of
 from lms.surveys.statistics import Estimate, Gain, Moments
 
 #: Responses are published in batches of at least this many, from the same wave, version, country, language
@@ -39,18 +39,6 @@ from lms.surveys.statistics import Estimate, Gain, Moments
 RELEASE_BATCH = 5
 #: The range of a quiz score, in percent.
 SCORES = (0.0, 100.0)
-
-
-@dataclass(frozen=True)
-class Scale:
-    """The values one person's answer to an indicator can take; its width is the most they move a sum."""
-
-    low: float
-    high: float
-
-    @property
-    def width(self) -> float:
-        return self.high - self.low
 
 
 @dataclass
@@ -232,19 +220,22 @@ def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pair
 
 def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] | None,
                       baseline_of: dict[int, int] | None = None, submitted_by: date | None = None,
-                      submitted_from: date | None = None
+                      submitted_from: date | None = None, conditions: tuple = ()
                       ) -> tuple[dict[tuple[int, int], Sums], dict[tuple[int, int], Sums]]:
     """Per (wave id, indicator id): the Sums of the respondents' values and, for the waves in ``baseline_of``
-    (wave -> its baseline wave), those of each person's change from their own baseline answer.
+    (wave -> its baseline wave), those of each person's change from their own baseline answer. Only the responses
+    submitted in the days given count, and those that meet ``conditions`` (SQL on survey_responses).
 
     From the sums the scheduler keeps per wave and country where they are current and no day limits the answers,
     else from the answers (lms/surveys/indicator_sums.py): the same sums either way.
     """
-    cells = None
-    if submitted_by is None and submitted_from is None:
-        cells = indicator_sums.kept_sums(survey, wave_ids, countries, baseline_of)
+    if submitted_by is not None:
+        conditions += (SurveyResponse.submitted_on <= submitted_by,)
+    if submitted_from is not None:
+        conditions += (SurveyResponse.submitted_on >= submitted_from,)
+    cells = None if conditions else indicator_sums.kept_sums(survey, wave_ids, countries, baseline_of)
     if cells is None:
-        cells = indicator_sums.answer_sums(survey, wave_ids, countries, baseline_of, submitted_by, submitted_from)
+        cells = indicator_sums.answer_sums(survey, wave_ids, countries, baseline_of, conditions)
     found: dict[str, dict[tuple[int, int], Sums]] = {"wave": {}, "pair": {}}
     for (kind, wave_id, _base, _country, _base_country), by_indicator in cells.items():
         for indicator_id, figure in by_indicator.items():
@@ -254,20 +245,14 @@ def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] 
 
 def response_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
     """Responses per wave, as published."""
-    query = (select(SurveyResponse.wave_id, func.count(), func.sum(SurveyResponse.record_key))
-             .where(SurveyResponse.wave_id.in_(wave_ids)).group_by(SurveyResponse.wave_id))
-    if countries is not None:
-        query = query.where(SurveyResponse.country.in_(countries))
-    return {wave_id: Count.of(n, key).published for wave_id, n, key in db.session.execute(query)}
+    return {wave_id: count.published for wave_id, count in answer_counts.response_counts(wave_ids, countries).items()}
 
 
 def response_countries(wave_ids: list[int], countries: list[str] | None) -> list[str]:
     """The countries the responses of these waves count for (within ``countries``, if given), as published:
     a country whose responses round to 0 is not offered, so a list never tells a few answers from none."""
-    query = (select(SurveyResponse.country, func.count(), func.sum(SurveyResponse.record_key))
-             .where(SurveyResponse.wave_id.in_(wave_ids), SurveyResponse.country.is_not(None))
-             .group_by(SurveyResponse.country))
-    found = sorted(country for country, n, key in db.session.execute(query) if Count.of(n, key).published)
+    found = sorted(country for country, count in answer_counts.response_counts(wave_ids, None, by_country=True).items()
+                   if country is not None and count.published)
     return [c for c in found if countries is None or c in countries]
 
 

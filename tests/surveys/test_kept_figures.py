@@ -1,6 +1,7 @@
-"""The indicator sums the scheduler keeps per wave and country (lms/surveys/indicator_sums.py) are the sums read
-from the answers, and both are the sums worked out here in Python from every response: count, sum, sum of squares
-and cell keys, per wave and per pair of a wave and its baseline, for all countries and for some."""
+"""The figures the scheduler keeps per wave and country (lms/surveys/kept_figures.py) are those read from the
+answers: the indicator sums, both the sums worked out here in Python from every response (count, sum, sum of
+squares and cell keys, per wave and per pair of a wave and its baseline), and the results per question, for all
+countries and for some."""
 from __future__ import annotations
 
 import random
@@ -12,9 +13,10 @@ from sqlalchemy import func, select
 from lms import clock
 from lms.extensions import db
 from lms.learn import services as learning
-from lms.models import IndicatorSum, SummedWave, SurveyAnswer, SurveyResponse, SurveyWave
+from lms.models import AnswerCount, IndicatorSum, SummedWave, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyWave
 from lms.models.record_keys import KEY_SPACE
-from lms.surveys import building, indicator_sums, pool, results, withdrawal
+from lms.surveys import building, distributions, indicator_sums, kept_figures, pool, results, withdrawal
+from lms.surveys.building import QuestionSpec
 from tests.helpers import BUNDLED_COURSE
 
 COUNTRIES = ["PE", "BJ", "KH", None]
@@ -33,7 +35,7 @@ def answered(app_ctx, library, make_survey):
                            direction="up", title="Feeling safe", language="en")
     rng = random.Random(20)
     questions = {q.code: q.id for q in survey.published_version.questions}
-    for person in range(80):
+    for person in range(80):  # some answer all three waves, and the text, in Peru: texts are listed
         home = rng.choice(COUNTRIES)
         for wave in survey.waves:
             if rng.random() < 0.15:
@@ -47,7 +49,7 @@ def answered(app_ctx, library, make_survey):
             safe = rng.randint(1, 5)
             given = {"safe": (str(safe), float(safe)), "union": (rng.choice(["yes", "no"]), None),
                      "issues": (" ".join(rng.sample(["wages", "safety", "hours"], rng.randint(1, 3))), None),
-                     "hours": (str(h := rng.randint(0, 200) / 2), h)}
+                     "hours": (str(h := rng.randint(0, 200) / 2), h), "comment": (f"text {person}", None)}
             db.session.add_all(SurveyAnswer(response_id=response.id, question_id=questions[code], value=value,
                                             number=number)
                                for code, (value, number) in given.items() if rng.random() < 0.9)
@@ -118,14 +120,14 @@ def test_the_answers_and_the_kept_sums_give_the_sums_of_every_response(answered,
     assert expected[0] and expected[1]  # pairs across waves, and some
     assert summed(answered) == 0
     assert moments(answered, countries) == expected  # from the answers
-    assert indicator_sums.add_up_waves() == 3 and summed(answered) == 3
+    assert kept_figures.add_up_waves() == 3 and summed(answered) == 3
     assert indicator_sums.kept_sums(answered, [w.id for w in answered.waves], countries,
                                     indicator_sums.baselines(answered.waves)) is not None
     assert moments(answered, countries) == expected  # kept
 
 
 def test_a_day_limit_reads_the_answers(answered):
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     since = clock.today() - timedelta(days=200)
     assert moments(answered, submitted_from=since) == reference(answered, submitted_from=since)
 
@@ -136,12 +138,12 @@ def test_published_figures_are_the_same_from_the_kept_sums(answered):
                 for result in results.indicator_results(answered, answered.waves, ["PE", "BJ", "KH"])]
 
     from_answers = published()
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     assert published() == from_answers
 
 
 def test_kept_sums_hold_no_more_than_wave_and_country(answered):
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     columns = set(IndicatorSum.__table__.columns.keys())
     assert columns == {"id", "wave_id", "indicator_id", "base_wave_id", "country", "base_country", "n", "total",
                        "squares", "key_sum", "counted_key_sum"}
@@ -151,13 +153,13 @@ def test_kept_sums_hold_no_more_than_wave_and_country(answered):
 
 
 def test_whatever_changes_the_answers_or_indicators_makes_the_sums_stale_until_added_up(answered):
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     building.add_indicator(answered, code="union_members", question_code="union", kind="share", choice_codes=["yes"],
                            direction="up", title="Union members", language="en")
     db.session.commit()
     assert summed(answered) == 0
     assert moments(answered) == reference(answered)  # the new indicator, from the answers
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     assert moments(answered) == reference(answered)
 
     questions = {q.code: q.id for q in answered.published_version.questions}
@@ -172,26 +174,63 @@ def test_whatever_changes_the_answers_or_indicators_makes_the_sums_stale_until_a
     db.session.commit()
     assert summed(answered) == 0
     assert moments(answered) == reference(answered)
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     assert moments(answered) == reference(answered)
 
     assert withdrawal.delete_published({"survey_id": answered.id, "user_id": None, "pseudonym": "person-3"})
     db.session.commit()
     assert summed(answered) == 0
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     assert moments(answered, ["PE", "KH"]) == reference(answered, ["PE", "KH"])
 
     building.delete_indicator(answered, "union_members")
     db.session.commit()
     assert summed(answered) == 0
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     assert moments(answered) == reference(answered)
 
 
 def test_a_wave_added_since_is_read_from_the_answers(answered):
-    indicator_sums.add_up_waves()
+    kept_figures.add_up_waves()
     wave = building.add_wave(answered, kind="follow_up", course=answered.waves[0].course, days_after=180)
     db.session.commit()
     assert wave in answered.waves
     assert indicator_sums.kept_sums(answered, [w.id for w in answered.waves], None) is None
     assert moments(answered) == reference(answered)
+
+
+@pytest.mark.parametrize("countries", [None, ["PE"], ["BJ", "KH"]])
+def test_the_results_per_question_are_the_same_from_the_kept_counts(answered, countries):
+    def shown():
+        ids = [w.id for w in answered.waves]
+        figures = distributions.survey_figures(answered, answered.waves, countries, language="en", figures=True)
+        return (figures.waves, [(q.code, q.bounded, q.waves) for q in figures.questions],
+                results.response_countries(ids, countries), results.response_counts(ids, countries))
+
+    from_answers = shown()
+    waves, questions, _countries, answered_per_wave = from_answers
+    assert any(bar.count for _code, _bounded, per_wave in questions for figure in per_wave for bar in figure.bars)
+    assert any(figure.texts for code, _b, per_wave in questions if code == "comment" for figure in per_wave)
+    assert any(answered_per_wave.values())
+    kept_figures.add_up_waves()
+    assert shown() == from_answers
+    assert db.session.scalar(select(func.count()).select_from(AnswerCount)) > 0
+
+
+def test_kept_counts_keep_each_choice_of_a_multiple_choice_never_their_combinations(answered):
+    kept_figures.add_up_waves()
+    items = set(db.session.scalars(select(AnswerCount.item).join(SurveyQuestion)
+                                   .where(SurveyQuestion.code == "issues")))
+    assert items == {"", "wages", "safety", "hours"}
+    assert not db.session.scalar(select(func.count()).select_from(AnswerCount).join(SurveyQuestion)
+                                 .where(SurveyQuestion.kind == "text", AnswerCount.item != ""))
+
+
+def test_a_published_version_makes_the_figures_stale(answered):
+    kept_figures.add_up_waves()
+    building.update_question(answered, "voice", QuestionSpec(
+        code="voice", kind="single", label="How often are workers heard?",
+        choices=[("never", "Never"), ("sometimes", "Sometimes"), ("often", "Often"), ("always", "Always")]))
+    building.publish(answered)
+    db.session.commit()
+    assert summed(answered) == 0
