@@ -211,19 +211,21 @@ def kept_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
     pairs = (baseline_of or {}).items()
     if len(summed) < len(set(wave_ids)) or any(summed.get(w) != b or b not in summed for w, b in pairs):
         return None
-    query = select(IndicatorSum).where(IndicatorSum.wave_id.in_(wave_ids),
-                                       IndicatorSum.indicator_id.in_([i.id for i in survey.indicators]))
+    row = IndicatorSum
+    query = select(row.wave_id, row.indicator_id, row.base_wave_id, row.n, row.total, row.squares, row.key_sum,
+                   row.counted_key_sum).where(row.wave_id.in_(wave_ids),
+                                              row.indicator_id.in_([i.id for i in survey.indicators]))
     if not baseline_of:
-        query = query.where(IndicatorSum.base_wave_id.is_(None))
+        query = query.where(row.base_wave_id.is_(None))
     if countries is not None:
-        query = query.where(IndicatorSum.country.in_(countries), sa.or_(
-            IndicatorSum.base_wave_id.is_(None), IndicatorSum.base_country.in_(countries)))
+        query = query.where(row.country.in_(countries), sa.or_(row.base_wave_id.is_(None),
+                                                               row.base_country.in_(countries)))
     found: Cells = defaultdict(dict)
-    for row in db.session.scalars(query):
-        cell = ("wave", row.wave_id, None, None, None) if row.base_wave_id is None else (
-            "pair", row.wave_id, row.base_wave_id, None, None)
-        sums = Sums(Moments(row.n, row.total, row.squares), row.key_sum % KEY_SPACE, row.counted_key_sum % KEY_SPACE)
-        found[cell][row.indicator_id] = found[cell].get(row.indicator_id, Sums()) + sums
+    for wave_id, indicator_id, base_wave_id, n, total, squares, key, counted_key in db.session.execute(query):
+        cell = ("wave", wave_id, None, None, None) if base_wave_id is None else ("pair", wave_id, base_wave_id, None,
+                                                                                 None)
+        sums = Sums(Moments(n, total, squares), key % KEY_SPACE, counted_key % KEY_SPACE)
+        found[cell][indicator_id] = found[cell].get(indicator_id, Sums()) + sums
     return dict(found)
 
 
