@@ -223,6 +223,12 @@ def build(app, participants: int, seed: int) -> None:
         upgrade(directory=str(ROOT / "migrations"))
         counts, seconds = timed_generate(participants, seed)
         print(f"generated in {seconds:.0f} s: " + ", ".join(f"{n:,} {table}" for table, n in counts.items()))
+        # What the scheduler does after a release: the survey figures kept per wave and country.
+        from lms.surveys.kept_figures import add_up_waves
+
+        started = time.perf_counter()
+        waves = add_up_waves()
+        print(f"survey figures kept for {waves} waves in {time.perf_counter() - started:.0f} s")
         # What autovacuum does to a PostgreSQL database in service: visibility maps and planner statistics.
         # (SQLite is left as it is: ANALYZE there made worse plans for these queries.)
         if db.engine.dialect.name == "postgresql":

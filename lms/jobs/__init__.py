@@ -25,6 +25,7 @@ from lms.messaging.delivery import send_due
 from lms.privacy.services import purge_inactive
 from lms.reports.summaries import refresh as refresh_report_summaries
 from lms.surveys.invitations import sync_invitations
+from lms.surveys.kept_figures import add_up_waves
 from lms.surveys.releases import release_answers, release_at_checkpoints
 from lms.surveys.reminders import send_reminders
 
@@ -47,7 +48,7 @@ def purge_inactive_accounts(now: datetime | None = None) -> int:
 
 #: Job name -> the scheduler's function.
 JOBS = {"open-waves": open_waves, "send-reminders": send_reminders, "release-answers": release_at_checkpoints,
-        "purge-inactive": purge_inactive_accounts, "send-sms": send_due,
+        "purge-inactive": purge_inactive_accounts, "send-sms": send_due, "add-up-answers": add_up_waves,
         "report-summaries": refresh_report_summaries}
 #: Jobs that run every minute instead of every JOBS_INTERVAL_MINUTES: the SMS queue, so that a message queued by
 #: another job goes soon and a retry's back-off (1, 5, 15 minutes: lms/messaging/delivery.py) holds.

@@ -26,9 +26,9 @@ def jobs_run() -> None:
 @jobs.command("run-once")
 @click.argument("name")
 def jobs_run_once(name: str) -> None:
-    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive, send-sms,
-    report-summaries); release-answers
-    publishes every batch of 5 or more at once, without waiting for the next checkpoint."""
+    """Run the job NAME now (open-waves, send-reminders, release-answers, purge-inactive, send-sms, add-up-answers,
+    report-summaries); release-answers publishes every batch of 5 or more at once, without waiting for the next
+    checkpoint."""
     from lms.jobs import RUN_ONCE, run_job
 
     if name not in RUN_ONCE:

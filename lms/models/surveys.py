@@ -488,3 +488,63 @@ class IndicatorTitle(db.Model):
     title: Mapped[str] = mapped_column(sa.String(200))
 
     __table_args__ = (sa.UniqueConstraint("indicator_id", "language"),)
+
+
+class IndicatorSum(db.Model):
+    """One indicator's sums over a wave's published responses from one country, or over the pairs of a wave's and
+    its baseline wave's responses of one person, per pair of countries: what ``results.indicator_moments`` adds
+    up, kept by the scheduler (lms/surveys/indicator_sums.py) so that reports need not read every answer.
+
+    Never finer than a figure the results publish per wave and country: no response, day or order is kept.
+    """
+
+    __tablename__ = "survey_indicator_sums"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_indicators.id", ondelete="CASCADE"))
+    #: For a pair's sums (each person's change from their baseline answer): the baseline wave; None otherwise.
+    base_wave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"))
+    #: The responses' country (a pair's later response's).
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: A pair's baseline response's country.
+    base_country: Mapped[str | None] = mapped_column(sa.String(2))
+    n: Mapped[int]
+    total: Mapped[float]
+    squares: Mapped[float]
+    #: Sums of the record keys of the responses (or pairs) with a value, and of those whose value is 1.
+    key_sum: Mapped[int] = mapped_column(sa.BigInteger)
+    counted_key_sum: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+class AnswerCount(db.Model):
+    """In one wave and country, kept with ``IndicatorSum`` (lms/surveys/answer_counts.py): the responses (no
+    question), those that answered a question (item ""), those whose answer holds one of its choices (item: the
+    choice's code, one by one for a multiple choice), or the numbers in one bin of a number question (item: the
+    bin), with their sum and sum of squares. Each a count the results publish per wave and country, no finer."""
+
+    __tablename__ = "survey_answer_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_questions.id", ondelete="CASCADE"))
+    country: Mapped[str | None] = mapped_column(sa.String(2))
+    item: Mapped[str] = mapped_column(sa.String(60))
+    n: Mapped[int]
+    #: The sum of the counted responses' record keys, modulo the key space.
+    key_sum: Mapped[int] = mapped_column(sa.BigInteger)
+    total: Mapped[float]
+    squares: Mapped[float]
+
+
+class SummedWave(db.Model):
+    """A wave whose ``IndicatorSum`` and ``AnswerCount`` rows hold every published response of it, for its survey's
+    indicators and published versions as they are: whatever changes those (a release, a withdrawal, an erasure, an
+    indicator, a version) deletes this row in its own transaction, and pages read the answers themselves until the
+    scheduler has added them up again (lms/surveys/kept_figures.py)."""
+
+    __tablename__ = "survey_summed_waves"
+
+    wave_id: Mapped[int] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"), primary_key=True)
+    #: The wave its pairs' sums were added up against (its series' baseline); None: no pairs.
+    base_wave_id: Mapped[int | None] = mapped_column(sa.ForeignKey("survey_waves.id", ondelete="CASCADE"))

@@ -494,7 +494,7 @@ def forget_survey_answers(uid: int, today: date) -> int:
     the transaction that tombstones the account (PostgreSQL's ``xmin``) marks all of them alike. The old
     versions are then cleaned from the files (lms/surveys/storage.py). A withdrawal of hers still waiting for its
     checkpoint names the new pseudonym, and deletes her responses then as it would have."""
-    from lms.surveys import pool, storage, withdrawal
+    from lms.surveys import indicator_sums, pool, storage, withdrawal
     from lms.surveys.answering import pseudonym_for
 
     pseudonyms = {pseudonym_for(survey, uid): survey.id
@@ -526,6 +526,7 @@ def forget_survey_answers(uid: int, today: date) -> int:
                     pseudonym=sa.case(*[(whose, renamed(survey_id)) for survey_id, whose in hers.items()],
                                       else_=SurveyResponse.pseudonym))
             .execution_options(synchronize_session=False))
+        indicator_sums.stale(db.session.scalars(select(SurveyWave.id).where(SurveyWave.survey_id.in_(list(hers)))))
     # Answers still waiting for their batch: the same, inside their seal.
     waves = dict(db.session.execute(select(SurveyWave.id, SurveyWave.survey_id).join(Survey)
                                     .where(Survey.privacy != "anonymous")).all())

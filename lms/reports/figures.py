@@ -252,30 +252,35 @@ def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
 
     A place is a member of the group at one of its sessions held on or after the day they joined, or at an earlier
     one they were present at (accounts made after an in-person training); its key is the sum of the membership's
-    and the session's record keys.
+    and the session's record keys. Two queries: the places of members who had joined by the session, with no need
+    of the attendance table; then the presences, which also give the places of those who joined after.
     """
     groups = select(TrainingGroup.id).where(TrainingGroup.mode.in_(("in-person", "blended")),
                                             *group_filters(report))
     held = GroupSession.held_on.between(report.start, report.end)
+    place_key = sa.cast(GroupMember.record_key, sa.BigInteger) + GroupSession.record_key
+    joined_before = day_of(GroupMember.joined_at) <= GroupSession.held_on
     places = {country: Count.of(n, key) for country, n, key in db.session.execute(
-        select(TrainingGroup.country, func.count(),
-               func.sum(sa.cast(GroupMember.record_key, sa.BigInteger) + GroupSession.record_key))
+        select(TrainingGroup.country, func.count(), func.sum(place_key))
         .select_from(GroupSession).join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
         .join(GroupMember, GroupMember.group_id == GroupSession.group_id)
-        .outerjoin(Attendance, sa.and_(Attendance.session_id == GroupSession.id,
-                                       Attendance.user_id == GroupMember.user_id))
-        .where(TrainingGroup.id.in_(groups), held, sa.or_(day_of(GroupMember.joined_at) <= GroupSession.held_on,
-                                                         Attendance.user_id.is_not(None)))
+        .where(TrainingGroup.id.in_(groups), held, joined_before)
         .group_by(TrainingGroup.country))}
-    # A presence is a member's (and so has its place above), even at a session held before they joined.
-    present = {country: Count.of(n, key) for country, n, key in db.session.execute(
-        select(TrainingGroup.country, func.count(), func.sum(Attendance.record_key))
-        .select_from(Attendance).join(GroupSession, GroupSession.id == Attendance.session_id)
-        .join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
-        .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
-                                   GroupMember.user_id == Attendance.user_id))
-        .where(TrainingGroup.id.in_(groups), held)
-        .group_by(TrainingGroup.country))}
+    # A presence is a member's (and so has its place), even at a session held before they joined.
+    joined_after = sa.not_(joined_before)
+    present = {}
+    for country, n, key, later, later_key in db.session.execute(
+            select(TrainingGroup.country, func.count(), func.sum(Attendance.record_key),
+                   func.sum(sa.case((joined_after, 1), else_=0)), func.sum(sa.case((joined_after, place_key), else_=0)))
+            .select_from(Attendance).join(GroupSession, GroupSession.id == Attendance.session_id)
+            .join(TrainingGroup, TrainingGroup.id == GroupSession.group_id)
+            .join(GroupMember, sa.and_(GroupMember.group_id == GroupSession.group_id,
+                                       GroupMember.user_id == Attendance.user_id))
+            .where(TrainingGroup.id.in_(groups), held)
+            .group_by(TrainingGroup.country)):
+        present[country] = Count.of(n, key)
+        if later:
+            places[country] = places.get(country, Count()) + Count.of(later, later_key)
     return {country: (present.get(country, Count()), total) for country, total in places.items()}
 
 

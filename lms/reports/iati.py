@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from lms import clock
 from lms.disclosure import Count
 from lms.extensions import db
-from lms.models import Survey, SurveyWave
+from lms.models import Survey, SurveyResponse, SurveyWave
 from lms.reports import cascade, figures, iati_settings
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import results
@@ -296,17 +297,18 @@ def outcome_results(activity, reporting: Reporting) -> None:
                                                                  SurveyWave.workplace_id.is_(None))))
         if not waves or not survey.indicators:
             continue
-        ids = [w.id for w in waves]
-        baseline, _pairs = results.indicator_moments(survey, ids, None, submitted_by=reporting.end)
-        in_year, _pairs = results.indicator_moments(survey, ids, None, submitted_by=reporting.end,
-                                                    submitted_from=reporting.start)
+        # One reading of the answers: the baseline waves' given by the year's end, the later waves' in the year.
+        baselines = [w.id for w in waves if w.kind == "baseline"]
+        sums, _pairs = results.indicator_moments(survey, [w.id for w in waves], None, submitted_by=reporting.end,
+                                                 conditions=(sa.or_(SurveyResponse.wave_id.in_(baselines),
+                                                                    SurveyResponse.submitted_on >= reporting.start),))
         scales = results.value_scales(survey)
         kinds = sorted({w.kind for w in waves if w.kind != "baseline"}, key=WAVE_KINDS.index)
         for indicator in survey.indicators:
             scale = scales.get(indicator.question_code)
-            first = pooled_estimate(indicator, baseline, waves, "baseline", scale)
+            first = pooled_estimate(indicator, sums, waves, "baseline", scale)
             later = {kind: figure for kind in kinds
-                     if (figure := pooled_estimate(indicator, in_year, waves, kind, scale)).value is not None}
+                     if (figure := pooled_estimate(indicator, sums, waves, kind, scale)).value is not None}
             titles = indicator_titles(indicator, survey.source_language)
             if first.value is None or not later or not titles:  # nothing to compare, or no language IATI codes
                 continue

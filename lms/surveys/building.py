@@ -429,6 +429,7 @@ def publish(survey: Survey, today: date | None = None) -> SurveyVersion:
     version.takes_effect_on = today if at_once else next_checkpoint(today, current_app.config["RELEASE_EVERY_DAYS"])
     version.published_at = clock.utcnow()
     db.session.flush()
+    survey_stale(survey)  # the results show its questions' newest kinds, choices and ranges
     return version
 
 
@@ -638,8 +639,16 @@ def add_indicator(survey: Survey, *, code: str, question_code: str, kind: str, c
                                 choice_codes=list(choice_codes) if kind == "share" else [])
     indicator.titles.append(IndicatorTitle(language=language, title=title.strip()))
     survey.indicators.append(indicator)
+    survey_stale(survey)
     db.session.flush()
     return indicator
+
+
+def survey_stale(survey: Survey) -> None:
+    """The survey's kept indicator sums no longer hold (lms/surveys/indicator_sums.py)."""
+    from lms.surveys.indicator_sums import survey_stale as stale  # that module imports this one
+
+    stale(survey)
 
 
 def delete_indicator(survey: Survey, code: str) -> None:
@@ -649,6 +658,7 @@ def delete_indicator(survey: Survey, code: str) -> None:
         raise SurveyError(_("There is no indicator with the code %(code)s.", code=code))
     survey.indicators.remove(indicator)
     db.session.flush()
+    survey_stale(survey)
 
 
 def create_workplace(*, name: str, sector: str, country: str, organisation_id: int | None) -> Workplace:

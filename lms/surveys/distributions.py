@@ -49,13 +49,11 @@ from lms.models import (
     TrainingGroup,
     User,
 )
+from lms.surveys import answer_counts as counting
 from lms.surveys import results
 from lms.surveys.building import FIXED_CHOICE_LABELS
-from lms.surveys.statistics import Estimate, Moments
+from lms.surveys.statistics import Estimate
 
-CHOICE_KINDS = ("single", "multiple", "likert", "yes_no")
-#: A number question with both bounds is shown in this many bins of equal width between them.
-BINS = 5
 #: Sets the key that orders free-text answers apart from every other use of PSEUDONYM_KEY.
 TEXT_ORDER_LABEL = b"lms.surveys.distributions: order of free-text answers, v1"
 
@@ -228,13 +226,14 @@ def question_results(survey: Survey, waves: list[SurveyWave], countries: list[st
     questions = questions_of(survey, language)
     wave_ids = [w.id for w in waves]
     scales = results.value_scales(survey, {q.code for q in questions if q.kind == "number"})
-    answers = answer_counts(wave_ids, countries)
-    numbers = number_sums(wave_ids, countries, scales)
+    answers = counting.answer_counts(wave_ids, countries, {q.code: q.kind for q in questions},
+                                     {q.code: set(q.choices) for q in questions})
+    numbers = counting.number_sums(wave_ids, countries, scales)
     shown_texts = {}
     if listed:
         text_codes = {q.code for q in questions if q.kind == "text"}
-        wanted = {cell: texts_shown(sum(by_value.values(), Count()).published)
-                  for cell, by_value in answers.items() if cell[1] in text_codes}
+        wanted = {cell: texts_shown(counts.get(counting.ANSWERED, Count()).published)
+                  for cell, counts in answers.items() if cell[1] in text_codes}
         shown_texts = texts_of({cell: n for cell, n in wanted.items() if n}, countries)
     found = []
     for question in questions:
@@ -246,75 +245,15 @@ def question_results(survey: Survey, waves: list[SurveyWave], countries: list[st
                 result.waves.append(number_figures(wave, question.code, numbers.get((wave.id, question.code), {}),
                                                    scale))
                 continue
-            by_value = answers.get((wave.id, question.code), {})
-            figure = QuestionWave(wave, sum(by_value.values(), Count()).published)
+            counts = answers.get((wave.id, question.code), {})
+            figure = QuestionWave(wave, counts.get(counting.ANSWERED, Count()).published)
             if question.kind == "text":
                 figure.texts = shown_texts.get((wave.id, question.code), [] if listed else None)
             elif question.kind != "date":  # a day can tell who answered: only how many did
-                figure.bars = [Bar(code, label, chosen(by_value, code, question.kind).published)
+                figure.bars = [Bar(code, label, counts.get(code, Count()).published)
                                for code, label in question.choices.items()]
             result.waves.append(figure)
         found.append(result)
-    return found
-
-
-def chosen(by_value: dict[str, Count], code: str, kind: str) -> Count:
-    """The responses whose answer holds ``code``: the answers' values are choice codes, space-separated for a
-    multiple choice. Each response has one value per question, so the sets added up have nothing in common."""
-    if kind == "multiple":
-        return sum((count for value, count in by_value.items() if code in value.split()), Count())
-    return by_value.get(code, Count())
-
-
-def scoped(query, countries: list[str] | None):
-    return query if countries is None else query.where(SurveyResponse.country.in_(countries))
-
-
-def answer_counts(wave_ids: list[int], countries: list[str] | None) -> dict[tuple[int, str], dict[str, Count]]:
-    """(wave id, question code) -> answer value -> the responses that gave it (a count and its cell key), for
-    choice questions; for free text, every answer under the value "". One row per distinct value, never per
-    response."""
-    value = sa.case((SurveyQuestion.kind.in_(("text", "date")), sa.literal("")), else_=SurveyAnswer.value)
-    query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, value.label("value"), func.count(),
-                          func.sum(SurveyResponse.record_key))
-                   .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-                   .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-                   .where(SurveyResponse.wave_id.in_(wave_ids),
-                          SurveyQuestion.kind.in_((*CHOICE_KINDS, "text", "date")))
-                   .group_by(SurveyResponse.wave_id, SurveyQuestion.code, value), countries)
-    found: dict[tuple[int, str], dict[str, Count]] = defaultdict(dict)
-    for wave_id, code, answer, n, key in db.session.execute(query):
-        found[(wave_id, code)][answer] = Count.of(n, key)
-    return found
-
-
-def bin_edges(scale: results.Scale) -> list[float]:
-    """The BINS + 1 edges of a number question's bins, from its smallest to its largest value."""
-    width = scale.width / BINS
-    return [scale.low + i * width for i in range(BINS)] + [scale.high]
-
-
-def number_sums(wave_ids: list[int], countries: list[str] | None, scales: dict[str, results.Scale]
-                ) -> dict[tuple[int, str], dict[int, results.Sums]]:
-    """(wave id, question code) -> bin -> the Sums of the numbers in it (bin -1: a question without bounds)."""
-    whens = []
-    for code, scale in scales.items():
-        edges = bin_edges(scale)
-        whens += [(sa.and_(SurveyQuestion.code == code, SurveyAnswer.number < edges[i + 1]), i)
-                  for i in range(BINS - 1)]
-        whens.append((SurveyQuestion.code == code, BINS - 1))
-    bin_of = sa.case(*whens, else_=-1) if whens else sa.literal(-1)
-    number = SurveyAnswer.number
-    query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, bin_of.label("bin"), func.count(number),
-                          func.sum(number), func.sum(number * number), func.sum(SurveyResponse.record_key))
-                   .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-                   .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-                   .where(SurveyResponse.wave_id.in_(wave_ids), SurveyQuestion.kind == "number", number.is_not(None))
-                   .group_by(SurveyResponse.wave_id, SurveyQuestion.code, bin_of), countries)
-    found: dict[tuple[int, str], dict[int, results.Sums]] = defaultdict(dict)
-    for wave_id, code, index, n, total, squares, key in db.session.execute(query):
-        found[(wave_id, code)][index] = results.Sums(Moments(n, float(total or 0), float(squares or 0)),
-                                                     Count.of(n, key).key)
     return found
 
 
@@ -328,10 +267,10 @@ def number_figures(wave: SurveyWave, code: str, bins: dict[int, results.Sums], s
         return figure
     as_indicator = SurveyIndicator(code=code, question_code=code, kind="mean")
     figure.mean = results.published_estimate(as_indicator, total, scale)
-    edges = bin_edges(scale)
-    for index in range(BINS):
+    edges = counting.bin_edges(scale)
+    for index in range(counting.BINS):
         low, high = format_decimal(edges[index]), format_decimal(edges[index + 1])
-        label = (_("%(low)s to %(high)s", low=low, high=high) if index == BINS - 1
+        label = (_("%(low)s to %(high)s", low=low, high=high) if index == counting.BINS - 1
                  else _("%(low)s to under %(high)s", low=low, high=high))
         figure.bars.append(Bar(str(index + 1), Label(label), bins.get(index, results.Sums()).people.published))
     return figure
@@ -344,11 +283,16 @@ def texts_shown(published: int) -> int:
     return published - BASE if published >= MIN_SHOWN else 0
 
 
-def text_order_key(response_id, question_id: int) -> bytes:
+def text_order_key(response_id, question_id: int, secret: bytes | None = None) -> bytes:
     """A keyed hash that orders free-text answers: random to anyone without the key, never the order they are
-    stored in, and the same at every reading (so that the texts left out stay the same)."""
-    secret = hmac.new(current_app.config["PSEUDONYM_KEY"].encode(), TEXT_ORDER_LABEL, hashlib.sha256).digest()
+    stored in, and the same at every reading (so that the texts left out stay the same). ``secret``: the key,
+    ``text_order_secret()``, worked out once for many answers."""
+    secret = secret or text_order_secret()
     return hmac.new(secret, f"{response_id}:{question_id}".encode(), hashlib.sha256).digest()
+
+
+def text_order_secret() -> bytes:
+    return hmac.new(current_app.config["PSEUDONYM_KEY"].encode(), TEXT_ORDER_LABEL, hashlib.sha256).digest()
 
 
 def texts_of(wanted: dict[tuple[int, str], int], countries: list[str] | None) -> dict[tuple[int, str], list[str]]:
@@ -356,16 +300,16 @@ def texts_of(wanted: dict[tuple[int, str], int], countries: list[str] | None) ->
     answers alone, with nothing else of their responses."""
     if not wanted:
         return {}
-    query = scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, SurveyAnswer.response_id,
-                          SurveyAnswer.question_id, SurveyAnswer.value)
-                   .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-                   .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
-                   .where(SurveyResponse.wave_id.in_({wave_id for wave_id, _code in wanted}),
-                          SurveyQuestion.kind == "text",
-                          SurveyQuestion.code.in_({code for _wave_id, code in wanted})), countries)
+    query = counting.scoped(select(SurveyResponse.wave_id, SurveyQuestion.code, SurveyAnswer.response_id,
+                                   SurveyAnswer.question_id, SurveyAnswer.value)
+                            .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+                            .join(SurveyQuestion, SurveyQuestion.id == SurveyAnswer.question_id)
+                            .where(SurveyResponse.wave_id.in_({wave_id for wave_id, _code in wanted}),
+                                   SurveyQuestion.kind == "text",
+                                   SurveyQuestion.code.in_({code for _wave_id, code in wanted})), countries)
+    secret = text_order_secret()
     keyed: dict[tuple[int, str], list[tuple[bytes, str]]] = defaultdict(list)
     for wave_id, code, response_id, question_id, value in db.session.execute(query):
         if (wave_id, code) in wanted and value:
-            keyed[(wave_id, code)].append((text_order_key(response_id, question_id), value))
+            keyed[(wave_id, code)].append((text_order_key(response_id, question_id, secret), value))
     return {cell: [value for _key, value in sorted(keyed[cell])[:count]] for cell, count in wanted.items()}
-

@@ -42,7 +42,7 @@ from lms.extensions import db
 from lms.models import PooledResponse, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyVersion, SurveyWave
 from lms.models.record_keys import new_record_key
 from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
-from lms.surveys import storage
+from lms.surveys import indicator_sums, storage
 from lms.surveys.results import RELEASE_BATCH
 from lms.surveys.sealing import as_json, pool_key, seal, unseal
 
@@ -220,7 +220,7 @@ def release_batch(batch: Batch, today: date, minimum: int = RELEASE_BATCH) -> in
     for table, rows in ((SurveyResponse.__table__, responses), (SurveyAnswer.__table__, answers)):
         for start in range(0, len(rows), INSERT_CHUNK):
             db.session.execute(sa.insert(table).values(rows[start:start + INSERT_CHUNK]))
-    db.session.flush()
+    indicator_sums.stale([batch.wave_id])
     return len(responses)
 
 

@@ -9,7 +9,7 @@ from flask import current_app
 
 from lms import clock
 from lms.extensions import db
-from lms.surveys import pool, storage, withdrawal
+from lms.surveys import kept_figures, pool, storage, withdrawal
 from lms.surveys.results import RELEASE_BATCH
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ def publish_batches(batches: list[tuple[pool.Batch, int]], today: date, minimum:
         db.session.rollback()
         raise
     db.session.commit()
+    kept_figures.add_up_waves()  # at once, rather than at the add-up-answers job's next run
     if discarded:
         log.info("release-answers: %d waiting answers discarded, their batch can no longer reach %d", discarded,
                  minimum)

@@ -13,8 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from lms import disclosure
 from lms.disclosure import MIN_SHOWN, Count
@@ -23,7 +22,6 @@ from lms.models import (
     Course,
     QuizAttempt,
     Survey,
-    SurveyAnswer,
     SurveyIndicator,
     SurveyQuestion,
     SurveyResponse,
@@ -31,52 +29,16 @@ from lms.models import (
     SurveyWave,
     User,
 )
-from lms.models.record_keys import KEY_SPACE
-from lms.surveys import statistics
-from lms.surveys.building import INDICATOR_QUESTION_KINDS
+from lms.surveys import answer_counts, indicator_sums, statistics
+from lms.surveys.indicator_sums import Scale, Sums, baselines, series_of
 from lms.surveys.statistics import Estimate, Gain, Moments
 
 #: Responses are published in batches of at least this many, from the same wave, version, country, language
 #: and source (lms/surveys/pool.py): one more answer never moves the results alone, and a response is never
 #: told apart from fewer than 4 others.
 RELEASE_BATCH = 5
-WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
 #: The range of a quiz score, in percent.
 SCORES = (0.0, 100.0)
-
-
-@dataclass(frozen=True)
-class Sums:
-    """One figure's sums from the database: the Moments of the values, the cell key of the responses (or pairs
-    of responses) that gave a value, and for a share the cell key of those counted in it (value 1)."""
-
-    moments: Moments = field(default_factory=Moments)
-    key: int = 0
-    counted_key: int = 0
-
-    def __add__(self, other: Sums) -> Sums:
-        return Sums(self.moments + other.moments, (self.key + other.key) % KEY_SPACE,
-                    (self.counted_key + other.counted_key) % KEY_SPACE)
-
-    @property
-    def people(self) -> Count:
-        return Count(self.moments.n, self.key)
-
-    @property
-    def counted(self) -> Count:
-        return Count(round(self.moments.total), self.counted_key)
-
-
-@dataclass(frozen=True)
-class Scale:
-    """The values one person's answer to an indicator can take; its width is the most they move a sum."""
-
-    low: float
-    high: float
-
-    @property
-    def width(self) -> float:
-        return self.high - self.low
 
 
 @dataclass
@@ -102,19 +64,6 @@ class IndicatorResult:
     indicator: SurveyIndicator
     #: One list of figures per training or workplace, waves in time order.
     series: list[list[WaveFigure]] = field(default_factory=list)
-
-
-def wave_sort_key(wave: SurveyWave) -> tuple:
-    return (wave.opens_on is not None, wave.opens_on or wave.created_at.date(), WAVE_ORDER[wave.kind],
-            wave.days_after or 0, wave.id)
-
-
-def series_of(waves: list[SurveyWave]) -> list[list[SurveyWave]]:
-    """Waves grouped by what they are tied to (course, group, workplace), each group in time order."""
-    grouped: dict[tuple, list[SurveyWave]] = defaultdict(list)
-    for wave in waves:
-        grouped[(wave.course_id, wave.group_id, wave.workplace_id)].append(wave)
-    return [sorted(group, key=wave_sort_key) for group in grouped.values()]
 
 
 def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None
@@ -150,10 +99,7 @@ def figures_of(survey: Survey, waves: list[SurveyWave], countries: list[str] | N
     if not waves or not survey.indicators:
         return [IndicatorResult(indicator) for indicator in survey.indicators]
     all_series = series_of(waves)
-    baseline_of = {}
-    for series in all_series:
-        baseline = next((w for w in series if w.kind == "baseline" and w.workplace_id is None), series[0])
-        baseline_of.update({w.id: baseline.id for w in series if w is not baseline})
+    baseline_of = baselines(waves)
     paired = survey.privacy != "anonymous"
     sums, differences = indicator_moments(survey, [w.id for w in waves], countries, baseline_of if paired else None)
     results = []
@@ -272,113 +218,41 @@ def published_change(indicator: SurveyIndicator, before: Sums, after: Sums, pair
                                                         scale.width / after.moments.n)), False
 
 
-def question_ids(survey: Survey) -> dict[tuple[str, str], list[int]]:
-    """(question code, indicator kind) -> the ids of the questions with that code, in every version of the
-    survey, whose kind that indicator may read (``INDICATOR_QUESTION_KINDS``): never a free-text question."""
-    query = (select(SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.id).join(SurveyVersion)
-             .where(SurveyVersion.survey_id == survey.id,
-                    SurveyQuestion.code.in_({i.question_code for i in survey.indicators})))
-    found: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for code, kind, question_id in db.session.execute(query):
-        for indicator_kind, readable in INDICATOR_QUESTION_KINDS.items():
-            if kind in readable:
-                found[(code, indicator_kind)].append(question_id)
-    return found
-
-
-def indicator_value(indicator: SurveyIndicator, questions: dict[tuple[str, str], list[int]]):
-    """SQL: for an answer to the indicator's question, 1 or 0 for a share, the number for a mean; else NULL."""
-    if indicator.kind == "share":
-        padded = sa.literal(" ") + SurveyAnswer.value + sa.literal(" ")
-        counted = [padded.contains(f" {code} ", autoescape=True) for code in indicator.choice_codes]
-        value = sa.case((sa.or_(*counted), 1.0), else_=0.0) if counted else sa.literal(0.0)
-    else:
-        value = SurveyAnswer.number
-    return sa.case((SurveyAnswer.question_id.in_(questions.get((indicator.question_code, indicator.kind), [])),
-                    value))
-
-
-def sums_columns(values: list, keys: list) -> list:
-    """Per value: its count, sum and sum of squares, the cell key of the records that have one, and the cell
-    key of those whose value is 1 (counted in a share)."""
-    return [column for value, key in zip(values, keys, strict=True) for column in (
-        func.count(value), func.sum(value), func.sum(value * value),
-        func.sum(sa.case((value.is_not(None), key), else_=0)), func.sum(sa.case((value == 1, key), else_=0)))]
-
-
-def sums_of(row, indicators: list[SurveyIndicator]) -> dict[int, Sums]:
-    """Indicator id -> Sums, from a row of ``sums_columns``."""
-    found = {}
-    for i, indicator in enumerate(indicators):
-        n, total, squares, key, counted_key = row[5 * i:5 * i + 5]
-        found[indicator.id] = Sums(Moments(n, float(total or 0), float(squares or 0)),
-                                   Count.of(n, key).key, Count.of(n, counted_key).key)
-    return found
-
-
 def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] | None,
                       baseline_of: dict[int, int] | None = None, submitted_by: date | None = None,
-                      submitted_from: date | None = None
+                      submitted_from: date | None = None, conditions: tuple = ()
                       ) -> tuple[dict[tuple[int, int], Sums], dict[tuple[int, int], Sums]]:
     """Per (wave id, indicator id): the Sums of the respondents' values and, for the waves in ``baseline_of``
-    (wave -> its baseline wave), those of each person's change from their own baseline answer.
+    (wave -> its baseline wave), those of each person's change from their own baseline answer. Only the responses
+    submitted in the days given count, and those that meet ``conditions`` (SQL on survey_responses).
 
-    One query: the answers are read once, one row per response, and both sums are taken from there. A person
-    is their account (identified surveys) or their pseudonym; each answers a wave at most once. A response's
-    key is its record key; a pair's, the sum of its two responses' keys.
+    From the sums the scheduler keeps per wave and country where they are current and no day limits the answers,
+    else from the answers (lms/surveys/indicator_sums.py): the same sums either way.
     """
-    indicators = list(survey.indicators)
-    questions = question_ids(survey)
-    person = func.coalesce(sa.literal("u") + sa.cast(SurveyResponse.user_id, sa.String), SurveyResponse.pseudonym)
-    values = [func.max(indicator_value(indicator, questions)).label(f"v{i}") for i, indicator in enumerate(indicators)]
-    query = (select(SurveyResponse.wave_id, person.label("person"), SurveyResponse.record_key, *values)
-             .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-             .where(SurveyResponse.wave_id.in_(wave_ids),
-                    SurveyAnswer.question_id.in_([i for ids in questions.values() for i in ids])))
-    if countries is not None:
-        query = query.where(SurveyResponse.country.in_(countries))
     if submitted_by is not None:
-        query = query.where(SurveyResponse.submitted_on <= submitted_by)
+        conditions += (SurveyResponse.submitted_on <= submitted_by,)
     if submitted_from is not None:
-        query = query.where(SurveyResponse.submitted_on >= submitted_from)
-    per_response = query.group_by(SurveyResponse.id, SurveyResponse.wave_id, person,
-                                  SurveyResponse.record_key).cte("per_response")
-    columns = [per_response.c[f"v{i}"] for i in range(len(indicators))]
-    sums = select(sa.literal("wave").label("kind"), per_response.c.wave_id,
-                  *sums_columns(columns, [per_response.c.record_key] * len(columns))).group_by(per_response.c.wave_id)
-    if baseline_of:
-        later, base = per_response.alias("later"), per_response.alias("base")
-        differences = [later.c[f"v{i}"] - base.c[f"v{i}"] for i in range(len(indicators))]
-        pair_key = sa.cast(later.c.record_key, sa.BigInteger) + base.c.record_key  # past 2^31 on PostgreSQL
-        pairs = (select(sa.literal("pair").label("kind"), later.c.wave_id,
-                        *sums_columns(differences, [pair_key] * len(differences)))
-                 .join(base, sa.and_(base.c.person == later.c.person,
-                                     base.c.wave_id == sa.case(baseline_of, value=later.c.wave_id)))
-                 .where(later.c.wave_id.in_(list(baseline_of))).group_by(later.c.wave_id))
-        sums = sa.union_all(sums, pairs)
+        conditions += (SurveyResponse.submitted_on >= submitted_from,)
+    cells = None if conditions else indicator_sums.kept_sums(survey, wave_ids, countries, baseline_of)
+    if cells is None:
+        cells = indicator_sums.answer_sums(survey, wave_ids, countries, baseline_of, conditions)
     found: dict[str, dict[tuple[int, int], Sums]] = {"wave": {}, "pair": {}}
-    for kind, wave_id, *row in db.session.execute(sums):
-        for indicator_id, figure in sums_of(row, indicators).items():
+    for (kind, wave_id, _base, _country, _base_country), by_indicator in cells.items():
+        for indicator_id, figure in by_indicator.items():
             found[kind][(wave_id, indicator_id)] = figure
     return found["wave"], found["pair"]
 
 
 def response_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
     """Responses per wave, as published."""
-    query = (select(SurveyResponse.wave_id, func.count(), func.sum(SurveyResponse.record_key))
-             .where(SurveyResponse.wave_id.in_(wave_ids)).group_by(SurveyResponse.wave_id))
-    if countries is not None:
-        query = query.where(SurveyResponse.country.in_(countries))
-    return {wave_id: Count.of(n, key).published for wave_id, n, key in db.session.execute(query)}
+    return {wave_id: count.published for wave_id, count in answer_counts.response_counts(wave_ids, countries).items()}
 
 
 def response_countries(wave_ids: list[int], countries: list[str] | None) -> list[str]:
     """The countries the responses of these waves count for (within ``countries``, if given), as published:
     a country whose responses round to 0 is not offered, so a list never tells a few answers from none."""
-    query = (select(SurveyResponse.country, func.count(), func.sum(SurveyResponse.record_key))
-             .where(SurveyResponse.wave_id.in_(wave_ids), SurveyResponse.country.is_not(None))
-             .group_by(SurveyResponse.country))
-    found = sorted(country for country, n, key in db.session.execute(query) if Count.of(n, key).published)
+    found = sorted(country for country, count in answer_counts.response_counts(wave_ids, None, by_country=True).items()
+                   if country is not None and count.published)
     return [c for c in found if countries is None or c in countries]
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from lms import clock
 from lms.extensions import db
 from lms.models import PendingWithdrawal, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave, User
-from lms.surveys import pool, storage
+from lms.surveys import indicator_sums, pool, storage
 from lms.surveys.answering import pseudonym_for
 from lms.surveys.sealing import as_json, pool_key, seal, unseal
 
@@ -130,6 +130,7 @@ def delete_published(content: dict) -> int:
         return 0
     db.session.execute(sa.delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(ids))
                        .execution_options(synchronize_session=False))
+    indicator_sums.stale(db.session.scalars(waves).all())
     return db.session.execute(sa.delete(SurveyResponse).where(SurveyResponse.id.in_(ids))
                               .execution_options(synchronize_session=False)).rowcount
 
