@@ -256,6 +256,10 @@ def summaries(app, what: str) -> None:
         elif what == "build":
             built = refresh()
             print(f"report summaries: {built} built in {time.perf_counter() - started:.1f} s")
+            from lms.surveys.kept_figures import add_up_waves
+
+            started = time.perf_counter()
+            print(f"survey figures kept for {add_up_waves()} waves in {time.perf_counter() - started:.0f} s")
 
 
 def kept_database(base_url: str | None, name: str) -> str:
