@@ -53,10 +53,12 @@ def triggers(ne: str) -> list[tuple[str, str, str, str | None, list[str]]]:
           f"(({within('OLD.enrolled_at')} OR {within('NEW.enrolled_at')}) AND ({begun_moved} "
           "OR OLD.completed_at IS NOT NULL OR report_summaries.completions_cutoff IS NULL "
           "OR NEW.completed_at < report_summaries.completions_cutoff))"]),
-        # A first attempt before the lessons counts in every period where the person has one after them.
+        # A first attempt before the lessons counts in every period where the person has one after them, and so
+        # can move a period that ends after it (an attempt made today moves no period that has ended).
         ("rs_attempt_insert", "INSERT", "quiz_attempts", None,
          [f"{MARK} WHERE {within('NEW.submitted_at')}",
-          mark_person("NEW.user_id", beginning) + " AND NEW.before_lessons"]),
+          mark_person("NEW.user_id", beginning)
+          + " AND NEW.before_lessons AND NEW.submitted_at <= report_summaries.ends_at"]),
         ("rs_attempt_update", "UPDATE", "quiz_attempts",
          f"OLD.score <> NEW.score OR OLD.submitted_at {ne} NEW.submitted_at OR OLD.before_lessons <> "
          "NEW.before_lessons OR OLD.user_id <> NEW.user_id OR OLD.module_id <> NEW.module_id",

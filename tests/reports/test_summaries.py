@@ -259,3 +259,26 @@ def test_a_groups_figures_read_only_its_members_attributes(varied, monkeypatch):
     assert narrow == [(figures.computed_participation_cube(r), figures.computed_monthly_trend(r),
                        figures.computed_knowledge_gain(r)) for r in reports]
     assert sum(len(cube) for cube, _trend, _gain in narrow) > 20 and any(gain.people.n for *_f, gain in narrow)
+
+
+def test_a_member_learning_today_leaves_the_ended_periods_summaries_current(varied):
+    """A first attempt before the lessons can move only a period that ends after it: one made today, by a member
+    with records in every period, leaves every summary current (so the dashboards of ended periods stay fast
+    while members learn), and one dated back into a period stops that period's summary and the later ones."""
+    refresh()
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    attempt = db.session.scalar(select(QuizAttempt).where(
+        QuizAttempt.submitted_at >= datetime(2025, 1, 1, tzinfo=UTC), QuizAttempt.before_lessons.is_(False)))
+    current = select(sa.func.count()).select_from(ReportSummary).where(
+        ReportSummary.built_from == ReportSummary.changes)
+    kept = db.session.scalar(current)
+    db.session.add(QuizAttempt(user_id=attempt.user_id, module_id=attempt.module_id, score=10, passed=False,
+                               answers={}, submitted_at=clock.utcnow(), before_lessons=True))
+    db.session.commit()
+    assert db.session.scalar(current) == kept and reading.cube(year) is not None
+    db.session.add(QuizAttempt(user_id=attempt.user_id, module_id=attempt.module_id, score=10, passed=False,
+                               answers={}, submitted_at=datetime(2024, 6, 1, tzinfo=UTC), before_lessons=True))
+    db.session.commit()
+    assert reading.gain(year) is None and db.session.scalar(current) < kept
+    refresh()
+    assert_same(year, db.engine.dialect.name == "postgresql")
