@@ -4,10 +4,10 @@ users, the bundled courses and surveys. What tests call themselves is in tests/h
 from __future__ import annotations
 
 import copy
-import functools
 import logging
 import os
 import shutil
+import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -19,6 +19,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
 
 from lms import clock, create_app
@@ -30,6 +32,7 @@ from lms.surveys import building
 from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, free_port, serve, throwaway_database
 from tests.kannel import PROGRAMS as KANNEL_PROGRAMS
 from tests.kannel import Kannel
+from tests.library_rows import bundled_courses, imported_library
 
 #: Where ``frozen_clock`` stops the portal's clock: a morning, far from midnight and noon.
 FROZEN_AT = datetime(2026, 3, 4, 9, 30, tzinfo=UTC)
@@ -58,6 +61,14 @@ def _then_settle(method):
 # A test client's request, and closing its answer (which starts the work after it, as a server does).
 FlaskClient.open = _then_settle(FlaskClient.open)
 TestResponse.close = _then_settle(TestResponse.close)
+
+@event.listens_for(Engine, "connect")
+def _commit_without_waiting_for_the_disk(dbapi_connection, _record):
+    """Test databases are thrown away: an SQLite commit need not wait for its flush to disk (PostgreSQL's are set
+    so by ``throwaway_database``). What other connections see is the same; only a power cut could lose a commit."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA synchronous = OFF")
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
@@ -189,21 +200,18 @@ def create_user(app_ctx):
     return make
 
 
-@functools.cache
-def bundled_courses() -> tuple:
-    """The bundled courses/ as read once per test process (twelve languages take a second and a half to read)."""
-    from lms.content.reader import read_library
-
-    return tuple(read_library(COURSES))
-
-
 @pytest.fixture
 def library(app_ctx):
-    """Imports the bundled courses/ and returns the bundles that were read (a copy of its own for each test)."""
+    """Imports the bundled courses/ and returns the bundles that were read (a copy of its own for each test): the
+    rows of one import put back, or, when the database has course content already, the import itself."""
     from lms.content.store import import_bundles
 
-    bundles = copy.deepcopy(bundled_courses())
-    import_bundles(bundles)
+    imported = imported_library(app_ctx, import_bundles)
+    if imported is not None and imported.put_back(db.session):
+        bundles = imported.copy_of_bundles()
+    else:
+        bundles = copy.deepcopy(bundled_courses())
+        import_bundles(bundles)
     db.session.commit()
     return {b.slug: b for b in bundles}
 
