@@ -31,19 +31,21 @@ run: install prepare
 serve:
 	@$(SERVE)
 
-# The suite runs in one process per core (pytest-xdist); each process has its own throwaway database.
+# The suite runs in one process per core (pytest-xdist); each process has its own throwaway database. Bytecode and
+# pytest's rewritten test modules are written even where the environment says not to (PYTHONDONTWRITEBYTECODE):
+# otherwise every worker compiles every module afresh.
 TEST_WORKERS ?= auto
 test: install-dev browser-tools java kannel pg-client translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
 	$(VENV)/bin/bandit -c pyproject.toml -r lms -q
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # What a developer runs between commits: no Chromium, no Java, no Kannel, none of the slowest tests (markers in
 # pyproject.toml). `make test` runs them all, as CI does.
 FAST_TESTS ?= not browser and not java and not kannel and not slow
 test-fast: install-dev translations
 	$(VENV)/bin/ruff check lms tests bench migrations/env.py
-	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -q -n $(TEST_WORKERS) -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 # The database under instance/ (or DATABASE_URL): migrated, with the bundled courses imported.
 prepare: translations
