@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import sqlalchemy as sa
 from babel.dates import get_month_names
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import get_locale
@@ -76,8 +77,7 @@ def report_form() -> ReportForm:
     everything = _("All countries") if scope.everything else _("All you coordinate")
     form.country.choices = [SelectChoice("", everything)] + countries
     organisations = select(Organisation).where(scope.where(Organisation.country, Organisation.id))
-    groups = select(TrainingGroup).where(scope.where(TrainingGroup.country, TrainingGroup.organisation_id)).order_by(
-        TrainingGroup.starts_on.desc())
+    groups = group_choices(form, scope)
     form.organisation.choices = [SelectChoice("", _("All"))] + sorted(
         (SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)),
         key=lambda choice: collation_key(choice.label))
@@ -87,9 +87,29 @@ def report_form() -> ReportForm:
         for c in db.session.scalars(courses)]
     form.group.choices = [SelectChoice("", _("All"))] + [
         SelectChoice(str(g.id), f"{g.name} ({g.country})") for g in db.session.scalars(groups)]
+    if scope.everything and not form.country.data:
+        form.group.description = _("Choose a country to list its training groups.")
     bands = parse_age_bands(current_app.config["REPORT_AGE_BANDS"])
     form.age_band.choices = [SelectChoice("", _("All"))] + [SelectChoice(b.label, b.label) for b in bands]
     return form
+
+
+def group_choices(form: ReportForm, scope):
+    """The training groups the filter offers: the reader's, of the chosen country, whose dates meet the chosen year
+    (all their countries' for a coordinator; for a reader of every country, a country must be chosen first: a
+    programme runs thousands), and the group already chosen, if the reader may see it."""
+    groups = select(TrainingGroup).where(scope.where(TrainingGroup.country, TrainingGroup.organisation_id))
+    chosen = TrainingGroup.id == (int(form.group.data) if str(form.group.data or "").isdigit() else None)
+    listed = []
+    if form.country.data:
+        listed.append(TrainingGroup.country == form.country.data)
+    elif scope.everything:
+        listed.append(sa.false())
+    if str(form.year.data or "").isdigit():
+        year = int(form.year.data)
+        listed += [TrainingGroup.starts_on <= date(year, 12, 31), TrainingGroup.ends_on >= date(year, 1, 1)]
+    return groups.where(sa.or_(sa.and_(sa.true(), *listed), chosen)).order_by(TrainingGroup.starts_on.desc(),
+                                                                             TrainingGroup.id)
 
 
 def report_filter(form: ReportForm) -> ReportFilter:

@@ -291,3 +291,36 @@ def test_a_coordinator_of_an_organisation_sees_its_figures_and_none_of_another_u
     page = client.get(f"/reports?year={YEAR}").get_data(as_text=True)
     assert "HOTEL (PE)" in page and "DOCK (PE)" not in page
     assert client.get(f"/reports?year={YEAR}&organisation={theirs.id}").status_code == 400
+
+
+def test_the_group_filter_lists_the_groups_of_the_chosen_country_and_year(app, library, create_user):
+    """A programme runs thousands of groups: a reader of every country chooses a country first, and sees its groups
+    whose dates meet the year; a group given by a link stays chosen; another country's group is refused."""
+    from sqlalchemy import select
+
+    from lms.models import Course, TrainingGroup
+
+    course = db.session.scalar(select(Course).where(Course.slug == BUNDLED_COURSE))
+    trainer = create_user("trainer", role="trainer")
+    made = {}
+    for name, country, year in (("Lima this year", "PE", YEAR), ("Lima long ago", "PE", YEAR - 3),
+                                ("Cotonou this year", "BJ", YEAR)):
+        made[name] = TrainingGroup(course_id=course.id, trainer_id=trainer.id, name=name, country=country,
+                                   mode="in-person", starts_on=date(year, 3, 1), ends_on=date(year, 6, 1),
+                                   join_code=f"CODE{len(made)}")
+        db.session.add(made[name])
+    db.session.commit()
+    create_user("admin", role="admin")
+    create_user("coord", role="coordinator", coordinated_countries=["PE"])
+    admin, coordinator = app.test_client(), app.test_client()
+    sign_in(admin, "admin")
+    sign_in(coordinator, "coord")
+    page = admin.get(f"/reports?year={YEAR}").get_data(as_text=True)
+    assert "Choose a country to list its training groups." in page and "Lima this year" not in page
+    page = admin.get(f"/reports?year={YEAR}&country=PE").get_data(as_text=True)
+    assert "Lima this year" in page and "Lima long ago" not in page and "Cotonou" not in page
+    page = admin.get(f"/reports?year={YEAR}&group={made['Cotonou this year'].id}").get_data(as_text=True)
+    assert "Cotonou this year" in page and "Lima this year" not in page  # chosen by a link, without its country
+    page = coordinator.get(f"/reports?year={YEAR}").get_data(as_text=True)
+    assert "Lima this year" in page and "Cotonou" not in page and "Choose a country" not in page
+    assert coordinator.get(f"/reports?year={YEAR}&group={made['Cotonou this year'].id}").status_code == 400
