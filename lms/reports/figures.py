@@ -305,22 +305,34 @@ def members_of(report: ReportFilter, groups, key):
             .join(GroupMember, sa.and_(GroupMember.group_id == groups.c.id, GroupMember.joined_at <= end)))
 
 
+def attributes_of(report: ReportFilter, person_id):
+    """(row, join condition): the row of ``attributes`` of the person ``person_id`` only, found by their key (the
+    latest of their history counting from the period's end or before), for a query that counts few people: it
+    reads their rows, not everyone's history."""
+    person = PersonAttributes.__table__.alias("person")
+    earlier = PersonAttributes.__table__.alias("earlier")
+    latest = (select(func.max(earlier.c.counts_from))
+              .where(earlier.c.user_id == person_id, earlier.c.counts_from <= report.end).scalar_subquery())
+    return person, sa.and_(person.c.user_id == person_id, person.c.counts_from == latest)
+
+
 def with_traits(report: ReportFilter, query, person_id):
     """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them."""
     if not has_trait_filters(report):
         return query
-    person = attributes(report)
-    return query.join(person, person.c.user_id == person_id).where(*trait_filters(report, person))
+    person, found = attributes_of(report, person_id)
+    return query.join(person, found).where(*trait_filters(report, person))
 
 
 def people_per(report: ReportFilter, pairs) -> dict:
     """Key -> the distinct people of ``pairs`` (a select of ``key`` and ``user_id``) of the report's gender and age
-    band, with their record keys."""
+    band, with their record keys. The pairs are made distinct before each person's traits are looked up."""
     rows = pairs.subquery()
-    distinct = with_traits(report, select(rows.c.key, User.id, User.record_key).select_from(rows)
-                           .join(User, User.id == rows.c.user_id), User.id).distinct().subquery()
+    distinct = select(rows.c.key, rows.c.user_id).distinct().subquery()
+    people = with_traits(report, select(distinct.c.key, User.record_key).select_from(distinct)
+                         .join(User, User.id == distinct.c.user_id), User.id).subquery()
     return {key: Count.of(n, keys) for key, n, keys in db.session.execute(
-        select(distinct.c.key, func.count(), func.sum(distinct.c.record_key)).group_by(distinct.c.key))}
+        select(people.c.key, func.count(), func.sum(people.c.record_key)).group_by(people.c.key))}
 
 
 def promotions_per(report: ReportFilter, key, source=TrainerPromotion) -> dict:
