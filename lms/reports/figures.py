@@ -41,6 +41,7 @@ from lms.models import (
     User,
 )
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import groups as group_summary
 from lms.reports.summaries import reading as summary
 from lms.surveys.results import GainSums
 from lms.surveys.statistics import Moments
@@ -248,6 +249,13 @@ def group_filters(report: ReportFilter) -> list:
 
 
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    """Country -> (presences, places) at sessions held in the period: from the period's summary where it has a
+    current one (lms/reports/summaries/groups.py), else computed."""
+    found = group_summary.attendance(report)
+    return computed_attendance(report) if found is None else found
+
+
+def computed_attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     """Country -> (presences, places) at sessions held in the period.
 
     A place is a member of the group at one of its sessions held on or after the day they joined, or at an earlier
@@ -316,6 +324,19 @@ def attributes_of(report: ReportFilter, person_id):
     return person, sa.and_(person.c.user_id == person_id, person.c.counts_from == latest)
 
 
+def reached(report: ReportFilter, groups, key, joins=()) -> dict:
+    """Key -> the distinct members of ``groups`` (``groups_run``) who had joined by the period's last day, of the
+    report's gender and age band, with their record keys: from the period's summary where it has a current one,
+    else from the records. ``joins``: (table, condition) pairs, outer joined, that ``key`` needs."""
+    found = group_summary.reach(report, groups, key, joins)
+    if found is not None:
+        return found
+    pairs = members_of(report, groups, key)
+    for joined, condition in joins:
+        pairs = pairs.outerjoin(joined, condition)
+    return people_per(report, pairs)
+
+
 def with_traits(report: ReportFilter, query, person_id):
     """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them."""
     if not has_trait_filters(report):
@@ -358,7 +379,7 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     """
     groups = groups_run(report)
     active = people_per(report, select(groups.c.country.label("key"), groups.c.trainer_id.label("user_id")))
-    reach = people_per(report, members_of(report, groups, groups.c.country))
+    reach = reached(report, groups, groups.c.country)
     promoted = promotions_per(report, TrainingGroup.country)
     countries = set(active) | set(reach) | set(promoted)
     return {c: (active.get(c, Count()), reach.get(c, Count()), promoted.get(c, Count())) for c in sorted(countries)}
