@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -337,12 +338,26 @@ def reached(report: ReportFilter, groups, key, joins=()) -> dict:
     return people_per(report, pairs)
 
 
+def traits_of(report: ReportFilter, person_id) -> SimpleNamespace:
+    """The gender and birth year of the person ``person_id`` as of the period's end (None without attributes), as
+    ``trait_filters`` reads them: correlated subqueries, a read of their own history for each person counted,
+    whatever the number of people who are not."""
+    row = PersonAttributes.__table__.alias("traits")
+
+    def latest(column):
+        return (select(column).where(row.c.user_id == person_id, row.c.counts_from <= report.end)
+                .order_by(row.c.counts_from.desc()).limit(1).scalar_subquery())
+
+    return SimpleNamespace(c=SimpleNamespace(gender=latest(row.c.gender), birth_year=latest(row.c.birth_year)))
+
+
 def with_traits(report: ReportFilter, query, person_id):
-    """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them."""
+    """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them (and so to
+    people with attributes)."""
     if not has_trait_filters(report):
         return query
-    person, found = attributes_of(report, person_id)
-    return query.join(person, found).where(*trait_filters(report, person))
+    person = traits_of(report, person_id)
+    return query.where(person.c.gender.is_not(None), *trait_filters(report, person))
 
 
 def people_per(report: ReportFilter, pairs) -> dict:
