@@ -6,6 +6,9 @@ live. So a connection attempt gives up after ``CONNECT_TIMEOUT`` seconds, unless
 says otherwise (``?connect_timeout=``); the request then ends in the 503 page (lms/core/errors.py).
 Connections kept in the pool are tested before use (``pool_pre_ping`` in lms/config.py), so the
 first request after the server is back gets a fresh one.
+
+The app's connections run without JIT compilation (``-c jit=off``, unless the URL's ``options`` set ``jit``):
+the report queries are a few grouped reads, which JIT compiled for longer than they ran.
 """
 from __future__ import annotations
 
@@ -22,3 +25,6 @@ def configure(engine: Engine) -> None:
     @event.listens_for(engine, "do_connect")
     def on_connect(_dialect, _record, _args, params: dict) -> None:
         params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        options = params.get("options", "")
+        if "jit" not in options:
+            params["options"] = f"{options} -c jit=off".strip()

@@ -29,7 +29,7 @@ class TrainingGroup(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id", ondelete="RESTRICT"))
-    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    trainer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="SET NULL"))
     #: The workplace the training is held at or for (one hotel, one factory), of the group's country: its workplace
     #: survey rounds are read before and after the training. A workplace deleted leaves its groups, untied.
@@ -64,7 +64,7 @@ class GroupMember(db.Model):
     __tablename__ = "group_members"
 
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True)
     #: The day only (midnight UTC): a time could be matched with a log line, and nothing needs it.
     joined_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=start_of_today)
     #: Random and permanent; added up into the cell key of every published figure that counts it.
@@ -81,7 +81,7 @@ class GroupSession(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="CASCADE"))
-    held_on: Mapped[date]
+    held_on: Mapped[date] = mapped_column(index=True)
     topic: Mapped[str] = mapped_column(sa.String(200))
     #: Random and permanent; added up into the cell key of every published figure that counts it.
     record_key: Mapped[int] = record_key_column()
@@ -90,6 +90,8 @@ class GroupSession(db.Model):
     attendance: Mapped[list[Attendance]] = relationship(cascade="all, delete-orphan")
     #: The lessons the session went through: those present have them marked done.
     lessons: Mapped[list[Lesson]] = relationship(secondary="group_session_lessons", order_by="Lesson.id")
+
+    __table_args__ = (sa.Index("ix_group_sessions_group_id_held_on", "group_id", "held_on"),)
 
 
 class GroupSessionLesson(db.Model):
@@ -122,9 +124,9 @@ class TrainerPromotion(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="RESTRICT"))
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("training_groups.id", ondelete="RESTRICT"), index=True)
     promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow)
+    promoted_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=clock.utcnow, index=True)
     #: When an administrator made the person a participant again; None while the promotion stands.
     revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: Random and permanent; added up into the cell key of every published figure that counts it.

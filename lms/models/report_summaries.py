@@ -81,3 +81,27 @@ summary_gains = sa.Table(
     sa.Column("after_sum", SCORE_SUM, nullable=False), sa.Column("difference_sum", SCORE_SUM, nullable=False),
     sa.Column("squares_sum", SCORE_SUM, nullable=False),
     sa.Index("ix_report_summary_gains_summary_id_scope", "summary_id", "scope"))
+
+#: Per group: the places at its sessions held in the period and the presences at them (figures.attendance), for
+#: every group with a session in it; the group's country, mode, organisation and course are read when counted.
+summary_attendance = sa.Table(
+    "report_summary_attendance", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("group_id", sa.Integer, nullable=False), *_counts("places", "presences"),
+    sa.Index("ix_report_summary_attendance_summary_id", "summary_id"))
+
+#: Per group run in the period (figures.groups_run): its members who had joined by the period's end, per their
+#: gender and birth year then (both None without attributes), with the sum of their record keys.
+summary_members = sa.Table(
+    "report_summary_members", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("group_id", sa.Integer, nullable=False), sa.Column("gender", sa.String(12)),
+    sa.Column("birth_year", sa.Integer), *_counts("members"),
+    sa.Index("ix_report_summary_members_summary_id", "summary_id"))
+
+#: Each membership of a person who is a member of more than one group run in the period: what a count of distinct
+#: people takes away from the sums of ``summary_members`` when some of their groups count under the same figure.
+summary_overlaps = sa.Table(
+    "report_summary_overlaps", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("group_id", sa.Integer, nullable=False), sa.Column("user_id", sa.Integer, nullable=False),
+    sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
+    sa.Column("person_key", sa.BigInteger, nullable=False),
+    sa.Index("ix_report_summary_overlaps_summary_id", "summary_id"))

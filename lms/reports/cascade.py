@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import TrainerPromotion, TrainingGroup, User
-from lms.reports.figures import group_filters, groups_run, members_of, people_per, period_bounds, promotions_per
+from lms.reports.figures import group_filters, groups_run, people_per, period_bounds, promotions_per, reached
 from lms.reports.filters import ReportFilter
 
 
@@ -83,8 +83,7 @@ def by_generation(report: ReportFilter) -> dict[int, tuple[Count, Count, Count]]
     run = select(of_trainer.label("key"), groups.c.trainer_id.label("user_id")).select_from(groups).outerjoin(
         generation, generation.c.user_id == groups.c.trainer_id)
     active = people_per(report, run)
-    reach = people_per(report, members_of(report, groups, of_trainer).outerjoin(
-        generation, generation.c.user_id == groups.c.trainer_id))
+    reach = reached(report, groups, of_trainer, [(generation, generation.c.user_id == groups.c.trainer_id)])
     trained = promotions_per(report, promotions.c.generation, sa.join(
         TrainerPromotion, promotions, promotions.c.promotion_id == TrainerPromotion.id))
     generations = sorted(set(active) | set(reach) | set(trained))
@@ -134,7 +133,7 @@ def family_tree(report: ReportFilter) -> list[Line]:
                   TrainerPromotion.id)).all()
     groups = groups_run(report)
     runs = dict(db.session.execute(select(groups.c.trainer_id, func.count()).group_by(groups.c.trainer_id)).all())
-    reached = people_per(report, members_of(report, groups, groups.c.trainer_id))
+    reach = reached(report, groups, groups.c.trainer_id)
     placed: dict[int, tuple[int, bool]] = {}
     for user_id, trainer_id, revoked_at in edges:
         placed.setdefault(user_id, (trainer_id, revoked_at is not None))
@@ -142,7 +141,7 @@ def family_tree(report: ReportFilter) -> list[Line]:
     if not shown:
         return []
     generation = trainer_generations(end, promotions)
-    trainers = {user_id: Trainer(user_id, name, level, runs.get(user_id, 0), reached.get(user_id, Count()),
+    trainers = {user_id: Trainer(user_id, name, level, runs.get(user_id, 0), reach.get(user_id, Count()),
                                  placed.get(user_id, (None, False))[1])
                 for user_id, name, level in db.session.execute(
                     select(User.id, User.display_name, func.coalesce(generation.c.generation, 0))

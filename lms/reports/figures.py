@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -41,6 +42,7 @@ from lms.models import (
     User,
 )
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import groups as group_summary
 from lms.reports.summaries import reading as summary
 from lms.surveys.results import GainSums
 from lms.surveys.statistics import Moments
@@ -248,6 +250,13 @@ def group_filters(report: ReportFilter) -> list:
 
 
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
+    """Country -> (presences, places) at sessions held in the period: from the period's summary where it has a
+    current one (lms/reports/summaries/groups.py), else computed."""
+    found = group_summary.attendance(report)
+    return computed_attendance(report) if found is None else found
+
+
+def computed_attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]]:
     """Country -> (presences, places) at sessions held in the period.
 
     A place is a member of the group at one of its sessions held on or after the day they joined, or at an earlier
@@ -305,22 +314,61 @@ def members_of(report: ReportFilter, groups, key):
             .join(GroupMember, sa.and_(GroupMember.group_id == groups.c.id, GroupMember.joined_at <= end)))
 
 
+def attributes_of(report: ReportFilter, person_id):
+    """(row, join condition): the row of ``attributes`` of the person ``person_id`` only, found by their key (the
+    latest of their history counting from the period's end or before), for a query that counts few people: it
+    reads their rows, not everyone's history."""
+    person = PersonAttributes.__table__.alias("person")
+    earlier = PersonAttributes.__table__.alias("earlier")
+    latest = (select(func.max(earlier.c.counts_from))
+              .where(earlier.c.user_id == person_id, earlier.c.counts_from <= report.end).scalar_subquery())
+    return person, sa.and_(person.c.user_id == person_id, person.c.counts_from == latest)
+
+
+def reached(report: ReportFilter, groups, key, joins=()) -> dict:
+    """Key -> the distinct members of ``groups`` (``groups_run``) who had joined by the period's last day, of the
+    report's gender and age band, with their record keys: from the period's summary where it has a current one,
+    else from the records. ``joins``: (table, condition) pairs, outer joined, that ``key`` needs."""
+    found = group_summary.reach(report, groups, key, joins)
+    if found is not None:
+        return found
+    pairs = members_of(report, groups, key)
+    for joined, condition in joins:
+        pairs = pairs.outerjoin(joined, condition)
+    return people_per(report, pairs)
+
+
+def traits_of(report: ReportFilter, person_id) -> SimpleNamespace:
+    """The gender and birth year of the person ``person_id`` as of the period's end (None without attributes), as
+    ``trait_filters`` reads them: correlated subqueries, a read of their own history for each person counted,
+    whatever the number of people who are not."""
+    row = PersonAttributes.__table__.alias("traits")
+
+    def latest(column):
+        return (select(column).where(row.c.user_id == person_id, row.c.counts_from <= report.end)
+                .order_by(row.c.counts_from.desc()).limit(1).scalar_subquery())
+
+    return SimpleNamespace(c=SimpleNamespace(gender=latest(row.c.gender), birth_year=latest(row.c.birth_year)))
+
+
 def with_traits(report: ReportFilter, query, person_id):
-    """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them."""
+    """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them (and so to
+    people with attributes)."""
     if not has_trait_filters(report):
         return query
-    person = attributes(report)
-    return query.join(person, person.c.user_id == person_id).where(*trait_filters(report, person))
+    person = traits_of(report, person_id)
+    return query.where(person.c.gender.is_not(None), *trait_filters(report, person))
 
 
 def people_per(report: ReportFilter, pairs) -> dict:
     """Key -> the distinct people of ``pairs`` (a select of ``key`` and ``user_id``) of the report's gender and age
-    band, with their record keys."""
+    band, with their record keys. The pairs are made distinct before each person's traits are looked up."""
     rows = pairs.subquery()
-    distinct = with_traits(report, select(rows.c.key, User.id, User.record_key).select_from(rows)
-                           .join(User, User.id == rows.c.user_id), User.id).distinct().subquery()
+    distinct = select(rows.c.key, rows.c.user_id).distinct().subquery()
+    people = with_traits(report, select(distinct.c.key, User.record_key).select_from(distinct)
+                         .join(User, User.id == distinct.c.user_id), User.id).subquery()
     return {key: Count.of(n, keys) for key, n, keys in db.session.execute(
-        select(distinct.c.key, func.count(), func.sum(distinct.c.record_key)).group_by(distinct.c.key))}
+        select(people.c.key, func.count(), func.sum(people.c.record_key)).group_by(people.c.key))}
 
 
 def promotions_per(report: ReportFilter, key, source=TrainerPromotion) -> dict:
@@ -346,7 +394,7 @@ def trainers(report: ReportFilter) -> dict[str, tuple[Count, Count, Count]]:
     """
     groups = groups_run(report)
     active = people_per(report, select(groups.c.country.label("key"), groups.c.trainer_id.label("user_id")))
-    reach = people_per(report, members_of(report, groups, groups.c.country))
+    reach = reached(report, groups, groups.c.country)
     promoted = promotions_per(report, TrainingGroup.country)
     countries = set(active) | set(reach) | set(promoted)
     return {c: (active.get(c, Count()), reach.get(c, Count()), promoted.get(c, Count())) for c in sorted(countries)}

@@ -19,6 +19,7 @@ from lms.models import Course, CourseTopic, Enrolment, Module, QuizAttempt, Repo
 from lms.models.report_summaries import summary_cells, summary_gains, summary_months
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import groups
 
 PERSON = ("country", "gender", "birth_year", "organisation_id")
 
@@ -151,6 +152,7 @@ def build(summary: ReportSummary, cutoff: datetime, now: datetime) -> None:
         db.session.execute(sa.delete(table).where(table.c.summary_id == summary.id))
     if has_records(summary):
         fill(summary, cutoff)
+    groups.fill(summary)
     db.session.execute(sa.update(ReportSummary).where(ReportSummary.id == summary.id).values(
         built_from=observed, built_at=now, completions_cutoff=cutoff).execution_options(synchronize_session=False))
 

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime
 
-import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms.disclosure import Count
 from lms.extensions import db
-from lms.models import CourseTopic, Enrolment, PersonAttributes, ReportSummary
+from lms.models import CourseTopic, Enrolment, ReportSummary
 from lms.models.report_summaries import summary_cells, summary_gains, summary_months
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
@@ -92,14 +91,11 @@ def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[s
     """Enrolments begun in the period and completed from the summary's cutoff on, per cell: a range of the index
     on completed_at, each person's attributes at the period's end found by their key."""
     start, end = figures.period_bounds(report)
-    person = PersonAttributes.__table__.alias("person")
-    earlier = PersonAttributes.__table__.alias("earlier")
-    latest = (select(func.max(earlier.c.counts_from))
-              .where(earlier.c.user_id == Enrolment.user_id, earlier.c.counts_from <= report.end).scalar_subquery())
+    person, found = figures.attributes_of(report, Enrolment.user_id)
     band = figures.age_band_column(report, person).label("band")
     query = (select(person.c.country, person.c.gender, band, func.count(), func.sum(Enrolment.record_key))
              .select_from(Enrolment)
-             .join(person, sa.and_(person.c.user_id == Enrolment.user_id, person.c.counts_from == latest))
+             .join(person, found)
              .where(Enrolment.completed_at >= summary.completions_cutoff, Enrolment.enrolled_at.between(start, end),
                     *figures.enrolment_filters(report, person))
              .group_by(person.c.country, person.c.gender, band))
