@@ -97,12 +97,16 @@ class Kannel:
     def __init__(self, folder: Path, portal: str):
         folder.mkdir(parents=True, exist_ok=True)
         self.folder, self.portal = folder, portal
-        self.ports = {name: free_port() for name in ("admin", "boxes", "phones", "incoming", "sendsms")}
         self.password = "sendsms-password"
         self.processes: dict[str, subprocess.Popen] = {}
         self.config = folder / "kannel.conf"
+        self.choose_ports()
+
+    def choose_ports(self) -> None:
+        """Free ports for its listeners, and its configuration with them."""
+        self.ports = {name: free_port() for name in ("admin", "boxes", "phones", "incoming", "sendsms")}
         self.config.write_text(CONFIG.format(**self.ports, admin_password=self.password, password=self.password,
-                                             portal=portal, secret=CALLBACK_SECRET, unroutable=UNROUTABLE))
+                                             portal=self.portal, secret=CALLBACK_SECRET, unroutable=UNROUTABLE))
 
     @property
     def settings(self) -> dict[str, str]:
@@ -111,8 +115,22 @@ class Kannel:
                 "SMS_USERNAME": "portal", "SMS_PASSWORD": self.password, "SMS_SENDER": SHORT_CODE,
                 "SMS_CALLBACK_SECRET": CALLBACK_SECRET, "SMS_SENDING_HOURS": "0-24", "PUBLIC_URL": self.portal}
 
-    def start(self) -> None:
-        """About a second: smsbox takes most of it to join bearerbox."""
+    def start(self, attempts: int = 3) -> None:
+        """About a second: smsbox takes most of it to join bearerbox. A port found free can be taken before Kannel
+        binds it (by any program's outgoing connection, from the same range): then it starts again on others."""
+        for attempt in range(attempts):
+            try:
+                return self.start_once()
+            except RuntimeError as error:
+                if "Address already in use" not in str(error) or attempt == attempts - 1:
+                    raise
+                for name in ("smsbox", "bearerbox", "phones"):
+                    self.end(name)
+                for log in self.folder.glob("*.log"):
+                    log.unlink()
+                self.choose_ports()
+
+    def start_once(self) -> None:
         self.run("bearerbox", BEARERBOX, "-v", "2", str(self.config))
         self.wait_for(lambda: self.listening(self.ports["boxes"]), "bearerbox")
         # "-m 0": it sends none of its own messages (the one it is given is never used), and shows what it receives.

@@ -166,7 +166,9 @@ def test_the_dashboard_shows_outcome_indicators_of_the_coordinators_countries(ap
     assert not re.search(r"\(\d+ pairs\)", page)
 
 
-def test_the_dashboard_takes_the_same_number_of_queries_whatever_the_data_size(app, app_ctx, library, create_user):
+def test_the_dashboard_takes_the_same_number_of_queries_whatever_the_data_size(app, app_ctx, library, create_user,
+                                                                              frozen_clock):
+    """(The clock stands still: a session's "last seen" is written when a five-minute step is crossed.)"""
     from lms.learn import services as learning
 
     course = learning.find_course(BUNDLED_COURSE)
