@@ -282,3 +282,33 @@ def test_a_member_learning_today_leaves_the_ended_periods_summaries_current(vari
     assert reading.gain(year) is None and db.session.scalar(current) < kept
     refresh()
     assert_same(year, db.engine.dialect.name == "postgresql")
+
+
+def test_two_builds_at_once_take_turns(varied, app_ctx):
+    """The scheduler and `flask reports summaries` building at the same moment: each summary's row is locked while
+    it is built, so the cells are added once, not twice."""
+    import threading
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite lets one writer at a time in any case")
+    start = threading.Barrier(2)
+    failed = []
+
+    def build_all() -> None:
+        try:
+            with app_ctx.app_context():
+                start.wait()
+                refresh()
+        except BaseException as error:  # reported by the assertion below
+            failed.append(error)
+
+    builders = [threading.Thread(target=build_all) for _ in range(2)]
+    for builder in builders:
+        builder.start()
+    for builder in builders:
+        builder.join(timeout=300)
+    assert not failed
+    for start_day, end_day in ((date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 10, 1), date(2025, 12, 31))):
+        report = ReportFilter(start=start_day, end=end_day, age_bands=BANDS)
+        assert reading.cube(report) is not None
+        assert_same(report, True)

@@ -49,13 +49,17 @@ def periods(today: date) -> list[tuple[date, date]]:
 
 def summary_row(start: date, end: date) -> ReportSummary:
     """The period's summary, made (and committed, so that the triggers see it) if missing."""
-    summary = db.session.scalar(select(ReportSummary).where(ReportSummary.starts_on == start,
-                                                            ReportSummary.ends_on == end))
+    query = select(ReportSummary).where(ReportSummary.starts_on == start, ReportSummary.ends_on == end)
+    summary = db.session.scalar(query)
     if summary is None:
         summary = ReportSummary(starts_on=start, ends_on=end, starts_at=datetime.combine(start, time.min, tzinfo=UTC),
                                 ends_at=datetime.combine(end, time.max, tzinfo=UTC), changes=0)
         db.session.add(summary)
-        db.session.commit()
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # another build made it at the same moment
+            db.session.rollback()
+            summary = db.session.scalars(query).one()
     return summary
 
 

@@ -144,10 +144,11 @@ def build(summary: ReportSummary, cutoff: datetime, now: datetime) -> None:
     """Replace the summary's cells with the figures of the records as they are now (the caller commits).
 
     The summary is marked built from the value of ``changes`` read before its records: a change committed while
-    it is built leaves it behind, to be built again.
+    it is built leaves it behind, to be built again. Its row is locked first, so that two builds of one summary (the
+    scheduler and ``flask reports summaries`` at once) take turns instead of both adding their cells.
     """
     observed = db.session.scalar(select(ReportSummary.changes).where(ReportSummary.id == summary.id)
-                                 .execution_options(populate_existing=True))
+                                 .with_for_update().execution_options(populate_existing=True))
     for table in (summary_cells, summary_months, summary_gains):
         db.session.execute(sa.delete(table).where(table.c.summary_id == summary.id))
     if has_records(summary):
