@@ -428,38 +428,49 @@ def knowledge_pairs_query(report: ReportFilter):
     (user_id, module_id, before_lessons, submitted_at, id) already gives, then two groupings.
     """
     start, end = period_bounds(report)
-    partition = (QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.before_lessons)
     modules = select(Module.id)
     if report.course_id is not None:
         modules = modules.where(Module.course_id == report.course_id)
     if report.topic is not None:
         modules = modules.where(Module.course_id.in_(
             select(CourseTopic.course_id).where(CourseTopic.topic == report.topic)))
-    ranked = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                     QuizAttempt.submitted_at,
-                     func.row_number().over(partition_by=partition,
-                                            order_by=(QuizAttempt.submitted_at, QuizAttempt.id)).label("rank"),
-                     func.count().over(partition_by=partition).label("attempts"))
-              .where(QuizAttempt.module_id.in_(modules),
-                     sa.or_(QuizAttempt.before_lessons.is_(True), QuizAttempt.submitted_at.between(start, end))))
+    ranked = ranked_attempts(start, end, modules)
     if has_person_filters(report):
         person = attributes(report, members_only=True)
         ranked = ranked.join(person, person.c.user_id == QuizAttempt.user_id).where(*person_filters(report, person))
     if report.group_id is not None:
         ranked = ranked.where(QuizAttempt.user_id.in_(members_by_end(report, report.group_id)))
-    r = ranked.subquery()
-    first_before = sa.and_(r.c.before_lessons.is_(True), r.c.rank == 1)
-    last_after = sa.and_(r.c.before_lessons.is_(False), r.c.rank == r.c.attempts)
-    per_module = (select(r.c.user_id,
-                         func.max(sa.case((first_before, r.c.score))).label("before"),
-                         func.max(sa.case((last_after, r.c.score))).label("after"),
-                         func.max(sa.case((first_before, r.c.submitted_at))).label("before_at"),
-                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
-                  .where(sa.or_(first_before, last_after))
-                  .group_by(r.c.user_id, r.c.module_id)).subquery()
-    m = per_module.c
+    m = module_pairs(ranked).c
     return (select(m.user_id, func.avg(m.before).label("before"), func.avg(m.after).label("after"),
                    User.record_key.label("person_key"))
             .join(User, User.id == m.user_id)
             .where(m.before.is_not(None), m.after.is_not(None), m.after_at > m.before_at)
             .group_by(m.user_id, User.record_key))
+
+
+def ranked_attempts(start, end, modules):
+    """Quiz attempts on ``modules`` (a select of ids) before any lesson, or after the lessons between ``start`` and
+    ``end``, each with its rank and the number of its kind per person and module (window functions)."""
+    partition = (QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.before_lessons)
+    return (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
+                   QuizAttempt.submitted_at,
+                   func.row_number().over(partition_by=partition,
+                                          order_by=(QuizAttempt.submitted_at, QuizAttempt.id)).label("rank"),
+                   func.count().over(partition_by=partition).label("attempts"))
+            .where(QuizAttempt.module_id.in_(modules),
+                   sa.or_(QuizAttempt.before_lessons.is_(True), QuizAttempt.submitted_at.between(start, end))))
+
+
+def module_pairs(ranked):
+    """Per person and module of ``ranked_attempts``: the first score before the lessons and the last after, with
+    their times (a subquery of user_id, module_id, before, after, before_at, after_at)."""
+    r = ranked.subquery()
+    first_before = sa.and_(r.c.before_lessons.is_(True), r.c.rank == 1)
+    last_after = sa.and_(r.c.before_lessons.is_(False), r.c.rank == r.c.attempts)
+    return (select(r.c.user_id, r.c.module_id,
+                   func.max(sa.case((first_before, r.c.score))).label("before"),
+                   func.max(sa.case((last_after, r.c.score))).label("after"),
+                   func.max(sa.case((first_before, r.c.submitted_at))).label("before_at"),
+                   func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
+            .where(sa.or_(first_before, last_after))
+            .group_by(r.c.user_id, r.c.module_id)).subquery()

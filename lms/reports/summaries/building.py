@@ -98,27 +98,11 @@ def months_query(summary: ReportSummary):
 def gains_query(summary: ReportSummary):
     """Per scope and cell: the knowledge gain's sums (figures.knowledge_pairs_query, for every scope at once)."""
     start, end = moments(summary)
-    partition = (QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.before_lessons)
-    ranked = (select(QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.score, QuizAttempt.before_lessons,
-                     QuizAttempt.submitted_at,
-                     func.row_number().over(partition_by=partition,
-                                            order_by=(QuizAttempt.submitted_at, QuizAttempt.id)).label("rank"),
-                     func.count().over(partition_by=partition).label("attempts"))
-              .where(QuizAttempt.module_id.in_(select(Module.id)),
-                     sa.or_(QuizAttempt.before_lessons.is_(True), QuizAttempt.submitted_at.between(start, end))))
+    ranked = figures.ranked_attempts(start, end, select(Module.id))
     # Only people with an attempt after the lessons in the period are paired in it (the index on submitted_at).
     ranked = ranked.where(QuizAttempt.user_id.in_(select(QuizAttempt.user_id).where(
         QuizAttempt.before_lessons.is_(False), QuizAttempt.submitted_at.between(start, end))))
-    r = ranked.subquery()
-    first_before = sa.and_(r.c.before_lessons.is_(True), r.c.rank == 1)
-    last_after = sa.and_(r.c.before_lessons.is_(False), r.c.rank == r.c.attempts)
-    per_module = (select(r.c.user_id, r.c.module_id,
-                         func.max(sa.case((first_before, r.c.score))).label("before"),
-                         func.max(sa.case((last_after, r.c.score))).label("after"),
-                         func.max(sa.case((first_before, r.c.submitted_at))).label("before_at"),
-                         func.max(sa.case((last_after, r.c.submitted_at))).label("after_at"))
-                  .where(sa.or_(first_before, last_after))
-                  .group_by(r.c.user_id, r.c.module_id)).subquery()
+    per_module = figures.module_pairs(ranked)
     m, scope = per_module.c, scopes()
     per_person = (select(scope.c.scope, m.user_id, func.avg(m.before).label("before"),
                          func.avg(m.after).label("after"))
