@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bench.server_load import stop
+
 
 def provision(kolibri: str, home: Path) -> None:
     """A fresh Kolibri home: one non-formal facility (guests may use it), English, an admin account."""
@@ -51,9 +53,4 @@ def running_kolibri(kolibri: str, home: Path, port: int) -> Iterator[subprocess.
             time.sleep(1)
         yield server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, 60)

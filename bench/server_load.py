@@ -160,12 +160,17 @@ def gunicorn(url: str, instance: str, workers: int = 2, log=None,
         wait_until_up(base, server)
         yield base, server
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
+        stop(server, 30)
+
+
+def stop(process: subprocess.Popen, seconds: float) -> None:
+    """Ends ``process``: asked to stop, then killed if it has not within ``seconds``."""
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=seconds)
 
 
 def worker_memory_mb(master: int) -> list[float]:
