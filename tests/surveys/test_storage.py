@@ -72,6 +72,16 @@ def stored_anywhere(marker: bytes) -> list[str]:
     return [table for table in PUBLISHED if marker in raw_pages(table)]
 
 
+@pytest.fixture(autouse=True)
+def patient_clean_up(monkeypatch):
+    """Clean-ups wait up to a minute for older transactions, not two seconds: the other pytest worker's tests
+    run on the same PostgreSQL server, and one of its transactions open for longer (a summary built in one)
+    would leave the old versions to the next clean-up, which these tests do not wait for."""
+    from lms.surveys import storage
+
+    monkeypatch.setattr(storage, "SNAPSHOT_WAIT_SECONDS", 60.0)
+
+
 @pytest.fixture
 def course(app_ctx, library):
     return learning.find_course(BUNDLED_COURSE)
