@@ -146,7 +146,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         sqlite.configure(db.engine)
         postgresql.configure(db.engine)
-    from lms.surveys import storage
+    from lms.database import storage
 
     storage.register()
     migrate.init_app(app, db, render_as_batch=True)
@@ -209,6 +209,7 @@ def register_receivers(app: Flask) -> None:
     from lms.groups import receivers as groups  # noqa: F401 - certificates name the group's organisation
     from lms.messaging import keywords  # noqa: F401 - STOP and START by SMS; an erased account's messages
     from lms.privacy import receivers as privacy  # noqa: F401 - records the consent given at sign-up
+    from lms.reports.summaries import forgetting  # noqa: F401 - an erasure takes the person out of the summaries
     from lms.surveys import receivers as surveys  # noqa: F401 - invitations as members enrol, complete, join;
     # reminders by e-mail
 

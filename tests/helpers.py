@@ -176,6 +176,18 @@ def csrf_token(client, path: str) -> str:
     return match.group(1)
 
 
+def dead_versions(table: str) -> list:
+    """Row versions of a PostgreSQL table that are not live: deleted or replaced ones (an ``xmax``), or
+    line pointers left dead or redirected."""
+    with db.engine.connect() as conn:
+        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+        items = conn.execute(sa.text(
+            "SELECT n, lp, lp_flags, t_xmax::text FROM generate_series(0, pg_relation_size(:t) / 8192 - 1) AS n, "
+            "heap_page_items(get_raw_page(CAST(:t AS text), n::int))"), {"t": table}).all()
+        conn.commit()
+    return [item for item in items if item.lp_flags != 1 or item.t_xmax != "0"]
+
+
 def release_any(minimum: int = 1) -> int:
     """Publish the survey answers waiting in the pool at once, as ``flask jobs run-once release-answers`` does,
     but in batches of any size (the portal waits for RELEASE_BATCH of a batch); how many were published."""

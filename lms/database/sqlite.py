@@ -9,7 +9,7 @@ keep pysqlite's own transactions. A database file uses write-ahead logging, so r
 for a writer.
 
 Deleted content is overwritten with zeros (``secure_delete``), so that a withdrawn or erased answer
-stays in no free page of the file; lms/surveys/storage.py empties the ``-wal`` after such changes.
+stays in no free page of the file; lms/database/storage.py empties the ``-wal`` after such changes.
 """
 from __future__ import annotations
 

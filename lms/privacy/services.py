@@ -492,9 +492,10 @@ def forget_survey_answers(uid: int, today: date) -> int:
     Hers are not the only rows written: one UPDATE rewrites every response of each survey concerned (hers
     change, the others are written as they were) and every waiting row of its waves is sealed again, so that
     the transaction that tombstones the account (PostgreSQL's ``xmin``) marks all of them alike. The old
-    versions are then cleaned from the files (lms/surveys/storage.py). A withdrawal of hers still waiting for its
+    versions are then cleaned from the files (lms/database/storage.py). A withdrawal of hers still waiting for its
     checkpoint names the new pseudonym, and deletes her responses then as it would have."""
-    from lms.surveys import indicator_sums, pool, storage, withdrawal
+    from lms.database import storage
+    from lms.surveys import indicator_sums, pool, withdrawal
     from lms.surveys.answering import pseudonym_for
 
     pseudonyms = {pseudonym_for(survey, uid): survey.id

@@ -41,14 +41,18 @@ def reports_iati(activity_id: str, year: int | None, out: Path) -> None:
 
 @reports.command("summaries")
 @click.option("--most", type=int, help="Build at most this many summaries.")
+@click.option("--all", "every", is_flag=True,
+              help="Build every summary again, current or not (after writes that skipped the database's triggers).")
 @with_appcontext
-def reports_summaries(most: int | None) -> None:
+def reports_summaries(most: int | None, every: bool) -> None:
     """Build the summaries of the ended periods that are missing or out of date (the scheduler does it too)."""
     import time
 
-    from lms.reports.summaries import refresh
+    from lms.reports.summaries import outdate_all, refresh
 
     started = time.perf_counter()
+    if every:
+        outdate_all()
     built = refresh(most=most)
     click.echo(f"Built {built} report summaries in {time.perf_counter() - started:.1f} s.")
 

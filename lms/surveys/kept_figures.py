@@ -11,11 +11,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms.database import storage
 from lms.extensions import db
 from lms.models import AnswerCount, IndicatorSum, SummedWave, Survey, SurveyWave
-from lms.surveys import answer_counts, indicator_sums, results, storage
+from lms.surveys import answer_counts, indicator_sums, results
 
-#: The kept figures' tables: cleaned after each adding up (lms/surveys/storage.py), so that their old rows do not
+#: The kept figures' tables: cleaned after each adding up (lms/database/storage.py), so that their old rows do not
 #: give a withdrawn member's answers by difference.
 TABLES = ("survey_answer_counts", "survey_indicator_sums", "survey_summed_waves")
 

@@ -38,11 +38,12 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from lms.database import storage
 from lms.extensions import db
 from lms.models import PooledResponse, SurveyAnswer, SurveyQuestion, SurveyResponse, SurveyVersion, SurveyWave
 from lms.models.record_keys import new_record_key
 from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
-from lms.surveys import indicator_sums, storage
+from lms.surveys import indicator_sums
 from lms.surveys.results import RELEASE_BATCH
 from lms.surveys.sealing import as_json, pool_key, seal, unseal
 

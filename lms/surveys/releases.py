@@ -8,8 +8,9 @@ from datetime import date
 from flask import current_app
 
 from lms import clock
+from lms.database import storage
 from lms.extensions import db
-from lms.surveys import kept_figures, pool, storage, withdrawal
+from lms.surveys import kept_figures, pool, withdrawal
 from lms.surveys.results import RELEASE_BATCH
 
 log = logging.getLogger(__name__)

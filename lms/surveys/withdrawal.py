@@ -24,9 +24,10 @@ from flask import current_app
 from sqlalchemy import select
 
 from lms import clock
+from lms.database import storage
 from lms.extensions import db
 from lms.models import PendingWithdrawal, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave, User
-from lms.surveys import indicator_sums, pool, storage
+from lms.surveys import indicator_sums, pool
 from lms.surveys.answering import pseudonym_for
 from lms.surveys.sealing import as_json, pool_key, seal, unseal
 

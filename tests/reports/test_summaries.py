@@ -18,6 +18,7 @@ from flask_babel import format_datetime
 from sqlalchemy import select
 
 from lms import clock
+from lms.database import storage
 from lms.extensions import db
 from lms.models import (
     Course,
@@ -32,14 +33,15 @@ from lms.models import (
     TrainingGroup,
     User,
 )
+from lms.models.report_summaries import summary_cells
 from lms.models.users import BEGINNING
 from lms.permissions import Scope
 from lms.privacy.services import erase_account
 from lms.reports import figures
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import QUARTERS, last_day
-from lms.reports.summaries import reading, refresh
-from tests.helpers import sign_in
+from lms.reports.summaries import forgetting, reading, refresh
+from tests.helpers import dead_versions, dialect, sign_in
 
 BANDS = tuple(parse_age_bands("15-24,25-35,36+"))
 COUNTRIES = ["PE", "BJ", "KH", "NL"]
@@ -216,6 +218,87 @@ def test_erasure_and_late_records_are_followed(varied):
     db.session.commit()
     assert topics > 0 and not db.session.scalar(select(sa.func.count()).select_from(ReportSummary).where(
         ReportSummary.built_from == ReportSummary.changes))
+
+
+def test_an_erasure_takes_the_person_out_of_the_summaries_at_once(varied, monkeypatch):
+    """A cell of one person is that person (its key sum is their record key, which the tombstone keeps): the
+    erasure deletes the figures of the summaries it changed in its own transaction, and no old version of them is
+    left in PostgreSQL's files; the pages compute those periods meanwhile, and the next refresh builds them."""
+    monkeypatch.setattr(storage, "SNAPSHOT_WAIT_SECONDS", 60.0)  # the other pytest worker's transactions
+    refresh()
+    alone = (select(sa.func.count()).select_from(summary_cells)
+             .where(summary_cells.c.participants == 1, summary_cells.c.participants_key == sa.bindparam("key"),
+                    sa.or_(summary_cells.c.birth_year.is_not(None), summary_cells.c.organisation_id.is_not(None))))
+    person = db.session.scalar(
+        select(User).join(PersonAttributes, PersonAttributes.user_id == User.id)
+        .where(User.erased_at.is_(None), PersonAttributes.birth_year.is_not(None),
+               PersonAttributes.organisation_id.is_not(None), User.id.in_(select(Enrolment.user_id)))
+        .order_by(User.id).limit(1))
+    assert db.session.scalar(alone, {"key": person.record_key}) > 0  # her own cells: her year of birth and union
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    erase_account(person, now=clock.utcnow())
+    db.session.commit()
+    assert db.session.scalar(alone, {"key": person.record_key}) == 0
+    current = select(ReportSummary.id).where(ReportSummary.built_from == ReportSummary.changes)
+    for table in forgetting.FIGURES:
+        assert not db.session.scalar(select(sa.func.count()).select_from(table)
+                                     .where(table.c.summary_id.not_in(current))), table.name
+        if dialect() == "postgresql":
+            assert dead_versions(table.name) == [], table.name
+    assert figures.participation_cube(year) == figures.computed_participation_cube(year)
+    assert refresh() > 0
+    assert db.session.scalar(alone, {"key": person.record_key}) == 0
+    assert reading.cube(year) == figures.computed_participation_cube(year)
+
+
+@pytest.mark.parametrize("table", ["users", "enrolments", "quiz_attempts", "group_members"])
+def test_a_record_key_changed_by_hand_marks_the_summaries_it_moves(varied, table):
+    """The app never changes a record key; a write to the database that does leaves no summary current with the
+    old key sums (the same records would be rounded two ways)."""
+    person = db.session.scalar(select(Enrolment.user_id).where(Enrolment.enrolled_at.between(
+        datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC))).order_by(Enrolment.id).limit(1))
+    if table == "group_members":  # the member of a group run in 2025
+        group = TrainingGroup(name="G", country="PE", course_id=varied[0][0].id, place="Lima",
+                              starts_on=date(2025, 3, 1), ends_on=date(2025, 3, 9), mode="in-person",
+                              join_code="REKEY2025", created_at=datetime(2025, 2, 1, tzinfo=UTC), trainer_id=person)
+        db.session.add(group)
+        db.session.flush()
+        db.session.add(GroupMember(group_id=group.id, user_id=person, joined_at=datetime(2025, 2, 2, tzinfo=UTC)))
+        db.session.commit()
+    refresh()
+    year = select(ReportSummary.built_from == ReportSummary.changes).where(
+        ReportSummary.starts_on == date(2025, 1, 1), ReportSummary.ends_on == date(2025, 12, 31))
+    assert db.session.scalar(year)
+    column = "id" if table == "users" else "user_id"
+    db.session.execute(sa.text(f"UPDATE {table} SET record_key = record_key + 7 WHERE {column} = :person"),
+                       {"person": person})
+    db.session.commit()
+    assert not db.session.scalar(year)
+
+
+def test_after_writes_that_skipped_the_triggers_every_summary_can_be_built_again(app, varied):
+    """What TRUNCATE or a restore without triggers does, shown on both databases: a write, then the summaries put
+    back as current by hand. A refresh builds nothing; ``flask reports summaries --all`` builds them all."""
+    refresh()
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31))
+    enrolment = db.session.scalar(select(Enrolment).where(
+        Enrolment.enrolled_at.between(datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UTC)))
+        .order_by(Enrolment.id).limit(1))
+    db.session.delete(enrolment)
+    db.session.execute(sa.update(ReportSummary).values(changes=ReportSummary.built_from))
+    db.session.commit()
+    assert reading.cube(year) != figures.computed_participation_cube(year)  # the summary no longer says the truth
+    runner = app.test_cli_runner()
+    assert "Built 0 report summaries" in runner.invoke(args=["reports", "summaries"]).output
+    result = runner.invoke(args=["reports", "summaries", "--all"])
+    assert result.exit_code == 0 and f"Built {len(periods_kept())} report summaries" in result.output, result.output
+    assert reading.cube(year) == figures.computed_participation_cube(year)
+
+
+def periods_kept() -> list:
+    from lms.reports.summaries import periods as kept
+
+    return kept(clock.today())
 
 
 def test_the_dashboard_says_when_its_figures_were_made(app, varied, create_user):

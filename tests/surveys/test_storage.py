@@ -24,7 +24,7 @@ from lms.models import PooledResponse, SurveyInvitation, SurveyWave
 from lms.models.surveys import MAX_NUMBER_CHARS, MAX_TEXT_CHARS
 from lms.privacy.services import erase_account
 from lms.surveys import answering, pool, sealing
-from tests.helpers import BUNDLED_COURSE, csrf_token, dialect, release_any, sign_in
+from tests.helpers import BUNDLED_COURSE, csrf_token, dead_versions, dialect, release_any, sign_in
 from tests.surveys.helpers import members_answer
 
 Answer = answering.Answer
@@ -51,18 +51,6 @@ def raw_pages(table: str) -> bytes:
     return b"".join(bytes(page) for page in pages)
 
 
-def dead_versions(table: str) -> list:
-    """Row versions of a PostgreSQL table that are not live: deleted or replaced ones (an ``xmax``), or
-    line pointers left dead or redirected."""
-    with db.engine.connect() as conn:
-        conn.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
-        items = conn.execute(sa.text(
-            "SELECT n, lp, lp_flags, t_xmax::text FROM generate_series(0, pg_relation_size(:t) / 8192 - 1) AS n, "
-            "heap_page_items(get_raw_page(CAST(:t AS text), n::int))"), {"t": table}).all()
-        conn.commit()
-    return [item for item in items if item.lp_flags != 1 or item.t_xmax != "0"]
-
-
 def stored_anywhere(marker: bytes) -> list[str]:
     """Where ``marker`` is in the database's storage: the SQLite files, or PostgreSQL's raw pages of the
     survey tables."""
@@ -77,7 +65,7 @@ def patient_clean_up(monkeypatch):
     """Clean-ups wait up to a minute for older transactions, not two seconds: the other pytest worker's tests
     run on the same PostgreSQL server, and one of its transactions open for longer (a summary built in one)
     would leave the old versions to the next clean-up, which these tests do not wait for."""
-    from lms.surveys import storage
+    from lms.database import storage
 
     monkeypatch.setattr(storage, "SNAPSHOT_WAIT_SECONDS", 60.0)
 

@@ -69,6 +69,12 @@ def due(summary: ReportSummary, cutoff: datetime) -> bool:
     return not summary.current or built is None or (built if built.tzinfo else built.replace(tzinfo=UTC)) < cutoff
 
 
+def outdate_all() -> None:
+    """Mark every summary as never built, for the next refresh to build them all again (committed)."""
+    db.session.execute(sa.update(ReportSummary).values(built_from=None))
+    db.session.commit()
+
+
 def refresh(today: date | None = None, most: int | None = None) -> int:
     """Build the summaries that are due, the latest periods first, each in its own transaction; how many.
 

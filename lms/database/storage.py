@@ -1,11 +1,13 @@
-"""Leaving no old copy of an answer in the database's storage once it is published, erased or withdrawn.
+"""Leaving no old copy of an answer, or of an erased person's attributes, in the database's storage once it is
+published, erased or withdrawn.
 
 A database keeps more than its rows: PostgreSQL keeps a deleted or updated row's old version in its table
 until VACUUM, with the ids of the transactions that wrote and deleted it (``xmin``, ``xmax``), which tie it to
 the other rows those transactions wrote (the invitation that sealed an answer, the account an erasure
 tombstoned); SQLite keeps committed pages in its ``-wal`` file until a checkpoint, and deleted bytes in free
 space unless ``secure_delete`` (always on: lms/database/sqlite.py). So a service that publishes, withdraws or erases
-answers asks for its tables to be cleaned (``after_commit``), and once its transaction has committed:
+answers asks for its tables to be cleaned (``after_commit``), as does an erasure for the report summaries that held
+the person's year of birth and union (lms/reports/summaries/forgetting.py), and once its transaction has committed:
 
 - PostgreSQL: ``VACUUM FULL`` of those tables, which rewrites each table with its live rows only, in a new
   file (plain VACUUM would leave the old bytes in the pages' free space: docs/privacy.md says why we chose);

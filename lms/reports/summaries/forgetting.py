@@ -1,0 +1,50 @@
+"""An erased person's year of birth and union leave the report summaries with the erasure, not at their next build.
+
+The erasure clears both from the person's attribute history (lms/privacy/services.py), and the triggers mark every
+summary whose figures that moves no longer current, so that none of them is read again. Their cells would still
+hold the person's year of birth and union until the scheduler builds them again, next to a key sum that is the
+person's own record key where a cell counts them alone (the tombstone keeps that key), and the overlaps of groups
+hold the person's id. So the erasure deletes the figures of every summary that is not current, in its own
+transaction, and asks for the old versions of those rows to be removed from the database's files once it has
+committed (lms/database/storage.py). Pages compute those periods from the records until they are built again.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import select
+
+from lms import signals
+from lms.database import storage
+from lms.extensions import db
+from lms.models import ReportSummary
+from lms.models.report_summaries import (
+    summary_attendance,
+    summary_cells,
+    summary_gains,
+    summary_members,
+    summary_months,
+    summary_overlaps,
+)
+
+#: Every table of a summary's figures.
+FIGURES = (summary_cells, summary_months, summary_gains, summary_attendance, summary_members, summary_overlaps)
+
+
+def forget_changed() -> int:
+    """Delete the figures of every summary that is not current, and have their tables cleaned after the commit;
+    how many summaries lost their figures (the caller commits)."""
+    changed = db.session.scalars(select(ReportSummary.id).where(sa.or_(
+        ReportSummary.built_from.is_(None), ReportSummary.built_from != ReportSummary.changes))).all()
+    if not changed:
+        return 0
+    for table in FIGURES:
+        db.session.execute(sa.delete(table).where(table.c.summary_id.in_(changed)))
+    db.session.execute(sa.update(ReportSummary).where(ReportSummary.id.in_(changed)).values(built_from=None)
+                       .execution_options(synchronize_session=False))
+    storage.after_commit(tuple(table.name for table in FIGURES))
+    return len(changed)
+
+
+@signals.account_erased.connect
+def _account_erased(_user, **_extra) -> None:
+    forget_changed()
