@@ -6,8 +6,8 @@ until VACUUM, with the ids of the transactions that wrote and deleted it (``xmin
 the other rows those transactions wrote (the invitation that sealed an answer, the account an erasure
 tombstoned); SQLite keeps committed pages in its ``-wal`` file until a checkpoint, and deleted bytes in free
 space unless ``secure_delete`` (always on: lms/database/sqlite.py). So a service that publishes, withdraws or erases
-answers asks for its tables to be cleaned (``after_commit``), as does an erasure for the report summaries that held
-the person's year of birth and union (lms/reports/summaries/forgetting.py), and once its transaction has committed:
+answers asks for its tables to be cleaned (``after_commit``), and once its transaction has committed (the
+scheduler cleans the report summaries an erasure emptied the same way, lms/reports/summaries/forgetting.py):
 
 - PostgreSQL: ``VACUUM FULL`` of those tables, which rewrites each table with its live rows only, in a new
   file (plain VACUUM would leave the old bytes in the pages' free space: docs/privacy.md says why we chose);

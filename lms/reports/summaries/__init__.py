@@ -31,6 +31,7 @@ from lms import clock
 from lms.extensions import db
 from lms.models import ReportSummary
 from lms.reports.forms import QUARTERS, has_ended, last_day
+from lms.reports.summaries import forgetting
 from lms.reports.summaries.building import build, first_of_month
 
 #: Summaries are kept for the years the dashboard's form offers: this one and the seven before.
@@ -81,6 +82,7 @@ def refresh(today: date | None = None, most: int | None = None) -> int:
     ``most``: stop after that many (a scheduler run that must not take too long)."""
     today = today or clock.today()
     cutoff = first_of_month(today)
+    forgetting.clean_forgotten()
     built = 0
     for start, end in periods(today):
         summary = summary_row(start, end)
