@@ -30,6 +30,7 @@ from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import RETIRED_DATES, RETIRED_NOTE, ReportForm
 from lms.reports.summaries import reading as summary_reading
 from lms.reports.tables import RATES, TOTAL, Dashboard, dashboard, rate
+from lms.reports.tree_lines import shown_lines
 from lms.reports.workplace_outcomes import workplace_outcomes
 from lms.vocabulary import GROUP_MODE_LABELS
 
@@ -196,7 +197,7 @@ def show_family_tree():
     if waiting:
         return render_template("reports/family_tree.html", form=form, tree=None, not_yet=waiting)
     report = report_filter(form)
-    return render_template("reports/family_tree.html", form=form, tree=cascade.family_tree(report),
+    return render_template("reports/family_tree.html", form=form, tree=shown_lines(cascade.family_tree(report)),
                            filters=exports.filter_lines(form), retired_dates=retired_dates())
 
 
