@@ -243,7 +243,7 @@ def summaries(app, what: str) -> None:
     from flask_migrate import upgrade
 
     from lms.extensions import db
-    from lms.models import ReportSummary
+    from lms.models import KeptGenerations, ReportSummary
     from lms.reports.summaries import refresh
 
     with app.app_context():
@@ -251,6 +251,7 @@ def summaries(app, what: str) -> None:
         started = time.perf_counter()
         if what == "drop":
             db.session.execute(sa.update(ReportSummary).values(built_from=None))
+            db.session.execute(sa.update(KeptGenerations).values(built_from=None))
             db.session.commit()
             print("report summaries: none current (every figure computed from the records)")
         elif what == "build":

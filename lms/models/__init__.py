@@ -34,7 +34,7 @@ from lms.models.organisations import CoordinatorOrganisation, Organisation
 from lms.models.privacy import CONSENT_PURPOSES, CONSENT_VERSIONS, Consent
 from lms.models.progress import Enrolment, LessonCompletion, QuizAttempt, SyncedOperation
 from lms.models.quizzes import QUESTION_KINDS, Choice, ChoiceTranslation, Question, QuestionTranslation
-from lms.models.report_summaries import ReportSummary
+from lms.models.report_summaries import KeptGenerations, ReportSummary
 from lms.models.sessions import UserSession
 from lms.models.sms_codes import SMS_CODE_PURPOSES, SmsCode
 from lms.models.survey_links import SurveyLink
@@ -71,7 +71,7 @@ from lms.models.surveys import (
 from lms.models.users import CoordinatorCountry, PersonAttributes, User
 
 __all__ = [
-    "AuditEntry", "ReportSummary",
+    "AuditEntry", "ReportSummary", "KeptGenerations",
     "ContactPreference", "GroupMessage", "GroupMessageDraft", "GroupMessageRecipient", "SmsNumber", "TextMessage",
     "UnreadTexts",
     "CONSENT_PURPOSES", "CONSENT_VERSIONS", "Consent",

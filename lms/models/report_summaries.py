@@ -105,3 +105,30 @@ summary_overlaps = sa.Table(
     sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
     sa.Column("person_key", sa.BigInteger, nullable=False),
     sa.Index("ix_report_summary_overlaps_summary_id", "summary_id"))
+
+
+class KeptGenerations(db.Model):
+    """Whether the kept generations of promotions (``promotion_generations``) are current: one row, made by the first
+    build (lms/reports/summaries/generations.py; migration 0040).
+
+    They hold every promotion made before ``through``; database triggers raise ``changes`` on any write that may move
+    one of them (a promotion made before ``through`` inserted, moved or deleted, the trainer of a group with such a
+    promotion changed), and they are read only while ``built_from`` equals it.
+    """
+
+    __tablename__ = "kept_generations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    changes: Mapped[int] = mapped_column(default=0)
+    built_from: Mapped[int | None]
+    built_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+
+#: The generation of each promotion made before ``KeptGenerations.through`` (lms/reports/cascade.py says what a
+#: generation is): fixed when the promotion is made, so the same for every period that has ended.
+promotion_generations = sa.Table(
+    "promotion_generations", db.metadata,
+    sa.Column("promotion_id", sa.Integer, sa.ForeignKey("trainer_promotions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("generation", sa.Integer, nullable=False))

@@ -36,6 +36,7 @@ from lms.permissions import Scope
 from lms.reports import cascade, figures
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import QUARTERS, last_day
+from lms.reports.summaries import generations as kept_generations
 from lms.reports.summaries import groups as group_summary
 from lms.reports.summaries import refresh
 
@@ -135,7 +136,8 @@ def filters(courses, unions, group_id: int) -> list[dict]:
 @contextmanager
 def computed():
     """The figures computed from the records, as without a current summary."""
-    with mock.patch.object(group_summary, "period_summary", lambda report: None):
+    with (mock.patch.object(group_summary, "period_summary", lambda report: None),
+          mock.patch.object(kept_generations, "kept", lambda end: None)):
         yield
 
 
@@ -157,6 +159,7 @@ def test_group_summaries_give_the_computed_figures_for_every_period_and_filter(c
         for chosen in every if end.month - start.month > 0 else [every[i] for i in (0, 2, 3, 6, 8, 10)]:
             report = ReportFilter(start=start, end=end, age_bands=BANDS, **chosen)
             assert group_summary.period_summary(report) is not None
+            assert kept_generations.kept(figures.period_bounds(report)[1]) is not None
             fast = group_figures(report)
             with computed():
                 assert fast == group_figures(report), report
@@ -250,3 +253,45 @@ def test_writes_that_move_an_ended_periods_group_figures_are_followed(cascade_da
     db.session.add(GroupMember(group_id=today.id, user_id=newcomer, joined_at=datetime(2026, 3, 2, tzinfo=UTC)))
     db.session.commit()
     assert current(year)
+
+
+def test_writes_that_move_a_kept_generation_are_followed(cascade_data):
+    """Each write below may move a promotion's generation: the kept generations stop being read at once, the
+    cascade is computed meanwhile, and once built again they give the computed figures. A promotion made this
+    month moves none of them."""
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    refresh()
+    assert kept_generations.kept_through() == datetime(2026, 3, 1, tzinfo=UTC)  # the clock's month
+    promotions = list(db.session.scalars(select(TrainerPromotion).order_by(TrainerPromotion.promoted_at,
+                                                                           TrainerPromotion.id)))
+    first, later = promotions[0], promotions[len(promotions) // 2]
+    trained = db.session.get(TrainingGroup, later.group_id)
+    someone = db.session.scalar(select(User.id).where(User.username == "g7"))
+
+    def cascade_figures():
+        return cascade.by_generation(year), [(line.trainer.id, line.trainer.generation, line.depth)
+                                             for line in cascade.family_tree(year)]
+
+    writes = [
+        ("a promotion recorded late", lambda: db.session.add(TrainerPromotion(
+            user_id=someone, group_id=first.group_id, promoted_at=first.promoted_at))),
+        ("a promotion's time", lambda: setattr(later, "promoted_at", datetime(2024, 1, 2, tzinfo=UTC))),
+        ("a group's trainer", lambda: setattr(trained, "trainer_id", later.user_id)),
+        ("a promotion deleted", lambda: db.session.delete(first)),
+    ]
+    moving = 0
+    for name, write in writes:
+        before = cascade_figures()
+        write()
+        db.session.commit()
+        assert kept_generations.kept_through() is None, name
+        with computed():
+            moved = cascade_figures()
+        moving += moved != before
+        assert cascade_figures() == moved, name
+        assert refresh() >= 0 and kept_generations.kept_through() is not None, name
+        assert cascade_figures() == moved, name
+    assert moving >= 3  # the writes do move generations
+    db.session.add(TrainerPromotion(user_id=someone, group_id=trained.id, promoted_at=datetime(2026, 3, 2, tzinfo=UTC)))
+    db.session.commit()
+    assert kept_generations.kept_through() is not None

@@ -31,7 +31,7 @@ from lms import clock
 from lms.extensions import db
 from lms.models import ReportSummary
 from lms.reports.forms import QUARTERS, has_ended, last_day
-from lms.reports.summaries import forgetting
+from lms.reports.summaries import forgetting, generations
 from lms.reports.summaries.building import build, first_of_month
 
 #: Summaries are kept for the years the dashboard's form offers: this one and the seven before.
@@ -94,6 +94,8 @@ def refresh(today: date | None = None, most: int | None = None) -> int:
         built += 1
         if most is not None and built >= most:
             break
+    if generations.keep(cutoff):
+        db.session.commit()
     if built and db.session.get_bind().dialect.name == "postgresql":
         # Statistics for the planner at once (autovacuum's come later): sorts of thousands of cells spilled to
         # disk on the estimate of an empty table, 60 ms instead of 10 for a year's months.
