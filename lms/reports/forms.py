@@ -10,6 +10,7 @@ from wtforms import SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from lms.core.fields import QuickSelect
 from lms.core.forms import PlainForm
 from lms.vocabulary import GENDER_LABELS, TOPIC_LABELS
 
@@ -45,8 +46,8 @@ class ReportForm(PlainForm):
     quarter = SelectField(_l("Quarter"), validate_choice=True, default="", choices=[
         SelectChoice("", _l("Whole year"))] + [SelectChoice(q, _l("Quarter %(n)s", n=q)) for q in QUARTERS])
     month = SelectField(_l("Month"), validate_choice=True, default="")  # names from CLDR, set by the view
-    country = SelectField(_l("Country"), validate_choice=True, default="")
-    organisation = SelectField(_l("Partner organisation"), validate_choice=True, default="")
+    country = SelectField(_l("Country"), validate_choice=True, default="", widget=QuickSelect())
+    organisation = SelectField(_l("Partner organisation"), validate_choice=True, default="", widget=QuickSelect())
     course = SelectField(_l("Course"), validate_choice=True, default="")
     topic = SelectField(_l("Topic"), validate_choice=True, default="", choices=[SelectChoice("", _l("All topics"))] + [
         SelectChoice(code, label) for code, label in TOPIC_LABELS.items()])
