@@ -495,7 +495,8 @@ class IndicatorSum(db.Model):
     its baseline wave's responses of one person, per pair of countries: what ``results.indicator_moments`` adds
     up, kept by the scheduler (lms/surveys/indicator_sums.py) so that reports need not read every answer.
 
-    Never finer than a figure the results publish per wave and country: no response, day or order is kept.
+    Never finer than a figure the results publish per wave and country, or the donor's file per year: no response,
+    day or order is kept.
     """
 
     __tablename__ = "survey_indicator_sums"
@@ -509,6 +510,9 @@ class IndicatorSum(db.Model):
     country: Mapped[str | None] = mapped_column(sa.String(2))
     #: A pair's baseline response's country.
     base_country: Mapped[str | None] = mapped_column(sa.String(2))
+    #: On the rows kept for the donor's yearly file (lms/reports/iati.py): the year the responses were submitted in,
+    #: pooled over countries (``country`` None); None on the rows per country.
+    year: Mapped[int | None]
     n: Mapped[int]
     total: Mapped[float]
     squares: Mapped[float]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
-import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -22,7 +21,7 @@ from sqlalchemy import select
 from lms import clock
 from lms.disclosure import Count
 from lms.extensions import db
-from lms.models import Survey, SurveyResponse, SurveyWave
+from lms.models import Survey, SurveyWave
 from lms.reports import cascade, figures, iati_settings
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import results
@@ -297,11 +296,9 @@ def outcome_results(activity, reporting: Reporting) -> None:
                                                                  SurveyWave.workplace_id.is_(None))))
         if not waves or not survey.indicators:
             continue
-        # One reading of the answers: the baseline waves' given by the year's end, the later waves' in the year.
+        # The baseline waves' answers given by the year's end, the later waves' given in the year.
         baselines = [w.id for w in waves if w.kind == "baseline"]
-        sums, _pairs = results.indicator_moments(survey, [w.id for w in waves], None, submitted_by=reporting.end,
-                                                 conditions=(sa.or_(SurveyResponse.wave_id.in_(baselines),
-                                                                    SurveyResponse.submitted_on >= reporting.start),))
+        sums = results.yearly_indicator_moments(survey, [w.id for w in waves], baselines, reporting.year)
         scales = results.value_scales(survey)
         kinds = sorted({w.kind for w in waves if w.kind != "baseline"}, key=WAVE_KINDS.index)
         for indicator in survey.indicators:

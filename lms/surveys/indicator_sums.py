@@ -6,9 +6,11 @@ Two ways to the same sums:
 - kept per wave and country (``kept_sums``, table survey_indicator_sums): the scheduler adds each wave up again
   (lms/surveys/kept_figures.py) after whatever changed its answers or its survey's indicators, which deletes the wave's
   ``SummedWave`` row in its own transaction (``stale``). A report reads the kept sums where every wave it asks
-  for is summed, and no day limits the answers (IATI's year does); else the answers.
+  for is summed, and no day limits the answers; else the answers. The donor's yearly file (lms/reports/iati.py)
+  reads its own rows, kept per wave and year of submission, pooled over countries (``kept_yearly_sums``).
 
-Kept sums are never finer than a figure the results publish per wave and country: no response, day or order.
+Kept sums are never finer than a figure the results publish per wave and country, or the donor's file per year: no
+response, day or order.
 A pair's sums are kept per country of its two responses, since a report counts a pair where both are in its
 countries. Float sums of whole numbers (shares, scales, whole-number answers) are the same either way; sums of
 other numbers may differ in their last bits, far below any published decimal.
@@ -147,10 +149,19 @@ def sums_of(row, indicators: list[SurveyIndicator]) -> dict[int, Sums]:
 Cells = dict[tuple[str, int, int | None, str | None, str | None], dict[int, Sums]]
 
 
+def year_of(day):
+    """The year of a date column, as an integer, on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.cast(func.extract("year", day), sa.Integer)
+    return sa.cast(func.strftime("%Y", day), sa.Integer)
+
+
 def answer_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
-                baseline_of: dict[int, int] | None = None, conditions: tuple = (), by_country: bool = False) -> Cells:
+                baseline_of: dict[int, int] | None = None, conditions: tuple = (), by_country: bool = False,
+                by_year: bool = False) -> Cells:
     """The sums read from the answers: per wave, and per wave of ``baseline_of`` (wave -> its baseline wave) those
-    of each person's change from their own baseline answer; per country of the responses with ``by_country``.
+    of each person's change from their own baseline answer; per country of the responses with ``by_country``; per
+    year they were submitted in with ``by_year`` (cells ("year", wave, year, None, None), no pairs).
     ``conditions``: on the responses that count (the days they were submitted).
 
     A wave's sums take one pass over the answers, one value per answer: a response answers at most one of an
@@ -171,9 +182,16 @@ def answer_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None
 
     place = [SurveyResponse.country] if by_country else []
     values = [indicator_value(indicator, questions) for indicator in indicators]
+    found: Cells = {}
+    if by_year:
+        year = year_of(SurveyResponse.submitted_on).label("year")
+        per_year = scoped(select(SurveyResponse.wave_id, year,
+                                 *sums_columns(values, [SurveyResponse.record_key] * len(values))), wave_ids)
+        for wave_id, submitted, *row in db.session.execute(per_year.group_by(SurveyResponse.wave_id, year)):
+            found[("year", wave_id, submitted, None, None)] = sums_of(row, indicators)
+        return found
     per_wave = scoped(select(SurveyResponse.wave_id, *place,
                              *sums_columns(values, [SurveyResponse.record_key] * len(values))), wave_ids)
-    found: Cells = {}
     for wave_id, *row in db.session.execute(per_wave.group_by(SurveyResponse.wave_id, *place)):
         country = row.pop(0) if by_country else None
         found[("wave", wave_id, None, country, None)] = sums_of(row, indicators)
@@ -215,6 +233,7 @@ def kept_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
     query = select(row.wave_id, row.indicator_id, row.base_wave_id, row.n, row.total, row.squares, row.key_sum,
                    row.counted_key_sum).where(row.wave_id.in_(wave_ids),
                                               row.indicator_id.in_([i.id for i in survey.indicators]))
+    query = query.where(row.year.is_(None))
     if not baseline_of:
         query = query.where(row.base_wave_id.is_(None))
     if countries is not None:
@@ -224,6 +243,27 @@ def kept_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
     for wave_id, indicator_id, base_wave_id, n, total, squares, key, counted_key in db.session.execute(query):
         cell = ("wave", wave_id, None, None, None) if base_wave_id is None else ("pair", wave_id, base_wave_id, None,
                                                                                  None)
+        sums = Sums(Moments(n, total, squares), key % KEY_SPACE, counted_key % KEY_SPACE)
+        found[cell][indicator_id] = found[cell].get(indicator_id, Sums()) + sums
+    return dict(found)
+
+
+def kept_yearly_sums(survey: Survey, wave_ids: list[int], baseline_ids: list[int], year: int) -> Cells | None:
+    """The sums of the donor's yearly file from the kept sums: per wave, its responses submitted by the end of
+    ``year`` for the waves in ``baseline_ids``, and those submitted in ``year`` for the others, all countries (cells
+    as ``answer_sums`` gives them); None unless every wave is summed."""
+    summed = db.session.scalars(select(SummedWave.wave_id).where(SummedWave.wave_id.in_(wave_ids))).all()
+    if len(summed) < len(set(wave_ids)):
+        return None
+    row = IndicatorSum
+    query = select(row.wave_id, row.indicator_id, row.n, row.total, row.squares, row.key_sum,
+                   row.counted_key_sum).where(
+        row.wave_id.in_(wave_ids), row.indicator_id.in_([i.id for i in survey.indicators]),
+        sa.or_(sa.and_(row.wave_id.in_(baseline_ids), row.year <= year),
+               sa.and_(row.wave_id.not_in(baseline_ids), row.year == year)))
+    found: Cells = defaultdict(dict)
+    for wave_id, indicator_id, n, total, squares, key, counted_key in db.session.execute(query):
+        cell = ("wave", wave_id, None, None, None)
         sums = Sums(Moments(n, total, squares), key % KEY_SPACE, counted_key % KEY_SPACE)
         found[cell][indicator_id] = found[cell].get(indicator_id, Sums()) + sums
     return dict(found)
@@ -251,14 +291,18 @@ def survey_stale(survey: Survey) -> None:
 
 
 def add_up(survey: Survey, waves: list[SurveyWave]) -> dict[int, int]:
-    """Write the kept sums of these waves (whose old rows are gone), per wave, country and indicator, and per pair
-    of their series' waves (identified and pseudonymous surveys); wave id -> the baseline it is paired with."""
+    """Write the kept sums of these waves (whose old rows are gone), per wave, country and indicator, per pair of
+    their series' waves (identified and pseudonymous surveys), and per wave, year and indicator (all countries, for
+    the donor's file); wave id -> the baseline it is paired with."""
     baseline_of = baselines(waves) if survey.privacy != "anonymous" else {}
-    rows = [{"wave_id": wave_id, "indicator_id": indicator_id, "base_wave_id": base_wave_id, "country": country,
-             "base_country": base_country, "n": sums.moments.n, "total": sums.moments.total,
-             "squares": sums.moments.squares, "key_sum": sums.key, "counted_key_sum": sums.counted_key}
-            for (_kind, wave_id, base_wave_id, country, base_country), by_indicator in answer_sums(
-                survey, [w.id for w in waves], None, baseline_of, by_country=True).items()
+    ids = [w.id for w in waves]
+    cells = {**answer_sums(survey, ids, None, baseline_of, by_country=True), **answer_sums(survey, ids, None,
+                                                                                            by_year=True)}
+    rows = [{"wave_id": wave_id, "indicator_id": indicator_id, "base_wave_id": other if kind == "pair" else None,
+             "year": other if kind == "year" else None, "country": country, "base_country": base_country,
+             "n": sums.moments.n, "total": sums.moments.total, "squares": sums.moments.squares, "key_sum": sums.key,
+             "counted_key_sum": sums.counted_key}
+            for (kind, wave_id, other, country, base_country), by_indicator in cells.items()
             for indicator_id, sums in by_indicator.items() if sums.moments.n]
     if rows:
         db.session.execute(sa.insert(IndicatorSum), rows)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms import disclosure
@@ -241,6 +242,20 @@ def indicator_moments(survey: Survey, wave_ids: list[int], countries: list[str] 
         for indicator_id, figure in by_indicator.items():
             found[kind][(wave_id, indicator_id)] = figure
     return found["wave"], found["pair"]
+
+
+def yearly_indicator_moments(survey: Survey, wave_ids: list[int], baseline_ids: list[int], year: int
+                             ) -> dict[tuple[int, int], Sums]:
+    """Per (wave id, indicator id): the Sums of the values of every country's responses to the waves in
+    ``baseline_ids`` submitted by the end of ``year`` and to the other waves submitted in it (the donor's yearly
+    file): from the sums the scheduler keeps per wave and year where they are current, else from the answers."""
+    cells = indicator_sums.kept_yearly_sums(survey, wave_ids, baseline_ids, year)
+    if cells is None:
+        cells = indicator_sums.answer_sums(survey, wave_ids, None, conditions=(
+            SurveyResponse.submitted_on <= date(year, 12, 31),
+            sa.or_(SurveyResponse.wave_id.in_(baseline_ids), SurveyResponse.submitted_on >= date(year, 1, 1))))
+    return {(wave_id, indicator_id): figure for (_kind, wave_id, *_rest), by_indicator in cells.items()
+            for indicator_id, figure in by_indicator.items()}
 
 
 def response_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:

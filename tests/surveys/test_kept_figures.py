@@ -57,7 +57,7 @@ def answered(app_ctx, library, make_survey):
     return survey
 
 
-def reference(survey, countries=None, submitted_from=None) -> tuple[dict, dict]:
+def reference(survey, countries=None, submitted_from=None, ids=None) -> tuple[dict, dict]:
     """Per (wave id, indicator id): (n, total, squares, key, counted key) of the values, and of each person's
     change from their baseline answer, from every response read one by one."""
     baseline_of = indicator_sums.baselines(survey.waves)
@@ -66,7 +66,8 @@ def reference(survey, countries=None, submitted_from=None) -> tuple[dict, dict]:
     for response in db.session.scalars(select(SurveyResponse).join(SurveyWave)
                                        .where(SurveyWave.survey_id == survey.id)):
         if (countries is None or response.country in countries) and (
-                submitted_from is None or response.submitted_on >= submitted_from):
+                submitted_from is None or response.submitted_on >= submitted_from) and (
+                ids is None or response.id in ids):
             responses[response.id] = (response, {})
     for answer in db.session.scalars(select(SurveyAnswer).where(SurveyAnswer.response_id.in_(list(responses)))):
         question = questions[answer.question_id]
@@ -145,11 +146,42 @@ def test_published_figures_are_the_same_from_the_kept_sums(answered):
 def test_kept_sums_hold_no_more_than_wave_and_country(answered):
     kept_figures.add_up_waves()
     columns = set(IndicatorSum.__table__.columns.keys())
-    assert columns == {"id", "wave_id", "indicator_id", "base_wave_id", "country", "base_country", "n", "total",
-                       "squares", "key_sum", "counted_key_sum"}
+    assert columns == {"id", "wave_id", "indicator_id", "base_wave_id", "country", "base_country", "year", "n",
+                       "total", "squares", "key_sum", "counted_key_sum"}
     cells = db.session.execute(select(IndicatorSum.wave_id, IndicatorSum.indicator_id, IndicatorSum.base_wave_id,
-                                      IndicatorSum.country, IndicatorSum.base_country)).all()
-    assert len(cells) == len(set(cells))  # one row per wave, indicator and country (or pair of countries)
+                                      IndicatorSum.country, IndicatorSum.base_country, IndicatorSum.year)).all()
+    assert len(cells) == len(set(cells))  # one row per wave, indicator and country (or pair of countries), or year
+    yearly = [cell for cell in cells if cell.year is not None]
+    assert yearly and all(cell.country is None and cell.base_wave_id is None for cell in yearly)
+
+
+def yearly_reference(survey, year: int) -> dict:
+    """The sums of the donor's file from every response read one by one: the baseline's given by the end of
+    ``year``, the other waves' given in it."""
+    baseline = {w.id for w in survey.waves if w.kind == "baseline"}
+    found = {}
+    for response in db.session.scalars(select(SurveyResponse).join(SurveyWave)
+                                       .where(SurveyWave.survey_id == survey.id)):
+        submitted = response.submitted_on.year
+        if submitted > year or (response.wave_id not in baseline and submitted != year):
+            continue
+        found[response.id] = response
+    waves, _pairs = reference(survey, ids=set(found))
+    return waves
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_the_yearly_sums_of_the_donors_file_are_those_of_every_response(answered, kept):
+    if kept:
+        kept_figures.add_up_waves()
+    ids = [w.id for w in answered.waves]
+    baseline = [w.id for w in answered.waves if w.kind == "baseline"]
+    years = sorted({r.submitted_on.year for r in db.session.scalars(select(SurveyResponse))})
+    assert len(years) >= 2  # answers over two years
+    for year in years:
+        assert (indicator_sums.kept_yearly_sums(answered, ids, baseline, year) is not None) == kept
+        found = as_tuples(results.yearly_indicator_moments(answered, ids, baseline, year))
+        assert found == yearly_reference(answered, year), year
 
 
 def test_whatever_changes_the_answers_or_indicators_makes_the_sums_stale_until_added_up(answered):
