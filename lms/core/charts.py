@@ -1,8 +1,9 @@
 """Charts drawn by the server as inline SVG: no script, no chart library; a table stands beside each."""
 from __future__ import annotations
 
-from flask_babel import format_number
 from markupsafe import Markup, escape
+
+from lms.core.templating import format_number
 
 BAR_HEIGHT = 22
 GAP = 8

@@ -1,11 +1,13 @@
 """What every template can use: the language switcher, text direction, labels."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
+from babel import numbers
 from babel.lists import format_list
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, format_decimal, format_number, format_percent
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -21,6 +23,17 @@ def switch_language_url(code: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
     return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _formatted_number(number, locale: str) -> str:
+    return numbers.format_decimal(number, locale=locale)
+
+
+def format_number(number) -> str:
+    """Flask-Babel's ``format_number``, each number formatted once per process and language: a report page shows
+    hundreds of them, a family tree thousands."""
+    return _formatted_number(number, str(get_locale()))
 
 
 def content_language_attrs(localised) -> Markup:

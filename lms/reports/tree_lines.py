@@ -1,17 +1,18 @@
 """The family tree's lines as a page shows them, in the reader's language.
 
 A tree of a programme of 500,000 members lists some 2,000 trainers: translated and formatted in the template, line
-by line, it took 250 ms to draw. Here each wording is translated once per page, and each number formatted once per
-value (the counts shown are multiples of 5, the groups few): the same words, the same numbers.
+by line, it took 250 ms to draw. Here each wording is translated once per page, and each number formatted once
+(``format_number``; the groups are few): the same words, the same numbers.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
 
-from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
+from lms.core.templating import format_number
 from lms.reports.cascade import Line
 
 
@@ -34,16 +35,12 @@ def shown_lines(tree: list[Line]) -> list[ShownLine]:
     def groups(n: int) -> str:
         return ngettext("%(num)d group", "%(num)d groups", n)
 
-    @cache
-    def number(n: int) -> str:
-        return format_number(n)
-
     shown = []
     for line in tree:
         trainer = line.trainer
         label = generation % {"n": trainer.generation}
         if trainer.revoked:
             label = f"{label} · {reversed_}"
-        details = f"({groups(trainer.groups)}, {reached % {'n': number(trainer.reached.published)}})"
+        details = f"({groups(trainer.groups)}, {reached % {'n': format_number(trainer.reached.published)}})"
         shown.append(ShownLine(line, label, details))
     return shown
