@@ -32,7 +32,8 @@ from lms.reports.summaries import generations as kept_generations
 
 def promotion_generations(end: datetime):
     """(promotion_id, generation) of every promotion made by ``end`` (a subquery): kept by the scheduler for the
-    periods that have ended (lms/reports/summaries/generations.py), else computed."""
+    periods that have ended (lms/reports/summaries/generations.py), else computed. The kept ones hold later
+    promotions too: whoever joins them to the promotions keeps to those made by ``end``."""
     found = kept_generations.kept(end)
     return computed_promotion_generations(end) if found is None else found
 
@@ -42,6 +43,7 @@ def trainer_generations(end: datetime, promotions=None):
     promotions = promotion_generations(end) if promotions is None else promotions
     return (select(TrainerPromotion.user_id, func.min(promotions.c.generation).label("generation"))
             .join(promotions, promotions.c.promotion_id == TrainerPromotion.id)
+            .where(TrainerPromotion.promoted_at <= end)
             .group_by(TrainerPromotion.user_id).subquery("trainer_generation"))
 
 
@@ -107,7 +109,8 @@ def family_tree(report: ReportFilter) -> list[Line]:
         select(TrainerPromotion.user_id, TrainingGroup.trainer_id, TrainerPromotion.revoked_at)
         .join(TrainingGroup, TrainingGroup.id == TrainerPromotion.group_id)
         .join(promotions, promotions.c.promotion_id == TrainerPromotion.id)
-        .where(*group_filters(replace(report, course_id=None, topic=None, group_id=None)))
+        .where(TrainerPromotion.promoted_at <= end,
+               *group_filters(replace(report, course_id=None, topic=None, group_id=None)))
         .order_by(TrainerPromotion.user_id, promotions.c.generation, TrainerPromotion.promoted_at,
                   TrainerPromotion.id)).all()
     groups = groups_run(report)

@@ -110,6 +110,13 @@ def cascade_data(app_ctx, library, frozen_clock):
                     revoked_at=promoted_at + timedelta(days=30) if rng.random() < 0.2 else None))
                 if user_id not in trainers or (trainers[user_id] or promoted_at) > promoted_at:
                     trainers[user_id] = promoted_at
+    # One of the organisation's own trainers, who ran groups from the start, trained again late in 2025: of
+    # generation 0 in every period before, of a later one after.
+    late = db.session.scalar(select(TrainingGroup).where(TrainingGroup.trains_trainers.is_(True),
+                                                         TrainingGroup.trainer_id != ids[0],
+                                                         TrainingGroup.ends_on >= date(2025, 9, 1))
+                             .order_by(TrainingGroup.ends_on))
+    db.session.add(TrainerPromotion(user_id=ids[0], group_id=late.id, promoted_at=at(late.ends_on + timedelta(days=3))))
     db.session.commit()
     return courses, unions
 

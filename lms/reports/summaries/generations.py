@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from lms import clock
 from lms.extensions import db
-from lms.models import KeptGenerations, TrainerPromotion
+from lms.models import KeptGenerations
 from lms.models.report_summaries import promotion_generations
 from lms.reports.generations import computed_promotion_generations
 
@@ -40,14 +40,14 @@ def kept_through() -> datetime | None:
 
 
 def kept(end: datetime):
-    """(promotion_id, generation) of every promotion made by ``end``, from the kept generations (a subquery as
-    ``computed_promotion_generations`` gives); None where they are not current or do not reach ``end``."""
+    """(promotion_id, generation) of every promotion kept, those made by ``end`` among them (a subquery as
+    ``computed_promotion_generations`` gives, with later promotions too: the caller keeps to those made by ``end``,
+    as it joins them to the promotions); None where they are not current or do not reach ``end``."""
     through = kept_through()
     if through is None or end >= through:
         return None
-    return (select(promotion_generations.c.promotion_id, promotion_generations.c.generation)
-            .join(TrainerPromotion, TrainerPromotion.id == promotion_generations.c.promotion_id)
-            .where(TrainerPromotion.promoted_at <= end).subquery("promotion_generation"))
+    return select(promotion_generations.c.promotion_id, promotion_generations.c.generation).subquery(
+        "promotion_generation")
 
 
 def state_row() -> None:
