@@ -47,7 +47,7 @@ class QuickSelect(Select):
             return super().render_option(choice, **kwargs)
         selected = "selected " if choice.selected else ""
         label = escape(choice.label or choice.value)
-        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')  # both escaped
+        return Markup(f'<option {selected}value="{escape(choice.value)}">{label}</option>')  # both escaped  # nosec B704
 
 
 class CheckboxesField(SelectMultipleField):
