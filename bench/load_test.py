@@ -288,14 +288,20 @@ def report(members: list[Member], start: float, duration: float, ramp: float,
         return True
     first_failure = min(s.started for s in failures) - start
     last_failure = max(s.started + s.seconds for s in failures) - start
-    recovered = min((s.started + s.seconds - start for s in timed if s.ok and s.started - start > last_failure - 0.001
-                     and s.started - start >= began), default=None)
+    # The first success of a request sent once the database was back: a failure later on (a request that timed
+    # out on a busy machine) does not make the recovery undone, and is counted on its own below.
+    recovered = min((s.started + s.seconds - start for s in timed if s.ok and s.started - start >= ended),
+                    default=None)
+    later = [s for s in failures if recovered is not None and s.started - start > recovered]
     clean = sum(s.clean for s in failures)
     print(f"  {len(failures)} requests failed, between {first_failure:.1f} s and {last_failure:.1f} s; "
           f"{clean} of them the 503 page in the member's language with Retry-After; "
           f"slowest failure {max(s.seconds for s in failures) * 1000:.0f} ms")
     if recovered is not None:
-        print(f"  requests succeeded again {recovered - began:.1f} s after the restart began")
+        print(f"  requests succeeded again {recovered - began:.1f} s after the restart began"
+              + (f"; {len(later)} failed after that (" + ", ".join(
+                  f"{code or 'no answer'}: {n}" for code, n in sorted(Counter(f.status for f in later).items()))
+                 + ")" if later else ""))
     else:
         print("  requests never succeeded again")
     return clean == len(failures) and recovered is not None

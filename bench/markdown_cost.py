@@ -5,7 +5,8 @@
 Python-Markdown takes time growing with the square of some shapes' length (runs of brackets, nested lists);
 lms/content/markdown.py refuses them up front. This renders each of the worst shapes found within the bounds,
 filled to the longest text taken (MAX_MARKDOWN_CHARS), and prints its time as a multiple of a normal lesson's
-of the same length, measured in the same run. Measured on 2026-12-04 (2-core test machine): at most about 16.
+of the same length, measured in the same run. Measured on 2026-12-04 (2-core test machine): at most about 16; an
+outside tester's runs on 2026-12-06, beside other work: 22 and 24 (the "definitions" shape).
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ with the browser, then opens every page type twice: a first visit in a fresh bro
 holding only the session cookie, and a repeat visit of the same page with the cache that visit
 left. Chromium's DevTools protocol reports what crossed the network: bytes (compressed, headers
 included) and requests; a response served from the cache costs nothing. Images are not counted.
-Then it prints a Markdown table of the figures (kept in bench/README.md).
+Then it prints a Markdown table of the figures (kept in docs/reach.md).
 """
 from __future__ import annotations
 

@@ -6,7 +6,8 @@
     .venv/bin/python bench/server_load.py --page lesson    # one page only: its figures, no ratios
 
 It builds a throwaway database with the migrations and the bundled courses and a member part-way
-through a course, starts ``gunicorn -w 2 wsgi:app`` on a free local port (access log off) and signs
+through a course, starts ``gunicorn -w 2 wsgi:app`` on a free local port (gunicorn's access log off; the
+portal's own log, a line per request as in production, goes to a file it names at the end) and signs
 the member in. Then, ``--rounds`` times, ``wrk`` (50 connections, gzip) runs against ``/healthz``
 signed in (one query and the account: the lightest signed-in page, this machine's floor) and right
 after against the member's lesson page; each page's figures are the median of its rounds. Then it
@@ -54,6 +55,8 @@ LESSON_SHARE = 0.70  # of /healthz's requests/s
 P99_FACTOR = 1.5  # times /healthz's p99
 KOLIBRI_FACTOR = 30  # times Kolibri's sign-in page
 MEMORY_MB = 150  # per worker
+#: Where the portal's log goes (a line per request), kept after the run for a look at any error.
+SERVER_LOG = Path(tempfile.gettempdir()) / "server_load-portal.log"
 
 
 def free_port() -> int:
@@ -232,7 +235,8 @@ def measure_portal(database: str, pages: dict[str, str], args) -> tuple[dict[str
     """Each page ``--rounds`` times, back to back (after a 3 s warm-up each), then each worker's memory after
     1,000 more views of the last page; also the gunicorn command."""
     runs: dict[str, list[Figures]] = {page: [] for page in pages}
-    with tempfile.TemporaryDirectory() as tmp, gunicorn(database, tmp, args.workers) as (base, server):
+    with tempfile.TemporaryDirectory() as tmp, open(SERVER_LOG, "w") as log, \
+            gunicorn(database, tmp, args.workers, log=log) as (base, server):
         cookie = session_cookie(base)
         for path in pages.values():
             run_wrk("warm-up", base + path, cookie, args.connections, 3)
@@ -339,7 +343,8 @@ def main() -> int:
             drop()
     kolibri = measure_kolibri(args.kolibri, args) if args.kolibri else None
     database = "SQLite" if args.database == "sqlite" else "PostgreSQL"
-    print(f"Member signed in, {database}, {command} (access log off)")
+    print(f"Member signed in, {database}, {command} (gunicorn's access log off; the portal's own log, a line "
+          f"per request as in production, in {SERVER_LOG})")
     print(f"Machine: {note_before} at the start; load average {machine_note().split('load average ')[1]} at the end")
     return 0 if report(runs, kolibri, memory, f"wrk -c{args.connections} -d{args.duration}s") else 1
 
