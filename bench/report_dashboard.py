@@ -1,7 +1,6 @@
 """How fast the reports are at ten times today's data, on SQLite and PostgreSQL.
 
-    .venv/bin/python bench/report_dashboard.py --participants 50000 --summaries drop  # SQLite, a temporary file
-                                                       # (SQLite builds summaries slowly: docs/reports.md)
+    .venv/bin/python bench/report_dashboard.py --participants 50000                  # SQLite, a temporary file
     .venv/bin/python bench/report_dashboard.py --database postgresql+psycopg://postgres@127.0.0.1:5432/postgres \\
         --keep bench_reports_full                                                    # 500,000 people, kept
     .venv/bin/python bench/report_dashboard.py \\
