@@ -27,6 +27,11 @@ def today() -> date:
     return utcnow().date()
 
 
+def as_utc(moment: datetime) -> datetime:
+    """A datetime read from the database as UTC: SQLite gives them back naive."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def timestamp() -> float:
     """Now as seconds since the epoch (as ``time.time()``)."""
     return utcnow().timestamp()

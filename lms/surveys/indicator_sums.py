@@ -240,12 +240,18 @@ def kept_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
         query = query.where(row.country.in_(countries), sa.or_(row.base_wave_id.is_(None),
                                                                row.base_country.in_(countries)))
     found: Cells = defaultdict(dict)
-    for wave_id, indicator_id, base_wave_id, n, total, squares, key, counted_key in db.session.execute(query):
+    for wave_id, indicator_id, base_wave_id, *sums in db.session.execute(query):
         cell = ("wave", wave_id, None, None, None) if base_wave_id is None else ("pair", wave_id, base_wave_id, None,
                                                                                  None)
-        sums = Sums(Moments(n, total, squares), key % KEY_SPACE, counted_key % KEY_SPACE)
-        found[cell][indicator_id] = found[cell].get(indicator_id, Sums()) + sums
+        add_kept(found, cell, indicator_id, *sums)
     return dict(found)
+
+
+def add_kept(found: Cells, cell: tuple, indicator_id: int, n: int, total: float, squares: float, key: int,
+             counted_key: int) -> None:
+    """Add one kept row's sums to the indicator's figure in ``cell``."""
+    sums = Sums(Moments(n, total, squares), key % KEY_SPACE, counted_key % KEY_SPACE)
+    found[cell][indicator_id] = found[cell].get(indicator_id, Sums()) + sums
 
 
 def kept_yearly_sums(survey: Survey, wave_ids: list[int], baseline_ids: list[int], year: int) -> Cells | None:
@@ -262,10 +268,8 @@ def kept_yearly_sums(survey: Survey, wave_ids: list[int], baseline_ids: list[int
         sa.or_(sa.and_(row.wave_id.in_(baseline_ids), row.year <= year),
                sa.and_(row.wave_id.not_in(baseline_ids), row.year == year)))
     found: Cells = defaultdict(dict)
-    for wave_id, indicator_id, n, total, squares, key, counted_key in db.session.execute(query):
-        cell = ("wave", wave_id, None, None, None)
-        sums = Sums(Moments(n, total, squares), key % KEY_SPACE, counted_key % KEY_SPACE)
-        found[cell][indicator_id] = found[cell].get(indicator_id, Sums()) + sums
+    for wave_id, indicator_id, *sums in db.session.execute(query):
+        add_kept(found, ("wave", wave_id, None, None, None), indicator_id, *sums)
     return dict(found)
 
 

@@ -67,7 +67,7 @@ def summary_row(start: date, end: date) -> ReportSummary:
 def due(summary: ReportSummary, cutoff: datetime) -> bool:
     """Never built, no longer current, or built before ``cutoff`` (this month's first moment)."""
     built = summary.completions_cutoff
-    return not summary.current or built is None or (built if built.tzinfo else built.replace(tzinfo=UTC)) < cutoff
+    return not summary.current or built is None or clock.as_utc(built) < cutoff
 
 
 def outdate_all() -> None:

@@ -13,7 +13,7 @@ moves none of them. ``keep`` (the scheduler's ``report-summaries`` job, with the
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -28,15 +28,11 @@ from lms.reports.generations import computed_promotion_generations
 ROW = 1
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def kept_through() -> datetime | None:
     """The moment before which every promotion's generation is kept and current; None if they are not."""
     through = db.session.scalar(select(KeptGenerations.through).where(
         KeptGenerations.id == ROW, KeptGenerations.built_from == KeptGenerations.changes))
-    return None if through is None else _aware(through)
+    return None if through is None else clock.as_utc(through)
 
 
 def kept(end: datetime):
@@ -68,7 +64,7 @@ def keep(through: datetime) -> bool:
     state_row()
     state = db.session.scalar(select(KeptGenerations).where(KeptGenerations.id == ROW).with_for_update()
                               .execution_options(populate_existing=True))
-    if state.built_from == state.changes and state.through is not None and _aware(state.through) == through:
+    if state.built_from == state.changes and state.through is not None and clock.as_utc(state.through) == through:
         return False
     observed = state.changes
     db.session.execute(sa.delete(promotion_generations))

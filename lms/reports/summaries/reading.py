@@ -7,10 +7,11 @@ person's country, gender, age band (from the birth year) and organisation, and i
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 
+from lms import clock
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import CourseTopic, Enrolment, ReportSummary
@@ -38,7 +39,7 @@ def made_at(report: ReportFilter) -> datetime | None:
     summary = current_summary(report)
     if summary is None or summary.built_at is None:
         return None
-    return summary.built_at if summary.built_at.tzinfo else summary.built_at.replace(tzinfo=UTC)
+    return clock.as_utc(summary.built_at)
 
 
 def scope_of(report: ReportFilter) -> str:
