@@ -8,12 +8,15 @@ stamp in the same transaction; each request reads the stamp (one small query) an
 kept when the stamp has changed. So a published edit is seen by every process at its next request.
 
 Parts of pages drawn from a course alone (a lesson's article in one language) are kept with the copy they
-were drawn from (``kept_part``), and go when it goes.
+were drawn from (``kept_part``), and go when it goes; so are whole pages (``kept_page``: a lesson page with markers
+where each reader's own parts go, lms/learn/lesson_page.py), the most recently read of them.
 """
 from __future__ import annotations
 
 import threading
 import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from itertools import chain
 from weakref import WeakKeyDictionary
@@ -46,6 +49,11 @@ _kept: dict[tuple[str, bool], Course] = {}
 _kept_at: list[str | None] = [None]
 #: Parts of pages drawn from each course copy, by the copy: dropped with it.
 _parts: WeakKeyDictionary[Course, dict[Hashable, Markup]] = WeakKeyDictionary()
+#: Whole pages, each with the course copy it was drawn from, the least recently read first.
+_pages: OrderedDict[Hashable, tuple[weakref.ref, str]] = OrderedDict()
+#: Pages kept per process at most (a lesson page is about 15 KB): a course's lessons in the languages and for the
+#: kinds of readers a process serves.
+MAX_KEPT_PAGES = 400
 
 
 def content_changed(session: Session) -> None:
@@ -124,6 +132,7 @@ def course_for_reading(slug: str, include_unpublished: bool = False, stamp: str 
     with _lock:
         if _kept_at[0] != stamp:
             _kept.clear()
+            _pages.clear()
             _kept_at[0] = stamp
         course = _kept.get(key)
     if course is None:
@@ -147,3 +156,20 @@ def kept_part(course: Course, key: Hashable, draw: Callable[[], str]) -> Markup:
         with _lock:
             parts[key] = part
     return part
+
+
+def kept_page(course: Course, key: Hashable, draw: Callable[[], str]) -> str:
+    """The page ``draw`` makes from ``course`` (``key`` names everything else it depends on), drawn once for this
+    copy of the course and kept while the copy is current and the page among the ``MAX_KEPT_PAGES`` read last."""
+    with _lock:
+        kept = _pages.get(key)
+        if kept is not None and kept[0]() is course:
+            _pages.move_to_end(key)
+            return kept[1]
+    page = draw()
+    with _lock:
+        _pages[key] = (weakref.ref(course), page)
+        _pages.move_to_end(key)
+        while len(_pages) > MAX_KEPT_PAGES:
+            _pages.popitem(last=False)
+    return page

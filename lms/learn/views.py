@@ -13,6 +13,7 @@ from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
 from lms.learn import offline, reading, services
 from lms.learn.forms import CatalogueFilter, quiz_form
+from lms.learn.lesson_page import lesson_page
 from lms.learn.services import Step
 from lms.models import Course, Module
 from lms.permissions import can_read_course, public, signed_in, writes_courses
@@ -155,11 +156,11 @@ def show_lesson(slug: str, lesson: str):
     text = pick_text(step.lesson.translations, current_language(), course.source_language)
     if text is None:
         abort(404)
-    return render_template(
-        "learn/lesson.html", course=course, state=state, step=step, text=text,
-        previous=state.steps[index - 1] if index > 0 else None,
-        following=state.steps[index + 1] if index + 1 < len(state.steps) else None,
-    )
+    return lesson_page(course, {
+        "course": course, "state": state, "step": step, "text": text,
+        "previous": state.steps[index - 1] if index > 0 else None,
+        "following": state.steps[index + 1] if index + 1 < len(state.steps) else None,
+    }, offline_owner)
 
 
 @bp.route("/courses/<slug>/lessons/<lesson>/done", methods=["POST"])
