@@ -9,11 +9,19 @@ first request after the server is back gets a fresh one.
 
 The app's connections run without JIT compilation (``-c jit=off``, unless the URL's ``options`` set ``jit``):
 the report queries are a few grouped reads, which JIT compiled for longer than they ran.
+
+A transaction that only read (every statement a ``SELECT``) ends with ``COMMIT`` where SQLAlchemy would roll it
+back (a page read, at the end of its request): for a transaction that wrote nothing the two are the same, but
+psycopg forgets every statement it prepared on the connection at each ``ROLLBACK``, and would plan the session's
+and the page's queries again on every request (0.3 to 0.8 ms of the server's time each). A transaction that wrote
+anything, or failed, is rolled back as before.
 """
 from __future__ import annotations
 
+import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 CONNECT_TIMEOUT = 5
 
@@ -28,3 +36,23 @@ def configure(engine: Engine) -> None:
         options = params.get("options", "")
         if "jit" not in options:
             params["options"] = f"{options} -c jit=off".strip()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        conn.info["wrote"] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def on_statement(conn: Connection, _cursor, statement: str, *_args) -> None:
+        if not statement.lstrip()[:6].upper() == "SELECT":
+            conn.info["wrote"] = True
+
+    @event.listens_for(engine, "rollback")
+    def on_rollback(conn: Connection) -> None:
+        """A transaction that only read is committed first: the rollback that follows has nothing left to do."""
+        driver = conn.connection.dbapi_connection
+        if conn.info.get("wrote", True) or driver.info.transaction_status != TransactionStatus.INTRANS:
+            return
+        try:
+            driver.commit()
+        except psycopg.Error:  # the connection is lost: the rollback that follows finds it so
+            return
