@@ -73,6 +73,14 @@ summary_months = sa.Table(
     sa.Column("month", sa.String(7), nullable=False), *_person_columns(), *_counts("enrolments", "completions"),
     sa.Index("ix_report_summary_months_summary_id_scope", "summary_id", "scope"))
 
+#: ``summary_months`` added up over birth years and organisations: what a trend without an age band or an
+#: organisation among its filters reads (a year's: hundreds of rows instead of a hundred thousand).
+summary_month_totals = sa.Table(
+    "report_summary_month_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("month", sa.String(7), nullable=False), sa.Column("scope", sa.String(48), nullable=False),
+    sa.Column("country", sa.String(2)), sa.Column("gender", sa.String(12)), *_counts("enrolments", "completions"),
+    sa.Index("ix_report_summary_month_totals_summary_id_scope", "summary_id", "scope"))
+
 #: The knowledge gain's sums per cell: the people paired (with their key sum), the sums of their mean scores before
 #: and after, of the differences and of their squares.
 summary_gains = sa.Table(
@@ -96,6 +104,13 @@ summary_members = sa.Table(
     sa.Column("group_id", sa.Integer, nullable=False), sa.Column("gender", sa.String(12)),
     sa.Column("birth_year", sa.Integer), *_counts("members"),
     sa.Index("ix_report_summary_members_summary_id", "summary_id"))
+
+#: ``summary_members`` added up over birth years: what the people reached without an age band among the filters read
+#: (a group and a gender per row).
+summary_member_totals = sa.Table(
+    "report_summary_member_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("group_id", sa.Integer, nullable=False), sa.Column("gender", sa.String(12)), *_counts("members"),
+    sa.Index("ix_report_summary_member_totals_summary_id", "summary_id"))
 
 #: Each membership of a person who is a member of more than one group run in the period: what a count of distinct
 #: people takes away from the sums of ``summary_members`` when some of their groups count under the same figure.

@@ -128,7 +128,8 @@ def filters(courses, unions) -> list[dict]:
             {"gender": "woman"}, {"age_band": "25-35"}, {"age_band": "36+"},
             {"scope": Scope(countries=frozenset({"KH"}), organisations=frozenset({unions[0].id}))},
             {"countries": ("PE",), "gender": "man", "course_id": one.id},
-            {"age_band": "15-24", "topic": SHARED_TOPIC, "organisation_id": unions[1].id}]
+            {"age_band": "15-24", "topic": SHARED_TOPIC, "organisation_id": unions[1].id},
+            {"scope": Scope(countries=frozenset({"PE", "KH"})), "gender": "woman"}]
 
 
 def assert_same(report: ReportFilter, exact_sums: bool) -> None:

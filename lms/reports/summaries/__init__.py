@@ -99,8 +99,7 @@ def refresh(today: date | None = None, most: int | None = None) -> int:
     if built and db.session.get_bind().dialect.name == "postgresql":
         # Statistics for the planner at once (autovacuum's come later): sorts of thousands of cells spilled to
         # disk on the estimate of an empty table, 60 ms instead of 10 for a year's months.
-        for table in ("report_summary_cells", "report_summary_months", "report_summary_gains",
-                      "report_summary_attendance", "report_summary_members", "report_summary_overlaps"):
-            db.session.execute(sa.text(f"ANALYZE {table}"))
+        for table in forgetting.FIGURES:
+            db.session.execute(sa.text(f"ANALYZE {table.name}"))
         db.session.commit()
     return built

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Course, CourseTopic, Enrolment, Module, QuizAttempt, ReportSummary, User
-from lms.models.report_summaries import summary_cells, summary_gains, summary_months
+from lms.models.report_summaries import summary_cells, summary_gains, summary_month_totals, summary_months
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 from lms.reports.summaries import groups
@@ -103,6 +103,15 @@ def months_query(summary: ReportSummary):
     return select(sa.literal(summary.id), *dimensions, *(func.sum(c) for c in columns[6:])).group_by(*dimensions)
 
 
+def month_totals_query(summary: ReportSummary):
+    """The summary's months added up over birth years and organisations."""
+    m = summary_months.c
+    dimensions = [m.summary_id, m.month, m.scope, m.country, m.gender]
+    return select(*dimensions, *(func.sum(getattr(m, name)) for name in (
+        "enrolments", "enrolments_key", "completions", "completions_key"))).where(
+        m.summary_id == summary.id).group_by(*dimensions)
+
+
 def gains_query(summary: ReportSummary):
     """Per scope and cell: the knowledge gain's sums (figures.knowledge_pairs_query, for every scope at once)."""
     start, end = moments(summary)
@@ -141,7 +150,7 @@ def build(summary: ReportSummary, cutoff: datetime, now: datetime) -> None:
     """
     observed = db.session.scalar(select(ReportSummary.changes).where(ReportSummary.id == summary.id)
                                  .with_for_update().execution_options(populate_existing=True))
-    for table in (summary_cells, summary_months, summary_gains):
+    for table in (summary_cells, summary_months, summary_month_totals, summary_gains):
         db.session.execute(sa.delete(table).where(table.c.summary_id == summary.id))
     if has_records(summary):
         fill(summary, cutoff)
@@ -169,6 +178,9 @@ def fill(summary: ReportSummary, cutoff: datetime) -> None:
         "completed_since_key", "completions", "completions_key"), cells_query(summary, cutoff)))
     db.session.execute(sa.insert(summary_months).from_select(column_names(
         summary_months, "enrolments", "enrolments_key", "completions", "completions_key"), months_query(summary)))
+    db.session.execute(sa.insert(summary_month_totals).from_select(
+        ["summary_id", "month", "scope", "country", "gender", "enrolments", "enrolments_key", "completions",
+         "completions_key"], month_totals_query(summary)))
     db.session.execute(sa.insert(summary_gains).from_select(column_names(
         summary_gains, "people", "people_key", "before_sum", "after_sum", "difference_sum", "squares_sum"),
         gains_query(summary)))

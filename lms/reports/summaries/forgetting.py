@@ -23,13 +23,16 @@ from lms.models.report_summaries import (
     summary_attendance,
     summary_cells,
     summary_gains,
+    summary_member_totals,
     summary_members,
+    summary_month_totals,
     summary_months,
     summary_overlaps,
 )
 
 #: Every table of a summary's figures.
-FIGURES = (summary_cells, summary_months, summary_gains, summary_attendance, summary_members, summary_overlaps)
+FIGURES = (summary_cells, summary_months, summary_month_totals, summary_gains, summary_attendance, summary_members,
+           summary_member_totals, summary_overlaps)
 
 
 def forget_changed() -> int:

@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import Attendance, GroupMember, GroupSession, ReportSummary, TrainingGroup, User
-from lms.models.report_summaries import summary_attendance, summary_members, summary_overlaps
+from lms.models.report_summaries import summary_attendance, summary_member_totals, summary_members, summary_overlaps
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 
-TABLES = (summary_attendance, summary_members, summary_overlaps)
+TABLES = (summary_attendance, summary_members, summary_member_totals, summary_overlaps)
 
 
 def period_summary(report: ReportFilter) -> ReportSummary | None:
@@ -96,6 +96,11 @@ def fill(summary: ReportSummary) -> None:
         ["summary_id", "group_id", "places", "places_key", "presences", "presences_key"], attendance_query(summary)))
     db.session.execute(sa.insert(summary_members).from_select(
         ["summary_id", "group_id", "gender", "birth_year", "members", "members_key"], members_query(summary)))
+    m = summary_members.c
+    db.session.execute(sa.insert(summary_member_totals).from_select(
+        ["summary_id", "group_id", "gender", "members", "members_key"],
+        select(m.summary_id, m.group_id, m.gender, func.sum(m.members), func.sum(m.members_key))
+        .where(m.summary_id == summary.id).group_by(m.summary_id, m.group_id, m.gender)))
     db.session.execute(sa.insert(summary_overlaps).from_select(
         ["summary_id", "group_id", "user_id", "gender", "birth_year", "person_key"], overlaps_query(summary)))
 
@@ -133,9 +138,11 @@ def reach(report: ReportFilter, groups, key, joins=()) -> dict | None:
             traits.append(table.c.gender.is_not(None))  # without attributes: left out, as figures.py joins them
         return query.where(table.c.summary_id == summary.id, *traits)
 
-    m, o = summary_members.c, summary_overlaps.c
+    # Without an age band, the members added up over birth years (a tenth of the rows).
+    members = summary_members if report.age_band is not None else summary_member_totals
+    m, o = members.c, summary_overlaps.c
     found = {k: Count.of(n, keys) for k, n, keys in db.session.execute(
-        of(summary_members).add_columns(func.sum(m.members), func.sum(m.members_key)).group_by(key))}
+        of(members).add_columns(func.sum(m.members), func.sum(m.members_key)).group_by(key))}
     twice = of(summary_overlaps).add_columns(o.person_key, func.count().label("times")).group_by(
         key, o.user_id, o.person_key).having(func.count() > 1).subquery()
     for k, extra, extra_key in db.session.execute(

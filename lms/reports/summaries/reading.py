@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from types import SimpleNamespace
 
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms import clock
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import CourseTopic, Enrolment, ReportSummary
-from lms.models.report_summaries import summary_cells, summary_gains, summary_months
+from lms.models.report_summaries import summary_cells, summary_gains, summary_month_totals, summary_months
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 from lms.surveys.results import GainSums
@@ -103,15 +105,38 @@ def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[s
     return {(country, gender, age): Count.of(n, key) for country, gender, age, n, key in db.session.execute(query)}
 
 
+def without_birth_year_or_organisation(report: ReportFilter) -> bool:
+    """Whether the report's filters read neither a birth year nor an organisation (no age band, no organisation, and
+    a scope of countries only), so that figures added up over both give its figures."""
+    return report.age_band is None and report.organisation_id is None and (
+        report.scope is None or not report.scope.organisations)
+
+
+def total_conditions(report: ReportFilter, summary: ReportSummary, table) -> list:
+    """``conditions`` on a table added up over birth years and organisations, for a report that filters on neither
+    (``without_birth_year_or_organisation``): its scope, countries and gender."""
+    person = SimpleNamespace(c=SimpleNamespace(country=table.c.country, gender=table.c.gender,
+                                               organisation_id=sa.literal(None, sa.Integer)))
+    found = [table.c.summary_id == summary.id, table.c.scope == scope_of(report),
+             *figures.person_filters(report, person)]
+    if figures.has_person_filters(report):
+        found.append(table.c.country.is_not(None))
+    return found
+
+
 def trend(report: ReportFilter) -> dict[str, tuple[Count, Count]] | None:
-    """figures.monthly_trend from the summary."""
+    """figures.monthly_trend from the summary (its months added up over birth years and organisations, where the
+    report filters on neither)."""
     summary = current_summary(report)
     if summary is None:
         return None
-    c = summary_months.c
+    if without_birth_year_or_organisation(report):
+        table, where = summary_month_totals, total_conditions(report, summary, summary_month_totals)
+    else:
+        table, where = summary_months, conditions(report, summary, summary_months, False)
+    c = table.c
     query = (select(c.month, func.sum(c.enrolments), func.sum(c.enrolments_key), func.sum(c.completions),
-                    func.sum(c.completions_key))
-             .where(*conditions(report, summary, summary_months, False)).group_by(c.month))
+                    func.sum(c.completions_key)).where(*where).group_by(c.month))
     found: dict[str, tuple[Count, Count]] = defaultdict(lambda: (Count(), Count()))
     for month, begun, begun_key, done, done_key in db.session.execute(query):
         found[month] = (Count.of(begun, begun_key), Count.of(done, done_key))
