@@ -30,6 +30,7 @@ import hashlib
 import hmac
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache
 from statistics import NormalDist
 from typing import Protocol, TypeVar
 
@@ -54,14 +55,18 @@ def note() -> str:
              "differ from the sum of their parts; this protects the people behind them.")
 
 
+@lru_cache(maxsize=8)
+def _secret_of(pseudonym_key: str) -> bytes:
+    return hmac.new(pseudonym_key.encode(), LABEL, hashlib.sha256).digest()
+
+
 def _secret() -> bytes:
-    return hmac.new(current_app.config["PSEUDONYM_KEY"].encode(), LABEL, hashlib.sha256).digest()
+    return _secret_of(current_app.config["PSEUDONYM_KEY"])
 
 
 def draw(key: int, n: int, purpose: str = "count") -> float:
     """A number in [0, 1) fixed by the cell key, the true count and what it is drawn for."""
-    message = f"{purpose}:{key % KEY_SPACE}:{n}".encode()
-    digest = hmac.new(_secret(), message, hashlib.sha256).digest()
+    digest = hmac.digest(_secret(), f"{purpose}:{key % KEY_SPACE}:{n}".encode(), "sha256")
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
@@ -88,8 +93,9 @@ class Count:
         """From what the database returns: a count and a sum of record keys (None for no rows)."""
         return cls(int(n or 0), int(key_sum or 0) % KEY_SPACE)
 
-    @property
+    @cached_property
     def published(self) -> int:
+        """Drawn once per count: a table reads each of its cells several times (figure, chart, rate)."""
         return published_count(self.n, self.key)
 
 

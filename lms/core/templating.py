@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from babel import numbers
 from babel.lists import format_list
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -26,14 +26,24 @@ def switch_language_url(code: str) -> str:
 
 
 @lru_cache(maxsize=8192, typed=True)
-def _formatted_number(number, locale: str) -> str:
-    return numbers.format_decimal(number, locale=locale)
+def _formatted_number(number, locale: str, pattern: str | None = None) -> str:
+    return numbers.format_decimal(number, format=pattern, locale=locale)
+
+
+@lru_cache(maxsize=4096, typed=True)
+def _formatted_percent(share, locale: str) -> str:
+    return numbers.format_percent(share, locale=locale)
 
 
 def format_number(number) -> str:
     """Flask-Babel's ``format_number``, each number formatted once per process and language: a report page shows
     hundreds of them, a family tree thousands."""
     return _formatted_number(number, str(get_locale()))
+
+
+def format_percent_value(value: float) -> str:
+    """A percentage (0-100) in the reader's locale, each formatted once per process and language, as numbers are."""
+    return _formatted_percent(value / 100, str(get_locale()))
 
 
 def content_language_attrs(localised) -> Markup:
@@ -45,7 +55,7 @@ def content_language_attrs(localised) -> Markup:
 
 def format_decimal_value(value: float, signed: bool = False, digits: int = 1) -> str:
     """A statistic with one decimal (or ``digits``), in the reader's locale; "+" before a positive change."""
-    text = format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0")
+    text = _formatted_number(value, str(get_locale()), "#,##0." + "0" * digits if digits else "#,##0")
     return f"+{text}" if signed and value > 0 else text
 
 
@@ -102,7 +112,7 @@ def register_template_helpers(app: Flask) -> None:
             "format_date": format_date,
             "format_datetime": format_datetime,
             "format_number": format_number,
-            "percent": lambda value: format_percent(value / 100),
+            "percent": format_percent_value,
             "format_decimal_value": format_decimal_value,
             "disclosure_note": disclosure.note,
             "min_shown": disclosure.MIN_SHOWN,
