@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
-from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy import func, select
@@ -338,26 +337,19 @@ def reached(report: ReportFilter, groups, key, joins=()) -> dict:
     return people_per(report, pairs)
 
 
-def traits_of(report: ReportFilter, person_id) -> SimpleNamespace:
-    """The gender and birth year of the person ``person_id`` as of the period's end (None without attributes), as
-    ``trait_filters`` reads them: correlated subqueries, a read of their own history for each person counted,
-    whatever the number of people who are not."""
-    row = PersonAttributes.__table__.alias("traits")
-
-    def latest(column):
-        return (select(column).where(row.c.user_id == person_id, row.c.counts_from <= report.end)
-                .order_by(row.c.counts_from.desc()).limit(1).scalar_subquery())
-
-    return SimpleNamespace(c=SimpleNamespace(gender=latest(row.c.gender), birth_year=latest(row.c.birth_year)))
-
-
 def with_traits(report: ReportFilter, query, person_id):
     """``query`` kept to the people (``person_id``) of the report's gender and age band, if it has them (and so to
-    people with attributes)."""
+    people with attributes): one correlated lookup per person counted, of their latest attributes as of the
+    period's end, that tells whether these have a gender and match ``trait_filters`` (the age band's condition
+    reads the birth year once per band edge: asked of that one row, not of a lookup each), a read of their own
+    history whatever the number of people who are not."""
     if not has_trait_filters(report):
         return query
-    person = traits_of(report, person_id)
-    return query.where(person.c.gender.is_not(None), *trait_filters(report, person))
+    row = PersonAttributes.__table__.alias("traits")
+    matches = (select(sa.and_(row.c.gender.is_not(None), *trait_filters(report, row)))
+               .where(row.c.user_id == person_id, row.c.counts_from <= report.end)
+               .order_by(row.c.counts_from.desc()).limit(1).scalar_subquery())
+    return query.where(matches.is_(True))
 
 
 def people_per(report: ReportFilter, pairs) -> dict:
