@@ -30,6 +30,9 @@ else:
 #: when nginx runs on another (docs/deploy.md, "Several app servers"). The app's ProxyFix (TRUSTED_PROXIES=1) reads
 #: X-Forwarded-For and -Proto from whoever connects: only nginx may reach GUNICORN_BIND.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+#: The portal is served from the site's root: no request header may set SCRIPT_NAME or PATH_INFO (gunicorn takes
+#: them from a trusted forwarder by default), which would draw its pages, links and kept pages under a made-up path.
+forwarder_headers = ""
 
 #: gunicorn's own lines (start, stop, worker timeouts) go to stderr, hence to the journal. No gunicorn access
 #: log: the app writes one line per request (lms/core/logs.py) with its request id and without the visitor's
