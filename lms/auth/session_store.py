@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy import select
 
+from lms.clock import as_utc
 from lms.extensions import db
 from lms.models import User, UserSession
 
@@ -44,11 +45,6 @@ def coarse(moment: datetime) -> datetime:
     moment = as_utc(moment)
     step = int(RESOLUTION.total_seconds())
     return datetime.fromtimestamp(int(moment.timestamp()) // step * step, UTC)
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes: they are UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def digest(token: str) -> str:

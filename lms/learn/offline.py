@@ -19,12 +19,13 @@ import hashlib
 import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from lms import clock
 from lms.database.portable import insert_new
 from lms.extensions import db
 from lms.learn import services
@@ -72,7 +73,7 @@ def parse_operations(payload) -> list[Operation]:
             kind, course = str(item["kind"]), str(item["course"])
             at = datetime.fromisoformat(str(item["at"]).replace("Z", "+00:00"))
             operation = Operation(id=uuid.UUID(str(item["id"])), kind=kind, course=text(course),
-                                  at=at if at.tzinfo else at.replace(tzinfo=UTC), owner=text(item.get("owner")),
+                                  at=clock.as_utc(at), owner=text(item.get("owner")),
                                   lesson=text(item.get("lesson")), module=text(item.get("module")),
                                   answers=answers_of(item.get("answers")) if kind == "quiz" else None)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -149,7 +150,7 @@ def moment_of(user_id: int, course: Course, at: datetime, now: datetime) -> date
     enrolled = db.session.scalar(select(Enrolment.enrolled_at).where(Enrolment.user_id == user_id,
                                                                     Enrolment.course_id == course.id))
     if enrolled is not None:
-        at = max(at, services.aware(enrolled))
+        at = max(at, clock.as_utc(enrolled))
     return min(max(at, now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)), now)
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import CompoundSelect, bindparam, false, select, true, union_all
 from sqlalchemy.orm import selectinload
@@ -211,7 +211,7 @@ def mark_lesson_done(user_id: int, course: Course, lesson: Lesson, at: datetime 
     enrolment = enrol(user_id, course)
     if db.session.get(LessonCompletion, (user_id, lesson.id)) is None:
         db.session.add(LessonCompletion(user_id=user_id, lesson_id=lesson.id, completed_at=at))
-    enrolment.last_activity_at = max(enrolment.last_activity_at, at, key=aware)
+    enrolment.last_activity_at = max(enrolment.last_activity_at, at, key=clock.as_utc)
     db.session.flush()
     return record_completion_if_done(user_id, course, at)
 
@@ -284,15 +284,10 @@ def submit_quiz(user_id: int, course: Course, module: Module, answers: dict[str,
         before_lessons=not lessons_done_in(user_id, module, before=at), submitted_at=at,
     )
     db.session.add(attempt)
-    enrolment.last_activity_at = max(enrolment.last_activity_at, at, key=aware)
+    enrolment.last_activity_at = max(enrolment.last_activity_at, at, key=clock.as_utc)
     db.session.flush()
     record_completion_if_done(user_id, course, at)
     return attempt
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives back naive UTC datetimes; compare them as UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def lessons_done_in(user_id: int, module: Module, before: datetime | None = None) -> bool:

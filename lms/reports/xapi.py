@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from lms.clock import as_utc
 from lms.extensions import db
 from lms.i18n import member_language, pick_text
 from lms.models import (
@@ -90,8 +91,7 @@ def language_tag(code: str) -> str:
 def timestamp(moment: datetime | date) -> str:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time(12, 0))
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return as_utc(moment).astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def activity(home: str, path: str, kind: str | None = None, name: tuple[str, str] | None = None) -> dict:
@@ -221,6 +221,3 @@ def statements(since: date | None = None) -> list[dict]:
     return sorted(found, key=lambda s: (s["timestamp"], s["id"]))
 
 
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes (UTC); PostgreSQL aware ones."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

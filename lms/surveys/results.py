@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from lms import disclosure
+from lms import clock, disclosure
 from lms.disclosure import MIN_SHOWN, Count
 from lms.extensions import db
 from lms.models import (
@@ -384,8 +384,7 @@ def module_scores(course: Course, user_ids: list[int] | None = None,
 
 
 def in_window(moment: datetime, window: tuple[datetime, datetime]) -> bool:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return window[0] <= aware <= window[1]
+    return window[0] <= clock.as_utc(moment) <= window[1]
 
 
 def person_pairs(before: dict, after: dict) -> list[tuple[float, float]]:
