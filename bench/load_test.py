@@ -3,6 +3,7 @@
     .venv/bin/python bench/load_test.py                      # 200 members for 60 s, PostgreSQL on 127.0.0.1:5432
     .venv/bin/python bench/load_test.py --members 50 --duration 20
     .venv/bin/python bench/load_test.py --restart-database   # on a private PostgreSQL 15, restarted at a third
+    .venv/bin/python bench/load_test.py --editor --visitors 8 --gc-threshold 50   # workers' health under edits
 
 It builds a throwaway database (the migrations, the bundled courses, ``--members`` accounts), starts
 ``gunicorn -w 2 wsgi:app`` on a free local port (bench/server_load.py), and runs one thread per
@@ -12,7 +13,14 @@ CSRF token, lesson after lesson, starting again after the last. Half the members
 Every "done" answered with success (a redirect onward) is recorded. At the end it reports
 throughput and latency percentiles, reads and writes apart, then checks in the database that every
 recorded "done" is there and that none is doubled (one row per member and lesson, one enrolment per
-member); exit 1 if not, or if any request failed.
+member); exit 1 if not, if any request failed, or if a worker died (a signal such as SIGSEGV, which cuts off the
+request it was answering; the workers run with faulthandler on, so the log says where each died).
+
+``--visitors N``: N visitors (not signed in) also read the lessons one after another, in turn in each language.
+``--editor``: an admin also saves the course's first lesson every 0.2 s, as a trainer at work would, so that every
+process drops its copy of the course (lms/learn/reading.py) and reads it again, over and over. ``--gc-threshold N``:
+each worker collects garbage after every N new objects (``gc.set_threshold(N)``; Python's default is 700), which
+brings a fault in memory that garbage collection trips over to light in a minute rather than an hour.
 
 ``--restart-database``: the shared server must not be restarted, so the database is on a
 PostgreSQL 15 cluster of the bench's own (``initdb`` in a temporary folder, run as the ``postgres``
@@ -25,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import html
 import re
 import shutil
 import statistics
@@ -58,7 +67,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]* value="([^"]+)"')
 
 @dataclass
 class Sample:
-    kind: str  # "sign-in", "start", "read" or "write"
+    kind: str  # "sign-in", "start", "read", "write"; "visit" (a visitor's), "edit" (the editor's)
     started: float
     seconds: float
     status: int  # 0: no answer (a timeout or a dropped connection)
@@ -133,6 +142,13 @@ class Member:
                 return
             time.sleep(1)
 
+    def visit(self, course: str, lessons: list[str], deadline: float) -> None:
+        """Read the first lesson (the one the editor saves), then the next, without signing in, until ``deadline``."""
+        index = 0
+        while time.monotonic() < deadline:
+            self.call("visit", f"/courses/{course}/lessons/{lessons[0 if index % 2 else index // 2 % len(lessons)]}")
+            index += 1
+
     def learn(self, course: str, lessons: list[str], deadline: float) -> None:
         """Read a lesson, mark it done, go on to the next; after a failure, wait a second as a person would."""
         index = 0
@@ -186,6 +202,55 @@ def unavailable_texts(app) -> dict[str, str]:
         with app.test_request_context(), force_locale(language):
             texts[language] = gettext(UNAVAILABLE)
     return texts
+
+
+EDITOR = "load-editor"
+TEXT_FIELDS = {name: re.compile(pattern, re.S) for name, pattern in (
+    ("version", r'name="version"[^>]* value="([^"]*)"'),
+    ("title", r'name="title"[^>]* value="([^"]*)"'),
+    ("body", r'<textarea[^>]* name="body"[^>]*>(.*?)</textarea>'),
+)}
+
+
+def make_editor(app) -> None:
+    """An admin account, ``EDITOR``, who may edit the bundled course."""
+    from lms.auth.services import create_user
+    from lms.extensions import db
+
+    with app.app_context():
+        create_user(username=EDITOR, password=PASSWORD, display_name="Editor", country="PE", gender="woman",
+                    role="admin")
+        db.session.commit()
+
+
+def edit(editor: Member, lesson: str, deadline: float) -> None:
+    """Saves ``lesson`` with one more line, every 0.2 s until ``deadline`` (each save a new content stamp)."""
+    path = f"/author/courses/{BUNDLED_COURSE}/lessons/{lesson}"
+    while time.monotonic() < deadline:
+        status, body, _ = editor.call("edit", path)
+        found = {name: pattern.search(body) for name, pattern in TEXT_FIELDS.items()} if status == 200 else {}
+        token = editor.token(body) if status == 200 else None
+        if token and all(found.values()):
+            text = {name: html.unescape(match.group(1)) for name, match in found.items()}
+            editor.call("edit", path, {**text, "body": text["body"].rstrip() + "\n\nOne more line.\n",
+                                       "csrf_token": token})
+        time.sleep(0.2)
+
+
+#: What the server log says when a worker dies of a signal other than the one that stops it, and where
+#: (faulthandler's first line).
+WORKER_DEATH = re.compile(r"Worker \(pid:\d+\) was sent (SIG(?!TERM)\w+)")
+FAULT = "Fatal Python error"
+
+
+def worker_deaths(logged: str) -> Counter:
+    return Counter(WORKER_DEATH.findall(logged))
+
+
+def first_fault(logged: str, lines: int = 8) -> str:
+    """The first fault faulthandler wrote, its first few lines."""
+    at = logged.find(FAULT)
+    return "\n".join("    " + line for line in logged[at:].splitlines()[:lines]) if at >= 0 else ""
 
 
 def production_passwords(app) -> None:
@@ -315,6 +380,8 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
         database, drop = throwaway_database(url, Path(tmp))
         try:
             app = build_database(database, usernames)
+            if args.editor:
+                make_editor(app)
             production_passwords(app)
             lessons, texts = lesson_slugs(app), unavailable_texts(app)
             with app.app_context():
@@ -322,7 +389,15 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
 
                 db.engine.dispose()
             log = open(Path(tmp) / "gunicorn.log", "w+")  # read after the server stops
-            with gunicorn(database, tmp, log=log) as (base, _server):
+            options = []
+            if args.gc_threshold:
+                settings = Path(tmp) / "gc.conf.py"
+                settings.write_text(f"exec(open({str(ROOT / 'docs/deploy/gunicorn.conf.py')!r}).read())\n"
+                                    "def post_fork(server, worker):\n    import gc\n"
+                                    f"    gc.set_threshold({args.gc_threshold})\n")
+                options = ["--config", str(settings)]
+            with gunicorn(database, tmp, log=log, settings={"PYTHONFAULTHANDLER": "1"}, options=options) \
+                    as (base, _server):
                 members = [Member(base, name, LANGUAGES[n % 2], texts[LANGUAGES[n % 2]])
                            for n, name in enumerate(usernames)]
                 began = time.monotonic()
@@ -331,6 +406,9 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
                     thread.start()
                 for thread in threads:
                     thread.join()
+                editor = Member(base, EDITOR, "en", texts["en"]) if args.editor else None
+                if editor:
+                    editor.begin(BUNDLED_COURSE, time.monotonic() + 60)
                 start = time.monotonic()
                 deadline = start + args.duration
                 restart: list[float] = []
@@ -344,6 +422,11 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
                 threads = [threading.Thread(target=m.learn, args=(BUNDLED_COURSE, lessons, deadline)) for m in members]
                 if restart_database:
                     threads.append(threading.Thread(target=restart_at_a_third))
+                if editor:
+                    threads.append(threading.Thread(target=edit, args=(editor, lessons[0], deadline)))
+                visitors = [Member(base, "", LANGUAGES[n % 2], texts[LANGUAGES[n % 2]]) for n in range(args.visitors)]
+                threads += [threading.Thread(target=visitor.visit, args=(BUNDLED_COURSE, lessons, deadline))
+                            for visitor in visitors]
                 for thread in threads:
                     thread.start()
                 for thread in threads:
@@ -353,9 +436,21 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
             log.seek(0)
             logged = log.read()
             log.close()
+            deaths = worker_deaths(logged)
+            if visitors:
+                visits = [s for v in visitors for s in v.samples]
+                print(f"  visitors: {sum(s.ok for s in visits):,} lesson pages read, "
+                      f"{sum(not s.ok for s in visits):,} failed")
+                ok = ok and all(s.ok for s in visits)
+            if editor:
+                saved = sum(1 for s in editor.samples if s.kind == "edit" and s.status == 302)
+                print(f"  editor: {saved} saves of the lesson {lessons[0]!r}")
             print(f"  server log: {logged.count('Database unavailable')} 'Database unavailable' warnings, "
-                  f"{logged.count('Traceback')} tracebacks")
-            ok = ok and "Traceback" not in logged
+                  f"{logged.count('Traceback')} tracebacks, "
+                  + (", ".join(f"{n} workers died of {signal}" for signal, n in deaths.items()) or "no worker died"))
+            if FAULT in logged:
+                print("  the first fault:\n" + first_fault(logged))
+            ok = ok and "Traceback" not in logged and not deaths
             problems = check_writes(app, members)
         finally:
             if restart_database:
@@ -377,6 +472,9 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--duration", type=float, default=60, help="seconds of reading and marking done")
     parser.add_argument("--database", default=POSTGRESQL, help="the PostgreSQL server to make a throwaway database on")
+    parser.add_argument("--visitors", type=int, default=0, help="visitors reading lessons without signing in")
+    parser.add_argument("--editor", action="store_true", help="an admin saves the first lesson every 0.2 s")
+    parser.add_argument("--gc-threshold", type=int, help="each worker collects garbage after this many new objects")
     parser.add_argument("--restart-database", action="store_true",
                         help="a private PostgreSQL 15 cluster instead, restarted a third of the way through")
     args = parser.parse_args()
