@@ -16,7 +16,8 @@ recorded "done" is there and that none is doubled (one row per member and lesson
 member); exit 1 if not, if any request failed, or if a worker died (a signal such as SIGSEGV, which cuts off the
 request it was answering; the workers run with faulthandler on, so the log says where each died).
 
-``--visitors N``: N visitors (not signed in) also read the lessons one after another, in turn in each language.
+``--visitors N``: N visitors with cookies off (each request a new visitor, as a crawler or a first visit) also read
+the lessons, the one the editor saves every other time.
 ``--editor``: an admin also saves the course's first lesson every 0.2 s, as a trainer at work would, so that every
 process drops its copy of the course (lms/learn/reading.py) and reads it again, over and over. ``--gc-threshold N``:
 each worker collects garbage after every N new objects (``gc.set_threshold(N)``; Python's default is 700), which
@@ -92,9 +93,12 @@ class Member:
     samples: list[Sample] = field(default_factory=list)
     #: Lessons whose "done" got a success answer.
     done: set[str] = field(default_factory=set)
+    #: Whether it keeps the cookies it is given (a visitor with cookies off is a new visitor at every request).
+    cookies: bool = True
 
     def __post_init__(self) -> None:
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()), KeepRedirects())
+        handlers = [urllib.request.HTTPCookieProcessor(CookieJar())] if self.cookies else []
+        self.opener = urllib.request.build_opener(*handlers, KeepRedirects())
         self.opener.addheaders = [("Accept-Language", self.language), ("Accept-Encoding", "gzip")]
 
     def call(self, kind: str, path: str, form: dict | None = None) -> tuple[int, str, str]:
@@ -424,7 +428,8 @@ def run(url: str, args, restart_database: Callable[[], None] | None) -> int:
                     threads.append(threading.Thread(target=restart_at_a_third))
                 if editor:
                     threads.append(threading.Thread(target=edit, args=(editor, lessons[0], deadline)))
-                visitors = [Member(base, "", LANGUAGES[n % 2], texts[LANGUAGES[n % 2]]) for n in range(args.visitors)]
+                visitors = [Member(base, "", LANGUAGES[n % 2], texts[LANGUAGES[n % 2]], cookies=False)
+                            for n in range(args.visitors)]
                 threads += [threading.Thread(target=visitor.visit, args=(BUNDLED_COURSE, lessons, deadline))
                             for visitor in visitors]
                 for thread in threads:
