@@ -236,8 +236,10 @@ def edit(editor: Member, lesson: str, deadline: float) -> None:
         token = editor.token(body) if status == 200 else None
         if token and all(found.values()):
             text = {name: html.unescape(match.group(1)) for name, match in found.items()}
-            editor.call("edit", path, {**text, "body": text["body"].rstrip() + "\n\nOne more line.\n",
-                                       "csrf_token": token})
+            status, _, location = editor.call("edit", path, {**text, "csrf_token": token,
+                                                             "body": text["body"].rstrip() + "\n\nOne more line.\n"})
+            if status == 302:  # the edit page again, with its "Saved as version n" message, as a browser goes on
+                editor.call("edit", location.removeprefix(editor.base))
         time.sleep(0.2)
 
 
