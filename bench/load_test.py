@@ -20,8 +20,10 @@ request it was answering; the workers run with faulthandler on, so the log says 
 the lessons, the one the editor saves every other time.
 ``--editor``: an admin also saves the course's first lesson every 0.2 s, as a trainer at work would, so that every
 process drops its copy of the course (lms/learn/reading.py) and reads it again, over and over. ``--gc-threshold N``:
-each worker collects garbage after every N new objects (``gc.set_threshold(N)``; Python's default is 700), which
-brings a fault in memory that garbage collection trips over to light in a minute rather than an hour.
+gunicorn runs with the deployment's settings (docs/deploy/gunicorn.conf.py, the command line's bind, workers and
+log level first) and each worker collects garbage after every N new objects (``gc.set_threshold(N)``; Python's
+default is 700), which brings a fault in memory that garbage collection trips over to light in a minute rather
+than an hour.
 
 ``--restart-database``: the shared server must not be restarted, so the database is on a
 PostgreSQL 15 cluster of the bench's own (``initdb`` in a temporary folder, run as the ``postgres``
