@@ -97,6 +97,7 @@ class Member:
     done: set[str] = field(default_factory=set)
     #: Whether it keeps the cookies it is given (a visitor with cookies off is a new visitor at every request).
     cookies: bool = True
+    password: str = PASSWORD
 
     def __post_init__(self) -> None:
         handlers = [urllib.request.HTTPCookieProcessor(CookieJar())] if self.cookies else []
@@ -136,8 +137,8 @@ class Member:
             status, body, _ = self.call("sign-in", "/sign-in")
             token = self.token(body) if status == 200 else None
             if token:
-                status, _, _ = self.call("sign-in", "/sign-in", {"identifier": self.username, "password": PASSWORD,
-                                                                 "csrf_token": token})
+                status, _, _ = self.call("sign-in", "/sign-in", {"identifier": self.username,
+                                                                 "password": self.password, "csrf_token": token})
                 if status == 302:
                     break
             time.sleep(1)

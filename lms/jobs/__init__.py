@@ -20,6 +20,7 @@ from datetime import date, datetime
 from flask import Flask, current_app
 
 from lms import clock
+from lms.core import garbage
 from lms.extensions import db
 from lms.messaging.delivery import send_due
 from lms.privacy.services import purge_inactive
@@ -66,12 +67,14 @@ def run_job(app: Flask, name: str, jobs: dict = JOBS) -> int:
             return done
         finally:
             db.session.remove()
+            garbage.collect_if_due()
 
 
 def run_scheduler(app: Flask) -> None:
     """The single scheduler process: every job now, then every JOBS_INTERVAL_MINUTES. Blocks."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    garbage.take_over()  # collected after each job, never in the middle of one (lms/core/garbage.py)
     scheduler = BlockingScheduler(timezone="UTC")
     minutes = app.config["JOBS_INTERVAL_MINUTES"]
     for name in JOBS:

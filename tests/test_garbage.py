@@ -1,0 +1,133 @@
+"""Garbage is collected between requests and jobs, never in the middle of one (lms/core/garbage.py): CPython 3.11's
+collection inside an allocation corrupted memory, and web workers died of SIGSEGV while a trainer saved lessons."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.helpers import ROOT
+
+#: An object whose ``__dict__`` is read while a collection is due, as SQLAlchemy reads an ``InstanceState``'s, and
+#: whose weak reference's callback deletes attributes of it, as SQLAlchemy's does when the instance goes away. The
+#: dictionary read must hold what the object holds. ``serve`` runs each round as the answer to a request.
+FAULT = textwrap.dedent("""
+    import gc, sys, weakref
+
+    class State:
+        def __init__(self):
+            self.a, self.b, self.c, self.obj, self.d = 1, 2, 3, None, 4
+
+        def cleanup(self, _ref):
+            del self.a
+            del self.obj
+
+    class Instance:
+        pass
+
+    def round_trip():
+        automatic = gc.isenabled()
+        gc.disable()  # no collection before the read
+        state = State()
+        instance = Instance()
+        instance.itself = instance  # a cycle: only a collection frees it
+        state.obj = weakref.ref(instance, state.cleanup)
+        del instance
+        global kept
+        kept = [{} for _ in range(200)]  # many dictionaries made, and the last round's freed, before the read
+        if automatic:
+            gc.enable()
+        gc.set_threshold(1)
+        values = state.__dict__
+        gc.set_threshold(700)
+        return len(values) == len(list(values)) == len(values.items())
+
+    def serve(environ, start_response):
+        start_response("200 OK", [])
+        return [b"ok" if round_trip() else b"corrupt"]
+
+    def answer(app):  # as a WSGI server does: the body sent, then the answer closed
+        body = app({}, lambda *_: None)
+        try:
+            return b"".join(body) == b"ok"
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+""")
+
+
+def run(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", FAULT + textwrap.dedent(script)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="CPython 3.12 collects only between bytecodes")
+def test_python_s_own_collection_corrupts_a_dictionary_read_while_it_is_due():
+    """The fault itself, without the portal: on CPython 3.11 a collection started inside the ``__dict__`` read lets
+    the callback change the object under it (the process dies, or the dictionary's count is wrong)."""
+    done = run("""
+        for _ in range(300):
+            if not answer(serve):
+                print("corrupt")
+                sys.exit(0)
+        print("intact")
+    """)
+    assert done.returncode != 0 or done.stdout.strip() == "corrupt", done.stdout + done.stderr
+
+
+def test_a_process_that_serves_requests_collects_only_after_each_answer():
+    done = run("""
+        from lms.core.garbage import CollectBetweenRequests
+
+        app = CollectBetweenRequests(serve)
+        assert all(answer(app) for _ in range(300)), "corrupt"
+        assert not gc.isenabled()
+        for _ in range(1000):
+            cycle = []
+            cycle.append(cycle)
+        del cycle
+        assert gc.get_count()[0] > gc.get_threshold()[0]
+        assert answer(app)
+        assert gc.get_count()[0] < 50, gc.get_count()  # collected once the answer had gone
+        print("intact")
+    """)
+    assert done.returncode == 0 and done.stdout.strip() == "intact", done.stdout + done.stderr
+
+
+def test_the_app_that_servers_run_takes_collection_over_at_its_first_request(app, database_url, tmp_path):
+    """wsgi.py (gunicorn's entry point) turns collection over at the first request; ``flask --app wsgi`` commands,
+    which answer none, keep Python's own."""
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import gc
+        from wsgi import app
+        before = gc.isenabled()
+        status = app.test_client().get("/healthz").status_code
+        print(before, status, gc.isenabled())
+    """)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
+             "SECRET_KEY": "garbage-test-secret-key-0123456789abcdef"})
+    assert done.stdout.split() == ["True", "200", "False"], done.stdout + done.stderr
+
+
+def test_the_scheduler_collects_after_each_job(app, database_url, tmp_path):
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+        import gc
+        from wsgi import app
+        from lms.core import garbage
+        from lms.jobs import run_job
+
+        garbage.take_over()
+        for _ in range(1000):
+            cycle = []
+            cycle.append(cycle)
+        del cycle
+        before = gc.get_count()[0]
+        run_job(app, "send-sms")
+        print(before > gc.get_threshold()[0], gc.get_count()[0] < 50)
+    """)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
+             "SECRET_KEY": "garbage-test-secret-key-0123456789abcdef"})
+    assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
