@@ -12,7 +12,9 @@ saves lessons died of SIGSEGV every minute or two (docs/reach.md). CPython 3.12 
 
 So a process that serves requests (wsgi.py) or runs the scheduler (lms/jobs) turns automatic collection off and
 collects as CPython would have (the oldest generation past its threshold) at points of its own: after each response
-has gone, and after each job. A collection called from Python code is as safe as 3.12's, which runs between bytecodes.
+has gone, after each job, and after each SQL statement (so that a long request or job, a report or an import, does
+not keep its garbage to the end). A collection called from Python code is as safe as 3.12's, which runs between
+bytecodes.
 Objects the process made before its first request (the app, its modules) are frozen out of every later collection,
 so that the full collections, which the interpreter's own scheme would have spaced out, stay short.
 """
@@ -21,6 +23,8 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterable
 
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from werkzeug.wsgi import ClosingIterator
 
 
@@ -30,6 +34,8 @@ def take_over() -> None:
         gc.disable()
         gc.collect()  # what is garbage already is collected now, not frozen with the rest
         gc.freeze()
+        if not event.contains(Engine, "after_cursor_execute", _after_statement):
+            event.listen(Engine, "after_cursor_execute", _after_statement)
 
 
 def collect_if_due() -> int:
@@ -42,6 +48,10 @@ def collect_if_due() -> int:
         if thresholds[0] and counts[generation] > thresholds[generation]:
             return gc.collect(generation)
     return 0
+
+
+def _after_statement(*_args) -> None:
+    collect_if_due()
 
 
 class CollectBetweenRequests:
