@@ -5,18 +5,18 @@ inside the interpreter's own C code. One such allocation is the dictionary it bu
 object's ``__dict__``: it counts the object's attributes, allocates the dictionary, then fills it. If that allocation
 starts a collection, and the collection calls a weak reference's callback that deletes attributes of the very same
 object, the dictionary is filled with a count that is no longer true, and memory is corrupted. SQLAlchemy does both
-to its ``InstanceState`` objects (it reads their ``__dict__`` to keep memoised values; the callback it registers for
-an instance that goes away deletes two of the state's attributes), so a web worker answering members while a trainer
-saves lessons died of SIGSEGV every minute or two (docs/reach.md). CPython 3.12 collects only between bytecodes
-(python/cpython gh-97922) and does not corrupt anything; tests/test_garbage.py shows the 3.11 fault in a few lines.
+to its ``InstanceState`` objects (it reads their ``__dict__`` when it expires them after a commit, and for memoised
+values; the callback it registers for an instance that goes away deletes one of the state's attributes), so a web
+worker answering members while a trainer saved lessons died of SIGSEGV every minute or two (docs/reach.md). CPython
+3.12 collects only between bytecodes (python/cpython gh-97922) and corrupts nothing; tests/test_garbage.py shows
+the 3.11 fault in a few lines.
 
 So a process that serves requests (wsgi.py) or runs the scheduler (lms/jobs) turns automatic collection off and
 collects as CPython would have (the oldest generation past its threshold) at points of its own: after each response
 has gone, after each job, and after each SQL statement (so that a long request or job, a report or an import, does
 not keep its garbage to the end). A collection called from Python code is as safe as 3.12's, which runs between
-bytecodes.
-Objects the process made before its first request (the app, its modules) are frozen out of every later collection,
-so that the full collections, which the interpreter's own scheme would have spaced out, stay short.
+bytecodes. Objects the process made before it took collection over (the app, its modules) are frozen out of every
+later collection, so that full collections, which the interpreter's own scheme would have spaced out, stay short.
 """
 from __future__ import annotations
 
