@@ -27,15 +27,21 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.wsgi import ClosingIterator
 
+_taken_over = False
+
 
 def take_over() -> None:
-    """From now on this process collects only when ``collect_if_due`` is called (once; again, it does nothing)."""
-    if gc.isenabled():
-        gc.disable()
+    """From now on this process collects only when ``collect_if_due`` is called. Called again, it only turns
+    automatic collection off again, if a library turned it on."""
+    global _taken_over
+    if not gc.isenabled():
+        return
+    gc.disable()
+    if not _taken_over:
+        _taken_over = True
         gc.collect()  # what is garbage already is collected now, not frozen with the rest
         gc.freeze()
-        if not event.contains(Engine, "after_cursor_execute", _after_statement):
-            event.listen(Engine, "after_cursor_execute", _after_statement)
+        event.listen(Engine, "after_cursor_execute", _after_statement)
 
 
 def collect_if_due() -> int:
