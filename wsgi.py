@@ -1,10 +1,11 @@
 """Entry point: ``gunicorn wsgi:app`` or ``flask --app wsgi ...``.
 
-A process that serves requests collects garbage between them, never in the middle of one (lms/core/garbage.py);
-the commands of ``flask --app wsgi`` serve none and keep Python's own collection.
+Every process that loads this file collects Python's garbage at points of its own (after each response, SQL
+statement and job), never inside the interpreter's work, where CPython 3.11 corrupts memory (lms/core/garbage.py).
 """
 from lms import create_app
-from lms.core.garbage import CollectBetweenRequests
+from lms.core import garbage
 
 app = create_app()
-app.wsgi_app = CollectBetweenRequests(app.wsgi_app)
+app.wsgi_app = garbage.CollectBetweenRequests(app.wsgi_app)
+garbage.take_over()

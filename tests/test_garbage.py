@@ -97,19 +97,53 @@ def test_a_process_that_serves_requests_collects_only_after_each_answer():
     assert done.returncode == 0 and done.stdout.strip() == "intact", done.stdout + done.stderr
 
 
-def test_the_app_that_servers_run_takes_collection_over_at_its_first_request(app, database_url, tmp_path):
-    """wsgi.py (gunicorn's entry point) turns collection over at the first request; ``flask --app wsgi`` commands,
-    which answer none, keep Python's own."""
+def test_the_app_that_servers_and_commands_load_takes_collection_over(app, database_url, tmp_path):
+    """wsgi.py (gunicorn's entry point, and ``flask --app wsgi``'s) turns automatic collection off as it loads."""
     done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
         import gc
-        from wsgi import app
         before = gc.isenabled()
+        from wsgi import app
+        loaded = gc.isenabled()
         status = app.test_client().get("/healthz").status_code
-        print(before, status, gc.isenabled())
+        print(before, loaded, status, gc.isenabled())
     """)], cwd=ROOT, capture_output=True, text=True, timeout=120,
         env={**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
              "SECRET_KEY": "garbage-test-secret-key-0123456789abcdef"})
-    assert done.stdout.split() == ["True", "200", "False"], done.stdout + done.stderr
+    assert done.stdout.split() == ["True", "False", "200", "False"], done.stdout + done.stderr
+
+
+def test_a_file_the_server_sends_itself_stays_its_own_and_is_collected_after():
+    """A file response stays the server's file wrapper (sent with sendfile), and the garbage of its request is
+    collected when the server closes it."""
+    done = run("""
+        import io
+        from werkzeug.wsgi import FileWrapper
+        from lms.core.garbage import CollectBetweenRequests, take_over
+
+        closed = []
+
+        class File(io.BytesIO):
+            def close(self):
+                closed.append(True)
+                super().close()
+
+        def send(environ, start_response):
+            for _ in range(1000):
+                cycle = []
+                cycle.append(cycle)
+            start_response("200 OK", [])
+            return environ["wsgi.file_wrapper"](File(b"static"))
+
+        take_over()
+        body = CollectBetweenRequests(send)({"wsgi.file_wrapper": FileWrapper}, lambda *_: None)
+        assert isinstance(body, FileWrapper), body
+        assert b"".join(body) == b"static"
+        assert gc.get_count()[0] > gc.get_threshold()[0]
+        body.close()
+        assert closed and gc.get_count()[0] < 50, gc.get_count()
+        print("intact")
+    """)
+    assert done.returncode == 0 and done.stdout.strip() == "intact", done.stdout + done.stderr
 
 
 def test_the_scheduler_collects_after_each_job(app, database_url, tmp_path):

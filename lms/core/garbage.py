@@ -11,12 +11,16 @@ worker answering members while a trainer saved lessons died of SIGSEGV every min
 3.12 collects only between bytecodes (python/cpython gh-97922) and corrupts nothing; tests/test_garbage.py shows
 the 3.11 fault in a few lines.
 
-So a process that serves requests (wsgi.py) or runs the scheduler (lms/jobs) turns automatic collection off and
-collects as CPython would have (the oldest generation past its threshold) at points of its own: after each response
-has gone, after each job, and after each SQL statement (so that a long request or job, a report or an import, does
-not keep its garbage to the end). A collection called from Python code is as safe as 3.12's, which runs between
-bytecodes. Objects the process made before it took collection over (the app, its modules) are frozen out of every
-later collection, so that full collections, which the interpreter's own scheme would have spaced out, stay short.
+So every process that runs the app through wsgi.py (gunicorn's workers, ``flask --app wsgi`` commands, the
+scheduler) turns automatic collection off as it loads, and collects as CPython would have (the oldest generation past
+its threshold) at points of its own: after each response has gone, after each SQL statement (so that a long request,
+job or import does not keep its garbage to its end) and after each scheduler job. A collection called from Python
+code is as safe as 3.12's, which runs between bytecodes. Objects the process made before it took collection over (the
+app, its modules) are frozen out of every later collection (``gc.freeze``), so that full collections, which this
+scheme runs every hundred young ones where the interpreter's own would have spaced them out, stay short; one of them
+that became garbage later would stay until the process ends (gunicorn replaces each worker after ``max_requests``).
+Work that makes garbage without any SQL keeps it until it ends: the largest is reading an uploaded file, at most
+``MAX_CONTENT_LENGTH``.
 """
 from __future__ import annotations
 
@@ -61,16 +65,33 @@ def _after_statement(*_args) -> None:
 
 
 class CollectBetweenRequests:
-    """WSGI middleware: the process collects garbage after each response has gone (at the first request, it takes
-    collection over), never while a request is being answered."""
+    """WSGI middleware: garbage collected after each response has gone, never while a request is answered (besides
+    after its SQL statements)."""
 
     def __init__(self, app: Callable) -> None:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        take_over()
+        take_over()  # again: a library may have turned automatic collection on
         answer = self.app(environ, start_response)
         file_wrapper = environ.get("wsgi.file_wrapper")
         if file_wrapper is not None and isinstance(answer, file_wrapper):
-            return answer  # the server sends the file itself; the next request collects
+            return _collect_on_close(answer)
         return ClosingIterator(answer, collect_if_due)
+
+
+def _collect_on_close(answer):
+    """A file the server sends itself (it must stay its own file wrapper), collecting when the server closes it."""
+    close = getattr(answer, "close", None)
+
+    def closed() -> None:
+        try:
+            if close is not None:
+                close()
+        finally:
+            collect_if_due()
+    try:
+        answer.close = closed
+    except AttributeError:  # a wrapper that takes no attribute: collect now, before the file goes
+        collect_if_due()
+    return answer
