@@ -49,6 +49,11 @@ FAULT = textwrap.dedent("""
         start_response("200 OK", [])
         return [b"ok" if round_trip() else b"corrupt"]
 
+    def make_garbage():  # more than a collection's worth of cycles
+        for _ in range(1000):
+            cycle = []
+            cycle.append(cycle)
+
     def answer(app):  # as a WSGI server does: the body sent, then the answer closed
         body = app({}, lambda *_: None)
         try:
@@ -59,9 +64,16 @@ FAULT = textwrap.dedent("""
 """)
 
 
-def run(script: str) -> subprocess.CompletedProcess:
+def run(script: str, **settings: str) -> subprocess.CompletedProcess:
+    """``script`` after ``FAULT``, in a Python process of its own, with these environment variables too."""
     return subprocess.run([sys.executable, "-c", FAULT + textwrap.dedent(script)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+                          text=True, timeout=120, env={**os.environ, "PYTHONFAULTHANDLER": "1", **settings})
+
+
+def run_with_app(script: str, database_url: str, instance) -> subprocess.CompletedProcess:
+    """``script`` in a process that can load wsgi.py on the test database."""
+    return run(script, DATABASE_URL=database_url, INSTANCE_PATH=str(instance),
+               SECRET_KEY="garbage-test-secret-key-0123456789abcdef")
 
 
 @pytest.mark.skipif(sys.version_info >= (3, 12), reason="CPython 3.12 collects only between bytecodes")
@@ -85,10 +97,7 @@ def test_a_process_that_serves_requests_collects_only_after_each_answer():
         app = CollectBetweenRequests(serve)
         assert all(answer(app) for _ in range(300)), "corrupt"
         assert not gc.isenabled()
-        for _ in range(1000):
-            cycle = []
-            cycle.append(cycle)
-        del cycle
+        make_garbage()
         assert gc.get_count()[0] > gc.get_threshold()[0]
         assert answer(app)
         assert gc.get_count()[0] < 50, gc.get_count()  # collected once the answer had gone
@@ -99,16 +108,13 @@ def test_a_process_that_serves_requests_collects_only_after_each_answer():
 
 def test_the_app_that_servers_and_commands_load_takes_collection_over(app, database_url, tmp_path):
     """wsgi.py (gunicorn's entry point, and ``flask --app wsgi``'s) turns automatic collection off as it loads."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
-        import gc
+    done = run_with_app("""
         before = gc.isenabled()
         from wsgi import app
         loaded = gc.isenabled()
         status = app.test_client().get("/healthz").status_code
         print(before, loaded, status, gc.isenabled())
-    """)], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
-             "SECRET_KEY": "garbage-test-secret-key-0123456789abcdef"})
+    """, database_url, tmp_path)
     assert done.stdout.split() == ["True", "False", "200", "False"], done.stdout + done.stderr
 
 
@@ -128,9 +134,7 @@ def test_a_file_the_server_sends_itself_stays_its_own_and_is_collected_after():
                 super().close()
 
         def send(environ, start_response):
-            for _ in range(1000):
-                cycle = []
-                cycle.append(cycle)
+            make_garbage()
             start_response("200 OK", [])
             return environ["wsgi.file_wrapper"](File(b"static"))
 
@@ -147,31 +151,24 @@ def test_a_file_the_server_sends_itself_stays_its_own_and_is_collected_after():
 
 
 def test_the_scheduler_collects_after_each_job(app, database_url, tmp_path):
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
-        import gc
+    done = run_with_app("""
         from wsgi import app
         from lms.core import garbage
         from lms.jobs import run_job
 
         garbage.take_over()
-        for _ in range(1000):
-            cycle = []
-            cycle.append(cycle)
-        del cycle
+        make_garbage()
         before = gc.get_count()[0]
         run_job(app, "send-sms")
         print(before > gc.get_threshold()[0], gc.get_count()[0] < 50)
-    """)], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
-             "SECRET_KEY": "garbage-test-secret-key-0123456789abcdef"})
+    """, database_url, tmp_path)
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr
 
 
 def test_a_long_request_collects_after_each_sql_statement(app, database_url, tmp_path):
     """A report or an import does not keep its garbage to the end of the request: the process that took collection
     over collects, when due, after each statement too."""
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent("""
-        import gc
+    done = run_with_app("""
         from sqlalchemy import text
         from wsgi import app
         from lms.core import garbage
@@ -180,14 +177,9 @@ def test_a_long_request_collects_after_each_sql_statement(app, database_url, tmp
         with app.app_context():
             db.session.execute(text("SELECT 1"))  # the engine exists before collection is taken over
             garbage.take_over()
-            for _ in range(1000):
-                cycle = []
-                cycle.append(cycle)
-            del cycle
+            make_garbage()
             before = gc.get_count()[0]
             db.session.execute(text("SELECT 1"))
             print(before > gc.get_threshold()[0], gc.get_count()[0] < 50)
-    """)], cwd=ROOT, capture_output=True, text=True, timeout=120,
-        env={**os.environ, "DATABASE_URL": database_url, "INSTANCE_PATH": str(tmp_path),
-             "SECRET_KEY": "garbage-test-secret-key-0123456789abcdef"})
+    """, database_url, tmp_path)
     assert done.stdout.split() == ["True", "True"], done.stdout + done.stderr

@@ -51,11 +51,11 @@ def take_over() -> None:
 def collect_if_due() -> int:
     """Collect the oldest generation whose count is over its threshold, if this process took collection over; the
     number of objects found unreachable."""
-    if gc.isenabled():
-        return 0
     counts, thresholds = gc.get_count(), gc.get_threshold()
+    if gc.isenabled() or not thresholds[0]:  # Python collects itself, or nothing is to be collected
+        return 0
     for generation in (2, 1, 0):
-        if thresholds[0] and counts[generation] > thresholds[generation]:
+        if counts[generation] > thresholds[generation]:
             return gc.collect(generation)
     return 0
 
