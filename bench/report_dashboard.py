@@ -261,6 +261,9 @@ def summaries(app, what: str) -> None:
 
             started = time.perf_counter()
             print(f"survey figures kept for {add_up_waves()} waves in {time.perf_counter() - started:.0f} s")
+            if db.engine.dialect.name == "postgresql":  # autovacuum's statistics of the new rows, before timing
+                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(sa.text("ANALYZE"))
 
 
 def kept_database(base_url: str | None, name: str) -> str:

@@ -1,29 +1,68 @@
-"""PostgreSQL as a server that can go away: a request waits a few seconds for a connection, not minutes.
+"""PostgreSQL as a server that can go away, and a page read in as few round trips as it has queries.
 
 A server that is down or restarting refuses at once; a host that does not answer at all (a network
 cut) would leave libpq waiting as long as the kernel retries, longer than gunicorn lets a worker
 live. So a connection attempt gives up after ``CONNECT_TIMEOUT`` seconds, unless the database URL
 says otherwise (``?connect_timeout=``); the request then ends in the 503 page (lms/core/errors.py).
-Connections kept in the pool are tested before use (``pool_pre_ping`` in lms/config.py), so the
-first request after the server is back gets a fresh one.
+
+A connection taken from the pool is checked without a round trip: a server that ended it (a restart,
+``pg_terminate_backend``, an idle timeout) has sent its last words and closed the socket, which is then readable,
+where an idle connection that lasts has nothing to read. Such a connection, or one unused for ``PING_AFTER``
+seconds or more (which a firewall may have dropped without a word), is tested with ``SELECT 1``; one that fails is
+replaced by a fresh one before the request uses it. (SQLAlchemy's ``pool_pre_ping`` would test every one, a round
+trip per request.)
+
+Statements that only read run outside a transaction, each on its own as it would in a transaction at PostgreSQL's
+isolation level, READ COMMITTED: a page that only reads costs its queries and nothing else, no ``BEGIN`` and no
+``COMMIT``. The first statement that may write or lock (anything but a ``SELECT``, or a ``SELECT`` that locks rows,
+takes a transaction-long advisory lock or changes a sequence or a setting) starts the transaction, and everything
+after it, reads included, runs in it until the commit or the rollback, as before. psycopg keeps what it prepared (a
+statement run five times on a connection) as long as no transaction is rolled back, so the session's query and the
+page's are planned once per connection. A connection asked for with ``isolation_level="AUTOCOMMIT"`` is left alone.
 
 The app's connections run without JIT compilation (``-c jit=off``, unless the URL's ``options`` set ``jit``):
 the report queries are a few grouped reads, which JIT compiled for longer than they ran.
-
-A transaction that only read (every statement a ``SELECT``) ends with ``COMMIT`` where SQLAlchemy would roll it
-back (a page read, at the end of its request): for a transaction that wrote nothing the two are the same, but
-psycopg forgets every statement it prepared on the connection at each ``ROLLBACK``, and would plan the session's
-and the page's queries again on every request (0.3 to 0.8 ms of the server's time each). A transaction that wrote
-anything, or failed, is rolled back as before.
 """
 from __future__ import annotations
 
+import re
+import select
+import time
+
 import psycopg
-from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 CONNECT_TIMEOUT = 5
+#: A connection unused this many seconds is tested with a round trip before it is used.
+PING_AFTER = 30
+#: A statement that only reads: a SELECT that locks no row and changes nothing of the session's.
+READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+NEEDS_TRANSACTION = re.compile(
+    r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|\bpg_(?:try_)?advisory_xact_lock|\bset_config\s*\("
+    r"|\b(?:nextval|setval)\s*\(", re.IGNORECASE)
+
+
+def only_reads(statement: str) -> bool:
+    """Whether ``statement`` can run outside a transaction, as it would inside one."""
+    return READ.match(statement) is not None and NEEDS_TRANSACTION.search(statement) is None
+
+
+def unasked_input(driver: psycopg.Connection) -> bool:
+    """Whether the server wrote to the connection unasked, as it does before it closes it (seen on the socket
+    without waiting)."""
+    readable, _, _ = select.select([driver.pgconn.socket], [], [], 0)
+    return bool(readable)
+
+
+def answers(driver: psycopg.Connection) -> bool:
+    try:
+        driver.execute("SELECT 1")
+    except psycopg.Error:
+        return False
+    return True
 
 
 def configure(engine: Engine) -> None:
@@ -37,22 +76,25 @@ def configure(engine: Engine) -> None:
         if "jit" not in options:
             params["options"] = f"{options} -c jit=off".strip()
 
-    @event.listens_for(engine, "begin")
-    def on_begin(conn: Connection) -> None:
-        conn.info["wrote"] = False
+    @event.listens_for(engine, "checkout")
+    def on_checkout(driver: psycopg.Connection, entry: ConnectionPoolEntry, _proxy) -> None:
+        """A connection the server ended, or unused for long and not answering, is replaced (the pool retries on
+        ``DisconnectionError``); a good one starts outside a transaction."""
+        if driver.closed or driver.broken:
+            raise DisconnectionError("the database server ended the connection")
+        driver.autocommit = True
+        unused = time.monotonic() - entry.info.get("returned", time.monotonic())
+        if (unused >= PING_AFTER or unasked_input(driver)) and not answers(driver):
+            raise DisconnectionError("the database server ended the connection")
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_driver, entry: ConnectionPoolEntry) -> None:
+        entry.info["returned"] = time.monotonic()
 
     @event.listens_for(engine, "before_cursor_execute")
     def on_statement(conn: Connection, _cursor, statement: str, *_args) -> None:
-        if not statement.lstrip()[:6].upper() == "SELECT":
-            conn.info["wrote"] = True
-
-    @event.listens_for(engine, "rollback")
-    def on_rollback(conn: Connection) -> None:
-        """A transaction that only read is committed first: the rollback that follows has nothing left to do."""
+        """The first statement that may write or lock starts the transaction."""
         driver = conn.connection.dbapi_connection
-        if conn.info.get("wrote", True) or driver.info.transaction_status != TransactionStatus.INTRANS:
-            return
-        try:
-            driver.commit()
-        except psycopg.Error:  # the connection is lost: the rollback that follows finds it so
-            return
+        if driver.autocommit and not only_reads(statement) and \
+                conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            driver.autocommit = False
