@@ -161,3 +161,32 @@ def test_a_connection_unused_for_long_is_tested_first(one_connection, counted_te
     monkeypatch.setattr(postgresql, "PING_AFTER", 0)
     assert backend(one_connection) == first
     assert counted_tests == [True]
+
+
+def test_a_connection_on_a_descriptor_above_1023_is_taken_as_any_other(one_connection, counted_tests):
+    """select.select refuses such descriptors; a process holding many files (a long-lived scheduler) has them."""
+    import resource
+
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        pytest.skip(f"the open-file limit ({soft}) leaves no descriptor above 1023")
+    held = []
+    try:
+        while not held or held[-1].fileno() < 1030:
+            held.append(open(__file__, "rb"))  # closed below
+        first = backend(one_connection)
+        with one_connection.connect() as connection:
+            assert connection.connection.dbapi_connection.pgconn.socket > 1023
+        assert backend(one_connection) == first
+        assert counted_tests == []
+    finally:
+        for file in held:
+            file.close()
+
+
+def test_the_storage_clean_up_gives_its_connection_back_as_it_came(one_connection):
+    from lms.database import storage
+
+    assert storage.clean(one_connection, ("survey_response_pool",))
+    with one_connection.connect() as connection:  # the pool's only connection, the one the clean-up used
+        assert connection.exec_driver_sql("SHOW lock_timeout").scalar() == "0"

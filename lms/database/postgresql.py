@@ -10,7 +10,9 @@ A connection taken from the pool is checked without a round trip: a server that 
 where an idle connection that lasts has nothing to read. Such a connection, or one unused for ``PING_AFTER``
 seconds or more (which a firewall may have dropped without a word), is tested with ``SELECT 1``; one that fails is
 replaced by a fresh one before the request uses it. (SQLAlchemy's ``pool_pre_ping`` would test every one, a round
-trip per request.)
+trip per request.) A connection the server ends a fraction of a millisecond before it is taken, before its last
+words reach the socket, is not seen: the request fails as one the server cut in its middle would, with the 503
+page (lms/core/errors.py).
 
 Statements that only read run outside a transaction, each on its own as it would in a transaction at PostgreSQL's
 isolation level, READ COMMITTED: a page that only reads costs its queries and nothing else, no ``BEGIN`` and no
@@ -53,8 +55,9 @@ def only_reads(statement: str) -> bool:
 def unasked_input(driver: psycopg.Connection) -> bool:
     """Whether the server wrote to the connection unasked, as it does before it closes it (seen on the socket
     without waiting)."""
-    readable, _, _ = select.select([driver.pgconn.socket], [], [], 0)
-    return bool(readable)
+    poller = select.poll()  # not select.select, which refuses a descriptor above 1023
+    poller.register(driver.pgconn.socket, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def answers(driver: psycopg.Connection) -> bool:

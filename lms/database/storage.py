@@ -53,9 +53,12 @@ def clean(engine: Engine, tables) -> bool:
         if engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql(f"SET lock_timeout = {LOCK_TIMEOUT_MS}")
-                _wait_for_older_snapshots(conn)
-                for table in sorted(tables):
-                    conn.exec_driver_sql(f'VACUUM FULL "{table}"')  # VACUUM takes no parameters: our names only
+                try:
+                    _wait_for_older_snapshots(conn)
+                    for table in sorted(tables):
+                        conn.exec_driver_sql(f'VACUUM FULL "{table}"')  # VACUUM takes no parameters: our names only
+                finally:  # the connection goes back to the pool as it came, for the requests that take it next
+                    conn.exec_driver_sql("RESET lock_timeout")
         elif engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             raw = engine.raw_connection()
             try:
