@@ -19,6 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -94,17 +95,43 @@ def open_session(user: User, *, now: datetime, remembered: bool, limits: Limits,
     return Opened(record, session_id, token)
 
 
-def find(session_id: str | None) -> tuple[UserSession, User | None] | None:
-    """The session whose id the cookie holds, if it still exists (over or not), and its account, in one query."""
+@dataclass(frozen=True)
+class Found:
+    record: UserSession
+    user: User | None
+    #: The rows of the query read with the session (``find``'s ``alongside``), as tuples of its columns.
+    alongside: list[tuple] | None = None
+
+
+def find(session_id: str | None, alongside: tuple[sa.Select, dict] | None = None) -> Found | None:
+    """The session whose id the cookie holds, if it still exists (over or not), and its account, in one query.
+
+    ``alongside``: a query and its parameters, read in the same query, for the account of the session (its
+    condition on the account: ``SESSION_ACCOUNT``): a page's first read costs no round trip of its own."""
     if not session_id or not isinstance(session_id, str) or len(session_id) > 100:
         return None
-    row = db.session.execute(SESSION_AND_ACCOUNT, {"token_hash": digest(session_id)}).first()
-    return (row[0], row[1]) if row is not None else None
+    parameters = {"token_hash": digest(session_id)}
+    if alongside is None:
+        row = db.session.execute(SESSION_AND_ACCOUNT, parameters).first()
+        return Found(row[0], row[1]) if row is not None else None
+    query, more = alongside
+    rows = db.session.execute(_session_and(query), {**more, **parameters}).all()
+    return Found(rows[0][0], rows[0][1], [tuple(row[2:]) for row in rows]) if rows else None
 
 
 #: A session row by the hash of its id, and its account (built once: this runs on every request).
 SESSION_AND_ACCOUNT = (select(UserSession, User).outerjoin(User, User.id == UserSession.user_id)
                        .where(UserSession.token_hash == sa.bindparam("token_hash")))
+#: The account of the session being looked up, for a query read with it.
+SESSION_ACCOUNT = select(UserSession.user_id).where(UserSession.token_hash == sa.bindparam("token_hash")
+                                                     ).scalar_subquery()
+
+
+@lru_cache(maxsize=16)
+def _session_and(query: sa.Select) -> sa.Select:
+    """The session and its account, with ``query``'s rows beside them (one row with no value if it has none)."""
+    rows = query.subquery()
+    return SESSION_AND_ACCOUNT.add_columns(*rows.c).outerjoin(rows, sa.true())
 
 
 def why_over(record: UserSession, now: datetime, limits: Limits) -> str | None:

@@ -84,10 +84,27 @@ class RememberCookie:
 def current_record():
     """This request's session row, if the session cookie names one that exists (over or not)."""
     if "user_session" not in g:
-        found = session_store.find(session.get(SESSION_ID))
+        found = session_store.find(session.get(SESSION_ID), g.pop("read_with_session", None))
         # The account came in the same query; held here, it stays in the identity map, where load_user finds it.
-        g.user_session, g.session_account = found if found is not None else (None, None)
+        g.user_session, g.session_account = (found.record, found.user) if found is not None else (None, None)
+        g.read_with_session_rows = found.alongside if found is not None else None
     return g.user_session
+
+
+def read_with_session(query, parameters: dict) -> None:
+    """Have ``query`` (with ``parameters``) read in the same query as this request's session, for the session's
+    account (``session_store.SESSION_ACCOUNT``); for a page's first read, asked for before the session is looked up
+    (a blueprint's ``url_value_preprocessor``). ``rows_read_with_session`` gives its rows."""
+    g.read_with_session = (query, parameters)
+
+
+def rows_read_with_session(user_id: int | None) -> list[tuple] | None:
+    """The rows read with this request's session, if they were and the session is ``user_id``'s; else None."""
+    record = g.get("user_session")
+    rows = g.get("read_with_session_rows")
+    if user_id is None or record is None or rows is None or record.user_id != user_id:
+        return None
+    return rows
 
 
 def current_session_id() -> int | None:

@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from lms import clock
+from lms.auth.sessions import read_with_session, rows_read_with_session
 from lms.auth.throttle import Rule, signed_in_account, throttled
 from lms.extensions import db
 from lms.i18n import current_language, pick_string, pick_text
@@ -144,10 +145,19 @@ def start_course(slug: str):
     return redirect(step_url(course, state.next_step))
 
 
+@bp.url_value_preprocessor
+def read_progress_with_session(endpoint: str | None, values: dict | None) -> None:
+    """A lesson's content stamp and the member's progress come in the session's query (one round trip)."""
+    if endpoint == "learn.show_lesson" and values:
+        read_with_session(services.STAMP_AND_SESSION_STEPS_DONE, {"slug": values["slug"]})
+
+
 @bp.route("/courses/<slug>/lessons/<lesson>")
 @public
 def show_lesson(slug: str, lesson: str):
-    course, state = services.reading_with_progress(slug, _user_id(), include_unpublished=writes_courses(current_user))
+    user_id = _user_id()
+    course, state = services.reading_with_progress(slug, user_id, include_unpublished=writes_courses(current_user),
+                                                   read=rows_read_with_session(user_id))
     course = _readable_or_404(course)
     index = next((i for i, step in enumerate(state.steps) if step.lesson and step.lesson.slug == lesson), None)
     if index is None:

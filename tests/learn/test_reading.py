@@ -8,8 +8,8 @@ from sqlalchemy import select, update
 
 from lms.extensions import db
 from lms.learn import reading, services
-from lms.models import LessonTranslation
-from tests.helpers import BUNDLED_COURSE, csrf_token, forget_language, sign_in
+from lms.models import ContentVersion, LessonTranslation, User
+from tests.helpers import BUNDLED_COURSE, PASSWORD, csrf_token, forget_language, sign_in
 
 
 def test_the_course_is_kept_until_its_content_changes(app_ctx, library, create_user):
@@ -119,13 +119,8 @@ def test_a_members_progress_never_appears_on_anothers_page(app, app_ctx, library
         assert tokens[0] and tokens[1] and not tokens[0] & tokens[1]
 
 
-def test_a_members_lesson_page_takes_two_queries(app, app_ctx, library, create_user):
-    """The session with its account, then the content stamp with the member's steps done: nothing else while the
-    course is kept (tests/learn/test_reading.py's other tests check what is kept)."""
-    create_user("reader")
-    client = app.test_client()
-    sign_in(client, "reader")
-    client.get(LESSON)
+def statements_of(app, client, path: str) -> list[str]:
+    """The SQL statements of one request."""
     statements = []
     with app.app_context():
         engine = db.engine
@@ -135,7 +130,51 @@ def test_a_members_lesson_page_takes_two_queries(app, app_ctx, library, create_u
 
     sa.event.listen(engine, "before_cursor_execute", note)
     try:
-        assert client.get(LESSON).status_code == 200
+        assert client.get(path).status_code == 200
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
-    assert len(statements) == 2, statements
+    return statements
+
+
+def test_a_members_lesson_page_takes_one_query(app, app_ctx, library, create_user):
+    """The session with its account, the content stamp and the member's steps done, in one query: nothing else while
+    the course is kept (tests/learn/test_reading.py's other tests check what is kept)."""
+    create_user("reader")
+    client = app.test_client()
+    sign_in(client, "reader")
+    client.get(LESSON)
+    statements = statements_of(app, client, LESSON)
+    assert len(statements) == 1 and "user_sessions" in statements[0] and "lesson_completions" in statements[0]
+
+
+def test_the_progress_read_with_the_session_is_the_members_own(app, app_ctx, library, create_user):
+    """Read beside the session, the steps done are those of the session's account, and a page without a session
+    (a visitor, a session restored from "Keep me signed in") reads them on its own."""
+    done = create_user("kept-reader")
+    course = services.find_course(BUNDLED_COURSE)
+    services.mark_lesson_done(done.id, course, course.lessons[0])
+    db.session.commit()
+    first = app.test_client()
+    first.post("/sign-in", data={"identifier": "kept-reader", "password": PASSWORD, "remember": "y",
+                                 "csrf_token": csrf_token(first, "/sign-in")})
+    assert "You have done this lesson." in first.get(LESSON).get_data(as_text=True)
+    later = app.test_client()  # the browser closed: only the remember cookie is left
+    name = app.config["REMEMBER_COOKIE_NAME"]
+    later.set_cookie(name, first.get_cookie(name).value)
+    restored = later.get(LESSON).get_data(as_text=True)
+    assert "You have done this lesson." in restored and "Sign out" in restored
+    visitor = app.test_client().get(LESSON).get_data(as_text=True)
+    assert "Mark as done and continue" not in visitor and "You have done this lesson." not in visitor
+
+
+def test_a_lesson_page_read_with_the_session_before_any_content_stamp_still_shows_progress(
+        app, app_ctx, library, create_user):
+    create_user("early-reader")
+    course = services.find_course(BUNDLED_COURSE)
+    services.mark_lesson_done(db.session.scalar(select(User.id).where(User.username == "early-reader")), course,
+                              course.lessons[0])
+    db.session.execute(sa.delete(ContentVersion))  # as a database that had courses before stamps existed
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "early-reader")
+    assert "You have done this lesson." in client.get(LESSON).get_data(as_text=True)
