@@ -243,9 +243,16 @@ def build(app, participants: int, seed: int) -> None:
         # (SQLite is left as it is: ANALYZE there made worse plans for these queries.)
         if db.engine.dialect.name == "postgresql":
             started = time.perf_counter()
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(sa.text("VACUUM ANALYZE"))
+            run_outside_transaction("VACUUM ANALYZE")
             print(f"VACUUM ANALYZE {time.perf_counter() - started:.0f} s")
+
+
+def run_outside_transaction(statement: str) -> None:
+    """``VACUUM`` or ``ANALYZE`` on the app's database (in its app context), which no transaction may hold."""
+    from lms.extensions import db
+
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(sa.text(statement))
 
 
 def summaries(app, what: str) -> None:
@@ -272,8 +279,7 @@ def summaries(app, what: str) -> None:
             started = time.perf_counter()
             print(f"survey figures kept for {add_up_waves()} waves in {time.perf_counter() - started:.0f} s")
             if db.engine.dialect.name == "postgresql":  # autovacuum's statistics of the new rows, before timing
-                with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                    conn.execute(sa.text("ANALYZE"))
+                run_outside_transaction("ANALYZE")
 
 
 def kept_database(base_url: str | None, name: str) -> str:

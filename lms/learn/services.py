@@ -1,11 +1,10 @@
 """Taking courses: the catalogue, progress, lessons done, quizzes graded, courses completed."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, CompoundSelect, bindparam, false, select, true, union_all
+from sqlalchemy import ColumnElement, CompoundSelect, Select, bindparam, false, select, true, union_all
 from sqlalchemy.orm import selectinload
 
 from lms import clock, signals
@@ -139,12 +138,11 @@ def progress_of_many(user_ids: list[int], course: Course) -> dict[int, CoursePro
     return result
 
 
-def _steps_done_in(course_id, members: Callable[[ColumnElement], ColumnElement[bool]] | None = None
-                   ) -> CompoundSelect:
+def _steps_done_in(course_id, member: ColumnElement | None = None) -> CompoundSelect:
     """Members' lessons done and quizzes passed in a course, as (member, is a lesson, lesson or module id): the
-    members ``user_ids``, or those ``members`` keeps (a condition on a ``user_id`` column)."""
+    members ``user_ids``, or the one ``member`` names."""
     def who(column):
-        return column.in_(bindparam("user_ids", expanding=True)) if members is None else members(column)
+        return column.in_(bindparam("user_ids", expanding=True)) if member is None else column == member
 
     return union_all(
         select(LessonCompletion.user_id, true().label("lesson"), LessonCompletion.lesson_id.label("id"))
@@ -156,19 +154,19 @@ def _steps_done_in(course_id, members: Callable[[ColumnElement], ColumnElement[b
     )
 
 
+def _stamp_and_steps_done(member: ColumnElement) -> Select:
+    """The content stamp (``lms/learn/reading.py``) and ``member``'s steps done in the course named by ``slug``: one
+    row per step done, or one with no step (none done); no row before any content exists."""
+    steps = _steps_done_in(select(Course.id).where(Course.slug == bindparam("slug")).scalar_subquery(),
+                           member).subquery()
+    return select(ContentVersion.stamp, steps.c.lesson, steps.c.id).outerjoin(steps, true())
+
+
 #: Built once: these run on every lesson page.
 STEPS_DONE = _steps_done_in(bindparam("course_id"))
-_steps_by_slug = _steps_done_in(select(Course.id).where(Course.slug == bindparam("slug")).scalar_subquery(),
-                                lambda column: column == bindparam("user_id")).subquery()
-#: The content stamp (``lms/learn/reading.py``) and a member's steps done in the course named by ``slug``: one row
-#: per step done, or one with no step (none done); no row before any content exists.
-STAMP_AND_STEPS_DONE = (select(ContentVersion.stamp, _steps_by_slug.c.lesson, _steps_by_slug.c.id)
-                        .outerjoin(_steps_by_slug, true()))
-_session_steps = _steps_done_in(select(Course.id).where(Course.slug == bindparam("slug")).scalar_subquery(),
-                                lambda column: column == SESSION_ACCOUNT).subquery()
+STAMP_AND_STEPS_DONE = _stamp_and_steps_done(bindparam("user_id"))
 #: The same for the account of the session being looked up, read with it (``sessions.read_with_session``).
-STAMP_AND_SESSION_STEPS_DONE = (select(ContentVersion.stamp, _session_steps.c.lesson, _session_steps.c.id)
-                                .outerjoin(_session_steps, true()))
+STAMP_AND_SESSION_STEPS_DONE = _stamp_and_steps_done(SESSION_ACCOUNT)
 
 
 def reading_with_progress(slug: str, user_id: int | None, include_unpublished: bool = False,
