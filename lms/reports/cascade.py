@@ -24,10 +24,13 @@ from sqlalchemy import func, select
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import TrainerPromotion, TrainingGroup, User
+from lms.reports import figures
 from lms.reports.figures import group_filters, groups_run, people_per, period_bounds, promotions_per, reached
 from lms.reports.filters import ReportFilter
 from lms.reports.generations import computed_promotion_generations
 from lms.reports.summaries import generations as kept_generations
+from lms.reports.summaries import groups as group_summary
+from lms.reports.summaries import trainers as trainer_summary
 
 
 def promotion_generations(end: datetime):
@@ -69,6 +72,19 @@ def by_generation(report: ReportFilter) -> dict[int, tuple[Count, Count, Count]]
         TrainerPromotion, promotions, promotions.c.promotion_id == TrainerPromotion.id))
     generations = sorted(set(active) | set(reach) | set(trained))
     return {g: (active.get(g, Count()), reach.get(g, Count()), trained.get(g, Count())) for g in generations}
+
+
+def trainers_and_generations(report: ReportFilter) -> tuple[dict[str, tuple[Count, Count, Count]],
+                                                            dict[int, tuple[Count, Count, Count]]]:
+    """``figures.trainers`` and ``by_generation`` together: from one pass over the period's summary where it has a
+    current one (lms/reports/summaries/trainers.py), else each computed."""
+    summary = group_summary.period_summary(report)
+    if summary is None:
+        return figures.trainers(report), by_generation(report)
+    _start, end = period_bounds(report)
+    promotions = promotion_generations(end)
+    return trainer_summary.by_country_and_generation(report, summary, promotions,
+                                                     trainer_generations(end, promotions))
 
 
 @dataclass

@@ -72,11 +72,7 @@ def attributes(report: ReportFilter, members_only: bool = False):
 
 def age_band_column(report: ReportFilter, person):
     """A SQL expression giving each person's age band label (or "unknown")."""
-    age = report.end.year - person.c.birth_year
-    whens = []
-    for band in report.age_bands:
-        condition = age >= band.low if band.high is None else age.between(band.low, band.high)
-        whens.append((condition, band.label))
+    whens = _band_whens(report, person.c.birth_year)
     return sa.case(*whens, else_=UNKNOWN_AGE) if whens else sa.literal(UNKNOWN_AGE)
 
 
@@ -99,8 +95,39 @@ def trait_filters(report: ReportFilter, person) -> list:
     if report.gender is not None:
         conditions.append(person.c.gender == report.gender)
     if report.age_band is not None:
-        conditions.append(age_band_column(report, person) == report.age_band)
+        conditions.append(age_band_condition(report, person.c.birth_year))
     return conditions
+
+
+def age_band_condition(report: ReportFilter, birth_year):
+    """Whether ``birth_year`` falls in the report's age band, as ``age_band_column`` gives it: a range of years of
+    birth (less those of the bands before it that overlap it, which take the person first) that an index can read."""
+    band = report.band(report.age_band)
+    if band is None:  # "unknown", or a band no longer configured: compared as the column gives it
+        return sa.case(*_band_whens(report, birth_year), else_=UNKNOWN_AGE) == report.age_band
+    condition = _born_in(report, band, birth_year)
+    for earlier in report.age_bands[:report.age_bands.index(band)]:
+        if _overlap(earlier, band):
+            condition = sa.and_(condition, sa.not_(_born_in(report, earlier, birth_year)))
+    return condition
+
+
+def _born_in(report: ReportFilter, band, birth_year):
+    """Born in a year that makes the age at the period's end fall in ``band``."""
+    latest = report.end.year - band.low
+    return birth_year <= latest if band.high is None else birth_year.between(report.end.year - band.high, latest)
+
+
+def _overlap(one, other) -> bool:
+    top = float("inf")
+    return one.low <= (other.high if other.high is not None else top) and other.low <= (
+        one.high if one.high is not None else top)
+
+
+def _band_whens(report: ReportFilter, birth_year) -> list:
+    age = report.end.year - birth_year
+    return [(age >= band.low if band.high is None else age.between(band.low, band.high), band.label)
+            for band in report.age_bands]
 
 
 def has_trait_filters(report: ReportFilter) -> bool:
@@ -301,9 +328,14 @@ def day_of(column):
 
 def groups_run(report: ReportFilter):
     """The report's training groups whose dates meet the period, created by its last day (a subquery)."""
+    return select(TrainingGroup).where(*run_in(report)).subquery()
+
+
+def run_in(report: ReportFilter) -> list:
+    """Conditions on training groups: the report's, whose dates meet the period, created by its last day."""
     _start, end = period_bounds(report)
-    return select(TrainingGroup).where(TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
-                                       TrainingGroup.created_at <= end, *group_filters(report)).subquery()
+    return [TrainingGroup.starts_on <= report.end, TrainingGroup.ends_on >= report.start,
+            TrainingGroup.created_at <= end, *group_filters(report)]
 
 
 def members_of(report: ReportFilter, groups, key):
@@ -345,11 +377,16 @@ def with_traits(report: ReportFilter, query, person_id):
     history whatever the number of people who are not."""
     if not has_trait_filters(report):
         return query
+    return query.where(traits_match(report, person_id).is_(True))
+
+
+def traits_match(report: ReportFilter, person_id):
+    """Whether the person ``person_id`` has a gender and the report's gender and age band by their latest attributes
+    as of the period's end: a correlated lookup, NULL for someone without attributes."""
     row = PersonAttributes.__table__.alias("traits")
-    matches = (select(sa.and_(row.c.gender.is_not(None), *trait_filters(report, row)))
-               .where(row.c.user_id == person_id, row.c.counts_from <= report.end)
-               .order_by(row.c.counts_from.desc()).limit(1).scalar_subquery())
-    return query.where(matches.is_(True))
+    return (select(sa.and_(row.c.gender.is_not(None), *trait_filters(report, row)))
+            .where(row.c.user_id == person_id, row.c.counts_from <= report.end)
+            .order_by(row.c.counts_from.desc()).limit(1).scalar_subquery())
 
 
 def people_per(report: ReportFilter, pairs) -> dict:

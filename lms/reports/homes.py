@@ -204,7 +204,7 @@ def overview_for(user: User, today: date, age_bands: tuple[AgeBand, ...]) -> Ove
     scope = coordinated_scope(user)
     report = ReportFilter(start=start, end=end, scope=None if scope.everything else scope, age_bands=age_bands)
     data = dashboard(report, figures.participation_cube(report), {}, figures.attendance(report),
-                     figures.trainers(report), cascade.by_generation(report))
+                     *cascade.trainers_and_generations(report))
     waves, waves_total = waves_due(select(SurveyWave).where(seen_waves(user)), user, today)
     running = db.session.scalar(select(func.count(TrainingGroup.id)).where(
         managed_groups(user), TrainingGroup.starts_on <= today, TrainingGroup.ends_on >= today)) or 0

@@ -128,7 +128,7 @@ def report_filter(form: ReportForm) -> ReportFilter:
 
 def build(report: ReportFilter) -> Dashboard:
     return dashboard(report, figures.participation_cube(report), figures.monthly_trend(report),
-                     figures.attendance(report), figures.trainers(report), cascade.by_generation(report))
+                     figures.attendance(report), *cascade.trainers_and_generations(report))
 
 
 def report_content(form: ReportForm, report: ReportFilter, *, answers: bool = False) -> workbook.ReportContent:

@@ -151,7 +151,8 @@ def computed():
 def group_figures(report: ReportFilter) -> tuple:
     tree = [(line.trainer.id, line.trainer.generation, line.trainer.groups, line.trainer.reached,
              line.trainer.revoked, line.depth) for line in cascade.family_tree(report)]
-    return figures.attendance(report), figures.trainers(report), cascade.by_generation(report), tree
+    return (figures.attendance(report), figures.trainers(report), cascade.by_generation(report),
+            cascade.trainers_and_generations(report), tree)
 
 
 def test_group_summaries_give_the_computed_figures_for_every_period_and_filter(cascade_data):
@@ -193,7 +194,7 @@ def test_traits_of_the_people_counted_give_the_figures_of_everyones(cascade_data
         narrow = [group_figures(r)[1:] for r in reports]
         with mock.patch.object(figures, "with_traits", everyones):
             assert narrow == [group_figures(r)[1:] for r in reports]
-    assert sum(len(trainers) for trainers, _generations, _tree in narrow) > 20
+    assert sum(len(trainers) for trainers, _generations, _both, _tree in narrow) > 20
 
 
 def current(year: ReportFilter) -> bool:
