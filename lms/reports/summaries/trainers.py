@@ -94,7 +94,8 @@ def groups_query(report: ReportFilter, summary: ReportSummary, run, generation):
     members = summary_members if report.age_band is not None else summary_member_totals
     m = members.c
     per_group = (select(m.group_id, func.sum(m.members).label("n"), func.sum(m.members_key).label("key"))
-                 .where(m.summary_id == summary.id, m.group_id.in_(select(run.c.id)), *trait_conditions(report, members))
+                 .where(m.summary_id == summary.id, m.group_id.in_(select(run.c.id)),
+                        *trait_conditions(report, members))
                  .group_by(m.group_id).subquery())
     matches = figures.traits_match(report, User.id) if figures.has_trait_filters(report) else sa.true()
     trainers = (select(User.id, User.record_key, matches.label("matches"))
