@@ -4,6 +4,9 @@ Each cell holds what lms/reports/figures.py counts for one period, one course sc
 course, "t:TOPIC" the courses of a topic) and one combination of the person's country, gender, birth year and
 organisation as they were at the end of the period: the counts and their key sums (the raw sums of record keys,
 taken modulo 2^31 when read). A dashboard is then a grouped read of its period's cells.
+
+The tables with a birth year are indexed by it after the summary (and the scope): an age band is a range of years of
+birth (lms/reports/figures.py, ``age_band_condition``), and its dashboard reads the rows of that range only.
 """
 from __future__ import annotations
 
@@ -65,13 +68,13 @@ def _summary_id() -> sa.Column:
 summary_cells = sa.Table(
     "report_summary_cells", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
     *_person_columns(), *_counts("participants", "enrolments", "completed_since", "completions"),
-    sa.Index("ix_report_summary_cells_summary_id_scope", "summary_id", "scope"))
+    sa.Index("ix_report_summary_cells_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
 
 #: Enrolments begun and completions per month of the period, per cell.
 summary_months = sa.Table(
     "report_summary_months", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
     sa.Column("month", sa.String(7), nullable=False), *_person_columns(), *_counts("enrolments", "completions"),
-    sa.Index("ix_report_summary_months_summary_id_scope", "summary_id", "scope"))
+    sa.Index("ix_report_summary_months_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
 
 #: ``summary_months`` added up over birth years and organisations: what a trend without an age band or an
 #: organisation among its filters reads (a year's: hundreds of rows instead of a hundred thousand).
@@ -103,7 +106,8 @@ summary_members = sa.Table(
     "report_summary_members", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
     sa.Column("group_id", sa.Integer, nullable=False), sa.Column("gender", sa.String(12)),
     sa.Column("birth_year", sa.Integer), *_counts("members"),
-    sa.Index("ix_report_summary_members_summary_id", "summary_id"))
+    sa.Index("ix_report_summary_members_summary_id_birth_year", "summary_id", "birth_year",
+             postgresql_include=["group_id", "gender", "members", "members_key"]))
 
 #: ``summary_members`` added up over birth years: what the people reached without an age band among the filters read
 #: (a group and a gender per row).
