@@ -321,6 +321,40 @@ def test_the_dashboard_says_when_its_figures_were_made(app, varied, create_user)
     assert f"Figures as of {shown}" in page
 
 
+def test_a_page_reads_its_periods_summary_once_and_the_next_page_reads_it_again(app, varied, create_user):
+    """Every figure of a page asks for its period's summary: the request reads it once. The next request reads it
+    again, so a summary no longer current since is not read."""
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    refresh()
+    statements = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        if "report_summaries" in statement:
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine  # the engine of the app that serves the pages
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = client.get("/reports?year=2025")
+        assert response.status_code == 200, response.status_code
+        first = response.get_data(as_text=True)
+        assert len(statements) == 1, statements
+        kept = db.session.scalar(select(Enrolment).where(Enrolment.enrolled_at >= datetime(2025, 1, 1, tzinfo=UTC),
+                                                         Enrolment.enrolled_at < datetime(2026, 1, 1, tzinfo=UTC))
+                                 .order_by(Enrolment.id).limit(1))
+        db.session.delete(kept)  # moves the year's figures: its summary is no longer current
+        db.session.commit()
+        second = client.get("/reports?year=2025").get_data(as_text=True)
+        assert len(statements) == 2
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert "Figures as of" in first and "Figures as of" in second
+    assert reading.current_summary(ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31))) is None
+
+
 def test_a_groups_figures_read_only_its_members_attributes(varied, monkeypatch):
     """A group's dashboard is computed from the records (no summary covers groups): the people's attributes are
     read for its members only, which gives the figures of everyone's attributes."""

@@ -21,14 +21,14 @@ from lms.models import Attendance, GroupMember, GroupSession, ReportSummary, Tra
 from lms.models.report_summaries import summary_attendance, summary_member_totals, summary_members, summary_overlaps
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import lookup
 
 TABLES = (summary_attendance, summary_members, summary_member_totals, summary_overlaps)
 
 
 def period_summary(report: ReportFilter) -> ReportSummary | None:
     """The report's period's summary if it is current (every group filter reads it)."""
-    summary = db.session.scalar(select(ReportSummary).where(ReportSummary.starts_on == report.start,
-                                                            ReportSummary.ends_on == report.end))
+    summary = lookup.period_summary(report.start, report.end)
     return summary if summary is not None and summary.current and summary.built_at is not None else None
 
 

@@ -20,6 +20,7 @@ from lms.models import CourseTopic, Enrolment, ReportSummary
 from lms.models.report_summaries import summary_cells, summary_gains, summary_month_totals, summary_months
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import lookup
 from lms.surveys.results import GainSums
 from lms.surveys.statistics import Moments
 
@@ -31,8 +32,7 @@ def current_summary(report: ReportFilter) -> ReportSummary | None:
     """The report's period's summary if it covers the report's filters and is current."""
     if report.group_id is not None:
         return None
-    summary = db.session.scalar(select(ReportSummary).where(ReportSummary.starts_on == report.start,
-                                                            ReportSummary.ends_on == report.end))
+    summary = lookup.period_summary(report.start, report.end)
     return summary if summary is not None and summary.current else None
 
 
