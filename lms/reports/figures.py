@@ -72,7 +72,11 @@ def attributes(report: ReportFilter, members_only: bool = False):
 
 def age_band_column(report: ReportFilter, person):
     """A SQL expression giving each person's age band label (or "unknown")."""
-    whens = _band_whens(report, person.c.birth_year)
+    return _band_of(report, person.c.birth_year)
+
+
+def _band_of(report: ReportFilter, birth_year):
+    whens = _band_whens(report, birth_year)
     return sa.case(*whens, else_=UNKNOWN_AGE) if whens else sa.literal(UNKNOWN_AGE)
 
 
@@ -104,7 +108,7 @@ def age_band_condition(report: ReportFilter, birth_year):
     birth (less those of the bands before it that overlap it, which take the person first) that an index can read."""
     band = report.band(report.age_band)
     if band is None:  # "unknown", or a band no longer configured: compared as the column gives it
-        return sa.case(*_band_whens(report, birth_year), else_=UNKNOWN_AGE) == report.age_band
+        return _band_of(report, birth_year) == report.age_band
     condition = _born_in(report, band, birth_year)
     for earlier in report.age_bands[:report.age_bands.index(band)]:
         if _overlap(earlier, band):

@@ -42,8 +42,8 @@ def covered_surveys(report: ReportFilter, *, indicators_only: bool, questions: b
     query = (select(Survey).where(Survey.subject == "participant").order_by(Survey.code)
              .options(selectinload(Survey.translations),
                       selectinload(Survey.indicators).selectinload(SurveyIndicator.titles),
-                      waves.selectinload(SurveyWave.course).selectinload(Course.translations),
-                      waves.selectinload(SurveyWave.group)))
+                      waves.joinedload(SurveyWave.course).selectinload(Course.translations),
+                      waves.joinedload(SurveyWave.group)))
     if indicators_only:
         query = query.where(Survey.indicators.any())
     if questions:

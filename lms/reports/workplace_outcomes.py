@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from lms.extensions import db
 from lms.i18n import pick_string
@@ -97,8 +97,8 @@ def workplace_outcomes(report: ReportFilter, language: str) -> list[WorkplaceBef
     rounds = list(db.session.scalars(
         select(SurveyWave).join(Survey).where(SurveyWave.workplace_id.in_(list(trainings)),
                                               Survey.indicators.any())
-        .options(selectinload(SurveyWave.survey).selectinload(Survey.translations),
-                 selectinload(SurveyWave.survey).selectinload(Survey.indicators)
+        .options(joinedload(SurveyWave.survey).selectinload(Survey.translations),
+                 joinedload(SurveyWave.survey).selectinload(Survey.indicators)
                  .selectinload(SurveyIndicator.titles))))
     chosen: dict[tuple[int, int], tuple[SurveyWave | None, list[SurveyWave]]] = {}
     for (workplace_id, survey_id), waves in grouped(rounds).items():
@@ -159,8 +159,8 @@ def held_trainings(report: ReportFilter) -> dict[int, list[TrainingGroup]]:
                                     TrainingGroup.ends_on >= report.start, TrainingGroup.created_at <= end,
                                     *group_filters(report))
         .order_by(TrainingGroup.starts_on, TrainingGroup.ends_on, TrainingGroup.id)
-        .options(selectinload(TrainingGroup.workplace),
-                 selectinload(TrainingGroup.course).selectinload(Course.translations)))
+        .options(joinedload(TrainingGroup.workplace),
+                 joinedload(TrainingGroup.course).selectinload(Course.translations)))
     found: dict[int, list[TrainingGroup]] = defaultdict(list)
     for group in groups:
         if sees(report, group.workplace):
