@@ -150,7 +150,12 @@ def members_by_end(report: ReportFilter, group_id):
 
 
 def enrolment_filters(report: ReportFilter, person) -> list:
-    conditions = person_filters(report, person)
+    return person_filters(report, person) + course_filters(report)
+
+
+def course_filters(report: ReportFilter) -> list:
+    """Conditions on enrolments: the report's course, topic and group (its course, and its members by the end)."""
+    conditions = []
     if report.course_id is not None:
         conditions.append(Enrolment.course_id == report.course_id)
     if report.topic is not None:

@@ -92,15 +92,20 @@ def cube(report: ReportFilter) -> dict[tuple[str, str, str], figures.Cell] | Non
 
 def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[str, str, str], Count]:
     """Enrolments begun in the period and completed from the summary's cutoff on, per cell: a range of the index
-    on completed_at, each person's attributes at the period's end found by their key."""
+    on completed_at, read first (a materialised CTE: the planner would otherwise start from everyone of a country
+    and union, 60 ms instead of 2 at 500,000 participants), then each person's attributes at the period's end found
+    by their key."""
     start, end = figures.period_bounds(report)
-    person, found = figures.attributes_of(report, Enrolment.user_id)
+    late = (select(Enrolment.user_id, Enrolment.record_key)
+            .where(Enrolment.completed_at >= summary.completions_cutoff, Enrolment.enrolled_at.between(start, end),
+                   *figures.course_filters(report))
+            .cte("late").prefix_with("MATERIALIZED"))
+    person, found = figures.attributes_of(report, late.c.user_id)
     band = figures.age_band_column(report, person).label("band")
-    query = (select(person.c.country, person.c.gender, band, func.count(), func.sum(Enrolment.record_key))
-             .select_from(Enrolment)
+    query = (select(person.c.country, person.c.gender, band, func.count(), func.sum(late.c.record_key))
+             .select_from(late)
              .join(person, found)
-             .where(Enrolment.completed_at >= summary.completions_cutoff, Enrolment.enrolled_at.between(start, end),
-                    *figures.enrolment_filters(report, person))
+             .where(*figures.person_filters(report, person))
              .group_by(person.c.country, person.c.gender, band))
     return {(country, gender, age): Count.of(n, key) for country, gender, age, n, key in db.session.execute(query)}
 
