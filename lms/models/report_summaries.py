@@ -70,6 +70,15 @@ summary_cells = sa.Table(
     *_person_columns(), *_counts("participants", "enrolments", "completed_since", "completions"),
     sa.Index("ix_report_summary_cells_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
 
+#: ``summary_cells`` added up over organisations: what the participation cube without an organisation among its
+#: filters (or its reader's scope) reads, a third of the rows.
+summary_cell_totals = sa.Table(
+    "report_summary_cell_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("scope", sa.String(48), nullable=False), sa.Column("country", sa.String(2)),
+    sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
+    *_counts("participants", "enrolments", "completed_since", "completions"),
+    sa.Index("ix_report_summary_cell_totals_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
+
 #: Enrolments begun and completions per month of the period, per cell.
 summary_months = sa.Table(
     "report_summary_months", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),

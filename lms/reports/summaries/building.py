@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 
 from lms.extensions import db
 from lms.models import Course, CourseTopic, Enrolment, Module, QuizAttempt, ReportSummary, User
-from lms.models.report_summaries import summary_cells, summary_gains, summary_month_totals, summary_months
+from lms.models.report_summaries import (
+    summary_cell_totals,
+    summary_cells,
+    summary_gains,
+    summary_month_totals,
+    summary_months,
+)
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 from lms.reports.summaries import groups
@@ -103,6 +109,19 @@ def months_query(summary: ReportSummary):
     return select(sa.literal(summary.id), *dimensions, *(func.sum(c) for c in columns[6:])).group_by(*dimensions)
 
 
+#: What a cell counts, each with its key sum.
+CELL_MEASURES = ("participants", "participants_key", "enrolments", "enrolments_key", "completed_since",
+                 "completed_since_key", "completions", "completions_key")
+
+
+def cell_totals_query(summary: ReportSummary):
+    """The summary's cells added up over organisations."""
+    c = summary_cells.c
+    dimensions = [c.summary_id, c.scope, c.country, c.gender, c.birth_year]
+    return select(*dimensions, *(func.sum(getattr(c, name)) for name in CELL_MEASURES)).where(
+        c.summary_id == summary.id).group_by(*dimensions)
+
+
 def month_totals_query(summary: ReportSummary):
     """The summary's months added up over birth years and organisations."""
     m = summary_months.c
@@ -150,7 +169,7 @@ def build(summary: ReportSummary, cutoff: datetime, now: datetime) -> None:
     """
     observed = db.session.scalar(select(ReportSummary.changes).where(ReportSummary.id == summary.id)
                                  .with_for_update().execution_options(populate_existing=True))
-    for table in (summary_cells, summary_months, summary_month_totals, summary_gains):
+    for table in (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains):
         db.session.execute(sa.delete(table).where(table.c.summary_id == summary.id))
     if has_records(summary):
         fill(summary, cutoff)
@@ -173,9 +192,10 @@ def fill(summary: ReportSummary, cutoff: datetime) -> None:
         # person's latest row) and loops over them for each person paired: minutes instead of a second.
         db.session.execute(sa.text("SET LOCAL enable_nestloop = off"))
         db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-    db.session.execute(sa.insert(summary_cells).from_select(column_names(
-        summary_cells, "participants", "participants_key", "enrolments", "enrolments_key", "completed_since",
-        "completed_since_key", "completions", "completions_key"), cells_query(summary, cutoff)))
+    db.session.execute(sa.insert(summary_cells).from_select(column_names(summary_cells, *CELL_MEASURES),
+                                                            cells_query(summary, cutoff)))
+    db.session.execute(sa.insert(summary_cell_totals).from_select(
+        ["summary_id", "scope", "country", "gender", "birth_year", *CELL_MEASURES], cell_totals_query(summary)))
     db.session.execute(sa.insert(summary_months).from_select(column_names(
         summary_months, "enrolments", "enrolments_key", "completions", "completions_key"), months_query(summary)))
     db.session.execute(sa.insert(summary_month_totals).from_select(

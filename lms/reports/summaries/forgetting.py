@@ -21,6 +21,7 @@ from lms.extensions import db
 from lms.models import ReportSummary
 from lms.models.report_summaries import (
     summary_attendance,
+    summary_cell_totals,
     summary_cells,
     summary_gains,
     summary_member_totals,
@@ -31,8 +32,8 @@ from lms.models.report_summaries import (
 )
 
 #: Every table of a summary's figures.
-FIGURES = (summary_cells, summary_months, summary_month_totals, summary_gains, summary_attendance, summary_members,
-           summary_member_totals, summary_overlaps)
+FIGURES = (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains,
+           summary_attendance, summary_members, summary_member_totals, summary_overlaps)
 
 
 def forget_changed() -> int:

@@ -17,7 +17,13 @@ from lms import clock
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import CourseTopic, Enrolment, ReportSummary
-from lms.models.report_summaries import summary_cells, summary_gains, summary_month_totals, summary_months
+from lms.models.report_summaries import (
+    summary_cell_totals,
+    summary_cells,
+    summary_gains,
+    summary_month_totals,
+    summary_months,
+)
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 from lms.reports.summaries import lookup
@@ -73,11 +79,15 @@ def cube(report: ReportFilter) -> dict[tuple[str, str, str], figures.Cell] | Non
     summary = current_summary(report)
     if summary is None:
         return None
-    c = summary_cells.c
-    band = figures.age_band_column(report, summary_cells).label("band")
+    if without_organisation(report):  # the cells added up over organisations: a third of the rows
+        table, where = summary_cell_totals, total_conditions(report, summary, summary_cell_totals, True)
+    else:
+        table, where = summary_cells, conditions(report, summary, summary_cells, True)
+    c = table.c
+    band = figures.age_band_column(report, table).label("band")
     query = (select(c.country, c.gender, band, *(func.sum(getattr(c, f"{measure}{suffix}"))
                                                  for measure in figures.MEASURES for suffix in ("", "_key")))
-             .where(*conditions(report, summary, summary_cells, True)).group_by(c.country, c.gender, band))
+             .where(*where).group_by(c.country, c.gender, band))
     found = {}
     for country, gender, age, *sums in db.session.execute(query):
         counts = [Count.of(sums[2 * i], sums[2 * i + 1]) for i in range(len(figures.MEASURES))]
@@ -110,21 +120,27 @@ def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[s
     return {(country, gender, age): Count.of(n, key) for country, gender, age, n, key in db.session.execute(query)}
 
 
+def without_organisation(report: ReportFilter) -> bool:
+    """Whether the report's filters read no organisation (none chosen, and a scope of countries only), so that
+    figures added up over organisations give its figures."""
+    return report.organisation_id is None and (report.scope is None or not report.scope.organisations)
+
+
 def without_birth_year_or_organisation(report: ReportFilter) -> bool:
-    """Whether the report's filters read neither a birth year nor an organisation (no age band, no organisation, and
-    a scope of countries only), so that figures added up over both give its figures."""
-    return report.age_band is None and report.organisation_id is None and (
-        report.scope is None or not report.scope.organisations)
+    """Whether the report's filters read neither a birth year nor an organisation (``without_organisation``, and no
+    age band), so that figures added up over both give its figures."""
+    return report.age_band is None and without_organisation(report)
 
 
-def total_conditions(report: ReportFilter, summary: ReportSummary, table) -> list:
-    """``conditions`` on a table added up over birth years and organisations, for a report that filters on neither
-    (``without_birth_year_or_organisation``): its scope, countries and gender."""
-    person = SimpleNamespace(c=SimpleNamespace(country=table.c.country, gender=table.c.gender,
+def total_conditions(report: ReportFilter, summary: ReportSummary, table, always_a_person: bool = False) -> list:
+    """``conditions`` on a table added up over organisations (and birth years, where it has none), for a report
+    that filters on neither: its scope, countries, gender (and age band)."""
+    birth_year = table.c.birth_year if "birth_year" in table.c else None
+    person = SimpleNamespace(c=SimpleNamespace(country=table.c.country, gender=table.c.gender, birth_year=birth_year,
                                                organisation_id=sa.literal(None, sa.Integer)))
     found = [table.c.summary_id == summary.id, table.c.scope == scope_of(report),
              *figures.person_filters(report, person)]
-    if figures.has_person_filters(report):
+    if always_a_person or figures.has_person_filters(report):
         found.append(table.c.country.is_not(None))
     return found
 
