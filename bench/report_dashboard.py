@@ -99,8 +99,8 @@ def figure_parts(report) -> list[tuple[str, float, object]]:
     found = []
     for name, part in (
             ("participation", figures.participation_cube), ("trend", figures.monthly_trend),
-            ("attendance", figures.attendance), ("trainers", figures.trainers),
-            ("cascade", cascade.by_generation), ("knowledge gain", figures.knowledge_gain),
+            ("attendance", figures.attendance), ("trainers and cascade", cascade.trainers_and_generations),
+            ("knowledge gain", figures.knowledge_gain),
             ("outcome indicators", lambda r: report_surveys.outcomes(
                 report_surveys.covered_surveys(r, indicators_only=True))),
             ("workplaces", lambda r: workplace_outcomes(r, "en")), ("family tree", cascade.family_tree)):

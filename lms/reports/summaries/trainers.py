@@ -58,7 +58,7 @@ def by_country_and_generation(report: ReportFilter, summary: ReportSummary, prom
     # Thousands of rows at 500,000 participants: read as plain rows (the session's connection, without the ORM's
     # processing of each row, a third of the time).
     for group_id, country, trainer_id, level, trainer_key, matches, n, key in db.session.connection().execute(
-            groups_query(report, summary, run, generation)):
+            groups_query(report, summary, run, generation)).all():
         keys_of[group_id] = (country, level)
         if matches is True and trainer_key is not None:
             ran[(country, level, trainer_id)] = trainer_key
@@ -102,8 +102,7 @@ def groups_query(report: ReportFilter, summary: ReportSummary, run, generation):
     members = summary_members if report.age_band is not None else summary_member_totals
     m = members.c
     per_group = (select(m.group_id, func.sum(m.members).label("n"), func.sum(m.members_key).label("key"))
-                 .where(m.summary_id == summary.id, m.group_id.in_(select(run.c.id)),
-                        *trait_conditions(report, members))
+                 .where(m.summary_id == summary.id, *trait_conditions(report, members))
                  .group_by(m.group_id).subquery())
     matches = figures.traits_match(report, User.id) if figures.has_trait_filters(report) else sa.true()
     trainers = (select(User.id, User.record_key, matches.label("matches"))
