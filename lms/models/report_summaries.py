@@ -102,6 +102,16 @@ summary_gains = sa.Table(
     sa.Column("squares_sum", SCORE_SUM, nullable=False),
     sa.Index("ix_report_summary_gains_summary_id_scope", "summary_id", "scope"))
 
+#: ``summary_gains`` added up over organisations: what the knowledge gain without an organisation among its filters
+#: (or its reader's scope) reads.
+summary_gain_totals = sa.Table(
+    "report_summary_gain_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("scope", sa.String(48), nullable=False), sa.Column("country", sa.String(2)),
+    sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer), *_counts("people"),
+    sa.Column("before_sum", SCORE_SUM, nullable=False), sa.Column("after_sum", SCORE_SUM, nullable=False),
+    sa.Column("difference_sum", SCORE_SUM, nullable=False), sa.Column("squares_sum", SCORE_SUM, nullable=False),
+    sa.Index("ix_report_summary_gain_totals_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
+
 #: Per group: the places at its sessions held in the period and the presences at them (figures.attendance), for
 #: every group with a session in it; the group's country, mode, organisation and course are read when counted.
 summary_attendance = sa.Table(

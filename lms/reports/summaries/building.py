@@ -19,6 +19,7 @@ from lms.models import Course, CourseTopic, Enrolment, Module, QuizAttempt, Repo
 from lms.models.report_summaries import (
     summary_cell_totals,
     summary_cells,
+    summary_gain_totals,
     summary_gains,
     summary_month_totals,
     summary_months,
@@ -114,11 +115,15 @@ CELL_MEASURES = ("participants", "participants_key", "enrolments", "enrolments_k
                  "completed_since_key", "completions", "completions_key")
 
 
-def cell_totals_query(summary: ReportSummary):
-    """The summary's cells added up over organisations."""
-    c = summary_cells.c
+#: The knowledge gain's sums per cell.
+GAIN_MEASURES = ("people", "people_key", "before_sum", "after_sum", "difference_sum", "squares_sum")
+
+
+def totals_query(summary: ReportSummary, table, measures: tuple[str, ...]):
+    """A table of the summary's (cells or gains) added up over organisations."""
+    c = table.c
     dimensions = [c.summary_id, c.scope, c.country, c.gender, c.birth_year]
-    return select(*dimensions, *(func.sum(getattr(c, name)) for name in CELL_MEASURES)).where(
+    return select(*dimensions, *(func.sum(getattr(c, name)) for name in measures)).where(
         c.summary_id == summary.id).group_by(*dimensions)
 
 
@@ -169,7 +174,8 @@ def build(summary: ReportSummary, cutoff: datetime, now: datetime) -> None:
     """
     observed = db.session.scalar(select(ReportSummary.changes).where(ReportSummary.id == summary.id)
                                  .with_for_update().execution_options(populate_existing=True))
-    for table in (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains):
+    for table in (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains,
+                  summary_gain_totals):
         db.session.execute(sa.delete(table).where(table.c.summary_id == summary.id))
     if has_records(summary):
         fill(summary, cutoff)
@@ -195,15 +201,18 @@ def fill(summary: ReportSummary, cutoff: datetime) -> None:
     db.session.execute(sa.insert(summary_cells).from_select(column_names(summary_cells, *CELL_MEASURES),
                                                             cells_query(summary, cutoff)))
     db.session.execute(sa.insert(summary_cell_totals).from_select(
-        ["summary_id", "scope", "country", "gender", "birth_year", *CELL_MEASURES], cell_totals_query(summary)))
+        ["summary_id", "scope", "country", "gender", "birth_year", *CELL_MEASURES],
+        totals_query(summary, summary_cells, CELL_MEASURES)))
     db.session.execute(sa.insert(summary_months).from_select(column_names(
         summary_months, "enrolments", "enrolments_key", "completions", "completions_key"), months_query(summary)))
     db.session.execute(sa.insert(summary_month_totals).from_select(
         ["summary_id", "month", "scope", "country", "gender", "enrolments", "enrolments_key", "completions",
          "completions_key"], month_totals_query(summary)))
-    db.session.execute(sa.insert(summary_gains).from_select(column_names(
-        summary_gains, "people", "people_key", "before_sum", "after_sum", "difference_sum", "squares_sum"),
-        gains_query(summary)))
+    db.session.execute(sa.insert(summary_gains).from_select(column_names(summary_gains, *GAIN_MEASURES),
+                                                            gains_query(summary)))
+    db.session.execute(sa.insert(summary_gain_totals).from_select(
+        ["summary_id", "scope", "country", "gender", "birth_year", *GAIN_MEASURES],
+        totals_query(summary, summary_gains, GAIN_MEASURES)))
 
 
 def first_of_month(day: date) -> datetime:

@@ -23,6 +23,7 @@ from lms.models.report_summaries import (
     summary_attendance,
     summary_cell_totals,
     summary_cells,
+    summary_gain_totals,
     summary_gains,
     summary_member_totals,
     summary_members,
@@ -33,7 +34,7 @@ from lms.models.report_summaries import (
 
 #: Every table of a summary's figures.
 FIGURES = (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains,
-           summary_attendance, summary_members, summary_member_totals, summary_overlaps)
+           summary_gain_totals, summary_attendance, summary_members, summary_member_totals, summary_overlaps)
 
 
 def forget_changed() -> int:

@@ -20,6 +20,7 @@ from lms.models import CourseTopic, Enrolment, ReportSummary
 from lms.models.report_summaries import (
     summary_cell_totals,
     summary_cells,
+    summary_gain_totals,
     summary_gains,
     summary_month_totals,
     summary_months,
@@ -169,10 +170,13 @@ def gain(report: ReportFilter) -> GainSums | None:
     summary = current_summary(report)
     if summary is None:
         return None
-    c = summary_gains.c
+    if without_organisation(report):  # the gains added up over organisations: a quarter of the rows
+        table, where = summary_gain_totals, total_conditions(report, summary, summary_gain_totals)
+    else:
+        table, where = summary_gains, conditions(report, summary, summary_gains, False)
+    c = table.c
     query = select(func.sum(c.people), func.sum(c.before_sum), func.sum(c.after_sum), func.sum(c.difference_sum),
-                   func.sum(c.squares_sum), func.sum(c.people_key)).where(
-        *conditions(report, summary, summary_gains, False))
+                   func.sum(c.squares_sum), func.sum(c.people_key)).where(*where)
     n, before, after, total, squares, people_key = db.session.execute(query).one()
     return GainSums(Count.of(n, people_key), float(before or 0), float(after or 0),
                     Moments(int(n or 0), float(total or 0), float(squares or 0)))
