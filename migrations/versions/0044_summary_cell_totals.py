@@ -41,7 +41,8 @@ def upgrade():
     op.execute(
         f"INSERT INTO report_summary_cell_totals (summary_id, scope, country, gender, birth_year, {NAMES}) "
         f"SELECT summary_id, scope, country, gender, birth_year, {SUMS} FROM report_summary_cells "
-        "GROUP BY summary_id, scope, country, gender, birth_year")
+        "GROUP BY summary_id, scope, country, gender, birth_year "
+        "ORDER BY summary_id, scope, birth_year")  # a summary's rows together in the table, as a build writes them
 
 
 def downgrade():

@@ -42,7 +42,8 @@ def upgrade():
         f"INSERT INTO report_summary_gain_totals (summary_id, scope, country, gender, birth_year, "
         f"{', '.join(MEASURES)}) SELECT summary_id, scope, country, gender, birth_year, "
         f"{', '.join(f'sum({name})' for name in MEASURES)} FROM report_summary_gains "
-        "GROUP BY summary_id, scope, country, gender, birth_year")
+        "GROUP BY summary_id, scope, country, gender, birth_year "
+        "ORDER BY summary_id, scope, birth_year")  # a summary's rows together in the table, as a build writes them
 
 
 def downgrade():
