@@ -13,9 +13,10 @@ country, it requests each report page over HTTP through the app's test client: t
 year (all countries, one country, a quarter, a month, and filtered by gender, course, age band, organisation and
 group), the overview, the family tree, the report workbook, the results page of the biggest survey, and the IATI
 file; it prints the median and slowest of --repeat runs (fewer past --budget seconds), the SQL queries of one,
-and the ratio to the goal (150 ms, 1 s for the IATI file), then the time each figure of the dashboard takes, and
-the command line. Exit status 0 only if every goal holds. Garbage is collected as the server collects it
-(``wsgi.py``): between requests, outside the times, and after SQL statements.
+and the slowest run's ratio to the goal (150 ms, 1 s for the IATI file), which decides "ok" or "OVER", then the
+time each figure of the dashboard takes, and the command line. Exit status 0 only if every goal holds. Garbage
+is collected as the server collects it (``wsgi.py``): between requests, outside the times, and after SQL
+statements.
 """
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def measure(app, repeat: int, budget: float) -> bool:
             ok = status == 200 and slowest <= goal
             met = met and ok
             print(f"{name:<24} {reader:<15} median {median:8.1f} ms  slowest {slowest:8.1f} ms  {len(times):2d} runs  "
-                  f"{queries:3d} queries  x{median / goal:6.2f} of {goal} ms  {'ok' if ok else 'OVER'}"
+                  f"{queries:3d} queries  slowest x{slowest / goal:5.2f} of {goal} ms  {'ok' if ok else 'OVER'}"
                   + ("" if status == 200 else f"  HTTP {status}"))
     with app.test_request_context():
         for label, report in (("all countries", report_filter(year)),
