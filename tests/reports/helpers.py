@@ -1,9 +1,12 @@
 """What the reports tests call: an admin's client, the dashboard's cells read over HTTP, members enrolled last month
-(the latest period whose figures are published), and the number of SQL statements a page sends."""
+(the latest period whose figures are published), the number of SQL statements a page sends, and the group figures
+computed from the records as without a summary."""
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, timedelta
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from unittest import mock
 
 import sqlalchemy as sa
 from sqlalchemy import select
@@ -11,6 +14,8 @@ from sqlalchemy import select
 from lms import clock
 from lms.extensions import db
 from lms.models import Course, Enrolment
+from lms.reports.summaries import generations as kept_generations
+from lms.reports.summaries import groups as group_summary
 from tests.helpers import BUNDLED_COURSE, sign_in
 from tests.reports import reading
 
@@ -77,3 +82,15 @@ def count_queries(app, client, path: str) -> int:
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
     return len(seen)
+
+
+def at(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+@contextmanager
+def computed():
+    """The figures computed from the records, as without a current summary."""
+    with (mock.patch.object(group_summary, "period_summary", lambda report: None),
+          mock.patch.object(kept_generations, "kept", lambda end: None)):
+        yield

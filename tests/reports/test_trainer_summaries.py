@@ -22,7 +22,7 @@ from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.reports.forms import QUARTERS, last_day
 from lms.reports.summaries import groups as group_summary
 from lms.reports.summaries import refresh
-from tests.reports.test_group_summaries import at, cascade_data, computed  # noqa: F401
+from tests.reports.helpers import at, computed
 
 BANDS = "15-24,25-35,36+"
 
@@ -74,7 +74,7 @@ def group(n: str, trainer: int, country: str, course_id: int, starts_on: date, d
 
 
 @pytest.fixture
-def tricky(cascade_data):  # noqa: F811
+def tricky(cascade_data):
     """cascade_data plus trainers without attributes, with gender NULL, a trainer who is a member, trainers of
     groups in several countries, people in several groups of one country and generation, promotions out of
     filters."""

@@ -7,8 +7,8 @@ Three reads, added up here:
 - the promotions made in the period.
 
 They give the same counts and cell keys as ``figures.trainers`` and ``cascade.by_generation`` compute one figure at
-a time (tests/reports/test_group_summaries.py): a trainer counts once per key, and a person reached through several
-groups of one key counts once, with their own record key.
+a time (tests/reports/test_group_summaries.py, test_trainer_summaries.py): a trainer counts once per key, and a
+person reached through several groups of one key counts once, with their own record key.
 """
 from __future__ import annotations
 
