@@ -48,10 +48,17 @@ class ReportSummary(db.Model):
         return self.built_from is not None and self.built_from == self.changes
 
 
-def _person_columns() -> list[sa.Column]:
+def _person_columns(organisation: bool = True) -> list[sa.Column]:
+    """The course scope and the person's country, gender, birth year and (unless added up over them) union."""
     return [sa.Column("scope", sa.String(48), nullable=False), sa.Column("country", sa.String(2)),
             sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
-            sa.Column("organisation_id", sa.Integer)]
+            *([sa.Column("organisation_id", sa.Integer)] if organisation else [])]
+
+
+def _score_sums() -> list[sa.Column]:
+    """The knowledge gain's sums of mean scores before and after, of the differences and of their squares."""
+    return [sa.Column(name, SCORE_SUM, nullable=False)
+            for name in ("before_sum", "after_sum", "difference_sum", "squares_sum")]
 
 
 def _counts(*names: str) -> list[sa.Column]:
@@ -74,9 +81,7 @@ summary_cells = sa.Table(
 #: filters (or its reader's scope) reads, a third of the rows.
 summary_cell_totals = sa.Table(
     "report_summary_cell_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
-    sa.Column("scope", sa.String(48), nullable=False), sa.Column("country", sa.String(2)),
-    sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
-    *_counts("participants", "enrolments", "completed_since", "completions"),
+    *_person_columns(organisation=False), *_counts("participants", "enrolments", "completed_since", "completions"),
     sa.Index("ix_report_summary_cell_totals_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
 
 #: Enrolments begun and completions per month of the period, per cell.
@@ -97,19 +102,14 @@ summary_month_totals = sa.Table(
 #: and after, of the differences and of their squares.
 summary_gains = sa.Table(
     "report_summary_gains", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
-    *_person_columns(), *_counts("people"), sa.Column("before_sum", SCORE_SUM, nullable=False),
-    sa.Column("after_sum", SCORE_SUM, nullable=False), sa.Column("difference_sum", SCORE_SUM, nullable=False),
-    sa.Column("squares_sum", SCORE_SUM, nullable=False),
+    *_person_columns(), *_counts("people"), *_score_sums(),
     sa.Index("ix_report_summary_gains_summary_id_scope", "summary_id", "scope"))
 
 #: ``summary_gains`` added up over organisations: what the knowledge gain without an organisation among its filters
 #: (or its reader's scope) reads.
 summary_gain_totals = sa.Table(
     "report_summary_gain_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
-    sa.Column("scope", sa.String(48), nullable=False), sa.Column("country", sa.String(2)),
-    sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer), *_counts("people"),
-    sa.Column("before_sum", SCORE_SUM, nullable=False), sa.Column("after_sum", SCORE_SUM, nullable=False),
-    sa.Column("difference_sum", SCORE_SUM, nullable=False), sa.Column("squares_sum", SCORE_SUM, nullable=False),
+    *_person_columns(organisation=False), *_counts("people"), *_score_sums(),
     sa.Index("ix_report_summary_gain_totals_summary_id_scope_birth_year", "summary_id", "scope", "birth_year"))
 
 #: Per group: the places at its sessions held in the period and the presences at them (figures.attendance), for

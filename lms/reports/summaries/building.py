@@ -110,30 +110,22 @@ def months_query(summary: ReportSummary):
     return select(sa.literal(summary.id), *dimensions, *(func.sum(c) for c in columns[6:])).group_by(*dimensions)
 
 
-#: What a cell counts, each with its key sum.
+#: What a cell counts, each with its key sum; what a month counts; the knowledge gain's sums per cell.
 CELL_MEASURES = ("participants", "participants_key", "enrolments", "enrolments_key", "completed_since",
                  "completed_since_key", "completions", "completions_key")
-
-
-#: The knowledge gain's sums per cell.
+MONTH_MEASURES = ("enrolments", "enrolments_key", "completions", "completions_key")
 GAIN_MEASURES = ("people", "people_key", "before_sum", "after_sum", "difference_sum", "squares_sum")
 
 
-def totals_query(summary: ReportSummary, table, measures: tuple[str, ...]):
-    """A table of the summary's (cells or gains) added up over organisations."""
-    c = table.c
-    dimensions = [c.summary_id, c.scope, c.country, c.gender, c.birth_year]
-    return select(*dimensions, *(func.sum(getattr(c, name)) for name in measures)).where(
-        c.summary_id == summary.id).group_by(*dimensions)
-
-
-def month_totals_query(summary: ReportSummary):
-    """The summary's months added up over birth years and organisations."""
-    m = summary_months.c
-    dimensions = [m.summary_id, m.month, m.scope, m.country, m.gender]
-    return select(*dimensions, *(func.sum(getattr(m, name)) for name in (
-        "enrolments", "enrolments_key", "completions", "completions_key"))).where(
-        m.summary_id == summary.id).group_by(*dimensions)
+def add_up(summary: ReportSummary, source, totals, measures: tuple[str, ...]) -> None:
+    """Fill ``totals`` with the summary's rows of ``source`` added up over the columns ``totals`` does not have
+    (birth years, unions); one summary at a time, so that its rows stay together in the table."""
+    kept = [c.name for c in totals.c if c.name != "id" and c.name not in measures]
+    s = source.c
+    dimensions = [s[name] for name in kept]
+    db.session.execute(sa.insert(totals).from_select(
+        [*kept, *measures], select(*dimensions, *(func.sum(s[name]) for name in measures))
+        .where(s.summary_id == summary.id).group_by(*dimensions)))
 
 
 def gains_query(summary: ReportSummary):
@@ -200,19 +192,13 @@ def fill(summary: ReportSummary, cutoff: datetime) -> None:
         db.session.execute(sa.text("SET LOCAL work_mem = '64MB'"))
     db.session.execute(sa.insert(summary_cells).from_select(column_names(summary_cells, *CELL_MEASURES),
                                                             cells_query(summary, cutoff)))
-    db.session.execute(sa.insert(summary_cell_totals).from_select(
-        ["summary_id", "scope", "country", "gender", "birth_year", *CELL_MEASURES],
-        totals_query(summary, summary_cells, CELL_MEASURES)))
-    db.session.execute(sa.insert(summary_months).from_select(column_names(
-        summary_months, "enrolments", "enrolments_key", "completions", "completions_key"), months_query(summary)))
-    db.session.execute(sa.insert(summary_month_totals).from_select(
-        ["summary_id", "month", "scope", "country", "gender", "enrolments", "enrolments_key", "completions",
-         "completions_key"], month_totals_query(summary)))
+    add_up(summary, summary_cells, summary_cell_totals, CELL_MEASURES)
+    db.session.execute(sa.insert(summary_months).from_select(column_names(summary_months, *MONTH_MEASURES),
+                                                             months_query(summary)))
+    add_up(summary, summary_months, summary_month_totals, MONTH_MEASURES)
     db.session.execute(sa.insert(summary_gains).from_select(column_names(summary_gains, *GAIN_MEASURES),
                                                             gains_query(summary)))
-    db.session.execute(sa.insert(summary_gain_totals).from_select(
-        ["summary_id", "scope", "country", "gender", "birth_year", *GAIN_MEASURES],
-        totals_query(summary, summary_gains, GAIN_MEASURES)))
+    add_up(summary, summary_gains, summary_gain_totals, GAIN_MEASURES)
 
 
 def first_of_month(day: date) -> datetime:

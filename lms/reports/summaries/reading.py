@@ -80,10 +80,7 @@ def cube(report: ReportFilter) -> dict[tuple[str, str, str], figures.Cell] | Non
     summary = current_summary(report)
     if summary is None:
         return None
-    if without_organisation(report):  # the cells added up over organisations: a third of the rows
-        table, where = summary_cell_totals, total_conditions(report, summary, summary_cell_totals, True)
-    else:
-        table, where = summary_cells, conditions(report, summary, summary_cells, True)
+    table, where = read_from(report, summary, summary_cells, summary_cell_totals, always_a_person=True)
     c = table.c
     band = figures.age_band_column(report, table).label("band")
     query = (select(c.country, c.gender, band, *(func.sum(getattr(c, f"{measure}{suffix}"))
@@ -121,21 +118,20 @@ def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[s
     return {(country, gender, age): Count.of(n, key) for country, gender, age, n, key in db.session.execute(query)}
 
 
-def without_organisation(report: ReportFilter) -> bool:
-    """Whether the report's filters read no organisation (none chosen, and a scope of countries only), so that
-    figures added up over organisations give its figures."""
-    return report.organisation_id is None and (report.scope is None or not report.scope.organisations)
+def read_from(report: ReportFilter, summary: ReportSummary, detailed, totals, always_a_person: bool = False):
+    """(table, conditions): ``totals``, ``detailed`` added up over unions (and birth years, where it has none), if
+    the report filters on neither (no union chosen, a scope of countries only, no age band where the totals have no
+    birth year): far fewer rows, the same figures; else ``detailed``."""
+    reads_union = report.organisation_id is not None or (report.scope is not None and report.scope.organisations)
+    reads_birth_year = report.age_band is not None and "birth_year" not in totals.c
+    if reads_union or reads_birth_year:
+        return detailed, conditions(report, summary, detailed, always_a_person)
+    return totals, total_conditions(report, summary, totals, always_a_person)
 
 
-def without_birth_year_or_organisation(report: ReportFilter) -> bool:
-    """Whether the report's filters read neither a birth year nor an organisation (``without_organisation``, and no
-    age band), so that figures added up over both give its figures."""
-    return report.age_band is None and without_organisation(report)
-
-
-def total_conditions(report: ReportFilter, summary: ReportSummary, table, always_a_person: bool = False) -> list:
-    """``conditions`` on a table added up over organisations (and birth years, where it has none), for a report
-    that filters on neither: its scope, countries, gender (and age band)."""
+def total_conditions(report: ReportFilter, summary: ReportSummary, table, always_a_person: bool) -> list:
+    """``conditions`` on a table added up over unions (and birth years, where it has none), for a report that
+    filters on neither: its scope, countries, gender (and age band)."""
     birth_year = table.c.birth_year if "birth_year" in table.c else None
     person = SimpleNamespace(c=SimpleNamespace(country=table.c.country, gender=table.c.gender, birth_year=birth_year,
                                                organisation_id=sa.literal(None, sa.Integer)))
@@ -152,10 +148,7 @@ def trend(report: ReportFilter) -> dict[str, tuple[Count, Count]] | None:
     summary = current_summary(report)
     if summary is None:
         return None
-    if without_birth_year_or_organisation(report):
-        table, where = summary_month_totals, total_conditions(report, summary, summary_month_totals)
-    else:
-        table, where = summary_months, conditions(report, summary, summary_months, False)
+    table, where = read_from(report, summary, summary_months, summary_month_totals)
     c = table.c
     query = (select(c.month, func.sum(c.enrolments), func.sum(c.enrolments_key), func.sum(c.completions),
                     func.sum(c.completions_key)).where(*where).group_by(c.month))
@@ -170,10 +163,7 @@ def gain(report: ReportFilter) -> GainSums | None:
     summary = current_summary(report)
     if summary is None:
         return None
-    if without_organisation(report):  # the gains added up over organisations: a quarter of the rows
-        table, where = summary_gain_totals, total_conditions(report, summary, summary_gain_totals)
-    else:
-        table, where = summary_gains, conditions(report, summary, summary_gains, False)
+    table, where = read_from(report, summary, summary_gains, summary_gain_totals)
     c = table.c
     query = select(func.sum(c.people), func.sum(c.before_sum), func.sum(c.after_sum), func.sum(c.difference_sum),
                    func.sum(c.squares_sum), func.sum(c.people_key)).where(*where)
