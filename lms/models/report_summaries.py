@@ -145,6 +145,15 @@ summary_overlaps = sa.Table(
     sa.Index("ix_report_summary_overlaps_summary_id", "summary_id"))
 
 
+#: The trainers of the groups run in the period, with their record key and their gender and birth year at its end
+#: (both None without attributes): what the trainers' figures count them by (lms/reports/summaries/trainers.py).
+#: Triggers (migration 0046) mark the summary changed when a trainer's attributes or record key move.
+summary_trainers = sa.Table(
+    "report_summary_trainers", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("trainer_id", sa.Integer, nullable=False), sa.Column("record_key", sa.BigInteger, nullable=False),
+    sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
+    sa.Index("ix_report_summary_trainers_summary_id_trainer_id", "summary_id", "trainer_id", unique=True))
+
 class KeptGenerations(db.Model):
     """Whether the kept generations of promotions (``promotion_generations``) are current: one row, made by the first
     build (lms/reports/summaries/generations.py; migration 0040).

@@ -246,3 +246,41 @@ def test_periods_without_records(tricky):
         assert got == reference(report)
         for label in ("15-24", "unknown"):
             assert fast(replace(report, age_band=label)) == reference(replace(report, age_band=label))
+
+
+def test_a_trainer_only_a_trainer_moved_after_the_build(tricky):
+    """A trainer who is in no group and has no records of their own: the summary keeps their record key and traits,
+    so a change to either marks it (migration 0046); a group given a trainer the summary does not keep is counted
+    with that trainer looked up. Every write is compared, whether it marked the summary or not."""
+    courses, unions, made, who = tricky
+    solo = user("t_solo", history=[{"counts_from": BEGINNING, "gender": "woman", "birth_year": 1985}])
+    newcomer = user("t_newcomer", history=[{"counts_from": BEGINNING, "gender": "woman", "birth_year": 1970}])
+    made[1].trainer_id = solo
+    db.session.commit()
+    refresh()
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=tuple(parse_age_bands(BANDS)))
+    reports = [year, replace(year, gender="woman"), replace(year, gender="man"), replace(year, age_band="36+"),
+               replace(year, age_band="25-35")]
+    for report in reports:
+        check(report)
+    steps = [
+        ("new attributes in the period", lambda: db.session.add(PersonAttributes(
+            user_id=solo, counts_from=date(2025, 3, 1), country="PE", gender="man", birth_year=2001,
+            organisation_id=None))),
+        ("attributes changed", lambda: db.session.execute(
+            sa.update(PersonAttributes).where(PersonAttributes.user_id == solo).values(gender="undisclosed"))),
+        ("attributes deleted", lambda: db.session.execute(
+            sa.delete(PersonAttributes).where(PersonAttributes.user_id == solo))),
+        ("record key changed", lambda: db.session.execute(
+            sa.update(User).where(User.id == solo).values(record_key=424242))),
+        ("a group given a trainer the summary does not keep", lambda: setattr(made[0], "trainer_id", newcomer)),
+    ]
+    for name, write in steps:
+        write()
+        db.session.commit()
+        db.session.expire_all()
+        for report in reports:
+            assert fast(report) == reference(report), (name, report)
+        refresh()
+        for report in reports:
+            check(report)

@@ -4,11 +4,11 @@ The erasure clears both from the person's attribute history (lms/privacy/service
 summary whose figures that moves no longer current, so that none of them is read again. Their cells would still
 hold the person's year of birth and union until the scheduler builds them again, next to a key sum that is the
 person's own record key where a cell counts them alone (the tombstone keeps that key), and the overlaps of groups
-hold the person's id. So the erasure deletes the figures of every summary that is not current, in its own
-transaction. The old versions of those rows stay in PostgreSQL's files until the scheduler's next
-``report-summaries`` run, which removes them (``VACUUM FULL``, lms/database/storage.py) before it builds: on big
-tables that takes seconds under an exclusive lock, too long for the erasure's own request. Pages compute those
-periods from the records until they are built again.
+and the kept trainers hold the person's id (a trainer's with their gender and year of birth). So the erasure
+deletes the figures of every summary that is not current, in its own transaction. The old versions of those rows
+stay in PostgreSQL's files until the scheduler's next ``report-summaries`` run, which removes them (``VACUUM FULL``,
+lms/database/storage.py) before it builds: on big tables that takes seconds under an exclusive lock, too long for
+the erasure's own request. Pages compute those periods from the records until they are built again.
 """
 from __future__ import annotations
 
@@ -30,11 +30,13 @@ from lms.models.report_summaries import (
     summary_month_totals,
     summary_months,
     summary_overlaps,
+    summary_trainers,
 )
 
 #: Every table of a summary's figures.
 FIGURES = (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains,
-           summary_gain_totals, summary_attendance, summary_members, summary_member_totals, summary_overlaps)
+           summary_gain_totals, summary_attendance, summary_members, summary_member_totals, summary_overlaps,
+           summary_trainers)
 
 
 def forget_changed() -> int:

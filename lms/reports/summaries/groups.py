@@ -2,9 +2,12 @@
 
 Built with the participation summary (lms/reports/summaries/building.py), kept current by the same counter
 (``report_summaries.changes``, raised by the triggers of migration 0038 on writes to sessions, attendance, members,
-a group's dates and a member's attributes). A group's country, mode, organisation, course and trainer are read
-from the group when counted, so every group filter (a single group too) reads the summary; so are trainers and
-promotions, few rows each, counted from the records (lms/reports/figures.py).
+a group's dates and a member's attributes; by those of migration 0046 when a trainer's attributes or record key
+move). A group's country, mode, organisation, course and trainer are read from the group when counted, so every
+group filter (a single group too) reads the summary. The trainers of the groups run are kept with their record key
+and their gender and birth year at the period's end (``summary_trainers``); a trainer a group has had since the
+build is looked up when counted (lms/reports/summaries/trainers.py). Promotions, few rows, are counted from the
+records (lms/reports/figures.py).
 
 People reached are distinct people: the members of the groups that count under one figure (a country, a
 generation, a trainer) are added up per group, then each person in several of these groups is taken away as often
@@ -18,12 +21,18 @@ from sqlalchemy import func, select
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import Attendance, GroupMember, GroupSession, ReportSummary, TrainingGroup, User
-from lms.models.report_summaries import summary_attendance, summary_member_totals, summary_members, summary_overlaps
+from lms.models.report_summaries import (
+    summary_attendance,
+    summary_member_totals,
+    summary_members,
+    summary_overlaps,
+    summary_trainers,
+)
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 from lms.reports.summaries import lookup
 
-TABLES = (summary_attendance, summary_members, summary_member_totals, summary_overlaps)
+TABLES = (summary_attendance, summary_members, summary_member_totals, summary_overlaps, summary_trainers)
 
 
 def period_summary(report: ReportFilter) -> ReportSummary | None:
@@ -88,6 +97,17 @@ def overlaps_query(summary: ReportSummary):
             .where(pairs.c.user_id.in_(several)))
 
 
+def trainers_query(summary: ReportSummary):
+    """The trainers of the groups run in the period, each with their record key and their gender and birth year at
+    its end (None without attributes): each trainer's own rows looked up, a few thousand at most."""
+    report = period_of(summary)
+    trainers = (select(TrainingGroup.trainer_id.label("user_id")).where(*figures.run_in(report))
+                .where(TrainingGroup.trainer_id.is_not(None)).distinct().subquery())
+    person, person_is = figures.attributes_of(report, trainers.c.user_id)
+    return (select(sa.literal(summary.id), trainers.c.user_id, User.record_key, person.c.gender, person.c.birth_year)
+            .select_from(trainers).join(User, User.id == trainers.c.user_id).outerjoin(person, person_is))
+
+
 def fill(summary: ReportSummary) -> None:
     """Replace the summary's group figures with those of the records as they are now (the caller commits)."""
     for table in TABLES:
@@ -103,6 +123,8 @@ def fill(summary: ReportSummary) -> None:
         .where(m.summary_id == summary.id).group_by(m.summary_id, m.group_id, m.gender)))
     db.session.execute(sa.insert(summary_overlaps).from_select(
         ["summary_id", "group_id", "user_id", "gender", "birth_year", "person_key"], overlaps_query(summary)))
+    db.session.execute(sa.insert(summary_trainers).from_select(
+        ["summary_id", "trainer_id", "record_key", "gender", "birth_year"], trainers_query(summary)))
 
 
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]] | None:

@@ -1,10 +1,12 @@
 """Trainers and their reach by country and by generation at once, from the period's summary.
 
 Three reads, added up here:
-- the groups run in the period, each with its country, its trainer (record key, generation, traits) and its
-  members from the summary;
+- the groups run in the period, each with its country, its trainer (generation; record key and traits as the summary
+  keeps them) and its members from the summary;
 - the memberships of the people in several of these groups;
 - the promotions made in the period.
+A fourth looks up the trainers a group has had since the summary was built (a group moved into the period, a
+trainer changed), if any: the summary keeps those it saw.
 
 They give the same counts and cell keys as ``figures.trainers`` and ``cascade.by_generation`` compute one figure at
 a time (tests/reports/test_group_summaries.py, test_trainer_summaries.py): a trainer counts once per key, and a
@@ -20,7 +22,7 @@ from sqlalchemy import func, select
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import ReportSummary, TrainerPromotion, TrainingGroup, User
-from lms.models.report_summaries import summary_member_totals, summary_members, summary_overlaps
+from lms.models.report_summaries import summary_member_totals, summary_members, summary_overlaps, summary_trainers
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
 
@@ -57,14 +59,23 @@ def by_country_and_generation(report: ReportFilter, summary: ReportSummary, prom
     members, members_key = Counter(), Counter()  # (country, generation) -> the members of its groups, key sum
     # Thousands of rows at 500,000 participants: read as plain rows (the session's connection, without the ORM's
     # processing of each row, a third of the time).
-    for group_id, country, trainer_id, level, trainer_key, matches, n, key in db.session.connection().execute(
+    unkept: list[tuple[str, int, int]] = []  # (country, generation, trainer) of trainers the summary does not keep
+    for group_id, country, trainer_id, level, kept, trainer_key, matches, n, key in db.session.connection().execute(
             groups_query(report, summary, run, generation)).all():
         keys_of[group_id] = (country, level)
-        if matches is True and trainer_key is not None:
+        if trainer_id is not None and kept is None:
+            unkept.append((country, level, trainer_id))
+        elif matches is True:
             ran[(country, level, trainer_id)] = trainer_key
         if n:
             members[(country, level)] += n
             members_key[(country, level)] += key
+    if unkept:
+        looked_up = trainers_now(report, {trainer for _country, _level, trainer in unkept})
+        for country, level, trainer_id in unkept:
+            trainer_key, matches = looked_up.get(trainer_id, (None, None))
+            if matches is True and trainer_key is not None:
+                ran[(country, level, trainer_id)] = trainer_key
     active, reach, trained = (Sums(), Sums()), (Sums(), Sums()), (Sums(), Sums())
     by_generation = {}
     for (country, level, trainer_id), trainer_key in ran.items():
@@ -97,22 +108,29 @@ def trait_conditions(report: ReportFilter, table) -> list:
 
 
 def groups_query(report: ReportFilter, summary: ReportSummary, run, generation):
-    """Per group run: id, country, trainer, the trainer's generation (0 if never promoted), record key and whether
-    they have the report's traits, and its members of those traits with their key sum."""
+    """Per group run: id, country, trainer, the trainer's generation (0 if never promoted), whether the summary keeps
+    the trainer, their record key and whether they have the report's traits, and the group's members of those
+    traits with their key sum."""
     members = summary_members if report.age_band is not None else summary_member_totals
     m = members.c
     per_group = (select(m.group_id, func.sum(m.members).label("n"), func.sum(m.members_key).label("key"))
                  .where(m.summary_id == summary.id, *trait_conditions(report, members))
                  .group_by(m.group_id).subquery())
-    matches = figures.traits_match(report, User.id) if figures.has_trait_filters(report) else sa.true()
-    trainers = (select(User.id, User.record_key, matches.label("matches"))
-                .where(User.id.in_(select(run.c.trainer_id))).subquery())
+    kept = summary_trainers.c
+    matches = sa.and_(*trait_conditions(report, summary_trainers)) if figures.has_trait_filters(report) else sa.true()
     return (select(run.c.id, run.c.country, run.c.trainer_id, func.coalesce(generation.c.generation, 0),
-                   trainers.c.record_key, trainers.c.matches, per_group.c.n, per_group.c.key)
+                   kept.trainer_id, kept.record_key, matches, per_group.c.n, per_group.c.key)
             .select_from(run)
-            .outerjoin(trainers, trainers.c.id == run.c.trainer_id)
+            .outerjoin(summary_trainers, sa.and_(kept.summary_id == summary.id, kept.trainer_id == run.c.trainer_id))
             .outerjoin(generation, generation.c.user_id == run.c.trainer_id)
             .outerjoin(per_group, per_group.c.group_id == run.c.id))
+
+
+def trainers_now(report: ReportFilter, trainer_ids: set[int]) -> dict[int, tuple[int, bool | None]]:
+    """Trainer -> (record key, whether they have the report's traits), looked up in the records."""
+    matches = figures.traits_match(report, User.id) if figures.has_trait_filters(report) else sa.true()
+    return {user_id: (key, match) for user_id, key, match in db.session.execute(
+        select(User.id, User.record_key, matches).where(User.id.in_(trainer_ids)))}
 
 
 def take_overlaps(report: ReportFilter, summary: ReportSummary, run, keys_of: dict, reach: tuple[Sums, Sums]) -> None:
