@@ -14,7 +14,10 @@ the 3.11 fault in a few lines.
 So every process that runs the app through wsgi.py (gunicorn's workers, ``flask --app wsgi`` commands, the
 scheduler) turns automatic collection off as it loads, and collects as CPython would have (the oldest generation past
 its threshold) at points of its own: after each response has gone, after each SQL statement (so that a long request,
-job or import does not keep its garbage to its end) and after each scheduler job. A collection called from Python
+job or import does not keep its garbage to its end) and after each scheduler job. After a statement, the oldest
+generation is collected only once it is ``LONG_WORK`` times past its threshold (a long import): a full collection
+takes tens of milliseconds in a worker that has read reports, which a page would wait for, so it waits for the
+response to have gone. A collection called from Python
 code is as safe as 3.12's, which runs between bytecodes. Objects the process made before it took collection over (the
 app, its modules) are frozen out of every later collection (``gc.freeze``), so that full collections, which this
 scheme runs every hundred young ones where the interpreter's own would have spaced them out, stay short; one of them
@@ -32,6 +35,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.wsgi import ClosingIterator
 
 _taken_over = False
+#: After a SQL statement, the oldest generation is collected only this many times past its threshold.
+LONG_WORK = 10
 
 
 def take_over() -> None:
@@ -48,20 +53,23 @@ def take_over() -> None:
         event.listen(Engine, "after_cursor_execute", _after_statement)
 
 
-def collect_if_due() -> int:
+def collect_if_due(within_work: bool = False) -> int:
     """Collect the oldest generation whose count is over its threshold, if this process took collection over; the
-    number of objects found unreachable."""
+    number of objects found unreachable. ``within_work``: in the middle of a request or job, where the oldest
+    generation waits until it is ``LONG_WORK`` times past its threshold."""
     counts, thresholds = gc.get_count(), gc.get_threshold()
     if gc.isenabled() or not thresholds[0]:  # Python collects itself, or nothing is to be collected
         return 0
-    for generation in (2, 1, 0):
+    if counts[2] > thresholds[2] * (LONG_WORK if within_work else 1):
+        return gc.collect(2)
+    for generation in (1, 0):
         if counts[generation] > thresholds[generation]:
             return gc.collect(generation)
     return 0
 
 
 def _after_statement(*_args) -> None:
-    collect_if_due()
+    collect_if_due(within_work=True)
 
 
 class CollectBetweenRequests:
