@@ -1,5 +1,5 @@
 """summary trainers: the trainers of the groups run in each summary's period, with their record key and their gender
-and birth year at its end, and the triggers that mark the summary changed when those move
+and birth year at its end, and the triggers that mark every summary that keeps a trainer changed when those move
 
 A report's trainers' figures read them instead of looking up each trainer's account and attributes
 (lms/reports/summaries/trainers.py). The summaries built before get theirs here, from the records as they are now.
@@ -20,16 +20,17 @@ depends_on = None
 MARK = "UPDATE report_summaries SET changes = changes + 1"
 
 
-def trainer_of_a_group_run(person: str) -> str:
-    """SQL: the person is the trainer of a group run in the summary's period (figures.groups_run)."""
-    return ("EXISTS (SELECT 1 FROM training_groups g WHERE g.trainer_id = " + person + " AND "
-            "g.starts_on <= report_summaries.ends_on AND g.ends_on >= report_summaries.starts_on "
-            "AND g.created_at <= report_summaries.ends_at)")
+def kept_trainer(person: str) -> str:
+    """SQL: the summary keeps the person as a trainer. A trainer it does not keep (a group given them since the
+    build) is looked up when counted, so their writes need not mark it; one it keeps may be read whether or not
+    they still train a group of its period (they may be given one back)."""
+    return ("EXISTS (SELECT 1 FROM report_summary_trainers t WHERE t.summary_id = report_summaries.id "
+            f"AND t.trainer_id = {person})")
 
 
 def trainer_traits(person: str, since: str) -> str:
-    """Every period ending on or after ``since`` in which the person trains a group run."""
-    return f"{MARK} WHERE report_summaries.ends_on >= {since} AND {trainer_of_a_group_run(person)}"
+    """Every period ending on or after ``since`` that keeps the person as a trainer."""
+    return f"{MARK} WHERE report_summaries.ends_on >= {since} AND {kept_trainer(person)}"
 
 
 #: (name, event, table, condition, statements)
@@ -41,7 +42,7 @@ TRIGGERS = [
     ("rs_trainer_person_delete", "DELETE", "person_attributes", None,
      [trainer_traits("OLD.user_id", "OLD.counts_from")]),
     ("rs_trainer_rekey", "UPDATE", "users", "OLD.record_key <> NEW.record_key",
-     [f"{MARK} WHERE {trainer_of_a_group_run('NEW.id')}"]),
+     [f"{MARK} WHERE {kept_trainer('NEW.id')}"]),
 ]
 
 #: The trainers of the summaries built before, from the records as they are now.

@@ -2,8 +2,9 @@
 (cascade.trainers_and_generations) against figures.trainers and cascade.by_generation computed from the records, on
 awkward data: trainers without attributes, or whose attributes change or come late, a trainer who is a member,
 trainers of groups in several countries, people in several groups of one country and generation, a group created
-after its period, promotions of people without attributes; writes made after the summary was built. (From an outside
-tester's probes, 2026-12-06.)"""
+after its period, promotions of people without attributes; writes made after the summary was built, a trainer's
+kept record key and traits among them (report_summary_trainers), and the erasure of a trainer. (From outside
+testers' probes, 2026-12-06.)"""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -14,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.models import GroupMember, PersonAttributes, TrainerPromotion, TrainingGroup, User
+from lms.models import GroupMember, PersonAttributes, ReportSummary, TrainerPromotion, TrainingGroup, User
+from lms.models.report_summaries import summary_trainers
 from lms.models.users import BEGINNING
 from lms.permissions import Scope
 from lms.reports import cascade, figures
@@ -284,3 +286,256 @@ def test_a_trainer_only_a_trainer_moved_after_the_build(tricky):
         refresh()
         for report in reports:
             check(report)
+
+# The summary's kept trainers (report_summary_trainers, migration 0046) against writes made while a trainer is out of
+# the period's groups and given one back, by hand or through the app, and against erasure. (From an outside
+# tester's probes, 2026-12-06: the first triggers marked only the periods the person trained a group of at the time
+# of the write, and the kept rows of a trainer moved away and back were read stale, an erased one's kept.)
+
+AGE = tuple(parse_age_bands(BANDS))
+
+
+def variants(report, unions=None):
+    found = [report, replace(report, gender="woman"), replace(report, gender="man"),
+             replace(report, age_band="36+"), replace(report, age_band="25-35"), replace(report, age_band="unknown"),
+             replace(report, countries=("PE",)), replace(report, countries=("NL",), gender="woman")]
+    found.append(replace(report, scope=Scope(countries=frozenset({"PE", "NL"}), organisations=frozenset())))
+    return found
+
+
+def reports_2025():
+    found = []
+    for start, end in all_periods(years=(2025,)):
+        found += variants(ReportFilter(start=start, end=end, age_bands=AGE))
+    return found
+
+
+def compare(reports, label, failures, need_current=True):
+    db.session.expire_all()
+    compared = 0
+    for report in reports:
+        if need_current and group_summary.period_summary(report) is None:
+            continue
+        compared += 1
+        got = cascade.trainers_and_generations(report)
+        want = reference(report)
+        if got != want:
+            failures.append((label, report.start, report.end, report.gender, report.age_band, report.countries))
+    return compared
+
+
+def solo_setup(tricky, members=False):
+    courses, unions, made, who = tricky
+    solo = user("t_solo", history=[{"counts_from": BEGINNING, "gender": "woman", "birth_year": 1985}])
+    g = group("solo1", solo, "NL", courses[0].id, date(2025, 3, 5), days=10,
+              members=[who["bare"]] if members else [])
+    db.session.commit()
+    refresh()
+    return solo, g
+
+
+def new_attributes(uid, day=date(2025, 3, 1), gender="man", birth_year=2001):
+    db.session.add(PersonAttributes(user_id=uid, counts_from=day, country="PE", gender=gender,
+                                    birth_year=birth_year, organisation_id=None))
+
+
+def current_summaries_holding(uid):
+    return db.session.execute(
+        select(ReportSummary.starts_on, ReportSummary.ends_on, summary_trainers.c.gender, summary_trainers.c.birth_year)
+        .join(summary_trainers, summary_trainers.c.summary_id == ReportSummary.id)
+        .where(summary_trainers.c.trainer_id == uid, ReportSummary.built_from == ReportSummary.changes,
+               ReportSummary.built_at.is_not(None))).all()
+
+
+def test_detach_change_attributes_reattach(tricky):
+    solo, g = solo_setup(tricky)
+    failures = []
+    g.trainer_id = tricky[3]["bare"]
+    db.session.commit()
+    compare(reports_2025(), "detached", failures)
+    new_attributes(solo)
+    db.session.commit()
+    compare(reports_2025(), "attributes while detached", failures)
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id).values(trainer_id=solo))
+    db.session.commit()
+    compare(reports_2025(), "reattached", failures)
+    assert not failures, failures
+
+
+def test_detach_rekey_reattach(tricky):
+    solo, g = solo_setup(tricky)
+    failures = []
+    db.session.execute(sa.text("UPDATE training_groups SET trainer_id = :b WHERE id = :g"),
+                       {"g": g.id, "b": tricky[3]["bare"]})
+    db.session.commit()
+    db.session.execute(sa.text("UPDATE users SET record_key = 777 WHERE id = :u"), {"u": solo})
+    db.session.commit()
+    db.session.execute(sa.text("UPDATE training_groups SET trainer_id = :u WHERE id = :g"), {"g": g.id, "u": solo})
+    db.session.commit()
+    compare(reports_2025(), "rekey while detached", failures)
+    assert not failures, failures
+
+
+def test_dates_moved_out_and_back(tricky):
+    solo, g = solo_setup(tricky)
+    failures = []
+    db.session.execute(sa.text("UPDATE training_groups SET starts_on = '2027-01-01', ends_on = '2027-02-01' "
+                               "WHERE id = :g"), {"g": g.id})
+    db.session.commit()
+    compare(reports_2025(), "moved out", failures)
+    db.session.execute(sa.text("UPDATE person_attributes SET gender = 'man', birth_year = 2004 WHERE user_id = :u"),
+                       {"u": solo})
+    db.session.commit()
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id)
+                       .values(starts_on=date(2025, 3, 5), ends_on=date(2025, 3, 15)))
+    db.session.commit()
+    compare(reports_2025(), "moved back", failures)
+    assert not failures, failures
+
+
+def test_created_at_moved_out_and_back(tricky):
+    solo, g = solo_setup(tricky)
+    failures = []
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id)
+                       .values(created_at=datetime(2026, 2, 1, tzinfo=UTC)))
+    db.session.commit()
+    db.session.execute(sa.delete(PersonAttributes).where(PersonAttributes.user_id == solo))
+    db.session.commit()
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id)
+                       .values(created_at=datetime(2025, 3, 1, tzinfo=UTC)))
+    db.session.commit()
+    compare(reports_2025(), "created_at back", failures)
+    assert not failures, failures
+
+
+def test_group_deleted_and_inserted_by_hand(tricky):
+    solo, g = solo_setup(tricky)
+    course_id = g.course_id
+    failures = []
+    db.session.execute(sa.text("DELETE FROM training_groups WHERE id = :g"), {"g": g.id})
+    db.session.commit()
+    db.session.execute(sa.text("UPDATE person_attributes SET birth_year = 2004 WHERE user_id = :u"), {"u": solo})
+    db.session.commit()
+    group("byhand", solo, "NL", course_id, date(2025, 3, 5), days=10, created=datetime(2025, 1, 1, tzinfo=UTC))
+    db.session.commit()
+    compare(reports_2025(), "new group by hand", failures)
+    assert not failures, failures
+
+
+def test_trainer_swapped_between_two_kept(tricky):
+    """Group moved from a kept trainer A to another trainer B, A's attributes change, A given the group back."""
+    courses, unions, made, who = tricky
+    solo, g = solo_setup(tricky, members=True)
+    failures = []
+    g.trainer_id = who["changer"]
+    db.session.commit()
+    new_attributes(solo, day=date(2025, 2, 1), gender="another", birth_year=1950)
+    db.session.commit()
+    g.trainer_id = solo
+    db.session.commit()
+    compare(reports_2025(), "swap back", failures)
+    assert not failures, failures
+
+
+def test_attribute_row_moved_to_another_person(tricky):
+    courses, unions, made, who = tricky
+    solo, g = solo_setup(tricky)
+    failures = []
+    db.session.execute(sa.update(PersonAttributes).where(PersonAttributes.user_id == solo)
+                       .values(user_id=who["bare"]))
+    db.session.commit()
+    compare(reports_2025(), "attributes moved", failures)
+    assert not failures, failures
+
+
+def test_summary_trainers_rows_deleted_or_tampered(tricky):
+    solo, g = solo_setup(tricky)
+    failures = []
+    db.session.execute(sa.delete(summary_trainers).where(summary_trainers.c.trainer_id == solo))
+    db.session.commit()
+    compare(reports_2025(), "kept rows deleted", failures)
+    assert not failures, failures
+
+
+def test_erasure_of_a_detached_trainer(tricky, app_ctx):
+    from lms.privacy.services import erase_account
+
+    courses, unions, made, who = tricky
+    solo, g = solo_setup(tricky)
+    assert current_summaries_holding(solo)
+    g.trainer_id = who["changer"]
+    db.session.commit()
+    erase_account(db.session.get(User, solo))
+    db.session.commit()
+    leaked = [row for row in current_summaries_holding(solo) if row.birth_year is not None or row.gender is not None]
+    failures = []
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id).values(trainer_id=solo))
+    db.session.commit()
+    compare(reports_2025(), "erased trainer given back the group", failures)
+    assert not leaked and not failures, (leaked, failures)
+
+
+def test_erasure_of_a_trainer(tricky, app_ctx):
+    from lms.privacy.services import erase_account
+
+    solo, g = solo_setup(tricky, members=True)
+    erase_account(db.session.get(User, solo))
+    db.session.commit()
+    leaked = [row for row in current_summaries_holding(solo) if row.birth_year is not None or row.gender is not None]
+    failures = []
+    compare(reports_2025(), "erased", failures, need_current=False)
+    assert not leaked and not failures, (leaked, failures)
+
+
+def test_backfill_of_migration_0046(tricky):
+    from flask_migrate import downgrade, upgrade
+
+    from tests.helpers import ROOT
+
+    courses, unions, made, who = tricky
+    solo = user("t_solo", history=[{"counts_from": BEGINNING, "gender": "woman", "birth_year": 1985}])
+    group("solo1", solo, "NL", courses[0].id, date(2025, 3, 5), days=10)
+    db.session.commit()
+    refresh()
+    db.session.remove()
+    downgrade(directory=str(ROOT / "migrations"), revision="d3a8f6c2e9b4")
+    # written while no trainer trigger exists: the backfill reads the records as they are now
+    db.session.execute(sa.text("UPDATE person_attributes SET gender = 'man', birth_year = 2004 WHERE user_id = :u"),
+                       {"u": solo})
+    db.session.execute(sa.text("UPDATE users SET record_key = 4242 WHERE id = :u"), {"u": who["late"]})
+    db.session.commit()
+    db.session.remove()
+    upgrade(directory=str(ROOT / "migrations"))
+    n = db.session.scalar(sa.text("SELECT count(*) FROM report_summary_trainers"))
+    assert n > 0
+    failures = []
+    compared = compare(reports_2025(), "after backfill", failures)
+    assert compared > 100 and not failures, failures
+    # the triggers are there after the upgrade
+    db.session.execute(sa.text("UPDATE person_attributes SET gender = 'woman' WHERE user_id = :u"), {"u": solo})
+    db.session.commit()
+    compare(reports_2025(), "after backfill, a write", failures)
+    assert not failures, failures
+
+
+def test_app_only_dates_edited_then_erased(tricky, app_ctx):
+    """Only app services: a memberless group's dates edited away, its trainer erased, the dates edited back."""
+    from lms.groups.services import update_group
+    from lms.privacy.services import erase_account
+
+    solo, g = solo_setup(tricky)
+
+    def dates(starts_on, ends_on):
+        update_group(g, name=g.name, place=g.place, mode=g.mode, starts_on=starts_on, ends_on=ends_on,
+                     trains_trainers=g.trains_trainers, organisation_id=g.organisation_id)
+        db.session.commit()
+
+    dates(date(2026, 6, 1), date(2026, 6, 10))
+    erase_account(db.session.get(User, solo))
+    db.session.commit()
+    leaked = [row for row in current_summaries_holding(solo) if row.birth_year is not None]
+    g = db.session.get(TrainingGroup, g.id)
+    dates(date(2025, 3, 5), date(2025, 3, 15))
+    failures = []
+    compare(reports_2025(), "dates edited back", failures)
+    assert not leaked and not failures, (leaked, failures)
