@@ -12,6 +12,8 @@ Then it prints a Markdown table of the figures (kept in docs/reach.md).
 """
 from __future__ import annotations
 
+import argparse
+import logging
 import sys
 import tempfile
 import threading
@@ -228,6 +230,12 @@ def served_portal():
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.sqlite"
 
         app = create_app(Config)
+        # The lines of each request (the portal's and the local server's) and of the migrations would bury the
+        # figures: warnings only (a handler on the root logger keeps Alembic from setting up its own).
+        if not logging.getLogger().handlers:
+            logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        for name in ("lms.access", "werkzeug"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
         base, stop = serve(app)
@@ -241,6 +249,7 @@ def served_portal():
 
 
 def main() -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()  # no options: --help says so
     with served_portal() as (app, browser, base, _tmp):
         results = measure_all(app, browser, base)
     print(table(results))
