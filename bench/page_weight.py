@@ -13,7 +13,6 @@ Then it prints a Markdown table of the figures (kept in docs/reach.md).
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import tempfile
 import threading
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import warnings_only  # noqa: E402
 
 #: page type -> path, with {course}, {lesson} and {module} filled in from the bundled library.
 PAGES = {
@@ -230,12 +231,7 @@ def served_portal():
             SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp}/bench.sqlite"
 
         app = create_app(Config)
-        # The lines of each request (the portal's and the local server's) and of the migrations would bury the
-        # figures: warnings only (a handler on the root logger keeps Alembic from setting up its own).
-        if not logging.getLogger().handlers:
-            logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-        for name in ("lms.access", "werkzeug"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        warnings_only("lms.access", "werkzeug")  # the portal's line per request, and the local server's
         with app.app_context():
             upgrade(directory=str(ROOT / "migrations"))
         base, stop = serve(app)

@@ -39,6 +39,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import warnings_only  # noqa: E402
 from bench.report_data import ADMIN, COORDINATED, COORDINATOR, PASSWORD, timed_generate  # noqa: E402
 
 #: Goals in ms: every page, and the IATI file.
@@ -344,9 +345,7 @@ def main() -> int:
                              "(every figure computed from the records); or keep what the database has")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # each line as it comes, into a file too: a full build takes minutes
-    # The migrations' lines would bury the figures: warnings only (a handler on the root logger keeps Alembic from
-    # setting up its own).
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings_only()
     from tests.helpers import compile_translations, throwaway_database
 
     compile_translations()

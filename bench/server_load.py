@@ -25,7 +25,6 @@ when they hold. Loopback only.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import platform
 import re
@@ -47,6 +46,8 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench import warnings_only  # noqa: E402
 
 PASSWORD = "bench password 1"
 BUNDLED_COURSE = "social-dialogue-at-work"
@@ -332,9 +333,7 @@ def main() -> int:
 
     from tests.helpers import throwaway_database
 
-    # The migrations' lines would bury the figures (the portal's own log goes to SERVER_LOG): warnings only, and a
-    # handler on the root logger keeps Alembic from setting up its own.
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings_only()  # the portal's own log goes to SERVER_LOG
     note_before = machine_note()
     with tempfile.TemporaryDirectory() as tmp:
         url, drop = throwaway_database(None if args.database == "sqlite" else args.database, Path(tmp))

@@ -11,19 +11,18 @@ worker answering members while a trainer saved lessons died of SIGSEGV every min
 3.12 collects only between bytecodes (python/cpython gh-97922) and corrupts nothing; tests/test_garbage.py shows
 the 3.11 fault in a few lines.
 
-So every process that runs the app through wsgi.py (gunicorn's workers, ``flask --app wsgi`` commands, the
-scheduler) turns automatic collection off as it loads, and collects as CPython would have (the oldest generation past
-its threshold) at points of its own: after each response has gone, after each SQL statement (so that a long request,
-job or import does not keep its garbage to its end) and after each scheduler job. After a statement, the oldest
+So every process that runs the app through wsgi.py (gunicorn's workers, ``flask --app wsgi`` commands, the scheduler)
+turns automatic collection off as it loads, and collects as CPython would have (the oldest generation past its
+threshold) at points of its own: after each response has gone, after each SQL statement (so that a long request, job
+or import does not keep its garbage to its end) and after each scheduler job. After a statement, the oldest
 generation is collected only once it is ``LONG_WORK`` times past its threshold (a long import): a full collection
 takes tens of milliseconds in a worker that has read reports, which a page would wait for, so it waits for the
-response to have gone. A collection called from Python
-code is as safe as 3.12's, which runs between bytecodes. Objects the process made before it took collection over (the
-app, its modules) are frozen out of every later collection (``gc.freeze``), so that full collections, which this
-scheme runs every hundred young ones where the interpreter's own would have spaced them out, stay short; one of them
-that became garbage later would stay until the process ends (gunicorn replaces each worker after ``max_requests``).
-Work that makes garbage without any SQL keeps it until it ends: the largest is reading an uploaded file, at most
-``MAX_CONTENT_LENGTH``.
+response to have gone. A collection called from Python code is as safe as 3.12's, which runs between bytecodes.
+Objects the process made before it took collection over (the app, its modules) are frozen out of every later
+collection (``gc.freeze``), so that full collections, which this scheme runs every hundred young ones where the
+interpreter's own would have spaced them out, stay short; one of them that became garbage later would stay until the
+process ends (gunicorn replaces each worker after ``max_requests``). Work that makes garbage without any SQL keeps it
+until it ends: the largest is reading an uploaded file, at most ``MAX_CONTENT_LENGTH``.
 """
 from __future__ import annotations
 

@@ -154,6 +154,7 @@ summary_trainers = sa.Table(
     sa.Column("gender", sa.String(12)), sa.Column("birth_year", sa.Integer),
     sa.Index("ix_report_summary_trainers_summary_id_trainer_id", "summary_id", "trainer_id", unique=True))
 
+
 class KeptGenerations(db.Model):
     """Whether the kept generations of promotions (``promotion_generations``) are current: one row, made by the first
     build (lms/reports/summaries/generations.py; migration 0040).

@@ -295,7 +295,7 @@ def test_a_trainer_only_a_trainer_moved_after_the_build(tricky):
 AGE = tuple(parse_age_bands(BANDS))
 
 
-def variants(report, unions=None):
+def variants(report):
     found = [report, replace(report, gender="woman"), replace(report, gender="man"),
              replace(report, age_band="36+"), replace(report, age_band="25-35"), replace(report, age_band="unknown"),
              replace(report, countries=("PE",)), replace(report, countries=("NL",), gender="woman")]
@@ -347,113 +347,64 @@ def current_summaries_holding(uid):
                ReportSummary.built_at.is_not(None))).all()
 
 
-def test_detach_change_attributes_reattach(tricky):
-    solo, g = solo_setup(tricky)
+def set_group(group_id: int, **values) -> None:
+    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == group_id).values(**values))
+
+
+def set_attributes(person: int, **values) -> None:
+    db.session.execute(sa.update(PersonAttributes).where(PersonAttributes.user_id == person).values(**values))
+
+
+#: (name, whether the solo trainer's group has a member, its writes: (write(solo, group id, course id, who), whether
+#: the figures are compared after it)), each write committed on its own.
+AWAY_AND_BACK = [
+    ("detached, attributes changed, reattached", False, [
+        (lambda solo, g, course, who: set_group(g, trainer_id=who["bare"]), True),
+        (lambda solo, g, course, who: new_attributes(solo), True),
+        (lambda solo, g, course, who: set_group(g, trainer_id=solo), True)]),
+    ("detached, record key changed, reattached", False, [
+        (lambda solo, g, course, who: set_group(g, trainer_id=who["bare"]), False),
+        (lambda solo, g, course, who: db.session.execute(
+            sa.update(User).where(User.id == solo).values(record_key=777)), False),
+        (lambda solo, g, course, who: set_group(g, trainer_id=solo), True)]),
+    ("dates moved out, attributes changed, dates moved back", False, [
+        (lambda solo, g, course, who: set_group(g, starts_on=date(2027, 1, 1), ends_on=date(2027, 2, 1)), True),
+        (lambda solo, g, course, who: set_attributes(solo, gender="man", birth_year=2004), False),
+        (lambda solo, g, course, who: set_group(g, starts_on=date(2025, 3, 5), ends_on=date(2025, 3, 15)), True)]),
+    ("created after the period, attributes deleted, created in it again", False, [
+        (lambda solo, g, course, who: set_group(g, created_at=datetime(2026, 2, 1, tzinfo=UTC)), False),
+        (lambda solo, g, course, who: db.session.execute(
+            sa.delete(PersonAttributes).where(PersonAttributes.user_id == solo)), False),
+        (lambda solo, g, course, who: set_group(g, created_at=datetime(2025, 3, 1, tzinfo=UTC)), True)]),
+    ("group deleted, attributes changed, a group inserted by hand", False, [
+        (lambda solo, g, course, who: db.session.execute(sa.delete(TrainingGroup).where(TrainingGroup.id == g)),
+         False),
+        (lambda solo, g, course, who: set_attributes(solo, birth_year=2004), False),
+        (lambda solo, g, course, who: group("byhand", solo, "NL", course, date(2025, 3, 5), days=10,
+                                            created=datetime(2025, 1, 1, tzinfo=UTC)), True)]),
+    ("a group of members given to another kept trainer, attributes added, given back", True, [
+        (lambda solo, g, course, who: set_group(g, trainer_id=who["changer"]), False),
+        (lambda solo, g, course, who: new_attributes(solo, day=date(2025, 2, 1), gender="another", birth_year=1950),
+         False),
+        (lambda solo, g, course, who: set_group(g, trainer_id=solo), True)]),
+    ("attribute rows moved to another person", False, [
+        (lambda solo, g, course, who: set_attributes(solo, user_id=who["bare"]), True)]),
+    ("kept rows deleted by hand", False, [
+        (lambda solo, g, course, who: db.session.execute(
+            sa.delete(summary_trainers).where(summary_trainers.c.trainer_id == solo)), True)]),
+]
+
+
+@pytest.mark.parametrize("name, members, writes", AWAY_AND_BACK, ids=[name for name, _m, _w in AWAY_AND_BACK])
+def test_a_kept_trainer_away_from_the_period_and_back(tricky, name, members, writes):
+    solo, g = solo_setup(tricky, members=members)
+    group_id, course_id, who = g.id, g.course_id, tricky[3]
     failures = []
-    g.trainer_id = tricky[3]["bare"]
-    db.session.commit()
-    compare(reports_2025(), "detached", failures)
-    new_attributes(solo)
-    db.session.commit()
-    compare(reports_2025(), "attributes while detached", failures)
-    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id).values(trainer_id=solo))
-    db.session.commit()
-    compare(reports_2025(), "reattached", failures)
-    assert not failures, failures
-
-
-def test_detach_rekey_reattach(tricky):
-    solo, g = solo_setup(tricky)
-    failures = []
-    db.session.execute(sa.text("UPDATE training_groups SET trainer_id = :b WHERE id = :g"),
-                       {"g": g.id, "b": tricky[3]["bare"]})
-    db.session.commit()
-    db.session.execute(sa.text("UPDATE users SET record_key = 777 WHERE id = :u"), {"u": solo})
-    db.session.commit()
-    db.session.execute(sa.text("UPDATE training_groups SET trainer_id = :u WHERE id = :g"), {"g": g.id, "u": solo})
-    db.session.commit()
-    compare(reports_2025(), "rekey while detached", failures)
-    assert not failures, failures
-
-
-def test_dates_moved_out_and_back(tricky):
-    solo, g = solo_setup(tricky)
-    failures = []
-    db.session.execute(sa.text("UPDATE training_groups SET starts_on = '2027-01-01', ends_on = '2027-02-01' "
-                               "WHERE id = :g"), {"g": g.id})
-    db.session.commit()
-    compare(reports_2025(), "moved out", failures)
-    db.session.execute(sa.text("UPDATE person_attributes SET gender = 'man', birth_year = 2004 WHERE user_id = :u"),
-                       {"u": solo})
-    db.session.commit()
-    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id)
-                       .values(starts_on=date(2025, 3, 5), ends_on=date(2025, 3, 15)))
-    db.session.commit()
-    compare(reports_2025(), "moved back", failures)
-    assert not failures, failures
-
-
-def test_created_at_moved_out_and_back(tricky):
-    solo, g = solo_setup(tricky)
-    failures = []
-    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id)
-                       .values(created_at=datetime(2026, 2, 1, tzinfo=UTC)))
-    db.session.commit()
-    db.session.execute(sa.delete(PersonAttributes).where(PersonAttributes.user_id == solo))
-    db.session.commit()
-    db.session.execute(sa.update(TrainingGroup).where(TrainingGroup.id == g.id)
-                       .values(created_at=datetime(2025, 3, 1, tzinfo=UTC)))
-    db.session.commit()
-    compare(reports_2025(), "created_at back", failures)
-    assert not failures, failures
-
-
-def test_group_deleted_and_inserted_by_hand(tricky):
-    solo, g = solo_setup(tricky)
-    course_id = g.course_id
-    failures = []
-    db.session.execute(sa.text("DELETE FROM training_groups WHERE id = :g"), {"g": g.id})
-    db.session.commit()
-    db.session.execute(sa.text("UPDATE person_attributes SET birth_year = 2004 WHERE user_id = :u"), {"u": solo})
-    db.session.commit()
-    group("byhand", solo, "NL", course_id, date(2025, 3, 5), days=10, created=datetime(2025, 1, 1, tzinfo=UTC))
-    db.session.commit()
-    compare(reports_2025(), "new group by hand", failures)
-    assert not failures, failures
-
-
-def test_trainer_swapped_between_two_kept(tricky):
-    """Group moved from a kept trainer A to another trainer B, A's attributes change, A given the group back."""
-    courses, unions, made, who = tricky
-    solo, g = solo_setup(tricky, members=True)
-    failures = []
-    g.trainer_id = who["changer"]
-    db.session.commit()
-    new_attributes(solo, day=date(2025, 2, 1), gender="another", birth_year=1950)
-    db.session.commit()
-    g.trainer_id = solo
-    db.session.commit()
-    compare(reports_2025(), "swap back", failures)
-    assert not failures, failures
-
-
-def test_attribute_row_moved_to_another_person(tricky):
-    courses, unions, made, who = tricky
-    solo, g = solo_setup(tricky)
-    failures = []
-    db.session.execute(sa.update(PersonAttributes).where(PersonAttributes.user_id == solo)
-                       .values(user_id=who["bare"]))
-    db.session.commit()
-    compare(reports_2025(), "attributes moved", failures)
-    assert not failures, failures
-
-
-def test_summary_trainers_rows_deleted_or_tampered(tricky):
-    solo, g = solo_setup(tricky)
-    failures = []
-    db.session.execute(sa.delete(summary_trainers).where(summary_trainers.c.trainer_id == solo))
-    db.session.commit()
-    compare(reports_2025(), "kept rows deleted", failures)
+    for step, (write, compared) in enumerate(writes, start=1):
+        write(solo, group_id, course_id, who)
+        db.session.commit()
+        if compared:
+            compare(reports_2025(), f"{name}, after write {step}", failures)
     assert not failures, failures
 
 
