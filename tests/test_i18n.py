@@ -142,3 +142,35 @@ def test_organisations_are_offered_in_the_readers_alphabetical_order(app_ctx):
         add_organisation(name="Union", acronym=acronym, country="PE", sector="hotels")
     labels = [choice.label.split(" – ")[0] for choice in organisation_choices("None")[1:]]
     assert labels == ["ABC", "eau", "ÉLAN", "ZETA"]
+
+
+def test_words_and_numbers_follow_every_change_of_locale_within_a_request(app):
+    """The catalogue and the locale's code are kept on the request (lms/i18n/per_request.py): they must follow
+    ``force_locale`` in, nested, and out again, as Flask-Babel's own lookups do."""
+    from babel.numbers import format_decimal
+    from babel.support import Translations
+    from flask_babel import force_locale, gettext
+
+    from lms.core.templating import format_decimal_value
+    from lms.i18n import current_language
+
+    translations_dir = ROOT / "translations"
+
+    def own(language: str, text: str) -> str:
+        return Translations.load(str(translations_dir), [language]).ugettext(text)
+
+    render = app.jinja_env.from_string("{{ _('Report') }}|{{ format_decimal_value(1234.5) }}")
+    with app.test_request_context("/", headers={"Accept-Language": "es"}):
+        steps = [("es", gettext("Report"), render.render(format_decimal_value=format_decimal_value))]
+        with force_locale("fr"):
+            steps.append(("fr", gettext("Report"), render.render(format_decimal_value=format_decimal_value)))
+            with force_locale("ar"):
+                steps.append(("ar", gettext("Report"), render.render(format_decimal_value=format_decimal_value)))
+            steps.append(("fr", gettext("Report"), render.render(format_decimal_value=format_decimal_value)))
+        steps.append(("es", gettext("Report"), render.render(format_decimal_value=format_decimal_value)))
+        languages = [current_language()]
+    assert languages == ["es"]
+    for language, said, drawn in steps:
+        assert said == own(language, "Report"), language
+        assert drawn.split("|") == [own(language, "Report"), format_decimal(1234.5, "#,##0.0", locale=language)]
+    assert len({said for _language, said, _drawn in steps}) == 3  # three catalogues, each a word of its own

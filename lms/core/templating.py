@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from babel import numbers
 from babel.lists import format_list
 from flask import Flask, current_app, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -38,12 +38,12 @@ def _formatted_percent(share, locale: str) -> str:
 def format_number(number) -> str:
     """Flask-Babel's ``format_number``, each number formatted once per process and language: a report page shows
     hundreds of them, a family tree thousands."""
-    return _formatted_number(number, str(get_locale()))
+    return _formatted_number(number, current_language())
 
 
 def format_percent_value(value: float) -> str:
     """A percentage (0-100) in the reader's locale, each formatted once per process and language, as numbers are."""
-    return _formatted_percent(value / 100, str(get_locale()))
+    return _formatted_percent(value / 100, current_language())
 
 
 def content_language_attrs(localised) -> Markup:
@@ -55,7 +55,7 @@ def content_language_attrs(localised) -> Markup:
 
 def format_decimal_value(value: float, signed: bool = False, digits: int = 1) -> str:
     """A statistic with one decimal (or ``digits``), in the reader's locale; "+" before a positive change."""
-    text = _formatted_number(value, str(get_locale()), "#,##0." + "0" * digits if digits else "#,##0")
+    text = _formatted_number(value, current_language(), "#,##0." + "0" * digits if digits else "#,##0")
     return f"+{text}" if signed and value > 0 else text
 
 

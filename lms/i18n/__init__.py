@@ -12,8 +12,9 @@ from typing import Generic, Protocol, TypeVar
 from babel import Locale, UnknownLocaleError
 from babel.languages import get_official_languages
 from flask import abort, current_app, has_request_context, request, session
-from flask_babel import get_locale
 from flask_login import current_user
+
+from lms.i18n.per_request import locale_code
 
 #: Interface languages with a complete catalogue in translations/ (the tests hold them to 100%).
 UI_LANGUAGES = ("en", "fr", "es", "pt", "nl", "id", "vi", "km", "my", "bn", "ar", "sw")
@@ -100,7 +101,7 @@ def language_chooser(user_id: int | None) -> str | None:
 
 
 def current_language() -> str:
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    return locale_code(DEFAULT_LANGUAGE)
 
 
 def country_choices(language: str) -> list[tuple[str, str]]:
