@@ -102,13 +102,37 @@ class Formats:
     """The workbook's cell formats (XlsxWriter's: one per combination used), made as they are first needed."""
 
     def __init__(self, book) -> None:
-        self.book, self.made = book, {}
+        self.book, self.made, self.unstyled = book, {}, {}
 
     def get(self, **properties):
         key = tuple(sorted(properties.items()))
         if key not in self.made:
             self.made[key] = self.book.add_format(properties)
         return self.made[key]
+
+    def of_value(self, value, kind: str, style: dict):
+        """The format of a number or date of this kind with ``style`` (None for none); without a style, found once
+        per kind and type of value (a report's workbook writes thousands of cells)."""
+        if style:
+            return self.get(**{**style, **value_format(value, kind)})
+        key = (kind, type(value))
+        if key not in self.unstyled:
+            number_format = value_format(value, kind)
+            self.unstyled[key] = self.get(**number_format) if number_format else None
+        return self.unstyled[key]
+
+
+def value_format(value, kind: str) -> dict:
+    """The number format a number or date of this kind is shown with, as format properties."""
+    if kind in NUMBER_FORMATS:
+        return {"num_format": NUMBER_FORMATS[kind]}
+    if kind == CHANGE_POINTS:
+        return {"num_format": points_format()}
+    if isinstance(value, datetime):
+        return {"num_format": NUMBER_FORMATS[MOMENT]}
+    if isinstance(value, date):
+        return {"num_format": NUMBER_FORMATS[DAY]}
+    return {}
 
 
 def write_cell(sheet, formats: Formats, row: int, column: int, value, kind: str, **style) -> None:
@@ -127,15 +151,7 @@ def write_cell(sheet, formats: Formats, row: int, column: int, value, kind: str,
         return
     if kind == MONTH and isinstance(value, date):
         value = value.replace(day=1)
-    if kind in NUMBER_FORMATS:
-        style["num_format"] = NUMBER_FORMATS[kind]
-    elif kind == CHANGE_POINTS:
-        style["num_format"] = points_format()
-    elif isinstance(value, datetime):
-        style["num_format"] = NUMBER_FORMATS[MOMENT]
-    elif isinstance(value, date):
-        style["num_format"] = NUMBER_FORMATS[DAY]
-    cell_format = formats.get(**style) if style else None
+    cell_format = formats.of_value(value, kind, style)
     if isinstance(value, date):  # a datetime too
         sheet.write_datetime(row, column, value, cell_format)
     elif isinstance(value, bool):
