@@ -104,7 +104,8 @@ def current_language() -> str:
     return locale_code(DEFAULT_LANGUAGE)
 
 
-def country_choices(language: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=64)  # CLDR's data does not change while the process runs; sorting 250 names takes milliseconds
+def country_choices(language: str) -> tuple[tuple[str, str], ...]:
     """(ISO code, name in ``language``) for every country CLDR knows, sorted by name."""
     territories = Locale.parse(language).territories
     countries = [
@@ -112,7 +113,7 @@ def country_choices(language: str) -> list[tuple[str, str]]:
         for code, name in territories.items()
         if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
     ]
-    return sorted(countries, key=lambda item: collation_key(item[1]))
+    return tuple(sorted(countries, key=lambda item: collation_key(item[1])))
 
 
 def collation_key(text: str) -> str:

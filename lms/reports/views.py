@@ -82,7 +82,8 @@ def report_form() -> ReportForm:
     form.organisation.choices = [SelectChoice("", _("All"))] + sorted(
         (SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)),
         key=lambda choice: collation_key(choice.label))
-    courses = select(Course).where(readable_courses(current_user)).order_by(Course.slug)
+    courses = (select(Course).where(readable_courses(current_user)).order_by(Course.slug)
+               .options(selectinload(Course.translations)))
     form.course.choices = [SelectChoice("", _("All courses"))] + [
         SelectChoice(str(c.id), pick_string(c.translations, language, c.source_language, "title"))
         for c in db.session.scalars(courses)]
