@@ -113,13 +113,13 @@ def prepare(url: str) -> str:
     return path
 
 
-def session_cookie(base: str) -> str:
-    """Signs the member in as a browser would; returns the Cookie header."""
+def session_cookie(base: str, username: str = "load-member", password: str = PASSWORD) -> str:
+    """Signs the member (or another account) in as a browser would; returns the Cookie header."""
     jar = CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     page = opener.open(f"{base}/sign-in").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    opener.open(f"{base}/sign-in", data=urlencode({"identifier": "load-member", "password": PASSWORD,
+    opener.open(f"{base}/sign-in", data=urlencode({"identifier": username, "password": password,
                                                     "csrf_token": token}).encode())
     return "; ".join(f"{c.name}={c.value}" for c in jar)
 
