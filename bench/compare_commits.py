@@ -7,14 +7,15 @@
 
 On the virtual machines this runs on, the same page takes a fifth more or less from one run of
 ``bench/report_dashboard.py`` to the next (docs/reports.md): two runs of different code cannot show a change of a
-few percent. Here both versions answer in the same minutes. The commit is checked out in a temporary git worktree
-(its translations compiled there); ``gunicorn -w 1 wsgi:app`` serves each version on a free local port with the same
-secret keys and instance folder (so that both publish the same figures); the reader (the data set's administrator or
-coordinator of Peru, bench/report_data.py) signs in on both; then each page is requested twice on each (left out),
-and ``--rounds`` times on one and then the other, which goes first alternating. It prints per page both medians,
-their ratio and whether the two answers were the same length (a page with the same figures is; a workbook carries
-the moment it was written). The database must suit both versions: a commit from before a migration the working copy
-has may not run on it. Loopback only.
+few percent. Here both versions answer in the same minutes. The commit is checked out in a temporary git worktree,
+and the translations of both are compiled; ``gunicorn -w 1 wsgi:app`` serves each version on a free local port with
+the same secret keys and instance folder (so that both publish the same figures); the reader (the data set's
+administrator or coordinator of Peru, bench/report_data.py) signs in on both; then each page is requested twice on
+each (left out), and ``--rounds`` times on one and then the other, which goes first alternating. It prints per page
+both medians, their ratio and whether the two answers were the same length (a page with the same figures is; a
+workbook carries the moment it was written). Run it with ``--base HEAD`` first: the same code against itself shows
+how far apart two versions must be for a run to tell them apart. The database must suit both versions: a commit
+from before a migration the working copy has may not run on it. Loopback only.
 """
 from __future__ import annotations
 
@@ -106,6 +107,9 @@ def main() -> int:
     parser.add_argument("--pages", nargs="+", help="paths; by default those of bench/report_dashboard.py")
     args = parser.parse_args()
     warnings_only()
+    from tests.helpers import compile_translations
+
+    compile_translations()  # the working copy's catalogues (the commit's are compiled in its worktree)
     pages = args.pages or default_pages(args.reuse, args.reader)
     commit = subprocess.run(["git", "rev-parse", "--short", args.base], cwd=ROOT, check=True, capture_output=True,
                             text=True).stdout.strip()
