@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from babel.languages import get_official_languages
 from flask import has_request_context, request
-from flask_babel import get_locale, ngettext
+from flask_babel import ngettext
 from flask_login import current_user
 
 from lms.i18n import DEFAULT_LANGUAGE, PARTNER_COUNTRIES, country_name, current_language
@@ -66,7 +66,7 @@ def reader_country() -> str:
     known = known_reader_country()
     if known:
         return known
-    language = str(get_locale() or DEFAULT_LANGUAGE) if has_request_context() else DEFAULT_LANGUAGE
+    language = current_language() if has_request_context() else DEFAULT_LANGUAGE
     return next((c for c in PARTNER_COUNTRIES if language in get_official_languages(c, de_facto=True)),
                 FALLBACK_COUNTRY)
 

@@ -20,7 +20,7 @@ from lms.core.listing import listing
 from lms.extensions import db
 from lms.groups import messages
 from lms.groups.forms import MessageForm
-from lms.i18n import country_name
+from lms.i18n import country_name, current_language
 from lms.messaging.hours import sending_hours
 from lms.models import GroupMessage, GroupMessageDraft, TrainingGroup
 from lms.permissions import can_manage_group, roles
@@ -71,14 +71,14 @@ def _preview_page(group: TrainingGroup, draft: GroupMessageDraft):
 
 def country_shown(country: str | None) -> str:
     """A country's name in the reader's language; "Other countries" for a number libphonenumber cannot place."""
-    return country_name(country, str(get_locale())) if country else _("Other countries")
+    return country_name(country, current_language()) if country else _("Other countries")
 
 
 def language_names(sms_texts: dict[str, str]) -> dict[str, str]:
     """Each language of the SMS by its own name, when there are more than one to tell apart."""
     if len(sms_texts) < 2:
         return {}
-    reader = str(get_locale())
+    reader = current_language()
     return {code: Locale.parse(code).get_display_name(reader) or code for code in sms_texts}
 
 
