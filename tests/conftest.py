@@ -29,7 +29,17 @@ from lms.core import after_response
 from lms.core.logs import JsonFormatter
 from lms.extensions import db
 from lms.surveys import building
-from tests.helpers import COURSES, PASSWORD, QUESTIONS, ROOT, compile_translations, free_port, serve, throwaway_database
+from tests.helpers import (
+    COURSES,
+    PASSWORD,
+    QUESTIONS,
+    ROOT,
+    compile_translations,
+    emptying_order,
+    free_port,
+    serve,
+    throwaway_database,
+)
 from tests.kannel import PROGRAMS as KANNEL_PROGRAMS
 from tests.kannel import Kannel
 from tests.library_rows import bundled_courses, imported_library
@@ -128,7 +138,7 @@ def _empty_database_after_test(request):
     with app.app_context():
         db.session.remove()
         with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
+            for table in emptying_order(db.metadata):
                 conn.execute(table.delete())
 
 

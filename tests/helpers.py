@@ -319,9 +319,10 @@ def burst(send: Callable[[int], int], times: int = 20) -> list[int]:
 def row_counts() -> dict[str, int]:
     """Rows in every table, to show that a refused request wrote nothing."""
     db.session.remove()
+    every = sa.union_all(*(select(sa.literal(table.name), func.count()).select_from(table)
+                           for table in db.metadata.sorted_tables))  # one query: property tests ask hundreds of times
     with db.engine.connect() as conn:
-        return {table.name: conn.execute(select(func.count()).select_from(table)).scalar_one()
-                for table in db.metadata.sorted_tables}
+        return dict(conn.execute(every).all())
 
 
 def post_form(client, url: str, data: dict | None = None, page: str | None = None, **kwargs):
@@ -413,3 +414,22 @@ def forget_language(slug: str, language: str) -> None:
     db.session.commit()
     assert not db.session.scalar(select(func.count()).select_from(CourseTranslation).where(
         CourseTranslation.course_id == course.id, CourseTranslation.language == language))
+
+
+#: Tables that database triggers write to when other tables are written (migrations 0036 to 0046: a summary's or
+#: the kept generations' count of changes).
+MARKED_BY_TRIGGERS = ("report_summaries", "kept_generations")
+
+
+def emptying_order(metadata: sa.MetaData) -> list[sa.Table]:
+    """Every table, in an order that deletes no row another still refers to: first the tables that triggers mark,
+    with the tables that refer to them, so that deleting the rest fires triggers with nothing left to mark (a test
+    with a summary of every period kept took 17 s to empty on PostgreSQL, marking each period per row deleted)."""
+    order = list(reversed(metadata.sorted_tables))
+    first = {metadata.tables[name] for name in MARKED_BY_TRIGGERS}
+    while True:
+        referring = {t for t in order if t not in first and any(k.column.table in first for k in t.foreign_keys)}
+        if not referring:
+            break
+        first |= referring
+    return [t for t in order if t in first] + [t for t in order if t not in first]
