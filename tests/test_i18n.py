@@ -162,7 +162,8 @@ def test_words_and_numbers_follow_every_change_of_locale_within_a_request(app):
     render = app.jinja_env.from_string("{{ _('Report') }}|{{ format_decimal_value(1234.5) }}")
 
     def step(language: str) -> tuple[str, str, str]:
-        drawn = render.render(format_decimal_value=format_decimal_value)  # the template first: it keeps nothing
+        # The template first: its own path must find the catalogue of this locale, not the one kept before.
+        drawn = render.render(format_decimal_value=format_decimal_value)
         return language, gettext("Report"), drawn
 
     with app.test_request_context("/", headers={"Accept-Language": "es"}):
