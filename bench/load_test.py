@@ -58,6 +58,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import warnings_only  # noqa: E402
 from bench.server_load import BUNDLED_COURSE, PASSWORD, POSTGRESQL, build_database, free_port, gunicorn  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -488,6 +489,7 @@ def main() -> int:
     parser.add_argument("--restart-database", action="store_true",
                         help="a private PostgreSQL 15 cluster instead, restarted a third of the way through")
     args = parser.parse_args()
+    warnings_only()  # the migrations' lines would bury the figures
     if not args.restart_database:
         return run(args.database, args, None)
     if not (PG_BIN / "initdb").exists() or not shutil.which("runuser"):

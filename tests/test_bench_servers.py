@@ -1,0 +1,27 @@
+"""The gunicorn servers the benchmarks and some tests start (bench/server_load.py), as a deployment would run them."""
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+
+import pytest
+from gunicorn.config import Config
+
+from bench.server_load import listening_socket
+
+
+def listen_backlog(sock: socket.socket) -> int:
+    """The longest queue of connections waiting to be accepted that Linux keeps for a listening socket (what ``ss
+    -ltn`` shows as Send-Q: ``tcpi_sacked`` of TCP_INFO, for a listening socket)."""
+    info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    return struct.unpack_from("I", info, 28)[0]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="TCP_INFO of a listening socket is Linux's")
+def test_the_benchmarks_socket_queues_as_many_connections_as_gunicorns_own():
+    """Outside tester: gunicorn takes a socket handed to it (``-b fd://``) with the queue it has, and the benchmark's
+    listened with 128; 200 members at once overflowed it, and the connections that waited out TCP's retries were
+    counted as the portal's slow answers."""
+    with listening_socket() as sock:
+        assert listen_backlog(sock) == Config().backlog == 2048
