@@ -318,7 +318,7 @@ def test_the_dashboard_says_when_its_figures_were_made(app, varied, create_user)
         shown = format_datetime(made, "short")
     clock.frozen_at += timedelta(minutes=2)  # later: the summary's time is shown, not the request's
     page = client.get("/reports?year=2025").get_data(as_text=True)
-    assert f"Figures as of {shown}" in page
+    assert f"Figures as of {shown} UTC" in page  # the portal's times are UTC, and the page says so
 
 
 def test_a_page_reads_its_periods_summary_once_and_the_next_page_reads_it_again(app, varied, create_user):
