@@ -130,6 +130,17 @@ def _forget_failed_attempts(request):
 
 
 @pytest.fixture(autouse=True)
+def _clean_ups_without_waiting(monkeypatch):
+    """A storage clean-up on PostgreSQL first waits up to 2 s for the server's older transactions
+    (lms/database/storage.py); in the suite those are the other pytest worker's, almost always open, so that a test
+    that publishes or erases answers a dozen times waited half a minute. The tests that read the files for old row
+    versions wait longer instead (tests/surveys/test_storage.py, tests/reports/test_summaries.py)."""
+    from lms.database import storage
+
+    monkeypatch.setattr(storage, "SNAPSHOT_WAIT_SECONDS", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _empty_database_after_test(request):
     yield
     if "app" not in request.fixturenames and "app_ctx" not in request.fixturenames:

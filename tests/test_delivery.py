@@ -6,7 +6,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
-from tests.helpers import BUNDLED_COURSE, sign_in
+from tests.helpers import BUNDLED_COURSE, PASSWORD, csrf_token, sign_in
 
 
 def stylesheet_url(page: str) -> str:
@@ -35,54 +35,60 @@ def test_text_is_gzipped_for_clients_that_accept_it(client):
     assert css.headers["Content-Encoding"] == "gzip" and b"body" in gzip.decompress(css.data)
 
 
-def test_a_lesson_read_again_costs_a_304_and_its_form_still_works(client, library, create_user, frozen_clock):
-    create_user("reader")
-    sign_in(client, "reader")
+def test_a_lesson_read_again_costs_a_visitor_a_304(client, library, frozen_clock):
     path = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
     # The portal's clock stands still: both requests fall in the same half-day (the ETag changes at noon).
     first = client.get(path)
     assert first.status_code == 200 and first.headers["ETag"]
     assert "private" in first.headers["Cache-Control"] and "no-cache" in first.headers["Cache-Control"]
-    time.sleep(1.1)  # the CSRF tokens in the page are signed with Flask-WTF's own clock: they change, the ETag does not
     again = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and again.data == b""
-    # The page the browser kept still marks the lesson done: its token is still good.
+
+
+def test_a_kept_sign_in_page_still_signs_in(client, create_user, frozen_clock):
+    """The browser's copy of a page has the CSRF token of the moment it was drawn: it still works when a 304 shows
+    the copy again, a second later."""
+    create_user("reader")
+    first = client.get("/sign-in")
+    time.sleep(1.1)  # the CSRF tokens in the page are signed with Flask-WTF's own clock: they change, the ETag does not
+    assert client.get("/sign-in", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
     kept = first.get_data(as_text=True)
     token = (re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', kept)
              or re.search(r'name="csrf_token" value="([^"]+)"', kept)).group(1)
-    done = client.post(f"{path}/done", data={"csrf_token": token})
-    assert done.status_code == 302
-    # Marking it done changed the page: a new ETag, a full answer.
-    after = client.get(path, headers={"If-None-Match": first.headers["ETag"]})
-    assert after.status_code == 200 and after.headers["ETag"] != first.headers["ETag"]
+    signed_in = client.post("/sign-in", data={"csrf_token": token, "identifier": "reader", "password": PASSWORD})
+    assert signed_in.status_code == 302 and client.get("/my-learning").status_code == 200
 
 
-def test_a_kept_page_is_sent_again_at_noon_and_midnight_so_its_tokens_never_expire(client, library, create_user,
-                                                                                     frozen_clock):
+def test_a_kept_page_is_sent_again_at_noon_and_midnight_so_its_tokens_never_expire(client, frozen_clock):
     """The ETag holds the half of the CSRF time limit (a day) it was made in: from 12:00 and 00:00 UTC the
     browser's copy, whose tokens could outlive the limit, is replaced."""
-    create_user("reader")
-    path = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
     for boundary in (datetime(2026, 3, 4, 12, 0, tzinfo=UTC), datetime(2026, 3, 5, 0, 0, tzinfo=UTC)):
         frozen_clock(boundary - timedelta(seconds=1))
-        sign_in(client, "reader")  # idle sessions end: signed in a moment before
-        kept = client.get(path).headers["ETag"]
-        assert client.get(path, headers={"If-None-Match": kept}).status_code == 304
+        kept = client.get("/sign-in").headers["ETag"]
+        assert client.get("/sign-in", headers={"If-None-Match": kept}).status_code == 304
         frozen_clock(boundary)
-        again = client.get(path, headers={"If-None-Match": kept})
+        again = client.get("/sign-in", headers={"If-None-Match": kept})
         assert again.status_code == 200 and again.headers["ETag"] != kept, boundary
 
 
-def test_pages_for_signed_in_people_are_never_kept_by_the_browser(client, library, create_user):
+def test_no_page_drawn_for_a_signed_in_reader_is_kept_by_the_browser(client, library, create_user):
+    """Outside tester: a public page read signed in shows her name, progress and waiting surveys; kept (no-cache), a
+    shared phone's Back button showed it to the next person after she signed out."""
     create_user("reader")
+    lesson = f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue"
+    visitor = client.get(lesson)
+    assert "no-store" not in visitor.headers["Cache-Control"] and visitor.headers["ETag"]
     sign_in(client, "reader")
-    for path in ("/my-learning", "/profile", "/surveys", "/sync/token"):
+    for path in ("/my-learning", "/profile", "/surveys", "/sync/token", "/", "/courses",
+                 f"/courses/{BUNDLED_COURSE}", lesson):
         response = client.get(path)
         assert response.status_code == 200, path
         assert "no-store" in response.headers["Cache-Control"], path
         assert "ETag" not in response.headers, path
-    lesson = client.get(f"/courses/{BUNDLED_COURSE}/lessons/what-is-social-dialogue")
-    assert "no-store" not in lesson.headers["Cache-Control"] and lesson.headers["ETag"]
+        # A copy the browser kept from before she signed in is not answered with 304 now.
+        assert client.get(path, headers={"If-None-Match": visitor.headers["ETag"]}).status_code == 200, path
+    client.post("/sign-out", data={"csrf_token": csrf_token(client, "/my-learning")})
+    assert client.get(lesson).headers["ETag"]  # signed out, the lesson is a visitor's again
 
 
 def test_production_sends_hsts_and_host_only_secure_cookies(tmp_path):

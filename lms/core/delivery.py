@@ -5,12 +5,17 @@ browser may keep it for a year: a changed file has a new URL. Text responses (HT
 SVG, XML, CSV) are gzip-compressed for clients that accept it; nginx may do the same in front, and
 then sees them already compressed.
 
-Public pages (lessons, courses, the catalogue) carry an ETag and ``Cache-Control: private,
-no-cache``: the browser keeps its copy and asks each time whether it is still good; an unchanged page
-(a lesson read again) costs a 304 of a few hundred bytes instead of the page. The ETag is the hash of
-the page with its CSRF tokens left out (they are signed with the time, so they change every second),
-plus the session's own token and the half-day: a kept page's form still works when it is shown again.
-Pages for signed-in people only are never kept (``no-store``).
+Public pages (lessons, courses, the catalogue) read by a visitor carry an ETag and ``Cache-Control:
+private, no-cache``: the browser keeps its copy and asks each time whether it is still good; an
+unchanged page (a lesson read again) costs a 304 of a few hundred bytes instead of the page. The ETag
+is the hash of the page with its CSRF tokens left out (they are signed with the time, so they change
+every second), plus the session's own token and the half-day: a kept page's form still works when it
+is shown again.
+
+A page drawn for a signed-in reader is never kept (``no-store``), whether only signed-in people may
+see it or it is a public page with her progress and waiting surveys in it: a ``no-cache`` copy stays
+in the phone's browser cache after she signs out, and a browser may show it on Back without asking
+(Chromium asked again in our tests; not every browser on a shared phone is Chromium).
 """
 from __future__ import annotations
 
@@ -109,15 +114,21 @@ def for_signed_in_only(endpoint: str | None) -> bool:
     return view is not None and getattr(view, "access", "public") != "public"
 
 
-def conditional_page(response: Response) -> Response:
-    """An ETag on every public page, and 304 Not Modified when the browser's copy is still the page.
+def signed_in_reader() -> bool:
+    """The session names an account (lms/auth/sessions.py checked it before the view ran)."""
+    return session.get("_user_id") is not None
 
-    A page for signed-in people only (progress, answers, reports, other people's data) is not kept at all
-    (``no-store``): a shared phone's next user must not find it in the browser's cache.
+
+def conditional_page(response: Response) -> Response:
+    """An ETag on every public page a visitor reads, and 304 Not Modified when the browser's copy is still the page.
+
+    A page for signed-in people only (progress, answers, reports, other people's data), and any page drawn for a
+    signed-in reader, is not kept at all (``no-store``): a shared phone's next user must not find it in the
+    browser's cache.
     """
     if request.method not in ("GET", "HEAD") or response.direct_passthrough or response.is_streamed:
         return response
-    if for_signed_in_only(request.endpoint):
+    if for_signed_in_only(request.endpoint) or signed_in_reader():
         response.cache_control.no_store = True
         return response
     if response.status_code != 200 or response.mimetype != "text/html":
