@@ -130,14 +130,21 @@ def _forget_failed_attempts(request):
 
 
 @pytest.fixture(autouse=True)
-def _clean_ups_without_waiting(monkeypatch):
+def _clean_ups_without_waiting():
     """A storage clean-up on PostgreSQL first waits up to 2 s for the server's older transactions
     (lms/database/storage.py); in the suite those are the other pytest worker's, almost always open, so that a test
     that publishes or erases answers a dozen times waited half a minute. The tests that read the files for old row
-    versions wait longer instead (tests/surveys/test_storage.py, tests/reports/test_summaries.py)."""
+    versions wait longer instead (tests/surveys/test_storage.py, tests/reports/test_summaries.py).
+
+    Not with ``monkeypatch``: an autouse fixture that asks for it sets it up before every other fixture, so that it
+    is undone last, and a test's own ``monkeypatch.setitem`` on a setting that a fixture had changed then put that
+    fixture's value back after the fixture had restored the setting (SMS_SENDING_HOURS left at "0-24")."""
     from lms.database import storage
 
-    monkeypatch.setattr(storage, "SNAPSHOT_WAIT_SECONDS", 0.0)
+    waited = storage.SNAPSHOT_WAIT_SECONDS
+    storage.SNAPSHOT_WAIT_SECONDS = 0.0
+    yield
+    storage.SNAPSHOT_WAIT_SECONDS = waited
 
 
 @pytest.fixture(autouse=True)
