@@ -1,8 +1,9 @@
 """Trainers and their reach by country and by generation at once, from the period's summary.
 
-Three reads, added up here:
+Three reads:
 - the groups run in the period, each with its country, its trainer (generation; record key and traits as the summary
-  keeps them) and its members from the summary;
+  keeps them) and its members from the summary, added up by the database per country and per generation (4,481
+  groups at 500,000 participants: their rows through Python cost as much as the statement);
 - the memberships of the people in several of these groups;
 - the promotions made in the period.
 A fourth looks up the trainers a group has had since the summary was built (a group moved into the period, a
@@ -52,41 +53,28 @@ def by_country_and_generation(report: ReportFilter, summary: ReportSummary, prom
 
     ``promotions``: (promotion_id, generation); ``generation``: (user_id, generation) of the trainers promoted by
     the period's end (lms/reports/cascade.py)."""
-    run = select(TrainingGroup.id, TrainingGroup.country, TrainingGroup.trainer_id).where(
-        *figures.run_in(report)).cte("run")
-    keys_of: dict[int, tuple[str, int]] = {}  # group -> (country, generation)
-    ran: dict[tuple[str, int, int], int] = {}  # (country, generation, trainer) -> the trainer's record key
-    members, members_key = Counter(), Counter()  # (country, generation) -> the members of its groups, key sum
-    # Thousands of rows at 500,000 participants: read as plain rows (the session's connection, without the ORM's
-    # processing of each row, a third of the time).
-    unkept: list[tuple[str, int, int]] = []  # (country, generation, trainer) of trainers the summary does not keep
-    for group_id, country, trainer_id, level, kept, trainer_key, matches, n, key in db.session.connection().execute(
-            groups_query(report, summary, run, generation)).all():
-        keys_of[group_id] = (country, level)
-        if trainer_id is not None and kept is None:
-            unkept.append((country, level, trainer_id))
-        elif matches is True:
-            ran[(country, level, trainer_id)] = trainer_key
-        if n:
-            members[(country, level)] += n
-            members_key[(country, level)] += key
+    run = groups_query(report, summary, generation).cte("run")
+    active, reach, trained = (Sums(), Sums()), (Sums(), Sums()), (Sums(), Sums())
+    unkept: set[tuple[str, int, int]] = set()  # (country, generation, trainer) of trainers the summary does not keep
+    for part, country, level, trainer_id, n, key in db.session.execute(added_up(report, summary, run)):
+        if part == UNKEPT:
+            unkept.add((country, level, trainer_id))
+        elif part == MEMBERS:
+            reach[COUNTRY].add(country, n, key)
+            reach[GENERATION].add(level, n, key)
+        else:
+            active[part].add(country if part == COUNTRY else level, n, key)
     if unkept:
         looked_up = trainers_now(report, {trainer for _country, _level, trainer in unkept})
+        per_generation = {}
         for country, level, trainer_id in unkept:
             trainer_key, matches = looked_up.get(trainer_id, (None, None))
             if matches is True and trainer_key is not None:
-                ran[(country, level, trainer_id)] = trainer_key
-    active, reach, trained = (Sums(), Sums()), (Sums(), Sums()), (Sums(), Sums())
-    by_generation = {}
-    for (country, level, trainer_id), trainer_key in ran.items():
-        active[COUNTRY].add(country, 1, trainer_key)
-        by_generation[(level, trainer_id)] = trainer_key
-    for (level, _trainer), trainer_key in by_generation.items():
-        active[GENERATION].add(level, 1, trainer_key)
-    for pair, n in members.items():
-        for kind in (COUNTRY, GENERATION):
-            reach[kind].add(pair[kind], n, members_key[pair])
-    take_overlaps(report, summary, run, keys_of, reach)
+                active[COUNTRY].add(country, 1, trainer_key)
+                per_generation[(level, trainer_id)] = trainer_key
+        for (level, _trainer), trainer_key in per_generation.items():
+            active[GENERATION].add(level, 1, trainer_key)
+    take_overlaps(report, summary, run, reach)
     for country, level, n, key in db.session.execute(promotions_query(report, promotions)):
         trained[COUNTRY].add(country, n, key)
         if level is not None:
@@ -107,23 +95,49 @@ def trait_conditions(report: ReportFilter, table) -> list:
     return [*traits, table.c.gender.is_not(None)] if traits else []
 
 
-def groups_query(report: ReportFilter, summary: ReportSummary, run, generation):
+def groups_query(report: ReportFilter, summary: ReportSummary, generation):
     """Per group run: id, country, trainer, the trainer's generation (0 if never promoted), whether the summary keeps
-    the trainer, their record key and whether they have the report's traits, and the group's members of those
-    traits with their key sum."""
-    members = summary_members if report.age_band is not None else summary_member_totals
-    m = members.c
-    per_group = (select(m.group_id, func.sum(m.members).label("n"), func.sum(m.members_key).label("key"))
-                 .where(m.summary_id == summary.id, *trait_conditions(report, members))
-                 .group_by(m.group_id).subquery())
+    the trainer, their record key and whether they have the report's traits."""
     kept = summary_trainers.c
     matches = sa.and_(*trait_conditions(report, summary_trainers)) if figures.has_trait_filters(report) else sa.true()
-    return (select(run.c.id, run.c.country, run.c.trainer_id, func.coalesce(generation.c.generation, 0),
-                   kept.trainer_id, kept.record_key, matches, per_group.c.n, per_group.c.key)
-            .select_from(run)
-            .outerjoin(summary_trainers, sa.and_(kept.summary_id == summary.id, kept.trainer_id == run.c.trainer_id))
-            .outerjoin(generation, generation.c.user_id == run.c.trainer_id)
-            .outerjoin(per_group, per_group.c.group_id == run.c.id))
+    return (select(TrainingGroup.id, TrainingGroup.country, TrainingGroup.trainer_id,
+                   func.coalesce(generation.c.generation, 0).label("level"), kept.trainer_id.label("kept"),
+                   kept.record_key.label("trainer_key"), matches.label("matches"))
+            .select_from(TrainingGroup)
+            .outerjoin(summary_trainers,
+                       sa.and_(kept.summary_id == summary.id, kept.trainer_id == TrainingGroup.trainer_id))
+            .outerjoin(generation, generation.c.user_id == TrainingGroup.trainer_id)
+            .where(*figures.run_in(report)))
+
+
+#: The parts of ``added_up``: trainers by country, by generation (COUNTRY, GENERATION), members, unkept trainers.
+MEMBERS, UNKEPT = 2, 3
+
+
+def added_up(report: ReportFilter, summary: ReportSummary, run):
+    """The groups run (``groups_query``) added up in one statement, as rows of (part, country, generation, trainer,
+    n, key sum): the kept trainers of the report's traits by country and by generation, each counted once per key;
+    the members per country and generation; and, one row each, the trainers the summary does not keep."""
+    none_text, none_int = sa.cast(sa.null(), sa.String), sa.cast(sa.null(), sa.Integer)
+
+    def trainers(kind: int, key):
+        distinct = (select(key.label("key"), run.c.trainer_id, run.c.trainer_key)
+                    .where(run.c.kept.is_not(None), run.c.matches.is_(True)).distinct().subquery())
+        columns = (distinct.c.key, none_int) if kind == COUNTRY else (none_text, distinct.c.key)
+        return select(sa.literal(kind), *columns, none_int, func.count(), func.sum(distinct.c.trainer_key)).group_by(
+            distinct.c.key)
+
+    # Without an age band, the members added up over birth years (a tenth of the rows).
+    table = summary_members if report.age_band is not None else summary_member_totals
+    m = table.c
+    members = (select(sa.literal(MEMBERS), run.c.country, run.c.level, none_int, func.sum(m.members),
+                      func.sum(m.members_key))
+               .select_from(run).join(table, m.group_id == run.c.id)
+               .where(m.summary_id == summary.id, *trait_conditions(report, table))
+               .group_by(run.c.country, run.c.level))
+    unkept = (select(sa.literal(UNKEPT), run.c.country, run.c.level, run.c.trainer_id, none_int, none_int)
+              .where(run.c.trainer_id.is_not(None), run.c.kept.is_(None)).distinct())
+    return sa.union_all(trainers(COUNTRY, run.c.country), trainers(GENERATION, run.c.level), members, unkept)
 
 
 def trainers_now(report: ReportFilter, trainer_ids: set[int]) -> dict[int, tuple[int, bool | None]]:
@@ -133,17 +147,15 @@ def trainers_now(report: ReportFilter, trainer_ids: set[int]) -> dict[int, tuple
         select(User.id, User.record_key, matches).where(User.id.in_(trainer_ids)))}
 
 
-def take_overlaps(report: ReportFilter, summary: ReportSummary, run, keys_of: dict, reach: tuple[Sums, Sums]) -> None:
+def take_overlaps(report: ReportFilter, summary: ReportSummary, run, reach: tuple[Sums, Sums]) -> None:
     """Count once each person reached through several groups of the same key: take away the other times."""
     o = summary_overlaps.c
     times: Counter = Counter()
-    for group_id, user_id, person_key in db.session.execute(
-            select(o.group_id, o.user_id, o.person_key)
-            .where(o.summary_id == summary.id, o.group_id.in_(select(run.c.id)),
-                   *trait_conditions(report, summary_overlaps))):
-        keys = keys_of[group_id]
-        for kind in (COUNTRY, GENERATION):
-            times[(kind, keys[kind], user_id, person_key)] += 1
+    for country, level, user_id, person_key in db.session.execute(
+            select(run.c.country, run.c.level, o.user_id, o.person_key).join(run, run.c.id == o.group_id)
+            .where(o.summary_id == summary.id, *trait_conditions(report, summary_overlaps))):
+        times[(COUNTRY, country, user_id, person_key)] += 1
+        times[(GENERATION, level, user_id, person_key)] += 1
     for (kind, where, _user, person_key), seen in times.items():
         if seen > 1:
             reach[kind].add(where, -(seen - 1), -(seen - 1) * person_key)
