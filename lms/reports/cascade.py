@@ -21,6 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import func, select
 
+from lms.database.portable import among
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import TrainerPromotion, TrainingGroup, User
@@ -143,7 +144,7 @@ def family_tree(report: ReportFilter) -> list[Line]:
                                  placed.get(user_id, (None, False))[1])
                 for user_id, name, level in db.session.execute(
                     select(User.id, User.display_name, func.coalesce(generation.c.generation, 0))
-                    .outerjoin(generation, generation.c.user_id == User.id).where(User.id.in_(shown)))}
+                    .outerjoin(generation, generation.c.user_id == User.id).where(among(User.id, shown)))}
     for user_id, (trainer_id, _revoked) in placed.items():
         if trainer_id != user_id:
             trainers[trainer_id].children.append(trainers[user_id])
@@ -162,8 +163,7 @@ def lines(trainers: dict[int, Trainer], placed_under: set[int]) -> list[Line]:
     waiting = sorted((t for t in trainers.values() if t.id in placed_under), key=order)
     found: list[Line] = []
     seen: set[int] = set()
-    while roots or waiting:
-        start = roots.pop(0) if roots else waiting.pop(0)
+    for start in [*roots, *waiting]:
         stack = [(start, 0)]
         while stack:
             trainer, depth = stack.pop()
@@ -172,5 +172,4 @@ def lines(trainers: dict[int, Trainer], placed_under: set[int]) -> list[Line]:
             seen.add(trainer.id)
             found.append(Line(trainer, depth))
             stack.extend((child, depth + 1) for child in reversed(trainer.children))
-        waiting = [t for t in waiting if t.id not in seen]
     return found
