@@ -119,8 +119,7 @@ def main() -> int:
         servers = {}
         for name, root in ((commit, base_root), ("working copy", ROOT)):
             base, _server = stack.enter_context(gunicorn(
-                args.reuse, instance, workers=1, log=log, settings={**SECRETS, "PYTHONPATH": str(root)},
-                options=["--chdir", str(root), "-t", "120"]))
+                args.reuse, instance, workers=1, log=log, settings=SECRETS, options=["-t", "120"], code=root))
             servers[name] = (base, session_cookie(base, READERS[args.reader], PASSWORD))
         print(f"{args.reader}, {args.rounds} requests of each page on each version, alternating; "
               f"medians in ms; database {args.reuse.rsplit('/', 1)[-1]}")

@@ -159,18 +159,21 @@ def wait_until_up(base: str, server: subprocess.Popen | None = None, seconds: fl
 
 @contextmanager
 def gunicorn(url: str, instance: str, workers: int = 2, log=None, settings: dict[str, str] | None = None,
-             options: Iterable[str] = (), app: str = "wsgi:app") -> Iterator[tuple[str, subprocess.Popen]]:
+             options: Iterable[str] = (), app: str = "wsgi:app",
+             code: Path = ROOT) -> Iterator[tuple[str, subprocess.Popen]]:
     """``gunicorn -w WORKERS wsgi:app`` (or another ``app``) on the database at ``url``, on a free local port
     (access log off, warnings to ``log`` if given), with more environment variables in ``settings`` and more
     gunicorn ``options``; yields the base URL and the master process once it answers on /healthz, and stops it (and
-    waits for it) after."""
+    waits for it) after. ``code``: the folder whose ``wsgi.py`` and ``lms`` it serves, started there: gunicorn puts the
+    folder it starts in first on the import path, and ``--chdir`` does not move a folder PYTHONPATH already put on it
+    before that one (compare_commits.py served the working copy as the commit too, 2026-12-07)."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "load-test-secret-key-not-for-production-0123",
            "INSTANCE_PATH": instance, **(settings or {})}
     with listening_socket() as sock:
         base = f"http://127.0.0.1:{sock.getsockname()[1]}"
         command = [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"fd://{sock.fileno()}",
                    "--log-level", "warning", *options, app]
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=log, pass_fds=(sock.fileno(),))
+        server = subprocess.Popen(command, cwd=code, env=env, stderr=log, pass_fds=(sock.fileno(),))
     try:
         wait_until_up(base, server)
         yield base, server

@@ -4,11 +4,12 @@ from __future__ import annotations
 import socket
 import struct
 import sys
+import urllib.request
 
 import pytest
 from gunicorn.config import Config
 
-from bench.server_load import listening_socket
+from bench.server_load import gunicorn, listening_socket
 
 
 def listen_backlog(sock: socket.socket) -> int:
@@ -25,3 +26,18 @@ def test_the_benchmarks_socket_queues_as_many_connections_as_gunicorns_own():
     counted as the portal's slow answers."""
     with listening_socket() as sock:
         assert listen_backlog(sock) == Config().backlog == 2048
+
+
+def test_a_server_serves_the_code_of_the_folder_it_is_given(tmp_path):
+    """bench/compare_commits.py served the working copy as the commit too: started in the working copy, gunicorn put
+    it first on the import path, and the commit's folder, already on it through PYTHONPATH, came after. Here a folder
+    whose ``wsgi.py`` answers with its own name is served instead of the portal, with PYTHONPATH set as the
+    benchmark set it."""
+    (tmp_path / "wsgi.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [b'the other folder']\n")
+    with gunicorn("sqlite://", str(tmp_path), workers=1, settings={"PYTHONPATH": str(tmp_path)},
+                  code=tmp_path) as (base, _server):
+        with urllib.request.urlopen(f"{base}/", timeout=10) as answer:  # nosec B310: a local URL this test made
+            assert answer.read() == b"the other folder"
