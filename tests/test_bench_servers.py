@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from gunicorn.config import Config
 
-from bench.server_load import gunicorn, listening_socket
+from bench.server_load import ROOT, gunicorn, listening_socket
 
 
 def listen_backlog(sock: socket.socket) -> int:
@@ -31,13 +31,14 @@ def test_the_benchmarks_socket_queues_as_many_connections_as_gunicorns_own():
 def test_a_server_serves_the_code_of_the_folder_it_is_given(tmp_path):
     """bench/compare_commits.py served the working copy as the commit too: started in the working copy, gunicorn put
     it first on the import path, and the commit's folder, already on it through PYTHONPATH, came after. Here a folder
-    whose ``wsgi.py`` answers with its own name is served instead of the portal, with PYTHONPATH set as the
-    benchmark set it."""
+    whose ``wsgi.py`` answers with its own text is served, though PYTHONPATH points at the portal's folder (and its
+    ``wsgi.py``): the folder given wins, whatever else is on the import path. (From an outside reviewer: with
+    PYTHONPATH at the folder given, a server that followed PYTHONPATH would have passed too.)"""
     (tmp_path / "wsgi.py").write_text(
         "def app(environ, start_response):\n"
         "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
         "    return [b'the other folder']\n")
-    with gunicorn("sqlite://", str(tmp_path), workers=1, settings={"PYTHONPATH": str(tmp_path)},
+    with gunicorn("sqlite://", str(tmp_path), workers=1, settings={"PYTHONPATH": str(ROOT)},
                   code=tmp_path) as (base, _server):
         with urllib.request.urlopen(f"{base}/", timeout=10) as answer:  # nosec B310: a local URL this test made
             assert answer.read() == b"the other folder"
