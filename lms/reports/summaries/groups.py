@@ -127,6 +127,12 @@ def fill(summary: ReportSummary) -> None:
         ["summary_id", "trainer_id", "record_key", "gender", "birth_year"], trainers_query(summary)))
 
 
+def member_rows(report: ReportFilter):
+    """The table of the groups' members to read: per birth year for an age band, else added up over birth years
+    (a tenth of the rows)."""
+    return summary_members if report.age_band is not None else summary_member_totals
+
+
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]] | None:
     """figures.attendance from the summary; None without a current one."""
     summary = period_summary(report)
@@ -160,8 +166,7 @@ def reach(report: ReportFilter, groups, key, joins=()) -> dict | None:
             traits.append(table.c.gender.is_not(None))  # without attributes: left out, as figures.py joins them
         return query.where(table.c.summary_id == summary.id, *traits)
 
-    # Without an age band, the members added up over birth years (a tenth of the rows).
-    members = summary_members if report.age_band is not None else summary_member_totals
+    members = member_rows(report)
     m, o = members.c, summary_overlaps.c
     found = {k: Count.of(n, keys) for k, n, keys in db.session.execute(
         of(members).add_columns(func.sum(m.members), func.sum(m.members_key)).group_by(key))}

@@ -23,9 +23,10 @@ from sqlalchemy import func, select
 from lms.disclosure import Count
 from lms.extensions import db
 from lms.models import ReportSummary, TrainerPromotion, TrainingGroup, User
-from lms.models.report_summaries import summary_member_totals, summary_members, summary_overlaps, summary_trainers
+from lms.models.report_summaries import summary_overlaps, summary_trainers
 from lms.reports import figures
 from lms.reports.filters import ReportFilter
+from lms.reports.summaries import groups as group_summary
 
 #: The two keys the figures are counted by: the group's country, its trainer's generation.
 COUNTRY, GENERATION = 0, 1
@@ -127,8 +128,7 @@ def added_up(report: ReportFilter, summary: ReportSummary, run):
         return select(sa.literal(kind), *columns, none_int, func.count(), func.sum(distinct.c.trainer_key)).group_by(
             distinct.c.key)
 
-    # Without an age band, the members added up over birth years (a tenth of the rows).
-    table = summary_members if report.age_band is not None else summary_member_totals
+    table = group_summary.member_rows(report)
     m = table.c
     members = (select(sa.literal(MEMBERS), run.c.country, run.c.level, none_int, func.sum(m.members),
                       func.sum(m.members_key))
