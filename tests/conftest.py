@@ -193,6 +193,15 @@ def frozen_clock() -> Iterator[Callable[[datetime], datetime]]:
 
 
 @pytest.fixture
+def still_clock() -> Iterator[datetime]:
+    """Stops lms.clock at the real moment the test starts: for a test that counts a page's queries, which a
+    session's "last seen" write (at most once in five minutes, lms/auth/session_store.py) adds when the test
+    happens to cross one of those five minutes."""
+    with clock.freeze(datetime.now(UTC)) as moment:
+        yield moment
+
+
+@pytest.fixture
 def json_app(config):
     """The app writing its logs as JSON lines to stderr (read them with ``json_lines(capsys)``)."""
 

@@ -136,7 +136,7 @@ def statements_of(app, client, path: str) -> list[str]:
     return statements
 
 
-def test_a_members_lesson_page_takes_one_query(app, app_ctx, library, create_user):
+def test_a_members_lesson_page_takes_one_query(app, app_ctx, library, create_user, still_clock):
     """The session with its account, the content stamp and the member's steps done, in one query: nothing else while
     the course is kept (tests/learn/test_reading.py's other tests check what is kept)."""
     create_user("reader")

@@ -199,7 +199,8 @@ def test_the_homes_never_show_a_count_of_one_to_four_people(app, staff, make_sur
     assert "Participants by country and gender" in figures
 
 
-def test_the_homes_take_the_same_number_of_queries_however_many_groups(app, staff, make_survey, create_user):
+def test_the_homes_take_the_same_number_of_queries_however_many_groups(app, staff, make_survey, create_user,
+                                                                       still_clock):
     people, made = staff
     make_survey(code="voice", privacy="identified", creator=people["ana"], group=made["quiet"], waves=["baseline"],
                 indicators=False)

@@ -213,7 +213,7 @@ def test_the_downloads_are_for_coordinators_and_admins_and_ended_periods(app, su
         assert other.get(f"/reports/report.xlsx?year={YEAR}").status_code == 403
 
 
-def test_more_questions_take_no_more_queries(app, surveyed):
+def test_more_questions_take_no_more_queries(app, surveyed, still_clock):
     """The answers of every question come from a few grouped queries per survey, never one per question."""
     client = admin(app)
     url = f"/reports/report.xlsx?year={YEAR}"
