@@ -168,6 +168,35 @@ def test_summaries_give_the_computed_cells_for_every_period_and_filter(varied):
     assert sum(count.n for count in late.values()) > 0  # completions after the cutoff, added when read
 
 
+def test_the_late_completions_are_planned_for_their_own_dates_once_prepared(varied):
+    """psycopg prepares a statement run five times on a connection, and PostgreSQL then keeps one plan for any
+    parameters: for the completions since the summary's cutoff, that plan read every enrolment begun in the period
+    (430,000 at 500,000 participants, 110 ms) instead of the few completed since (1 ms), and hashed everyone's
+    history to find their attributes. So the dates are written into the statement (each period and cutoff gets
+    a plan made for them) and, on PostgreSQL, each person's attributes are looked up on their own (LATERAL)."""
+    refresh()
+    year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
+    summary = db.session.scalar(select(ReportSummary).where(ReportSummary.starts_on == year.start,
+                                                            ReportSummary.ends_on == year.end))
+    statements = []
+
+    def seen(_conn, _cursor, statement, parameters, *_args):
+        statements.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        late = reading.completed_late(year, summary)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert sum(count.n for count in late.values()) > 0
+    (statement, parameters), = statements
+    cutoff = clock.as_utc(summary.completions_cutoff)
+    assert cutoff.strftime("%Y-%m-%d %H:%M:%S") in statement and "2025-01-01 00:00:00" in statement
+    values = parameters.values() if isinstance(parameters, dict) else parameters
+    assert not any(isinstance(value, datetime) for value in values)
+    assert ("LATERAL" in statement) == (dialect() == "postgresql")
+
+
 def test_a_group_filter_and_a_period_without_summary_are_computed(varied):
     courses, _unions = varied
     report = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)

@@ -102,10 +102,13 @@ def completed_late(report: ReportFilter, summary: ReportSummary) -> dict[tuple[s
     """Enrolments begun in the period and completed from the summary's cutoff on, per cell: a range of the index
     on completed_at, read first (a materialised CTE: the planner would otherwise start from everyone of a country
     and union, 60 ms instead of 2 at 500,000 participants), then each person's attributes at the period's end found
-    by their key."""
+    by their key. The dates are written into the statement: once psycopg prepares it, PostgreSQL keeps one plan for
+    any parameters, and that one read every enrolment begun in the period (110 ms), not those completed since."""
     start, end = figures.period_bounds(report)
+    cutoff, start, end = (sa.bindparam(None, moment, type_=Enrolment.completed_at.type, literal_execute=True)
+                          for moment in (summary.completions_cutoff, start, end))
     late = (select(Enrolment.user_id, Enrolment.record_key)
-            .where(Enrolment.completed_at >= summary.completions_cutoff, Enrolment.enrolled_at.between(start, end),
+            .where(Enrolment.completed_at >= cutoff, Enrolment.enrolled_at.between(start, end),
                    *figures.course_filters(report))
             .cte("late").prefix_with("MATERIALIZED"))
     person, found = figures.attributes_of(report, late.c.user_id)
