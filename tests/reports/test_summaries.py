@@ -197,6 +197,54 @@ def test_the_late_completions_are_planned_for_their_own_dates_once_prepared(vari
     assert ("LATERAL" in statement) == (dialect() == "postgresql")
 
 
+#: Enrolments (begun, completed) at and around the periods' bounds and the summaries' cutoff (the clock stands in
+#: March 2026: the cutoff is 1 March), to the microsecond.
+EDGES = [(datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+         (datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(2026, 3, 1, 0, 0, 0, 1, tzinfo=UTC)),
+         (datetime(2025, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+         (datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 3, 1, 1, tzinfo=UTC)),
+         (datetime(2025, 6, 1, 12, tzinfo=UTC), datetime(2026, 2, 28, 23, 59, 59, 999999, tzinfo=UTC)),
+         (datetime(2025, 6, 1, 12, tzinfo=UTC), datetime(2026, 3, 2, 10, 0, 0, 500000, tzinfo=UTC)),
+         (datetime(2025, 3, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC)),
+         (datetime(2025, 4, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))]
+#: Histories of attributes: none, only after the year's end, several (one on its last day, one after it).
+HISTORIES = {"none": [], "after": [(date(2026, 1, 1), {})], "last-day": [(date(2025, 12, 31), {"gender": "another"})],
+             "several": [(BEGINNING, {"gender": "man"}), (date(2025, 6, 1), {"birth_year": None}),
+                         (date(2025, 12, 31), {"country": "BJ"}), (date(2026, 1, 1), {"country": "NL"})]}
+
+
+def test_the_bounds_and_the_cutoff_count_to_the_microsecond(varied):
+    """Enrolments begun at a period's first or last microsecond, or one outside it, and completed at the cutoff or
+    one microsecond before or after it, for people with awkward histories: the summaries with the completions
+    since their cutoff give the figures of the records (reviewer's edge data: the dates are written into the
+    late completions' statement, and SQLite compares the stored text)."""
+    courses, unions = varied
+    for kind, history in HISTORIES.items():
+        for number, (begun, completed) in enumerate(EDGES):
+            # Written as rows, not through the model, whose events would write the person's history themselves.
+            person = db.session.scalar(sa.insert(User).returning(User.id).values(
+                username=f"edge-{kind}-{number}", display_name="Edge", role="participant", country="PE",
+                gender="woman", birth_year=1990, password_hash="x", created_at=datetime(2023, 6, 1, tzinfo=UTC)))
+            for counts_from, values in history:
+                db.session.execute(sa.insert(PersonAttributes.__table__).values(
+                    {"user_id": person, "counts_from": counts_from, "country": "PE", "gender": "woman",
+                     "birth_year": 1990, "organisation_id": None, **values}))
+            db.session.add(Enrolment(user_id=person, course_id=courses[0].id, enrolled_at=begun,
+                                     completed_at=completed, last_activity_at=begun))
+    db.session.commit()
+    assert refresh() > 0
+    late = 0
+    for start, end in [(date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 1, 1), date(2025, 3, 31)),
+                       (date(2025, 4, 1), date(2025, 6, 30)), (date(2025, 12, 1), date(2025, 12, 31))]:
+        for chosen in ({}, {"countries": ("PE",)}, {"gender": "man"}, {"age_band": "25-35"},
+                       {"course_id": courses[0].id}, {"organisation_id": unions[0].id}):
+            report = ReportFilter(start=start, end=end, age_bands=BANDS, **chosen)
+            assert reading.cube(report) == figures.computed_participation_cube(report), report
+            summary = reading.current_summary(report)
+            late += sum(count.n for count in reading.completed_late(report, summary).values())
+    assert late > 20
+
+
 def test_a_group_filter_and_a_period_without_summary_are_computed(varied):
     courses, _unions = varied
     report = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
