@@ -176,8 +176,7 @@ def test_the_late_completions_are_planned_for_their_own_dates_once_prepared(vari
     a plan made for them) and, on PostgreSQL, each person's attributes are looked up on their own (LATERAL)."""
     refresh()
     year = ReportFilter(start=date(2025, 1, 1), end=date(2025, 12, 31), age_bands=BANDS)
-    summary = db.session.scalar(select(ReportSummary).where(ReportSummary.starts_on == year.start,
-                                                            ReportSummary.ends_on == year.end))
+    summary = reading.current_summary(year)
     statements = []
 
     def seen(_conn, _cursor, statement, parameters, *_args):
@@ -233,15 +232,14 @@ def test_the_bounds_and_the_cutoff_count_to_the_microsecond(varied):
                                      completed_at=completed, last_activity_at=begun))
     db.session.commit()
     assert refresh() > 0
+    exact = db.engine.dialect.name == "postgresql"
     late = 0
     for start, end in [(date(2025, 1, 1), date(2025, 12, 31)), (date(2025, 1, 1), date(2025, 3, 31)),
                        (date(2025, 4, 1), date(2025, 6, 30)), (date(2025, 12, 1), date(2025, 12, 31))]:
-        for chosen in ({}, {"countries": ("PE",)}, {"gender": "man"}, {"age_band": "25-35"},
-                       {"course_id": courses[0].id}, {"organisation_id": unions[0].id}):
+        for chosen in filters(courses, unions):
             report = ReportFilter(start=start, end=end, age_bands=BANDS, **chosen)
-            assert reading.cube(report) == figures.computed_participation_cube(report), report
-            summary = reading.current_summary(report)
-            late += sum(count.n for count in reading.completed_late(report, summary).values())
+            assert_same(report, exact)
+            late += sum(count.n for count in reading.completed_late(report, reading.current_summary(report)).values())
     assert late > 20
 
 
