@@ -30,6 +30,7 @@ the report queries are a few grouped reads, which JIT compiled for longer than t
 """
 from __future__ import annotations
 
+import functools
 import re
 import select
 import time
@@ -50,8 +51,10 @@ NEEDS_TRANSACTION = re.compile(
     r"|\b(?:nextval|setval)\s*\(", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=1024)
 def only_reads(statement: str) -> bool:
-    """Whether ``statement`` can run outside a transaction, as it would inside one."""
+    """Whether ``statement`` can run outside a transaction, as it would inside one. Kept per statement: SQLAlchemy
+    hands the same compiled text each time, and searching a long one (a lesson's progress) took 0.05 ms a request."""
     return READ.match(statement) is not None and NEEDS_TRANSACTION.search(statement) is None
 
 
