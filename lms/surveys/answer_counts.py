@@ -55,11 +55,12 @@ def items_of(value: str, kind: str, choices: set[str]) -> set[str]:
 
 
 def answer_counts(wave_ids: list[int], countries: list[str] | None, kinds: dict[str, str],
-                  choices: dict[str, set[str]]) -> Counts:
+                  choices: dict[str, set[str]], kept: bool | None = None) -> Counts:
     """The responses that answered each choice, free-text and date question, and that gave each choice, per wave and
     question code. ``kinds``: each code's kind (its newest version's), which says whether an answer holds several
-    choices; ``choices``: each code's choices shown. Kept where every wave is summed, else from the answers."""
-    if summed(wave_ids):
+    choices; ``choices``: each code's choices shown. Kept where every wave is summed (``kept``: whether they are, if
+    the caller has read it), else from the answers."""
+    if summed(wave_ids) if kept is None else kept:
         found: Counts = defaultdict(dict)
         query = (select(AnswerCount.wave_id, SurveyQuestion.code, AnswerCount.item, func.sum(AnswerCount.n),
                         func.sum(AnswerCount.key_sum))
@@ -107,10 +108,12 @@ def bin_column(scales: dict[str, Scale]):
     return sa.case(*whens, else_=-1) if whens else sa.literal(-1)
 
 
-def number_sums(wave_ids: list[int], countries: list[str] | None, scales: dict[str, Scale]) -> Bins:
-    """(wave id, question code) -> bin -> the Sums of the numbers in it. Kept where every wave is summed."""
+def number_sums(wave_ids: list[int], countries: list[str] | None, scales: dict[str, Scale],
+                kept: bool | None = None) -> Bins:
+    """(wave id, question code) -> bin -> the Sums of the numbers in it. Kept where every wave is summed (``kept``
+    as for ``answer_counts``)."""
     found: Bins = defaultdict(dict)
-    if summed(wave_ids):
+    if summed(wave_ids) if kept is None else kept:
         query = (select(AnswerCount.wave_id, SurveyQuestion.code, AnswerCount.item, AnswerCount.n, AnswerCount.total,
                         AnswerCount.squares, AnswerCount.key_sum)
                  .join(SurveyQuestion, SurveyQuestion.id == AnswerCount.question_id)
@@ -141,10 +144,12 @@ def numbers_from_answers(wave_ids: list[int], countries: list[str] | None, scale
             for *cell, n, total, squares, key in db.session.execute(query)}
 
 
-def response_counts(wave_ids: list[int], countries: list[str] | None, by_country: bool = False) -> dict:
-    """Wave id (or with ``by_country``, country) -> the responses (a Count). Kept where every wave is summed."""
+def response_counts(wave_ids: list[int], countries: list[str] | None, by_country: bool = False,
+                    kept: bool | None = None) -> dict:
+    """Wave id (or with ``by_country``, country) -> the responses (a Count). Kept where every wave is summed
+    (``kept`` as for ``answer_counts``)."""
     group = AnswerCount.country if by_country else AnswerCount.wave_id
-    if summed(wave_ids):
+    if summed(wave_ids) if kept is None else kept:
         query = (select(group, func.sum(AnswerCount.n), func.sum(AnswerCount.key_sum))
                  .where(AnswerCount.wave_id.in_(wave_ids), AnswerCount.question_id.is_(None)))
         if countries is not None:

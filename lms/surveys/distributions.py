@@ -151,14 +151,15 @@ def survey_figures(survey: Survey, waves: list[SurveyWave], countries: list[str]
     with ``figures``, per question, with the free text the survey's privacy lets be listed (none without
     ``texts``). A fixed number of queries, whatever the number of answers."""
     wave_ids = [w.id for w in waves]
-    answered = results.response_counts(wave_ids, countries)
+    kept = counting.summed(wave_ids)  # once for the three reads below that take the kept counts
+    answered = results.response_counts(wave_ids, countries, kept=kept)
     invited = invitation_counts([w.id for w in waves if w.workplace_id is None], countries)
     counts = [WaveCounts(w, None if w.workplace_id is not None else invited.get(w.id, 0), answered.get(w.id, 0))
               for w in waves]
     listed = texts_listed(survey) and texts
     if not figures:
         return SurveyFigures(counts, None, listed)
-    return SurveyFigures(counts, question_results(survey, waves, countries, language, listed), listed)
+    return SurveyFigures(counts, question_results(survey, waves, countries, language, listed, kept), listed)
 
 
 def invitation_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
@@ -222,13 +223,13 @@ def choice_label(question: SurveyQuestion, code: str, language: str, source: str
 
 
 def question_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None, language: str,
-                     listed: bool) -> list[QuestionResult]:
+                     listed: bool, kept: bool) -> list[QuestionResult]:
     questions = questions_of(survey, language)
     wave_ids = [w.id for w in waves]
     scales = results.value_scales(survey, {q.code for q in questions if q.kind == "number"})
     answers = counting.answer_counts(wave_ids, countries, {q.code: q.kind for q in questions},
-                                     {q.code: set(q.choices) for q in questions})
-    numbers = counting.number_sums(wave_ids, countries, scales)
+                                     {q.code: set(q.choices) for q in questions}, kept)
+    numbers = counting.number_sums(wave_ids, countries, scales, kept)
     shown_texts = {}
     if listed:
         text_codes = {q.code for q in questions if q.kind == "text"}

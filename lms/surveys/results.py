@@ -258,9 +258,10 @@ def yearly_indicator_moments(survey: Survey, wave_ids: list[int], baseline_ids: 
             for indicator_id, figure in by_indicator.items()}
 
 
-def response_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
-    """Responses per wave, as published."""
-    return {wave_id: count.published for wave_id, count in answer_counts.response_counts(wave_ids, countries).items()}
+def response_counts(wave_ids: list[int], countries: list[str] | None, kept: bool | None = None) -> dict[int, int]:
+    """Responses per wave, as published (``kept`` as for ``answer_counts.answer_counts``)."""
+    return {wave_id: count.published
+            for wave_id, count in answer_counts.response_counts(wave_ids, countries, kept=kept).items()}
 
 
 def response_countries(wave_ids: list[int], countries: list[str] | None) -> list[str]:
