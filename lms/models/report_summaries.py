@@ -135,6 +135,13 @@ summary_member_totals = sa.Table(
     sa.Column("group_id", sa.Integer, nullable=False), sa.Column("gender", sa.String(12)), *_counts("members"),
     sa.Index("ix_report_summary_member_totals_summary_id", "summary_id"))
 
+#: ``summary_member_totals`` added up over genders: what the people reached without a gender or an age band among
+#: the filters read (a group per row, a third of the rows).
+summary_group_totals = sa.Table(
+    "report_summary_group_totals", db.metadata, sa.Column("id", sa.Integer, primary_key=True), _summary_id(),
+    sa.Column("group_id", sa.Integer, nullable=False), *_counts("members"),
+    sa.Index("ix_report_summary_group_totals_summary_id", "summary_id"))
+
 #: Each membership of a person who is a member of more than one group run in the period: what a count of distinct
 #: people takes away from the sums of ``summary_members`` when some of their groups count under the same figure.
 summary_overlaps = sa.Table(

@@ -25,6 +25,7 @@ from lms.models.report_summaries import (
     summary_cells,
     summary_gain_totals,
     summary_gains,
+    summary_group_totals,
     summary_member_totals,
     summary_members,
     summary_month_totals,
@@ -35,8 +36,8 @@ from lms.models.report_summaries import (
 
 #: Every table of a summary's figures.
 FIGURES = (summary_cells, summary_cell_totals, summary_months, summary_month_totals, summary_gains,
-           summary_gain_totals, summary_attendance, summary_members, summary_member_totals, summary_overlaps,
-           summary_trainers)
+           summary_gain_totals, summary_attendance, summary_members, summary_member_totals, summary_group_totals,
+           summary_overlaps, summary_trainers)
 
 
 def forget_changed() -> int:

@@ -23,6 +23,7 @@ from lms.extensions import db
 from lms.models import Attendance, GroupMember, GroupSession, ReportSummary, TrainingGroup, User
 from lms.models.report_summaries import (
     summary_attendance,
+    summary_group_totals,
     summary_member_totals,
     summary_members,
     summary_overlaps,
@@ -32,7 +33,8 @@ from lms.reports import figures
 from lms.reports.filters import ReportFilter
 from lms.reports.summaries import lookup
 
-TABLES = (summary_attendance, summary_members, summary_member_totals, summary_overlaps, summary_trainers)
+TABLES = (summary_attendance, summary_members, summary_member_totals, summary_group_totals, summary_overlaps,
+          summary_trainers)
 
 
 def period_summary(report: ReportFilter) -> ReportSummary | None:
@@ -121,6 +123,11 @@ def fill(summary: ReportSummary) -> None:
         ["summary_id", "group_id", "gender", "members", "members_key"],
         select(m.summary_id, m.group_id, m.gender, func.sum(m.members), func.sum(m.members_key))
         .where(m.summary_id == summary.id).group_by(m.summary_id, m.group_id, m.gender)))
+    t = summary_member_totals.c
+    db.session.execute(sa.insert(summary_group_totals).from_select(
+        ["summary_id", "group_id", "members", "members_key"],
+        select(t.summary_id, t.group_id, func.sum(t.members), func.sum(t.members_key))
+        .where(t.summary_id == summary.id).group_by(t.summary_id, t.group_id)))
     db.session.execute(sa.insert(summary_overlaps).from_select(
         ["summary_id", "group_id", "user_id", "gender", "birth_year", "person_key"], overlaps_query(summary)))
     db.session.execute(sa.insert(summary_trainers).from_select(
@@ -129,8 +136,10 @@ def fill(summary: ReportSummary) -> None:
 
 def member_rows(report: ReportFilter):
     """The table of the groups' members to read: per birth year for an age band, else added up over birth years
-    (a tenth of the rows)."""
-    return summary_members if report.age_band is not None else summary_member_totals
+    (a tenth of the rows) for a gender, else over genders too (a third of those)."""
+    if report.age_band is not None:
+        return summary_members
+    return summary_member_totals if report.gender is not None else summary_group_totals
 
 
 def attendance(report: ReportFilter) -> dict[str, tuple[Count, Count]] | None:
