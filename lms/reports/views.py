@@ -77,10 +77,11 @@ def report_form() -> ReportForm:
         key=lambda choice: collation_key(choice.label))
     everything = _("All countries") if scope.everything else _("All you coordinate")
     form.country.choices = [SelectChoice("", everything)] + countries
-    organisations = select(Organisation).where(scope.where(Organisation.country, Organisation.id))
+    organisations = select(Organisation.id, Organisation.acronym, Organisation.country).where(
+        scope.where(Organisation.country, Organisation.id))
     groups = group_choices(form, scope)
     form.organisation.choices = [SelectChoice("", _("All"))] + sorted(
-        (SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.scalars(organisations)),
+        (SelectChoice(str(o.id), f"{o.acronym} ({o.country})") for o in db.session.execute(organisations)),
         key=lambda choice: collation_key(choice.label))
     courses = (select(Course).where(readable_courses(current_user)).order_by(Course.slug)
                .options(selectinload(Course.translations)))

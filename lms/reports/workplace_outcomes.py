@@ -99,7 +99,7 @@ def workplace_outcomes(report: ReportFilter, language: str) -> list[WorkplaceBef
                                               Survey.indicators.any())
         .options(joinedload(SurveyWave.survey).selectinload(Survey.translations),
                  joinedload(SurveyWave.survey).selectinload(Survey.indicators)
-                 .selectinload(SurveyIndicator.titles))))
+                 .joinedload(SurveyIndicator.titles))))
     chosen: dict[tuple[int, int], tuple[SurveyWave | None, list[SurveyWave]]] = {}
     for (workplace_id, survey_id), waves in grouped(rounds).items():
         first = trainings[workplace_id][0]
