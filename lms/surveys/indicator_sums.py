@@ -40,6 +40,8 @@ from lms.models.record_keys import KEY_SPACE
 from lms.surveys.building import INDICATOR_QUESTION_KINDS
 from lms.surveys.statistics import Moments
 
+#: The two parts of ``kept_sums``'s statement: a wave that is summed, a kept row.
+SUMMED, SUMS = 0, 1
 WAVE_ORDER = {"baseline": 0, "endline": 1, "follow_up": 2}
 
 
@@ -223,24 +225,33 @@ def answer_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None
 def kept_sums(survey: Survey, wave_ids: list[int], countries: list[str] | None,
               baseline_of: dict[int, int] | None = None) -> Cells | None:
     """The same sums as ``answer_sums`` (countries None), from the kept sums; None unless every wave is summed
-    with the pairs asked for."""
-    summed = dict(db.session.execute(select(SummedWave.wave_id, SummedWave.base_wave_id)
-                                     .where(SummedWave.wave_id.in_(wave_ids))).all())
-    pairs = (baseline_of or {}).items()
-    if len(summed) < len(set(wave_ids)) or any(summed.get(w) != b or b not in summed for w, b in pairs):
-        return None
+    with the pairs asked for. One statement: the waves' ``SummedWave`` rows, then the kept rows."""
     row = IndicatorSum
-    query = select(row.wave_id, row.indicator_id, row.base_wave_id, row.n, row.total, row.squares, row.key_sum,
-                   row.counted_key_sum).where(row.wave_id.in_(wave_ids),
-                                              row.indicator_id.in_([i.id for i in survey.indicators]))
+    query = select(sa.literal(SUMS), row.wave_id, row.base_wave_id, row.indicator_id, row.n, row.total, row.squares,
+                   row.key_sum, row.counted_key_sum).where(row.wave_id.in_(wave_ids),
+                                                          row.indicator_id.in_([i.id for i in survey.indicators]))
     query = query.where(row.year.is_(None))
     if not baseline_of:
         query = query.where(row.base_wave_id.is_(None))
     if countries is not None:
         query = query.where(row.country.in_(countries), sa.or_(row.base_wave_id.is_(None),
                                                                row.base_country.in_(countries)))
+    nothing = [sa.cast(sa.null(), kind) for kind in (sa.Integer, sa.Integer, sa.Float, sa.Float, sa.BigInteger,
+                                                      sa.BigInteger)]
+    marks = select(sa.literal(SUMMED), SummedWave.wave_id, SummedWave.base_wave_id, *nothing).where(
+        SummedWave.wave_id.in_(wave_ids))
+    summed: dict[int, int | None] = {}
+    kept = []
+    for part, wave_id, base_wave_id, *sums in db.session.execute(sa.union_all(marks, query)):
+        if part == SUMMED:
+            summed[wave_id] = base_wave_id
+        else:
+            kept.append((wave_id, base_wave_id, *sums))
+    pairs = (baseline_of or {}).items()
+    if len(summed) < len(set(wave_ids)) or any(summed.get(w) != b or b not in summed for w, b in pairs):
+        return None
     found: Cells = defaultdict(dict)
-    for wave_id, indicator_id, base_wave_id, *sums in db.session.execute(query):
+    for wave_id, base_wave_id, indicator_id, *sums in kept:
         cell = ("wave", wave_id, None, None, None) if base_wave_id is None else ("pair", wave_id, base_wave_id, None,
                                                                                  None)
         add_kept(found, cell, indicator_id, *sums)
