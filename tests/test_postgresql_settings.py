@@ -49,6 +49,23 @@ def test_anything_else_needs_a_transaction(statement):
     assert not only_reads(statement)
 
 
+def test_the_verdicts_kept_are_those_of_statements_of_a_few_kb():
+    """A statement's verdict is kept (SQLAlchemy hands the same text each time), but not that of a long one, which
+    would keep its text: a list of thousands of ids, a new length each time."""
+    def looked_up():
+        info = postgresql._only_reads_kept.cache_info()
+        return info.hits + info.misses, info.hits
+
+    ids = ", ".join(str(n) for n in range(2000))
+    before = looked_up()
+    assert only_reads(f"SELECT id FROM users WHERE id IN ({ids})")
+    assert not only_reads(f"SELECT id FROM users WHERE id IN ({ids}) FOR UPDATE")
+    assert looked_up() == before
+    short = f"SELECT id FROM users WHERE id = {len(ids)} -- {id(before)}"
+    assert only_reads(short) and only_reads(short) and not only_reads(f"{short}\nFOR UPDATE")
+    assert looked_up() == (before[0] + 3, before[1] + 1)
+
+
 def test_postgresql_connections_run_without_jit(app_ctx):
     postgresql_only()
     assert db.session.scalar(sa.text("SHOW jit")) == "off"

@@ -296,6 +296,13 @@ def test_erasure_and_late_records_are_followed(varied):
         ReportSummary.built_from == ReportSummary.changes))
 
 
+def test_every_table_of_a_summarys_figures_is_forgotten_with_it():
+    """Forgetting a summary, cleaning its old rows and the erasure go through ``forgetting.FIGURES``: every table
+    that holds a summary's rows is in it."""
+    held = {table for table in db.metadata.sorted_tables if "summary_id" in table.c}
+    assert held == set(forgetting.FIGURES)
+
+
 def test_an_erasure_takes_the_person_out_of_the_summaries_at_once(varied, monkeypatch):
     """A cell of one person is that person (its key sum is their record key, which the tombstone keeps): the
     erasure deletes the figures of the summaries it changed in its own transaction, and no old version of them is

@@ -469,6 +469,28 @@ def test_backfill_of_migration_0046(tricky):
     assert not failures, failures
 
 
+def test_backfill_of_migration_0047(tricky):
+    """The group totals of summaries built before migration 0047 are added up from their member totals: the same rows
+    as a build writes, and the figures of the records."""
+    from flask_migrate import downgrade, upgrade
+
+    from lms.models.report_summaries import summary_group_totals
+    from tests.helpers import ROOT
+
+    refresh()
+    t = summary_group_totals.c
+    rows = select(t.summary_id, t.group_id, t.members, t.members_key).order_by(t.summary_id, t.group_id)
+    built = db.session.execute(rows).all()
+    assert built
+    db.session.remove()
+    downgrade(directory=str(ROOT / "migrations"), revision="e8b5d2a7f4c1")
+    upgrade(directory=str(ROOT / "migrations"))
+    assert db.session.execute(rows).all() == built
+    failures = []
+    compared = compare(reports_2025(), "after backfill", failures)
+    assert compared > 100 and not failures, failures
+
+
 def test_app_only_dates_edited_then_erased(tricky, app_ctx):
     """Only app services: a memberless group's dates edited away, its trainer erased, the dates edited back."""
     from lms.groups.services import update_group
