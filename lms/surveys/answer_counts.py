@@ -43,6 +43,11 @@ def summed(wave_ids: list[int]) -> bool:
     return found == len(set(wave_ids))
 
 
+def kept_counts(wave_ids: list[int], kept: bool | None) -> bool:
+    """Whether to read the kept counts: ``kept`` if the caller has read ``summed`` already, else ``summed``."""
+    return summed(wave_ids) if kept is None else kept
+
+
 def bin_edges(scale: Scale) -> list[float]:
     """The BINS + 1 edges of a number question's bins, from its smallest to its largest value."""
     width = scale.width / BINS
@@ -60,7 +65,7 @@ def answer_counts(wave_ids: list[int], countries: list[str] | None, kinds: dict[
     question code. ``kinds``: each code's kind (its newest version's), which says whether an answer holds several
     choices; ``choices``: each code's choices shown. Kept where every wave is summed (``kept``: whether they are, if
     the caller has read it), else from the answers."""
-    if summed(wave_ids) if kept is None else kept:
+    if kept_counts(wave_ids, kept):
         found: Counts = defaultdict(dict)
         query = (select(AnswerCount.wave_id, SurveyQuestion.code, AnswerCount.item, func.sum(AnswerCount.n),
                         func.sum(AnswerCount.key_sum))
@@ -113,7 +118,7 @@ def number_sums(wave_ids: list[int], countries: list[str] | None, scales: dict[s
     """(wave id, question code) -> bin -> the Sums of the numbers in it. Kept where every wave is summed (``kept``
     as for ``answer_counts``)."""
     found: Bins = defaultdict(dict)
-    if summed(wave_ids) if kept is None else kept:
+    if kept_counts(wave_ids, kept):
         query = (select(AnswerCount.wave_id, SurveyQuestion.code, AnswerCount.item, AnswerCount.n, AnswerCount.total,
                         AnswerCount.squares, AnswerCount.key_sum)
                  .join(SurveyQuestion, SurveyQuestion.id == AnswerCount.question_id)
@@ -149,7 +154,7 @@ def response_counts(wave_ids: list[int], countries: list[str] | None, by_country
     """Wave id (or with ``by_country``, country) -> the responses (a Count). Kept where every wave is summed
     (``kept`` as for ``answer_counts``)."""
     group = AnswerCount.country if by_country else AnswerCount.wave_id
-    if summed(wave_ids) if kept is None else kept:
+    if kept_counts(wave_ids, kept):
         query = (select(group, func.sum(AnswerCount.n), func.sum(AnswerCount.key_sum))
                  .where(AnswerCount.wave_id.in_(wave_ids), AnswerCount.question_id.is_(None)))
         if countries is not None:
