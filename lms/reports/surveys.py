@@ -77,13 +77,20 @@ def covered_surveys(report: ReportFilter, *, indicators_only: bool, questions: b
 
 
 def outcomes(covered: list[Covered]) -> list[tuple[Survey, list[results.IndicatorResult]]]:
-    """The outcome indicators per wave of the covered surveys that have indicators, as published."""
-    return [(c.survey, results.indicator_results(c.survey, c.waves, c.countries)) for c in covered
-            if c.survey.indicators]
+    """The outcome indicators per wave of the covered surveys that have indicators, as published (their scales read
+    in one statement)."""
+    measured = [c for c in covered if c.survey.indicators]
+    scales = results.scales_of({c.survey.id: {i.question_code for i in c.survey.indicators} for c in measured})
+    return [(c.survey, results.indicator_results(c.survey, c.waves, c.countries, scales.get(c.survey.id, {})))
+            for c in measured]
 
 
 def answers(covered: list[Covered], language: str, readable) -> list[tuple[Survey, distributions.SurveyFigures]]:
     """Each covered survey's responses per wave and, where ``readable(survey)``, its answers per question, as its
-    results page publishes them (free text stays on that page). A fixed number of queries per survey."""
-    return [(c.survey, distributions.survey_figures(c.survey, c.waves, c.countries, language=language,
-                                                    figures=readable(c.survey), texts=False)) for c in covered]
+    results page publishes them (free text stays on that page). Read together: the same statements for any number
+    of surveys where their counts are kept. Every covered survey counts the respondents of the same countries."""
+    if not covered:
+        return []
+    figures = distributions.surveys_figures([(c.survey, c.waves, readable(c.survey)) for c in covered],
+                                            covered[0].countries, language=language, texts=False)
+    return [(c.survey, each) for c, each in zip(covered, figures, strict=True)]

@@ -52,6 +52,7 @@ from lms.models import (
 from lms.surveys import answer_counts as counting
 from lms.surveys import results
 from lms.surveys.building import FIXED_CHOICE_LABELS
+from lms.surveys.indicator_sums import Scale
 from lms.surveys.statistics import Estimate
 
 #: Sets the key that orders free-text answers apart from every other use of PSEUDONYM_KEY.
@@ -150,16 +151,52 @@ def survey_figures(survey: Survey, waves: list[SurveyWave], countries: list[str]
     """The published figures of ``waves`` (counting respondents of ``countries`` only, if given): per wave, and,
     with ``figures``, per question, with the free text the survey's privacy lets be listed (none without
     ``texts``). A fixed number of queries, whatever the number of answers."""
-    wave_ids = [w.id for w in waves]
-    kept = counting.summed(wave_ids)  # once for the three reads below that take the kept counts
+    return surveys_figures([(survey, waves, figures)], countries, language=language, texts=texts)[0]
+
+
+def surveys_figures(chosen: list[tuple[Survey, list[SurveyWave], bool]], countries: list[str] | None, *,
+                    language: str, texts: bool = True) -> list[SurveyFigures]:
+    """``survey_figures`` of several surveys (each with its waves and whether its questions' figures are read),
+    their counts read together: the same statements for any number of surveys where their counts are kept."""
+    all_waves = [w for _survey, waves, _figures in chosen for w in waves]
+    wave_ids = [w.id for w in all_waves]
+    kept = counting.summed(wave_ids)  # once for every read below that takes the kept counts
     answered = results.response_counts(wave_ids, countries, kept=kept)
-    invited = invitation_counts([w.id for w in waves if w.workplace_id is None], countries)
-    counts = [WaveCounts(w, None if w.workplace_id is not None else invited.get(w.id, 0), answered.get(w.id, 0))
-              for w in waves]
-    listed = texts_listed(survey) and texts
-    if not figures:
-        return SurveyFigures(counts, None, listed)
-    return SurveyFigures(counts, question_results(survey, waves, countries, language, listed, kept), listed)
+    invited = invitation_counts([w.id for w in all_waves if w.workplace_id is None], countries)
+    asked = {survey.id: (waves, questions_of(survey, language)) for survey, waves, figures in chosen if figures}
+    scales = results.scales_of({survey_id: {q.code for q in questions if q.kind == "number"}
+                                for survey_id, (_waves, questions) in asked.items()})
+    answers, numbers = question_counts(asked, scales, countries, kept)
+    found = []
+    for survey, waves, figures in chosen:
+        counts = [WaveCounts(w, None if w.workplace_id is not None else invited.get(w.id, 0), answered.get(w.id, 0))
+                  for w in waves]
+        listed = texts_listed(survey) and texts
+        found.append(SurveyFigures(counts, question_results(
+            waves, countries, asked[survey.id][1], scales.get(survey.id, {}), answers, numbers, listed)
+            if figures else None, listed))
+    return found
+
+
+def question_counts(asked: dict[int, tuple[list[SurveyWave], list[_Question]]], scales: dict[int, dict[str, Scale]],
+                    countries: list[str] | None, kept: bool) -> tuple[counting.Counts, counting.Bins]:
+    """The answers' counts and the numbers' sums of the surveys ``asked`` (survey id -> its waves and questions).
+    Kept counts are per question: one statement each for every survey. From the answers, a survey at a time, as a
+    question code's kind, choices and scale are its own survey's."""
+    if not asked:
+        return {}, {}
+    if kept:
+        wave_ids = [w.id for waves, _questions in asked.values() for w in waves]
+        return (counting.answer_counts(wave_ids, countries, {}, {}, kept),
+                counting.number_sums(wave_ids, countries, {}, kept))
+    answers: counting.Counts = {}
+    numbers: counting.Bins = {}
+    for survey_id, (waves, questions) in asked.items():
+        wave_ids = [w.id for w in waves]
+        answers |= counting.answer_counts(wave_ids, countries, {q.code: q.kind for q in questions},
+                                          {q.code: set(q.choices) for q in questions}, kept)
+        numbers |= counting.number_sums(wave_ids, countries, scales.get(survey_id, {}), kept)
+    return answers, numbers
 
 
 def invitation_counts(wave_ids: list[int], countries: list[str] | None) -> dict[int, int]:
@@ -222,19 +259,15 @@ def choice_label(question: SurveyQuestion, code: str, language: str, source: str
     return label_in(choice.texts, language, source, "label") or Label(code)
 
 
-def question_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None, language: str,
-                     listed: bool, kept: bool) -> list[QuestionResult]:
-    questions = questions_of(survey, language)
-    wave_ids = [w.id for w in waves]
-    scales = results.value_scales(survey, {q.code for q in questions if q.kind == "number"})
-    answers = counting.answer_counts(wave_ids, countries, {q.code: q.kind for q in questions},
-                                     {q.code: set(q.choices) for q in questions}, kept)
-    numbers = counting.number_sums(wave_ids, countries, scales, kept)
+def question_results(waves: list[SurveyWave], countries: list[str] | None, questions: list[_Question],
+                     scales: dict[str, Scale], answers: counting.Counts, numbers: counting.Bins, listed: bool
+                     ) -> list[QuestionResult]:
+    """Each question of a survey per wave of it; ``answers`` and ``numbers`` may hold other surveys' waves too."""
     shown_texts = {}
     if listed:
-        text_codes = {q.code for q in questions if q.kind == "text"}
+        text_cells = {(w.id, q.code) for w in waves for q in questions if q.kind == "text"}
         wanted = {cell: texts_shown(counts.get(counting.ANSWERED, Count()).published)
-                  for cell, counts in answers.items() if cell[1] in text_codes}
+                  for cell, counts in answers.items() if cell in text_cells}
         shown_texts = texts_of({cell: n for cell, n in wanted.items() if n}, countries)
     found = []
     for question in questions:

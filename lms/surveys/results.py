@@ -67,14 +67,15 @@ class IndicatorResult:
     series: list[list[WaveFigure]] = field(default_factory=list)
 
 
-def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None
-                      ) -> list[IndicatorResult]:
+def indicator_results(survey: Survey, waves: list[SurveyWave], countries: list[str] | None = None,
+                      scales: dict[str, Scale] | None = None) -> list[IndicatorResult]:
     """Every indicator of the survey, per wave, with n, a 95% interval and the change from baseline, as published.
 
     The database adds up the answers (counts, sums and sums of squares with their cell keys, per wave and per
-    pair of waves), so the number of queries does not grow with the number of answers.
+    pair of waves), so the number of queries does not grow with the number of answers. ``scales``: its
+    ``value_scales``, if the caller has read them.
     """
-    scales = value_scales(survey)
+    scales = value_scales(survey) if scales is None else scales
 
     def wave_figure(indicator: SurveyIndicator, sums: Sums) -> Estimate:
         return published_estimate(indicator, sums, scales.get(indicator.question_code))
@@ -128,19 +129,31 @@ def value_scales(survey: Survey, codes: set[str] | None = None) -> dict[str, Sca
     For the indicators' questions, or for ``codes`` (the distributions of lms/surveys/distributions.py read the
     same scale, so that a number question's mean is the same figure there as in its indicator)."""
     wanted = {i.question_code for i in survey.indicators} if codes is None else codes
-    query = (select(SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.min_value, SurveyQuestion.max_value)
-             .join(SurveyVersion).where(SurveyVersion.survey_id == survey.id, SurveyQuestion.code.in_(wanted)))
-    lows: dict[str, list[float | None]] = defaultdict(list)
-    highs: dict[str, list[float | None]] = defaultdict(list)
-    for code, kind, low, high in db.session.execute(query):
+    return scales_of({survey.id: wanted}).get(survey.id, {})
+
+
+def scales_of(wanted: dict[int, set[str]]) -> dict[int, dict[str, Scale]]:
+    """``value_scales`` of several surveys in one statement: survey id -> its question codes wanted."""
+    if not any(wanted.values()):
+        return {}
+    asked = sa.or_(*(sa.and_(SurveyVersion.survey_id == survey_id, SurveyQuestion.code.in_(codes))
+                     for survey_id, codes in wanted.items() if codes))
+    query = (select(SurveyVersion.survey_id, SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.min_value,
+                    SurveyQuestion.max_value).join(SurveyVersion).where(asked))
+    lows: dict[tuple[int, str], list[float | None]] = defaultdict(list)
+    highs: dict[tuple[int, str], list[float | None]] = defaultdict(list)
+    for survey_id, code, kind, low, high in db.session.execute(query):
         if kind == "number":
-            lows[code].append(low)
-            highs[code].append(high)
+            lows[(survey_id, code)].append(low)
+            highs[(survey_id, code)].append(high)
         elif kind == "likert":
-            lows[code].append(1.0)
-            highs[code].append(5.0)
-    return {code: Scale(min(lows[code]), max(highs[code])) for code in lows
-            if None not in lows[code] and None not in highs[code]}
+            lows[(survey_id, code)].append(1.0)
+            highs[(survey_id, code)].append(5.0)
+    found: dict[int, dict[str, Scale]] = defaultdict(dict)
+    for (survey_id, code), low in lows.items():
+        if None not in low and None not in highs[(survey_id, code)]:
+            found[survey_id][code] = Scale(min(low), max(highs[(survey_id, code)]))
+    return dict(found)
 
 
 def scale_of(indicator: SurveyIndicator, scale: Scale | None) -> Scale | None:

@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from lms import clock
@@ -266,3 +267,70 @@ def test_a_published_version_makes_the_figures_stale(answered):
     building.publish(answered)
     db.session.commit()
     assert summed(answered) == 0
+
+
+@pytest.fixture
+def other_survey(answered, make_survey):
+    """A second survey whose question codes are those of ``answered`` with other kinds, choices and bounds (hours
+    up to 300, voice a number, issues one choice of others), answered by 40 people in its baseline."""
+    survey = make_survey(code="other-voice", course=learning.find_course(BUNDLED_COURSE), waves=["baseline"],
+                         publish=False, indicators=False)
+    version = survey.versions[0]
+    for question in list(version.questions):
+        if question.code in ("hours", "voice", "issues"):
+            building.delete_question(survey, question.code)
+    for spec in (QuestionSpec(code="hours", kind="number", label="Hours", min_value=0, max_value=300),
+                 QuestionSpec(code="voice", kind="number", label="Voice", min_value=1, max_value=10),
+                 QuestionSpec(code="issues", kind="single", label="Issue",
+                              choices=[("pay", "Pay"), ("leave", "Leave")])):
+        building.add_question(survey, spec)
+    building.publish(survey)
+    db.session.commit()
+    rng = random.Random(21)
+    questions = {q.code: q.id for q in survey.published_version.questions}
+    for _person in range(40):
+        response = SurveyResponse(wave_id=survey.waves[0].id, version_id=survey.published_version.id, language="en",
+                                  source="import", country=rng.choice(COUNTRIES), submitted_on=clock.today())
+        db.session.add(response)
+        db.session.flush()
+        given = {"hours": (str(h := rng.randint(0, 300)), float(h)), "voice": (str(v := rng.randint(1, 10)), float(v)),
+                 "issues": (rng.choice(["pay", "leave"]), None), "union": (rng.choice(["yes", "no"]), None)}
+        db.session.add_all(SurveyAnswer(response_id=response.id, question_id=questions[code], value=value,
+                                        number=number) for code, (value, number) in given.items())
+    db.session.commit()
+    return survey
+
+
+@pytest.mark.parametrize("countries", [None, ["PE", "BJ"]])
+def test_surveys_read_together_have_each_their_own_figures(answered, other_survey, countries):
+    """Read together (a report's downloads), each survey's figures are those it has alone, though the two share
+    question codes of other kinds and bounds; from the kept counts, two surveys take the statements of one."""
+    pair = [(answered, answered.waves, True), (other_survey, other_survey.waves, True)]
+
+    def alone():
+        return [distributions.survey_figures(s, waves, countries, language="en", figures=True, texts=False)
+                for s, waves, _figures in pair]
+
+    def together(chosen=pair):
+        return distributions.surveys_figures(chosen, countries, language="en", texts=False)
+
+    def statements(read) -> int:
+        seen = []
+
+        def count(*_args):
+            seen.append(1)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            read()
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    from_answers = alone()
+    assert any(q.code == "hours" and any(f.mean is not None and f.mean.n for f in q.waves)
+               for figures in from_answers for q in figures.questions)
+    assert together() == from_answers
+    kept_figures.add_up_waves()
+    assert together() == from_answers
+    assert statements(together) == statements(lambda: together(pair[:1]))
