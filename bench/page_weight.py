@@ -220,11 +220,11 @@ def table(results: list[Weight]) -> str:
 def served_portal():
     """A portal on a throwaway SQLite database, served on a free local port, and headless Chromium:
     yields (app, browser, base URL, a temporary folder)."""
-    from flask_migrate import upgrade
     from playwright.sync_api import sync_playwright
 
     from lms import create_app
     from lms.config import TestConfig
+    from lms.database.migrations import upgrade
 
     with tempfile.TemporaryDirectory() as tmp:
         class Config(TestConfig):

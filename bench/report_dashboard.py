@@ -255,8 +255,7 @@ def app_for(url: str):
 
 def build(app, participants: int, seed: int) -> None:
     """Migrate the (empty) database, generate the data set, and let PostgreSQL know its statistics."""
-    from flask_migrate import upgrade
-
+    from lms.database.migrations import upgrade
     from lms.extensions import db
 
     with app.app_context():
@@ -287,8 +286,7 @@ def run_outside_transaction(statement: str) -> None:
 
 def summaries(app, what: str) -> None:
     """Bring the database to the newest migration, then build (or drop) the report summaries, timed."""
-    from flask_migrate import upgrade
-
+    from lms.database.migrations import upgrade
     from lms.extensions import db
     from lms.models import KeptGenerations, ReportSummary
     from lms.reports.summaries import refresh

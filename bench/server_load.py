@@ -76,13 +76,12 @@ def free_port() -> int:
 def build_database(url: str, usernames: Iterable[str]):
     """Migrates the database, imports the bundled courses and makes these members (password
     ``PASSWORD``); returns an app on it, for the caller's own reads and writes."""
-    from flask_migrate import upgrade
-
     from lms import create_app
     from lms.auth.services import create_user
     from lms.config import TestConfig
     from lms.content.reader import read_library
     from lms.content.store import import_bundles
+    from lms.database.migrations import upgrade
     from lms.extensions import db
     from lms.privacy.services import give_consent
 

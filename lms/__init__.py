@@ -137,7 +137,7 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from lms.extensions import babel, csrf, db, login_manager, migrate
+    from lms.extensions import babel, csrf, db, login_manager
     from lms.i18n import remember_language_switch, select_locale
 
     db.init_app(app)
@@ -149,7 +149,9 @@ def register_extensions(app: Flask) -> None:
     from lms.database import storage
 
     storage.register()
-    migrate.init_app(app, db, render_as_batch=True)
+    from lms.database import migrations
+
+    migrations.register(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from flask_migrate import upgrade
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.test import TestResponse
@@ -27,6 +26,7 @@ from lms import clock, create_app
 from lms.config import TestConfig
 from lms.core import after_response
 from lms.core.logs import JsonFormatter
+from lms.database.migrations import upgrade
 from lms.extensions import db
 from lms.surveys import building
 from tests.helpers import (

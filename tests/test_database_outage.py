@@ -15,13 +15,13 @@ from pathlib import Path
 
 import pytest
 from flask_babel import force_locale, gettext
-from flask_migrate import upgrade
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from lms import create_app
 from lms.config import TestConfig
 from lms.database import sqlite as sqlite_setup
+from lms.database.migrations import upgrade
 from lms.extensions import db
 from lms.models import LessonCompletion, User
 from tests.helpers import BUNDLED_COURSE, COURSES, ROOT, compile_translations, sign_in, throwaway_database

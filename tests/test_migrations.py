@@ -1,13 +1,16 @@
 """The migrations, run from an empty database, give exactly the schema of the models."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import downgrade, upgrade
 
 from lms import clock
+from lms.database.migrations import downgrade, upgrade
 from lms.extensions import db
 from tests.helpers import ROOT, app_on_new_database
 
@@ -165,3 +168,19 @@ def test_the_upgrade_closes_the_open_group_waves_of_surveys_that_name_nobody(tmp
                      else date.fromisoformat(closes_on)
                      for wave_id, closes_on in conn.execute(sa.text("SELECT id, closes_on FROM survey_waves"))}
         assert found == expected
+
+
+def test_a_web_process_never_loads_alembic_and_flask_db_still_migrates(tmp_path):
+    """Alembic (about 11 MB) is loaded by ``flask db`` and the tests, never by a web worker that answers pages."""
+    env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'lms.sqlite'}"}
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
+    upgraded = subprocess.run([*flask, "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = subprocess.run([*flask, "current"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert current.stdout.strip().endswith("(head)"), current.stdout + current.stderr
+    served = subprocess.run([sys.executable, "-c", (
+        "import sys, wsgi\n"
+        "response = wsgi.app.test_client().get('/healthz')\n"
+        "print(response.status_code, sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'flask_migrate')))"
+    )], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert served.stdout.split("\n")[-2:] == ["200 []", ""], served.stdout + served.stderr

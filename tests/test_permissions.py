@@ -37,9 +37,8 @@ def guarded_app(tmp_path_factory):
     bp.add_url_rule("/g/trainers", "trainers", roles("trainer")(lambda: "ok"))
     bp.add_url_rule("/g/coordinators", "coordinators", roles("coordinator")(lambda: "ok"))
     app.register_blueprint(bp)
-    from flask_migrate import upgrade
-
     from lms.auth.services import create_user
+    from lms.database.migrations import upgrade
     from lms.extensions import db
     from lms.privacy.services import give_consent
     from tests.helpers import ROOT

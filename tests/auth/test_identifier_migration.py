@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
+from lms.database.migrations import upgrade
 from lms.extensions import db
 from tests.helpers import ROOT, app_on_new_database
 

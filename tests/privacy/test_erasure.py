@@ -211,8 +211,7 @@ def test_the_audit_log_keeps_her_actions_under_the_tombstone_name(rosa_erased):
 
 def test_the_upgrade_cuts_the_join_times_already_kept_to_the_day(tmp_path):
 
-    from flask_migrate import upgrade
-
+    from lms.database.migrations import upgrade
     from tests.helpers import ROOT, app_on_new_database
 
     joined = datetime(2026, 3, 5, 17, 42, 13, 123456, tzinfo=UTC)

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from lms import clock, disclosure
+from lms.database.migrations import downgrade, upgrade
 from lms.disclosure import Count, published_count
 from lms.extensions import db
 from lms.models import Course, Enrolment

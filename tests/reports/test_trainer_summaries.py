@@ -439,8 +439,7 @@ def test_erasure_of_a_trainer(tricky, app_ctx):
 
 
 def test_backfill_of_migration_0046(tricky):
-    from flask_migrate import downgrade, upgrade
-
+    from lms.database.migrations import downgrade, upgrade
     from tests.helpers import ROOT
 
     courses, unions, made, who = tricky
@@ -472,8 +471,7 @@ def test_backfill_of_migration_0046(tricky):
 def test_backfill_of_migration_0047(tricky):
     """The group totals of summaries built before migration 0047 are added up from their member totals: the same rows
     as a build writes, and the figures of the records."""
-    from flask_migrate import downgrade, upgrade
-
+    from lms.database.migrations import downgrade, upgrade
     from lms.models.report_summaries import summary_group_totals
     from tests.helpers import ROOT
 
