@@ -10,7 +10,8 @@ through a course, starts ``gunicorn -w 2 wsgi:app`` on a free local port (gunico
 portal's own log, a line per request as in production, goes to a file it names at the end) and signs
 the member in. Then, ``--rounds`` times, ``wrk`` (50 connections, gzip) runs against ``/healthz``
 signed in (one query and the account: the lightest signed-in page, this machine's floor) and right
-after against the member's lesson page; each page's figures are the median of its rounds. Then it
+after against the member's lesson page; each page's figures are the median of its rounds, and the
+goals read the median of each round's own ratio (the lesson against the /healthz run just before it). Then it
 opens the lesson 1,000 more times and reads each worker's resident memory. With ``--kolibri`` (the
 ``kolibri`` command of a throwaway environment: ``python3 -m venv /tmp/kolibri-venv &&
 /tmp/kolibri-venv/bin/pip install kolibri``), the portal is stopped, Kolibri is started on a fresh
@@ -245,6 +246,26 @@ def median_of(runs: list[Figures]) -> Figures:
                    statistics.median(r.p99_ms for r in runs), sum(r.failed for r in runs))
 
 
+@dataclass
+class Ratios:
+    """A page's figure over another's, round by round, and their median."""
+
+    rounds: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.rounds)
+
+
+def paired(page: list[Figures], floor: list[Figures]) -> tuple[Ratios, Ratios]:
+    """Requests/s and p99 of ``page`` over those of ``floor``, each round's run against the run just before it.
+
+    The goals read these: each round's two runs are seconds apart, while the medians of the two pages (the table's
+    ratios) can come from rounds a minute apart, and a virtual machine's pace moves by a fifth within a minute."""
+    return (Ratios([p.requests_per_s / f.requests_per_s for p, f in zip(page, floor, strict=True)]),
+            Ratios([p.p99_ms / f.p99_ms for p, f in zip(page, floor, strict=True)]))
+
+
 def measure_portal(database: str, pages: dict[str, str], args) -> tuple[dict[str, list[Figures]], list[float], str]:
     """Each page ``--rounds`` times, back to back (after a 3 s warm-up each), then each worker's memory after
     1,000 more views of the last page; also the gunicorn command."""
@@ -310,10 +331,13 @@ def report(runs: dict[str, list[Figures]], memory: list[float], label: str) -> b
     checks: list[tuple[str, bool | None]] = []
     lesson = pages.get("lesson")
     if lesson and floor:
-        checks.append((f"lesson requests/s {lesson.requests_per_s / floor.requests_per_s:.1%} of /healthz's "
-                       f"(goal >= {LESSON_SHARE:.0%})", lesson.requests_per_s >= LESSON_SHARE * floor.requests_per_s))
-        checks.append((f"lesson p99 {lesson.p99_ms / floor.p99_ms:.2f} times /healthz's (goal <= {P99_FACTOR})",
-                       lesson.p99_ms <= P99_FACTOR * floor.p99_ms))
+        share, slower = paired(runs["lesson"], runs["/healthz"])
+        print("  each round's lesson against the /healthz run just before it: requests/s "
+              + ", ".join(f"{r:.0%}" for r in share.rounds) + "; p99 " + ", ".join(f"{r:.2f}x" for r in slower.rounds))
+        checks.append((f"lesson requests/s {share.median:.1%} of /healthz's, the median of the rounds' own ratios "
+                       f"(goal >= {LESSON_SHARE:.0%})", share.median >= LESSON_SHARE))
+        checks.append((f"lesson p99 {slower.median:.2f} times /healthz's, the median of the rounds' own ratios "
+                       f"(goal <= {P99_FACTOR})", slower.median <= P99_FACTOR))
     if lesson and kolibri:
         factor = lesson.requests_per_s / max(kolibri.requests_per_s, 0.01)
         checks.append((f"lesson requests/s {factor:.2f} times Kolibri's sign-in page (goal >= {KOLIBRI_FACTOR})",

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 from gunicorn.config import Config
 
-from bench.server_load import ROOT, gunicorn, listening_socket
+from bench.server_load import ROOT, Figures, gunicorn, listening_socket, report
 
 
 def listen_backlog(sock: socket.socket) -> int:
@@ -42,3 +42,22 @@ def test_a_server_serves_the_code_of_the_folder_it_is_given(tmp_path):
                   code=tmp_path) as (base, _server):
         with urllib.request.urlopen(f"{base}/", timeout=10) as answer:  # nosec B310: a local URL this test made
             assert answer.read() == b"the other folder"
+
+
+def rounds(page: str, figures: list[tuple[float, float]]) -> list[Figures]:
+    return [Figures(page, "wrk", per_second, 10.0, 20.0, p99, 0) for per_second, p99 in figures]
+
+
+def test_the_lesson_goals_read_each_rounds_own_ratio(capsys):
+    """The goals compare each round's lesson with the /healthz run just before it: a machine slower in one round
+    than another moves both. The rounds of a run on 2026-12-07 (23:27): the medians of the two pages, taken from
+    different rounds, gave 67 %; the rounds' own ratios 79, 79, 78, 73 and 62 % (median 78 %)."""
+    floor = rounds("/healthz", [(701, 108), (599, 117), (823, 93), (848, 83), (838, 84)])
+    drifting = rounds("lesson", [(552, 135), (475, 152), (639, 108), (617, 130), (521, 125)])
+    assert report({"/healthz": floor, "lesson": drifting}, [130.0], "test")
+    assert "lesson requests/s 77.6% of /healthz's" in capsys.readouterr().out
+
+    slow = rounds("lesson", [(f.requests_per_s * 0.69, f.p99_ms) for f in floor])
+    assert not report({"/healthz": floor, "lesson": slow}, [130.0], "test")
+    late = rounds("lesson", [(f.requests_per_s * 0.9, f.p99_ms * 1.6) for f in floor])
+    assert not report({"/healthz": floor, "lesson": late}, [130.0], "test")
