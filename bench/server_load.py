@@ -10,8 +10,8 @@ through a course, starts ``gunicorn -w 2 wsgi:app`` on a free local port (gunico
 portal's own log, a line per request as in production, goes to a file it names at the end) and signs
 the member in. Then, ``--rounds`` times, ``wrk`` (50 connections, gzip) runs against ``/healthz``
 signed in (one query and the account: the lightest signed-in page, this machine's floor) and right
-after against the member's lesson page; each page's figures are the median of its rounds, and the
-goals read the median of each round's own ratio (the lesson against the /healthz run just before it). Then it
+after against the member's lesson page; each page's figures are the median of its rounds (each round's own
+ratio of the two is printed too, not read by the goals). Then it
 opens the lesson 1,000 more times and reads each worker's resident memory. With ``--kolibri`` (the
 ``kolibri`` command of a throwaway environment: ``python3 -m venv /tmp/kolibri-venv &&
 /tmp/kolibri-venv/bin/pip install kolibri``), the portal is stopped, Kolibri is started on a fresh
@@ -258,10 +258,10 @@ class Ratios:
 
 
 def paired(page: list[Figures], floor: list[Figures]) -> tuple[Ratios, Ratios]:
-    """Requests/s and p99 of ``page`` over those of ``floor``, each round's run against the run just before it.
-
-    The goals read these: each round's two runs are seconds apart, while the medians of the two pages (the table's
-    ratios) can come from rounds a minute apart, and a virtual machine's pace moves by a fifth within a minute."""
+    """Requests/s and p99 of ``page`` over those of ``floor``, each round's run against the run just before it: shown
+    beside the goals, which read the ratio of the two pages' medians. Pairing does not take the machine's noise away
+    (a lesson round has measured 117 % of the /healthz round before it, though it does more), and read this way the
+    runs of 2026-12-07 came out higher in five of six: docs/reach.md."""
     return (Ratios([p.requests_per_s / f.requests_per_s for p, f in zip(page, floor, strict=True)]),
             Ratios([p.p99_ms / f.p99_ms for p, f in zip(page, floor, strict=True)]))
 
@@ -316,7 +316,7 @@ def report(runs: dict[str, list[Figures]], memory: list[float], label: str) -> b
     print("| page | requests/s | p50 | p90 | p99 | failed | requests/s vs /healthz | p99 vs /healthz |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for figures in [*pages.values(), *([kolibri] if kolibri else [])]:
-        share = f"{figures.requests_per_s / floor.requests_per_s:.0%}" if floor else ""
+        share = f"{figures.requests_per_s / floor.requests_per_s:.1%}" if floor else ""
         p99 = f"{figures.p99_ms / floor.p99_ms:.2f}x" if floor else ""
         print(f"| {figures.page} | {figures.requests_per_s:,.0f} | {figures.p50_ms:,.0f} ms | "
               f"{figures.p90_ms:,.0f} ms | {figures.p99_ms:,.0f} ms | {figures.failed} | {share} | {p99} |")
@@ -332,12 +332,13 @@ def report(runs: dict[str, list[Figures]], memory: list[float], label: str) -> b
     lesson = pages.get("lesson")
     if lesson and floor:
         share, slower = paired(runs["lesson"], runs["/healthz"])
-        print("  each round's lesson against the /healthz run just before it: requests/s "
-              + ", ".join(f"{r:.0%}" for r in share.rounds) + "; p99 " + ", ".join(f"{r:.2f}x" for r in slower.rounds))
-        checks.append((f"lesson requests/s {share.median:.1%} of /healthz's, the median of the rounds' own ratios "
-                       f"(goal >= {LESSON_SHARE:.0%})", share.median >= LESSON_SHARE))
-        checks.append((f"lesson p99 {slower.median:.2f} times /healthz's, the median of the rounds' own ratios "
-                       f"(goal <= {P99_FACTOR})", slower.median <= P99_FACTOR))
+        print("  each round's lesson against the /healthz run just before it (shown, not the goals' reading): "
+              "requests/s " + ", ".join(f"{r:.0%}" for r in share.rounds) + f" (median {share.median:.1%}); p99 "
+              + ", ".join(f"{r:.2f}x" for r in slower.rounds) + f" (median {slower.median:.2f}x)")
+        checks.append((f"lesson requests/s {lesson.requests_per_s / floor.requests_per_s:.1%} of /healthz's "
+                       f"(goal >= {LESSON_SHARE:.0%})", lesson.requests_per_s >= LESSON_SHARE * floor.requests_per_s))
+        checks.append((f"lesson p99 {lesson.p99_ms / floor.p99_ms:.2f} times /healthz's (goal <= {P99_FACTOR})",
+                       lesson.p99_ms <= P99_FACTOR * floor.p99_ms))
     if lesson and kolibri:
         factor = lesson.requests_per_s / max(kolibri.requests_per_s, 0.01)
         checks.append((f"lesson requests/s {factor:.2f} times Kolibri's sign-in page (goal >= {KOLIBRI_FACTOR})",

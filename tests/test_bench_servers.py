@@ -48,16 +48,19 @@ def rounds(page: str, figures: list[tuple[float, float]]) -> list[Figures]:
     return [Figures(page, "wrk", per_second, 10.0, 20.0, p99, 0) for per_second, p99 in figures]
 
 
-def test_the_lesson_goals_read_each_rounds_own_ratio(capsys):
-    """The goals compare each round's lesson with the /healthz run just before it: a machine slower in one round
-    than another moves both. The rounds of a run on 2026-12-07 (23:27): the medians of the two pages, taken from
-    different rounds, gave 67 %; the rounds' own ratios 79, 79, 78, 73 and 62 % (median 78 %)."""
+def test_the_lesson_goals_read_the_ratio_of_the_medians_and_show_each_rounds_own(capsys):
+    """The goals read the two pages' medians, as issue 20 set them; each round's own ratio is shown beside them. The
+    rounds of a run on 2026-12-07 (23:27): the medians gave 67.1 %, a miss, though the rounds' own ratios had a
+    median of 77.6 %; reading those instead was tried and dropped (docs/reach.md)."""
     floor = rounds("/healthz", [(701, 108), (599, 117), (823, 93), (848, 83), (838, 84)])
     drifting = rounds("lesson", [(552, 135), (475, 152), (639, 108), (617, 130), (521, 125)])
-    assert report({"/healthz": floor, "lesson": drifting}, [130.0], "test")
-    assert "lesson requests/s 77.6% of /healthz's" in capsys.readouterr().out
+    assert not report({"/healthz": floor, "lesson": drifting}, [130.0], "test")
+    out = capsys.readouterr().out
+    assert "[MISSED] lesson requests/s 67.1% of /healthz's" in out
+    assert "| lesson | 552 |" in out and "| 67.1% |" in out
+    assert "requests/s 79%, 79%, 78%, 73%, 62% (median 77.6%)" in out
 
-    slow = rounds("lesson", [(f.requests_per_s * 0.69, f.p99_ms) for f in floor])
-    assert not report({"/healthz": floor, "lesson": slow}, [130.0], "test")
+    steady = rounds("lesson", [(f.requests_per_s * 0.71, f.p99_ms * 1.4) for f in floor])
+    assert report({"/healthz": floor, "lesson": steady}, [130.0], "test")
     late = rounds("lesson", [(f.requests_per_s * 0.9, f.p99_ms * 1.6) for f in floor])
     assert not report({"/healthz": floor, "lesson": late}, [130.0], "test")

@@ -171,7 +171,7 @@ def test_the_upgrade_closes_the_open_group_waves_of_surveys_that_name_nobody(tmp
 
 
 def test_a_web_process_never_loads_alembic_and_flask_db_still_migrates(tmp_path):
-    """Alembic (about 11 MB) is loaded by ``flask db`` and the tests, never by a web worker that answers pages."""
+    """Alembic (8 to 10 MB) is loaded by ``flask db`` and the tests, never by a web worker that answers pages."""
     env = {**os.environ, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'lms.sqlite'}"}
     flask = [sys.executable, "-m", "flask", "--app", "wsgi", "db"]
     upgraded = subprocess.run([*flask, "upgrade"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

@@ -1,5 +1,5 @@
 """Alembic's migrations through Flask-Migrate, loaded only where they run: the ``flask db`` commands, the tests and
-the benchmarks. A web worker never imports Alembic, about 11 MB of the 150 a worker may take (docs/reach.md)."""
+the benchmarks. A web worker never imports Alembic, 8 to 10 MB of the 150 a worker may take (docs/reach.md)."""
 from __future__ import annotations
 
 import click
