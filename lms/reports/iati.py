@@ -25,6 +25,7 @@ from lms.models import Survey, SurveyWave
 from lms.reports import cascade, figures, iati_settings
 from lms.reports.filters import ReportFilter, parse_age_bands
 from lms.surveys import results
+from lms.surveys.scales import value_scales
 from lms.vocabulary import WAVE_KINDS
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -299,7 +300,7 @@ def outcome_results(activity, reporting: Reporting) -> None:
         # The baseline waves' answers given by the year's end, the later waves' given in the year.
         baselines = [w.id for w in waves if w.kind == "baseline"]
         sums = results.yearly_indicator_moments(survey, [w.id for w in waves], baselines, reporting.year)
-        scales = results.value_scales(survey)
+        scales = value_scales(survey)
         kinds = sorted({w.kind for w in waves if w.kind != "baseline"}, key=WAVE_KINDS.index)
         for indicator in survey.indicators:
             scale = scales.get(indicator.question_code)

@@ -21,6 +21,7 @@ from lms.models import (
 )
 from lms.reports.filters import ReportFilter
 from lms.surveys import distributions, results
+from lms.surveys.scales import scales_of
 
 
 @dataclass
@@ -80,7 +81,7 @@ def outcomes(covered: list[Covered]) -> list[tuple[Survey, list[results.Indicato
     """The outcome indicators per wave of the covered surveys that have indicators, as published (their scales read
     in one statement)."""
     measured = [c for c in covered if c.survey.indicators]
-    scales = results.scales_of({c.survey.id: {i.question_code for i in c.survey.indicators} for c in measured})
+    scales = scales_of({c.survey.id: {i.question_code for i in c.survey.indicators} for c in measured})
     return [(c.survey, results.indicator_results(c.survey, c.waves, c.countries, scales.get(c.survey.id, {})))
             for c in measured]
 

@@ -24,6 +24,7 @@ from lms.reports.figures import group_filters, period_bounds
 from lms.reports.filters import ReportFilter
 from lms.surveys import results
 from lms.surveys.results import Sums
+from lms.surveys.scales import value_scales
 from lms.surveys.statistics import Estimate
 
 
@@ -114,7 +115,7 @@ def workplace_outcomes(report: ReportFilter, language: str) -> list[WorkplaceBef
         if wave_ids:
             # Every answer of each round, whatever its country: the round's figure is the workplace page's.
             sums[survey_id], _pairs = results.indicator_moments(survey, wave_ids, None)
-            scales[survey_id] = results.value_scales(survey)
+            scales[survey_id] = value_scales(survey)
     found = []
     for workplace_id, held in trainings.items():
         workplace = held[0].workplace

@@ -53,6 +53,7 @@ from lms.surveys import answer_counts as counting
 from lms.surveys import results
 from lms.surveys.building import FIXED_CHOICE_LABELS
 from lms.surveys.indicator_sums import Scale
+from lms.surveys.scales import scales_of
 from lms.surveys.statistics import Estimate
 
 #: Sets the key that orders free-text answers apart from every other use of PSEUDONYM_KEY.
@@ -164,7 +165,7 @@ def surveys_figures(chosen: list[tuple[Survey, list[SurveyWave], bool]], countri
     answered = results.response_counts(wave_ids, countries, kept=kept)
     invited = invitation_counts([w.id for w in all_waves if w.workplace_id is None], countries)
     asked = {survey.id: (waves, questions_of(survey, language)) for survey, waves, figures in chosen if figures}
-    scales = results.scales_of({survey_id: {q.code for q in questions if q.kind == "number"}
+    scales = scales_of({survey_id: {q.code for q in questions if q.kind == "number"}
                                 for survey_id, (_waves, questions) in asked.items()})
     answers, numbers = question_counts(asked, scales, countries, kept)
     found = []

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from lms.database import storage
 from lms.extensions import db
 from lms.models import AnswerCount, IndicatorSum, SummedWave, Survey, SurveyWave
-from lms.surveys import answer_counts, indicator_sums, results
+from lms.surveys import answer_counts, indicator_sums
+from lms.surveys.scales import value_scales
 
 #: The kept figures' tables: cleaned after each adding up (lms/database/storage.py), so that their old rows do not
 #: give a withdrawn member's answers by difference.
@@ -44,7 +45,7 @@ def add_up(survey: Survey) -> int:
         db.session.execute(sa.delete(table).where(table.wave_id.in_(ids)).execution_options(synchronize_session=False))
     baseline_of = indicator_sums.add_up(survey, waves) if survey.indicators else {}
     kinds, choices = shown_questions(survey)
-    scales = results.value_scales(survey, {code for code, kind in kinds.items() if kind == "number"})
+    scales = value_scales(survey, {code for code, kind in kinds.items() if kind == "number"})
     answer_counts.add_up(ids, kinds, choices, scales)
     if ids:
         db.session.execute(sa.insert(SummedWave), [{"wave_id": w, "base_wave_id": baseline_of.get(w)} for w in ids])

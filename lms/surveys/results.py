@@ -24,14 +24,13 @@ from lms.models import (
     QuizAttempt,
     Survey,
     SurveyIndicator,
-    SurveyQuestion,
     SurveyResponse,
-    SurveyVersion,
     SurveyWave,
     User,
 )
 from lms.surveys import answer_counts, indicator_sums, statistics
 from lms.surveys.indicator_sums import Scale, Sums, baselines, series_of
+from lms.surveys.scales import value_scales
 from lms.surveys.statistics import Estimate, Gain, Moments
 
 #: Responses are published in batches of at least this many, from the same wave, version, country, language
@@ -119,41 +118,6 @@ def figures_of(survey: Survey, waves: list[SurveyWave], countries: list[str] | N
             result.series.append(figures)
         results.append(result)
     return results
-
-
-def value_scales(survey: Survey, codes: set[str] | None = None) -> dict[str, Scale]:
-    """Question code -> the values an indicator of it reads: 0-1 for a share, 1-5 for a scale, a number
-    question's smallest to largest value over every version. A number without both bounds has no scale: one
-    answer could be any size, so no noise of ours could hide it, and its mean is not published.
-
-    For the indicators' questions, or for ``codes`` (the distributions of lms/surveys/distributions.py read the
-    same scale, so that a number question's mean is the same figure there as in its indicator)."""
-    wanted = {i.question_code for i in survey.indicators} if codes is None else codes
-    return scales_of({survey.id: wanted}).get(survey.id, {})
-
-
-def scales_of(wanted: dict[int, set[str]]) -> dict[int, dict[str, Scale]]:
-    """``value_scales`` of several surveys in one statement: survey id -> its question codes wanted."""
-    if not any(wanted.values()):
-        return {}
-    asked = sa.or_(*(sa.and_(SurveyVersion.survey_id == survey_id, SurveyQuestion.code.in_(codes))
-                     for survey_id, codes in wanted.items() if codes))
-    query = (select(SurveyVersion.survey_id, SurveyQuestion.code, SurveyQuestion.kind, SurveyQuestion.min_value,
-                    SurveyQuestion.max_value).join(SurveyVersion).where(asked))
-    lows: dict[tuple[int, str], list[float | None]] = defaultdict(list)
-    highs: dict[tuple[int, str], list[float | None]] = defaultdict(list)
-    for survey_id, code, kind, low, high in db.session.execute(query):
-        if kind == "number":
-            lows[(survey_id, code)].append(low)
-            highs[(survey_id, code)].append(high)
-        elif kind == "likert":
-            lows[(survey_id, code)].append(1.0)
-            highs[(survey_id, code)].append(5.0)
-    found: dict[int, dict[str, Scale]] = defaultdict(dict)
-    for (survey_id, code), low in lows.items():
-        if None not in low and None not in highs[(survey_id, code)]:
-            found[survey_id][code] = Scale(min(low), max(highs[(survey_id, code)]))
-    return dict(found)
 
 
 def scale_of(indicator: SurveyIndicator, scale: Scale | None) -> Scale | None:
