@@ -6,10 +6,12 @@
     .venv/bin/python bench/server_load.py --page lesson    # one page only: its figures, no ratios
 
 It builds a throwaway database with the migrations and the bundled courses and a member part-way
-through a course, starts ``gunicorn -w 2 wsgi:app`` on a free local port (gunicorn's access log off; the
+through a course, starts ``gunicorn -w 2 wsgi:app`` with the deployment's settings (docs/deploy/gunicorn.conf.py:
+its workers replaced after as many requests as in production) on a free local port (gunicorn's access log off; the
 portal's own log, a line per request as in production, goes to a file it names at the end) and signs
 the member in. Then, ``--rounds`` times, ``wrk`` (50 connections, gzip) runs against ``/healthz``
-signed in (one query and the account: the lightest signed-in page, this machine's floor) and right
+signed in (the lightest signed-in page, this machine's floor: two statements, the session with its account and then
+``SELECT 1``, where the lesson page reads its session, account and progress in one) and right
 after against the member's lesson page; each page's figures are the median of its rounds (each round's own
 ratio of the two is printed too, not read by the goals). Then it
 opens the lesson 1,000 more times and reads each worker's resident memory. With ``--kolibri`` (the
@@ -64,6 +66,8 @@ P99_FACTOR = 1.5  # times /healthz's p99
 KOLIBRI_FACTOR = 30  # times Kolibri's sign-in page
 MEMORY_MB = 150  # per worker
 KOLIBRI_PAGE = "Kolibri sign-in page"
+#: The deployment's gunicorn settings, which the portal is served with (but for the workers' number and address).
+DEPLOYED = ROOT / "docs/deploy/gunicorn.conf.py"
 #: Where the portal's log goes (a line per request), kept after the run for a look at any error.
 SERVER_LOG = Path(tempfile.gettempdir()) / "server_load-portal.log"
 
@@ -271,7 +275,7 @@ def measure_portal(database: str, pages: dict[str, str], args) -> tuple[dict[str
     1,000 more views of the last page; also the gunicorn command."""
     runs: dict[str, list[Figures]] = {page: [] for page in pages}
     with tempfile.TemporaryDirectory() as tmp, open(SERVER_LOG, "w") as log, \
-            gunicorn(database, tmp, args.workers, log=log) as (base, server):
+            gunicorn(database, tmp, args.workers, log=log, options=["--config", str(DEPLOYED)]) as (base, server):
         cookie = session_cookie(base)
         for path in pages.values():
             run_wrk("warm-up", base + path, cookie, args.connections, 3)

@@ -15,9 +15,14 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() 
 worker_class = "sync"
 timeout = 30
 graceful_timeout = 30
-#: A worker is replaced after this many requests (a slow leak never grows for long).
-max_requests = 2000
-max_requests_jitter = 200
+#: A worker is replaced after 50,000 to 100,000 requests, at random (a slow leak never grows for long: days at a
+#: portal's usual pace). Workers start together and share the load evenly, so a narrow spread replaces them together:
+#: with 2,000 and a jitter of 200, both workers of a busy 2-worker server were replaced in the same second and, loading
+#: the app again (about 1 s each), answered nobody for over a second, every few seconds (p99 1.3 s under wrk,
+#: 2026-12-08). Each replacement costs a second of a core; a worker's memory stays flat over 45,000 requests
+#: (bench/server_load.py: 125 to 134 MB, 119 MB at start).
+max_requests = 50000
+max_requests_jitter = 50000
 #: Each worker loads the app itself, so `systemctl reload lms-web` (SIGHUP) starts workers on the new code.
 preload_app = False
 #: gunicornc's control socket goes in the service's runtime directory (/run/lms-web, RuntimeDirectory= in
