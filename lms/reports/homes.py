@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from lms import clock
 from lms.extensions import db
 from lms.models import (
     Attendance,
@@ -32,6 +33,7 @@ from lms.permissions import coordinated_scope, managed_groups, seen_waves, visib
 from lms.reports import cascade, figures
 from lms.reports.filters import AgeBand, ReportFilter
 from lms.reports.forms import QUARTERS, last_day
+from lms.reports.summaries import reading as summary_reading
 from lms.reports.tables import Dashboard, dashboard
 from lms.surveys import results
 
@@ -195,6 +197,8 @@ class Overview:
     waves_total: int
     groups_running: int
     workplaces: int
+    #: When the figures were made: the quarter's summary's time, or now where they were computed.
+    made_at: datetime
 
 
 def overview_for(user: User, today: date, age_bands: tuple[AgeBand, ...]) -> Overview:
@@ -209,4 +213,5 @@ def overview_for(user: User, today: date, age_bands: tuple[AgeBand, ...]) -> Ove
     running = db.session.scalar(select(func.count(TrainingGroup.id)).where(
         managed_groups(user), TrainingGroup.starts_on <= today, TrainingGroup.ends_on >= today)) or 0
     workplaces = db.session.scalar(select(func.count(Workplace.id)).where(visible_workplaces(user))) or 0
-    return Overview(year, quarter, data, waves, waves_total, running, workplaces)
+    made_at = summary_reading.made_at(report) or clock.utcnow()
+    return Overview(year, quarter, data, waves, waves_total, running, workplaces, made_at)

@@ -200,7 +200,8 @@ def show_family_tree():
         return render_template("reports/family_tree.html", form=form, tree=None, not_yet=waiting)
     report = report_filter(form)
     return render_template("reports/family_tree.html", form=form, tree=shown_lines(cascade.family_tree(report)),
-                           filters=exports.filter_lines(form), retired_dates=retired_dates())
+                           filters=exports.filter_lines(form), retired_dates=retired_dates(),
+                           made_at=summary_reading.made_at(report) or clock.utcnow())
 
 
 #: The report's downloads: the workbook, and the same tables as CSV files in a zip.

@@ -403,6 +403,28 @@ def test_the_dashboard_says_when_its_figures_were_made(app, varied, create_user)
     assert f"Figures as of {shown} UTC" in page  # the portal's times are UTC, and the page says so
 
 
+@pytest.mark.parametrize(("path", "period"), [
+    ("/reports/family-tree?year=2025", (date(2025, 1, 1), date(2025, 12, 31))),
+    ("/overview", (date(2025, 10, 1), date(2025, 12, 31))),  # the last quarter ended (the clock stands in 2026)
+])
+def test_the_family_tree_and_the_overview_say_when_their_figures_were_made(app, varied, create_user, path, period):
+    """Outside tester: the family tree and the overview, which read the period's summary too, did not say how fresh
+    their figures were."""
+    create_user("admin", role="admin")
+    client = app.test_client()
+    sign_in(client, "admin")
+    with app.test_request_context():
+        now = format_datetime(clock.utcnow(), "short")
+    assert f"Figures as of {now} UTC" in client.get(path).get_data(as_text=True)  # computed now
+    refresh()
+    made = reading.made_at(ReportFilter(start=period[0], end=period[1]))
+    clock.frozen_at += timedelta(minutes=2)  # later: the summary's time is shown, not the request's
+    with app.test_request_context():
+        shown, later = format_datetime(made, "short"), format_datetime(clock.utcnow(), "short")
+    page = client.get(path).get_data(as_text=True)
+    assert shown != later and f"Figures as of {shown} UTC" in page and later not in page
+
+
 def test_a_page_reads_its_periods_summary_once_and_the_next_page_reads_it_again(app, varied, create_user):
     """Every figure of a page asks for its period's summary: the request reads it once. The next request reads it
     again, so a summary no longer current since is not read."""
