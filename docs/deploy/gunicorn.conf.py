@@ -20,7 +20,7 @@ graceful_timeout = 30
 #: with 2,000 and a jitter of 200, both workers of a busy 2-worker server were replaced in the same second and, loading
 #: the app again (about 1 s each), answered nobody for over a second, every few seconds (p99 1.3 s under wrk,
 #: 2026-12-08). Each replacement costs a second of a core; a worker's memory stays flat over 45,000 requests
-#: (bench/server_load.py: 125 to 134 MB, 119 MB at start).
+#: (bench/server_load.py: 125 to 138 MB, 119 MB at start).
 max_requests = 50000
 max_requests_jitter = 50000
 #: Each worker loads the app itself, so `systemctl reload lms-web` (SIGHUP) starts workers on the new code.

@@ -15,7 +15,6 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lms import clock
 from lms.extensions import db
 from lms.models import (
     Attendance,
@@ -213,5 +212,4 @@ def overview_for(user: User, today: date, age_bands: tuple[AgeBand, ...]) -> Ove
     running = db.session.scalar(select(func.count(TrainingGroup.id)).where(
         managed_groups(user), TrainingGroup.starts_on <= today, TrainingGroup.ends_on >= today)) or 0
     workplaces = db.session.scalar(select(func.count(Workplace.id)).where(visible_workplaces(user))) or 0
-    made_at = summary_reading.made_at(report) or clock.utcnow()
-    return Overview(year, quarter, data, waves, waves_total, running, workplaces, made_at)
+    return Overview(year, quarter, data, waves, waves_total, running, workplaces, summary_reading.figures_time(report))

@@ -141,7 +141,7 @@ def report_content(form: ReportForm, report: ReportFilter, *, answers: bool = Fa
         figures.knowledge_gain(report).published, report_surveys.outcomes(covered),
         report_surveys.answers(covered, current_language(), lambda survey: can_read_figures(current_user, survey))
         if answers else [], workplaces=workplace_outcomes(report, current_language()),
-        made_at=summary_reading.made_at(report) or clock.utcnow())
+        made_at=summary_reading.figures_time(report))
 
 
 @bp.route("/today")
@@ -201,7 +201,7 @@ def show_family_tree():
     report = report_filter(form)
     return render_template("reports/family_tree.html", form=form, tree=shown_lines(cascade.family_tree(report)),
                            filters=exports.filter_lines(form), retired_dates=retired_dates(),
-                           made_at=summary_reading.made_at(report) or clock.utcnow())
+                           made_at=summary_reading.figures_time(report))
 
 
 #: The report's downloads: the workbook, and the same tables as CSV files in a zip.

@@ -51,6 +51,11 @@ def made_at(report: ReportFilter) -> datetime | None:
     return clock.as_utc(summary.built_at)
 
 
+def figures_time(report: ReportFilter) -> datetime:
+    """When a page's figures for ``report`` were made: its summary's time (``made_at``), or now where computed."""
+    return made_at(report) or clock.utcnow()
+
+
 def scope_of(report: ReportFilter) -> str:
     """The cells' scope for the report's course and topic filters."""
     if report.course_id is not None and report.topic is not None:
